@@ -1,0 +1,134 @@
+"""Run a command as a child process and measure its wall time and peak memory.
+
+Peak memory is the larger of two figures: the sum of resident set sizes over the
+whole process tree, sampled from /proc every 50 ms (so concurrent worker processes
+count together), and the kernel's own maximum RSS of the child and its waited-for
+descendants (``wait4``), which catches a peak shorter than the sampling interval.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one measured run produced."""
+
+    returncode: int
+    seconds: float
+    peak_mb: float
+    timed_out: bool
+    stderr_tail: str
+
+
+def _process_table() -> dict[int, tuple[int, int]]:
+    """Map pid -> (parent pid, rss bytes) for every visible process."""
+    table: dict[int, tuple[int, int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        # The command name may contain spaces and parentheses: split after the last ')'.
+        fields = raw[raw.rfind(b")") + 2 :].split()
+        try:
+            table[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE_SIZE)
+        except (IndexError, ValueError):
+            continue
+    return table
+
+
+def tree_rss(root: int) -> int:
+    """Sum of RSS in bytes of ``root`` and all its live descendants."""
+    table = _process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _rss) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in table:
+            total += table[pid][1]
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def run_measured(
+    cmd: list[str],
+    *,
+    cwd: str | Path | None = None,
+    timeout: float | None = None,
+    stdout_path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Measured:
+    """Run ``cmd`` to completion (or ``timeout``), measuring time and peak tree RSS."""
+    out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=out,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stderr_chunks: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else b""),
+        daemon=True,
+    )
+    reader.start()
+    timed_out = False
+    deadline = None if timeout is None else start + timeout
+    status = 0
+    usage = None
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(timeout=5)
+    if stdout_path:
+        out.close()  # type: ignore[union-attr]
+    kernel_peak = usage.ru_maxrss * 1024 if usage is not None else 0
+    stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
+    return Measured(
+        returncode=proc.returncode,
+        seconds=seconds,
+        peak_mb=max(peak, kernel_peak) / 1e6,
+        timed_out=timed_out,
+        stderr_tail=stderr[-2000:],
+    )

@@ -1,0 +1,49 @@
+"""originality: the engine. Pure Python; no Flask, no Celery (see README.md here)."""
+
+from __future__ import annotations
+
+from .check import check, load_submission, submission_id
+from .errors import OriginalityError, SubmissionRejected, UsageError
+from .extract import extract
+from .model import (
+    Document,
+    DocumentState,
+    Entry,
+    Fragment,
+    PairResult,
+    Segment,
+    SegmentKind,
+    Span,
+    SubmissionStatus,
+    TokenStream,
+)
+from .options import CheckOptions, MatchOptions, UnpackLimits
+from .report import Report, SubmissionSummary
+from .unpack import read_submission, read_zip_bytes
+
+__all__ = [
+    "CheckOptions",
+    "Document",
+    "DocumentState",
+    "Entry",
+    "Fragment",
+    "MatchOptions",
+    "OriginalityError",
+    "PairResult",
+    "Report",
+    "Segment",
+    "SegmentKind",
+    "Span",
+    "SubmissionRejected",
+    "SubmissionStatus",
+    "SubmissionSummary",
+    "TokenStream",
+    "UnpackLimits",
+    "UsageError",
+    "check",
+    "extract",
+    "load_submission",
+    "read_submission",
+    "read_zip_bytes",
+    "submission_id",
+]

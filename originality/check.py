@@ -1,0 +1,206 @@
+"""The whole pipeline in one place: unpack -> extract -> normalize -> fingerprint ->
+cohort exclusions -> candidates -> align -> report.
+
+``check`` compares every submission with every other one in one process, as
+``originality check`` does; each stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .candidates import candidate_pairs
+from .cohort import common_binaries, mark_excluded
+from .errors import SubmissionRejected, UsageError
+from .extract import extract
+from .fingerprint import SymbolTable
+from .match import SubmissionPrints, align
+from .model import Document, DocumentState, Fragment, PairResult, Span, SubmissionStatus
+from .options import CheckOptions, MatchOptions
+from .report import Report, SubmissionSummary, rounded
+from .unpack import read_submission
+from .units import Unit, build_units
+
+# progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class LoadedSubmission:
+    """One submission after unpacking and extraction."""
+
+    id: str
+    status: SubmissionStatus
+    documents: list[Document] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    error: SubmissionRejected | None = None
+
+    @property
+    def binary_digests(self) -> dict[str, str]:
+        """sha256 -> path of the binary files (images, datasets), compared by identity only."""
+        found: dict[str, str] = {}
+        for doc in self.documents:
+            if doc.state is DocumentState.BINARY and doc.size > 0:
+                found.setdefault(doc.sha256, doc.path)
+        return found
+
+
+def submission_id(path: str | os.PathLike[str]) -> str:
+    """A submission's id: its file name without ``.zip`` (a directory: its name)."""
+    name = Path(path).name
+    return name[: -len(".zip")] if name.lower().endswith(".zip") else name
+
+
+def load_submission(path: str | os.PathLike[str], options: CheckOptions, table: SymbolTable,
+                    identifier: str | None = None) -> LoadedSubmission:
+    """Unpack, extract and fingerprint one submission; a bad one comes back rejected."""
+    identifier = identifier or submission_id(path)
+    try:
+        entries = read_submission(path, options.unpack)
+    except SubmissionRejected as error:
+        return LoadedSubmission(identifier, SubmissionStatus.REJECTED, error=error)
+    documents = [extract(entry) for entry in entries]
+    loaded = LoadedSubmission(identifier, SubmissionStatus.OK, documents=documents)
+    for index, document in enumerate(documents):
+        units = build_units(document, options.match, table) if document.state is DocumentState.OK else []
+        if document.state is DocumentState.OK and not units:
+            documents[index] = _with_state(document, DocumentState.TOO_SHORT)
+        loaded.units.extend(units)
+    return loaded
+
+
+def _with_state(document: Document, state: DocumentState) -> Document:
+    return Document(document.path, state, document.text, document.segments, document.sha256,
+                    document.size, document.detail or "too few tokens to compare")
+
+
+def _validate_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    result = []
+    for path in paths:
+        candidate = Path(path)
+        if not candidate.exists():
+            raise UsageError(f"no such submission: {candidate}")
+        result.append(candidate)
+    return result
+
+
+def check(
+    submissions: Iterable[str | os.PathLike[str]],
+    bases: Iterable[str | os.PathLike[str]] = (),
+    options: CheckOptions = CheckOptions(),
+    progress: Progress = _no_progress,
+) -> Report:
+    """Compare every submission with every other one; starter code in ``bases`` never counts."""
+    paths = _validate_paths(submissions)
+    base_paths = _validate_paths(bases)
+    ids = [submission_id(p) for p in paths]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise UsageError(f"two submissions share an id: {', '.join(duplicates)}")
+    table = SymbolTable()
+
+    base_units: list[Unit] = []
+    base_digests: set[str] = set()
+    for base in base_paths:
+        loaded = load_submission(base, options, table)
+        if loaded.error is not None:
+            raise UsageError(f"cannot read starter code {base}: {loaded.error.message}")
+        base_units.extend(loaded.units)
+        base_digests.update(loaded.binary_digests)
+
+    loaded_all: list[LoadedSubmission] = []
+    for done, path in enumerate(sorted(paths, key=submission_id), start=1):
+        loaded_all.append(load_submission(path, options, table))
+        progress("read", done, len(paths))
+
+    ok = [s for s in loaded_all if s.status is SubmissionStatus.OK]
+    mark_excluded([s.units for s in ok], base_units, options.match)
+    prints = [SubmissionPrints.build(s.id, s.units, options.match.min_document_tokens) for s in ok]
+    candidates = candidate_pairs([s.units for s in ok])
+    shared_binaries = _binary_matches(ok, base_digests, options.match)
+
+    pairs: list[PairResult] = []
+    for done, (i, j, _cosine) in enumerate(candidates, start=1):
+        result = align(prints[i], prints[j], options.match)
+        if result is not None:
+            pairs.append(result)
+        progress("compare", done, len(candidates))
+    pairs = _attach_binaries(pairs, shared_binaries)
+    pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]
+    pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
+    return _report(loaded_all, pairs)
+
+
+def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],
+                    options: MatchOptions) -> dict[tuple[str, str], list[Fragment]]:
+    """Identical binary assets that are neither starter material nor common to the cohort."""
+    digests = [s.binary_digests for s in ok]
+    ignored = common_binaries([set(d) for d in digests], base_digests, options)
+    owners: dict[str, list[int]] = {}
+    for index, found in enumerate(digests):
+        for digest in found:
+            if digest not in ignored:
+                owners.setdefault(digest, []).append(index)
+    matches: dict[tuple[str, str], list[Fragment]] = {}
+    for digest, holders in sorted(owners.items()):
+        for x in range(len(holders)):
+            for y in range(x + 1, len(holders)):
+                a, b = ok[holders[x]], ok[holders[y]]
+                fragment = Fragment(Span(digests[holders[x]][digest], 1, 1),
+                                    Span(digests[holders[y]][digest], 1, 1), tokens=0)
+                matches.setdefault((a.id, b.id), []).append(fragment)
+    return matches
+
+
+def _attach_binaries(pairs: list[PairResult],
+                     binaries: dict[tuple[str, str], list[Fragment]]) -> list[PairResult]:
+    """Identical binaries are shown as zero-token fragments: noticed, never scored."""
+    if not binaries:
+        return pairs
+    by_key = {(p.a, p.b): p for p in pairs}
+    for key, fragments in binaries.items():
+        pair = by_key.get(key) or PairResult(key[0], key[1], 0.0, 0.0, 0.0, ())
+        by_key[key] = PairResult(pair.a, pair.b, pair.similarity, pair.a_share, pair.b_share,
+                                 pair.fragments + tuple(fragments))
+    return list(by_key.values())
+
+
+def _rounded(pair: PairResult) -> PairResult:
+    return PairResult(pair.a, pair.b, rounded(pair.similarity), rounded(pair.a_share),
+                      rounded(pair.b_share), pair.fragments)
+
+
+def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
+    summaries = [
+        SubmissionSummary(
+            s.id,
+            s.status,
+            sum(1 for d in s.documents if d.state is DocumentState.OK),
+            s.error.to_dict() if s.error else None,
+        )
+        for s in loaded
+    ]
+    in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+    sources = {
+        s.id: {d.path: d.text for d in s.documents if d.state is DocumentState.OK}
+        for s in loaded
+        if s.id in in_pairs
+    }
+    template_lines = {s.id: _template_lines(s.units) for s in loaded if s.id in in_pairs}
+    return Report(summaries, pairs, sources, template_lines)
+
+
+def _template_lines(units: list[Unit]) -> dict[str, list[int]]:
+    by_path: dict[str, set[int]] = {}
+    for unit in units:
+        mask = unit.template_token_mask()
+        if mask.any():
+            by_path.setdefault(unit.path, set()).update(int(x) for x in unit.lines[mask])
+    return {path: sorted(lines) for path, lines in sorted(by_path.items())}

@@ -1,0 +1,78 @@
+"""Errors with stable codes.
+
+Expected outcomes (an empty file, a rejected submission) are states, not exceptions; these
+classes are for the cases where a piece of work cannot go on. Each carries a stable ``code``
+that reports and the API show, and an ``http_status`` that the API layer maps to a response.
+"""
+
+from __future__ import annotations
+
+
+class OriginalityError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class UsageError(OriginalityError):
+    """The caller asked for something impossible (bad option, missing path)."""
+
+    code = "usage_error"
+    http_status = 400
+
+
+class SubmissionRejected(OriginalityError):
+    """A submission cannot be checked; the run goes on without it."""
+
+    code = "rejected"
+    http_status = 422
+
+
+class ZipBomb(SubmissionRejected):
+    code = "zip_bomb"
+
+
+class EncryptedArchive(SubmissionRejected):
+    code = "encrypted"
+
+
+class CorruptArchive(SubmissionRejected):
+    code = "corrupt_archive"
+
+
+class NotAnArchive(SubmissionRejected):
+    code = "not_a_zip"
+
+
+class TooManyFiles(SubmissionRejected):
+    code = "too_many_files"
+
+
+class PathTooLong(SubmissionRejected):
+    code = "path_too_long"
+
+
+class UnsafePath(SubmissionRejected):
+    """An entry name tries to leave the submission (``..``, absolute, drive letter)."""
+
+    code = "unsafe_path"
+
+
+class SymlinkEntry(SubmissionRejected):
+    code = "symlink"
+
+
+class NestingTooDeep(SubmissionRejected):
+    code = "nesting_too_deep"
+
+
+class EmptySubmission(SubmissionRejected):
+    code = "empty"

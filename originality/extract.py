@@ -1,0 +1,214 @@
+"""Extract: turn one file of a submission into a ``Document`` of text and segments.
+
+``extract(entry)`` never raises for bad content; what became of the file is its state:
+
+- OK: text, with segments that say which lines are code (in which language) and which prose.
+  Source code is one CODE segment; a notebook has a segment per cell; Markdown is prose with
+  its fenced code blocks as CODE; PDF, Word, PowerPoint, OpenDocument, RTF, HTML and plain
+  text are prose. Text beyond ``MAX_TEXT_CHARS`` is cut off and the detail says so.
+- EMPTY: nothing but whitespace (a PDF scan without a text layer ends up here too).
+- UNREADABLE: a document that is damaged, encrypted, or in a format we cannot read (legacy
+  ``.doc``/``.ppt``, Apple iWork); the detail says why.
+- BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
+  ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text.
+- SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
+  ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files and minified bundles. Matching
+  them would flag every student who used the same dataset or library.
+
+BINARY and SKIPPED documents have no text, but their ``sha256`` (always over the raw bytes)
+still lets identical assets be noticed. TOO_SHORT is the normalizer's decision, not ours.
+
+Files are recognised by name: an explicit extension map (``CODE_EXTENSIONS``; see
+``originality.extractors.languages`` for the ambiguous choices), not Pygments' guessing.
+A file whose name says nothing is sniffed: a PDF, Office or RTF signature, then a ``#!`` line;
+otherwise it is read as prose if it decodes as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import posixpath
+import zipfile
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
+
+from .extractors.base import (
+    MAX_TEXT_CHARS,
+    Extracted,
+    Extractor,
+    NotExtracted,
+    quiet,
+)
+from .extractors.html import HtmlExtractor
+from .extractors.languages import CODE_EXTENSIONS, language_for_path, language_for_shebang
+from .extractors.notebook import NotebookExtractor
+from .extractors.office import DocxExtractor, OdfExtractor, PptxExtractor
+from .extractors.pdf import PdfExtractor
+from .extractors.text import (
+    CodeExtractor,
+    MarkdownExtractor,
+    PlainTextExtractor,
+    RtfExtractor,
+)
+from .model import Document, DocumentState, Entry, Segment
+
+__all__ = [
+    "BINARY_EXTENSIONS",
+    "CODE_EXTENSIONS",
+    "DATA_EXTENSIONS",
+    "DOCUMENT_EXTRACTORS",
+    "MAX_TEXT_CHARS",
+    "extract",
+    "language_for_path",
+]
+
+log = logging.getLogger(__name__)
+
+BINARY_EXTENSIONS = frozenset(
+    """png jpg jpeg gif bmp tif tiff webp ico heic psd ai eps
+    mp3 wav ogg flac m4a mp4 mov avi mkv webm
+    zip gz tgz bz2 xz 7z rar tar jar war whl egg
+    xlsx xlsm xls ods numbers parquet feather arrow avro orc pkl pickle joblib npy npz
+    h5 hdf5 mat sav rds rdata sqlite sqlite3 db mdb
+    pt pth ckpt onnx safetensors tflite pb
+    pyc pyo class o obj so dll dylib exe a lib bin wasm
+    ttf otf woff woff2 eot""".split()
+)
+DATA_EXTENSIONS = frozenset({"csv", "tsv", "jsonl", "ndjson", "svg", "arff"})
+_LOCK_FILES = frozenset(
+    {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
+     "cargo.lock", "composer.lock", "gemfile.lock", "go.sum", "uv.lock"}
+)
+_MINIFIED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map")
+_UNSUPPORTED: Mapping[str, str] = MappingProxyType({
+    "doc": "legacy Word .doc files cannot be read; save as .docx or PDF",
+    "ppt": "legacy PowerPoint .ppt files cannot be read; save as .pptx or PDF",
+    "pages": "Apple Pages files cannot be read; export as .docx or PDF",
+    "key": "Apple Keynote files cannot be read; export as .pptx or PDF",
+})
+
+_MARKDOWN = MarkdownExtractor()
+_PLAIN = PlainTextExtractor()
+_ODF = OdfExtractor()
+_HTML = HtmlExtractor()
+# Document formats by extension. Prose-only text formats (.rst, .tex, ...) are plain text:
+# their markup is a few words among many.
+DOCUMENT_EXTRACTORS: Mapping[str, Extractor] = MappingProxyType({
+    "ipynb": NotebookExtractor(),
+    "pdf": PdfExtractor(),
+    "docx": DocxExtractor(),
+    "pptx": PptxExtractor(),
+    "odt": _ODF, "odp": _ODF,
+    "html": _HTML, "htm": _HTML, "xhtml": _HTML,
+    "md": _MARKDOWN, "markdown": _MARKDOWN, "mdown": _MARKDOWN, "mkd": _MARKDOWN,
+    "rmd": _MARKDOWN, "qmd": _MARKDOWN,
+    "rtf": RtfExtractor(),
+    "txt": _PLAIN, "text": _PLAIN, "rst": _PLAIN, "adoc": _PLAIN, "asciidoc": _PLAIN,
+    "org": _PLAIN, "tex": _PLAIN, "bib": _PLAIN, "log": _PLAIN,
+})
+_SIGNATURES: tuple[tuple[bytes, str], ...] = ((b"%PDF-", "pdf"), (b"{\\rtf", "rtf"))
+# Part names that identify a ZIP-based document whose file name did not.
+_ZIP_SIGNATURES: tuple[tuple[str, str], ...] = (
+    ("word/document.xml", "docx"), ("ppt/presentation.xml", "pptx"), ("content.xml", "odt"),
+)
+
+
+class _Refuse(Extractor):
+    """Stands for a file we decide not to read from its name alone."""
+
+    def __init__(self, state: DocumentState, detail: str) -> None:
+        self.state, self.detail = state, detail
+
+    def extract(self, path: str, data: bytes) -> Extracted:
+        raise NotExtracted(self.state, self.detail)
+
+
+def _sniff(data: bytes) -> Extractor | None:
+    """The extractor a file's content asks for when its name said nothing."""
+    for signature, extension in _SIGNATURES:
+        if data.startswith(signature):
+            return DOCUMENT_EXTRACTORS[extension]
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            names = set()
+        for part, extension in _ZIP_SIGNATURES:
+            if part in names:
+                return DOCUMENT_EXTRACTORS[extension]
+        return _Refuse(DocumentState.BINARY, "binary file: a ZIP archive")
+    first_line = data[:256].split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
+    language = language_for_shebang(first_line)
+    return CodeExtractor(language) if language else None
+
+
+def _extractor_for(path: str, data: bytes) -> Extractor:
+    """Choose how to read a file: by its name, then (for names that say nothing) its content."""
+    name = posixpath.basename(path).lower()
+    extension = name.rpartition(".")[2] if "." in name.lstrip(".") else ""
+    if name in _LOCK_FILES:
+        return _Refuse(DocumentState.SKIPPED, "dependency lock file: generated, not written")
+    if name.endswith(_MINIFIED_SUFFIXES):
+        return _Refuse(DocumentState.SKIPPED, "minified or generated bundle")
+    if extension in BINARY_EXTENSIONS:
+        return _Refuse(DocumentState.BINARY, f"binary file type (.{extension})")
+    if extension in DATA_EXTENSIONS:
+        return _Refuse(DocumentState.SKIPPED, f"data file (.{extension}): data is not compared")
+    if extension in _UNSUPPORTED:
+        return _Refuse(DocumentState.UNREADABLE, _UNSUPPORTED[extension])
+    language = language_for_path(path)  # before documents: CMakeLists.txt is code
+    if language is not None:
+        return CodeExtractor(language)
+    if extension in DOCUMENT_EXTRACTORS:
+        return DOCUMENT_EXTRACTORS[extension]
+    return _sniff(data) or _PLAIN
+
+
+def _truncate(result: Extracted, limit: int) -> tuple[str, tuple[Segment, ...], list[str]]:
+    """Cut text beyond ``limit`` characters, at a line end when there is one, and clip segments."""
+    text, notes = result.text, list(result.notes)
+    if len(text) <= limit:
+        return text, result.segments, notes
+    cut = text.rfind("\n", 0, limit + 1)
+    kept = text[:cut] if cut > 0 else text[:limit]
+    last_line = kept.count("\n") + 1
+    segments = tuple(
+        replace(segment, end_line=min(segment.end_line, last_line))
+        for segment in result.segments
+        if segment.start_line <= last_line
+    )
+    notes.append(f"text truncated to the first {len(kept):,} of {len(text):,} characters")
+    return kept, segments, notes
+
+
+def extract(entry: Entry) -> Document:
+    """The text and segments of one file, or the reason it has none. Never raises on content."""
+    data = entry.data
+    digest = hashlib.sha256(data).hexdigest()
+
+    def document(state: DocumentState, detail: str, text: str = "",
+                 segments: tuple[Segment, ...] = ()) -> Document:
+        return Document(entry.path, state, text, segments, digest, len(data), detail)
+
+    if not data:
+        return document(DocumentState.EMPTY, "empty file")
+    extractor = _extractor_for(entry.path, data)
+    try:
+        with quiet():
+            result = extractor.extract(entry.path, data)
+    except NotExtracted as outcome:
+        return document(outcome.state, outcome.detail)
+    except Exception as error:  # parsers fail in many ways on damaged or hostile files
+        log.debug("cannot read %s as %s", entry.path, extractor.name, exc_info=True)
+        reason = f"{type(error).__name__}: {error}".strip().rstrip(":")
+        return document(DocumentState.UNREADABLE, f"damaged {extractor.name} ({reason[:200]})")
+    text, segments, notes = _truncate(result, MAX_TEXT_CHARS)
+    if not segments or not text.strip():
+        scan = isinstance(extractor, PdfExtractor)
+        detail = "PDF has no text layer (a scan?)" if scan else "no text"
+        return document(DocumentState.EMPTY, "; ".join([detail, *notes]))
+    return document(DocumentState.OK, "; ".join(notes), text, segments)

@@ -1,0 +1,98 @@
+"""k-gram hashes and winnowed fingerprints of token streams.
+
+Every run of k consecutive normalized tokens gets a 64-bit hash; winnowing keeps the smallest
+hash of every window of w consecutive k-grams (Schleimer, Wilkerson and Aiken, 2003), which
+guarantees that any match of at least ``w + k - 1`` tokens shares a kept fingerprint while
+storing only about ``2 / (w + 1)`` of the hashes. Hashes are computed with explicit constants
+(blake2b for symbols, a fixed polynomial base, a splitmix64 finaliser), never Python's salted
+``hash``, so the same tokens give the same fingerprints in every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+_BASE = np.uint64(0x100000001B3)  # the FNV-64 prime: odd, with well spread bits
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+
+
+class SymbolTable:
+    """Stable 64-bit ids for normalized symbols, memoised because streams repeat them."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, symbol: str) -> int:
+        value = self._ids.get(symbol)
+        if value is None:
+            digest = hashlib.blake2b(symbol.encode("utf-8"), digest_size=8).digest()
+            value = int.from_bytes(digest, "little")
+            self._ids[symbol] = value
+        return value
+
+    def ids(self, symbols: list[str]) -> np.ndarray:
+        return np.fromiter((self.id_of(s) for s in symbols), dtype=np.uint64, count=len(symbols))
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads a polynomial hash so that minima are uniform."""
+    z = values.copy()
+    z ^= z >> _SHIFTS[0]
+    z *= _MIX1
+    z ^= z >> _SHIFTS[1]
+    z *= _MIX2
+    z ^= z >> _SHIFTS[2]
+    return z
+
+
+def kgram_hashes(ids: np.ndarray, k: int) -> np.ndarray:
+    """Hash of every k-gram: element i covers tokens i .. i + k - 1. Empty if fewer tokens."""
+    count = len(ids) - k + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.zeros(count, dtype=np.uint64)
+        for j in range(k):
+            h = h * _BASE + ids[j : j + count]
+        return _mix(h)
+
+
+def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
+    """Positions of the fingerprints that winnowing keeps, ascending.
+
+    In each window the rightmost minimum is chosen, as in the paper, so that runs of equal
+    hashes keep one fingerprint instead of many.
+    """
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(hashes) <= window:
+        rev = hashes[::-1]
+        return np.array([len(hashes) - 1 - int(np.argmin(rev))], dtype=np.int64)
+    windows = sliding_window_view(hashes, window)
+    # argmin on the reversed window finds the rightmost minimum.
+    picks = window - 1 - np.argmin(windows[:, ::-1], axis=1) + np.arange(len(windows))
+    return np.unique(picks)
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """All k-gram hashes of one token stream and the positions winnowing keeps."""
+
+    hashes: np.ndarray  # uint64, one per k-gram
+    kept: np.ndarray  # int64 positions into ``hashes``
+    k: int
+
+    @property
+    def kept_hashes(self) -> np.ndarray:
+        return self.hashes[self.kept]
+
+
+def fingerprint(ids: np.ndarray, k: int, window: int) -> Fingerprints:
+    hashes = kgram_hashes(ids, k)
+    return Fingerprints(hashes=hashes, kept=winnow(hashes, window), k=k)

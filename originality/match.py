@@ -1,0 +1,179 @@
+"""Align two submissions: which stretches of tokens they share, and how much of each.
+
+Each submission's usable k-grams (those not excluded as starter code or common code) are kept
+in one table sorted by hash. Two tables are joined on equal hashes; matching k-grams that
+continue each other on both sides (same files, same offset) are chained into runs; the runs
+are then laid like tiles, longest first, so that no token is counted twice on either side
+(the idea of JPlag's greedy string tiling, fed by fingerprints instead of a quadratic
+search). A run must be at least ``min_fragment_code`` (or ``_prose``) tokens long to count: shorter ones are the
+idioms any two programs share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import Fragment, PairResult, SegmentKind, Span
+from .options import MatchOptions
+from .units import Unit
+
+# A k-gram that occurs more often than this in one submission is a repetition (a run of
+# closing braces, a table of constants); joining all its occurrences pairwise would cost
+# quadratic time and say nothing more.
+MAX_OCCURRENCES = 8
+
+
+@dataclass
+class SubmissionPrints:
+    """The comparable k-grams of one submission, sorted by hash."""
+
+    id: str
+    units: list[Unit]
+    hashes: np.ndarray  # uint64
+    unit_index: np.ndarray  # int32, into ``units``
+    positions: np.ndarray  # int32, k-gram position within its unit
+    denominator: int  # tokens that are the student's own (not starter or common code)
+
+    @classmethod
+    def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
+        hashes, unit_index, positions = [], [], []
+        own_tokens = 0
+        for index, unit in enumerate(units):
+            usable = np.ones(len(unit.prints.hashes), dtype=bool)
+            if unit.excluded is not None:
+                usable &= ~unit.excluded
+            picked = np.flatnonzero(usable)
+            hashes.append(unit.prints.hashes[picked])
+            unit_index.append(np.full(len(picked), index, dtype=np.int32))
+            positions.append(picked.astype(np.int32))
+            own_tokens += int(unit.token_count - unit.template_token_mask().sum())
+        if hashes:
+            all_hashes = np.concatenate(hashes)
+            order = np.argsort(all_hashes, kind="stable")
+            return cls(
+                submission_id,
+                units,
+                all_hashes[order],
+                np.concatenate(unit_index)[order],
+                np.concatenate(positions)[order],
+                max(own_tokens, min_tokens),
+            )
+        empty = np.zeros(0, dtype=np.int32)
+        return cls(submission_id, units, np.zeros(0, dtype=np.uint64), empty, empty, min_tokens)
+
+
+def _equal_ranges(sorted_hashes: np.ndarray, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each common hash, where its block starts in the sorted table and how long it is."""
+    left = np.searchsorted(sorted_hashes, common, side="left")
+    right = np.searchsorted(sorted_hashes, common, side="right")
+    return left, right - left
+
+
+def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (into a's and b's tables) of every shared k-gram occurrence."""
+    common = np.intersect1d(a.hashes, b.hashes, assume_unique=False)
+    if len(common) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    a_start, a_count = _equal_ranges(a.hashes, common)
+    b_start, b_count = _equal_ranges(b.hashes, common)
+    keep = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
+    a_start, a_count, b_start, b_count = a_start[keep], a_count[keep], b_start[keep], b_count[keep]
+    sizes = a_count * b_count
+    total = int(sizes.sum())
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    a_idx = a_start[group] + offset // b_count[group]
+    b_idx = b_start[group] + offset % b_count[group]
+    return a_idx, b_idx
+
+
+@dataclass(frozen=True)
+class _Run:
+    unit_a: int
+    unit_b: int
+    start_a: int  # first token
+    start_b: int
+    length: int  # tokens
+
+
+def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray) -> list[_Run]:
+    """Chains of shared k-grams that continue each other on both sides."""
+    a_idx, b_idx = _joined_matches(a, b)
+    if len(a_idx) == 0:
+        return []
+    ua, ub = a.unit_index[a_idx].astype(np.int64), b.unit_index[b_idx].astype(np.int64)
+    pa, pb = a.positions[a_idx].astype(np.int64), b.positions[b_idx].astype(np.int64)
+    diagonal = pa - pb
+    order = np.lexsort((pa, diagonal, ub, ua))
+    ua, ub, pa, pb, diagonal = ua[order], ub[order], pa[order], pb[order], diagonal[order]
+    continues = np.zeros(len(pa), dtype=bool)
+    continues[1:] = (ua[1:] == ua[:-1]) & (ub[1:] == ub[:-1]) & (diagonal[1:] == diagonal[:-1]) & (
+        pa[1:] == pa[:-1] + 1
+    )
+    starts = np.flatnonzero(~continues)
+    ends = np.append(starts[1:], len(pa)) - 1
+    lengths = pa[ends] - pa[starts] + k[ua[starts]]
+    return [
+        _Run(int(ua[s]), int(ub[s]), int(pa[s]), int(pb[s]), int(n))
+        for s, n in zip(starts, lengths)
+    ]
+
+
+def _stretches(free: np.ndarray, min_length: int) -> list[tuple[int, int]]:
+    """Maximal runs of True in ``free`` at least ``min_length`` long, as (start, length)."""
+    padded = np.concatenate(([False], free, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(s), int(e - s)) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_length]
+
+
+def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
+    """The similarity of two submissions with the fragments that explain it, or None."""
+    k_of_a = np.array([u.k for u in a.units], dtype=np.int64)
+    minimum = [
+        options.min_fragment_code if u.kind is SegmentKind.CODE else options.min_fragment_prose
+        for u in a.units
+    ]
+    runs = [r for r in _runs(a, b, k_of_a) if r.length >= minimum[r.unit_a]]
+    if not runs:
+        return None
+    runs.sort(key=lambda r: (-r.length, r.unit_a, r.start_a, r.unit_b, r.start_b))
+    covered_a = {i: np.zeros(u.token_count, dtype=bool) for i, u in enumerate(a.units)}
+    covered_b = {i: np.zeros(u.token_count, dtype=bool) for i, u in enumerate(b.units)}
+    tiles: list[_Run] = []
+    for run in runs:
+        span_a = covered_a[run.unit_a][run.start_a : run.start_a + run.length]
+        span_b = covered_b[run.unit_b][run.start_b : run.start_b + run.length]
+        length = min(len(span_a), len(span_b))
+        free = ~span_a[:length] & ~span_b[:length]
+        for offset, size in _stretches(free, minimum[run.unit_a]):
+            tile = _Run(run.unit_a, run.unit_b, run.start_a + offset, run.start_b + offset, size)
+            covered_a[tile.unit_a][tile.start_a : tile.start_a + size] = True
+            covered_b[tile.unit_b][tile.start_b : tile.start_b + size] = True
+            tiles.append(tile)
+    if not tiles:
+        return None
+    matched_a = sum(int(m.sum()) for m in covered_a.values())
+    matched_b = sum(int(m.sum()) for m in covered_b.values())
+    fragments = sorted(
+        (_fragment(a.units[t.unit_a], b.units[t.unit_b], t) for t in tiles),
+        key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens),
+    )
+    return PairResult(
+        a=a.id,
+        b=b.id,
+        similarity=min(1.0, (matched_a + matched_b) / (a.denominator + b.denominator)),
+        a_share=min(1.0, matched_a / a.denominator),
+        b_share=min(1.0, matched_b / b.denominator),
+        fragments=tuple(fragments),
+    )
+
+
+def _fragment(unit_a: Unit, unit_b: Unit, tile: _Run) -> Fragment:
+    last_a, last_b = tile.start_a + tile.length - 1, tile.start_b + tile.length - 1
+    return Fragment(
+        a=Span(unit_a.path, int(unit_a.lines[tile.start_a]), int(unit_a.lines[last_a])),
+        b=Span(unit_b.path, int(unit_b.lines[tile.start_b]), int(unit_b.lines[last_b])),
+        tokens=tile.length,
+    )

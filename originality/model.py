@@ -1,0 +1,130 @@
+"""The values that flow between the pipeline stages.
+
+unpack -> ``Entry``; extract -> ``Document`` (with ``Segment``s); normalize -> ``TokenStream``;
+match -> ``PairResult`` with ``Fragment``s; report -> ``Report``. Plain frozen dataclasses, so
+every stage can be tested alone and every value can be shown to a person.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class DocumentState(str, enum.Enum):
+    """What became of one file. Only OK documents take part in matching."""
+
+    OK = "ok"
+    EMPTY = "empty"
+    UNREADABLE = "unreadable"
+    TOO_SHORT = "too_short"
+    BINARY = "binary"
+    SKIPPED = "skipped"
+
+
+class SegmentKind(str, enum.Enum):
+    CODE = "code"
+    PROSE = "prose"
+
+
+class SubmissionStatus(str, enum.Enum):
+    OK = "ok"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file read out of a submission: its safe relative POSIX path and its bytes."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of lines of a document's text that is code (in one language) or prose.
+
+    A notebook has one segment per cell; a Markdown file may hold fenced code segments.
+    Lines are 1-based and inclusive, counted in ``Document.text``.
+    """
+
+    kind: SegmentKind
+    start_line: int
+    end_line: int
+    language: str | None = None  # a Pygments lexer alias for code, None for prose
+
+
+@dataclass(frozen=True)
+class Document:
+    """The text extracted from one file, ready to be normalized."""
+
+    path: str
+    state: DocumentState
+    text: str
+    segments: tuple[Segment, ...]
+    sha256: str
+    size: int
+    detail: str = ""  # why a document is not OK, for people
+
+
+@dataclass(frozen=True)
+class TokenStream:
+    """Normalized tokens of one document, each with the place it came from.
+
+    ``symbols[i]`` is the normalized token (e.g. ``"ID"`` for any identifier), ``lines[i]`` and
+    ``cols[i]`` its 1-based position in ``Document.text``. Kept as parallel lists because
+    cohorts of thousands of submissions hold millions of tokens.
+    """
+
+    path: str
+    symbols: list[str]
+    lines: list[int]
+    cols: list[int]
+    kinds: list[SegmentKind] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str
+    start_line: int
+    end_line: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "start_line": self.start_line, "end_line": self.end_line}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A stretch of one submission matched to a stretch of another."""
+
+    a: Span
+    b: Span
+    tokens: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"a": self.a.to_dict(), "b": self.b.to_dict(), "tokens": self.tokens}
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """Similarity of two submissions, ``a`` < ``b`` by id."""
+
+    a: str
+    b: str
+    similarity: float
+    a_share: float
+    b_share: float
+    fragments: tuple[Fragment, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "similarity": self.similarity,
+            "a_share": self.a_share,
+            "b_share": self.b_share,
+            "fragments": [f.to_dict() for f in self.fragments],
+        }

@@ -1,0 +1,110 @@
+"""Options of the engine: frozen dataclasses with named defaults, validated once.
+
+Every field is checked in ``__post_init__`` and all problems are reported together, so a caller
+fixes a bad configuration in one go rather than one field at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from .errors import UsageError
+
+# Unpacking: caps on what a submission may make us read. They count bytes actually
+# decompressed, never the sizes an archive claims in its headers.
+MAX_ENTRY_BYTES = 20 * 1024 * 1024
+MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 5_000
+MAX_NESTING = 2
+MAX_PATH_LENGTH = 400
+MAX_COMPRESSION_RATIO = 200.0
+
+# Matching.
+KGRAM_CODE = 12
+WINDOW_CODE = 8
+KGRAM_PROSE = 5
+WINDOW_PROSE = 4
+BAG_CODE = 5
+BAG_PROSE = 3
+MIN_FRAGMENT_CODE = 12
+MIN_FRAGMENT_PROSE = 5
+MIN_SIMILARITY = 0.1
+COMMON_FRACTION = 0.5
+COMMON_MIN_SUBMISSIONS = 4
+MIN_DOCUMENT_TOKENS = 20
+
+
+def _raise_problems(owner: object, problems: list[str]) -> None:
+    if problems:
+        raise UsageError(f"invalid {type(owner).__name__}: " + "; ".join(problems))
+
+
+def _positive_ints(owner: object) -> list[str]:
+    problems = []
+    for field in fields(owner):  # type: ignore[arg-type]
+        value = getattr(owner, field.name)
+        if field.type in ("int",) and (not isinstance(value, int) or value <= 0):
+            problems.append(f"{field.name} must be a positive integer, got {value!r}")
+    return problems
+
+
+@dataclass(frozen=True)
+class UnpackLimits:
+    """Caps applied while reading one submission archive."""
+
+    max_entry_bytes: int = MAX_ENTRY_BYTES
+    max_submission_bytes: int = MAX_SUBMISSION_BYTES
+    max_entries: int = MAX_ENTRIES
+    max_nesting: int = MAX_NESTING
+    max_path_length: int = MAX_PATH_LENGTH
+    max_compression_ratio: float = MAX_COMPRESSION_RATIO
+
+    def __post_init__(self) -> None:
+        problems = _positive_ints(self)
+        if self.max_entry_bytes > self.max_submission_bytes:
+            problems.append("max_entry_bytes must not exceed max_submission_bytes")
+        if self.max_compression_ratio <= 1:
+            problems.append("max_compression_ratio must be above 1")
+        _raise_problems(self, problems)
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How documents are fingerprinted and compared."""
+
+    kgram_code: int = KGRAM_CODE
+    window_code: int = WINDOW_CODE
+    kgram_prose: int = KGRAM_PROSE
+    window_prose: int = WINDOW_PROSE
+    # Short k-grams, counted as a bag (TF-IDF), for the cosine that survives restructuring.
+    bag_code: int = BAG_CODE
+    bag_prose: int = BAG_PROSE
+    # A shared run shorter than this is an idiom, not a copy.
+    min_fragment_code: int = MIN_FRAGMENT_CODE
+    min_fragment_prose: int = MIN_FRAGMENT_PROSE
+    min_document_tokens: int = MIN_DOCUMENT_TOKENS
+    # A fingerprint present in more than this share of the submissions (and in at least
+    # common_min_submissions of them) is treated as code everyone writes.
+    common_fraction: float = COMMON_FRACTION
+    common_min_submissions: int = COMMON_MIN_SUBMISSIONS
+
+    def __post_init__(self) -> None:
+        problems = _positive_ints(self)
+        if not 0 < self.common_fraction <= 1:
+            problems.append(f"common_fraction must be in (0, 1], got {self.common_fraction!r}")
+        _raise_problems(self, problems)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything one ``check`` run needs besides its inputs."""
+
+    min_similarity: float = MIN_SIMILARITY
+    unpack: UnpackLimits = UnpackLimits()
+    match: MatchOptions = MatchOptions()
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.min_similarity <= 1:
+            problems.append(f"min_similarity must be in [0, 1], got {self.min_similarity!r}")
+        _raise_problems(self, problems)

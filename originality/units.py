@@ -1,0 +1,88 @@
+"""Fingerprinted units: the code or the prose of one document, ready to be compared.
+
+A document is split by kind into at most two units (its code tokens and its prose tokens),
+because code and prose are fingerprinted with different k-gram lengths and are never matched
+with each other. A notebook, for example, gives a code unit (all code cells) and a prose unit
+(all Markdown cells); every token still knows its line in the notebook's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fingerprint import Fingerprints, SymbolTable, fingerprint, kgram_hashes
+from .model import Document, SegmentKind, TokenStream
+from .normalize import tokenize
+from .options import MatchOptions
+
+
+@dataclass
+class Unit:
+    """The tokens of one kind from one document, with their fingerprints."""
+
+    path: str
+    kind: SegmentKind
+    lines: np.ndarray  # int32 line of every token
+    prints: Fingerprints
+    bag: np.ndarray  # uint64 hashes of every short k-gram, for the TF-IDF cosine
+    # Set once the cohort is known: True for k-grams (long, and short in the bag) that are
+    # starter code or code everyone writes. They never count as similarity.
+    excluded: np.ndarray | None = None
+    bag_excluded: np.ndarray | None = None
+
+    @property
+    def k(self) -> int:
+        return self.prints.k
+
+    @property
+    def token_count(self) -> int:
+        return len(self.lines)
+
+    def template_token_mask(self) -> np.ndarray:
+        """True for every token that lies in an excluded k-gram."""
+        mask = np.zeros(self.token_count, dtype=bool)
+        if self.excluded is None or not self.excluded.any():
+            return mask
+        starts = np.flatnonzero(self.excluded)
+        # Mark [start, start + k) for every excluded k-gram, via a difference array.
+        delta = np.zeros(self.token_count + 1, dtype=np.int32)
+        np.add.at(delta, starts, 1)
+        np.add.at(delta, np.minimum(starts + self.k, self.token_count), -1)
+        return np.cumsum(delta[:-1]) > 0
+
+
+def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int]]]:
+    parts: dict[SegmentKind, tuple[list[str], list[int]]] = {}
+    for symbol, line, kind in zip(stream.symbols, stream.lines, stream.kinds):
+        symbols, lines = parts.setdefault(kind, ([], []))
+        symbols.append(symbol)
+        lines.append(line)
+    return parts
+
+
+def build_units(document: Document, options: MatchOptions, table: SymbolTable) -> list[Unit]:
+    """The units of one document; kinds with too few tokens to fingerprint are left out."""
+    stream = tokenize(document)
+    parts = _split_by_kind(stream)
+    units = []
+    for kind in (SegmentKind.CODE, SegmentKind.PROSE):
+        part = parts.get(kind)
+        if part is None:
+            continue
+        symbols, lines = part
+        k, window, bag_k = (
+            (options.kgram_code, options.window_code, options.bag_code)
+            if kind is SegmentKind.CODE
+            else (options.kgram_prose, options.window_prose, options.bag_prose)
+        )
+        if len(symbols) < max(k, options.min_document_tokens if kind is SegmentKind.CODE else k):
+            continue
+        ids = table.ids(symbols)
+        units.append(
+            Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window),
+                 # Salted by kind so that a code bag and a prose bag never share a feature.
+                 kgram_hashes(ids, bag_k) ^ np.uint64(len(kind.value)))
+        )
+    return units

@@ -1,0 +1,514 @@
+"""Extraction: every format round-trips, bad files get a state instead of an exception."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import json
+import zipfile
+
+import docx
+import pytest
+from pygments.lexers import get_lexer_by_name
+from pypdf import PdfReader, PdfWriter
+
+from fixtures.documents import make_docx, make_ipynb, make_odt, make_pdf, make_pptx
+from originality.extract import (
+    BINARY_EXTENSIONS,
+    CODE_EXTENSIONS,
+    DOCUMENT_EXTRACTORS,
+    MAX_TEXT_CHARS,
+    extract,
+    language_for_path,
+)
+from originality.extractors import FILENAME_LANGUAGES, language_for_tag
+from originality.model import Document, DocumentState, Entry, Segment, SegmentKind
+
+OK, EMPTY, UNREADABLE = DocumentState.OK, DocumentState.EMPTY, DocumentState.UNREADABLE
+BINARY, SKIPPED = DocumentState.BINARY, DocumentState.SKIPPED
+CODE, PROSE = SegmentKind.CODE, SegmentKind.PROSE
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+
+
+def run(path: str, data: bytes) -> Document:
+    document = extract(Entry(path, data))
+    assert document.path == path
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert document.size == len(data)
+    if document.state is OK:
+        assert_segments_well_formed(document)
+    else:
+        assert document.text == "" and document.segments == ()
+        assert document.detail
+    return document
+
+
+def assert_segments_well_formed(document: Document) -> None:
+    lines = document.text.split("\n")
+    previous_end = 0
+    assert document.segments
+    for segment in document.segments:
+        assert previous_end < segment.start_line <= segment.end_line <= len(lines)
+        previous_end = segment.end_line
+        if segment.kind is PROSE:
+            assert segment.language is None
+
+
+def segment_text(document: Document, segment: Segment) -> str:
+    lines = document.text.split("\n")
+    return "\n".join(lines[segment.start_line - 1 : segment.end_line])
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "alias", sorted(set(CODE_EXTENSIONS.values()) | set(FILENAME_LANGUAGES.values()))
+)
+def test_every_mapped_language_is_a_pygments_lexer(alias: str) -> None:
+    assert get_lexer_by_name(alias) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/Main.java", "java"),
+        ("analysis.R", "r"),
+        ("analysis.r", "r"),
+        ("solve.m", "matlab"),
+        ("lib/util.H", "c"),
+        ("app/Component.tsx", "tsx"),
+        ("web/App.vue", "vue"),
+        ("config.yml", "yaml"),
+        ("Dockerfile", "docker"),
+        ("docker/Dockerfile.dev", "docker"),
+        ("Makefile", "make"),
+        ("CMakeLists.txt", "cmake"),
+        ("README", None),
+        ("notes.txt", None),
+        ("report.md", None),
+        ("index.html", None),
+        (".bashrc", None),
+    ],
+)
+def test_language_for_path_uses_the_explicit_map(path: str, language: str | None) -> None:
+    assert language_for_path(path) == language
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("python", "python"), ("py", "python"), ("Python3", "python"), ("js", "javascript"),
+     ("c++", "cpp"), ("r", "r"), ("text", None), ("", None), ("no-such-language", None)],
+)
+def test_fence_and_kernel_names_map_to_lexers_or_to_prose(tag: str, language: str | None) -> None:
+    assert language_for_tag(tag) == language
+
+
+# --- code and plain text --------------------------------------------------------------------
+
+
+def test_source_file_is_one_code_segment_over_the_whole_text() -> None:
+    source = "def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n"
+    document = run("pkg/calc.py", source.encode())
+    assert document.state is OK
+    assert document.text == source
+    assert document.segments == (Segment(CODE, 1, 4, "python"),)
+
+
+def test_script_without_extension_is_code_by_its_shebang() -> None:
+    document = run("bin/tool", b"#!/usr/bin/env python3\nimport sys\nprint(sys.argv)\n")
+    assert document.segments == (Segment(CODE, 1, 3, "python"),)
+
+
+def test_text_file_is_prose() -> None:
+    document = run("docs/answers.txt", b"Question one.\nMy answer is here.\n")
+    assert document.segments == (Segment(PROSE, 1, 2),)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("caf\u00e9 na\u00efve\n".encode("utf-8"), "caf\u00e9 na\u00efve\n"),
+        (codecs.BOM_UTF8 + "caf\u00e9\n".encode("utf-8"), "caf\u00e9\n"),
+        ("caf\u00e9 \u2014 \u20ac5\n".encode("utf-16"), "caf\u00e9 \u2014 \u20ac5\n"),
+        (codecs.BOM_UTF16_BE + "caf\u00e9\n".encode("utf-16-be"), "caf\u00e9\n"),
+        ("plain ascii in utf-16\n".encode("utf-16-le"), "plain ascii in utf-16\n"),
+        ("\u201cquoted\u201d \u20ac5\n".encode("cp1252"), "\u201cquoted\u201d \u20ac5\n"),
+        (b"undefined in cp1252: \x81\x8d\n", "undefined in cp1252: \x81\x8d\n"),
+        (b"windows\r\nline\r\nends\rold mac\n", "windows\nline\nends\nold mac\n"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-bom", "utf16-be-bom", "utf16-le-no-bom", "cp1252",
+         "latin1-fallback", "newlines"],
+)
+def test_text_is_decoded_from_the_encodings_students_use(data: bytes, text: str) -> None:
+    document = run("notes.txt", data)
+    assert document.state is OK
+    assert document.text == text
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t\n  ", "\n\n".encode("utf-16")])
+def test_nothing_but_whitespace_is_empty(data: bytes) -> None:
+    assert run("empty.py", data).state is EMPTY
+
+
+def test_a_ten_megabyte_line_is_kept_but_truncated() -> None:
+    data = b"x = 1; " * (10 * 1024 * 1024 // 7)
+    document = run("generated.py", data)
+    assert document.state is OK
+    assert len(document.text) == MAX_TEXT_CHARS
+    assert document.segments == (Segment(CODE, 1, 1, "python"),)
+    assert "truncated" in document.detail
+
+
+def test_truncation_cuts_at_a_line_end_and_clips_segments() -> None:
+    line = "word " * 20 + "\n"  # 101 characters
+    data = ("# Title\n\n" + line * (MAX_TEXT_CHARS // len(line) + 50)
+            + "```python\nprint('never seen')\n```\n").encode()
+    document = run("long.md", data)
+    assert document.state is OK
+    assert len(document.text) <= MAX_TEXT_CHARS
+    assert document.text.endswith("word ")
+    assert [segment.kind for segment in document.segments] == [PROSE]
+    assert document.segments[-1].end_line == document.text.count("\n") + 1
+    assert "truncated" in document.detail
+
+
+# --- binary, data and unsupported files -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["img/plot.png", "data/raw.XLSX", "model.pkl", "data.parquet",
+                                  "weights.h5", "bundle.zip", "Main.class"])
+def test_binary_files_keep_only_their_hash(path: str) -> None:
+    document = run(path, PNG)
+    assert document.state is BINARY
+    assert document.sha256 == hashlib.sha256(PNG).hexdigest()
+
+
+def test_nul_bytes_make_an_unknown_file_binary() -> None:
+    assert run("data.bin.unknown", PNG + b"\0" * 100).state is BINARY
+    assert run("mystery", b"\x7fELF\x02\x01\x01\0\0\0\0").state is BINARY
+
+
+def test_mostly_control_characters_are_binary() -> None:
+    assert run("mystery", bytes(range(1, 9)) * 100).state is BINARY
+
+
+@pytest.mark.parametrize("path", ["data/grades.csv", "out.tsv", "logo.svg", "package-lock.json",
+                                  "poetry.lock", "static/jquery.min.js"])
+def test_data_lock_and_minified_files_are_skipped(path: str) -> None:
+    assert run(path, b"a,b,c\n1,2,3\n").state is SKIPPED
+
+
+@pytest.mark.parametrize("path", ["report.doc", "slides.ppt", "essay.pages"])
+def test_legacy_formats_are_unreadable_with_advice(path: str) -> None:
+    document = run(path, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    assert document.state is UNREADABLE
+    assert "cannot be read" in document.detail
+
+
+# --- notebooks ------------------------------------------------------------------------------
+
+
+def test_notebook_cells_are_segments_on_exact_lines() -> None:
+    cells = [
+        ("markdown", "# Analysis\n\nWe load the data."),
+        ("code", "import pandas as pd\ndf = pd.read_csv('x.csv')\n"),
+        ("code", "   \n"),  # empty cells leave no trace
+        ("markdown", "The mean is **3**."),
+        ("code", "\nprint(df.mean())\n\n"),
+        ("raw", "raw cell text"),
+    ]
+    document = run("analysis.ipynb", make_ipynb(cells))
+    assert document.state is OK
+    assert [(s.kind, s.language) for s in document.segments] == [
+        (PROSE, None), (CODE, "python"), (PROSE, None), (CODE, "python"), (PROSE, None),
+    ]
+    texts = [segment_text(document, s) for s in document.segments]
+    assert texts == ["# Analysis\n\nWe load the data.",
+                     "import pandas as pd\ndf = pd.read_csv('x.csv')",
+                     "The mean is **3**.", "print(df.mean())", "raw cell text"]
+    # Cells are one blank line apart.
+    for before, after in zip(document.segments, document.segments[1:]):
+        assert after.start_line == before.end_line + 2
+
+
+def test_notebook_code_takes_the_kernel_language_and_cell_magics() -> None:
+    cells = [("code", "x <- c(1, 2)\nmean(x)"), ("code", "%%bash\nls -l"),
+             ("code", "%%writefile helper.py\ndef f(): pass")]
+    document = run("stats.ipynb", make_ipynb(cells, language="R"))
+    assert [s.language for s in document.segments] == ["r", "bash", "python"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "language"),
+    [({}, "python"), ({"kernelspec": {"language": "nosuchlang"}}, None),
+     ({"kernelspec": {"language": "nosuchlang"}, "language_info": {"name": "julia"}}, "julia")],
+)
+def test_notebook_without_a_known_kernel_language(
+    metadata: dict[str, object], language: str | None
+) -> None:
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata,
+                "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}}]}
+    document = run("k.ipynb", json.dumps(notebook).encode())
+    assert document.segments == (Segment(CODE, 1, 1, language),)
+
+
+def test_notebook_of_format_3_is_read() -> None:
+    notebook = {
+        "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
+        "worksheets": [{"cells": [
+            {"cell_type": "heading", "level": 1, "source": ["Old notebook"], "metadata": {}},
+            {"cell_type": "code", "language": "python", "input": ["a = 1\n", "b = a + 1"],
+             "outputs": [], "metadata": {}},
+        ], "metadata": {}}],
+    }
+    document = run("old.ipynb", json.dumps(notebook).encode())
+    assert document.state is OK
+    assert document.text.endswith("a = 1\nb = a + 1")
+    assert document.segments[-1].kind is CODE
+
+
+def test_notebook_json_that_nbformat_refuses_is_still_read() -> None:
+    notebook = {"cells": [{"cell_type": "code", "source": ["print('hi')"]}]}
+    document = run("loose.ipynb", json.dumps(notebook).encode())
+    assert document.text == "print('hi')"
+    assert document.segments == (Segment(CODE, 1, 1, "python"),)
+
+
+def test_lone_surrogates_never_reach_the_text() -> None:
+    notebook = b'{"cells": [{"cell_type": "markdown", "source": "half \\ud83d emoji"}]}'
+    document = run("odd.ipynb", notebook)
+    assert document.text == "half \ufffd emoji"
+    document.text.encode("utf-8")
+
+
+@pytest.mark.parametrize("data", [b"{\"cells\": [", b"[1, 2, 3]", b"{\"nbformat\": 4}",
+                                  b"\x89PNG\r\n\x1a\n\0\0"])
+def test_broken_notebook_is_unreadable(data: bytes) -> None:
+    assert run("broken.ipynb", data).state in (UNREADABLE, BINARY)
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def test_markdown_fences_become_code_segments_with_their_language() -> None:
+    text = (
+        "# Report\n"                    # 1
+        "Some prose.\n"                 # 2
+        "```python\n"                   # 3
+        "def f(x):\n"                   # 4
+        "    return x\n"                # 5
+        "```\n"                         # 6
+        "More prose.\n"                 # 7
+        "~~~ js title=demo\n"           # 8
+        "let a = 1;\n"                  # 9
+        "~~~\n"                         # 10
+        "```{r setup, echo=FALSE}\n"    # 11
+        "x <- 1\n"                      # 12
+        "```\n"                         # 13
+        "```\n"                         # 14
+        "untagged block\n"              # 15
+        "```\n"                         # 16
+        "````text\n"                    # 17
+        "```\n"                         # 18 (shorter fence: still inside)
+        "plain output\n"                # 19
+        "````\n"                        # 20
+        "The end.\n"                    # 21
+    )
+    document = run("README.md", text.encode())
+    assert document.segments == (
+        Segment(PROSE, 1, 2), Segment(CODE, 4, 5, "python"), Segment(PROSE, 7, 7),
+        Segment(CODE, 9, 9, "javascript"), Segment(CODE, 12, 12, "r"), Segment(PROSE, 15, 15),
+        Segment(PROSE, 18, 19), Segment(PROSE, 21, 21),
+    )
+    assert segment_text(document, document.segments[1]) == "def f(x):\n    return x"
+
+
+def test_unclosed_fence_runs_to_the_end() -> None:
+    document = run("notes.md", b"Intro\n```java\nclass A {}\n")
+    assert document.segments == (Segment(PROSE, 1, 1), Segment(CODE, 3, 3, "java"))
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def test_pdf_pages_round_trip_one_blank_line_apart() -> None:
+    pages = ["Introduction (draft)\nBackslash \\ and parens ( ) survive", "Caf\u00e9 costs \u20ac5"]
+    document = run("report.pdf", make_pdf(pages))
+    assert document.state is OK
+    assert document.text == "\n\n".join(pages)
+    assert document.segments == (Segment(PROSE, 1, 2), Segment(PROSE, 4, 4))
+
+
+def test_pdf_without_text_is_empty_and_says_why() -> None:
+    document = run("scan.pdf", make_pdf([""]))
+    assert document.state is EMPTY
+    assert "text layer" in document.detail
+
+
+def test_pdf_pages_beyond_the_cap_are_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("originality.extractors.pdf.MAX_PDF_PAGES", 2)
+    document = run("long.pdf", make_pdf(["one", "two", "three"]))
+    assert document.text == "one\n\ntwo"
+    assert "first 2 of 3" in document.detail
+
+
+def _encrypted_pdf(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["Top secret text"]))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_pdf_that_needs_a_password_is_unreadable() -> None:
+    document = run("locked.pdf", _encrypted_pdf("secret"))
+    assert document.state is UNREADABLE
+    assert "password" in document.detail
+
+
+def test_pdf_restricted_only_by_an_owner_password_is_read() -> None:
+    assert run("restricted.pdf", _encrypted_pdf("")).text == "Top secret text"
+
+
+def test_file_without_extension_is_sniffed_as_pdf() -> None:
+    assert run("report", make_pdf(["Sniffed by content"])).text == "Sniffed by content"
+
+
+# --- Office ---------------------------------------------------------------------------------
+
+
+def test_docx_reads_header_body_table_and_footer_in_order() -> None:
+    data = make_docx(
+        ["First paragraph.", "", "Second paragraph."],
+        table=[["Name", "Score"], ["Ada", "10"]],
+        header="Course 101 - Essay",
+        footer="Page footer",
+    )
+    document = run("essay.docx", data)
+    assert document.state is OK
+    assert document.text == (
+        "Course 101 - Essay\n\n"
+        "First paragraph.\nSecond paragraph.\nName\nScore\nAda\n10\n\n"
+        "Page footer"
+    )
+    assert [s.kind for s in document.segments] == [PROSE, PROSE, PROSE]
+
+
+def test_docx_keeps_paragraphs_and_tables_interleaved_and_nested() -> None:
+    word = docx.Document()
+    word.add_paragraph("Before the table.")
+    table = word.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Outer cell"
+    inner = table.cell(0, 1).add_table(rows=1, cols=1)
+    inner.cell(0, 0).text = "Inner cell"
+    word.add_paragraph("After the table.")
+    buffer = io.BytesIO()
+    word.save(buffer)
+    document = run("nested.docx", buffer.getvalue())
+    assert document.text == "Before the table.\nOuter cell\nInner cell\nAfter the table."
+
+
+def test_pptx_reads_slides_tables_and_notes() -> None:
+    data = make_pptx(
+        [["Results", "Accuracy went up"], ["Conclusion"]],
+        notes=["Say thanks", ""],
+        table=[["Model", "Accuracy"], ["Tree", "0.91"]],
+    )
+    document = run("talk.pptx", data)
+    assert document.state is OK
+    assert document.text == (
+        "Results\nAccuracy went up\nModel\nAccuracy\nTree\n0.91\nSay thanks\n\nConclusion"
+    )
+    assert document.segments == (Segment(PROSE, 1, 7), Segment(PROSE, 9, 9))
+
+
+def test_odt_reads_headings_paragraphs_and_spacing() -> None:
+    data = make_odt(["Two  spaces\tand a tab", "line one\nline two"], headings=["Method"])
+    document = run("essay.odt", data)
+    assert document.text == "Method\nTwo  spaces\tand a tab\nline one\nline two"
+
+
+def test_rtf_text_is_read_without_control_words() -> None:
+    rtf = (rb"{\rtf1\ansi\ansicpg1252{\fonttbl\f0\fswiss Helvetica;}{\colortbl;\red0\green0\blue0;}"
+           rb"{\*\generator Cocoa}\f0\fs24 Caf\'e9 \{braces\}\par" b"\n"
+           rb"Dash \u8212? done\line Next \u-10179?\u-8704?}")
+    document = run("essay.rtf", rtf)
+    assert document.text == "Caf\u00e9 {braces}\nDash \u2014 done\nNext \U0001f600"
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("essay.docx", b"this is not a zip"),
+        ("essay.docx", make_odt(["an OpenDocument, not Word"])),
+        ("essay.docx", make_docx(["cut short"])[:300]),
+        ("talk.pptx", make_docx(["a Word file named .pptx"])),
+        ("essay.odt", make_pptx([["a presentation named .odt"]])),
+        ("report.pdf", make_pdf(["cut short"])[:200]),
+        ("report.pdf", b"%PDF-1.4\n" + b"garbage " * 100),
+    ],
+)
+def test_damaged_documents_are_unreadable_not_errors(path: str, data: bytes) -> None:
+    document = run(path, data)
+    assert document.state is UNREADABLE
+    assert document.detail
+
+
+def test_office_file_expanding_beyond_the_cap_is_unreadable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("originality.extractors.base.MAX_CONTAINER_BYTES", 1000)
+    document = run("bomb.docx", make_docx(["small"]))
+    assert document.state is UNREADABLE
+    assert "expand" in document.detail
+
+
+def test_zip_with_an_unknown_name_is_binary_unless_it_is_a_document() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", "hello")
+    assert run("archive.dat", buffer.getvalue()).state is BINARY
+    assert run("essay", make_docx(["Named without extension"])).text == "Named without extension"
+
+
+@pytest.mark.parametrize("extension", sorted(DOCUMENT_EXTRACTORS))
+@pytest.mark.parametrize("data", [PNG, b"PK\x03\x04" + bytes(range(256)) * 4, b"{\\rtf1 {{{{",
+                                  b"<html><p>unclosed <b>tags"])
+def test_any_bytes_under_any_document_name_never_raise(extension: str, data: bytes) -> None:
+    assert run(f"file.{extension}", data).state in set(DocumentState)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def test_html_keeps_visible_text_and_drops_scripts_and_styles() -> None:
+    page = (b"<?xml version='1.0' encoding='utf-8'?>\n<html><head><title>Ignored</title>"
+            b"<style>p { color: red }</style></head><body><h1>My page</h1>"
+            b"<p>First <b>bold</b> paragraph.</p><script>var secret = 1;</script>"
+            b"<ul><li>one</li><li>two</li></ul></body></html>")
+    document = run("site/index.html", page)
+    assert document.text == "My page\nFirst bold paragraph.\none\ntwo"
+    assert document.segments == (Segment(PROSE, 1, 4),)
+
+
+def test_html_meta_charset_is_honoured() -> None:
+    page = '<meta charset="windows-1252"><p>caf\u00e9 \u201cok\u201d</p>'.encode("cp1252")
+    assert run("page.htm", page).text == "caf\u00e9 \u201cok\u201d"
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+def test_document_builders_are_deterministic() -> None:
+    assert make_docx(["a"], [["b"]], "c", "d") == make_docx(["a"], [["b"]], "c", "d")
+    assert make_pptx([["a"]], notes=["n"]) == make_pptx([["a"]], notes=["n"])
+    assert make_odt(["a"]) == make_odt(["a"])
+    assert make_pdf(["a"]) == make_pdf(["a"])
+    assert make_ipynb([("code", "a")]) == make_ipynb([("code", "a")])
+
+
+def test_binary_extensions_do_not_overlap_readable_ones() -> None:
+    assert not BINARY_EXTENSIONS & set(CODE_EXTENSIONS)
+    assert not BINARY_EXTENSIONS & set(DOCUMENT_EXTRACTORS)

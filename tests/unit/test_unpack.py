@@ -1,0 +1,671 @@
+"""The unpacker against hostile and awkward submissions: every case gets its outcome, fast,
+in bounded memory, and nothing is ever written to disk."""
+
+from __future__ import annotations
+
+import bz2
+import io
+import os
+import random
+import subprocess
+import sys
+import time
+import tracemalloc
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from fixtures.hostile import (
+    DEFLATED,
+    EXPECTED,
+    FLAG_ENCRYPTED,
+    GOOD_PY,
+    KIB,
+    MIB,
+    OK,
+    STORED,
+    SYMLINK_ATTR,
+    RawZip,
+    deflated_zeros,
+    write_hostile_zips,
+    zip_bytes,
+)
+from originality import errors
+from originality.errors import (
+    CorruptArchive,
+    EmptySubmission,
+    EncryptedArchive,
+    NotAnArchive,
+    PathTooLong,
+    SubmissionRejected,
+    TooManyFiles,
+    UnsafePath,
+    UsageError,
+    ZipBomb,
+)
+from originality.model import Entry
+from originality.options import UnpackLimits
+from originality.unpack import JUNK, is_junk, is_zip, read_submission, read_zip_bytes
+
+SMALL = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=4 * MIB, max_entries=50,
+                     max_nesting=2, max_path_length=200)
+
+
+def write(directory: Path, data: bytes, name: str = "sub.zip") -> Path:
+    path = directory / name
+    path.write_bytes(data)
+    return path
+
+
+def outcome(path: Path, limits: UnpackLimits = UnpackLimits()) -> str:
+    try:
+        read_submission(path, limits)
+    except SubmissionRejected as error:
+        return error.code
+    return OK
+
+
+def paths(entries: list[Entry]) -> list[str]:
+    return [entry.path for entry in entries]
+
+
+def random_bytes(size: int, seed: int = 0) -> bytes:
+    """Incompressible data, so that size caps and not the ratio are what a test meets."""
+    return random.Random(seed).randbytes(size)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], float]:
+    outdir = tmp_path_factory.mktemp("hostile")
+    started = time.perf_counter()
+    expected = write_hostile_zips(outdir)
+    return outdir, expected, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------
+# The hostile set
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED))
+def test_every_hostile_submission_gets_its_expected_outcome_quickly(
+        hostile: tuple[Path, dict[str, str], float], stem: str) -> None:
+    outdir, expected, _ = hostile
+    started = time.perf_counter()
+    assert outcome(outdir / f"{stem}.zip") == expected[stem]
+    assert time.perf_counter() - started < 2.0
+
+
+def test_expected_outcomes_name_real_error_codes() -> None:
+    codes = {cls.code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, SubmissionRejected)}
+    assert set(EXPECTED.values()) <= codes | {OK}
+
+
+def test_hostile_set_is_small_on_disk_and_quick_to_write(hostile: tuple[Path, dict[str, str], float]) -> None:
+    outdir, expected, seconds = hostile
+    assert expected == EXPECTED
+    assert seconds < 5.0
+    for stem in expected:
+        size = (outdir / f"{stem}.zip").stat().st_size
+        assert size < (5 * MIB if "bomb" in stem else 20 * MIB), stem
+
+
+def test_reading_the_whole_hostile_set_stays_in_bounded_memory(
+        hostile: tuple[Path, dict[str, str], float]) -> None:
+    outdir, expected, _ = hostile
+    tracemalloc.start()
+    try:
+        for stem in expected:
+            outcome(outdir / f"{stem}.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The largest legitimate read is the 10 MiB line; the lying bomb stops at the 20 MiB cap.
+    assert peak < 64 * MIB
+
+
+def test_hostile_module_runs_as_a_script(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "fixtures" / "hostile.py"), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    assert "wrote" in done.stdout
+    assert (tmp_path / "out" / "expected.json").is_file()
+    assert (tmp_path / "out" / "flat_bomb.zip").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bombs and caps
+# ---------------------------------------------------------------------------------------------
+
+
+def test_flat_bomb_is_refused_from_its_headers_with_default_limits(tmp_path: Path) -> None:
+    stream, crc = deflated_zeros(1024 * MIB)
+    archive = RawZip()
+    archive.add("zeros.bin", stream, size=1024 * MIB, crc=crc, method=DEFLATED)
+    path = write(tmp_path, archive.finish())
+    started = time.perf_counter()
+    with pytest.raises(ZipBomb, match="1024.0 MiB"):
+        read_submission(path)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_lying_sizes_are_caught_by_counting_real_bytes(tmp_path: Path) -> None:
+    stream, _ = deflated_zeros(8 * MIB)
+    archive = RawZip()
+    archive.add("zeros.bin", stream, size=KIB, crc=zlib.crc32(bytes(KIB)), method=DEFLATED)
+    generous_ratio = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=4 * MIB,
+                                  max_compression_ratio=1e9)
+    with pytest.raises(ZipBomb, match="limit per file"):
+        read_submission(write(tmp_path, archive.finish()), generous_ratio)
+
+
+def test_submission_cap_counts_real_bytes_across_files(tmp_path: Path) -> None:
+    limits = UnpackLimits(max_entry_bytes=4 * MIB, max_submission_bytes=4 * MIB)
+    archive = RawZip()
+    archive.add("a.bin", random_bytes(2 * MIB))
+    archive.add("b.bin", random_bytes(3 * MIB, seed=1), size=KIB)  # claims 1 KiB
+    with pytest.raises(ZipBomb, match="limit per submission"):
+        read_submission(write(tmp_path, archive.finish()), limits)
+
+
+def test_submission_cap_is_checked_from_honest_headers_before_reading(tmp_path: Path) -> None:
+    files = [(f"part{i}.bin", random_bytes(900 * KIB, seed=i)) for i in range(5)]
+    with pytest.raises(ZipBomb, match="limit per submission"):
+        read_submission(write(tmp_path, zip_bytes(files, method=STORED)), SMALL)
+
+
+def test_large_file_compressed_beyond_the_ratio_is_a_bomb(tmp_path: Path) -> None:
+    path = write(tmp_path, zip_bytes([("zeros.csv", bytes(2 * MIB))], level=9))
+    with pytest.raises(ZipBomb, match="compressed more than 200 to 1"):
+        read_submission(path)
+
+
+def test_small_file_may_compress_as_well_as_it_likes(tmp_path: Path) -> None:
+    path = write(tmp_path, zip_bytes([("zeros.csv", bytes(512 * KIB))], level=9))
+    assert read_submission(path) == [Entry("zeros.csv", bytes(512 * KIB))]
+
+
+def test_entries_sharing_one_header_are_an_overlap_bomb(tmp_path: Path) -> None:
+    stream, crc = deflated_zeros(MIB)
+    archive = RawZip()
+    offset = archive.add("k.bin", stream, size=MIB, crc=crc, method=DEFLATED)
+    archive.point("k.bin", offset, compressed_size=len(stream), size=MIB, crc=crc, method=DEFLATED)
+    huge = UnpackLimits(max_entry_bytes=10**9, max_submission_bytes=10**12)
+    with pytest.raises(ZipBomb, match="overlap"):
+        read_submission(write(tmp_path, archive.finish()), huge)
+
+
+def test_entry_whose_data_runs_over_the_next_header_is_an_overlap_bomb(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add("a.py", b"A = 1\n")
+    second = archive.add("b.py", b"B = 2\n")
+    archive.central, archive.count = bytearray(), 0
+    # a.py now claims everything up to the end of b.py as its data.
+    archive.point("a.py", 0, compressed_size=second + 36 + 6, size=second + 36 + 6, crc=0)
+    archive.point("b.py", second, compressed_size=6, size=6, crc=zlib.crc32(b"B = 2\n"))
+    with pytest.raises(ZipBomb, match="overlap"):
+        read_submission(write(tmp_path, archive.finish()))
+
+
+def test_bzip2_output_is_produced_in_bounded_steps(tmp_path: Path) -> None:
+    # 8 MiB of zeros is 48 bytes of bzip2; zipfile's own reader would inflate it in one call.
+    payload = bz2.compress(bytes(8 * MIB), 9)
+    archive = RawZip()
+    archive.add("zeros.bin", payload, size=KIB, crc=0, method=zipfile.ZIP_BZIP2)
+    path = write(tmp_path, archive.finish())
+    limits = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=MIB, max_compression_ratio=1e12)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ZipBomb):
+            read_submission(path, limits)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * MIB
+
+
+def test_too_many_entries_are_refused_before_reading_anything(tmp_path: Path) -> None:
+    archive = RawZip()
+    for i in range(51):
+        archive.add(f"f{i}.py", b"x")
+    with pytest.raises(TooManyFiles, match="more than 50"):
+        read_submission(write(tmp_path, archive.finish()), SMALL)
+
+
+def test_a_lying_entry_count_does_not_help(tmp_path: Path) -> None:
+    archive = RawZip()
+    for i in range(60):
+        archive.add(f"f{i}.py", b"x")
+    with pytest.raises(TooManyFiles):
+        read_submission(write(tmp_path, archive.finish(declared_count=2)), SMALL)
+
+
+def test_inner_archives_count_towards_the_same_entry_total(tmp_path: Path) -> None:
+    inner = zip_bytes([(f"in{i}.py", b"x") for i in range(3)])
+    outer = zip_bytes([("inner.zip", inner), ("a.py", b"a"), ("b.py", b"b")])
+    limits = UnpackLimits(max_entries=5)
+    with pytest.raises(TooManyFiles):
+        read_submission(write(tmp_path, outer), limits)
+    assert len(read_submission(write(tmp_path, outer), UnpackLimits(max_entries=6))) == 5
+
+
+def test_zip64_end_record_is_understood(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lowering the stdlib's file-count limit makes it write ZIP64 end records for a small archive.
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)
+    data = zip_bytes([(f"f{i}.py", b"x") for i in range(4)])
+    monkeypatch.undo()
+    assert b"PK\x06\x06" in data
+    assert paths(read_zip_bytes(data)) == ["f0.py", "f1.py", "f2.py", "f3.py"]
+    with pytest.raises(TooManyFiles):
+        read_zip_bytes(data, UnpackLimits(max_entries=3))
+
+
+# ---------------------------------------------------------------------------------------------
+# Damaged, encrypted and foreign files
+# ---------------------------------------------------------------------------------------------
+
+
+def test_encrypted_entry_refuses_the_submission(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY)
+    archive.add("secret.py", b"x", flags=FLAG_ENCRYPTED)
+    with pytest.raises(EncryptedArchive):
+        read_submission(write(tmp_path, archive.finish()))
+
+
+def _name_mismatch() -> bytes:
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY)
+    archive.central, archive.count = bytearray(), 0
+    archive.point("other.py", 0, compressed_size=len(GOOD_PY), size=len(GOOD_PY), crc=zlib.crc32(GOOD_PY))
+    return archive.finish()
+
+
+def _garbage_deflate() -> bytes:
+    archive = RawZip()
+    archive.add("main.py", b"\xff" * 64, size=100, crc=0, method=DEFLATED)
+    return archive.finish()
+
+
+def _short_deflate() -> bytes:
+    stream, crc = deflated_zeros(MIB)
+    archive = RawZip()
+    archive.add("zeros.bin", stream[: len(stream) // 2], size=MIB, crc=crc, method=DEFLATED)
+    return archive.finish()
+
+
+def _wrong_size() -> bytes:
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY, size=len(GOOD_PY) + 1)
+    return archive.finish()
+
+
+@pytest.mark.parametrize("build", [_name_mismatch, _garbage_deflate, _short_deflate, _wrong_size],
+                         ids=["names differ", "garbage deflate", "deflate cut short", "wrong size"])
+def test_damaged_entries_are_corrupt(tmp_path: Path, build: Callable[[], bytes]) -> None:
+    with pytest.raises(CorruptArchive):
+        read_submission(write(tmp_path, build()))
+
+
+def test_archive_cut_anywhere_is_corrupt_not_foreign(tmp_path: Path) -> None:
+    data = zip_bytes([("main.py", GOOD_PY * 30), ("util.py", GOOD_PY * 20)])
+    for cut in (len(data) - 1, len(data) - 30, len(data) // 2, 10):
+        assert outcome(write(tmp_path, data[:cut])) == "corrupt_archive", cut
+
+
+@pytest.mark.parametrize("data", [b"just some text\n", b"", b"%PDF-1.7\n"], ids=["text", "empty file", "pdf"])
+def test_files_that_are_not_zips_are_refused(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(NotAnArchive):
+        read_submission(write(tmp_path, data))
+    with pytest.raises(NotAnArchive, match="upload.zip"):
+        read_zip_bytes(data)
+
+
+def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        read_submission(tmp_path / "nope.zip")
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [
+    "../evil.py", "a/../../evil.py", "/etc/passwd", "//server/share/x.py", "..\\evil.py",
+    "a\\..\\..\\evil.py", "C:\\Windows\\evil.py", "c:evil.py", "C:/x.py", "... /evil.py",
+    "__MACOSX/../../evil.py", "src/..",
+])
+def test_names_that_leave_the_submission_reject_it(tmp_path: Path, name: str) -> None:
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY)
+    archive.add(name, b"print('pwned')\n")
+    with pytest.raises(UnsafePath):
+        read_submission(write(tmp_path, archive.finish()))
+
+
+def test_nul_in_a_name_rejects_the_submission(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add(b"main.py\x00.txt", GOOD_PY)
+    with pytest.raises(UnsafePath, match="NUL"):
+        read_submission(write(tmp_path, archive.finish()))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("./main.py", "main.py"),
+    ("src//util.py", "src/util.py"),
+    ("src\\util.py", "src/util.py"),
+    ("src/./util.py", "src/util.py"),
+    ("a..b/c..py", "a..b/c..py"),
+    (unicodedata.normalize("NFD", "résumé.md"), "résumé.md"),
+])
+def test_names_are_normalised(tmp_path: Path, name: str, expected: str) -> None:
+    archive = RawZip()
+    archive.add(name, b"x")
+    entries = read_submission(write(tmp_path, archive.finish()))
+    assert paths(entries) == [expected]
+    assert unicodedata.is_normalized("NFC", entries[0].path)
+
+
+@pytest.mark.parametrize(("raw", "flags", "expected"), [
+    (b"caf\x82.py", 0, "café.py"),  # legacy cp437
+    ("naïve.py".encode("utf-8"), 0, "naïve.py"),  # UTF-8, flag forgotten
+    ("über.py".encode("utf-8"), 0x800, "über.py"),  # UTF-8, flag set
+    (b"\x8e\x99\x9a.txt", 0, "ÄÖÜ.txt"),  # not valid UTF-8: cp437
+])
+def test_name_encodings(tmp_path: Path, raw: bytes, flags: int, expected: str) -> None:
+    archive = RawZip()
+    archive.add(raw, b"x", flags=flags)
+    assert paths(read_submission(write(tmp_path, archive.finish()))) == [expected]
+
+
+def test_overlong_path_is_refused(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add("d/" * 150 + "x.py", b"x")
+    with pytest.raises(PathTooLong):
+        read_submission(write(tmp_path, archive.finish()), SMALL)
+
+
+def test_duplicate_names_are_all_kept_and_renamed_in_order(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add("main.py", b"first")
+    archive.add("main.py", b"second")
+    archive.add("main~2.py", b"a real main~2")
+    archive.add("./main.py", b"third")
+    archive.add(".env", b"one")
+    archive.add(".env", b"two")
+    entries = read_submission(write(tmp_path, archive.finish()))
+    assert [(e.path, e.data) for e in entries] == [
+        (".env", b"one"), (".env~2", b"two"), ("main.py", b"first"), ("main~2.py", b"a real main~2"),
+        ("main~3.py", b"second"), ("main~4.py", b"third"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# What is skipped
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("junk", [
+    "__MACOSX/._main.py", "__MACOSX/src/._util.py", ".DS_Store", "src/.DS_Store", "Thumbs.db",
+    "thumbs.db", ".git/config", ".git/objects/ab/cdef", ".svn/entries", ".hg/store/data",
+    "__pycache__/main.cpython-311.pyc", "src/helpers.pyc", ".ipynb_checkpoints/nb-checkpoint.ipynb",
+    "web/node_modules/left-pad/index.js", ".idea/workspace.xml", ".vscode/settings.json",
+])
+def test_junk_is_skipped_silently(tmp_path: Path, junk: str) -> None:
+    assert is_junk(junk)
+    path = write(tmp_path, zip_bytes([(junk, b"junk"), ("main.py", GOOD_PY)]))
+    assert paths(read_submission(path)) == ["main.py"]
+
+
+@pytest.mark.parametrize("keep", [".gitignore", "git/notes.md", "node_modules.md", "pyc.py", "src/idea.py"])
+def test_names_that_merely_resemble_junk_are_kept(keep: str) -> None:
+    assert not is_junk(keep)
+
+
+def test_junk_list_is_a_module_constant() -> None:
+    assert "__MACOSX/" in JUNK and "*.pyc" in JUNK
+
+
+def test_directories_and_symlink_entries_are_skipped(tmp_path: Path) -> None:
+    archive = RawZip()
+    archive.add("src/", b"", external_attr=0o40755 << 16)
+    archive.add("data", b"", external_attr=0x10)  # MS-DOS directory attribute
+    archive.add("link.py", b"/etc/passwd", external_attr=SYMLINK_ATTR)
+    archive.add("src/main.py", GOOD_PY)
+    assert paths(read_submission(write(tmp_path, archive.finish()))) == ["src/main.py"]
+
+
+@pytest.mark.parametrize("files", [[], [("only/", b"")], [(".DS_Store", b"x"), ("__MACOSX/._a", b"y")]],
+                         ids=["no entries", "only a directory", "only junk"])
+def test_nothing_usable_is_an_empty_submission(tmp_path: Path, files: list[tuple[str, bytes]]) -> None:
+    with pytest.raises(EmptySubmission):
+        read_submission(write(tmp_path, zip_bytes(files)))
+
+
+def test_nothing_is_written_to_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    work = tmp_path / "a" / "b" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    evil = [("main.py", GOOD_PY), ("../../evil.py", b"pwned"), ("../../../evil.py", b"pwned")]
+    link = RawZip()
+    link.add("evil.py", b"../../evil.py", external_attr=SYMLINK_ATTR)
+    link.add("main.py", GOOD_PY)
+    archives = [write(inputs, zip_bytes(evil), "t.zip"), write(inputs, link.finish(), "l.zip"),
+                write(inputs, zip_bytes([("in.zip", zip_bytes(evil)), ("x.py", b"x")]), "n.zip")]
+    before = sorted(p for p in tmp_path.rglob("*"))
+    for archive in archives:
+        outcome(archive)
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+    for place in [work, *work.parents][:5]:
+        assert not (place / "evil.py").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Archives inside archives
+# ---------------------------------------------------------------------------------------------
+
+
+def test_inner_zip_is_unpacked_in_place(tmp_path: Path) -> None:
+    inner = zip_bytes([("src/main.py", GOOD_PY), ("__MACOSX/._x", b"j")])
+    outer = zip_bytes([("project.zip", inner), ("README.md", b"# read me\n")])
+    entries = read_submission(write(tmp_path, outer))
+    assert [(e.path, e.data) for e in entries] == [("README.md", b"# read me\n"),
+                                                    ("project.zip/src/main.py", GOOD_PY)]
+
+
+def test_archives_nested_deeper_than_the_limit_are_kept_as_files(tmp_path: Path) -> None:
+    deepest = zip_bytes([("deep.py", b"x")])
+    middle = zip_bytes([("c.zip", deepest), ("m.py", b"m")])
+    outer = zip_bytes([("b.zip", middle)])
+    path = write(tmp_path, outer)
+    shallow = read_submission(path, UnpackLimits(max_nesting=1))
+    assert [(e.path, e.data) for e in shallow] == [("b.zip/c.zip", deepest), ("b.zip/m.py", b"m")]
+    assert paths(read_submission(path, UnpackLimits(max_nesting=2))) == ["b.zip/c.zip/deep.py", "b.zip/m.py"]
+
+
+@pytest.mark.parametrize("inner", [b"not a zip at all", zip_bytes([("a.py", GOOD_PY)])[:40]],
+                         ids=["foreign", "truncated"])
+def test_unreadable_inner_zip_is_kept_as_a_plain_file(tmp_path: Path, inner: bytes) -> None:
+    entries = read_submission(write(tmp_path, zip_bytes([("data.zip", inner), ("main.py", GOOD_PY)])))
+    assert [(e.path, e.data) for e in entries] == [("data.zip", inner), ("main.py", GOOD_PY)]
+
+
+def test_password_protected_inner_zip_is_kept_as_a_plain_file(tmp_path: Path) -> None:
+    locked = RawZip()
+    locked.add("answers.py", b"x", flags=FLAG_ENCRYPTED)
+    inner = locked.finish()
+    entries = read_submission(write(tmp_path, zip_bytes([("locked.zip", inner), ("main.py", GOOD_PY)])))
+    assert paths(entries) == ["locked.zip", "main.py"]
+
+
+def test_hostile_inner_zip_rejects_the_whole_submission(tmp_path: Path) -> None:
+    inner = zip_bytes([("../../evil.py", b"x")])
+    with pytest.raises(UnsafePath):
+        read_submission(write(tmp_path, zip_bytes([("inner.zip", inner), ("main.py", GOOD_PY)])))
+
+
+# ---------------------------------------------------------------------------------------------
+# Formats and variants that must read cleanly
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                                    zipfile.ZIP_LZMA], ids=["stored", "deflated", "bzip2", "lzma"])
+def test_every_stdlib_compression_method_reads_back(tmp_path: Path, method: int) -> None:
+    files = {"main.py": GOOD_PY * 200, "data.bin": random_bytes(300 * KIB), "empty.txt": b""}
+    entries = read_submission(write(tmp_path, zip_bytes(files, method=method)))
+    assert {e.path: e.data for e in entries} == files
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream without seek, so zipfile falls back to data descriptors."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.buffer += data
+        return len(data)
+
+
+def test_entries_with_data_descriptors_read_back(tmp_path: Path) -> None:
+    sink = _Unseekable()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("main.py", GOOD_PY)
+        archive.writestr("util.py", b"X = 1\n")
+    data = bytes(sink.buffer)
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x08
+    assert [(e.path, e.data) for e in read_zip_bytes(data)] == [("main.py", GOOD_PY), ("util.py", b"X = 1\n")]
+
+
+def test_self_extracting_archive_with_a_prefix_reads_back(tmp_path: Path) -> None:
+    data = b"MZ\x90\x00 pretend this is a program" * 20 + zip_bytes([("main.py", GOOD_PY)])
+    assert is_zip(data)
+    assert paths(read_submission(write(tmp_path, data))) == ["main.py"]
+
+
+def test_archive_comment_is_harmless(tmp_path: Path) -> None:
+    buffer = io.BytesIO(zip_bytes([("main.py", GOOD_PY)]))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.comment = b"Submitted by Alice, 2024" * 100
+    assert paths(read_zip_bytes(buffer.getvalue())) == ["main.py"]
+
+
+def test_ten_megabyte_single_line_file_reads(tmp_path: Path) -> None:
+    line = random_bytes(5 * MIB).hex().encode()
+    entries = read_submission(write(tmp_path, zip_bytes([("one_line.txt", line)], level=1)))
+    assert entries == [Entry("one_line.txt", line)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Directory submissions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_directory_submission_reads_regular_files_in_order(tmp_path: Path) -> None:
+    root = tmp_path / "alice"
+    (root / "src").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "src" / "__pycache__").mkdir()
+    (root / "src" / "main.py").write_bytes(GOOD_PY)
+    (root / "README.md").write_bytes(b"# hi\n")
+    (root / ".git" / "HEAD").write_bytes(b"ref: refs/heads/main\n")
+    (root / "src" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\x00")
+    (root / ".DS_Store").write_bytes(b"\x00")
+    (root / "bundle.zip").write_bytes(zip_bytes([("inner.py", b"i")]))
+    entries = read_submission(root)
+    assert [(e.path, e.data) for e in entries] == [
+        ("README.md", b"# hi\n"), ("bundle.zip/inner.py", b"i"), ("src/main.py", GOOD_PY)]
+
+
+def test_directory_symlinks_are_never_followed(tmp_path: Path) -> None:
+    secret_dir = tmp_path / "outside"
+    secret_dir.mkdir()
+    (secret_dir / "secret.txt").write_bytes(b"do not read")
+    root = tmp_path / "bob"
+    root.mkdir()
+    (root / "main.py").write_bytes(GOOD_PY)
+    (root / "passwd").symlink_to("/etc/passwd")
+    (root / "secret.txt").symlink_to(secret_dir / "secret.txt")
+    (root / "linked_dir").symlink_to(secret_dir, target_is_directory=True)
+    (root / "dangling").symlink_to(tmp_path / "missing")
+    os.mkfifo(root / "pipe")  # reading it would block forever
+    entries = read_submission(root)
+    assert paths(entries) == ["main.py"]
+
+
+@pytest.mark.parametrize(("limits", "error"), [
+    (UnpackLimits(max_entries=2), TooManyFiles),
+    (UnpackLimits(max_entry_bytes=999, max_submission_bytes=MIB), ZipBomb),
+    (UnpackLimits(max_entry_bytes=KIB, max_submission_bytes=2 * KIB), ZipBomb),
+    (UnpackLimits(max_path_length=10), PathTooLong),
+])
+def test_directory_submission_obeys_the_same_caps(tmp_path: Path, limits: UnpackLimits,
+                                                  error: type[SubmissionRejected]) -> None:
+    root = tmp_path / "carol"
+    (root / "package").mkdir(parents=True)
+    for name in ("a.py", "b.py", "package/long_module_name.py"):
+        (root / name).write_bytes(b"x" * 1000)
+    assert len(read_submission(root)) == 3
+    with pytest.raises(error):
+        read_submission(root, limits)
+
+
+def test_empty_directory_is_an_empty_submission(tmp_path: Path) -> None:
+    (tmp_path / "dave" / "__pycache__").mkdir(parents=True)
+    with pytest.raises(EmptySubmission):
+        read_submission(tmp_path / "dave")
+
+
+# ---------------------------------------------------------------------------------------------
+# API shape and speed
+# ---------------------------------------------------------------------------------------------
+
+
+def test_order_does_not_depend_on_archive_order(tmp_path: Path) -> None:
+    files = [("b/x.py", b"1"), ("a.py", b"2"), ("B.py", b"3"), ("b.py", b"4"), ("a/z.py", b"5")]
+    first = read_submission(write(tmp_path, zip_bytes(files), "one.zip"))
+    second = read_submission(write(tmp_path, zip_bytes(list(reversed(files))), "two.zip"))
+    assert first == second == sorted(first, key=lambda e: e.path)
+    assert paths(first) == ["B.py", "a.py", "a/z.py", "b.py", "b/x.py"]
+
+
+def test_read_zip_bytes_matches_read_submission(tmp_path: Path) -> None:
+    data = zip_bytes([("main.py", GOOD_PY), ("inner.zip", zip_bytes([("x.py", b"x")]))])
+    assert read_zip_bytes(data) == read_submission(write(tmp_path, data))
+    with pytest.raises(TooManyFiles, match="homework.zip"):
+        read_zip_bytes(data, UnpackLimits(max_entries=1), name="homework.zip")
+
+
+def test_is_zip_recognises_zips_by_content_not_name(tmp_path: Path) -> None:
+    good = zip_bytes([("a.py", b"a")])
+    assert is_zip(good) and is_zip(bytearray(good)) and is_zip(zip_bytes([]))
+    assert is_zip(good[: len(good) // 2])  # damaged, but meant as a zip
+    assert not is_zip(b"hello") and not is_zip(b"")
+    assert is_zip(write(tmp_path, good, "renamed.txt"))
+    assert not is_zip(write(tmp_path, b"hello", "fake.zip"))
+    assert not is_zip(str(tmp_path / "missing.zip"))
+
+
+def test_a_cohort_of_normal_zips_reads_quickly(tmp_path: Path) -> None:
+    names = [f"src/module_{i}.py" for i in range(9)] + ["README.md"]
+    archives = []
+    for student in range(300):
+        files = [(name, (f"# student {student}\n".encode() + GOOD_PY * 40)) for name in names]
+        archives.append(write(tmp_path, zip_bytes(files), f"s{student}.zip"))
+    started = time.perf_counter()
+    total = sum(len(read_submission(path)) for path in archives)
+    elapsed = time.perf_counter() - started
+    assert total == 3000
+    assert elapsed < 2.0  # about 0.2 s here; the margin is for slow CI machines
