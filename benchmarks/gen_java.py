@@ -1069,13 +1069,18 @@ class Student:
     habits: Habits
 
 
+def pick_variant(rng: random.Random, n: int) -> int:
+    """Most students write the textbook solution (variant 0); fewer take the other routes."""
+    return rng.choices(range(n), weights=[5, 3, 2, 1.5][:n])[0]
+
+
 def draw_student(ex: Exercise, rng: random.Random) -> Student:
     all_methods = ([ex.ctor] if ex.ctor else []) + ex.methods
     order = [m.name for m in ex.methods]
     if rng.random() < 0.25:
         rng.shuffle(order)
     return Student(
-        variants={m.name: rng.randrange(len(m.variants)) for m in all_methods},
+        variants={m.name: pick_variant(rng, len(m.variants)) for m in all_methods},
         guards={m.name: rng.random() < 0.3 for m in all_methods},
         opts={m.name: rng.randrange(6) for m in all_methods},
         content=ex.content(rng),
@@ -1093,9 +1098,15 @@ def disguise(ex: Exercise, src: Student, rng: random.Random, strength: int) -> S
     if strength >= 2:
         # rewrite one or two methods independently (a partial copy)
         all_methods = ([ex.ctor] if ex.ctor else []) + ex.methods
-        for m in rng.sample(all_methods, k=rng.randint(1, 2)):
-            st.variants[m.name] = rng.randrange(len(m.variants))
+        for m in rng.sample(all_methods, k=1 if strength == 2 else 2):
+            st.variants[m.name] = pick_variant(rng, len(m.variants))
             st.guards[m.name] = rng.random() < 0.3
+    if strength >= 3:
+        # own test code in main, more dead code and swapped branches
+        fresh = ex.content(rng)
+        st.content = {**fresh, **{k: v for k, v in st.content.items() if k.startswith("msg_")}}
+        st.habits.dead_rate = 0.35
+        st.habits.swap_if = 0.8
     return st
 
 

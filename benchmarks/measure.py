@@ -2,21 +2,27 @@
 
 Peak memory is the larger of two figures: the sum of resident set sizes over the
 whole process tree, sampled from /proc every 50 ms (so concurrent worker processes
-count together), and the kernel's own maximum RSS of the child and its waited-for
-descendants (``wait4``), which catches a peak shorter than the sampling interval.
+count together), and the kernel's maximum RSS of the command and its waited-for
+descendants, which catches a peak shorter than the sampling interval. The kernel figure
+comes from GNU time (``/usr/bin/time -f %M``) wrapped around the command, not from our own
+``wait4``: Linux carries a forked child's pre-exec high-water mark (a copy of this
+benchmark process) into ``ru_maxrss``, which would charge our own size to every tool.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
 SAMPLE_SECONDS = 0.05
 
 
@@ -76,6 +82,11 @@ def run_measured(
 ) -> Measured:
     """Run ``cmd`` to completion (or ``timeout``), measuring time and peak tree RSS."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    maxrss_file = None
+    if GNU_TIME:
+        fd, maxrss_file = tempfile.mkstemp(prefix="maxrss-", suffix=".txt")
+        os.close(fd)
+        cmd = [GNU_TIME, "-q", "-f", "%M", "-o", maxrss_file, *cmd]
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -123,7 +134,13 @@ def run_measured(
     reader.join(timeout=5)
     if stdout_path:
         out.close()  # type: ignore[union-attr]
-    kernel_peak = usage.ru_maxrss * 1024 if usage is not None else 0
+    kernel_peak = 0
+    if maxrss_file:
+        try:
+            text = Path(maxrss_file).read_text().split()
+            kernel_peak = int(text[-1]) * 1024 if text and text[-1].isdigit() else 0
+        finally:
+            os.unlink(maxrss_file)
     stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
     return Measured(
         returncode=proc.returncode,

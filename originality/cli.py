@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class _TerminalProgress:
 @click.version_option(package_name="originality")
 def main() -> None:
     """originality: plagiarism and originality checks for student deliverables."""
+    # Broken student PDFs are expected; pypdf would log every one of them to stderr.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @main.command()

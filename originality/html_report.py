@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -34,6 +35,10 @@ from .report import Report
 # source is what costs time and disk, and the least similar pairs are the least useful.
 MAX_RENDERED_PAIRS = 500
 HISTOGRAM_BINS = 10
+# A file up to this many lines is shown whole; a longer one shows its fragments with this much
+# context and folds the rest, so a page stays readable and its size bounded.
+FULL_FILE_LINES = 300
+CONTEXT_LINES = 15
 # Pygments lexes some 100,000 tokens a second: past these sizes text is shown escaped but not
 # coloured, so a report's write time stays bounded whatever the cohort hands in.
 MAX_HIGHLIGHT_CHARS = 200_000
@@ -84,7 +89,9 @@ def write_html(report: Report, outdir: Path) -> Path:
 
     sources = _Sources(report)
     pair_template = env.get_template("pair.html")
-    pygments_css = Markup("\n".join(_formatter().get_token_style_defs(".hl")))
+    # Only the token colours: the other rules Pygments offers style elements we do not use.
+    rules = _formatter().get_token_style_defs(".hl")  # type: ignore[no-untyped-call]
+    pygments_css = Markup("\n".join(rules))
     written: set[str] = set()
     for rank, pair in enumerate(pairs[:MAX_RENDERED_PAIRS], start=1):
         name = pair_filename(rank, pair.a, pair.b)
@@ -155,7 +162,7 @@ def _environment() -> Environment:
     )
 
 
-def _formatter() -> HtmlFormatter:  # type: ignore[type-arg]
+def _formatter() -> HtmlFormatter[str]:
     return HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE)
 
 
@@ -323,10 +330,11 @@ def _side(
     its numbered anchor on its first line, or in a note below when the text cannot show it.
     """
     text = sources.get(submission, path)
+    count = len(text.lines) if text is not None else 0
     owners: dict[int, int] = {}
     starts: dict[int, list[int]] = {}
     for number, span in sorted(spans, key=lambda item: item[0]):
-        first, last = max(1, span.start_line), max(1, span.end_line)
+        first, last = max(1, span.start_line), min(span.end_line, count)
         for line in range(first, last + 1):
             owners.setdefault(line, number)
         starts.setdefault(first, []).append(number)
@@ -341,16 +349,14 @@ def _side(
         )
 
     parts: list[str] = []
-    shown = 0
     if text is None:
         parts.append(
             f'<p class="note">The text of <code>{escape(_name(path))}</code> from '
             f"{escape(_name(submission))} is not in this report, so it cannot be shown.</p>"
         )
-    elif not text.lines:
+    elif not count:
         parts.append('<p class="note">This file has no text to show.</p>')
     else:
-        shown = len(text.lines)
         if text.note:
             parts.append(f'<p class="note">{escape(text.note)}</p>')
         parts.append(
@@ -359,7 +365,12 @@ def _side(
             '<thead><tr><th scope="col">Line</th><th scope="col">Fragment</th>'
             '<th scope="col">Text</th></tr></thead><tbody>'
         )
-        for number, html in enumerate(text.lines, start=1):
+        previous = 0
+        for number in _visible_lines(count, spans):
+            if number > previous + 1:
+                parts.append(_gap(previous + 1, number - 1))
+            previous = number
+            html = text.lines[number - 1]
             owner = owners.get(number)
             classes = []
             if owner is not None:
@@ -371,8 +382,10 @@ def _side(
                 attrs += f' data-frag="{owner}"'
             marks = "".join(marker(n) for n in starts.get(number, ()))
             parts.append(f"<tr{attrs}><th>{number}</th><td>{marks}</td><td>{html}</td></tr>")
+        if previous < count:
+            parts.append(_gap(previous + 1, count))
         parts.append("</tbody></table></div>")
-    orphans = [n for line, numbers in sorted(starts.items()) if line > shown for n in numbers]
+    orphans = [n for line, numbers in sorted(starts.items()) if line > count for n in numbers]
     if orphans:
         spans_by_number = dict(spans)
         items = "".join(
@@ -380,6 +393,24 @@ def _side(
         )
         parts.append(f'<ul class="orphans" aria-label="Fragments not shown in the text">{items}</ul>')
     return Markup("".join(parts))
+
+
+def _visible_lines(count: int, spans: list[tuple[int, Span]]) -> list[int] | range:
+    """The lines a side shows: all of a short file, the fragments with context of a long one."""
+    if count <= FULL_FILE_LINES:
+        return range(1, count + 1)
+    shown: set[int] = set()
+    for _, span in spans:
+        first = max(1, span.start_line - CONTEXT_LINES)
+        last = min(count, max(span.start_line, span.end_line) + CONTEXT_LINES)
+        shown.update(range(first, last + 1))
+    return sorted(shown)
+
+
+def _gap(first: int, last: int) -> str:
+    count = last - first + 1
+    what = f"line {first}" if count == 1 else f"{count} lines ({first}\u2013{last})"
+    return f'<tr class="gap"><th></th><td></td><td>\u22ef {what} without a match, not shown</td></tr>'
 
 
 # --- source text ----------------------------------------------------------------------------
@@ -426,7 +457,7 @@ class _Sources:
         uncoloured = _Text(plain.lines, "Shown without syntax colours: the file or the report is large.")
         if len(joined) > MAX_HIGHLIGHT_CHARS or not self._budget:
             return uncoloured
-        tokens = []
+        tokens: list[tuple[Any, str]] = []
         for token in lexer.get_tokens(joined):
             tokens.append(token)
             if len(tokens) > self._budget:

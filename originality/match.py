@@ -11,7 +11,7 @@ idioms any two programs share.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,11 @@ class SubmissionPrints:
     unit_index: np.ndarray  # int32, into ``units``
     positions: np.ndarray  # int32, k-gram position within its unit
     denominator: int  # tokens that are the student's own (not starter or common code)
+    distinct: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+
+    def __post_init__(self) -> None:
+        # Computed once: a submission takes part in many pairs.
+        self.distinct = np.unique(self.hashes)
 
     @classmethod
     def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
@@ -73,7 +78,7 @@ def _equal_ranges(sorted_hashes: np.ndarray, common: np.ndarray) -> tuple[np.nda
 
 def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (into a's and b's tables) of every shared k-gram occurrence."""
-    common = np.intersect1d(a.hashes, b.hashes, assume_unique=False)
+    common = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     if len(common) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     a_start, a_count = _equal_ranges(a.hashes, common)
@@ -121,11 +126,24 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray) -> list[_Run]
     ]
 
 
-def _stretches(free: np.ndarray, min_length: int) -> list[tuple[int, int]]:
-    """Maximal runs of True in ``free`` at least ``min_length`` long, as (start, length)."""
-    padded = np.concatenate(([False], free, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return [(int(s), int(e - s)) for s, e in zip(edges[::2], edges[1::2]) if e - s >= min_length]
+def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
+                    length: int, min_length: int) -> list[tuple[int, int]]:
+    """Stretches (offset, length) of a run where neither side is covered yet, long enough.
+
+    Most runs overlap nothing, so the common case is two C-level scans of a bytearray.
+    """
+    if 1 not in covered_a[start_a : start_a + length] and 1 not in covered_b[start_b : start_b + length]:
+        return [(0, length)]
+    stretches, begin = [], None
+    for offset in range(length + 1):
+        free = offset < length and not covered_a[start_a + offset] and not covered_b[start_b + offset]
+        if free and begin is None:
+            begin = offset
+        elif not free and begin is not None:
+            if offset - begin >= min_length:
+                stretches.append((begin, offset - begin))
+            begin = None
+    return stretches
 
 
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
@@ -139,23 +157,21 @@ def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Pa
     if not runs:
         return None
     runs.sort(key=lambda r: (-r.length, r.unit_a, r.start_a, r.unit_b, r.start_b))
-    covered_a = {i: np.zeros(u.token_count, dtype=bool) for i, u in enumerate(a.units)}
-    covered_b = {i: np.zeros(u.token_count, dtype=bool) for i, u in enumerate(b.units)}
+    covered_a = {i: bytearray(u.token_count) for i, u in enumerate(a.units)}
+    covered_b = {i: bytearray(u.token_count) for i, u in enumerate(b.units)}
     tiles: list[_Run] = []
     for run in runs:
-        span_a = covered_a[run.unit_a][run.start_a : run.start_a + run.length]
-        span_b = covered_b[run.unit_b][run.start_b : run.start_b + run.length]
-        length = min(len(span_a), len(span_b))
-        free = ~span_a[:length] & ~span_b[:length]
-        for offset, size in _stretches(free, minimum[run.unit_a]):
+        line_a, line_b = covered_a[run.unit_a], covered_b[run.unit_b]
+        for offset, size in _free_stretches(line_a, run.start_a, line_b, run.start_b, run.length,
+                                            minimum[run.unit_a]):
             tile = _Run(run.unit_a, run.unit_b, run.start_a + offset, run.start_b + offset, size)
-            covered_a[tile.unit_a][tile.start_a : tile.start_a + size] = True
-            covered_b[tile.unit_b][tile.start_b : tile.start_b + size] = True
+            line_a[tile.start_a : tile.start_a + size] = b"\x01" * size
+            line_b[tile.start_b : tile.start_b + size] = b"\x01" * size
             tiles.append(tile)
     if not tiles:
         return None
-    matched_a = sum(int(m.sum()) for m in covered_a.values())
-    matched_b = sum(int(m.sum()) for m in covered_b.values())
+    matched_a = sum(m.count(1) for m in covered_a.values())
+    matched_b = sum(m.count(1) for m in covered_b.values())
     fragments = sorted(
         (_fragment(a.units[t.unit_a], b.units[t.unit_b], t) for t in tiles),
         key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens),

@@ -6,7 +6,8 @@ fixes a bad configuration in one go rather than one field at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import os
+from dataclasses import dataclass, field, fields
 
 from .errors import UsageError
 
@@ -22,13 +23,14 @@ MAX_COMPRESSION_RATIO = 200.0
 # Matching.
 KGRAM_CODE = 12
 WINDOW_CODE = 8
-KGRAM_PROSE = 5
+KGRAM_PROSE = 4
 WINDOW_PROSE = 4
 BAG_CODE = 5
-BAG_PROSE = 3
+BAG_PROSE = 2
 MIN_FRAGMENT_CODE = 12
-MIN_FRAGMENT_PROSE = 5
+MIN_FRAGMENT_PROSE = 4
 MIN_SIMILARITY = 0.1
+MAX_WORKERS = 4
 COMMON_FRACTION = 0.5
 COMMON_MIN_SUBMISSIONS = 4
 MIN_DOCUMENT_TOKENS = 20
@@ -95,16 +97,28 @@ class MatchOptions:
         _raise_problems(self, problems)
 
 
+def default_workers() -> int:
+    """Processes for reading submissions: the cores we may use, at most four."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     """Everything one ``check`` run needs besides its inputs."""
 
     min_similarity: float = MIN_SIMILARITY
+    workers: int = field(default_factory=default_workers)
     unpack: UnpackLimits = UnpackLimits()
     match: MatchOptions = MatchOptions()
 
     def __post_init__(self) -> None:
         problems = []
+        if not isinstance(self.workers, int) or self.workers < 1:
+            problems.append(f"workers must be a positive integer, got {self.workers!r}")
         if not 0 <= self.min_similarity <= 1:
             problems.append(f"min_similarity must be in [0, 1], got {self.min_similarity!r}")
         _raise_problems(self, problems)

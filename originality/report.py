@@ -50,7 +50,27 @@ class Report:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        """The JSON text: one submission or pair per line.
+
+        Written line by line with the C encoder (``indent`` would force the pure-Python one,
+        which took 85 s for the 750,000 pairs of a 1,233-file run), still easy to diff.
+        """
+        data = self.to_dict()
+
+        def block(items: list[dict[str, Any]]) -> str:
+            if not items:
+                return "[]"
+            return "[\n  " + ",\n  ".join(_dumps(item) for item in items) + "\n ]"
+
+        return (
+            f'{{"version": {data["version"]},\n'
+            f' "submissions": {block(data["submissions"])},\n'
+            f' "pairs": {block(data["pairs"])}}}\n'
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def rounded(value: float) -> float:

@@ -333,3 +333,21 @@ def test_unprintable_names_and_text_are_written(tmp_path: Path) -> None:
 def page_lines(page: Page, side: str) -> list[int]:
     table = next(t for t in page.tables if t["side"] == side)
     return [r["line"] for r in table["rows"]]  # type: ignore[attr-defined]
+
+
+def test_long_files_show_fragments_with_context_and_fold_the_rest(tmp_path: Path) -> None:
+    count = html_report.FULL_FILE_LINES + 100
+    context = html_report.CONTEXT_LINES
+    text = "".join(f"x{i} = {i}\n" for i in range(1, count + 1))
+    report = Report(
+        submissions=[ok("a"), ok("b")],
+        pairs=[PairResult("a", "b", 0.5, 0.5, 0.5, (Fragment(Span("x.py", 100, 110), Span("y.py", 1, 11), 40),))],
+        sources={"a": {"x.py": text}, "b": {"y.py": text[: text.index("x21 ")]}},
+    )
+    write_html(report, tmp_path)
+    page = read_pair(tmp_path, 1, "a", "b")
+    assert page_lines(page, "a") == [None, *range(100 - context, 111 + context), None]
+    assert page_lines(page, "b") == list(range(1, 21))  # a short file is shown whole
+    assert page.fragment_lines() == {("a", 1): list(range(100, 111)), ("b", 1): list(range(1, 12))}
+    html = (tmp_path / "pairs" / pair_filename(1, "a", "b")).read_text(encoding="utf-8")
+    assert f"{100 - context - 1} lines (1–{100 - context - 1}) without a match" in html

@@ -1,0 +1,248 @@
+"""Benchmark originality against copydetect and Dolos on the same data, in one run.
+
+    python benchmarks/run.py detection [--datasets java_pairs,templated_java,...] [--tools ...]
+    python benchmarks/run.py speed [--students 300,2000] [--tools ...]
+    python benchmarks/run.py hostile
+
+Run it with the project's venv python (``.venv/bin/python``): it has copydetect, numpy,
+scikit-learn and python-docx. Dolos needs ``npm install`` in ``benchmarks/`` once.
+Generated data and raw tool outputs go under ``benchmarks/out/`` (git-ignored); results are
+also written as JSON to ``benchmarks/out/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import datasets  # noqa: E402
+import metrics  # noqa: E402
+import peers  # noqa: E402
+from measure import run_measured  # noqa: E402
+
+DETECTION_DATASETS = ["java_pairs", "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
+RESULTS = datasets.OUT / "results"
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def run_dataset(ds: datasets.Dataset, tools: list[str], timeout: float | None,
+                skip: dict[str, str] | None = None) -> list[dict]:
+    """Run every tool on every cohort of ``ds``; one result row per tool."""
+    rows = []
+    for tool in tools:
+        if skip and tool in skip:
+            rows.append({"tool": tool, "status": "skipped", "note": skip[tool]})
+            continue
+        scores: dict = {}
+        alt: dict[str, dict] = {}
+        seconds, peak, status, notes, rejected = 0.0, 0.0, "ok", [], {}
+        for cohort in ds.cohorts:
+            workdir = datasets.OUT / "runs" / ds.name / cohort.name / tool
+            print(f"  {ds.name}/{cohort.name}: {tool} ...", end="", flush=True, file=sys.stderr)
+            r = peers.run_tool(tool, cohort, workdir, timeout)
+            print(f" {r.status} {r.seconds:.1f}s {r.peak_mb:.0f}MB", file=sys.stderr)
+            seconds += r.seconds
+            peak = max(peak, r.peak_mb)
+            scores.update(r.scores)
+            for k, v in r.alt_scores.items():
+                alt.setdefault(k, {}).update(v)
+            rejected.update(r.rejected)
+            if r.status != "ok":
+                status = r.status
+                notes.append(f"{cohort.name}: {r.note}")
+                if r.status == "skipped":
+                    break
+        row = {"tool": tool, "status": status, "seconds": seconds, "peak_mb": peak, "note": " | ".join(notes),
+               "rejected": rejected}
+        rows.append(row)
+        if status == "ok":
+            row.update(metrics.evaluate(ds, scores))
+            row["worst"] = metrics.worst(ds, scores)
+            for name, sc in alt.items():
+                rows.append({"tool": f"{tool} ({name})", "status": "ok", "seconds": seconds, "peak_mb": peak,
+                             **metrics.evaluate(ds, sc)})
+    return rows
+
+
+def print_table(title: str, rows: list[dict], extra: list[str] | None = None) -> None:
+    ours = next((r for r in rows if r["tool"] == "originality" and r["status"] == "ok"), None)
+    extra = extra or []
+    head = ["tool", "ROC-AUC", "best F1", *extra, "seconds", "peak MB", "time x ours", "mem x ours"]
+    lines = [head]
+    for r in rows:
+        if r["status"] != "ok":
+            lines.append([r["tool"], r["status"], r.get("note", "")[:60]] + [""] * (len(head) - 3))
+            continue
+        tr = fmt(r["seconds"] / ours["seconds"], 2) if ours and ours["seconds"] else "-"
+        mr = fmt(r["peak_mb"] / ours["peak_mb"], 2) if ours and ours["peak_mb"] else "-"
+        ex = []
+        for e in extra:
+            v = r.get(e)
+            ex.append(str(v) if isinstance(v, int) else fmt(v))
+        lines.append([r["tool"], fmt(r.get("auc")), fmt(r.get("f1")), *ex, fmt(r["seconds"], 1),
+                      fmt(r["peak_mb"], 0), tr, mr])
+    widths = [max(len(str(l[i])) for l in lines) for i in range(len(head))]
+    print(f"\n## {title}")
+    for i, l in enumerate(lines):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(l, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def print_kinds(rows: list[dict]) -> None:
+    kinds = sorted({k for r in rows if r["status"] == "ok" for k in r.get("kinds", {})})
+    if not kinds:
+        return
+    tools = [r for r in rows if r["status"] == "ok" and "kinds" in r]
+    print("  mean score by kind (pairs >= 0.5):")
+    for k in kinds:
+        cells = []
+        for r in tools:
+            v = r["kinds"].get(k)
+            cells.append(f"{r['tool']}={fmt(v['mean'], 2)} ({v['ge_0.5']}/{v['n']})" if v else "")
+        print(f"    {k:<20} " + "  ".join(cells))
+
+
+def save(name: str, payload: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
+
+
+def cmd_detection(args: argparse.Namespace) -> int:
+    names = args.datasets.split(",")
+    tools = args.tools.split(",")
+    t0 = time.perf_counter()
+    for name in names:
+        ds = datasets.build(name)
+        rows = run_dataset(ds, tools, args.timeout)
+        extra = ["auc_dev", "auc_holdout"] if name == "java_pairs" else []
+        if ds.all_pairs:
+            extra += ["fp_at_0.5", "missed_at_0.5"]
+        n_sub = sum(len(c.submissions) for c in ds.cohorts)
+        pos = sum(1 for v in ds.truth.values() if v[0] == 1)
+        print_table(f"{name}: {n_sub} submissions in {len(ds.cohorts)} cohort(s), "
+                    f"{len(ds.evaluated_pairs())} evaluated pairs ({pos} plagiarism)", rows, extra)
+        print_kinds(rows)
+        ours = next((r for r in rows if r["tool"] == "originality" and r["status"] == "ok"), None)
+        if ours and args.verbose:
+            print("  originality lowest-scored positives:", ours["worst"]["lowest_positives"][:5])
+            print("  originality highest-scored negatives:", ours["worst"]["highest_negatives"][:5])
+        if ours and ours.get("rejected"):
+            print(f"  originality rejected {len(ours['rejected'])} submissions: "
+                  f"{dict(list(ours['rejected'].items())[:5])}")
+        save(name, {"dataset": name, "rows": rows})
+    print(f"\ndetection benchmark done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_speed(args: argparse.Namespace) -> int:
+    tools = args.tools.split(",")
+    for n in [int(x) for x in args.students.split(",")]:
+        t = time.perf_counter()
+        ds = datasets.load(datasets.build_zip_cohort(n))
+        print(f"  generated zip_cohort_{n} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        skip = {}
+        if n > args.copydetect_max and "copydetect" in tools:
+            skip["copydetect"] = (f"skipped above {args.copydetect_max} students (O(files^2) Python loop; "
+                                  f"use --copydetect-max to force)")
+        rows = run_dataset(ds, tools, args.timeout, skip)
+        files = sum(1 for c in ds.cohorts for _ in c.submissions)
+        print_table(f"speed: zip_cohort_{n} ({files} ZIPs with starter code, "
+                    f"{sum(1 for v in ds.truth.values() if v[0])} copy pairs, all {len(ds.evaluated_pairs())} pairs)",
+                    rows, ["fp_at_0.5", "missed_at_0.5"])
+        print_kinds(rows)
+        save(f"speed_{n}", {"dataset": ds.name, "rows": rows})
+    return 0
+
+
+def listing(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def cmd_hostile(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(HERE.parent))
+    from fixtures.hostile import write_hostile_zips
+
+    outer = Path(tempfile.mkdtemp(prefix="hostile-"))
+    work = outer / "d1" / "d2" / "d3" / "work"  # deep, so a ../../ escape still lands inside `outer`
+    inputs, cwd, tmp, out = work / "in", work / "cwd", work / "tmp", work / "out"
+    for d in (inputs, cwd, tmp, out):
+        d.mkdir(parents=True)
+    expected = write_hostile_zips(inputs)
+    before = listing(outer)
+    watch = [Path("/tmp"), Path("/etc"), Path.home(), HERE.parent]
+    watch_before = {str(w): set(os.listdir(w)) for w in watch if w.exists()}
+    report_path = out / "report.json"
+    env = {**os.environ, "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
+    cmd = [peers.ORIGINALITY, "check", *[str(inputs / f"{s}.zip") for s in sorted(expected)],
+           "--json", str(report_path), "--min-similarity", "0"]
+    m = run_measured(cmd, cwd=cwd, env=env, timeout=args.timeout)
+    after = listing(outer)
+    new = sorted(after - before)
+    outside = [p for p in new if not (p.startswith(str(tmp.relative_to(outer)))
+                                      or p.startswith(str(out.relative_to(outer))))]
+    leftovers = [p for p in new if p.startswith(str(tmp.relative_to(outer)) + "/")]
+    watch_new = {w: sorted(set(os.listdir(w)) - s) for w, s in watch_before.items()}
+    watch_new = {w: [n for n in v if "evil" in n or n == "x"] for w, v in watch_new.items()}
+    print(f"\n## hostile: {len(expected)} archives, exit {m.returncode}, {m.seconds:.1f} s, "
+          f"peak {m.peak_mb:.0f} MB{' (TIMEOUT)' if m.timed_out else ''}")
+    ok = m.returncode == 0 and not m.timed_out
+    got = {}
+    if report_path.exists():
+        rep = json.loads(report_path.read_text())
+        for s in rep.get("submissions", []):
+            got[s["id"]] = "ok" if s.get("status") == "ok" else (s.get("error") or {}).get("code", "?")
+    else:
+        ok = False
+        print("  no report written:", m.stderr_tail[-800:])
+    for stem in sorted(expected):
+        mark = "ok " if got.get(stem) == expected[stem] else "BAD"
+        ok &= mark == "ok "
+        print(f"  {mark} {stem:<24} expected {expected[stem]:<16} got {got.get(stem, '(missing)')}")
+    print(f"  written outside the temp dir: {outside or 'nothing'}")
+    print(f"  temp files left behind: {len(leftovers)}")
+    print(f"  suspicious new names in {list(watch_new)}: {[n for v in watch_new.values() for n in v] or 'none'}")
+    ok &= not outside and not any(watch_new.values())
+    save("hostile", {"expected": expected, "got": got, "seconds": m.seconds, "peak_mb": m.peak_mb,
+                     "returncode": m.returncode, "outside": outside, "leftovers": len(leftovers)})
+    print("  PASS" if ok else "  FAIL")
+    if not args.keep:
+        import shutil
+        shutil.rmtree(outer, ignore_errors=True)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("detection", help="ROC-AUC / best F1 / time / memory on every dataset")
+    d.add_argument("--datasets", default=",".join(DETECTION_DATASETS))
+    d.add_argument("--tools", default=",".join(peers.TOOLS))
+    d.add_argument("--timeout", type=float, default=1800, help="per tool and cohort, seconds")
+    d.add_argument("-v", "--verbose", action="store_true", help="list our worst-scored pairs")
+    s = sub.add_parser("speed", help="time and memory on large ZIP cohorts with starter code")
+    s.add_argument("--students", default="300,2000")
+    s.add_argument("--tools", default=",".join(peers.TOOLS))
+    s.add_argument("--timeout", type=float, default=3600)
+    s.add_argument("--copydetect-max", type=int, default=500)
+    h = sub.add_parser("hostile", help="hostile archives: rejected with the right code, nothing escapes")
+    h.add_argument("--timeout", type=float, default=600)
+    h.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = p.parse_args(argv)
+    return {"detection": cmd_detection, "speed": cmd_speed, "hostile": cmd_hostile}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
