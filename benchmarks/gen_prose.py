@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 
-from prose_texts import CONTRACTIONS, OPENERS, SYNONYMS, TOPICS
+from prose_texts import CONTRACTIONS, OPENERS, SYNONYMS, TERMS, TOPICS
 
 KEEP_CAPITAL = {"I", "Java", "Python", "Google", "Bayes", "Bayes'", "PageRank", "Richard", "Larry", "Sergey",
                 "Thomas", "Dynamic", "In", "C++", "P(A)", "P(B|A),", "P(A|B)", "Pierre-Simon", "Gerard"}
@@ -53,9 +53,13 @@ def merge(a: str, b: str, rng: random.Random) -> str:
     return a.rstrip(".") + joiner + lower_first(b)
 
 
-def own_sentences(topic: dict, rng: random.Random, k: int, rate: float = 0.15) -> list[str]:
+def own_sentences(topic: dict, rng: random.Random, k: int, rate: float = 0.15, terms: int = 0) -> list[str]:
+    """k sentences of one's own, ``terms`` of them using the field's standard phrasing."""
     bank = list(topic["bank"])  # type: ignore[arg-type]
-    return [synonymize(s, rng, rate) for s in rng.sample(bank, min(k, len(bank)))]
+    own = [synonymize(s, rng, rate) for s in rng.sample(bank, min(k - terms, len(bank)))]
+    own += rng.sample(TERMS[topic["name"]], terms)  # type: ignore[index]
+    rng.shuffle(own)
+    return own
 
 
 def words(text: list[str]) -> int:
@@ -63,7 +67,7 @@ def words(text: list[str]) -> int:
 
 
 def answer(topic_name: str, kind: str, rng: random.Random, target: tuple[int, int] = (200, 300)) -> str:
-    topic = TOPICS[topic_name]
+    topic = {**TOPICS[topic_name], "name": topic_name}
     src: list[str] = topic["source"]  # type: ignore[assignment]
     n = len(src)
     if kind == "cut":
@@ -88,7 +92,9 @@ def answer(topic_name: str, kind: str, rng: random.Random, target: tuple[int, in
     elif kind == "heavy":
         heavy: list[str] = topic["heavy"]  # type: ignore[assignment]
         keep = sorted(rng.sample(range(n), rng.randint(6, 9)))
-        sents = [synonymize(heavy[i], rng, 0.25) for i in keep]
+        # most sentences re-expressed; one or two source sentences survive, lightly edited
+        verbatim = set(rng.sample(keep, rng.choice([0, 1, 1, 2])))
+        sents = [light_edit(src[i], rng) if i in verbatim else synonymize(heavy[i], rng, 0.25) for i in keep]
         # reorder: rotate blocks and swap neighbours
         blocks = [sents[i:i + 3] for i in range(0, len(sents), 3)]
         rng.shuffle(blocks)
@@ -102,10 +108,10 @@ def answer(topic_name: str, kind: str, rng: random.Random, target: tuple[int, in
                 break
             i = rng.randrange(len(sents) - 1)
             sents[i:i + 2] = [merge(sents[i], sents[i + 1], rng)]
-        for s in own_sentences(topic, rng, rng.randint(3, 5)):
+        for s in own_sentences(topic, rng, rng.randint(3, 5), terms=rng.randint(0, 2)):
             sents.insert(rng.randrange(len(sents) + 1), s)
     elif kind == "non":
-        sents = own_sentences(topic, rng, rng.randint(10, 14), rate=0.3)
+        sents = own_sentences(topic, rng, rng.randint(10, 14), rate=0.3, terms=rng.randint(1, 4))
         for _ in range(rng.randint(0, 2)):
             i = rng.randrange(len(sents) - 1)
             sents[i:i + 2] = [merge(sents[i], sents[i + 1], rng)]

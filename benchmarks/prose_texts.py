@@ -334,3 +334,48 @@ OPENERS = ["Also, ", "In addition, ", "Basically, ", "In other words, ", "Furthe
 
 CONTRACTIONS = {"it is": "it's", "does not": "doesn't", "do not": "don't", "cannot": "can't", "is not": "isn't",
                 "that is": "that's", "they are": "they're", "there is": "there's"}
+
+# Independent sentences that nonetheless use the field's standard phrasing, as students who
+# never saw the source still do ("the principal eigenvector", "is called the prior"...).
+TERMS: dict[str, list[str]] = {
+    "inheritance": [
+        "A subclass can override inherited methods when it needs different behaviour.",
+        "The diamond problem happens when a class inherits from two classes that share a common parent.",
+        "Java only allows single inheritance, but a class can implement many interfaces instead.",
+        "Composition is often a better choice, where an object holds references to other objects.",
+        "This gives an is-a relationship between the child and the parent class.",
+        "Inheritance is closely tied to polymorphism, which literally means many forms.",
+    ],
+    "pagerank": [
+        "Each link is seen as a vote of confidence for the page it points to.",
+        "The damping factor is typically set to about 0.85 in most descriptions.",
+        "The random surfer model imagines someone clicking links at random forever.",
+        "The final scores form the principal eigenvector of the link matrix.",
+        "Spammers created link farms to manipulate the rankings.",
+        "The scores are computed by power iteration, which repeats a simple update many times.",
+    ],
+    "vsm": [
+        "The best known weighting scheme is tf-idf, which rewards terms that are rare in the collection.",
+        "Cosine similarity is the dot product of the two vectors divided by the product of their lengths.",
+        "Each dimension corresponds to a term in the vocabulary.",
+        "Unlike the Boolean model, documents can be ranked by their similarity to the query.",
+        "Latent semantic analysis maps terms into a smaller space of concepts.",
+        "Common words such as \"the\" or \"and\" carry very little information.",
+    ],
+    "bayes": [
+        "The probability before seeing the evidence is called the prior and the updated one is called the posterior.",
+        "The naive Bayes classifier is widely used to filter spam e-mail.",
+        "Ignoring the prior leads to what is known as the base rate fallacy.",
+        "P(B given A) is called the likelihood of the data.",
+        "Methods such as Markov chain Monte Carlo are used when the maths gets too hard.",
+        "It gives a principled way of reasoning under uncertainty.",
+    ],
+    "dynprog": [
+        "A problem has optimal substructure if an optimal solution can be built from optimal solutions of its subproblems.",
+        "It also needs overlapping subproblems, otherwise there is nothing to reuse.",
+        "The top-down approach is known as memoization.",
+        "The bottom-up approach fills a table starting from the smallest subproblems.",
+        "Edit distance between two strings and the knapsack problem are classic examples.",
+        "The term was introduced by Richard Bellman in the 1950s.",
+    ],
+}

@@ -81,6 +81,10 @@ class TokenStream:
     lines: list[int]
     cols: list[int]
     kinds: list[SegmentKind] = field(default_factory=list)
+    # The concrete text of abstracted literals (strings, numbers), e.g. '"total: "' for an
+    # ``S``, and "" for every other token. Disguise rarely reaches a program's messages and
+    # test data, so these are kept as evidence beside the abstract stream.
+    literals: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.symbols)

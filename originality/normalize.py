@@ -29,6 +29,7 @@ IDENTIFIER = "V"
 STRING = "S"
 NUMBER = "N"
 PROSE_PREFIX = "w:"
+LITERAL_MIN_CHARS = 2
 
 # Words that carry no content of their own; dropping them makes "the results of the test"
 # and "test results" agree.
@@ -94,6 +95,14 @@ def _code_symbol(ttype: object, value: str) -> str | None:
     return stripped or None
 
 
+def _literal_text(symbol: str, value: str) -> str:
+    """The folded text of a literal worth remembering; "" for trivial ones ("", 0, 1)."""
+    if symbol not in (STRING, NUMBER):
+        return ""
+    text = " ".join(value.casefold().split())
+    return text if len(text.strip("\"'`")) >= LITERAL_MIN_CHARS else ""
+
+
 def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream) -> None:
     lexer = _lexer(alias) if alias else None
     if lexer is None:
@@ -107,6 +116,7 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
             out.lines.append(line)
             out.cols.append(col)
             out.kinds.append(SegmentKind.CODE)
+            out.literals.append(_literal_text(symbol, value))
         newlines = value.count("\n")
         if newlines:
             line += newlines
@@ -127,11 +137,12 @@ def _tokenize_prose(text: str, first_line: int, out: TokenStream) -> None:
             # Folding can change lengths; the column is approximate for prose, exact for code.
             out.cols.append(match.start() + 1)
             out.kinds.append(SegmentKind.PROSE)
+            out.literals.append("")
 
 
 def tokenize(document: Document) -> TokenStream:
     """The normalized tokens of an OK document, segment by segment, in text order."""
-    stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[])
+    stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[])
     if document.state is not DocumentState.OK:
         return stream
     lines = document.text.split("\n")

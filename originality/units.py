@@ -17,6 +17,8 @@ from .model import Document, SegmentKind, TokenStream
 from .normalize import tokenize
 from .options import MatchOptions
 
+LITERAL_PREFIX = "lit:"
+
 
 @dataclass
 class Unit:
@@ -53,12 +55,14 @@ class Unit:
         return np.cumsum(delta[:-1]) > 0
 
 
-def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int]]]:
-    parts: dict[SegmentKind, tuple[list[str], list[int]]] = {}
-    for symbol, line, kind in zip(stream.symbols, stream.lines, stream.kinds):
-        symbols, lines = parts.setdefault(kind, ([], []))
+def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int], list[str]]]:
+    parts: dict[SegmentKind, tuple[list[str], list[int], list[str]]] = {}
+    for symbol, line, kind, literal in zip(stream.symbols, stream.lines, stream.kinds, stream.literals):
+        symbols, lines, literals = parts.setdefault(kind, ([], [], []))
         symbols.append(symbol)
         lines.append(line)
+        if literal:
+            literals.append(LITERAL_PREFIX + literal)
     return parts
 
 
@@ -71,7 +75,7 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         part = parts.get(kind)
         if part is None:
             continue
-        symbols, lines = part
+        symbols, lines, literals = part
         k, window, bag_k = (
             (options.kgram_code, options.window_code, options.bag_code)
             if kind is SegmentKind.CODE
@@ -80,9 +84,14 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         if len(symbols) < max(k, options.min_document_tokens if kind is SegmentKind.CODE else k):
             continue
         ids = table.ids(symbols)
+        # Salted by kind so that a code bag and a prose bag never share a feature; the
+        # literals' own texts join the bag as features of their own.
+        # Prose counts every n-gram up to bag_prose: single words carry paraphrase, pairs order.
+        sizes = [bag_k] if kind is SegmentKind.CODE else list(range(1, bag_k + 1))
+        bag = np.concatenate(
+            [kgram_hashes(ids, n) ^ np.uint64(len(kind.value)) for n in sizes] + [table.ids(literals)]
+        )
         units.append(
-            Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window),
-                 # Salted by kind so that a code bag and a prose bag never share a feature.
-                 kgram_hashes(ids, bag_k) ^ np.uint64(len(kind.value)))
+            Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )
     return units
