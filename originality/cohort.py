@@ -47,9 +47,10 @@ def mark_excluded(
     Returns the sorted excluded long k-gram hashes.
     """
     excluded = np.union1d(_unique_hashes(base_units), shared_hashes(units_by_submission, options))
-    # Bag k-grams are short, so many independent programs share them: only starter code is
-    # cut here; inverse document frequency already discounts what the cohort shares.
-    bag_excluded = _unique_hashes(base_units, bag=True)
+    # Short k-grams that the cohort commonly shares are cut too: inverse document frequency
+    # alone still lets dozens of shared idioms add up to a high cosine.
+    bag_excluded = np.union1d(_unique_hashes(base_units, bag=True),
+                              shared_hashes(units_by_submission, options, bag=True))
     for units in units_by_submission:
         for unit in units:
             unit.excluded = np.isin(unit.prints.hashes, excluded)
