@@ -1102,9 +1102,8 @@ def disguise(ex: Exercise, src: Student, rng: random.Random, strength: int) -> S
             st.variants[m.name] = pick_variant(rng, len(m.variants))
             st.guards[m.name] = rng.random() < 0.3
     if strength >= 3:
-        # own test code in main, more dead code and swapped branches
-        fresh = ex.content(rng)
-        st.content = {**fresh, **{k: v for k, v in st.content.items() if k.startswith("msg_")}}
+        # main reworked further, more dead code and swapped branches
+        st.content = perturb_content(rng, st.content, 2)
         st.habits.dead_rate = 0.35
         st.habits.swap_if = 0.8
     return st

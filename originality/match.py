@@ -20,9 +20,10 @@ from .options import MatchOptions
 from .units import Unit
 
 # A k-gram that occurs more often than this in one submission is a repetition (a run of
-# closing braces, a table of constants); joining all its occurrences pairwise would cost
-# quadratic time and say nothing more.
+# closing braces, similar getters); its occurrences are paired by rank, within RANK_REACH,
+# instead of all with all, which would cost quadratic time and say nothing more.
 MAX_OCCURRENCES = 8
+RANK_REACH = 2
 
 
 @dataclass
@@ -76,22 +77,46 @@ def _equal_ranges(sorted_hashes: np.ndarray, common: np.ndarray) -> tuple[np.nda
     return left, right - left
 
 
+def _all_pairs(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
+               b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every occurrence in a paired with every occurrence in b, block by block."""
+    sizes = a_count * b_count
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return a_start[group] + offset // b_count[group], b_start[group] + offset % b_count[group]
+
+
+def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
+                   b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The t-th occurrence in a paired with the (t - R .. t + R)-th in b.
+
+    For a k-gram repeated many times (a run of similar getters), pairing all occurrences
+    would be quadratic; occurrences are sorted by position, so a copy's t-th repetition faces
+    the original's t-th, give or take the few that were added or removed.
+    """
+    group = np.repeat(np.arange(len(a_count)), a_count)
+    rank = np.arange(int(a_count.sum())) - np.repeat(np.cumsum(a_count) - a_count, a_count)
+    a_parts, b_parts = [], []
+    for shift in range(-RANK_REACH, RANK_REACH + 1):
+        b_rank = rank + shift
+        ok = (b_rank >= 0) & (b_rank < b_count[group])
+        a_parts.append(a_start[group[ok]] + rank[ok])
+        b_parts.append(b_start[group[ok]] + b_rank[ok])
+    return np.concatenate(a_parts), np.concatenate(b_parts)
+
+
 def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (into a's and b's tables) of every shared k-gram occurrence."""
+    """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining."""
     common = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     if len(common) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     a_start, a_count = _equal_ranges(a.hashes, common)
     b_start, b_count = _equal_ranges(b.hashes, common)
-    keep = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
-    a_start, a_count, b_start, b_count = a_start[keep], a_count[keep], b_start[keep], b_count[keep]
-    sizes = a_count * b_count
-    total = int(sizes.sum())
-    group = np.repeat(np.arange(len(sizes)), sizes)
-    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    a_idx = a_start[group] + offset // b_count[group]
-    b_idx = b_start[group] + offset % b_count[group]
-    return a_idx, b_idx
+    few = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
+    a_few, b_few = _all_pairs(a_start[few], a_count[few], b_start[few], b_count[few])
+    many = ~few
+    a_many, b_many = _pairs_by_rank(a_start[many], a_count[many], b_start[many], b_count[many])
+    return np.concatenate([a_few, a_many]), np.concatenate([b_few, b_many])
 
 
 @dataclass(frozen=True)

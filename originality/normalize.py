@@ -79,6 +79,8 @@ def _code_symbol(ttype: object, value: str) -> str | None:
     """The normalized symbol of one Pygments token, or None to drop it."""
     if ttype in Comment or ttype in Text or ttype is Token.Error and not value.strip():
         return None
+    if ttype in String.Doc:
+        return None  # a docstring is a comment in disguise: rewriting it hides nothing
     if ttype in String or ttype in Literal.String:
         return STRING
     if ttype in Literal.Number:

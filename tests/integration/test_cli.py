@@ -1,0 +1,68 @@
+"""The ``originality check`` command as users and the platform call it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+CODE = "".join(f"def step_{i}(v):\n    return v * {i} + len(str(v)) - {i}\n\n" for i in range(12))
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "originality", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def make_zip(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_json_to_stdout_follows_the_contract(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "alice.zip", {"src/app.py": CODE})
+    b = make_zip(tmp_path / "bob.zip", {"main.py": CODE})
+    bad = tmp_path / "mallory.zip"
+    bad.write_text("not a zip")
+    result = run("check", str(a), str(b), str(bad), "--json", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    assert [s["id"] for s in report["submissions"]] == ["alice", "bob", "mallory"]
+    assert report["submissions"][2]["status"] == "rejected"
+    assert report["submissions"][2]["error"]["code"] == "not_a_zip"
+    [pair] = report["pairs"]
+    assert (pair["a"], pair["b"]) == ("alice", "bob")
+    assert pair["similarity"] > 0.9
+    fragment = pair["fragments"][0]
+    assert fragment["a"]["file"] == "src/app.py" and fragment["b"]["file"] == "main.py"
+    assert fragment["tokens"] > 0 and fragment["a"]["start_line"] >= 1
+
+
+def test_min_similarity_leaves_out_lower_pairs(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "a.zip", {"x.py": CODE})
+    b = make_zip(tmp_path / "b.zip", {"y.py": CODE[: len(CODE) // 3]})
+    out = tmp_path / "r.json"
+    assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", "0.99", cwd=tmp_path).returncode == 0
+    assert json.loads(out.read_text())["pairs"] == []
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("check", str(tmp_path / "missing.zip"), cwd=tmp_path).returncode == 2
+    a = make_zip(tmp_path / "a.zip", {"x.py": CODE})
+    assert run("check", str(a), "--min-similarity", "2", cwd=tmp_path).returncode == 2
+    assert run("check", cwd=tmp_path).returncode == 2
+
+
+def test_html_report_links_every_pair(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "a.zip", {"x.py": CODE})
+    b = make_zip(tmp_path / "b.zip", {"y.py": CODE})
+    result = run("check", str(a), str(b), "--html", str(tmp_path / "html"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    index = (tmp_path / "html" / "index.html").read_text()
+    pages = list((tmp_path / "html" / "pairs").glob("*.html"))
+    assert len(pages) == 1 and pages[0].name in index

@@ -1,0 +1,198 @@
+"""Normalization, fingerprints and alignment, stage by stage and through ``check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from originality import CheckOptions, check
+from originality.fingerprint import SymbolTable, fingerprint, kgram_hashes, winnow
+from originality.model import Document, DocumentState, Segment, SegmentKind
+from originality.normalize import tokenize
+
+ORIGINAL = '''
+def average(values):
+    """Mean of the values."""
+    total = 0
+    count = 0
+    for value in values:
+        total += value
+        count += 1
+    if count == 0:
+        return 0.0
+    return total / count
+
+
+def spread(values):
+    lowest = min(values)
+    highest = max(values)
+    result = []
+    for value in values:
+        result.append((value - lowest) / (highest - lowest))
+    return result
+
+
+def report(values):
+    print("average", average(values))
+    print("spread", spread(values))
+    return {"avg": average(values), "n": len(values)}
+'''
+
+RENAMED = '''
+def mean_of(xs):
+    # add them up
+    s = 0
+    n = 0
+    for x in xs:
+        s += x
+        n += 1
+    if n == 0:
+        return 0.0
+    return s / n
+
+
+def scale(xs):
+    lo = min(xs)
+    hi = max(xs)
+    out = []
+    for x in xs:
+        out.append((x - lo) / (hi - lo))
+    return out
+
+
+def show(xs):
+    print("average", mean_of(xs))
+    print("spread", scale(xs))
+    return {"avg": mean_of(xs), "n": len(xs)}
+'''
+
+INDEPENDENT = '''
+import statistics
+
+
+class Table:
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def column(self, name):
+        return [row[name] for row in self.rows if name in row]
+
+    def describe(self, name):
+        data = self.column(name)
+        if not data:
+            raise ValueError(f"no data for {name}")
+        return {
+            "median": statistics.median(data),
+            "stdev": statistics.pstdev(data),
+            "range": (min(data), max(data)),
+        }
+'''
+
+
+def code_document(text: str, path: str = "main.py") -> Document:
+    lines = text.count("\n") + 1
+    return Document(path, DocumentState.OK, text, (Segment(SegmentKind.CODE, 1, lines, "python"),), "", len(text))
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_renamed_and_recommented_code_normalizes_to_the_same_tokens() -> None:
+    assert tokenize(code_document(ORIGINAL)).symbols == tokenize(code_document(RENAMED)).symbols
+
+
+def test_every_token_keeps_its_line() -> None:
+    stream = tokenize(code_document(ORIGINAL))
+    lines = ORIGINAL.split("\n")
+    for symbol, line in zip(stream.symbols, stream.lines):
+        if symbol in {"def", "return", "for"}:
+            assert symbol in lines[line - 1]
+
+
+def test_winnowing_keeps_a_fingerprint_in_every_window() -> None:
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**63, size=500, dtype=np.uint64)
+    kept = set(winnow(hashes, 6).tolist())
+    for start in range(len(hashes) - 6 + 1):
+        assert kept & set(range(start, start + 6))
+
+
+def test_fingerprints_are_the_same_in_every_process() -> None:
+    ids = SymbolTable().ids(["def", "V", "(", "V", ")", ":", "return", "V"])
+    assert kgram_hashes(ids, 3).tolist() == kgram_hashes(SymbolTable().ids(
+        ["def", "V", "(", "V", ")", ":", "return", "V"]), 3).tolist()
+    assert len(fingerprint(ids, 3, 2).hashes) == 6
+    assert kgram_hashes(ids[:2], 3).size == 0
+
+
+def test_renamed_copy_matches_fully_and_independent_work_does_not(tmp_path: Path) -> None:
+    subs = [
+        write(tmp_path / "alice", {"stats.py": ORIGINAL}),
+        write(tmp_path / "bob", {"numbers.py": RENAMED}),
+        write(tmp_path / "carol", {"table.py": INDEPENDENT}),
+    ]
+    report = check(subs, options=CheckOptions(min_similarity=0))
+    scores = {(p.a, p.b): p for p in report.pairs}
+    copy = scores[("alice", "bob")]
+    assert copy.similarity > 0.9 and copy.a_share > 0.9 and copy.b_share > 0.9
+    fragment = copy.fragments[0]
+    assert (fragment.a.file, fragment.b.file) == ("stats.py", "numbers.py")
+    assert fragment.a.start_line <= 3 and fragment.a.end_line >= 25
+    assert all(p.similarity < 0.3 for key, p in scores.items() if "carol" in key)
+
+
+def test_starter_code_never_counts(tmp_path: Path) -> None:
+    base = write(tmp_path / "base", {"stats.py": ORIGINAL})
+    subs = [write(tmp_path / name, {"stats.py": ORIGINAL}) for name in ("dan", "eve")]
+    report = check(subs, bases=[base], options=CheckOptions(min_similarity=0))
+    assert all(p.similarity == 0 for p in report.pairs)
+
+
+def test_two_files_of_one_submission_never_match(tmp_path: Path) -> None:
+    alone = write(tmp_path / "frank", {"a.py": ORIGINAL, "b.py": ORIGINAL})
+    other = write(tmp_path / "grace", {"table.py": INDEPENDENT})
+    report = check([alone, other], options=CheckOptions(min_similarity=0))
+    assert all(p.similarity < 0.3 for p in report.pairs)
+
+
+def test_empty_submissions_are_rejected_and_similarity_of_nothing_is_zero(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    tiny = write(tmp_path / "tiny", {"x.py": "x = 1\n"})
+    report = check([empty, tiny], options=CheckOptions(min_similarity=0))
+    statuses = {s.id: (s.status.value, s.error["code"] if s.error else None) for s in report.submissions}
+    assert statuses == {"empty": ("rejected", "empty"), "tiny": ("ok", None)}
+    assert report.pairs == []
+
+
+def test_same_input_gives_the_same_json(tmp_path: Path) -> None:
+    subs = [write(tmp_path / "a", {"s.py": ORIGINAL}), write(tmp_path / "b", {"n.py": RENAMED})]
+    first = check(subs).to_json()
+    assert check(list(reversed(subs))).to_json() == first
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parallel_reading_gives_the_same_report(tmp_path: Path, workers: int) -> None:
+    subs = [write(tmp_path / f"s{i:02d}", {"m.py": ORIGINAL if i % 3 else RENAMED}) for i in range(40)]
+    serial = check(subs, options=CheckOptions(workers=1)).to_json()
+    assert check(subs, options=CheckOptions(workers=workers)).to_json() == serial
+
+
+def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
+    # Six students share a helper nobody gave them; two of them also share their own work.
+    subs = []
+    for i in range(6):
+        files = {"common.py": ORIGINAL}
+        if i < 2:
+            files["table.py"] = INDEPENDENT
+        subs.append(write(tmp_path / f"s{i}", files))
+    report = check(subs, options=CheckOptions(min_similarity=0))
+    scores = {(p.a, p.b): p.similarity for p in report.pairs}
+    assert scores.get(("s0", "s1"), 0) > 0.8
+    assert max((v for k, v in scores.items() if k != ("s0", "s1")), default=0) < 0.1
