@@ -224,7 +224,7 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
         SubmissionSummary(
             s.id,
             s.status,
-            sum(1 for d in s.documents if d.state is DocumentState.OK),
+            len(s.documents),  # every file read, whatever became of it
             s.error.to_dict() if s.error else None,
         )
         for s in loaded

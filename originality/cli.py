@@ -98,3 +98,167 @@ def _print_summary(report: Report) -> None:
     for pair in report.pairs[:10]:
         click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  "
                    f"({pair.a_share:.2f} / {pair.b_share:.2f}, {len(pair.fragments)} fragments)")
+
+
+# -- the service: archive, tokens, API and worker (issue 3). Flask and Celery are imported
+# inside the commands that need them, so that importing this module loads neither.
+
+
+def _settings() -> object:
+    from .store.settings import Settings
+
+    try:
+        return Settings.from_env()
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+
+
+def _student_map(path: str | None) -> dict[str, dict[str, str]]:
+    """CSV with a header: ``submission,student_id`` and optionally ``attempt``, ``submitted_at``."""
+    if path is None:
+        return {}
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"submission", "student_id"} <= set(rows[0]):
+        raise click.UsageError("--student-map needs the columns submission and student_id")
+    return {row["submission"].strip(): row for row in rows}
+
+
+@main.group()
+def archive() -> None:
+    """The persistent archive the service checks uploads against."""
+
+
+@archive.command("add")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--project", required=True, help="The project these submissions belong to.")
+@click.option("--student-map", type=click.Path(exists=True, dir_okay=False),
+              help="CSV (submission,student_id[,attempt]) naming each submission's student; "
+                   "without it a submission's id is its student's.")
+def archive_add(submissions: tuple[str, ...], project: str, student_map: str | None) -> None:
+    """Import past SUBMISSIONS (zips or directories) into the archive. Idempotent."""
+    from datetime import datetime
+
+    from .archive import Archive, file_digest
+    from .check import submission_id
+    from .store.models import JobStatus
+
+    settings = _settings()
+    people = _student_map(student_map)
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    added = existing = rejected = 0
+    try:
+        with _TerminalProgress() as progress:
+            for done, raw in enumerate(submissions, start=1):
+                path = Path(raw)
+                name = submission_id(path)
+                row = people.get(name, {})
+                sha, size = file_digest(path)
+                submitted = row.get("submitted_at") or None
+                registered = store.register(
+                    sha256=sha, size=size, project_id=project,
+                    student_id=(row.get("student_id") or name).strip(),
+                    attempt=int(row.get("attempt") or 1), origin="archive", name=name,
+                    submitted_at=datetime.fromisoformat(submitted) if submitted else None)
+                sub = registered.submission
+                if sub.status in (JobStatus.DONE, JobStatus.REJECTED) and not registered.created:
+                    existing += 1
+                elif store.claim(sub.id, 3600):
+                    status = store.process(sub.id, source=path, with_report=False)
+                    if status == JobStatus.REJECTED:
+                        rejected += 1
+                        click.echo(f"  rejected {name}: {store.get(sub.id).error_message}", err=True)  # type: ignore[union-attr]
+                    else:
+                        added += 1
+                else:
+                    existing += 1
+                progress("archive", done, len(submissions))
+    finally:
+        store.close()
+    click.echo(f"{added} added, {existing} already in the archive, {rejected} rejected "
+               f"(project {project})")
+
+
+@archive.command("check")
+@click.argument("submission", type=click.Path(exists=True))
+@click.option("--project", required=True)
+@click.option("--student", help="The submission's student: their earlier attempts are listed apart.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the matches as JSON to FILE, or '-' for stdout.")
+def archive_check(submission: str, project: str, student: str | None, json_out: str | None) -> None:
+    """Check one SUBMISSION against the archive, without adding it."""
+    import json
+
+    from .archive import Archive
+    from .check import load_submission, submission_id
+    from .fingerprint import SymbolTable
+
+    store = Archive.open(_settings())  # type: ignore[arg-type]
+    try:
+        loaded = load_submission(submission, store.options, SymbolTable(), submission_id(submission))
+        if loaded.error is not None:
+            result = {"submission": loaded.id, "status": "rejected", "error": loaded.error.to_dict(),
+                      "matches": [], "own_attempts": []}
+        else:
+            result = {"status": "ok", "error": None, **store.compare(loaded, project, student)}
+    finally:
+        store.close()
+    text = json.dumps(result, indent=1, sort_keys=True) + "\n"
+    if json_out == "-":
+        click.echo(text, nl=False)
+        return
+    if json_out:
+        _write(Path(json_out), text)
+    if result["status"] == "rejected":
+        click.echo(f"rejected {loaded.id}: {result['error']['code']}: {result['error']['message']}")
+        return
+    click.echo(f"{len(result['matches'])} matches, {len(result['own_attempts'])} own earlier attempts")
+    for match in result["matches"][:10]:
+        click.echo(f"  {match['similarity']:.2f}  {match['name'] or match['submission_id']} "
+                   f"(student {match['student_id']}, {len(match['fragments'])} fragments)")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(["platform", "assessor", "staff"]))
+@click.option("--name", required=True, help="Who holds it; for an assessor, their assessor_id.")
+def token_create(role: str, name: str) -> None:
+    """Create a token; it is printed once, as the last line, and stored hashed."""
+    from .store.access import create_token
+    from .store.db import Database
+
+    settings = _settings()
+    db = Database(settings.sqlalchemy_url, settings.data_dir)  # type: ignore[attr-defined]
+    try:
+        secret = create_token(db, role, name)
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    finally:
+        db.dispose()
+    click.echo(f"token for {role} {name}:")
+    click.echo(secret)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the HTTP API (Werkzeug's threaded server; put a WSGI server in front in production)."""
+    from api import create_app
+
+    create_app().run(host=host, port=port, threaded=True)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker for the check pipeline; extra arguments go to ``celery worker``."""
+    from worker.app import app as celery
+
+    celery.worker_main(["worker", "--loglevel=INFO", *celery_args])

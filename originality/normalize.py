@@ -1,6 +1,6 @@
 """Normalize documents into token streams that survive disguise.
 
-Code is lexed with Pygments: comments and whitespace are dropped, identifiers become ``V``,
+Code is lexed by ``fastlex`` for the common languages and by Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
 string literals ``S`` and numbers ``N``, while keywords, operators and punctuation stay as
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
 (NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
@@ -23,6 +23,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
+from . import fastlex
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -106,6 +107,15 @@ def _literal_text(symbol: str, value: str) -> str:
 
 
 def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream) -> None:
+    if fastlex.supports(alias):
+        assert alias is not None
+        for symbol, line, col, literal in fastlex.tokenize(text, alias, first_line):
+            out.symbols.append(symbol)
+            out.lines.append(line)
+            out.cols.append(col)
+            out.kinds.append(SegmentKind.CODE)
+            out.literals.append(literal)
+        return
     lexer = _lexer(alias) if alias else None
     if lexer is None:
         _tokenize_prose(text, first_line, out)

@@ -1,0 +1,87 @@
+"""Database engine, sessions and migrations.
+
+SQLite (the embedded default) is opened in WAL mode with a generous busy timeout, because the
+API, several workers and the CLI write to one file. Migrations (Alembic, in ``migrations/``
+here) are applied by whoever opens the database first; a file lock in the data directory keeps
+two processes starting together from racing on an empty database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_SECONDS = 60
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine, lock_dir: Path) -> None:
+    """Bring the schema up to date (Alembic ``upgrade head``), one process at a time."""
+    from alembic import command
+
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with engine.begin() as connection:
+                config = alembic_config(str(engine.url))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class Database:
+    """An engine and its session factory, migrated on first use."""
+
+    def __init__(self, url: str, data_dir: Path, migrate_now: bool = True) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url)
+        if migrate_now:
+            migrate(self.engine, data_dir)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()

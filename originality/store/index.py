@@ -1,0 +1,197 @@
+"""The candidate index: MinHash LSH over each submission's short k-grams, one per project.
+
+The database keeps every archived submission's MinHash; the LSH is a derived structure that
+``sync`` brings up to date from it, so it can always be rebuilt. Two storages, chosen by
+``open_index``: in memory (the embedded default; rebuilt in each process on first use) and
+Redis (shared by every worker). Redis does not keep an LSH's parameters, and an index reopened
+with other parameters silently finds nothing, so the parameters are part of the key prefix and
+recorded beside it; datasketch's Redis bands get corrupted when two processes insert the same
+key, so inserts into a project happen under a Redis lock, and each key once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from abc import ABC, abstractmethod
+from typing import Iterable
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from ..units import Unit
+
+log = logging.getLogger(__name__)
+
+SCHEME = "affine32"
+REDIS_PREFIX = "originality:lsh"
+LOCK_SECONDS = 120
+
+
+def _low32(value: bytes) -> int:
+    # Bag features are already well-mixed 64-bit hashes: their low 32 bits are hash enough.
+    return int.from_bytes(value[:4], "little")
+
+
+def minhash_of(units: list[Unit], num_perm: int, seed: int) -> LeanMinHash:
+    """The MinHash of a submission's distinct short k-grams and literal texts."""
+    bags = [u.bag for u in units]
+    features = np.unique(np.concatenate(bags)) if bags else np.zeros(0, dtype=np.uint64)
+    sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=_low32, scheme=SCHEME)
+    if len(features):
+        sketch.update_batch([bytes(x) for x in features.astype("<u8").view("V8")])
+    return LeanMinHash(sketch)
+
+
+def minhash_bytes(sketch: LeanMinHash) -> bytes:
+    return np.asarray(sketch.hashvalues, dtype="<u4").tobytes()
+
+
+def minhash_from_bytes(data: bytes, seed: int) -> LeanMinHash:
+    return LeanMinHash(seed=seed, hashvalues=np.frombuffer(data, dtype="<u4"), scheme=SCHEME)
+
+
+class CandidateIndex(ABC):
+    """Which archived submissions of a project look similar enough to compare."""
+
+    def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
+        self.threshold, self.num_perm, self.seed = threshold, num_perm, seed
+
+    @property
+    def params_digest(self) -> str:
+        text = json.dumps({"threshold": self.threshold, "num_perm": self.num_perm, "seed": self.seed,
+                           "scheme": SCHEME}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @abstractmethod
+    def members(self, project: str) -> set[str]:
+        """The submission ids the project's LSH holds."""
+
+    @abstractmethod
+    def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        """Insert those (id, minhash bytes) that are not in yet; returns how many went in."""
+
+    @abstractmethod
+    def query(self, project: str, sketch: LeanMinHash) -> set[str]:
+        """Ids of the project's submissions whose estimated Jaccard may reach the threshold."""
+
+    def sync(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        """Bring the project's LSH up to date with the database's entries."""
+        entries = list(entries)
+        held = self.members(project)
+        missing = [(key, data) for key, data in entries if key not in held]
+        return self.insert_missing(project, missing) if missing else 0
+
+    def _new_lsh(self, storage: dict | None = None) -> MinHashLSH:
+        return MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, storage_config=storage)
+
+    def close(self) -> None:
+        return None
+
+
+class MemoryIndex(CandidateIndex):
+    """One in-memory LSH per project, filled from the database on first use."""
+
+    def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
+        super().__init__(threshold, num_perm, seed)
+        self._lsh: dict[str, MinHashLSH] = {}
+        self._members: dict[str, set[str]] = {}
+
+    def members(self, project: str) -> set[str]:
+        return set(self._members.get(project, ()))
+
+    def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        lsh = self._lsh.setdefault(project, self._new_lsh())
+        held = self._members.setdefault(project, set())
+        count = 0
+        for key, data in entries:
+            if key not in held:
+                lsh.insert(key, minhash_from_bytes(data, self.seed))
+                held.add(key)
+                count += 1
+        return count
+
+    def query(self, project: str, sketch: LeanMinHash) -> set[str]:
+        lsh = self._lsh.get(project)
+        return set(lsh.query(sketch)) if lsh is not None else set()
+
+
+def redis_params(url: str) -> dict[str, object]:
+    """``redis.Redis`` keyword arguments from a ``redis://`` URL (datasketch wants those)."""
+    parsed = urlparse(url)
+    params: dict[str, object] = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379,
+                                 "db": int((parsed.path or "/0").lstrip("/") or 0)}
+    if parsed.password:
+        params["password"] = unquote(parsed.password)
+    if parsed.username:
+        params["username"] = unquote(parsed.username)
+    return params
+
+
+class RedisIndex(CandidateIndex):
+    """The LSH in Redis, shared by every worker; membership kept in a Redis set per project."""
+
+    def __init__(self, url: str, threshold: float, num_perm: int, seed: int) -> None:
+        import redis
+
+        super().__init__(threshold, num_perm, seed)
+        self._params = redis_params(url)
+        self._redis = redis.Redis(**self._params)  # type: ignore[arg-type]
+        self._lsh: dict[str, MinHashLSH] = {}
+        self._redis.hset(f"{REDIS_PREFIX}:params", self.params_digest, json.dumps(
+            {"threshold": threshold, "num_perm": num_perm, "seed": seed, "scheme": SCHEME}))
+
+    def _prefix(self, project: str) -> str:
+        digest = hashlib.sha256(project.encode()).hexdigest()[:16]
+        return f"{REDIS_PREFIX}:{self.params_digest}:{digest}"
+
+    def _project_lsh(self, project: str) -> MinHashLSH:
+        lsh = self._lsh.get(project)
+        if lsh is None:
+            storage = {"type": "redis", "redis": self._params,
+                       "basename": self._prefix(project).encode()}
+            lsh = self._lsh[project] = self._new_lsh(storage)
+        return lsh
+
+    def members(self, project: str) -> set[str]:
+        return {m.decode() for m in self._redis.smembers(self._prefix(project) + ":members")}
+
+    def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        lsh = self._project_lsh(project)
+        members_key = self._prefix(project) + ":members"
+        count = 0
+        with self._redis.lock(self._prefix(project) + ":lock", timeout=LOCK_SECONDS,
+                              blocking_timeout=LOCK_SECONDS):
+            with lsh.insertion_session() as session:
+                for key, data in entries:
+                    if self._redis.sismember(members_key, key):
+                        continue
+                    session.insert(key, minhash_from_bytes(data, self.seed), check_duplication=False)
+                    count += 1
+            # Recorded after the session flushed: a key is a member only once its bands exist.
+            for key, _ in entries:
+                self._redis.sadd(members_key, key)
+        return count
+
+    def query(self, project: str, sketch: LeanMinHash) -> set[str]:
+        return set(self._project_lsh(project).query(sketch))
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def open_index(kind: str, redis_url: str, redis_url_given: bool, threshold: float, num_perm: int,
+               seed: int) -> CandidateIndex:
+    """The index the settings ask for: "redis", "memory", or "auto" (Redis when its URL was
+    given and it answers, else memory)."""
+    if kind == "memory" or (kind == "auto" and not redis_url_given):
+        return MemoryIndex(threshold, num_perm, seed)
+    try:
+        return RedisIndex(redis_url, threshold, num_perm, seed)
+    except Exception as error:  # redis missing or unreachable
+        if kind == "redis":
+            raise
+        log.warning("Redis index unavailable (%s); using an in-memory index", error)
+        return MemoryIndex(threshold, num_perm, seed)

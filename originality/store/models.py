@@ -1,0 +1,149 @@
+"""The archive's tables: submissions, their documents and fingerprinted units, the index
+entries, reports, tokens and the report access log.
+
+Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
+compact, and read back without parsing. Times are naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JobStatus:
+    """A submission's states (CONTRACT.md); strings so they read the same in SQL and JSON."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    FINISHED = (DONE, REJECTED, FAILED)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    # Uploading the same ZIP again for the same student, project and attempt finds this row.
+    __table_args__ = (
+        UniqueConstraint("project_id", "student_id", "attempt", "sha256", name="uq_submissions_upload"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(200), index=True)
+    student_id: Mapped[str] = mapped_column(String(200), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    assessor_id: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    name: Mapped[str | None] = mapped_column(String(400), default=None)  # file name, for imports
+    origin: Mapped[str] = mapped_column(String(16), default="upload")  # upload | archive
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=JobStatus.QUEUED)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    runs: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def error(self) -> dict[str, str] | None:
+        if self.error_code is None:
+            return None
+        return {"code": self.error_code, "message": self.error_message or ""}
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    text_z: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # zlib UTF-8
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))
+    k: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[bytes] = mapped_column(LargeBinary)  # int32
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, every k-gram
+    kept: Mapped[bytes] = mapped_column(LargeBinary)  # int32, winnowed positions
+    bag: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, short k-grams and literals
+
+
+class ArchiveEntry(Base):
+    """A submission in the archive. The unique submission_id makes indexing happen once;
+    ``seq`` orders the archive, so "prior submissions" are those with a smaller one."""
+
+    __tablename__ = "archive_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    project_id: Mapped[str] = mapped_column(String(200), index=True)
+    student_id: Mapped[str] = mapped_column(String(200))
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)  # uint32 hash values
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)  # the report JSON
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AccessLog(Base):
+    """Who read (or tried to read) which report, and what they got."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), default=None)
+    role: Mapped[str | None] = mapped_column(String(16), default=None)
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    submission_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status answered

@@ -1,0 +1,106 @@
+"""Service settings, read once from ``ORIGINALITY_*`` environment variables.
+
+The engine's functions never see this object: the CLI, ``api/`` and ``worker/`` read it and
+hand plain values (a URL, a directory, a number of seconds) to the archive.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import UsageError
+
+DEFAULT_DATA_DIR = "./var"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# A running check renews its lease every third of it; a check whose lease ran out belonged to a
+# worker that died, and is queued again.
+LEASE_SECONDS = 60.0
+RECOVERY_INTERVAL = 15.0
+# MinHash LSH over the short k-grams of a submission. A Jaccard threshold this low keeps
+# partial copies (a third of a program copied) among the candidates; the TF-IDF cosine and the
+# alignment then decide.
+LSH_THRESHOLD = 0.1
+LSH_NUM_PERM = 128
+LSH_SEED = 20240517
+WEBHOOK_RETRIES = 6
+
+ENV_PREFIX = "ORIGINALITY_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs besides the engine's own options."""
+
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database_url: str = ""  # empty: SQLite in data_dir
+    redis_url: str = DEFAULT_REDIS_URL
+    # "auto": the Redis LSH when ORIGINALITY_REDIS_URL is set and answers, else in memory.
+    index: str = "auto"
+    redis_url_given: bool = False
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    lease_seconds: float = LEASE_SECONDS
+    recovery_interval: float = RECOVERY_INTERVAL
+    lsh_threshold: float = LSH_THRESHOLD
+    lsh_num_perm: int = LSH_NUM_PERM
+    webhook_retries: int = WEBHOOK_RETRIES
+    # Tests only: a running check sleeps this many seconds after claiming its submission, so
+    # that a test can kill the worker mid-check. Never set it in production.
+    test_task_delay: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        problems = []
+        if self.index not in ("auto", "redis", "memory"):
+            problems.append(f"index must be auto, redis or memory, got {self.index!r}")
+        if self.max_upload_bytes <= 0:
+            problems.append("max_upload_bytes must be positive")
+        if self.lease_seconds <= 0 or self.recovery_interval <= 0:
+            problems.append("lease_seconds and recovery_interval must be positive")
+        if not 0 < self.lsh_threshold < 1:
+            problems.append("lsh_threshold must be in (0, 1)")
+        if problems:
+            raise UsageError("invalid settings: " + "; ".join(problems))
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'originality.db').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``ORIGINALITY_<FIELD>`` variables, then ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in ("extra", "redis_url_given"):
+                continue
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            default = getattr(cls(), f.name)
+            try:
+                if isinstance(default, Path):
+                    values[f.name] = Path(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
+                elif isinstance(default, int):
+                    values[f.name] = int(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError as error:
+                raise UsageError(f"{ENV_PREFIX}{f.name.upper()}: {error}") from error
+        values["redis_url_given"] = bool(env.get(ENV_PREFIX + "REDIS_URL"))
+        settings = cls(**values)
+        return replace(settings, **overrides) if overrides else settings
