@@ -9,6 +9,8 @@ few scattered short k-grams cannot reach a reportable similarity.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
@@ -19,10 +21,9 @@ from .units import Unit
 # shares only what independent programs of one task share. Leaving those out keeps the work
 # near-linear in the cohort instead of quadratic.
 MIN_COSINE = 0.15
-# Aligning is the costly step (about 0.3 ms a pair). Below this cosine a pair is scored by its
-# cosine alone: in cohorts built from shared solution patterns most pairs sit there, and none
-# of them reached a reportable similarity when aligned.
-ALIGN_MIN_COSINE = 0.3
+# Aligning costs about 0.5 ms a pair; each submission's closest partners are enough.
+MAX_PER_SUBMISSION = 25
+ALIGN_MIN_COSINE = MIN_COSINE  # kept for originality.archive until it adopts Candidate.closest
 
 
 def _bag(units: list[Unit]) -> np.ndarray:
@@ -55,11 +56,42 @@ def tfidf_matrix(units_by_submission: list[list[Unit]]) -> sparse.csr_matrix:
     return normalize(matrix, norm="l2", copy=False)
 
 
-def candidate_pairs(units_by_submission: list[list[Unit]], min_cosine: float = MIN_COSINE
-                    ) -> list[tuple[int, int, float]]:
-    """(i, j, cosine) with i < j for every pair whose cosine reaches ``min_cosine``."""
+@dataclass(frozen=True)
+class Candidate:
+    """A pair worth scoring; ``closest`` says it is worth aligning too."""
+
+    i: int
+    j: int
+    cosine: float
+    closest: bool
+
+
+def candidate_pairs(units_by_submission: list[list[Unit]], min_cosine: float = MIN_COSINE,
+                    per_submission: int = MAX_PER_SUBMISSION) -> list[Candidate]:
+    """Every pair (i < j) whose cosine reaches ``min_cosine``, sorted.
+
+    A pair is marked ``closest`` when it is among the ``per_submission`` most similar
+    partners of at least one of its submissions. Only those are aligned, which keeps the work
+    linear in the cohort where every submission resembles every other (solutions built from
+    the same few patterns); the others are scored by their cosine alone.
+    """
     matrix = tfidf_matrix(units_by_submission)
-    product = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    keep = product.data >= min_cosine
-    pairs = sorted(zip(product.row[keep].tolist(), product.col[keep].tolist(), product.data[keep].tolist()))
-    return [(int(i), int(j), float(c)) for i, j, c in pairs]
+    product = sparse.triu(matrix @ matrix.T, k=1).tocsr()
+    product.data[product.data < min_cosine] = 0
+    product.eliminate_zeros()
+    if product.nnz == 0:
+        return []
+    full = (product + product.T).tocsr()
+    closest: set[tuple[int, int]] = set()
+    for row in range(full.shape[0]):
+        start, end = full.indptr[row], full.indptr[row + 1]
+        values, columns = full.data[start:end], full.indices[start:end]
+        # Highest cosine first; ties by column, so the choice never depends on memory order.
+        for column in columns[np.lexsort((columns, -values))[:per_submission]].tolist():
+            closest.add((min(row, column), max(row, column)))
+    coo = product.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    return [
+        Candidate(i, j, c, (i, j) in closest)
+        for i, j, c in zip(coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist())
+    ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .candidates import ALIGN_MIN_COSINE, candidate_pairs
+from .candidates import candidate_pairs
 from .cohort import common_binaries, mark_excluded
 from .errors import SubmissionRejected, UsageError
 from .extract import extract
@@ -129,9 +129,9 @@ def check(
     shared_binaries = _binary_matches(ok, base_digests, options.match)
 
     pairs: list[PairResult] = []
-    for done, (i, j, cosine) in enumerate(candidates, start=1):
-        aligned = align(prints[i], prints[j], options.match) if cosine >= ALIGN_MIN_COSINE else None
-        pairs.append(_scored(ok[i].id, ok[j].id, cosine, aligned))
+    for done, pair in enumerate(candidates, start=1):
+        aligned = align(prints[pair.i], prints[pair.j], options.match) if pair.closest else None
+        pairs.append(_scored(ok[pair.i].id, ok[pair.j].id, pair.cosine, aligned))
         progress("compare", done, len(candidates))
     pairs = _attach_binaries(pairs, shared_binaries)
     pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]

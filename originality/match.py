@@ -24,6 +24,9 @@ from .units import Unit
 # instead of all with all, which would cost quadratic time and say nothing more.
 MAX_OCCURRENCES = 8
 RANK_REACH = 2
+# Tiles closer than this (in tokens, on both sides) are shown as one fragment: an edited
+# statement inside a copied function.
+MERGE_GAP_TOKENS = 8
 
 
 @dataclass
@@ -198,7 +201,8 @@ def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Pa
     matched_a = sum(m.count(1) for m in covered_a.values())
     matched_b = sum(m.count(1) for m in covered_b.values())
     fragments = sorted(
-        (_fragment(a.units[t.unit_a], b.units[t.unit_b], t) for t in tiles),
+        (_fragment(a.units[first.unit_a], b.units[first.unit_b], first, last, tokens)
+         for first, last, tokens in _merged(tiles)),
         key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens),
     )
     return PairResult(
@@ -211,10 +215,31 @@ def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Pa
     )
 
 
-def _fragment(unit_a: Unit, unit_b: Unit, tile: _Run) -> Fragment:
-    last_a, last_b = tile.start_a + tile.length - 1, tile.start_b + tile.length - 1
+def _merged(tiles: list[_Run]) -> list[tuple[_Run, _Run, int]]:
+    """Tiles that follow each other on both sides, across small edits, as one fragment.
+
+    A copy with a statement changed here and there tiles into many pieces; an assessor wants
+    to see the copied function once, with the edits inside it. Returns (first tile, last
+    tile, matched tokens) per fragment.
+    """
+    merged: list[tuple[_Run, _Run, int]] = []
+    for tile in sorted(tiles, key=lambda t: (t.unit_a, t.unit_b, t.start_a)):
+        if merged:
+            first, last, tokens = merged[-1]
+            gap_a = tile.start_a - (last.start_a + last.length)
+            gap_b = tile.start_b - (last.start_b + last.length)
+            if (tile.unit_a, tile.unit_b) == (last.unit_a, last.unit_b) and \
+                    0 <= gap_a <= MERGE_GAP_TOKENS and 0 <= gap_b <= MERGE_GAP_TOKENS:
+                merged[-1] = (first, tile, tokens + tile.length)
+                continue
+        merged.append((tile, tile, tile.length))
+    return merged
+
+
+def _fragment(unit_a: Unit, unit_b: Unit, first: _Run, last: _Run, tokens: int) -> Fragment:
+    end_a, end_b = last.start_a + last.length - 1, last.start_b + last.length - 1
     return Fragment(
-        a=Span(unit_a.path, int(unit_a.lines[tile.start_a]), int(unit_a.lines[last_a])),
-        b=Span(unit_b.path, int(unit_b.lines[tile.start_b]), int(unit_b.lines[last_b])),
-        tokens=tile.length,
+        a=Span(unit_a.path, int(unit_a.lines[first.start_a]), int(unit_a.lines[end_a])),
+        b=Span(unit_b.path, int(unit_b.lines[first.start_b]), int(unit_b.lines[end_b])),
+        tokens=tokens,
     )
