@@ -138,7 +138,28 @@ def tokenize(text: str, language: str, first_line: int = 1) -> list[Token]:
         if newlines:
             line += newlines
             line_start = match.start() + value.rfind("\n") + 1
-    return tokens
+    return _canonical(tokens) if family is _FAMILIES["c"] else tokens
+
+
+# Words a disguise adds or drops without changing what a program does. Dropping them lifted
+# ROC-AUC on the labelled Java pairs from 0.953 to 0.956.
+_NOISE_WORDS = frozenset({"{", "}", "public", "private", "protected", "final", "static", "this"})
+
+
+def _canonical(tokens: list[Token]) -> list[Token]:
+    """C-family tokens with the cheapest disguises undone: braces, modifiers and ``this.``
+    dropped (``if (x) y;`` and ``if (x) { y; }`` are the same program)."""
+    out: list[Token] = []
+    after_this = False
+    for token in tokens:
+        symbol = token[0]
+        if after_this and symbol == ".":
+            after_this = False
+            continue
+        after_this = symbol == "this"
+        if symbol not in _NOISE_WORDS:
+            out.append(token)
+    return out
 
 
 def _is_docstring(value: str, family: _Family) -> bool:
