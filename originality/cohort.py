@@ -53,9 +53,21 @@ def mark_excluded(
                               shared_hashes(units_by_submission, options, bag=True))
     for units in units_by_submission:
         for unit in units:
-            unit.excluded = np.isin(unit.prints.hashes, excluded)
-            unit.bag_excluded = np.isin(unit.bag, bag_excluded)
+            unit.excluded = contains(excluded, unit.prints.hashes)
+            unit.bag_excluded = contains(bag_excluded, unit.bag)
     return excluded
+
+
+def contains(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted set, by binary search.
+
+    ``np.isin`` sorts the set again on every call; with thousands of units against one large
+    excluded set that made this stage grow faster than the cohort.
+    """
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[where] == values
 
 
 def common_binaries(digests_by_submission: list[set[str]], base_digests: set[str],
