@@ -196,3 +196,24 @@ def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
     scores = {(p.a, p.b): p.similarity for p in report.pairs}
     assert scores.get(("s0", "s1"), 0) > 0.8
     assert max((v for k, v in scores.items() if k != ("s0", "s1")), default=0) < 0.1
+
+
+def test_identical_binary_assets_are_noticed_but_not_scored(tmp_path: Path) -> None:
+    image = bytes(range(256)) * 64
+    subs = []
+    for name, code in (("hana", ORIGINAL), ("ivan", INDEPENDENT)):
+        folder = write(tmp_path / name, {"main.py": code})
+        (folder / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + image)
+        subs.append(folder)
+    report = check(subs, options=CheckOptions(min_similarity=0))
+    [pair] = report.pairs
+    binary = [f for f in pair.fragments if f.tokens == 0]
+    assert [(f.a.file, f.b.file) for f in binary] == [("plot.png", "plot.png")]
+    assert pair.similarity < 0.3
+
+
+def test_progress_is_reported_per_stage(tmp_path: Path) -> None:
+    subs = [write(tmp_path / n, {"m.py": ORIGINAL}) for n in ("a", "b", "c")]
+    seen: list[tuple[str, int, int]] = []
+    check(subs, options=CheckOptions(workers=1), progress=lambda *event: seen.append(event))
+    assert ("read", 3, 3) in seen and ("compare", 3, 3) in seen
