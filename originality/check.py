@@ -19,7 +19,7 @@ from .errors import SubmissionRejected, UsageError
 from .extract import extract
 from .fingerprint import SymbolTable
 from .match import SubmissionPrints, align
-from .model import Document, DocumentState, Fragment, PairResult, Span, SubmissionStatus
+from .model import Document, DocumentState, Fragment, PairResult, SegmentKind, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary, rounded
 from .unpack import read_submission
@@ -131,7 +131,8 @@ def check(
     pairs: list[PairResult] = []
     for done, pair in enumerate(candidates, start=1):
         aligned = align(prints[pair.i], prints[pair.j], options.match) if pair.closest else None
-        pairs.append(_scored(ok[pair.i].id, ok[pair.j].id, pair.cosine, aligned))
+        share = _code_share(prints[pair.i], prints[pair.j])
+        pairs.append(_scored(ok[pair.i].id, ok[pair.j].id, pair.cosine, aligned, share))
         progress("compare", done, len(candidates))
     pairs = _attach_binaries(pairs, shared_binaries)
     pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]
@@ -166,18 +167,31 @@ def _load_all(paths: list[Path], options: CheckOptions, table: SymbolTable,
     return loaded
 
 
-def _scored(a: str, b: str, cosine: float, aligned: PairResult | None) -> PairResult:
+def _scored(a: str, b: str, cosine: float, aligned: PairResult | None,
+            code_share: float = 1.0) -> PairResult:
     """The headline similarity: a weighted mean of the aligned share and the TF-IDF cosine.
 
     Alignment is exact about what was copied but a copy restructured statement by statement
     breaks its long k-grams; the cosine over short k-grams survives restructuring but knows no
-    places. 0.3 x alignment + 0.7 x cosine ranked labelled pairs better than either alone
-    (docs/benchmarks.md).
+    places. For code, 0.3 x alignment + 0.7 x cosine ranked labelled pairs better than either
+    alone; for prose the cosine alone did (paraphrase breaks runs of words, not their bag), so
+    a pair that is mostly prose is scored by its cosine (docs/benchmarks.md).
     """
+    weight = ALIGNED_WEIGHT if code_share >= 0.5 else 0.0
     if aligned is None:
-        return PairResult(a, b, (1 - ALIGNED_WEIGHT) * cosine, 0.0, 0.0, ())
-    similarity = ALIGNED_WEIGHT * aligned.similarity + (1 - ALIGNED_WEIGHT) * cosine
+        return PairResult(a, b, (1 - weight) * cosine, 0.0, 0.0, ())
+    similarity = weight * aligned.similarity + (1 - weight) * cosine
     return PairResult(a, b, similarity, aligned.a_share, aligned.b_share, aligned.fragments)
+
+
+def _code_share(*submissions: SubmissionPrints) -> float:
+    """The share of code among the tokens of the given submissions (1.0 when empty)."""
+    code = total = 0
+    for submission in submissions:
+        for unit in submission.units:
+            total += unit.token_count
+            code += unit.token_count if unit.kind is SegmentKind.CODE else 0
+    return code / total if total else 1.0
 
 
 def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],
