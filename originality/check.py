@@ -8,6 +8,7 @@ cohort exclusions -> candidates -> align -> report.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,7 @@ def check(
     """Compare every submission with every other one; starter code in ``bases`` never counts."""
     paths = _validate_paths(submissions)
     base_paths = _validate_paths(bases)
-    ids = [submission_id(p) for p in paths]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(submission_id(p) for p in paths).items() if n > 1)
     if duplicates:
         raise UsageError(f"two submissions share an id: {', '.join(duplicates)}")
     table = SymbolTable()
@@ -128,10 +128,12 @@ def check(
     candidates = candidate_pairs([s.units for s in ok])
     shared_binaries = _binary_matches(ok, base_digests, options.match)
 
+    tokens = [_token_counts(p) for p in prints]
     pairs: list[PairResult] = []
     for done, pair in enumerate(candidates, start=1):
         aligned = align(prints[pair.i], prints[pair.j], options.match) if pair.closest else None
-        share = _code_share(prints[pair.i], prints[pair.j])
+        (code_i, all_i), (code_j, all_j) = tokens[pair.i], tokens[pair.j]
+        share = (code_i + code_j) / (all_i + all_j) if all_i + all_j else 1.0
         pairs.append(_scored(ok[pair.i].id, ok[pair.j].id, pair.cosine, aligned, share))
         progress("compare", done, len(candidates))
     pairs = _attach_binaries(pairs, shared_binaries)
@@ -184,14 +186,10 @@ def _scored(a: str, b: str, cosine: float, aligned: PairResult | None,
     return PairResult(a, b, similarity, aligned.a_share, aligned.b_share, aligned.fragments)
 
 
-def _code_share(*submissions: SubmissionPrints) -> float:
-    """The share of code among the tokens of the given submissions (1.0 when empty)."""
-    code = total = 0
-    for submission in submissions:
-        for unit in submission.units:
-            total += unit.token_count
-            code += unit.token_count if unit.kind is SegmentKind.CODE else 0
-    return code / total if total else 1.0
+def _token_counts(submission: SubmissionPrints) -> tuple[int, int]:
+    """(code tokens, all tokens) of a submission."""
+    code = sum(u.token_count for u in submission.units if u.kind is SegmentKind.CODE)
+    return code, sum(u.token_count for u in submission.units)
 
 
 def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],
