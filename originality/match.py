@@ -39,7 +39,7 @@ class SubmissionPrints:
     unit_index: np.ndarray  # int32, into ``units``
     positions: np.ndarray  # int32, k-gram position within its unit
     denominator: int  # tokens that are the student's own (not starter or common code)
-    distinct: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    distinct: np.ndarray = field(init=False)  # the sorted distinct hashes
 
     def __post_init__(self) -> None:
         # Computed once: a submission takes part in many pairs.
