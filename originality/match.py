@@ -12,6 +12,7 @@ idioms any two programs share.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -122,8 +123,7 @@ def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarra
     return np.concatenate([a_few, a_many]), np.concatenate([b_few, b_many])
 
 
-@dataclass(frozen=True)
-class _Run:
+class _Run(NamedTuple):
     unit_a: int
     unit_b: int
     start_a: int  # first token
@@ -131,8 +131,9 @@ class _Run:
     length: int  # tokens
 
 
-def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray) -> list[_Run]:
-    """Chains of shared k-grams that continue each other on both sides."""
+def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray, minimum: np.ndarray) -> list[_Run]:
+    """Chains of shared k-grams that continue each other on both sides, at least ``minimum``
+    tokens long (per unit of a), longest first."""
     a_idx, b_idx = _joined_matches(a, b)
     if len(a_idx) == 0:
         return []
@@ -148,10 +149,12 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray) -> list[_Run]
     starts = np.flatnonzero(~continues)
     ends = np.append(starts[1:], len(pa)) - 1
     lengths = pa[ends] - pa[starts] + k[ua[starts]]
-    return [
-        _Run(int(ua[s]), int(ub[s]), int(pa[s]), int(pb[s]), int(n))
-        for s, n in zip(starts, lengths)
-    ]
+    long_enough = lengths >= minimum[ua[starts]]
+    starts, lengths = starts[long_enough], lengths[long_enough]
+    ua, ub, pa, pb = ua[starts], ub[starts], pa[starts], pb[starts]
+    order = np.lexsort((pb, ub, pa, ua, -lengths))
+    columns = (ua[order], ub[order], pa[order], pb[order], lengths[order])
+    return list(map(_Run._make, zip(*(c.tolist() for c in columns))))
 
 
 def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
@@ -177,21 +180,21 @@ def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, st
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
     """The similarity of two submissions with the fragments that explain it, or None."""
     k_of_a = np.array([u.k for u in a.units], dtype=np.int64)
-    minimum = [
-        options.min_fragment_code if u.kind is SegmentKind.CODE else options.min_fragment_prose
-        for u in a.units
-    ]
-    runs = [r for r in _runs(a, b, k_of_a) if r.length >= minimum[r.unit_a]]
+    minimum = np.array(
+        [options.min_fragment_code if u.kind is SegmentKind.CODE else options.min_fragment_prose
+         for u in a.units],
+        dtype=np.int64,
+    )
+    runs = _runs(a, b, k_of_a, minimum)
     if not runs:
         return None
-    runs.sort(key=lambda r: (-r.length, r.unit_a, r.start_a, r.unit_b, r.start_b))
     covered_a = {i: bytearray(u.token_count) for i, u in enumerate(a.units)}
     covered_b = {i: bytearray(u.token_count) for i, u in enumerate(b.units)}
     tiles: list[_Run] = []
     for run in runs:
         line_a, line_b = covered_a[run.unit_a], covered_b[run.unit_b]
         for offset, size in _free_stretches(line_a, run.start_a, line_b, run.start_b, run.length,
-                                            minimum[run.unit_a]):
+                                            int(minimum[run.unit_a])):
             tile = _Run(run.unit_a, run.unit_b, run.start_a + offset, run.start_b + offset, size)
             line_a[tile.start_a : tile.start_a + size] = b"\x01" * size
             line_b[tile.start_b : tile.start_b + size] = b"\x01" * size
