@@ -21,10 +21,10 @@ from .units import Unit
 # shares only what independent programs of one task share. Leaving those out keeps the work
 # near-linear in the cohort instead of quadratic.
 MIN_COSINE = 0.15
-# Aligning costs about 0.5 ms a pair; each submission's closest partners are enough.
-MAX_PER_SUBMISSION = 25
-OTHERS_MIN_COSINE = 0.4
-ALIGN_MIN_COSINE = MIN_COSINE  # kept for originality.archive until it adopts Candidate.closest
+# Aligning costs about 0.5 ms a pair: each submission's 25 closest partners are aligned, the
+# next ones, up to 100, are scored by their cosine alone.
+ALIGNED_PER_SUBMISSION = 25
+SCORED_PER_SUBMISSION = 100
 
 
 def _bag(units: list[Unit]) -> np.ndarray:
@@ -68,16 +68,16 @@ class Candidate:
 
 
 def candidate_pairs(units_by_submission: list[list[Unit]], min_cosine: float = MIN_COSINE,
-                    per_submission: int = MAX_PER_SUBMISSION) -> list[Candidate]:
+                    aligned_per_submission: int = ALIGNED_PER_SUBMISSION,
+                    scored_per_submission: int = SCORED_PER_SUBMISSION) -> list[Candidate]:
     """The pairs (i < j) worth scoring, sorted.
 
-    A pair whose cosine reaches ``min_cosine`` is ``closest`` when it is among the
-    ``per_submission`` most similar partners of at least one of its submissions; those are
-    aligned. Other pairs are kept, to be scored by their cosine alone, only from
-    ``OTHERS_MIN_COSINE`` up. Both rules keep the work linear in the cohort where every
-    submission resembles every other (solutions built from the same few patterns: 70% of the
-    pairs of such a cohort of 300 passed 0.15), while a copy, being among the closest partners
-    of its original, is always aligned.
+    Of the pairs whose cosine reaches ``min_cosine``, a pair is scored when it is among the
+    ``scored_per_submission`` most similar partners of one of its submissions, and aligned
+    (``closest``) when among the ``aligned_per_submission`` most similar. Both caps keep the
+    work linear in the cohort where every submission resembles every other (solutions built
+    from the same few patterns: 70% of the pairs of such a cohort of 300 passed 0.15), while a
+    copy, being among the closest partners of its original, is always aligned.
     """
     matrix = tfidf_matrix(units_by_submission)
     product = sparse.triu(matrix @ matrix.T, k=1).tocsr()
@@ -86,18 +86,19 @@ def candidate_pairs(units_by_submission: list[list[Unit]], min_cosine: float = M
     if product.nnz == 0:
         return []
     full = (product + product.T).tocsr()
-    closest: set[tuple[int, int]] = set()
+    rank: dict[tuple[int, int], int] = {}  # the better of the pair's ranks on its two sides
     for row in range(full.shape[0]):
         start, end = full.indptr[row], full.indptr[row + 1]
         values, columns = full.data[start:end], full.indices[start:end]
         # Highest cosine first; ties by column, so the choice never depends on memory order.
-        for column in columns[np.lexsort((columns, -values))[:per_submission]].tolist():
-            closest.add((min(row, column), max(row, column)))
+        ranked = columns[np.lexsort((columns, -values))[:scored_per_submission]].tolist()
+        for position, column in enumerate(ranked):
+            key = (min(row, column), max(row, column))
+            rank[key] = min(position, rank.get(key, position))
     coo = product.tocoo()
     order = np.lexsort((coo.col, coo.row))
-    found = []
-    for i, j, c in zip(coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist()):
-        is_closest = (i, j) in closest
-        if is_closest or c >= OTHERS_MIN_COSINE:
-            found.append(Candidate(i, j, c, is_closest))
-    return found
+    return [
+        Candidate(i, j, c, rank[(i, j)] < aligned_per_submission)
+        for i, j, c in zip(coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist())
+        if (i, j) in rank
+    ]

@@ -32,7 +32,7 @@ MIN_FRAGMENT_PROSE = 4
 MIN_SIMILARITY = 0.1
 MAX_WORKERS = 4
 COMMON_FRACTION = 0.5
-COMMON_MIN_SUBMISSIONS = 4
+COMMON_MIN_SUBMISSIONS = 10
 MIN_DOCUMENT_TOKENS = 20
 
 
@@ -85,7 +85,7 @@ class MatchOptions:
     min_fragment_code: int = MIN_FRAGMENT_CODE
     min_fragment_prose: int = MIN_FRAGMENT_PROSE
     min_document_tokens: int = MIN_DOCUMENT_TOKENS
-    # A fingerprint present in more than this share of the submissions (and in at least
+    # A k-gram present in at least this share of the submissions (and in at least
     # common_min_submissions of them) is treated as code everyone writes.
     common_fraction: float = COMMON_FRACTION
     common_min_submissions: int = COMMON_MIN_SUBMISSIONS

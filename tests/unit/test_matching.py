@@ -185,17 +185,25 @@ def test_parallel_reading_gives_the_same_report(tmp_path: Path, workers: int) ->
 
 
 def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
-    # Six students share a helper nobody gave them; two of them also share their own work.
+    # Twelve students share a helper nobody gave them; two of them also share their own work.
     subs = []
-    for i in range(6):
+    for i in range(12):
         files = {"common.py": ORIGINAL}
         if i < 2:
             files["table.py"] = INDEPENDENT
-        subs.append(write(tmp_path / f"s{i}", files))
+        subs.append(write(tmp_path / f"s{i:02d}", files))
     report = check(subs, options=CheckOptions(min_similarity=0))
     scores = {(p.a, p.b): p.similarity for p in report.pairs}
-    assert scores.get(("s0", "s1"), 0) > 0.8
-    assert max((v for k, v in scores.items() if k != ("s0", "s1")), default=0) < 0.1
+    assert scores.get(("s00", "s01"), 0) > 0.8
+    assert max((v for k, v in scores.items() if k != ("s00", "s01")), default=0) < 0.1
+
+
+def test_a_small_ring_of_copies_is_not_mistaken_for_common_code(tmp_path: Path) -> None:
+    subs = [write(tmp_path / f"r{i}", {"stats.py": ORIGINAL}) for i in range(5)]
+    subs.append(write(tmp_path / "own", {"table.py": INDEPENDENT}))
+    report = check(subs, options=CheckOptions(min_similarity=0))
+    scores = {(p.a, p.b): p.similarity for p in report.pairs}
+    assert all(scores[(f"r{i}", f"r{j}")] > 0.9 for i in range(5) for j in range(i + 1, 5))
 
 
 def test_identical_binary_assets_are_noticed_but_not_scored(tmp_path: Path) -> None:
