@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit bench clean
+.PHONY: install demo test test-unit bench clean serve redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ demo: $(STAMP)
 		--json report/report.json --html report
 	@echo "Report written: report/report.json and report/index.html"
 
-test: $(STAMP)
+# The service tests start a real redis-server; Debian's package provides it.
+redis:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
+
+test: $(STAMP) redis
 	$(BIN)/python -m pytest -q
 
 test-unit: $(STAMP)
@@ -37,3 +41,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build report var .pytest_cache
+
+# The service on loopback, for a person to try (README "Service"): redis-server if none answers
+# on 6379, one worker, and the API on 127.0.0.1:8000; Ctrl-C stops the worker and the API.
+SERVE_ENV := ORIGINALITY_DATA_DIR=$(CURDIR)/var ORIGINALITY_REDIS_URL=redis://127.0.0.1:6379/0
+serve: $(STAMP) redis
+	@mkdir -p var
+	@redis-cli -p 6379 ping >/dev/null 2>&1 || redis-server --port 6379 --bind 127.0.0.1 \
+		--daemonize yes --dir $(CURDIR)/var --logfile $(CURDIR)/var/redis.log
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(SERVE_ENV) $(BIN)/originality worker --pool=solo --logfile=$(CURDIR)/var/worker.log & worker=$$!; \
+	$(SERVE_ENV) $(BIN)/originality serve --host 127.0.0.1 --port 8000

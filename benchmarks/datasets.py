@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 JAVA_PAIRS_SRC = Path("/work/shared/data/java-pairs")
-GENERATOR_VERSION = 7  # bump when generated content changes, to invalidate cached cohorts
+GENERATOR_VERSION = 8  # bump when generated content changes, to invalidate cached cohorts
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 

@@ -211,6 +211,9 @@ COMMENTS = [
     "works for negative numbers too", "from the lecture notes", "careful with off-by-one",
 ]
 
+GUARD_MSGS = ["bad input", "input must not be None", "missing data", "nothing given", "invalid argument",
+              "expected a value", "None is not allowed", "need input"]
+
 DOCS = {
     "mean": ["Arithmetic mean of the values.", "Average of a list (0 if empty).", "Return the mean."],
     "median": ["Middle value of the list.", "Median (mean of middle pair if even).", "Return the median."],
@@ -249,11 +252,38 @@ class Restyle(ast.NodeTransformer):
     """Statement-level rewrites, each applied with its own probability."""
 
     def __init__(self, rng: random.Random, p_while: float, p_swap: float, p_aug: float,
-                 p_comp_loop: float, p_loop_comp: float, p_dead: float) -> None:
+                 p_comp_loop: float, p_loop_comp: float, p_dead: float, p_guard: float = 0.0,
+                 p_temp: float = 0.0, p_boolexp: float = 0.0, guard_msg: str = "bad input",
+                 temp_name: str = "result") -> None:
         self.rng = rng
         self.p_while, self.p_swap, self.p_aug = p_while, p_swap, p_aug
         self.p_comp_loop, self.p_loop_comp, self.p_dead = p_comp_loop, p_loop_comp, p_dead
+        self.p_guard, self.p_temp, self.p_boolexp = p_guard, p_temp, p_boolexp
+        self.guard_msg, self.temp_name = guard_msg, temp_name
         self.dead = 0
+
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        node = self.generic_visit(node)
+        if node.args.args and self.rng.random() < self.p_guard:
+            arg = node.args.args[0].arg
+            guard = ast.parse(f"if {arg} is None:\n    raise ValueError({self.guard_msg!r})").body[0]
+            at = 1 if (node.body and isinstance(node.body[0], ast.Expr)
+                       and isinstance(node.body[0].value, ast.Constant)) else 0
+            node.body.insert(at, guard)
+        return node
+
+    def visit_Return(self, node: ast.Return):
+        v = node.value
+        if v is None or isinstance(v, (ast.Name, ast.Constant)):
+            return node
+        if isinstance(v, (ast.Compare, ast.BoolOp)) and self.rng.random() < self.p_boolexp:
+            return [ast.If(v, [ast.Return(ast.Constant(True))], []), ast.Return(ast.Constant(False))]
+        if isinstance(v, ast.IfExp) and self.rng.random() < self.p_boolexp:
+            return [ast.If(v.test, [ast.Return(v.body)], []), ast.Return(v.orelse)]
+        if self.rng.random() < self.p_temp:
+            return [ast.Assign([ast.Name(self.temp_name, ast.Store())], v),
+                    ast.Return(ast.Name(self.temp_name, ast.Load()))]
+        return node
 
     def _body(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -440,6 +470,11 @@ class PyHabits:
     p_comp_loop: float = 0.0
     p_loop_comp: float = 0.0
     p_dead: float = 0.0
+    p_guard: float = 0.0
+    p_temp: float = 0.0
+    p_boolexp: float = 0.0
+    guard_msg: str = "bad input"
+    temp_name: str = "result"
     docstrings: float = 0.3
     hints: bool = False
     comments: float = 0.1
@@ -454,6 +489,11 @@ class PyHabits:
             p_aug=rng.choice([0.0, 0.1, 0.6]),
             p_comp_loop=rng.choice([0.0, 0.2, 0.6]),
             p_loop_comp=rng.choice([0.0, 0.2, 0.6]),
+            p_guard=rng.choice([0.0, 0.0, 0.3, 0.7]),
+            p_temp=rng.choice([0.0, 0.2, 0.5, 0.8]),
+            p_boolexp=rng.choice([0.0, 0.3, 0.8]),
+            guard_msg=rng.choice(GUARD_MSGS),
+            temp_name=rng.choice(["result", "res", "out", "answer", "ret", "value_out", "final"]),
             docstrings=rng.choice([0.0, 0.2, 0.6, 0.95]),
             hints=rng.random() < 0.25,
             comments=rng.choice([0.0, 0.05, 0.15, 0.3]),
@@ -472,8 +512,13 @@ class PyHabits:
             h.p_aug = 0.7 if self.p_aug < 0.3 else 0.0
             h.p_comp_loop = 0.8 if self.p_comp_loop < 0.3 else 0.0
             h.p_loop_comp = 0.8 if self.p_loop_comp < 0.3 else 0.0
+            h.p_temp = 0.7 if self.p_temp < 0.3 else 0.0
+            h.p_boolexp = 0.8 if self.p_boolexp < 0.3 else 0.0
         if strength >= 2:
             h.p_dead = rng.choice([0.2, 0.35])
+            h.p_guard = 0.6 if self.p_guard < 0.3 else 0.0
+        h.guard_msg = rng.choice(GUARD_MSGS)
+        h.temp_name = rng.choice(["result", "res", "out", "answer", "ret", "value_out", "final"])
         return h
 
 
@@ -581,7 +626,8 @@ def render_unit(task: str, variant: int, h: PyHabits, rng: random.Random, api_na
     mapping = _choose_names(rng, local_names(tree) - fixed, h, fixed)
     mapping.update(api_names)
     tree = Rename(mapping).visit(tree)
-    tree = Restyle(rng, h.p_while, h.p_swap, h.p_aug, h.p_comp_loop, h.p_loop_comp, h.p_dead).visit(tree)
+    tree = Restyle(rng, h.p_while, h.p_swap, h.p_aug, h.p_comp_loop, h.p_loop_comp, h.p_dead, h.p_guard,
+                   h.p_temp, h.p_boolexp, h.guard_msg, h.temp_name).visit(tree)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             if rng.random() < h.docstrings and task in DOCS:

@@ -237,8 +237,6 @@ class JS:
             cond, then, els = negate(cond), els, then
         out = self.block(f"if ({cond})", then)
         if els:
-            if len(els) == 1 and els[0].startswith("if ("):
-                pass
             if self.habits.allman:
                 out += ["else", "{", *indent(els), "}"]
             else:

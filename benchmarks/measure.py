@@ -1,9 +1,11 @@
 """Run a command as a child process and measure its wall time and peak memory.
 
-Peak memory is the larger of two figures: the sum of resident set sizes over the
-whole process tree, sampled from /proc every 50 ms (so concurrent worker processes
-count together), and the kernel's maximum RSS of the command and its waited-for
-descendants, which catches a peak shorter than the sampling interval. The kernel figure
+Peak memory is the larger of two figures: the sum of proportional set sizes (PSS) over the
+whole process tree, sampled from /proc every 50 ms (so concurrent worker processes count
+together, while pages they share after a fork count once, not once per worker), and the
+kernel's maximum RSS of the largest single process among the command and its waited-for
+descendants, which catches a peak shorter than the sampling interval. The plain sum of RSS
+over the tree is kept too (``rss_sum_mb``): it over-counts shared pages. The kernel figure
 comes from GNU time (``/usr/bin/time -f %M``) wrapped around the command, not from our own
 ``wait4``: Linux carries a forked child's pre-exec high-water mark (a copy of this
 benchmark process) into ``ru_maxrss``, which would charge our own size to every tool.
@@ -35,6 +37,8 @@ class Measured:
     peak_mb: float
     timed_out: bool
     stderr_tail: str
+    rss_sum_mb: float = 0.0
+    max_process_mb: float = 0.0
 
 
 def _process_table() -> dict[int, tuple[int, int]]:
@@ -57,19 +61,31 @@ def _process_table() -> dict[int, tuple[int, int]]:
     return table
 
 
-def tree_rss(root: int) -> int:
-    """Sum of RSS in bytes of ``root`` and all its live descendants."""
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) in bytes over ``root`` and all its live descendants."""
     table = _process_table()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _rss) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root]
+    rss, pss, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         if pid in table:
-            total += table[pid][1]
+            rss += table[pid][1]
+            pss += _pss(pid)
         stack.extend(children.get(pid, ()))
-    return total
+    return rss, pss
 
 
 def run_measured(
@@ -96,13 +112,14 @@ def run_measured(
         env=env,
         start_new_session=True,
     )
-    peak = 0
+    peak_rss = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss, pss = tree_memory(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -145,7 +162,9 @@ def run_measured(
     return Measured(
         returncode=proc.returncode,
         seconds=seconds,
-        peak_mb=max(peak, kernel_peak) / 1e6,
+        peak_mb=max(peak_pss, kernel_peak) / 1e6,
         timed_out=timed_out,
         stderr_tail=stderr[-2000:],
+        rss_sum_mb=max(peak_rss, kernel_peak) / 1e6,
+        max_process_mb=kernel_peak / 1e6,
     )

@@ -50,6 +50,7 @@ class ToolRun:
     status: str  # ok | timeout | error | skipped
     seconds: float = 0.0
     peak_mb: float = 0.0
+    rss_sum_mb: float = 0.0
     scores: dict[tuple[str, str], float] = field(default_factory=dict)
     alt_scores: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)  # ours: id -> error code
@@ -167,7 +168,7 @@ def run_copydetect(cohort: Cohort, workdir: Path, timeout: float | None) -> Tool
         "text": cohort.language == "text", "files": [str(f) for f in files]}))
     m = run_measured([PYTHON, str(Path(__file__).resolve()), "copydetect-worker", str(manifest), str(out)],
                      timeout=timeout)
-    run = ToolRun("copydetect", cohort.name, "ok", m.seconds, m.peak_mb)
+    run = ToolRun("copydetect", cohort.name, "ok", m.seconds, m.peak_mb, m.rss_sum_mb)
     if m.timed_out or m.returncode != 0:
         run.status = "timeout" if m.timed_out else "error"
         run.note = m.stderr_tail[-500:]
@@ -214,10 +215,12 @@ def run_dolos(cohort: Cohort, workdir: Path, timeout: float | None) -> ToolRun:
     out = workdir / "dolos.tsv"
     manifest.write_text(json.dumps({"language": DOLOS_LANGUAGE[cohort.language],
                                     "files": [str(f) for f in files], "ignore": str(ignore) if ignore else None}))
-    env = {**os.environ, "NODE_OPTIONS": "--max-old-space-size=16384"}
+    # Node's default heap (~4 GB) is too small for big cohorts; the cap keeps a runaway run
+    # from taking the machine down (it then fails with a heap error, reported as such).
+    env = {**os.environ, "NODE_OPTIONS": f"--max-old-space-size={os.environ.get('DOLOS_HEAP_MB', '12288')}"}
     m = run_measured([NODE, str(HERE / "dolos_run.mjs"), str(manifest), str(out)], cwd=HERE,
                      timeout=timeout, env=env)
-    run = ToolRun("dolos", cohort.name, "ok", m.seconds, m.peak_mb)
+    run = ToolRun("dolos", cohort.name, "ok", m.seconds, m.peak_mb, m.rss_sum_mb)
     if m.timed_out or m.returncode != 0:
         run.status = "timeout" if m.timed_out else "error"
         run.note = m.stderr_tail[-500:]
@@ -254,7 +257,7 @@ def run_originality(cohort: Cohort, workdir: Path, timeout: float | None) -> Too
         cmd += ["--base", str(cohort.base)]
     cmd += ["--json", str(out), "--min-similarity", "0"]
     m = run_measured(cmd, timeout=timeout, cwd=workdir)
-    run = ToolRun("originality", cohort.name, "ok", m.seconds, m.peak_mb)
+    run = ToolRun("originality", cohort.name, "ok", m.seconds, m.peak_mb, m.rss_sum_mb)
     if m.timed_out or m.returncode != 0 or not out.exists():
         run.status = "timeout" if m.timed_out else "error"
         run.note = f"exit {m.returncode}: {m.stderr_tail[-800:]}"

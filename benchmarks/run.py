@@ -47,7 +47,7 @@ def run_dataset(ds: datasets.Dataset, tools: list[str], timeout: float | None,
             continue
         scores: dict = {}
         alt: dict[str, dict] = {}
-        seconds, peak, status, notes, rejected = 0.0, 0.0, "ok", [], {}
+        seconds, peak, rss_sum, status, notes, rejected = 0.0, 0.0, 0.0, "ok", [], {}
         for cohort in ds.cohorts:
             workdir = datasets.OUT / "runs" / ds.name / cohort.name / tool
             print(f"  {ds.name}/{cohort.name}: {tool} ...", end="", flush=True, file=sys.stderr)
@@ -55,6 +55,7 @@ def run_dataset(ds: datasets.Dataset, tools: list[str], timeout: float | None,
             print(f" {r.status} {r.seconds:.1f}s {r.peak_mb:.0f}MB", file=sys.stderr)
             seconds += r.seconds
             peak = max(peak, r.peak_mb)
+            rss_sum = max(rss_sum, r.rss_sum_mb)
             scores.update(r.scores)
             for k, v in r.alt_scores.items():
                 alt.setdefault(k, {}).update(v)
@@ -64,7 +65,8 @@ def run_dataset(ds: datasets.Dataset, tools: list[str], timeout: float | None,
                 notes.append(f"{cohort.name}: {r.note}")
                 if r.status == "skipped":
                     break
-        row = {"tool": tool, "status": status, "seconds": seconds, "peak_mb": peak, "note": " | ".join(notes),
+        row = {"tool": tool, "status": status, "seconds": seconds, "peak_mb": peak, "rss_sum_mb": rss_sum,
+               "note": " | ".join(notes),
                "rejected": rejected}
         rows.append(row)
         if status == "ok":
@@ -72,14 +74,14 @@ def run_dataset(ds: datasets.Dataset, tools: list[str], timeout: float | None,
             row["worst"] = metrics.worst(ds, scores)
             for name, sc in alt.items():
                 rows.append({"tool": f"{tool} ({name})", "status": "ok", "seconds": seconds, "peak_mb": peak,
-                             **metrics.evaluate(ds, sc)})
+                             "rss_sum_mb": rss_sum, **metrics.evaluate(ds, sc)})
     return rows
 
 
 def print_table(title: str, rows: list[dict], extra: list[str] | None = None) -> None:
     ours = next((r for r in rows if r["tool"] == "originality" and r["status"] == "ok"), None)
     extra = extra or []
-    head = ["tool", "ROC-AUC", "best F1", *extra, "seconds", "peak MB", "time x ours", "mem x ours"]
+    head = ["tool", "ROC-AUC", "best F1", *extra, "seconds", "peak MB", "RSS-sum MB", "time x ours", "mem x ours"]
     lines = [head]
     for r in rows:
         if r["status"] != "ok":
@@ -92,7 +94,7 @@ def print_table(title: str, rows: list[dict], extra: list[str] | None = None) ->
             v = r.get(e)
             ex.append(str(v) if isinstance(v, int) else fmt(v))
         lines.append([r["tool"], fmt(r.get("auc")), fmt(r.get("f1")), *ex, fmt(r["seconds"], 1),
-                      fmt(r["peak_mb"], 0), tr, mr])
+                      fmt(r["peak_mb"], 0), fmt(r.get("rss_sum_mb", 0.0), 0), tr, mr])
     widths = [max(len(str(l[i])) for l in lines) for i in range(len(head))]
     print(f"\n## {title}")
     for i, l in enumerate(lines):
@@ -115,7 +117,21 @@ def print_kinds(rows: list[dict]) -> None:
         print(f"    {k:<20} " + "  ".join(cells))
 
 
+def engine_version() -> str:
+    """The commit under test, marked dirty if originality/ has uncommitted changes."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", *a], cwd=HERE.parent, capture_output=True, text=True)
+        return r.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "originality")
+    return (git("rev-parse", "--short", "HEAD") or "?") + ("+dirty" if dirty else "")
+
+
 def save(name: str, payload: dict) -> None:
+    payload = {"engine": engine_version(), "when": time.strftime("%Y-%m-%d %H:%M"),
+               "load": os.getloadavg()[0], **payload}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
 

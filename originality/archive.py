@@ -16,7 +16,9 @@ What the service and ``originality archive`` do with a submission, in order:
 (``store/index.py``) picks the candidates among the prior entries; starter and common code are
 excluded with ``cohort.mark_excluded`` over a context of the project's archive (every prior
 entry, up to ``CONTEXT_LIMIT`` of the most recent plus the candidates), whose document
-frequencies also weigh the TF-IDF cosine; pairs are scored with ``check._scored``. A student's
+frequencies also weigh the TF-IDF cosine; as in ``candidate_pairs``, of the candidates from
+``MIN_COSINE`` up the closest ``ALIGNED_PER_SUBMISSION`` are aligned and the next ones, up to
+``SCORED_PER_SUBMISSION``, are scored by their cosine alone, all with ``check._scored``. A student's
 own earlier attempts come back apart, never as plagiarism. Identical binary assets are not
 compared here (``check`` does that within a cohort).
 """
@@ -39,8 +41,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .candidates import ALIGN_MIN_COSINE, MIN_COSINE, tfidf_matrix
-from .check import LoadedSubmission, _scored, load_submission
+from .candidates import ALIGNED_PER_SUBMISSION, MIN_COSINE, SCORED_PER_SUBMISSION, tfidf_matrix
+from .check import LoadedSubmission, _scored, _token_counts, load_submission
 from .cohort import mark_excluded
 from .errors import OriginalityError
 from .fingerprint import Fingerprints, SymbolTable
@@ -369,15 +371,21 @@ class Archive:
         mark_excluded(cohort, [], self.options.match)
         matrix = tfidf_matrix(cohort)
         cosines = (matrix[1:] @ matrix[0].T).toarray().ravel() if matrix.shape[0] > 1 else np.zeros(0)
+        # As in ``candidate_pairs``: the closest partners from MIN_COSINE up are aligned, the
+        # next ones are scored by their cosine alone.
+        ranked = sorted((-float(cosines[p]), sid, p) for p, sid in enumerate(context)
+                        if sid in candidates and cosines[p] >= MIN_COSINE)
         minimum = self.options.match.min_document_tokens
         mine = SubmissionPrints.build(loaded.id, cohort[0], minimum)
-        for position, other in enumerate(context):
-            cosine = float(cosines[position])
-            if other not in candidates or cosine < MIN_COSINE:
-                continue
+        code_mine, all_mine = _token_counts(mine)
+        for rank, (negative, other, position) in enumerate(ranked[:SCORED_PER_SUBMISSION]):
+            closest = rank < ALIGNED_PER_SUBMISSION
             theirs = SubmissionPrints.build(other, cohort[position + 1], minimum)
-            aligned = align(mine, theirs, self.options.match) if cosine >= ALIGN_MIN_COSINE else None
-            pair = _scored(loaded.id, other, cosine, aligned)
+            code_theirs, all_theirs = _token_counts(theirs)
+            total = all_mine + all_theirs
+            share = (code_mine + code_theirs) / total if total else 1.0
+            aligned = align(mine, theirs, self.options.match) if closest else None
+            pair = _scored(loaded.id, other, -negative, aligned, share)
             if rounded(pair.similarity) < self.options.min_similarity:
                 continue
             person = people[other]

@@ -1,0 +1,58 @@
+"""The HTTP API: a Flask shell around the archive (``create_app`` is the factory).
+
+Settings come from ``originality.store.settings.Settings`` (defaults, then ``ORIGINALITY_*``
+environment variables), then from the ``config`` mapping given to ``create_app``: a key that
+names a setting in upper case (``DATA_DIR``, ``DATABASE_URL``, ``REDIS_URL``, ...) overrides
+it; every other key goes to Flask's config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, Mapping
+
+from flask import Flask
+
+from originality.archive import Archive
+from originality.store.settings import Settings
+
+from .errors import OriginalityApi, register_error_handlers
+from .health import blp as health_blp
+from .submissions import blp as submissions_blp
+
+API_PREFIX = "/api/v1"
+# Multipart framing and the metadata fields, on top of the ZIP itself.
+FORM_OVERHEAD = 64 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    names = {f.name for f in fields(Settings)}
+    overrides = {k.lower(): config.pop(k) for k in list(config) if k.lower() in names and k.isupper()}
+    settings = Settings.from_env(**overrides)
+
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="originality",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_OVERHEAD,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+
+    from worker.app import make_celery
+
+    app.extensions["originality.celery"] = make_celery(settings)
+    archive = Archive.open(settings)
+    app.extensions["originality"] = archive
+    app.extensions["originality.settings"] = settings
+
+    api = OriginalityApi(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(health_blp)
+    api.register_blueprint(submissions_blp, url_prefix=f"{API_PREFIX}/submissions")
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,182 @@
+"""``/api/v1/submissions``: upload a deliverable, read its status and its report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+
+from originality.archive import Archive, NotFound, NotReady
+from originality.errors import NotAnArchive
+from originality.store.access import log_access
+from originality.store.models import JobStatus, Submission
+from originality.unpack import is_zip
+
+from .auth import principal, require
+
+blp = Blueprint("submissions", __name__, description="Deliverables and their reports")
+SECURITY = [{"bearer": []}]
+ID_FIELD = {"validate": ma.validate.Length(min=1, max=200)}
+
+
+class UploadFile(ma.Schema):
+    file = Upload(required=True, metadata={"description": "the deliverable, a ZIP archive"})
+
+
+class UploadForm(ma.Schema):
+    student_id = ma.fields.String(required=True, **ID_FIELD)
+    project_id = ma.fields.String(required=True, **ID_FIELD)
+    attempt = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))
+    assessor_id = ma.fields.String(load_default=None, **ID_FIELD)
+    submitted_at = ma.fields.DateTime(load_default=None)
+
+
+class ErrorInfo(ma.Schema):
+    code = ma.fields.String()
+    message = ma.fields.String()
+
+
+class Queued(ma.Schema):
+    id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+
+
+class Status(ma.Schema):
+    id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={
+        "enum": [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED]})
+    error = ma.fields.Nested(ErrorInfo, allow_none=True)
+    project_id = ma.fields.String()
+    student_id = ma.fields.String()
+    attempt = ma.fields.Integer()
+    assessor_id = ma.fields.String(allow_none=True)
+    files = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+
+
+class Line(ma.Schema):
+    file = ma.fields.String()
+    start_line = ma.fields.Integer()
+    end_line = ma.fields.Integer()
+
+
+class FragmentOut(ma.Schema):
+    a = ma.fields.Nested(Line)
+    b = ma.fields.Nested(Line)
+    tokens = ma.fields.Integer()
+
+
+class MatchOut(ma.Schema):
+    submission_id = ma.fields.String()
+    student_id = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    attempt = ma.fields.Integer()
+    similarity = ma.fields.Float()
+    a_share = ma.fields.Float()
+    b_share = ma.fields.Float()
+    fragments = ma.fields.List(ma.fields.Nested(FragmentOut))
+
+
+class ReportOut(ma.Schema):
+    submission = ma.fields.String()
+    matches = ma.fields.List(ma.fields.Nested(MatchOut))
+    own_attempts = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
+        "description": "the same student's earlier attempts: listed apart, never plagiarism"})
+
+
+def _archive() -> Archive:
+    return current_app.extensions["originality"]  # type: ignore[no-any-return]
+
+
+def status_of(submission: Submission) -> dict[str, Any]:
+    return {"id": submission.id, "status": submission.status, "error": submission.error(),
+            "project_id": submission.project_id, "student_id": submission.student_id,
+            "attempt": submission.attempt, "assessor_id": submission.assessor_id,
+            "files": submission.files, "created_at": submission.created_at,
+            "finished_at": submission.finished_at}
+
+
+def _visible(submission_id: str) -> Submission:
+    """The submission if the caller may see it; an assessor sees only those assigned to them."""
+    submission = _archive().get(submission_id)
+    who = principal()
+    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+        raise NotFound(f"no submission {submission_id}")
+    return submission
+
+
+@blp.route("", methods=["POST"])
+@require("platform")
+@blp.arguments(UploadFile, location="files")
+@blp.arguments(UploadForm, location="form")
+@blp.response(202, Queued)
+@blp.alt_response(200, schema=Status, description="the same ZIP for this student, project and "
+                  "attempt was uploaded before: that submission")
+@blp.alt_response(413, description="the upload is too large")
+@blp.doc(security=SECURITY)
+def upload(files: dict[str, Any], form: dict[str, Any]) -> Any:
+    """Upload a deliverable (a ZIP) for checking."""
+    archive = _archive()
+    settings = current_app.extensions["originality.settings"]
+    upload = files["file"]
+    try:
+        sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
+    finally:
+        upload.close()
+    if not is_zip(path):
+        with archive.db.sessions() as session:  # keep a file only if some submission uses it
+            from sqlalchemy import select
+
+            if session.scalar(select(Submission.id).filter_by(sha256=sha).limit(1)) is None:
+                path.unlink(missing_ok=True)
+        raise NotAnArchive("the uploaded file is not a ZIP archive")
+    submitted_at = form["submitted_at"]
+    if submitted_at is not None and submitted_at.tzinfo is not None:
+        from datetime import UTC
+
+        submitted_at = submitted_at.astimezone(UTC).replace(tzinfo=None)
+    registered = archive.register(sha256=sha, size=size, project_id=form["project_id"],
+                                  student_id=form["student_id"], attempt=form["attempt"],
+                                  assessor_id=form["assessor_id"], submitted_at=submitted_at)
+    if not registered.created:
+        return status_of(registered.submission), 200
+    from worker.app import enqueue_check
+
+    if enqueue_check(registered.submission.id, current_app.extensions["originality.celery"]):
+        archive.mark_enqueued(registered.submission.id)
+    return {"id": registered.submission.id, "status": JobStatus.QUEUED}
+
+
+@blp.route("/<submission_id>")
+@require("platform", "staff", "assessor")
+@blp.response(200, Status)
+@blp.doc(security=SECURITY)
+def get_status(submission_id: str) -> Any:
+    """A submission's status: queued, running, done, rejected (with the reason) or failed."""
+    return status_of(_visible(submission_id))
+
+
+@blp.route("/<submission_id>/report")
+@require("platform", "staff", "assessor")
+@blp.response(200, ReportOut)
+@blp.alt_response(409, description="the check has not finished, or the submission was rejected")
+@blp.doc(security=SECURITY)
+def get_report(submission_id: str) -> Any:
+    """The matches of a submission against every prior submission of its project. Every
+    access is logged."""
+    archive = _archive()
+    who = principal()
+    try:
+        submission = _visible(submission_id)
+        if submission.status != JobStatus.DONE:
+            raise NotReady(f"submission {submission_id} is {submission.status}; no report")
+        report = archive.report_of(submission_id)
+    except (NotFound, NotReady) as error:
+        log_access(archive.db, who, submission_id, "report", error.http_status)
+        raise
+    log_access(archive.db, who, submission_id, "report", 200)
+    return report

@@ -1,0 +1,163 @@
+"""Load test of the service on loopback: N uploads from C concurrent clients.
+
+    python benchmarks/load_test.py [--uploads 200] [--clients 20] [--workers 2]
+
+Starts its own redis-server (spare port), Celery workers and the API (``originality serve``)
+with a fresh data dir, uploads the fixture scenarios under distinct student ids, waits until
+every submission is ``done`` or ``rejected``, and prints p50/p95 upload latency and the
+end-to-end throughput. Checks that none was lost or duplicated (one archive entry each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fixtures import hostile, scenarios  # noqa: E402
+from fixtures.make_fixtures import zip_bytes  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def multipart(fields: dict[str, str], data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="d.zip"\r\n'
+                 f"Content-Type: application/zip\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def call(url: str, token: str, body: bytes | None = None, content_type: str = "") -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, headers={"Authorization": f"Bearer {token}",
+                                                              **({"Content-Type": content_type} if body else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="originality-load-"))
+    redis_port, api_port = free_port(), free_port()
+    env = {**os.environ, "ORIGINALITY_DATA_DIR": str(workdir / "data"),
+           "ORIGINALITY_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "PYTHONPATH": str(ROOT)}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(redis_port), "--bind",
+             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+            stdout=subprocess.DEVNULL))
+        token = subprocess.run([sys.executable, "-m", "originality", "token", "create", "--role",
+                                "platform", "--name", "load"], env=env, capture_output=True, text=True,
+                               check=True).stdout.strip().splitlines()[-1]
+        for n in range(args.workers):
+            log = open(workdir / f"worker{n}.log", "wb")
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool=solo", "-n",
+                 f"w{n}@%h", "--without-mingle", "--without-gossip"], cwd=ROOT, env=env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True))
+        log = open(workdir / "api.log", "wb")
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "originality", "serve", "--port", str(api_port)], cwd=ROOT, env=env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        base = f"http://127.0.0.1:{api_port}"
+        wait_http(base + "/healthz")
+
+        payloads = [zip_bytes(scenarios.submission_files(s)) for s in scenarios.SCENARIOS]
+        payloads.append(hostile.overlap_bomb())
+
+        def upload(i: int) -> tuple[float, int, dict]:
+            body, kind = multipart({"student_id": f"s{i}", "project_id": "load"}, payloads[i % len(payloads)])
+            started = time.perf_counter()
+            status, answer = call(base + "/api/v1/submissions", token, body, kind)
+            return time.perf_counter() - started, status, answer
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            results = list(pool.map(upload, range(args.uploads)))
+        uploaded = time.perf_counter() - started
+        ids = [answer["id"] for _, status, answer in results if status == 202]
+        assert len(ids) == args.uploads == len(set(ids)), [r for r in results if r[1] != 202][:3]
+        pending = set(ids)
+        outcome: dict[str, int] = {}
+        while pending:
+            for submission_id in list(pending):
+                status = call(f"{base}/api/v1/submissions/{submission_id}", token)[1]["status"]
+                if status in ("done", "rejected", "failed"):
+                    outcome[status] = outcome.get(status, 0) + 1
+                    pending.discard(submission_id)
+            if pending:
+                time.sleep(0.5)
+            if time.perf_counter() - started > 600:
+                raise SystemExit(f"{len(pending)} submissions still unfinished after 600 s")
+        total = time.perf_counter() - started
+        latencies = sorted(r[0] for r in results)
+        p95 = latencies[int(0.95 * (len(latencies) - 1))]
+        import sqlite3
+
+        db = sqlite3.connect(workdir / "data" / "originality.db")
+        entries = db.execute("select count(*), count(distinct submission_id) from archive_entries").fetchone()
+        db.close()
+        print(f"{args.uploads} uploads from {args.clients} clients, {args.workers} workers (solo pool)")
+        print(f"upload latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms; all uploads answered in {uploaded:.1f} s")
+        print(f"end to end: {total:.1f} s, {args.uploads / total:.1f} submissions/s; outcomes {outcome}")
+        print(f"archive entries: {entries[0]} ({entries[1]} distinct) for {outcome.get('done', 0)} done")
+        return 0 if entries[0] == entries[1] == outcome.get("done", 0) and "failed" not in outcome else 1
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except (ProcessLookupError, PermissionError):
+                    process.terminate()
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,398 @@
+"""The service end to end: a real redis-server, real Celery worker processes, SQLite in a
+temporary directory, and the Flask app in this process.
+
+Every test builds its own stack (data directory and Redis database), so workers of one test
+never take another test's messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from fixtures import hostile, scenarios
+from fixtures.make_fixtures import zip_bytes
+
+REPO = Path(__file__).resolve().parents[2]
+WAIT = 60.0
+SECRET = "test-webhook-secret"
+
+pytestmark = [
+    pytest.mark.timeout(240),
+    # kombu and celery still touch a few deprecated stdlib spots on some versions.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:kombu.*"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:celery.*"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = WAIT, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs it)")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(workdir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    try:
+        wait_for(lambda: _pings(client), 20, "redis-server")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(10)
+
+
+def _pings(client: Any) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+class Hooks(http.server.BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Hooks.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="session")
+def webhook_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+class Stack:
+    """A data dir, a Redis database, the app in process, and worker processes."""
+
+    def __init__(self, root: Path, redis_url: str, db: int, webhook: str) -> None:
+        self.root = root
+        self.env = {
+            **os.environ,
+            "ORIGINALITY_DATA_DIR": str(root / "data"),
+            "ORIGINALITY_REDIS_URL": f"{redis_url}/{db}",
+            "ORIGINALITY_LEASE_SECONDS": "2",
+            "ORIGINALITY_RECOVERY_INTERVAL": "1",
+            "ORIGINALITY_RETRY_BASE_SECONDS": "0.1",
+            "ORIGINALITY_WEBHOOK_URL": webhook,
+            "ORIGINALITY_WEBHOOK_SECRET": SECRET,
+            "PYTHONPATH": str(REPO),
+        }
+        self.env.pop("ORIGINALITY_DATABASE_URL", None)
+        self.env.pop("ORIGINALITY_TEST_TASK_DELAY", None)
+        self.env.pop("PYTHONTRACEMALLOC", None)
+        self.workers: list[subprocess.Popen[bytes]] = []
+        from api import create_app
+
+        self.app = create_app({"DATA_DIR": str(root / "data"), "REDIS_URL": f"{redis_url}/{db}",
+                               "TESTING": True})
+        self.client = self.app.test_client()
+        self.archive = self.app.extensions["originality"]
+        from originality.store.access import create_token
+
+        self.tokens = {role: create_token(self.archive.db, role, name) for role, name in
+                       [("platform", "lms"), ("staff", "dean"), ("assessor", "ada")]}
+        self.tokens["other_assessor"] = create_token(self.archive.db, "assessor", "bob")
+
+    def start_worker(self, name: str, **extra: str) -> subprocess.Popen[bytes]:
+        log = open(self.root / f"{name}.log", "wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool=solo",
+             "-n", f"{name}@%h", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+            cwd=REPO, env={**self.env, **extra}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        log.close()
+        self.workers.append(process)
+        wait_for(lambda: b"ready." in (self.root / f"{name}.log").read_bytes() or process.poll() is not None,
+                 30, f"worker {name}")
+        assert process.poll() is None, (self.root / f"{name}.log").read_text()
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def close(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.workers:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+        self.archive.close()
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def upload(self, data: bytes, student: str, project: str, role: str = "platform",
+               **fields: Any) -> Any:
+        form = {"file": (io.BytesIO(data), "deliverable.zip"), "student_id": student,
+                "project_id": project, **{k: str(v) for k, v in fields.items()}}
+        return self.client.post("/api/v1/submissions", data=form, headers=self.headers(role))
+
+    def status(self, submission_id: str, role: str = "platform") -> Any:
+        return self.client.get(f"/api/v1/submissions/{submission_id}", headers=self.headers(role))
+
+    def wait_finished(self, submission_id: str, timeout: float = WAIT) -> dict[str, Any]:
+        def finished() -> dict[str, Any] | None:
+            body = self.status(submission_id).get_json()
+            return body if body["status"] in ("done", "rejected", "failed") else None
+
+        return wait_for(finished, timeout, f"submission {submission_id}")  # type: ignore[no-any-return]
+
+
+_databases = iter(range(1, 16))
+
+
+@pytest.fixture
+def stack(tmp_path: Path, redis_server: str, webhook_url: str) -> Iterator[Stack]:
+    built = Stack(tmp_path, redis_server, next(_databases), webhook_url)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def scenario_zip(name: str) -> bytes:
+    [found] = [s for s in scenarios.SCENARIOS if s.id == name]
+    return zip_bytes(scenarios.submission_files(found))
+
+
+def test_upload_to_report_end_to_end_with_own_attempts_apart_and_signed_webhooks(stack: Stack) -> None:
+    stack.start_worker("w1")
+    original = scenario_zip("original")
+    first = stack.upload(original, "alice", "p1", assessor_id="ada")
+    assert first.status_code == 202 and first.get_json()["status"] == "queued"
+    first_id = first.get_json()["id"]
+    assert stack.wait_finished(first_id)["status"] == "done"
+    copy = stack.upload(scenario_zip("identical"), "mallory", "p1").get_json()["id"]
+    again = stack.upload(scenario_zip("renamed"), "alice", "p1", attempt=2).get_json()["id"]
+    assert stack.wait_finished(copy)["status"] == "done"
+    assert stack.wait_finished(again)["status"] == "done"
+
+    report = stack.client.get(f"/api/v1/submissions/{again}/report", headers=stack.headers("staff"))
+    assert report.status_code == 200
+    body = report.get_json()
+    assert body["submission"] == again
+    assert [m["student_id"] for m in body["matches"]] == ["mallory"]
+    assert [m["student_id"] for m in body["own_attempts"]] == ["alice"]
+    match = body["matches"][0]
+    assert match["similarity"] > 0.8 and match["fragments"]
+    assert set(match) >= {"submission_id", "student_id", "similarity", "a_share", "b_share", "fragments"}
+    # The first submission had nothing before it.
+    assert stack.client.get(f"/api/v1/submissions/{first_id}/report",
+                            headers=stack.headers("platform")).get_json()["matches"] == []
+
+    def hooks_for(ids: set[str]) -> list[dict[str, Any]]:
+        found = []
+        for headers, raw in list(Hooks.received):
+            event = json.loads(raw)
+            if event["data"]["submission_id"] in ids:
+                expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+                assert headers["X-Originality-Signature"] == expected
+                found.append(event)
+        return found if len(found) >= 3 else []
+
+    events = wait_for(lambda: hooks_for({first_id, copy, again}), 30, "webhooks")
+    assert {e["type"] for e in events} == {"submission.checked"}
+    assert {e["data"]["status"] for e in events} == {"done"}
+
+
+def test_the_same_zip_again_returns_the_existing_submission(stack: Stack) -> None:
+    data = scenario_zip("independent_a")
+    first = stack.upload(data, "carol", "p2")
+    second = stack.upload(data, "carol", "p2")
+    assert first.status_code == 202 and second.status_code == 200
+    assert second.get_json()["id"] == first.get_json()["id"]
+    assert stack.upload(data, "carol", "p2", attempt=2).status_code == 202
+    assert stack.upload(data, "dave", "p2").status_code == 202
+
+
+def test_tokens_roles_and_assessor_scope(stack: Stack) -> None:
+    data = scenario_zip("independent_b")
+    mine = stack.upload(data, "erin", "p3", assessor_id="ada").get_json()["id"]
+    theirs = stack.upload(data, "frank", "p3", assessor_id="bob").get_json()["id"]
+    no_token = stack.client.get(f"/api/v1/submissions/{mine}")
+    assert no_token.status_code == 401 and no_token.get_json()["error"]["code"] == "unauthorized"
+    bad = stack.client.get(f"/api/v1/submissions/{mine}", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    for role in ("assessor", "staff"):
+        refused = stack.upload(data, "gina", "p3", role=role)
+        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert stack.status(mine, "assessor").status_code == 200
+    assert stack.status(theirs, "assessor").status_code == 404
+    assert stack.status(theirs, "other_assessor").status_code == 200
+    assert stack.status(theirs, "staff").status_code == 200
+    hidden = stack.client.get(f"/api/v1/submissions/{theirs}/report", headers=stack.headers("assessor"))
+    assert hidden.status_code == 404
+    early = stack.client.get(f"/api/v1/submissions/{mine}/report", headers=stack.headers("assessor"))
+    assert early.status_code in (200, 409)
+
+    from sqlalchemy import select
+
+    from originality.store.models import AccessLog, Token
+
+    with stack.archive.db.sessions() as session:
+        log = session.execute(select(AccessLog.name, AccessLog.submission_id, AccessLog.outcome)
+                              .order_by(AccessLog.id)).all()
+        stored = session.scalars(select(Token.token_hash)).all()
+    assert [tuple(row) for row in log] == [("ada", theirs, 404), ("ada", mine, early.status_code)]
+    assert stack.tokens["platform"] not in stored  # only digests are kept
+
+
+def test_bad_uploads_are_refused_or_rejected_with_a_code(stack: Stack, tmp_path: Path) -> None:
+    stack.start_worker("w1")
+    bomb = stack.upload(hostile.overlap_bomb(), "henry", "p4")
+    assert bomb.status_code == 202
+    finished = stack.wait_finished(bomb.get_json()["id"])
+    assert finished["status"] == "rejected" and finished["error"]["code"] == "zip_bomb"
+    report = stack.client.get(f"/api/v1/submissions/{finished['id']}/report",
+                              headers=stack.headers("platform"))
+    assert report.status_code == 409 and report.get_json()["error"]["code"] == "not_ready"
+
+    foreign = stack.upload(b"%PDF-1.4 not a zip at all", "henry", "p4")
+    assert foreign.status_code == 422 and foreign.get_json()["error"]["code"] == "not_a_zip"
+    missing = stack.client.post("/api/v1/submissions", data={"student_id": "x", "project_id": "p4"},
+                                headers=stack.headers("platform"))
+    assert missing.status_code == 422 and missing.get_json()["error"]["code"] == "invalid_request"
+
+    from api import create_app
+
+    small = create_app({"DATA_DIR": str(tmp_path / "data"), "MAX_UPLOAD_BYTES": 2048})
+    try:
+        big = small.test_client().post(
+            "/api/v1/submissions", headers=stack.headers("platform"),
+            data={"file": (io.BytesIO(b"PK" + os.urandom(200_000)), "big.zip"), "student_id": "x",
+                  "project_id": "p4"})
+        assert big.status_code == 413 and big.get_json()["error"]["code"] == "too_large"
+    finally:
+        small.extensions["originality"].close()
+
+
+def test_a_worker_killed_mid_check_loses_nothing(stack: Stack) -> None:
+    slow = stack.start_worker("slow", ORIGINALITY_TEST_TASK_DELAY="120")
+    submission = stack.upload(scenario_zip("original"), "ivan", "p5").get_json()["id"]
+    wait_for(lambda: stack.status(submission).get_json()["status"] == "running", WAIT, "running")
+    stack.kill(slow)
+    stack.start_worker("fresh")
+    finished = stack.wait_finished(submission)
+    assert finished["status"] == "done"
+
+    from sqlalchemy import func, select
+
+    from originality.store.models import ArchiveEntry, Submission
+
+    with stack.archive.db.sessions() as session:
+        entries = session.scalar(select(func.count()).select_from(ArchiveEntry)
+                                 .where(ArchiveEntry.submission_id == submission))
+        runs = session.scalar(select(Submission.runs).where(Submission.id == submission))
+    assert entries == 1 and runs == 2
+
+
+def test_two_workers_on_one_queue_index_each_submission_once(stack: Stack) -> None:
+    stack.start_worker("w1")
+    stack.start_worker("w2")
+    names = ["original", "identical", "renamed", "reordered", "partial_copy", "independent_a",
+             "independent_c", "java_original"]
+    ids = [stack.upload(scenario_zip(n), n, "p6").get_json()["id"] for n in names]
+    # Duplicate messages, as a recovery or a redelivery would send.
+    celery = stack.app.extensions["originality.celery"]
+    from worker.app import CHECK_TASK, CHECKS
+
+    for submission_id in ids:
+        celery.send_task(CHECK_TASK, args=(submission_id,), queue=CHECKS)
+    for submission_id in ids:
+        assert stack.wait_finished(submission_id)["status"] == "done"
+
+    from sqlalchemy import select
+
+    from originality.store.models import ArchiveEntry, Submission
+
+    with stack.archive.db.sessions() as session:
+        indexed = session.scalars(select(ArchiveEntry.submission_id)).all()
+        runs = session.scalars(select(Submission.runs)).all()
+    assert sorted(indexed) == sorted(ids)
+    assert runs == [1] * len(ids)
+    logs = (stack.root / "w1.log").read_text() + (stack.root / "w2.log").read_text()
+    assert "succeeded" in (stack.root / "w1.log").read_text()
+    assert "succeeded" in (stack.root / "w2.log").read_text(), logs
+    import redis
+
+    client = redis.Redis.from_url(stack.env["ORIGINALITY_REDIS_URL"])
+    [members] = [k for k in client.keys("originality:lsh:*:members")]
+    assert client.scard(members) == len(ids)
+    client.close()
+
+
+def test_a_check_that_keeps_crashing_is_retried_then_failed(stack: Stack) -> None:
+    # A registered submission whose stored ZIP vanished: not the student's fault, so not a
+    # rejection; and a message never sent: the workers' recovery must find it.
+    registered = stack.archive.register(sha256="0" * 64, size=1, project_id="p7", student_id="judy")
+    stack.start_worker("w1")
+    finished = stack.wait_finished(registered.submission.id)
+    assert finished["status"] == "failed" and finished["error"]["code"] == "internal_error"
+    from sqlalchemy import select
+
+    from originality.store.models import Submission
+
+    with stack.archive.db.sessions() as session:
+        runs = session.scalar(select(Submission.runs).where(Submission.id == registered.submission.id))
+    assert runs == 4  # the first try and three retries
+
+
+def test_health_and_openapi(stack: Stack) -> None:
+    health = stack.client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["database"] == "ok"
+    assert health.get_json()["redis"] == "ok"
+    spec = stack.client.get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/submissions", "/api/v1/submissions/{submission_id}",
+            "/api/v1/submissions/{submission_id}/report"} <= set(spec["paths"])
