@@ -34,7 +34,11 @@ test: $(STAMP) redis
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-bench: $(STAMP)
+benchmarks/node_modules: benchmarks/package.json
+	cd benchmarks && npm install --no-audit --no-fund --silent
+	touch benchmarks/node_modules
+
+bench: $(STAMP) benchmarks/node_modules
 	$(BIN)/python benchmarks/run.py detection
 	$(BIN)/python benchmarks/run.py speed --students 300,2000
 	$(BIN)/python benchmarks/run.py hostile
