@@ -17,6 +17,8 @@ from originality.archive import Archive
 from originality.store.settings import Settings
 
 from .errors import OriginalityApi, register_error_handlers
+from .cases import blp as cases_blp
+from .cases import students_blp
 from .health import blp as health_blp
 from .submissions import blp as submissions_blp
 
@@ -54,5 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(health_blp)
     api.register_blueprint(submissions_blp, url_prefix=f"{API_PREFIX}/submissions")
+    api.register_blueprint(cases_blp, url_prefix=f"{API_PREFIX}/cases")
+    api.register_blueprint(students_blp, url_prefix=f"{API_PREFIX}/students")
     register_error_handlers(app)
     return app

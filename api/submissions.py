@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
 from originality.archive import Archive, NotFound, NotReady
+from originality.cases import CaseBook, iso
 from originality.errors import NotAnArchive
 from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
@@ -42,6 +43,18 @@ class ErrorInfo(ma.Schema):
 class Queued(ma.Schema):
     id = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
+    banned_until = ma.fields.String(metadata={
+        "description": "present when the student is banned (training discontinued): the upload "
+                       "is still checked and stored"})
+
+
+class CaseBrief(ma.Schema):
+    id = ma.fields.String()
+    status = ma.fields.String()
+    stage = ma.fields.String()
+    sanction = ma.fields.String(allow_none=True)
+    repeat = ma.fields.Boolean()
+    opened_at = ma.fields.String()
 
 
 class Status(ma.Schema):
@@ -56,6 +69,11 @@ class Status(ma.Schema):
     files = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
+    evaluable = ma.fields.Boolean(metadata={
+        "description": "false while the submission has an open or confirmed plagiarism case"})
+    case = ma.fields.Nested(CaseBrief, allow_none=True)
+    banned_until = ma.fields.String(allow_none=True, metadata={
+        "description": "the end of the student's ban, when one is in force"})
 
 
 class Line(ma.Schema):
@@ -92,12 +110,22 @@ def _archive() -> Archive:
     return current_app.extensions["originality"]  # type: ignore[no-any-return]
 
 
+def banned_until(student_id: str) -> str | None:
+    """The end of the student's ban, if one is in force now."""
+    standing = CaseBook(_archive()).standing(student_id)
+    return iso(standing.banned_until) if standing.banned else None
+
+
 def status_of(submission: Submission) -> dict[str, Any]:
+    case = CaseBook(_archive()).submission_case(submission)
+    brief = None if case is None else {k: case[k] for k in
+                                       ("id", "status", "stage", "sanction", "repeat", "opened_at")}
     return {"id": submission.id, "status": submission.status, "error": submission.error(),
             "project_id": submission.project_id, "student_id": submission.student_id,
             "attempt": submission.attempt, "assessor_id": submission.assessor_id,
             "files": submission.files, "created_at": submission.created_at,
-            "finished_at": submission.finished_at}
+            "finished_at": submission.finished_at, "evaluable": case is None, "case": brief,
+            "banned_until": banned_until(submission.student_id)}
 
 
 def _visible(submission_id: str) -> Submission:
@@ -148,7 +176,11 @@ def upload(files: dict[str, Any], form: dict[str, Any]) -> Any:
 
     if enqueue_check(registered.submission.id, current_app.extensions["originality.celery"]):
         archive.mark_enqueued(registered.submission.id)
-    return {"id": registered.submission.id, "status": JobStatus.QUEUED}
+    queued: dict[str, Any] = {"id": registered.submission.id, "status": JobStatus.QUEUED}
+    until = banned_until(registered.submission.student_id)
+    if until is not None:  # checked and stored all the same; the platform is told of the ban
+        queued["banned_until"] = until
+    return queued
 
 
 @blp.route("/<submission_id>")

@@ -158,14 +158,22 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def notify(event_type: str, data: dict[str, Any]) -> None:
-    """Send an event to ORIGINALITY_WEBHOOK_URL from a task: never blocks the caller."""
-    if not settings.webhook_url:
+def notify(event_type: str, data: dict[str, Any], event_id: str | None = None,
+           celery: Celery | None = None, webhook_url: str | None = None) -> None:
+    """Send an event to ORIGINALITY_WEBHOOK_URL from a task: never blocks the caller.
+
+    ``event_id`` keeps the id of an event already stored (the outbox), for the receiver. The
+    API passes its own ``celery`` app and ``webhook_url``, configured from its settings.
+    """
+    if not (settings.webhook_url if webhook_url is None else webhook_url):
         return
-    event = {"id": uuid.uuid4().hex, "type": event_type,
+    event = {"id": event_id or uuid.uuid4().hex, "type": event_type,
              "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "data": data}
     try:
-        deliver_webhook.apply_async((event,), retry=False)
+        if celery is None:
+            deliver_webhook.apply_async((event,), retry=False)
+        else:
+            celery.send_task(WEBHOOK_TASK, args=(event,), queue=WEBHOOKS, retry=False)
     except Exception as error:
         log.warning("cannot queue webhook %s: %s", event_type, error)
 

@@ -1,5 +1,6 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
-entries, reports, tokens and the report access log.
+entries, reports, tokens and the report access log; plagiarism cases, their append-only
+decisions, the audit log and the outbox of webhook events.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
 compact, and read back without parsing. Times are naive UTC.
@@ -147,3 +148,64 @@ class AccessLog(Base):
     submission_id: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+
+
+class CaseRow(Base):
+    """A suspected-plagiarism case on a submission. ``evidence`` is the report's matches,
+    copied (JSON) when the case was opened: later reports never change it."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    student_id: Mapped[str] = mapped_column(String(200), index=True)
+    project_id: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text)  # JSON list of matches
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_by_role: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DecisionRow(Base):
+    """One staff decision on a case; never updated nor deleted. A reversal is a new row whose
+    ``reverses`` names the decision it supersedes; ``id`` is the order of entry."""
+
+    __tablename__ = "case_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    sanction: Mapped[str | None] = mapped_column(String(32), default=None)
+    banned_until: Mapped[datetime | None] = mapped_column(default=None)
+    reverses: Mapped[int | None] = mapped_column(ForeignKey("case_decisions.id"), default=None)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Every step of a case: who did what, when and why. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200), index=True)  # e.g. "case:<id>"
+    why: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+
+class EventRow(Base):
+    """The outbox: every webhook event the service emitted, kept whether or not it was sent."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[str] = mapped_column(Text)  # JSON

@@ -131,7 +131,7 @@ class Stack:
         from api import create_app
 
         self.app = create_app({"DATA_DIR": str(root / "data"), "REDIS_URL": f"{redis_url}/{db}",
-                               "TESTING": True})
+                               "WEBHOOK_URL": webhook, "WEBHOOK_SECRET": SECRET, "TESTING": True})
         self.client = self.app.test_client()
         self.archive = self.app.extensions["originality"]
         from originality.store.access import create_token
@@ -245,6 +245,33 @@ def test_upload_to_report_end_to_end_with_own_attempts_apart_and_signed_webhooks
     events = wait_for(lambda: hooks_for({first_id, copy, again}), 30, "webhooks")
     assert {e["type"] for e in events} == {"submission.checked"}
     assert {e["data"]["status"] for e in events} == {"done"}
+
+
+def test_a_sanction_decided_by_staff_reaches_the_platform_as_a_signed_webhook(stack: Stack) -> None:
+    stack.start_worker("w1")
+    first = stack.upload(scenario_zip("original"), "alice", "p1").get_json()["id"]
+    assert stack.wait_finished(first)["status"] == "done"
+    copy = stack.upload(scenario_zip("identical"), "mallory", "p1", assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(copy)["status"] == "done"
+    case = stack.client.post("/api/v1/cases", headers=stack.headers("assessor"), json={
+        "submission_id": copy, "stage": "throughout", "note": "copied"}).get_json()
+    decided = stack.client.post(f"/api/v1/cases/{case['id']}/decision", headers=stack.headers("staff"),
+                                json={"decision": "confirmed", "note": "clear copy"})
+    assert decided.status_code == 201
+
+    def sanction_hook() -> dict[str, Any] | None:
+        for headers, raw in list(Hooks.received):
+            event = json.loads(raw)
+            if event["type"] == "sanction.decided" and event["data"]["case_id"] == case["id"]:
+                expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+                assert headers["X-Originality-Signature"] == expected
+                return event  # type: ignore[no-any-return]
+        return None
+
+    event = wait_for(sanction_hook, 30, "the sanction.decided webhook")
+    assert event["id"] == decided.get_json()["event"]["id"]
+    assert event["data"]["sanction"] == "full_redo" and event["data"]["student_id"] == "mallory"
+    assert "entirely redone" in event["data"]["message"]
 
 
 def test_the_same_zip_again_returns_the_existing_submission(stack: Stack) -> None:

@@ -1,0 +1,193 @@
+"""``/api/v1/cases`` and ``/api/v1/students``: suspected-plagiarism cases, staff decisions, the
+review queue and a student's record. The policy is :mod:`originality.ladder`; the records are
+kept by :class:`originality.cases.CaseBook`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+
+from originality import ladder
+from originality.archive import Archive, NotFound
+from originality.cases import Actor, CaseBook
+
+from .auth import principal, require
+
+blp = Blueprint("cases", __name__, description="Suspected-plagiarism cases and staff decisions")
+students_blp = Blueprint("students", __name__, description="Students' records of cases and sanctions")
+SECURITY = [{"bearer": []}]
+
+
+class LineRef(ma.Schema):
+    file = ma.fields.String(required=True)
+    start_line = ma.fields.Integer(required=True)
+    end_line = ma.fields.Integer(required=True)
+
+
+class FragmentRef(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    a = ma.fields.Nested(LineRef, required=True)
+    b = ma.fields.Nested(LineRef, required=True)
+    tokens = ma.fields.Integer()
+
+
+class CaseIn(ma.Schema):
+    submission_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in ladder.Stage]))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=10_000))
+    fragments = ma.fields.List(ma.fields.Nested(FragmentRef), load_default=None, metadata={
+        "description": "the report fragments that support the case; default: every match"})
+
+
+class DecisionIn(ma.Schema):
+    decision = ma.fields.String(required=True,
+                                validate=ma.validate.OneOf([d.value for d in ladder.Decision]))
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000))
+
+
+class QueueArgs(ma.Schema):
+    status = ma.fields.String(load_default=None,
+                              validate=ma.validate.OneOf([s.value for s in ladder.CaseStatus]))
+
+
+class DecisionOut(ma.Schema):
+    id = ma.fields.Integer()
+    decision = ma.fields.String()
+    sanction = ma.fields.String(allow_none=True)
+    banned_until = ma.fields.String(allow_none=True)
+    reverses = ma.fields.Integer(allow_none=True)
+    decided_by = ma.fields.String()
+    note = ma.fields.String()
+    decided_at = ma.fields.String()
+
+
+class CaseOut(ma.Schema):
+    id = ma.fields.String()
+    submission_id = ma.fields.String()
+    student_id = ma.fields.String()
+    project_id = ma.fields.String()
+    stage = ma.fields.String()
+    note = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [s.value for s in ladder.CaseStatus]})
+    opened_by = ma.fields.String()
+    opened_at = ma.fields.String()
+    repeat = ma.fields.Boolean(metadata={"description": "a repeat offense (step 4 of the ladder)"})
+    repeat_reasons = ma.fields.List(ma.fields.String())
+    proposed_sanction = ma.fields.String()
+    proposal_reasons = ma.fields.List(ma.fields.String())
+    sanction = ma.fields.String(allow_none=True)
+    decisions = ma.fields.List(ma.fields.Nested(DecisionOut))
+    evidence = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "the report matches, frozen when the case was opened"})
+
+
+class DecidedOut(ma.Schema):
+    case = ma.fields.Nested(CaseOut)
+    event = ma.fields.Dict(metadata={"description": "the sanction.decided webhook event"})
+
+
+class QueueOut(ma.Schema):
+    cases = ma.fields.List(ma.fields.Nested(CaseOut))
+
+
+class SanctionOut(ma.Schema):
+    case_id = ma.fields.String()
+    project_id = ma.fields.String()
+    stage = ma.fields.String()
+    sanction = ma.fields.String()
+    description = ma.fields.String()
+    decided_at = ma.fields.String()
+
+
+class RecordOut(ma.Schema):
+    student_id = ma.fields.String()
+    cases = ma.fields.List(ma.fields.Nested(CaseOut))
+    sanctions = ma.fields.List(ma.fields.Nested(SanctionOut))
+    warnings = ma.fields.Integer()
+    open_cases = ma.fields.List(ma.fields.String())
+    dismissed_cases = ma.fields.List(ma.fields.String())
+    to_revisit = ma.fields.List(ma.fields.String(), metadata={
+        "description": "confirmed cases whose sanction no longer matches the ladder's proposal"})
+    banned_until = ma.fields.String(allow_none=True)
+    banned = ma.fields.Boolean()
+
+
+def case_book() -> CaseBook:
+    archive: Archive = current_app.extensions["originality"]
+    return CaseBook(archive)
+
+
+def _actor() -> Actor:
+    who = principal()
+    return Actor(who.name, who.role)
+
+
+@blp.route("", methods=["POST"])
+@require("assessor", "staff")
+@blp.arguments(CaseIn)
+@blp.response(201, CaseOut)
+@blp.alt_response(409, description="the submission is not checked yet, or already has an open "
+                  "or confirmed case")
+@blp.doc(security=SECURITY)
+def open_case(body: dict[str, Any]) -> Any:
+    """Open a suspected-plagiarism case on a submission; the report's matches are frozen as
+    its evidence. An assessor may open one only on a submission assigned to them."""
+    who = principal()
+    submission = current_app.extensions["originality"].get(body["submission_id"])
+    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+        raise NotFound(f"no submission {body['submission_id']}")
+    return case_book().open(_actor(), body["submission_id"], body["stage"], body["note"],
+                            body["fragments"])
+
+
+@blp.route("", methods=["GET"])
+@require("staff")
+@blp.arguments(QueueArgs, location="query")
+@blp.response(200, QueueOut)
+@blp.doc(security=SECURITY)
+def review_queue(args: dict[str, Any]) -> Any:
+    """The staff review queue, filtered by status: repeat offenses first (marked
+    ``repeat``), then oldest first."""
+    return {"cases": case_book().queue(args["status"])}
+
+
+@blp.route("/<case_id>", methods=["GET"])
+@require("staff")
+@blp.response(200, CaseOut)
+@blp.doc(security=SECURITY)
+def get_case(case_id: str) -> Any:
+    """One case, with its frozen evidence and every decision taken on it."""
+    return case_book().get(case_id)
+
+
+@blp.route("/<case_id>/decision", methods=["POST"])
+@require("staff")
+@blp.arguments(DecisionIn)
+@blp.response(201, DecidedOut)
+@blp.alt_response(409, description="the case already stands so")
+@blp.doc(security=SECURITY)
+def decide(body: dict[str, Any], case_id: str) -> Any:
+    """Confirm or dismiss a case (staff only). A confirmed case gets its sanction from the
+    penalty ladder; a later decision reverses the one in force, as a new entry. Emits the
+    ``sanction.decided`` webhook event."""
+    case, event = case_book().decide(_actor(), case_id, body["decision"], body["note"])
+    from worker.app import notify
+
+    notify(event["type"], event["data"], event["id"],
+           celery=current_app.extensions["originality.celery"],
+           webhook_url=current_app.extensions["originality.settings"].webhook_url)
+    return {"case": case, "event": event}
+
+
+@students_blp.route("/<student_id>/record")
+@require("staff")
+@students_blp.response(200, RecordOut)
+@students_blp.doc(security=SECURITY)
+def record(student_id: str) -> Any:
+    """A student's record: cases, sanctions in force, and ``banned_until``."""
+    return case_book().record(student_id)

@@ -1,0 +1,305 @@
+"""Cases and sanctions, stored: the service's side of the penalty ladder.
+
+:mod:`originality.ladder` is the pure policy; this module keeps its records in the database
+(cases with frozen evidence, append-only decisions, the audit log, the outbox of webhook
+events) and asks the ladder about them. People decide: nothing here picks a sanction without a
+staff decision, and nothing is ever updated or deleted; a reversal is a new decision row.
+Like the rest of the engine it imports neither Flask nor Celery; the caller sends the events.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from originality import ladder
+from originality.archive import Archive, NotFound, NotReady
+from originality.errors import OriginalityError, UsageError
+from originality.store.models import (
+    AuditLog,
+    CaseRow,
+    DecisionRow,
+    EventRow,
+    JobStatus,
+    Submission,
+    utcnow,
+)
+
+SANCTION_DECIDED = "sanction.decided"
+# A case in one of these states keeps its submission from being evaluated.
+BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
+
+
+class CaseConflict(OriginalityError):
+    """The case or submission is not in a state that allows this step."""
+
+    code = "conflict"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts (a token's name and role), for the audit log."""
+
+    name: str
+    role: str
+
+
+def aware(t: datetime) -> datetime:
+    """Stored times are naive UTC; the ladder wants aware ones."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def naive(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(tzinfo=None)
+
+
+def iso(t: datetime | None) -> str | None:
+    return None if t is None else aware(t).isoformat()
+
+
+class CaseBook:
+    """The cases of one archive's database."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.db = archive.db
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _history(self, session: Session, student_id: str) -> tuple[ladder.History, list[CaseRow],
+                                                                     list[DecisionRow]]:
+        cases = list(session.scalars(select(CaseRow).filter_by(student_id=student_id)
+                                     .order_by(CaseRow.opened_at, CaseRow.id)))
+        ids = [c.id for c in cases]
+        decisions = list(session.scalars(select(DecisionRow).where(DecisionRow.case_id.in_(ids))
+                                         .order_by(DecisionRow.id))) if ids else []
+        history = ladder.History(
+            student_id=student_id,
+            cases=tuple(ladder.CaseRecord(c.id, c.student_id, c.project_id, ladder.Stage(c.stage),
+                                          aware(c.opened_at)) for c in cases),
+            decisions=tuple(ladder.DecisionRecord(
+                str(d.id), d.case_id, ladder.Decision(d.decision), aware(d.decided_at),
+                ladder.Sanction(d.sanction) if d.sanction else None,
+                str(d.reverses) if d.reverses is not None else None, d.decided_by, d.note)
+                for d in decisions),
+        )
+        return history, cases, decisions
+
+    def _case_dict(self, history: ladder.History, case: CaseRow, decisions: list[DecisionRow],
+                   now: datetime, evidence: bool = True) -> dict[str, Any]:
+        status = ladder.case_status(history, case.id, now)
+        in_force = ladder.decision_in_force(history, case.id, now)
+        proposal = ladder.propose(history, case.id, now)
+        out: dict[str, Any] = {
+            "id": case.id, "submission_id": case.submission_id, "student_id": case.student_id,
+            "project_id": case.project_id, "stage": case.stage, "note": case.note,
+            "status": status.value, "opened_by": case.opened_by, "opened_at": iso(case.opened_at),
+            "repeat": proposal.repeat, "repeat_reasons": list(ladder.repeat_reasons(history, case.id, now)),
+            "proposed_sanction": proposal.sanction.value, "proposal_reasons": list(proposal.reasons),
+            "sanction": in_force.sanction.value if in_force and in_force.sanction else None,
+            "decisions": [self._decision_dict(d) for d in decisions if d.case_id == case.id],
+        }
+        if evidence:
+            out["evidence"] = json.loads(case.evidence)
+        return out
+
+    @staticmethod
+    def _decision_dict(d: DecisionRow) -> dict[str, Any]:
+        return {"id": d.id, "decision": d.decision, "sanction": d.sanction,
+                "banned_until": iso(d.banned_until), "reverses": d.reverses,
+                "decided_by": d.decided_by, "note": d.note, "decided_at": iso(d.decided_at)}
+
+    def get(self, case_id: str) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        with self.db.sessions() as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise NotFound(f"no case {case_id}")
+            history, cases, decisions = self._history(session, row.student_id)
+            return self._case_dict(history, row, decisions, now)
+
+    def submission_case(self, submission: Submission) -> dict[str, Any] | None:
+        """The case that keeps this submission from being evaluated (open or confirmed), if any."""
+        now = datetime.now(UTC)
+        with self.db.sessions() as session:
+            rows = list(session.scalars(select(CaseRow).filter_by(submission_id=submission.id)))
+            if not rows:
+                return None
+            history, _, decisions = self._history(session, submission.student_id)
+            for row in sorted(rows, key=lambda r: (r.opened_at, r.id), reverse=True):
+                if ladder.case_status(history, row.id, now) in BLOCKING:
+                    return self._case_dict(history, row, decisions, now, evidence=False)
+            return None
+
+    def standing(self, student_id: str, now: datetime | None = None) -> ladder.Standing:
+        now = now or datetime.now(UTC)
+        with self.db.sessions() as session:
+            history, _, _ = self._history(session, student_id)
+        return ladder.standing(history, now)
+
+    def record(self, student_id: str) -> dict[str, Any]:
+        """The student's record: every case, the sanctions in force and the ban."""
+        now = datetime.now(UTC)
+        with self.db.sessions() as session:
+            history, cases, decisions = self._history(session, student_id)
+        st = ladder.standing(history, now)
+        return {
+            "student_id": student_id,
+            "cases": [self._case_dict(history, c, decisions, now) for c in cases],
+            "sanctions": [{"case_id": s.case_id, "project_id": s.project, "stage": s.stage.value,
+                           "sanction": s.sanction.value, "description": s.sanction.description,
+                           "decided_at": iso(s.decided_at)} for s in st.sanctions],
+            "warnings": st.warnings,
+            "open_cases": list(st.open_cases),
+            "dismissed_cases": list(st.dismissed_cases),
+            "to_revisit": list(st.to_revisit),
+            "banned_until": iso(st.banned_until),
+            "banned": st.banned,
+        }
+
+    def queue(self, status: str | None = None) -> list[dict[str, Any]]:
+        """The staff review queue: repeat offenses first, then oldest first."""
+        if status is not None:
+            status = ladder.CaseStatus(status).value
+        now = datetime.now(UTC)
+        items: list[tuple[tuple[int, datetime, str], dict[str, Any]]] = []
+        with self.db.sessions() as session:
+            students = list(session.scalars(select(CaseRow.student_id).distinct()))
+            for student in students:
+                history, cases, decisions = self._history(session, student)
+                for c in cases:
+                    out = self._case_dict(history, c, decisions, now, evidence=False)
+                    if status is not None and out["status"] != status:
+                        continue
+                    key = ladder.queue_key(ladder.propose(history, c.id, now), aware(c.opened_at))
+                    items.append((key, out))
+        items.sort(key=lambda item: item[0])
+        return [out for _, out in items]
+
+    def audit(self, subject: str | None = None) -> list[dict[str, Any]]:
+        with self.db.sessions() as session:
+            query = select(AuditLog).order_by(AuditLog.id)
+            if subject is not None:
+                query = query.filter_by(subject=subject)
+            return [{"at": iso(a.at), "actor": a.actor, "role": a.role, "action": a.action,
+                     "subject": a.subject, "why": a.why, "detail": json.loads(a.detail)}
+                    for a in session.scalars(query)]
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def open(self, actor: Actor, submission_id: str, stage: str, note: str,
+             fragments: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Open a case; its evidence is the submission's report matches, frozen now (only
+        the matches holding one of ``fragments``, and only those fragments, when given)."""
+        submission = self.archive.get(submission_id)
+        if submission is None:
+            raise NotFound(f"no submission {submission_id}")
+        if submission.status != JobStatus.DONE:
+            raise NotReady(f"submission {submission_id} is {submission.status}; no report to cite")
+        evidence = _select(self.archive.report_of(submission_id).get("matches", []), fragments)
+        if self.submission_case(submission) is not None:
+            raise CaseConflict(f"submission {submission_id} already has an open or confirmed case")
+        case_id = uuid.uuid4().hex
+        now = utcnow()
+        with self.db.session() as session:
+            session.add(CaseRow(id=case_id, submission_id=submission.id,
+                                student_id=submission.student_id, project_id=submission.project_id,
+                                stage=ladder.Stage(stage).value, note=note,
+                                evidence=json.dumps(evidence, sort_keys=True),
+                                opened_by=actor.name, opened_by_role=actor.role, opened_at=now))
+            session.add(AuditLog(at=now, actor=actor.name, role=actor.role, action="case.opened",
+                                 subject=f"case:{case_id}", why=note,
+                                 detail=json.dumps({"submission_id": submission.id, "stage": stage,
+                                                    "student_id": submission.student_id})))
+        return self.get(case_id)
+
+    def decide(self, actor: Actor, case_id: str, decision: str,
+               note: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Record a staff decision (a new row, reversing the one in force if any); returns the
+        case and the ``sanction.decided`` event, already stored in the outbox."""
+        choice = ladder.Decision(decision)
+        now = datetime.now(UTC)
+        with self.db.session() as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise NotFound(f"no case {case_id}")
+            history, _, decisions = self._history(session, row.student_id)
+            in_force = ladder.decision_in_force(history, case_id)
+            proposal = ladder.propose(history, case_id, now)
+            sanction = proposal.sanction if choice is ladder.Decision.CONFIRMED else None
+            if in_force is not None and in_force.decision is choice and in_force.sanction == sanction:
+                raise CaseConflict(f"case {case_id} is already {choice.value}")
+            until = ladder.ban_until(now) if sanction is ladder.Sanction.DISCONTINUATION else None
+            last = max((d.id for d in decisions if d.case_id == case_id), default=None)
+            new = DecisionRow(case_id=case_id, decision=choice.value,
+                              sanction=sanction.value if sanction else None,
+                              banned_until=naive(until) if until else None, reverses=last,
+                              decided_by=actor.name, note=note, decided_at=naive(now))
+            session.add(new)
+            session.flush()
+            action = "case.reversed" if last is not None else "case.decided"
+            session.add(AuditLog(at=naive(now), actor=actor.name, role=actor.role, action=action,
+                                 subject=f"case:{case_id}", why=note,
+                                 detail=json.dumps({"decision": choice.value, "decision_id": new.id,
+                                                    "sanction": new.sanction, "reverses": last,
+                                                    "repeat": proposal.repeat})))
+            history, _, decisions = self._history(session, row.student_id)
+            st = ladder.standing(history, now)
+            evidence = json.loads(row.evidence)
+            message = None
+            if sanction is not None:
+                citations = [(f["a"]["file"], f["a"]["start_line"], f["a"]["end_line"],
+                              f["b"]["file"], f["b"]["start_line"], f["b"]["end_line"])
+                             for m in evidence for f in m.get("fragments", [])]
+                message = ladder.warning_text(row.student_id, row.project_id,
+                                              ladder.Stage(row.stage), citations, sanction)
+            data = {"case_id": case_id, "submission_id": row.submission_id,
+                    "student_id": row.student_id, "project_id": row.project_id,
+                    "decision": choice.value, "decision_id": new.id, "reverses": last,
+                    "sanction": new.sanction,
+                    "sanction_description": sanction.description if sanction else None,
+                    "repeat": proposal.repeat, "banned_until": iso(st.banned_until),
+                    "banned": st.banned, "evaluable": choice is not ladder.Decision.CONFIRMED,
+                    "decided_at": iso(now), "message": message}
+            event = {"id": uuid.uuid4().hex, "type": SANCTION_DECIDED,
+                     "created_at": now.isoformat(timespec="seconds"), "data": data}
+            session.add(EventRow(id=event["id"], type=SANCTION_DECIDED, created_at=naive(now),
+                                 data=json.dumps(event, sort_keys=True)))
+            case = self._case_dict(history, row, decisions, now)
+        return case, event
+
+
+def _select(matches: list[dict[str, Any]], fragments: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The report matches to keep as evidence: all of them, or those holding ``fragments``."""
+    if fragments is None:
+        return [json.loads(json.dumps(m)) for m in matches]
+    wanted = [_fragment_key(f) for f in fragments]
+    kept: list[dict[str, Any]] = []
+    found: set[tuple[Any, ...]] = set()
+    for m in matches:
+        mine = [f for f in m.get("fragments", []) if _fragment_key(f) in wanted]
+        if mine:
+            found.update(_fragment_key(f) for f in mine)
+            kept.append({**json.loads(json.dumps(m)), "fragments": mine})
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        raise UsageError(f"{len(missing)} fragment(s) are not in the submission's report")
+    return kept
+
+
+def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        return (f["a"]["file"], int(f["a"]["start_line"]), int(f["a"]["end_line"]),
+                f["b"]["file"], int(f["b"]["start_line"]), int(f["b"]["end_line"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
+
+
+__all__ = ["Actor", "CaseBook", "CaseConflict", "SANCTION_DECIDED"]

@@ -1,0 +1,244 @@
+"""Cases and sanctions through the HTTP API: the Flask app in this process on a real SQLite
+database in a temporary directory. Submissions are checked by the archive directly (the worker
+adds nothing to cases); webhooks are asserted in the outbox table and at ``notify``."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+from originality import ladder
+from originality.archive import Archive, file_digest
+from originality.store.access import create_token
+from originality.store.models import AuditLog, CaseRow, DecisionRow, EventRow, JobStatus
+
+
+def scenario_zip(tmp_path: Path, name: str) -> Path:
+    [found] = [s for s in scenarios.SCENARIOS if s.id == name]
+    path = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.zip"
+    path.write_bytes(zip_bytes(scenarios.submission_files(found)))
+    return path
+
+
+class Service:
+    def __init__(self, root: Path) -> None:
+        from api import create_app
+
+        # REDIS_URL points nowhere on purpose: cases need no broker, and a webhook that
+        # cannot be queued must not block a decision.
+        self.root = root
+        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
+                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
+        self.client: FlaskClient = self.app.test_client()
+        self.archive: Archive = self.app.extensions["originality"]
+        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
+                       [("platform", "platform", "lms"), ("staff", "staff", "dean"),
+                        ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]}
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def add(self, name: str, student: str, project: str, assessor: str | None = "ada") -> str:
+        """A checked (``done``) submission, through the archive as a worker would do it."""
+        path = scenario_zip(self.root, name)
+        sha, size = file_digest(path)
+        registered = self.archive.register(sha256=sha, size=size, project_id=project,
+                                           student_id=student, assessor_id=assessor)
+        assert self.archive.claim(registered.submission.id, 60)
+        assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
+        return registered.submission.id
+
+    def get(self, url: str, role: str = "staff") -> Any:
+        return self.client.get(url, headers=self.headers(role))
+
+    def post(self, url: str, body: dict[str, Any], role: str = "staff") -> Any:
+        return self.client.post(url, json=body, headers=self.headers(role))
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
+    built = Service(tmp_path)
+    try:
+        yield built
+    finally:
+        built.archive.close()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any], str | None]]:
+    """The events handed to ``worker.app.notify`` (which queues them for delivery)."""
+    import worker.app
+
+    calls: list[tuple[str, dict[str, Any], str | None]] = []
+    real = worker.app.notify
+
+    def spy(event_type: str, data: dict[str, Any], event_id: str | None = None,
+            **where: Any) -> None:
+        calls.append((event_type, data, event_id))
+        real(event_type, data, event_id, **where)
+
+    monkeypatch.setattr(worker.app, "notify", spy)
+    return calls
+
+
+def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
+        service: Service, sent: list[tuple[str, dict[str, Any], str | None]]) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    service.add("original", "alice", "p2", assessor=None)
+    second = service.add("renamed", "mallory", "p2")
+    report = service.get(f"/api/v1/submissions/{copy}/report").get_json()
+    assert report["matches"] and report["matches"][0]["fragments"]
+
+    # An assessor opens a case on a submission assigned to them; the evidence is frozen.
+    assert service.get(f"/api/v1/submissions/{copy}", "platform").get_json()["evaluable"] is True
+    assert service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation", "note": "x"},
+                        "other_assessor").status_code == 404
+    opened = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                            "note": "same code as alice"}, "assessor")
+    assert opened.status_code == 201, opened.get_json()
+    case1 = opened.get_json()
+    assert case1["status"] == "open" and case1["repeat"] is False
+    assert case1["evidence"] == report["matches"]
+    assert case1["proposed_sanction"] == "written_warning"
+    status = service.get(f"/api/v1/submissions/{copy}", "platform").get_json()
+    assert status["evaluable"] is False and status["case"]["id"] == case1["id"]
+    assert status["banned_until"] is None
+    again = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation", "note": "x"})
+    assert again.status_code == 409
+
+    # Only staff decide.
+    forbidden = service.post(f"/api/v1/cases/{case1['id']}/decision",
+                             {"decision": "confirmed", "note": "no"}, "assessor")
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["error"]["code"] == "forbidden"
+    assert service.get("/api/v1/cases", "assessor").status_code == 403
+
+    confirmed = service.post(f"/api/v1/cases/{case1['id']}/decision",
+                             {"decision": "confirmed", "note": "clear copy"})
+    assert confirmed.status_code == 201, confirmed.get_json()
+    body = confirmed.get_json()
+    assert body["case"]["status"] == "confirmed" and body["case"]["sanction"] == "written_warning"
+    warning = body["event"]["data"]
+    assert warning["sanction"] == "written_warning" and warning["banned_until"] is None
+    fragment = report["matches"][0]["fragments"][0]
+    assert "Dear mallory," in warning["message"]
+    assert f"{fragment['a']['file']}, lines {fragment['a']['start_line']}-" in warning["message"]
+    assert service.get(f"/api/v1/submissions/{copy}", "platform").get_json()["evaluable"] is False
+
+    # A second case for the same student is a repeat: marked, and first in the queue.
+    service.post("/api/v1/cases", {"submission_id": service.add("original", "zoe", "p3"),
+                                   "stage": "submission", "note": "older? no, newer"}, "assessor")
+    case2 = service.post("/api/v1/cases", {"submission_id": second, "stage": "submission",
+                                           "note": "again"}, "staff").get_json()
+    assert case2["repeat"] is True and case2["proposed_sanction"] == "discontinuation"
+    queue = service.get("/api/v1/cases?status=open").get_json()["cases"]
+    assert [c["id"] for c in queue][0] == case2["id"]
+    assert [c["repeat"] for c in queue] == [True, False]
+    assert case1["id"] not in [c["id"] for c in queue]
+    assert service.get("/api/v1/cases?status=pending").status_code == 422
+
+    discontinued = service.post(f"/api/v1/cases/{case2['id']}/decision",
+                                {"decision": "confirmed", "note": "repeat offense"}).get_json()
+    assert discontinued["case"]["sanction"] == "discontinuation"
+    decision = discontinued["case"]["decisions"][-1]
+    decided_at = datetime.fromisoformat(decision["decided_at"])
+    until = datetime.fromisoformat(decision["banned_until"])
+    assert until == ladder.ban_until(decided_at) and until.year == decided_at.year + 2
+    assert discontinued["event"]["data"]["banned_until"] == decision["banned_until"]
+    assert "Your training is discontinued" in discontinued["event"]["data"]["message"]
+
+    record = service.get("/api/v1/students/mallory/record").get_json()
+    assert [s["sanction"] for s in record["sanctions"]] == ["written_warning", "discontinuation"]
+    assert record["banned_until"] == decision["banned_until"] and record["banned"] is True
+    assert service.get("/api/v1/students/mallory/record", "assessor").status_code == 403
+
+    # A banned student's upload is still checked and stored; the platform is told of the ban.
+    data = zip_bytes(scenarios.submission_files(
+        next(s for s in scenarios.SCENARIOS if s.id == "partial_copy")))
+    uploaded = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
+        "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "mallory", "project_id": "p4"})
+    assert uploaded.status_code == 202
+    assert uploaded.get_json()["banned_until"] == decision["banned_until"]
+    new_id = uploaded.get_json()["id"]
+    assert service.archive.claim(new_id, 60) and service.archive.process(new_id) == JobStatus.DONE
+    status = service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()
+    assert status["status"] == "done" and status["banned_until"] == decision["banned_until"]
+
+    # A reversal is a new entry and restores the previous standing.
+    reversed_ = service.post(f"/api/v1/cases/{case2['id']}/decision",
+                             {"decision": "dismissed", "note": "appeal upheld"}).get_json()
+    assert reversed_["case"]["status"] == "dismissed"
+    assert [d["decision"] for d in reversed_["case"]["decisions"]] == ["confirmed", "dismissed"]
+    assert reversed_["case"]["decisions"][1]["reverses"] == decision["id"]
+    assert reversed_["event"]["data"]["banned_until"] is None
+    record = service.get("/api/v1/students/mallory/record").get_json()
+    assert [s["sanction"] for s in record["sanctions"]] == ["written_warning"]
+    assert record["banned_until"] is None and record["dismissed_cases"] == [case2["id"]]
+    assert service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()["banned_until"] is None
+    assert service.get(f"/api/v1/submissions/{second}", "platform").get_json()["evaluable"] is True
+    same = service.post(f"/api/v1/cases/{case2['id']}/decision",
+                        {"decision": "dismissed", "note": "twice"})
+    assert same.status_code == 409
+
+    # Every step is kept: decisions append-only, the audit log, the outbox, notify.
+    with service.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DecisionRow)) == 3
+        assert session.scalar(select(func.count()).select_from(CaseRow)) == 3
+        audit = [(a.action, a.actor, a.why) for a in session.scalars(select(AuditLog).order_by(AuditLog.id))]
+        events = [json.loads(e.data) for e in session.scalars(select(EventRow).order_by(EventRow.created_at))]
+    assert audit == [
+        ("case.opened", "ada", "same code as alice"),
+        ("case.decided", "dean", "clear copy"),
+        ("case.opened", "ada", "older? no, newer"),
+        ("case.opened", "dean", "again"),
+        ("case.decided", "dean", "repeat offense"),
+        ("case.reversed", "dean", "appeal upheld"),
+    ]
+    assert [e["type"] for e in events] == ["sanction.decided"] * 3
+    assert [t for t, _, _ in sent] == ["sanction.decided"] * 3
+    assert sorted(i for _, _, i in sent) == sorted(e["id"] for e in events)
+
+
+def test_evidence_is_frozen_and_can_be_narrowed_to_chosen_fragments(service: Service) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    matches = service.get(f"/api/v1/submissions/{copy}/report").get_json()["matches"]
+    chosen = matches[0]["fragments"][:1]
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "throughout",
+                                          "note": "n", "fragments": chosen}).get_json()
+    assert [m["fragments"] for m in case["evidence"]] == [chosen]
+    # A later report does not change the evidence.
+    with service.archive.db.session() as session:
+        from originality.store.models import ReportRow
+
+        session.get(ReportRow, copy).body = json.dumps({"submission": copy, "matches": []})
+    assert service.get(f"/api/v1/cases/{case['id']}").get_json()["evidence"] == case["evidence"]
+    unknown = {"a": {"file": "nope.py", "start_line": 1, "end_line": 2},
+               "b": {"file": "x.py", "start_line": 1, "end_line": 2}}
+    other = service.add("renamed", "mallory", "p9")
+    bad = service.post("/api/v1/cases", {"submission_id": other, "stage": "creation", "note": "n",
+                                         "fragments": [unknown]})
+    assert bad.status_code == 400
+    assert service.post("/api/v1/cases", {"submission_id": "missing", "stage": "creation",
+                                          "note": "n"}).status_code == 404
+    assert service.post("/api/v1/cases", {"submission_id": copy, "stage": "later",
+                                          "note": "n"}).status_code == 422
+
+
+def test_the_case_routes_are_in_the_openapi_spec(service: Service) -> None:
+    paths = service.client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/cases", "/api/v1/cases/{case_id}/decision",
+                 "/api/v1/students/{student_id}/record"):
+        assert path in paths
