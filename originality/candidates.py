@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
 from .units import Unit
 
@@ -54,7 +53,10 @@ def tfidf_matrix(units_by_submission: list[list[Unit]]) -> sparse.csr_matrix:
     df = np.bincount(column_of, minlength=len(columns))
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     matrix = sparse.csr_matrix((tf * idf[column_of], (rows, column_of)), shape=(n, len(columns)))
-    return normalize(matrix, norm="l2", copy=False)
+    # L2-normalise the rows by hand: importing scikit-learn for this took 0.8 s of every run.
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sparse.csr_matrix(sparse.diags(scale) @ matrix)
 
 
 @dataclass(frozen=True)
