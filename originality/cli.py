@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import click
@@ -43,7 +44,28 @@ class _TerminalProgress:
         self._bar.update(task, completed=done, total=total)  # type: ignore[arg-type]
 
 
-@click.group()
+class _WithServiceCommands(click.Group):
+    """The engine's commands plus those of the service layers (``serve``, ``worker``).
+
+    The service commands are found through the ``originality.commands`` entry points and
+    loaded only when asked for, so the engine never imports Flask or Celery itself.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_service_commands()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in _service_commands():
+            command = _service_commands()[name].load()
+        return command
+
+
+def _service_commands() -> dict[str, EntryPoint]:
+    return {point.name: point for point in entry_points(group="originality.commands")}
+
+
+@click.group(cls=_WithServiceCommands)
 @click.version_option(package_name="originality")
 def main() -> None:
     """originality: plagiarism and originality checks for student deliverables."""
@@ -100,8 +122,7 @@ def _print_summary(report: Report) -> None:
                    f"({pair.a_share:.2f} / {pair.b_share:.2f}, {len(pair.fragments)} fragments)")
 
 
-# -- the service: archive, tokens, API and worker (issue 3). Flask and Celery are imported
-# inside the commands that need them, so that importing this module loads neither.
+# -- the archive and tokens of the service; ``serve`` and ``worker`` live in api/ and worker/.
 
 
 def _settings() -> object:
@@ -243,22 +264,3 @@ def token_create(role: str, name: str) -> None:
         db.dispose()
     click.echo(f"token for {role} {name}:")
     click.echo(secret)
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the HTTP API (Werkzeug's threaded server; put a WSGI server in front in production)."""
-    from api import create_app
-
-    create_app().run(host=host, port=port, threaded=True)
-
-
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
-def worker(celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker for the check pipeline; extra arguments go to ``celery worker``."""
-    from worker.app import app as celery
-
-    celery.worker_main(["worker", "--loglevel=INFO", *celery_args])

@@ -66,3 +66,12 @@ def test_html_report_links_every_pair(tmp_path: Path) -> None:
     index = (tmp_path / "html" / "index.html").read_text()
     pages = list((tmp_path / "html" / "pairs").glob("*.html"))
     assert len(pages) == 1 and pages[0].name in index
+
+
+def test_service_commands_are_registered_without_the_engine_importing_them(tmp_path: Path) -> None:
+    listing = run("--help", cwd=tmp_path)
+    assert listing.returncode == 0
+    for command in ("check", "archive", "token", "serve", "worker"):
+        assert f"  {command} " in listing.stdout
+    assert run("serve", "--help", cwd=tmp_path).returncode == 0
+    assert run("worker", "--help", cwd=tmp_path).returncode == 0
