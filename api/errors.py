@@ -57,6 +57,9 @@ class OriginalityApi(Api):  # type: ignore[misc]
         return response, status
 
 
+LOCATIONS = ("json", "form", "files", "multipart", "query")  # webargs locations, not field names
+
+
 def _flatten(messages: object) -> str:
     """webargs' nested messages ({"form": {"student_id": ["Missing data"]}}) as one line."""
     parts: list[str] = []
@@ -64,8 +67,8 @@ def _flatten(messages: object) -> str:
     def walk(value: object, path: str) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
-                walk(inner, f"{path}.{key}" if path and key not in ("json", "form", "files", "query") else
-                     (path or ("" if key in ("json", "form", "files", "query") else str(key))))
+                walk(inner, f"{path}.{key}" if path and key not in LOCATIONS else
+                     (path or ("" if key in LOCATIONS else str(key))))
         elif isinstance(value, list):
             parts.append(f"{path}: {' '.join(str(v) for v in value)}" if path else " ".join(map(str, value)))
         else:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
 from flask import current_app
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.fields import Upload
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from originality.archive import Archive, NotFound, NotReady
-from originality.cases import CaseBook, iso
+from originality.cases import CaseBook, aware, iso
 from originality.errors import NotAnArchive
 from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
@@ -18,16 +21,33 @@ from originality.unpack import is_zip
 
 from .auth import principal, require
 
+
+class MultipartParser(FlaskParser):
+    """webargs' Flask parser with a ``multipart`` location: the form fields and the files of
+    one multipart/form-data body, read by one schema."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req: Any, schema: ma.Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class Blueprint(SmorestBlueprint):  # type: ignore[misc]
+    """A blueprint whose ``multipart`` arguments are documented as one multipart/form-data
+    request body (two ``arguments``, form and files, would document only one of them)."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "multipart": "multipart/form-data"}
+
+
 blp = Blueprint("submissions", __name__, description="Deliverables and their reports")
 SECURITY = [{"bearer": []}]
 ID_FIELD = {"validate": ma.validate.Length(min=1, max=200)}
 
 
-class UploadFile(ma.Schema):
-    file = Upload(required=True, metadata={"description": "the deliverable, a ZIP archive"})
-
-
 class UploadForm(ma.Schema):
+    file = Upload(required=True, metadata={"description": "the deliverable, a ZIP archive"})
     student_id = ma.fields.String(required=True, **ID_FIELD)
     project_id = ma.fields.String(required=True, **ID_FIELD)
     attempt = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))
@@ -123,8 +143,11 @@ def status_of(submission: Submission) -> dict[str, Any]:
     return {"id": submission.id, "status": submission.status, "error": submission.error(),
             "project_id": submission.project_id, "student_id": submission.student_id,
             "attempt": submission.attempt, "assessor_id": submission.assessor_id,
-            "files": submission.files, "created_at": submission.created_at,
-            "finished_at": submission.finished_at, "evaluable": case is None, "case": brief,
+            "files": submission.files,
+            # Stored as naive UTC; sent with the offset, as RFC 3339 date-times (and cases) are.
+            "created_at": aware(submission.created_at),
+            "finished_at": aware(submission.finished_at) if submission.finished_at else None,
+            "evaluable": case is None, "case": brief,
             "banned_until": banned_until(submission.student_id)}
 
 
@@ -139,18 +162,17 @@ def _visible(submission_id: str) -> Submission:
 
 @blp.route("", methods=["POST"])
 @require("platform")
-@blp.arguments(UploadFile, location="files")
-@blp.arguments(UploadForm, location="form")
+@blp.arguments(UploadForm, location="multipart")
 @blp.response(202, Queued)
 @blp.alt_response(200, schema=Status, description="the same ZIP for this student, project and "
                   "attempt was uploaded before: that submission")
 @blp.alt_response(413, description="the upload is too large")
 @blp.doc(security=SECURITY)
-def upload(files: dict[str, Any], form: dict[str, Any]) -> Any:
+def upload(form: dict[str, Any]) -> Any:
     """Upload a deliverable (a ZIP) for checking."""
     archive = _archive()
     settings = current_app.extensions["originality.settings"]
-    upload = files["file"]
+    upload = form["file"]
     try:
         sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
     finally:
@@ -164,8 +186,6 @@ def upload(files: dict[str, Any], form: dict[str, Any]) -> Any:
         raise NotAnArchive("the uploaded file is not a ZIP archive")
     submitted_at = form["submitted_at"]
     if submitted_at is not None and submitted_at.tzinfo is not None:
-        from datetime import UTC
-
         submitted_at = submitted_at.astimezone(UTC).replace(tzinfo=None)
     registered = archive.register(sha256=sha, size=size, project_id=form["project_id"],
                                   student_id=form["student_id"], attempt=form["attempt"],
