@@ -49,6 +49,9 @@ SIGNATURE_HEADER = "X-Originality-Signature"
 EVENT_HEADER = "X-Originality-Event"
 
 
+BROKER_CONNECT_SECONDS = 1.0
+
+
 def make_celery(settings: Settings) -> Celery:
     celery = Celery("originality", broker=settings.redis_url)
     celery.conf.update(
@@ -60,7 +63,11 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        # A broker that does not answer must not hold an upload: the database keeps the
+        # submission queued and recovery sends it later.
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT,
+                                  "socket_connect_timeout": BROKER_CONNECT_SECONDS},
+        broker_connection_timeout=BROKER_CONNECT_SECONDS,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
