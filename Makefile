@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit bench clean serve redis
+.PHONY: install demo test test-unit bench clean serve redis postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ demo: $(STAMP)
 redis:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 
-test: $(STAMP) redis
+# tests/integration/test_postgres.py starts a throwaway PostgreSQL cluster (initdb, pg_ctl).
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)
+
+test: $(STAMP) redis postgres
 	$(BIN)/python -m pytest -q
 
 test-unit: $(STAMP)

@@ -20,7 +20,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_SECONDS = 60
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` (and Heroku-style ``postgres://``) mean psycopg 3, the driver the
+    ``service`` extra installs; SQLAlchemy alone would look for psycopg2."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
@@ -54,7 +64,7 @@ def migrate(engine: Engine, lock_dir: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             with engine.begin() as connection:
-                config = alembic_config(str(engine.url))
+                config = alembic_config(engine.url.render_as_string(hide_password=False))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         finally:
