@@ -13,7 +13,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from originality.archive import Archive, NotFound, NotReady
-from originality.cases import CaseBook, aware, iso
+from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
 from originality.errors import NotAnArchive
 from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
@@ -232,3 +232,36 @@ def get_report(submission_id: str) -> Any:
         raise
     log_access(archive.db, who, submission_id, "report", 200)
     return report
+
+
+class EvaluationIn(ma.Schema):
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(list(OUTCOMES)))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=10_000))
+
+
+class EvaluationOut(ma.Schema):
+    id = ma.fields.Integer()
+    submission_id = ma.fields.String()
+    student_id = ma.fields.String()
+    project_id = ma.fields.String()
+    outcome = ma.fields.String(metadata={"enum": list(OUTCOMES)})
+    note = ma.fields.String()
+    evaluated_by = ma.fields.String()
+    evaluated_at = ma.fields.String()
+
+
+@blp.route("/<submission_id>/evaluation", methods=["POST"])
+@require("assessor", "staff", "platform")
+@blp.arguments(EvaluationIn)
+@blp.response(201, EvaluationOut)
+@blp.alt_response(409, description="the submission is not checked yet, or has an open or "
+                  "confirmed case")
+@blp.doc(security=SECURITY)
+def evaluate(body: dict[str, Any], submission_id: str) -> Any:
+    """Record that the deliverable was evaluated (append-only). A case opened afterwards on the
+    same student's project is a repeat offense. An assessor may record one only for a
+    submission assigned to them."""
+    submission = _visible(submission_id)
+    who = principal()
+    return CaseBook(_archive()).evaluate(Actor(who.name, who.role), submission.id,
+                                         body["outcome"], body["note"])

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from originality import ladder
@@ -25,6 +26,7 @@ from originality.store.models import (
     AuditLog,
     CaseRow,
     DecisionRow,
+    EvaluationRow,
     EventRow,
     JobStatus,
     Submission,
@@ -32,6 +34,9 @@ from originality.store.models import (
 )
 
 SANCTION_DECIDED = "sanction.decided"
+# What an evaluation of a deliverable may conclude; any of them makes a later case on the same
+# project a repeat offense.
+OUTCOMES = ("pass", "conditional_pass", "rework")
 # A case in one of these states keeps its submission from being evaluated.
 BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
 
@@ -89,6 +94,11 @@ class CaseBook:
                 ladder.Sanction(d.sanction) if d.sanction else None,
                 str(d.reverses) if d.reverses is not None else None, d.decided_by, d.note)
                 for d in decisions),
+            evaluations=tuple(ladder.Evaluation(e.student_id, e.project_id, aware(e.evaluated_at),
+                                                e.submission_id)
+                              for e in session.scalars(select(EvaluationRow)
+                                                       .filter_by(student_id=student_id)
+                                                       .order_by(EvaluationRow.id))),
         )
         return history, cases, decisions
 
@@ -194,6 +204,40 @@ class CaseBook:
 
     # -- writing -----------------------------------------------------------------------------
 
+    def evaluate(self, actor: Actor, submission_id: str, outcome: str,
+                 note: str = "") -> dict[str, Any]:
+        """Record that a deliverable (a checked submission) was evaluated; append-only. A
+        submission with an open or confirmed case cannot be evaluated."""
+        if outcome not in OUTCOMES:
+            raise UsageError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        submission = self.archive.get(submission_id)
+        if submission is None:
+            raise NotFound(f"no submission {submission_id}")
+        if submission.status != JobStatus.DONE:
+            raise CaseConflict(f"submission {submission_id} is {submission.status}; "
+                               "only a checked submission is evaluated")
+        if self.submission_case(submission) is not None:
+            raise CaseConflict(f"submission {submission_id} has an open or confirmed case "
+                               "and cannot be evaluated")
+        now = utcnow()
+        with self.db.session() as session:
+            row = EvaluationRow(submission_id=submission.id, student_id=submission.student_id,
+                                project_id=submission.project_id, outcome=outcome, note=note,
+                                evaluated_by=actor.name, evaluated_by_role=actor.role,
+                                evaluated_at=now)
+            session.add(row)
+            session.flush()
+            session.add(AuditLog(at=now, actor=actor.name, role=actor.role,
+                                 action="submission.evaluated",
+                                 subject=f"submission:{submission.id}", why=note,
+                                 detail=json.dumps({"evaluation_id": row.id, "outcome": outcome,
+                                                    "student_id": submission.student_id,
+                                                    "project_id": submission.project_id})))
+            return {"id": row.id, "submission_id": row.submission_id,
+                    "student_id": row.student_id, "project_id": row.project_id,
+                    "outcome": row.outcome, "note": row.note, "evaluated_by": row.evaluated_by,
+                    "evaluated_at": iso(row.evaluated_at)}
+
     def open(self, actor: Actor, submission_id: str, stage: str, note: str,
              fragments: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Open a case; its evidence is the submission's report matches, frozen now (only
@@ -243,7 +287,13 @@ class CaseBook:
                               banned_until=naive(until) if until else None, reverses=last,
                               decided_by=actor.name, note=note, decided_at=naive(now))
             session.add(new)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as error:
+                # Another decision on this case was stored since we read the chain (the
+                # database keeps one first decision per case, each reversed at most once).
+                raise CaseConflict(f"case {case_id} was decided concurrently; "
+                                   "reload it and decide again") from error
             action = "case.reversed" if last is not None else "case.decided"
             session.add(AuditLog(at=naive(now), actor=actor.name, role=actor.role, action=action,
                                  subject=f"case:{case_id}", why=note,
@@ -302,4 +352,4 @@ def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
         raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
 
 
-__all__ = ["Actor", "CaseBook", "CaseConflict", "SANCTION_DECIDED"]
+__all__ = ["Actor", "CaseBook", "CaseConflict", "OUTCOMES", "SANCTION_DECIDED"]

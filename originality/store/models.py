@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -170,9 +172,19 @@ class CaseRow(Base):
 
 class DecisionRow(Base):
     """One staff decision on a case; never updated nor deleted. A reversal is a new row whose
-    ``reverses`` names the decision it supersedes; ``id`` is the order of entry."""
+    ``reverses`` names the decision it supersedes; ``id`` is the order of entry.
+
+    The chain is guarded by the database: a case has one first decision (``reverses`` NULL,
+    a partial unique index) and a decision is reversed at most once (``reverses`` unique;
+    NULLs are distinct on SQLite and PostgreSQL), so two staff deciding the same case at the
+    same instant cannot both append to it."""
 
     __tablename__ = "case_decisions"
+    __table_args__ = (
+        Index("uq_case_decisions_first", "case_id", unique=True,
+              sqlite_where=text("reverses IS NULL"), postgresql_where=text("reverses IS NULL")),
+        Index("uq_case_decisions_reverses", "reverses", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -183,6 +195,24 @@ class DecisionRow(Base):
     decided_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvaluationRow(Base):
+    """An evaluation of a deliverable (a submission), recorded by an assessor, staff or the
+    platform; never updated nor deleted. A case opened later on the same student's project is
+    a repeat offense (:mod:`originality.ladder`)."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    student_id: Mapped[str] = mapped_column(String(200), index=True)
+    project_id: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evaluated_by: Mapped[str] = mapped_column(String(200))
+    evaluated_by_role: Mapped[str] = mapped_column(String(16))
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditLog(Base):

@@ -98,7 +98,7 @@ def test_the_spec_lists_every_operation(fuzz: Fuzz) -> None:
             "GET /api/v1/submissions/{submission_id}/report", "POST /api/v1/cases",
             "GET /api/v1/cases", "GET /api/v1/cases/{case_id}",
             "POST /api/v1/cases/{case_id}/decision", "GET /api/v1/students/{student_id}/record",
-            "GET /healthz"} <= labels
+            "POST /api/v1/submissions/{submission_id}/evaluation", "GET /healthz"} <= labels
 
 
 def test_upload_is_documented_as_one_multipart_body(fuzz: Fuzz) -> None:

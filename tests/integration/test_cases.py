@@ -14,13 +14,22 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
 from originality import ladder
 from originality.archive import Archive, file_digest
 from originality.store.access import create_token
-from originality.store.models import AuditLog, CaseRow, DecisionRow, EventRow, JobStatus
+from originality.cases import CaseBook
+from originality.store.models import (
+    AuditLog,
+    CaseRow,
+    DecisionRow,
+    EvaluationRow,
+    EventRow,
+    JobStatus,
+)
 
 
 def scenario_zip(tmp_path: Path, name: str) -> Path:
@@ -240,5 +249,103 @@ def test_evidence_is_frozen_and_can_be_narrowed_to_chosen_fragments(service: Ser
 def test_the_case_routes_are_in_the_openapi_spec(service: Service) -> None:
     paths = service.client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/cases", "/api/v1/cases/{case_id}/decision",
-                 "/api/v1/students/{student_id}/record"):
+                 "/api/v1/students/{student_id}/record",
+                 "/api/v1/submissions/{submission_id}/evaluation"):
         assert path in paths
+
+
+def test_a_case_opened_after_an_evaluation_of_the_project_is_a_repeat(service: Service) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    other = service.add("identical", "mallory", "p2")
+    url = f"/api/v1/submissions/{copy}/evaluation"
+
+    # Assessors evaluate only what is assigned to them; the outcome is one of three.
+    assert service.post(url, {"outcome": "pass"}, "other_assessor").status_code == 404
+    assert service.post(url, {"outcome": "excellent"}, "assessor").status_code == 422
+    assert service.post("/api/v1/submissions/missing/evaluation",
+                        {"outcome": "pass"}).status_code == 404
+    evaluated = service.post(url, {"outcome": "conditional_pass", "note": "fine"}, "assessor")
+    assert evaluated.status_code == 201, evaluated.get_json()
+    body = evaluated.get_json()
+    assert body["outcome"] == "conditional_pass" and body["evaluated_by"] == "ada"
+    assert body["student_id"] == "mallory" and body["project_id"] == "p1"
+    assert datetime.fromisoformat(body["evaluated_at"]).utcoffset() is not None
+    assert service.post(url, {"outcome": "pass"}, "platform").status_code == 201
+
+    # Plagiarism that got through an evaluation is a repeat offense, even on a first case;
+    # another project of the same student's is not.
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "found later"}, "assessor").get_json()
+    assert case["repeat"] is True and case["proposed_sanction"] == "discontinuation"
+    assert any("evaluated" in r for r in case["repeat_reasons"])
+    elsewhere = service.post("/api/v1/cases", {"submission_id": other, "stage": "creation",
+                                               "note": "n"}).get_json()
+    assert elsewhere["repeat"] is False
+    queue = service.get("/api/v1/cases?status=open").get_json()["cases"]
+    assert [c["id"] for c in queue] == [case["id"], elsewhere["id"]]
+
+    # A submission with an open case cannot be evaluated.
+    assert service.post(url, {"outcome": "pass"}).status_code == 409
+    with service.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 2
+        audit = [(a.action, a.actor, a.why, a.subject)
+                 for a in session.scalars(select(AuditLog).filter_by(action="submission.evaluated")
+                                          .order_by(AuditLog.id))]
+    assert audit == [("submission.evaluated", "ada", "fine", f"submission:{copy}"),
+                     ("submission.evaluated", "lms", "", f"submission:{copy}")]
+
+
+def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "n"}).get_json()
+    first = service.post(f"/api/v1/cases/{case['id']}/decision",
+                         {"decision": "confirmed", "note": "copy"}).get_json()
+    first_id = first["case"]["decisions"][0]["id"]
+
+    def row(reverses: int | None, decision: str = "dismissed") -> DecisionRow:
+        return DecisionRow(case_id=case["id"], decision=decision, sanction=None,
+                           reverses=reverses, decided_by="eve", note="racing")
+
+    # The database itself refuses a second first decision.
+    with pytest.raises(IntegrityError):
+        with service.archive.db.session() as session:
+            session.add(row(None))
+
+    # Another staff member's reversal lands between our read of the chain and our write.
+    real = CaseBook._history
+    raced: list[bool] = []
+
+    def history_then_race(self: CaseBook, session: Any, student_id: str) -> Any:
+        out = real(self, session, student_id)
+        if not raced:
+            raced.append(True)
+            with service.archive.db.session() as other:
+                other.add(row(first_id))
+        return out
+
+    monkeypatch.setattr(CaseBook, "_history", history_then_race)
+    late = service.post(f"/api/v1/cases/{case['id']}/decision",
+                        {"decision": "dismissed", "note": "appeal"})
+    assert late.status_code == 409, late.get_json()
+    assert late.get_json()["error"]["code"] == "conflict"
+    assert "concurrently" in late.get_json()["error"]["message"]
+    monkeypatch.setattr(CaseBook, "_history", real)
+
+    # The chain is intact: the winner's reversal is in force, nothing else was stored.
+    stored = service.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert [(d["decided_by"], d["reverses"]) for d in stored["decisions"]] == [
+        ("dean", None), ("eve", first_id)]
+    assert stored["status"] == "dismissed"
+    with service.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(EventRow)) == 1
+        assert [a.action for a in session.scalars(select(AuditLog).order_by(AuditLog.id))] == [
+            "case.opened", "case.decided"]
+    # And a decision taken on the current chain still goes through.
+    again = service.post(f"/api/v1/cases/{case['id']}/decision",
+                         {"decision": "confirmed", "note": "appeal rejected"})
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["case"]["decisions"][-1]["reverses"] == stored["decisions"][1]["id"]
