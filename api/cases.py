@@ -11,7 +11,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from originality import ladder
-from originality.archive import Archive, NotFound
+from originality.archive import Archive
+from originality.errors import NotFound
 from originality.cases import Actor, CaseBook
 
 from .auth import principal, require

@@ -12,7 +12,8 @@ from flask_smorest.fields import Upload
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from originality.archive import Archive, NotFound, NotReady
+from originality.archive import Archive
+from originality.errors import NotFound, NotReady
 from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
 from originality.errors import NotAnArchive
 from originality.store.access import log_access

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from .candidates import ALIGNED_PER_SUBMISSION, MIN_COSINE, SCORED_PER_SUBMISSION, tfidf_matrix
 from .check import LoadedSubmission, _scored, _token_counts, load_submission
 from .cohort import mark_excluded
-from .errors import OriginalityError
+from .errors import NotFound, NotReady, UploadTooLarge
 from .fingerprint import Fingerprints, SymbolTable
 from .match import SubmissionPrints, align
 from .model import DocumentState, SegmentKind
@@ -69,21 +69,6 @@ from .units import Unit
 CONTEXT_LIMIT = 500
 CHUNK = 8192
 IN_BATCH = 500
-
-
-class UploadTooLarge(OriginalityError):
-    code = "too_large"
-    http_status = 413
-
-
-class NotFound(OriginalityError):
-    code = "not_found"
-    http_status = 404
-
-
-class NotReady(OriginalityError):
-    code = "not_ready"
-    http_status = 409
 
 
 class ContentStore:

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from originality import ladder
-from originality.archive import Archive, NotFound, NotReady
-from originality.errors import OriginalityError, UsageError
+from originality.archive import Archive
+from originality.errors import CaseConflict, NotFound, NotReady, UsageError
 from originality.store.models import (
     AuditLog,
     CaseRow,
@@ -39,13 +39,6 @@ SANCTION_DECIDED = "sanction.decided"
 OUTCOMES = ("pass", "conditional_pass", "rework")
 # A case in one of these states keeps its submission from being evaluated.
 BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
-
-
-class CaseConflict(OriginalityError):
-    """The case or submission is not in a state that allows this step."""
-
-    code = "conflict"
-    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -352,4 +345,4 @@ def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
         raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
 
 
-__all__ = ["Actor", "CaseBook", "CaseConflict", "OUTCOMES", "SANCTION_DECIDED"]
+__all__ = ["Actor", "CaseBook", "OUTCOMES", "SANCTION_DECIDED"]

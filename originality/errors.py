@@ -29,6 +29,30 @@ class UsageError(OriginalityError):
     http_status = 400
 
 
+class UploadTooLarge(OriginalityError):
+    code = "too_large"
+    http_status = 413
+
+
+class NotFound(OriginalityError):
+    code = "not_found"
+    http_status = 404
+
+
+class NotReady(OriginalityError):
+    """Asked for the result of a check that has not ended (or was rejected)."""
+
+    code = "not_ready"
+    http_status = 409
+
+
+class CaseConflict(OriginalityError):
+    """The case or submission is not in a state that allows this step."""
+
+    code = "conflict"
+    http_status = 409
+
+
 class SubmissionRejected(OriginalityError):
     """A submission cannot be checked; the run goes on without it."""
 

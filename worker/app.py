@@ -30,7 +30,8 @@ from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 from kombu import Exchange, Queue
 
-from originality.archive import Archive, NotFound
+from originality.archive import Archive
+from originality.errors import NotFound
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
-from originality.archive import Archive, ContentStore, UploadTooLarge, unit_from_row, unit_row
+from originality.archive import Archive, ContentStore, unit_from_row, unit_row
+from originality.errors import UploadTooLarge
 from originality.check import load_submission
 from originality.errors import UsageError
 from originality.fingerprint import SymbolTable
