@@ -221,7 +221,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
         loaded = load_submission(submission, store.options, SymbolTable(), submission_id(submission))
         if loaded.error is not None:
             result = {"submission": loaded.id, "status": "rejected", "error": loaded.error.to_dict(),
-                      "matches": [], "own_attempts": []}
+                      "matches": [], "own_attempts": [], "template_lines": {}}
         else:
             result = {"status": "ok", "error": None, **store.compare(loaded, project, student)}
     finally:
@@ -239,6 +239,45 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     for match in result["matches"][:10]:
         click.echo(f"  {match['similarity']:.2f}  {match['name'] or match['submission_id']} "
                    f"(student {match['student_id']}, {len(match['fragments'])} fragments)")
+
+
+@archive.command("starter")
+@click.argument("zip_path", metavar="ZIP", type=click.Path(exists=True, dir_okay=False))
+@click.option("--project", required=True, help="The project whose starter code this is.")
+def archive_starter(zip_path: str, project: str) -> None:
+    """Set a project's starter code (a ZIP): every later check of the project leaves it out,
+    as ``check --base`` does. Setting it again replaces it."""
+    from .archive import Archive
+    from .errors import OriginalityError
+
+    settings = _settings()
+    cap: int = settings.max_upload_bytes  # type: ignore[attr-defined]
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        with open(zip_path, "rb") as handle:
+            sha, size, _ = store.store.put_stream(handle, cap)
+        summary = store.set_starter(project, sha, size, name=Path(zip_path).name, set_by="cli")
+    except OriginalityError as error:
+        raise click.ClickException(f"{error.code}: {error.message}") from error
+    finally:
+        store.close()
+    click.echo(f"starter code of project {project}: {summary['files']} files, "
+               f"sha256 {summary['sha256']}")
+
+
+@archive.command("reindex")
+@click.option("--project", help="Only this project; without it, every project in the archive.")
+def archive_reindex(project: str | None) -> None:
+    """Rebuild the candidate index (the database's, or Redis) from the archived MinHashes."""
+    from .archive import Archive
+
+    store = Archive.open(_settings())  # type: ignore[arg-type]
+    try:
+        counts = store.reindex(project)
+        kind = type(store.index).__name__
+    finally:
+        store.close()
+    click.echo(f"{sum(counts.values())} entries indexed in {len(counts)} projects ({kind})")
 
 
 @main.group()

@@ -4,16 +4,20 @@ SQLite (the embedded default) is opened in WAL mode with a generous busy timeout
 API, several workers and the CLI write to one file. Migrations (Alembic, in ``migrations/``
 here) are applied by whoever opens the database first; a file lock in the data directory keeps
 two processes starting together from racing on an empty database.
+
+``transaction_lock`` serialises the transactions that name the same key: on PostgreSQL with
+an advisory lock held until commit; SQLite needs none, since it lets one writer in at a time.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -69,6 +73,24 @@ def migrate(engine: Engine, lock_dir: Path) -> None:
                 command.upgrade(config, "head")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def lock_id(key: str) -> int:
+    """A stable signed 64-bit number for ``key``: what ``pg_advisory_xact_lock`` takes."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def transaction_lock(session: Session, key: str) -> None:
+    """Hold a lock on ``key`` until the session's transaction ends (commit or rollback).
+
+    PostgreSQL hands out sequence numbers before commit, so two transactions can commit in
+    the opposite order of their numbers; taking this lock first makes them run one after the
+    other. SQLite takes its single writer lock at the first write and keeps it until commit,
+    which orders writers already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id(key)})
 
 
 class Database:

@@ -1,12 +1,20 @@
 """The candidate index: MinHash LSH over each submission's short k-grams, one per project.
 
 The database keeps every archived submission's MinHash; the LSH is a derived structure that
-``sync`` brings up to date from it, so it can always be rebuilt. Two storages, chosen by
-``open_index``: in memory (the embedded default; rebuilt in each process on first use) and
-Redis (shared by every worker). Redis does not keep an LSH's parameters, and an index reopened
-with other parameters silently finds nothing, so the parameters are part of the key prefix and
-recorded beside it; datasketch's Redis bands get corrupted when two processes insert the same
-key, so inserts into a project happen under a Redis lock, and each key once.
+``sync`` brings up to date from it, so it can always be rebuilt. Three storages, chosen by
+``open_index``:
+
+- SQL (the embedded default): the LSH's bands in the archive's own database (``lsh_buckets``),
+  written in the transaction that archives the submission, so it persists and every process
+  that opens the database shares it; a query is one ``IN`` over the sketch's band hashes.
+- Redis (shared by every worker). Redis does not keep an LSH's parameters, and an index
+  reopened with other parameters silently finds nothing, so the parameters are part of the key
+  prefix and recorded beside it; datasketch's Redis bands get corrupted when two processes
+  insert the same key, so inserts into a project happen under a Redis lock, and each key once.
+- In memory: rebuilt in each process on first use (tests, one-off runs).
+
+All three band a sketch the way datasketch's ``MinHashLSH`` does for the same threshold and
+number of permutations, so they find the same candidates.
 """
 
 from __future__ import annotations
@@ -15,19 +23,23 @@ import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from typing import Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlparse
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from sqlalchemy import delete, exists, insert, select
+from sqlalchemy.orm import Session
 
 from ..units import Unit
+from .models import ArchiveEntry, LshBucket
 
 log = logging.getLogger(__name__)
 
 SCHEME = "affine32"
 REDIS_PREFIX = "originality:lsh"
 LOCK_SECONDS = 120
+IN_BATCH = 500
 
 
 def _low32(value: bytes) -> int:
@@ -77,12 +89,37 @@ class CandidateIndex(ABC):
     def query(self, project: str, sketch: LeanMinHash) -> set[str]:
         """Ids of the project's submissions whose estimated Jaccard may reach the threshold."""
 
+    @abstractmethod
+    def clear(self, project: str) -> None:
+        """Forget the project's LSH (``sync`` then rebuilds it from the database)."""
+
     def sync(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         """Bring the project's LSH up to date with the database's entries."""
         entries = list(entries)
         held = self.members(project)
         missing = [(key, data) for key, data in entries if key not in held]
         return self.insert_missing(project, missing) if missing else 0
+
+    def rebuild(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        """Replace the project's LSH by one of exactly ``entries``; returns how many."""
+        self.clear(project)
+        return self.insert_missing(project, entries)
+
+    def lacking(self, session: Session, project: str) -> list[tuple[str, bytes]]:
+        """The project's archive entries (id, MinHash bytes) that the index does not hold."""
+        ids = set(session.scalars(select(ArchiveEntry.submission_id).filter_by(project_id=project)))
+        missing = sorted(ids - self.members(project))
+        rows: list[tuple[str, bytes]] = []
+        for start in range(0, len(missing), IN_BATCH):
+            rows.extend((r[0], r[1]) for r in session.execute(
+                select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
+                .where(ArchiveEntry.submission_id.in_(missing[start : start + IN_BATCH]))))
+        return sorted(rows)
+
+    def stage(self, session: Session, project: str, key: str, sketch: LeanMinHash) -> None:
+        """Index a submission inside the caller's transaction, when the index lives in the same
+        database; the other storages catch up in ``sync`` once the entry is committed."""
+        return None
 
     def _new_lsh(self, storage: dict | None = None) -> MinHashLSH:
         return MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, storage_config=storage)
@@ -116,6 +153,105 @@ class MemoryIndex(CandidateIndex):
     def query(self, project: str, sketch: LeanMinHash) -> set[str]:
         lsh = self._lsh.get(project)
         return set(lsh.query(sketch)) if lsh is not None else set()
+
+    def clear(self, project: str) -> None:
+        self._lsh.pop(project, None)
+        self._members.pop(project, None)
+
+
+def _bucket(band: int, values: np.ndarray) -> int:
+    """A band's bucket: a signed 64-bit hash of its number and its hash values."""
+    digest = hashlib.blake2b(band.to_bytes(2, "little") + values.tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+class SqlIndex(CandidateIndex):
+    """The LSH in the archive's own database: persistent, and shared by every process that
+    opens it, with no server besides the database.
+
+    Each submission has one ``lsh_buckets`` row per band; the submissions sharing any of a
+    sketch's buckets are its candidates, exactly those ``MinHashLSH.query`` would return.
+    """
+
+    def __init__(self, sessions: Callable[[], Session], threshold: float, num_perm: int,
+                 seed: int) -> None:
+        super().__init__(threshold, num_perm, seed)
+        self._sessions = sessions
+        # datasketch's optimal banding for these parameters, so every storage agrees.
+        self.hashranges: list[tuple[int, int]] = self._new_lsh().hashranges
+
+    def buckets(self, hashvalues: np.ndarray) -> list[int]:
+        values = np.asarray(hashvalues, dtype="<u4")
+        return sorted({_bucket(band, values[start:end])
+                       for band, (start, end) in enumerate(self.hashranges)})
+
+    def _rows(self, project: str, key: str, hashvalues: np.ndarray) -> list[dict[str, object]]:
+        return [{"project_id": project, "params": self.params_digest, "bucket": bucket,
+                 "submission_id": key} for bucket in self.buckets(hashvalues)]
+
+    def stage(self, session: Session, project: str, key: str, sketch: LeanMinHash) -> None:
+        session.execute(insert(LshBucket), self._rows(project, key, sketch.hashvalues))
+
+    def members(self, project: str) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(LshBucket.submission_id).distinct().filter_by(
+                project_id=project, params=self.params_digest)))
+
+    def lacking(self, session: Session, project: str) -> list[tuple[str, bytes]]:
+        # One anti-join in the database instead of both id sets in Python: usually empty.
+        indexed = self._holds(ArchiveEntry.submission_id)
+        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
+                               .where(ArchiveEntry.project_id == project, ~indexed))
+        return sorted((r[0], r[1]) for r in rows)
+
+    def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        entries = list(entries)
+        if not entries:
+            return 0
+        with self._sessions() as session:
+            dialect = session.get_bind().dialect.name
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            count = 0
+            for key, data in entries:
+                if session.scalar(select(self._holds(key))):
+                    continue
+                # Two processes may sync the same entry at once: the second adds nothing.
+                session.execute(dialect_insert(LshBucket).on_conflict_do_nothing(),
+                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
+                count += 1
+            session.commit()
+        return count
+
+    def _holds(self, key: Any) -> Any:
+        """Whether ``key`` (a value or a column) has buckets under these parameters."""
+        return exists().where(LshBucket.submission_id == key,
+                              LshBucket.params == self.params_digest)
+
+    def query(self, project: str, sketch: LeanMinHash) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(LshBucket.submission_id).distinct().where(
+                LshBucket.project_id == project, LshBucket.params == self.params_digest,
+                LshBucket.bucket.in_(self.buckets(sketch.hashvalues)))))
+
+    def clear(self, project: str) -> None:
+        with self._sessions() as session:
+            session.execute(delete(LshBucket).filter_by(project_id=project))
+            session.commit()
+
+    def rebuild(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        # One transaction: a check running meanwhile sees the old buckets or the new ones.
+        count = 0
+        with self._sessions() as session:
+            session.execute(delete(LshBucket).filter_by(project_id=project))
+            for key, data in entries:
+                session.execute(insert(LshBucket),
+                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
+                count += 1
+            session.commit()
+        return count
 
 
 def redis_params(url: str) -> dict[str, object]:
@@ -178,20 +314,42 @@ class RedisIndex(CandidateIndex):
     def query(self, project: str, sketch: LeanMinHash) -> set[str]:
         return set(self._project_lsh(project).query(sketch))
 
+    def clear(self, project: str) -> None:
+        prefix = self._prefix(project)
+        lock = prefix + ":lock"
+        with self._redis.lock(lock, timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+            keys = [k for k in self._redis.scan_iter(match=prefix + "*", count=1000)
+                    if k != lock.encode()]
+            for start in range(0, len(keys), IN_BATCH):
+                self._redis.delete(*keys[start : start + IN_BATCH])
+        self._lsh.pop(project, None)
+
     def close(self) -> None:
         self._redis.close()
 
 
 def open_index(kind: str, redis_url: str, redis_url_given: bool, threshold: float, num_perm: int,
-               seed: int) -> CandidateIndex:
-    """The index the settings ask for: "redis", "memory", or "auto" (Redis when its URL was
-    given and it answers, else memory)."""
-    if kind == "memory" or (kind == "auto" and not redis_url_given):
+               seed: int, sessions: Callable[[], Session] | None = None) -> CandidateIndex:
+    """The index the settings ask for: "redis", "sql", "memory", or "auto" (Redis when its URL
+    was given and it answers, else the database's own, ``sessions``; memory without one)."""
+
+    def local() -> CandidateIndex:
+        if sessions is None:
+            return MemoryIndex(threshold, num_perm, seed)
+        return SqlIndex(sessions, threshold, num_perm, seed)
+
+    if kind == "memory":
         return MemoryIndex(threshold, num_perm, seed)
+    if kind == "sql":
+        if sessions is None:
+            raise ValueError("the sql index needs the database's sessions")
+        return local()
+    if kind == "auto" and not redis_url_given:
+        return local()
     try:
         return RedisIndex(redis_url, threshold, num_perm, seed)
     except Exception as error:  # redis missing or unreachable
         if kind == "redis":
             raise
-        log.warning("Redis index unavailable (%s); using an in-memory index", error)
-        return MemoryIndex(threshold, num_perm, seed)
+        log.warning("Redis index unavailable (%s); using the database's own index", error)
+        return local()

@@ -1,6 +1,7 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
-entries, reports, tokens and the report access log; plagiarism cases, their append-only
-decisions, the audit log and the outbox of webhook events.
+entries and the database's own LSH buckets, projects' starter code, reports, tokens and the
+report access log; plagiarism cases, their append-only decisions, the audit log and the outbox
+of webhook events.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
 compact, and read back without parsing. Times are naive UTC.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -83,7 +85,8 @@ class DocumentRow(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))
-    sha256: Mapped[str] = mapped_column(String(64))
+    # Indexed: an archive check looks up who else holds an identical binary asset.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
     text_z: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # zlib UTF-8
@@ -116,6 +119,39 @@ class ArchiveEntry(Base):
     student_id: Mapped[str] = mapped_column(String(200))
     minhash: Mapped[bytes] = mapped_column(LargeBinary)  # uint32 hash values
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LshBucket(Base):
+    """One band of an archived submission's MinHash in the database's own LSH (``SqlIndex`` in
+    ``store/index.py``): submissions of a project that share a bucket are candidates.
+
+    ``bucket`` is a 64-bit hash of the band's number and its hash values, so one equality test
+    finds a band; ``params`` digests the LSH parameters, so buckets written under other ones
+    are never read (and ``sync`` writes them again)."""
+
+    __tablename__ = "lsh_buckets"
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    params: Mapped[str] = mapped_column(String(12), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True,
+                                               index=True)
+
+
+class ProjectStarter(Base):
+    """A project's starter code: a ZIP in the content store, left out of every archive check
+    of the project, as ``check --base`` does. Setting it again replaces it for later checks;
+    reports already written keep what they found."""
+
+    __tablename__ = "project_starters"
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    files: Mapped[int] = mapped_column(Integer)  # files read from the ZIP
+    name: Mapped[str | None] = mapped_column(String(400), default=None)  # the uploaded file's
+    set_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReportRow(Base):

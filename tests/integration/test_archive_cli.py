@@ -63,3 +63,36 @@ def test_token_create_prints_the_token_last(tmp_path: Path) -> None:
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("orig_") and len(token) > 30
     assert run("token", "create", "--role", "root", "--name", "x", data=tmp_path / "var").returncode == 2
+
+
+def test_archive_starter_is_left_out_of_later_checks_and_reindex_rebuilds(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    old = [write(tmp_path, "s1", "template_only"), write(tmp_path, "s2", "original")]
+    assert run("archive", "add", *map(str, old), "--project", "p", data=data).returncode == 0
+    newcomer = write(tmp_path, "newcomer", "independent_a")
+    before = json.loads(run("archive", "check", str(newcomer), "--project", "p", "--json", "-",
+                            data=data).stdout)
+    assert "s1" in [m["name"] for m in before["matches"]]
+
+    starter = tmp_path / "starter.zip"
+    starter.write_bytes(zip_bytes({p: t.encode() for p, t in scenarios.BASE_FILES.items()}))
+    result = run("archive", "starter", "--project", "p", str(starter), data=data)
+    assert result.returncode == 0, result.stderr
+    assert f"starter code of project p: {len(scenarios.BASE_FILES)} files, sha256 " in result.stdout
+    after = json.loads(run("archive", "check", str(newcomer), "--project", "p", "--json", "-",
+                           data=data).stdout)
+    assert "s1" not in [m["name"] for m in after["matches"]]
+    assert after["template_lines"]["newcomer"]["main.py"]
+
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(hostile.overlap_bomb())
+    refused = run("archive", "starter", "--project", "p", str(bomb), data=data)
+    assert refused.returncode == 1 and "zip_bomb" in refused.stderr
+
+    reindexed = run("archive", "reindex", data=data)
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert reindexed.stdout.strip() == "2 entries indexed in 1 projects (SqlIndex)"
+    copy = write(tmp_path, "copy", "identical")
+    checked = json.loads(run("archive", "check", str(copy), "--project", "p", "--json", "-",
+                             data=data).stdout)
+    assert checked["matches"][0]["name"] == "s2"

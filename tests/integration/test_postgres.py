@@ -192,3 +192,158 @@ def test_a_case_is_opened_and_confirmed_through_the_api(
         assert listed.status_code == 200, listed.get_json()
     finally:
         archive.close()
+
+
+def register(archive: Archive, path: Path, student: str, project: str = "p") -> str:
+    sha, size = file_digest(path)
+    submission_id = archive.register(sha256=sha, size=size, project_id=project,
+                                     student_id=student).submission.id
+    assert archive.claim(submission_id, 60)
+    return submission_id
+
+
+def seqs_of(archive: Archive) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from originality.store.models import ArchiveEntry
+
+    with archive.db.sessions() as session:
+        return {sid: seq for sid, seq in session.execute(
+            select(ArchiveEntry.submission_id, ArchiveEntry.seq))}
+
+
+def test_a_check_waits_for_an_earlier_entry_of_its_project_to_be_committed(
+        database: str, tmp_path: Path) -> None:
+    """PostgreSQL hands out A's seq at insert and commits later. While A sits between the two,
+    B (entered meanwhile) must wait for A's commit, get the later seq and see A; without the
+    per-project lock B committed first and its report missed A."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from originality.store.models import ArchiveEntry
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="sql"))
+    watcher = create_engine(database)
+    try:
+        paths = {"alice": scenario_zip(tmp_path, "original"),
+                 "mallory": scenario_zip(tmp_path, "identical")}
+        ids = {student: register(archive, path, student) for student, path in paths.items()}
+        flushed, entering = threading.Event(), threading.Event()
+        blocked: list[bool] = []
+
+        def hold(session: Any, context: Any) -> None:
+            if not any(isinstance(o, ArchiveEntry) and o.submission_id == ids["alice"]
+                       for o in session.new):
+                return
+            flushed.set()
+            assert entering.wait(30)
+            deadline = time.monotonic() + 10
+            with watcher.connect() as connection:
+                while time.monotonic() < deadline and not blocked:
+                    if connection.execute(text("SELECT count(*) FROM pg_locks WHERE "
+                                               "locktype = 'advisory' AND NOT granted")).scalar():
+                        blocked.append(True)
+                    connection.rollback()
+                    time.sleep(0.05)
+
+        enter = archive.enter
+
+        def entering_enter(submission: Any, loaded: Any) -> int:
+            if submission.id == ids["mallory"]:
+                entering.set()
+            return enter(submission, loaded)
+
+        event.listen(archive.db.sessions, "after_flush", hold)
+        archive.enter = entering_enter  # type: ignore[method-assign]
+        first = threading.Thread(target=archive.process, args=(ids["alice"], paths["alice"]))
+        first.start()
+        assert flushed.wait(30)
+        assert archive.process(ids["mallory"], source=paths["mallory"]) == JobStatus.DONE
+        first.join(30)
+        seqs = seqs_of(archive)
+        assert seqs[ids["alice"]] < seqs[ids["mallory"]]
+        assert [m["submission_id"] for m in archive.report_of(ids["mallory"])["matches"]] == [ids["alice"]]
+        assert blocked == [True]  # B waited on A's lock
+    finally:
+        watcher.dispose()
+        archive.close()
+
+
+def test_concurrent_checks_of_one_project_each_see_every_earlier_entry(
+        database: str, tmp_path: Path) -> None:
+    """Eight copies of one work checked at the same moment: each report lists exactly the
+    copies with a smaller seq (too few copies for the code to count as common). Every entry
+    lingers between its insert and its commit, where the race used to be; the first one
+    longest, so that later ones would overtake it."""
+    import itertools
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from originality.store.models import ArchiveEntry
+
+    flushes = itertools.count()
+
+    def linger(session: Any, context: Any) -> None:
+        if any(isinstance(o, ArchiveEntry) for o in session.new):
+            time.sleep(0.6 if next(flushes) == 0 else 0.05)
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="sql"))
+    event.listen(archive.db.sessions, "after_flush", linger)
+    try:
+        path = scenario_zip(tmp_path, "identical")
+        ids = [register(archive, path, f"student{i}") for i in range(8)]
+        start = threading.Barrier(len(ids))
+        outcomes: dict[str, str] = {}
+
+        def check(submission_id: str) -> None:
+            start.wait(30)
+            outcomes[submission_id] = archive.process(submission_id, source=path)
+
+        threads = [threading.Thread(target=check, args=(i,)) for i in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert outcomes == {i: JobStatus.DONE for i in ids}
+        seqs = seqs_of(archive)
+        for submission_id in ids:
+            earlier = {i for i in ids if seqs[i] < seqs[submission_id]}
+            report = archive.report_of(submission_id)
+            assert {m["submission_id"] for m in report["matches"]} == earlier, submission_id
+            assert all(m["similarity"] >= 0.95 for m in report["matches"])
+    finally:
+        archive.close()
+
+
+def test_the_database_index_and_starter_code_work_on_postgresql(database: str, tmp_path: Path) -> None:
+    from originality.store.index import SqlIndex
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=database)
+    archive = Archive.open(settings)  # auto, no Redis: the index lives in PostgreSQL
+    try:
+        assert isinstance(archive.index, SqlIndex)
+        starter = tmp_path / "starter.zip"
+        starter.write_bytes(zip_bytes({p: t.encode() for p, t in scenarios.BASE_FILES.items()}))
+        for _ in range(2):  # set, then replaced
+            with open(starter, "rb") as handle:
+                sha, size, _path = archive.store.put_stream(handle, 10**7)
+            summary = archive.set_starter("p", sha, size, name="starter.zip", set_by="dean")
+        assert summary["files"] == len(scenarios.BASE_FILES) and archive.starter("p") == summary
+        original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+        copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+        report = archive.report_of(copy)
+        assert [m["submission_id"] for m in report["matches"]] == [original]
+        assert report["template_lines"][copy]["project2/main.py"]
+    finally:
+        archive.close()
+    reopened = Archive.open(settings)
+    try:
+        assert reopened.index.members("p") == {original, copy}
+        assert reopened.reindex("p") == {"p": 2}
+        assert reopened.index.members("p") == {original, copy}
+    finally:
+        reopened.close()

@@ -182,3 +182,283 @@ def test_the_migrations_match_the_models(archive: Archive) -> None:
     with archive.db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+# -- the database's own index ----------------------------------------------------------------
+
+
+def sql_archive(tmp_path: Path, **settings: object) -> Archive:
+    return Archive.open(Settings(data_dir=tmp_path / "data", index="sql",
+                                 **settings))  # type: ignore[arg-type]
+
+
+def test_auto_keeps_the_index_in_the_database_when_redis_is_not_used(tmp_path: Path) -> None:
+    from originality.store.index import SqlIndex, open_index
+
+    opened = Archive.open(Settings(data_dir=tmp_path / "data"))
+    try:
+        assert isinstance(opened.index, SqlIndex)
+        # Redis named but not answering: the database's index, not an empty memory one.
+        fallback = open_index("auto", "redis://127.0.0.1:9/0", True, 0.1, 128, 1,
+                              sessions=opened.db.sessions)
+        assert isinstance(fallback, SqlIndex)
+    finally:
+        opened.close()
+    assert Settings(index="sql").index == "sql"
+
+
+def test_the_database_index_finds_what_the_memory_index_finds(tmp_path: Path) -> None:
+    from originality.store.index import SqlIndex, minhash_bytes
+
+    opened = sql_archive(tmp_path)
+    try:
+        options = CheckOptions(workers=1)
+        names = ["original", "identical", "renamed", "partial_copy", "independent_a",
+                 "java_original", "prose_source"]
+        sketches = {n: minhash_of(load_submission(scenario_zip(tmp_path, n), options,
+                                                  SymbolTable()).units, 128, 1) for n in names}
+        ids = {}
+        for name in names:  # the buckets' rows name real submissions
+            ids[name] = opened.register(sha256=name.ljust(64, "0"), size=1, project_id="p",
+                                        student_id=name).submission.id
+        sql = SqlIndex(opened.db.sessions, 0.1, 128, 1)
+        memory = MemoryIndex(0.1, 128, 1)
+        entries = [(ids[n], minhash_bytes(s)) for n, s in sketches.items()]
+        assert sql.insert_missing("p", entries) == memory.insert_missing("p", entries) == len(names)
+        assert sql.insert_missing("p", entries[:2]) == 0  # already there
+        assert sql.members("p") == memory.members("p") == set(ids.values())
+        for sketch in sketches.values():
+            assert sql.query("p", sketch) == memory.query("p", sketch)
+            assert sql.query("other", sketch) == set()
+        assert {ids["original"], ids["partial_copy"]} <= sql.query("p", sketches["partial_copy"])
+    finally:
+        opened.close()
+
+
+def test_the_database_index_is_written_with_the_entry_and_rebuilt_when_missing(tmp_path: Path) -> None:
+    from originality.store.models import LshBucket
+
+    opened = sql_archive(tmp_path)
+    try:
+        original = add(opened, scenario_zip(tmp_path, "original"), "alice")
+        with opened.db.sessions() as session:
+            staged = set(session.execute(select(LshBucket.bucket, LshBucket.submission_id)))
+        assert staged and opened.index.members("p") == {original}
+    finally:
+        opened.close()
+    # Another process (a new archive on the same database) finds it without rebuilding.
+    reopened = sql_archive(tmp_path)
+    try:
+        with reopened.db.sessions() as session:
+            assert reopened.index.lacking(session, "p") == []
+            session.execute(LshBucket.__table__.delete())  # as if written before the index existed
+            session.commit()
+        copy = add(reopened, scenario_zip(tmp_path, "identical"), "mallory")
+        assert [m["submission_id"] for m in reopened.report_of(copy)["matches"]] == [original]
+        assert reopened.index.members("p") == {original, copy}
+        assert reopened.reindex() == {"p": 2}
+        with reopened.db.sessions() as session:
+            rebuilt = set(session.execute(select(LshBucket.bucket, LshBucket.submission_id)))
+        # Staged with the entry or rebuilt from its stored MinHash: the same buckets.
+        assert {row for row in rebuilt if row[1] == original} == staged
+    finally:
+        reopened.close()
+
+
+# -- the order of the archive ----------------------------------------------------------------
+
+
+def test_a_check_waits_for_an_earlier_entry_of_its_project_to_be_committed(tmp_path: Path) -> None:
+    """A is entered first and sleeps between writing its entry and committing; B, entered
+    meanwhile, must get the later seq and see A."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from originality.archive import file_digest
+
+    opened = sql_archive(tmp_path)
+    try:
+        paths = {"alice": scenario_zip(tmp_path, "original"), "mallory": scenario_zip(tmp_path, "identical")}
+        ids = {}
+        for student, path in paths.items():
+            sha, size = file_digest(path)
+            ids[student] = opened.register(sha256=sha, size=size, project_id="p",
+                                           student_id=student).submission.id
+            assert opened.claim(ids[student], 60)
+        flushed, entering = threading.Event(), threading.Event()
+
+        def hold(session: object, context: object) -> None:
+            if any(isinstance(o, ArchiveEntry) and o.submission_id == ids["alice"]
+                   for o in session.new):  # type: ignore[attr-defined]
+                flushed.set()
+                entering.wait(30)
+                time.sleep(0.5)  # B now tries to write its entry
+
+        enter = opened.enter
+
+        def entering_enter(submission: Submission, loaded: object) -> int:
+            if submission.id == ids["mallory"]:
+                entering.set()
+            return enter(submission, loaded)  # type: ignore[arg-type]
+
+        event.listen(opened.db.sessions, "after_flush", hold)
+        opened.enter = entering_enter  # type: ignore[method-assign]
+        first = threading.Thread(target=opened.process, args=(ids["alice"], paths["alice"]))
+        first.start()
+        assert flushed.wait(30)
+        assert opened.process(ids["mallory"], source=paths["mallory"]) == JobStatus.DONE
+        first.join(30)
+        with opened.db.sessions() as session:
+            seqs = {sid: seq for sid, seq in session.execute(
+                select(ArchiveEntry.submission_id, ArchiveEntry.seq))}
+        assert seqs[ids["alice"]] < seqs[ids["mallory"]]
+        assert [m["submission_id"] for m in opened.report_of(ids["mallory"])["matches"]] == [ids["alice"]]
+    finally:
+        opened.close()
+
+
+def test_every_candidate_is_compared_however_small_the_context(
+        archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import originality.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "CONTEXT_LIMIT", 1)
+    original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+    java = add(archive, scenario_zip(tmp_path, "java_original"), "bob")
+    for name in ("independent_a", "independent_b", "independent_c", "prose_source"):
+        add(archive, scenario_zip(tmp_path, name), name)
+    copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+    disguised = add(archive, scenario_zip(tmp_path, "java_disguised"), "trudy")
+    # Their sources are older than the context of one entry, and still the closest matches.
+    assert archive.report_of(copy)["matches"][0]["submission_id"] == original
+    assert archive.report_of(disguised)["matches"][0]["submission_id"] == java
+
+
+# -- binary assets, starter code, template lines ---------------------------------------------
+
+PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+LOGO = b"\x89PNG\r\n\x1a\n" + bytes(reversed(range(256))) * 8
+
+
+def files_zip(tmp_path: Path, name: str, scenario: str, extra: dict[str, bytes]) -> Path:
+    [found] = [s for s in scenarios.SCENARIOS if s.id == scenario]
+    path = tmp_path / f"{name}.zip"
+    path.write_bytes(zip_bytes({**scenarios.submission_files(found), **extra}))
+    return path
+
+
+def starter_zip(tmp_path: Path, extra: dict[str, bytes] | None = None) -> Path:
+    path = tmp_path / "starter.zip"
+    base = {p: t.encode() for p, t in scenarios.BASE_FILES.items()}
+    path.write_bytes(zip_bytes({**base, **(extra or {})}))
+    return path
+
+
+def set_starter(archive: Archive, path: Path, project: str = "p") -> dict[str, object]:
+    with open(path, "rb") as handle:
+        sha, size, _ = archive.store.put_stream(handle, 10**7)
+    return archive.set_starter(project, sha, size, name=path.name, set_by="test")
+
+
+def test_an_identical_binary_asset_is_shown_as_in_check(archive: Archive, tmp_path: Path) -> None:
+    from originality.check import check
+
+    assets = {"img/chart.png": PICTURE, "img/logo.png": LOGO}
+    first = files_zip(tmp_path, "a_first", "original", assets)
+    second = files_zip(tmp_path, "b_second", "identical", {"docs/picture.png": PICTURE,
+                                                           "img/logo.png": LOGO})
+    set_starter(archive, starter_zip(tmp_path, {"img/logo.png": LOGO}))
+    original = add(archive, first, "alice")
+    copy = add(archive, second, "mallory")
+    [match] = archive.report_of(copy)["matches"]
+    assert match["submission_id"] == original
+    binary = [f for f in match["fragments"] if f["tokens"] == 0]
+    assert binary == [{"a": {"file": "docs/picture.png", "start_line": 1, "end_line": 1},
+                       "b": {"file": "img/chart.png", "start_line": 1, "end_line": 1}, "tokens": 0}]
+    # check, given the same starter code, shows the same fragments for the pair.
+    [pair] = check([first, second], [starter_zip(tmp_path, {"img/logo.png": LOGO})],
+                   CheckOptions(workers=1)).pairs
+    assert [f.to_dict() for f in pair.fragments if f.tokens == 0] == [
+        {"a": binary[0]["b"], "b": binary[0]["a"], "tokens": 0}]
+
+
+def test_a_shared_binary_alone_is_listed_only_when_every_pair_is(tmp_path: Path) -> None:
+    def run(min_similarity: float, root: Path) -> list[dict[str, object]]:
+        opened = Archive(sql_archive(root).db, ContentStore(root / "up"),
+                         MemoryIndex(0.1, 128, 1), CheckOptions(workers=1, min_similarity=min_similarity))
+        try:
+            set_starter(opened, starter_zip(root))
+            add(opened, files_zip(root, "one", "original", {"a.png": PICTURE}), "alice")
+            other = add(opened, files_zip(root, "two", "java_original", {"b.png": PICTURE}), "bob")
+            return opened.report_of(other)["matches"]  # type: ignore[no-any-return]
+        finally:
+            opened.close()
+
+    assert run(0.1, tmp_path / "default") == []  # noticed, never scored: below the cut
+    [match] = run(0.0, tmp_path / "all")
+    assert match["similarity"] == 0.0 and [f["tokens"] for f in match["fragments"]] == [0]
+
+
+def test_starter_code_set_for_a_project_is_left_out_of_later_checks(archive: Archive,
+                                                                    tmp_path: Path) -> None:
+    template = add(archive, scenario_zip(tmp_path, "template_only"), "alice")
+    before = add(archive, scenario_zip(tmp_path, "independent_a"), "bob")
+    assert template in [m["submission_id"] for m in archive.report_of(before)["matches"]]
+    assert archive.starter("p") is None
+    summary = set_starter(archive, starter_zip(tmp_path))
+    assert summary["files"] == len(scenarios.BASE_FILES) and summary["name"] == "starter.zip"
+    assert archive.starter("p") == summary and archive.starter("q") is None
+    after = add(archive, files_zip(tmp_path, "again", "independent_a", {}), "carol")
+    report = archive.report_of(after)
+    assert template not in [m["submission_id"] for m in report["matches"]]
+    # The starter's lines are reported as template, file by file, as ranges.
+    lines = report["template_lines"][after]
+    assert "main.py" in lines and "utils.py" in lines
+    assert all(a <= b for ranges in lines.values() for a, b in ranges)
+    # A copy of real work still matches, and both sides carry their template lines.
+    original = add(archive, scenario_zip(tmp_path, "original"), "dave")
+    copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+    copied = archive.report_of(copy)
+    assert copied["matches"][0]["submission_id"] == original
+    assert set(copied["template_lines"]) == {copy} | {m["submission_id"] for m in copied["matches"]}
+    assert copied["template_lines"][copy]["project2/utils.py"]
+    assert copied["template_lines"][original]["utils.py"]
+
+
+def test_a_hostile_starter_is_refused_and_not_kept(archive: Archive, tmp_path: Path) -> None:
+    from fixtures import hostile
+
+    from originality.errors import NotAnArchive, ZipBomb
+
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(hostile.overlap_bomb())
+    with pytest.raises(ZipBomb):
+        set_starter(archive, bomb)
+    text = tmp_path / "notes.zip"
+    text.write_bytes(b"not a zip at all")
+    with pytest.raises(NotAnArchive):
+        set_starter(archive, text)
+    with pytest.raises(UsageError):
+        set_starter(archive, starter_zip(tmp_path), project="x" * 201)
+    assert archive.starter("p") is None
+    assert [p for p in (tmp_path / "data" / "uploads").rglob("*.zip")] == []
+
+
+def test_line_ranges_merge_consecutive_lines() -> None:
+    from originality.archive import line_ranges
+
+    assert line_ranges([]) == []
+    assert line_ranges([1, 2, 3, 7, 9, 10]) == [[1, 3], [7, 7], [9, 10]]
+
+
+def test_the_same_check_gives_the_same_report(archive: Archive, tmp_path: Path) -> None:
+    import json
+
+    add(archive, scenario_zip(tmp_path, "original"), "alice")
+    add(archive, scenario_zip(tmp_path, "partial_copy"), "bob")
+    set_starter(archive, starter_zip(tmp_path))
+    path = scenario_zip(tmp_path, "renamed")
+    reports = [json.dumps(archive.compare(load_submission(path, archive.options, SymbolTable(), "new"),
+                                          "p", "carol"), sort_keys=True) for _ in range(2)]
+    assert reports[0] == reports[1] and '"template_lines"' in reports[0]
