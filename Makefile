@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit bench clean serve redis postgres
+.PHONY: install demo test test-unit bench clean serve redis postgres chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,16 @@ postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)
 
-test: $(STAMP) redis postgres
+# tests/browser drive Debian's Chromium through Playwright (no browser download from the web).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) redis postgres chromium
 	$(BIN)/python -m pytest -q
+
+# The screenshots in docs/screenshots/, taken by the browser tests.
+screenshots: $(STAMP) chromium
+	ORIGINALITY_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

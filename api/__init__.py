@@ -20,6 +20,8 @@ from .errors import OriginalityApi, register_error_handlers
 from .cases import blp as cases_blp
 from .cases import students_blp
 from .health import blp as health_blp
+from .pages import register_pages
+from .projects import blp as projects_blp
 from .submissions import blp as submissions_blp
 
 API_PREFIX = "/api/v1"
@@ -58,5 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(submissions_blp, url_prefix=f"{API_PREFIX}/submissions")
     api.register_blueprint(cases_blp, url_prefix=f"{API_PREFIX}/cases")
     api.register_blueprint(students_blp, url_prefix=f"{API_PREFIX}/students")
+    api.register_blueprint(projects_blp, url_prefix=f"{API_PREFIX}/projects")
+    register_pages(app)
     register_error_handlers(app)
     return app

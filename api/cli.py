@@ -1,6 +1,15 @@
-"""``originality serve``: registered through the ``originality.commands`` entry point."""
+"""``originality serve`` and ``originality report-pdf``: registered through the
+``originality.commands`` entry point."""
 
 from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from html import unescape
+from pathlib import Path
 
 import click
 
@@ -13,3 +22,110 @@ def serve(host: str, port: int) -> None:
     from . import create_app
 
     create_app().run(host=host, port=port, threaded=True)
+
+
+# The PDF is printed by the Chromium Debian ships; another one can be named in this variable.
+CHROMIUM_ENV = "ORIGINALITY_CHROMIUM"
+PDF_TIMEOUT_SECONDS = 180
+# Who the access log says read the report: the command line has the database, not a token.
+CLI_READER = "originality report-pdf"
+
+
+@click.command("report-pdf")
+@click.argument("submission_id")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF file to write.")
+def report_pdf(submission_id: str, out: str) -> None:
+    """Write SUBMISSION_ID's printable evidence (its report's matches side by side) as a PDF.
+
+    The print page is rendered in this process, as staff would see it, and printed by headless
+    Chromium (A4 landscape). The read is logged like any other.
+    """
+    chromium = _chromium()
+    target = Path(out).resolve()
+    html, assets = _print_page(submission_id)
+    with tempfile.TemporaryDirectory(prefix="originality-pdf-") as tmp:
+        folder = Path(tmp)
+        for name, data in assets.items():
+            (folder / name).write_bytes(data)
+        page = folder / "evidence.html"
+        page.write_text(html, encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = folder / "evidence.pdf"
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                   "--no-pdf-header-footer", f"--user-data-dir={folder / 'profile'}",
+                   f"--print-to-pdf={partial}", page.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True,
+                                  timeout=PDF_TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise click.ClickException(f"Chromium did not finish within {PDF_TIMEOUT_SECONDS} s") from error
+        if not partial.is_file() or not partial.read_bytes().startswith(b"%PDF"):
+            raise click.ClickException(f"Chromium wrote no PDF (exit {done.returncode}): "
+                                       f"{done.stderr.strip()[-2000:]}")
+        # Moved into place whole: a reader of --out never sees half a PDF.
+        temporary = target.with_name(f".{target.name}.partial")
+        temporary.write_bytes(partial.read_bytes())
+        temporary.replace(target)
+    click.echo(f"wrote {target}")
+
+
+def _chromium() -> str:
+    named = os.environ.get(CHROMIUM_ENV)
+    found = shutil.which(named) if named else shutil.which("chromium")
+    if not found:
+        raise click.UsageError(
+            f"Chromium was not found ({'$' + CHROMIUM_ENV + '=' + named if named else 'no chromium on PATH'}). "
+            f"Install it (apt-get install chromium) or set {CHROMIUM_ENV} to its executable.")
+    return found
+
+
+def _print_page(submission_id: str) -> tuple[str, dict[str, bytes]]:
+    """The print page's HTML and the files it links, renamed to sit beside it on disk.
+
+    Scripts are left out: the evidence is a fixed document, its times in UTC.
+    """
+    from flask import g
+
+    from originality.store.access import Principal
+
+    from . import create_app
+    from .pages.report import render_print
+    from .pages.session import PageError
+
+    app = create_app()
+    try:
+        with app.test_request_context(f"/reports/{submission_id}/print"):
+            # A staff view without a token; the access log has no token id for it.
+            g.principal = Principal(None, "staff", CLI_READER)  # type: ignore[arg-type]
+            try:
+                result = render_print(submission_id)
+            except PageError as error:
+                raise click.UsageError(f"no submission {submission_id}" if error.status == 404
+                                       else error.message) from error
+        html, status = result if isinstance(result, tuple) else (result, 200)
+        if status != 200:
+            submission = app.extensions["originality"].get(submission_id)
+            raise click.UsageError(f"submission {submission_id} has no report to print "
+                                   f"(it is {submission.status if submission else 'unknown'})")
+        html = re.sub(r"<script\b[^>]*>\s*</script>\s*", "", html)
+        assets: dict[str, bytes] = {}
+        client = app.test_client()
+
+        def local(found: re.Match[str]) -> str:
+            url = unescape(found.group(2))
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", url.split("?")[0].rsplit("/", 1)[-1])
+            if name not in assets:
+                response = client.get(url)
+                try:  # a static file's response holds the file open until closed
+                    if response.status_code != 200:
+                        raise click.ClickException(f"{url} answered {response.status_code}")
+                    assets[name] = response.get_data()
+                finally:
+                    response.close()
+            return f'{found.group(1)}="{name}"'
+
+        html = re.sub(r'(href|src)="(/assets/[^"]+)"', local, html)
+        return html, assets
+    finally:
+        app.extensions["originality"].close()

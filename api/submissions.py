@@ -125,6 +125,12 @@ class ReportOut(ma.Schema):
     matches = ma.fields.List(ma.fields.Nested(MatchOut))
     own_attempts = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
         "description": "the same student's earlier attempts: listed apart, never plagiarism"})
+    template_lines = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Dict(
+            keys=ma.fields.String(), values=ma.fields.List(ma.fields.List(ma.fields.Integer()))),
+        metadata={"description": "submission id -> file -> [[first_line, last_line], ...]: the "
+                  "lines of this submission and of each one matched that are starter code or "
+                  "code common to the project, which never count as similarity"})
 
 
 def _archive() -> Archive:

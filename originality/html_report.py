@@ -5,72 +5,37 @@ mailed, archived or opened from disk. Everything a student controls (ids, file n
 contents, error messages) is escaped, and a Content-Security-Policy forbids scripts anyway.
 The same report gives the same bytes: no timestamps, no random ids, sorted iteration.
 
-Fragment ``n`` of a pair (1-based, in the report's order, as in the JSON) is drawn in
-palette colour ``(n - 1) % len(PALETTE)`` and carries its number on both sides; its first
-line holds the anchors ``a-frag-n`` and ``b-frag-n``, each linking to the other.
+The side-by-side columns come from :mod:`.sxs`, which the service's report pages share:
+fragment ``n`` of a pair (1-based, in the report's order, as in the JSON) is drawn in palette
+colour ``(n - 1) % len(PALETTE)`` and carries its number on both sides; its first line holds
+the anchors ``a-frag-n`` and ``b-frag-n``, each linking to the other.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_for_filename
-from pygments.lexers.special import TextLexer
-from pygments.util import ClassNotFound
+from jinja2 import Environment
 
-from .model import Fragment, PairResult, Span, SubmissionStatus
+from . import sxs
+from .model import PairResult, SubmissionStatus
 from .report import Report
+# The view's constants, kept importable from here where they were first defined.
+from .sxs import CONTEXT_LINES, FULL_FILE_LINES, PALETTE, PROSE_SUFFIXES  # noqa: F401
+from .sxs import Party, Sources
 
 # Pairs beyond this rank (by similarity) are listed in the index but get no page: rendering
 # source is what costs time and disk, and the least similar pairs are the least useful.
 MAX_RENDERED_PAIRS = 500
 HISTOGRAM_BINS = 10
-# A file up to this many lines is shown whole; a longer one shows its fragments with this much
-# context and folds the rest, so a page stays readable and its size bounded.
-FULL_FILE_LINES = 300
-CONTEXT_LINES = 15
-# Pygments lexes some 100,000 tokens a second: past these sizes text is shown escaped but not
-# coloured, so a report's write time stays bounded whatever the cohort hands in.
-MAX_HIGHLIGHT_CHARS = 200_000
-HIGHLIGHT_BUDGET_TOKENS = 200_000
-PYGMENTS_STYLE = "default"
-# (background, edge) of each fragment colour; light backgrounds keep code text readable.
-PALETTE: tuple[tuple[str, str], ...] = (
-    ("#ffe58f", "#b8860b"),
-    ("#b3dcff", "#1f6fb2"),
-    ("#c2f0b8", "#2e8b2e"),
-    ("#ffc9d6", "#c0395b"),
-    ("#dccfff", "#6a4fc2"),
-    ("#ffd3ad", "#c46210"),
-    ("#b5efe6", "#16877a"),
-    ("#e9e9a6", "#85851a"),
-)
-# Extracted documents and plain text: shown escaped, without a lexer's guess at colours.
-PROSE_SUFFIXES = frozenset(
-    {".md", ".markdown", ".txt", ".rst", ".tex", ".doc", ".docx", ".odt", ".rtf", ".pdf",
-     ".ppt", ".pptx", ".odp", ".ipynb"}
-)
 INDEX_NAME = "index.html"
 PAIRS_DIR = "pairs"
 MAX_SLUG_CHARS = 40
 
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
-
-# Control characters, lone surrogates (undecodable file names) and bidirectional overrides
-# ("Trojan Source") are replaced: they cannot be written as UTF-8 or would disguise the text.
-_HIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_UNSAFE_TEXT = re.compile(f"[{_HIDDEN}\r]")
-_UNSAFE_NAME = re.compile(f"[{_HIDDEN}\t\n\r]")
 _UNSAFE_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 _PAGE_NAME = re.compile(r"^\d{4,}-.*\.html$")
 
@@ -87,11 +52,10 @@ def write_html(report: Report, outdir: Path) -> Path:
     env = _environment()
     pairs = sorted_pairs(report.pairs)
 
-    sources = _Sources(report)
+    # Token classes are prefixed: Pygments' own "c1" (a comment) would take palette colour 1.
+    sources = Sources(report.sources, token_prefix=sxs.TOKEN_PREFIX)
     pair_template = env.get_template("pair.html")
-    # Only the token colours: the other rules Pygments offers style elements we do not use.
-    rules = _formatter().get_token_style_defs(".hl")  # type: ignore[no-untyped-call]
-    pygments_css = Markup("\n".join(rules))
+    pygments_css = sxs.pygments_css(sxs.TOKEN_PREFIX)
     written: set[str] = set()
     for rank, pair in enumerate(pairs[:MAX_RENDERED_PAIRS], start=1):
         name = pair_filename(rank, pair.a, pair.b)
@@ -128,23 +92,8 @@ def _slug(value: str) -> str:
     return _UNSAFE_SLUG.sub("_", value).strip("._-")[:MAX_SLUG_CHARS] or "_"
 
 
-def _name(value: str) -> str:
-    """A student-controlled name made printable; escaping is left to the templates."""
-    return _UNSAFE_NAME.sub("\ufffd", value)
-
-
-def _percent(value: float) -> str:
-    return f"{min(1.0, max(0.0, value)):.1%}"
-
-
-def _lines(span: Span) -> str:
-    if span.start_line == span.end_line:
-        return f"line {span.start_line}"
-    return f"lines {span.start_line}\u2013{span.end_line}"
-
-
-def _colour(number: int) -> int:
-    return (number - 1) % len(PALETTE)
+_name = sxs.name
+_percent = sxs.percent
 
 
 def _write(path: Path, text: str) -> None:
@@ -152,18 +101,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _formatter() -> HtmlFormatter[str]:
-    return HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE)
+    return sxs.environment()
 
 
 # --- the overview ---------------------------------------------------------------------------
@@ -255,42 +193,8 @@ def _histogram(pairs: list[PairResult]) -> list[_Bin]:
 # --- the pair pages -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _FragmentRow:
-    number: int
-    colour: int
-    a_file: str
-    a_lines: str
-    b_file: str
-    b_lines: str
-    tokens: int
-
-
-@dataclass(frozen=True)
-class _Group:
-    a_file: str
-    b_file: str
-    numbers: str
-    a_table: Markup
-    b_table: Markup
-
-
-def _pair_context(rank: int, pair: PairResult, report: Report, sources: _Sources) -> dict[str, object]:
-    numbered = list(enumerate(pair.fragments, start=1))
-    by_files: dict[tuple[str, str], list[tuple[int, Fragment]]] = {}
-    for number, fragment in numbered:
-        by_files.setdefault((fragment.a.file, fragment.b.file), []).append((number, fragment))
-    groups = []
-    for (a_file, b_file), members in sorted(by_files.items()):
-        groups.append(
-            _Group(
-                a_file=_name(a_file),
-                b_file=_name(b_file),
-                numbers=", ".join(f"#{n}" for n, _ in members),
-                a_table=_side(report, sources, "a", pair.a, a_file, [(n, f.a) for n, f in members], pair.b),
-                b_table=_side(report, sources, "b", pair.b, b_file, [(n, f.b) for n, f in members], pair.a),
-            )
-        )
+def _pair_context(rank: int, pair: PairResult, report: Report, sources: Sources) -> dict[str, object]:
+    a, b = Party(pair.a, pair.a), Party(pair.b, pair.b)
     return {
         "rank": rank,
         "a": _name(pair.a),
@@ -299,192 +203,6 @@ def _pair_context(rank: int, pair: PairResult, report: Report, sources: _Sources
         "a_share": _percent(pair.a_share),
         "b_share": _percent(pair.b_share),
         "tokens": sum(f.tokens for f in pair.fragments),
-        "fragments": [
-            _FragmentRow(
-                number=n,
-                colour=_colour(n),
-                a_file=_name(f.a.file),
-                a_lines=_lines(f.a),
-                b_file=_name(f.b.file),
-                b_lines=_lines(f.b),
-                tokens=f.tokens,
-            )
-            for n, f in numbered
-        ],
-        "groups": groups,
+        "fragments": sxs.fragment_rows(pair.fragments),
+        "groups": sxs.groups(sources, a, b, pair.fragments, report.template_lines),
     }
-
-
-def _side(
-    report: Report,
-    sources: _Sources,
-    side: str,
-    submission: str,
-    path: str,
-    spans: list[tuple[int, Span]],
-    other: str,
-) -> Markup:
-    """One column of a side-by-side view: the file's lines with its fragments marked.
-
-    A line in several fragments belongs to the lowest-numbered one; every fragment still gets
-    its numbered anchor on its first line, or in a note below when the text cannot show it.
-    """
-    text = sources.get(submission, path)
-    count = len(text.lines) if text is not None else 0
-    owners: dict[int, int] = {}
-    starts: dict[int, list[int]] = {}
-    for number, span in sorted(spans, key=lambda item: item[0]):
-        first, last = max(1, span.start_line), min(span.end_line, count)
-        for line in range(first, last + 1):
-            owners.setdefault(line, number)
-        starts.setdefault(first, []).append(number)
-    template = frozenset(report.template_lines.get(submission, {}).get(path, ()))
-    opposite = "b" if side == "a" else "a"
-    title = escape(f"Go to the matching lines of {_name(other)}")
-
-    def marker(number: int) -> str:
-        return (
-            f'<a class="mk c{_colour(number)}" id="{side}-frag-{number}" '
-            f'href="#{opposite}-frag-{number}" title="{title}">#{number}</a>'
-        )
-
-    parts: list[str] = []
-    if text is None:
-        parts.append(
-            f'<p class="note">The text of <code>{escape(_name(path))}</code> from '
-            f"{escape(_name(submission))} is not in this report, so it cannot be shown.</p>"
-        )
-    elif not count:
-        parts.append('<p class="note">This file has no text to show.</p>')
-    else:
-        if text.note:
-            parts.append(f'<p class="note">{escape(text.note)}</p>')
-        parts.append(
-            f'<div class="scroll"><table class="code hl" data-side="{side}">'
-            f'<caption class="sr">{escape(_name(submission))}: {escape(_name(path))}</caption>'
-            '<thead><tr><th scope="col">Line</th><th scope="col">Fragment</th>'
-            '<th scope="col">Text</th></tr></thead><tbody>'
-        )
-        previous = 0
-        for number in _visible_lines(count, spans):
-            if number > previous + 1:
-                parts.append(_gap(previous + 1, number - 1))
-            previous = number
-            html = text.lines[number - 1]
-            owner = owners.get(number)
-            classes = []
-            if owner is not None:
-                classes.append(f"f c{_colour(owner)}")
-            if number in template:
-                classes.append("tpl")
-            attrs = f' class="{" ".join(classes)}"' if classes else ""
-            if owner is not None:
-                attrs += f' data-frag="{owner}"'
-            marks = "".join(marker(n) for n in starts.get(number, ()))
-            parts.append(f"<tr{attrs}><th>{number}</th><td>{marks}</td><td>{html}</td></tr>")
-        if previous < count:
-            parts.append(_gap(previous + 1, count))
-        parts.append("</tbody></table></div>")
-    orphans = [n for line, numbers in sorted(starts.items()) if line > count for n in numbers]
-    if orphans:
-        spans_by_number = dict(spans)
-        items = "".join(
-            f"<li>{marker(n)} {escape(_lines(spans_by_number[n]))}</li>" for n in sorted(orphans)
-        )
-        parts.append(f'<ul class="orphans" aria-label="Fragments not shown in the text">{items}</ul>')
-    return Markup("".join(parts))
-
-
-def _visible_lines(count: int, spans: list[tuple[int, Span]]) -> list[int] | range:
-    """The lines a side shows: all of a short file, the fragments with context of a long one."""
-    if count <= FULL_FILE_LINES:
-        return range(1, count + 1)
-    shown: set[int] = set()
-    for _, span in spans:
-        first = max(1, span.start_line - CONTEXT_LINES)
-        last = min(count, max(span.start_line, span.end_line) + CONTEXT_LINES)
-        shown.update(range(first, last + 1))
-    return sorted(shown)
-
-
-def _gap(first: int, last: int) -> str:
-    count = last - first + 1
-    what = f"line {first}" if count == 1 else f"{count} lines ({first}\u2013{last})"
-    return f'<tr class="gap"><th></th><td></td><td>\u22ef {what} without a match, not shown</td></tr>'
-
-
-# --- source text ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Text:
-    lines: list[str]  # HTML of each line, escaped and possibly coloured
-    note: str = ""
-
-
-class _Sources:
-    """The shown files of one report as lines of HTML, each file prepared once.
-
-    Files are coloured in the order the pages ask for them (most similar pairs first) until
-    the report's highlighting budget is spent; the order is fixed, so the output is too.
-    """
-
-    def __init__(self, report: Report) -> None:
-        self._texts = report.sources
-        self._cache: dict[tuple[str, str], _Text | None] = {}
-        self._lexers: dict[str, Lexer | None] = {}
-        self._formatter = _formatter()
-        self._budget = HIGHLIGHT_BUDGET_TOKENS
-
-    def get(self, submission: str, path: str) -> _Text | None:
-        key = (submission, path)
-        if key not in self._cache:
-            raw = self._texts.get(submission, {}).get(path)
-            self._cache[key] = None if raw is None else self._prepare(path, raw)
-        return self._cache[key]
-
-    def _prepare(self, path: str, raw: str) -> _Text:
-        # Lines are counted on "\n" alone, as normalize does, so line numbers agree.
-        lines = raw.split("\n") if raw else []
-        if lines and lines[-1] == "":
-            lines.pop()
-        lines = [_UNSAFE_TEXT.sub("\ufffd", line[:-1] if line.endswith("\r") else line) for line in lines]
-        plain = _Text([str(escape(line)) for line in lines])
-        lexer = self._lexer(path)
-        if lexer is None or not lines:
-            return plain
-        joined = "\n".join(lines) + "\n"
-        uncoloured = _Text(plain.lines, "Shown without syntax colours: the file or the report is large.")
-        if len(joined) > MAX_HIGHLIGHT_CHARS or not self._budget:
-            return uncoloured
-        tokens: list[tuple[Any, str]] = []
-        for token in lexer.get_tokens(joined):
-            tokens.append(token)
-            if len(tokens) > self._budget:
-                # Spent: colour nothing more, so lexing never costs more than the budget.
-                self._budget = 0
-                return uncoloured
-        self._budget -= len(tokens)
-        out = io.StringIO()
-        self._formatter.format(iter(tokens), out)
-        coloured = out.getvalue().split("\n")
-        if coloured and coloured[-1] == "":
-            coloured.pop()
-        # A lexer that merges or splits lines would shift the fragments: keep the plain text.
-        return _Text(coloured) if len(coloured) == len(lines) else plain
-
-    def _lexer(self, path: str) -> Lexer | None:
-        name = PurePosixPath(path).name
-        suffix = PurePosixPath(name).suffix.lower()
-        if suffix in PROSE_SUFFIXES:
-            return None
-        key = suffix or name
-        if key not in self._lexers:
-            try:
-                lexer = get_lexer_for_filename(
-                    f"x{suffix}" if suffix else name, stripnl=False, ensurenl=True, stripall=False
-                )
-            except ClassNotFound:
-                lexer = None
-            self._lexers[key] = None if isinstance(lexer, TextLexer) else lexer
-        return self._lexers[key]

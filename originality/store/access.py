@@ -51,6 +51,15 @@ def authenticate(db: Database, token: str) -> Principal | None:
         return Principal(row.id, row.role, row.name)
 
 
+def principal_of(db: Database, token_id: int) -> Principal | None:
+    """The principal of a signed-in session: its token, unless revoked since."""
+    with db.sessions() as session:
+        row = session.get(Token, token_id)
+        if row is None or row.revoked_at is not None:
+            return None
+        return Principal(row.id, row.role, row.name)
+
+
 def log_access(db: Database, principal: Principal | None, submission_id: str, action: str,
                outcome: int) -> None:
     with db.session() as session:

@@ -38,7 +38,8 @@ class Settings:
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     database_url: str = ""  # empty: SQLite in data_dir
     redis_url: str = DEFAULT_REDIS_URL
-    # "auto": the Redis LSH when ORIGINALITY_REDIS_URL is set and answers, else in memory.
+    # "auto": the Redis LSH when ORIGINALITY_REDIS_URL is set and answers, else "sql" (the
+    # LSH's buckets in the database itself); "memory" rebuilds it in each process.
     index: str = "auto"
     redis_url_given: bool = False
     webhook_url: str = ""
@@ -49,6 +50,12 @@ class Settings:
     lsh_threshold: float = LSH_THRESHOLD
     lsh_num_perm: int = LSH_NUM_PERM
     webhook_retries: int = WEBHOOK_RETRIES
+    # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
+    # so every process of one installation (and a restart) accepts the same cookies.
+    secret_key: str = ""
+    # 1: the session cookie is sent over HTTPS only. Browsers treat http://127.0.0.1 and
+    # http://localhost as secure, so the default works on loopback too.
+    secure_cookies: int = 1
     # Tests only: a running check sleeps this many seconds after claiming its submission, so
     # that a test can kill the worker mid-check. Never set it in production.
     test_task_delay: float = 0.0
@@ -57,8 +64,8 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         problems = []
-        if self.index not in ("auto", "redis", "memory"):
-            problems.append(f"index must be auto, redis or memory, got {self.index!r}")
+        if self.index not in ("auto", "redis", "sql", "memory"):
+            problems.append(f"index must be auto, redis, sql or memory, got {self.index!r}")
         if self.max_upload_bytes <= 0:
             problems.append("max_upload_bytes must be positive")
         if self.lease_seconds <= 0 or self.recovery_interval <= 0:

@@ -57,7 +57,7 @@ class Fuzz:
             headers=self.headers("POST", "/api/v1/cases"))
         assert opened.status_code == 201, opened.get_json()
         self.known = {"submission_id": copy, "case_id": opened.get_json()["id"],
-                      "student_id": "mallory"}
+                      "student_id": "mallory", "project_id": "p1"}
 
     def _add(self, root: Path, name: str, student: str) -> str:
         [found] = [s for s in scenarios.SCENARIOS if s.id == name]

@@ -1,0 +1,238 @@
+"""The similarity report for people: the ranked matches of one submission, each match side by
+side, and one printable evidence document of them all.
+
+The side by side comes from the engine (:mod:`originality.sxs`, shared with the static HTML
+report) over the texts the archive stored (:mod:`originality.evidence`); this module only
+checks who may look, logs the look and fills the templates. Scope as in the API: an assessor
+reads only the submissions assigned to them, and anything else is "not found", never a hint
+that it exists. Every view of a report, refused ones included, is in the access log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from flask import Response, current_app, render_template, request, url_for
+
+from originality import evidence, sxs
+from originality.cases import CaseBook
+from originality.errors import NotReady
+from originality.model import Fragment
+from originality.store.access import log_access
+from originality.store.models import JobStatus, Submission
+
+from .session import PageError, archive, blp, page, principal
+
+ACTION = "report_page"
+READERS = ("platform", "assessor", "staff")
+# The printed evidence shows the most similar matches only: past 20 a document is read by
+# nobody, and rendering it would take seconds.
+PRINT_LIMIT = 20
+# In print, every file is folded to its fragments with this much context: paper does not scroll.
+PRINT_CONTEXT = 3
+STYLE_MAX_AGE = 365 * 24 * 3600
+# The stages of a case, in the words of the people who choose one (values: originality.ladder.Stage).
+STAGES = (
+    ("creation", "Found while the work was being made (shared or copied during the project)"),
+    ("submission", "Found in a submitted deliverable"),
+    ("throughout", "Found throughout the project"),
+)
+NOT_FOUND = ("There is no report here that you may open. Check the link, or open the report "
+             "from your list of submissions.")
+
+
+@dataclass(frozen=True)
+class PairView:
+    """One match of the report, ready for the templates."""
+
+    rank: int
+    own: bool
+    match: dict[str, Any]
+    label_a: str
+    label_b: str
+    tokens: int
+    fragments: list[sxs.FragmentRow]
+    groups: list[sxs.Group]
+    prefix: str
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+
+@blp.route("/reports/<submission_id>")
+@page(*READERS)
+def report(submission_id: str) -> Any:
+    submission, stored = _open(submission_id)
+    if stored is None:
+        return _pending(submission)
+    who = principal()
+    can_open = (who.role in ("assessor", "staff") and "pages.open_case" in current_app.view_functions)
+    log_access(archive().db, who, submission_id, ACTION, 200)
+    return render_template(
+        "pages/report.html", **_header(submission),
+        matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
+        prior=evidence.prior_entries(archive().db, submission.id),
+        threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open)
+
+
+@blp.route("/reports/<submission_id>/matches/<other_id>")
+@page(*READERS)
+def report_match(submission_id: str, other_id: str) -> Any:
+    submission, stored = _open(submission_id)
+    if stored is None:
+        return _pending(submission)
+    found = _find(stored, other_id)
+    if found is None:
+        log_access(archive().db, principal(), submission_id, ACTION, 404)
+        raise PageError(404, "Not found", "This report has no match with that submission. Go "
+                                          "back to the report and pick one of its matches.")
+    rank, own, match = found
+    texts = evidence.load_texts(archive().db, _wanted(submission.id, [match]))
+    view = _pair(submission, evidence.template_lines(stored), rank, own, match, _sources(texts),
+                 sxs.Layout(marks=True))
+    log_access(archive().db, principal(), submission_id, ACTION, 200)
+    return render_template("pages/report_match.html", **_header(submission), pair=view,
+                           style=_style_url())
+
+
+@blp.route("/reports/<submission_id>/print")
+@page(*READERS)
+def report_print(submission_id: str) -> Any:
+    return render_print(submission_id)
+
+
+def render_print(submission_id: str) -> Any:
+    """The printable evidence document, for ``g.principal``: the page, and the PDF command
+    (which sets a principal of its own and renders in-process, without HTTP)."""
+    submission, stored = _open(submission_id)
+    if stored is None:
+        return _pending(submission)
+    matches = stored.get("matches", [])
+    shown = matches[:PRINT_LIMIT]
+    texts = evidence.load_texts(archive().db, _wanted(submission.id, shown))
+    sources = _sources(texts)  # one budget for the document: its render time stays bounded
+    template = evidence.template_lines(stored)
+    pairs = [
+        _pair(submission, template, rank, False, match, sources,
+              sxs.Layout(full_lines=0, context=PRINT_CONTEXT, prefix=f"m{rank}-", marks=True))
+        for rank, match in enumerate(shown, start=1)
+    ]
+    log_access(archive().db, principal(), submission_id, ACTION, 200)
+    return render_template(
+        "pages/report_print.html", **_header(submission), pairs=pairs, matches=matches,
+        total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
+        prior=evidence.prior_entries(archive().db, submission.id),
+        threshold=archive().options.min_similarity, generated_at=datetime.now(UTC),
+        context=PRINT_CONTEXT, style=_style_url())
+
+
+@blp.route("/assets/report.css")
+def report_css() -> Response:
+    """The side-by-side style (the engine's, palette and token colours included); served from
+    memory, versioned by its digest so browsers may keep it for long."""
+    text, digest = _stylesheet()
+    response = Response(text, mimetype="text/css")
+    response.set_etag(digest)
+    return response
+
+
+@blp.after_app_request
+def _cache_report_css(response: Response) -> Response:
+    # Runs after the pages' own hook, which forbids caching everything but /assets files: this
+    # one is an asset too, and its URL changes whenever its content does.
+    if request.endpoint == "pages.report_css" and response.status_code == 200:
+        response.headers["Cache-Control"] = f"public, max-age={STYLE_MAX_AGE}, immutable"
+    return response
+
+
+# -- reading the report -------------------------------------------------------------------------
+
+
+def _open(submission_id: str) -> tuple[Submission, dict[str, Any] | None]:
+    """The submission and its stored report if ``g.principal`` may read it; None for a report
+    not ready yet. A refusal is logged here; a success is logged by the page once it is sure."""
+    db = archive().db
+    who = principal()
+    submission = archive().get(submission_id)
+    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+        log_access(db, who, submission_id, ACTION, 404)
+        raise PageError(404, "Not found", NOT_FOUND)
+    if submission.status != JobStatus.DONE:
+        log_access(db, who, submission_id, ACTION, 409)
+        return submission, None
+    try:
+        stored = archive().report_of(submission_id)
+    except NotReady:
+        log_access(db, who, submission_id, ACTION, 409)
+        return submission, None
+    return submission, stored
+
+
+def _find(stored: dict[str, Any], other_id: str) -> tuple[int, bool, dict[str, Any]] | None:
+    """(rank in its list, whether it is an own attempt, the match) of ``other_id``."""
+    for own, key in ((False, "matches"), (True, "own_attempts")):
+        for rank, match in enumerate(stored.get(key, []), start=1):
+            if match.get("submission_id") == other_id:
+                return rank, own, match
+    return None
+
+
+def _wanted(submission_id: str, matches: list[dict[str, Any]]) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {submission_id: set()}
+    for match in matches:
+        a, b = evidence.paths_of(evidence.fragments_of(match))
+        wanted[submission_id] |= a
+        wanted.setdefault(str(match["submission_id"]), set()).update(b)
+    return wanted
+
+
+def _sources(texts: dict[str, dict[str, str]]) -> sxs.Sources:
+    return sxs.Sources(texts, token_prefix=sxs.TOKEN_PREFIX)
+
+
+def _label(student_id: str, attempt: Any) -> str:
+    return f"{student_id}, attempt {attempt}"
+
+
+def _pair(submission: Submission, template: dict[str, dict[str, frozenset[int]]], rank: int,
+          own: bool, match: dict[str, Any], sources: sxs.Sources, layout: sxs.Layout) -> PairView:
+    fragments: tuple[Fragment, ...] = evidence.fragments_of(match)
+    a = sxs.Party(submission.id, _label(submission.student_id, submission.attempt))
+    b = sxs.Party(str(match["submission_id"]), _label(str(match.get("student_id", "?")),
+                                                      match.get("attempt", "?")))
+    return PairView(
+        rank=rank, own=own, match=match, label_a=a.label, label_b=b.label,
+        tokens=sum(f.tokens for f in fragments),
+        fragments=sxs.fragment_rows(fragments),
+        groups=sxs.groups(sources, a, b, fragments, template, layout),
+        prefix=layout.prefix)
+
+
+def _header(submission: Submission) -> dict[str, Any]:
+    """What every report page says first: whose work, which project, when, its standing."""
+    book = CaseBook(archive())
+    standing = book.standing(submission.student_id)
+    who = principal()
+    return {"submission": submission, "case": book.submission_case(submission),
+            "banned_until": standing.banned_until if standing.banned else None,
+            "cohort_link": who.role in ("assessor", "staff"), "stage_words": dict(STAGES)}
+
+
+def _pending(submission: Submission) -> Any:
+    """A report that does not exist yet (or never will): say why, as a 409 page."""
+    return render_template("pages/report_pending.html", **_header(submission),
+                           error=submission.error()), 409
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> tuple[str, str]:
+    text = sxs.stylesheet()
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _style_url() -> str:
+    return url_for("pages.report_css", v=_stylesheet()[1])

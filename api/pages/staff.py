@@ -1,0 +1,169 @@
+"""The staff pages: the review queue, a case with its frozen evidence and the decision form, a
+student's record; and the form, on a report, that opens a case.
+
+Everything goes through :class:`originality.cases.CaseBook`, as the API does: the ladder only
+proposes, a person decides, and a decision is a new entry, never an edit. Forms follow
+post-redirect-get, so reloading a page never decides twice; a refused form is shown again with
+what was typed and why it was refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from originality import ladder
+from originality.cases import Actor, CaseBook
+from originality.errors import CaseConflict, NotFound
+
+from .session import PageError, archive, blp, page, principal
+
+MAX_NOTE = 10_000
+QUEUE_FILTERS = ("open", "confirmed", "dismissed", "all")
+
+# Plain words for the ladder's values; the sentences a student reads come from the ladder.
+SANCTION_LABELS: dict[str, str] = {
+    ladder.Sanction.WRITTEN_WARNING.value: "Written warning",
+    ladder.Sanction.REWORK.value: "Written warning, and the project must be reworked",
+    ladder.Sanction.FULL_REDO.value: "Written warning, and the project must be entirely redone",
+    ladder.Sanction.DISCONTINUATION.value:
+        f"Training discontinued, no new training for {ladder.BAN_YEARS} years",
+}
+STAGE_LABELS: dict[str, str] = {
+    ladder.Stage.CREATION.value: "while the deliverables were being created",
+    ladder.Stage.SUBMISSION.value: "in submitted deliverables",
+    ladder.Stage.THROUGHOUT.value: "throughout the project",
+}
+
+
+def sanction_label(value: str | None) -> str:
+    return "No sanction" if not value else SANCTION_LABELS.get(value, value)
+
+
+def sanction_text(value: str | None) -> str:
+    """What the sanction means for the student, in the ladder's words."""
+    return "" if not value else ladder.Sanction(value).description
+
+
+def stage_label(value: str) -> str:
+    return STAGE_LABELS.get(value, value)
+
+
+def book() -> CaseBook:
+    return CaseBook(archive())
+
+
+def render(template: str, http_status: int = 200, **context: Any) -> Any:
+    """The template with the ladder's words at hand."""
+    return render_template(template, sanction_label=sanction_label, sanction_text=sanction_text,
+                           stage_label=stage_label, **context), http_status
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+@blp.route("/queue")
+@page("staff")
+def queue() -> Any:
+    """Open cases by default; repeat offenses first (the ladder's step 4 waits for staff)."""
+    status = request.args.get("status") or "open"
+    notice = None
+    if status not in QUEUE_FILTERS:
+        notice = f"There is no status {status!r}; showing the open cases."
+        status = "open"
+    cases = book().queue(None if status == "all" else status)
+    return render("pages/queue.html", cases=cases, status=status, filters=QUEUE_FILTERS,
+                  notice=notice, repeats=sum(1 for c in cases if c["repeat"]))
+
+
+# -- a case -------------------------------------------------------------------------------------
+
+
+def case_page(case_id: str, status: int = 200, problems: list[str] | None = None,
+              form: Mapping[str, str] | None = None) -> Any:
+    """The case, its evidence and history, the student's record and the decision form."""
+    found = book().get(case_id)
+    record = book().record(found["student_id"])
+    others = [c for c in record["cases"] if c["id"] != case_id]
+    return render("pages/case.html", status, case=found, record=record, others=others,
+                  problems=problems or [], form=form or {},
+                  decided=request.args.get("decided") == "1" and not problems,
+                  opened=request.args.get("opened") == "1" and not problems)
+
+
+@blp.route("/cases/<case_id>")
+@page("staff")
+def case(case_id: str) -> Any:
+    return case_page(case_id)
+
+
+@blp.route("/cases/<case_id>/decision", methods=["POST"])
+@page("staff")
+def decide(case_id: str) -> Any:
+    """Confirm or dismiss (or reverse the decision in force); a note is required."""
+    choice = request.form.get("decision", "")
+    note = request.form.get("note", "")
+    form = {"decision": choice, "note": note}
+    problems = []
+    if choice not in {d.value for d in ladder.Decision}:
+        problems.append("Choose whether to confirm or to dismiss the case.")
+    if not note.strip():
+        problems.append("Write a note saying why: it is kept with the decision, for the "
+                        "student's file and for any appeal.")
+    elif len(note) > MAX_NOTE:
+        problems.append(f"The note is too long: keep it under {MAX_NOTE:,} characters.")
+    if problems:
+        return case_page(case_id, 400, problems, form)
+    who = principal()
+    try:
+        _, event = book().decide(Actor(who.name, who.role), case_id, choice, note.strip())
+    except CaseConflict as error:
+        return case_page(case_id, 409, [error.message], form)
+    from worker.app import notify
+
+    notify(event["type"], event["data"], event["id"],
+           celery=current_app.extensions["originality.celery"],
+           webhook_url=current_app.extensions["originality.settings"].webhook_url)
+    return redirect(url_for("pages.case", case_id=case_id, decided=1), 303)
+
+
+# -- opening a case from a report ---------------------------------------------------------------
+
+
+@blp.route("/reports/<submission_id>/case", methods=["POST"])
+@page("assessor", "staff")
+def open_case(submission_id: str) -> Any:
+    """Open a case on a checked submission; its report's matches are frozen as evidence.
+
+    Staff go on to the case; an assessor (who may not read cases) goes back to the report,
+    which says the case is open.
+    """
+    who = principal()
+    submission = archive().get(submission_id)
+    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+        raise NotFound(f"no submission {submission_id}")
+    stage = request.form.get("stage", "")
+    note = request.form.get("note", "")
+    if stage not in STAGE_LABELS:
+        raise PageError(400, "Say where the plagiarism was found",
+                        "Choose a stage (while creating, in submitted deliverables, or throughout "
+                        "the project): the ladder's sanction depends on it. Go back and send the "
+                        "form again.")
+    if len(note) > MAX_NOTE:
+        raise PageError(400, "The note is too long",
+                        f"Keep the note under {MAX_NOTE:,} characters. Go back and shorten it.")
+    opened = book().open(Actor(who.name, who.role), submission_id, stage, note.strip())
+    if who.role == "staff":
+        return redirect(url_for("pages.case", case_id=opened["id"], opened=1), 303)
+    return redirect(url_for("pages.report", submission_id=submission_id, case="opened"), 303)
+
+
+# -- a student's record -------------------------------------------------------------------------
+
+
+@blp.route("/students/<student_id>")
+@page("staff")
+def student(student_id: str) -> Any:
+    """Every case of the student, the sanctions in force and the ban, if any."""
+    return render("pages/student.html", record=book().record(student_id))

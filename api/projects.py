@@ -1,0 +1,83 @@
+"""``/api/v1/projects/<project_id>/starter``: a project's starter code, which every later check
+of the project leaves out (as ``originality check --base`` does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest.fields import Upload
+
+from originality.archive import Archive
+from originality.cases import aware
+from originality.errors import NotAnArchive, NotFound
+from originality.unpack import is_zip
+
+from .auth import principal, require
+from .submissions import SECURITY, Blueprint
+
+blp = Blueprint("projects", __name__, description="Projects: their starter code")
+
+
+class StarterForm(ma.Schema):
+    file = Upload(required=True, metadata={"description": "the starter code, a ZIP archive"})
+
+
+class StarterOut(ma.Schema):
+    project_id = ma.fields.String(required=True)
+    sha256 = ma.fields.String(required=True, metadata={"description": "SHA-256 of the ZIP"})
+    size = ma.fields.Integer(required=True, metadata={"description": "bytes of the ZIP"})
+    files = ma.fields.Integer(required=True, metadata={"description": "files read from the ZIP"})
+    name = ma.fields.String(allow_none=True, metadata={"description": "the uploaded file's name"})
+    set_by = ma.fields.String(metadata={"description": "who set it (the token's name)"})
+    updated_at = ma.fields.DateTime()
+
+
+def _archive() -> Archive:
+    return current_app.extensions["originality"]  # type: ignore[no-any-return]
+
+
+def _out(summary: dict[str, Any]) -> dict[str, Any]:
+    # Stored as naive UTC; sent with the offset, as the submissions' times are.
+    return {**summary, "updated_at": aware(summary["updated_at"])}
+
+
+@blp.route("/<project_id>/starter")
+class Starter(MethodView):
+    @require("platform", "staff")
+    @blp.arguments(StarterForm, location="multipart")
+    @blp.response(200, StarterOut)
+    @blp.alt_response(400, description="the project id is empty or too long")
+    @blp.alt_response(413, description="the upload is too large")
+    @blp.alt_response(422, description="not a ZIP, or a ZIP that cannot be read safely (its "
+                      "error code says why: zip_bomb, encrypted, corrupt_archive, ...)")
+    @blp.doc(security=SECURITY)
+    def put(self, form: dict[str, Any], project_id: str) -> Any:
+        """Set the project's starter code (a ZIP): every submission checked from now on
+        leaves it out of its similarity. Setting it again replaces it."""
+        archive = _archive()
+        settings = current_app.extensions["originality.settings"]
+        upload = form["file"]
+        try:
+            sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
+        finally:
+            upload.close()
+        if not is_zip(path):
+            archive.discard_unused(sha)
+            raise NotAnArchive("the uploaded file is not a ZIP archive")
+        summary = archive.set_starter(project_id, sha, size, name=upload.filename or None,
+                                      set_by=principal().name)
+        return _out(summary)
+
+    @require("platform", "staff", "assessor")
+    @blp.response(200, StarterOut)
+    @blp.alt_response(404, description="the project has no starter code")
+    @blp.doc(security=SECURITY)
+    def get(self, project_id: str) -> Any:
+        """The project's starter code: its digest and how many files it has."""
+        summary = _archive().starter(project_id)
+        if summary is None:
+            raise NotFound(f"project {project_id} has no starter code")
+        return _out(summary)

@@ -1,0 +1,166 @@
+"""Browser tests: a real `originality serve` process on loopback, a real SQLite archive that
+the test fills through the engine, and Debian's Chromium driven by Playwright.
+
+`make test` installs Chromium (apt) and Playwright (pip). A missing browser fails the tests
+with a message instead of skipping them, so a green run always means the pages were seen.
+Set ORIGINALITY_SCREENSHOT_DIR to keep each page's screenshot (`make screenshots` writes
+docs/screenshots/); otherwise they go to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER_START_SECONDS = 30.0
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("ORIGINALITY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Site:
+    """The running service and its archive, seen from the test."""
+
+    url: str
+    data_dir: Path
+    archive: Any
+    tokens: dict[str, str] = field(default_factory=dict)
+    counter: int = 0
+
+    def token(self, role: str, name: str) -> str:
+        from originality.store.access import create_token
+
+        key = f"{role}:{name}"
+        if key not in self.tokens:
+            self.tokens[key] = create_token(self.archive.db, role, name)
+        return self.tokens[key]
+
+    def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
+            attempt: int = 1) -> str:
+        """A checked submission of a named fixture scenario, entered as a worker would."""
+        from originality.archive import file_digest
+        from originality.store.models import JobStatus
+
+        [found] = [s for s in scenarios.SCENARIOS if s.id == scenario]
+        self.counter += 1
+        path = self.data_dir / f"upload-{self.counter}.zip"
+        path.write_bytes(zip_bytes(scenarios.submission_files(found)))
+        sha, size = file_digest(path)
+        registered = self.archive.register(sha256=sha, size=size, project_id=project,
+                                           student_id=student, assessor_id=assessor,
+                                           attempt=attempt)
+        assert self.archive.claim(registered.submission.id, 60)
+        assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
+        return registered.submission.id
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(),
+                                              args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    from originality.archive import Archive
+    from originality.store.settings import Settings
+
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "ORIGINALITY_DATA_DIR": str(data_dir), "ORIGINALITY_INDEX": "memory",
+           # Pages need no broker; nothing is uploaded through the API here.
+           "ORIGINALITY_REDIS_URL": "redis://127.0.0.1:9/0"}
+    env.pop("ORIGINALITY_DATABASE_URL", None)
+    archive = Archive.open(Settings.from_env(env))  # creates the database before the server
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "originality", "serve", "--host", "127.0.0.1",
+                                "--port", str(port)], cwd=REPO, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("originality serve did not start:\n" +
+                                         (tmp_path / "serve.log").read_text(errors="replace"))
+                time.sleep(0.1)
+        yield Site(url=url, data_dir=data_dir, archive=archive)
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        archive.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser profile per test, in a fixed time zone so shown times can be asserted."""
+    ctx = browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo", locale="en-GB")
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("ORIGINALITY_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+SHOT_MAX_HEIGHT = 1800
+
+
+def screenshot(page: Any, folder: Path, name: str) -> Path:
+    """Save the page (its first SHOT_MAX_HEIGHT pixels); a blank capture fails the test."""
+    path = folder / f"{name}.png"
+    height = min(SHOT_MAX_HEIGHT, int(page.evaluate("document.documentElement.scrollHeight")))
+    page.screenshot(path=str(path), full_page=True,
+                    clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
+    assert path.stat().st_size > 5_000, f"{name}: the screenshot looks empty"
+    return path
+
+
+def sign_in(page: Any, site: Site, token: str, path: str = "/") -> None:
+    page.goto(site.url + path)
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()

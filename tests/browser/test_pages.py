@@ -1,0 +1,114 @@
+"""The report side by side, the cohort overview and the staff pages, in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import Site, screenshot, sign_in
+
+
+def api_report(page: Any, site: Site, submission: str, token: str) -> dict[str, Any]:
+    response = page.request.get(f"{site.url}/api/v1/submissions/{submission}/report",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
+        site: Site, context: Any, shots: Any) -> None:
+    site.add("original", "alice", "p1")
+    copy = site.add("partial_copy", "bob", "p1")
+    site.add("independent_a", "carol", "p1")
+    token = site.token("assessor", "ada")
+    page = context.new_page()
+    sign_in(page, site, token, f"/reports/{copy}")
+    report = api_report(page, site, copy, token)
+    [match] = [m for m in report["matches"] if m["student_id"] == "alice"]
+
+    assert page.get_by_role("heading", level=1).inner_text()
+    first_row = page.locator("table.matches tbody tr").first
+    assert "alice" in first_row.inner_text()
+    # Times are shown in the viewer's zone (the browser runs in Asia/Tokyo).
+    assert "GMT+9" in page.locator("time").first.inner_text()
+    screenshot(page, shots, "report")
+
+    first_row.get_by_role("link").first.click()
+    page.wait_for_load_state()
+    sides = page.locator(".sxs").first.locator(".side")
+    assert sides.count() == 2
+    left, right = sides.nth(0).bounding_box(), sides.nth(1).bounding_box()
+    assert left["x"] + left["width"] <= right["x"] + 1 and abs(left["y"] - right["y"]) < 5
+
+    # Every highlighted row lies inside its fragment's lines, on both sides, and every
+    # fragment of the JSON has its numbered marker on its first line.
+    for number, fragment in enumerate(match["fragments"], start=1):
+        for side in ("a", "b"):
+            span = fragment[side]
+            rows = page.locator(f'table.code[data-side="{side}"] tr[data-frag="{number}"]')
+            lines = [int(x) for x in rows.locator("th").all_inner_texts()]
+            assert lines, f"fragment {number} is not highlighted on side {side}"
+            assert all(span["start_line"] <= line <= span["end_line"] for line in lines)
+            marker = page.locator(f"#{side}-frag-{number}")
+            assert marker.count() == 1
+            row_line = int(marker.locator("xpath=ancestor::tr/th").inner_text())
+            assert row_line == max(1, span["start_line"])
+    screenshot(page, shots, "side-by-side")
+
+    # Jumping between the two halves of a pair: #1 on the left leads to #1 on the right.
+    page.locator("#a-frag-1").click()
+    assert page.url.endswith("#b-frag-1")
+    assert page.locator("#b-frag-1").is_visible()
+
+    page.goto(f"{site.url}/reports/{copy}/print")
+    assert page.locator("table.code").count() >= 2
+    screenshot(page, shots, "print")
+
+
+def test_an_assessor_cannot_open_another_assessors_report(site: Site, context: Any) -> None:
+    site.add("original", "alice", "p1", assessor="ada")
+    theirs = site.add("identical", "bob", "p1", assessor="ada")
+    page = context.new_page()
+    sign_in(page, site, site.token("assessor", "grace"))
+    response = page.goto(f"{site.url}/reports/{theirs}")
+    assert response.status == 404
+    assert "alice" not in page.content() and "bob" not in page.content()
+    response = page.goto(f"{site.url}/reports/{theirs}/matches/{theirs}")
+    assert response.status == 404
+    assert page.goto(f"{site.url}/queue").status == 403
+
+
+def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
+        site: Site, browser: Any, context: Any, shots: Any) -> None:
+    site.add("original", "alice", "p1")
+    copy = site.add("identical", "bob", "p1")
+    site.add("independent_a", "carol", "p1")
+    page = context.new_page()
+    sign_in(page, site, site.token("assessor", "ada"), f"/reports/{copy}")
+    page.get_by_label("found in a submitted deliverable", exact=False).check()
+    page.get_by_label("Note", exact=False).fill("Same program as alice, names changed.")
+    page.get_by_role("button", name="Open a case").click()
+    page.wait_for_load_state()
+    assert "case" in page.inner_text("main").lower()
+
+    staff = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        desk = staff.new_page()
+        sign_in(desk, site, site.token("staff", "dean"))
+        assert "/queue" in desk.url
+        screenshot(desk, shots, "queue")
+        desk.locator("table a[href*='/cases/']").first.click()
+        desk.wait_for_load_state()
+        assert "bob" in desk.inner_text("main")
+        screenshot(desk, shots, "case")
+        desk.get_by_label("Confirm", exact=False).check()
+        desk.get_by_label("Note", exact=False).fill("Identical code, confirmed with the student.")
+        desk.get_by_role("button", name="Record the decision").click()
+        desk.wait_for_load_state()
+        assert "confirmed" in desk.inner_text("main").lower()
+        assert "warning" in desk.inner_text("main").lower()
+
+        desk.goto(f"{site.url}/projects/p1")
+        assert desk.locator("svg").count() >= 1
+        screenshot(desk, shots, "cohort")
+    finally:
+        staff.close()

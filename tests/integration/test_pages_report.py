@@ -1,0 +1,464 @@
+"""The report pages for people: the Flask app in this process on a real SQLite database in a
+temporary directory, submissions checked by the archive itself (as a worker does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+from originality import sxs
+from originality.archive import Archive, file_digest
+from originality.store.access import create_token
+from originality.store.models import AccessLog, JobStatus, ReportRow
+
+PAGE_ACTION = "report_page"
+# Nothing like the grade book of the fixtures: a traffic light in C.
+UNRELATED = "".join(
+    f"static int phase_{i}(int t) {{\n  if (t % {i + 3} == 0) {{ return LED_RED | {i}; }}\n"
+    f"  while (t > {i * 7}) {{ t -= wait_ms({i * 11}); }}\n  return LED_GREEN;\n}}\n\n"
+    for i in range(20))
+
+
+class Service:
+    def __init__(self, root: Path) -> None:
+        from api import create_app
+
+        self.root = root
+        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
+                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
+        self.client: FlaskClient = self.app.test_client()
+        self.archive: Archive = self.app.extensions["originality"]
+        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
+                       [("platform", "platform", "lms"), ("staff", "staff", "dean"),
+                        ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]}
+
+    def add(self, name: str, student: str, project: str = "p1", attempt: int = 1,
+            assessor: str | None = "ada") -> str:
+        """A checked (``done``) submission of a fixture scenario."""
+        [found] = [s for s in scenarios.SCENARIOS if s.id == name]
+        return self.add_files(scenarios.submission_files(found), student, project, attempt,
+                              assessor)
+
+    def add_files(self, files: dict[str, bytes], student: str, project: str = "p1",
+                  attempt: int = 1, assessor: str | None = "ada") -> str:
+        path = self.root / f"{student}-{project}-{attempt}-{len(list(self.root.iterdir()))}.zip"
+        path.write_bytes(zip_bytes(files))
+        return self.process(path, student, project, attempt, assessor)
+
+    def process(self, path: Path, student: str, project: str = "p1", attempt: int = 1,
+                assessor: str | None = "ada") -> str:
+        sha, size = file_digest(path)
+        registered = self.archive.register(sha256=sha, size=size, project_id=project,
+                                           student_id=student, attempt=attempt,
+                                           assessor_id=assessor)
+        assert self.archive.claim(registered.submission.id, 60)
+        self.archive.process(registered.submission.id, source=path)
+        return registered.submission.id
+
+    def get(self, url: str, role: str | None = "staff") -> Any:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return self.client.get(url, headers=headers)
+
+    def report(self, submission_id: str) -> dict[str, Any]:
+        return self.get(f"/api/v1/submissions/{submission_id}/report").get_json()  # type: ignore[no-any-return]
+
+    def rewrite_report(self, submission_id: str, change: dict[str, Any]) -> None:
+        with self.archive.db.session() as session:
+            row = session.get(ReportRow, submission_id)
+            assert row is not None
+            row.body = json.dumps({**json.loads(row.body), **change}, sort_keys=True)
+
+    def accesses(self, submission_id: str) -> list[tuple[str | None, str, int]]:
+        with self.archive.db.sessions() as session:
+            rows = session.scalars(select(AccessLog).filter_by(submission_id=submission_id)
+                                   .order_by(AccessLog.id))
+            return [(r.name, r.action, r.outcome) for r in rows]
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
+    built = Service(tmp_path)
+    try:
+        yield built
+    finally:
+        built.archive.close()
+
+
+@pytest.fixture
+def copied(service: Service) -> tuple[str, str]:
+    """alice's original, then mallory's identical copy: (alice's id, mallory's id)."""
+    return service.add("original", "alice"), service.add("identical", "mallory")
+
+
+class Page(HTMLParser):
+    """What the tests read: the side-by-side tables' rows, anchors, links, forms."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict[str, Any]] = []
+        self.anchors: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.forms: list[str] = []
+        self.styled: list[str] = []
+        self.scripts: list[dict[str, str]] = []
+        self.marks: list[tuple[str, int | None, str]] = []
+        self._table: dict[str, Any] | None = None
+        self._row: dict[str, Any] | None = None
+        self._in_th = self._in_caption = self._in_mark = self._in_body = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "style" in a:
+            self.styled.append(tag)
+        if tag == "script":
+            self.scripts.append(a)
+        if "id" in a:
+            assert a["id"] not in self.ids, f"duplicate id {a['id']}"
+            self.ids.add(a["id"])
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+            if "id" in a:
+                self.anchors[a["id"]] = a["href"]
+        if tag == "form":
+            self.forms.append(a.get("action", ""))
+        if tag == "table" and "data-side" in a:
+            self._table = {"side": a["data-side"], "caption": "", "rows": [],
+                           "classes": a.get("class", "").split()}
+            self.tables.append(self._table)
+        elif self._table is not None:
+            if tag == "caption":
+                self._in_caption = True
+            elif tag == "tbody":
+                self._in_body = True
+            elif tag == "tr" and self._in_body:
+                self._row = {"classes": a.get("class", "").split(), "frag": a.get("data-frag"),
+                             "line": None}
+            elif tag == "th" and self._row is not None:
+                self._in_th = True
+            elif tag == "mark":
+                self._in_mark = True
+                self._mark = a.get("class", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+            self._in_body = False
+        elif tag == "caption":
+            self._in_caption = False
+        elif tag == "th":
+            self._in_th = False
+        elif tag == "mark":
+            self._in_mark = False
+        elif tag == "tr" and self._row is not None and self._table is not None:
+            if self._row["line"] is not None:
+                self._table["rows"].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_th and self._row is not None and data.strip():
+            self._row["line"] = int(data)
+        elif self._in_caption and self._table is not None:
+            self._table["caption"] += data
+        elif self._in_mark and self._row is not None:
+            self.marks.append((self._mark, self._row["line"], data))
+
+    def fragment_lines(self) -> dict[tuple[str, str, int], set[int]]:
+        """(side, caption, fragment number) -> the lines drawn as that fragment."""
+        found: dict[tuple[str, str, int], set[int]] = {}
+        for table in self.tables:
+            for row in table["rows"]:
+                if row["frag"] is not None:
+                    key = (table["side"], table["caption"], int(row["frag"]))
+                    found.setdefault(key, set()).add(row["line"])
+        return found
+
+
+def expected_lines(fragments: list[dict[str, Any]], side: str, caption: str,
+                   count_of: dict[str, int]) -> dict[tuple[str, str, int], set[int]]:
+    """Each fragment's lines on one side, a line shared by two going to the lower number."""
+    owners: dict[tuple[str, int], int] = {}
+    for number, fragment in enumerate(fragments, start=1):
+        span = fragment[side]
+        for line in range(span["start_line"], min(span["end_line"], count_of[span["file"]]) + 1):
+            owners.setdefault((span["file"], line), number)
+    out: dict[tuple[str, str, int], set[int]] = {}
+    for (path, line), number in owners.items():
+        out.setdefault((side, f"{caption}: {path}", number), set()).add(line)
+    return out
+
+
+def test_without_a_principal_the_pages_answer_401_with_the_sign_in_form(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    for url in (f"/reports/{mallory}", f"/reports/{mallory}/matches/{alice}",
+                f"/reports/{mallory}/print"):
+        response = service.get(url, role=None)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 401, url
+        assert 'name="token"' in text and "Sign in" in text
+        assert "alice" not in text and "grade" not in text.lower()
+        assert "data-frag" not in text
+
+
+def test_report_page_ranks_the_matches_and_links_each_side_by_side(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    report = service.report(mallory)
+    [match] = report["matches"]
+    response = service.get(f"/reports/{mallory}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Similarity report" in text and "mallory" in text
+    assert "Matches with other students" in text and "alice" in text
+    assert f"{match['similarity']:.0%}" in text
+    assert f"{len(match['fragments'])}</td>" in text
+    page = Page(text)
+    assert f"/reports/{mallory}/matches/{alice}" in page.hrefs
+    assert f"/reports/{mallory}/print" in page.hrefs
+    assert "/projects/p1" in page.hrefs
+    assert not page.styled and all(s.get("src") for s in page.scripts)  # the CSP holds
+    assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 200)
+
+
+def test_a_report_without_matches_says_what_it_was_compared_with(service: Service) -> None:
+    first = service.add("original", "alice")
+    text = service.get(f"/reports/{first}").get_data(as_text=True)
+    assert "first submission of project" in text
+    other = service.add_files({"lights.c": UNRELATED.encode()}, "zoe")
+    assert service.report(other)["matches"] == []
+    text = service.get(f"/reports/{other}").get_data(as_text=True)
+    assert "Compared with 1 prior submission of project" in text
+    assert "none reached the similarity threshold" in text
+
+
+def test_side_by_side_rows_carry_the_fragments_of_the_json(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    [match] = service.report(mallory)["matches"]
+    response = service.get(f"/reports/{mallory}/matches/{alice}")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    fragments = match["fragments"]
+    files_a = {f["a"]["file"] for f in fragments}
+    files_b = {f["b"]["file"] for f in fragments}
+    captions = {(t["side"], t["caption"]) for t in page.tables}
+    assert {("a", f"mallory, attempt 1: {p}") for p in files_a} <= captions
+    assert {("b", f"alice, attempt 1: {p}") for p in files_b} <= captions
+    counts = {t["caption"]: max(r["line"] for r in t["rows"]) for t in page.tables}
+    count_a = {p: counts[f"mallory, attempt 1: {p}"] for p in files_a}
+    count_b = {p: counts[f"alice, attempt 1: {p}"] for p in files_b}
+    # Every file here is short enough to be shown whole, so every fragment line is drawn.
+    assert page.fragment_lines() == {
+        **expected_lines(fragments, "a", "mallory, attempt 1", count_a),
+        **expected_lines(fragments, "b", "alice, attempt 1", count_b),
+    }
+    for n in range(1, len(fragments) + 1):
+        assert page.anchors[f"a-frag-{n}"] == f"#b-frag-{n}"
+        assert page.anchors[f"b-frag-{n}"] == f"#a-frag-{n}"
+    assert {h[1:] for h in page.hrefs if h.startswith("#")} <= page.ids
+    assert not page.styled and all(s.get("src") for s in page.scripts)
+    assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 200)
+
+
+def test_starter_lines_are_greyed_on_both_sides(service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    [match] = service.report(mallory)["matches"]
+    fragment = match["fragments"][0]
+    path_a, path_b = fragment["a"]["file"], fragment["b"]["file"]
+    service.rewrite_report(mallory, {"template_lines": {
+        mallory: {path_a: [[1, 2], [4, 4]]}, alice: {path_b: [[3, 3]]}}})
+    page = Page(service.get(f"/reports/{mallory}/matches/{alice}").get_data(as_text=True))
+    greyed = {(t["caption"], r["line"]) for t in page.tables for r in t["rows"] if "tpl" in r["classes"]}
+    assert greyed == {(f"mallory, attempt 1: {path_a}", 1), (f"mallory, attempt 1: {path_a}", 2),
+                      (f"mallory, attempt 1: {path_a}", 4), (f"alice, attempt 1: {path_b}", 3)}
+
+
+def test_a_report_without_template_lines_greys_nothing(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    service.rewrite_report(mallory, {"template_lines": None})
+    page = Page(service.get(f"/reports/{mallory}/matches/{alice}").get_data(as_text=True))
+    assert page.tables and not [r for t in page.tables for r in t["rows"] if "tpl" in r["classes"]]
+
+
+def test_another_assessor_gets_404_and_the_attempt_is_logged(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    for url in (f"/reports/{mallory}", f"/reports/{mallory}/matches/{alice}",
+                f"/reports/{mallory}/print", "/reports/no-such-submission"):
+        response = service.get(url, "other_assessor")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 404, url
+        assert "mallory" not in text and "alice" not in text and "data-frag" not in text
+    assert service.accesses(mallory) == [("bob", PAGE_ACTION, 404)] * 3
+    assert service.accesses("no-such-submission") == [("bob", PAGE_ACTION, 404)]
+    # The assigned assessor reads it.
+    assert service.get(f"/reports/{mallory}", "assessor").status_code == 200
+    assert service.accesses(mallory)[-1] == ("ada", PAGE_ACTION, 200)
+
+
+def test_a_match_not_in_the_report_is_not_found(service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    stranger = service.add("independent_b", "zoe", project="p2")
+    assert service.get(f"/reports/{mallory}/matches/{stranger}").status_code == 404
+    assert service.get(f"/reports/{alice}/matches/{mallory}").status_code == 404  # later, not prior
+    assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 404)
+
+
+def test_own_earlier_attempts_are_listed_apart(service: Service) -> None:
+    service.add("original", "alice")
+    first = service.add("partial_copy", "mallory", attempt=1)
+    second = service.add("identical", "mallory", attempt=2)
+    report = service.report(second)
+    assert [m["submission_id"] for m in report["own_attempts"]] == [first]
+    text = service.get(f"/reports/{second}").get_data(as_text=True)
+    matches_part, own_part = text.split("Earlier attempts by the same student", 1)
+    assert f"/matches/{first}" not in matches_part
+    assert f"/reports/{second}/matches/{first}" in own_part
+    assert "never count as plagiarism" in own_part
+    side = service.get(f"/reports/{second}/matches/{first}")
+    assert side.status_code == 200
+    assert "never counts as plagiarism" in side.get_data(as_text=True)
+    assert Page(side.get_data(as_text=True)).fragment_lines()
+
+
+def test_print_page_holds_every_match_side_by_side(service: Service) -> None:
+    alice = service.add("original", "alice")
+    carol = service.add("renamed", "carol")
+    mallory = service.add("identical", "mallory")
+    report = service.report(mallory)
+    assert {m["submission_id"] for m in report["matches"]} == {alice, carol}
+    response = service.get(f"/reports/{mallory}/print")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Similarity evidence" in text and "Generated <time" in text
+    assert text.count('<section class="match"') == 2
+    page = Page(text)
+    # Two pairs on one page: every anchor id is unique and links to its partner.
+    for rank, match in enumerate(report["matches"], start=1):
+        for n in range(1, len(match["fragments"]) + 1):
+            assert page.anchors[f"m{rank}-a-frag-{n}"] == f"#m{rank}-b-frag-{n}"
+    assert {t["side"] for t in page.tables} == {"a", "b"}
+    assert "/assets/report.css?v=" in text and "/assets/report-print.css" in text
+    assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 200)
+
+
+def test_stylesheets_carry_the_palette_and_print_rules(service: Service) -> None:
+    css = service.client.get("/assets/report.css?v=1")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "immutable" in css.headers["Cache-Control"]
+    body = css.get_data(as_text=True)
+    for number, (background, _) in enumerate(sxs.PALETTE):
+        assert f".c{number} {{ background: {background};" in body
+    assert f".hl .{sxs.TOKEN_PREFIX}k " in body and ".hl .c1 " not in body
+    with service.client.get("/assets/report-print.css") as response:
+        printing = response.get_data(as_text=True)
+    assert "size: A4 landscape" in printing and "print-color-adjust: exact" in printing
+
+
+def test_pages_explain_a_report_that_is_not_ready(service: Service, tmp_path: Path) -> None:
+    waiting = service.archive.register(sha256="0" * 64, size=1, project_id="p1", student_id="q",
+                                       assessor_id="ada").submission.id
+    response = service.get(f"/reports/{waiting}")
+    assert response.status_code == 409
+    assert "waiting in the queue" in response.get_data(as_text=True)
+    junk = tmp_path / "junk.zip"
+    junk.write_text("not a zip at all")
+    rejected = service.process(junk, "r")
+    assert service.archive.get(rejected).status == JobStatus.REJECTED  # type: ignore[union-attr]
+    for url in (f"/reports/{rejected}", f"/reports/{rejected}/matches/x", f"/reports/{rejected}/print"):
+        response = service.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 409, url
+        assert "rejected" in text and "<code>not_a_zip</code>" in text
+    assert service.accesses(rejected) == [("dean", PAGE_ACTION, 409)] * 3
+
+
+def test_the_open_case_form_is_for_assessors_and_staff(
+        service: Service, copied: tuple[str, str]) -> None:
+    _, mallory = copied
+    if "pages.open_case" not in service.app.view_functions:
+        service.app.add_url_rule("/reports/<submission_id>/case", endpoint="pages.open_case",
+                                 view_func=lambda submission_id: "", methods=["POST"])
+    for role, shown in (("staff", True), ("assessor", True), ("platform", False)):
+        text = service.get(f"/reports/{mallory}", role).get_data(as_text=True)
+        forms = Page(text).forms
+        assert any(f.endswith("/case") and mallory in f for f in forms) is shown, role
+        if shown:
+            assert 'name="stage" value="creation"' in text and 'name="note"' in text
+            assert 'name="csrf_token"' in text
+
+
+def test_prose_shows_the_shared_sentences_marked(service: Service) -> None:
+    source = service.add("prose_source", "carol")
+    copy = service.add("prose_paraphrase", "dave")
+    report = service.report(copy)
+    [match] = [m for m in report["matches"] if m["submission_id"] == source]
+    page = Page(service.get(f"/reports/{copy}/matches/{source}").get_data(as_text=True))
+    prose = [t for t in page.tables if "prose" in t["classes"]]
+    assert prose and page.marks
+    for css_class, line, _ in page.marks:
+        assert css_class.startswith("c") and line is not None
+
+
+@pytest.mark.skipif(not (os.environ.get("ORIGINALITY_CHROMIUM") or shutil.which("chromium")),
+                    reason="no chromium to print with")
+def test_report_pdf_writes_a_pdf(service: Service, copied: tuple[str, str], tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import report_pdf
+
+    _, mallory = copied
+    for key, value in {"DATA_DIR": str(tmp_path / "data"), "INDEX": "memory",
+                       "REDIS_URL": "redis://127.0.0.1:9/0"}.items():
+        monkeypatch.setenv(f"ORIGINALITY_{key}", value)
+    out = tmp_path / "out" / "evidence.pdf"
+    result = CliRunner().invoke(report_pdf, [mallory, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    assert service.accesses(mallory)[-1] == ("originality report-pdf", PAGE_ACTION, 200)
+    missing = CliRunner().invoke(report_pdf, ["nope", "--out", str(tmp_path / "x.pdf")])
+    assert missing.exit_code == 2 and "no submission nope" in missing.output
+
+
+def test_report_pdf_without_chromium_is_a_usage_error(
+        service: Service, copied: tuple[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import report_pdf
+
+    monkeypatch.setenv("ORIGINALITY_CHROMIUM", str(tmp_path / "no-chromium"))
+    result = CliRunner().invoke(report_pdf, [copied[1], "--out", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2 and "Chromium was not found" in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_an_open_case_is_in_the_header_and_no_second_case_is_offered(
+        service: Service, copied: tuple[str, str]) -> None:
+    _, mallory = copied
+    if "pages.open_case" not in service.app.view_functions:
+        service.app.add_url_rule("/reports/<submission_id>/case", endpoint="pages.open_case",
+                                 view_func=lambda submission_id: "", methods=["POST"])
+    opened = service.client.post("/api/v1/cases", headers={
+        "Authorization": f"Bearer {service.tokens['assessor']}"},
+        json={"submission_id": mallory, "stage": "submission", "note": "same code"})
+    assert opened.status_code == 201, opened.get_json()
+    text = service.get(f"/reports/{mallory}").get_data(as_text=True)
+    assert "Plagiarism case" in text and '<span class="tag open">open</span>' in text
+    assert "found in a submitted deliverable" in text
+    assert not [f for f in Page(text).forms if f.endswith("/case")]
+    assert "a second one cannot be opened" in text

@@ -1,0 +1,417 @@
+"""The staff pages and the cohort overview, through the Flask test client on a real SQLite
+database in a temporary directory. Submissions are checked by the archive directly, as the
+worker would; cases are opened and decided through the pages' forms."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+from originality.archive import Archive, file_digest
+from originality.cases import Actor, CaseBook
+from originality.store.access import create_token
+from originality.store.models import JobStatus
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HISTOGRAM_ROW = re.compile(r'<tr><th scope="row">(\d+)\u2013(\d+)%</th><td class="num">(\d+)</td></tr>')
+
+
+class Service:
+    """The app on a fresh database, with a token per role and a way to add checked work."""
+
+    def __init__(self, root: Path) -> None:
+        from api import create_app
+
+        # REDIS_URL points nowhere on purpose: pages need no broker, and a webhook that
+        # cannot be queued must not block a decision.
+        self.root = root
+        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
+                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
+        self.client: FlaskClient = self.app.test_client()
+        self.archive: Archive = self.app.extensions["originality"]
+        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
+                       [("staff", "staff", "dean"), ("assessor", "assessor", "ada"),
+                        ("other_assessor", "assessor", "bob"), ("platform", "platform", "lms")]}
+        self.zips = 0
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
+            check: bool = True) -> str:
+        """A submission of a fixture scenario, checked (``done``) as a worker would do it."""
+        [found] = [s for s in scenarios.SCENARIOS if s.id == scenario]
+        self.zips += 1
+        path = self.root / f"{scenario}-{self.zips}.zip"
+        path.write_bytes(zip_bytes(scenarios.submission_files(found)))
+        sha, size = file_digest(path)
+        registered = self.archive.register(sha256=sha, size=size, project_id=project,
+                                           student_id=student, assessor_id=assessor)
+        if check:
+            assert self.archive.claim(registered.submission.id, 60)
+            assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
+        return registered.submission.id
+
+    def get(self, url: str, role: str | None = "staff") -> Any:
+        return self.client.get(url, headers=self.headers(role) if role else {})
+
+    def post(self, url: str, form: dict[str, str], role: str | None = "staff") -> Any:
+        return self.client.post(url, data=form, headers=self.headers(role) if role else {})
+
+    def sign_in(self, role: str) -> str:
+        """Sign in through the form; returns the session's CSRF secret."""
+        csrf = CSRF.search(self.client.get("/signin").get_data(as_text=True))
+        assert csrf is not None
+        response = self.client.post("/signin", data={"token": self.tokens[role],
+                                                     "csrf_token": csrf.group(1), "next": "/"})
+        assert response.status_code == 303
+        found = CSRF.search(self.client.get("/queue").get_data(as_text=True))
+        assert found is not None
+        return found.group(1)
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
+    built = Service(tmp_path)
+    try:
+        yield built
+    finally:
+        built.archive.close()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """The events the pages hand to ``worker.app.notify``."""
+    import worker.app
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    real = worker.app.notify
+
+    def spy(event_type: str, data: dict[str, Any], event_id: str | None = None,
+            **where: Any) -> None:
+        calls.append((event_type, data))
+        real(event_type, data, event_id, **where)
+
+    monkeypatch.setattr(worker.app, "notify", spy)
+    return calls
+
+
+def text(response: Any) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def assert_strict_page(body: str) -> None:
+    """What the pages' content security policy would block: inline styles and scripts."""
+    assert 'style="' not in body and "<style" not in body
+    assert not re.search(r"<script(?![^>]*\bsrc=)", body)
+
+
+def open_case(service: Service, submission_id: str, stage: str = "creation",
+              note: str = "same code", role: str = "staff") -> str:
+    response = service.post(f"/reports/{submission_id}/case", {"stage": stage, "note": note}, role)
+    assert response.status_code == 303, text(response)
+    return str(CaseBook(service.archive).queue("all")[-1]["id"]) if role != "staff" else \
+        response.headers["Location"].split("/cases/")[1].split("?")[0]
+
+
+@pytest.fixture
+def repeat_offender(service: Service) -> dict[str, str]:
+    """mallory copied alice in p1 (case confirmed), then again in p2 (a repeat, open); zoe has
+    an open first case in p3."""
+    alice = service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    service.add("original", "alice", "p2", assessor=None)
+    second = service.add("renamed", "mallory", "p2")
+    service.add("original", "alice", "p3")
+    zoe = service.add("partial_copy", "zoe", "p3")
+    book = CaseBook(service.archive)
+    dean = Actor("dean", "staff")
+    first = book.open(dean, copy, "creation", "same code as alice")["id"]
+    book.decide(dean, first, "confirmed", "clear copy")
+    zoe_case = book.open(Actor("ada", "assessor"), zoe, "submission", "a third is alice's")["id"]
+    repeat = book.open(dean, second, "submission", "again, renamed")["id"]
+    return {"alice": alice, "copy": copy, "second": second, "first": first, "repeat": repeat,
+            "zoe": zoe_case}
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_open_cases_with_repeat_offenses_marked_and_first(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    response = service.get("/queue")
+    assert response.status_code == 200
+    body = text(response)
+    assert_strict_page(body)
+    rows = re.findall(r'<tr( class="repeat")?>\s*<td><a href="/cases/(\w+)"', body)
+    assert rows == [(' class="repeat"', repeat_offender["repeat"]), ("", repeat_offender["zoe"])]
+    assert body.count("Repeat offense</span>") == 1
+    assert "Training discontinued, no new training for 2 years" in body
+    assert "Written warning, and the project must be reworked" in body
+    assert '<a href="/students/mallory">mallory</a>' in body
+    assert repeat_offender["first"] not in body
+
+    confirmed = text(service.get("/queue?status=confirmed"))
+    assert repeat_offender["first"] in confirmed and repeat_offender["zoe"] not in confirmed
+    everything = text(service.get("/queue?status=all"))
+    assert all(repeat_offender[k] in everything for k in ("first", "repeat", "zoe"))
+    unknown = text(service.get("/queue?status=pending"))
+    assert "There is no status" in unknown and repeat_offender["zoe"] in unknown
+
+
+def test_the_queue_says_when_nothing_waits(service: Service) -> None:
+    body = text(service.get("/queue"))
+    assert 'id="empty-queue"' in body and "No case is waiting for a decision" in body
+    assert 'id="empty-queue"' in text(service.get("/queue?status=dismissed"))
+
+
+def test_staff_pages_are_for_staff_only(service: Service,
+                                        repeat_offender: dict[str, str]) -> None:
+    for url in ("/queue", f"/cases/{repeat_offender['repeat']}", "/students/mallory"):
+        assert service.get(url, "assessor").status_code == 403
+        assert service.get(url, "platform").status_code == 403
+        anonymous = service.get(url, None)
+        assert anonymous.status_code == 401 and 'name="token"' in text(anonymous)
+    assert service.get("/cases/nope").status_code == 404
+
+
+# -- a case -------------------------------------------------------------------------------------
+
+
+def test_the_case_page_shows_the_frozen_evidence_the_proposal_and_the_history(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    case_id = repeat_offender["repeat"]
+    response = service.get(f"/cases/{case_id}")
+    assert response.status_code == 200
+    body = text(response)
+    assert_strict_page(body)
+    case = CaseBook(service.archive).get(case_id)
+    match = case["evidence"][0]
+    fragment = match["fragments"][0]
+    assert f'href="/reports/{repeat_offender["second"]}/matches/{match["submission_id"]}"' in body
+    assert f"{fragment['a']['file']}</code>, lines {fragment['a']['start_line']}\u2013" in body
+    assert f"{match['similarity']:.0%} similar to alice" in body
+    assert "again, renamed" in body and "by <strong>dean</strong>" in body
+    assert "Repeat offense</span>" in body and 'id="repeat-reasons"' in body
+    assert case["repeat_reasons"][0] in body
+    for reason in case["proposal_reasons"]:
+        assert reason in body
+    # The student's history: the earlier confirmed case and its written warning.
+    assert f'href="/cases/{repeat_offender["first"]}"' in body
+    assert 'id="other-cases"' in body and "1 written warning in force" in body
+    assert 'href="/students/mallory"' in body
+    # The decision form says what confirming would give.
+    assert 'action="/cases/%s/decision"' % case_id in body and 'name="csrf_token"' in body
+    assert "Confirm: Training discontinued, no new training for 2 years" in body
+    assert 'id="no-decision"' in body
+
+
+def test_a_decision_without_a_session_or_csrf_is_refused(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    case_id = repeat_offender["zoe"]
+    form = {"decision": "confirmed", "note": "copied"}
+    refused = service.client.post(f"/cases/{case_id}/decision", data=form)
+    assert refused.status_code == 400 and "The form has expired" in text(refused)
+    service.sign_in("staff")
+    forged = service.client.post(f"/cases/{case_id}/decision", data={**form, "csrf_token": "x"})
+    assert forged.status_code == 400
+    assert CaseBook(service.archive).get(case_id)["status"] == "open"
+
+
+def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
+        service: Service, repeat_offender: dict[str, str],
+        sent: list[tuple[str, dict[str, Any]]]) -> None:
+    case_id = repeat_offender["zoe"]
+    csrf = service.sign_in("staff")
+    page = text(service.client.get(f"/cases/{case_id}"))
+    assert "Confirm: Written warning, and the project must be reworked" in page
+    response = service.client.post(f"/cases/{case_id}/decision", data={
+        "decision": "confirmed", "note": "a third is alice's, verbatim", "csrf_token": csrf})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/cases/{case_id}?decided=1"
+    body = text(service.client.get(response.headers["Location"]))
+    assert_strict_page(body)
+    assert 'id="decided"' in body and "the case is <strong>confirmed</strong>" in body
+    assert "Written warning, and the project must be reworked" in body
+    assert "This is a written warning, and the project cannot be evaluated" in body
+    assert 'id="decisions"' in body and "a third is alice&#39;s" not in body
+    assert "a third is alice's, verbatim" in body
+    assert CaseBook(service.archive).get(case_id)["sanction"] == "rework"
+    assert [(t, d["case_id"], d["sanction"]) for t, d in sent] == [
+        ("sanction.decided", case_id, "rework")]
+    # The same decision again changes nothing: the page says so, with 409.
+    again = service.client.post(f"/cases/{case_id}/decision", data={
+        "decision": "confirmed", "note": "sure", "csrf_token": csrf})
+    assert again.status_code == 409 and "is already confirmed" in text(again)
+    # A reversal is a new entry; the history keeps both.
+    reversed_ = service.client.post(f"/cases/{case_id}/decision", data={
+        "decision": "dismissed", "note": "appeal upheld", "csrf_token": csrf})
+    assert reversed_.status_code == 303
+    body = text(service.client.get(reversed_.headers["Location"]))
+    assert "the case is <strong>dismissed</strong>" in body and "reverses the previous one" in body
+    assert body.count('<span class="tag confirmed">confirmed</span>') >= 1
+
+
+def test_an_empty_note_is_refused_with_a_message_and_the_choice_is_kept(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    case_id = repeat_offender["zoe"]
+    response = service.post(f"/cases/{case_id}/decision", {"decision": "dismissed", "note": "  "})
+    assert response.status_code == 400
+    body = text(response)
+    assert 'id="problems"' in body and "Write a note saying why" in body
+    assert re.search(r'value="dismissed"\s+checked', body)
+    no_choice = text(service.post(f"/cases/{case_id}/decision", {"note": "kept text"}))
+    assert "Choose whether to confirm or to dismiss" in no_choice and ">kept text</textarea>" in no_choice
+    assert CaseBook(service.archive).get(case_id)["decisions"] == []
+
+
+# -- opening a case from a report -----------------------------------------------------------------
+
+
+def test_cases_are_opened_from_a_report_within_the_assessors_scope(service: Service) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    other = service.add("renamed", "rob", "p1", assessor="bob")
+    waiting = service.add("partial_copy", "pat", "p1", check=False)
+
+    assert service.post(f"/reports/{other}/case", {"stage": "creation", "note": "x"},
+                        "assessor").status_code == 404
+    assert service.post(f"/reports/{copy}/case", {"stage": "whenever"}, "assessor").status_code == 400
+    opened = service.post(f"/reports/{copy}/case", {"stage": "creation", "note": "same"}, "assessor")
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/reports/{copy}?case=opened"
+    [case] = CaseBook(service.archive).queue()
+    assert case["submission_id"] == copy and case["opened_by"] == "ada" and case["stage"] == "creation"
+
+    twice = service.post(f"/reports/{copy}/case", {"stage": "creation", "note": "x"}, "assessor")
+    assert twice.status_code == 409 and "already has an open or confirmed case" in text(twice)
+    not_checked = service.post(f"/reports/{waiting}/case", {"stage": "creation"}, "assessor")
+    assert not_checked.status_code == 409 and "no report to cite" in text(not_checked)
+    assert service.post(f"/reports/{copy}/case", {"stage": "creation"}, "platform").status_code == 403
+
+    by_staff = service.post(f"/reports/{other}/case", {"stage": "throughout", "note": ""})
+    assert by_staff.status_code == 303
+    location = by_staff.headers["Location"]
+    assert location.startswith("/cases/") and location.endswith("?opened=1")
+    body = text(service.get(location))
+    assert 'id="opened"' in body and "Confirm: Written warning, and the project must be entirely redone" in body
+
+
+# -- a student's record -------------------------------------------------------------------------
+
+
+def test_the_student_page_shows_cases_sanctions_and_the_ban(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    book = CaseBook(service.archive)
+    book.decide(Actor("dean", "staff"), repeat_offender["repeat"], "confirmed", "repeat")
+    body = text(service.get("/students/mallory"))
+    assert_strict_page(body)
+    assert 'id="sanctions"' in body and "Banned</span>" in body
+    assert "Training discontinued, no new training for 2 years" in body
+    assert "Your training is discontinued" in body
+    assert all(f'href="/cases/{repeat_offender[k]}"' in body for k in ("first", "repeat"))
+    nobody = text(service.get("/students/nobody"))
+    assert 'id="no-case"' in nobody and "No sanction in force." in nobody
+
+
+# -- the cohort overview ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cohort(service: Service) -> dict[str, str]:
+    """Five students in p1: alice, her identical copy (mallory) and a renamed copy (rob), and
+    two independent solutions. ada assesses alice and mallory, bob the others."""
+    ids = {"alice": service.add("original", "alice", "p1"),
+           "mallory": service.add("identical", "mallory", "p1"),
+           "rob": service.add("renamed", "rob", "p1", assessor="bob"),
+           "ia": service.add("independent_a", "ia", "p1", assessor="bob"),
+           "ib": service.add("independent_b", "ib", "p1", assessor="bob")}
+    return ids
+
+
+def stored_pairs(service: Service, ids: dict[str, str]) -> set[frozenset[str]]:
+    pairs = set()
+    for submission_id in ids.values():
+        for match in service.archive.report_of(submission_id)["matches"]:
+            pairs.add(frozenset((submission_id, match["submission_id"])))
+    return pairs
+
+
+def histogram_counts(body: str) -> dict[int, int]:
+    return {int(low): int(count) for low, _, count in HISTOGRAM_ROW.findall(body)}
+
+
+def test_the_cohort_page_counts_the_pairs_and_draws_the_copying_cluster(
+        service: Service, cohort: dict[str, str]) -> None:
+    response = service.get("/projects/p1")
+    assert response.status_code == 200
+    body = text(response)
+    assert_strict_page(body)
+    pairs = stored_pairs(service, cohort)
+    assert len(pairs) == 10
+    counts = histogram_counts(body)
+    assert sorted(counts) == list(range(0, 100, 10))
+    assert sum(counts.values()) == len(pairs) and counts[90] == 3
+    assert "<dt>Submissions</dt><dd>5</dd>" in body and "<dt>Checked</dt><dd>5</dd>" in body
+    assert "<dt>Rejected</dt><dd>0</dd>" in body
+
+    # One cluster at 50%: alice and her two copies, drawn and listed, each node a report link.
+    clusters = re.findall(r'<li id="cluster-(\d+)">(.*?)</li>', body, re.S)
+    assert [n for n, _ in clusters] == ["1"]
+    members = re.findall(r'<a href="/reports/\w+">(\w+)</a>', clusters[0][1])
+    assert members == ["alice", "mallory", "rob"]
+    assert body.count('<circle class="node"') == 3
+    for student in ("alice", "mallory", "rob"):
+        assert f'<a href="/reports/{cohort[student]}" aria-label="{student}, attempt 1' in body
+    assert re.search(r"<title>mallory and alice: 100%</title>", body)
+    # Top pairs: strongest first, each linked to its later side's report against the earlier.
+    rows = re.findall(r'<a href="/reports/(\w+)/matches/(\w+)">Compare (\w+) with (\w+)</a>', body)
+    assert rows[0] == (cohort["mallory"], cohort["alice"], "mallory", "alice")
+    assert len(rows) == 10
+
+    # A higher threshold keeps the same three; a threshold nobody reaches explains itself.
+    assert 'option value="0.9" selected' in text(service.get("/projects/p1?threshold=0.9"))
+    bad = text(service.get("/projects/p1?threshold=abc"))
+    assert "is not a similarity between 0 and 1" in bad and 'option value="0.5" selected' in bad
+
+
+def test_an_assessor_sees_only_pairs_with_one_of_their_submissions(
+        service: Service, cohort: dict[str, str]) -> None:
+    body = text(service.get("/projects/p1", "assessor"))
+    assert_strict_page(body)
+    assert 'id="scope"' in body and "at least one side is one of them" in body
+    mine = {cohort["alice"], cohort["mallory"]}
+    expected = [p for p in stored_pairs(service, cohort) if p & mine]
+    assert len(expected) == 7
+    assert sum(histogram_counts(body).values()) == 7
+    assert "<dt>Submissions assigned to you</dt><dd>2</dd>" in body
+    # rob's submission is in the cluster but not hers: shown, not linked.
+    assert f'href="/reports/{cohort["rob"]}"' not in body
+    assert f'href="/reports/{cohort["alice"]}"' in body
+    assert f'href="/reports/{cohort["mallory"]}/matches/{cohort["alice"]}"' in body
+    assert "(the pair is in rob's report, not assigned to you)" in body
+    other = text(service.get("/projects/p1", "other_assessor"))
+    assert sum(histogram_counts(other).values()) == 10 - 1  # all but alice and mallory's pair
+    assert service.get("/projects/p1", "platform").status_code == 403
+
+
+def test_the_cohort_page_explains_its_empty_states(service: Service) -> None:
+    nothing = text(service.get("/projects/none"))
+    assert 'id="empty-checked"' in nothing and "has been checked yet" in nothing
+    service.add("independent_a", "ia", "solo")
+    alone = text(service.get("/projects/solo"))
+    assert 'id="empty-pairs"' in alone and "<dt>Checked</dt><dd>1</dd>" in alone
+    service.add("independent_b", "ib", "solo")
+    weak = text(service.get("/projects/solo?threshold=0.9"))
+    assert 'id="empty-clusters"' in weak and "No pair reaches 90%" in weak
+    assert sum(histogram_counts(weak).values()) == 1 and 'id="top-pairs"' in weak
+    assert "<svg class=\"graph\"" not in weak

@@ -1,0 +1,200 @@
+"""The cohort overview: histogram bins, clusters, top pairs and a deterministic drawing."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from originality.errors import UsageError
+from originality.overview import (
+    CANVAS_WIDTH,
+    MAX_EDGE_WIDTH,
+    MIN_EDGE_WIDTH,
+    Member,
+    Pair,
+    bin_of,
+    clusters,
+    edge_width,
+    histogram,
+    layout,
+    overview,
+    pairs_from_reports,
+    percent_of,
+    top_pairs,
+    unique_pairs,
+)
+
+
+def pair(a: str, b: str, similarity: float) -> Pair:
+    """A pair of submissions named after their students (``"s-ann"`` is ann's)."""
+    return Pair(a, b, similarity, a.removeprefix("s-"), b.removeprefix("s-"))
+
+
+RING = [pair("s-bob", "s-ann", 0.92), pair("s-cat", "s-bob", 0.81), pair("s-cat", "s-ann", 0.77)]
+DUO = [pair("s-eve", "s-dan", 0.64)]
+WEAK = [pair("s-fay", "s-ann", 0.31), pair("s-gus", "s-dan", 0.12), pair("s-gus", "s-fay", 0.05)]
+COHORT = RING + DUO + WEAK
+
+
+@pytest.mark.parametrize("similarity, expected", [
+    (0.0, 0), (0.05, 0), (0.099, 1), (0.1, 1), (0.3, 3), (0.1 * 3, 3), (0.7, 7), (0.58, 5),
+    (0.299, 3), (0.294, 2), (0.999, 9), (1.0, 9), (1.2, 9), (-0.1, 0),
+])
+def test_a_pair_lands_in_the_bin_of_the_percent_it_shows(similarity: float, expected: int) -> None:
+    assert bin_of(similarity) == expected
+    assert f"{min(1.0, max(0.0, similarity)):.0%}" == f"{percent_of(similarity)}%"
+
+
+def test_histogram_counts_every_pair_once_in_ten_bins() -> None:
+    bins = histogram(unique_pairs(COHORT)).bins
+    assert [b.label for b in bins][:2] == ["0\u201310%", "10\u201320%"] and len(bins) == 10
+    assert [b.count for b in bins] == [1, 1, 0, 1, 0, 0, 1, 1, 1, 1]
+    assert histogram(COHORT).total == len(COHORT) and histogram(COHORT).peak == 1
+    assert histogram([]).total == 0 and histogram([]).peak == 0
+
+
+def test_own_attempts_and_repeated_pairs_are_not_counted_twice() -> None:
+    own = Pair("s-ann-2", "s-ann", 0.99, "ann", "ann", 2, 1)
+    again = pair("s-ann", "s-bob", 0.95)  # the same pair, the other way round, checked again
+    found = unique_pairs(RING + [own, again])
+    assert len(found) == 3
+    assert found[0] == again
+
+
+def test_clusters_are_the_components_over_pairs_reaching_the_threshold() -> None:
+    found = clusters(COHORT, 0.5)
+    assert [[m.student_id for m in c.members] for c in found] == [["ann", "bob", "cat"], ["dan", "eve"]]
+    assert [c.index for c in found] == [1, 2]
+    assert found[0].strongest == RING[0] and len(found[0].edges) == 3
+    assert found[1].strongest == DUO[0]
+    # Weaker links join more: fay reaches ann at 30%, gus joins dan at 10%, and a 5% link
+    # between gus and fay joins everyone.
+    assert [c.size for c in clusters(COHORT, 0.3)] == [4, 2]
+    assert [c.size for c in clusters(COHORT, 0.1)] == [4, 3]
+    assert [c.size for c in clusters(COHORT, 0.05)] == [7]
+    assert clusters(COHORT, 0.95) == []
+
+
+def test_a_pair_shown_at_the_threshold_reaches_it() -> None:
+    assert [c.size for c in clusters([pair("s-b", "s-a", 0.4996)], 0.5)] == [2]
+    assert clusters([pair("s-b", "s-a", 0.494)], 0.5) == []
+
+
+@pytest.mark.parametrize("threshold", [0, -0.5, 1.01, float("nan")])
+def test_a_threshold_outside_0_to_1_is_refused(threshold: float) -> None:
+    with pytest.raises(UsageError):
+        overview(COHORT, threshold)
+
+
+def test_top_pairs_are_strongest_first_with_ties_by_id() -> None:
+    tied = [pair("s-z", "s-y", 0.5), pair("s-b", "s-a", 0.5), pair("s-d", "s-c", 0.9)]
+    assert [(p.a, p.b) for p in top_pairs(tied, 2)] == [("s-d", "s-c"), ("s-b", "s-a")]
+    assert top_pairs(tied, 0) == []
+
+
+def test_the_same_pairs_in_any_order_give_the_same_overview() -> None:
+    first = overview(COHORT, 0.3)
+    for seed in range(5):
+        shuffled = list(COHORT)
+        random.Random(seed).shuffle(shuffled)
+        assert overview(shuffled, 0.3) == first
+    assert repr(overview(list(reversed(COHORT)), 0.3)) == repr(first)
+
+
+def test_the_layout_places_every_member_once_inside_its_frame() -> None:
+    found = clusters(COHORT, 0.3)
+    drawn = layout(found, 0.3)
+    assert sorted(n.member.submission_id for n in drawn.nodes) == sorted(
+        m.submission_id for c in found for m in c.members)
+    assert drawn.width == CANVAS_WIDTH and drawn.hidden_edges == 0
+    assert len(drawn.edges) == sum(len(c.edges) for c in found)
+    frames = {f.cluster.index: f for f in drawn.frames}
+    for node in drawn.nodes:
+        frame = frames[node.cluster]
+        assert frame.x < node.x < frame.x + frame.width
+        assert frame.y + 20 < node.y and node.label_y < frame.y + frame.height
+    positions = {(n.x, n.y) for n in drawn.nodes}
+    assert len(positions) == len(drawn.nodes)
+    # Edges join their members' nodes; stronger links are drawn thicker and on top.
+    at = {n.member.submission_id: (n.x, n.y) for n in drawn.nodes}
+    for edge in drawn.edges:
+        assert at[edge.pair.a] == (edge.x1, edge.y1) and at[edge.pair.b] == (edge.x2, edge.y2)
+    widths = [e.width for e in drawn.edges if e.cluster == 1]
+    assert widths == sorted(widths)
+    # Frames do not overlap.
+    boxes = sorted((f.x, f.y, f.x + f.width, f.y + f.height) for f in drawn.frames)
+    for (x1, y1, x2, y2), (u1, v1, u2, v2) in zip(boxes, boxes[1:]):
+        assert x2 <= u1 or y2 <= v1 or v2 <= y1
+
+
+def test_edge_width_grows_from_the_threshold_to_100_percent() -> None:
+    assert edge_width(0.5, 0.5) == MIN_EDGE_WIDTH
+    assert edge_width(1.0, 0.5) == MAX_EDGE_WIDTH
+    assert MIN_EDGE_WIDTH < edge_width(0.75, 0.5) < MAX_EDGE_WIDTH
+    assert edge_width(0.9, 1.0) == MAX_EDGE_WIDTH
+
+
+def test_a_big_cluster_is_drawn_on_rings_and_keeps_a_spanning_tree_when_edges_are_capped() -> None:
+    # 60 students who all share a lot: one cluster of 60, 1770 links.
+    everyone = [pair(f"s-{i:03}", f"s-{j:03}", 0.5 + ((i * 7 + j) % 50) / 100)
+                for i in range(60) for j in range(i)]
+    found = clusters(everyone, 0.5)
+    assert [c.size for c in found] == [60]
+    drawn = layout(found, 0.5, max_edges=200)
+    assert len(drawn.edges) == 200 and drawn.hidden_edges == 1770 - 200
+    # The drawn links still connect every member.
+    reached = {drawn.edges[-1].pair.a}
+    grew = True
+    while grew:
+        grew = False
+        for e in drawn.edges:
+            if (e.pair.a in reached) != (e.pair.b in reached):
+                reached |= {e.pair.a, e.pair.b}
+                grew = True
+    assert len(reached) == 60
+    assert len({(n.x, n.y) for n in drawn.nodes}) == 60
+    assert drawn.width <= CANVAS_WIDTH * 1.5
+
+
+def test_pairs_come_from_the_reports_matches_of_earlier_submissions() -> None:
+    members = {"s1": Member("s1", "ann"), "s2": Member("s2", "bob"), "s3": Member("s3", "ann", 2)}
+    reports: list[dict[str, Any]] = [
+        {"submission": "s1", "matches": [], "own_attempts": []},
+        {"submission": "s2", "matches": [{"submission_id": "s1", "student_id": "ann", "attempt": 1,
+                                          "similarity": 0.8}], "own_attempts": []},
+        {"submission": "s3", "matches": [
+            {"submission_id": "s2", "student_id": "bob", "attempt": 1, "similarity": 0.4},
+            {"submission_id": "gone", "student_id": "cy", "attempt": 3, "similarity": 0.2}],
+         "own_attempts": [{"submission_id": "s1", "student_id": "ann", "similarity": 1.0}]},
+        {"submission": "unknown", "matches": [{"submission_id": "s1", "student_id": "ann",
+                                               "similarity": 0.9}]},
+    ]
+    found = pairs_from_reports(reports, members)
+    assert [(p.a, p.b, p.similarity) for p in found] == [("s2", "s1", 0.8), ("s3", "s2", 0.4),
+                                                         ("s3", "gone", 0.2)]
+    assert found[1].members[0] == Member("s3", "ann", 2) and found[1].members[0].label == "ann (2)"
+    assert found[2].members[1] == Member("gone", "cy", 3)
+
+
+def test_long_student_ids_are_shortened_in_the_drawing_only() -> None:
+    member = Member("x", "a-very-long-student-identifier")
+    assert member.label.endswith("\u2026") and len(member.label) == 12
+    assert member.student_id == "a-very-long-student-identifier"
+
+
+def test_no_pairs_give_an_empty_overview() -> None:
+    empty = overview([])
+    assert empty.pairs == 0 and empty.clusters == () and empty.top_pairs == ()
+    assert empty.layout.nodes == () and empty.layout.height == 0
+
+
+def test_the_overview_is_engine_code_that_loads_no_service_layer() -> None:
+    code = ("import sys, originality.overview\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'flask', 'celery', 'api', 'worker', 'sqlalchemy'})))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
