@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+
 from .conftest import Site, screenshot, sign_in
 
 
@@ -16,11 +19,18 @@ def api_report(page: Any, site: Site, submission: str, token: str) -> dict[str, 
 
 def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
         site: Site, context: Any, shots: Any) -> None:
+    page = context.new_page()
+    # The project's starter code, set through the API before anyone hands in: it is greyed.
+    starter = page.request.put(
+        f"{site.url}/api/v1/projects/p1/starter",
+        headers={"Authorization": f"Bearer {site.token('platform', 'lms')}"},
+        multipart={"file": {"name": "starter.zip", "mimeType": "application/zip",
+                            "buffer": zip_bytes(scenarios.BASE_FILES)}})
+    assert starter.status == 200, starter.text()
     site.add("original", "alice", "p1")
     copy = site.add("partial_copy", "bob", "p1")
     site.add("independent_a", "carol", "p1")
     token = site.token("assessor", "ada")
-    page = context.new_page()
     sign_in(page, site, token, f"/reports/{copy}")
     report = api_report(page, site, copy, token)
     [match] = [m for m in report["matches"] if m["student_id"] == "alice"]
@@ -52,6 +62,9 @@ def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
             assert marker.count() == 1
             row_line = int(marker.locator("xpath=ancestor::tr/th").inner_text())
             assert row_line == max(1, span["start_line"])
+    greyed = page.locator('table.code[data-side="a"] tr.tpl')
+    assert greyed.count() > 0, "no starter line is greyed"
+    assert report["template_lines"][copy], "the JSON names no starter lines"
     screenshot(page, shots, "side-by-side")
 
     # Jumping between the two halves of a pair: #1 on the left leads to #1 on the right.
