@@ -12,11 +12,10 @@ from flask_smorest.fields import Upload
 
 from originality.archive import Archive
 from originality.cases import aware
-from originality.errors import NotAnArchive, NotFound
-from originality.unpack import is_zip
+from originality.errors import NotFound
 
 from .auth import principal, require
-from .submissions import SECURITY, Blueprint
+from .submissions import SECURITY, Blueprint, receive_zip
 
 blp = Blueprint("projects", __name__, description="Projects: their starter code")
 
@@ -57,17 +56,9 @@ class Starter(MethodView):
     def put(self, form: dict[str, Any], project_id: str) -> Any:
         """Set the project's starter code (a ZIP): every submission checked from now on
         leaves it out of its similarity. Setting it again replaces it."""
-        archive = _archive()
-        settings = current_app.extensions["originality.settings"]
         upload = form["file"]
-        try:
-            sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
-        finally:
-            upload.close()
-        if not is_zip(path):
-            archive.discard_unused(sha)
-            raise NotAnArchive("the uploaded file is not a ZIP archive")
-        summary = archive.set_starter(project_id, sha, size, name=upload.filename or None,
+        sha, size = receive_zip(upload)
+        summary = _archive().set_starter(project_id, sha, size, name=upload.filename or None,
                                       set_by=principal().name)
         return _out(summary)
 

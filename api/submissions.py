@@ -143,6 +143,21 @@ def banned_until(student_id: str) -> str | None:
     return iso(standing.banned_until) if standing.banned else None
 
 
+def receive_zip(upload: Any) -> tuple[str, int]:
+    """Stream an uploaded file into the content store (413 past the cap) and make sure it is a
+    ZIP; a file that is not is dropped unless something stored already uses it."""
+    archive = _archive()
+    settings = current_app.extensions["originality.settings"]
+    try:
+        sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
+    finally:
+        upload.close()
+    if not is_zip(path):
+        archive.discard_unused(sha)
+        raise NotAnArchive("the uploaded file is not a ZIP archive")
+    return sha, size
+
+
 def status_of(submission: Submission) -> dict[str, Any]:
     case = CaseBook(_archive()).submission_case(submission)
     brief = None if case is None else {k: case[k] for k in
@@ -178,19 +193,7 @@ def _visible(submission_id: str) -> Submission:
 def upload(form: dict[str, Any]) -> Any:
     """Upload a deliverable (a ZIP) for checking."""
     archive = _archive()
-    settings = current_app.extensions["originality.settings"]
-    upload = form["file"]
-    try:
-        sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
-    finally:
-        upload.close()
-    if not is_zip(path):
-        with archive.db.sessions() as session:  # keep a file only if some submission uses it
-            from sqlalchemy import select
-
-            if session.scalar(select(Submission.id).filter_by(sha256=sha).limit(1)) is None:
-                path.unlink(missing_ok=True)
-        raise NotAnArchive("the uploaded file is not a ZIP archive")
+    sha, size = receive_zip(form["file"])
     submitted_at = form["submitted_at"]
     if submitted_at is not None and submitted_at.tzinfo is not None:
         submitted_at = submitted_at.astimezone(UTC).replace(tzinfo=None)
