@@ -76,7 +76,8 @@ def report(submission_id: str) -> Any:
         "pages/report.html", **_header(submission),
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
         prior=evidence.prior_entries(archive().db, submission.id),
-        threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open)
+        threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open,
+        case_opened=request.args.get("case") == "opened")
 
 
 @blp.route("/reports/<submission_id>/matches/<other_id>")

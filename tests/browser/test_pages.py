@@ -101,7 +101,7 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
     page.get_by_label("Note", exact=False).fill("Same program as alice, names changed.")
     page.get_by_role("button", name="Open a case").click()
     page.wait_for_load_state()
-    assert "case" in page.inner_text("main").lower()
+    assert page.get_by_role("status").inner_text().startswith("The case is open")
 
     staff = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
