@@ -22,9 +22,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from fixtures import scenarios
-from fixtures.make_fixtures import zip_bytes
-
 REPO = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 30.0
 VIEWPORT = {"width": 1400, "height": 900}
@@ -51,7 +48,6 @@ class Site:
     data_dir: Path
     archive: Any
     tokens: dict[str, str] = field(default_factory=dict)
-    counter: int = 0
 
     def token(self, role: str, name: str) -> str:
         from originality.store.access import create_token
@@ -64,20 +60,10 @@ class Site:
     def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
             attempt: int = 1) -> str:
         """A checked submission of a named fixture scenario, entered as a worker would."""
-        from originality.archive import file_digest
-        from originality.store.models import JobStatus
+        from tests.support import enter_checked, scenario_files, write_upload
 
-        [found] = [s for s in scenarios.SCENARIOS if s.id == scenario]
-        self.counter += 1
-        path = self.data_dir / f"upload-{self.counter}.zip"
-        path.write_bytes(zip_bytes(scenarios.submission_files(found)))
-        sha, size = file_digest(path)
-        registered = self.archive.register(sha256=sha, size=size, project_id=project,
-                                           student_id=student, assessor_id=assessor,
-                                           attempt=attempt)
-        assert self.archive.claim(registered.submission.id, 60)
-        assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
-        return registered.submission.id
+        return enter_checked(self.archive, write_upload(self.data_dir, scenario_files(scenario)),
+                             student=student, project=project, attempt=attempt, assessor=assessor)
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,9 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
     page.get_by_role("button", name="Open a case").click()
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text().startswith("The case is open")
+    page.goto(f"{site.url}/submissions")
+    assert page.locator("table.data tbody tr").count() == 3
+    screenshot(page, shots, "submissions")
 
     staff = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
@@ -119,6 +122,10 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
         desk.wait_for_load_state()
         assert "confirmed" in desk.inner_text("main").lower()
         assert "warning" in desk.inner_text("main").lower()
+        desk.get_by_role("link", name="The whole record").click()
+        desk.wait_for_load_state()
+        assert "/students/bob" in desk.url and "warning" in desk.inner_text("main").lower()
+        screenshot(desk, shots, "student")
 
         desk.goto(f"{site.url}/projects/p1")
         assert desk.locator("svg").count() >= 1

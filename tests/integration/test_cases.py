@@ -11,16 +11,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
 from originality import ladder
-from originality.archive import Archive, file_digest
-from originality.store.access import create_token
 from originality.cases import CaseBook
 from originality.store.models import (
     AuditLog,
@@ -30,45 +25,11 @@ from originality.store.models import (
     EventRow,
     JobStatus,
 )
+from tests.support import ServiceApp, running, scenario_files
 
 
-def scenario_zip(tmp_path: Path, name: str) -> Path:
-    [found] = [s for s in scenarios.SCENARIOS if s.id == name]
-    path = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.zip"
-    path.write_bytes(zip_bytes(scenarios.submission_files(found)))
-    return path
-
-
-class Service:
-    def __init__(self, root: Path) -> None:
-        from api import create_app
-
-        # REDIS_URL points nowhere on purpose: cases need no broker, and a webhook that
-        # cannot be queued must not block a decision.
-        self.root = root
-        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
-                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
-        self.client: FlaskClient = self.app.test_client()
-        self.archive: Archive = self.app.extensions["originality"]
-        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
-                       [("platform", "platform", "lms"), ("staff", "staff", "dean"),
-                        ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]}
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"}
-
-    def add(self, name: str, student: str, project: str, assessor: str | None = "ada") -> str:
-        """A checked (``done``) submission, through the archive as a worker would do it."""
-        path = scenario_zip(self.root, name)
-        sha, size = file_digest(path)
-        registered = self.archive.register(sha256=sha, size=size, project_id=project,
-                                           student_id=student, assessor_id=assessor)
-        assert self.archive.claim(registered.submission.id, 60)
-        assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
-        return registered.submission.id
-
-    def get(self, url: str, role: str = "staff") -> Any:
-        return self.client.get(url, headers=self.headers(role))
+class Service(ServiceApp):
+    """Cases are posted as JSON."""
 
     def post(self, url: str, body: dict[str, Any], role: str = "staff") -> Any:
         return self.client.post(url, json=body, headers=self.headers(role))
@@ -76,12 +37,7 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
-    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
-    built = Service(tmp_path)
-    try:
-        yield built
-    finally:
-        built.archive.close()
+    yield from running(Service, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -174,8 +130,7 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert service.get("/api/v1/students/mallory/record", "assessor").status_code == 403
 
     # A banned student's upload is still checked and stored; the platform is told of the ban.
-    data = zip_bytes(scenarios.submission_files(
-        next(s for s in scenarios.SCENARIOS if s.id == "partial_copy")))
+    data = zip_bytes(scenario_files("partial_copy"))
     uploaded = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
         "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "mallory", "project_id": "p4"})
     assert uploaded.status_code == 202

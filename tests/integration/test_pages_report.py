@@ -12,16 +12,11 @@ from typing import Any, Iterator
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from fixtures import scenarios
-from fixtures.make_fixtures import zip_bytes
 from originality import sxs
-from originality.archive import Archive, file_digest
-from originality.store.access import create_token
 from originality.store.models import AccessLog, JobStatus, ReportRow
+from tests.support import ServiceApp, running
 
 PAGE_ACTION = "report_page"
 # Nothing like the grade book of the fixtures: a traffic light in C.
@@ -31,45 +26,11 @@ UNRELATED = "".join(
     for i in range(20))
 
 
-class Service:
-    def __init__(self, root: Path) -> None:
-        from api import create_app
+class Service(ServiceApp):
+    """Adds without asserting the outcome (a test enters a ZIP that is rejected); reads the
+    stored report and the access log."""
 
-        self.root = root
-        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
-                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
-        self.client: FlaskClient = self.app.test_client()
-        self.archive: Archive = self.app.extensions["originality"]
-        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
-                       [("platform", "platform", "lms"), ("staff", "staff", "dean"),
-                        ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]}
-
-    def add(self, name: str, student: str, project: str = "p1", attempt: int = 1,
-            assessor: str | None = "ada") -> str:
-        """A checked (``done``) submission of a fixture scenario."""
-        [found] = [s for s in scenarios.SCENARIOS if s.id == name]
-        return self.add_files(scenarios.submission_files(found), student, project, attempt,
-                              assessor)
-
-    def add_files(self, files: dict[str, bytes], student: str, project: str = "p1",
-                  attempt: int = 1, assessor: str | None = "ada") -> str:
-        path = self.root / f"{student}-{project}-{attempt}-{len(list(self.root.iterdir()))}.zip"
-        path.write_bytes(zip_bytes(files))
-        return self.process(path, student, project, attempt, assessor)
-
-    def process(self, path: Path, student: str, project: str = "p1", attempt: int = 1,
-                assessor: str | None = "ada") -> str:
-        sha, size = file_digest(path)
-        registered = self.archive.register(sha256=sha, size=size, project_id=project,
-                                           student_id=student, attempt=attempt,
-                                           assessor_id=assessor)
-        assert self.archive.claim(registered.submission.id, 60)
-        self.archive.process(registered.submission.id, source=path)
-        return registered.submission.id
-
-    def get(self, url: str, role: str | None = "staff") -> Any:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return self.client.get(url, headers=headers)
+    expect = None
 
     def report(self, submission_id: str) -> dict[str, Any]:
         return self.get(f"/api/v1/submissions/{submission_id}/report").get_json()  # type: ignore[no-any-return]
@@ -89,12 +50,7 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
-    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
-    built = Service(tmp_path)
-    try:
-        yield built
-    finally:
-        built.archive.close()
+    yield from running(Service, tmp_path, monkeypatch)
 
 
 @pytest.fixture

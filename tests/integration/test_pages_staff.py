@@ -10,61 +10,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from fixtures import scenarios
-from fixtures.make_fixtures import zip_bytes
-from originality.archive import Archive, file_digest
 from originality.cases import Actor, CaseBook
-from originality.store.access import create_token
-from originality.store.models import JobStatus
+from tests.support import ServiceApp, running
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HISTOGRAM_ROW = re.compile(r'<tr><th scope="row">(\d+)\u2013(\d+)%</th><td class="num">(\d+)</td></tr>')
 
 
-class Service:
-    """The app on a fresh database, with a token per role and a way to add checked work."""
-
-    def __init__(self, root: Path) -> None:
-        from api import create_app
-
-        # REDIS_URL points nowhere on purpose: pages need no broker, and a webhook that
-        # cannot be queued must not block a decision.
-        self.root = root
-        self.app: Flask = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
-                                      "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
-        self.client: FlaskClient = self.app.test_client()
-        self.archive: Archive = self.app.extensions["originality"]
-        self.tokens = {key: create_token(self.archive.db, role, name) for key, role, name in
-                       [("staff", "staff", "dean"), ("assessor", "assessor", "ada"),
-                        ("other_assessor", "assessor", "bob"), ("platform", "platform", "lms")]}
-        self.zips = 0
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"}
-
-    def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
-            check: bool = True) -> str:
-        """A submission of a fixture scenario, checked (``done``) as a worker would do it."""
-        [found] = [s for s in scenarios.SCENARIOS if s.id == scenario]
-        self.zips += 1
-        path = self.root / f"{scenario}-{self.zips}.zip"
-        path.write_bytes(zip_bytes(scenarios.submission_files(found)))
-        sha, size = file_digest(path)
-        registered = self.archive.register(sha256=sha, size=size, project_id=project,
-                                           student_id=student, assessor_id=assessor)
-        if check:
-            assert self.archive.claim(registered.submission.id, 60)
-            assert self.archive.process(registered.submission.id, source=path) == JobStatus.DONE
-        return registered.submission.id
-
-    def get(self, url: str, role: str | None = "staff") -> Any:
-        return self.client.get(url, headers=self.headers(role) if role else {})
+class Service(ServiceApp):
+    """The pages take forms, and sessions signed in through the sign-in form."""
 
     def post(self, url: str, form: dict[str, str], role: str | None = "staff") -> Any:
-        return self.client.post(url, data=form, headers=self.headers(role) if role else {})
+        return self.client.post(url, data=form, headers=self.headers(role))
 
     def sign_in(self, role: str) -> str:
         """Sign in through the form; returns the session's CSRF secret."""
@@ -80,12 +38,7 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
-    monkeypatch.delenv("ORIGINALITY_DATABASE_URL", raising=False)
-    built = Service(tmp_path)
-    try:
-        yield built
-    finally:
-        built.archive.close()
+    yield from running(Service, tmp_path, monkeypatch)
 
 
 @pytest.fixture
