@@ -10,7 +10,9 @@ Rows are written directly (as ``Archive.process`` stores them), so building take
 
 Then it times, through Flask's test client with a bearer token (the whole request in this
 process: auth, access log, database, templates), after a warm-up: the report page, the side
-by side of the top match and the print page (the 20 most similar matches side by side).
+by side of the top match, the print page (the 20 most similar matches side by side) and the
+project's cohort overview (every other submission has a stored report too, with up to
+``--cohort-matches`` matches among the earlier ones, so the overview reads them all).
 Prints the median and p95 in milliseconds. Target: the report page under 300 ms.
 """
 
@@ -69,7 +71,18 @@ def fragments(rng: random.Random, mine: dict[str, int], theirs: dict[str, int]) 
     return sorted(out, key=lambda f: (f["a"]["file"], f["a"]["start_line"]))
 
 
-def build(archive: Any, matches: int, prior: int, rng: random.Random) -> tuple[str, str]:
+def cohort_report(rng: random.Random, ids: list[str], n: int, most: int) -> dict[str, Any]:
+    """A plain stored report for submission ``n``: a few earlier ones, mostly dissimilar."""
+    earlier = rng.sample(range(n), min(n, rng.randint(0, most)))
+    found = [{"submission_id": ids[k], "student_id": f"student{k:04d}", "name": None,
+              "attempt": 1, "similarity": round(min(0.99, rng.betavariate(1.5, 6)), 4),
+              "a_share": 0.0, "b_share": 0.0, "fragments": []} for k in sorted(earlier)]
+    found.sort(key=lambda m: (-m["similarity"], m["submission_id"]))
+    return {"submission": ids[n], "matches": found, "own_attempts": []}
+
+
+def build(archive: Any, matches: int, prior: int, rng: random.Random,
+          cohort_matches: int) -> tuple[str, str]:
     """The archive's rows; returns (the reported submission, its top match)."""
     from originality.store.models import (ArchiveEntry, DocumentRow, JobStatus, ReportRow,
                                           Submission, utcnow)
@@ -110,6 +123,9 @@ def build(archive: Any, matches: int, prior: int, rng: random.Random) -> tuple[s
         body = {"submission": mine, "matches": found, "own_attempts": [], "template_lines": starter}
         session.add(ReportRow(submission_id=mine, created_at=utcnow(),
                               body=json.dumps(body, sort_keys=True)))
+        for n, sid in enumerate(ids[:-1]):
+            session.add(ReportRow(submission_id=sid, created_at=utcnow(), body=json.dumps(
+                cohort_report(rng, ids, n, cohort_matches), sort_keys=True)))
     return mine, str(found[0]["submission_id"])
 
 
@@ -134,6 +150,7 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=50)
     parser.add_argument("--prior", type=int, default=200)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--cohort-matches", type=int, default=25)
     args = parser.parse_args()
     os.environ.pop("ORIGINALITY_DATABASE_URL", None)
 
@@ -147,7 +164,7 @@ def main() -> None:
         try:
             began = time.perf_counter()
             mine, top = build(archive, args.matches, max(args.prior, args.matches),
-                              random.Random(SEED))
+                              random.Random(SEED), args.cohort_matches)
             print(f"built {max(args.prior, args.matches) + 1} submissions, {args.matches} matches "
                   f"in {time.perf_counter() - began:.1f} s (SQLite, {tmp})")
             headers = {"Authorization": f"Bearer {create_token(archive.db, 'staff', 'bench')}"}
@@ -155,7 +172,9 @@ def main() -> None:
             print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}{'KB':>8}   ({args.runs} runs)")
             for label, url in [(f"report ({args.matches} matches)", f"/reports/{mine}"),
                                ("side by side (top match)", f"/reports/{mine}/matches/{top}"),
-                               ("print (top 20)", f"/reports/{mine}/print")]:
+                               ("print (top 20)", f"/reports/{mine}/print"),
+                               (f"cohort ({max(args.prior, args.matches) + 1} submissions)",
+                                f"/projects/{PROJECT}")]:
                 median, p95, size = timed(client, url, headers, args.runs)
                 print(f"{label:<28}{median:>10.1f}{p95:>10.1f}{size / 1024:>8.0f}")
         finally:
