@@ -37,11 +37,16 @@ postgres:
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) redis postgres chromium
+# axe-core (npm), the accessibility rules tests/browser/test_accessibility.py runs in the pages.
+tests/browser/node_modules: tests/browser/package.json
+	cd tests/browser && npm install --no-audit --no-fund --silent
+	touch tests/browser/node_modules
+
+test: $(STAMP) redis postgres chromium tests/browser/node_modules
 	$(BIN)/python -m pytest -q
 
 # The screenshots in docs/screenshots/, taken by the browser tests.
-screenshots: $(STAMP) chromium
+screenshots: $(STAMP) chromium tests/browser/node_modules
 	ORIGINALITY_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 test-unit: $(STAMP)

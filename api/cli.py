@@ -52,7 +52,10 @@ def report_pdf(submission_id: str, out: str) -> None:
         page.write_text(html, encoding="utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = folder / "evidence.pdf"
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+        # No background traffic (updates, sync): the PDF needs none, and closed networks refuse it.
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                   "--no-first-run", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync",
                    "--no-pdf-header-footer", f"--user-data-dir={folder / 'profile'}",
                    f"--print-to-pdf={partial}", page.as_uri()]
         try:

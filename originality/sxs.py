@@ -28,6 +28,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_for_filename
 from pygments.lexers.special import TextLexer
+from pygments.style import Style
+from pygments.styles.default import DefaultStyle
 from pygments.util import ClassNotFound
 
 from .model import Fragment, Span
@@ -40,7 +42,9 @@ CONTEXT_LINES = 15
 # coloured, so the time to render stays bounded whatever the cohort hands in.
 MAX_HIGHLIGHT_CHARS = 200_000
 HIGHLIGHT_BUDGET_TOKENS = 200_000
-PYGMENTS_STYLE = "default"
+# WCAG AA: normal text needs a contrast of 4.5:1 with its background, here white or a fragment
+# colour of the palette.
+MIN_CONTRAST = 4.5
 # (background, edge) of each fragment colour; light backgrounds keep code text readable.
 # The one place the colours are defined: every stylesheet is rendered from it.
 PALETTE: tuple[tuple[str, str], ...] = (
@@ -113,8 +117,47 @@ def environment() -> Environment:
     )
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(foreground: str, background: str) -> float:
+    """The WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    light, dark = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable(colour: str, backgrounds: Iterable[str], ratio: float = MIN_CONTRAST) -> str:
+    """``colour`` darkened, keeping its hue, until it reads at ``ratio`` on every background."""
+    full = "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
+    rgb = [int(full[i : i + 2], 16) for i in (1, 3, 5)]
+    backgrounds = list(backgrounds)
+    while min(contrast(full, b) for b in backgrounds) < ratio and any(rgb):
+        rgb = [int(c * 0.9) for c in rgb]
+        full = "#{:02x}{:02x}{:02x}".format(*rgb)
+    return full
+
+
+_HEX_COLOUR = re.compile(r"(?<!bg:)#[0-9a-fA-F]{6}\b|(?<!bg:)#[0-9a-fA-F]{3}\b")
+
+
+class ReadableStyle(Style):
+    """Pygments' default colours, each darkened as little as needed to read at 4.5:1 on white
+    and on every fragment colour: Pygments' own styles do not (its green keywords on the blue
+    fragment colour reach 3.6:1)."""
+
+    background_color = "#ffffff"
+    styles = {
+        token: _HEX_COLOUR.sub(lambda m: readable(m.group(0), ["#ffffff"] + [p[0] for p in PALETTE]),
+                               rule)
+        for token, rule in DefaultStyle.styles.items()
+    }
+
+
 def formatter(token_prefix: str = "") -> HtmlFormatter[str]:
-    return HtmlFormatter(nowrap=True, style=PYGMENTS_STYLE, classprefix=token_prefix)
+    return HtmlFormatter(nowrap=True, style=ReadableStyle, classprefix=token_prefix)
 
 
 def pygments_css(token_prefix: str = "") -> Markup:
@@ -342,7 +385,7 @@ def visible_lines(
 def _gap(first: int, last: int) -> str:
     count = last - first + 1
     what = f"line {first}" if count == 1 else f"{count} lines ({first}\u2013{last})"
-    return f'<tr class="gap"><th></th><td></td><td>\u22ef {what} without a match, not shown</td></tr>'
+    return f'<tr class="gap"><td></td><td></td><td>\u22ef {what} without a match, not shown</td></tr>'
 
 
 # --- prose: the sentences both sides share -------------------------------------------------

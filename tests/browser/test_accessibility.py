@@ -1,0 +1,78 @@
+"""Every page passes axe-core's WCAG 2.1 A and AA rules, in a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from originality.cases import Actor, CaseBook
+
+from .conftest import VIEWPORT, Site, sign_in
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                                resultTypes: ["violations"]});
+        return result.violations.map(v => `${v.id} (${v.impact}, ${v.nodes.length}x, e.g. `
+            + `${v.nodes[0].target.join(" ")}): ${v.help} ${v.nodes[0].failureSummary}`); }""", RULES)
+    return list(found)
+
+
+def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: `make test` runs npm install in tests/browser")
+    site.add("original", "alice", "p1")
+    copy = site.add("partial_copy", "bob", "p1")
+    site.add("independent_a", "carol", "p1")
+    case = CaseBook(site.archive).open(Actor("ada", "assessor"), copy, "submission",
+                                       "same grading helpers as alice")
+    [first] = site.archive.report_of(copy)["matches"][:1]
+    # The pages forbid every script but their own; only this test's context lets axe in.
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{site.url}/signin")
+        problems = {"/signin": violations(page)}
+        sign_in(page, site, site.token("staff", "dean"))
+        for path in ["/submissions", f"/reports/{copy}",
+                     f"/reports/{copy}/matches/{first['submission_id']}", f"/reports/{copy}/print",
+                     "/projects/p1", "/queue?status=all", f"/cases/{case['id']}", "/students/bob",
+                     "/reports/no-such-submission"]:
+            page.goto(site.url + path)
+            problems[path] = violations(page)
+    finally:
+        context.close()
+    failing = [f"{path}: {item}" for path, found in problems.items() for item in found]
+    assert not failing, "\n".join(failing)
+
+
+def test_the_static_html_report_meets_wcag_2_1_aa(tmp_path: Path, browser: Any) -> None:
+    from fixtures import scenarios
+    from fixtures.make_fixtures import zip_bytes
+    from originality.check import check
+    from originality.html_report import write_html
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for name in ("original", "partial_copy", "independent_a"):
+        (folder / f"{name}.zip").write_bytes(zip_bytes(scenarios.submission_files(
+            next(s for s in scenarios.SCENARIOS if s.id == name))))
+    index = write_html(check(sorted(folder.glob("*.zip"))), tmp_path / "html")
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    try:
+        page = context.new_page()
+        problems = {}
+        for path in [index, *sorted((index.parent / "pairs").glob("*.html"))[:2]]:
+            page.goto(path.as_uri())
+            problems[path.name] = violations(page)
+    finally:
+        context.close()
+    failing = [f"{name}: {item}" for name, found in problems.items() for item in found]
+    assert len(problems) == 3 and not failing, "\n".join(failing)
