@@ -109,8 +109,11 @@ def _print_page(submission_id: str) -> tuple[str, dict[str, bytes]]:
         html, status = result if isinstance(result, tuple) else (result, 200)
         if status != 200:
             submission = app.extensions["originality"].get(submission_id)
-            raise click.UsageError(f"submission {submission_id} has no report to print "
-                                   f"(it is {submission.status if submission else 'unknown'})")
+            if submission is not None and submission.origin == "archive":
+                why = "it was imported with 'archive add', which keeps no report of its own"
+            else:
+                why = f"it is {submission.status if submission else 'unknown'}"
+            raise click.UsageError(f"submission {submission_id} has no report to print ({why})")
         html = re.sub(r"<script\b[^>]*>\s*</script>\s*", "", html)
         assets: dict[str, bytes] = {}
         client = app.test_client()

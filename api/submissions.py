@@ -13,9 +13,8 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from originality.archive import Archive
-from originality.errors import NotFound, NotReady
 from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
-from originality.errors import NotAnArchive
+from originality.errors import CaseConflict, NotAnArchive, NotFound, NotReady
 from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
 from originality.unpack import is_zip
@@ -158,6 +157,15 @@ def receive_zip(upload: Any) -> tuple[str, int]:
     return sha, size
 
 
+def enqueue(submission_id: str) -> None:
+    """Hand a queued submission to the workers; if the broker is down it stays queued in the
+    database and the workers' recovery finds it."""
+    from worker.app import enqueue_check
+
+    if enqueue_check(submission_id, current_app.extensions["originality.celery"]):
+        _archive().mark_enqueued(submission_id)
+
+
 def status_of(submission: Submission) -> dict[str, Any]:
     case = CaseBook(_archive()).submission_case(submission)
     brief = None if case is None else {k: case[k] for k in
@@ -200,12 +208,11 @@ def upload(form: dict[str, Any]) -> Any:
     registered = archive.register(sha256=sha, size=size, project_id=form["project_id"],
                                   student_id=form["student_id"], attempt=form["attempt"],
                                   assessor_id=form["assessor_id"], submitted_at=submitted_at)
-    if not registered.created:
+    if not registered.created and not (registered.submission.status == JobStatus.FAILED
+                                       and archive.retry(registered.submission.id)):
         return status_of(registered.submission), 200
-    from worker.app import enqueue_check
-
-    if enqueue_check(registered.submission.id, current_app.extensions["originality.celery"]):
-        archive.mark_enqueued(registered.submission.id)
+    # New, or the same ZIP again after a failed check: that check runs once more.
+    enqueue(registered.submission.id)
     queued: dict[str, Any] = {"id": registered.submission.id, "status": JobStatus.QUEUED}
     until = banned_until(registered.submission.student_id)
     if until is not None:  # checked and stored all the same; the platform is told of the ban
@@ -242,6 +249,22 @@ def get_report(submission_id: str) -> Any:
         raise
     log_access(archive.db, who, submission_id, "report", 200)
     return report
+
+
+@blp.route("/<submission_id>/retry", methods=["POST"])
+@require("platform", "staff")
+@blp.response(202, Queued)
+@blp.alt_response(409, description="the check has not failed: nothing to retry")
+@blp.doc(security=SECURITY)
+def retry(submission_id: str) -> Any:
+    """Run a failed check again. A failure is the service's fault (a rejection is the
+    upload's, and is final); uploading the same ZIP again does the same."""
+    submission = _visible(submission_id)
+    if not _archive().retry(submission.id):
+        raise CaseConflict(f"submission {submission_id} is {submission.status}, not failed: "
+                           "only a failed check runs again")
+    enqueue(submission.id)
+    return {"id": submission.id, "status": JobStatus.QUEUED}
 
 
 class EvaluationIn(ma.Schema):

@@ -250,6 +250,17 @@ class Archive:
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
+    def retry(self, submission_id: str) -> bool:
+        """Queue a failed check again (a failure is the service's fault, not the student's:
+        a missing file restored, a database back); False unless the check had failed."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id, Submission.status == JobStatus.FAILED)
+                .values(status=JobStatus.QUEUED, error_code=None, error_message=None,
+                        finished_at=None, lease_until=None, enqueued_at=utcnow()))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
     def renew(self, submission_id: str, lease_seconds: float) -> None:
         with self.db.session() as session:
             session.execute(update(Submission)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 
 from originality import evidence, sxs
 from originality.cases import CaseBook
@@ -98,6 +98,22 @@ def report_match(submission_id: str, other_id: str) -> Any:
     log_access(archive().db, principal(), submission_id, ACTION, 200)
     return render_template("pages/report_match.html", **_header(submission), pair=view,
                            style=_style_url())
+
+
+@blp.route("/reports/<submission_id>/retry", methods=["POST"])
+@page("staff")
+def retry_check(submission_id: str) -> Any:
+    """Staff run a failed check again; the report page then says it is queued."""
+    from ..submissions import enqueue
+
+    submission = archive().get(submission_id)
+    if submission is None:
+        raise PageError(404, "Not found", NOT_FOUND)
+    if not archive().retry(submission.id):
+        raise PageError(409, "Nothing to run again",
+                        f"This submission is {submission.status}: only a failed check runs again.")
+    enqueue(submission.id)
+    return redirect(url_for("pages.report", submission_id=submission.id), 303)
 
 
 @blp.route("/reports/<submission_id>/print")

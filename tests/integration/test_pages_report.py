@@ -346,6 +346,32 @@ def test_pages_explain_a_report_that_is_not_ready(service: Service, tmp_path: Pa
     assert service.accesses(rejected) == [("dean", PAGE_ACTION, 409)] * 3
 
 
+def test_staff_run_a_failed_check_again_from_its_report(service: Service) -> None:
+    failed = service.archive.register(sha256="1" * 64, size=1, project_id="p1", student_id="q",
+                                      assessor_id="ada").submission.id
+    service.archive.finish(failed, JobStatus.FAILED, {"code": "internal_error", "message": "disk"})
+    assert "Check it again" not in service.get(f"/reports/{failed}", "assessor").get_data(as_text=True)
+    page = service.get(f"/reports/{failed}")
+    assert page.status_code == 409 and "Check it again" in page.get_data(as_text=True)
+    answer = service.client.post(f"/reports/{failed}/retry", headers=service.headers("staff"))
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/reports/{failed}"
+    assert service.archive.get(failed).status == JobStatus.QUEUED  # type: ignore[union-attr]
+    assert "waiting in the queue" in service.get(f"/reports/{failed}").get_data(as_text=True)
+    again = service.client.post(f"/reports/{failed}/retry", headers=service.headers("staff"))
+    assert again.status_code == 409
+    assert service.client.post(f"/reports/{failed}/retry",
+                               headers=service.headers("assessor")).status_code == 403
+
+
+def test_an_imported_submission_says_why_it_has_no_report(service: Service) -> None:
+    imported = service.archive.register(sha256="2" * 64, size=1, project_id="p1", student_id="old",
+                                        origin="archive").submission.id
+    service.archive.finish(imported, JobStatus.DONE)
+    page = service.get(f"/reports/{imported}")
+    assert page.status_code == 409
+    assert "imported from an earlier cohort" in page.get_data(as_text=True)
+
+
 def test_the_open_case_form_is_for_assessors_and_staff(
         service: Service, copied: tuple[str, str]) -> None:
     _, mallory = copied

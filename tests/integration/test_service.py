@@ -415,6 +415,17 @@ def test_a_check_that_keeps_crashing_is_retried_then_failed(stack: Stack) -> Non
         runs = session.scalar(select(Submission.runs).where(Submission.id == registered.submission.id))
     assert runs == 4  # the first try and three retries
 
+    # The cause fixed (the ZIP back in the store), staff run the check again.
+    restored = stack.archive.store.path_of("0" * 64)
+    restored.parent.mkdir(parents=True, exist_ok=True)
+    restored.write_bytes(scenario_zip("original"))
+    staff = stack.headers("staff")
+    answer = stack.client.post(f"/api/v1/submissions/{registered.submission.id}/retry", headers=staff)
+    assert answer.status_code == 202 and answer.get_json()["status"] == "queued"
+    assert stack.wait_finished(registered.submission.id)["status"] == "done"
+    again = stack.client.post(f"/api/v1/submissions/{registered.submission.id}/retry", headers=staff)
+    assert again.status_code == 409  # only a failed check runs again
+
 
 def test_health_and_openapi(stack: Stack) -> None:
     health = stack.client.get("/healthz")
