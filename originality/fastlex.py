@@ -129,7 +129,7 @@ def tokenize(text: str, language: str, first_line: int = 1) -> list[Token]:
         elif kind == "op" or kind == "other":
             tokens.append((value, line, column, ""))
         elif kind == "string":
-            tokens.append((STRING, line, column, _literal(value)))
+            tokens.append((STRING, line, column, _literal(_string_text(value))))
         else:
             tokens.append((NUMBER, line, column, _literal(value)))
         if kind not in ("ws", "comment"):
@@ -165,6 +165,26 @@ def _canonical(tokens: list[Token]) -> list[Token]:
 def _is_docstring(value: str, family: _Family) -> bool:
     """A triple-quoted Python string that opens its line (as docstrings do)."""
     return family is _FAMILIES["python"] and value.lstrip("rRbBuUfF")[:3] in ('"""', "'''")
+
+
+_STRING_PREFIX = re.compile(r"[rRbBuUfF@$]{0,2}")
+_QUOTES = ('"""', "'''", '"', "'", "`")
+_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def _string_text(value: str) -> str:
+    """A string literal as one quoted text, without what a disguise changes for free: its
+    prefix, its quotes, and the names in its interpolated fields (``f"{total}"`` and
+    ``f"{t}"`` print the same message)."""
+    prefix = _STRING_PREFIX.match(value).group()  # type: ignore[union-attr]
+    body = value[len(prefix):]
+    for quote in _QUOTES:
+        if len(body) >= 2 * len(quote) and body.startswith(quote) and body.endswith(quote):
+            body = body[len(quote):-len(quote)]
+            break
+    if "f" in prefix.lower() or "$" in prefix:
+        body = _FIELD.sub("{}", body)
+    return '"' + body + '"'
 
 
 def _literal(value: str) -> str:

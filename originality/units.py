@@ -18,6 +18,13 @@ from .normalize import tokenize
 from .options import MatchOptions
 
 LITERAL_PREFIX = "lit:"
+# Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
+# (test data, messages in order); the cosine weighs them up (``candidates.LITERAL_RUN_WEIGHT``).
+# The weight is read from the hash itself, so bags stored by the archive keep it; a short
+# k-gram whose hash happens to carry the tag (1 in 65,536) is weighed up too, harmlessly.
+LITERAL_RUN_TAG = np.uint64(0x11A5)
+_TAG_SHIFT = np.uint64(48)
+_LOW_BITS = np.uint64((1 << 48) - 1)
 
 
 @dataclass
@@ -66,6 +73,28 @@ def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], li
     return parts
 
 
+def literal_runs(literal_ids: np.ndarray) -> np.ndarray:
+    """Hashes of every two consecutive literals, tagged with ``LITERAL_RUN_TAG``.
+
+    One number or message is shared by many independent programs; the same two in a row
+    (an array of test data, the messages of a ``main`` in order) far more rarely.
+    """
+    pairs = kgram_hashes(literal_ids, 2)
+    return (pairs & _LOW_BITS) | (LITERAL_RUN_TAG << _TAG_SHIFT)
+
+
+def is_literal_run(hashes: np.ndarray) -> np.ndarray:
+    return (hashes >> _TAG_SHIFT) == LITERAL_RUN_TAG
+
+
+def _unordered_pairs(ids: np.ndarray) -> np.ndarray:
+    """Hashes of adjacent word pairs that do not depend on the pair's order."""
+    if len(ids) < 2:
+        return np.zeros(0, dtype=np.uint64)
+    low, high = np.minimum(ids[:-1], ids[1:]), np.maximum(ids[:-1], ids[1:])
+    return kgram_hashes(np.stack([low, high], axis=1).ravel(), 2)[::2]
+
+
 def build_units(document: Document, options: MatchOptions, table: SymbolTable) -> list[Unit]:
     """The units of one document; kinds with too few tokens to fingerprint are left out."""
     stream = tokenize(document)
@@ -85,12 +114,17 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
             continue
         ids = table.ids(symbols)
         # Salted by kind so that a code bag and a prose bag never share a feature; the
-        # literals' own texts join the bag as features of their own.
-        # Prose counts every n-gram up to bag_prose: single words carry paraphrase, pairs order.
-        sizes = [bag_k] if kind is SegmentKind.CODE else list(range(1, bag_k + 1))
-        bag = np.concatenate(
-            [kgram_hashes(ids, n) ^ np.uint64(len(kind.value)) for n in sizes] + [table.ids(literals)]
-        )
+        # literals' own texts join the bag as features of their own, and so does every run of
+        # two consecutive literals.
+        # Prose counts every n-gram up to bag_prose: single words carry paraphrase, pairs order;
+        # a pair counts in either order ("simple model", "model is simple").
+        salt = np.uint64(len(kind.value))
+        if kind is SegmentKind.CODE:
+            grams = [kgram_hashes(ids, bag_k)]
+        else:
+            grams = [kgram_hashes(ids, n) if n != 2 else _unordered_pairs(ids) for n in range(1, bag_k + 1)]
+        literal_ids = table.ids(literals)
+        bag = np.concatenate([g ^ salt for g in grams] + [literal_ids, literal_runs(literal_ids)])
         units.append(
             Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )

@@ -225,3 +225,22 @@ def test_progress_is_reported_per_stage(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     check(subs, options=CheckOptions(workers=1), progress=lambda *event: seen.append(event))
     assert ("read", 3, 3) in seen and ("compare", 3, 3) in seen
+
+
+def test_string_literals_lose_quotes_prefixes_and_interpolated_names() -> None:
+    from originality.fastlex import tokenize as lex
+
+    def literals(source: str) -> list[str]:
+        return [literal for _, _, _, literal in lex(source, "python") if literal]
+
+    assert literals("print('total: ' , f'{n} items')") == literals('print("total: ", f"{count} items")')
+    assert literals("x = r'\\d+'") == literals('x = "\\d+"')
+
+
+def test_runs_of_literals_are_tagged_for_the_cosine() -> None:
+    from originality.units import is_literal_run, literal_runs
+
+    ids = SymbolTable().ids(["lit:86", "lit:23", "lit:82"])
+    runs = literal_runs(ids)
+    assert len(runs) == 2 and is_literal_run(runs).all()
+    assert not is_literal_run(kgram_hashes(ids, 2)).any()
