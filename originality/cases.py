@@ -128,6 +128,19 @@ class CaseBook:
             history, cases, decisions = self._history(session, row.student_id)
             return self._case_dict(history, row, decisions, now)
 
+    def evaluations(self, submission_id: str) -> list[dict[str, Any]]:
+        """The evaluations recorded for a submission, oldest first."""
+        with self.db.sessions() as session:
+            return [self._evaluation_dict(row) for row in session.scalars(
+                select(EvaluationRow).filter_by(submission_id=submission_id)
+                .order_by(EvaluationRow.id))]
+
+    @staticmethod
+    def _evaluation_dict(row: EvaluationRow) -> dict[str, Any]:
+        return {"id": row.id, "submission_id": row.submission_id, "student_id": row.student_id,
+                "project_id": row.project_id, "outcome": row.outcome, "note": row.note,
+                "evaluated_by": row.evaluated_by, "evaluated_at": iso(row.evaluated_at)}
+
     def submission_case(self, submission: Submission) -> dict[str, Any] | None:
         """The case that keeps this submission from being evaluated (open or confirmed), if any."""
         now = datetime.now(UTC)
@@ -226,10 +239,7 @@ class CaseBook:
                                  detail=json.dumps({"evaluation_id": row.id, "outcome": outcome,
                                                     "student_id": submission.student_id,
                                                     "project_id": submission.project_id})))
-            return {"id": row.id, "submission_id": row.submission_id,
-                    "student_id": row.student_id, "project_id": row.project_id,
-                    "outcome": row.outcome, "note": row.note, "evaluated_by": row.evaluated_by,
-                    "evaluated_at": iso(row.evaluated_at)}
+            return self._evaluation_dict(row)
 
     def open(self, actor: Actor, submission_id: str, stage: str, note: str,
              fragments: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from typing import Any
 from flask import Response, current_app, redirect, render_template, request, url_for
 
 from originality import evidence, sxs
-from originality.cases import CaseBook
-from originality.errors import NotReady
+from originality.cases import Actor, CaseBook
+from originality.errors import CaseConflict, NotReady
 from originality.model import Fragment
 from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
@@ -41,6 +41,13 @@ STAGES = (
     ("submission", "Found in a submitted deliverable"),
     ("throughout", "Found throughout the project"),
 )
+# The outcomes of an evaluation (originality.cases.OUTCOMES), in the school's words.
+OUTCOME_WORDS = (
+    ("pass", "Pass"),
+    ("conditional_pass", "Conditional pass: a fix is due within 48 hours"),
+    ("rework", "Rework: the deliverable is handed in again"),
+)
+MAX_NOTE = 10_000
 NOT_FOUND = ("There is no report here that you may open. Check the link, or open the report "
              "from your list of submissions.")
 
@@ -77,7 +84,10 @@ def report(submission_id: str) -> Any:
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open,
-        case_opened=request.args.get("case") == "opened")
+        case_opened=request.args.get("case") == "opened",
+        evaluations=CaseBook(archive()).evaluations(submission.id), outcomes=OUTCOME_WORDS,
+        can_evaluate=who.role in ("assessor", "staff"),
+        evaluated=request.args.get("evaluated") == "1")
 
 
 @blp.route("/reports/<submission_id>/matches/<other_id>")
@@ -98,6 +108,28 @@ def report_match(submission_id: str, other_id: str) -> Any:
     log_access(archive().db, principal(), submission_id, ACTION, 200)
     return render_template("pages/report_match.html", **_header(submission), pair=view,
                            style=_style_url())
+
+
+@blp.route("/reports/<submission_id>/evaluation", methods=["POST"])
+@page("assessor", "staff")
+def evaluate(submission_id: str) -> Any:
+    """Record the assessor's evaluation of the deliverable (append-only, as the API does)."""
+    submission, stored = _open(submission_id)
+    outcome = request.form.get("outcome", "")
+    note = request.form.get("note", "").strip()
+    if stored is None:
+        raise PageError(409, "Not checked yet", "A deliverable is evaluated once its check is done.")
+    if outcome not in dict(OUTCOME_WORDS):
+        raise PageError(400, "Choose an outcome", "Choose pass, conditional pass or rework, then "
+                                                  "send the form again.")
+    if len(note) > MAX_NOTE:
+        raise PageError(400, "The note is too long", f"Keep the note under {MAX_NOTE:,} characters.")
+    who = principal()
+    try:
+        CaseBook(archive()).evaluate(Actor(who.name, who.role), submission.id, outcome, note)
+    except CaseConflict as error:
+        raise PageError(409, "This deliverable cannot be evaluated", error.message) from error
+    return redirect(url_for("pages.report", submission_id=submission.id, evaluated=1), 303)
 
 
 @blp.route("/reports/<submission_id>/retry", methods=["POST"])

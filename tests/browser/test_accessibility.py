@@ -28,7 +28,7 @@ def violations(page: Any) -> list[str]:
 def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
     if not AXE.is_file():
         pytest.fail("axe-core is not installed: `make test` runs npm install in tests/browser")
-    site.add("original", "alice", "p1")
+    original = site.add("original", "alice", "p1")
     copy = site.add("partial_copy", "bob", "p1")
     site.add("independent_a", "carol", "p1")
     case = CaseBook(site.archive).open(Actor("ada", "assessor"), copy, "submission",
@@ -41,7 +41,7 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
         page.goto(f"{site.url}/signin")
         problems = {"/signin": violations(page)}
         sign_in(page, site, site.token("staff", "dean"))
-        for path in ["/submissions", f"/reports/{copy}",
+        for path in ["/submissions", f"/reports/{original}", f"/reports/{copy}",
                      f"/reports/{copy}/matches/{first['submission_id']}", f"/reports/{copy}/print",
                      "/projects/p1", "/queue?status=all", f"/cases/{case['id']}", "/students/bob",
                      "/reports/no-such-submission"]:

@@ -363,6 +363,32 @@ def test_staff_run_a_failed_check_again_from_its_report(service: Service) -> Non
                                headers=service.headers("assessor")).status_code == 403
 
 
+def test_the_assessor_records_an_evaluation_unless_a_case_blocks_it(
+        service: Service, copied: tuple[str, str]) -> None:
+    original, copy = copied
+    page = service.get(f"/reports/{original}", "assessor").get_data(as_text=True)
+    assert "Not evaluated yet" in page and "Record the evaluation" in page
+    answer = service.client.post(f"/reports/{original}/evaluation", headers=service.headers("assessor"),
+                                 data={"outcome": "conditional_pass", "note": "fix the CSV parser"})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("evaluated=1")
+    page = service.get(answer.headers["Location"], "assessor").get_data(as_text=True)
+    assert "The evaluation is recorded" in page and "fix the CSV parser" in page
+    assert "Conditional pass: a fix is due within 48 hours" in page
+    assert service.client.post(f"/reports/{original}/evaluation", headers=service.headers("assessor"),
+                               data={"outcome": "excellent"}).status_code == 400
+
+    opened = service.client.post("/api/v1/cases", headers=service.headers("assessor"),
+                                 json={"submission_id": copy, "stage": "submission", "note": "copy"})
+    assert opened.status_code == 201
+    page = service.get(f"/reports/{copy}", "assessor").get_data(as_text=True)
+    assert "cannot be evaluated" in page and "Record the evaluation" not in page
+    refused = service.client.post(f"/reports/{copy}/evaluation", headers=service.headers("assessor"),
+                                  data={"outcome": "pass"})
+    assert refused.status_code == 409
+    assert service.client.post(f"/reports/{original}/evaluation", headers=service.headers("other_assessor"),
+                               data={"outcome": "pass"}).status_code == 404
+
+
 def test_an_imported_submission_says_why_it_has_no_report(service: Service) -> None:
     imported = service.archive.register(sha256="2" * 64, size=1, project_id="p1", student_id="old",
                                         origin="archive").submission.id
