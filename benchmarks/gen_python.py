@@ -48,7 +48,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     students = load_students(args.csv)
     scores = [s.score for s in students]
-    # TODO: compute and print the statistics described in README.md
+    # YOUR CODE HERE: compute and print the statistics described in README.md
     return 0
 
 
@@ -207,7 +207,7 @@ NAME_POOLS: dict[str, list[str]] = {
 COMMENTS = [
     "edge case: nothing to do", "compute the result", "loop over everything", "keep a running total",
     "this was tricky", "handle empty input", "sort first", "build the output", "see README", "simple version",
-    "TODO: tidy up", "faster than the naive way", "check each one", "collect results", "return the answer",
+    "YOUR CODE HERE: tidy up", "faster than the naive way", "check each one", "collect results", "return the answer",
     "works for negative numbers too", "from the lecture notes", "careful with off-by-one",
 ]
 
@@ -666,7 +666,7 @@ if __name__ == "__main__":
 
 
 def render_main(st: PyStudent, imports: list[str], rng: random.Random, standalone: bool = False) -> str:
-    """main.py: the starter file with the student's imports and prints in place of the TODO."""
+    """main.py: the starter file with the student's imports and prints in place of the YOUR CODE HERE."""
     base = BASE_FILES["main.py"]
     lines = []
     if st.banner:
@@ -695,7 +695,7 @@ def render_main(st: PyStudent, imports: list[str], rng: random.Random, standalon
                                       fn=rng.choice(["main", "run", "report", "cli"]),
                                       param=rng.choice(["path", "csv_path", "filename", "source"]),
                                       default=rng.choice(["students.csv", "data.csv", "grades.csv"]))
-    out = base.replace("    # TODO: compute and print the statistics described in README.md", body)
+    out = base.replace("    # YOUR CODE HERE: compute and print the statistics described in README.md", body)
     header_imports = "\n".join(imports)
     if style == "section" and st.keep_utils:
         header_imports += "\nfrom utils import print_section"
