@@ -190,6 +190,16 @@ def test_a_case_is_opened_and_confirmed_through_the_api(
         assert body["case"]["sanction"] == "written_warning"
         listed = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {tokens['staff']}"})
         assert listed.status_code == 200, listed.get_json()
+
+        # The pages read the same rows: report, side by side, cohort, queue, case, record.
+        staff = {"Authorization": f"Bearer {tokens['staff']}"}
+        original = report["matches"][0]["submission_id"]
+        for url in [f"/reports/{copy}", f"/reports/{copy}/matches/{original}",
+                    f"/reports/{copy}/print", "/projects/p", "/queue?status=all",
+                    f"/cases/{case['id']}", "/students/mallory", "/submissions"]:
+            page = client.get(url, headers=staff)
+            assert page.status_code == 200, url
+            assert "mallory" in page.get_data(as_text=True), url
     finally:
         archive.close()
 
