@@ -98,7 +98,7 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
     page = context.new_page()
     sign_in(page, site, site.token("assessor", "ada"), f"/reports/{copy}")
     page.get_by_label("found in a submitted deliverable", exact=False).check()
-    page.get_by_label("Note", exact=False).fill("Same program as alice, names changed.")
+    page.get_by_label("Note for staff", exact=False).fill("Same program as alice, names changed.")
     page.get_by_role("button", name="Open a case").click()
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text().startswith("The case is open")
