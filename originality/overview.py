@@ -250,7 +250,9 @@ def reaches(pair: Pair, threshold: float) -> bool:
 def clusters(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD) -> list[Cluster]:
     """The connected components over the pairs whose similarity reaches ``threshold``."""
     check_threshold(threshold)
-    strong = [p for p in unique_pairs(pairs) if reaches(p, threshold)]
+    # Filtering first gives the same pairs (a pair's strongest copy reaches the threshold if
+    # any does) and spares deduplicating the many weak ones.
+    strong = unique_pairs(p for p in pairs if reaches(p, threshold))
     components = _Components()
     people: dict[str, Member] = {}
     for pair in strong:
