@@ -14,6 +14,7 @@ from originality import ladder
 from originality.archive import Archive
 from originality.errors import NotFound
 from originality.cases import Actor, CaseBook
+from originality.store.access import may_see
 
 from .auth import principal, require
 
@@ -140,7 +141,7 @@ def open_case(body: dict[str, Any]) -> Any:
     its evidence. An assessor may open one only on a submission assigned to them."""
     who = principal()
     submission = current_app.extensions["originality"].get(body["submission_id"])
-    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+    if not may_see(who, submission):
         raise NotFound(f"no submission {body['submission_id']}")
     return case_book().open(_actor(), body["submission_id"], body["stage"], body["note"],
                             body["fragments"])

@@ -15,7 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from originality.archive import Archive
 from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
 from originality.errors import CaseConflict, NotAnArchive, NotFound, NotReady
-from originality.store.access import log_access
+from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 from originality.unpack import is_zip
 
@@ -185,7 +185,7 @@ def _visible(submission_id: str) -> Submission:
     """The submission if the caller may see it; an assessor sees only those assigned to them."""
     submission = _archive().get(submission_id)
     who = principal()
-    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+    if not may_see(who, submission):
         raise NotFound(f"no submission {submission_id}")
     return submission
 

@@ -22,7 +22,7 @@ from originality import evidence, sxs
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotReady
 from originality.model import Fragment
-from originality.store.access import log_access
+from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 
 from .session import PageError, archive, blp, page, principal
@@ -207,7 +207,7 @@ def _open(submission_id: str) -> tuple[Submission, dict[str, Any] | None]:
     db = archive().db
     who = principal()
     submission = archive().get(submission_id)
-    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+    if not may_see(who, submission):
         log_access(db, who, submission_id, ACTION, 404)
         raise PageError(404, "Not found", NOT_FOUND)
     if submission.status != JobStatus.DONE:

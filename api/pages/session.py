@@ -13,6 +13,7 @@ import functools
 import hmac
 import os
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -89,8 +90,6 @@ def _installation_secret(data_dir: Path) -> str:
             value = path.read_text(encoding="ascii").strip()
             if value:
                 return value
-            import time
-
             time.sleep(0.02)
         raise
     value = secrets.token_hex(32)

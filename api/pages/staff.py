@@ -16,6 +16,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from originality import ladder
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotFound
+from originality.store.access import may_see
 
 from .session import PageError, archive, blp, page, principal
 
@@ -141,7 +142,7 @@ def open_case(submission_id: str) -> Any:
     """
     who = principal()
     submission = archive().get(submission_id)
-    if submission is None or (who.role == "assessor" and submission.assessor_id != who.name):
+    if not may_see(who, submission):
         raise NotFound(f"no submission {submission_id}")
     stage = request.form.get("stage", "")
     note = request.form.get("note", "")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..errors import UsageError
 from .db import Database
-from .models import AccessLog, Token, utcnow
+from .models import AccessLog, Submission, Token, utcnow
 
 ROLES = ("platform", "assessor", "staff")
 TOKEN_BYTES = 32
@@ -49,6 +49,12 @@ def authenticate(db: Database, token: str) -> Principal | None:
         if row is None or row.revoked_at is not None:
             return None
         return Principal(row.id, row.role, row.name)
+
+
+def may_see(who: Principal, submission: Submission | None) -> bool:
+    """The scope rule of API and pages alike: an assessor sees only the submissions assigned
+    to them; the other roles see every one. A missing submission is seen by nobody."""
+    return submission is not None and (who.role != "assessor" or submission.assessor_id == who.name)
 
 
 def principal_of(db: Database, token_id: int) -> Principal | None:
