@@ -1,5 +1,5 @@
 """The whole pipeline in one place: unpack -> extract -> normalize -> fingerprint ->
-cohort exclusions -> candidates -> align -> report.
+compare (exclusions, features, calibrated similarity, alignment) -> report.
 
 ``check`` compares every submission with every other one in one process, as
 ``originality check`` does; each stage lives in its own module.
@@ -14,22 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .candidates import candidate_pairs
-from .cohort import common_binaries, mark_excluded
+from .cohort import common_binaries
 from .errors import SubmissionRejected, UsageError
 from .extract import extract
 from .fingerprint import SymbolTable
-from .match import SubmissionPrints, align
-from .model import Document, DocumentState, Fragment, PairResult, SegmentKind, Span, SubmissionStatus
+from .model import Document, DocumentState, Fragment, PairResult, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary, rounded
+from .score import Comparison
 from .unpack import read_submission
 from .units import Unit, build_units
 
 # progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
 Progress = Callable[[str, int, int], None]
 
-ALIGNED_WEIGHT = 0.3
 PARALLEL_MIN_PER_WORKER = 16
 PARALLEL_CHUNK = 8
 
@@ -123,19 +121,10 @@ def check(
     loaded_all = _load_all(sorted(paths, key=submission_id), options, table, progress)
 
     ok = [s for s in loaded_all if s.status is SubmissionStatus.OK]
-    mark_excluded([s.units for s in ok], base_units, options.match)
-    prints = [SubmissionPrints.build(s.id, s.units, options.match.min_document_tokens) for s in ok]
-    candidates = candidate_pairs([s.units for s in ok])
+    comparison = Comparison([s.id for s in ok], [s.units for s in ok], base_units, options.match)
+    pairs = comparison.score(comparison.all_pairs(), options.min_similarity,
+                             lambda done, total: progress("compare", done, total))
     shared_binaries = _binary_matches(ok, base_digests, options.match)
-
-    tokens = [_token_counts(p) for p in prints]
-    pairs: list[PairResult] = []
-    for done, pair in enumerate(candidates, start=1):
-        aligned = align(prints[pair.i], prints[pair.j], options.match) if pair.closest else None
-        (code_i, all_i), (code_j, all_j) = tokens[pair.i], tokens[pair.j]
-        share = (code_i + code_j) / (all_i + all_j) if all_i + all_j else 1.0
-        pairs.append(_scored(ok[pair.i].id, ok[pair.j].id, pair.cosine, aligned, share))
-        progress("compare", done, len(candidates))
     pairs = _attach_binaries(pairs, shared_binaries)
     pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]
     pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
@@ -167,29 +156,6 @@ def _load_all(paths: list[Path], options: CheckOptions, table: SymbolTable,
             loaded.append(submission)
             progress("read", done, len(paths))
     return loaded
-
-
-def _scored(a: str, b: str, cosine: float, aligned: PairResult | None,
-            code_share: float = 1.0) -> PairResult:
-    """The headline similarity: a weighted mean of the aligned share and the TF-IDF cosine.
-
-    Alignment is exact about what was copied but a copy restructured statement by statement
-    breaks its long k-grams; the cosine over short k-grams survives restructuring but knows no
-    places. For code, 0.3 x alignment + 0.7 x cosine ranked labelled pairs better than either
-    alone; for prose the cosine alone did (paraphrase breaks runs of words, not their bag), so
-    a pair that is mostly prose is scored by its cosine (docs/benchmarks.md).
-    """
-    weight = ALIGNED_WEIGHT if code_share >= 0.5 else 0.0
-    if aligned is None:
-        return PairResult(a, b, (1 - weight) * cosine, 0.0, 0.0, ())
-    similarity = weight * aligned.similarity + (1 - weight) * cosine
-    return PairResult(a, b, similarity, aligned.a_share, aligned.b_share, aligned.fragments)
-
-
-def _token_counts(submission: SubmissionPrints) -> tuple[int, int]:
-    """(code tokens, all tokens) of a submission."""
-    code = sum(u.token_count for u in submission.units if u.kind is SegmentKind.CODE)
-    return code, sum(u.token_count for u in submission.units)
 
 
 def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from importlib.metadata import EntryPoint, entry_points
@@ -103,6 +104,26 @@ def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | 
         write_html(report, Path(html_dir))
     if not json_out or json_out != "-":
         _print_summary(report)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              show_default=True, help="Write the model and its figures as JSON to FILE ('-': stdout).")
+def calibrate(manifest: str, out: str) -> None:
+    """Fit the calibrated similarity on the labelled sets a MANIFEST lists (JSON; see
+    originality/calibrate.py) and print its coefficients with each set's held-out ROC-AUC."""
+    from .calibrate import run
+
+    try:
+        result = run(Path(manifest), lambda message: click.echo(message, err=True))
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    text = json.dumps(result, indent=2, sort_keys=True) + "\n"
+    if out == "-":
+        click.echo(text, nl=False)
+    else:
+        _write(Path(out), text)
 
 
 def _write(path: Path, text: str) -> None:

@@ -1,6 +1,6 @@
 """Persistence for the service: settings, tables, migrations and the candidate index.
 
-Used by ``originality/archive.py``; like the rest of the engine it imports neither Flask nor
+Used by ``originality/archive/``; like the rest of the engine it imports neither Flask nor
 Celery.
 """
 

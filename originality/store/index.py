@@ -47,10 +47,16 @@ def _low32(value: bytes) -> int:
     return int.from_bytes(value[:4], "little")
 
 
-def minhash_of(units: list[Unit], num_perm: int, seed: int) -> LeanMinHash:
-    """The MinHash of a submission's distinct short k-grams and literal texts."""
+def minhash_of(units: list[Unit], num_perm: int, seed: int,
+               without: np.ndarray | None = None) -> LeanMinHash:
+    """The MinHash of a submission's distinct short k-grams and literal texts, less the sorted
+    features ``without`` (the project's starter code: the score never counts it, so neither
+    does the index, or every submission of a project with starter code is everyone's
+    candidate)."""
     bags = [u.bag for u in units]
     features = np.unique(np.concatenate(bags)) if bags else np.zeros(0, dtype=np.uint64)
+    if without is not None and len(without):
+        features = np.setdiff1d(features, without, assume_unique=True)
     sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=_low32, scheme=SCHEME)
     if len(features):
         sketch.update_batch([bytes(x) for x in features.astype("<u8").view("V8")])

@@ -44,11 +44,24 @@ def test_json_to_stdout_follows_the_contract(tmp_path: Path) -> None:
 
 
 def test_min_similarity_leaves_out_lower_pairs(tmp_path: Path) -> None:
-    a = make_zip(tmp_path / "a.zip", {"x.py": CODE})
-    b = make_zip(tmp_path / "b.zip", {"y.py": CODE[: len(CODE) // 3]})
+    # b has a third of a's code and as much of its own: a partial copy (real, varied code from
+    # the standard library, so the shares are what they seem).
+    import shlex
+    import textwrap
+
+    mine, theirs = Path(textwrap.__file__).read_text(), Path(shlex.__file__).read_text()
+    a = make_zip(tmp_path / "a.zip", {"x.py": mine})
+    b = make_zip(tmp_path / "b.zip", {"y.py": mine[: len(mine) // 3] + theirs[: len(mine) // 3]})
     out = tmp_path / "r.json"
-    assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", "0.99", cwd=tmp_path).returncode == 0
+    assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", "0", cwd=tmp_path).returncode == 0
+    [pair] = json.loads(out.read_text())["pairs"]
+    assert 0.1 < pair["similarity"] < 0.99
+    above = f"{pair['similarity'] + 0.0001:.4f}"
+    assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", above, cwd=tmp_path).returncode == 0
     assert json.loads(out.read_text())["pairs"] == []
+    at = f"{pair['similarity']:.4f}"
+    assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", at, cwd=tmp_path).returncode == 0
+    assert len(json.loads(out.read_text())["pairs"]) == 1
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fixtures import hostile, make_fixtures
+from fixtures import hostile, make_fixtures, scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,6 +131,12 @@ def test_independent_work_is_not_flagged(runs: dict[str, Any], pair: list[Any]) 
     a, b, highest = pair
     similarity, detail = _similarity(runs, a, b)
     assert similarity < highest, f"{a} vs {b}: similarity {similarity} >= {highest} ({detail})"
+
+
+def test_a_partial_copy_does_not_look_like_a_full_one(runs: dict[str, Any]) -> None:
+    pair = runs["pairs"][frozenset(("partial_copy", "original"))]
+    assert pair["similarity"] >= 0.25
+    assert max(pair["a_share"], pair["b_share"]) < scenarios.PARTIAL_COPY_MAX, pair
 
 
 def test_same_input_gives_the_same_report_bytes(runs: dict[str, Any]) -> None:

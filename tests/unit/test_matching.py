@@ -184,18 +184,56 @@ def test_parallel_reading_gives_the_same_report(tmp_path: Path, workers: int) ->
     assert check(subs, options=CheckOptions(workers=workers)).to_json() == serial
 
 
+def own_work(seed: int, statements: int = 30) -> str:
+    """A program of its own: random expression trees, so that no two students share a long run
+    of normalized tokens (names and literals are abstracted, so only the shape counts)."""
+    import random
+
+    rng = random.Random(seed)
+    operators = ["+", "-", "*", "/", "%", "//", "<<", ">>", "&", "|", "^", "**"]
+
+    def expression(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.2:
+            return rng.choice(["a", "b[0]", "c.d", "f(a)", "1", "g(a, b)", "[a]", "(a,)"])
+        return f"({expression(depth - 1)} {rng.choice(operators)} {expression(depth - 1)})"
+
+    lines = []
+    for _ in range(statements):
+        shape = rng.choice(["{} = {}", "if {} > {}:\n        a = 1", "while {} < {}:\n        break",
+                            "b.append({} + {})", "return {} == {}"])
+        lines.append("    " + shape.format(f"x{rng.randrange(9)}", expression(3)).replace("{}", "a"))
+    return "def work(a, b, c, f, g):\n" + "\n".join(lines) + "\n"
+
+
 def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
-    # Twelve students share a helper nobody gave them; two of them also share their own work.
+    # Twelve students, each with work of their own, share a helper nobody gave them; two of
+    # them also share more of their work.
     subs = []
     for i in range(12):
-        files = {"common.py": ORIGINAL}
+        files = {"common.py": ORIGINAL, "own.py": own_work(i, statements=8)}
         if i < 2:
             files["table.py"] = INDEPENDENT
         subs.append(write(tmp_path / f"s{i:02d}", files))
     report = check(subs, options=CheckOptions(min_similarity=0))
     scores = {(p.a, p.b): p.similarity for p in report.pairs}
-    assert scores.get(("s00", "s01"), 0) > 0.8
+    assert scores.get(("s00", "s01"), 0) > 0.5
     assert max((v for k, v in scores.items() if k != ("s00", "s01")), default=0) < 0.1
+
+
+@pytest.mark.parametrize("copies,independent", [(31, 31), (12, 8), (60, 40), (200, 20)])
+def test_a_solution_shared_by_much_of_the_class_is_reported(tmp_path: Path, copies: int,
+                                                             independent: int) -> None:
+    # A leaked solution that went around a group is not common code, however large the group:
+    # every copy pair is reported, aligned and scored alike; independent work stays apart.
+    subs = [write(tmp_path / f"c{i:03d}", {"main.py": ORIGINAL}) for i in range(copies)]
+    subs += [write(tmp_path / f"i{i:03d}", {"main.py": own_work(1000 + i)}) for i in range(independent)]
+    report = check(subs, options=CheckOptions(min_similarity=0.1))
+    copy_pairs = [p for p in report.pairs if p.a.startswith("c") and p.b.startswith("c")]
+    assert len(copy_pairs) == copies * (copies - 1) // 2
+    assert {(p.similarity, p.a_share, p.b_share, len(p.fragments)) for p in copy_pairs} == \
+        {(copy_pairs[0].similarity, 1.0, 1.0, len(copy_pairs[0].fragments))}
+    assert copy_pairs[0].similarity > 0.9 and copy_pairs[0].fragments
+    assert all(p.similarity < 0.5 for p in report.pairs if p.a.startswith("i") or p.b.startswith("i"))
 
 
 def test_a_small_ring_of_copies_is_not_mistaken_for_common_code(tmp_path: Path) -> None:

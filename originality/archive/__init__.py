@@ -1,0 +1,100 @@
+"""The persistent archive: every submission of a project, checked against those before it.
+
+A small package along its concerns, mixed into one ``Archive``:
+
+- ``blobs``: the content-addressed store of uploaded ZIPs;
+- ``jobs``: a submission as a job (registered once per upload, claimed for a lease, released,
+  finished, found stuck when its worker died); the database knows what is unfinished;
+- ``entries``: entering a checked submission (documents, units, MinHash) exactly once, in commit
+  order per project, and keeping the candidate index in step;
+- ``starter``: a project's starter code, excluded from every later check;
+- ``compare``: one upload against the project's prior entries, through the same comparison
+  stage as ``check`` (``originality/score.py``).
+
+``process`` below chains them for one submission: unpack and fingerprint it (the engine's
+``load_submission``), enter it, compare it with the entries before it and store the report.
+"Prior" means a smaller ``seq``: entries of one project are entered one transaction at a time
+(``store.db.transaction_lock``), so a check of entry N sees every entry before N, however many
+workers run at once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..check import load_submission
+from ..errors import NotFound, NotReady
+from ..fingerprint import SymbolTable
+from ..model import DocumentState
+from ..options import CheckOptions
+from ..store.db import Database
+from ..store.index import CandidateIndex, open_index
+from ..store.models import JobStatus, ReportRow, utcnow
+from ..store.settings import LSH_SEED, Settings
+from .blobs import ContentStore, file_digest
+from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
+from .entries import Entries, unit_from_row, unit_row
+from .jobs import Jobs, Registered
+from .starter import MAX_ID_LENGTH, StarterCode, Starters
+
+__all__ = ["Archive", "CONTEXT_LIMIT", "ContentStore", "MAX_ID_LENGTH", "Registered", "StarterCode",
+           "file_digest", "line_ranges", "template_ranges", "unit_from_row", "unit_row"]
+
+
+class Archive(Jobs, Entries, Starters, Compare):
+    """The archive of one database, content store and candidate index."""
+
+    def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
+                 options: CheckOptions | None = None) -> None:
+        self.db, self.store, self.index = db, store, index
+        self.options = options or CheckOptions(workers=1)
+        self._starters: dict[str, StarterCode] = {}
+        self._starters_lock = threading.Lock()  # the API checks in several threads
+
+    @classmethod
+    def open(cls, settings: Settings, migrate: bool = True) -> Archive:
+        db = Database(settings.sqlalchemy_url, settings.data_dir, migrate_now=migrate)
+        index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
+                           settings.lsh_threshold, settings.lsh_num_perm, LSH_SEED,
+                           sessions=db.sessions)
+        return cls(db, ContentStore(settings.uploads_dir), index)
+
+    def close(self) -> None:
+        self.index.close()
+        self.db.dispose()
+
+    # -- the check ---------------------------------------------------------------------------
+
+    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True) -> str:
+        """Check a claimed submission and record the outcome; returns its final status.
+
+        A domain rejection (bomb, corrupt ZIP) is recorded as ``rejected``; any other exception
+        propagates, for the caller to retry.
+        """
+        submission = self.get(submission_id)
+        if submission is None:
+            raise NotFound(f"no submission {submission_id}")
+        path = source or self.store.path_of(submission.sha256)
+        loaded = load_submission(path, self.options, SymbolTable(), identifier=submission.id)
+        if loaded.error is not None:
+            self.finish(submission_id, JobStatus.REJECTED, loaded.error.to_dict(), files=0)
+            return JobStatus.REJECTED
+        seq = self.enter(submission, loaded)
+        if with_report:
+            report = self.compare(loaded, submission.project_id, submission.student_id, before_seq=seq)
+            with self.db.session() as session:
+                session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
+                                        body=json.dumps(report, sort_keys=True)))
+        files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
+        self.finish(submission_id, JobStatus.DONE, files=files)
+        return JobStatus.DONE
+
+    def report_of(self, submission_id: str) -> dict[str, Any]:
+        with self.db.sessions() as session:
+            row = session.get(ReportRow, submission_id)
+            if row is None:
+                raise NotReady(f"submission {submission_id} has no report yet")
+            return json.loads(row.body)  # type: ignore[no-any-return]

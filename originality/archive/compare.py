@@ -1,0 +1,144 @@
+"""One upload against the project's archive, through the comparison stage (``score.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..check import LoadedSubmission, _template_lines
+from ..cohort import common_binaries
+from ..model import DocumentState, Fragment, PairResult, Span
+from ..options import CheckOptions
+from ..report import rounded
+from ..score import Comparison
+from ..store.db import Database
+from ..store.index import CandidateIndex, minhash_of
+from ..store.models import ArchiveEntry, DocumentRow, Submission
+from .starter import StarterCode
+from ..units import Unit
+from .entries import batches
+
+# Prior entries whose units join the population of a comparison (for common code and document
+# frequencies) besides the LSH candidates: the most recent ones, which share the task.
+CONTEXT_LIMIT = 500
+
+
+def line_ranges(lines: list[int]) -> list[list[int]]:
+    """Sorted line numbers as ``[first, last]`` runs: [1, 2, 3, 7] -> [[1, 3], [7, 7]]."""
+    ranges: list[list[int]] = []
+    for line in lines:
+        if ranges and line <= ranges[-1][1] + 1:
+            ranges[-1][1] = max(ranges[-1][1], line)
+        else:
+            ranges.append([line, line])
+    return ranges
+
+
+def template_ranges(units: list[Unit]) -> dict[str, list[list[int]]]:
+    """Per file, the lines of a submission that are starter or common code, as ranges."""
+    return {path: line_ranges(lines) for path, lines in _template_lines(units).items()}
+
+
+class Compare:
+    """Comparing an upload with the archive (mixed into ``Archive``)."""
+
+    db: Database
+    index: CandidateIndex
+    options: CheckOptions
+
+    if TYPE_CHECKING:  # provided by the other parts of ``Archive``
+        def starter_code(self, project_id: str) -> StarterCode | None: ...
+        def sync_index(self, project_id: str) -> int: ...
+        def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]: ...
+
+    def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
+                before_seq: int | None = None) -> dict[str, Any]:
+        """The matches of a loaded submission against the project's archive (entries before
+        ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
+        "template_lines"}``."""
+        starter = self.starter_code(project_id)
+        base_units = starter.units if starter is not None else []
+        base_digests = set(starter.digests) if starter is not None else set()
+        mine_binaries = {d: p for d, p in loaded.binary_digests.items() if d not in base_digests}
+        report: dict[str, Any] = {"submission": loaded.id, "matches": [], "own_attempts": []}
+        self.sync_index(project_id)
+        with self.db.sessions() as session:
+            query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)
+            if before_seq is not None:
+                query = query.where(ArchiveEntry.seq < before_seq)
+            prior = {sid: seq for sid, seq in session.execute(query)}
+            prior.pop(loaded.id, None)
+            candidates: set[str] = set()
+            holders: dict[str, dict[str, str]] = {}
+            if prior:
+                sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
+                                    without=starter.bag if starter is not None else None)
+                candidates = self.index.query(project_id, sketch) & set(prior)
+                holders = self._binary_holders(session, project_id, set(mine_binaries), prior)
+            # Every candidate joins the population, whatever CONTEXT_LIMIT says; the most recent
+            # entries join it too, for common code and document frequencies.
+            recent = sorted(prior, key=lambda sid: -prior[sid])[:CONTEXT_LIMIT] if candidates or holders else []
+            in_context = set(recent) | candidates
+            ignored = common_binaries(
+                [set(mine_binaries)] + [set(holders.get(sid, ())) for sid in sorted(in_context)],
+                base_digests, self.options.match)
+            shared = {sid: {d: p for d, p in found.items() if d not in ignored}
+                      for sid, found in holders.items()}
+            shared = {sid: found for sid, found in shared.items() if found}
+            context = sorted(in_context | set(shared), key=lambda sid: prior[sid])
+            units = self._units_of(session, context)
+        comparison = Comparison([loaded.id] + context, [loaded.units] + [units[sid] for sid in context],
+                                base_units, self.options.match)
+        scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
+        pairs = {pair.b: pair for pair in comparison.score(
+            comparison.pair_features(np.zeros(len(scored), dtype=np.int64), np.array(scored, dtype=np.int64)),
+            self.options.min_similarity)}
+        for other, found in sorted(shared.items()):
+            # As ``check._attach_binaries``: identical assets are shown, never scored.
+            fragments = tuple(Fragment(Span(mine_binaries[d], 1, 1), Span(found[d], 1, 1), tokens=0)
+                              for d in sorted(found))
+            pair = pairs.get(other) or PairResult(loaded.id, other, 0.0, 0.0, 0.0, ())
+            pairs[other] = replace(pair, fragments=pair.fragments + fragments)
+        reported = sorted(other for other, pair in pairs.items()
+                          if rounded(pair.similarity) >= self.options.min_similarity)
+        people: dict[str, Submission] = {}
+        with self.db.sessions() as session:
+            for batch in batches(reported):
+                people.update((s.id, s) for s in session.scalars(
+                    select(Submission).where(Submission.id.in_(batch))))
+        template_lines = {loaded.id: template_ranges(loaded.units)}
+        for other in reported:
+            pair, person = pairs[other], people[other]
+            match = {"submission_id": other, "student_id": person.student_id, "name": person.name,
+                     "attempt": person.attempt, "similarity": rounded(pair.similarity),
+                     "a_share": rounded(pair.a_share), "b_share": rounded(pair.b_share),
+                     "fragments": [f.to_dict() for f in pair.fragments]}
+            own = student_id is not None and person.student_id == student_id
+            report["own_attempts" if own else "matches"].append(match)
+            template_lines[other] = template_ranges(units[other])
+        for key in ("matches", "own_attempts"):
+            report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
+        report["template_lines"] = template_lines
+        return report
+
+    @staticmethod
+    def _binary_holders(session: Session, project_id: str, digests: set[str],
+                        prior: dict[str, int]) -> dict[str, dict[str, str]]:
+        """Prior entries holding one of ``digests`` as a binary asset: id -> digest -> path
+        (the first such file, as ``LoadedSubmission.binary_digests`` keeps)."""
+        found: dict[str, dict[str, str]] = {}
+        for batch in batches(sorted(digests)):
+            rows = session.execute(
+                select(DocumentRow.submission_id, DocumentRow.sha256, DocumentRow.path)
+                .join(ArchiveEntry, ArchiveEntry.submission_id == DocumentRow.submission_id)
+                .where(ArchiveEntry.project_id == project_id, DocumentRow.sha256.in_(batch),
+                       DocumentRow.state == DocumentState.BINARY.value, DocumentRow.size > 0)
+                .order_by(DocumentRow.submission_id, DocumentRow.ordinal))
+            for sid, digest, path in rows:
+                if sid in prior:
+                    found.setdefault(sid, {}).setdefault(digest, path)
+        return found

@@ -1,0 +1,144 @@
+"""Entering a submission into the archive: its documents, units and MinHash, once, in commit
+order per project; and the candidate index kept in step with the database."""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..check import LoadedSubmission
+from ..fingerprint import Fingerprints
+from ..model import DocumentState, SegmentKind
+from ..store.db import Database, transaction_lock
+from ..store.index import CandidateIndex, minhash_bytes, minhash_of
+from ..store.models import ArchiveEntry, DocumentRow, Submission, UnitRow, utcnow
+from ..units import Unit
+
+if TYPE_CHECKING:
+    from .starter import StarterCode
+
+IN_BATCH = 500
+
+
+def unit_row(submission_id: str, ordinal: int, unit: Unit) -> UnitRow:
+    return UnitRow(
+        submission_id=submission_id, ordinal=ordinal, path=unit.path, kind=unit.kind.value,
+        k=unit.k, lines=unit.lines.astype("<i4").tobytes(),
+        hashes=unit.prints.hashes.astype("<u8").tobytes(),
+        kept=unit.prints.kept.astype("<i4").tobytes(), bag=unit.bag.astype("<u8").tobytes(),
+    )
+
+
+def unit_from_row(row: UnitRow) -> Unit:
+    prints = Fingerprints(hashes=np.frombuffer(row.hashes, dtype="<u8").astype(np.uint64),
+                          kept=np.frombuffer(row.kept, dtype="<i4").astype(np.int64), k=row.k)
+    return Unit(row.path, SegmentKind(row.kind), np.frombuffer(row.lines, dtype="<i4").astype(np.int32),
+                prints, np.frombuffer(row.bag, dtype="<u8").astype(np.uint64))
+
+
+def batches(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), IN_BATCH):
+        yield items[start : start + IN_BATCH]
+
+
+class Entries:
+    """Entering submissions and keeping the index in step (mixed into ``Archive``)."""
+
+    db: Database
+    index: CandidateIndex
+
+    if TYPE_CHECKING:  # provided by ``Starters``
+        def starter_code(self, project_id: str) -> StarterCode | None: ...
+
+    def enter(self, submission: Submission, loaded: LoadedSubmission) -> int:
+        """Store a submission's documents and units and enter it into the archive, once.
+
+        Returns its archive ``seq``. Entering again (a retried or repeated task) finds the
+        existing entry: the unique submission id on ``archive_entries`` makes the second
+        transaction fail as a whole, documents and units included.
+        """
+        starter = self.starter_code(submission.project_id)
+        sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
+                            without=starter.bag if starter is not None else None)
+        with self.db.sessions() as session:
+            # One enter per project at a time: the seq handed out here is then committed before
+            # any larger one of the project, so a check of entry N sees all entries before N.
+            transaction_lock(session, f"archive:{submission.project_id}")
+            seq = session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=submission.id))
+            if seq is None:
+                entry = ArchiveEntry(submission_id=submission.id, project_id=submission.project_id,
+                                     student_id=submission.student_id, minhash=minhash_bytes(sketch),
+                                     indexed_at=utcnow())
+                session.add_all(self._document_rows(submission.id, loaded))
+                session.add_all(unit_row(submission.id, i, u) for i, u in enumerate(loaded.units))
+                session.add(entry)
+                try:
+                    # Flushes the rows above: a duplicate entry fails here or at the commit.
+                    self.index.stage(session, submission.project_id, submission.id, sketch)
+                    session.commit()
+                    seq = entry.seq
+                except IntegrityError:
+                    session.rollback()
+                    seq = session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=submission.id))
+                    assert seq is not None
+        self.sync_index(submission.project_id)
+        return int(seq)
+
+    @staticmethod
+    def _document_rows(submission_id: str, loaded: LoadedSubmission) -> Iterable[DocumentRow]:
+        for ordinal, doc in enumerate(loaded.documents):
+            text = zlib.compress(doc.text.encode("utf-8")) if doc.state is DocumentState.OK else None
+            yield DocumentRow(submission_id=submission_id, ordinal=ordinal, path=doc.path,
+                              state=doc.state.value, sha256=doc.sha256, size=doc.size,
+                              detail=doc.detail, text_z=text)
+
+    def sync_index(self, project_id: str) -> int:
+        """Insert into the candidate index whatever the database has and it lacks."""
+        with self.db.sessions() as session:
+            missing = self.index.lacking(session, project_id)
+        return self.index.insert_missing(project_id, missing) if missing else 0
+
+    def reindex(self, project_id: str | None = None) -> dict[str, int]:
+        """Rebuild the candidate index of a project (or of every one) from the MinHashes in the
+        database; returns the entries indexed per project. The database's own index is
+        replaced in one transaction; with Redis, a check running meanwhile may miss candidates."""
+        with self.db.sessions() as session:
+            projects = [project_id] if project_id is not None else list(session.scalars(
+                select(ArchiveEntry.project_id).distinct().order_by(ArchiveEntry.project_id)))
+        counts = {}
+        for project in projects:
+            with self.db.sessions() as session:
+                entries = [(r[0], r[1]) for r in session.execute(
+                    select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
+                    .filter_by(project_id=project).order_by(ArchiveEntry.seq))]
+            counts[project] = self.index.rebuild(project, entries)
+        return counts
+
+    def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
+        units: dict[str, list[Unit]] = {i: [] for i in ids}
+        for batch in batches(ids):
+            for row in session.scalars(select(UnitRow).where(UnitRow.submission_id.in_(batch))
+                                       .order_by(UnitRow.submission_id, UnitRow.ordinal)):
+                units[row.submission_id].append(unit_from_row(row))
+        return units
+
+    def resketch(self, project_id: str, without: np.ndarray | None) -> int:
+        """Recompute every entry's MinHash of a project without the features ``without`` (its
+        new starter code) and rebuild its index; returns the entries resketched."""
+        with self.db.sessions() as session:
+            ids = list(session.scalars(select(ArchiveEntry.submission_id)
+                                       .filter_by(project_id=project_id).order_by(ArchiveEntry.seq)))
+        for batch in batches(ids):
+            with self.db.session() as session:
+                units = self._units_of(session, batch)
+                for sid in batch:
+                    sketch = minhash_of(units[sid], self.index.num_perm, self.index.seed, without=without)
+                    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == sid)
+                                    .values(minhash=minhash_bytes(sketch)))
+        self.reindex(project_id)
+        return len(ids)

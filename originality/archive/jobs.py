@@ -1,0 +1,121 @@
+"""Submissions as jobs: registered once per upload, claimed by a worker for a lease, released,
+finished, or found stuck when a worker died. The database, not the broker, knows what is
+unfinished."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..store.db import Database
+from ..store.models import JobStatus, Submission, utcnow
+
+
+@dataclass
+class Registered:
+    submission: Submission
+    created: bool
+
+
+class Jobs:
+    """The job side of the archive (mixed into ``Archive``)."""
+
+    db: Database
+
+    def register(self, *, sha256: str, size: int, project_id: str, student_id: str, attempt: int = 1,
+                 assessor_id: str | None = None, submitted_at: datetime | None = None,
+                 origin: str = "upload", name: str | None = None) -> Registered:
+        """The submission for this ZIP, student, project and attempt; created if new."""
+        key = {"project_id": project_id, "student_id": student_id, "attempt": attempt, "sha256": sha256}
+        with self.db.sessions() as session:
+            existing = session.scalar(select(Submission).filter_by(**key))
+            if existing is not None:
+                return Registered(existing, False)
+            submission = Submission(id=uuid.uuid4().hex, assessor_id=assessor_id, size=size,
+                                    submitted_at=submitted_at, origin=origin, name=name,
+                                    status=JobStatus.QUEUED, created_at=utcnow(), runs=0, files=0,
+                                    **key)
+            session.add(submission)
+            try:
+                session.commit()
+                return Registered(submission, True)
+            except IntegrityError:  # the same upload, registered meanwhile by another request
+                session.rollback()
+                existing = session.scalar(select(Submission).filter_by(**key))
+                assert existing is not None
+                return Registered(existing, False)
+
+    def get(self, submission_id: str) -> Submission | None:
+        with self.db.sessions() as session:
+            return session.get(Submission, submission_id)
+
+    def mark_enqueued(self, submission_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(Submission).where(Submission.id == submission_id)
+                            .values(enqueued_at=utcnow()))
+
+    def claim(self, submission_id: str, lease_seconds: float) -> bool:
+        """Take a queued submission, or one whose worker's lease ran out; False if taken."""
+        now = utcnow()
+        with self.db.session() as session:
+            result = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id,
+                       or_(Submission.status == JobStatus.QUEUED,
+                           and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now)))
+                .values(status=JobStatus.RUNNING, lease_until=now + timedelta(seconds=lease_seconds),
+                        runs=Submission.runs + 1)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def retry(self, submission_id: str) -> bool:
+        """Queue a failed check again (a failure is the service's fault, not the student's:
+        a missing file restored, a database back); False unless the check had failed."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id, Submission.status == JobStatus.FAILED)
+                .values(status=JobStatus.QUEUED, error_code=None, error_message=None,
+                        finished_at=None, lease_until=None, enqueued_at=utcnow()))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def renew(self, submission_id: str, lease_seconds: float) -> None:
+        with self.db.session() as session:
+            session.execute(update(Submission)
+                            .where(Submission.id == submission_id, Submission.status == JobStatus.RUNNING)
+                            .values(lease_until=utcnow() + timedelta(seconds=lease_seconds)))
+
+    def release(self, submission_id: str) -> None:
+        """Give a running submission back to the queue (its check will be retried)."""
+        with self.db.session() as session:
+            session.execute(update(Submission)
+                            .where(Submission.id == submission_id, Submission.status == JobStatus.RUNNING)
+                            .values(status=JobStatus.QUEUED, lease_until=None, enqueued_at=utcnow()))
+
+    def finish(self, submission_id: str, status: str, error: dict[str, str] | None = None,
+               files: int | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "lease_until": None, "finished_at": utcnow(),
+                                  "error_code": error["code"] if error else None,
+                                  "error_message": error["message"] if error else None}
+        if files is not None:
+            values["files"] = files
+        with self.db.session() as session:
+            session.execute(update(Submission).where(Submission.id == submission_id).values(**values))
+
+    def stuck(self, lease_seconds: float) -> list[str]:
+        """Unfinished submissions nobody is working on: running with an expired lease, or
+        queued for longer than a lease (their message may be lost)."""
+        now = utcnow()
+        waited = now - timedelta(seconds=lease_seconds)
+        with self.db.sessions() as session:
+            rows = session.scalars(select(Submission.id).where(or_(
+                and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now),
+                and_(Submission.status == JobStatus.QUEUED,
+                     func.coalesce(Submission.enqueued_at, Submission.created_at) < waited),
+            )).order_by(Submission.created_at))
+            return list(rows)

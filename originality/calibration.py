@@ -1,0 +1,141 @@
+"""The calibrated similarity: a pair's features turned into "how likely a copy".
+
+A pair is described by a few features that the comparison stage (``score.py``) computes for
+every pair from two sparse products, without aligning it:
+
+- ``cosine``: the TF-IDF cosine of the two submissions' bags (short k-grams, literal texts,
+  runs of literals); it survives restructuring that breaks long matches;
+- ``containment_max`` / ``containment_min``: the share of each side's own distinct long
+  k-grams (starter and common code left out) that the other side has too, the larger and the
+  smaller; a copy padded with inserted statements, or cut down, keeps a high maximum;
+- ``code_share``: how much of the pair's tokens are code rather than prose.
+
+The similarity is a logistic model, one linear part for code and one for prose, mixed by the
+code share: ``sigmoid(s x (w_code . f + b_code) + (1 - s) x (w_prose . f + b_prose))``. So
+0.5 means "as likely a copy as not" on the labelled pairs it was fitted on, where each data set
+and each kind of copying weighs the same (``fit``). The shipped coefficients are plain numbers
+here (no pickle), fitted by ``originality calibrate`` on the real labelled sets
+(docs/benchmarks.md, "Calibration", gives the command, the leave-one-set-out figures and the
+reliability curve).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+FEATURES = ("cosine", "containment_max", "containment_min")
+
+
+@dataclass(frozen=True)
+class LinearPart:
+    """Weights over ``FEATURES`` and an intercept."""
+
+    weights: tuple[float, ...]
+    intercept: float
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"expected {len(FEATURES)} weights, got {len(self.weights)}")
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        return features @ np.asarray(self.weights, dtype=np.float64) + self.intercept
+
+
+@dataclass(frozen=True)
+class Model:
+    """The calibrated similarity's coefficients, for code and for prose."""
+
+    code: LinearPart
+    prose: LinearPart
+    source: str = field(default="", compare=False)
+
+    def similarity(self, features: np.ndarray, code_share: np.ndarray) -> np.ndarray:
+        """Probabilities for rows of ``features`` (columns as ``FEATURES``)."""
+        features = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURES))
+        share = np.asarray(code_share, dtype=np.float64).reshape(-1)
+        z = share * self.code.logit(features) + (1.0 - share) * self.prose.logit(features)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"features": list(FEATURES),
+                "code": {"weights": list(self.code.weights), "intercept": self.code.intercept},
+                "prose": {"weights": list(self.prose.weights), "intercept": self.prose.intercept},
+                "source": self.source}
+
+
+# Fitted by `originality calibrate benchmarks/out/calibration/manifest.json` (made by
+# `benchmarks/calibrate.py`) on the real labelled sets in shared/data: java-pairs (1,077 pairs),
+# obfuscation Progpedia19 (1,704) and z5z1 (1,844), prose-paraphrase in two halves (5,136);
+# every set and every kind of copying weighted alike. Held-out ROC-AUC (each set scored by a
+# model fitted on the others) and the reliability curve: docs/benchmarks.md, "Calibration".
+DEFAULT_MODEL = Model(
+    code=LinearPart(weights=(6.2136, 6.6331, 0.0), intercept=-3.6877),
+    prose=LinearPart(weights=(20.4694, 0.251, 0.2181), intercept=-3.2782),
+    source="java-pairs, obfuscation (Progpedia19, z5z1), prose-paraphrase",
+)
+
+
+def fit(features: np.ndarray, code_share: np.ndarray, labels: Sequence[int],
+        groups: Sequence[str], regularization: float = 1.0, source: str = "") -> Model:
+    """Fit the model with scikit-learn's logistic regression.
+
+    ``groups`` names each pair's origin, a data set and for a copy its kind of copying
+    ("obfuscation/insert"): every set weighs the same in the fit and so does every kind of
+    copying within a set, so a set with a thousand pairs of one kind does not drown the others. A code pair is one whose code share is at least one half. Weights that come out
+    negative (a feature that, beside the others, seems to lower the odds of a copy) are
+    dropped and the part refitted: more shared code never makes a pair less similar.
+    """
+    features = np.asarray(features, dtype=np.float64)
+    share = np.asarray(code_share, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.int64)
+    names = np.asarray(groups)
+    parts = []
+    for is_code in (True, False):
+        rows = share >= 0.5 if is_code else share < 0.5
+        if not rows.any() or len(set(y[rows].tolist())) < 2:
+            raise ValueError(f"no {'code' if is_code else 'prose'} pairs of both labels to fit on")
+        parts.append(_fit_part(features[rows], y[rows], names[rows], regularization))
+    return Model(code=parts[0], prose=parts[1], source=source)
+
+
+def _fit_part(x: np.ndarray, y: np.ndarray, groups: np.ndarray, regularization: float) -> LinearPart:
+    from sklearn.linear_model import LogisticRegression  # only `calibrate` pays for the import
+
+    weight = _weights(y, groups)
+    kept = list(range(x.shape[1]))
+    while True:
+        model = LogisticRegression(C=regularization, max_iter=10_000)
+        model.fit(x[:, kept], y, sample_weight=weight)
+        coefficients = model.coef_[0]
+        if (coefficients >= 0).all() or len(kept) == 1:
+            break
+        kept = [k for k, c in zip(kept, coefficients) if c >= 0] or [kept[int(np.argmax(coefficients))]]
+    weights = [0.0] * x.shape[1]
+    for k, c in zip(kept, coefficients):
+        weights[k] = round(float(max(c, 0.0)), 4)
+    return LinearPart(tuple(weights), round(float(model.intercept_[0]), 4))
+
+
+def _weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Every data set weighs the same, its copies and non-copies in their own proportion, and
+    within its copies every kind of copying ("set/kind") weighs the same."""
+    sets = np.array([name.split("/")[0] for name in groups.tolist()])
+    weight = np.zeros(len(y), dtype=np.float64)
+    for name in np.unique(sets):
+        in_set = sets == name
+        positives = in_set & (y == 1)
+        weight[in_set & (y == 0)] = 1.0 / in_set.sum()
+        kinds = np.unique(groups[positives])
+        for kind in kinds:
+            rows = positives & (groups == kind)
+            weight[rows] = positives.sum() / in_set.sum() / len(kinds) / rows.sum()
+    return weight * len(y) / weight.sum()
+
+
+def logit(p: float) -> float:
+    """The log-odds of a probability; what a threshold on the similarity is on the linear part."""
+    return math.log(p / (1.0 - p))

@@ -1,0 +1,202 @@
+"""The comparison stage: the one place where two submissions get a similarity and fragments.
+
+``check`` (a whole cohort at once) and the archive (one upload against the project's prior
+submissions) both build a ``Comparison`` over a population and ask it for pairs; nothing else
+computes a similarity, so a pair gets the same formula on every path and whatever its rank.
+
+1. The population's exclusions (``cohort.exclusions``): starter code, and what independent
+   groups of it commonly write.
+2. Per submission: a TF-IDF vector over its bag (document frequencies counted over the
+   independent groups, like common code) and the set of its own distinct long k-grams.
+3. Per pair, from two sparse products and no alignment: the cosine of the vectors and the
+   containment of each side's own long k-grams in the other (``calibration.FEATURES``); the
+   calibrated model turns them into the similarity. Every pair that shares anything is scored
+   this way, so the only filter is the score itself: a pair below the reporting threshold is
+   dropped, one at or above it is aligned for its fragments and shares (``match.align``).
+
+The document frequencies are the population's: ``check`` counts them over the cohort, the
+archive over the upload and its context of prior entries, so the same pair can differ slightly
+between the two paths (measured in docs/benchmarks.md, "Service path").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import sparse
+
+from .calibration import DEFAULT_MODEL, Model
+from .cohort import Exclusions, exclusions, incidence, mark_excluded
+from .match import SubmissionPrints, align
+from .model import PairResult, SegmentKind
+from .options import MatchOptions
+from .report import DIGITS
+from .units import Unit, is_literal_run
+
+# Runs of two consecutive literals weigh this much more than other features of the bag: copied
+# test data and messages survive every disguise of the code around them, while independent
+# programs of one task share their code's idioms. On the templated Java exercises this lifted
+# ROC-AUC from 0.78 (runs at weight 1) to 0.82; 2.0 gave 0.84 but cost the Python ZIP cohort,
+# where copies rewrite their messages (docs/benchmarks.md).
+LITERAL_RUN_WEIGHT = 1.5
+
+
+def own_bag(units: list[Unit]) -> np.ndarray:
+    """A submission's bag features that are neither starter code nor common code."""
+    parts = [u.bag if u.bag_excluded is None else u.bag[~u.bag_excluded] for u in units]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def own_long(units: list[Unit]) -> np.ndarray:
+    """A submission's distinct long k-grams that are neither starter code nor common code."""
+    parts = [u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> sparse.csr_matrix:
+    """Rows: submissions; columns: the population's bag features; sublinear tf times smoothed
+    idf, L2-normed.
+
+    A feature's document frequency counts the independent groups holding it (as common code
+    does), so thirty copies of one solution do not make its features look ordinary. The
+    columns are the distinct 64-bit features themselves, never folded into hashed columns.
+    """
+    n = len(units_by_submission)
+    per_row = [np.unique(own_bag(units), return_counts=True) for units in units_by_submission]
+    if n == 0 or not any(len(f) for f, _ in per_row):
+        return sparse.csr_matrix((n, 1))
+    rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(per_row)])
+    features = np.concatenate([f for f, _ in per_row])
+    tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
+    columns, column_of = np.unique(features, return_inverse=True)
+    group_count = int(groups.max()) + 1
+    # One count per (group, column): unique over the pairs' combined key.
+    held = np.unique(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
+    df = np.bincount(held, minlength=len(columns))
+    idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
+    idf[is_literal_run(columns)] *= LITERAL_RUN_WEIGHT
+    matrix = sparse.csr_matrix((tf * idf[column_of], (rows, column_of)), shape=(n, len(columns)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sparse.csr_matrix(sparse.diags(scale) @ matrix)
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """The features of some pairs (i, j) of a comparison, one row each."""
+
+    i: np.ndarray
+    j: np.ndarray
+    values: np.ndarray  # (pairs, len(calibration.FEATURES))
+    code_share: np.ndarray
+
+
+class Comparison:
+    """A population of submissions, ready to score any of its pairs."""
+
+    def __init__(self, ids: list[str], units_by_submission: list[list[Unit]], base_units: list[Unit],
+                 options: MatchOptions, model: Model = DEFAULT_MODEL) -> None:
+        self.ids, self.units, self.options, self.model = ids, units_by_submission, options, model
+        self.excluded: Exclusions = exclusions(units_by_submission, base_units, options)
+        mark_excluded(units_by_submission, self.excluded)
+        self.vectors = tfidf_vectors(units_by_submission, self.excluded.groups)
+        longs = [own_long(units) for units in units_by_submission]
+        self.long_sizes = np.array([len(x) for x in longs], dtype=np.float64)
+        self.long_matrix = incidence(longs)[0]
+        counts = [_token_counts(units) for units in units_by_submission]
+        self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
+        self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
+        self._prints: dict[int, SubmissionPrints] = {}
+
+    # -- which pairs ------------------------------------------------------------------------
+
+    def all_pairs(self) -> PairFeatures:
+        """The features of every pair (i < j) that shares a bag feature or a long k-gram,
+        sorted, read off two sparse products over the whole population."""
+        products = [sparse.triu(m @ m.T, k=1).tocoo() for m in (self.vectors, self.long_matrix)]
+        n = np.int64(len(self.ids))
+        keys = [p.row.astype(np.int64) * n + p.col.astype(np.int64) for p in products]
+        union = np.union1d(keys[0][products[0].data > 0], keys[1][products[1].data > 0])
+        values = []
+        for key, product in zip(keys, products):
+            value = np.zeros(len(union), dtype=np.float64)
+            where = np.searchsorted(union, key)
+            found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
+            value[where[found]] = product.data[found]
+            values.append(value)
+        return self._features(union // n, union % n, values[0], values[1])
+
+    def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
+        """The features of the given pairs (the archive's: one upload and its candidates)."""
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        return self._features(i, j, _row_dots(self.vectors, i, j), _row_dots(self.long_matrix, i, j))
+
+    # -- features and scores ----------------------------------------------------------------
+
+    def _features(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray,
+                  shared: np.ndarray) -> PairFeatures:
+        contained_i = shared / np.maximum(self.long_sizes[i], 1.0)
+        contained_j = shared / np.maximum(self.long_sizes[j], 1.0)
+        values = np.column_stack([np.minimum(cosine, 1.0), np.maximum(contained_i, contained_j),
+                                  np.minimum(contained_i, contained_j)])
+        total = self.all_tokens[i] + self.all_tokens[j]
+        share = np.divide(self.code_tokens[i] + self.code_tokens[j], total,
+                          out=np.ones_like(total), where=total > 0)
+        return PairFeatures(i, j, values, share)
+
+    def similarities(self, features: PairFeatures) -> np.ndarray:
+        """The calibrated similarity of each pair; 0.0 for a pair that shares nothing."""
+        similarity = self.model.similarity(features.values, features.code_share)
+        return np.where(features.values.any(axis=1), similarity, 0.0)
+
+    def score(self, features: PairFeatures, min_similarity: float,
+              progress: Callable[[int, int], None] | None = None) -> list[PairResult]:
+        """The pairs whose similarity reaches ``min_similarity``, aligned.
+
+        ``min_similarity`` is compared with the similarity as reported (rounded), so a pair is
+        listed exactly when its reported score reaches the threshold. ``progress(done, total)``
+        follows the alignments, the costly part.
+        """
+        similarity = self.similarities(features)
+        kept = np.flatnonzero(np.round(similarity, DIGITS) >= min_similarity)
+        results = []
+        for done, k in enumerate(kept.tolist(), start=1):
+            a, b = int(features.i[k]), int(features.j[k])
+            aligned = align(self.prints(a), self.prints(b), self.options)
+            value = float(similarity[k])
+            if aligned is None:
+                results.append(PairResult(self.ids[a], self.ids[b], value, 0.0, 0.0, ()))
+            else:
+                results.append(PairResult(self.ids[a], self.ids[b], value, aligned.a_share,
+                                          aligned.b_share, aligned.fragments))
+            if progress is not None:
+                progress(done, len(kept))
+        return results
+
+    def prints(self, index: int) -> SubmissionPrints:
+        found = self._prints.get(index)
+        if found is None:
+            found = SubmissionPrints.build(self.ids[index], self.units[index],
+                                           self.options.min_document_tokens)
+            self._prints[index] = found
+        return found
+
+
+def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The dot product of rows i[k] and j[k] for every k, in chunks to bound memory."""
+    out = np.zeros(len(i), dtype=np.float64)
+    for start in range(0, len(i), ROW_CHUNK):
+        end = start + ROW_CHUNK
+        out[start:end] = np.asarray(matrix[i[start:end]].multiply(matrix[j[start:end]]).sum(axis=1)).ravel()
+    return out
+
+
+ROW_CHUNK = 20_000
+
+
+def _token_counts(units: list[Unit]) -> tuple[int, int]:
+    """(code tokens, all tokens) of a submission."""
+    code = sum(u.token_count for u in units if u.kind is SegmentKind.CODE)
+    return code, sum(u.token_count for u in units)
