@@ -58,6 +58,7 @@ from .match import SubmissionPrints, align
 from .model import DocumentState, Fragment, PairResult, SegmentKind, Span
 from .options import CheckOptions
 from .report import rounded
+from .store import links
 from .store.db import Database, transaction_lock
 from .store.index import CandidateIndex, minhash_bytes, minhash_of, open_index
 from .store.models import (
@@ -319,6 +320,7 @@ class Archive:
             with self.db.session() as session:
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
+                links.write(session, submission_id, report)  # the later matches of the others
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE
