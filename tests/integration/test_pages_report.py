@@ -272,8 +272,10 @@ def test_another_assessor_gets_404_and_the_attempt_is_logged(
 def test_a_match_not_in_the_report_is_not_found(service: Service, copied: tuple[str, str]) -> None:
     alice, mallory = copied
     stranger = service.add("independent_b", "zoe", project="p2")
+    unrelated = service.add_files({"lights.c": UNRELATED.encode()}, "yann")  # later, unlike alice's
     assert service.get(f"/reports/{mallory}/matches/{stranger}").status_code == 404
-    assert service.get(f"/reports/{alice}/matches/{mallory}").status_code == 404  # later, not prior
+    assert service.get(f"/reports/{alice}/matches/{unrelated}").status_code == 404
+    assert service.get(f"/reports/{unrelated}/matches/{alice}").status_code == 404
     assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 404)
 
 
