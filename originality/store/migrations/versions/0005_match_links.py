@@ -13,6 +13,7 @@ revision keeps doing what it did whatever that module becomes.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -56,7 +57,7 @@ def _fill_from_reports() -> None:
                .scalars())
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Any]] = []
         for owner, body in bind.execute(sa.select(reports.c.submission_id, reports.c.body)
                                         .where(reports.c.submission_id.in_(batch))):
             report = json.loads(body)
