@@ -6,6 +6,10 @@ report) over the texts the archive stored (:mod:`originality.evidence`); this mo
 checks who may look, logs the look and fills the templates. Scope as in the API: an assessor
 reads only the submissions assigned to them, and anything else is "not found", never a hint
 that it exists. Every view of a report, refused ones included, is in the access log.
+
+A report also shows the later submissions that match it (``originality.store.links``): listed
+from their links, drawn side by side from the later report, turned round so that this
+submission is always A.
 """
 
 from __future__ import annotations
