@@ -15,6 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from originality.archive import Archive
 from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
 from originality.errors import CaseConflict, NotAnArchive, NotFound, NotReady
+from originality.store import links
 from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 from originality.unpack import is_zip
@@ -121,15 +122,26 @@ class MatchOut(ma.Schema):
 
 class ReportOut(ma.Schema):
     submission = ma.fields.String()
-    matches = ma.fields.List(ma.fields.Nested(MatchOut))
+    matches = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
+        "description": "other students' prior submissions that match this one, most similar "
+                       "first"})
     own_attempts = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
         "description": "the same student's earlier attempts: listed apart, never plagiarism"})
+    later_matches = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
+        "description": "other students' later submissions whose reports match this one, most "
+                       "similar first: the similarity and shares are those of the later report "
+                       "(the same pair, the same score from either side), with the sides turned "
+                       "round so that a is always this submission"})
+    later_own_attempts = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
+        "description": "the same student's later attempts that match this one: listed apart, "
+                       "never plagiarism"})
     template_lines = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Dict(
             keys=ma.fields.String(), values=ma.fields.List(ma.fields.List(ma.fields.Integer()))),
         metadata={"description": "submission id -> file -> [[first_line, last_line], ...]: the "
-                  "lines of this submission and of each one matched that are starter code or "
-                  "code common to the project, which never count as similarity"})
+                  "lines of this submission and of each one matched (earlier or later) that are "
+                  "starter code or code common to the project, which never count as "
+                  "similarity"})
 
 
 def _archive() -> Archive:
@@ -235,8 +247,9 @@ def get_status(submission_id: str) -> Any:
 @blp.alt_response(409, description="the check has not finished, or the submission was rejected")
 @blp.doc(security=SECURITY)
 def get_report(submission_id: str) -> Any:
-    """The matches of a submission against every prior submission of its project. Every
-    access is logged."""
+    """The matches of a submission against every prior submission of its project, and apart
+    the later submissions that match it (as their own reports score them). Every access is
+    logged."""
     archive = _archive()
     who = principal()
     try:
@@ -248,7 +261,7 @@ def get_report(submission_id: str) -> Any:
         log_access(archive.db, who, submission_id, "report", error.http_status)
         raise
     log_access(archive.db, who, submission_id, "report", 200)
-    return report
+    return links.later_matches(archive.db, submission_id).added_to(report)
 
 
 @blp.route("/<submission_id>/retry", methods=["POST"])

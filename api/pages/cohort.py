@@ -113,10 +113,14 @@ def cohort(project_id: str) -> Any:
         return url_for("pages.report", submission_id=submission_id) if submission_id in mine else None
 
     def side_by_side_url(pair: Pair) -> str | None:
-        """The pair side by side, from the later submission's report (which holds the match)."""
-        if pair.a not in mine:
-            return None
-        return url_for("pages.report_match", submission_id=pair.a, other_id=pair.b)
+        """The pair side by side, from the later submission's report (which holds the match),
+        or from the earlier one's, which lists it as a later match, for a viewer who may open
+        only that one."""
+        if pair.a in mine:
+            return url_for("pages.report_match", submission_id=pair.a, other_id=pair.b)
+        if pair.b in mine:
+            return url_for("pages.report_match", submission_id=pair.b, other_id=pair.a)
+        return None
 
     choices = sorted(set(THRESHOLD_CHOICES) | {threshold})
     return render_template(

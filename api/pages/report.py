@@ -6,6 +6,10 @@ report) over the texts the archive stored (:mod:`originality.evidence`); this mo
 checks who may look, logs the look and fills the templates. Scope as in the API: an assessor
 reads only the submissions assigned to them, and anything else is "not found", never a hint
 that it exists. Every view of a report, refused ones included, is in the access log.
+
+A report also shows the later submissions that match it (``originality.store.links``): listed
+from their links, drawn side by side from the later report, turned round so that this
+submission is always A.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from originality import evidence, sxs
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotReady
 from originality.model import Fragment
+from originality.store import links
 from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 
@@ -30,7 +35,8 @@ from .session import PageError, archive, blp, page, principal
 ACTION = "report_page"
 READERS = ("platform", "assessor", "staff")
 # The printed evidence shows the most similar matches only: past 20 a document is read by
-# nobody, and rendering it would take seconds.
+# nobody, and rendering it would take seconds. Earlier and later matches share the 20, the
+# earlier first: they are the evidence about this submission's own work.
 PRINT_LIMIT = 20
 # In print, every file is folded to its fragments with this much context: paper does not scroll.
 PRINT_CONTEXT = 3
@@ -59,6 +65,7 @@ class PairView:
     rank: int
     own: bool
     match: dict[str, Any]
+    later: bool  # B came after A: the pair is scored in B's report, seen here from A
     label_a: str
     label_b: str
     tokens: int
@@ -78,10 +85,13 @@ def report(submission_id: str) -> Any:
         return _pending(submission)
     who = principal()
     can_open = (who.role in ("assessor", "staff") and "pages.open_case" in current_app.view_functions)
+    later = links.later(archive().db, submission.id)
     log_access(archive().db, who, submission_id, ACTION, 200)
     return render_template(
         "pages/report.html", **_header(submission),
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
+        later_matches=[link.summary() for link in later if not link.own],
+        later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open,
         case_opened=request.args.get("case") == "opened",
@@ -97,14 +107,19 @@ def report_match(submission_id: str, other_id: str) -> Any:
     if stored is None:
         return _pending(submission)
     found = _find(stored, other_id)
+    template = evidence.template_lines(stored)
+    is_later = False
+    if found is None:  # not among the earlier ones: a later submission whose report has it?
+        found, template = _find_later(submission.id, other_id)
+        is_later = True
     if found is None:
         log_access(archive().db, principal(), submission_id, ACTION, 404)
         raise PageError(404, "Not found", "This report has no match with that submission. Go "
                                           "back to the report and pick one of its matches.")
     rank, own, match = found
     texts = evidence.load_texts(archive().db, _wanted(submission.id, [match]))
-    view = _pair(submission, evidence.template_lines(stored), rank, own, match, _sources(texts),
-                 sxs.Layout(marks=True))
+    view = _pair(submission, template, rank, own, match, _sources(texts), sxs.Layout(marks=True),
+                 later=is_later)
     log_access(archive().db, principal(), submission_id, ACTION, 200)
     return render_template("pages/report_match.html", **_header(submission), pair=view,
                            style=_style_url())
@@ -162,7 +177,12 @@ def render_print(submission_id: str) -> Any:
         return _pending(submission)
     matches = stored.get("matches", [])
     shown = matches[:PRINT_LIMIT]
-    texts = evidence.load_texts(archive().db, _wanted(submission.id, shown))
+    later = links.later(archive().db, submission.id)
+    later_links = [link for link in later if not link.own]
+    # Only the later reports drawn here are read; the others are listed from their links.
+    later_shown = links.later_matches(archive().db, submission.id,
+                                      later_links[:PRINT_LIMIT - len(shown)])
+    texts = evidence.load_texts(archive().db, _wanted(submission.id, shown + later_shown.matches))
     sources = _sources(texts)  # one budget for the document: its render time stays bounded
     template = evidence.template_lines(stored)
     pairs = [
@@ -170,10 +190,18 @@ def render_print(submission_id: str) -> Any:
               sxs.Layout(full_lines=0, context=PRINT_CONTEXT, prefix=f"m{rank}-", marks=True))
         for rank, match in enumerate(shown, start=1)
     ]
+    later_pairs = [
+        _pair(submission, _later_template(later_shown, match), rank, False, match, sources,
+              sxs.Layout(full_lines=0, context=PRINT_CONTEXT, prefix=f"l{rank}-", marks=True),
+              later=True)
+        for rank, match in enumerate(later_shown.matches, start=1)
+    ]
     log_access(archive().db, principal(), submission_id, ACTION, 200)
     return render_template(
         "pages/report_print.html", **_header(submission), pairs=pairs, matches=matches,
         total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
+        later_pairs=later_pairs, later_matches=[link.summary() for link in later_links],
+        later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, generated_at=datetime.now(UTC),
         context=PRINT_CONTEXT, style=_style_url())
@@ -230,6 +258,31 @@ def _find(stored: dict[str, Any], other_id: str) -> tuple[int, bool, dict[str, A
     return None
 
 
+def _find_later(submission_id: str, other_id: str) -> tuple[
+        tuple[int, bool, dict[str, Any]] | None, dict[str, dict[str, frozenset[int]]]]:
+    """The later match with ``other_id`` as ``_find`` gives an earlier one (its rank among the
+    later ones of its kind), and the starter lines of the later report that scored it."""
+    everything = links.later(archive().db, submission_id)
+    chosen = [link for link in everything if link.submission_id == other_id]
+    if not chosen:
+        return None, {}
+    later = links.later_matches(archive().db, submission_id, chosen)
+    found = later.find(other_id)
+    if found is None:
+        return None, {}
+    _, own, match = found
+    kind = [link.submission_id for link in everything if link.own == own]
+    return (kind.index(other_id) + 1, own, match), _later_template(later, match)
+
+
+def _later_template(later: links.Later,
+                    match: dict[str, Any]) -> dict[str, dict[str, frozenset[int]]]:
+    # The lines greyed are those the later report found to be starter or common code: the
+    # ones its score left out, for both sides.
+    return evidence.template_lines(
+        {"template_lines": later.template_lines.get(str(match["submission_id"]), {})})
+
+
 def _wanted(submission_id: str, matches: list[dict[str, Any]]) -> dict[str, set[str]]:
     wanted: dict[str, set[str]] = {submission_id: set()}
     for match in matches:
@@ -248,13 +301,14 @@ def _label(student_id: str, attempt: Any) -> str:
 
 
 def _pair(submission: Submission, template: dict[str, dict[str, frozenset[int]]], rank: int,
-          own: bool, match: dict[str, Any], sources: sxs.Sources, layout: sxs.Layout) -> PairView:
+          own: bool, match: dict[str, Any], sources: sxs.Sources, layout: sxs.Layout,
+          later: bool = False) -> PairView:
     fragments: tuple[Fragment, ...] = evidence.fragments_of(match)
     a = sxs.Party(submission.id, _label(submission.student_id, submission.attempt))
     b = sxs.Party(str(match["submission_id"]), _label(str(match.get("student_id", "?")),
                                                       match.get("attempt", "?")))
     return PairView(
-        rank=rank, own=own, match=match, label_a=a.label, label_b=b.label,
+        rank=rank, own=own, match=match, later=later, label_a=a.label, label_b=b.label,
         tokens=sum(f.tokens for f in fragments),
         fragments=sxs.fragment_rows(fragments),
         groups=sxs.groups(sources, a, b, fragments, template, layout),

@@ -30,6 +30,7 @@ from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..model import DocumentState
 from ..options import CheckOptions
+from ..store import links
 from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
@@ -88,6 +89,7 @@ class Archive(Jobs, Entries, Starters, Compare):
             with self.db.session() as session:
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
+                links.write(session, submission_id, report)  # the later matches of the others
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE

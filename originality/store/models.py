@@ -1,6 +1,6 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
-entries and the database's own LSH buckets, projects' starter code, reports, tokens and the
-report access log; plagiarism cases, their append-only decisions, the audit log and the outbox
+entries and the database's own LSH buckets, projects' starter code, reports and their match links, tokens
+and the report access log; plagiarism cases, their append-only decisions, the audit log and the outbox
 of webhook events.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -160,6 +162,25 @@ class ReportRow(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     body: Mapped[str] = mapped_column(Text)  # the report JSON
+
+
+class MatchLink(Base):
+    """One match of a stored report as a row: the report of ``submission_id`` lists the
+    earlier ``other_id`` with these scores, as they are in its JSON (``a`` is
+    ``submission_id``'s side). Read by ``other_id``, it tells a submission which later ones
+    match it without opening every report of the project (``store/links.py``). Written in the
+    transaction that writes the report, and rewritten with it."""
+
+    __tablename__ = "match_links"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True,
+                                          index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    a_share: Mapped[float] = mapped_column(Float)
+    b_share: Mapped[float] = mapped_column(Float)
+    fragments: Mapped[int] = mapped_column(Integer)  # how many the match has
+    own: Mapped[bool] = mapped_column(Boolean)  # listed in own_attempts, not matches
 
 
 class Token(Base):

@@ -41,7 +41,9 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
         page.goto(f"{site.url}/signin")
         problems = {"/signin": violations(page)}
         sign_in(page, site, site.token("staff", "dean"))
+        # The original's pages hold the copy as a later match, side by side and in print.
         for path in ["/submissions", f"/reports/{original}", f"/reports/{copy}",
+                     f"/reports/{original}/matches/{copy}", f"/reports/{original}/print",
                      f"/reports/{copy}/matches/{first['submission_id']}", f"/reports/{copy}/print",
                      "/projects/p1", "/queue?status=all", f"/cases/{case['id']}", "/students/bob",
                      "/reports/no-such-submission"]:

@@ -77,6 +77,34 @@ def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
     screenshot(page, shots, "print")
 
 
+def test_the_first_submission_leads_to_its_later_copy_side_by_side(site: Site, context: Any) -> None:
+    page = context.new_page()
+    original = site.add("original", "alice", "p1", assessor="ada")
+    copy = site.add("partial_copy", "bob", "p1", assessor="bob")
+    token = site.token("assessor", "ada")
+    sign_in(page, site, token, f"/reports/{original}")
+    [later] = api_report(page, site, original, token)["later_matches"]
+    assert later["submission_id"] == copy
+
+    assert page.get_by_role("heading", name="Later submissions that match this one").is_visible()
+    row = page.locator("table.later tbody tr").first
+    assert "bob" in row.inner_text() and f"{later['similarity']:.0%}" in row.inner_text()
+    row.get_by_role("link").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/reports/{original}/matches/{copy}")
+    assert "Later match 1" in page.get_by_role("heading", level=1).inner_text()
+    # alice on the left (A), bob on the right (B): the later report's fragments turned round.
+    for number, fragment in enumerate(later["fragments"], start=1):
+        for side in ("a", "b"):
+            span = fragment[side]
+            rows = page.locator(f'table.code[data-side="{side}"] tr[data-frag="{number}"]')
+            lines = [int(x) for x in rows.locator("th").all_inner_texts()]
+            assert lines and all(span["start_line"] <= line <= span["end_line"] for line in lines)
+    assert "alice" in page.locator(".sxs .side").first.locator("h3").first.inner_text()
+    page.locator("#a-frag-1").click()
+    assert page.url.endswith("#b-frag-1")
+
+
 def test_an_assessor_cannot_open_another_assessors_report(site: Site, context: Any) -> None:
     site.add("original", "alice", "p1", assessor="ada")
     theirs = site.add("identical", "bob", "p1", assessor="ada")

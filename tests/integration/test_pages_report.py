@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from originality import sxs
-from originality.store.models import AccessLog, JobStatus, ReportRow
-from tests.support import ServiceApp, running
+from originality.store import links
+from fixtures.make_fixtures import zip_bytes
+from originality.store.models import AccessLog, JobStatus, MatchLink, ReportRow
+from tests.support import ServiceApp, running, scenario_files
 
 PAGE_ACTION = "report_page"
 # Nothing like the grade book of the fixtures: a traffic light in C.
@@ -272,8 +274,10 @@ def test_another_assessor_gets_404_and_the_attempt_is_logged(
 def test_a_match_not_in_the_report_is_not_found(service: Service, copied: tuple[str, str]) -> None:
     alice, mallory = copied
     stranger = service.add("independent_b", "zoe", project="p2")
+    unrelated = service.add_files({"lights.c": UNRELATED.encode()}, "yann")  # later, unlike alice's
     assert service.get(f"/reports/{mallory}/matches/{stranger}").status_code == 404
-    assert service.get(f"/reports/{alice}/matches/{mallory}").status_code == 404  # later, not prior
+    assert service.get(f"/reports/{alice}/matches/{unrelated}").status_code == 404
+    assert service.get(f"/reports/{unrelated}/matches/{alice}").status_code == 404
     assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 404)
 
 
@@ -470,3 +474,196 @@ def test_an_open_case_is_in_the_header_and_no_second_case_is_offered(
     assert "found in a submitted deliverable" in text
     assert not [f for f in Page(text).forms if f.endswith("/case")]
     assert "a second one cannot be opened" in text
+
+
+# -- later matches: the reports both ways ------------------------------------------------------
+
+
+def turned_round(match: dict[str, Any]) -> list[dict[str, Any]]:
+    """A later report's fragments as the earlier side sees them."""
+    return [{**f, "a": f["b"], "b": f["a"]} for f in match["fragments"]]
+
+
+def test_the_first_submission_lists_its_later_copies_with_their_reports_scores(
+        service: Service) -> None:
+    alice = service.add("original", "alice")
+    mallory = service.add("partial_copy", "mallory")  # copied in part: the shares differ
+    carol = service.add("renamed", "carol")
+    report = service.report(alice)
+    assert report["matches"] == [] and report["own_attempts"] == []
+    later = report["later_matches"]
+    assert {m["submission_id"] for m in later} == {mallory, carol}
+    assert [m["similarity"] for m in later] == sorted((m["similarity"] for m in later), reverse=True)
+    for match in later:
+        theirs = service.report(match["submission_id"])
+        [stored] = [m for m in theirs["matches"] if m["submission_id"] == alice]
+        # The very score of the later report; the shares and sides seen from alice.
+        assert match["similarity"] == stored["similarity"] > 0.5
+        if match["submission_id"] == mallory:
+            assert stored["a_share"] != stored["b_share"]
+        assert (match["a_share"], match["b_share"]) == (stored["b_share"], stored["a_share"])
+        assert match["fragments"] == turned_round(stored) and match["fragments"]
+        assert match["student_id"] in ("mallory", "carol") and match["attempt"] == 1
+        assert set(match) == set(stored)
+        # The later submission's starter and common lines come with it, for greying.
+        assert report["template_lines"][match["submission_id"]] == \
+            theirs["template_lines"][match["submission_id"]]
+    assert report["later_own_attempts"] == []
+    # The pages list them from the links alone: the same numbers, without reading a report.
+    listed = {link.submission_id: link for link in links.later(service.archive.db, alice)}
+    for match in later:
+        link = listed[match["submission_id"]]
+        assert (link.similarity, link.a_share, link.b_share, link.fragments) == (
+            match["similarity"], match["a_share"], match["b_share"], len(match["fragments"]))
+    # Nothing looks forwards from the latest one, and the earlier list is as it was.
+    assert service.report(carol)["later_matches"] == []
+    assert {m["submission_id"] for m in service.report(carol)["matches"]} == {alice, mallory}
+
+
+def test_own_later_attempts_stay_apart_from_later_matches(service: Service) -> None:
+    first = service.add("original", "alice", attempt=1)
+    second = service.add("renamed", "alice", attempt=2)
+    copy = service.add("identical", "mallory")
+    report = service.report(first)
+    assert [m["submission_id"] for m in report["later_own_attempts"]] == [second]
+    assert [m["submission_id"] for m in report["later_matches"]] == [copy]
+    [own] = report["later_own_attempts"]
+    [stored] = service.report(second)["own_attempts"]
+    assert own["similarity"] == stored["similarity"] and own["fragments"] == turned_round(stored)
+
+    text = service.get(f"/reports/{first}").get_data(as_text=True)
+    later_part, own_part = text.split("Later attempts by the same student", 1)
+    later_part = later_part.split("Later submissions that match this one", 1)[1]
+    assert f"/reports/{first}/matches/{copy}" in later_part
+    assert f"/matches/{second}" not in later_part
+    assert f"/reports/{first}/matches/{second}" in own_part and "never count as plagiarism" in own_part
+    side = service.get(f"/reports/{first}/matches/{second}").get_data(as_text=True)
+    assert "Later attempt 1" in side and "later attempt at this project" in side
+    assert "never counts as plagiarism" in side
+
+
+def test_the_report_page_shows_the_later_match_and_its_side_by_side(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    [stored] = service.report(mallory)["matches"]
+    response = service.get(f"/reports/{alice}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Later submissions that match this one" in text
+    assert "first submission of project" in text and "some match it: see below" in text
+    assert "Nothing here points to work shared" not in text and 'id="no-later-matches"' not in text
+    later_part = text.split("Later submissions that match this one", 1)[1]
+    assert "mallory" in later_part and f"{stored['similarity']:.0%}" in later_part
+    assert f"{len(stored['fragments'])}</td>" in later_part
+    assert f"/reports/{alice}/matches/{mallory}" in Page(text).hrefs
+
+    side = service.get(f"/reports/{alice}/matches/{mallory}")
+    assert side.status_code == 200
+    body = side.get_data(as_text=True)
+    assert "Later match 1" in body and "B was submitted after A" in body
+    page = Page(body)
+    fragments = turned_round(stored)
+    files_a = {f["a"]["file"] for f in fragments}
+    files_b = {f["b"]["file"] for f in fragments}
+    captions = {(t["side"], t["caption"]) for t in page.tables}
+    assert {("a", f"alice, attempt 1: {p}") for p in files_a} <= captions
+    assert {("b", f"mallory, attempt 1: {p}") for p in files_b} <= captions
+    counts = {t["caption"]: max(r["line"] for r in t["rows"]) for t in page.tables}
+    # The same fragments, with the same numbers, as from mallory's side, the sides swapped.
+    assert page.fragment_lines() == {
+        **expected_lines(fragments, "a", "alice, attempt 1",
+                         {p: counts[f"alice, attempt 1: {p}"] for p in files_a}),
+        **expected_lines(fragments, "b", "mallory, attempt 1",
+                         {p: counts[f"mallory, attempt 1: {p}"] for p in files_b}),
+    }
+    assert not page.styled and all(s.get("src") for s in page.scripts)
+    assert service.accesses(alice)[-2:] == [("dean", PAGE_ACTION, 200)] * 2
+
+
+def test_a_later_match_is_greyed_with_the_later_reports_starter_lines(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    [stored] = service.report(mallory)["matches"]
+    fragment = stored["fragments"][0]
+    path_mallory, path_alice = fragment["a"]["file"], fragment["b"]["file"]
+    service.rewrite_report(mallory, {"template_lines": {
+        mallory: {path_mallory: [[1, 2]]}, alice: {path_alice: [[3, 3]]}}})
+    page = Page(service.get(f"/reports/{alice}/matches/{mallory}").get_data(as_text=True))
+    greyed = {(t["caption"], r["line"]) for t in page.tables for r in t["rows"] if "tpl" in r["classes"]}
+    assert greyed == {(f"mallory, attempt 1: {path_mallory}", 1),
+                      (f"mallory, attempt 1: {path_mallory}", 2),
+                      (f"alice, attempt 1: {path_alice}", 3)}
+
+
+def test_the_print_page_and_its_pdf_source_hold_the_later_matches(service: Service) -> None:
+    alice = service.add("original", "alice")
+    carol = service.add("renamed", "carol")
+    mallory = service.add("identical", "mallory")
+    later = service.report(alice)["later_matches"]
+    assert {m["submission_id"] for m in later} == {carol, mallory}
+    response = service.get(f"/reports/{alice}/print")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Later submissions that match this one" in text and "later submissions match it" in text
+    assert text.count('<section class="match"') == 2
+    page = Page(text)
+    for rank, match in enumerate(later, start=1):
+        assert f'id="l{rank}-title"' in text
+        for n in range(1, len(match["fragments"]) + 1):
+            assert page.anchors[f"l{rank}-a-frag-{n}"] == f"#l{rank}-b-frag-{n}"
+    assert {t["caption"].split(":")[0] for t in page.tables if t["side"] == "a"} == {"alice, attempt 1"}
+    # The later copier's evidence still has its own matches first, and alice's nothing later.
+    copier = service.get(f"/reports/{mallory}/print").get_data(as_text=True)
+    assert "Later submissions that match this one" not in copier
+    assert copier.count('<section class="match"') == 2
+
+
+def test_an_assessor_sees_the_later_matches_of_their_submission_only(service: Service) -> None:
+    alice = service.add("original", "alice", assessor="ada")
+    mallory = service.add("identical", "mallory", assessor="bob")
+    # ada sees mallory as a later match of alice's work: what bob sees of alice in mallory's.
+    mine = service.get(f"/api/v1/submissions/{alice}/report", "assessor").get_json()
+    assert [m["student_id"] for m in mine["later_matches"]] == ["mallory"]
+    assert service.get(f"/reports/{alice}/matches/{mallory}", "assessor").status_code == 200
+    theirs = service.get(f"/api/v1/submissions/{mallory}/report", "other_assessor").get_json()
+    assert [m["student_id"] for m in theirs["matches"]] == ["alice"]
+    # Neither reaches the other's submission, from either side.
+    for url in (f"/api/v1/submissions/{mallory}/report", f"/reports/{mallory}",
+                f"/reports/{mallory}/matches/{alice}"):
+        assert service.get(url, "assessor").status_code == 404, url
+    for url in (f"/api/v1/submissions/{alice}/report", f"/reports/{alice}",
+                f"/reports/{alice}/matches/{mallory}", f"/reports/{alice}/print"):
+        response = service.get(url, "other_assessor")
+        assert response.status_code == 404, url
+        assert "mallory" not in response.get_data(as_text=True)
+    assert ("bob", PAGE_ACTION, 404) in service.accesses(alice)
+
+
+def test_a_recheck_rebuilds_the_links_and_an_unfinished_one_is_not_listed(
+        service: Service, copied: tuple[str, str]) -> None:
+    alice, mallory = copied
+    db = service.archive.db
+    with db.session() as session:  # links gone astray: a wrong score and one to a stranger
+        session.get(MatchLink, (mallory, alice)).similarity = 0.01  # type: ignore[union-attr]
+    stranger = service.add_files({"lights.c": UNRELATED.encode()}, "yann")
+    with db.session() as session:
+        session.add(MatchLink(submission_id=mallory, other_id=stranger, similarity=0.9,
+                              a_share=0.9, b_share=0.9, fragments=1, own=False))
+    assert [(link.submission_id, link.similarity) for link in links.later(db, alice)] == [(mallory, 0.01)]
+
+    # The check fails (a lost file, say) and staff run it again: report and links are rewritten.
+    service.archive.finish(mallory, JobStatus.FAILED, {"code": "internal_error", "message": "x"})
+    assert links.later(db, alice) == [] and service.report(alice)["later_matches"] == []
+    assert "Later submissions that match this one" in service.get(f"/reports/{alice}").get_data(as_text=True)
+    assert service.archive.retry(mallory) and service.archive.claim(mallory, 60)
+    source = service.root / "mallory.zip"
+    source.write_bytes(zip_bytes(scenario_files("identical")))
+    assert service.archive.process(mallory, source=source) == JobStatus.DONE
+    [stored] = service.report(mallory)["matches"]
+    assert [(link.submission_id, link.similarity) for link in links.later(db, alice)] == \
+        [(mallory, stored["similarity"])]
+    assert links.later(db, stranger) == []
+    with db.sessions() as session:
+        rows = session.scalars(select(MatchLink).filter_by(submission_id=mallory)).all()
+    assert [(r.other_id, r.own, r.fragments) for r in rows] == \
+        [(alice, False, len(stored["fragments"]))]

@@ -354,7 +354,10 @@ def test_an_assessor_sees_only_pairs_with_one_of_their_submissions(
     assert f'href="/reports/{cohort["rob"]}"' not in body
     assert f'href="/reports/{cohort["alice"]}"' in body
     assert f'href="/reports/{cohort["mallory"]}/matches/{cohort["alice"]}"' in body
-    assert "(the pair is in rob's report, not assigned to you)" in body
+    # The pair is in rob's report, not hers: she opens it from alice's, where rob is a later match.
+    assert f'href="/reports/{cohort["alice"]}/matches/{cohort["rob"]}"' in body
+    assert "where rob is a later match" in body
+    assert service.get(f"/reports/{cohort['alice']}/matches/{cohort['rob']}", "assessor").status_code == 200
     other = text(service.get("/projects/p1", "other_assessor"))
     assert sum(histogram_counts(other).values()) == 7 - 1  # all but alice and mallory's pair
     assert service.get("/projects/p1", "platform").status_code == 403

@@ -357,3 +357,32 @@ def test_the_database_index_and_starter_code_work_on_postgresql(database: str, t
         assert reopened.index.members("p") == {original, copy}
     finally:
         reopened.close()
+
+
+def test_later_matches_and_their_links_on_postgresql(database: str, tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store import links
+    from originality.store.db import alembic_config
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database,
+                                    index="memory"))
+    try:
+        original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+        copy = add(archive, scenario_zip(tmp_path, "partial_copy"), "mallory")
+        [stored] = archive.report_of(copy)["matches"]
+        later = links.later_matches(archive.db, original)
+        [match] = later.matches
+        assert match["submission_id"] == copy and match["similarity"] == stored["similarity"]
+        assert (match["a_share"], match["b_share"]) == (stored["b_share"], stored["a_share"])
+        before = links.later(archive.db, original)
+        # The migration fills the links of reports stored before it, on PostgreSQL too.
+        url = archive.db.engine.url.render_as_string(hide_password=False)
+        for target in ("0004", "head"):
+            with archive.db.engine.begin() as connection:
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                (command.downgrade if target == "0004" else command.upgrade)(config, target)
+        assert links.later(archive.db, original) == before and before[0].own is False
+    finally:
+        archive.close()

@@ -247,6 +247,40 @@ def test_upload_to_report_end_to_end_with_own_attempts_apart_and_signed_webhooks
     assert {e["data"]["status"] for e in events} == {"done"}
 
 
+def test_the_first_submission_lists_the_later_copy_with_the_copys_score(stack: Stack) -> None:
+    stack.start_worker("w1")
+    first = stack.upload(scenario_zip("original"), "alice", "p8", assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(first)["status"] == "done"
+    copy = stack.upload(scenario_zip("partial_copy"), "mallory", "p8",
+                        assessor_id="bob").get_json()["id"]
+    again = stack.upload(scenario_zip("renamed"), "alice", "p8", attempt=2,
+                         assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(copy)["status"] == "done"
+    assert stack.wait_finished(again)["status"] == "done"
+
+    def report(submission_id: str, role: str = "platform") -> Any:
+        return stack.client.get(f"/api/v1/submissions/{submission_id}/report",
+                                headers=stack.headers(role))
+
+    body = report(first).get_json()
+    assert body["matches"] == [] and body["own_attempts"] == []
+    assert [m["submission_id"] for m in body["later_own_attempts"]] == [again]
+    [later] = body["later_matches"]
+    [stored] = [m for m in report(copy).get_json()["matches"] if m["submission_id"] == first]
+    assert later["submission_id"] == copy and later["student_id"] == "mallory"
+    assert later["similarity"] == stored["similarity"]
+    assert (later["a_share"], later["b_share"]) == (stored["b_share"], stored["a_share"])
+    assert [(f["a"], f["b"]) for f in later["fragments"]] == \
+        [(f["b"], f["a"]) for f in stored["fragments"]]
+    # ada assesses alice: she sees mallory's later match, never mallory's submission itself.
+    assert [m["student_id"] for m in report(first, "assessor").get_json()["later_matches"]] == ["mallory"]
+    assert report(copy, "assessor").status_code == 404
+    assert report(first, "other_assessor").status_code == 404
+    page = stack.client.get(f"/reports/{first}", headers=stack.headers("assessor"))
+    assert page.status_code == 200
+    assert f"/reports/{first}/matches/{copy}" in page.get_data(as_text=True)
+
+
 def test_a_sanction_decided_by_staff_reaches_the_platform_as_a_signed_webhook(stack: Stack) -> None:
     stack.start_worker("w1")
     first = stack.upload(scenario_zip("original"), "alice", "p1").get_json()["id"]
@@ -434,3 +468,6 @@ def test_health_and_openapi(stack: Stack) -> None:
     spec = stack.client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/submissions", "/api/v1/submissions/{submission_id}",
             "/api/v1/submissions/{submission_id}/report"} <= set(spec["paths"])
+    report = spec["components"]["schemas"]["ReportOut"]["properties"]
+    assert {"matches", "own_attempts", "later_matches", "later_own_attempts"} <= set(report)
+    assert report["later_matches"]["items"]["$ref"].endswith("/MatchOut")

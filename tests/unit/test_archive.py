@@ -184,6 +184,38 @@ def test_the_migrations_match_the_models(archive: Archive) -> None:
     assert diff == []
 
 
+def test_reports_stored_before_the_links_get_them_from_the_migration(archive: Archive,
+                                                                     tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store import links
+    from originality.store.db import alembic_config
+    from originality.store.models import MatchLink
+
+    original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+    copy = add(archive, scenario_zip(tmp_path, "partial_copy"), "mallory")
+    again = add(archive, scenario_zip(tmp_path, "renamed"), "alice", attempt=2)
+
+    def stored() -> list[tuple[str, str, float, float, float, int, bool]]:
+        with archive.db.sessions() as session:
+            return [(r.submission_id, r.other_id, r.similarity, r.a_share, r.b_share, r.fragments,
+                     r.own) for r in session.scalars(select(MatchLink).order_by(
+                         MatchLink.submission_id, MatchLink.other_id))]
+
+    written = stored()
+    assert {(r[0], r[1], r[6]) for r in written} == {(copy, original, False), (again, original, True),
+                                                     (again, copy, False)}
+    url = archive.db.engine.url.render_as_string(hide_password=False)
+    for target in ("0004", "head"):  # back to before the links (dropped), then filled again
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0004" else command.upgrade)(config, target)
+    assert stored() == written
+    assert {(link.submission_id, link.own) for link in links.later(archive.db, original)} == \
+        {(copy, False), (again, True)}
+
+
 # -- the database's own index ----------------------------------------------------------------
 
 

@@ -1,0 +1,168 @@
+"""Reports both ways: a submission's later matches, read from the links its successors' reports
+left, without opening every report of the project.
+
+A check compares a submission with the project's entries before it, so its report lists only
+earlier work: the first of two copies never names the second. The pair is scored once, in the
+later submission's report. ``write`` keeps one ``MatchLink`` row per match of a stored report,
+in the transaction that stores it (a recheck replaces them with the report); ``later`` reads
+them backwards, by the earlier side, and ``later_matches`` turns each into the match the later
+report holds, turned round so that side ``a`` is the submission asked about. The similarity
+and both shares are the very numbers of the later report: the same pair, the same score,
+whichever side one looks from.
+
+Only later submissions whose check is done are listed (a report being rewritten by a retry
+is not there yet). The caller decides who may read the report; a later match shows of the
+other student what an earlier match does (id, attempt, file name, the matched texts), which
+is what the other student's own report shows of this one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .models import JobStatus, MatchLink, ReportRow, Submission
+
+# Reports per query: well under every database's limit on bound parameters.
+IN_BATCH = 200
+# The report's lists, and whether their entries are the student's own attempts.
+LISTS = (("matches", False), ("own_attempts", True))
+
+
+def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> None:
+    """Make the links of ``submission_id`` those of ``report``, in the caller's transaction
+    (the one that stores the report, so links and report never disagree)."""
+    session.execute(delete(MatchLink).where(MatchLink.submission_id == submission_id))
+    seen: set[str] = set()
+    for key, own in LISTS:
+        for match in report.get(key) or ():
+            other = str(match["submission_id"])
+            if other == submission_id or other in seen:  # one row per pair, as the key says
+                continue
+            seen.add(other)
+            session.add(MatchLink(submission_id=submission_id, other_id=other,
+                                  similarity=float(match["similarity"]),
+                                  a_share=float(match["a_share"]), b_share=float(match["b_share"]),
+                                  fragments=len(match.get("fragments") or ()), own=own))
+
+
+@dataclass(frozen=True)
+class LaterLink:
+    """A later submission whose report matches this one, as its link row says: enough for a
+    list, without the fragments. Shares are from this submission's side (``a``)."""
+
+    submission_id: str
+    student_id: str
+    name: str | None
+    attempt: int
+    similarity: float
+    a_share: float
+    b_share: float
+    fragments: int
+    own: bool
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a match has in a report, ``fragments`` as a count (``fragment_count``)."""
+        return {"submission_id": self.submission_id, "student_id": self.student_id,
+                "name": self.name, "attempt": self.attempt, "similarity": self.similarity,
+                "a_share": self.a_share, "b_share": self.b_share,
+                "fragment_count": self.fragments}
+
+
+def later(db: Database, submission_id: str) -> list[LaterLink]:
+    """The later submissions whose reports match ``submission_id``, most similar first: one
+    indexed query on the links, no report read."""
+    with db.sessions() as session:
+        rows = session.execute(
+            select(MatchLink, Submission)
+            .join(Submission, Submission.id == MatchLink.submission_id)
+            .where(MatchLink.other_id == submission_id, Submission.status == JobStatus.DONE)
+            .order_by(MatchLink.similarity.desc(), MatchLink.submission_id)).all()
+    # The later report's a is the later submission: seen from here, its shares swap.
+    return [LaterLink(submission_id=s.id, student_id=s.student_id, name=s.name, attempt=s.attempt,
+                      similarity=link.similarity, a_share=link.b_share, b_share=link.a_share,
+                      fragments=link.fragments, own=link.own)
+            for link, s in rows]
+
+
+@dataclass
+class Later:
+    """A submission's later matches in full, as a report lists matches (side ``a`` is the
+    submission itself), other students' and the student's own apart; and per later
+    submission, the starter and common lines its report keeps (``template_lines``)."""
+
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    own_attempts: list[dict[str, Any]] = field(default_factory=list)
+    template_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def added_to(self, report: Mapping[str, Any]) -> dict[str, Any]:
+        """``report`` (a stored one, of the same submission) with the later matches beside its
+        own, and the later submissions' starter and common lines in its ``template_lines``."""
+        lines = dict(report.get("template_lines") or {})
+        for sid, theirs in self.template_lines.items():
+            if sid in theirs:
+                lines.setdefault(sid, theirs[sid])
+        return {**report, "later_matches": self.matches, "later_own_attempts": self.own_attempts,
+                "template_lines": lines}
+
+    def find(self, other_id: str) -> tuple[int, bool, dict[str, Any]] | None:
+        """(rank in its list, whether it is an own attempt, the match) of ``other_id``."""
+        for own, found in ((False, self.matches), (True, self.own_attempts)):
+            for rank, match in enumerate(found, start=1):
+                if match["submission_id"] == other_id:
+                    return rank, own, match
+        return None
+
+
+def later_matches(db: Database, submission_id: str,
+                  links: Iterable[LaterLink] | None = None) -> Later:
+    """The later matches of ``submission_id`` with their fragments, read from the reports of
+    ``links`` only (by default every later link; a page that shows some passes those)."""
+    chosen = list(later(db, submission_id) if links is None else links)
+    bodies = _reports(db, [link.submission_id for link in chosen])
+    out = Later()
+    for link in chosen:
+        body = bodies.get(link.submission_id)
+        stored = _match_of(body, submission_id) if body is not None else None
+        if body is None or stored is None:
+            continue  # the report was rewritten meanwhile and no longer names this one
+        match = reverse(stored, link)
+        (out.own_attempts if link.own else out.matches).append(match)
+        out.template_lines[link.submission_id] = body.get("template_lines") or {}
+    return out
+
+
+def reverse(match: Mapping[str, Any], later_one: LaterLink) -> dict[str, Any]:
+    """A later report's match of this submission, turned round: the later submission becomes
+    the one matched, and every fragment's sides swap. Scores are kept as stored; fragments
+    keep their order, so they are numbered alike from both sides."""
+    return {"submission_id": later_one.submission_id, "student_id": later_one.student_id,
+            "name": later_one.name, "attempt": later_one.attempt,
+            "similarity": match["similarity"], "a_share": match["b_share"],
+            "b_share": match["a_share"],
+            "fragments": [{**f, "a": f["b"], "b": f["a"]} for f in match.get("fragments") or ()]}
+
+
+def _match_of(report: Mapping[str, Any], other_id: str) -> Mapping[str, Any] | None:
+    for key, _ in LISTS:
+        for match in report.get(key) or ():
+            if match.get("submission_id") == other_id:
+                return match  # type: ignore[no-any-return]
+    return None
+
+
+def _reports(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    with db.sessions() as session:
+        for start in range(0, len(ids), IN_BATCH):
+            batch = ids[start : start + IN_BATCH]
+            for sid, body in session.execute(select(ReportRow.submission_id, ReportRow.body)
+                                             .where(ReportRow.submission_id.in_(batch))):
+                found[sid] = json.loads(body)
+    return found
