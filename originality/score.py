@@ -21,6 +21,7 @@ between the two paths (measured in docs/benchmarks.md, "Service path").
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,6 +36,16 @@ from .options import MatchOptions
 from .report import DIGITS
 from .units import Unit, is_literal_run
 
+# Pairs from this similarity up are aligned into fragments; below it a pair is listed (when the
+# reporting threshold asks for it) with its score alone. On the real labelled sets a pair from
+# 0.3 is a copy about half the time or more (docs/benchmarks.md, "Calibration": 0.3-0.4 holds
+# 49% copies, 0.2-0.3 31%); below, fragments would mostly explain coincidences, and aligning
+# them was most of `check`'s time on the dense 300-student synthetic cohort (33,724 pairs from
+# 0.1, 14,916 from 0.3, at about 1 ms each).
+ALIGN_FROM = 0.3
+# Aligning on several processes pays from this many pairs; chunks amortise the messages.
+PARALLEL_MIN_PAIRS = 200
+PARALLEL_CHUNK = 32
 # Runs of two consecutive literals weigh this much more than other features of the bag: copied
 # test data and messages survive every disguise of the code around them, while independent
 # programs of one task share their code's idioms. On the templated Java exercises this lifted
@@ -152,27 +163,54 @@ class Comparison:
         return np.where(features.values.any(axis=1), similarity, 0.0)
 
     def score(self, features: PairFeatures, min_similarity: float,
-              progress: Callable[[int, int], None] | None = None) -> list[PairResult]:
-        """The pairs whose similarity reaches ``min_similarity``, aligned.
+              progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
+        """The pairs whose similarity reaches ``min_similarity``; those from ``ALIGN_FROM`` up
+        aligned, on ``workers`` processes when there are enough of them.
 
         ``min_similarity`` is compared with the similarity as reported (rounded), so a pair is
         listed exactly when its reported score reaches the threshold. ``progress(done, total)``
         follows the alignments, the costly part.
         """
-        similarity = self.similarities(features)
-        kept = np.flatnonzero(np.round(similarity, DIGITS) >= min_similarity)
+        similarity = np.round(self.similarities(features), DIGITS)
+        kept = np.flatnonzero(similarity >= min_similarity)
+        pairs = [(int(features.i[k]), int(features.j[k])) for k in kept.tolist()]
+        to_align = [pair for pair, value in zip(pairs, similarity[kept].tolist()) if value >= ALIGN_FROM]
+        aligned = dict(zip(to_align, self._align_all(to_align, progress, workers)))
         results = []
-        for done, k in enumerate(kept.tolist(), start=1):
-            a, b = int(features.i[k]), int(features.j[k])
-            aligned = align(self.prints(a), self.prints(b), self.options)
-            value = float(similarity[k])
-            if aligned is None:
+        for (a, b), value in zip(pairs, similarity[kept].tolist()):
+            found = aligned.get((a, b))
+            if found is None:
                 results.append(PairResult(self.ids[a], self.ids[b], value, 0.0, 0.0, ()))
             else:
-                results.append(PairResult(self.ids[a], self.ids[b], value, aligned.a_share,
-                                          aligned.b_share, aligned.fragments))
+                results.append(PairResult(self.ids[a], self.ids[b], value, found.a_share,
+                                          found.b_share, found.fragments))
+        return results
+
+    def _align_all(self, pairs: list[tuple[int, int]], progress: Callable[[int, int], None] | None,
+                   workers: int) -> list[PairResult | None]:
+        """``match.align`` of every pair, in order; forked workers share the prints."""
+        for index in sorted({k for pair in pairs for k in pair}):
+            self.prints(index)  # built once, before any fork, so the children share them
+        done = 0
+        results: list[PairResult | None] = []
+        if workers > 1 and len(pairs) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
+            global _FORKED
+            _FORKED = self
+            try:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    for found in pool.imap(_align_forked, pairs, chunksize=PARALLEL_CHUNK):
+                        results.append(found)
+                        done += 1
+                        if progress is not None:
+                            progress(done, len(pairs))
+            finally:
+                _FORKED = None
+            return results
+        for a, b in pairs:
+            results.append(align(self.prints(a), self.prints(b), self.options))
+            done += 1
             if progress is not None:
-                progress(done, len(kept))
+                progress(done, len(pairs))
         return results
 
     def prints(self, index: int) -> SubmissionPrints:
@@ -182,6 +220,15 @@ class Comparison:
                                            self.options.min_document_tokens)
             self._prints[index] = found
         return found
+
+
+# The comparison whose pairs forked workers align (set only while a pool runs).
+_FORKED: Comparison | None = None
+
+
+def _align_forked(pair: tuple[int, int]) -> PairResult | None:
+    assert _FORKED is not None
+    return align(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
 
 
 def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

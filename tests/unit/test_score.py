@@ -1,0 +1,73 @@
+"""The comparison stage: one formula for every pair, whichever way the pairs are asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from originality import score
+from originality.check import load_submission
+from originality.fingerprint import SymbolTable
+from originality.options import CheckOptions, MatchOptions
+from originality.score import Comparison
+from tests.unit.test_matching import INDEPENDENT, ORIGINAL, own_work, write
+
+
+def population(tmp_path: Path, files: list[dict[str, str]]) -> Comparison:
+    loaded = [load_submission(write(tmp_path / f"s{i:03d}", f), CheckOptions(workers=1), SymbolTable())
+              for i, f in enumerate(files)]
+    return Comparison([s.id for s in loaded], [s.units for s in loaded], [], MatchOptions())
+
+
+def test_all_pairs_and_given_pairs_get_the_same_features(tmp_path: Path) -> None:
+    # check reads the features off two products; the archive asks for its pairs one by one.
+    comparison = population(tmp_path, [{"m.py": ORIGINAL}, {"m.py": ORIGINAL + INDEPENDENT},
+                                       {"m.py": INDEPENDENT}, {"m.py": own_work(7)}])
+    everything = comparison.all_pairs()
+    asked = comparison.pair_features(everything.i, everything.j)
+    assert len(everything.i) >= 3
+    assert np.allclose(everything.values, asked.values) and np.allclose(everything.code_share,
+                                                                        asked.code_share)
+    assert np.array_equal(comparison.similarities(everything), comparison.similarities(asked))
+
+
+def test_a_pair_that_shares_nothing_scores_zero(tmp_path: Path) -> None:
+    comparison = population(tmp_path, [{"m.py": ORIGINAL}, {"m.py": own_work(3)}])
+    features = comparison.pair_features(np.array([0]), np.array([1]))
+    features.values[:] = 0.0
+    assert comparison.similarities(features).tolist() == [0.0]
+
+
+def test_pairs_from_align_from_carry_fragments_and_the_rest_their_score_alone(tmp_path: Path) -> None:
+    comparison = population(tmp_path, [{"m.py": ORIGINAL}, {"m.py": ORIGINAL},
+                                       {"m.py": own_work(1)}, {"m.py": own_work(2)}])
+    pairs = comparison.score(comparison.all_pairs(), 0.0)
+    assert pairs, "the copies at least"
+    for pair in pairs:
+        if pair.similarity >= score.ALIGN_FROM:
+            assert pair.fragments and pair.a_share > 0
+        else:
+            assert pair.fragments == () and pair.a_share == pair.b_share == 0.0
+    assert any(p.similarity < score.ALIGN_FROM for p in pairs)
+
+
+def test_the_threshold_is_applied_to_the_reported_score(tmp_path: Path) -> None:
+    comparison = population(tmp_path, [{"m.py": ORIGINAL}, {"m.py": ORIGINAL + INDEPENDENT},
+                                       {"m.py": own_work(5)}])
+    everything = comparison.score(comparison.all_pairs(), 0.0)
+    for pair in everything:
+        listed = comparison.score(comparison.all_pairs(), pair.similarity)
+        assert pair in listed  # a pair is listed when its reported score reaches the threshold
+
+
+def test_aligning_on_several_processes_gives_the_same_pairs(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(score, "PARALLEL_MIN_PAIRS", 2)
+    files = [{"m.py": ORIGINAL} for _ in range(4)] + [{"m.py": ORIGINAL + own_work(i)} for i in range(3)]
+    first = population(tmp_path / "a", files)
+    serial = first.score(first.all_pairs(), 0.1, workers=1)
+    comparison = population(tmp_path / "b", files)
+    forked = comparison.score(comparison.all_pairs(), 0.1, workers=2)
+    assert len(forked) == 21 and forked == serial
