@@ -289,7 +289,8 @@ def archive_starter(zip_path: str, project: str) -> None:
 @archive.command("reindex")
 @click.option("--project", help="Only this project; without it, every project in the archive.")
 def archive_reindex(project: str | None) -> None:
-    """Rebuild the candidate index (the database's, or Redis) from the archived MinHashes."""
+    """Sketch every archived entry again (starter code left out) and rebuild the candidate
+    index (the database's, or Redis)."""
     from .archive import Archive
 
     store = Archive.open(_settings())  # type: ignore[arg-type]

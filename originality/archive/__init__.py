@@ -59,7 +59,7 @@ class Archive(Jobs, Entries, Starters, Compare):
     def open(cls, settings: Settings, migrate: bool = True) -> Archive:
         db = Database(settings.sqlalchemy_url, settings.data_dir, migrate_now=migrate)
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
-                           settings.lsh_threshold, settings.lsh_num_perm, LSH_SEED,
+                           settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)
         return cls(db, ContentStore(settings.uploads_dir), index)
 

@@ -104,19 +104,17 @@ class Entries:
         return self.index.insert_missing(project_id, missing) if missing else 0
 
     def reindex(self, project_id: str | None = None) -> dict[str, int]:
-        """Rebuild the candidate index of a project (or of every one) from the MinHashes in the
-        database; returns the entries indexed per project. The database's own index is
-        replaced in one transaction; with Redis, a check running meanwhile may miss candidates."""
+        """Sketch every entry of a project (or of every one) again from its stored units, less
+        the project's current starter code, and rebuild its candidate index; returns the entries
+        indexed per project. The database's own index is replaced in one transaction; with
+        Redis, a check running meanwhile may miss candidates."""
         with self.db.sessions() as session:
             projects = [project_id] if project_id is not None else list(session.scalars(
                 select(ArchiveEntry.project_id).distinct().order_by(ArchiveEntry.project_id)))
         counts = {}
         for project in projects:
-            with self.db.sessions() as session:
-                entries = [(r[0], r[1]) for r in session.execute(
-                    select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
-                    .filter_by(project_id=project).order_by(ArchiveEntry.seq))]
-            counts[project] = self.index.rebuild(project, entries)
+            starter = self.starter_code(project)
+            counts[project] = self.resketch(project, starter.bag if starter is not None else None)
         return counts
 
     def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
@@ -129,16 +127,18 @@ class Entries:
 
     def resketch(self, project_id: str, without: np.ndarray | None) -> int:
         """Recompute every entry's MinHash of a project without the features ``without`` (its
-        new starter code) and rebuild its index; returns the entries resketched."""
+        starter code) and rebuild its index; returns the entries indexed."""
         with self.db.sessions() as session:
             ids = list(session.scalars(select(ArchiveEntry.submission_id)
                                        .filter_by(project_id=project_id).order_by(ArchiveEntry.seq)))
+        entries: list[tuple[str, bytes]] = []
         for batch in batches(ids):
             with self.db.session() as session:
                 units = self._units_of(session, batch)
                 for sid in batch:
-                    sketch = minhash_of(units[sid], self.index.num_perm, self.index.seed, without=without)
+                    sketch = minhash_bytes(minhash_of(units[sid], self.index.num_perm, self.index.seed,
+                                                      without=without))
                     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == sid)
-                                    .values(minhash=minhash_bytes(sketch)))
-        self.reindex(project_id)
-        return len(ids)
+                                    .values(minhash=sketch))
+                    entries.append((sid, sketch))
+        return self.index.rebuild(project_id, entries)

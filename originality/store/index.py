@@ -13,8 +13,8 @@ The database keeps every archived submission's MinHash; the LSH is a derived str
   insert the same key, so inserts into a project happen under a Redis lock, and each key once.
 - In memory: rebuilt in each process on first use (tests, one-off runs).
 
-All three band a sketch the way datasketch's ``MinHashLSH`` does for the same threshold and
-number of permutations, so they find the same candidates.
+All three band a sketch the way datasketch's ``MinHashLSH`` does for the same bands and number
+of permutations, so they find the same candidates.
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ def minhash_from_bytes(data: bytes, seed: int) -> LeanMinHash:
 class CandidateIndex(ABC):
     """Which archived submissions of a project look similar enough to compare."""
 
-    def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
-        self.threshold, self.num_perm, self.seed = threshold, num_perm, seed
+    def __init__(self, bands: int, num_perm: int, seed: int) -> None:
+        self.bands, self.num_perm, self.seed = bands, num_perm, seed
 
     @property
     def params_digest(self) -> str:
-        text = json.dumps({"threshold": self.threshold, "num_perm": self.num_perm, "seed": self.seed,
+        text = json.dumps({"bands": self.bands, "num_perm": self.num_perm, "seed": self.seed,
                            "scheme": SCHEME}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -93,7 +93,7 @@ class CandidateIndex(ABC):
 
     @abstractmethod
     def query(self, project: str, sketch: LeanMinHash) -> set[str]:
-        """Ids of the project's submissions whose estimated Jaccard may reach the threshold."""
+        """Ids of the project's submissions whose sketch shares a band with this one."""
 
     @abstractmethod
     def clear(self, project: str) -> None:
@@ -128,7 +128,8 @@ class CandidateIndex(ABC):
         return None
 
     def _new_lsh(self, storage: dict | None = None) -> MinHashLSH:
-        return MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, storage_config=storage)
+        return MinHashLSH(num_perm=self.num_perm, params=(self.bands, self.num_perm // self.bands),
+                          storage_config=storage)
 
     def close(self) -> None:
         return None
@@ -137,8 +138,8 @@ class CandidateIndex(ABC):
 class MemoryIndex(CandidateIndex):
     """One in-memory LSH per project, filled from the database on first use."""
 
-    def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
-        super().__init__(threshold, num_perm, seed)
+    def __init__(self, bands: int, num_perm: int, seed: int) -> None:
+        super().__init__(bands, num_perm, seed)
         self._lsh: dict[str, MinHashLSH] = {}
         self._members: dict[str, set[str]] = {}
 
@@ -179,9 +180,9 @@ class SqlIndex(CandidateIndex):
     sketch's buckets are its candidates, exactly those ``MinHashLSH.query`` would return.
     """
 
-    def __init__(self, sessions: Callable[[], Session], threshold: float, num_perm: int,
+    def __init__(self, sessions: Callable[[], Session], bands: int, num_perm: int,
                  seed: int) -> None:
-        super().__init__(threshold, num_perm, seed)
+        super().__init__(bands, num_perm, seed)
         self._sessions = sessions
         # datasketch's optimal banding for these parameters, so every storage agrees.
         self.hashranges: list[tuple[int, int]] = self._new_lsh().hashranges
@@ -275,15 +276,15 @@ def redis_params(url: str) -> dict[str, object]:
 class RedisIndex(CandidateIndex):
     """The LSH in Redis, shared by every worker; membership kept in a Redis set per project."""
 
-    def __init__(self, url: str, threshold: float, num_perm: int, seed: int) -> None:
+    def __init__(self, url: str, bands: int, num_perm: int, seed: int) -> None:
         import redis
 
-        super().__init__(threshold, num_perm, seed)
+        super().__init__(bands, num_perm, seed)
         self._params = redis_params(url)
         self._redis = redis.Redis(**self._params)  # type: ignore[arg-type]
         self._lsh: dict[str, MinHashLSH] = {}
         self._redis.hset(f"{REDIS_PREFIX}:params", self.params_digest, json.dumps(
-            {"threshold": threshold, "num_perm": num_perm, "seed": seed, "scheme": SCHEME}))
+            {"bands": bands, "num_perm": num_perm, "seed": seed, "scheme": SCHEME}))
 
     def _prefix(self, project: str) -> str:
         digest = hashlib.sha256(project.encode()).hexdigest()[:16]
@@ -334,18 +335,18 @@ class RedisIndex(CandidateIndex):
         self._redis.close()
 
 
-def open_index(kind: str, redis_url: str, redis_url_given: bool, threshold: float, num_perm: int,
+def open_index(kind: str, redis_url: str, redis_url_given: bool, bands: int, num_perm: int,
                seed: int, sessions: Callable[[], Session] | None = None) -> CandidateIndex:
     """The index the settings ask for: "redis", "sql", "memory", or "auto" (Redis when its URL
     was given and it answers, else the database's own, ``sessions``; memory without one)."""
 
     def local() -> CandidateIndex:
         if sessions is None:
-            return MemoryIndex(threshold, num_perm, seed)
-        return SqlIndex(sessions, threshold, num_perm, seed)
+            return MemoryIndex(bands, num_perm, seed)
+        return SqlIndex(sessions, bands, num_perm, seed)
 
     if kind == "memory":
-        return MemoryIndex(threshold, num_perm, seed)
+        return MemoryIndex(bands, num_perm, seed)
     if kind == "sql":
         if sessions is None:
             raise ValueError("the sql index needs the database's sessions")
@@ -353,7 +354,7 @@ def open_index(kind: str, redis_url: str, redis_url_given: bool, threshold: floa
     if kind == "auto" and not redis_url_given:
         return local()
     try:
-        return RedisIndex(redis_url, threshold, num_perm, seed)
+        return RedisIndex(redis_url, bands, num_perm, seed)
     except Exception as error:  # redis missing or unreachable
         if kind == "redis":
             raise

@@ -134,7 +134,7 @@ def test_the_lsh_finds_a_copy_and_not_an_unrelated_submission(tmp_path: Path) ->
     options = CheckOptions(workers=1)
     units = {n: load_submission(scenario_zip(tmp_path, n), options, SymbolTable()).units
              for n in ("original", "partial_copy", "java_original")}
-    index = MemoryIndex(0.1, 128, 1)
+    index = MemoryIndex(128, 128, 1)
     index.sync("p", [(n, minhash_bytes(minhash_of(u, 128, 1))) for n, u in units.items()])
     assert index.sync("p", [("original", b"")]) == 0  # already there
     found = index.query("p", minhash_of(units["partial_copy"], 128, 1))
@@ -231,7 +231,7 @@ def test_auto_keeps_the_index_in_the_database_when_redis_is_not_used(tmp_path: P
     try:
         assert isinstance(opened.index, SqlIndex)
         # Redis named but not answering: the database's index, not an empty memory one.
-        fallback = open_index("auto", "redis://127.0.0.1:9/0", True, 0.1, 128, 1,
+        fallback = open_index("auto", "redis://127.0.0.1:9/0", True, 128, 128, 1,
                               sessions=opened.db.sessions)
         assert isinstance(fallback, SqlIndex)
     finally:
@@ -253,8 +253,8 @@ def test_the_database_index_finds_what_the_memory_index_finds(tmp_path: Path) ->
         for name in names:  # the buckets' rows name real submissions
             ids[name] = opened.register(sha256=name.ljust(64, "0"), size=1, project_id="p",
                                         student_id=name).submission.id
-        sql = SqlIndex(opened.db.sessions, 0.1, 128, 1)
-        memory = MemoryIndex(0.1, 128, 1)
+        sql = SqlIndex(opened.db.sessions, 128, 128, 1)
+        memory = MemoryIndex(128, 128, 1)
         entries = [(ids[n], minhash_bytes(s)) for n, s in sketches.items()]
         assert sql.insert_missing("p", entries) == memory.insert_missing("p", entries) == len(names)
         assert sql.insert_missing("p", entries[:2]) == 0  # already there
@@ -418,7 +418,7 @@ def test_an_identical_binary_asset_is_shown_as_in_check(archive: Archive, tmp_pa
 def test_a_shared_binary_alone_is_listed_only_when_every_pair_is(tmp_path: Path) -> None:
     def run(min_similarity: float, root: Path) -> list[dict[str, object]]:
         opened = Archive(sql_archive(root).db, ContentStore(root / "up"),
-                         MemoryIndex(0.1, 128, 1), CheckOptions(workers=1, min_similarity=min_similarity))
+                         MemoryIndex(128, 128, 1), CheckOptions(workers=1, min_similarity=min_similarity))
         try:
             set_starter(opened, starter_zip(root))
             add(opened, files_zip(root, "one", "original", {"a.png": PICTURE}), "alice")
@@ -429,7 +429,8 @@ def test_a_shared_binary_alone_is_listed_only_when_every_pair_is(tmp_path: Path)
 
     assert run(0.1, tmp_path / "default") == []  # noticed, never scored: below the cut
     [match] = run(0.0, tmp_path / "all")
-    assert match["similarity"] == 0.0 and [f["tokens"] for f in match["fragments"]] == [0]
+    # Python against Java: a few shared short features, far below the cut; the picture is shown.
+    assert match["similarity"] < 0.1 and [f["tokens"] for f in match["fragments"]] == [0]
 
 
 def test_starter_code_set_for_a_project_is_left_out_of_later_checks(archive: Archive,
