@@ -289,7 +289,6 @@ def _dollar_field(found: re.Match[str]) -> str:
     return "${}" if found.group().startswith("${") else "$"
 
 
-
 def _string_body(value: str) -> tuple[str, str]:
     """(prefix, content) of a string literal: what came before its first quote (``f``,
     ``rb``, ``@``, ``$``, ``L``, ``s``...) and what its delimiters enclose."""
@@ -297,7 +296,7 @@ def _string_body(value: str) -> tuple[str, str]:
         found = pattern.match(value)
         if found:
             body = found.group("body")
-            return "", found.group("multi") if body is None else body
+            return "", found.group("multi").strip() if body is None else body
     first = min((i for i in (value.find(q) for q in _QUOTE_CHARS) if i >= 0), default=0)
     prefix, body = value[:first], value[first:]
     quote = body[:1]

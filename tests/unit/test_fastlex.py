@@ -93,6 +93,7 @@ CASES: list[tuple[str, str, str]] = [
     ("swift", f'"{URL}"', URL),
     ("swift", '#"raw "q" //"#', 'raw "q" //'),
     ("swift", '"""\nmulti // x\n"""', "multi // x"),
+    ("swift", '#"""\n  multi "q" //\n  """#', 'multi "q" //'),
     ("groovy", f"'{URL}'", URL),
     ("groovy", "'''multi // x'''", "multi // x"),
 ]
