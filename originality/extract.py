@@ -15,6 +15,10 @@
   ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files and minified bundles. Matching
   them would flag every student who used the same dataset or library.
 
+- TOO_LARGE: a file the unpacker left unread (``Entry.unread``): over the per-file cap, or
+  compressed like a bomb. Its bytes were never all read, so it has no ``sha256`` and a size
+  of 0; the detail says why.
+
 BINARY and SKIPPED documents have no text, but their ``sha256`` (always over the raw bytes)
 still lets identical assets be noticed. TOO_SHORT is the normalizer's decision, not ours.
 
@@ -187,6 +191,8 @@ def _truncate(result: Extracted, limit: int) -> tuple[str, tuple[Segment, ...], 
 
 def extract(entry: Entry) -> Document:
     """The text and segments of one file, or the reason it has none. Never raises on content."""
+    if entry.unread:
+        return Document(entry.path, DocumentState.TOO_LARGE, "", (), "", 0, entry.unread)
     data = entry.data
     digest = hashlib.sha256(data).hexdigest()
 

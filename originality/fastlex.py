@@ -1,12 +1,19 @@
-"""A fast tokenizer for the languages students hand in most, in one regular expression.
+"""A fast tokenizer for the languages students hand in most, one regular expression each.
 
 Pygments lexes about 65,000 tokens a second here, which made lexing half of a cohort's run.
-For Python and the C family (C, C++, C#, Java, JavaScript, TypeScript, Go, Kotlin, Rust,
-Swift, Scala, PHP, Dart) one compiled pattern per family does the same job several times
-faster: comments and docstrings dropped, strings ``S``, numbers ``N``, identifiers ``V``, and
-keywords, literal constants, builtins and operators as written. Other languages still go
-through Pygments. The streams differ a little from Pygments' (one ``S`` per string, not one
-per piece), which does not matter: a language is always lexed the same way.
+For Python and the C family (C, Objective-C, C++, C#, Java, JavaScript, TypeScript, Go,
+Kotlin, Rust, Swift, Scala, Groovy, PHP, Dart) one compiled pattern per language does the
+same job several times faster: comments and docstrings dropped, strings ``S``, numbers ``N``,
+identifiers ``V``, and keywords, literal constants, builtins and operators as written. Other
+languages (JSX and TSX included) still go through Pygments. The streams differ a little from
+Pygments' (one ``S`` per string, not one per piece), which does not matter: a language is
+always lexed the same way.
+
+The C-family languages share names, numbers, operators and comments but not their string
+literals, so each has its own: single quotes are strings in JavaScript, PHP, Dart and Groovy
+but one character in C, Java or C# (and a lifetime in Rust); raw and multi-line forms
+(``R"(...)"``, ``@"..."``, ``$"..."``, triple quotes, backtick templates, heredocs) differ
+everywhere. A literal's text is what its delimiters enclose.
 """
 
 from __future__ import annotations
@@ -28,31 +35,103 @@ _OPERATORS = sorted(
 )
 _OPERATOR = "|".join(re.escape(op) for op in _OPERATORS)
 
+# String literals, the part of lexing where the languages differ most. A string the pattern
+# misses is worse than a wrong token: its quote becomes punctuation and a "//" or "#" inside it
+# starts a comment that swallows the rest of the line (a URL in a JavaScript string did).
+# Escapes may hide a quote or a newline, so "\\" takes the next character, whatever it is.
+_SQ = r"'(?:[^'\\\n]|\\[\s\S])*'"
+_DQ = r'"(?:[^"\\\n]|\\[\s\S])*"'
+# Multi-line strings run to their closing quotes or, unterminated, to the end of the text: a
+# stray opener then costs one long string, not a rescan of the rest of the text per opener.
+_TRIPLE_SQ = r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*(?:'''|\Z)"
+_TRIPLE_DQ = r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"""|\Z)'
+_RAW_TRIPLE_DQ = r'"""[\s\S]*?(?:"""|\Z)'  # Kotlin and Scala: no escapes in """..."""
+# A character literal: one character or one escape (\n, \u0041, \x41, \u{1F600}). Exactly one,
+# so that Rust lifetimes ('a) and Scala symbols ('name) are not taken for strings.
+_CHAR = r"'(?:[^'\\\n]|\\[^\n][^'\n]{0,9})'"
+# C's multi-character constants ('ab') are legal, if rare.
+_C_CHAR = r"'(?:[^'\\\n]|\\[^\n]){1,8}'"
+_C_PREFIX = r"(?:u8|[uUL])?"
+_CPP_RAW = _C_PREFIX + r'R"(?P<raw>[^()\\\s"]{0,16})\((?:[\s\S]*?\)(?P=raw)"|[\s\S]*\Z)'
+
+
+def _template(depth: int) -> str:
+    """A JavaScript template literal whose ``${...}`` may hold strings and templates, nested
+    ``depth`` deep (Python's ``re`` has no recursion; real code nests one or two deep)."""
+    inner = [r"[^{}`'\"]", _SQ, _DQ, r"\{[^{}]*\}"]
+    if depth > 1:
+        inner.append(_template(depth - 1))
+    field = r"\$\{(?:" + "|".join(inner) + r")*\}"
+    return r"`(?:[^`\\$]|\\[\s\S]|\$(?!\{)|" + field + r")*`"
+
+
+_C_STRINGS = [_C_PREFIX + _DQ, _C_PREFIX + _C_CHAR, "@" + _DQ]  # @"...": Objective-C
+_STRINGS: dict[str, list[str]] = {
+    "c": _C_STRINGS,
+    "cpp": [_CPP_RAW, *_C_STRINGS],
+    "csharp": [
+        # Raw """...""" (C# 11), interpolated or not: closed by a run of as many quotes. Each
+        # run is taken whole, or a long run of quotes would be retried at every length.
+        r'\$*(?P<csraw>"{3,})(?!")(?:[\s\S]*?(?<!")(?P=csraw)(?!")|[\s\S]*\Z)',
+        r'(?:\$@|@\$|@)"(?:[^"]|"")*"',  # verbatim: "" is a quote, backslashes are text
+        # Interpolated: {{ and }} are braces; a field may hold a string of its own.
+        r'\$"(?:[^"\\\n{}]|\\[\s\S]|\{\{|\}\}|\{(?:[^{}"\n]|' + _DQ + r')*\})*"',
+        _DQ, _CHAR,
+    ],
+    "java": [r'"""[ \t\f]*\r?\n' + _TRIPLE_DQ[3:], _DQ, _CHAR],  # text blocks (Java 15)
+    "js": [_SQ, _DQ, _template(3)],
+    "php": [
+        # Heredoc <<<EOT and nowdoc <<<'EOT': up to the label alone on its line (indented, and
+        # followed by ; or , since PHP 7.3).
+        r'<<<[ \t]*(?P<hdq>["\']?)(?P<hd>[A-Za-z_]\w*)(?P=hdq)\r?\n'
+        r'(?:(?:[\s\S]*?\n)??[ \t]*(?P=hd)\b|[\s\S]*\Z)',
+        _SQ, _DQ, r"`(?:[^`\\]|\\[\s\S])*`",  # backticks: a shell command, quoted like a string
+    ],
+    "dart": [  # raw r'...' first: a backslash in it is text
+        r"r(?:'''[\s\S]*?(?:'''|\Z)|" + r'"""[\s\S]*?(?:"""|\Z)' + r"|'[^'\n]*'|" + r'"[^"\n]*")',
+        _TRIPLE_SQ, _TRIPLE_DQ, _SQ, _DQ,
+    ],
+    "go": [_DQ, r"`[^`]*`", _CHAR],  # `...` is a raw string, across lines
+    "rust": [r'b?r(?P<rshash>#*)"(?:[\s\S]*?"(?P=rshash)|[\s\S]*\Z)', "b?" + _DQ, "b?" + _CHAR],
+    "kotlin": [_RAW_TRIPLE_DQ, _DQ, _CHAR],
+    "scala": [r"(?:[A-Za-z_]\w*)?(?:" + _RAW_TRIPLE_DQ + "|" + _DQ + ")", _CHAR],  # s"", f"", raw""
+    # Raw #"..."# and #"""..."""#: quotes and backslashes inside are text.
+    "swift": [r'(?P<swhash>#+)(?:"""(?:[\s\S]*?"""(?P=swhash)|[\s\S]*\Z)|"[^\n]*?"(?P=swhash))',
+              _TRIPLE_DQ, _DQ],
+    "groovy": [_TRIPLE_SQ, _TRIPLE_DQ, _SQ, _DQ],
+}
+_NUMBER_SEPARATED = _NUMBER.replace(r"\d[\d_]*", r"\d(?:[\d_]|'(?=\d))*")  # C23, C++14: 1'000'000
+_HASH_COMMENT = r"\#(?!\[)[^\n]*"  # PHP's # comments; #[...] is an attribute (PHP 8)
+
+
+def _c_like(strings: list[str], number: str = _NUMBER,
+            comments: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """The one pattern of a C-family language: its strings, comments and numbers, and the
+    names and operators they all share. Not VERBOSE: string patterns hold "#" and spaces."""
+    groups = {
+        "nl": r"\n",
+        "ws": r"[ \t\r\f\v]+",
+        "comment": "|".join((r"//[^\n]*", r"/\*[\s\S]*?(?:\*/|\Z)", *comments)),
+        "string": "|".join(strings),
+        "number": number,
+        "name": r"[^\W\d][\w$]*|\$[\w$]+",
+        "op": _OPERATOR,
+        "other": r"\S",
+    }
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in groups.items()))
+
+
 _PYTHON = re.compile(
     r"""(?P<nl>\n)
     |(?P<ws>[ \t\r\f\v]+|\\\n)
     |(?P<comment>\#[^\n]*)
-    |(?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"))
+    |(?P<string>(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?(?:"""
+    + "|".join((_TRIPLE_SQ, _TRIPLE_DQ, _SQ, _DQ))
+    + r"""))
     |(?P<number>"""
     + _NUMBER
     + r""")
     |(?P<name>[^\W\d]\w*)
-    |(?P<op>"""
-    + _OPERATOR
-    + r""")
-    |(?P<other>\S)""",
-    re.VERBOSE,
-)
-
-_C_FAMILY = re.compile(
-    r"""(?P<nl>\n)
-    |(?P<ws>[ \t\r\f\v]+)
-    |(?P<comment>//[^\n]*|/\*[\s\S]*?(?:\*/|\Z))
-    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.){1,8}'|`(?:[^`\\]|\\.)*`|@"(?:[^"]|"")*")
-    |(?P<number>"""
-    + _NUMBER
-    + r""")
-    |(?P<name>[^\W\d][\w$]*|\$[\w$]+)
     |(?P<op>"""
     + _OPERATOR
     + r""")
@@ -81,21 +160,48 @@ _PY_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("
 class _Family:
     pattern: re.Pattern[str]
     words: frozenset[str]  # identifiers kept as written
+    python: bool = False
+    # The quotes whose strings interpolate "$name" and "${expr}" (JavaScript's backticks, PHP,
+    # Kotlin, Dart, Groovy, Scala's s""): the names in them are renamed with the code, so
+    # they are dropped from the literal's text.
+    dollar_quotes: str = ""
 
 
 _FAMILIES = {
-    "python": _Family(_PYTHON, _PY_KEYWORDS | _PY_BUILTINS),
-    "c": _Family(_C_FAMILY, _C_KEYWORDS),
+    "python": _Family(_PYTHON, _PY_KEYWORDS | _PY_BUILTINS, python=True),
+    "c": _Family(_c_like(_STRINGS["c"], _NUMBER_SEPARATED), _C_KEYWORDS),
+    "cpp": _Family(_c_like(_STRINGS["cpp"], _NUMBER_SEPARATED), _C_KEYWORDS),
+    "php": _Family(_c_like(_STRINGS["php"], comments=(_HASH_COMMENT,)), _C_KEYWORDS,
+                   dollar_quotes='"`'),
+    "js": _Family(_c_like(_STRINGS["js"]), _C_KEYWORDS, dollar_quotes="`"),
+    "dart": _Family(_c_like(_STRINGS["dart"]), _C_KEYWORDS, dollar_quotes="'\""),
+    **{
+        family: _Family(_c_like(_STRINGS[family]), _C_KEYWORDS, dollar_quotes='"')
+        for family in ("kotlin", "scala", "groovy")
+    },
+    **{
+        family: _Family(_c_like(_STRINGS[family]), _C_KEYWORDS)
+        for family in ("csharp", "java", "go", "rust", "swift")
+    },
 }
 
+# Pygments aliases (see extractors/languages.py) -> family. JSX and TSX stay with Pygments:
+# their markup text ("Don't") is not code, and its apostrophe would open a string here.
 _LANGUAGE_FAMILY = {
     "python": "python", "python3": "python", "py": "python",
-    **{
-        alias: "c"
-        for alias in ("c", "cpp", "c++", "csharp", "c#", "java", "javascript", "js", "typescript",
-                      "ts", "go", "golang", "kotlin", "rust", "swift", "scala", "php", "dart",
-                      "objective-c", "groovy")
-    },
+    "c": "c", "objective-c": "c",
+    "cpp": "cpp", "c++": "cpp",
+    "csharp": "csharp", "c#": "csharp",
+    "java": "java",
+    "javascript": "js", "js": "js", "typescript": "js", "ts": "js",
+    "php": "php",
+    "dart": "dart",
+    "go": "go", "golang": "go",
+    "rust": "rust",
+    "kotlin": "kotlin",
+    "scala": "scala",
+    "swift": "swift",
+    "groovy": "groovy",
 }
 
 STRING, NUMBER, IDENTIFIER = "S", "N", "V"
@@ -129,7 +235,7 @@ def tokenize(text: str, language: str, first_line: int = 1) -> list[Token]:
         elif kind == "op" or kind == "other":
             tokens.append((value, line, column, ""))
         elif kind == "string":
-            tokens.append((STRING, line, column, _literal(_string_text(value))))
+            tokens.append((STRING, line, column, _literal(_string_text(value, family))))
         else:
             tokens.append((NUMBER, line, column, _literal(value)))
         if kind not in ("ws", "comment"):
@@ -138,7 +244,7 @@ def tokenize(text: str, language: str, first_line: int = 1) -> list[Token]:
         if newlines:
             line += newlines
             line_start = match.start() + value.rfind("\n") + 1
-    return _canonical(tokens) if family is _FAMILIES["c"] else tokens
+    return tokens if family.python else _canonical(tokens)
 
 
 # Words a disguise adds or drops without changing what a program does. Dropping them lifted
@@ -164,26 +270,61 @@ def _canonical(tokens: list[Token]) -> list[Token]:
 
 def _is_docstring(value: str, family: _Family) -> bool:
     """A triple-quoted Python string that opens its line (as docstrings do)."""
-    return family is _FAMILIES["python"] and value.lstrip("rRbBuUfF")[:3] in ('"""', "'''")
+    return family.python and value.lstrip("rRbBuUfF")[:3] in ('"""', "'''")
 
 
-_STRING_PREFIX = re.compile(r"[rRbBuUfF@$]{0,2}")
-_QUOTES = ('"""', "'''", '"', "'", "`")
+# Literals whose delimiters are not just quotes: the content is the group "body".
+_DELIMITED = (
+    re.compile(r'<<<[ \t]*(["\']?)(\w+)\1\r?\n(?P<body>[\s\S]*?)\r?\n?[ \t]*\2\Z'),  # PHP heredoc
+    re.compile(r'(?:u8|[uUL])?R"([^(]*)\((?P<body>[\s\S]*)\)\1"\Z'),  # C++ raw
+    re.compile(r'b?r(#*)"(?P<body>[\s\S]*)"\1\Z'),  # Rust raw
+    re.compile(r'(#+)"(?:""(?P<multi>[\s\S]*)""|(?P<body>[\s\S]*))"\1\Z'),  # Swift raw
+)
+_QUOTE_CHARS = "'\"`"
 _FIELD = re.compile(r"\{[^{}]*\}")
+_DOLLAR_FIELD = re.compile(r"\$(?:\{(?:[^{}'\"`]|'[^'\n]*'|\"[^\"\n]*\"|`[^`]*`)*\}|[A-Za-z_]\w*)")
 
 
-def _string_text(value: str) -> str:
+def _dollar_field(found: re.Match[str]) -> str:
+    return "${}" if found.group().startswith("${") else "$"
+
+
+def _string_body(value: str) -> tuple[str, str]:
+    """(prefix, content) of a string literal: what came before its first quote (``f``,
+    ``rb``, ``@``, ``$``, ``L``, ``s``...) and what its delimiters enclose."""
+    for pattern in _DELIMITED:
+        found = pattern.match(value)
+        if found:
+            body = found.group("body")
+            return "", found.group("multi").strip() if body is None else body
+    first = min((i for i in (value.find(q) for q in _QUOTE_CHARS) if i >= 0), default=0)
+    prefix, body = value[:first], value[first:]
+    quote = body[:1]
+    # """...""" and '''...''' (C# raw strings may open with more: they close with as many).
+    run = min(len(body) - len(body.lstrip(quote)), len(body) - len(body.rstrip(quote)))
+    width = run if run >= 3 and len(body) >= 2 * run else 1
+    if len(body) >= 2 * width and body.endswith(quote * width):
+        body = body[width:-width]
+        if width >= 3:
+            # Around a multi-line literal, line breaks and indentation are layout (Java and
+            # Swift strip them from the value; elsewhere they hardly change what it says).
+            body = body.strip()
+        return prefix, body
+    return prefix, body[len(quote) * (3 if body.startswith(quote * 3) else 1):]  # unterminated
+
+
+def _string_text(value: str, family: _Family | None = None) -> str:
     """A string literal as one quoted text, without what a disguise changes for free: its
     prefix, its quotes, and the names in its interpolated fields (``f"{total}"`` and
     ``f"{t}"`` print the same message)."""
-    prefix = _STRING_PREFIX.match(value).group()  # type: ignore[union-attr]
-    body = value[len(prefix):]
-    for quote in _QUOTES:
-        if len(body) >= 2 * len(quote) and body.startswith(quote) and body.endswith(quote):
-            body = body[len(quote):-len(quote)]
-            break
+    prefix, body = _string_body(value)
     if "f" in prefix.lower() or "$" in prefix:
         body = _FIELD.sub("{}", body)
+    opener = value[len(prefix):len(prefix) + 1]
+    if value.startswith("<<<"):  # a heredoc interpolates like "...", a nowdoc <<<'EOT' not
+        opener = "'" if value[3:].lstrip(" \t").startswith("'") else '"'
+    if family is not None and opener in family.dollar_quotes:
+        body = _DOLLAR_FIELD.sub(_dollar_field, body)
     return '"' + body + '"'
 
 

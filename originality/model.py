@@ -20,6 +20,10 @@ class DocumentState(str, enum.Enum):
     TOO_SHORT = "too_short"
     BINARY = "binary"
     SKIPPED = "skipped"
+    # Left unread by the unpacker: over the per-file cap, or compressed like a bomb. The rest of
+    # the submission is still checked, so one dataset (or one planted file of zeros) cannot
+    # keep a deliverable's code from being compared.
+    TOO_LARGE = "too_large"
 
 
 class SegmentKind(str, enum.Enum):
@@ -34,10 +38,15 @@ class SubmissionStatus(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Entry:
-    """One file read out of a submission: its safe relative POSIX path and its bytes."""
+    """One file read out of a submission: its safe relative POSIX path and its bytes.
+
+    ``unread`` says why a file was not read (too large, or compressed like a bomb); its
+    ``data`` is then empty. Such a file is listed, never compared.
+    """
 
     path: str
     data: bytes
+    unread: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, fields
 from .errors import UsageError
 
 # Unpacking: caps on what a submission may make us read. They count bytes actually
-# decompressed, never the sizes an archive claims in its headers.
+# decompressed, never the sizes an archive claims in its headers. A file over the per-file cap
+# (or compressed beyond the ratio) is left unread, state too_large, and the rest is read; the
+# bytes it took to find that out count towards the submission cap, which alone bounds the work.
 MAX_ENTRY_BYTES = 20 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 5_000

@@ -3,14 +3,23 @@
 Submissions come from people we do not control, so this module treats every archive as
 hostile: it never writes anything to disk, never follows or creates symlinks, and never
 believes the sizes an archive claims. It counts the bytes it actually decompresses (per file
-and per submission) and stops as soon as a cap from ``UnpackLimits`` is crossed. It decompresses
-entries itself, with bounded output per step, because the standard ``ZipFile.open`` inflates
+and per submission) and never decompresses more than a cap from ``UnpackLimits`` allows. It
+decompresses entries itself, with bounded output per step, because ``ZipFile.open`` inflates
 bzip2 and LZMA input without an output bound, and Python 3.11.7 does not detect entries whose
 data overlap (CVE-2024-0450). ``zipfile`` is used only to parse the central directory, after
 the number of its records has been checked.
 
 A submission either comes back as a sorted list of ``Entry`` (safe relative POSIX paths and
 their bytes) or is refused with a ``SubmissionRejected`` subclass whose message says why.
+
+One file over the per-file cap (a dataset), or one compressed beyond the ratio (a file of
+zeros), is not a reason to leave the rest of a deliverable unchecked: it comes back unread
+(``Entry.unread`` says why) and the other files are read. Finding that out costs at most the
+per-file cap plus one byte, and those bytes count towards the submission cap like any other,
+so no number of such files makes us decompress more than the submission cap. What does
+reject the whole submission: more bytes than the submission cap, overlapping entries, an
+archive inside the archive that is itself compressed beyond the ratio (a nested bomb), a
+header that claims fewer bytes than its entry holds, and the other hostile shapes below.
 """
 
 from __future__ import annotations
@@ -141,7 +150,19 @@ class _Budget:
 class _Found:
     """Files read so far, in archive order (duplicates are renamed in that order)."""
 
-    items: list[tuple[str, bytes]] = field(default_factory=list)
+    items: list[Entry] = field(default_factory=list)
+
+
+def _entry_cap(info: zipfile.ZipInfo, limits: UnpackLimits) -> tuple[int, bool]:
+    """The most bytes one entry may decompress to, and whether the ratio is what sets it.
+
+    The ratio's denominator is the compressed size the entry may consume; the layout check
+    made sure that range overlaps no other entry, so it cannot be inflated either.
+    """
+    by_ratio = max(RATIO_MIN_BYTES, int(limits.max_compression_ratio * max(info.compress_size, 1)))
+    if by_ratio < limits.max_entry_bytes:
+        return by_ratio, True
+    return limits.max_entry_bytes, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,12 +472,15 @@ def _lzma_decompressor(props: bytes, size_limit: int, where: str) -> lzma.LZMADe
     return lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=filters)
 
 
-def _chunks(stream: BinaryIO, info: zipfile.ZipInfo, label: str) -> Generator[bytes, None, None]:
-    """Yield the decompressed data of one entry in pieces of at most _OUT_CHUNK bytes.
+def _chunks(stream: BinaryIO, info: zipfile.ZipInfo, label: str,
+            most: int) -> Generator[bytes, None, None]:
+    """Yield the decompressed data of one entry in pieces of at most _OUT_CHUNK bytes, and no
+    more than ``most`` bytes in all, however much more the entry holds.
 
     Reads no more than the entry's compressed size. Output is bounded per step for every
     method, which ``ZipExtFile`` does not do for bzip2 and LZMA.
     """
+    produced = 0
     left = info.compress_size
     name = _show(info.filename)
 
@@ -470,15 +494,19 @@ def _chunks(stream: BinaryIO, info: zipfile.ZipInfo, label: str) -> Generator[by
 
     method = info.compress_type
     if method == _STORED:
-        while left:
-            yield take(_OUT_CHUNK)
+        while left and produced < most:
+            out = take(min(_OUT_CHUNK, most - produced))
+            produced += len(out)
+            yield out
         return
     if method == _DEFLATED:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        while not inflater.eof:
+        # Never a max_length of 0: zlib reads that as "no limit".
+        while not inflater.eof and produced < most:
             data = inflater.unconsumed_tail or (take(_IN_CHUNK) if left else b"")
-            out = inflater.decompress(data, _OUT_CHUNK)
+            out = inflater.decompress(data, min(_OUT_CHUNK, most - produced))
             if out:
+                produced += len(out)
                 yield out
             elif not data:
                 raise CorruptArchive(f"{label}: the data of {name} ends too early")
@@ -495,57 +523,84 @@ def _chunks(stream: BinaryIO, info: zipfile.ZipInfo, label: str) -> Generator[by
     else:
         raise CorruptArchive(f"{label}: the entry {name} uses an unsupported compression method "
                              f"({_METHOD_NAMES.get(method, method)})")
-    produced = 0
-    while not decoder.eof and produced != stop_at:
+    while not decoder.eof and produced != stop_at and produced < most:
         if decoder.needs_input:
             if not left:
                 raise CorruptArchive(f"{label}: the data of {name} ends too early")
             data = take(_IN_CHUNK)
         else:
             data = b""
-        limit = _OUT_CHUNK if stop_at < 0 else min(_OUT_CHUNK, stop_at - produced)
+        limit = min(_OUT_CHUNK, most - produced)
+        if stop_at >= 0:
+            limit = min(limit, stop_at - produced)
         out = decoder.decompress(data, limit)
         produced += len(out)
         if out:
             yield out
 
 
-def _read_entry(stream: BinaryIO, info: zipfile.ZipInfo, start: int, path: str, budget: _Budget) -> bytes:
-    """Decompress one entry, counting real bytes against the caps and checking its CRC."""
+def _read_entry(stream: BinaryIO, info: zipfile.ZipInfo, start: int, path: str,
+                budget: _Budget) -> tuple[bytes, str]:
+    """Decompress one entry within its caps: its bytes and "", or b"" and why it was left unread.
+
+    One byte beyond the tightest cap tells "ends at the cap" from "goes on beyond it", and
+    nothing more is decompressed: the caps bound the work done, not only what is kept.
+    """
     limits = budget.limits
     label = budget.label
+    cap, by_ratio = _entry_cap(info, limits)
+    room = limits.max_submission_bytes - budget.bytes
+    # An entry whose header says it is over its cap either is (and is left unread) or lies
+    # (and is refused), so its bytes are only counted, never kept.
+    keep = info.file_size <= cap
     stream.seek(start)
     pieces: list[bytes] = []
+    head = b""
     size = 0
     crc = 0
-    # The denominator is the compressed size the entry may consume; the layout check made
-    # sure that range does not overlap any other entry, so it cannot be inflated either.
-    ratio_base = max(info.compress_size, 1)
-    chunks = _chunks(stream, info, label)
+    chunks = _chunks(stream, info, label, min(cap, room) + 1)
     try:
         for piece in chunks:
+            if not head:
+                head = piece[:4]
             size += len(piece)
             budget.bytes += len(piece)
-            if size > limits.max_entry_bytes:
-                raise ZipBomb(f"{label}: {_show(path)} decompresses to more than "
-                              f"{_mib(limits.max_entry_bytes)} (the limit per file)")
-            if budget.bytes > limits.max_submission_bytes:
-                raise ZipBomb(f"{label} decompresses to more than "
-                              f"{_mib(limits.max_submission_bytes)} (the limit per submission)")
-            if size > RATIO_MIN_BYTES and size > limits.max_compression_ratio * ratio_base:
-                raise ZipBomb(f"{label}: {_show(path)} is compressed more than "
-                              f"{limits.max_compression_ratio:g} to 1 (a zip bomb)")
-            crc = zlib.crc32(piece, crc)
-            pieces.append(piece)
+            if keep:
+                crc = zlib.crc32(piece, crc)
+                pieces.append(piece)
     except _DATA_ERRORS as error:
         raise CorruptArchive(f"{label}: the data of {_show(path)} is damaged ({error})") from None
     finally:
         chunks.close()
+    if budget.bytes > limits.max_submission_bytes:
+        raise ZipBomb(f"{label} decompresses to more than "
+                      f"{_mib(limits.max_submission_bytes)} (the limit per submission)")
+    if size > cap:
+        return b"", _unread(info, path, cap, by_ratio, head, budget)
     if size != info.file_size:
         raise CorruptArchive(f"{label}: {_show(path)} has {size} bytes, its header says {info.file_size}")
     if crc != info.CRC:
         raise CorruptArchive(f"{label}: {_show(path)} fails its CRC check (damaged data)")
-    return b"".join(pieces)
+    return b"".join(pieces), ""
+
+
+def _unread(info: zipfile.ZipInfo, path: str, cap: int, by_ratio: bool, head: bytes,
+            budget: _Budget) -> str:
+    """Why an entry that went past its cap is left unread; raises when that makes it a bomb."""
+    label = budget.label
+    if by_ratio:
+        why = f"compressed more than {budget.limits.max_compression_ratio:g} to 1 (like a zip bomb)"
+    else:
+        why = f"larger than {_mib(cap)} decompressed (the limit per file)"
+    if info.file_size <= cap:
+        # Headers that understate are how a bomb slips past checks made from them.
+        raise ZipBomb(f"{label}: {_show(path)} is {why}, though its header says "
+                      f"{info.file_size:,} bytes (a zip bomb)")
+    if by_ratio and (head.startswith(_LOCAL_MAGIC) or path.lower().endswith(".zip")):
+        # Real archives hardly compress; one that compresses this well is layered compression
+        # meant to multiply (42.zip), not a dataset.
+        raise ZipBomb(f"{label}: {_show(path)} is an archive {why}: a nested zip bomb")
+    return f"not read: {why}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,21 +649,22 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
         starts = _data_starts(stream, infos, wanted, directory.start, where)
 
         # Honest headers let a bomb be refused before decompressing anything; lying ones are
-        # caught while streaming, because the real bytes are what count.
+        # caught while streaming, because the real bytes are what count. An entry over its cap
+        # costs its cap plus one byte, the most that reading it will decompress.
         declared = 0
         for index in wanted:
             info = infos[index]
-            if info.file_size > limits.max_entry_bytes:
-                raise ZipBomb(f"{label}: {_show(paths[index])} would decompress to "
-                              f"{_mib(info.file_size)} (limit per file {_mib(limits.max_entry_bytes)})")
-            declared += info.file_size
+            declared += min(info.file_size, _entry_cap(info, limits)[0] + 1)
         if budget.bytes + declared > limits.max_submission_bytes:
             raise ZipBomb(f"{label} would decompress to more than "
                           f"{_mib(limits.max_submission_bytes)} (the limit per submission)")
 
         for index in wanted:
-            data = _read_entry(stream, infos[index], starts[index], paths[index], budget)
-            _add_file(paths[index], data, depth, budget, found)
+            data, unread = _read_entry(stream, infos[index], starts[index], paths[index], budget)
+            if unread:
+                found.items.append(Entry(paths[index], b"", unread))
+            else:
+                _add_file(paths[index], data, depth, budget, found)
 
 
 def _add_file(path: str, data: bytes, depth: int, budget: _Budget, found: _Found) -> None:
@@ -629,7 +685,7 @@ def _add_file(path: str, data: bytes, depth: int, budget: _Budget, found: _Found
             else:
                 found.items.extend(inner.items)
                 return
-    found.items.append((path, data))
+    found.items.append(Entry(path, data))
 
 
 def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
@@ -657,13 +713,19 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
             budget.add_entries(1, label)
             files.append((path, full))
     for path, full in files:
-        data = _read_file(full, path, budget)
-        if data is not None:
+        read = _read_file(full, path, budget)
+        if read is None:
+            continue
+        data, unread = read
+        if unread:
+            found.items.append(Entry(path, b"", unread))
+        else:
             _add_file(path, data, 0, budget, found)
 
 
-def _read_file(full: str, path: str, budget: _Budget) -> bytes | None:
-    """Read one regular file within the caps; None if it turned out not to be one."""
+def _read_file(full: str, path: str, budget: _Budget) -> tuple[bytes, str] | None:
+    """Read one regular file within the caps: its bytes and "", or b"" and why it was left
+    unread (over the per-file cap); None if it turned out not to be a regular file."""
     limits = budget.limits
     label = budget.label
     # O_NOFOLLOW and the fstat below close the gap between os.walk and open: a file swapped
@@ -675,19 +737,22 @@ def _read_file(full: str, path: str, budget: _Budget) -> bytes | None:
         if os.path.islink(full):
             return None
         raise UsageError(f"cannot read {full}: {error.strerror or error}") from None
+    too_large = (b"", f"not read: larger than {_mib(limits.max_entry_bytes)} (the limit per file)")
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
             return None
+        if status.st_size > limits.max_entry_bytes:
+            return too_large  # nothing to decompress here: the size on disk is the real one
         allowed = min(limits.max_entry_bytes, limits.max_submission_bytes - budget.bytes)
         data = handle.read(allowed + 1)  # the size on disk may change: count what we get
     budget.bytes += len(data)
-    if len(data) > limits.max_entry_bytes:
-        raise ZipBomb(f"{label}: {_show(path)} is larger than {_mib(limits.max_entry_bytes)} "
-                      "(the limit per file)")
-    if len(data) > allowed:
+    if budget.bytes > limits.max_submission_bytes:
         raise ZipBomb(f"{label} holds more than {_mib(limits.max_submission_bytes)} "
                       "(the limit per submission)")
-    return data
+    if len(data) > limits.max_entry_bytes:
+        return too_large
+    return data, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,16 +774,17 @@ def _finish(found: _Found, label: str) -> list[Entry]:
     """
     if not found.items:
         raise EmptySubmission(f"{label} contains no files to check")
-    original = {path for path, _ in found.items}
+    original = {item.path for item in found.items}
     taken: set[str] = set()
     entries: list[Entry] = []
-    for path, data in found.items:
+    for item in found.items:
+        path = item.path
         if path in taken:
             number = 2
             while _renamed(path, number) in taken or _renamed(path, number) in original:
                 number += 1
             path = _renamed(path, number)
         taken.add(path)
-        entries.append(Entry(path=path, data=data))
+        entries.append(Entry(path, item.data, item.unread))
     entries.sort(key=lambda entry: entry.path)
     return entries

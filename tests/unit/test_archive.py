@@ -118,6 +118,27 @@ def test_a_bomb_is_rejected_with_its_code(archive: Archive, tmp_path: Path) -> N
     assert stored.error()["code"] == "zip_bomb"  # type: ignore[index]
 
 
+def test_a_file_left_unread_is_stored_as_too_large_and_the_rest_is_checked(
+        archive: Archive, tmp_path: Path) -> None:
+    from originality.store.models import DocumentRow
+
+    [original] = [s for s in scenarios.SCENARIOS if s.id == "original"]
+    files = scenarios.submission_files(original)
+    path = tmp_path / "zeros.zip"
+    path.write_bytes(zip_bytes({**files, "data/zeros.bin": bytes(3 * 1024 * 1024)}))
+    submission = add(archive, path, "zoe")
+    checked = add(archive, scenario_zip(tmp_path, "original"), "alice")
+    stored = archive.get(submission)
+    assert stored is not None and stored.files == archive.get(checked).files  # type: ignore[union-attr]
+    with archive.db.sessions() as session:
+        rows = {r.path: (r.state, r.detail, r.size, r.text_z) for r in session.scalars(
+            select(DocumentRow).filter_by(submission_id=submission))}
+    assert rows.pop("data/zeros.bin") == (
+        "too_large", "not read: compressed more than 200 to 1 (like a zip bomb)", 0, None)
+    assert sorted(rows) == sorted(files)
+    assert [m["submission_id"] for m in archive.report_of(checked)["matches"]] == [submission]
+
+
 def test_units_survive_the_database_unchanged(tmp_path: Path) -> None:
     loaded = load_submission(scenario_zip(tmp_path, "original"), CheckOptions(workers=1), SymbolTable())
     for index, unit in enumerate(loaded.units):

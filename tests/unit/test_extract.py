@@ -430,6 +430,30 @@ def test_odt_reads_headings_paragraphs_and_spacing() -> None:
     assert document.text == "Method\nTwo  spaces\tand a tab\nline one\nline two"
 
 
+def test_odt_leaves_out_comments_and_reads_a_footnote_once() -> None:
+    # What odfpy's teletype gets wrong: it keeps comment text inline, and walking its
+    # paragraphs gives a footnote's paragraph a second time.
+    from odf.office import Annotation
+    from odf.opendocument import OpenDocumentText
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    odt = OpenDocumentText()
+    paragraph = P(text="The method is sound.")
+    comment = Annotation()
+    comment.addElement(P(text="reviewer: cite this"))
+    paragraph.addElement(comment)
+    note = Note(noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Measured twice."))
+    note.addElement(body)
+    paragraph.addElement(note)
+    odt.text.addElement(paragraph)
+    buffer = io.BytesIO()
+    odt.save(buffer)
+    assert run("essay.odt", buffer.getvalue()).text == "The method is sound.\nMeasured twice."
+
+
 def test_rtf_text_is_read_without_control_words() -> None:
     rtf = (rb"{\rtf1\ansi\ansicpg1252{\fonttbl\f0\fswiss Helvetica;}{\colortbl;\red0\green0\blue0;}"
            rb"{\*\generator Cocoa}\f0\fs24 Caf\'e9 \{braces\}\par" b"\n"

@@ -15,13 +15,14 @@ import unicodedata
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from fixtures.hostile import (
     DEFLATED,
     EXPECTED,
+    UNREAD,
     FLAG_ENCRYPTED,
     GOOD_PY,
     KIB,
@@ -34,7 +35,8 @@ from fixtures.hostile import (
     write_hostile_zips,
     zip_bytes,
 )
-from originality import errors
+from originality import errors, unpack
+from originality.check import load_submission
 from originality.errors import (
     CorruptArchive,
     EmptySubmission,
@@ -47,8 +49,10 @@ from originality.errors import (
     UsageError,
     ZipBomb,
 )
-from originality.model import Entry
-from originality.options import UnpackLimits
+from originality.extract import extract
+from originality.fingerprint import SymbolTable
+from originality.model import DocumentState, Entry
+from originality.options import CheckOptions, UnpackLimits
 from originality.unpack import JUNK, is_junk, is_zip, read_submission, read_zip_bytes
 
 SMALL = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=4 * MIB, max_entries=50,
@@ -100,6 +104,16 @@ def test_every_hostile_submission_gets_its_expected_outcome_quickly(
     assert time.perf_counter() - started < 2.0
 
 
+@pytest.mark.parametrize("stem", sorted(stem for stem, code in EXPECTED.items() if code == OK))
+def test_hostile_submissions_that_read_leave_exactly_their_listed_files_unread(
+        hostile: tuple[Path, dict[str, str], float], stem: str) -> None:
+    outdir, _, _ = hostile
+    entries = read_submission(outdir / f"{stem}.zip")
+    assert [e.path for e in entries if e.unread] == UNREAD.get(stem, [])
+    assert all(e.data == b"" for e in entries if e.unread)
+    assert any(e.path.endswith(".py") and not e.unread for e in entries), "the code was not read"
+
+
 def test_expected_outcomes_name_real_error_codes() -> None:
     codes = {cls.code for cls in vars(errors).values()
              if isinstance(cls, type) and issubclass(cls, SubmissionRejected)}
@@ -143,15 +157,159 @@ def test_hostile_module_runs_as_a_script(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_flat_bomb_is_refused_from_its_headers_with_default_limits(tmp_path: Path) -> None:
+class _Counted:
+    """Wraps the unpacker's decompression so a test sees every byte really produced."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.bytes = 0
+        original = unpack._chunks
+
+        def counted(*args: Any, **kwargs: Any) -> Iterator[bytes]:
+            for piece in original(*args, **kwargs):
+                self.bytes += len(piece)
+                yield piece
+
+        monkeypatch.setattr(unpack, "_chunks", counted)
+
+
+def test_flat_bomb_is_left_unread_after_the_per_file_cap(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     stream, crc = deflated_zeros(1024 * MIB)
     archive = RawZip()
     archive.add("zeros.bin", stream, size=1024 * MIB, crc=crc, method=DEFLATED)
     path = write(tmp_path, archive.finish())
+    counted = _Counted(monkeypatch)
     started = time.perf_counter()
-    with pytest.raises(ZipBomb, match="1024.0 MiB"):
-        read_submission(path)
-    assert time.perf_counter() - started < 0.5
+    tracemalloc.start()
+    try:
+        entries = read_submission(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 1.0
+    reason = "not read: larger than 20.0 MiB decompressed (the limit per file)"
+    assert entries == [Entry("zeros.bin", b"", reason)]
+    # One byte past the cap tells it is over; its header said so, so nothing was kept.
+    assert counted.bytes == UnpackLimits().max_entry_bytes + 1
+    assert peak < 4 * MIB
+
+
+CODE = (b"import sys\n\n\ndef average(marks: list[float]) -> float:\n"
+        b"    total = 0.0\n    for mark in marks:\n        total += mark\n"
+        b"    return total / len(marks) if marks else 0.0\n\n\n"
+        b"def main() -> None:\n    marks = [float(x) for x in sys.argv[1:]]\n"
+        b"    print('average:', round(average(marks), 2))\n")
+
+
+def _checked(path: Path) -> dict[str, tuple[DocumentState, str, int]]:
+    """path -> (state, detail, units) of every document, as the pipeline leaves them."""
+    loaded = load_submission(path, CheckOptions(workers=1), SymbolTable())
+    assert loaded.error is None, loaded.error
+    units: dict[str, int] = {}
+    for unit in loaded.units:
+        units[unit.path] = units.get(unit.path, 0) + 1
+    return {d.path: (d.state, d.detail, units.get(d.path, 0)) for d in loaded.documents}
+
+
+def test_three_mib_of_zeros_beside_code_is_left_unread_and_the_code_is_checked(tmp_path: Path) -> None:
+    stream, crc = deflated_zeros(3 * MIB)
+    archive = RawZip()
+    archive.add("src/grades.py", CODE)
+    archive.add("data/zeros.bin", stream, size=3 * MIB, crc=crc, method=DEFLATED)
+    documents = _checked(write(tmp_path, archive.finish()))
+    state, detail, units = documents["src/grades.py"]
+    assert state is DocumentState.OK and units > 0
+    state, detail, units = documents["data/zeros.bin"]
+    assert (state, units) == (DocumentState.TOO_LARGE, 0)
+    assert detail == "not read: compressed more than 200 to 1 (like a zip bomb)"
+
+
+def test_twenty_five_mib_dataset_is_left_unread_and_the_code_is_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dataset = random_bytes(25 * MIB).hex().encode()[: 25 * MIB]  # compresses about 2 to 1
+    path = write(tmp_path, zip_bytes([("analysis.py", CODE), ("data/train.csv", dataset)], level=1))
+    counted = _Counted(monkeypatch)
+    documents = _checked(path)
+    assert documents["analysis.py"][0] is DocumentState.OK and documents["analysis.py"][2] > 0
+    assert documents["data/train.csv"][:2] == (
+        DocumentState.TOO_LARGE, "not read: larger than 20.0 MiB decompressed (the limit per file)")
+    assert counted.bytes == len(CODE) + UnpackLimits().max_entry_bytes + 1
+
+
+def test_unread_file_becomes_a_too_large_document_with_no_digest() -> None:
+    document = extract(Entry("data/big.csv", b"", "not read: why"))
+    assert (document.state, document.detail, document.text, document.sha256, document.size) == (
+        DocumentState.TOO_LARGE, "not read: why", "", "", 0)
+    assert DocumentState("too_large") is DocumentState.TOO_LARGE
+
+
+def test_header_claiming_a_huge_size_cannot_hide_a_small_file(tmp_path: Path) -> None:
+    # Skipping on the header's word would let a student hide copied code behind a lie.
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY)
+    archive.add("copied.py", CODE, size=30 * MIB)
+    with pytest.raises(CorruptArchive, match="its header says"):
+        read_submission(write(tmp_path, archive.finish()))
+
+
+def test_unread_file_with_the_name_of_another_keeps_its_own_state(tmp_path: Path) -> None:
+    stream, crc = deflated_zeros(2 * MIB)
+    archive = RawZip()
+    archive.add("data.bin", b"small")
+    archive.add("data.bin", stream, size=2 * MIB, crc=crc, method=DEFLATED)
+    entries = read_submission(write(tmp_path, archive.finish()))
+    assert [(e.path, e.data, bool(e.unread)) for e in entries] == [
+        ("data.bin", b"small", False), ("data~2.bin", b"", True)]
+
+
+def test_files_over_the_cap_still_count_towards_the_submission_cap(tmp_path: Path) -> None:
+    # Each is left unread after 1 MiB + 1 byte; five of them are more than the 4 MiB allowed.
+    files = [(f"part{i}.bin", random_bytes(2 * MIB, seed=i)) for i in range(5)]
+    with pytest.raises(ZipBomb, match="limit per submission"):
+        read_submission(write(tmp_path, zip_bytes(files, method=STORED)), SMALL)
+    entries = read_submission(write(tmp_path, zip_bytes(files[:3], method=STORED)), SMALL)
+    assert [e.path for e in entries if e.unread] == ["part0.bin", "part1.bin", "part2.bin"]
+
+
+def _spread(entries: int, size: int, per_archive: int, claim: int | None) -> bytes:
+    """``entries`` files of ``size`` zeros, ``per_archive`` to an inner ZIP when that is less
+    than ``entries``; ``claim`` is the size their headers state (None: the real one)."""
+    stream, crc = deflated_zeros(size)
+
+    def archive_of(count: int, prefix: str) -> bytes:
+        archive = RawZip()
+        for i in range(count):
+            archive.add(f"{prefix}f{i}.bin", stream, size=size if claim is None else claim, crc=crc,
+                        method=DEFLATED)
+        return archive.finish()
+
+    if per_archive >= entries:
+        return archive_of(entries, "")
+    outer = RawZip()
+    for j in range(entries // per_archive):
+        outer.add(f"part{j}.zip", archive_of(per_archive, f"p{j}/"))
+    return outer.finish()
+
+
+@pytest.mark.parametrize(("size", "per_archive", "claim"), [
+    (64 * KIB + 1, 10_000, None),  # just over the cap, honest headers: refused from them
+    (64 * KIB - 1, 10_000, None),  # just under: every byte kept
+    (64 * KIB + 1, 10_000, 10**9),  # headers overstating: found out by reading
+    (64 * KIB + 1, 100, None),  # spread over inner archives, each checked on its own
+    (64 * KIB - 1, 100, None),
+    (64 * KIB + 1, 100, 10**9),
+], ids=["over", "under", "over, overstated", "over, nested", "under, nested", "over, nested, overstated"])
+def test_ten_thousand_entries_near_the_cap_cannot_make_us_decompress_unbounded_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, per_archive: int,
+        claim: int | None) -> None:
+    limits = UnpackLimits(max_entry_bytes=64 * KIB, max_submission_bytes=4 * MIB, max_entries=20_000,
+                          max_compression_ratio=1e9)
+    path = write(tmp_path, _spread(10_000, size, per_archive, claim))
+    counted = _Counted(monkeypatch)
+    with pytest.raises(ZipBomb, match="limit per submission"):
+        read_submission(path, limits)
+    # Inner archives are decompressed too, and counted: everything stays within the one cap.
+    assert counted.bytes <= limits.max_submission_bytes + 1
 
 
 def test_lying_sizes_are_caught_by_counting_real_bytes(tmp_path: Path) -> None:
@@ -179,10 +337,34 @@ def test_submission_cap_is_checked_from_honest_headers_before_reading(tmp_path: 
         read_submission(write(tmp_path, zip_bytes(files, method=STORED)), SMALL)
 
 
-def test_large_file_compressed_beyond_the_ratio_is_a_bomb(tmp_path: Path) -> None:
-    path = write(tmp_path, zip_bytes([("zeros.csv", bytes(2 * MIB))], level=9))
-    with pytest.raises(ZipBomb, match="compressed more than 200 to 1"):
-        read_submission(path)
+def test_large_file_compressed_beyond_the_ratio_is_left_unread(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, zip_bytes([("zeros.csv", bytes(2 * MIB)), ("main.py", GOOD_PY)], level=9))
+    counted = _Counted(monkeypatch)
+    assert read_submission(path) == [
+        Entry("main.py", GOOD_PY),
+        Entry("zeros.csv", b"", "not read: compressed more than 200 to 1 (like a zip bomb)")]
+    assert counted.bytes == len(GOOD_PY) + 1 * MIB + 1  # stopped just past the ratio's 1 MiB floor
+
+
+def test_inner_archive_compressed_beyond_the_ratio_is_a_nested_bomb(tmp_path: Path) -> None:
+    inner = zip_bytes([("zeros.bin", bytes(4 * MIB))], method=STORED)
+    for name in ("inner.zip", "inner.dat"):  # known by its name or by its content
+        path = write(tmp_path, zip_bytes([("main.py", GOOD_PY), (name, inner)], level=9))
+        with pytest.raises(ZipBomb, match="nested zip bomb"):
+            read_submission(path)
+
+
+def test_overlapping_entries_reject_even_when_each_would_be_left_unread(tmp_path: Path) -> None:
+    # The layout is checked before any entry is read, so a skip can never mask an overlap.
+    stream, crc = deflated_zeros(3 * MIB)
+    archive = RawZip()
+    archive.add("main.py", GOOD_PY)
+    offset = archive.add("k.bin", stream, size=3 * MIB, crc=crc, method=DEFLATED)
+    for _ in range(3):
+        archive.point("k.bin", offset, compressed_size=len(stream), size=3 * MIB, crc=crc, method=DEFLATED)
+    with pytest.raises(ZipBomb, match="overlap"):
+        read_submission(write(tmp_path, archive.finish()))
 
 
 def test_small_file_may_compress_as_well_as_it_likes(tmp_path: Path) -> None:
@@ -607,7 +789,6 @@ def test_directory_symlinks_are_never_followed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("limits", "error"), [
     (UnpackLimits(max_entries=2), TooManyFiles),
-    (UnpackLimits(max_entry_bytes=999, max_submission_bytes=MIB), ZipBomb),
     (UnpackLimits(max_entry_bytes=KIB, max_submission_bytes=2 * KIB), ZipBomb),
     (UnpackLimits(max_path_length=10), PathTooLong),
 ])
@@ -620,6 +801,18 @@ def test_directory_submission_obeys_the_same_caps(tmp_path: Path, limits: Unpack
     assert len(read_submission(root)) == 3
     with pytest.raises(error):
         read_submission(root, limits)
+
+
+def test_directory_file_over_the_per_file_cap_is_left_unread(tmp_path: Path) -> None:
+    root = tmp_path / "erin"
+    root.mkdir()
+    (root / "main.py").write_bytes(GOOD_PY)
+    (root / "big.csv").write_bytes(b"1,2\n" * 300)
+    (root / "small.csv").write_bytes(b"1,2\n" * 200)
+    entries = read_submission(root, UnpackLimits(max_entry_bytes=999, max_submission_bytes=MIB))
+    assert [(e.path, e.unread) for e in entries] == [
+        ("big.csv", "not read: larger than 0.0 MiB (the limit per file)"),
+        ("main.py", ""), ("small.csv", "")]
 
 
 def test_empty_directory_is_an_empty_submission(tmp_path: Path) -> None:
