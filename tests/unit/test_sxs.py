@@ -112,6 +112,70 @@ def test_prose_marks_the_shared_sentences_within_the_fragment_only() -> None:
     assert rows[1]["marks"] == [] and rows[1]["frag"] is None  # outside the fragment
 
 
+# The same claim in other words (reordered, changed voice, "checks" -> "has checked"): it
+# shares no four-word run with the sentence it paraphrases.
+PARAPHRASE = "Every spreadsheet row is read by the loader, after it has checked the header."
+ORIGINAL = "The loader checks the header first and then reads every row of the spreadsheet."
+UNRELATED = "My cat sleeps on the warm windowsill for the whole afternoon."
+
+
+def test_a_paraphrased_sentence_is_marked_though_it_shares_no_shingle() -> None:
+    assert not sxs.shingles(PARAPHRASE) & sxs.shingles(ORIGINAL)
+    assert sxs.shared_sentences(PARAPHRASE, ORIGINAL) == []
+    [score] = sxs.paraphrase_scores([PARAPHRASE], [UNRELATED, ORIGINAL])
+    assert score >= sxs.PARAPHRASE_SCORE
+    text = f"{PARAPHRASE} {UNRELATED}"
+    assert [(text[s:e], why) for s, e, why in sxs.sentence_marks(text, ORIGINAL)] == [
+        (PARAPHRASE, sxs.SentenceMark.PARAPHRASED)]
+
+
+def test_an_unrelated_sentence_is_not_marked() -> None:
+    [score] = sxs.paraphrase_scores([UNRELATED], [ORIGINAL, PARAPHRASE])
+    assert score < sxs.PARAPHRASE_SCORE
+    assert sxs.sentence_marks(UNRELATED, f"{ORIGINAL} {PARAPHRASE}") == []
+
+
+def test_sentences_shorter_than_a_shingle_are_never_fuzzy_matched() -> None:
+    # Every word of "the loader reads" is in the original: token_set_ratio alone would say 100.
+    assert sxs.paraphrase_scores(["The loader reads.", PARAPHRASE], [ORIGINAL]) == [
+        0.0, sxs.paraphrase_scores([PARAPHRASE], [ORIGINAL])[0]]
+    assert sxs.paraphrase_scores([PARAPHRASE], ["Loader reads rows."]) == [0.0]
+    assert sxs.paraphrase_scores([], [ORIGINAL]) == []
+
+
+def test_a_sentence_with_a_shared_shingle_stays_a_shared_mark() -> None:
+    text = "We take the weighted average of marks. " + PARAPHRASE
+    other = PROSE_B + " " + ORIGINAL
+    assert [(text[s:e], why) for s, e, why in sxs.sentence_marks(text, other)] == [
+        ("We take the weighted average of marks.", sxs.SentenceMark.SHARED),
+        (PARAPHRASE, sxs.SentenceMark.PARAPHRASED),
+    ]
+    # shared_sentences keeps its meaning: the shingle marks alone.
+    assert [text[s:e] for s, e in sxs.shared_sentences(text, other)] == [
+        "We take the weighted average of marks."]
+
+
+def test_paraphrased_sentences_are_marked_apart_in_the_page() -> None:
+    text = "Heading line\n" + PARAPHRASE + "\nThe loader reads every row of the sheet.\n"
+    html = render("notes.md", text, [(1, Span("notes.md", 2, 3))],
+                  {1: ORIGINAL + " The loader reads every row, always."})
+    rows = Rows(html).rows
+    assert rows[2]["marks"] == [["c0 para", PARAPHRASE]]
+    assert rows[3]["marks"] == [["c0", "The loader reads every row of the sheet."]]
+    assert f'<mark class="c0 para" title="paraphrased">{PARAPHRASE}</mark>' in html
+    assert rows[1]["marks"] == []  # outside the fragment
+    assert "mark.para" in sxs.stylesheet()
+
+
+def test_long_fragments_fall_back_to_shingle_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rendering time stays bounded: past the pair budget only shingles are compared.
+    text = f"{PARAPHRASE} We take the weighted average of marks."
+    other = f"{ORIGINAL} {PROSE_B}"
+    assert len(sxs.sentence_marks(text, other)) == 2
+    monkeypatch.setattr(sxs, "MAX_PARAPHRASE_PAIRS", 1)
+    assert [why for _, _, why in sxs.sentence_marks(text, other)] == [sxs.SentenceMark.SHARED]
+
+
 def test_prose_marks_are_escaped_and_never_split_markup() -> None:
     hostile = "<script>alert(1)</script> the loader reads every row & more.\n"
     html = render("a.txt", hostile, [(1, Span("a.txt", 1, 1))], {1: "the loader reads every row"})
