@@ -23,7 +23,7 @@ from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary, rounded
 from .score import Comparison
 from .unpack import read_submission
-from .units import Unit, build_units
+from .units import Unit, build_units, template_lines
 
 # progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
 Progress = Callable[[str, int, int], None]
@@ -213,14 +213,5 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
         for s in loaded
         if s.id in in_pairs
     }
-    template_lines = {s.id: _template_lines(s.units) for s in loaded if s.id in in_pairs}
-    return Report(summaries, pairs, sources, template_lines)
-
-
-def _template_lines(units: list[Unit]) -> dict[str, list[int]]:
-    by_path: dict[str, set[int]] = {}
-    for unit in units:
-        mask = unit.template_token_mask()
-        if mask.any():
-            by_path.setdefault(unit.path, set()).update(int(x) for x in unit.lines[mask])
-    return {path: sorted(lines) for path, lines in sorted(by_path.items())}
+    greyed = {s.id: template_lines(s.units) for s in loaded if s.id in in_pairs}
+    return Report(summaries, pairs, sources, greyed)

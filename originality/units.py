@@ -129,3 +129,13 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
             Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )
     return units
+
+
+def template_lines(units: list[Unit]) -> dict[str, list[int]]:
+    """Per file, the sorted lines of some units that hold starter or common code."""
+    by_path: dict[str, set[int]] = {}
+    for unit in units:
+        mask = unit.template_token_mask()
+        if mask.any():
+            by_path.setdefault(unit.path, set()).update(int(x) for x in unit.lines[mask])
+    return {path: sorted(lines) for path, lines in sorted(by_path.items())}

@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..check import LoadedSubmission, _template_lines
+from ..check import LoadedSubmission
 from ..cohort import common_binaries
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
@@ -19,7 +19,7 @@ from ..store.db import Database
 from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission
 from .starter import StarterCode
-from ..units import Unit
+from ..units import Unit, template_lines
 from .entries import batches
 
 # Prior entries whose units join the population of a comparison (for common code and document
@@ -40,7 +40,7 @@ def line_ranges(lines: list[int]) -> list[list[int]]:
 
 def template_ranges(units: list[Unit]) -> dict[str, list[list[int]]]:
     """Per file, the lines of a submission that are starter or common code, as ranges."""
-    return {path: line_ranges(lines) for path, lines in _template_lines(units).items()}
+    return {path: line_ranges(lines) for path, lines in template_lines(units).items()}
 
 
 class Compare:

@@ -44,14 +44,13 @@ def test_json_to_stdout_follows_the_contract(tmp_path: Path) -> None:
 
 
 def test_min_similarity_leaves_out_lower_pairs(tmp_path: Path) -> None:
-    # b has a third of a's code and as much of its own: a partial copy (real, varied code from
-    # the standard library, so the shares are what they seem).
-    import shlex
-    import textwrap
+    # b has a third of a's statements and work of its own: a partial copy.
+    from tests.unit.test_matching import own_work
 
-    mine, theirs = Path(textwrap.__file__).read_text(), Path(shlex.__file__).read_text()
+    mine, theirs = own_work(1, statements=30), own_work(101, statements=30)
     a = make_zip(tmp_path / "a.zip", {"x.py": mine})
-    b = make_zip(tmp_path / "b.zip", {"y.py": mine[: len(mine) // 3] + theirs[: len(mine) // 3]})
+    b = make_zip(tmp_path / "b.zip", {"y.py": "".join(mine.splitlines(keepends=True)[:12])
+                                      + "".join(theirs.splitlines(keepends=True)[1:])})
     out = tmp_path / "r.json"
     assert run("check", str(a), str(b), "--json", str(out), "--min-similarity", "0", cwd=tmp_path).returncode == 0
     [pair] = json.loads(out.read_text())["pairs"]
