@@ -72,8 +72,12 @@ def layout(out: Path) -> dict:
                         {d.name: [f for f in d.iterdir() if f.is_file()] for d in (obf / "subs" / part).iterdir()})
         rows = [(r["a"], r["b"], int(r["label"]), r["attack"] if r["label"] == "1" else "")
                 for r in pairs if r["set"] == part]
+        # `gpt` pairs are two programs GPT-4 wrote from the task alone: the paper labels them 1
+        # (can AI use be caught?), but neither copies the other, so they do not teach the model
+        # what a copy looks like; they are still scored in every figure.
         sets.append({"name": f"obfuscation-{part}", "submissions": str(root),
-                     "labels": str(_labels(out / f"obfuscation-{part}" / "labels.csv", rows))})
+                     "labels": str(_labels(out / f"obfuscation-{part}" / "labels.csv", rows)),
+                     "not_fitted": ["gpt"]})
     prose = DATA / "prose-paraphrase"
     root = _folders(out, "prose-paraphrase", {f.stem: [f] for f in (prose / "texts").glob("*.txt")})
     rows = [(r["a"], r["b"], int(r["label"]), "paraphrase" if r["label"] == "1" else "")
@@ -118,9 +122,12 @@ def main() -> None:
         errors = int(((p >= 0.5) & (pairs.labels == 0)).sum() + ((p < 0.5) & (pairs.labels == 1)).sum())
         print(f"  {entry['name']:28s} ROC-AUC {roc_auc(pairs.labels, p):.4f}  errors at 0.5: {errors} "
               f"of {len(p)}")
-        probabilities.append(p)
-        labels.append(pairs.labels)
-    print("\nreliability (all labelled pairs): similarity | pairs | mean similarity | share of copies")
+        # The reliability curve is about copies: the kinds not fitted on (AI-written pairs) are
+        # left out of it, as they are of the fit.
+        fitted = np.array([kind not in entry.get("not_fitted", []) for kind in pairs.kinds])
+        probabilities.append(p[fitted])
+        labels.append(pairs.labels[fitted])
+    print("\nreliability (labelled pairs fitted on): similarity | pairs | mean similarity | share of copies")
     for band, count, mean, observed in reliability(np.concatenate(probabilities), np.concatenate(labels)):
         print(f"  {band} | {count:5d} | {mean:.3f} | {observed:.3f}")
 

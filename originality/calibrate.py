@@ -8,8 +8,10 @@ as ``check`` compares it:
 
 ``submissions`` is a folder whose entries (ZIPs or folders) are the submissions, named by id;
 ``labels`` is a CSV with the columns ``a,b,label`` and optionally ``kind`` (how the copy was
-made, e.g. ``insert``; every kind weighs the same in the fit). Relative paths are read from
-the manifest's folder. The command prints the model's coefficients as JSON (what
+made, e.g. ``insert``; every kind weighs the same in the fit). A set may name
+``"not_fitted": ["kind", ...]``: pairs of those kinds are scored (in the ROC-AUC figures) but
+not fitted on, for positives that are not copies of one another (two programs an AI wrote from
+the same task). Relative paths are read from the manifest's folder. The command prints the model's coefficients as JSON (what
 ``calibration.DEFAULT_MODEL`` holds) and, for every set, its ROC-AUC when the model is fitted
 on the other sets only, so one sees whether it generalises.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,6 +46,12 @@ class LabelledPairs:
     code_share: np.ndarray
     labels: np.ndarray
     kinds: list[str]
+    not_fitted: frozenset[str] = frozenset()
+
+    @property
+    def fitted(self) -> np.ndarray:
+        """Which pairs the fit uses."""
+        return np.array([kind not in self.not_fitted for kind in self.kinds], dtype=bool)
 
     @property
     def groups(self) -> list[str]:
@@ -83,9 +91,10 @@ def labelled_features(name: str, submissions: list[Path], labels: list[tuple[str
 
 
 def fit_sets(sets: list[LabelledPairs], source: str = "") -> Model:
-    return fit(np.concatenate([s.features for s in sets]), np.concatenate([s.code_share for s in sets]),
-               np.concatenate([s.labels for s in sets]), [g for s in sets for g in s.groups],
-               source=source)
+    return fit(np.concatenate([s.features[s.fitted] for s in sets]),
+               np.concatenate([s.code_share[s.fitted] for s in sets]),
+               np.concatenate([s.labels[s.fitted] for s in sets]),
+               [g for s in sets for g, used in zip(s.groups, s.fitted) if used], source=source)
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -116,10 +125,10 @@ def run(manifest: Path, progress: Progress = lambda message: None) -> dict[str, 
         if not folder.is_dir():
             raise UsageError(f"set {entry.get('name')}: no folder {folder}")
         progress(f"reading {entry['name']}")
-        sets.append(labelled_features(entry["name"], sorted(folder.iterdir()),
-                                      read_labels(root / entry["labels"]),
-                                      [root / b for b in entry.get("base", [])],
-                                      CheckOptions(workers=1)))
+        found = labelled_features(entry["name"], sorted(folder.iterdir()),
+                                  read_labels(root / entry["labels"]),
+                                  [root / b for b in entry.get("base", [])], CheckOptions(workers=1))
+        sets.append(replace(found, not_fitted=frozenset(entry.get("not_fitted", []))))
     if not sets:
         raise UsageError("the manifest lists no sets")
     model = fit_sets(sets, source=", ".join(s.name for s in sets))

@@ -150,8 +150,9 @@ class Comparison:
                   shared: np.ndarray) -> PairFeatures:
         contained_i = shared / np.maximum(self.long_sizes[i], 1.0)
         contained_j = shared / np.maximum(self.long_sizes[j], 1.0)
-        values = np.column_stack([np.minimum(cosine, 1.0), np.maximum(contained_i, contained_j),
-                                  np.minimum(contained_i, contained_j)])
+        cosine = np.minimum(cosine, 1.0)
+        larger = np.maximum(contained_i, contained_j)
+        values = np.column_stack([cosine, larger, np.minimum(contained_i, contained_j), cosine * larger])
         total = self.all_tokens[i] + self.all_tokens[j]
         share = np.divide(self.code_tokens[i] + self.code_tokens[j], total,
                           out=np.ones_like(total), where=total > 0)

@@ -216,7 +216,7 @@ def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
         subs.append(write(tmp_path / f"s{i:02d}", files))
     report = check(subs, options=CheckOptions(min_similarity=0))
     scores = {(p.a, p.b): p.similarity for p in report.pairs}
-    assert scores.get(("s00", "s01"), 0) > 0.5
+    assert scores.get(("s00", "s01"), 0) > 0.3  # a third of their own work in common
     assert max((v for k, v in scores.items() if k != ("s00", "s01")), default=0) < 0.1
 
 
