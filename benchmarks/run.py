@@ -29,7 +29,8 @@ import metrics  # noqa: E402
 import peers  # noqa: E402
 from measure import run_measured  # noqa: E402
 
-DETECTION_DATASETS = ["java_pairs", "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
+REAL_DATASETS = ["java_pairs", "obfuscation", "prose_paraphrase"]
+DETECTION_DATASETS = [*REAL_DATASETS, "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
 RESULTS = datasets.OUT / "results"
 
 
@@ -117,6 +118,31 @@ def print_kinds(rows: list[dict]) -> None:
         print(f"    {k:<20} " + "  ".join(cells))
 
 
+def print_reference(reference: dict[str, dict], extra: list[str]) -> None:
+    """Another tool's published per-pair scores, read like ours (not run here: no time)."""
+    print("  published scores in the data (same pairs; not run here):")
+    for col, r in reference.items():
+        ex = "  ".join(f"{e}={r[e] if isinstance(r.get(e), int) else fmt(r.get(e))}" for e in extra)
+        print(f"    {col:<12} ROC-AUC {fmt(r['auc'])}  best F1 {fmt(r['f1'])}  {ex}")
+
+
+def print_groups(ds: datasets.Dataset, rows: list[dict], reference: dict[str, dict]) -> None:
+    """ROC-AUC per group (e.g. per set and per attack), every tool and reference side by side."""
+    cols = [(r["tool"], r["groups"]) for r in rows if r["status"] == "ok" and "groups" in r]
+    cols += [(c, r["groups"]) for c, r in reference.items()]
+    head = ["group (ROC-AUC)", "pos", "neg", *[c for c, _ in cols]]
+    lines = [head]
+    for g in ds.groups:
+        first = cols[0][1][g] if cols else {"pos": 0, "neg": 0}
+        lines.append([g, str(first["pos"]), str(first["neg"]), *[fmt(v[g]["auc"]) for _, v in cols]])
+    widths = [max(len(str(l[i])) for l in lines) for i in range(len(head))]
+    print()
+    for i, l in enumerate(lines):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(l, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 def engine_version() -> str:
     """The commit under test, marked dirty if originality/ has uncommitted changes."""
     import subprocess
@@ -143,14 +169,18 @@ def cmd_detection(args: argparse.Namespace) -> int:
     for name in names:
         ds = datasets.build(name)
         rows = run_dataset(ds, tools, args.timeout)
-        extra = ["auc_dev", "auc_holdout"] if name == "java_pairs" else []
-        if ds.all_pairs:
-            extra += ["fp_at_0.5", "missed_at_0.5"]
+        extra = ["auc_dev", "auc_holdout"] if ds.splits else []
+        extra += ["fp_at_0.5", "missed_at_0.5", "errors_at_0.5"]
         n_sub = sum(len(c.submissions) for c in ds.cohorts)
         pos = sum(1 for v in ds.truth.values() if v[0] == 1)
         print_table(f"{name}: {n_sub} submissions in {len(ds.cohorts)} cohort(s), "
                     f"{len(ds.evaluated_pairs())} evaluated pairs ({pos} plagiarism)", rows, extra)
         print_kinds(rows)
+        reference = metrics.reference(ds)
+        if reference:
+            print_reference(reference, extra)
+        if ds.groups:
+            print_groups(ds, rows, reference)
         ours = next((r for r in rows if r["tool"] == "originality" and r["status"] == "ok"), None)
         if ours and args.verbose:
             print("  originality lowest-scored positives:", ours["worst"]["lowest_positives"][:5])
@@ -158,7 +188,7 @@ def cmd_detection(args: argparse.Namespace) -> int:
         if ours and ours.get("rejected"):
             print(f"  originality rejected {len(ours['rejected'])} submissions: "
                   f"{dict(list(ours['rejected'].items())[:5])}")
-        save(name, {"dataset": name, "rows": rows})
+        save(name, {"dataset": name, "rows": rows, "reference": reference})
     print(f"\ndetection benchmark done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0
 
