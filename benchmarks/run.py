@@ -304,7 +304,8 @@ def cmd_service(args: argparse.Namespace) -> int:
             rejected.update(run.rejected)
         m_check = metrics.evaluate(ds, check)
         m_service = metrics.evaluate(ds, service)
-        cmp = service_path.compare(check, service, pairs)
+        positives = {p for p in pairs if ds.label(p)[0] == 1}
+        cmp = service_path.compare(check, service, pairs, positives)
         uploads = [t for run in runs for t in run.per_upload]
         row = {
             "dataset": name, "submissions": sum(len(c.submissions) for c in ds.cohorts), "pairs": len(pairs),
@@ -327,6 +328,8 @@ def cmd_service(args: argparse.Namespace) -> int:
               f"check {row['errors_check']}  service {row['errors_service']}")
         print(f"  per labelled pair: largest |difference| {row['max_abs_diff']:.3f}, "
               f"{row['pairs_diff_gt_0.01']} of {len(pairs)} differ by more than 0.01 (mean {row['mean_abs_diff']:.4f})")
+        print(f"  labelled positives scored at all (> 0): check {row['positives_scored_check']}, "
+              f"service {row['positives_scored_service']} of {row['positives']}")
         print(f"  candidate recall: of the {row['check_pairs_ge']} pairs check scores >= 0.3, the archive reports "
               f"{fmt(row['recall'], 4)} (labelled ones: {fmt(row['recall_labelled'], 4)} of {row['check_labelled_ge']})"
               f"  (goal >= 0.99)")
@@ -341,8 +344,11 @@ def cmd_service(args: argparse.Namespace) -> int:
         if args.verbose:
             print("  largest differences (|d|, pair, check, service):", row["largest"][:5])
             print("  pairs >= 0.3 in check the archive does not report:", row["missed_examples"][:5])
-        save(f"service_{name}", {"dataset": name, "seed": args.seed, "index": args.index,
-                                 "min_similarity": args.min_similarity, **row})
+        variant = (f"_seed{args.seed}" if args.seed != 1 else "") + (f"_{args.index}" if args.index != "sql" else "")
+        save(f"service_{name}{variant}", {"dataset": name, "seed": args.seed, "index": args.index,
+                                 "min_similarity": args.min_similarity, **row,
+                                 "scores": [[a, b, check.get((a, b), 0.0), service.get((a, b), 0.0)]
+                                            for a, b in pairs]})
     print(f"\nservice benchmark done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0
 

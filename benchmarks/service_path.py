@@ -81,7 +81,7 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
 
 
 def compare(check: dict[tuple[str, str], float], service: dict[tuple[str, str], float],
-            pairs: list[tuple[str, str]], recall_at: float = 0.3) -> dict:
+            pairs: list[tuple[str, str]], positives: set[tuple[str, str]], recall_at: float = 0.3) -> dict:
     """Per-pair agreement over ``pairs`` (the labelled ones), and the candidate recall over
     every pair ``check`` scores >= ``recall_at`` (labelled or not)."""
     diffs = sorted(((abs(check.get(p, 0.0) - service.get(p, 0.0)), p) for p in pairs), reverse=True)
@@ -99,5 +99,8 @@ def compare(check: dict[tuple[str, str], float], service: dict[tuple[str, str], 
         "recall": len(found) / len(strong) if strong else float("nan"),
         "recall_labelled": (sum(1 for p in strong_lab if p in service) / len(strong_lab)) if strong_lab else float("nan"),
         "check_labelled_ge": len(strong_lab),
+        "positives": len(positives),
+        "positives_scored_check": sum(1 for p in positives if check.get(p, 0.0) > 0),
+        "positives_scored_service": sum(1 for p in positives if service.get(p, 0.0) > 0),
         "missed_examples": [f"{p[0]}~{p[1]}={check[p]:.3f}" for p in strong if p not in service][:8],
     }
