@@ -145,7 +145,7 @@ def print_groups(ds: datasets.Dataset, rows: list[dict], reference: dict[str, di
 
 
 def engine_version() -> str:
-    """The commit under test, marked dirty if originality/ has uncommitted changes."""
+    """The engine commit under test, marked dirty if originality/ has uncommitted changes."""
     import subprocess
 
     def git(*a: str) -> str:
@@ -153,7 +153,8 @@ def engine_version() -> str:
         return r.stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "originality")
-    return (git("rev-parse", "--short", "HEAD") or "?") + ("+dirty" if dirty else "")
+    # the last commit that changed the engine (a benchmark branch's own commits are not it)
+    return (git("log", "-1", "--format=%h", "--", "originality") or "?") + ("+dirty" if dirty else "")
 
 
 def save(name: str, payload: dict) -> None:
