@@ -8,6 +8,9 @@ in a cohort that truth.csv does not list is a negative (label 0); otherwise only
 pairs are evaluated. Generation is deterministic for a given seed.
 
     java_pairs            real Java programs (SOCO + ConPlag), labelled pairs, dev/holdout split
+    obfuscation           real: PROGpedia-19 (Java) and Homework-1 z5z1 (C++) originals with
+                          insert / refactor / GPT-4 obfuscated copies and GPT-4 programs (JPlag paper)
+    prose_paraphrase      real: P4P source / plagiarised passage pairs (856) and 4,280 negatives
     templated_java        6 intro exercises x 40 students, starter skeletons, disguised copies
     prose_answers         5 questions: cut / light / heavy revisions of a source, and non
     obfuscated_multifile  multi-file Python programs, copies renamed, moved, split, reordered
@@ -23,13 +26,16 @@ import json
 import random
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-JAVA_PAIRS_SRC = Path("/work/shared/data/java-pairs")
+SHARED_DATA = Path("/work/shared/data")
+JAVA_PAIRS_SRC = SHARED_DATA / "java-pairs"
+OBFUSCATION_SRC = SHARED_DATA / "obfuscation"
+PROSE_PARAPHRASE_SRC = SHARED_DATA / "prose-paraphrase"
 GENERATOR_VERSION = 8  # bump when generated content changes, to invalidate cached cohorts
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -41,7 +47,7 @@ class Cohort:
     name: str
     submissions: tuple[Path, ...]
     base: Path | None
-    language: str  # "java" | "python" | "text"
+    language: str  # "java" | "python" | "cpp" | "text"
 
     @property
     def ids(self) -> list[str]:
@@ -55,6 +61,13 @@ class Dataset:
     cohorts: tuple[Cohort, ...]
     truth: dict[tuple[str, str], tuple[int, str]]  # sorted (a, b) -> (label, kind)
     all_pairs: bool
+    # sorted (a, b) -> "dev" | "holdout" (truth.csv's optional ``split`` column)
+    splits: dict[tuple[str, str], str] = field(default_factory=dict)
+    # name -> {"pos": [kinds], "neg": [kinds]}: sub-evaluations (meta.json ``groups``), e.g.
+    # one attack's positives against the unrelated pairs of its set
+    groups: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # another tool's published per-pair scores (reference.csv): column -> pair -> score
+    reference: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
 
     def evaluated_pairs(self) -> list[tuple[str, str]]:
         """The pairs whose scores are evaluated (truth pairs, or all pairs in each cohort)."""
@@ -110,16 +123,18 @@ def write_zip(path: Path, files: dict[str, str | bytes], prefix: str = "") -> Pa
     return path
 
 
-def write_meta(root: Path, name: str, cohorts: list[dict], truth: list[tuple[str, str, int, str]],
-               all_pairs: bool, params: dict) -> None:
+def write_meta(root: Path, name: str, cohorts: list[dict], truth: list[tuple],
+               all_pairs: bool, params: dict, groups: dict | None = None) -> None:
+    """truth rows: (a, b, label, kind) or (a, b, label, kind, split)."""
     (root / "meta.json").write_text(json.dumps(
         {"name": name, "all_pairs": all_pairs, "cohorts": cohorts, "params": params,
-         "version": GENERATOR_VERSION}, indent=1) + "\n")
+         "version": GENERATOR_VERSION, "groups": groups or {}}, indent=1) + "\n")
+    with_split = any(len(t) > 4 for t in truth)
     with open(root / "truth.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["a", "b", "label", "kind"])
-        for a, b, label, kind in sorted(truth):
-            w.writerow([a, b, label, kind])
+        w.writerow(["a", "b", "label", "kind"] + (["split"] if with_split else []))
+        for row in sorted(truth):
+            w.writerow(list(row))
 
 
 def fresh(root: Path, params: dict) -> bool:
@@ -145,10 +160,44 @@ def load(root: Path) -> Dataset:
         subs = tuple(sorted(sub_dir.iterdir(), key=lambda p: p.name))
         cohorts.append(Cohort(c["name"], subs, root / c["base"] if c.get("base") else None, c["language"]))
     truth: dict[tuple[str, str], tuple[int, str]] = {}
+    splits: dict[tuple[str, str], str] = {}
     with open(root / "truth.csv", newline="") as fh:
         for row in csv.DictReader(fh):
-            truth[key(row["a"], row["b"])] = (int(row["label"]), row.get("kind") or "")
-    return Dataset(m["name"], root, tuple(cohorts), truth, bool(m["all_pairs"]))
+            k = key(row["a"], row["b"])
+            truth[k] = (int(row["label"]), row.get("kind") or "")
+            if row.get("split"):
+                splits[k] = row["split"]
+    reference: dict[str, dict[tuple[str, str], float]] = {}
+    if (root / "reference.csv").exists():
+        with open(root / "reference.csv", newline="") as fh:
+            for row in csv.DictReader(fh):
+                k = key(row.pop("a"), row.pop("b"))
+                for col, v in row.items():
+                    if v != "":
+                        reference.setdefault(col, {})[k] = float(v)
+    return Dataset(m["name"], root, tuple(cohorts), truth, bool(m["all_pairs"]), splits,
+                   m.get("groups") or {}, reference)
+
+
+def opaque_ids(names: list[str], salt: str, prefix: str) -> dict[str, str]:
+    """name -> neutral id (prefix + number), numbered in an order set by a salted hash, so
+    neither the id nor the order says anything about a submission's label or partner."""
+    order = sorted(names, key=lambda n: hashlib.sha256(f"{salt}:{n}".encode()).hexdigest())
+    width = len(str(len(order)))
+    return {n: f"{prefix}{i:0{width}d}" for i, n in enumerate(order)}
+
+
+def copy_neutral(src_files: list[Path], target: Path) -> list[str]:
+    """Copy one submission's files to ``target`` as file1.EXT, file2.EXT... (in the order of
+    their original names): the names in these sets give the answer away (``8_109.java``,
+    ``paConstants.java``, ``p4p-012-plg.txt``); a detector must judge the contents only."""
+    target.mkdir(parents=True)
+    names = []
+    for k, f in enumerate(sorted(src_files, key=lambda p: p.name), start=1):
+        name = f"file{k}{f.suffix.lower()}"
+        shutil.copyfile(f, target / name)
+        names.append(name)
+    return names
 
 
 # ---------------------------------------------------------------------------------------
@@ -157,7 +206,7 @@ def load(root: Path) -> Dataset:
 
 def build_java_pairs(out: Path = OUT) -> Path:
     root = out / "java_pairs"
-    params = {"source": str(JAVA_PAIRS_SRC)}
+    params = {"source": str(JAVA_PAIRS_SRC), "layout": 2}
     if fresh(root, params):
         return root
     reset(root)
@@ -173,7 +222,7 @@ def build_java_pairs(out: Path = OUT) -> Path:
             if a not in present or b not in present:
                 continue  # one listed pair names a file the set does not contain
             label = int(row["veredict"])
-            truth.append((a, b, label, split_of((a, b))))
+            truth.append((a, b, label, "plagiarism" if label else "not", split_of((a, b))))
     write_meta(root, "java_pairs", [{"name": "java", "dir": "subs", "base": None, "language": "java"}],
                truth, all_pairs=False, params=params)
     return root
@@ -380,8 +429,103 @@ def build_zip_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rate:
     return root
 
 
+# ---------------------------------------------------------------------------------------
+# f. obfuscation (real, /work/shared/data/obfuscation)
+# ---------------------------------------------------------------------------------------
+
+OBFUSCATION_SETS = {"Progpedia19": ("java", "pp"), "z5z1": ("cpp", "hw")}
+ATTACKS = ["insert", "refactor", "gptobf", "gpt"]
+JPLAG_COLUMNS = ["jplag_base", "jplag_tsn", "jplag_smm", "jplag_both"]
+
+
+def build_obfuscation(out: Path = OUT) -> Path:
+    """Both sets of the obfuscation data, one cohort each, under neutral names.
+
+    Every submission gets an opaque id (``pp017``, ``hw142``) and its files are renamed
+    ``file1.java``...; ``mapping.csv`` (not seen by any tool) maps back to the set's ids.
+    truth.csv's kind is ``<set>/<attack>`` (``<set>/none`` for the label-0 pairs); the groups
+    are each set (all its positives) and each (set, attack), against the set's label-0 pairs,
+    as the data's README and ``auc.py`` evaluate. JPlag's four modes go to reference.csv.
+    """
+    root = out / "obfuscation"
+    params = {"source": str(OBFUSCATION_SRC), "layout": 1}
+    if fresh(root, params):
+        return root
+    reset(root)
+    cohorts, ids, mapping = [], {}, []
+    for set_name, (language, prefix) in OBFUSCATION_SETS.items():
+        folders = sorted(p for p in (OBFUSCATION_SRC / "subs" / set_name).iterdir() if p.is_dir())
+        opaque = opaque_ids([p.name for p in folders], f"obfuscation:{set_name}", prefix)
+        for folder in folders:
+            files = [f for f in folder.rglob("*") if f.is_file()]
+            names = copy_neutral(files, root / set_name / "subs" / opaque[folder.name])
+            ids[(set_name, folder.name)] = opaque[folder.name]
+            mapping.append((opaque[folder.name], set_name, folder.name,
+                            ";".join(f"{n}={f.name}" for n, f in zip(names, sorted(files, key=lambda p: p.name)))))
+        cohorts.append({"name": set_name, "dir": f"{set_name}/subs", "base": None, "language": language})
+    truth, reference, kinds = [], [], {}
+    with open(OBFUSCATION_SRC / "pairs.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            s = row["set"]
+            a, b = key(ids[(s, row["a"])], ids[(s, row["b"])])
+            kind = f"{s}/{row['attack']}"
+            kinds.setdefault(s, set()).add(row["attack"])
+            truth.append((a, b, int(row["label"]), kind, split_of(key(row["a"], row["b"]))))
+            reference.append((a, b, *(row[c] for c in JPLAG_COLUMNS)))
+    groups: dict[str, dict[str, list[str]]] = {}
+    for s in OBFUSCATION_SETS:
+        attacks = [a for a in ATTACKS if a in kinds.get(s, ())]
+        groups[s] = {"pos": [f"{s}/{a}" for a in attacks], "neg": [f"{s}/none"]}
+        for a in attacks:
+            groups[f"{s}/{a}"] = {"pos": [f"{s}/{a}"], "neg": [f"{s}/none"]}
+    with open(root / "reference.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", *JPLAG_COLUMNS])
+        w.writerows(sorted(reference))
+    with open(root / "mapping.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "set", "original", "files"])
+        w.writerows(sorted(mapping))
+    write_meta(root, "obfuscation", cohorts, truth, all_pairs=False, params=params, groups=groups)
+    return root
+
+
+# ---------------------------------------------------------------------------------------
+# g. prose_paraphrase (real, /work/shared/data/prose-paraphrase)
+# ---------------------------------------------------------------------------------------
+
+def build_prose_paraphrase(out: Path = OUT) -> Path:
+    """The P4P passages, each in its own folder as ``file1.txt`` under an opaque id (the
+    original names ``p4p-NNN-src`` / ``p4p-NNN-plg`` pair the answer up); one cohort."""
+    root = out / "prose_paraphrase"
+    params = {"source": str(PROSE_PARAPHRASE_SRC), "layout": 1}
+    if fresh(root, params):
+        return root
+    reset(root)
+    texts = sorted((PROSE_PARAPHRASE_SRC / "texts").glob("*.txt"))
+    opaque = opaque_ids([t.stem for t in texts], "prose_paraphrase", "t")
+    for t in texts:
+        copy_neutral([t], root / "subs" / opaque[t.stem])
+    with open(root / "mapping.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "original"])
+        w.writerows(sorted((v, k) for k, v in opaque.items()))
+    truth = []
+    with open(PROSE_PARAPHRASE_SRC / "pairs.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            a, b = key(opaque[row["a"]], opaque[row["b"]])
+            label = int(row["label"])
+            truth.append((a, b, label, "paraphrase" if label else "unrelated",
+                          split_of(key(row["a"], row["b"]))))
+    write_meta(root, "prose_paraphrase", [{"name": "p4p", "dir": "subs", "base": None, "language": "text"}],
+               truth, all_pairs=False, params=params)
+    return root
+
+
 BUILDERS = {
     "java_pairs": build_java_pairs,
+    "obfuscation": build_obfuscation,
+    "prose_paraphrase": build_prose_paraphrase,
     "templated_java": build_templated_java,
     "prose_answers": build_prose_answers,
     "obfuscated_multifile": build_obfuscated_multifile,

@@ -1,4 +1,10 @@
-"""Detection figures over a dataset's evaluated pairs: ROC-AUC, best F1, errors at 0.5."""
+"""Detection figures over a dataset's evaluated pairs: ROC-AUC, best F1, errors at 0.5.
+
+Also, where the dataset has them: ROC-AUC and best F1 on each half of its deterministic
+dev/holdout split (``Dataset.splits``), and ROC-AUC per group (``Dataset.groups``: some kinds
+of positives against some kinds of negatives, e.g. one attack against its set's unrelated
+pairs).
+"""
 
 from __future__ import annotations
 
@@ -36,9 +42,13 @@ def evaluate(ds: Dataset, scores: dict[tuple[str, str], float]) -> dict:
     out: dict = {"pairs": len(pairs), "positives": int(y.sum()), "auc": auc(y, s), "f1": f1, "f1_threshold": thr,
                  "fp_at_0.5": int(((s >= THRESHOLD) & (y == 0)).sum()),
                  "missed_at_0.5": int(((s < THRESHOLD) & (y == 1)).sum())}
+    out["errors_at_0.5"] = out["fp_at_0.5"] + out["missed_at_0.5"]
     by_kind: dict[str, list[float]] = defaultdict(list)
     split: dict[str, list[int]] = defaultdict(list)
-    for idx, (lab, kind) in enumerate(labels):
+    for idx, (pair, (lab, kind)) in enumerate(zip(pairs, labels)):
+        half = ds.splits.get(pair)
+        if half:
+            split[half].append(idx)
         if kind in ("dev", "holdout"):
             split[kind].append(idx)
         else:
@@ -47,6 +57,8 @@ def evaluate(ds: Dataset, scores: dict[tuple[str, str], float]) -> dict:
         ii = np.array(idxs)
         out[f"auc_{name}"] = auc(y[ii], s[ii])
         out[f"f1_{name}"] = best_f1(y[ii], s[ii])[0]
+    if ds.groups:
+        out["groups"] = groups(ds, scores)
     if not ds.all_pairs or len(by_kind) > 1:
         out["kinds"] = {k: {"n": len(v), "mean": float(np.mean(v)), "ge_0.5": int(sum(x >= THRESHOLD for x in v))}
                         for k, v in sorted(by_kind.items()) if k != "independent" or len(v) < 200_000}
@@ -60,3 +72,23 @@ def worst(ds: Dataset, scores: dict[tuple[str, str], float], n: int = 8) -> dict
     neg = sorted(((scores.get(p, 0.0), p, ds.label(p)[1]) for p in pairs if ds.label(p)[0] == 0), reverse=True)[:n]
     return {"lowest_positives": [(round(sc, 3), f"{p[0]}~{p[1]}", k) for sc, p, k in pos],
             "highest_negatives": [(round(sc, 3), f"{p[0]}~{p[1]}", k) for sc, p, k in neg]}
+
+
+def groups(ds: Dataset, scores: dict[tuple[str, str], float]) -> dict[str, dict]:
+    """ROC-AUC per group: its positive kinds against its negative kinds (a missing pair is 0)."""
+    by_kind: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for pair, (lab, kind) in ds.truth.items():
+        by_kind[kind].append((lab, scores.get(pair, 0.0)))
+    out = {}
+    for name, g in ds.groups.items():
+        pos = [sc for k in g["pos"] for lab, sc in by_kind[k] if lab == 1]
+        neg = [sc for k in g["neg"] for lab, sc in by_kind[k] if lab == 0]
+        y = np.array([1] * len(pos) + [0] * len(neg), dtype=np.int8)
+        s = np.array(pos + neg, dtype=np.float64)
+        out[name] = {"pos": len(pos), "neg": len(neg), "auc": auc(y, s)}
+    return out
+
+
+def reference(ds: Dataset) -> dict[str, dict]:
+    """The same figures for the published scores of another tool (``Dataset.reference``)."""
+    return {col: evaluate(ds, sc) for col, sc in ds.reference.items()}

@@ -38,8 +38,9 @@ VENV = Path(os.environ.get("ORIGINALITY_VENV", HERE.parent / ".venv"))
 PYTHON = str(VENV / "bin" / "python")
 ORIGINALITY = str(VENV / "bin" / "originality")
 NODE = shutil.which("node") or "node"
-EXTENSIONS = {"java": [".java"], "python": [".py"], "text": [".txt", ".md"]}
-DOLOS_LANGUAGE = {"java": "java", "python": "python", "text": "char"}
+EXTENSIONS = {"java": [".java"], "python": [".py"], "cpp": [".cpp", ".cc", ".cxx", ".c", ".hpp", ".h"],
+              "text": [".txt", ".md"]}
+DOLOS_LANGUAGE = {"java": "java", "python": "python", "cpp": "cpp", "text": "char"}
 TOOLS = ["originality", "copydetect", "dolos"]
 
 

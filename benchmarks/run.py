@@ -3,6 +3,7 @@
     python benchmarks/run.py detection [--datasets java_pairs,templated_java,...] [--tools ...]
     python benchmarks/run.py speed [--students 300,2000] [--tools ...]
     python benchmarks/run.py hostile
+    python benchmarks/run.py service [--datasets java_pairs,obfuscation,prose_paraphrase] [--seed 1]
 
 Run it with the project's venv python (``.venv/bin/python``): it has copydetect, numpy,
 scikit-learn and python-docx. Dolos needs ``npm install`` in ``benchmarks/`` once.
@@ -29,7 +30,8 @@ import metrics  # noqa: E402
 import peers  # noqa: E402
 from measure import run_measured  # noqa: E402
 
-DETECTION_DATASETS = ["java_pairs", "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
+REAL_DATASETS = ["java_pairs", "obfuscation", "prose_paraphrase"]
+DETECTION_DATASETS = [*REAL_DATASETS, "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
 RESULTS = datasets.OUT / "results"
 
 
@@ -117,8 +119,33 @@ def print_kinds(rows: list[dict]) -> None:
         print(f"    {k:<20} " + "  ".join(cells))
 
 
+def print_reference(reference: dict[str, dict], extra: list[str]) -> None:
+    """Another tool's published per-pair scores, read like ours (not run here: no time)."""
+    print("  published scores in the data (same pairs; not run here):")
+    for col, r in reference.items():
+        ex = "  ".join(f"{e}={r[e] if isinstance(r.get(e), int) else fmt(r.get(e))}" for e in extra)
+        print(f"    {col:<12} ROC-AUC {fmt(r['auc'])}  best F1 {fmt(r['f1'])}  {ex}")
+
+
+def print_groups(ds: datasets.Dataset, rows: list[dict], reference: dict[str, dict]) -> None:
+    """ROC-AUC per group (e.g. per set and per attack), every tool and reference side by side."""
+    cols = [(r["tool"], r["groups"]) for r in rows if r["status"] == "ok" and "groups" in r]
+    cols += [(c, r["groups"]) for c, r in reference.items()]
+    head = ["group (ROC-AUC)", "pos", "neg", *[c for c, _ in cols]]
+    lines = [head]
+    for g in ds.groups:
+        first = cols[0][1][g] if cols else {"pos": 0, "neg": 0}
+        lines.append([g, str(first["pos"]), str(first["neg"]), *[fmt(v[g]["auc"]) for _, v in cols]])
+    widths = [max(len(str(l[i])) for l in lines) for i in range(len(head))]
+    print()
+    for i, l in enumerate(lines):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(l, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 def engine_version() -> str:
-    """The commit under test, marked dirty if originality/ has uncommitted changes."""
+    """The engine commit under test, marked dirty if originality/ has uncommitted changes."""
     import subprocess
 
     def git(*a: str) -> str:
@@ -126,7 +153,8 @@ def engine_version() -> str:
         return r.stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "originality")
-    return (git("rev-parse", "--short", "HEAD") or "?") + ("+dirty" if dirty else "")
+    # the last commit that changed the engine (a benchmark branch's own commits are not it)
+    return (git("log", "-1", "--format=%h", "--", "originality") or "?") + ("+dirty" if dirty else "")
 
 
 def save(name: str, payload: dict) -> None:
@@ -143,14 +171,18 @@ def cmd_detection(args: argparse.Namespace) -> int:
     for name in names:
         ds = datasets.build(name)
         rows = run_dataset(ds, tools, args.timeout)
-        extra = ["auc_dev", "auc_holdout"] if name == "java_pairs" else []
-        if ds.all_pairs:
-            extra += ["fp_at_0.5", "missed_at_0.5"]
+        extra = ["auc_dev", "auc_holdout"] if ds.splits else []
+        extra += ["fp_at_0.5", "missed_at_0.5", "errors_at_0.5"]
         n_sub = sum(len(c.submissions) for c in ds.cohorts)
         pos = sum(1 for v in ds.truth.values() if v[0] == 1)
         print_table(f"{name}: {n_sub} submissions in {len(ds.cohorts)} cohort(s), "
                     f"{len(ds.evaluated_pairs())} evaluated pairs ({pos} plagiarism)", rows, extra)
         print_kinds(rows)
+        reference = metrics.reference(ds)
+        if reference:
+            print_reference(reference, extra)
+        if ds.groups:
+            print_groups(ds, rows, reference)
         ours = next((r for r in rows if r["tool"] == "originality" and r["status"] == "ok"), None)
         if ours and args.verbose:
             print("  originality lowest-scored positives:", ours["worst"]["lowest_positives"][:5])
@@ -158,7 +190,7 @@ def cmd_detection(args: argparse.Namespace) -> int:
         if ours and ours.get("rejected"):
             print(f"  originality rejected {len(ours['rejected'])} submissions: "
                   f"{dict(list(ours['rejected'].items())[:5])}")
-        save(name, {"dataset": name, "rows": rows})
+        save(name, {"dataset": name, "rows": rows, "reference": reference})
     print(f"\ndetection benchmark done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0
 
@@ -240,6 +272,88 @@ def cmd_hostile(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_service(args: argparse.Namespace) -> int:
+    """The service path (the archive, one upload at a time, shuffled) against ``check``."""
+    import service_path
+
+    sys.path.insert(0, str(HERE.parent))
+    t0 = time.perf_counter()
+    summary = []
+    for name in args.datasets.split(","):
+        ds = datasets.build(name)
+        pairs = ds.evaluated_pairs()
+        check: dict = {}
+        service: dict = {}
+        runs, check_seconds, rejected = [], 0.0, {}
+        for cohort in ds.cohorts:
+            workdir = datasets.OUT / "runs" / ds.name / cohort.name / "service"
+            workdir.mkdir(parents=True, exist_ok=True)
+            print(f"  {ds.name}/{cohort.name}: originality check ...", end="", flush=True, file=sys.stderr)
+            r = peers.run_tool("originality", cohort, workdir, args.timeout)
+            print(f" {r.status} {r.seconds:.1f}s", file=sys.stderr)
+            if r.status != "ok":
+                print(f"  check failed: {r.note}")
+                return 1
+            check.update(r.scores)
+            check_seconds += r.seconds
+            print(f"  {ds.name}/{cohort.name}: archive, {len(cohort.submissions)} uploads "
+                  f"(seed {args.seed}, index {args.index}) ...", file=sys.stderr)
+            run = service_path.run_cohort(cohort, args.seed + ds.cohorts.index(cohort), args.index,
+                                          args.min_similarity)
+            service.update(run.scores)
+            runs.append(run)
+            rejected.update(run.rejected)
+        m_check = metrics.evaluate(ds, check)
+        m_service = metrics.evaluate(ds, service)
+        positives = {p for p in pairs if ds.label(p)[0] == 1}
+        cmp = service_path.compare(check, service, pairs, positives)
+        uploads = [t for run in runs for t in run.per_upload]
+        row = {
+            "dataset": name, "submissions": sum(len(c.submissions) for c in ds.cohorts), "pairs": len(pairs),
+            "auc_check": m_check["auc"], "auc_service": m_service["auc"],
+            "auc_diff": m_service["auc"] - m_check["auc"],
+            "f1_check": m_check["f1"], "f1_service": m_service["f1"],
+            "errors_check": m_check["errors_at_0.5"], "errors_service": m_service["errors_at_0.5"],
+            **cmp, "service_seconds": sum(run.seconds for run in runs), "check_seconds": check_seconds,
+            "upload_mean_s": sum(uploads) / len(uploads) if uploads else 0.0,
+            "upload_max_s": max(uploads, default=0.0),
+            "own_attempts": sum(run.own_attempts for run in runs), "rejected": rejected,
+            "groups_check": m_check.get("groups"), "groups_service": m_service.get("groups"),
+        }
+        summary.append(row)
+        print(f"\n## service path vs check: {name} ({row['submissions']} uploads, {len(pairs)} labelled pairs, "
+              f"seed {args.seed}, index {args.index})")
+        print(f"  ROC-AUC  check {fmt(row['auc_check'], 4)}  service {fmt(row['auc_service'], 4)}  "
+              f"difference {row['auc_diff']:+.4f}  ({'within' if abs(row['auc_diff']) <= 0.005 else 'OUTSIDE'} 0.005)")
+        print(f"  best F1  check {fmt(row['f1_check'])}  service {fmt(row['f1_service'])};  errors at 0.5  "
+              f"check {row['errors_check']}  service {row['errors_service']}")
+        print(f"  per labelled pair: largest |difference| {row['max_abs_diff']:.3f}, "
+              f"{row['pairs_diff_gt_0.01']} of {len(pairs)} differ by more than 0.01 (mean {row['mean_abs_diff']:.4f})")
+        print(f"  labelled positives scored at all (> 0): check {row['positives_scored_check']}, "
+              f"service {row['positives_scored_service']} of {row['positives']}")
+        print(f"  candidate recall: of the {row['check_pairs_ge']} pairs check scores >= 0.3, the archive reports "
+              f"{fmt(row['recall'], 4)} (labelled ones: {fmt(row['recall_labelled'], 4)} of {row['check_labelled_ge']})"
+              f"  (goal >= 0.99)")
+        if row["groups_check"]:
+            for g in row["groups_check"]:
+                print(f"    {g:<22} ROC-AUC check {fmt(row['groups_check'][g]['auc'])}  "
+                      f"service {fmt(row['groups_service'][g]['auc'])}")
+        print(f"  time: check {row['check_seconds']:.1f} s; archive {row['service_seconds']:.1f} s "
+              f"({row['upload_mean_s'] * 1000:.0f} ms per upload, slowest {row['upload_max_s']:.2f} s)")
+        if row["own_attempts"] or rejected:
+            print(f"  own attempts listed {row['own_attempts']}; rejected {dict(list(rejected.items())[:5])}")
+        if args.verbose:
+            print("  largest differences (|d|, pair, check, service):", row["largest"][:5])
+            print("  pairs >= 0.3 in check the archive does not report:", row["missed_examples"][:5])
+        variant = (f"_seed{args.seed}" if args.seed != 1 else "") + (f"_{args.index}" if args.index != "sql" else "")
+        save(f"service_{name}{variant}", {"dataset": name, "seed": args.seed, "index": args.index,
+                                 "min_similarity": args.min_similarity, **row,
+                                 "scores": [[a, b, check.get((a, b), 0.0), service.get((a, b), 0.0)]
+                                            for a, b in pairs]})
+    print(f"\nservice benchmark done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -256,8 +370,17 @@ def main(argv: list[str] | None = None) -> int:
     h = sub.add_parser("hostile", help="hostile archives: rejected with the right code, nothing escapes")
     h.add_argument("--timeout", type=float, default=600)
     h.add_argument("--keep", action="store_true", help="keep the temp dir")
+    v = sub.add_parser("service", help="the archive one upload at a time (shuffled) vs check, same pairs")
+    v.add_argument("--datasets", default=",".join(REAL_DATASETS))
+    v.add_argument("--seed", type=int, default=1, help="upload order (cohort k uses seed + k)")
+    v.add_argument("--index", choices=["sql", "memory"], default="sql", help="the archive's candidate index")
+    v.add_argument("--min-similarity", type=float, default=0.0,
+                   help="the archive's reporting floor (the service's default is 0.1; check runs at 0)")
+    v.add_argument("--timeout", type=float, default=1800)
+    v.add_argument("-v", "--verbose", action="store_true", help="list the largest differences")
     args = p.parse_args(argv)
-    return {"detection": cmd_detection, "speed": cmd_speed, "hostile": cmd_hostile}[args.cmd](args)
+    return {"detection": cmd_detection, "speed": cmd_speed, "hostile": cmd_hostile,
+            "service": cmd_service}[args.cmd](args)
 
 
 if __name__ == "__main__":

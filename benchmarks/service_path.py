@@ -1,0 +1,106 @@
+"""The service path: a cohort entered into a temporary archive one upload at a time.
+
+What the platform does with each upload, through the archive's public methods only
+(``Archive.open``, ``register``, ``claim``, ``process``, ``report_of``; the same calls as
+``originality archive add`` and the worker's task): SQLite and the content store in a
+temporary directory, the candidate index in the database (``sql``) or in memory, no Redis.
+Submissions are entered in a seeded shuffled order, each with its own student id (so nothing
+is an own attempt), and each report is read as soon as its submission is processed: a pair's
+score is the one in the report of whichever of its two submissions was entered later, as an
+assessor sees it when the later one arrives. A pair absent from that report scores 0.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from datasets import Cohort, key, sub_id
+
+
+@dataclass
+class ServiceRun:
+    cohort: str
+    scores: dict[tuple[str, str], float] = field(default_factory=dict)
+    seconds: float = 0.0
+    per_upload: list[float] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    own_attempts: int = 0
+    order: list[str] = field(default_factory=list)
+
+
+def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: float = 0.0,
+               tmp_root: Path | None = None, progress: bool = True) -> ServiceRun:
+    from originality.archive import Archive, file_digest
+    from originality.store.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="service-", dir=tmp_root))
+    run = ServiceRun(cohort.name)
+    order = list(cohort.submissions)
+    random.Random(seed).shuffle(order)
+    run.order = [sub_id(p) for p in order]
+    archive = Archive.open(Settings(data_dir=tmp, index=index))
+    # The service reports pairs from its min_similarity (0.1) up; the benchmark compares
+    # scores, so both paths list every scored pair (check gets --min-similarity 0 too).
+    archive.options = replace(archive.options, min_similarity=min_similarity)
+    ours: dict[str, str] = {}  # archive submission id -> cohort id
+    t0 = time.perf_counter()
+    try:
+        for n, path in enumerate(order, start=1):
+            sid = sub_id(path)
+            started = time.perf_counter()
+            sha, size = file_digest(path)
+            registered = archive.register(sha256=sha, size=size, project_id=cohort.name,
+                                          student_id=sid, name=sid, origin="upload")
+            submission = registered.submission
+            ours[submission.id] = sid
+            if not archive.claim(submission.id, 3600):
+                raise RuntimeError(f"{sid}: could not claim {submission.id}")
+            status = archive.process(submission.id, source=path)
+            if status != "done":
+                got = archive.get(submission.id)
+                run.rejected[sid] = getattr(got, "error_code", None) or status
+            else:
+                report = archive.report_of(submission.id)
+                for match in report.get("matches", []):
+                    run.scores[key(sid, ours[match["submission_id"]])] = float(match["similarity"])
+                run.own_attempts += len(report.get("own_attempts", []))
+            run.per_upload.append(time.perf_counter() - started)
+            if progress and (n % 100 == 0 or n == len(order)):
+                print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",
+                      flush=True, file=__import__("sys").stderr)
+    finally:
+        archive.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def compare(check: dict[tuple[str, str], float], service: dict[tuple[str, str], float],
+            pairs: list[tuple[str, str]], positives: set[tuple[str, str]], recall_at: float = 0.3) -> dict:
+    """Per-pair agreement over ``pairs`` (the labelled ones), and the candidate recall over
+    every pair ``check`` scores >= ``recall_at`` (labelled or not)."""
+    diffs = sorted(((abs(check.get(p, 0.0) - service.get(p, 0.0)), p) for p in pairs), reverse=True)
+    strong = [p for p, s in check.items() if s >= recall_at]
+    found = [p for p in strong if p in service]
+    strong_lab = [p for p in strong if p in set(pairs)]
+    return {
+        "max_abs_diff": diffs[0][0] if diffs else 0.0,
+        "max_diff_pair": list(diffs[0][1]) if diffs else None,
+        "pairs_diff_gt_0.01": sum(1 for d, _ in diffs if d > 0.01),
+        "mean_abs_diff": sum(d for d, _ in diffs) / len(diffs) if diffs else 0.0,
+        "largest": [(round(d, 3), f"{p[0]}~{p[1]}", round(check.get(p, 0.0), 3), round(service.get(p, 0.0), 3))
+                    for d, p in diffs[:8]],
+        "check_pairs_ge": len(strong),
+        "recall": len(found) / len(strong) if strong else float("nan"),
+        "recall_labelled": (sum(1 for p in strong_lab if p in service) / len(strong_lab)) if strong_lab else float("nan"),
+        "check_labelled_ge": len(strong_lab),
+        "positives": len(positives),
+        "positives_scored_check": sum(1 for p in positives if check.get(p, 0.0) > 0),
+        "positives_scored_service": sum(1 for p in positives if service.get(p, 0.0) > 0),
+        "missed_examples": [f"{p[0]}~{p[1]}={check[p]:.3f}" for p in strong if p not in service][:8],
+    }
