@@ -21,6 +21,7 @@ between the two paths (measured in docs/benchmarks.md, "Service path").
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
 from typing import Callable
@@ -120,6 +121,7 @@ class Comparison:
         self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
         self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
         self._prints: dict[int, SubmissionPrints] = {}
+        self._keys: dict[int, bytes] = {}
 
     # -- which pairs ------------------------------------------------------------------------
 
@@ -189,30 +191,56 @@ class Comparison:
 
     def _align_all(self, pairs: list[tuple[int, int]], progress: Callable[[int, int], None] | None,
                    workers: int) -> list[PairResult | None]:
-        """``match.align`` of every pair, in order; forked workers share the prints."""
-        for index in sorted({k for pair in pairs for k in pair}):
+        """``match.align`` of every pair, in order; forked workers share the prints.
+
+        Submissions with the same content (files, tokens and exclusions) align alike, so a pair
+        is aligned once per pair of contents: thirty copies of one leaked solution cost one
+        alignment, not 435.
+        """
+        keys = [(self.content_key(a), self.content_key(b)) for a, b in pairs]
+        first: dict[tuple[bytes, bytes], tuple[int, int]] = {}
+        for pair, key in zip(pairs, keys):
+            first.setdefault(key, pair)
+        distinct = list(first.values())
+        for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
         done = 0
-        results: list[PairResult | None] = []
-        if workers > 1 and len(pairs) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
+        aligned: list[PairResult | None] = []
+        if workers > 1 and len(distinct) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
             global _FORKED
             _FORKED = self
             try:
                 with mp.get_context("fork").Pool(workers) as pool:
-                    for found in pool.imap(_align_forked, pairs, chunksize=PARALLEL_CHUNK):
-                        results.append(found)
+                    for found in pool.imap(_align_forked, distinct, chunksize=PARALLEL_CHUNK):
+                        aligned.append(found)
                         done += 1
                         if progress is not None:
-                            progress(done, len(pairs))
+                            progress(done, len(distinct))
             finally:
                 _FORKED = None
-            return results
-        for a, b in pairs:
-            results.append(align(self.prints(a), self.prints(b), self.options))
-            done += 1
-            if progress is not None:
-                progress(done, len(pairs))
-        return results
+        else:
+            for a, b in distinct:
+                aligned.append(align(self.prints(a), self.prints(b), self.options))
+                done += 1
+                if progress is not None:
+                    progress(done, len(distinct))
+        by_key = dict(zip(first, aligned))
+        return [_renamed(by_key[key], self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
+
+    def content_key(self, index: int) -> bytes:
+        """A digest of what alignment reads of a submission: its units' paths, kinds, lines,
+        k-grams and exclusions."""
+        found = self._keys.get(index)
+        if found is None:
+            digest = hashlib.blake2b(digest_size=16)
+            for unit in self.units[index]:
+                digest.update(unit.path.encode("utf-8") + b"\0" + unit.kind.value.encode() + b"\0")
+                digest.update(unit.lines.tobytes())
+                digest.update(unit.prints.hashes.tobytes())
+                if unit.excluded is not None:
+                    digest.update(np.packbits(unit.excluded).tobytes())
+            found = self._keys[index] = digest.digest()
+        return found
 
     def prints(self, index: int) -> SubmissionPrints:
         found = self._prints.get(index)
@@ -230,6 +258,13 @@ _FORKED: Comparison | None = None
 def _align_forked(pair: tuple[int, int]) -> PairResult | None:
     assert _FORKED is not None
     return align(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
+
+
+def _renamed(found: PairResult | None, a: str, b: str) -> PairResult | None:
+    """An alignment made for another pair of the same contents, under this pair's ids."""
+    if found is None or (found.a, found.b) == (a, b):
+        return found
+    return PairResult(a, b, found.similarity, found.a_share, found.b_share, found.fragments)
 
 
 def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

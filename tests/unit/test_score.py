@@ -71,3 +71,13 @@ def test_aligning_on_several_processes_gives_the_same_pairs(tmp_path: Path,
     comparison = population(tmp_path / "b", files)
     forked = comparison.score(comparison.all_pairs(), 0.1, workers=2)
     assert len(forked) >= 15 and forked == serial
+
+
+def test_identical_copies_are_aligned_once_and_each_pair_gets_its_own_ids(tmp_path: Path) -> None:
+    comparison = population(tmp_path, [{"m.py": ORIGINAL} for _ in range(30)] + [{"m.py": own_work(9)}])
+    seen: list[tuple[int, int]] = []
+    pairs = comparison.score(comparison.all_pairs(), 0.5, lambda done, total: seen.append((done, total)))
+    copies = [p for p in pairs if p.b != "s030"]
+    assert len(copies) == 30 * 29 // 2 and seen[-1] == (1, 1)
+    assert len({(p.a, p.b) for p in copies}) == len(copies)
+    assert all(p.fragments == copies[0].fragments and p.a_share == 1.0 for p in copies)
