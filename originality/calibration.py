@@ -68,6 +68,15 @@ class Model:
         z = share * self.code.logit(features) + (1.0 - share) * self.prose.logit(features)
         return 1.0 / (1.0 + np.exp(-z))
 
+    def has_evidence(self, features: np.ndarray, code_share: np.ndarray) -> np.ndarray:
+        """True for the pairs whose features carry weight: a code pair that shares no long
+        k-gram has only its intercept, the same for every such pair, and scores 0."""
+        features = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURES))
+        share = np.asarray(code_share, dtype=np.float64).reshape(-1)
+        weighed = (share * (features @ np.asarray(self.code.weights))
+                   + (1.0 - share) * (features @ np.asarray(self.prose.weights)))
+        return weighed > 0
+
     def to_dict(self) -> dict[str, object]:
         return {"features": list(FEATURES),
                 "code": {"weights": list(self.code.weights), "intercept": self.code.intercept},

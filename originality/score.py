@@ -44,6 +44,14 @@ from .units import Unit, is_literal_run
 # them was most of `check`'s time on the dense 300-student synthetic cohort (33,724 pairs from
 # 0.1, 14,916 from 0.3, at about 1 ms each).
 ALIGN_FROM = 0.3
+# Alignments one comparison makes at most, per submission of its population, strongest pairs
+# first (identical contents count once); the pairs past it keep their score and carry no
+# fragments. The score never depends on it. On real cohorts it is never reached (java-pairs:
+# 6,607 pairs from 0.3 for 1,233 submissions); on the dense synthetic cohorts, where a fifth of
+# the independent pairs reach 0.3, it keeps `check` near-linear: 2,000 students had 380,390
+# pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
+# 25 closest partners were aligned.
+ALIGNED_PER_SUBMISSION = 25
 # Aligning on several processes pays from this many pairs; chunks amortise the messages.
 PARALLEL_MIN_PAIRS = 200
 PARALLEL_CHUNK = 32
@@ -161,9 +169,10 @@ class Comparison:
         return PairFeatures(i, j, values, share)
 
     def similarities(self, features: PairFeatures) -> np.ndarray:
-        """The calibrated similarity of each pair; 0.0 for a pair that shares nothing."""
+        """The calibrated similarity of each pair; 0.0 for a pair without evidence (nothing the
+        model weighs is shared), which is never listed."""
         similarity = self.model.similarity(features.values, features.code_share)
-        return np.where(features.values.any(axis=1), similarity, 0.0)
+        return np.where(self.model.has_evidence(features.values, features.code_share), similarity, 0.0)
 
     def score(self, features: PairFeatures, min_similarity: float,
               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
@@ -175,9 +184,13 @@ class Comparison:
         follows the alignments, the costly part.
         """
         similarity = np.round(self.similarities(features), DIGITS)
-        kept = np.flatnonzero(similarity >= min_similarity)
+        kept = np.flatnonzero((similarity > 0) & (similarity >= min_similarity))
         pairs = [(int(features.i[k]), int(features.j[k])) for k in kept.tolist()]
-        to_align = [pair for pair, value in zip(pairs, similarity[kept].tolist()) if value >= ALIGN_FROM]
+        values = similarity[kept].tolist()
+        # Strongest first, so that the alignment budget goes to the likeliest copies.
+        to_align = [pair for value, pair in sorted(
+            ((value, pair) for pair, value in zip(pairs, values) if value >= ALIGN_FROM),
+            key=lambda item: (-item[0], item[1]))]
         aligned = dict(zip(to_align, self._align_all(to_align, progress, workers)))
         results = []
         for (a, b), value in zip(pairs, similarity[kept].tolist()):
@@ -201,7 +214,8 @@ class Comparison:
         first: dict[tuple[bytes, bytes], tuple[int, int]] = {}
         for pair, key in zip(pairs, keys):
             first.setdefault(key, pair)
-        distinct = list(first.values())
+        # The budget counts alignments actually made; pairs past it keep their score alone.
+        distinct = list(first.values())[: ALIGNED_PER_SUBMISSION * len(self.ids)]
         for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
         done = 0
@@ -225,7 +239,7 @@ class Comparison:
                 if progress is not None:
                     progress(done, len(distinct))
         by_key = dict(zip(first, aligned))
-        return [_renamed(by_key[key], self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
+        return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
         """A digest of what alignment reads of a submission: its units' paths, kinds, lines,

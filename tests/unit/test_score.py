@@ -81,3 +81,29 @@ def test_identical_copies_are_aligned_once_and_each_pair_gets_its_own_ids(tmp_pa
     assert len(copies) == 30 * 29 // 2 and seen[-1] == (1, 1)
     assert len({(p.a, p.b) for p in copies}) == len(copies)
     assert all(p.fragments == copies[0].fragments and p.a_share == 1.0 for p in copies)
+
+
+def test_the_alignment_budget_goes_to_the_strongest_pairs(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Five students each copying a growing part of one program: with room for one alignment
+    # per submission, the five strongest pairs carry fragments and every pair keeps its score.
+    base = own_work(40, statements=30).splitlines(keepends=True)
+    files = [{"m.py": "".join(base[: 6 + 5 * i]) + own_work(50 + i, statements=10)} for i in range(5)]
+    unbounded = population(tmp_path / "all", files)
+    everything = unbounded.score(unbounded.all_pairs(), 0.3)
+    monkeypatch.setattr(score, "ALIGNED_PER_SUBMISSION", 1)
+    bounded = population(tmp_path / "few", files)
+    pairs = bounded.score(bounded.all_pairs(), 0.3)
+    assert [p.similarity for p in pairs] == [p.similarity for p in everything]
+    assert len(everything) > 5
+    strongest = sorted(everything, key=lambda p: (-p.similarity, p.a, p.b))[:5]
+    assert {(p.a, p.b) for p in pairs if p.fragments} == {(p.a, p.b) for p in strongest}
+
+
+def test_a_code_pair_sharing_no_long_k_gram_is_not_listed(tmp_path: Path) -> None:
+    comparison = population(tmp_path, [{"m.py": own_work(1)}, {"m.py": own_work(2)}])
+    features = comparison.all_pairs()
+    assert features.values[:, 0].max() > 0  # they share short k-grams: the cosine is not 0
+    features.values[:, 1:] = 0.0  # but no long one
+    assert comparison.similarities(features).tolist() == [0.0] * len(features.i)
+    assert comparison.score(features, 0.0) == []
