@@ -10,9 +10,11 @@ computes a similarity, so a pair gets the same formula on every path and whateve
    independent groups, like common code) and the set of its own distinct long k-grams.
 3. Per pair, from two sparse products and no alignment: the cosine of the vectors and the
    containment of each side's own long k-grams in the other (``calibration.FEATURES``); the
-   calibrated model turns them into the similarity. Every pair that shares anything is scored
-   this way, so the only filter is the score itself: a pair below the reporting threshold is
-   dropped, one at or above it is aligned for its fragments and shares (``match.align``).
+   calibrated model turns them into the similarity. Every pair that shares anything the model
+   weighs is scored this way, so the only filter is the score itself: a pair below the
+   reporting threshold is dropped; one from ``ALIGN_FROM`` up is aligned for its fragments and
+   shares (``match.align``), strongest first, within a budget that bounds that work on
+   pathologically dense cohorts and never changes a score.
 
 The document frequencies are the population's: ``check`` counts them over the cohort, the
 archive over the upload and its context of prior entries, so the same pair can differ slightly
@@ -40,16 +42,16 @@ from .units import Unit, is_literal_run
 # Pairs from this similarity up are aligned into fragments; below it a pair is listed (when the
 # reporting threshold asks for it) with its score alone. On the real labelled sets a pair from
 # 0.3 is a copy about half the time or more (docs/benchmarks.md, "Calibration": 0.3-0.4 holds
-# 49% copies, 0.2-0.3 31%); below, fragments would mostly explain coincidences, and aligning
-# them was most of `check`'s time on the dense 300-student synthetic cohort (33,724 pairs from
-# 0.1, 14,916 from 0.3, at about 1 ms each).
+# 49% copies, 0.2-0.3 37%); below, fragments would mostly explain coincidences, and aligning
+# them was most of `check`'s time on the dense 300-student synthetic cohort (26,048 pairs from
+# 0.1, 9,031 from 0.3, at about 1 ms each).
 ALIGN_FROM = 0.3
 # Alignments one comparison makes at most, per submission of its population, strongest pairs
 # first (identical contents count once); the pairs past it keep their score and carry no
-# fragments. The score never depends on it. On real cohorts it is never reached (java-pairs:
-# 6,607 pairs from 0.3 for 1,233 submissions); on the dense synthetic cohorts, where a fifth of
-# the independent pairs reach 0.3, it keeps `check` near-linear: 2,000 students had 380,390
-# pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
+# fragments. The score never depends on it. On the real sets it is never reached (java-pairs:
+# 2,676 pairs from 0.3 for 1,233 submissions, budget 30,825); on the dense synthetic cohorts,
+# where a fifth of the independent pairs reach 0.3, it keeps `check` near-linear: 2,000 students
+# have 380,390 pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
 # 25 closest partners were aligned.
 ALIGNED_PER_SUBMISSION = 25
 # Aligning on several processes pays from this many pairs; chunks amortise the messages.

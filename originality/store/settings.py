@@ -23,8 +23,8 @@ RECOVERY_INTERVAL = 15.0
 # MinHash LSH over a submission's short k-grams and literal texts (starter code left out), in
 # 128 bands of one row: a prior entry is a candidate when one of the 128 minima is the same.
 # Measured on the real labelled sets (docs/benchmarks.md, "Candidate index"): of the pairs that
-# `check` scores 0.3 or more, this finds 99.95-100%; 64 bands of 2 rows (datasketch's choice for
-# a Jaccard threshold of 0.1) found 97.3% on java-pairs, 93.2% on obfuscation z5z1 and 88.2% on
+# `check` scores 0.3 or more, this finds 99.89-100%; 64 bands of 2 rows (datasketch's choice for
+# a Jaccard threshold of 0.1) found 91.4% on java-pairs, 87.5% on obfuscation z5z1 and 88.2% on
 # the prose. The cost: on code of one task nearly every prior entry is a candidate (the score's
 # containment reaches 0.3 at bag Jaccards near 0.05), so the index prunes prose and unrelated
 # work, not same-task code.
