@@ -22,7 +22,7 @@ import csv
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def read_labels(path: Path) -> list[tuple[str, str, int, str]]:
 
 
 def labelled_features(name: str, submissions: list[Path], labels: list[tuple[str, str, int, str]],
-                      bases: list[Path] = (), options: CheckOptions = CheckOptions()) -> LabelledPairs:  # type: ignore[assignment]
+                      bases: Sequence[Path] = (), options: CheckOptions = CheckOptions()) -> LabelledPairs:
     """Load a set as ``check`` does and compute the features of its labelled pairs."""
     table = SymbolTable()
     base_units = []
