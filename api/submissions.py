@@ -120,8 +120,17 @@ class MatchOut(ma.Schema):
     fragments = ma.fields.List(ma.fields.Nested(FragmentOut))
 
 
+class UnreadFile(ma.Schema):
+    file = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "too_large"})
+    detail = ma.fields.String(metadata={"description": "why it was left unread"})
+
+
 class ReportOut(ma.Schema):
     submission = ma.fields.String()
+    unread = ma.fields.List(ma.fields.Nested(UnreadFile), metadata={
+        "description": "files of this submission left unread (over the per-file size cap, or "
+                       "compressed beyond the ratio cap): never compared; the rest was checked"})
     matches = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
         "description": "other students' prior submissions that match this one, most similar "
                        "first"})

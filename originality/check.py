@@ -80,6 +80,13 @@ def load_submission(path: str | os.PathLike[str], options: CheckOptions, table: 
     return loaded
 
 
+def unread_files(documents: list[Document]) -> list[dict[str, str]]:
+    """The files a submission holds that were left unread, for the report: the unpacker's caps
+    skip an oversized or bomb-like file and check the rest, and the assessor must know."""
+    return [{"file": d.path, "state": d.state.value, "detail": d.detail or ""}
+            for d in documents if d.state is DocumentState.TOO_LARGE]
+
+
 def _with_state(document: Document, state: DocumentState) -> Document:
     return Document(document.path, state, document.text, document.segments, document.sha256,
                     document.size, document.detail or "too few tokens to compare")
@@ -204,6 +211,7 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
             s.status,
             len(s.documents),  # every file read, whatever became of it
             s.error.to_dict() if s.error else None,
+            tuple(unread_files(s.documents)),
         )
         for s in loaded
     ]

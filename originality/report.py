@@ -22,9 +22,13 @@ class SubmissionSummary:
     status: SubmissionStatus
     files: int
     error: dict[str, str] | None = None
+    # Files left unread (over a size or compression cap): never compared, so an assessor must
+    # be told; each {"file", "state", "detail"}.
+    unread: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status.value, "files": self.files, "error": self.error}
+        return {"id": self.id, "status": self.status.value, "files": self.files, "error": self.error,
+                "unread": list(self.unread)}
 
 
 @dataclass

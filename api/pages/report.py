@@ -90,6 +90,7 @@ def report(submission_id: str) -> Any:
     return render_template(
         "pages/report.html", **_header(submission),
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
+        unread=stored.get("unread", []),
         later_matches=[link.summary() for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),

@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..check import LoadedSubmission
+from ..check import LoadedSubmission, unread_files
 from ..cohort import common_binaries
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
@@ -64,7 +64,8 @@ class Compare:
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
         mine_binaries = {d: p for d, p in loaded.binary_digests.items() if d not in base_digests}
-        report: dict[str, Any] = {"submission": loaded.id, "matches": [], "own_attempts": []}
+        report: dict[str, Any] = {"submission": loaded.id, "matches": [], "own_attempts": [],
+                                  "unread": unread_files(loaded.documents)}
         self.sync_index(project_id)
         with self.db.sessions() as session:
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)

@@ -205,6 +205,18 @@ def test_a_report_without_matches_says_what_it_was_compared_with(service: Servic
     assert "none reached the similarity threshold" in text
 
 
+def test_a_file_left_unread_is_reported_and_shown_first(service: Service) -> None:
+    files = {**scenario_files("original"), "data/zeros.bin": b"\0" * (3 * 1024 * 1024)}
+    submission = service.add_files(files, "alice")
+    [unread] = service.report(submission)["unread"]
+    assert unread["file"] == "data/zeros.bin" and unread["state"] == "too_large"
+    text = service.get(f"/reports/{submission}").get_data(as_text=True)
+    assert "Files not checked" in text and "<code>data/zeros.bin</code>" in text
+    plain = service.add("identical", "mallory")
+    assert service.report(plain)["unread"] == []
+    assert "Files not checked" not in service.get(f"/reports/{plain}").get_data(as_text=True)
+
+
 def test_side_by_side_rows_carry_the_fragments_of_the_json(
         service: Service, copied: tuple[str, str]) -> None:
     alice, mallory = copied

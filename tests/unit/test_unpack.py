@@ -862,3 +862,22 @@ def test_a_cohort_of_normal_zips_reads_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert total == 3000
     assert elapsed < 2.0  # about 0.2 s here; the margin is for slow CI machines
+
+
+def test_a_file_left_unread_is_listed_in_the_report(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    from originality import CheckOptions, check
+
+    path = tmp_path / "s1.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/zeros.bin", b"\0" * (3 * 1024 * 1024))
+        archive.writestr("main.py", "def main(values):\n    return sorted(values)[::-1] + [len(values)]\n" * 5)
+    other = tmp_path / "s2.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("main.py", "print('hello')\n")
+    [first, second] = json.loads(check([path, other], options=CheckOptions(workers=1)).to_json())["submissions"]
+    assert [u["file"] for u in first["unread"]] == ["data/zeros.bin"]
+    assert first["unread"][0]["state"] == "too_large" and first["unread"][0]["detail"]
+    assert second["unread"] == []
