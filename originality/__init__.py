@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .calibration import DEFAULT_MODEL, Model
 from .check import check, load_submission, submission_id
 from .errors import OriginalityError, SubmissionRejected, UsageError
 from .extract import extract
@@ -19,15 +20,19 @@ from .model import (
 )
 from .options import CheckOptions, MatchOptions, UnpackLimits
 from .report import Report, SubmissionSummary
+from .score import Comparison
 from .unpack import read_submission, read_zip_bytes
 
 __all__ = [
+    "DEFAULT_MODEL",
     "CheckOptions",
+    "Comparison",
     "Document",
     "DocumentState",
     "Entry",
     "Fragment",
     "MatchOptions",
+    "Model",
     "OriginalityError",
     "PairResult",
     "Report",

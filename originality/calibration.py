@@ -24,7 +24,6 @@ reliability curve).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -88,8 +87,8 @@ class Model:
 # `benchmarks/calibrate.py`) on the real labelled sets in shared/data: java-pairs (1,077 pairs),
 # obfuscation Progpedia19 (479 fitted: its 1,225 `gpt` pairs are not copies of one another and
 # are only scored) and z5z1 (1,844), prose-paraphrase in two halves (5,136); every set and every
-# kind of copying weighted alike. Held-out ROC-AUC (each set scored by a
-# model fitted on the others) and the reliability curve: docs/benchmarks.md, "Calibration".
+# kind of copying weighted alike. Held-out ROC-AUC (each set scored by a model fitted on the
+# others) and the reliability curve: docs/benchmarks.md, "Calibration".
 DEFAULT_MODEL = Model(
     code=LinearPart(weights=(0.0, 8.0503, 0.0556, 8.158), intercept=-3.8087),
     prose=LinearPart(weights=(20.4694, 0.251, 0.2181, 0.0), intercept=-3.2782),
@@ -155,8 +154,3 @@ def _weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:
             rows = positives & (groups == kind)
             weight[rows] = positives.sum() / in_set.sum() / len(kinds) / rows.sum()
     return weight * len(y) / weight.sum()
-
-
-def logit(p: float) -> float:
-    """The log-odds of a probability; what a threshold on the similarity is on the linear part."""
-    return math.log(p / (1.0 - p))
