@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .calibration import Model, fit
-from .check import load_submission, submission_id
+from .check import load_starter, load_submission, submission_id
 from .errors import UsageError
 from .fingerprint import SymbolTable
 from .model import SubmissionStatus
@@ -71,12 +71,7 @@ def labelled_features(name: str, submissions: list[Path], labels: list[tuple[str
                       bases: Sequence[Path] = (), options: CheckOptions = CheckOptions()) -> LabelledPairs:
     """Load a set as ``check`` does and compute the features of its labelled pairs."""
     table = SymbolTable()
-    base_units = []
-    for base in bases:
-        loaded = load_submission(base, options, table)
-        if loaded.error is not None:
-            raise UsageError(f"cannot read starter code {base}: {loaded.error.message}")
-        base_units.extend(loaded.units)
+    base_units, _ = load_starter(bases, options, table)
     loaded_all = [load_submission(p, options, table) for p in sorted(submissions, key=submission_id)]
     ok = [s for s in loaded_all if s.status is SubmissionStatus.OK]
     position = {s.id: k for k, s in enumerate(ok)}

@@ -116,15 +116,7 @@ def check(
         raise UsageError(f"two submissions share an id: {', '.join(duplicates)}")
     table = SymbolTable()
 
-    base_units: list[Unit] = []
-    base_digests: set[str] = set()
-    for base in base_paths:
-        loaded = load_submission(base, options, table)
-        if loaded.error is not None:
-            raise UsageError(f"cannot read starter code {base}: {loaded.error.message}")
-        base_units.extend(loaded.units)
-        base_digests.update(loaded.binary_digests)
-
+    base_units, base_digests = load_starter(base_paths, options, table)
     loaded_all = _load_all(sorted(paths, key=submission_id), options, table, progress)
 
     ok = [s for s in loaded_all if s.status is SubmissionStatus.OK]
@@ -136,6 +128,20 @@ def check(
     pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]
     pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
     return _report(loaded_all, pairs)
+
+
+def load_starter(paths: Iterable[Path], options: CheckOptions,
+                 table: SymbolTable) -> tuple[list[Unit], set[str]]:
+    """The units and binary digests of the starter code; an unreadable one is a usage error."""
+    units: list[Unit] = []
+    digests: set[str] = set()
+    for base in paths:
+        loaded = load_submission(base, options, table)
+        if loaded.error is not None:
+            raise UsageError(f"cannot read starter code {base}: {loaded.error.message}")
+        units.extend(loaded.units)
+        digests.update(loaded.binary_digests)
+    return units, digests
 
 
 def _load_one(path: Path, options: CheckOptions) -> LoadedSubmission:

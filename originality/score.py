@@ -54,6 +54,8 @@ ALIGN_FROM = 0.3
 # have 380,390 pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
 # 25 closest partners were aligned.
 ALIGNED_PER_SUBMISSION = 25
+# Pairs whose row products are taken at once (the archive's): bounds the memory of one step.
+ROW_CHUNK = 20_000
 # Aligning on several processes pays from this many pairs; chunks amortise the messages.
 PARALLEL_MIN_PAIRS = 200
 PARALLEL_CHUNK = 32
@@ -195,7 +197,7 @@ class Comparison:
             key=lambda item: (-item[0], item[1]))]
         aligned = dict(zip(to_align, self._align_all(to_align, progress, workers)))
         results = []
-        for (a, b), value in zip(pairs, similarity[kept].tolist()):
+        for (a, b), value in zip(pairs, values):
             found = aligned.get((a, b))
             if found is None:
                 results.append(PairResult(self.ids[a], self.ids[b], value, 0.0, 0.0, ()))
@@ -291,8 +293,6 @@ def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.nda
         out[start:end] = np.asarray(matrix[i[start:end]].multiply(matrix[j[start:end]]).sum(axis=1)).ravel()
     return out
 
-
-ROW_CHUNK = 20_000
 
 
 def _token_counts(units: list[Unit]) -> tuple[int, int]:
