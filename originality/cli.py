@@ -7,6 +7,7 @@ import logging
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import Iterable
 
 import click
 
@@ -95,9 +96,10 @@ def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | 
         raise click.UsageError(error.message) from error
     if json_out:
         if json_out == "-":
-            click.echo(report.to_json(), nl=False)
+            for chunk in report.json_chunks():
+                click.echo(chunk, nl=False)
         else:
-            _write(Path(json_out), report.to_json())
+            _write(Path(json_out), report.json_chunks())
     if html_dir:
         from .html_report import write_html
 
@@ -123,12 +125,14 @@ def calibrate(manifest: str, out: str) -> None:
     if out == "-":
         click.echo(text, nl=False)
     else:
-        _write(Path(out), text)
+        _write(Path(out), [text])
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, chunks: Iterable[str]) -> None:
+    """Write text given in pieces (a report of millions of pairs is never one string)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(chunks)
 
 
 def _print_summary(report: Report) -> None:
@@ -252,7 +256,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
         click.echo(text, nl=False)
         return
     if json_out:
-        _write(Path(json_out), text)
+        _write(Path(json_out), [text])
     if result["status"] == "rejected":
         click.echo(f"rejected {loaded.id}: {result['error']['code']}: {result['error']['message']}")
         return
