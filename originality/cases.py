@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from originality import ladder
 from originality.archive import Archive
 from originality.errors import CaseConflict, NotFound, NotReady, UsageError
+from originality.store import links
 from originality.store.models import (
     AuditLog,
     CaseRow,
@@ -244,13 +245,19 @@ class CaseBook:
     def open(self, actor: Actor, submission_id: str, stage: str, note: str,
              fragments: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Open a case; its evidence is the submission's report matches, frozen now (only
-        the matches holding one of ``fragments``, and only those fragments, when given)."""
+        the matches holding one of ``fragments``, and only those fragments, when given).
+
+        The matches are both ways: the earlier work the report lists and the later
+        submissions that match this one (marked ``"later": true``), so a case opened on the
+        student whose work went around keeps the copies that show it.
+        """
         submission = self.archive.get(submission_id)
         if submission is None:
             raise NotFound(f"no submission {submission_id}")
         if submission.status != JobStatus.DONE:
             raise NotReady(f"submission {submission_id} is {submission.status}; no report to cite")
-        evidence = _select(self.archive.report_of(submission_id).get("matches", []), fragments)
+        later = [{**match, "later": True} for match in links.later_matches(self.db, submission_id).matches]
+        evidence = _select(self.archive.report_of(submission_id).get("matches", []) + later, fragments)
         if self.submission_case(submission) is not None:
             raise CaseConflict(f"submission {submission_id} already has an open or confirmed case")
         case_id = uuid.uuid4().hex

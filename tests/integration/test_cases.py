@@ -304,3 +304,24 @@ def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
                          {"decision": "confirmed", "note": "appeal rejected"})
     assert again.status_code == 201, again.get_json()
     assert again.get_json()["case"]["decisions"][-1]["reverses"] == stored["decisions"][1]["id"]
+
+
+def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(service: Service) -> None:
+    first = service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    report = service.get(f"/api/v1/submissions/{first}/report").get_json()
+    assert report["matches"] == [] and [m["submission_id"] for m in report["later_matches"]] == [copy]
+    case = service.post("/api/v1/cases", {"submission_id": first, "stage": "throughout",
+                                          "note": "shared her work"}).get_json()
+    [kept] = case["evidence"]
+    assert kept == {**report["later_matches"][0], "later": True}
+    assert kept["fragments"]
+    page = service.client.get(f"/cases/{case['id']}", headers=service.headers("staff"))
+    assert "similar to mallory, submitted after this one" in page.get_data(as_text=True)
+    # Narrowed to a fragment of the later match, the evidence keeps that one only.
+    other = service.add("original", "bob", "p2")
+    service.add("identical", "eve", "p2")
+    chosen = service.get(f"/api/v1/submissions/{other}/report").get_json()["later_matches"][0]["fragments"][:1]
+    narrowed = service.post("/api/v1/cases", {"submission_id": other, "stage": "throughout", "note": "n",
+                                              "fragments": chosen}).get_json()
+    assert [m["fragments"] for m in narrowed["evidence"]] == [chosen]
