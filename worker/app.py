@@ -125,11 +125,12 @@ def check_submission(self: Any, submission_id: str) -> str:
     store = archive()
     if not store.claim(submission_id, settings.lease_seconds):
         return "not claimed"  # done already, or another worker holds it
+    flagged: list[dict[str, Any]] = []
     try:
         with _Lease(submission_id):
             if settings.test_task_delay:
                 time.sleep(settings.test_task_delay)
-            status = store.process(submission_id)
+            status = store.process(submission_id, events=flagged)
     except NotFound:
         return "missing"
     except Exception as error:
@@ -143,6 +144,8 @@ def check_submission(self: Any, submission_id: str) -> str:
         store.release(submission_id)
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
     notify_checked(submission_id)
+    for event in flagged:  # stored in the outbox with the report; sent once it is done
+        notify(event["type"], event["data"], event["id"])
     return status
 
 
