@@ -101,10 +101,11 @@ class Triage:
     # -- reading -----------------------------------------------------------------------------
 
     @staticmethod
-    def _waiting(assessor: str | None, *columns: Any) -> Select[Any]:
+    def _waiting(assessor: str | None, project: str | None, *columns: Any) -> Select[Any]:
         """``columns`` (by default the item and both submissions) of the items not cleared yet,
         of checked submissions on both sides (a check being redone shows its items again when
-        it is done); an assessor's own only when ``assessor`` is given."""
+        it is done); an assessor's own only when ``assessor`` is given, one project's only
+        when ``project`` is."""
         other = aliased(Submission)
         query = (select(*(columns or (TriageItem, Submission, other)))
                  .select_from(TriageItem)
@@ -114,14 +115,19 @@ class Triage:
                         Submission.status == JobStatus.DONE, other.status == JobStatus.DONE))
         if assessor is not None:
             query = query.where(Submission.assessor_id == assessor)
+        if project is not None:
+            query = query.where(Submission.project_id == project)
         return query
 
-    def items(self, assessor: str | None = None) -> list[dict[str, Any]]:
-        """The waiting items, strongest first (then the later-copied side, then oldest); an
-        assessor's only when ``assessor`` is given. Each says whether it is a possible repeat."""
+    def items(self, assessor: str | None = None, project: str | None = None,
+              limit: int | None = None) -> list[dict[str, Any]]:
+        """The waiting items, strongest first (then the copied side before the shared one, then
+        oldest), at most ``limit``; an assessor's only when ``assessor`` is given, a project's
+        when ``project`` is. Each says whether it is a possible repeat."""
+        query = self._waiting(assessor, project).order_by(
+            TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)
         with self.db.sessions() as session:
-            rows = session.execute(self._waiting(assessor).order_by(
-                TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
+            rows = session.execute(query if limit is None else query.limit(limit)).all()
         earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
         return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
 
@@ -129,12 +135,12 @@ class Triage:
         """The waiting items whose student has a confirmed case: strongest first."""
         return [item for item in self.items() if item["possible_repeat"]]
 
-    def counts(self, assessor: str | None = None) -> Counts:
-        """How many items wait (for ``assessor``, or for everyone), and how many of them are
-        possible repeats."""
+    def counts(self, assessor: str | None = None, project: str | None = None) -> Counts:
+        """How many items wait (for ``assessor``, or for everyone; in ``project`` or in all),
+        and how many of them are possible repeats."""
         with self.db.sessions() as session:
             students = session.execute(
-                self._waiting(assessor, Submission.student_id, func.count(TriageItem.id))
+                self._waiting(assessor, project, Submission.student_id, func.count(TriageItem.id))
                 .group_by(Submission.student_id)).all()
         earlier = self._earlier_cases({student for student, _ in students})
         return Counts(to_review=sum(n for _, n in students),
