@@ -105,6 +105,9 @@ def test_a_strong_copy_flags_the_later_submission_and_softly_the_earlier_one(ser
                       ("shared", "mallory")]
     assert "Shared their work" in page
     assert mallory in page and f"/reports/{zoe}/matches/{alice}" in page
+    # The softer side's link opens the later match side by side, from the earlier report.
+    assert f"/reports/{mallory}/matches/{zoe}" in page
+    assert service.get(f"/reports/{mallory}/matches/{zoe}", "assessor").status_code == 200
 
 
 def test_one_item_per_submission_and_pair_however_often_the_report_is_recomputed(
