@@ -26,12 +26,15 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import aliased
 
+from originality import ladder
 from originality.archive import Archive
 from originality.cases import Actor, CaseBook, iso
 from originality.errors import CaseConflict, NotFound, UsageError
 from originality.store.flags import COPIED, KINDS, SHARED, review_threshold
 from originality.store.models import (
     AuditLog,
+    CaseRow,
+    DecisionRow,
     JobStatus,
     ProjectSetting,
     Submission,
@@ -40,6 +43,8 @@ from originality.store.models import (
 )
 
 MAX_REASON = 10_000
+# Students per query: well under every database's limit on bound parameters.
+IN_BATCH = 200
 # What the two kinds of item say, for people; the softer one first says it is softer.
 KIND_WORDS = {
     COPIED: "matches an earlier submission of another student",
@@ -166,7 +171,18 @@ class Triage:
         match a possible repeat."""
         now = datetime.now(UTC)
         found: dict[str, dict[str, Any]] = {}
-        for student in sorted(students):
+        # Only a student with a confirmed decision on record can have a sanction in force: one
+        # query spares reading the whole history of everyone else.
+        confirmed: set[str] = set()
+        wanted = sorted(students)
+        with self.db.sessions() as session:
+            for start in range(0, len(wanted), IN_BATCH):
+                confirmed.update(session.scalars(
+                    select(CaseRow.student_id).distinct()
+                    .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
+                    .where(DecisionRow.decision == ladder.Decision.CONFIRMED.value,
+                           CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
+        for student in sorted(confirmed):
             standing = self.cases.standing(student, now)
             if standing.sanctions:
                 latest = standing.sanctions[-1]
