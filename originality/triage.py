@@ -45,6 +45,9 @@ from originality.store.models import (
 MAX_REASON = 10_000
 # Students per query: well under every database's limit on bound parameters.
 IN_BATCH = 200
+# Item ids are 64-bit signed integers in every database; a larger number names no item (and
+# must not reach the driver, which cannot even bind it).
+MAX_ID = 2**63 - 1
 # What the two kinds of item say, for people; the softer one first says it is softer.
 KIND_WORDS = {
     COPIED: "matches an earlier submission of another student",
@@ -153,6 +156,8 @@ class Triage:
 
     def get(self, item_id: int) -> dict[str, Any]:
         """One item, waiting or cleared."""
+        if not 0 < item_id <= MAX_ID:
+            raise NotFound(f"no triage item {item_id}")
         other = aliased(Submission)
         with self.db.sessions() as session:
             row = session.execute(
@@ -221,6 +226,8 @@ class Triage:
             raise UsageError("a dismissal needs a reason: it is kept for the student's file")
         if len(reason) > MAX_REASON:
             raise UsageError(f"the reason is too long: keep it under {MAX_REASON:,} characters")
+        if not 0 < item_id <= MAX_ID:
+            raise NotFound(f"no triage item {item_id}")
         now = utcnow()
         with self.db.session() as session:
             item = session.get(TriageItem, item_id)
