@@ -4,7 +4,9 @@ A check stores its report and, in the same transaction, its match links (``links
 those links, ``write`` flags every pair with another student that reaches the project's review
 threshold, on both sides: the later submission (``copied``: its report holds the match) and the
 earlier one (``shared``: its work was matched; sharing one's work for copying breaks the rules
-too, a softer suspicion). One ``TriageItem`` per submission and pair, whatever the number of
+too, a softer suspicion). A student's new attempt that matches a copy of their own earlier
+attempt is not flagged: the copy's report names the first attempt, whose pair is flagged
+already. One ``TriageItem`` per submission and pair, whatever the number of
 checks: a recheck finds the item there and only refreshes the similarity of one still waiting;
 an item cleared (by a case or a dismissal) is never raised again for the same pair.
 
@@ -51,11 +53,24 @@ def write(session: Session, submission: Submission, default_threshold: float) ->
         earlier = session.get(Submission, link.other_id)
         if earlier is None or earlier.student_id == submission.student_id:
             continue  # the student's own work is never plagiarism
+        if _copied_from(session, earlier, submission.student_id):
+            continue  # a new attempt matching the copy of the student's own earlier work
         for flagged, other, kind in ((submission, earlier, COPIED), (earlier, submission, SHARED)):
             event = _flag(session, flagged, other, kind, link.similarity, threshold)
             if event is not None:
                 events.append(event)
     return events
+
+
+def _copied_from(session: Session, earlier: Submission, student_id: str) -> bool:
+    """Whether ``earlier``'s own report matches an earlier attempt of ``student_id``: then
+    that student's new attempt matches ``earlier`` because ``earlier`` matches their work (the
+    pair of the first attempt is flagged already), and is not a copy of it."""
+    return session.scalar(
+        select(MatchLink.other_id)
+        .join(Submission, Submission.id == MatchLink.other_id)
+        .where(MatchLink.submission_id == earlier.id, MatchLink.own.is_(False),
+               Submission.student_id == student_id).limit(1)) is not None
 
 
 def _flag(session: Session, flagged: Submission, other: Submission, kind: str, similarity: float,

@@ -110,6 +110,20 @@ def test_a_strong_copy_flags_the_later_submission_and_softly_the_earlier_one(ser
     assert service.get(f"/reports/{mallory}/matches/{zoe}", "assessor").status_code == 200
 
 
+def test_a_new_attempt_matching_a_copy_of_the_students_own_work_is_not_flagged(
+        service: Service) -> None:
+    service.add("original", "alice", assessor="bob")
+    service.add("identical", "mallory")
+    # alice hands in again; her new attempt matches mallory's copy of her first one.
+    again = service.add("renamed", "alice", attempt=2, assessor="bob")
+    assert [m["student_id"] for m in service.archive.report_of(again)["matches"]] == ["mallory"]
+    assert pairs(service.triage()["items"]) == [("mallory", "copied", "alice"),
+                                                ("alice", "shared", "mallory")]
+    # A third student copying alice's new attempt is flagged, as is alice's side.
+    service.add("identical", "zoe")
+    assert ("zoe", "copied", "alice") in pairs(service.triage()["items"])
+
+
 def test_one_item_per_submission_and_pair_however_often_the_report_is_recomputed(
         service: Service) -> None:
     service.add("original", "alice", assessor="bob")
