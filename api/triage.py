@@ -17,9 +17,9 @@ from originality.store.flags import KINDS
 from originality.triage import Triage
 
 from .auth import principal, require
+from .submissions import SECURITY
 
 blp = Blueprint("triage", __name__, description="Strong matches to review, and possible repeats")
-SECURITY = [{"bearer": []}]
 
 
 class ListArgs(ma.Schema):

@@ -140,8 +140,14 @@ class Triage:
         return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
 
     def possible_repeats(self) -> list[dict[str, Any]]:
-        """The waiting items whose student has a confirmed case: strongest first."""
-        return [item for item in self.items() if item["possible_repeat"]]
+        """The waiting items whose student has a confirmed case in force: strongest first."""
+        query = self._waiting(None, None).where(Submission.student_id.in_(_ever_confirmed()))
+        with self.db.sessions() as session:
+            rows = session.execute(query.order_by(
+                TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
+        earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
+        return [self._dict(item, s, o, earlier[s.student_id]) for item, s, o in rows
+                if s.student_id in earlier]
 
     def counts(self, assessor: str | None = None, project: str | None = None) -> Counts:
         """How many items wait (for ``assessor``, or for everyone; in ``project`` or in all),
@@ -182,11 +188,8 @@ class Triage:
         wanted = sorted(students)
         with self.db.sessions() as session:
             for start in range(0, len(wanted), IN_BATCH):
-                confirmed.update(session.scalars(
-                    select(CaseRow.student_id).distinct()
-                    .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
-                    .where(DecisionRow.decision == ladder.Decision.CONFIRMED.value,
-                           CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
+                confirmed.update(session.scalars(_ever_confirmed().where(
+                    CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
         for student in sorted(confirmed):
             standing = self.cases.standing(student, now)
             if standing.sanctions:
@@ -249,6 +252,14 @@ class Triage:
                                                     "other_id": item.other_id, "kind": item.kind,
                                                     "similarity": item.similarity})))
         return self.get(item_id)
+
+
+def _ever_confirmed() -> Select[Any]:
+    """The students with a confirmed decision on record (reversed or not): only they can have a
+    sanction in force, which the ladder then says from their whole history."""
+    return (select(CaseRow.student_id).distinct()
+            .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
+            .where(DecisionRow.decision == ladder.Decision.CONFIRMED.value))
 
 
 __all__ = ["COPIED", "Counts", "KINDS", "KIND_WORDS", "SHARED", "Triage"]

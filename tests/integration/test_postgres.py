@@ -408,8 +408,15 @@ def test_the_triage_flags_both_sides_and_clears_them_on_postgresql(database: str
         assert dismissed["status"] == "dismissed"
         with pytest.raises(CaseConflict):
             triage.dismiss(Actor("bob", "assessor"), items[1]["id"], "twice")
-        CaseBook(archive).open(Actor("ada", "assessor"), copy, "submission", "copy")
+        case = CaseBook(archive).open(Actor("ada", "assessor"), copy, "submission", "copy")
         assert triage.items() == [] and triage.counts().to_review == 0
         assert triage.get(items[0]["id"])["status"] == "case"
+        # Warned, mallory copies again: a possible repeat, with the earlier case.
+        CaseBook(archive).decide(Actor("dean", "staff"), case["id"], "confirmed", "warned")
+        add(archive, scenario_zip(tmp_path, "original"), "alice", "q", assessor="bob")
+        again = add(archive, scenario_zip(tmp_path, "renamed"), "mallory", "q", assessor="ada")
+        [repeat] = triage.possible_repeats()
+        assert repeat["submission_id"] == again and repeat["earlier_case"]["case_id"] == case["id"]
+        assert triage.counts().possible_repeats == 1
     finally:
         archive.close()
