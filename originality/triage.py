@@ -139,6 +139,15 @@ class Triage:
         earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
         return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
 
+    def waiting_of(self, submission_id: str) -> list[dict[str, Any]]:
+        """The items of one submission still waiting, strongest first (its report shows them)."""
+        query = self._waiting(None, None).where(TriageItem.submission_id == submission_id)
+        with self.db.sessions() as session:
+            rows = session.execute(query.order_by(
+                TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
+        earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
+        return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
+
     def possible_repeats(self) -> list[dict[str, Any]]:
         """The waiting items whose student has a confirmed case in force: strongest first."""
         query = self._waiting(None, None).where(Submission.student_id.in_(_ever_confirmed()))

@@ -70,14 +70,18 @@ def test_the_triage_pages_meet_wcag_2_1_aa(site: Site, browser: Any) -> None:
     site.add("partial_copy", "zoe", "p1")
     from originality.triage import Triage
 
-    item = Triage(site.archive).items("ada")[0]["id"]
+    first_item = Triage(site.archive).items("ada")[0]
+    item, flagged = first_item["id"], first_item["submission_id"]
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     problems: dict[str, list[str]] = {}
     try:
         page = context.new_page()
         sign_in(page, site, site.token("assessor", "ada"))
-        for path in ["/submissions", f"/triage/{item}/dismiss"]:
+        for path in [f"/reports/{flagged}", "/submissions", f"/triage/{item}/dismiss"]:
             page.goto(site.url + path)
+            if path.startswith("/reports/"):
+                assert page.get_by_role("heading", name="Waiting for review",
+                                        exact=False).is_visible()
             problems[f"assessor {path}"] = violations(page)
         # The form refused (a blank reason), with its alert.
         page.get_by_label("Why is this match not plagiarism?", exact=False).fill(" ")

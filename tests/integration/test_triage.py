@@ -205,11 +205,14 @@ def test_the_dismissal_form_refuses_a_blank_reason_and_goes_back_to_the_list(ser
 def test_opening_a_case_clears_the_submissions_items(service: Service) -> None:
     service.add("original", "alice", assessor="bob")
     zoe = service.add("identical", "zoe")
+    report = service.get(f"/reports/{zoe}", "assessor").get_data(as_text=True)
+    assert "Waiting for review (1)" in report and "/triage/" in report
     opened = service.post("/api/v1/cases", {"submission_id": zoe, "stage": "submission",
                                             "note": "copy of alice"}, "assessor")
     assert opened.status_code == 201
     assert service.triage("assessor")["items"] == []
     assert pairs(service.triage()["items"]) == [("alice", "shared", "zoe")]  # the other side stays
+    assert "Waiting for review" not in service.get(f"/reports/{zoe}", "assessor").get_data(as_text=True)
     with service.archive.db.sessions() as session:
         item = session.scalar(select(TriageItem).filter_by(submission_id=zoe))
         assert item is not None and item.case_id == opened.get_json()["id"]
