@@ -134,6 +134,9 @@ def check_submission(self: Any, submission_id: str) -> str:
     except NotFound:
         return "missing"
     except Exception as error:
+        # Events in the list were committed with their report before the failure: a new run
+        # finds those items there and makes no new event, so they are sent now or never.
+        send(flagged)
         if self.request.retries >= self.max_retries:
             log.exception("check of %s failed for good", submission_id)
             store.finish(submission_id, JobStatus.FAILED,
@@ -144,8 +147,7 @@ def check_submission(self: Any, submission_id: str) -> str:
         store.release(submission_id)
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
     notify_checked(submission_id)
-    for event in flagged:  # stored in the outbox with the report; sent once it is done
-        notify(event["type"], event["data"], event["id"])
+    send(flagged)
     return status
 
 
@@ -187,6 +189,12 @@ def notify(event_type: str, data: dict[str, Any], event_id: str | None = None,
             celery.send_task(WEBHOOK_TASK, args=(event,), queue=WEBHOOKS, retry=False)
     except Exception as error:
         log.warning("cannot queue webhook %s: %s", event_type, error)
+
+
+def send(events: list[dict[str, Any]]) -> None:
+    """Send events already stored in the outbox (``submission.flagged``), keeping their ids."""
+    for event in events:
+        notify(event["type"], event["data"], event["id"])
 
 
 def notify_checked(submission_id: str) -> None:
