@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from originality.store.models import (
     EventRow,
     JobStatus,
     Submission,
+    TriageItem,
     utcnow,
 )
 
@@ -268,10 +269,19 @@ class CaseBook:
                                 stage=ladder.Stage(stage).value, note=note,
                                 evidence=json.dumps(evidence, sort_keys=True),
                                 opened_by=actor.name, opened_by_role=actor.role, opened_at=now))
+            session.flush()  # the case exists before the items name it
+            # The case clears the submission's items waiting in the triage (originality/triage.py):
+            # the person who opened it has looked, and its evidence holds every match.
+            cleared = session.execute(
+                update(TriageItem)
+                .where(TriageItem.submission_id == submission.id, TriageItem.case_id.is_(None),
+                       TriageItem.dismissed_at.is_(None))
+                .values(case_id=case_id)).rowcount  # type: ignore[attr-defined]
             session.add(AuditLog(at=now, actor=actor.name, role=actor.role, action="case.opened",
                                  subject=f"case:{case_id}", why=note,
                                  detail=json.dumps({"submission_id": submission.id, "stage": stage,
-                                                    "student_id": submission.student_id})))
+                                                    "student_id": submission.student_id,
+                                                    "triage_items_cleared": cleared})))
         return self.get(case_id)
 
     def decide(self, actor: Actor, case_id: str, decision: str,

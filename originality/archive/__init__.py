@@ -30,11 +30,11 @@ from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..model import DocumentState
 from ..options import CheckOptions
-from ..store import links
+from ..store import flags, links
 from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
-from ..store.settings import LSH_SEED, Settings
+from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
 from .blobs import ContentStore, file_digest
 from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
@@ -49,8 +49,11 @@ class Archive(Jobs, Entries, Starters, Compare):
     """The archive of one database, content store and candidate index."""
 
     def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
-                 options: CheckOptions | None = None) -> None:
+                 options: CheckOptions | None = None,
+                 review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.db, self.store, self.index = db, store, index
+        # The service's default; a project may set its own (``store/flags.py``).
+        self.review_threshold = review_threshold
         self.options = options or CheckOptions(workers=1)
         self._starters: dict[str, StarterCode] = {}
         self._starters_lock = threading.Lock()  # the API checks in several threads
@@ -61,7 +64,8 @@ class Archive(Jobs, Entries, Starters, Compare):
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)
-        return cls(db, ContentStore(settings.uploads_dir), index)
+        return cls(db, ContentStore(settings.uploads_dir), index,
+                   review_threshold=settings.review_threshold)
 
     def close(self) -> None:
         self.index.close()
@@ -69,11 +73,14 @@ class Archive(Jobs, Entries, Starters, Compare):
 
     # -- the check ---------------------------------------------------------------------------
 
-    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True) -> str:
+    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True,
+                events: list[dict[str, Any]] | None = None) -> str:
         """Check a claimed submission and record the outcome; returns its final status.
 
         A domain rejection (bomb, corrupt ZIP) is recorded as ``rejected``; any other exception
-        propagates, for the caller to retry.
+        propagates, for the caller to retry. The report's strong matches are flagged for review
+        with it (``store/flags.py``); the ``submission.flagged`` events of new items are stored
+        in the outbox and appended to ``events``, for the caller to send.
         """
         submission = self.get(submission_id)
         if submission is None:
@@ -90,6 +97,9 @@ class Archive(Jobs, Entries, Starters, Compare):
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
                 links.write(session, submission_id, report)  # the later matches of the others
+                flagged = flags.write(session, submission, self.review_threshold)
+            if events is not None:
+                events.extend(flagged)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE

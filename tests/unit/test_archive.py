@@ -194,6 +194,22 @@ def test_settings_come_from_the_environment() -> None:
         Settings(index="cassandra")
 
 
+@pytest.mark.parametrize("raw, expected", [(None, 0.5), ("0.7", 0.7), ("1", 1.0)])
+def test_the_review_threshold_defaults_to_the_calibrations_even_odds(raw: str | None,
+                                                                      expected: float) -> None:
+    from originality.calibration import EVEN_ODDS
+
+    env = {} if raw is None else {"ORIGINALITY_REVIEW_THRESHOLD": raw}
+    assert Settings.from_env(env).review_threshold == expected
+    assert EVEN_ODDS == 0.5
+
+
+@pytest.mark.parametrize("raw", ["0", "1.5", "-0.2"])
+def test_a_review_threshold_outside_the_similarity_range_is_refused(raw: str) -> None:
+    with pytest.raises(UsageError, match="review_threshold"):
+        Settings.from_env({"ORIGINALITY_REVIEW_THRESHOLD": raw})
+
+
 def test_the_migrations_match_the_models(archive: Archive) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
