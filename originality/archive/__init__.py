@@ -8,6 +8,7 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``entries``: entering a checked submission (documents, units, MinHash) exactly once, in commit
   order per project, and keeping the candidate index in step;
 - ``starter``: a project's starter code, excluded from every later check;
+- ``bulk``: past cohorts imported in batches, one transaction each;
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
@@ -36,16 +37,18 @@ from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
 from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
 from .blobs import ContentStore, file_digest
+from .bulk import BATCH, Bulk, Imported, PastSubmission
 from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
-__all__ = ["Archive", "CONTEXT_LIMIT", "ContentStore", "MAX_ID_LENGTH", "Registered", "StarterCode",
-           "file_digest", "line_ranges", "template_ranges", "unit_from_row", "unit_row"]
+__all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX_ID_LENGTH",
+           "PastSubmission", "Registered", "StarterCode", "file_digest", "line_ranges",
+           "template_ranges", "unit_from_row", "unit_row"]
 
 
-class Archive(Jobs, Entries, Starters, Compare):
+class Archive(Jobs, Entries, Starters, Compare, Bulk):
     """The archive of one database, content store and candidate index."""
 
     def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
