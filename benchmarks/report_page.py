@@ -84,6 +84,7 @@ def cohort_report(rng: random.Random, ids: list[str], n: int, most: int) -> dict
 def build(archive: Any, matches: int, prior: int, rng: random.Random,
           cohort_matches: int) -> tuple[str, str]:
     """The archive's rows; returns (the reported submission, its top match)."""
+    from originality.store import links
     from originality.store.models import (ArchiveEntry, DocumentRow, JobStatus, ReportRow,
                                           Submission, utcnow)
 
@@ -123,9 +124,12 @@ def build(archive: Any, matches: int, prior: int, rng: random.Random,
         body = {"submission": mine, "matches": found, "own_attempts": [], "template_lines": starter}
         session.add(ReportRow(submission_id=mine, created_at=utcnow(),
                               body=json.dumps(body, sort_keys=True)))
+        links.write(session, mine, body)
         for n, sid in enumerate(ids[:-1]):
-            session.add(ReportRow(submission_id=sid, created_at=utcnow(), body=json.dumps(
-                cohort_report(rng, ids, n, cohort_matches), sort_keys=True)))
+            theirs = cohort_report(rng, ids, n, cohort_matches)
+            session.add(ReportRow(submission_id=sid, created_at=utcnow(),
+                                  body=json.dumps(theirs, sort_keys=True)))
+            links.write(session, sid, theirs)  # as Archive.process stores a report
     return mine, str(found[0]["submission_id"])
 
 

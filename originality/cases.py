@@ -43,6 +43,10 @@ OUTCOMES = ("pass", "conditional_pass", "rework")
 BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
 
 
+# Students (or cases) per query: well under every database's limit on bound parameters.
+IN_BATCH = 200
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts (a token's name and role), for the audit log."""
@@ -75,27 +79,34 @@ class CaseBook:
 
     def _history(self, session: Session, student_id: str) -> tuple[ladder.History, list[CaseRow],
                                                                      list[DecisionRow]]:
-        cases = list(session.scalars(select(CaseRow).filter_by(student_id=student_id)
-                                     .order_by(CaseRow.opened_at, CaseRow.id)))
-        ids = [c.id for c in cases]
-        decisions = list(session.scalars(select(DecisionRow).where(DecisionRow.case_id.in_(ids))
-                                         .order_by(DecisionRow.id))) if ids else []
-        history = ladder.History(
-            student_id=student_id,
-            cases=tuple(ladder.CaseRecord(c.id, c.student_id, c.project_id, ladder.Stage(c.stage),
-                                          aware(c.opened_at)) for c in cases),
-            decisions=tuple(ladder.DecisionRecord(
-                str(d.id), d.case_id, ladder.Decision(d.decision), aware(d.decided_at),
-                ladder.Sanction(d.sanction) if d.sanction else None,
-                str(d.reverses) if d.reverses is not None else None, d.decided_by, d.note)
-                for d in decisions),
-            evaluations=tuple(ladder.Evaluation(e.student_id, e.project_id, aware(e.evaluated_at),
-                                                e.submission_id)
-                              for e in session.scalars(select(EvaluationRow)
-                                                       .filter_by(student_id=student_id)
-                                                       .order_by(EvaluationRow.id))),
-        )
-        return history, cases, decisions
+        return self._histories(session, [student_id])[student_id]
+
+    def _histories(self, session: Session, students: list[str]) -> dict[
+            str, tuple[ladder.History, list[CaseRow], list[DecisionRow]]]:
+        """Each student's history (cases, decisions, evaluations) and rows, in three queries
+        per batch of students whatever their number (the queue reads every student with a
+        case; a query per student made it grow with the school)."""
+        cases: dict[str, list[CaseRow]] = {s: [] for s in students}
+        decisions: dict[str, list[DecisionRow]] = {s: [] for s in students}
+        evaluations: dict[str, list[EvaluationRow]] = {s: [] for s in students}
+        for start in range(0, len(students), IN_BATCH):
+            batch = students[start : start + IN_BATCH]
+            found = list(session.scalars(select(CaseRow).where(CaseRow.student_id.in_(batch))
+                                         .order_by(CaseRow.opened_at, CaseRow.id)))
+            for c in found:
+                cases[c.student_id].append(c)
+            owner = {c.id: c.student_id for c in found}
+            for ids in (list(owner)[k : k + IN_BATCH] for k in range(0, len(owner), IN_BATCH)):
+                for d in session.scalars(select(DecisionRow).where(DecisionRow.case_id.in_(ids))
+                                         .order_by(DecisionRow.id)):
+                    decisions[owner[d.case_id]].append(d)
+            for e in session.scalars(select(EvaluationRow).where(EvaluationRow.student_id.in_(batch))
+                                     .order_by(EvaluationRow.id)):
+                evaluations[e.student_id].append(e)
+        for mine in decisions.values():
+            mine.sort(key=lambda d: d.id)
+        return {s: (_history_of(s, cases[s], decisions[s], evaluations[s]), cases[s], decisions[s])
+                for s in students}
 
     def _case_dict(self, history: ladder.History, case: CaseRow, decisions: list[DecisionRow],
                    now: datetime, evidence: bool = True) -> dict[str, Any]:
@@ -189,9 +200,8 @@ class CaseBook:
         now = datetime.now(UTC)
         items: list[tuple[tuple[int, datetime, str], dict[str, Any]]] = []
         with self.db.sessions() as session:
-            students = list(session.scalars(select(CaseRow.student_id).distinct()))
-            for student in students:
-                history, cases, decisions = self._history(session, student)
+            students = sorted(session.scalars(select(CaseRow.student_id).distinct()))
+            for history, cases, decisions in self._histories(session, students).values():
                 for c in cases:
                     out = self._case_dict(history, c, decisions, now, evidence=False)
                     if status is not None and out["status"] != status:
@@ -344,6 +354,22 @@ class CaseBook:
                                  data=json.dumps(event, sort_keys=True)))
             case = self._case_dict(history, row, decisions, now)
         return case, event
+
+
+def _history_of(student_id: str, cases: list[CaseRow], decisions: list[DecisionRow],
+                evaluations: list[EvaluationRow]) -> ladder.History:
+    return ladder.History(
+        student_id=student_id,
+        cases=tuple(ladder.CaseRecord(c.id, c.student_id, c.project_id, ladder.Stage(c.stage),
+                                      aware(c.opened_at)) for c in cases),
+        decisions=tuple(ladder.DecisionRecord(
+            str(d.id), d.case_id, ladder.Decision(d.decision), aware(d.decided_at),
+            ladder.Sanction(d.sanction) if d.sanction else None,
+            str(d.reverses) if d.reverses is not None else None, d.decided_by, d.note)
+            for d in decisions),
+        evaluations=tuple(ladder.Evaluation(e.student_id, e.project_id, aware(e.evaluated_at),
+                                            e.submission_id) for e in evaluations),
+    )
 
 
 def _select(matches: list[dict[str, Any]], fragments: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:

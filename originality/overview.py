@@ -138,26 +138,22 @@ def unique_pairs(pairs: Iterable[Pair]) -> list[Pair]:
     return sorted(best.values(), key=_strength)
 
 
-def pairs_from_reports(reports: Iterable[Mapping[str, Any]],
-                       members: Mapping[str, Member]) -> list[Pair]:
-    """The pairs of a project from its stored reports.
+def pairs_from_links(links: Iterable[tuple[str, str, float, str, int]],
+                     members: Mapping[str, Member]) -> list[Pair]:
+    """The pairs of a project from its reports' matches, read as rows of the store's
+    ``match_links`` (which keeps every match of a stored report, so no report is parsed):
+    (submission, earlier submission, similarity, the earlier one's student and attempt).
 
-    ``members`` gives the student and attempt of each submission; a report of a submission not
-    in it is skipped. The earlier side is described by the match itself when it is not in
-    ``members``. Own attempts (``own_attempts``, or a match with the same student) are no pairs.
+    ``members`` gives the student and attempt of each submission; a row of a submission not in
+    it is skipped. Own attempts (the same student on both sides) are no pairs.
     """
     found: list[Pair] = []
-    for report in reports:
-        owner = members.get(str(report.get("submission", "")))
+    for a, b, similarity, b_student, b_attempt in links:
+        owner = members.get(a)
         if owner is None:
             continue
-        for match in report.get("matches", []):
-            other_id = str(match["submission_id"])
-            other = members.get(other_id) or Member(other_id, str(match.get("student_id", "")),
-                                                    int(match.get("attempt") or 1))
-            found.append(Pair(owner.submission_id, other.submission_id,
-                              float(match.get("similarity", 0.0)), owner.student_id,
-                              other.student_id, owner.attempt, other.attempt))
+        found.append(Pair(a, b, float(similarity), owner.student_id, b_student, owner.attempt,
+                          int(b_attempt or 1)))
     return unique_pairs(found)
 
 
@@ -522,7 +518,7 @@ __all__ = [
     "histogram",
     "layout",
     "overview",
-    "pairs_from_reports",
+    "pairs_from_links",
     "percent_of",
     "reaches",
     "top_pairs",

@@ -1,22 +1,22 @@
 """The cohort overview of one project: how similar its pairs are, which submissions copy from
 each other, and the strongest pairs, each a link to its side-by-side view.
 
-The pairs come from the stored reports of the project's submissions (each report holds the
-matches against earlier submissions, so their union is every pair once); the figures are
-computed by :mod:`originality.overview`. Only the columns and report bodies of the project
-are read, so the page stays quick for a few hundred submissions. An assessor sees only the
+The pairs come from the matches of the project's stored reports (each report holds the matches
+against earlier submissions, so their union is every pair once), read from the store's
+``match_links`` rows that are written with each report, so no report body is parsed; the
+figures are computed by :mod:`originality.overview`. An assessor sees only the
 pairs with at least one side assigned to them, and may open only those submissions' reports.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from originality.overview import (
     DEFAULT_THRESHOLD,
@@ -25,9 +25,9 @@ from originality.overview import (
     Member,
     Pair,
     overview,
-    pairs_from_reports,
+    pairs_from_links,
 )
-from originality.store.models import JobStatus, ReportRow, Submission
+from originality.store.models import JobStatus, MatchLink, Submission
 
 from .session import archive, blp, page, principal
 
@@ -89,9 +89,14 @@ def cohort(project_id: str) -> Any:
             select(Submission.id, Submission.student_id, Submission.attempt,
                    Submission.assessor_id, Submission.status)
             .where(Submission.project_id == project_id)).all()
-        bodies = list(session.scalars(
-            select(ReportRow.body).join(Submission, Submission.id == ReportRow.submission_id)
-            .where(Submission.project_id == project_id, Submission.status == JobStatus.DONE)))
+        other = aliased(Submission)
+        links = session.execute(
+            select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
+                   other.student_id, other.attempt)
+            .join(Submission, Submission.id == MatchLink.submission_id)
+            .join(other, other.id == MatchLink.other_id)
+            .where(Submission.project_id == project_id, Submission.status == JobStatus.DONE,
+                   MatchLink.own.is_(False))).all()
 
     members = {r.id: Member(r.id, r.student_id, r.attempt) for r in rows}
     mine = frozenset(r.id for r in rows if r.assessor_id == who.name) if scoped else frozenset(members)
@@ -103,7 +108,7 @@ def cohort(project_id: str) -> Any:
         failed=sum(r.status == JobStatus.FAILED for r in in_view),
         waiting=sum(r.status in (JobStatus.QUEUED, JobStatus.RUNNING) for r in in_view),
     )
-    pairs = pairs_from_reports((json.loads(body) for body in bodies), members)
+    pairs = pairs_from_links(links, members)
     if scoped:
         pairs = [p for p in pairs if p.involves(mine)]
     seen = overview(pairs, threshold, DEFAULT_TOP)

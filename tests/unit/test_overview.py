@@ -22,7 +22,7 @@ from originality.overview import (
     histogram,
     layout,
     overview,
-    pairs_from_reports,
+    pairs_from_links,
     percent_of,
     top_pairs,
     unique_pairs,
@@ -162,18 +162,14 @@ def test_a_big_cluster_is_drawn_on_rings_and_keeps_a_spanning_tree_when_edges_ar
 
 def test_pairs_come_from_the_reports_matches_of_earlier_submissions() -> None:
     members = {"s1": Member("s1", "ann"), "s2": Member("s2", "bob"), "s3": Member("s3", "ann", 2)}
-    reports: list[dict[str, Any]] = [
-        {"submission": "s1", "matches": [], "own_attempts": []},
-        {"submission": "s2", "matches": [{"submission_id": "s1", "student_id": "ann", "attempt": 1,
-                                          "similarity": 0.8}], "own_attempts": []},
-        {"submission": "s3", "matches": [
-            {"submission_id": "s2", "student_id": "bob", "attempt": 1, "similarity": 0.4},
-            {"submission_id": "gone", "student_id": "cy", "attempt": 3, "similarity": 0.2}],
-         "own_attempts": [{"submission_id": "s1", "student_id": "ann", "similarity": 1.0}]},
-        {"submission": "unknown", "matches": [{"submission_id": "s1", "student_id": "ann",
-                                               "similarity": 0.9}]},
+    links = [
+        ("s2", "s1", 0.8, "ann", 1),
+        ("s3", "s2", 0.4, "bob", 1),
+        ("s3", "gone", 0.2, "cy", 3),  # an earlier side not among the members is described by its row
+        ("s3", "s1", 1.0, "ann", 1),  # the student's own attempt: no pair
+        ("unknown", "s1", 0.9, "ann", 1),
     ]
-    found = pairs_from_reports(reports, members)
+    found = pairs_from_links(links, members)
     assert [(p.a, p.b, p.similarity) for p in found] == [("s2", "s1", 0.8), ("s3", "s2", 0.4),
                                                          ("s3", "gone", 0.2)]
     assert found[1].members[0] == Member("s3", "ann", 2) and found[1].members[0].label == "ann (2)"
