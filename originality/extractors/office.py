@@ -4,6 +4,13 @@ Word text is read from the XML rather than through ``document.paragraphs``, whic
 content controls, text boxes and tracked insertions (NOTES.md: paragraphs alone miss tables and
 headers). Each paragraph becomes one line, table cells included, so a copied passage keeps a
 line of its own in the report.
+
+Text no reader sees is left out and counted (``tamper.HiddenText``), since filler words in white
+or in 1-point type would otherwise dilute a copy: in Word, runs marked hidden (``w:vanish``), of
+2 pt or less, or in a colour that cannot be told from what is behind them (the page, cell,
+paragraph or run shading), with run, character-style, paragraph-style and default formatting
+resolved as Word does; in PowerPoint, the same on a slide's shapes, plus hidden shapes and shapes
+wholly off the slide.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from pptx import Presentation
 from pptx.shapes.group import GroupShape
 
 from ..model import SegmentKind
+from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
+                      HiddenText, hex_rgb, invisible_on)
 from .base import Extracted, Extractor, TextBuilder, check_container, unreadable
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -34,36 +43,140 @@ _W_SKIP = frozenset({_W + "del", _W + "instrText", _W + "delText", _MC_FALLBACK,
                      _W + "pPr"})
 
 
-def _word_runs(element: Any, parts: list[str], boxes: list[Any]) -> None:
-    """Text of one Word paragraph, in order; text boxes met on the way go to ``boxes``."""
-    for child in element:
-        tag = child.tag
-        if tag == _W_T:
-            parts.append(child.text or "")
-        elif tag == _W_TAB:
-            parts.append("\t")
-        elif tag in _W_BREAKS:
-            parts.append("\n")
-        elif tag == _W_TEXTBOX:
-            boxes.append(child)
-        elif tag not in _W_SKIP and isinstance(tag, str):  # lxml comments have callable tags
-            _word_runs(child, parts, boxes)
+_W_R, _W_RPR, _W_PPR, _W_TC = _W + "r", _W + "rPr", _W + "pPr", _W + "tc"
+_W_VAL = _W + "val"
+_RGB = tuple[float, float, float]
+# Theme colours that are the page's own colour in every theme Word ships.
+_BACKGROUND_THEMES = frozenset({"background1", "light1"})
+_FALSE = frozenset({"0", "false", "off"})
 
 
-def _word_blocks(container: Any, lines: list[str]) -> None:
-    """Paragraph lines of a body, cell, header or note, in document order."""
-    for child in container:
-        tag = child.tag
-        if tag == _W_P:
-            parts: list[str] = []
-            boxes: list[Any] = []
-            _word_runs(child, parts, boxes)
-            lines.append("".join(parts))
-            for box in boxes:
-                _word_blocks(box, lines)
-        elif tag not in _W_SKIP and isinstance(tag, str):
-            # Tables, rows, cells, content controls, custom XML: containers of paragraphs.
-            _word_blocks(child, lines)
+class _WordFormat:
+    """Run formatting as Word resolves it: the run, its character style, its paragraph's style,
+    each along its ``basedOn`` chain, then the document defaults. Only what hides text is read."""
+
+    _MAX_CHAIN = 20  # basedOn loops exist in damaged files
+
+    def __init__(self, document: Any) -> None:
+        self._styles: dict[str, tuple[Any, str | None]] = {}
+        self._defaults: Any = None
+        try:
+            styles = document.styles.element
+        except (KeyError, ValueError, AttributeError):  # no styles part
+            styles = None
+        if styles is not None:
+            for style in styles.iter(_W + "style"):
+                based = style.find(_W + "basedOn")
+                self._styles[style.get(_W + "styleId", "")] = (
+                    style.find(_W_RPR), based.get(_W_VAL) if based is not None else None)
+            self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W_RPR}")
+        background = document.element.find(_W + "background")
+        self.page = (hex_rgb(background.get(_W + "color")) if background is not None else None) or WHITE
+
+    def _chain(self, style_id: str | None) -> list[Any]:
+        found = []
+        for _ in range(self._MAX_CHAIN):
+            if not style_id or style_id not in self._styles:
+                break
+            rpr, style_id = self._styles[style_id]
+            if rpr is not None:
+                found.append(rpr)
+        return found
+
+    def properties(self, run: Any, paragraph_style: str | None) -> list[Any]:
+        """The run's property elements, most specific first."""
+        direct = run.find(_W_RPR)
+        char_style = None
+        if direct is not None:
+            reference = direct.find(_W + "rStyle")
+            char_style = reference.get(_W_VAL) if reference is not None else None
+        found = [direct] if direct is not None else []
+        found += self._chain(char_style) + self._chain(paragraph_style)
+        return found + ([self._defaults] if self._defaults is not None else [])
+
+    def hidden(self, run: Any, paragraph_style: str | None, background: _RGB) -> list[str]:
+        """Why a run is invisible (empty: it is not)."""
+        chain = self.properties(run, paragraph_style)
+
+        def first(tag: str) -> Any:
+            return next((found for rpr in chain if (found := rpr.find(_W + tag)) is not None), None)
+
+        reasons = []
+        vanish = first("vanish")
+        if vanish is not None and vanish.get(_W_VAL, "true").lower() not in _FALSE:
+            reasons.append(MARKED_HIDDEN)
+        direct = run.find(_W_RPR)
+        shading = _fill(direct.find(_W + "shd")) if direct is not None else None
+        color = first("color")
+        if color is not None:
+            page_coloured = color.get(_W + "themeColor") in _BACKGROUND_THEMES and shading is None
+            if page_coloured or invisible_on(hex_rgb(color.get(_W_VAL)), shading or background):
+                reasons.append(NEAR_BACKGROUND)
+        size = first("sz")
+        if size is not None and (value := size.get(_W_VAL, "")).isdigit() and \
+                int(value) <= 2 * MAX_HIDDEN_POINTS:  # half-points
+            reasons.append(TINY)
+        return reasons
+
+
+def _fill(shading: Any) -> _RGB | None:
+    """The colour a ``w:shd`` paints behind text, if any."""
+    return hex_rgb(shading.get(_W + "fill")) if shading is not None else None
+
+
+class _WordReader:
+    """Walks a Word part's XML into paragraph lines, leaving hidden runs out and counting them."""
+
+    def __init__(self, document: Any) -> None:
+        self.format = _WordFormat(document)
+        self.hidden = HiddenText()
+
+    def runs(self, element: Any, parts: list[str], boxes: list[Any], style: str | None,
+             background: _RGB) -> None:
+        """Text of one Word paragraph, in order; text boxes met on the way go to ``boxes``."""
+        for child in element:
+            tag = child.tag
+            if tag == _W_R and (reasons := self.format.hidden(child, style, background)):
+                hidden: list[str] = []
+                self.runs(child, hidden, boxes, style, background)
+                text = "".join(hidden)
+                self.hidden.add(reasons, text)
+                # A hidden run that held a word break leaves one, or two words would join.
+                if text[:1].isspace() or text[-1:].isspace():
+                    parts.append(" ")
+            elif tag == _W_T:
+                parts.append(child.text or "")
+            elif tag == _W_TAB:
+                parts.append("\t")
+            elif tag in _W_BREAKS:
+                parts.append("\n")
+            elif tag == _W_TEXTBOX:
+                boxes.append(child)
+            elif tag not in _W_SKIP and isinstance(tag, str):  # lxml comments have callable tags
+                self.runs(child, parts, boxes, style, background)
+
+    def blocks(self, container: Any, lines: list[str], background: _RGB | None = None) -> None:
+        """Paragraph lines of a body, cell, header or note, in document order."""
+        background = background or self.format.page
+        for child in container:
+            tag = child.tag
+            if tag == _W_P:
+                properties = child.find(_W_PPR)
+                style, shading = None, None
+                if properties is not None:
+                    reference = properties.find(_W + "pStyle")
+                    style = reference.get(_W_VAL) if reference is not None else None
+                    shading = _fill(properties.find(_W + "shd"))
+                parts: list[str] = []
+                boxes: list[Any] = []
+                self.runs(child, parts, boxes, style, shading or background)
+                lines.append("".join(parts))
+                for box in boxes:
+                    self.blocks(box, lines, background)
+            elif tag not in _W_SKIP and isinstance(tag, str):
+                # Tables, rows, cells, content controls, custom XML: containers of paragraphs.
+                shading = _fill(child.find(f"{_W}tcPr/{_W}shd")) if tag == _W_TC else None
+                self.blocks(child, lines, shading or background)
 
 
 class DocxExtractor(Extractor):
@@ -76,18 +189,21 @@ class DocxExtractor(Extractor):
     def extract(self, path: str, data: bytes) -> Extracted:
         check_container(data, self.name)
         document = docx.Document(io.BytesIO(data))
+        reader = _WordReader(document)
         builder = TextBuilder()
         for reltype in self._PARTS_BEFORE:
-            self._add_parts(document, reltype, builder)
+            self._add_parts(document, reader, reltype, builder)
         lines: list[str] = []
-        _word_blocks(document.element.body, lines)
+        reader.blocks(document.element.body, lines)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
         for reltype in self._PARTS_AFTER:
-            self._add_parts(document, reltype, builder)
+            self._add_parts(document, reader, reltype, builder)
+        builder.flags = reader.hidden.flags(path)
         return builder.build()
 
     @staticmethod
-    def _add_parts(document: Any, reltype: str, builder: TextBuilder) -> None:
+    def _add_parts(document: Any, reader: _WordReader, reltype: str,
+                   builder: TextBuilder) -> None:
         lines: list[str] = []
         for rel in document.part.rels.values():
             if rel.is_external or rel.reltype != reltype:
@@ -95,7 +211,7 @@ class DocxExtractor(Extractor):
             part = rel.target_part
             # Headers and footers are parsed by python-docx; notes are generic parts.
             element = getattr(part, "element", None)
-            _word_blocks(element if element is not None else parse_xml(part.blob), lines)
+            reader.blocks(element if element is not None else parse_xml(part.blob), lines)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
 
 
