@@ -145,7 +145,7 @@ def _fold_word(word: str, latin_line: bool) -> tuple[str, Counter[str]] | None:
     scripts = {_script(c) for c in foreign}
     latin = len(letters) - len(foreign) - sum(1 for c in fullwidth if c.isalpha())
     mixed = latin > 0 or fullwidth
-    whole = not latin and len(scripts) == 1 and latin_line and len(foreign) > 1
+    whole = not latin and len(scripts) == 1 and latin_line
     if foreign and not (mixed or whole):
         return None
     counted: Counter[str] = Counter(_script(c).capitalize() for c in foreign)
@@ -309,7 +309,7 @@ MAX_HIDDEN_POINTS = 2.0
 TINY = f"{MAX_HIDDEN_POINTS:g} pt or smaller"
 NEAR_BACKGROUND = "white or near-background colour"
 MARKED_HIDDEN = "marked hidden"
-OFF_PAGE = "outside the page"
+OFF_PAGE = "outside the page or slide"
 INVISIBLE_MODE = "invisible render mode"
 
 

@@ -215,20 +215,106 @@ class DocxExtractor(Extractor):
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
 
 
-def _shape_lines(shapes: Iterable[Any], lines: list[str]) -> None:
-    for shape in shapes:
-        if isinstance(shape, GroupShape):
-            _shape_lines(shape.shapes, lines)
-        elif shape.has_text_frame:
-            lines.append(shape.text_frame.text)
-        elif shape.has_table:
-            for row in shape.table.rows:
-                for cell in row.cells:
-                    lines.append(cell.text_frame.text)
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_A_R, _A_BR, _A_FLD, _A_T = _A + "r", _A + "br", _A + "fld", _A + "t"
+# Scheme colours that are the slide's background colour in every theme PowerPoint ships.
+_BACKGROUND_SCHEMES = frozenset({"bg1", "lt1"})
+
+
+def _solid_fill(properties: Any) -> tuple[_RGB | None, str | None]:
+    """The sRGB colour and scheme name of an ``a:solidFill`` under ``properties``."""
+    fill = properties.find(_A + "solidFill") if properties is not None else None
+    if fill is None:
+        return None, None
+    rgb, scheme = fill.find(_A + "srgbClr"), fill.find(_A + "schemeClr")
+    return (hex_rgb(rgb.get("val")) if rgb is not None else None,
+            scheme.get("val") if scheme is not None else None)
+
+
+class _SlideReader:
+    """A slide's shapes as lines, leaving out text no one sees in the show, and counting it."""
+
+    def __init__(self, width: int | None, height: int | None, hidden: HiddenText) -> None:
+        self.width, self.height, self.hidden = width, height, hidden
+
+    def off_slide(self, shape: Any) -> bool:
+        """A shape wholly outside the slide is never shown (it sits on the pasteboard)."""
+        if not self.width or not self.height:
+            return False
+        try:
+            left, top, width, height = shape.left, shape.top, shape.width, shape.height
+        except (AttributeError, ValueError):  # an inherited placeholder position
+            return False
+        if None in (left, top, width, height):
+            return False
+        return left >= self.width or top >= self.height or left + width <= 0 or top + height <= 0
+
+    def shapes(self, shapes: Iterable[Any], lines: list[str], background: _RGB,
+               top_level: bool = True) -> None:
+        for shape in shapes:
+            element = shape._element
+            properties = element.find(f".//{_P}cNvPr")
+            whole = []
+            if properties is not None and properties.get("hidden") in ("1", "true"):
+                whole.append(MARKED_HIDDEN)
+            if top_level and self.off_slide(shape):
+                whole.append(OFF_PAGE)
+            if whole:
+                self.hidden.add(whole, " ".join(t.text or "" for t in element.iter(_A_T)))
+                continue
+            if isinstance(shape, GroupShape):
+                self.shapes(shape.shapes, lines, background, top_level=False)
+            elif shape.has_text_frame:
+                fill, _ = _solid_fill(element.find(_P + "spPr"))
+                lines.append(self.frame(shape.text_frame, fill or background, fill is not None))
+            elif shape.has_table:
+                for row in shape.table.rows:
+                    for cell in row.cells:
+                        fill, _ = _solid_fill(cell._tc.find(_A + "tcPr"))
+                        lines.append(self.frame(cell.text_frame, fill or background, fill is not None))
+
+    def frame(self, frame: Any, background: _RGB, filled: bool) -> str:
+        """The visible text of a text frame, one line per paragraph."""
+        paragraphs = []
+        for paragraph in frame.paragraphs:
+            parts: list[str] = []
+            for child in paragraph._p:
+                if child.tag == _A_BR:
+                    parts.append("\n")
+                elif child.tag in (_A_R, _A_FLD):
+                    text = "".join(t.text or "" for t in child.iter(_A_T))
+                    reasons = self.run_hidden(child.find(_A + "rPr"), background, filled)
+                    if not reasons:
+                        parts.append(text)
+                        continue
+                    self.hidden.add(reasons, text)
+                    if text[:1].isspace() or text[-1:].isspace():
+                        parts.append(" ")
+            paragraphs.append("".join(parts))
+        return "\n".join(paragraphs)
+
+    @staticmethod
+    def run_hidden(properties: Any, background: _RGB, filled: bool) -> list[str]:
+        """Why a run of a slide cannot be seen (empty: it can)."""
+        if properties is None:
+            return []
+        reasons = []
+        rgb, scheme = _solid_fill(properties)
+        if properties.find(_A + "noFill") is not None or invisible_on(rgb, background) or (
+                scheme in _BACKGROUND_SCHEMES and not filled):
+            reasons.append(NEAR_BACKGROUND)
+        size = properties.get("sz", "")
+        if size.isdigit() and int(size) <= 100 * MAX_HIDDEN_POINTS:  # hundredths of a point
+            reasons.append(TINY)
+        return reasons
 
 
 class PptxExtractor(Extractor):
-    """One block per slide: text frames (groups included), tables, then the speaker notes."""
+    """One block per slide: text frames (groups included), tables, then the speaker notes.
+
+    Speaker notes are the author's words, not hidden text, and are read as they are.
+    """
 
     name = "PowerPoint presentation"
 
@@ -236,9 +322,12 @@ class PptxExtractor(Extractor):
         check_container(data, self.name)
         presentation = Presentation(io.BytesIO(data))
         builder = TextBuilder()
+        hidden = HiddenText()
+        reader = _SlideReader(presentation.slide_width, presentation.slide_height, hidden)
         for slide in presentation.slides:
             lines: list[str] = []
-            _shape_lines(slide.shapes, lines)
+            background, _ = _solid_fill(slide._element.find(f"{_P}cSld/{_P}bg/{_P}bgPr"))
+            reader.shapes(slide.shapes, lines, background or WHITE)
             if slide.has_notes_slide:
                 notes = slide.notes_slide.notes_text_frame
                 if notes is not None:
@@ -246,6 +335,7 @@ class PptxExtractor(Extractor):
             builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
             if builder.full:
                 break
+        builder.flags = hidden.flags(path)
         return builder.build()
 
 
