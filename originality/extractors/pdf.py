@@ -2,16 +2,190 @@
 
 pypdf was ten times faster than pdfminer.six for the same text (NOTES.md). A PDF without a
 text layer (a scan) extracts to nothing and ends up EMPTY; OCR is out of scope.
+
+Text no reader sees is left out and counted (``tamper.HiddenText``): text shown in render mode 3
+or 7 (neither filled nor stroked), in a fill colour that cannot be told from a white page, at an
+effective size of 2 pt or less, or starting outside the page's crop box. The page's content
+stream is walked once, tracking the graphics state (``q``/``Q``, ``cm``, fill colour, text
+matrix, font size, render mode); the showing operators of hidden text are dropped before pypdf
+extracts the rest. pypdf reports text after colour changes, not per operator, so its visitor
+callbacks cannot tell which words were white. A position is where the operator's line starts
+(glyph widths are the font's business), and form XObjects and coloured shapes drawn behind text
+are not followed: a white word on a black box is kept, as it should be, and so is filler hidden
+inside a form.
 """
 
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass, replace
+from typing import Any
 
-from pypdf import PasswordType, PdfReader
+from pypdf import PageObject, PasswordType, PdfReader
+from pypdf.generic import ArrayObject, NameObject
 
 from ..model import SegmentKind
+from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
+                      HiddenText, invisible_on)
 from .base import MAX_PDF_PAGES, Extracted, Extractor, TextBuilder, unreadable
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
+# Render modes that paint nothing: 3 (invisible) and 7 (clip only).
+_UNPAINTED = frozenset({3, 7})
+
+
+def _multiply(a: _Matrix, b: _Matrix) -> _Matrix:
+    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
+
+
+def _numbers(operands: list[Any], count: int) -> tuple[float, ...] | None:
+    try:
+        values = tuple(float(value) for value in operands[:count])
+    except (TypeError, ValueError):
+        return None
+    return values if len(values) == count else None
+
+
+def _colour(values: tuple[float, ...]) -> tuple[float, float, float] | None:
+    """A gray, RGB or CMYK fill as sRGB, told apart by the number of components."""
+    if len(values) == 1:
+        return (values[0],) * 3
+    if len(values) == 3:
+        return (values[0], values[1], values[2])
+    if len(values) == 4:
+        cyan, magenta, yellow, black = values
+        return ((1 - cyan) * (1 - black), (1 - magenta) * (1 - black), (1 - yellow) * (1 - black))
+    return None
+
+
+@dataclass(frozen=True)
+class _State:
+    """The part of the graphics state that decides whether text can be seen."""
+
+    ctm: _Matrix = _IDENTITY
+    fill: tuple[float, float, float] | None = (0.0, 0.0, 0.0)
+    size: float = 0.0
+    mode: int = 0
+    leading: float = 0.0
+
+
+class _PageWalk:
+    """Which showing operators of one page's content stream draw text no reader sees."""
+
+    def __init__(self, box: tuple[float, float, float, float]) -> None:
+        self.box = box
+
+    def hidden(self, state: _State, line: _Matrix, length: int) -> tuple[str, ...]:
+        reasons = []
+        if state.mode in _UNPAINTED:
+            reasons.append(INVISIBLE_MODE)
+        if invisible_on(state.fill, WHITE):
+            reasons.append(NEAR_BACKGROUND)
+        rendering = _multiply(line, state.ctm)
+        scale = math.sqrt(abs(rendering[0] * rendering[3] - rendering[1] * rendering[2]))
+        size = abs(state.size) * scale
+        if size <= MAX_HIDDEN_POINTS:
+            reasons.append(TINY)
+        left, bottom, right, top = self.box
+        x, y = rendering[4], rendering[5]
+        # Text runs rightwards from its origin, about half an em a glyph.
+        if x > right or y > top or y + size < bottom or x + length * size * 0.6 < left:
+            reasons.append(OFF_PAGE)
+        return tuple(reasons)
+
+    def find(self, operations: list[tuple[list[Any], bytes]]) -> dict[int, tuple[str, ...]]:
+        """Index of each hidden showing operator -> why it is hidden."""
+        state, stack = _State(), []
+        line = _IDENTITY
+        found: dict[int, tuple[str, ...]] = {}
+        for index, (operands, operator) in enumerate(operations):
+            if operator == b"q":
+                stack.append(state)
+            elif operator == b"Q":
+                state = stack.pop() if stack else _State()
+            elif operator == b"cm" and (values := _numbers(operands, 6)):
+                state = replace(state, ctm=_multiply(values, state.ctm))  # type: ignore[arg-type]
+            elif operator in (b"rg", b"g", b"k", b"sc", b"scn"):
+                numbers = _numbers(operands, len(operands))
+                if numbers is not None:  # scn with a pattern name keeps the last colour
+                    state = replace(state, fill=_colour(numbers))
+            elif operator == b"cs":
+                state = replace(state, fill=(0.0, 0.0, 0.0))  # each space's initial colour
+            elif operator == b"Tf" and (size := _numbers(operands[1:], 1)):
+                state = replace(state, size=size[0])
+            elif operator == b"Tr" and (mode := _numbers(operands, 1)):
+                state = replace(state, mode=int(mode[0]))
+            elif operator == b"TL" and (leading := _numbers(operands, 1)):
+                state = replace(state, leading=leading[0])
+            elif operator == b"BT":
+                line = _IDENTITY
+            elif operator == b"Tm" and (values := _numbers(operands, 6)):
+                line = values  # type: ignore[assignment]
+            elif operator in (b"Td", b"TD") and (offset := _numbers(operands, 2)):
+                if operator == b"TD":
+                    state = replace(state, leading=-offset[1])
+                line = _multiply((1, 0, 0, 1, offset[0], offset[1]), line)
+            elif operator in (b"T*", b"'", b'"'):
+                line = _multiply((1, 0, 0, 1, 0, -state.leading), line)
+            if operator in _SHOW and (reasons := self.hidden(state, line, _length(operands))):
+                found[index] = reasons
+        return found
+
+
+def _without(operations: list[tuple[list[Any], bytes]],
+             drop: set[int]) -> list[tuple[list[Any], bytes]]:
+    """The operations with the showing operators at ``drop`` left out; ' and " still move to
+    the next line (and " still sets the spacing), so the text after them stays in place."""
+    kept: list[tuple[list[Any], bytes]] = []
+    for index, (operands, operator) in enumerate(operations):
+        if index not in drop:
+            kept.append((operands, operator))
+        elif operator == b"'":
+            kept.append(([], b"T*"))
+        elif operator == b'"' and len(operands) >= 2:
+            kept += [([operands[0]], b"Tw"), ([operands[1]], b"Tc"), ([], b"T*")]
+    return kept
+
+
+def _length(operands: list[Any]) -> int:
+    """About how many glyphs a showing operator draws (two-byte fonts count double)."""
+    total = 0
+    for operand in operands:
+        items = operand if isinstance(operand, ArrayObject) else [operand]
+        total += sum(len(item) for item in items if isinstance(item, (str, bytes)))
+    return total
+
+
+def _page_text(page: PageObject, hidden: HiddenText) -> str:
+    """The visible text of one page; hidden text is counted in ``hidden``, by reason."""
+    contents = page.get_contents()
+    if contents is None:
+        return page.extract_text()
+    box = page.cropbox
+    operations = contents.operations
+    found = _PageWalk((float(box.left), float(box.bottom), float(box.right),
+                       float(box.top))).find(operations)
+    # pypdf reuses a parsed stream found in /Contents: the page is parsed once, not twice.
+    page[NameObject("/Contents")] = contents
+    if not found:
+        return page.extract_text()
+    shows = {index for index, (_, operator) in enumerate(operations) if operator in _SHOW}
+
+    def text_without(drop: set[int]) -> str:
+        contents.operations = _without(operations, drop)
+        page[NameObject("/Contents")] = contents
+        return page.extract_text()
+
+    # The hidden words of each reason are read through the font like any text: the page with
+    # every other showing operator left out.
+    for reasons in sorted(set(found.values())):
+        hidden.add(reasons, text_without(shows - {i for i, r in found.items() if r == reasons}))
+    return text_without(set(found))
 
 
 class PdfExtractor(Extractor):
@@ -36,11 +210,12 @@ class PdfExtractor(Extractor):
                 raise unreadable("encrypted PDF: it needs a password to be read")
         total = len(reader.pages)
         builder = TextBuilder()
+        hidden = HiddenText()
         failed = read = 0
         for number in range(min(total, MAX_PDF_PAGES)):
             read += 1
             try:
-                text = reader.pages[number].extract_text()
+                text = _page_text(reader.pages[number], hidden)
             except Exception:  # a damaged page; the others may still be fine
                 failed += 1
                 continue
@@ -53,4 +228,5 @@ class PdfExtractor(Extractor):
             builder.notes.append(f"{failed} of {total} PDF pages could not be read")
         if read < total:
             builder.notes.append(f"only the first {read} of {total} PDF pages were read")
+        builder.flags = hidden.flags(path)
         return builder.build()
