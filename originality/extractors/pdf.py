@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, replace
 from typing import Any
 
 from pypdf import PageObject, PasswordType, PdfReader
-from pypdf.generic import ArrayObject, NameObject
+from pypdf.generic import ArrayObject, ContentStream, NameObject, StreamObject
 
 from ..model import SegmentKind
 from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
@@ -35,6 +34,9 @@ _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
 # Render modes that paint nothing: 3 (invisible) and 7 (clip only).
 _UNPAINTED = frozenset({3, 7})
+_FILL = frozenset({b"rg", b"g", b"k", b"sc", b"scn"})
+_RGB = tuple[float, float, float]
+_BLACK: _RGB = (0.0, 0.0, 0.0)
 
 
 def _multiply(a: _Matrix, b: _Matrix) -> _Matrix:
@@ -63,32 +65,22 @@ def _colour(values: tuple[float, ...]) -> tuple[float, float, float] | None:
     return None
 
 
-@dataclass(frozen=True)
-class _State:
-    """The part of the graphics state that decides whether text can be seen."""
-
-    ctm: _Matrix = _IDENTITY
-    fill: tuple[float, float, float] | None = (0.0, 0.0, 0.0)
-    size: float = 0.0
-    mode: int = 0
-    leading: float = 0.0
-
-
 class _PageWalk:
     """Which showing operators of one page's content stream draw text no reader sees."""
 
     def __init__(self, box: tuple[float, float, float, float]) -> None:
         self.box = box
 
-    def hidden(self, state: _State, line: _Matrix, length: int) -> tuple[str, ...]:
+    def hidden(self, ctm: _Matrix, fill: _RGB | None, size: float, mode: int, line: _Matrix,
+               length: int) -> tuple[str, ...]:
         reasons = []
-        if state.mode in _UNPAINTED:
+        if mode in _UNPAINTED:
             reasons.append(INVISIBLE_MODE)
-        if invisible_on(state.fill, WHITE):
+        if invisible_on(fill, WHITE):
             reasons.append(NEAR_BACKGROUND)
-        rendering = _multiply(line, state.ctm)
+        rendering = _multiply(line, ctm)
         scale = math.sqrt(abs(rendering[0] * rendering[3] - rendering[1] * rendering[2]))
-        size = abs(state.size) * scale
+        size = abs(size) * scale
         if size <= MAX_HIDDEN_POINTS:
             reasons.append(TINY)
         left, bottom, right, top = self.box
@@ -100,40 +92,49 @@ class _PageWalk:
 
     def find(self, operations: list[tuple[list[Any], bytes]]) -> dict[int, tuple[str, ...]]:
         """Index of each hidden showing operator -> why it is hidden."""
-        state, stack = _State(), []
+        # The graphics state that decides whether text can be seen, in locals: this loop runs
+        # over every operator of every page.
+        ctm, fill, size, mode, leading = _IDENTITY, _BLACK, 0.0, 0, 0.0
+        stack: list[tuple[_Matrix, _RGB | None, float, int, float]] = []
         line = _IDENTITY
         found: dict[int, tuple[str, ...]] = {}
         for index, (operands, operator) in enumerate(operations):
+            if operator in _SHOW:
+                if operator != b"Tj" and operator != b"TJ":  # ' and " first go to the next line
+                    line = _multiply((1, 0, 0, 1, 0, -leading), line)
+                reasons = self.hidden(ctm, fill, size, mode, line, _length(operands))
+                if reasons:
+                    found[index] = reasons
+                continue
             if operator == b"q":
-                stack.append(state)
+                stack.append((ctm, fill, size, mode, leading))
             elif operator == b"Q":
-                state = stack.pop() if stack else _State()
+                ctm, fill, size, mode, leading = (
+                    stack.pop() if stack else (_IDENTITY, _BLACK, 0.0, 0, 0.0))
             elif operator == b"cm" and (values := _numbers(operands, 6)):
-                state = replace(state, ctm=_multiply(values, state.ctm))  # type: ignore[arg-type]
-            elif operator in (b"rg", b"g", b"k", b"sc", b"scn"):
+                ctm = _multiply(values, ctm)  # type: ignore[arg-type]
+            elif operator in _FILL:
                 numbers = _numbers(operands, len(operands))
                 if numbers is not None:  # scn with a pattern name keeps the last colour
-                    state = replace(state, fill=_colour(numbers))
+                    fill = _colour(numbers)
             elif operator == b"cs":
-                state = replace(state, fill=(0.0, 0.0, 0.0))  # each space's initial colour
-            elif operator == b"Tf" and (size := _numbers(operands[1:], 1)):
-                state = replace(state, size=size[0])
-            elif operator == b"Tr" and (mode := _numbers(operands, 1)):
-                state = replace(state, mode=int(mode[0]))
-            elif operator == b"TL" and (leading := _numbers(operands, 1)):
-                state = replace(state, leading=leading[0])
+                fill = _BLACK  # the initial colour of every space students' tools use
+            elif operator == b"Tf" and (sizes := _numbers(operands[1:], 1)):
+                size = sizes[0]
+            elif operator == b"Tr" and (modes := _numbers(operands, 1)):
+                mode = int(modes[0])
+            elif operator == b"TL" and (leadings := _numbers(operands, 1)):
+                leading = leadings[0]
             elif operator == b"BT":
                 line = _IDENTITY
             elif operator == b"Tm" and (values := _numbers(operands, 6)):
                 line = values  # type: ignore[assignment]
             elif operator in (b"Td", b"TD") and (offset := _numbers(operands, 2)):
                 if operator == b"TD":
-                    state = replace(state, leading=-offset[1])
+                    leading = -offset[1]
                 line = _multiply((1, 0, 0, 1, offset[0], offset[1]), line)
-            elif operator in (b"T*", b"'", b'"'):
-                line = _multiply((1, 0, 0, 1, 0, -state.leading), line)
-            if operator in _SHOW and (reasons := self.hidden(state, line, _length(operands))):
-                found[index] = reasons
+            elif operator == b"T*":
+                line = _multiply((1, 0, 0, 1, 0, -leading), line)
         return found
 
 
@@ -163,9 +164,12 @@ def _length(operands: list[Any]) -> int:
 
 def _page_text(page: PageObject, hidden: HiddenText) -> str:
     """The visible text of one page; hidden text is counted in ``hidden``, by reason."""
-    contents = page.get_contents()
-    if contents is None:
+    raw = page.get("/Contents")
+    raw = raw.get_object() if raw is not None else None
+    if not isinstance(raw, (ArrayObject, StreamObject)):
         return page.extract_text()
+    # Strings kept as bytes, as pypdf's own extraction parses them: the font decodes them.
+    contents = ContentStream(raw, page.pdf, "bytes")
     box = page.cropbox
     operations = contents.operations
     found = _PageWalk((float(box.left), float(box.bottom), float(box.right),
