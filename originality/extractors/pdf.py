@@ -94,7 +94,8 @@ class _PageWalk:
         """Index of each hidden showing operator -> why it is hidden."""
         # The graphics state that decides whether text can be seen, in locals: this loop runs
         # over every operator of every page.
-        ctm, fill, size, mode, leading = _IDENTITY, _BLACK, 0.0, 0, 0.0
+        ctm, size, mode, leading = _IDENTITY, 0.0, 0, 0.0
+        fill: _RGB | None = _BLACK
         stack: list[tuple[_Matrix, _RGB | None, float, int, float]] = []
         line = _IDENTITY
         found: dict[int, tuple[str, ...]] = {}
