@@ -25,6 +25,7 @@ import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.parser import parse_xml
 from pptx import Presentation
+from pptx.opc.constants import RELATIONSHIP_TYPE as PRT
 from pptx.shapes.group import GroupShape
 
 from ..model import SegmentKind
@@ -43,6 +44,7 @@ _W_SKIP = frozenset({_W + "del", _W + "instrText", _W + "delText", _MC_FALLBACK,
                      _W + "pPr"})
 
 
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _W_R, _W_RPR, _W_PPR, _W_TC = _W + "r", _W + "rPr", _W + "pPr", _W + "tc"
 _W_VAL = _W + "val"
 _RGB = tuple[float, float, float]
@@ -94,8 +96,9 @@ class _WordFormat:
         found += self._chain(char_style) + self._chain(paragraph_style)
         return found + ([self._defaults] if self._defaults is not None else [])
 
-    def hidden(self, run: Any, paragraph_style: str | None, background: _RGB) -> list[str]:
-        """Why a run is invisible (empty: it is not)."""
+    def hidden(self, run: Any, paragraph_style: str | None, background: _RGB | None) -> list[str]:
+        """Why a run is invisible (empty: it is not); ``background`` None: not known, so the
+        colour is not judged (a text box filled with a picture or a gradient)."""
         chain = self.properties(run, paragraph_style)
 
         def first(tag: str) -> Any:
@@ -107,10 +110,11 @@ class _WordFormat:
             reasons.append(MARKED_HIDDEN)
         direct = run.find(_W_RPR)
         shading = _fill(direct.find(_W + "shd")) if direct is not None else None
+        behind = shading or background
         color = first("color")
-        if color is not None:
-            page_coloured = color.get(_W + "themeColor") in _BACKGROUND_THEMES and shading is None
-            if page_coloured or invisible_on(hex_rgb(color.get(_W_VAL)), shading or background):
+        if color is not None and behind is not None:
+            page_coloured = color.get(_W + "themeColor") in _BACKGROUND_THEMES and behind == self.page
+            if page_coloured or invisible_on(hex_rgb(color.get(_W_VAL)), behind):
                 reasons.append(NEAR_BACKGROUND)
         size = first("sz")
         if size is not None and (value := size.get(_W_VAL, "")).isdigit() and \
@@ -124,6 +128,30 @@ def _fill(shading: Any) -> _RGB | None:
     return hex_rgb(shading.get(_W + "fill")) if shading is not None else None
 
 
+_WPS = "{http://schemas.microsoft.com/office/word/2010/wordprocessingShape}"
+_OTHER_FILLS = tuple(_A + tag for tag in ("gradFill", "blipFill", "pattFill", "grpFill"))
+
+
+def _box_background(box: Any, outside: _RGB | None) -> _RGB | None:
+    """What is behind a text box's text: its shape's solid fill, what is outside it when the
+    shape is not filled, or None (not known) for pictures, gradients and theme fills."""
+    shape = box.getparent().getparent() if box.getparent() is not None else None
+    if shape is None or shape.tag != _WPS + "wsp":
+        return outside
+    properties = shape.find(_WPS + "spPr")
+    if properties is not None:
+        if properties.find(_A + "noFill") is not None:
+            return outside
+        solid = properties.find(_A + "solidFill")
+        if solid is not None:
+            rgb = solid.find(_A + "srgbClr")
+            return hex_rgb(rgb.get("val")) if rgb is not None else None
+        if any(properties.find(tag) is not None for tag in _OTHER_FILLS):
+            return None
+    reference = shape.find(f"{_WPS}style/{_A}fillRef")
+    return None if reference is not None and reference.get("idx", "0") != "0" else outside
+
+
 class _WordReader:
     """Walks a Word part's XML into paragraph lines, leaving hidden runs out and counting them."""
 
@@ -132,7 +160,7 @@ class _WordReader:
         self.hidden = HiddenText()
 
     def runs(self, element: Any, parts: list[str], boxes: list[Any], style: str | None,
-             background: _RGB) -> None:
+             background: _RGB | None) -> None:
         """Text of one Word paragraph, in order; text boxes met on the way go to ``boxes``."""
         for child in element:
             tag = child.tag
@@ -155,9 +183,9 @@ class _WordReader:
             elif tag not in _W_SKIP and isinstance(tag, str):  # lxml comments have callable tags
                 self.runs(child, parts, boxes, style, background)
 
-    def blocks(self, container: Any, lines: list[str], background: _RGB | None = None) -> None:
-        """Paragraph lines of a body, cell, header or note, in document order."""
-        background = background or self.format.page
+    def blocks(self, container: Any, lines: list[str], background: _RGB | None) -> None:
+        """Paragraph lines of a body, cell, header or note, in document order, on
+        ``background`` (None when it is not known)."""
         for child in container:
             tag = child.tag
             if tag == _W_P:
@@ -172,7 +200,7 @@ class _WordReader:
                 self.runs(child, parts, boxes, style, shading or background)
                 lines.append("".join(parts))
                 for box in boxes:
-                    self.blocks(box, lines, background)
+                    self.blocks(box, lines, _box_background(box, background))
             elif tag not in _W_SKIP and isinstance(tag, str):
                 # Tables, rows, cells, content controls, custom XML: containers of paragraphs.
                 shading = _fill(child.find(f"{_W}tcPr/{_W}shd")) if tag == _W_TC else None
@@ -194,7 +222,7 @@ class DocxExtractor(Extractor):
         for reltype in self._PARTS_BEFORE:
             self._add_parts(document, reader, reltype, builder)
         lines: list[str] = []
-        reader.blocks(document.element.body, lines)
+        reader.blocks(document.element.body, lines, reader.format.page)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
         for reltype in self._PARTS_AFTER:
             self._add_parts(document, reader, reltype, builder)
@@ -211,25 +239,80 @@ class DocxExtractor(Extractor):
             part = rel.target_part
             # Headers and footers are parsed by python-docx; notes are generic parts.
             element = getattr(part, "element", None)
-            reader.blocks(element if element is not None else parse_xml(part.blob), lines)
+            reader.blocks(element if element is not None else parse_xml(part.blob), lines,
+                          reader.format.page)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
 
 
-_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _A_R, _A_BR, _A_FLD, _A_T = _A + "r", _A + "br", _A + "fld", _A + "t"
-# Scheme colours that are the slide's background colour in every theme PowerPoint ships.
-_BACKGROUND_SCHEMES = frozenset({"bg1", "lt1"})
+_A_SOLID = _A + "solidFill"
+_UNKNOWN = object()  # a fill whose colour cannot be told (picture, gradient, modified colour)
 
 
-def _solid_fill(properties: Any) -> tuple[_RGB | None, str | None]:
-    """The sRGB colour and scheme name of an ``a:solidFill`` under ``properties``."""
-    fill = properties.find(_A + "solidFill") if properties is not None else None
-    if fill is None:
-        return None, None
-    rgb, scheme = fill.find(_A + "srgbClr"), fill.find(_A + "schemeClr")
-    return (hex_rgb(rgb.get("val")) if rgb is not None else None,
-            scheme.get("val") if scheme is not None else None)
+class _Palette:
+    """A slide master's colours: scheme names (``bg1``, ``tx1``, ``accent1``) through the
+    master's colour map to its theme's colour scheme, so a dark theme is dark."""
+
+    def __init__(self, master: Any) -> None:
+        mapping = master._element.find(_P + "clrMap")
+        self.map = dict(mapping.attrib) if mapping is not None else {}
+        self.scheme: dict[str, _RGB | None] = {}
+        try:
+            theme = parse_xml(master.part.part_related_by(PRT.THEME).blob)
+        except (KeyError, ValueError):  # no theme part: scheme colours stay unknown
+            return
+        scheme = theme.find(f"{_A}themeElements/{_A}clrScheme")
+        for child in scheme if scheme is not None else ():
+            if isinstance(child.tag, str) and len(child):
+                colour = child[0]
+                value = colour.get("lastClr") if colour.tag == _A + "sysClr" else colour.get("val")
+                self.scheme[child.tag.rpartition("}")[2]] = hex_rgb(value)
+
+    def colour(self, element: Any) -> _RGB | None | object:
+        """The colour of an ``a:srgbClr``/``a:schemeClr``/``a:sysClr``; ``_UNKNOWN`` when a
+        modifier (tint, shade, luminance, alpha) or an unknown scheme name changes it."""
+        if element is None or len(element):  # children are colour modifiers
+            return _UNKNOWN
+        if element.tag == _A + "srgbClr":
+            return hex_rgb(element.get("val")) or _UNKNOWN
+        if element.tag == _A + "sysClr":
+            return hex_rgb(element.get("lastClr")) or _UNKNOWN
+        if element.tag == _A + "schemeClr":
+            name = element.get("val", "")
+            return self.scheme.get(self.map.get(name, name)) or _UNKNOWN
+        return _UNKNOWN
+
+    def fill(self, properties: Any, outside: _RGB | None) -> _RGB | None:
+        """What a shape, cell or background paints: its solid colour, ``outside`` when it
+        paints nothing, None when that cannot be told."""
+        if properties is None or properties.find(_A + "noFill") is not None:
+            return outside
+        solid = properties.find(_A_SOLID)
+        if solid is not None:
+            found = self.colour(solid[0] if len(solid) else None)
+            return None if found is _UNKNOWN else found  # type: ignore[return-value]
+        if any(properties.find(tag) is not None for tag in _OTHER_FILLS):
+            return None
+        return outside
+
+
+def _slide_background(slide: Any, palette: _Palette) -> _RGB | None:
+    """The slide's background: its own, else its layout's, else its master's; white if none."""
+    for part in (slide, slide.slide_layout, slide.slide_layout.slide_master):
+        background = part._element.find(f"{_P}cSld/{_P}bg")
+        if background is None:
+            continue
+        properties = background.find(_P + "bgPr")
+        if properties is not None:
+            return palette.fill(properties, None)
+        reference = background.find(_P + "bgRef")
+        # Theme background 1001 is the referenced colour filled solid in the shipped themes.
+        if reference is not None and reference.get("idx") == "1001" and len(reference):
+            found = palette.colour(reference[0])
+            return None if found is _UNKNOWN else found  # type: ignore[return-value]
+        return None
+    return WHITE
 
 
 class _SlideReader:
@@ -237,6 +320,7 @@ class _SlideReader:
 
     def __init__(self, width: int | None, height: int | None, hidden: HiddenText) -> None:
         self.width, self.height, self.hidden = width, height, hidden
+        self.palette: _Palette | None = None
 
     def off_slide(self, shape: Any) -> bool:
         """A shape wholly outside the slide is never shown (it sits on the pasteboard)."""
@@ -250,8 +334,13 @@ class _SlideReader:
             return False
         return left >= self.width or top >= self.height or left + width <= 0 or top + height <= 0
 
-    def shapes(self, shapes: Iterable[Any], lines: list[str], background: _RGB,
+    def slide(self, slide: Any, lines: list[str], palette: _Palette) -> None:
+        self.palette = palette
+        self.shapes(slide.shapes, lines, _slide_background(slide, palette))
+
+    def shapes(self, shapes: Iterable[Any], lines: list[str], background: _RGB | None,
                top_level: bool = True) -> None:
+        assert self.palette is not None
         for shape in shapes:
             element = shape._element
             properties = element.find(f".//{_P}cNvPr")
@@ -266,15 +355,21 @@ class _SlideReader:
             if isinstance(shape, GroupShape):
                 self.shapes(shape.shapes, lines, background, top_level=False)
             elif shape.has_text_frame:
-                fill, _ = _solid_fill(element.find(_P + "spPr"))
-                lines.append(self.frame(shape.text_frame, fill or background, fill is not None))
+                behind = self.palette.fill(element.find(_P + "spPr"), background)
+                reference = element.find(f"{_P}style/{_A}fillRef")
+                if behind is background and reference is not None and reference.get("idx", "0") != "0":
+                    behind = None  # filled by the theme's style: not told here
+                lines.append(self.frame(shape.text_frame, behind))
             elif shape.has_table:
+                styled = element.find(f".//{_A}tblPr/{_A}tableStyleId") is not None
                 for row in shape.table.rows:
                     for cell in row.cells:
-                        fill, _ = _solid_fill(cell._tc.find(_A + "tcPr"))
-                        lines.append(self.frame(cell.text_frame, fill or background, fill is not None))
+                        # A table style fills its cells in ways not resolved here.
+                        outside = None if styled else background
+                        behind = self.palette.fill(cell._tc.find(_A + "tcPr"), outside)
+                        lines.append(self.frame(cell.text_frame, behind))
 
-    def frame(self, frame: Any, background: _RGB, filled: bool) -> str:
+    def frame(self, frame: Any, background: _RGB | None) -> str:
         """The visible text of a text frame, one line per paragraph."""
         paragraphs = []
         for paragraph in frame.paragraphs:
@@ -284,7 +379,7 @@ class _SlideReader:
                     parts.append("\n")
                 elif child.tag in (_A_R, _A_FLD):
                     text = "".join(t.text or "" for t in child.iter(_A_T))
-                    reasons = self.run_hidden(child.find(_A + "rPr"), background, filled)
+                    reasons = self.run_hidden(child.find(_A + "rPr"), background)
                     if not reasons:
                         parts.append(text)
                         continue
@@ -294,15 +389,18 @@ class _SlideReader:
             paragraphs.append("".join(parts))
         return "\n".join(paragraphs)
 
-    @staticmethod
-    def run_hidden(properties: Any, background: _RGB, filled: bool) -> list[str]:
-        """Why a run of a slide cannot be seen (empty: it can)."""
+    def run_hidden(self, properties: Any, background: _RGB | None) -> list[str]:
+        """Why a run of a slide cannot be seen (empty: it can). A run without a colour of its
+        own takes its placeholder's or the theme's, which is made to be read."""
         if properties is None:
             return []
+        assert self.palette is not None
         reasons = []
-        rgb, scheme = _solid_fill(properties)
-        if properties.find(_A + "noFill") is not None or invisible_on(rgb, background) or (
-                scheme in _BACKGROUND_SCHEMES and not filled):
+        solid = properties.find(_A_SOLID)
+        colour = self.palette.colour(solid[0] if solid is not None and len(solid) else None)
+        if properties.find(_A + "noFill") is not None or (
+                solid is not None and colour is not _UNKNOWN and background is not None
+                and invisible_on(colour, background)):  # type: ignore[arg-type]
             reasons.append(NEAR_BACKGROUND)
         size = properties.get("sz", "")
         if size.isdigit() and int(size) <= 100 * MAX_HIDDEN_POINTS:  # hundredths of a point
@@ -324,10 +422,12 @@ class PptxExtractor(Extractor):
         builder = TextBuilder()
         hidden = HiddenText()
         reader = _SlideReader(presentation.slide_width, presentation.slide_height, hidden)
+        palettes: dict[int, _Palette] = {}
         for slide in presentation.slides:
             lines: list[str] = []
-            background, _ = _solid_fill(slide._element.find(f"{_P}cSld/{_P}bg/{_P}bgPr"))
-            reader.shapes(slide.shapes, lines, background or WHITE)
+            master = slide.slide_layout.slide_master
+            palette = palettes.setdefault(id(master.part), _Palette(master))
+            reader.slide(slide, lines, palette)
             if slide.has_notes_slide:
                 notes = slide.notes_slide.notes_text_frame
                 if notes is not None:

@@ -226,6 +226,69 @@ def test_hidden_slide_text_is_left_out_and_counted() -> None:
     assert "outside the page or slide ×4" in detail and "marked hidden ×3" in detail
 
 
+def white_run(frame: object, text: str) -> None:
+    run = frame.paragraphs[0].add_run()  # type: ignore[attr-defined]
+    run.text = text
+    run.font.color.rgb = PptxRGB(0xFF, 0xFF, 0xFF)
+
+
+def test_white_text_on_a_dark_master_or_a_styled_table_is_visible() -> None:
+    def build(presentation: object, slide: object) -> None:
+        master = presentation.slide_master  # type: ignore[attr-defined]
+        master.background.fill.solid()
+        master.background.fill.fore_color.rgb = PptxRGB(0x10, 0x20, 0x40)
+        box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1))  # type: ignore[attr-defined]
+        white_run(box.text_frame, "white on the dark master")
+        table = slide.shapes.add_table(1, 1, Inches(1), Inches(3), Inches(4), Inches(1)).table  # type: ignore[attr-defined]
+        white_run(table.cell(0, 0).text_frame, "white in a styled header cell")
+
+    document = extract(Entry("dark.pptx", slides(build)))
+    assert document.text.split("\n") == ["white on the dark master", "white in a styled header cell"]
+    assert document.flags == ()
+
+
+def test_a_slide_background_of_its_own_decides_over_the_masters() -> None:
+    def build(presentation: object, slide: object) -> None:
+        presentation.slide_master.background.fill.solid()  # type: ignore[attr-defined]
+        presentation.slide_master.background.fill.fore_color.rgb = PptxRGB(0, 0, 0)  # type: ignore[attr-defined]
+        slide.background.fill.solid()  # type: ignore[attr-defined]
+        slide.background.fill.fore_color.rgb = PptxRGB(0xFF, 0xFF, 0xFF)  # type: ignore[attr-defined]
+        box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1))  # type: ignore[attr-defined]
+        white_run(box.text_frame, "white on a white slide")
+
+    document = extract(Entry("light.pptx", slides(build)))
+    assert document.state is DocumentState.EMPTY
+    assert [(f.kind, f.count) for f in document.flags] == [("hidden_text", 5)]
+
+
+def text_box(fill: str) -> str:
+    """A Word text box (DrawingML shape) holding one white run, with ``fill`` in its shape."""
+    return (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<w:drawing><a:graphic><a:graphicData><wps:wsp><wps:spPr>' + fill + '</wps:spPr>'
+        '<wps:txbx><w:txbxContent><w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr>'
+        '<w:t>white words in a box</w:t></w:r></w:p></w:txbxContent></wps:txbx>'
+        '</wps:wsp></a:graphicData></a:graphic></w:drawing></w:r>')
+
+
+@pytest.mark.parametrize(("fill", "seen"), [
+    ('<a:solidFill><a:srgbClr val="203864"/></a:solidFill>', True),  # a navy box
+    ('<a:blipFill/>', True),  # a picture behind: not known, so not judged
+    ("<a:noFill/>", False),  # on the white page
+    ("", False),
+])
+def test_white_text_in_a_word_text_box_is_judged_on_the_box(fill: str, seen: bool) -> None:
+    def build(document: docx.document.Document) -> None:
+        paragraph = document.add_paragraph("before ")
+        paragraph._p.append(parse_xml(text_box(fill)))
+
+    document = extract(Entry("box.docx", word_document(build)))
+    assert ("white words in a box" in document.text) is seen
+    assert bool(document.flags) is not seen
+
+
 def test_hidden_pdf_text_is_left_out_and_counted() -> None:
     s = tricks.pdf_string
     page = tricks.pdf_page([
