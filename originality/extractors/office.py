@@ -8,9 +8,12 @@ line of its own in the report.
 Text no reader sees is left out and counted (``tamper.HiddenText``), since filler words in white
 or in 1-point type would otherwise dilute a copy: in Word, runs marked hidden (``w:vanish``), of
 2 pt or less, or in a colour that cannot be told from what is behind them (the page, cell,
-paragraph or run shading), with run, character-style, paragraph-style and default formatting
-resolved as Word does; in PowerPoint, the same on a slide's shapes, plus hidden shapes and shapes
-wholly off the slide.
+paragraph or run shading, a text box's fill), with run, character-style, paragraph-style and
+default formatting resolved as Word does; in PowerPoint, the same on a slide's shapes against
+the shape's fill or the slide's background (its own, its layout's, its master's; theme colours
+through the master's colour map), plus hidden shapes and shapes wholly off the slide. Where what
+is behind cannot be told (a picture, a gradient, a table style's fill), the colour is not judged:
+a missed trick costs less than a title read as filler.
 """
 
 from __future__ import annotations
