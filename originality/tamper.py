@@ -156,7 +156,7 @@ def _fold_word(word: str, latin_line: bool) -> tuple[str, tuple[tuple[str, int],
         return None  # a real word of another script (Russian, Greek), or one with some
     scripts = {_script(c) for c in foreign}
     latin = len(letters) - len(foreign) - sum(1 for c in fullwidth if c.isalpha())
-    mixed = latin > 0 or fullwidth
+    mixed = latin > 0 or bool(fullwidth)
     whole = not latin and len(scripts) == 1 and latin_line
     if foreign and not (mixed or whole):
         return None
