@@ -260,15 +260,22 @@ def _homoglyph_flag(path: str, text: str) -> Flag | None:
         if folded.letters:
             scripts.update(folded.letters)
             first_line = first_line or number
-            examples.extend(w for w in folded.words if w not in examples)
+            for word in folded.words:
+                if len(examples) < EXAMPLES and word not in examples:
+                    examples.append(word)
     if not scripts:
         return None
     count = sum(scripts.values())
-    quoted = ", ".join(f"“{w}”" for w in examples[:EXAMPLES])
+    # The look-alikes of each example in brackets, with their code points: they look Latin.
+    triggers = _triggers()
+    quoted = ", ".join("“" + "".join(f"[{c}]" if c in triggers else c for c in word) + "”"
+                       for word in examples)
+    used = sorted({c for word in examples for c in word if c in triggers})
+    points = ", ".join(f"U+{ord(c):04X}" for c in used)
     return Flag(path, HOMOGLYPHS, count,
                 f"{count} letter{'s' if count > 1 else ''} from other scripts that look Latin, "
-                f"in Latin words ({_tally(scripts)}), first on line {first_line}: {quoted}; "
-                f"read as Latin before comparing")
+                f"in Latin words ({_tally(scripts)}), first on line {first_line}: {quoted} "
+                f"(look-alikes in brackets: {points}); read as Latin before comparing")
 
 
 def scan(path: str, text: str) -> tuple[Flag, ...]:

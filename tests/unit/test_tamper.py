@@ -111,7 +111,8 @@ def test_each_character_trick_is_flagged_with_its_count_and_first_line() -> None
     assert (invisible.file, invisible.kind, invisible.count) == ("answer.txt", "invisible_characters", 2)
     assert "first on line 2" in invisible.detail and "soft hyphen ×1" in invisible.detail
     assert (homoglyphs.kind, homoglyphs.count) == ("homoglyphs", 3)
-    assert "Cyrillic ×3" in homoglyphs.detail and "“c\u043e\u0440y”" in homoglyphs.detail
+    assert "Cyrillic ×3" in homoglyphs.detail and "“c[\u043e][\u0440]y”" in homoglyphs.detail
+    assert "U+043E, U+0440" in homoglyphs.detail
 
 
 # --- hidden text in documents -------------------------------------------------------------------
