@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -247,6 +248,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     from .fingerprint import SymbolTable
 
     store = Archive.open(_settings())  # type: ignore[arg-type]
+    result: dict[str, Any]
     try:
         loaded = load_submission(submission, store.options, SymbolTable(), submission_id(submission))
         if loaded.error is not None:

@@ -22,6 +22,7 @@ import io
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import docx
@@ -50,6 +51,8 @@ _W_SKIP = frozenset({_W + "del", _W + "instrText", _W + "delText", _MC_FALLBACK,
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _W_R, _W_RPR, _W_PPR, _W_TC = _W + "r", _W + "rPr", _W + "pPr", _W + "tc"
 _W_VAL = _W + "val"
+_W_VANISH, _W_COLOR, _W_SZ, _W_SHD = _W + "vanish", _W + "color", _W + "sz", _W + "shd"
+_W_RSTYLE = _W + "rStyle"
 _RGB = tuple[float, float, float]
 # Theme colours that are the page's own colour in every theme Word ships.
 _BACKGROUND_THEMES = frozenset({"background1", "light1"})
@@ -77,6 +80,8 @@ class _WordFormat:
             self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W_RPR}")
         background = document.element.find(_W + "background")
         self.page = (hex_rgb(background.get(_W + "color")) if background is not None else None) or WHITE
+        self._cache: dict[tuple[str | None, str | None], _Looks] = {}
+        self._reasons: dict[tuple[str | None, str | None, _RGB | None], tuple[str, ...]] = {}
 
     def _chain(self, style_id: str | None) -> list[Any]:
         found = []
@@ -88,42 +93,94 @@ class _WordFormat:
                 found.append(rpr)
         return found
 
-    def properties(self, run: Any, paragraph_style: str | None) -> list[Any]:
-        """The run's property elements, most specific first."""
-        direct = run.find(_W_RPR)
-        char_style = None
-        if direct is not None:
-            reference = direct.find(_W + "rStyle")
-            char_style = reference.get(_W_VAL) if reference is not None else None
-        found = [direct] if direct is not None else []
-        found += self._chain(char_style) + self._chain(paragraph_style)
-        return found + ([self._defaults] if self._defaults is not None else [])
+    def _inherited(self, char_style: str | None, paragraph_style: str | None) -> _Looks:
+        """What a run's styles and the defaults give it, cached per pair of styles: a
+        document has thousands of runs and a handful of styles."""
+        key = (char_style, paragraph_style)
+        looks = self._cache.get(key)
+        if looks is None:
+            looks = _NO_LOOKS
+            chain = self._chain(char_style) + self._chain(paragraph_style)
+            for rpr in reversed(chain + ([self._defaults] if self._defaults is not None else [])):
+                looks = looks.over(rpr)
+            self._cache[key] = looks
+        return looks
 
-    def hidden(self, run: Any, paragraph_style: str | None, background: _RGB | None) -> list[str]:
+    def hidden(self, run: Any, paragraph_style: str | None,
+               background: _RGB | None) -> tuple[str, ...]:
         """Why a run is invisible (empty: it is not); ``background`` None: not known, so the
         colour is not judged (a text box filled with a picture or a gradient)."""
-        chain = self.properties(run, paragraph_style)
+        # rPr comes first in a run when it is there (the schema's order).
+        direct = run[0] if len(run) and run[0].tag == _W_RPR else None
+        char_style, own = None, _NO_LOOKS
+        if direct is not None:
+            own = _NO_LOOKS.over(direct, shading=True)
+            char_style = own.style
+        key = (char_style, paragraph_style, background)
+        if own.style_only:  # most runs: bold, italic, a font; their answer is the styles'
+            reasons = self._reasons.get(key)
+            if reasons is None:
+                reasons = self._judge(self._inherited(char_style, paragraph_style), background)
+                self._reasons[key] = reasons
+            return reasons
+        inherited = self._inherited(char_style, paragraph_style)
+        return self._judge(_Looks(own.vanish if own.vanish is not None else inherited.vanish,
+                                  own.color if own.color is not None else inherited.color,
+                                  own.size if own.size is not None else inherited.size,
+                                  own.shading), background)
 
-        def first(tag: str) -> Any:
-            return next((found for rpr in chain if (found := rpr.find(_W + tag)) is not None), None)
-
-        reasons = []
-        vanish = first("vanish")
-        if vanish is not None and vanish.get(_W_VAL, "true").lower() not in _FALSE:
+    def _judge(self, looks: _Looks, background: _RGB | None) -> tuple[str, ...]:
+        reasons: list[str] = []
+        if looks.vanish is not None and looks.vanish.get(_W_VAL, "true").lower() not in _FALSE:
             reasons.append(MARKED_HIDDEN)
-        direct = run.find(_W_RPR)
-        shading = _fill(direct.find(_W + "shd")) if direct is not None else None
-        behind = shading or background
-        color = first("color")
+        behind = looks.shading or background
+        color = looks.color
         if color is not None and behind is not None:
             page_coloured = color.get(_W + "themeColor") in _BACKGROUND_THEMES and behind == self.page
             if page_coloured or invisible_on(hex_rgb(color.get(_W_VAL)), behind):
                 reasons.append(NEAR_BACKGROUND)
-        size = first("sz")
+        size = looks.size
         if size is not None and (value := size.get(_W_VAL, "")).isdigit() and \
                 int(value) <= 2 * MAX_HIDDEN_POINTS:  # half-points
             reasons.append(TINY)
-        return reasons
+        return tuple(reasons)
+
+
+@dataclass(frozen=True)
+class _Looks:
+    """The run properties that can hide text, as elements; a later layer wins."""
+
+    vanish: Any = None
+    color: Any = None
+    size: Any = None
+    shading: _RGB | None = None  # a run's own shading only: styles' shading is not resolved
+    style: str | None = None  # the character style a run's own properties name
+
+    @property
+    def style_only(self) -> bool:
+        """Nothing here of its own that could hide text."""
+        return self.vanish is None and self.color is None and self.size is None and \
+            self.shading is None
+
+    def over(self, rpr: Any, shading: bool = False) -> _Looks:
+        """These looks with ``rpr``'s properties laid over them (one pass over its children)."""
+        vanish, color, size, shade, style = self.vanish, self.color, self.size, self.shading, None
+        for child in rpr:
+            tag = child.tag
+            if tag == _W_VANISH:
+                vanish = child
+            elif tag == _W_COLOR:
+                color = child
+            elif tag == _W_SZ:
+                size = child
+            elif tag == _W_SHD and shading:
+                shade = _fill(child)
+            elif tag == _W_RSTYLE:
+                style = child.get(_W_VAL)
+        return _Looks(vanish, color, size, shade, style)
+
+
+_NO_LOOKS = _Looks()
 
 
 def _fill(shading: Any) -> _RGB | None:
