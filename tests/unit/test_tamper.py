@@ -307,6 +307,23 @@ def test_hidden_pdf_text_is_left_out_and_counted() -> None:
     assert "invisible render mode ×3" in detail and "outside the page or slide ×3" in detail
 
 
+def test_hidden_html_text_is_left_out_and_counted() -> None:
+    page = b"""<html><body style="background: #ffffff">
+    <p>shown words <span style="color:#fff; font-size:1px">filler one</span> shown again
+    <span hidden>attribute hidden</span> <b style="display: none">display none</b>
+    <i style="color: rgb(254, 254, 254)">near white</i></p>
+    <div bgcolor="#000000"><span style="color: white">white on black stays</span></div>
+    <p style="background: url(x.png)"><span style="color:#fff">unknown background stays</span></p>
+    <p style="font-size: 12px">normal size stays</p></body></html>"""
+    document = extract(Entry("page.html", page))
+    assert document.text.split("\n") == [
+        "shown words shown again", "white on black stays", "unknown background stays",
+        "normal size stays"]
+    count, detail = hidden_flag(document)
+    assert count == 8
+    assert "marked hidden ×4" in detail and "2 pt or smaller ×2" in detail
+
+
 def test_a_document_whose_only_text_is_hidden_is_empty_and_flagged() -> None:
     data = tricks.docx_with_filler("", None)
     document = docx.Document(io.BytesIO(data))
