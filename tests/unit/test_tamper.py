@@ -307,6 +307,52 @@ def test_hidden_pdf_text_is_left_out_and_counted() -> None:
     assert "invisible render mode ×3" in detail and "outside the page or slide ×3" in detail
 
 
+def test_hidden_opendocument_text_is_left_out_and_counted() -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.style import ParagraphProperties, Style, TableCellProperties, TextProperties
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P, Span
+
+    document = OpenDocumentText()
+
+    def style(name: str, family: str, *properties: object) -> None:
+        found = Style(name=name, family=family)
+        for item in properties:
+            found.addElement(item)
+        document.automaticstyles.addElement(found)
+
+    style("Filler", "text", TextProperties(color="#ffffff", fontsize="1pt"))
+    style("Gone", "text", TextProperties(display="none"))
+    style("Pale", "paragraph", TextProperties(color="#fefefe"))
+    style("Dark", "table-cell", TableCellProperties(backgroundcolor="#000000"))
+    style("WhiteText", "text", TextProperties(color="#ffffff"))
+    paragraph = P(text="shown words ")
+    paragraph.addElement(Span(stylename="Filler", text="filler one "))
+    paragraph.addText("shown again ")
+    paragraph.addElement(Span(stylename="Gone", text="not displayed"))
+    document.text.addElement(paragraph)
+    document.text.addElement(P(stylename="Pale", text="a pale paragraph"))
+    table = Table(name="T")
+    table.addElement(TableColumn())
+    row = TableRow()
+    cell = TableCell(stylename="Dark")
+    inside = P()
+    inside.addElement(Span(stylename="WhiteText", text="white on a black cell"))
+    cell.addElement(inside)
+    row.addElement(cell)
+    table.addElement(row)
+    document.text.addElement(table)
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    found = extract(Entry("report.odt", buffer.getvalue()))
+    assert [line.split() for line in found.text.split("\n")] == [
+        "shown words shown again".split(), "white on a black cell".split()]
+    count, detail = hidden_flag(found)
+    assert count == 2 + 2 + 3
+    assert "marked hidden ×2" in detail and "2 pt or smaller ×2" in detail
+
+
 def test_hidden_html_text_is_left_out_and_counted() -> None:
     page = b"""<html><body style="background: #ffffff">
     <p>shown words <span style="color:#fff; font-size:1px">filler one</span> shown again
