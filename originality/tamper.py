@@ -218,6 +218,8 @@ def _hides_in_word(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else ""
     if before and unicodedata.category(before)[0] == "S":
         return False
+    if text[start:end] == "\ufeff" and before in ("", "\n"):
+        return False  # a byte order mark opening a file, or a file pasted after another
 
     def lgc(char: str) -> bool:
         return char.isalnum() and _script(char) in _LGC

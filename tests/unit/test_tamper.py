@@ -58,8 +58,10 @@ def test_legitimate_text_keeps_its_letters_and_is_not_flagged(text: str) -> None
     assert scan("a.txt", text) == ()
 
 
-def test_persian_joiners_and_a_leading_byte_order_mark_are_not_flagged() -> None:
+def test_persian_joiners_and_byte_order_marks_opening_lines_are_not_flagged() -> None:
     assert scan("fa.txt", "\ufeffمی\u200cخواهم") == ()
+    assert scan("notes.txt", "\ufeffFirst file\n\ufeffSecond file pasted after it") == ()
+    assert scan("notes.txt", "First fi\ufeffle")[0].count == 1
 
 
 def test_folding_never_moves_a_line() -> None:
