@@ -18,7 +18,12 @@ from pptx.dml.color import RGBColor as PptxRGB
 from pptx.util import Inches, Pt as PptxPt
 
 from fixtures import tricks
-from fixtures.scenarios import PROSE_INDEPENDENT_PARAGRAPHS, PROSE_SOURCE_MD, pdf_report_b_paragraphs
+from fixtures.scenarios import (
+    PROSE_INDEPENDENT_PARAGRAPHS,
+    PROSE_PARAPHRASE_PARAGRAPHS,
+    PROSE_SOURCE_MD,
+    pdf_report_b_paragraphs,
+)
 from originality import check
 from originality.extract import extract
 from originality.model import Document, DocumentState, Entry, Segment, SegmentKind
@@ -428,15 +433,37 @@ def test_a_character_trick_scores_like_the_plain_copy_and_is_flagged(
     assert int(flags[0]["count"]) > 100  # type: ignore[call-overload]
 
 
+# A short answer: the source's last paragraph, and its light paraphrase handed in as the copy.
+SHORT_SOURCE = _PARAGRAPHS[-1]
+SHORT_COPY = PROSE_PARAPHRASE_PARAGRAPHS[-1]
+
+
+def short_score(tmp_path: Path, name: str, data: bytes) -> tuple[float, list[dict[str, object]]]:
+    """The similarity of a short copied answer with its source, beside one unrelated answer."""
+    paths = []
+    for student, file, content in (("source", "answer.txt", SHORT_SOURCE.encode()),
+                                   ("copy", name, data),
+                                   ("other", "notes.txt", "\n\n".join(PROSE_INDEPENDENT_PARAGRAPHS).encode())):
+        folder = tmp_path / name / student
+        folder.mkdir(parents=True)
+        (folder / file).write_bytes(content)
+        paths.append(folder)
+    report = check(paths)
+    pair = next((p for p in report.pairs if {p.a, p.b} == {"copy", "source"}), None)
+    [summary] = [s for s in report.submissions if s.id == "copy"]
+    return (pair.similarity if pair else 0.0), list(summary.flags)
+
+
 @pytest.mark.parametrize(("name", "build"), [
     ("answer.docx", tricks.docx_with_filler), ("answer.pdf", tricks.pdf_with_filler)])
 def test_white_one_point_filler_scores_like_the_plain_copy_and_is_flagged(
         tmp_path: Path, name: str, build: object) -> None:
-    plain, plain_flags = copy_score(tmp_path, name, build(COPY))  # type: ignore[operator]
-    padded, flags = copy_score(tmp_path / "t", name, build(COPY, FILLER))  # type: ignore[operator]
+    """Three filler words after every word took a short copied answer from 1.0 to 0.45."""
+    plain, plain_flags = short_score(tmp_path, name, build(SHORT_COPY))  # type: ignore[operator]
+    padded, flags = short_score(tmp_path / "t", name, build(SHORT_COPY, FILLER, 3))  # type: ignore[operator]
     assert plain >= 0.9 and plain_flags == []
     assert abs(padded - plain) <= 0.1
-    words = len(COPY.split())
+    words = 3 * len(SHORT_COPY.split())
     assert [(f["file"], f["kind"], f["count"]) for f in flags] == [(name, "hidden_text", words)]
 
 
