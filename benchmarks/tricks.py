@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = {"verbatim": sources, "paraphrase": [text[row["b"]] for row in positives]}
     for kind, copies in kinds.items():
         print(f"\n{kind} copies of {len(sources)} P4P source passages")
-        print(f"| trick | mean similarity | mean change | largest change | within 0.1 | flagged |")
+        print("| trick | mean similarity | mean change | largest change | within 0.1 | flagged |")
         print("|---|---|---|---|---|---|")
         results: dict[str, tuple[list[float], list[set[str]]]] = {}
         with tempfile.TemporaryDirectory() as tmp:

@@ -64,7 +64,7 @@ class Site:
     def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
             attempt: int = 1) -> str:
         """A checked submission of a named fixture scenario, entered as a worker would."""
-        from tests.support import enter_checked, scenario_files, write_upload
+        from tests.support import scenario_files
 
         return self.add_files(scenario_files(scenario), student, project, assessor, attempt)
 

@@ -316,7 +316,7 @@ def test_hidden_pdf_text_is_left_out_and_counted() -> None:
 
 def test_hidden_opendocument_text_is_left_out_and_counted() -> None:
     from odf.opendocument import OpenDocumentText
-    from odf.style import ParagraphProperties, Style, TableCellProperties, TextProperties
+    from odf.style import Style, TableCellProperties, TextProperties
     from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import P, Span
 
