@@ -79,7 +79,10 @@ class _WordFormat:
                     style.find(_W_RPR), based.get(_W_VAL) if based is not None else None)
             self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W_RPR}")
         background = document.element.find(_W + "background")
-        self.page = (hex_rgb(background.get(_W + "color")) if background is not None else None) or WHITE
+        self.page: _RGB | None = (
+            hex_rgb(background.get(_W + "color")) if background is not None else None) or WHITE
+        if _behind_text(document):
+            self.page = None  # a picture or shape behind the text: its colours are not judged
         self._cache: dict[tuple[str | None, str | None], _Looks] = {}
         self._reasons: dict[tuple[str | None, str | None, _RGB | None], tuple[str, ...]] = {}
 
@@ -181,6 +184,22 @@ class _Looks:
 
 
 _NO_LOOKS = _Looks()
+
+
+_WP_ANCHOR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}anchor"
+
+
+def _behind_text(document: Any) -> bool:
+    """Whether the body, a header or a footer anchors a drawing behind the text (a cover
+    picture, a letterhead, a coloured band): the page is then not one colour."""
+    elements = [document.element]
+    for rel in document.part.rels.values():
+        if not rel.is_external and rel.reltype in (RT.HEADER, RT.FOOTER):
+            element = getattr(rel.target_part, "element", None)
+            if element is not None:
+                elements.append(element)
+    return any(anchor.get("behindDoc") in ("1", "true")
+               for element in elements for anchor in element.iter(_WP_ANCHOR))
 
 
 def _fill(shading: Any) -> _RGB | None:

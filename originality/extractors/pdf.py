@@ -7,12 +7,12 @@ Text no reader sees is left out and counted (``tamper.HiddenText``): text shown 
 or 7 (neither filled nor stroked), in a fill colour that cannot be told from a white page, at an
 effective size of 2 pt or less, or starting outside the page's crop box. The page's content
 stream is walked once, tracking the graphics state (``q``/``Q``, ``cm``, fill colour, text
-matrix, font size, render mode); the showing operators of hidden text are dropped before pypdf
-extracts the rest. pypdf reports text after colour changes, not per operator, so its visitor
+matrix, font size, render mode, and the areas already painted in a colour, so that white text
+on a dark box or a picture is not taken for hidden); the showing operators of hidden text are
+dropped before pypdf extracts the rest. pypdf reports text after colour changes, not per operator, so its visitor
 callbacks cannot tell which words were white. A position is where the operator's line starts
-(glyph widths are the font's business), and form XObjects and coloured shapes drawn behind text
-are not followed: a white word on a black box is kept, as it should be, and so is filler hidden
-inside a form.
+(glyph widths are the font's business), painted areas are the bounding boxes of filled paths
+and pictures, and form XObjects are not followed: filler hidden inside a form is kept.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ _SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
 # Render modes that paint nothing: 3 (invisible) and 7 (clip only).
 _UNPAINTED = frozenset({3, 7})
 _FILL = frozenset({b"rg", b"g", b"k", b"sc", b"scn"})
+_PATH = frozenset({b"m", b"l", b"c", b"v", b"y"})
+_PAINT_FILL = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
+_PAINT_NONE = frozenset({b"n", b"S", b"s"})
 _RGB = tuple[float, float, float]
 _BLACK: _RGB = (0.0, 0.0, 0.0)
 
@@ -70,21 +73,36 @@ class _PageWalk:
 
     def __init__(self, box: tuple[float, float, float, float]) -> None:
         self.box = box
+        # Areas painted in a colour other than white (filled paths, pictures, shadings), as
+        # (left, bottom, right, top) in page space, in painting order.
+        self.painted: list[tuple[float, float, float, float]] = []
+
+    def covered(self, x: float, y: float) -> bool:
+        """Whether a point lies on something painted before: its colour is not the page's."""
+        return any(left <= x <= right and bottom <= y <= top
+                   for left, bottom, right, top in self.painted)
+
+    def paint(self, points: list[tuple[float, float]]) -> None:
+        if points:
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            self.painted.append((min(xs), min(ys), max(xs), max(ys)))
 
     def hidden(self, ctm: _Matrix, fill: _RGB | None, size: float, mode: int, line: _Matrix,
                length: int) -> tuple[str, ...]:
         reasons = []
         if mode in _UNPAINTED:
             reasons.append(INVISIBLE_MODE)
-        if invisible_on(fill, WHITE):
-            reasons.append(NEAR_BACKGROUND)
         rendering = _multiply(line, ctm)
+        x, y = rendering[4], rendering[5]
+        # White text is only hidden on the white page, not on a box or picture painted first
+        # (a slide exported as PDF is white text on a dark rectangle).
+        if invisible_on(fill, WHITE) and not self.covered(x, y):
+            reasons.append(NEAR_BACKGROUND)
         scale = math.sqrt(abs(rendering[0] * rendering[3] - rendering[1] * rendering[2]))
         size = abs(size) * scale
         if size <= MAX_HIDDEN_POINTS:
             reasons.append(TINY)
         left, bottom, right, top = self.box
-        x, y = rendering[4], rendering[5]
         # Text runs rightwards from its origin, about half an em a glyph.
         if x > right or y > top or y + size < bottom or x + length * size * 0.6 < left:
             reasons.append(OFF_PAGE)
@@ -99,6 +117,11 @@ class _PageWalk:
         stack: list[tuple[_Matrix, _RGB | None, float, int, float]] = []
         line = _IDENTITY
         found: dict[int, tuple[str, ...]] = {}
+        path: list[tuple[float, float]] = []  # the current path's points, in page space
+
+        def point(px: float, py: float) -> tuple[float, float]:
+            return (px * ctm[0] + py * ctm[2] + ctm[4], px * ctm[1] + py * ctm[3] + ctm[5])
+
         for index, (operands, operator) in enumerate(operations):
             if operator in _SHOW:
                 if operator != b"Tj" and operator != b"TJ":  # ' and " first go to the next line
@@ -136,6 +159,23 @@ class _PageWalk:
                 line = _multiply((1, 0, 0, 1, offset[0], offset[1]), line)
             elif operator == b"T*":
                 line = _multiply((1, 0, 0, 1, 0, -leading), line)
+            elif operator == b"re" and (box := _numbers(operands, 4)):
+                bx, by, bw, bh = box
+                path += [point(bx, by), point(bx + bw, by), point(bx, by + bh),
+                         point(bx + bw, by + bh)]
+            elif operator in _PATH and (coordinates := _numbers(operands, len(operands))):
+                path += [point(coordinates[i], coordinates[i + 1])
+                         for i in range(0, len(coordinates) - 1, 2)]
+            elif operator in _PAINT_FILL:
+                if fill is None or not invisible_on(fill, WHITE):
+                    self.paint(path)
+                path = []
+            elif operator in _PAINT_NONE:
+                path = []
+            elif operator == b"Do":  # a picture (or form) fills the unit square of its matrix
+                self.paint([point(0, 0), point(1, 0), point(0, 1), point(1, 1)])
+            elif operator == b"sh":  # a shading fills the clip: take the whole page
+                self.painted.append(self.box)
         return found
 
 

@@ -377,6 +377,39 @@ def test_hidden_html_text_is_left_out_and_counted() -> None:
     assert "marked hidden ×4" in detail and "2 pt or smaller ×2" in detail
 
 
+def test_white_pdf_text_on_a_painted_box_or_picture_is_visible() -> None:
+    s = tricks.pdf_string
+    page = tricks.pdf_page([
+        b"q 0 0 0.4 rg 50 600 500 150 re f Q",  # a navy band, as on a slide exported as PDF
+        b"BT /F1 14 Tf 1 1 1 rg 72 700 Td", s("white title on the band") + b" Tj ET",
+        b"q 1 1 1 rg 50 400 500 100 re f Q",  # a white box hides nothing
+        b"BT /F1 14 Tf 1 1 1 rg 72 450 Td", s("white on white box") + b" Tj ET",
+        b"q 200 0 0 100 50 100 cm /Im1 Do Q",  # a picture
+        b"BT /F1 14 Tf 1 1 1 rg 72 150 Td", s("white on a picture") + b" Tj ET",
+    ])
+    document = extract(Entry("slides.pdf", page))
+    assert [line.strip() for line in document.text.split("\n") if line.strip()] == [
+        "white title on the band", "white on a picture"]
+    assert hidden_flag(document)[0] == 4
+
+
+def test_white_word_text_is_not_judged_over_a_drawing_behind_the_text() -> None:
+    anchor = (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        '<w:drawing><wp:anchor behindDoc="1"/></w:drawing></w:r>')
+
+    def build(document: docx.document.Document) -> None:
+        paragraph = document.add_paragraph()
+        paragraph._p.append(parse_xml(anchor))
+        paragraph.add_run("white title over the cover picture").font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        paragraph.add_run(" tiny filler").font.size = Pt(1)
+
+    document = extract(Entry("cover.docx", word_document(build)))
+    assert document.text.strip() == "white title over the cover picture"
+    assert hidden_flag(document)[0] == 2
+
+
 def test_a_document_whose_only_text_is_hidden_is_empty_and_flagged() -> None:
     data = tricks.docx_with_filler("", None)
     document = docx.Document(io.BytesIO(data))
