@@ -11,7 +11,8 @@ or in 1-point type would otherwise dilute a copy: in Word, runs marked hidden (`
 paragraph or run shading, a text box's fill), with run, character-style, paragraph-style and
 default formatting resolved as Word does; in PowerPoint, the same on a slide's shapes against
 the shape's fill or the slide's background (its own, its layout's, its master's; theme colours
-through the master's colour map), plus hidden shapes and shapes wholly off the slide. Where what
+through the master's colour map) unless a picture or a filled shape drawn before it lies under
+it, plus hidden shapes and shapes wholly off the slide. Where what
 is behind cannot be told (a picture, a gradient, a table style's fill), the colour is not judged:
 a missed trick costs less than a title read as filler.
 """
@@ -394,28 +395,72 @@ def _slide_background(slide: Any, palette: _Palette) -> _RGB | None:
     return WHITE
 
 
+_Rect = tuple[int, int, int, int]
+_PAINTERS = frozenset({_P + "pic", _P + "graphicFrame"})  # pictures, charts, tables, media
+_SHAPES = frozenset({_P + "sp", _P + "pic", _P + "grpSp", _P + "graphicFrame", _P + "cxnSp"})
+
+
+def _rect(shape: Any) -> _Rect | None:
+    """A shape's (left, top, right, bottom) in EMU, None where it inherits its place."""
+    try:
+        left, top, width, height = shape.left, shape.top, shape.width, shape.height
+    except (AttributeError, ValueError):
+        return None
+    if None in (left, top, width, height):
+        return None
+    return (left, top, left + width, top + height)
+
+
+def _overlaps(a: _Rect, b: _Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _paints(element: Any, palette: _Palette) -> bool:
+    """Whether a shape paints something not white under the shapes drawn after it."""
+    if element.tag in _PAINTERS:
+        return True
+    if element.tag == _P + "grpSp":
+        return any(_paints(child, palette) for child in element if child.tag in _SHAPES)
+    fill = palette.fill(element.find(_P + "spPr"), WHITE)
+    if fill is WHITE:  # no fill of its own: the theme's style may give it one
+        reference = element.find(f"{_P}style/{_A}fillRef")
+        return reference is not None and reference.get("idx", "0") != "0"
+    return fill is None or not invisible_on(fill, WHITE)
+
+
 class _SlideReader:
     """A slide's shapes as lines, leaving out text no one sees in the show, and counting it."""
 
     def __init__(self, width: int | None, height: int | None, hidden: HiddenText) -> None:
         self.width, self.height, self.hidden = width, height, hidden
         self.palette: _Palette | None = None
+        self.painted: list[_Rect] = []  # shapes drawn so far that are not white, in EMU
 
     def off_slide(self, shape: Any) -> bool:
         """A shape wholly outside the slide is never shown (it sits on the pasteboard)."""
-        if not self.width or not self.height:
+        rect = _rect(shape)
+        if rect is None or not self.width or not self.height:
             return False
-        try:
-            left, top, width, height = shape.left, shape.top, shape.width, shape.height
-        except (AttributeError, ValueError):  # an inherited placeholder position
-            return False
-        if None in (left, top, width, height):
-            return False
-        return left >= self.width or top >= self.height or left + width <= 0 or top + height <= 0
+        left, top, right, bottom = rect
+        return left >= self.width or top >= self.height or right <= 0 or bottom <= 0
 
     def slide(self, slide: Any, lines: list[str], palette: _Palette) -> None:
         self.palette = palette
+        # What the layout and the master draw under every slide (a photo, a coloured band);
+        # their placeholders draw nothing of their own on the slide.
+        self.painted = [rect for part in (slide.slide_layout.slide_master, slide.slide_layout)
+                        for shape in part.shapes
+                        if not shape.is_placeholder and _paints(shape._element, palette)
+                        and (rect := _rect(shape)) is not None]
         self.shapes(slide.shapes, lines, _slide_background(slide, palette))
+
+    def _under(self, shape: Any, background: _RGB | None) -> _RGB | None:
+        """The background under a shape: unknown where a picture or a filled shape drawn
+        before it overlaps it."""
+        rect = _rect(shape)
+        if rect is not None and any(_overlaps(rect, other) for other in self.painted):
+            return None
+        return background
 
     def shapes(self, shapes: Iterable[Any], lines: list[str], background: _RGB | None,
                top_level: bool = True) -> None:
@@ -431,12 +476,14 @@ class _SlideReader:
             if whole:
                 self.hidden.add(whole, " ".join(t.text or "" for t in element.iter(_A_T)))
                 continue
+            # Group members are placed in the group's own space: the group's place decides.
+            under = self._under(shape, background) if top_level else background
             if isinstance(shape, GroupShape):
-                self.shapes(shape.shapes, lines, background, top_level=False)
+                self.shapes(shape.shapes, lines, under, top_level=False)
             elif shape.has_text_frame:
-                behind = self.palette.fill(element.find(_P + "spPr"), background)
+                behind = self.palette.fill(element.find(_P + "spPr"), under)
                 reference = element.find(f"{_P}style/{_A}fillRef")
-                if behind is background and reference is not None and reference.get("idx", "0") != "0":
+                if behind is under and reference is not None and reference.get("idx", "0") != "0":
                     behind = None  # filled by the theme's style: not told here
                 lines.append(self.frame(shape.text_frame, behind))
             elif shape.has_table:
@@ -444,9 +491,11 @@ class _SlideReader:
                 for row in shape.table.rows:
                     for cell in row.cells:
                         # A table style fills its cells in ways not resolved here.
-                        outside = None if styled else background
+                        outside = None if styled else under
                         behind = self.palette.fill(cell._tc.find(_A + "tcPr"), outside)
                         lines.append(self.frame(cell.text_frame, behind))
+            if top_level and _paints(element, self.palette) and (rect := _rect(shape)):
+                self.painted.append(rect)
 
     def frame(self, frame: Any, background: _RGB | None) -> str:
         """The visible text of a text frame, one line per paragraph."""

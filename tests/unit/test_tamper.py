@@ -269,6 +269,23 @@ def test_a_slide_background_of_its_own_decides_over_the_masters() -> None:
     assert [(f.kind, f.count) for f in document.flags] == [("hidden_text", 5)]
 
 
+def test_white_slide_text_over_a_shape_drawn_before_it_is_visible() -> None:
+    from pptx.enum.shapes import MSO_SHAPE
+
+    def build(presentation: object, slide: object) -> None:
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(0), Inches(0), Inches(10), Inches(2))  # type: ignore[attr-defined]
+        band.fill.solid()
+        band.fill.fore_color.rgb = PptxRGB(0x20, 0x38, 0x64)
+        over = slide.shapes.add_textbox(Inches(1), Inches(0.5), Inches(6), Inches(1))  # type: ignore[attr-defined]
+        white_run(over.text_frame, "white title on the band")
+        below = slide.shapes.add_textbox(Inches(1), Inches(4), Inches(6), Inches(1))  # type: ignore[attr-defined]
+        white_run(below.text_frame, "white on the white slide")
+
+    document = extract(Entry("band.pptx", slides(build)))
+    assert document.text == "white title on the band"
+    assert hidden_flag(document)[0] == 5
+
+
 def text_box(fill: str) -> str:
     """A Word text box (DrawingML shape) holding one white run, with ``fill`` in its shape."""
     return (
