@@ -335,9 +335,12 @@ class _Palette:
     master's colour map to its theme's colour scheme, so a dark theme is dark."""
 
     def __init__(self, master: Any) -> None:
+        self.map: dict[str, str] = {}
+        self.scheme: dict[str, _RGB | None] = {}
+        if master is None:  # a damaged file: scheme colours stay unknown
+            return
         mapping = master._element.find(_P + "clrMap")
         self.map = dict(mapping.attrib) if mapping is not None else {}
-        self.scheme: dict[str, _RGB | None] = {}
         try:
             theme = parse_xml(master.part.part_related_by(PRT.THEME).blob)
         except (KeyError, ValueError):  # no theme part: scheme colours stay unknown
@@ -444,11 +447,16 @@ class _SlideReader:
         left, top, right, bottom = rect
         return left >= self.width or top >= self.height or right <= 0 or bottom <= 0
 
-    def slide(self, slide: Any, lines: list[str], palette: _Palette) -> None:
+    def slide(self, slide: Any, lines: list[str], palette: _Palette,
+              layout: Any | None) -> None:
         self.palette = palette
+        if layout is None:  # a damaged file: what lies under the slide is not known
+            self.painted = []
+            self.shapes(slide.shapes, lines, None)
+            return
         # What the layout and the master draw under every slide (a photo, a coloured band);
         # their placeholders draw nothing of their own on the slide.
-        self.painted = [rect for part in (slide.slide_layout.slide_master, slide.slide_layout)
+        self.painted = [rect for part in (layout.slide_master, layout)
                         for shape in part.shapes
                         if not shape.is_placeholder and _paints(shape._element, palette)
                         and (rect := _rect(shape)) is not None]
@@ -553,9 +561,16 @@ class PptxExtractor(Extractor):
         palettes: dict[int, _Palette] = {}
         for slide in presentation.slides:
             lines: list[str] = []
-            master = slide.slide_layout.slide_master
-            palette = palettes.setdefault(id(master.part), _Palette(master))
-            reader.slide(slide, lines, palette)
+            try:
+                layout = slide.slide_layout
+                master = layout.slide_master
+            except (KeyError, AttributeError, ValueError):  # a slide without its layout
+                layout = master = None
+            key = id(master.part) if master is not None else 0
+            palette = palettes.get(key)
+            if palette is None:  # the theme is parsed once per master
+                palette = palettes[key] = _Palette(master)
+            reader.slide(slide, lines, palette, layout)
             if slide.has_notes_slide:
                 notes = slide.notes_slide.notes_text_frame
                 if notes is not None:

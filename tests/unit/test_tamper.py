@@ -286,6 +286,26 @@ def test_white_slide_text_over_a_shape_drawn_before_it_is_visible() -> None:
     assert hidden_flag(document)[0] == 5
 
 
+def test_a_slide_that_lost_its_layout_is_still_read() -> None:
+    import re
+    import zipfile
+
+    def build(presentation: object, slide: object) -> None:
+        box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(3), Inches(1))  # type: ignore[attr-defined]
+        box.text_frame.text = "still read here"
+
+    source = zipfile.ZipFile(io.BytesIO(slides(build)))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "ppt/slides/_rels/slide1.xml.rels":
+                data = re.sub(rb"<Relationship [^>]*slideLayout[^>]*/>", b"", data)
+            target.writestr(info, data)
+    document = extract(Entry("damaged.pptx", damaged.getvalue()))
+    assert document.state is DocumentState.OK and document.text == "still read here"
+
+
 def text_box(fill: str) -> str:
     """A Word text box (DrawingML shape) holding one white run, with ``fill`` in its shape."""
     return (
