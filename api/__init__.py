@@ -23,6 +23,7 @@ from .health import blp as health_blp
 from .pages import register_pages
 from .projects import blp as projects_blp
 from .submissions import blp as submissions_blp
+from .triage import blp as triage_blp
 
 API_PREFIX = "/api/v1"
 # Multipart framing and the metadata fields, on top of the ZIP itself.
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(cases_blp, url_prefix=f"{API_PREFIX}/cases")
     api.register_blueprint(students_blp, url_prefix=f"{API_PREFIX}/students")
     api.register_blueprint(projects_blp, url_prefix=f"{API_PREFIX}/projects")
+    api.register_blueprint(triage_blp, url_prefix=f"{API_PREFIX}/triage")
     register_pages(app)
     register_error_handlers(app)
     return app

@@ -85,7 +85,8 @@ class CaseOut(ma.Schema):
     sanction = ma.fields.String(allow_none=True)
     decisions = ma.fields.List(ma.fields.Nested(DecisionOut))
     evidence = ma.fields.List(ma.fields.Dict(), metadata={
-        "description": "the report matches, frozen when the case was opened"})
+        "description": "the report matches, frozen when the case was opened: earlier work the "
+                       "report lists, and later submissions matching this one (\"later\": true)"})
 
 
 class DecidedOut(ma.Schema):

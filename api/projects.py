@@ -1,5 +1,7 @@
 """``/api/v1/projects/<project_id>/starter``: a project's starter code, which every later check
-of the project leaves out (as ``originality check --base`` does)."""
+of the project leaves out (as ``originality check --base`` does); and
+``/api/v1/projects/<project_id>/review-threshold``: the similarity from which a match enters the
+to-review list (``originality/triage.py``)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 
 from originality.archive import Archive
-from originality.cases import aware
+from originality.cases import Actor, aware
 from originality.errors import NotFound
+from originality.triage import Triage
 
 from .auth import principal, require
 from .submissions import SECURITY, Blueprint, receive_zip
 
-blp = Blueprint("projects", __name__, description="Projects: their starter code")
+blp = Blueprint("projects", __name__,
+                description="Projects: their starter code and their review threshold")
 
 
 class StarterForm(ma.Schema):
@@ -72,3 +76,40 @@ class Starter(MethodView):
         if summary is None:
             raise NotFound(f"project {project_id} has no starter code")
         return _out(summary)
+
+
+class ThresholdIn(ma.Schema):
+    review_threshold = ma.fields.Float(required=True, validate=ma.validate.Range(
+        min=0.0, max=1.0, min_inclusive=False), metadata={
+        "description": "a calibrated similarity: 0.5 is 'as likely a copy as not'"})
+
+
+class ThresholdOut(ma.Schema):
+    project_id = ma.fields.String(required=True)
+    review_threshold = ma.fields.Float(required=True, metadata={"description": "in effect"})
+    source = ma.fields.String(metadata={"enum": ["project", "default"]})
+    default = ma.fields.Float(metadata={"description": "the service's (ORIGINALITY_REVIEW_THRESHOLD)"})
+    set_by = ma.fields.String(allow_none=True)
+    updated_at = ma.fields.String(allow_none=True)
+
+
+@blp.route("/<project_id>/review-threshold")
+class ReviewThreshold(MethodView):
+    @require("platform", "staff", "assessor")
+    @blp.response(200, ThresholdOut)
+    @blp.doc(security=SECURITY)
+    def get(self, project_id: str) -> Any:
+        """The similarity from which a checked submission's match enters the to-review list:
+        the project's own, else the service's default."""
+        return Triage(_archive()).threshold(project_id)
+
+    @require("platform", "staff")
+    @blp.arguments(ThresholdIn)
+    @blp.response(200, ThresholdOut)
+    @blp.doc(security=SECURITY)
+    def put(self, body: dict[str, Any], project_id: str) -> Any:
+        """Set the project's own review threshold for the checks from now on (items already
+        flagged stay); audited."""
+        who = principal()
+        return Triage(_archive()).set_threshold(Actor(who.name, who.role), project_id,
+                                                body["review_threshold"])

@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -354,6 +355,31 @@ def cmd_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """`originality archive add` of a whole generated cohort into an empty archive (SQLite, the
+    index in the database), pinned to one core; then the same command again (all already in)."""
+    taskset = shutil.which("taskset")
+    for n in [int(x) for x in args.students.split(",")]:
+        root = datasets.build_zip_cohort(n)
+        zips = sorted(str(p) for p in (root / "subs").glob("*.zip"))
+        with tempfile.TemporaryDirectory(prefix="import-") as data:
+            env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")},
+                   "ORIGINALITY_DATA_DIR": data, "ORIGINALITY_INDEX": "sql"}
+            cmd = ([taskset, "-c", "0"] if taskset else []) + [
+                peers.ORIGINALITY, "archive", "add", *zips, "--project", "bench"]
+            first = run_measured(cmd, env=env, timeout=args.timeout)
+            again = run_measured(cmd, env=env, timeout=args.timeout)
+            size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
+        ok = first.returncode == 0 and again.returncode == 0
+        print(f"## import: zip_cohort_{n} ({len(zips)} multi-file ZIPs), one core{'' if taskset else ' (no taskset: all cores)'}: "
+              f"{first.seconds:.1f} s, {len(zips) / first.seconds:.0f} submissions/s, peak {first.peak_mb:.0f} MB; "
+              f"again (all already in): {again.seconds:.1f} s; database {size / 1e6:.0f} MB"
+              f"{'' if ok else ' FAILED: ' + (first.stderr_tail or again.stderr_tail)[-300:]}")
+        save(f"import_{n}", {"students": n, "seconds": first.seconds, "again_seconds": again.seconds,
+                             "peak_mb": first.peak_mb, "database_bytes": size, "ok": ok})
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -378,9 +404,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="the archive's reporting floor (the service's default is 0.1; check runs at 0)")
     v.add_argument("--timeout", type=float, default=1800)
     v.add_argument("-v", "--verbose", action="store_true", help="list the largest differences")
+    i = sub.add_parser("import", help="`archive add` of a generated cohort: submissions a second on one core")
+    i.add_argument("--students", default="300,2000")
+    i.add_argument("--timeout", type=float, default=3600)
     args = p.parse_args(argv)
     return {"detection": cmd_detection, "speed": cmd_speed, "hostile": cmd_hostile,
-            "service": cmd_service}[args.cmd](args)
+            "service": cmd_service, "import": cmd_import}[args.cmd](args)
 
 
 if __name__ == "__main__":

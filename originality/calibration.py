@@ -29,6 +29,9 @@ from typing import Sequence
 
 import numpy as np
 
+# The similarity at which a pair is as likely a copy as not on the data the model was fitted on
+# (the logistic model's decision boundary): the service's default review threshold.
+EVEN_ODDS = 0.5
 FEATURES = ("cosine", "containment_max", "containment_min", "cosine_x_containment")
 # The features each part may use. The code part leaves the cosine alone out: fitted with it, the
 # model rated the idioms programs of one task share (obfuscation ROC-AUC Progpedia19 0.865 and

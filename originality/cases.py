@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from originality import ladder
 from originality.archive import Archive
 from originality.errors import CaseConflict, NotFound, NotReady, UsageError
+from originality.store import links
 from originality.store.models import (
     AuditLog,
     CaseRow,
@@ -30,6 +31,7 @@ from originality.store.models import (
     EventRow,
     JobStatus,
     Submission,
+    TriageItem,
     utcnow,
 )
 
@@ -244,13 +246,19 @@ class CaseBook:
     def open(self, actor: Actor, submission_id: str, stage: str, note: str,
              fragments: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Open a case; its evidence is the submission's report matches, frozen now (only
-        the matches holding one of ``fragments``, and only those fragments, when given)."""
+        the matches holding one of ``fragments``, and only those fragments, when given).
+
+        The matches are both ways: the earlier work the report lists and the later
+        submissions that match this one (marked ``"later": true``), so a case opened on the
+        student whose work went around keeps the copies that show it.
+        """
         submission = self.archive.get(submission_id)
         if submission is None:
             raise NotFound(f"no submission {submission_id}")
         if submission.status != JobStatus.DONE:
             raise NotReady(f"submission {submission_id} is {submission.status}; no report to cite")
-        evidence = _select(self.archive.report_of(submission_id).get("matches", []), fragments)
+        later = [{**match, "later": True} for match in links.later_matches(self.db, submission_id).matches]
+        evidence = _select(self.archive.report_of(submission_id).get("matches", []) + later, fragments)
         if self.submission_case(submission) is not None:
             raise CaseConflict(f"submission {submission_id} already has an open or confirmed case")
         case_id = uuid.uuid4().hex
@@ -261,10 +269,19 @@ class CaseBook:
                                 stage=ladder.Stage(stage).value, note=note,
                                 evidence=json.dumps(evidence, sort_keys=True),
                                 opened_by=actor.name, opened_by_role=actor.role, opened_at=now))
+            session.flush()  # the case exists before the items name it
+            # The case clears the submission's items waiting in the triage (originality/triage.py):
+            # the person who opened it has looked, and its evidence holds every match.
+            cleared = session.execute(
+                update(TriageItem)
+                .where(TriageItem.submission_id == submission.id, TriageItem.case_id.is_(None),
+                       TriageItem.dismissed_at.is_(None))
+                .values(case_id=case_id)).rowcount  # type: ignore[attr-defined]
             session.add(AuditLog(at=now, actor=actor.name, role=actor.role, action="case.opened",
                                  subject=f"case:{case_id}", why=note,
                                  detail=json.dumps({"submission_id": submission.id, "stage": stage,
-                                                    "student_id": submission.student_id})))
+                                                    "student_id": submission.student_id,
+                                                    "triage_items_cleared": cleared})))
         return self.get(case_id)
 
     def decide(self, actor: Actor, case_id: str, decision: str,

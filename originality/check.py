@@ -20,7 +20,7 @@ from .extract import extract
 from .fingerprint import SymbolTable
 from .model import Document, DocumentState, Fragment, PairResult, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
-from .report import Report, SubmissionSummary, rounded
+from .report import Report, SubmissionSummary
 from .score import Comparison
 from .tamper import submission_flags
 from .unpack import read_submission
@@ -124,9 +124,7 @@ def check(
     pairs = comparison.score(comparison.all_pairs(), options.min_similarity,
                              lambda done, total: progress("compare", done, total), options.workers)
     shared_binaries = _binary_matches(ok, base_digests, options.match)
-    pairs = _attach_binaries(pairs, shared_binaries)
-    pairs = [_rounded(p) for p in pairs if rounded(p.similarity) >= options.min_similarity]
-    pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
+    pairs = _attach_binaries(pairs, shared_binaries, options.min_similarity)
     return _report(loaded_all, pairs)
 
 
@@ -192,22 +190,27 @@ def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],
     return matches
 
 
-def _attach_binaries(pairs: list[PairResult],
-                     binaries: dict[tuple[str, str], list[Fragment]]) -> list[PairResult]:
-    """Identical binaries are shown as zero-token fragments: noticed, never scored."""
+def _attach_binaries(pairs: list[PairResult], binaries: dict[tuple[str, str], list[Fragment]],
+                     min_similarity: float) -> list[PairResult]:
+    """Identical binaries are shown as zero-token fragments: noticed, never scored.
+
+    ``pairs`` come in report order; a pair that shares only binaries scores 0, so it is listed
+    (at a floor of 0) after every scored pair, which keeps that order without sorting again.
+    """
     if not binaries:
         return pairs
-    by_key = {(p.a, p.b): p for p in pairs}
-    for key, fragments in binaries.items():
-        pair = by_key.get(key) or PairResult(key[0], key[1], 0.0, 0.0, 0.0, ())
-        by_key[key] = PairResult(pair.a, pair.b, pair.similarity, pair.a_share, pair.b_share,
-                                 pair.fragments + tuple(fragments))
-    return list(by_key.values())
-
-
-def _rounded(pair: PairResult) -> PairResult:
-    return PairResult(pair.a, pair.b, rounded(pair.similarity), rounded(pair.a_share),
-                      rounded(pair.b_share), pair.fragments)
+    attached, listed = [], set()
+    for pair in pairs:
+        extra = binaries.get((pair.a, pair.b))
+        if extra is not None:
+            listed.add((pair.a, pair.b))
+            pair = PairResult(pair.a, pair.b, pair.similarity, pair.a_share, pair.b_share,
+                              pair.fragments + tuple(extra))
+        attached.append(pair)
+    if min_similarity <= 0:
+        attached.extend(PairResult(a, b, 0.0, 0.0, 0.0, tuple(binaries[a, b]))
+                        for a, b in sorted(set(binaries) - listed))
+    return attached
 
 
 def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:

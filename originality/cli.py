@@ -97,9 +97,10 @@ def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | 
         raise click.UsageError(error.message) from error
     if json_out:
         if json_out == "-":
-            click.echo(report.to_json(), nl=False)
+            for chunk in report.json_chunks():
+                click.echo(chunk, nl=False)
         else:
-            _write(Path(json_out), report.to_json())
+            _write(Path(json_out), report.json_chunks())
     if html_dir:
         from .html_report import write_html
 
@@ -125,12 +126,14 @@ def calibrate(manifest: str, out: str) -> None:
     if out == "-":
         click.echo(text, nl=False)
     else:
-        _write(Path(out), text)
+        _write(Path(out), [text])
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, chunks: Iterable[str]) -> None:
+    """Write text given in pieces (a report of millions of pairs is never one string)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(chunks)
 
 
 def _print_summary(report: Report) -> None:
@@ -193,44 +196,32 @@ def archive_add(submissions: tuple[str, ...], project: str, student_map: str | N
     """Import past SUBMISSIONS (zips or directories) into the archive. Idempotent."""
     from datetime import datetime
 
-    from .archive import Archive, file_digest
+    from .archive import BATCH, Archive, Imported, PastSubmission
     from .check import submission_id
-    from .store.models import JobStatus
 
     settings = _settings()
     people = _student_map(student_map)
+    items = []
+    for raw in submissions:
+        name = submission_id(raw)
+        row = people.get(name, {})
+        submitted = row.get("submitted_at") or None
+        items.append(PastSubmission(Path(raw), name, (row.get("student_id") or name).strip(),
+                                    int(row.get("attempt") or 1),
+                                    datetime.fromisoformat(submitted) if submitted else None))
     store = Archive.open(settings)  # type: ignore[arg-type]
-    added = existing = rejected = 0
+    done = Imported()
     try:
         with _TerminalProgress() as progress:
-            for done, raw in enumerate(submissions, start=1):
-                path = Path(raw)
-                name = submission_id(path)
-                row = people.get(name, {})
-                sha, size = file_digest(path)
-                submitted = row.get("submitted_at") or None
-                registered = store.register(
-                    sha256=sha, size=size, project_id=project,
-                    student_id=(row.get("student_id") or name).strip(),
-                    attempt=int(row.get("attempt") or 1), origin="archive", name=name,
-                    submitted_at=datetime.fromisoformat(submitted) if submitted else None)
-                sub = registered.submission
-                if sub.status in (JobStatus.DONE, JobStatus.REJECTED) and not registered.created:
-                    existing += 1
-                elif store.claim(sub.id, 3600):
-                    status = store.process(sub.id, source=path, with_report=False)
-                    if status == JobStatus.REJECTED:
-                        rejected += 1
-                        click.echo(f"  rejected {name}: {store.get(sub.id).error_message}", err=True)  # type: ignore[union-attr]
-                    else:
-                        added += 1
-                else:
-                    existing += 1
-                progress("archive", done, len(submissions))
+            for start in range(0, len(items), BATCH):
+                done.add(store.import_batch(project, items[start : start + BATCH]))
+                progress("archive", min(start + BATCH, len(items)), len(items))
     finally:
         store.close()
-    click.echo(f"{added} added, {existing} already in the archive, {rejected} rejected "
-               f"(project {project})")
+    for name, why in done.rejected:
+        click.echo(f"  rejected {name}: {why}", err=True)
+    click.echo(f"{done.added} added, {done.existing} already in the archive, {len(done.rejected)} "
+               f"rejected (project {project})")
 
 
 @archive.command("check")
@@ -263,7 +254,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
         click.echo(text, nl=False)
         return
     if json_out:
-        _write(Path(json_out), text)
+        _write(Path(json_out), [text])
     if result["status"] == "rejected":
         click.echo(f"rejected {loaded.id}: {result['error']['code']}: {result['error']['message']}")
         return

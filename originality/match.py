@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .cohort import contains
 from .model import Fragment, PairResult, SegmentKind, Span
 from .options import MatchOptions
 from .units import Unit
@@ -41,10 +42,19 @@ class SubmissionPrints:
     positions: np.ndarray  # int32, k-gram position within its unit
     denominator: int  # tokens that are the student's own (not starter or common code)
     distinct: np.ndarray = field(init=False)  # the sorted distinct hashes
+    lines: np.ndarray = field(init=False)  # each token's line, units one after the other
+    line_offset: np.ndarray = field(init=False)  # per unit, where its tokens start in ``lines``
+    k: np.ndarray = field(init=False)  # per unit, its k-gram length
+    is_code: np.ndarray = field(init=False)  # per unit
 
     def __post_init__(self) -> None:
-        # Computed once: a submission takes part in many pairs.
+        # Computed once: a submission takes part in many pairs, and the lines of all of a
+        # pair's fragments are read at once (indexing per fragment was a tenth of `check`).
         self.distinct = np.unique(self.hashes)
+        self.lines = np.concatenate([unit.lines for unit in self.units] or [np.zeros(0, dtype=np.int64)])
+        self.line_offset = np.cumsum([0] + [len(unit.lines) for unit in self.units])[:-1]
+        self.k = np.array([unit.k for unit in self.units], dtype=np.int64)
+        self.is_code = np.array([unit.kind is SegmentKind.CODE for unit in self.units], dtype=bool)
 
     @classmethod
     def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
@@ -111,7 +121,8 @@ def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray
 
 def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining."""
-    common = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
+    small, large = (a.distinct, b.distinct) if len(a.distinct) <= len(b.distinct) else (b.distinct, a.distinct)
+    common = small[contains(large, small)] if len(large) else small[:0]
     if len(common) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     a_start, a_count = _equal_ranges(a.hashes, common)
@@ -131,16 +142,16 @@ class _Run(NamedTuple):
     length: int  # tokens
 
 
-def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray, minimum: np.ndarray) -> list[_Run]:
+def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
+          minimum: np.ndarray) -> tuple[np.ndarray, ...]:
     """Chains of shared k-grams that continue each other on both sides, at least ``minimum``
-    tokens long (per unit of a), longest first."""
+    tokens long (per unit of a), longest first: columns (unit_a, unit_b, start_a, start_b,
+    length)."""
     a_idx, b_idx = _joined_matches(a, b)
-    if len(a_idx) == 0:
-        return []
     ua, ub = a.unit_index[a_idx].astype(np.int64), b.unit_index[b_idx].astype(np.int64)
     pa, pb = a.positions[a_idx].astype(np.int64), b.positions[b_idx].astype(np.int64)
     diagonal = pa - pb
-    order = np.lexsort((pa, diagonal, ub, ua))
+    order = _sort_order(ua, ub, diagonal, pa)
     ua, ub, pa, pb, diagonal = ua[order], ub[order], pa[order], pb[order], diagonal[order]
     continues = np.zeros(len(pa), dtype=bool)
     continues[1:] = (ua[1:] == ua[:-1]) & (ub[1:] == ub[:-1]) & (diagonal[1:] == diagonal[:-1]) & (
@@ -153,18 +164,38 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray, minimum: np.n
     starts, lengths = starts[long_enough], lengths[long_enough]
     ua, ub, pa, pb = ua[starts], ub[starts], pa[starts], pb[starts]
     order = np.lexsort((pb, ub, pa, ua, -lengths))
-    columns = (ua[order], ub[order], pa[order], pb[order], lengths[order])
-    return list(map(_Run._make, zip(*(c.tolist() for c in columns))))
+    return ua[order], ub[order], pa[order], pb[order], lengths[order]
+
+
+def _sort_order(*keys: np.ndarray) -> np.ndarray:
+    """The order ``np.lexsort`` gives integer keys (most significant first here), as one
+    argsort of a composite key when it fits 63 bits: one sort instead of one per key, in
+    each of the thousands of alignments of a cohort."""
+    lows = [int(key.min()) if len(key) else 0 for key in keys]
+    spans = [int(key.max()) - low + 1 if len(key) else 1 for key, low in zip(keys, lows)]
+    total = 1
+    for span in spans:
+        total *= span
+    if total >= 1 << 63:
+        return np.lexsort(keys[::-1])
+    composite = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, low, span in zip(keys, lows, spans):
+        composite = composite * span + (key - low)
+    return np.argsort(composite, kind="stable")
 
 
 def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
                     length: int, min_length: int) -> list[tuple[int, int]]:
     """Stretches (offset, length) of a run where neither side is covered yet, long enough.
 
-    Most runs overlap nothing, so the common case is two C-level scans of a bytearray.
+    Most runs overlap nothing, or lie wholly on tiles already laid (the same code on another
+    diagonal), so the common cases are C-level scans of a bytearray (``find`` copies nothing).
     """
-    if 1 not in covered_a[start_a : start_a + length] and 1 not in covered_b[start_b : start_b + length]:
+    end_a, end_b = start_a + length, start_b + length
+    if covered_a.find(1, start_a, end_a) < 0 and covered_b.find(1, start_b, end_b) < 0:
         return [(0, length)]
+    if covered_a.find(0, start_a, end_a) < 0 or covered_b.find(0, start_b, end_b) < 0:
+        return []
     stretches, begin = [], None
     for offset in range(length + 1):
         free = offset < length and not covered_a[start_a + offset] and not covered_b[start_b + offset]
@@ -179,20 +210,16 @@ def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, st
 
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
     """The similarity of two submissions with the fragments that explain it, or None."""
-    k_of_a = np.array([u.k for u in a.units], dtype=np.int64)
-    minimum = np.array(
-        [options.min_fragment_code if u.kind is SegmentKind.CODE else options.min_fragment_prose
-         for u in a.units],
-        dtype=np.int64,
-    )
-    runs = _runs(a, b, k_of_a, minimum)
-    if not runs:
-        return None
-    covered_a = {i: bytearray(u.token_count) for i, u in enumerate(a.units)}
-    covered_b = {i: bytearray(u.token_count) for i, u in enumerate(b.units)}
+    minimum = np.where(a.is_code, options.min_fragment_code, options.min_fragment_prose).astype(np.int64)
+    ua, ub, pa, pb, length = _runs(a, b, a.k, minimum)
+    covered_a: dict[int, bytearray] = {}
+    covered_b: dict[int, bytearray] = {}
     tiles: list[_Run] = []
-    for run in runs:
-        line_a, line_b = covered_a[run.unit_a], covered_b[run.unit_b]
+    for run in map(_Run._make, zip(*(c.tolist() for c in (ua, ub, pa, pb, length)))):
+        line_a = covered_a.get(run.unit_a) or covered_a.setdefault(
+            run.unit_a, bytearray(a.units[run.unit_a].token_count))
+        line_b = covered_b.get(run.unit_b) or covered_b.setdefault(
+            run.unit_b, bytearray(b.units[run.unit_b].token_count))
         for offset, size in _free_stretches(line_a, run.start_a, line_b, run.start_b, run.length,
                                             int(minimum[run.unit_a])):
             tile = _Run(run.unit_a, run.unit_b, run.start_a + offset, run.start_b + offset, size)
@@ -201,13 +228,10 @@ def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Pa
             tiles.append(tile)
     if not tiles:
         return None
-    matched_a = sum(m.count(1) for m in covered_a.values())
-    matched_b = sum(m.count(1) for m in covered_b.values())
-    fragments = sorted(
-        (_fragment(a.units[first.unit_a], b.units[first.unit_b], first, last, tokens)
-         for first, last, tokens in _merged(tiles)),
-        key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens),
-    )
+    # Tiles never overlap, and each covers as many tokens on both sides.
+    matched_a = matched_b = sum(tile.length for tile in tiles)
+    fragments = sorted(_fragments(a, b, _merged(tiles)),
+                       key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens))
     return PairResult(
         a=a.id,
         b=b.id,
@@ -239,10 +263,14 @@ def _merged(tiles: list[_Run]) -> list[tuple[_Run, _Run, int]]:
     return merged
 
 
-def _fragment(unit_a: Unit, unit_b: Unit, first: _Run, last: _Run, tokens: int) -> Fragment:
-    end_a, end_b = last.start_a + last.length - 1, last.start_b + last.length - 1
-    return Fragment(
-        a=Span(unit_a.path, int(unit_a.lines[first.start_a]), int(unit_a.lines[end_a])),
-        b=Span(unit_b.path, int(unit_b.lines[first.start_b]), int(unit_b.lines[end_b])),
-        tokens=tokens,
-    )
+def _fragments(a: SubmissionPrints, b: SubmissionPrints,
+               merged: list[tuple[_Run, _Run, int]]) -> list[Fragment]:
+    """The fragments of merged tiles, their lines read in one step per side."""
+    unit_a = [first.unit_a for first, _, _ in merged]
+    unit_b = [first.unit_b for first, _, _ in merged]
+    at_a = np.array([(first.start_a, last.start_a + last.length - 1) for first, last, _ in merged])
+    at_b = np.array([(first.start_b, last.start_b + last.length - 1) for first, last, _ in merged])
+    lines_a = a.lines[a.line_offset[unit_a][:, None] + at_a].tolist()
+    lines_b = b.lines[b.line_offset[unit_b][:, None] + at_b].tolist()
+    return [Fragment(Span(a.units[ua].path, *la), Span(b.units[ub].path, *lb), tokens)
+            for ua, ub, la, lb, (_, _, tokens) in zip(unit_a, unit_b, lines_a, lines_b, merged)]

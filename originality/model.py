@@ -118,7 +118,7 @@ class TokenStream:
         return len(self.symbols)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     file: str
     start_line: int
@@ -128,7 +128,7 @@ class Span:
         return {"file": self.file, "start_line": self.start_line, "end_line": self.end_line}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fragment:
     """A stretch of one submission matched to a stretch of another."""
 
@@ -140,9 +140,13 @@ class Fragment:
         return {"a": self.a.to_dict(), "b": self.b.to_dict(), "tokens": self.tokens}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairResult:
-    """Similarity of two submissions, ``a`` < ``b`` by id."""
+    """Similarity of two submissions, ``a`` < ``b`` by id.
+
+    Slotted (as Span and Fragment): ``check --min-similarity 0`` lists every pair that shares
+    evidence, two million on a 2,000-student cohort.
+    """
 
     a: str
     b: str

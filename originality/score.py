@@ -36,7 +36,7 @@ from .cohort import Exclusions, exclusions, incidence, mark_excluded
 from .match import SubmissionPrints, align
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
-from .report import DIGITS
+from .report import DIGITS, rounded
 from .units import Unit, is_literal_run
 
 # Pairs from this similarity up are aligned into fragments; below it a pair is listed (when the
@@ -54,7 +54,8 @@ ALIGN_FROM = 0.3
 # have 380,390 pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
 # 25 closest partners were aligned.
 ALIGNED_PER_SUBMISSION = 25
-# Pairs whose row products are taken at once (the archive's): bounds the memory of one step.
+# Pairs whose row products are taken (the archive's), or whose results are built, at once:
+# bounds the memory of one step.
 ROW_CHUNK = 20_000
 # Aligning on several processes pays from this many pairs; chunks amortise the messages.
 PARALLEL_MIN_PAIRS = 200
@@ -132,6 +133,9 @@ class Comparison:
         counts = [_token_counts(units) for units in units_by_submission]
         self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
         self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
+        # Each submission's place in the order of ids, for the report's order of pairs.
+        self.id_rank = np.empty(len(ids), dtype=np.int64)
+        self.id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         self._prints: dict[int, SubmissionPrints] = {}
         self._keys: dict[int, bytes] = {}
 
@@ -180,8 +184,9 @@ class Comparison:
 
     def score(self, features: PairFeatures, min_similarity: float,
               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
-        """The pairs whose similarity reaches ``min_similarity``; those from ``ALIGN_FROM`` up
-        aligned, on ``workers`` processes when there are enough of them.
+        """The pairs whose similarity reaches ``min_similarity``, in report order, every number
+        rounded as reported; those from ``ALIGN_FROM`` up aligned, on ``workers`` processes when there are
+        enough of them.
 
         ``min_similarity`` is compared with the similarity as reported (rounded), so a pair is
         listed exactly when its reported score reaches the threshold. ``progress(done, total)``
@@ -189,21 +194,31 @@ class Comparison:
         """
         similarity = np.round(self.similarities(features), DIGITS)
         kept = np.flatnonzero((similarity > 0) & (similarity >= min_similarity))
-        pairs = [(int(features.i[k]), int(features.j[k])) for k in kept.tolist()]
-        values = similarity[kept].tolist()
-        # Strongest first, so that the alignment budget goes to the likeliest copies.
-        to_align = [pair for value, pair in sorted(
-            ((value, pair) for pair, value in zip(pairs, values) if value >= ALIGN_FROM),
-            key=lambda item: (-item[0], item[1]))]
-        aligned = dict(zip(to_align, self._align_all(to_align, progress, workers)))
+        # Report order (strongest first, then by ids), read off arrays: at --min-similarity 0 a
+        # dense cohort lists millions of pairs. The alignment budget goes to the likeliest
+        # copies first.
+        kept = kept[np.lexsort((self.id_rank[features.j[kept]], self.id_rank[features.i[kept]],
+                                -similarity[kept]))]
+        strong = int(np.count_nonzero(similarity[kept] >= ALIGN_FROM))  # a prefix, in this order
+        i, j = features.i[kept], features.j[kept]
+        ids = self.ids
+        to_align = list(zip(i[:strong].tolist(), j[:strong].tolist()))
         results = []
-        for (a, b), value in zip(pairs, values):
-            found = aligned.get((a, b))
+        for (a, b), value, found in zip(to_align, similarity[kept[:strong]].tolist(),
+                                        self._align_all(to_align, progress, workers)):
             if found is None:
-                results.append(PairResult(self.ids[a], self.ids[b], value, 0.0, 0.0, ()))
+                results.append(PairResult(ids[a], ids[b], value, 0.0, 0.0, ()))
             else:
-                results.append(PairResult(self.ids[a], self.ids[b], value, found.a_share,
-                                          found.b_share, found.fragments))
+                results.append(PairResult(ids[a], ids[b], value, rounded(found.a_share),
+                                          rounded(found.b_share), found.fragments))
+        # The rest carry their score alone; built a slice at a time, and with one float object
+        # per distinct score (4 digits: at most 10,001), to bound the memory of a long list.
+        same: dict[float, float] = {}
+        for start in range(strong, len(kept), ROW_CHUNK):
+            end = min(start + ROW_CHUNK, len(kept))
+            results.extend(PairResult(ids[a], ids[b], same.setdefault(value, value), 0.0, 0.0, ())
+                           for a, b, value in zip(i[start:end].tolist(), j[start:end].tolist(),
+                                                  similarity[kept[start:end]].tolist()))
         return results
 
     def _align_all(self, pairs: list[tuple[int, int]], progress: Callable[[int, int], None] | None,

@@ -125,14 +125,18 @@ def check_submission(self: Any, submission_id: str) -> str:
     store = archive()
     if not store.claim(submission_id, settings.lease_seconds):
         return "not claimed"  # done already, or another worker holds it
+    flagged: list[dict[str, Any]] = []
     try:
         with _Lease(submission_id):
             if settings.test_task_delay:
                 time.sleep(settings.test_task_delay)
-            status = store.process(submission_id)
+            status = store.process(submission_id, events=flagged)
     except NotFound:
         return "missing"
     except Exception as error:
+        # Events in the list were committed with their report before the failure: a new run
+        # finds those items there and makes no new event, so they are sent now or never.
+        send(flagged)
         if self.request.retries >= self.max_retries:
             log.exception("check of %s failed for good", submission_id)
             store.finish(submission_id, JobStatus.FAILED,
@@ -143,6 +147,7 @@ def check_submission(self: Any, submission_id: str) -> str:
         store.release(submission_id)
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
     notify_checked(submission_id)
+    send(flagged)
     return status
 
 
@@ -184,6 +189,12 @@ def notify(event_type: str, data: dict[str, Any], event_id: str | None = None,
             celery.send_task(WEBHOOK_TASK, args=(event,), queue=WEBHOOKS, retry=False)
     except Exception as error:
         log.warning("cannot queue webhook %s: %s", event_type, error)
+
+
+def send(events: list[dict[str, Any]]) -> None:
+    """Send events already stored in the outbox (``submission.flagged``), keeping their ids."""
+    for event in events:
+        notify(event["type"], event["data"], event["id"])
 
 
 def notify_checked(submission_id: str) -> None:

@@ -1,4 +1,5 @@
-"""The landing page and the list of submissions a person may open."""
+"""The landing page and the list of submissions a person may open, with the strong matches
+waiting for review first (:mod:`originality.triage`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from originality.store.models import Submission
+from originality.triage import Triage
 
 from .session import archive, blp, page, principal
 
 PAGE_SIZE = 100
+# The to-review list shows the strongest items; its caption counts them all.
+TRIAGE_SHOWN = 100
 
 
 @blp.route("/")
@@ -25,7 +29,8 @@ def home() -> Any:
 @blp.route("/submissions")
 @page("platform", "assessor", "staff")
 def submissions() -> Any:
-    """Newest first; an assessor sees only the submissions assigned to them."""
+    """The items to review, strongest first, then the submissions newest first; an assessor
+    sees only the submissions (and items) assigned to them."""
     who = principal()
     project = request.args.get("project") or None
     try:
@@ -42,5 +47,10 @@ def submissions() -> Any:
         rows = list(session.scalars(query.order_by(Submission.created_at.desc(), Submission.id)
                                     .offset((page_number - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         session.expunge_all()
+    triage = Triage(archive())
+    mine = who.name if who.role == "assessor" else None
     return render_template("pages/submissions.html", rows=rows, project=project, total=total,
-                           page_number=page_number, pages=max(1, -(-total // PAGE_SIZE)))
+                           page_number=page_number, pages=max(1, -(-total // PAGE_SIZE)),
+                           to_review=triage.items(mine, project, TRIAGE_SHOWN),
+                           counts=triage.counts(mine, project),
+                           dismissed=request.args.get("dismissed"))

@@ -29,6 +29,7 @@ from originality.model import Fragment
 from originality.store import links
 from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
+from originality.triage import Triage
 
 from .session import PageError, archive, blp, page, principal
 
@@ -104,7 +105,8 @@ def report(submission_id: str) -> Any:
         case_opened=request.args.get("case") == "opened",
         evaluations=CaseBook(archive()).evaluations(submission.id), outcomes=OUTCOME_WORDS,
         can_evaluate=who.role in ("assessor", "staff"),
-        evaluated=request.args.get("evaluated") == "1")
+        evaluated=request.args.get("evaluated") == "1",
+        triage_items=Triage(archive()).waiting_of(submission.id))
 
 
 @blp.route("/reports/<submission_id>/matches/<other_id>")

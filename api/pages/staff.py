@@ -1,5 +1,6 @@
-"""The staff pages: the review queue, a case with its frozen evidence and the decision form, a
-student's record; and the form, on a report, that opens a case.
+"""The staff pages: the review queue (with the possible repeats the triage found, apart from the
+cases), a case with its frozen evidence and the decision form, a student's record; and the
+form, on a report or on a possible repeat, that opens a case.
 
 Everything goes through :class:`originality.cases.CaseBook`, as the API does: the ladder only
 proposes, a person decides, and a decision is a new entry, never an edit. Forms follow
@@ -17,6 +18,7 @@ from originality import ladder
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotFound, NotReady
 from originality.store.access import may_see
+from originality.triage import Triage
 
 from .report import FLAG_WORDS
 from .session import PageError, archive, blp, page, principal
@@ -68,15 +70,21 @@ def render(template: str, http_status: int = 200, **context: Any) -> Any:
 @blp.route("/queue")
 @page("staff")
 def queue() -> Any:
-    """Open cases by default; repeat offenses first (the ladder's step 4 waits for staff)."""
+    """The possible repeats first (strong matches of students with a confirmed case, waiting
+    in the triage); then the cases, open ones by default, repeat offenses first (the ladder's
+    step 4 waits for staff)."""
     status = request.args.get("status") or "open"
     notice = None
     if status not in QUEUE_FILTERS:
         notice = f"There is no status {status!r}; showing the open cases."
         status = "open"
     cases = book().queue(None if status == "all" else status)
+    # Strong matches of students who already have a confirmed case: no case yet, first.
+    possible = Triage(archive()).possible_repeats()
     return render("pages/queue.html", cases=cases, status=status, filters=QUEUE_FILTERS,
-                  notice=notice, repeats=sum(1 for c in cases if c["repeat"]))
+                  notice=notice, repeats=sum(1 for c in cases if c["repeat"]),
+                  possible=possible, stages=STAGE_LABELS,
+                  dismissed=request.args.get("dismissed"))
 
 
 # -- a case -------------------------------------------------------------------------------------

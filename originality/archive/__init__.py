@@ -8,6 +8,7 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``entries``: entering a checked submission (documents, units, MinHash) exactly once, in commit
   order per project, and keeping the candidate index in step;
 - ``starter``: a project's starter code, excluded from every later check;
+- ``bulk``: past cohorts imported in batches, one transaction each;
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
@@ -30,27 +31,32 @@ from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..model import DocumentState
 from ..options import CheckOptions
-from ..store import links
+from ..store import flags, links
 from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
-from ..store.settings import LSH_SEED, Settings
+from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
 from .blobs import ContentStore, file_digest
+from .bulk import BATCH, Bulk, Imported, PastSubmission
 from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
-__all__ = ["Archive", "CONTEXT_LIMIT", "ContentStore", "MAX_ID_LENGTH", "Registered", "StarterCode",
-           "file_digest", "line_ranges", "template_ranges", "unit_from_row", "unit_row"]
+__all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX_ID_LENGTH",
+           "PastSubmission", "Registered", "StarterCode", "file_digest", "line_ranges",
+           "template_ranges", "unit_from_row", "unit_row"]
 
 
-class Archive(Jobs, Entries, Starters, Compare):
+class Archive(Jobs, Entries, Starters, Compare, Bulk):
     """The archive of one database, content store and candidate index."""
 
     def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
-                 options: CheckOptions | None = None) -> None:
+                 options: CheckOptions | None = None,
+                 review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.db, self.store, self.index = db, store, index
+        # The service's default; a project may set its own (``store/flags.py``).
+        self.review_threshold = review_threshold
         self.options = options or CheckOptions(workers=1)
         self._starters: dict[str, StarterCode] = {}
         self._starters_lock = threading.Lock()  # the API checks in several threads
@@ -61,7 +67,8 @@ class Archive(Jobs, Entries, Starters, Compare):
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)
-        return cls(db, ContentStore(settings.uploads_dir), index)
+        return cls(db, ContentStore(settings.uploads_dir), index,
+                   review_threshold=settings.review_threshold)
 
     def close(self) -> None:
         self.index.close()
@@ -69,11 +76,14 @@ class Archive(Jobs, Entries, Starters, Compare):
 
     # -- the check ---------------------------------------------------------------------------
 
-    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True) -> str:
+    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True,
+                events: list[dict[str, Any]] | None = None) -> str:
         """Check a claimed submission and record the outcome; returns its final status.
 
         A domain rejection (bomb, corrupt ZIP) is recorded as ``rejected``; any other exception
-        propagates, for the caller to retry.
+        propagates, for the caller to retry. The report's strong matches are flagged for review
+        with it (``store/flags.py``); the ``submission.flagged`` events of new items are stored
+        in the outbox and appended to ``events``, for the caller to send.
         """
         submission = self.get(submission_id)
         if submission is None:
@@ -90,6 +100,9 @@ class Archive(Jobs, Entries, Starters, Compare):
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
                 links.write(session, submission_id, report)  # the later matches of the others
+                flagged = flags.write(session, submission, self.review_threshold)
+            if events is not None:
+                events.extend(flagged)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE

@@ -13,7 +13,6 @@ from ..check import LoadedSubmission, unread_files
 from ..cohort import common_binaries
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
-from ..report import rounded
 from ..score import Comparison
 from ..store.db import Database
 from ..tamper import submission_flags
@@ -106,8 +105,9 @@ class Compare:
                               for d in sorted(found))
             pair = pairs.get(other) or PairResult(loaded.id, other, 0.0, 0.0, 0.0, ())
             pairs[other] = replace(pair, fragments=pair.fragments + fragments)
+        # Scores come rounded as reported (``Comparison.score``).
         reported = sorted(other for other, pair in pairs.items()
-                          if rounded(pair.similarity) >= self.options.min_similarity)
+                          if pair.similarity >= self.options.min_similarity)
         people: dict[str, Submission] = {}
         with self.db.sessions() as session:
             for batch in batches(reported):
@@ -117,8 +117,8 @@ class Compare:
         for other in reported:
             pair, person = pairs[other], people[other]
             match = {"submission_id": other, "student_id": person.student_id, "name": person.name,
-                     "attempt": person.attempt, "similarity": rounded(pair.similarity),
-                     "a_share": rounded(pair.a_share), "b_share": rounded(pair.b_share),
+                     "attempt": person.attempt, "similarity": pair.similarity,
+                     "a_share": pair.a_share, "b_share": pair.b_share,
                      "fragments": [f.to_dict() for f in pair.fragments]}
             own = student_id is not None and person.student_id == student_id
             report["own_attempts" if own else "matches"].append(match)

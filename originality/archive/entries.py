@@ -74,12 +74,12 @@ class Entries:
                 entry = ArchiveEntry(submission_id=submission.id, project_id=submission.project_id,
                                      student_id=submission.student_id, minhash=minhash_bytes(sketch),
                                      indexed_at=utcnow())
-                session.add_all(self._document_rows(submission.id, loaded))
+                session.add_all(self.document_rows(submission.id, loaded))
                 session.add_all(unit_row(submission.id, i, u) for i, u in enumerate(loaded.units))
                 session.add(entry)
                 try:
                     # Flushes the rows above: a duplicate entry fails here or at the commit.
-                    self.index.stage(session, submission.project_id, submission.id, sketch)
+                    self.index.stage(session, submission.project_id, {submission.id: sketch})
                     session.commit()
                     seq = entry.seq
                 except IntegrityError:
@@ -90,7 +90,7 @@ class Entries:
         return int(seq)
 
     @staticmethod
-    def _document_rows(submission_id: str, loaded: LoadedSubmission) -> Iterable[DocumentRow]:
+    def document_rows(submission_id: str, loaded: LoadedSubmission) -> Iterable[DocumentRow]:
         for ordinal, doc in enumerate(loaded.documents):
             text = zlib.compress(doc.text.encode("utf-8")) if doc.state is DocumentState.OK else None
             yield DocumentRow(submission_id=submission_id, ordinal=ordinal, path=doc.path,

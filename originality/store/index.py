@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
 import numpy as np
@@ -122,9 +122,10 @@ class CandidateIndex(ABC):
                 .where(ArchiveEntry.submission_id.in_(missing[start : start + IN_BATCH]))))
         return sorted(rows)
 
-    def stage(self, session: Session, project: str, key: str, sketch: LeanMinHash) -> None:
-        """Index a submission inside the caller's transaction, when the index lives in the same
-        database; the other storages catch up in ``sync`` once the entry is committed."""
+    def stage(self, session: Session, project: str, sketches: Mapping[str, LeanMinHash]) -> None:
+        """Index submissions (id -> sketch) inside the caller's transaction, when the index
+        lives in the same database; the other storages catch up in ``sync`` once the entries
+        are committed."""
         return None
 
     def _new_lsh(self, storage: dict | None = None) -> MinHashLSH:
@@ -196,8 +197,10 @@ class SqlIndex(CandidateIndex):
         return [{"project_id": project, "params": self.params_digest, "bucket": bucket,
                  "submission_id": key} for bucket in self.buckets(hashvalues)]
 
-    def stage(self, session: Session, project: str, key: str, sketch: LeanMinHash) -> None:
-        session.execute(insert(LshBucket), self._rows(project, key, sketch.hashvalues))
+    def stage(self, session: Session, project: str, sketches: Mapping[str, LeanMinHash]) -> None:
+        rows = [row for key, sketch in sketches.items() for row in self._rows(project, key, sketch.hashvalues)]
+        if rows:
+            session.execute(insert(LshBucket), rows)
 
     def members(self, project: str) -> set[str]:
         with self._sessions() as session:

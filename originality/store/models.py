@@ -1,7 +1,7 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
 entries and the database's own LSH buckets, projects' starter code, reports and their match links, tokens
 and the report access log; plagiarism cases, their append-only decisions, the audit log and the outbox
-of webhook events.
+of webhook events; the triage of strong matches and the projects' review thresholds.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
 compact, and read back without parsing. Times are naive UTC.
@@ -296,3 +296,41 @@ class EventRow(Base):
     type: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class TriageItem(Base):
+    """One item of the to-review list: the student of ``submission_id`` is flagged because the
+    pair with ``other_id`` reached the project's review threshold (``originality/triage.py``).
+
+    ``kind`` says which side of the pair the flagged submission is: ``copied`` (the later one,
+    whose report holds the match) or ``shared`` (the earlier one, whose work the later one
+    matches). One row per submission and pair, whatever the number of checks (the unique key);
+    an item is cleared once, by a case (``case_id``) or by a dismissal with its reason, and
+    never comes back for the same pair."""
+
+    __tablename__ = "triage_items"
+    __table_args__ = (UniqueConstraint("submission_id", "other_id", name="uq_triage_items_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    similarity: Mapped[float] = mapped_column(Float)
+    flagged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    dismissed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    dismissed_by_role: Mapped[str | None] = mapped_column(String(16), default=None)
+    dismissed_at: Mapped[datetime | None] = mapped_column(default=None)
+    dismissal_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ProjectSetting(Base):
+    """A project's own review threshold, when staff set one; other projects use the service's
+    default (``ORIGINALITY_REVIEW_THRESHOLD``)."""
+
+    __tablename__ = "project_settings"
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    review_threshold: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

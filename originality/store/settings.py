@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..calibration import EVEN_ODDS
 from ..errors import UsageError
 
 DEFAULT_DATA_DIR = "./var"
@@ -32,6 +33,11 @@ LSH_BANDS = 128
 LSH_NUM_PERM = 128
 LSH_SEED = 20240517
 WEBHOOK_RETRIES = 6
+# A checked submission whose match reaches this similarity enters its assessor's to-review list
+# (originality/triage.py): the calibrated similarity's even odds, 0.5, "as likely a copy as
+# not" on the labelled sets it was fitted on (calibration.py; docs/benchmarks.md,
+# "Calibration"). A project may have its own (PUT /api/v1/projects/{id}/review-threshold).
+REVIEW_THRESHOLD = EVEN_ODDS
 
 ENV_PREFIX = "ORIGINALITY_"
 
@@ -55,6 +61,7 @@ class Settings:
     lsh_bands: int = LSH_BANDS
     lsh_num_perm: int = LSH_NUM_PERM
     webhook_retries: int = WEBHOOK_RETRIES
+    review_threshold: float = REVIEW_THRESHOLD
     # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
     # so every process of one installation (and a restart) accepts the same cookies.
     secret_key: str = ""
@@ -77,6 +84,8 @@ class Settings:
             problems.append("lease_seconds and recovery_interval must be positive")
         if self.lsh_bands <= 0 or self.lsh_num_perm <= 0 or self.lsh_num_perm % self.lsh_bands:
             problems.append("lsh_bands must be a positive divisor of lsh_num_perm")
+        if not 0.0 < self.review_threshold <= 1.0:
+            problems.append("review_threshold must be a similarity above 0 and at most 1")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
 

@@ -60,6 +60,53 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
     assert not failing, "\n".join(failing)
 
 
+def test_the_triage_pages_meet_wcag_2_1_aa(site: Site, browser: Any) -> None:
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: `make test` runs npm install in tests/browser")
+    # mallory was warned in p0; in p1 she and zoe match alice: an assessor's list, a possible
+    # repeat in the staff queue, and an item to dismiss.
+    site.add("original", "alice", "p0", assessor="bob")
+    first = site.add("identical", "mallory", "p0")
+    book = CaseBook(site.archive)
+    case = book.open(Actor("ada", "assessor"), first, "creation", "copied alice")
+    book.decide(Actor("dean", "staff"), case["id"], "confirmed", "warned")
+    site.add("original", "alice", "p1", assessor="bob")
+    site.add("renamed", "mallory", "p1")
+    site.add("partial_copy", "zoe", "p1")
+    from originality.triage import Triage
+
+    first_item = Triage(site.archive).items("ada")[0]
+    item, flagged = first_item["id"], first_item["submission_id"]
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    problems: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        sign_in(page, site, site.token("assessor", "ada"))
+        for path in [f"/reports/{flagged}", "/submissions", f"/triage/{item}/dismiss"]:
+            page.goto(site.url + path)
+            if path.startswith("/reports/"):
+                assert page.get_by_role("heading", name="Waiting for review",
+                                        exact=False).is_visible()
+            problems[f"assessor {path}"] = violations(page)
+        # The form refused (a blank reason), with its alert.
+        page.get_by_label("Why is this match not plagiarism?", exact=False).fill(" ")
+        page.get_by_role("button", name="Dismiss the match").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("alert").count() == 1
+        problems["refused dismissal"] = violations(page)
+        page.context.clear_cookies()
+        sign_in(page, site, site.token("staff", "dean"))
+        for path in ["/queue", "/submissions", f"/triage/{item}/dismiss?back=queue"]:
+            page.goto(site.url + path)
+            if path == "/queue":
+                assert page.get_by_role("heading", name="Possible repeats (2)").is_visible()
+            problems[f"staff {path}"] = violations(page)
+    finally:
+        context.close()
+    failing = [f"{path}: {found}" for path, items in problems.items() for found in items]
+    assert not failing, "\n".join(failing)
+
+
 def test_the_static_html_report_meets_wcag_2_1_aa(tmp_path: Path, browser: Any) -> None:
     from fixtures import scenarios
     from fixtures.make_fixtures import zip_bytes

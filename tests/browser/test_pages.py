@@ -131,7 +131,7 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text().startswith("The case is open")
     page.goto(f"{site.url}/submissions")
-    assert page.locator("table.data tbody tr").count() == 3
+    assert page.locator("table#submissions tbody tr").count() == 3
     screenshot(page, shots, "submissions")
 
     staff = browser.new_context(viewport={"width": 1400, "height": 900})

@@ -56,8 +56,12 @@ class Fuzz:
             "/api/v1/cases", json={"submission_id": copy, "stage": "creation", "note": "seed"},
             headers=self.headers("POST", "/api/v1/cases"))
         assert opened.status_code == 201, opened.get_json()
+        # The case cleared the copy's triage item; the original's (shared) still waits.
+        from originality.triage import Triage
+
+        [waiting] = Triage(self.archive).items()
         self.known = {"submission_id": copy, "case_id": opened.get_json()["id"],
-                      "student_id": "mallory", "project_id": "p1"}
+                      "student_id": "mallory", "project_id": "p1", "item_id": waiting["id"]}
 
     def _add(self, root: Path, name: str, student: str) -> str:
         [found] = [s for s in scenarios.SCENARIOS if s.id == name]
@@ -98,7 +102,10 @@ def test_the_spec_lists_every_operation(fuzz: Fuzz) -> None:
             "GET /api/v1/submissions/{submission_id}/report", "POST /api/v1/cases",
             "GET /api/v1/cases", "GET /api/v1/cases/{case_id}",
             "POST /api/v1/cases/{case_id}/decision", "GET /api/v1/students/{student_id}/record",
-            "POST /api/v1/submissions/{submission_id}/evaluation", "GET /healthz"} <= labels
+            "POST /api/v1/submissions/{submission_id}/evaluation", "GET /healthz",
+            "GET /api/v1/triage", "GET /api/v1/triage/{item_id}",
+            "POST /api/v1/triage/{item_id}/dismissal",
+            "PUT /api/v1/projects/{project_id}/review-threshold"} <= labels
 
 
 def test_upload_is_documented_as_one_multipart_body(fuzz: Fuzz) -> None:

@@ -161,7 +161,9 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
         assert session.scalar(select(func.count()).select_from(DecisionRow)) == 3
         assert session.scalar(select(func.count()).select_from(CaseRow)) == 3
         audit = [(a.action, a.actor, a.why) for a in session.scalars(select(AuditLog).order_by(AuditLog.id))]
-        events = [json.loads(e.data) for e in session.scalars(select(EventRow).order_by(EventRow.created_at))]
+        # The outbox also holds the triage's submission.flagged events (test_triage.py).
+        events = [json.loads(e.data) for e in session.scalars(
+            select(EventRow).filter_by(type="sanction.decided").order_by(EventRow.created_at))]
     assert audit == [
         ("case.opened", "ada", "same code as alice"),
         ("case.decided", "dean", "clear copy"),
@@ -296,7 +298,8 @@ def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
         ("dean", None), ("eve", first_id)]
     assert stored["status"] == "dismissed"
     with service.archive.db.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(EventRow)) == 1
+        assert session.scalar(select(func.count()).select_from(EventRow)
+                              .filter_by(type="sanction.decided")) == 1
         assert [a.action for a in session.scalars(select(AuditLog).order_by(AuditLog.id))] == [
             "case.opened", "case.decided"]
     # And a decision taken on the current chain still goes through.
@@ -304,3 +307,24 @@ def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
                          {"decision": "confirmed", "note": "appeal rejected"})
     assert again.status_code == 201, again.get_json()
     assert again.get_json()["case"]["decisions"][-1]["reverses"] == stored["decisions"][1]["id"]
+
+
+def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(service: Service) -> None:
+    first = service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    report = service.get(f"/api/v1/submissions/{first}/report").get_json()
+    assert report["matches"] == [] and [m["submission_id"] for m in report["later_matches"]] == [copy]
+    case = service.post("/api/v1/cases", {"submission_id": first, "stage": "throughout",
+                                          "note": "shared her work"}).get_json()
+    [kept] = case["evidence"]
+    assert kept == {**report["later_matches"][0], "later": True}
+    assert kept["fragments"]
+    page = service.client.get(f"/cases/{case['id']}", headers=service.headers("staff"))
+    assert "similar to mallory, submitted after this one" in page.get_data(as_text=True)
+    # Narrowed to a fragment of the later match, the evidence keeps that one only.
+    other = service.add("original", "bob", "p2")
+    service.add("identical", "eve", "p2")
+    chosen = service.get(f"/api/v1/submissions/{other}/report").get_json()["later_matches"][0]["fragments"][:1]
+    narrowed = service.post("/api/v1/cases", {"submission_id": other, "stage": "throughout", "note": "n",
+                                              "fragments": chosen}).get_json()
+    assert [m["fragments"] for m in narrowed["evidence"]] == [chosen]

@@ -386,3 +386,37 @@ def test_later_matches_and_their_links_on_postgresql(database: str, tmp_path: Pa
         assert links.later(archive.db, original) == before and before[0].own is False
     finally:
         archive.close()
+
+
+def test_the_triage_flags_both_sides_and_clears_them_on_postgresql(database: str,
+                                                                  tmp_path: Path) -> None:
+    from originality.cases import Actor, CaseBook
+    from originality.errors import CaseConflict
+    from originality.triage import Triage
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database,
+                                    index="memory"))
+    try:
+        original = add(archive, scenario_zip(tmp_path, "original"), "alice", assessor="bob")
+        copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory", assessor="ada")
+        triage = Triage(archive)
+        items = triage.items()
+        assert [(i["submission_id"], i["kind"]) for i in items] == [(copy, "copied"),
+                                                                    (original, "shared")]
+        assert triage.counts("ada").to_review == 1 and triage.counts().to_review == 2
+        dismissed = triage.dismiss(Actor("bob", "assessor"), items[1]["id"], "alice shared nothing")
+        assert dismissed["status"] == "dismissed"
+        with pytest.raises(CaseConflict):
+            triage.dismiss(Actor("bob", "assessor"), items[1]["id"], "twice")
+        case = CaseBook(archive).open(Actor("ada", "assessor"), copy, "submission", "copy")
+        assert triage.items() == [] and triage.counts().to_review == 0
+        assert triage.get(items[0]["id"])["status"] == "case"
+        # Warned, mallory copies again: a possible repeat, with the earlier case.
+        CaseBook(archive).decide(Actor("dean", "staff"), case["id"], "confirmed", "warned")
+        add(archive, scenario_zip(tmp_path, "original"), "alice", "q", assessor="bob")
+        again = add(archive, scenario_zip(tmp_path, "renamed"), "mallory", "q", assessor="ada")
+        [repeat] = triage.possible_repeats()
+        assert repeat["submission_id"] == again and repeat["earlier_case"]["case_id"] == case["id"]
+        assert triage.counts().possible_repeats == 1
+    finally:
+        archive.close()

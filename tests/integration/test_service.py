@@ -236,14 +236,15 @@ def test_upload_to_report_end_to_end_with_own_attempts_apart_and_signed_webhooks
         found = []
         for headers, raw in list(Hooks.received):
             event = json.loads(raw)
-            if event["data"]["submission_id"] in ids:
+            # The copy is also flagged (submission.flagged: test_a_strong_copy_is_flagged_...).
+            if event["type"] == "submission.checked" and event["data"]["submission_id"] in ids:
                 expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
                 assert headers["X-Originality-Signature"] == expected
                 found.append(event)
         return found if len(found) >= 3 else []
 
     events = wait_for(lambda: hooks_for({first_id, copy, again}), 30, "webhooks")
-    assert {e["type"] for e in events} == {"submission.checked"}
+    assert sorted(e["data"]["submission_id"] for e in events) == sorted([first_id, copy, again])
     assert {e["data"]["status"] for e in events} == {"done"}
 
 
@@ -306,6 +307,111 @@ def test_a_sanction_decided_by_staff_reaches_the_platform_as_a_signed_webhook(st
     assert event["id"] == decided.get_json()["event"]["id"]
     assert event["data"]["sanction"] == "full_redo" and event["data"]["student_id"] == "mallory"
     assert "entirely redone" in event["data"]["message"]
+
+
+def signed_hooks(event_type: str, ids: set[str]) -> list[dict[str, Any]]:
+    """The events of this type received about these submissions; each signature checked."""
+    found = []
+    for headers, raw in list(Hooks.received):
+        event = json.loads(raw)
+        if event["type"] == event_type and event["data"]["submission_id"] in ids:
+            expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+            assert headers["X-Originality-Signature"] == expected
+            assert headers["X-Originality-Event"] == event_type
+            found.append(event)
+    return found
+
+
+def test_a_strong_copy_is_flagged_on_both_sides_and_a_dismissal_sticks_through_a_recheck(
+        stack: Stack) -> None:
+    stack.start_worker("w1")
+    first = stack.upload(scenario_zip("original"), "alice", "p11", assessor_id="bob").get_json()["id"]
+    assert stack.wait_finished(first)["status"] == "done"
+    copy = stack.upload(scenario_zip("identical"), "mallory", "p11",
+                        assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(copy)["status"] == "done"
+
+    # The platform hears of both items, signed: the copy, and softly the work it copied.
+    events = wait_for(lambda: (found := signed_hooks("submission.flagged", {first, copy}))
+                      and len(found) >= 2 and found, 30, "submission.flagged webhooks")
+    by_side = {e["data"]["submission_id"]: e["data"] for e in events}
+    assert len(events) == 2 and set(by_side) == {first, copy}
+    assert (by_side[copy]["kind"], by_side[copy]["assessor_id"]) == ("copied", "ada")
+    assert (by_side[first]["kind"], by_side[first]["assessor_id"]) == ("shared", "bob")
+    assert by_side[copy]["similarity"] >= 0.5 and by_side[copy]["other_submission_id"] == first
+
+    # ada sees hers first on her submissions page and dismisses it with a reason.
+    [item] = stack.client.get("/api/v1/triage", headers=stack.headers("assessor")).get_json()["items"]
+    assert item["id"] == by_side[copy]["item_id"] and item["student_id"] == "mallory"
+    page = stack.client.get("/submissions", headers=stack.headers("assessor")).get_data(as_text=True)
+    assert "To review (1)" in page and f"/triage/{item['id']}/dismiss" in page
+    dismissed = stack.client.post(f"/api/v1/triage/{item['id']}/dismissal",
+                                  headers=stack.headers("assessor"),
+                                  json={"reason": "they worked in pairs, as allowed"})
+    assert dismissed.status_code == 201
+
+    # The check runs again (as after a failure): the pair is not flagged again.
+    from originality.store.models import AuditLog, JobStatus, Submission
+
+    stack.archive.finish(copy, JobStatus.FAILED, {"code": "internal_error", "message": "test"})
+    retried = stack.client.post(f"/api/v1/submissions/{copy}/retry", headers=stack.headers("staff"))
+    assert retried.status_code == 202
+    assert stack.wait_finished(copy)["status"] == "done"
+    wait_for(lambda: len(signed_hooks("submission.checked", {copy})) >= 2, 30, "the second check")
+    time.sleep(1.0)  # a flagged event would have been queued with the checked one
+    assert len(signed_hooks("submission.flagged", {first, copy})) == 2
+    assert stack.client.get("/api/v1/triage", headers=stack.headers("assessor")).get_json() == {
+        "items": [], "counts": {"to_review": 0, "possible_repeats": 0}}
+    kept = stack.client.get(f"/api/v1/triage/{item['id']}", headers=stack.headers("assessor"))
+    assert kept.get_json()["dismissal"]["reason"] == "they worked in pairs, as allowed"
+    from sqlalchemy import select
+
+    with stack.archive.db.sessions() as session:
+        runs = session.scalar(select(Submission.runs).where(Submission.id == copy))
+        audit = [(a.action, a.actor, a.why) for a in session.scalars(
+            select(AuditLog).filter_by(subject=f"triage:{item['id']}"))]
+    assert runs == 2
+    assert audit == [("triage.dismissed", "ada", "they worked in pairs, as allowed")]
+
+
+def test_a_warned_students_new_copy_is_a_possible_repeat_in_the_staff_queue(stack: Stack) -> None:
+    stack.start_worker("w1")
+    original = stack.upload(scenario_zip("original"), "alice", "p12").get_json()["id"]
+    assert stack.wait_finished(original)["status"] == "done"
+    copy = stack.upload(scenario_zip("identical"), "mallory", "p12",
+                        assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(copy)["status"] == "done"
+    case = stack.client.post("/api/v1/cases", headers=stack.headers("assessor"), json={
+        "submission_id": copy, "stage": "creation", "note": "copied alice"}).get_json()
+    assert stack.client.post(f"/api/v1/cases/{case['id']}/decision", headers=stack.headers("staff"),
+                             json={"decision": "confirmed", "note": "warned"}).status_code == 201
+
+    # The same copy again, in the next project: flagged, and a possible repeat for staff.
+    again_original = stack.upload(scenario_zip("original"), "alice", "p13").get_json()["id"]
+    assert stack.wait_finished(again_original)["status"] == "done"
+    again = stack.upload(scenario_zip("renamed"), "mallory", "p13",
+                         assessor_id="ada").get_json()["id"]
+    assert stack.wait_finished(again)["status"] == "done"
+    [hook] = wait_for(lambda: signed_hooks("submission.flagged", {again}), 30, "the webhook")
+    assert hook["data"]["kind"] == "copied"
+
+    repeats = stack.client.get("/api/v1/triage?possible_repeat=true",
+                               headers=stack.headers("staff")).get_json()
+    [item] = repeats["items"]
+    assert item["submission_id"] == again and item["earlier_case"]["case_id"] == case["id"]
+    assert repeats["counts"]["possible_repeats"] == 1
+    queue = stack.client.get("/queue", headers=stack.headers("staff")).get_data(as_text=True)
+    assert "Possible repeats (1)" in queue and f'href="/cases/{case["id"]}"' in queue
+
+    # Staff open the case from the queue: a repeat offense, proposed for discontinuation.
+    opened = stack.client.post(f"/reports/{again}/case", headers=stack.headers("staff"),
+                               data={"stage": "submission", "note": "second copy"})
+    assert opened.status_code == 303
+    cases = stack.client.get("/api/v1/cases?status=open", headers=stack.headers("staff")).get_json()
+    [repeat] = [c for c in cases["cases"] if c["submission_id"] == again]
+    assert repeat["repeat"] is True and repeat["proposed_sanction"] == "discontinuation"
+    assert stack.client.get("/api/v1/triage?possible_repeat=true",
+                            headers=stack.headers("staff")).get_json()["items"] == []
 
 
 def test_the_same_zip_again_returns_the_existing_submission(stack: Stack) -> None:

@@ -194,6 +194,22 @@ def test_settings_come_from_the_environment() -> None:
         Settings(index="cassandra")
 
 
+@pytest.mark.parametrize("raw, expected", [(None, 0.5), ("0.7", 0.7), ("1", 1.0)])
+def test_the_review_threshold_defaults_to_the_calibrations_even_odds(raw: str | None,
+                                                                      expected: float) -> None:
+    from originality.calibration import EVEN_ODDS
+
+    env = {} if raw is None else {"ORIGINALITY_REVIEW_THRESHOLD": raw}
+    assert Settings.from_env(env).review_threshold == expected
+    assert EVEN_ODDS == 0.5
+
+
+@pytest.mark.parametrize("raw", ["0", "1.5", "-0.2"])
+def test_a_review_threshold_outside_the_similarity_range_is_refused(raw: str) -> None:
+    with pytest.raises(UsageError, match="review_threshold"):
+        Settings.from_env({"ORIGINALITY_REVIEW_THRESHOLD": raw})
+
+
 def test_the_migrations_match_the_models(archive: Archive) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -516,3 +532,84 @@ def test_the_same_check_gives_the_same_report(archive: Archive, tmp_path: Path) 
     reports = [json.dumps(archive.compare(load_submission(path, archive.options, SymbolTable(), "new"),
                                           "p", "carol"), sort_keys=True) for _ in range(2)]
     assert reports[0] == reports[1] and '"template_lines"' in reports[0]
+
+
+def _past(tmp_path: Path, names: list[tuple[str, str]]) -> list:
+    from originality.archive import PastSubmission
+
+    return [PastSubmission(scenario_zip(tmp_path, scenario), scenario, student)
+            for scenario, student in names]
+
+
+def test_a_batch_import_enters_what_one_at_a_time_enters(tmp_path: Path) -> None:
+    """The same past cohort imported in one batch or one upload at a time: the same entries,
+    the same index, the same report for a later upload."""
+    cohort = [("original", "alice"), ("java_original", "bob"), ("identical", "mallory")]
+    reports = []
+    for way in ("batch", "one"):
+        opened = Archive.open(Settings(data_dir=tmp_path / way, index="sql"))
+        try:
+            items = _past(tmp_path, cohort)
+            if way == "batch":
+                done = opened.import_batch("p", items)
+                assert (done.added, done.existing, done.rejected) == (3, 0, [])
+            else:
+                for item in items:
+                    assert opened.import_batch("p", [item]).added == 1
+            with opened.db.sessions() as session:
+                assert session.scalar(select(func.count()).select_from(ArchiveEntry)) == 3
+                assert {s.status for s in session.scalars(select(Submission))} == {JobStatus.DONE}
+            new = add(opened, scenario_zip(tmp_path, "renamed"), "eve")
+            report = opened.report_of(new)
+            # Submission ids are random, and they break ties in the report's order.
+            reports.append(sorted((m["student_id"], m["similarity"], m["fragments"]) for m in report["matches"]))
+        finally:
+            opened.close()
+    assert reports[0] == reports[1]
+    scores = {student: similarity for student, similarity, _ in reports[0]}
+    assert scores["alice"] == scores["mallory"] == 1.0
+
+
+def test_a_batch_import_is_idempotent_and_counts_rejections(archive: Archive, tmp_path: Path) -> None:
+    from originality.archive import PastSubmission
+    from fixtures import hostile
+
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(hostile.overlap_bomb())
+    items = _past(tmp_path, [("original", "alice"), ("original", "alice")]) + \
+        [PastSubmission(bomb, "bomb", "zed")]
+    done = archive.import_batch("p", items)
+    # The same ZIP twice for one student is one submission.
+    assert (done.added, done.existing, [name for name, _ in done.rejected]) == (1, 1, ["bomb"])
+    again = archive.import_batch("p", items)
+    assert (again.added, again.existing, again.rejected) == (0, 3, [])
+    with archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 2
+        assert session.scalar(select(func.count()).select_from(ArchiveEntry)) == 1
+
+
+def test_an_interrupted_or_concurrent_import_is_finished_one_at_a_time(
+        archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality.archive import file_digest
+
+    [first, second] = _past(tmp_path, [("original", "alice"), ("java_original", "bob")])
+    # An import interrupted after registering alice's submission left it queued.
+    sha, size = file_digest(first.path)
+    queued = archive.register(sha256=sha, size=size, project_id="p", student_id="alice",
+                              origin="archive", name="original").submission
+    # bob's is registered by another import between this batch's lookup and its write.
+    sha_b, size_b = file_digest(second.path)
+    real_known = archive._known
+
+    def known_then_raced(*args: object) -> dict:
+        found = real_known(*args)  # type: ignore[arg-type]
+        archive.register(sha256=sha_b, size=size_b, project_id="p", student_id="bob", origin="archive")
+        return found
+
+    monkeypatch.setattr(archive, "_known", known_then_raced)
+    done = archive.import_batch("p", [first, second])
+    assert (done.added, done.existing) == (2, 0)  # both finished, each once
+    assert archive.get(queued.id).status == JobStatus.DONE  # type: ignore[union-attr]
+    with archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 2
+        assert session.scalar(select(func.count()).select_from(ArchiveEntry)) == 2

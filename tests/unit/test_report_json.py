@@ -1,0 +1,40 @@
+"""The report's JSON text: pairs are formatted directly (millions of them at
+``--min-similarity 0``), so the text must stay exactly what ``json.dumps`` of each pair's dict
+gives, and parse back to the same values."""
+
+import json
+
+from originality.model import Fragment, PairResult, Span, SubmissionStatus
+from originality.report import Report, SubmissionSummary
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _report(pairs):
+    return Report([SubmissionSummary('é"1', SubmissionStatus.OK, 2), SubmissionSummary("b\\2", SubmissionStatus.OK, 1)],
+                  pairs)
+
+
+PAIRS = [
+    PairResult('é"1', "b\\2", 0.8125, 1.0, 0.0, (Fragment(Span("src/é.py", 1, 3), Span("x\ty.py", 4, 9), 41),)),
+    PairResult('é"1', "b\\2", 0.0215, 0.0, 0.0, ()),
+    PairResult("a", "z", 1.0, 0.3333, 1e-04, ()),
+]
+
+
+def test_each_pair_line_is_json_dumps_of_its_dict():
+    text = _report(PAIRS).to_json()
+    pair_lines = text.split('"pairs": [\n', 1)[1].splitlines()[: len(PAIRS)]
+    assert [line.strip().rstrip(",") for line in pair_lines] == [_dumps(p.to_dict()) for p in PAIRS]
+
+
+def test_the_text_parses_back_to_the_report():
+    report = _report(PAIRS)
+    assert json.loads(report.to_json()) == json.loads(json.dumps(report.to_dict()))
+    assert report.to_json() == "".join(report.json_chunks())
+
+
+def test_empty_report():
+    assert Report([], []).to_json() == '{"version": 1,\n "submissions": [],\n "pairs": []}\n'
