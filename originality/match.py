@@ -150,6 +150,8 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
     a_idx, b_idx = _joined_matches(a, b)
     ua, ub = a.unit_index[a_idx].astype(np.int64), b.unit_index[b_idx].astype(np.int64)
     pa, pb = a.positions[a_idx].astype(np.int64), b.positions[b_idx].astype(np.int64)
+    if not len(pa):  # no shared long k-gram (same words, reordered): no run, not an index error
+        return ua, ub, pa, pb, pa.copy()
     diagonal = pa - pb
     order = _sort_order(ua, ub, diagonal, pa)
     ua, ub, pa, pb, diagonal = ua[order], ub[order], pa[order], pb[order], diagonal[order]

@@ -283,3 +283,15 @@ def test_runs_of_literals_are_tagged_for_the_cosine() -> None:
     runs = literal_runs(ids)
     assert len(runs) == 2 and is_literal_run(runs).all()
     assert not is_literal_run(kgram_hashes(ids, 2)).any()
+
+
+def test_a_pair_that_shares_words_but_no_long_kgram_is_scored_without_fragments(tmp_path: Path) -> None:
+    """The same words in reverse order reach alignment on their cosine and share no 4-word run:
+    alignment finds nothing, and the check goes on (it raised IndexError)."""
+    words = ("grade book spreadsheet marks teachers export weighted average student report module "
+             "statistics loading separation changes bug traced minutes arithmetic input cells "
+             "spaces numbers comma names missing score zero message line teacher midterm").split()
+    a = write(tmp_path / "a", {"essay.txt": " ".join(words)})
+    b = write(tmp_path / "b", {"essay.txt": " ".join(reversed(words))})
+    [pair] = check([a, b]).pairs
+    assert pair.fragments == () and pair.a_share == pair.b_share == 0.0
