@@ -126,8 +126,24 @@ class UnreadFile(ma.Schema):
     detail = ma.fields.String(metadata={"description": "why it was left unread"})
 
 
+class FlagOut(ma.Schema):
+    file = ma.fields.String()
+    kind = ma.fields.String(metadata={
+        "description": "hidden_text (words no reader sees: white or near-background colour, 2 pt "
+                       "or smaller, marked hidden, off the page or slide, invisible PDF render "
+                       "mode), invisible_characters (zero-width, soft hyphen, bidi controls, "
+                       "tags inside words), homoglyphs (letters of other scripts that look Latin, "
+                       "in Latin words)"})
+    count = ma.fields.Integer(metadata={"description": "words (hidden_text) or characters"})
+    detail = ma.fields.String(metadata={"description": "what was found and where, for people"})
+
+
 class ReportOut(ma.Schema):
     submission = ma.fields.String()
+    flags = ma.fields.List(ma.fields.Nested(FlagOut), metadata={
+        "description": "tricks found in this submission's files, per file and kind. Each was "
+                       "undone before comparing (hidden text left out, invisible characters "
+                       "removed, look-alikes read as Latin). Evidence for a person, not a verdict"})
     unread = ma.fields.List(ma.fields.Nested(UnreadFile), metadata={
         "description": "files of this submission left unread (over the per-file size cap, or "
                        "compressed beyond the ratio cap): never compared; the rest was checked"})

@@ -10,6 +10,7 @@ from .model import (
     Document,
     DocumentState,
     Entry,
+    Flag,
     Fragment,
     PairResult,
     Segment,
@@ -21,6 +22,7 @@ from .model import (
 from .options import CheckOptions, MatchOptions, UnpackLimits
 from .report import Report, SubmissionSummary
 from .score import Comparison
+from .tamper import fold_text, scan
 from .unpack import read_submission, read_zip_bytes
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Document",
     "DocumentState",
     "Entry",
+    "Flag",
     "Fragment",
     "MatchOptions",
     "Model",
@@ -47,8 +50,10 @@ __all__ = [
     "UsageError",
     "check",
     "extract",
+    "fold_text",
     "load_submission",
     "read_submission",
     "read_zip_bytes",
+    "scan",
     "submission_id",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -22,6 +22,7 @@ from .model import Document, DocumentState, Fragment, PairResult, Span, Submissi
 from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary
 from .score import Comparison
+from .tamper import submission_flags
 from .unpack import read_submission
 from .units import Unit, build_units, template_lines
 
@@ -88,8 +89,7 @@ def unread_files(documents: list[Document]) -> list[dict[str, str]]:
 
 
 def _with_state(document: Document, state: DocumentState) -> Document:
-    return Document(document.path, state, document.text, document.segments, document.sha256,
-                    document.size, document.detail or "too few tokens to compare")
+    return replace(document, state=state, detail=document.detail or "too few tokens to compare")
 
 
 def _validate_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -221,6 +221,7 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
             len(s.documents),  # every file read, whatever became of it
             s.error.to_dict() if s.error else None,
             tuple(unread_files(s.documents)),
+            tuple(submission_flags(s.documents)),
         )
         for s in loaded
     ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 import click
 
@@ -142,9 +143,17 @@ def _print_summary(report: Report) -> None:
     for summary in rejected:
         assert summary.error is not None
         click.echo(f"  rejected {summary.id}: {summary.error['code']}: {summary.error['message']}")
+    for summary in report.submissions:
+        _print_flags(summary.id, summary.flags)
     for pair in report.pairs[:10]:
         click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  "
                    f"({pair.a_share:.2f} / {pair.b_share:.2f}, {len(pair.fragments)} fragments)")
+
+
+def _print_flags(submission: str, flags: Iterable[dict[str, object]]) -> None:
+    """One line per trick found (evidence for a person, not a verdict)."""
+    for flag in flags:
+        click.echo(f"  flag {submission}: {flag['file']}: {flag['kind']} ({flag['count']})")
 
 
 # -- the archive and tokens of the service; ``serve`` and ``worker`` live in api/ and worker/.
@@ -230,6 +239,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     from .fingerprint import SymbolTable
 
     store = Archive.open(_settings())  # type: ignore[arg-type]
+    result: dict[str, Any]
     try:
         loaded = load_submission(submission, store.options, SymbolTable(), submission_id(submission))
         if loaded.error is not None:
@@ -249,6 +259,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
         click.echo(f"rejected {loaded.id}: {result['error']['code']}: {result['error']['message']}")
         return
     click.echo(f"{len(result['matches'])} matches, {len(result['own_attempts'])} own earlier attempts")
+    _print_flags(loaded.id, result.get("flags", []))
     for match in result["matches"][:10]:
         click.echo(f"  {match['similarity']:.2f}  {match['name'] or match['submission_id']} "
                    f"(student {match['student_id']}, {len(match['fragments'])} fragments)")

@@ -57,7 +57,8 @@ from .extractors.text import (
     PlainTextExtractor,
     RtfExtractor,
 )
-from .model import Document, DocumentState, Entry, Segment
+from .model import Document, DocumentState, Entry, Flag, Segment
+from .tamper import scan, sorted_flags
 
 __all__ = [
     "BINARY_EXTENSIONS",
@@ -197,8 +198,8 @@ def extract(entry: Entry) -> Document:
     digest = hashlib.sha256(data).hexdigest()
 
     def document(state: DocumentState, detail: str, text: str = "",
-                 segments: tuple[Segment, ...] = ()) -> Document:
-        return Document(entry.path, state, text, segments, digest, len(data), detail)
+                 segments: tuple[Segment, ...] = (), flags: tuple[Flag, ...] = ()) -> Document:
+        return Document(entry.path, state, text, segments, digest, len(data), detail, flags)
 
     if not data:
         return document(DocumentState.EMPTY, "empty file")
@@ -213,8 +214,10 @@ def extract(entry: Entry) -> Document:
         reason = f"{type(error).__name__}: {error}".strip().rstrip(":")
         return document(DocumentState.UNREADABLE, f"damaged {extractor.name} ({reason[:200]})")
     text, segments, notes = _truncate(result, MAX_TEXT_CHARS)
+    # Tricks are flagged whatever the outcome: a document whose only text is hidden is EMPTY.
+    flags = tuple(sorted_flags(result.flags + scan(entry.path, text)))
     if not segments or not text.strip():
-        scan = isinstance(extractor, PdfExtractor)
-        detail = "PDF has no text layer (a scan?)" if scan else "no text"
-        return document(DocumentState.EMPTY, "; ".join([detail, *notes]))
-    return document(DocumentState.OK, "; ".join(notes), text, segments)
+        pdf = isinstance(extractor, PdfExtractor)
+        detail = "PDF has no text layer (a scan?)" if pdf else "no text"
+        return document(DocumentState.EMPTY, "; ".join([detail, *notes]), flags=flags)
+    return document(DocumentState.OK, "; ".join(notes), text, segments, flags)

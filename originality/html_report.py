@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from jinja2 import Environment
 
@@ -128,6 +129,35 @@ class _Rejected:
 
 
 @dataclass(frozen=True)
+class _FlagRow:
+    submission: str
+    file: str
+    kind: str
+    count: int
+    detail: str
+
+
+# The kinds of flag (``tamper``) in a reader's words; a kind not listed shows as is.
+FLAG_WORDS = {
+    "hidden_text": "Hidden text",
+    "invisible_characters": "Invisible characters",
+    "homoglyphs": "Look-alike letters",
+}
+
+
+def _flag_rows(report: Report, ids: Iterable[str] | None = None) -> list[_FlagRow]:
+    """The flags of the report's submissions (or of ``ids``), by submission then file."""
+    wanted = None if ids is None else set(ids)
+    return [
+        _FlagRow(_name(s.id), _name(str(f["file"])), FLAG_WORDS.get(str(f["kind"]), _name(str(f["kind"]))),
+                 int(f["count"]), _name(str(f["detail"])))  # type: ignore[call-overload]
+        for s in sorted(report.submissions, key=lambda s: s.id)
+        if wanted is None or s.id in wanted
+        for f in s.flags
+    ]
+
+
+@dataclass(frozen=True)
 class _Bin:
     label: str
     count: int
@@ -170,6 +200,7 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         },
         "codes": codes,
         "rejected": rejected,
+        "flags": _flag_rows(report),
         "pairs": rows,
         "histogram": _histogram(pairs),
         "max_rendered": MAX_RENDERED_PAIRS,
@@ -205,4 +236,5 @@ def _pair_context(rank: int, pair: PairResult, report: Report, sources: Sources)
         "tokens": sum(f.tokens for f in pair.fragments),
         "fragments": sxs.fragment_rows(pair.fragments),
         "groups": sxs.groups(sources, a, b, pair.fragments, report.template_lines),
+        "flags": _flag_rows(report, (pair.a, pair.b)),
     }

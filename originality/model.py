@@ -64,6 +64,23 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A trick found in one file (``originality.tamper``): evidence for a person, not a verdict.
+
+    ``kind`` is ``hidden_text``, ``invisible_characters`` or ``homoglyphs``; ``count`` how many
+    words or characters; ``detail`` says what and where, for people.
+    """
+
+    file: str
+    kind: str
+    count: int
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "kind": self.kind, "count": self.count, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Document:
     """The text extracted from one file, ready to be normalized."""
 
@@ -74,6 +91,8 @@ class Document:
     sha256: str
     size: int
     detail: str = ""  # why a document is not OK, for people
+    # Tricks found in the file (hidden text left out, invisible characters, look-alike letters).
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ string literals ``S`` and numbers ``N``, while keywords, operators and punctuati
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
 (NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
 
+Both first pass through ``tamper.fold_text``: invisible characters (zero-width spaces, soft
+hyphens, bidi controls, tags) are removed and look-alike letters from other scripts read as the
+Latin ones they stand for, so that neither trick splits a copied word; lines never move.
+
 Prose is Unicode-folded (NFKC, case-folded, accents stripped), split into words, stripped of
 stop words and lightly stemmed, so that light paraphrase (inflection, filler words) does not
 hide a copy. Prose symbols carry a ``w:`` prefix so they can never equal a code token.
@@ -23,7 +27,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
-from . import fastlex
+from . import fastlex, tamper
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -107,6 +111,7 @@ def _literal_text(symbol: str, value: str) -> str:
 
 
 def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream) -> None:
+    text = tamper.fold_text(text)
     if fastlex.supports(alias):
         assert alias is not None
         for symbol, line, col, literal in fastlex.tokenize(text, alias, first_line):
@@ -138,7 +143,7 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
 
 
 def _tokenize_prose(text: str, first_line: int, out: TokenStream) -> None:
-    for offset, line_text in enumerate(text.split("\n")):
+    for offset, line_text in enumerate(tamper.fold_text(text).split("\n")):
         folded = fold(line_text)
         for match in _WORD.finditer(folded):
             word = match.group()

@@ -25,10 +25,13 @@ class SubmissionSummary:
     # Files left unread (over a size or compression cap): never compared, so an assessor must
     # be told; each {"file", "state", "detail"}.
     unread: tuple[dict[str, str], ...] = ()
+    # Tricks found per file (``tamper``): hidden text left out, invisible characters and
+    # look-alike letters folded; each {"file", "kind", "count", "detail"}. Evidence, not a verdict.
+    flags: tuple[dict[str, object], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status.value, "files": self.files, "error": self.error,
-                "unread": list(self.unread)}
+                "unread": list(self.unread), "flags": list(self.flags)}
 
 
 @dataclass

@@ -37,6 +37,7 @@ from pygments.util import ClassNotFound
 from rapidfuzz import fuzz, process
 
 from .model import Fragment, Span
+from .tamper import fold_text
 
 # A file up to this many lines is shown whole; a longer one shows its fragments with this much
 # context and folds the rest, so a page stays readable and its size bounded.
@@ -413,8 +414,9 @@ def _gap(first: int, last: int) -> str:
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[tuple[str, ...]]:
-    """The runs of ``size`` consecutive lower-cased words of ``text``."""
-    words = _WORD.findall(text.lower())
+    """The runs of ``size`` consecutive lower-cased words of ``text``, read through invisible
+    characters and look-alike letters as the matcher reads them (``tamper.fold_text``)."""
+    words = _WORD.findall(fold_text(text).lower())
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
@@ -465,8 +467,8 @@ def shared_sentences(text: str, other: str, size: int = SHINGLE_WORDS) -> list[t
 
 
 def folded_words(text: str) -> list[str]:
-    """The words of ``text``, case-folded: what the paraphrase scores compare."""
-    return _WORD.findall(text.casefold())
+    """The words of ``text``, case-folded and tamper-folded: what the paraphrase scores compare."""
+    return _WORD.findall(fold_text(text).casefold())
 
 
 def paraphrase_scores(mine: Sequence[str], theirs: Sequence[str]) -> list[float]:

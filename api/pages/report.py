@@ -54,6 +54,12 @@ OUTCOME_WORDS = (
     ("conditional_pass", "Conditional pass: a fix is due within 48 hours"),
     ("rework", "Rework: the deliverable is handed in again"),
 )
+# The kinds of flag (originality.tamper) in the assessor's words; a kind not listed shows as is.
+FLAG_WORDS = {
+    "hidden_text": "Hidden text",
+    "invisible_characters": "Invisible characters",
+    "homoglyphs": "Look-alike letters",
+}
 MAX_NOTE = 10_000
 NOT_FOUND = ("There is no report here that you may open. Check the link, or open the report "
              "from your list of submissions.")
@@ -91,7 +97,7 @@ def report(submission_id: str) -> Any:
     return render_template(
         "pages/report.html", **_header(submission),
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
-        unread=stored.get("unread", []),
+        unread=stored.get("unread", []), flags=stored.get("flags", []), flag_words=FLAG_WORDS,
         later_matches=[link.summary() for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
@@ -204,6 +210,7 @@ def render_print(submission_id: str) -> Any:
         "pages/report_print.html", **_header(submission), pairs=pairs, matches=matches,
         total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
         later_pairs=later_pairs, later_matches=[link.summary() for link in later_links],
+        flags=stored.get("flags", []), flag_words=FLAG_WORDS,
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, generated_at=datetime.now(UTC),

@@ -16,10 +16,11 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from originality import ladder
 from originality.cases import Actor, CaseBook
-from originality.errors import CaseConflict, NotFound
+from originality.errors import CaseConflict, NotFound, NotReady
 from originality.store.access import may_see
 from originality.triage import Triage
 
+from .report import FLAG_WORDS
 from .session import PageError, archive, blp, page, principal
 
 MAX_NOTE = 10_000
@@ -95,7 +96,12 @@ def case_page(case_id: str, status: int = 200, problems: list[str] | None = None
     found = book().get(case_id)
     record = book().record(found["student_id"])
     others = [c for c in record["cases"] if c["id"] != case_id]
+    try:  # the integrity flags of the submission's report, beside the frozen evidence
+        flags = archive().report_of(found["submission_id"]).get("flags", [])
+    except NotReady:
+        flags = []
     return render("pages/case.html", status, case=found, record=record, others=others,
+                  flags=flags, flag_words=FLAG_WORDS,
                   problems=problems or [], form=form or {},
                   decided=request.args.get("decided") == "1" and not problems,
                   opened=request.args.get("opened") == "1" and not problems)

@@ -15,6 +15,7 @@ from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
 from ..score import Comparison
 from ..store.db import Database
+from ..tamper import submission_flags
 from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission
 from .starter import StarterCode
@@ -58,13 +59,14 @@ class Compare:
                 before_seq: int | None = None) -> dict[str, Any]:
         """The matches of a loaded submission against the project's archive (entries before
         ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
-        "template_lines"}``."""
+        "unread", "flags", "template_lines"}``."""
         starter = self.starter_code(project_id)
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
         mine_binaries = {d: p for d, p in loaded.binary_digests.items() if d not in base_digests}
         report: dict[str, Any] = {"submission": loaded.id, "matches": [], "own_attempts": [],
-                                  "unread": unread_files(loaded.documents)}
+                                  "unread": unread_files(loaded.documents),
+                                  "flags": submission_flags(loaded.documents)}
         self.sync_index(project_id)
         with self.db.sessions() as session:
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..model import DocumentState, Segment, SegmentKind
+from ..model import DocumentState, Flag, Segment, SegmentKind
 
 # Text kept per document. Later stages are linear in it, but a 20 MB one-line file would still
 # cost seconds per comparison and make an unreadable report; 5 MiB is more than any essay.
@@ -54,11 +54,13 @@ def binary(detail: str) -> NotExtracted:
 
 @dataclass(frozen=True)
 class Extracted:
-    """Text and segments an extractor found, plus notes for people (pages skipped, ...)."""
+    """Text and segments an extractor found, plus notes for people (pages skipped, ...) and
+    flags for text it left out because no reader could see it (``tamper.HiddenText``)."""
 
     text: str
     segments: tuple[Segment, ...]
     notes: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 class Extractor(abc.ABC):
@@ -82,6 +84,7 @@ class TextBuilder:
 
     max_chars: int = MAX_TEXT_CHARS
     notes: list[str] = field(default_factory=list)
+    flags: tuple[Flag, ...] = ()
     _parts: list[str] = field(default_factory=list)
     _segments: list[Segment] = field(default_factory=list)
     _next_line: int = 1
@@ -111,7 +114,8 @@ class TextBuilder:
         self._chars += len(block)
 
     def build(self) -> Extracted:
-        return Extracted("\n\n".join(self._parts), tuple(self._segments), tuple(self.notes))
+        return Extracted("\n\n".join(self._parts), tuple(self._segments), tuple(self.notes),
+                         self.flags)
 
 
 def normalize_newlines(text: str) -> str:

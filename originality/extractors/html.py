@@ -3,13 +3,24 @@
 A submitted web page is read for what it says: scripts, styles and markup are dropped. (Web
 code that students write lives in ``.js``/``.css``/``.vue`` files, which are code.) Block
 elements end lines, so paragraphs and list items keep lines of their own.
+
+Text a browser would not show is left out and counted (``tamper.HiddenText``), as in office
+documents: elements with the ``hidden`` attribute, or whose inline style says ``display: none``,
+``visibility: hidden``, ``opacity: 0``, a font of 2 pt (or 2.67 px) or less, or a colour that
+cannot be told from the nearest background an element declares inline (white when none does).
+Style sheets and classes are not resolved: a page is a rare deliverable, and its inline styles
+are where pasted filler carries its disguise.
 """
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup, Tag
 
 from ..model import SegmentKind
+from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, TINY, WHITE, HiddenText,
+                      hex_rgb, invisible_on)
 from .base import Extracted, Extractor, TextBuilder, binary
 from .text import looks_binary
 
@@ -22,6 +33,83 @@ _BLOCKS = (
     "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td",
     "th", "tr", "ul",
 )
+
+
+_DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]+)")
+_NAMED = {"white": "FFFFFF", "black": "000000", "snow": "FFFAFA", "ivory": "FFFFF0",
+          "whitesmoke": "F5F5F5", "ghostwhite": "F8F8FF", "transparent": ""}
+_RGB_FUNCTION = re.compile(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)")
+_SIZE = re.compile(r"([\d.]+)\s*(pt|px)\b")
+_RGB = tuple[float, float, float]
+
+
+def _style(element: Tag) -> dict[str, str]:
+    text = element.get("style")
+    if not isinstance(text, str):
+        return {}
+    return {name: value.strip().lower() for name, value in _DECLARATION.findall(text.lower())}
+
+
+def _css_colour(value: str) -> _RGB | None:
+    """A CSS colour as sRGB: #rgb, #rrggbb, rgb()/rgba() (fully transparent: None), a few
+    names; None for anything else."""
+    value = value.replace("!important", "").strip()
+    if value in _NAMED:
+        return hex_rgb(_NAMED[value])
+    if value.startswith("#"):
+        digits = value[1:]
+        return hex_rgb("".join(c * 2 for c in digits) if len(digits) == 3 else digits)
+    found = _RGB_FUNCTION.fullmatch(value)
+    if found and (found.group(4) is None or float(found.group(4)) > 0):
+        return tuple(min(255, int(found.group(i))) / 255 for i in (1, 2, 3))  # type: ignore[return-value]
+    return None
+
+
+def _background(element: Tag) -> _RGB | None:
+    """The nearest background an element or its ancestors declare inline; white when none
+    does, None when one is declared that cannot be read (an image, a gradient)."""
+    node: Tag | None = element
+    while isinstance(node, Tag):
+        style = _style(node)
+        declared = style.get("background-color") or style.get("background")
+        if declared:
+            return _css_colour(declared)
+        colour = node.get("bgcolor")
+        if isinstance(colour, str):
+            return _css_colour(colour)
+        node = node.parent
+    return WHITE
+
+
+def _hidden(element: Tag) -> list[str]:
+    """Why a browser would not show an element's text (empty: it would)."""
+    reasons = []
+    style = _style(element)
+    if element.has_attr("hidden") or style.get("display") == "none" or \
+            style.get("visibility") in ("hidden", "collapse") or style.get("opacity") in ("0", "0.0"):
+        reasons.append(MARKED_HIDDEN)
+    colour = _css_colour(style["color"]) if "color" in style else None
+    behind = _background(element) if colour is not None else None
+    if behind is not None and invisible_on(colour, behind):
+        reasons.append(NEAR_BACKGROUND)
+    size = _SIZE.fullmatch(style.get("font-size", "").replace("!important", "").strip())
+    if size and float(size.group(1)) * (0.75 if size.group(2) == "px" else 1.0) <= MAX_HIDDEN_POINTS:
+        reasons.append(TINY)
+    elif style.get("font-size", "").strip() == "0":
+        reasons.append(TINY)
+    return reasons
+
+
+def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
+    """Remove the elements a browser would not show, counting their words in ``hidden``."""
+    for element in soup.find_all(True):
+        if not isinstance(element, Tag) or element.decomposed:
+            continue
+        reasons = _hidden(element)
+        if reasons:
+            hidden.add(reasons, element.get_text(" "))
+            # A word break stays where the element was, or two words would join.
+            element.replace_with(" ")
 
 
 def visible_text(soup: BeautifulSoup) -> str:
@@ -44,6 +132,11 @@ class HtmlExtractor(Extractor):
             raise binary(f"binary content: NUL bytes in an {self.name}")
         # Bytes, not str: Beautiful Soup honours a <meta charset> before guessing.
         soup = BeautifulSoup(data, "html.parser")
+        hidden = HiddenText()
+        for element in soup.find_all(_INVISIBLE):
+            element.decompose()  # a style or script is not hidden text
+        leave_out_hidden(soup, hidden)
         builder = TextBuilder()
         builder.add(visible_text(soup), SegmentKind.PROSE)
+        builder.flags = hidden.flags(path)
         return builder.build()

@@ -2,16 +2,235 @@
 
 pypdf was ten times faster than pdfminer.six for the same text (NOTES.md). A PDF without a
 text layer (a scan) extracts to nothing and ends up EMPTY; OCR is out of scope.
+
+Text no reader sees is left out and counted (``tamper.HiddenText``): text shown in render mode 3
+or 7 (neither filled nor stroked), in a fill colour that cannot be told from a white page, at an
+effective size of 2 pt or less, or starting outside the page's crop box. The page's content
+stream is walked once, tracking the graphics state (``q``/``Q``, ``cm``, fill colour, text
+matrix, font size, render mode, and the areas already painted in a colour, so that white text
+on a dark box or a picture is not taken for hidden); the showing operators of hidden text are
+dropped before pypdf extracts the rest. pypdf reports text after colour changes, not per operator, so its visitor
+callbacks cannot tell which words were white. A position is where the operator's line starts
+(glyph widths are the font's business), painted areas are the bounding boxes of filled paths
+and pictures, and form XObjects are not followed: filler hidden inside a form is kept.
 """
 
 from __future__ import annotations
 
 import io
+import math
+from typing import Any
 
-from pypdf import PasswordType, PdfReader
+from pypdf import PageObject, PasswordType, PdfReader
+from pypdf.generic import ArrayObject, ContentStream, NameObject, StreamObject
 
 from ..model import SegmentKind
+from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
+                      HiddenText, invisible_on)
 from .base import MAX_PDF_PAGES, Extracted, Extractor, TextBuilder, unreadable
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
+# Render modes that paint nothing: 3 (invisible) and 7 (clip only).
+_UNPAINTED = frozenset({3, 7})
+_FILL = frozenset({b"rg", b"g", b"k", b"sc", b"scn"})
+_PATH = frozenset({b"m", b"l", b"c", b"v", b"y"})
+_PAINT_FILL = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
+_PAINT_NONE = frozenset({b"n", b"S", b"s"})
+_RGB = tuple[float, float, float]
+_BLACK: _RGB = (0.0, 0.0, 0.0)
+
+
+def _multiply(a: _Matrix, b: _Matrix) -> _Matrix:
+    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
+
+
+def _numbers(operands: list[Any], count: int) -> tuple[float, ...] | None:
+    try:
+        values = tuple(float(value) for value in operands[:count])
+    except (TypeError, ValueError):
+        return None
+    return values if len(values) == count else None
+
+
+def _colour(values: tuple[float, ...]) -> tuple[float, float, float] | None:
+    """A gray, RGB or CMYK fill as sRGB, told apart by the number of components."""
+    if len(values) == 1:
+        return (values[0],) * 3
+    if len(values) == 3:
+        return (values[0], values[1], values[2])
+    if len(values) == 4:
+        cyan, magenta, yellow, black = values
+        return ((1 - cyan) * (1 - black), (1 - magenta) * (1 - black), (1 - yellow) * (1 - black))
+    return None
+
+
+class _PageWalk:
+    """Which showing operators of one page's content stream draw text no reader sees."""
+
+    def __init__(self, box: tuple[float, float, float, float]) -> None:
+        self.box = box
+        # Areas painted in a colour other than white (filled paths, pictures, shadings), as
+        # (left, bottom, right, top) in page space, in painting order.
+        self.painted: list[tuple[float, float, float, float]] = []
+
+    def covered(self, x: float, y: float) -> bool:
+        """Whether a point lies on something painted before: its colour is not the page's."""
+        return any(left <= x <= right and bottom <= y <= top
+                   for left, bottom, right, top in self.painted)
+
+    def paint(self, points: list[tuple[float, float]]) -> None:
+        if points:
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            self.painted.append((min(xs), min(ys), max(xs), max(ys)))
+
+    def hidden(self, ctm: _Matrix, fill: _RGB | None, size: float, mode: int, line: _Matrix,
+               length: int) -> tuple[str, ...]:
+        reasons = []
+        if mode in _UNPAINTED:
+            reasons.append(INVISIBLE_MODE)
+        rendering = _multiply(line, ctm)
+        x, y = rendering[4], rendering[5]
+        # White text is only hidden on the white page, not on a box or picture painted first
+        # (a slide exported as PDF is white text on a dark rectangle).
+        if invisible_on(fill, WHITE) and not self.covered(x, y):
+            reasons.append(NEAR_BACKGROUND)
+        scale = math.sqrt(abs(rendering[0] * rendering[3] - rendering[1] * rendering[2]))
+        size = abs(size) * scale
+        if size <= MAX_HIDDEN_POINTS:
+            reasons.append(TINY)
+        left, bottom, right, top = self.box
+        # Text runs rightwards from its origin, about half an em a glyph.
+        if x > right or y > top or y + size < bottom or x + length * size * 0.6 < left:
+            reasons.append(OFF_PAGE)
+        return tuple(reasons)
+
+    def find(self, operations: list[tuple[list[Any], bytes]]) -> dict[int, tuple[str, ...]]:
+        """Index of each hidden showing operator -> why it is hidden."""
+        # The graphics state that decides whether text can be seen, in locals: this loop runs
+        # over every operator of every page.
+        ctm, size, mode, leading = _IDENTITY, 0.0, 0, 0.0
+        fill: _RGB | None = _BLACK
+        stack: list[tuple[_Matrix, _RGB | None, float, int, float]] = []
+        line = _IDENTITY
+        found: dict[int, tuple[str, ...]] = {}
+        path: list[tuple[float, float]] = []  # the current path's points, in page space
+
+        def point(px: float, py: float) -> tuple[float, float]:
+            return (px * ctm[0] + py * ctm[2] + ctm[4], px * ctm[1] + py * ctm[3] + ctm[5])
+
+        for index, (operands, operator) in enumerate(operations):
+            if operator in _SHOW:
+                if operator != b"Tj" and operator != b"TJ":  # ' and " first go to the next line
+                    line = _multiply((1, 0, 0, 1, 0, -leading), line)
+                reasons = self.hidden(ctm, fill, size, mode, line, _length(operands))
+                if reasons:
+                    found[index] = reasons
+                continue
+            if operator == b"q":
+                stack.append((ctm, fill, size, mode, leading))
+            elif operator == b"Q":
+                ctm, fill, size, mode, leading = (
+                    stack.pop() if stack else (_IDENTITY, _BLACK, 0.0, 0, 0.0))
+            elif operator == b"cm" and (values := _numbers(operands, 6)):
+                ctm = _multiply(values, ctm)  # type: ignore[arg-type]
+            elif operator in _FILL:
+                numbers = _numbers(operands, len(operands))
+                if numbers is not None:  # scn with a pattern name keeps the last colour
+                    fill = _colour(numbers)
+            elif operator == b"cs":
+                fill = _BLACK  # the initial colour of every space students' tools use
+            elif operator == b"Tf" and (sizes := _numbers(operands[1:], 1)):
+                size = sizes[0]
+            elif operator == b"Tr" and (modes := _numbers(operands, 1)):
+                mode = int(modes[0])
+            elif operator == b"TL" and (leadings := _numbers(operands, 1)):
+                leading = leadings[0]
+            elif operator == b"BT":
+                line = _IDENTITY
+            elif operator == b"Tm" and (values := _numbers(operands, 6)):
+                line = values  # type: ignore[assignment]
+            elif operator in (b"Td", b"TD") and (offset := _numbers(operands, 2)):
+                if operator == b"TD":
+                    leading = -offset[1]
+                line = _multiply((1, 0, 0, 1, offset[0], offset[1]), line)
+            elif operator == b"T*":
+                line = _multiply((1, 0, 0, 1, 0, -leading), line)
+            elif operator == b"re" and (box := _numbers(operands, 4)):
+                bx, by, bw, bh = box
+                path += [point(bx, by), point(bx + bw, by), point(bx, by + bh),
+                         point(bx + bw, by + bh)]
+            elif operator in _PATH and (coordinates := _numbers(operands, len(operands))):
+                path += [point(coordinates[i], coordinates[i + 1])
+                         for i in range(0, len(coordinates) - 1, 2)]
+            elif operator in _PAINT_FILL:
+                if fill is None or not invisible_on(fill, WHITE):
+                    self.paint(path)
+                path = []
+            elif operator in _PAINT_NONE:
+                path = []
+            elif operator == b"Do":  # a picture (or form) fills the unit square of its matrix
+                self.paint([point(0, 0), point(1, 0), point(0, 1), point(1, 1)])
+            elif operator == b"sh":  # a shading fills the clip: take the whole page
+                self.painted.append(self.box)
+        return found
+
+
+def _without(operations: list[tuple[list[Any], bytes]],
+             drop: set[int]) -> list[tuple[list[Any], bytes]]:
+    """The operations with the showing operators at ``drop`` left out; ' and " still move to
+    the next line (and " still sets the spacing), so the text after them stays in place."""
+    kept: list[tuple[list[Any], bytes]] = []
+    for index, (operands, operator) in enumerate(operations):
+        if index not in drop:
+            kept.append((operands, operator))
+        elif operator == b"'":
+            kept.append(([], b"T*"))
+        elif operator == b'"' and len(operands) >= 2:
+            kept += [([operands[0]], b"Tw"), ([operands[1]], b"Tc"), ([], b"T*")]
+    return kept
+
+
+def _length(operands: list[Any]) -> int:
+    """About how many glyphs a showing operator draws (two-byte fonts count double)."""
+    total = 0
+    for operand in operands:
+        items = operand if isinstance(operand, ArrayObject) else [operand]
+        total += sum(len(item) for item in items if isinstance(item, (str, bytes)))
+    return total
+
+
+def _page_text(page: PageObject, hidden: HiddenText) -> str:
+    """The visible text of one page; hidden text is counted in ``hidden``, by reason."""
+    raw = page.get("/Contents")
+    raw = raw.get_object() if raw is not None else None
+    if not isinstance(raw, (ArrayObject, StreamObject)):
+        return page.extract_text()
+    # Strings kept as bytes, as pypdf's own extraction parses them: the font decodes them.
+    contents = ContentStream(raw, page.pdf, "bytes")
+    box = page.cropbox
+    operations = contents.operations
+    found = _PageWalk((float(box.left), float(box.bottom), float(box.right),
+                       float(box.top))).find(operations)
+    # pypdf reuses a parsed stream found in /Contents: the page is parsed once, not twice.
+    page[NameObject("/Contents")] = contents
+    if not found:
+        return page.extract_text()
+    shows = {index for index, (_, operator) in enumerate(operations) if operator in _SHOW}
+
+    def text_without(drop: set[int]) -> str:
+        contents.operations = _without(operations, drop)
+        page[NameObject("/Contents")] = contents
+        return page.extract_text()
+
+    # The hidden words of each reason are read through the font like any text: the page with
+    # every other showing operator left out.
+    for reasons in sorted(set(found.values())):
+        hidden.add(reasons, text_without(shows - {i for i, r in found.items() if r == reasons}))
+    return text_without(set(found))
 
 
 class PdfExtractor(Extractor):
@@ -36,11 +255,12 @@ class PdfExtractor(Extractor):
                 raise unreadable("encrypted PDF: it needs a password to be read")
         total = len(reader.pages)
         builder = TextBuilder()
+        hidden = HiddenText()
         failed = read = 0
         for number in range(min(total, MAX_PDF_PAGES)):
             read += 1
             try:
-                text = reader.pages[number].extract_text()
+                text = _page_text(reader.pages[number], hidden)
             except Exception:  # a damaged page; the others may still be fine
                 failed += 1
                 continue
@@ -53,4 +273,5 @@ class PdfExtractor(Extractor):
             builder.notes.append(f"{failed} of {total} PDF pages could not be read")
         if read < total:
             builder.notes.append(f"only the first {read} of {total} PDF pages were read")
+        builder.flags = hidden.flags(path)
         return builder.build()

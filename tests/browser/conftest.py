@@ -64,9 +64,16 @@ class Site:
     def add(self, scenario: str, student: str, project: str, assessor: str | None = "ada",
             attempt: int = 1) -> str:
         """A checked submission of a named fixture scenario, entered as a worker would."""
-        from tests.support import enter_checked, scenario_files, write_upload
+        from tests.support import scenario_files
 
-        return enter_checked(self.archive, write_upload(self.data_dir, scenario_files(scenario)),
+        return self.add_files(scenario_files(scenario), student, project, assessor, attempt)
+
+    def add_files(self, files: dict[str, bytes], student: str, project: str,
+                  assessor: str | None = "ada", attempt: int = 1) -> str:
+        """A checked submission of these files, entered as a worker would."""
+        from tests.support import enter_checked, write_upload
+
+        return enter_checked(self.archive, write_upload(self.data_dir, files),
                              student=student, project=project, attempt=attempt, assessor=assessor)
 
 

@@ -31,6 +31,10 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
     original = site.add("original", "alice", "p1")
     copy = site.add("partial_copy", "bob", "p1")
     site.add("independent_a", "carol", "p1")
+    from .test_pages import tricked_copy
+
+    # A copy with the tricks of issue 12: its pages carry the integrity flags.
+    tricked = site.add_files(tricked_copy(), "mallory", "p1")
     case = CaseBook(site.archive).open(Actor("ada", "assessor"), copy, "submission",
                                        "same grading helpers as alice")
     [first] = site.archive.report_of(copy)["matches"][:1]
@@ -45,6 +49,7 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
         for path in ["/submissions", f"/reports/{original}", f"/reports/{copy}",
                      f"/reports/{original}/matches/{copy}", f"/reports/{original}/print",
                      f"/reports/{copy}/matches/{first['submission_id']}", f"/reports/{copy}/print",
+                     f"/reports/{tricked}", f"/reports/{tricked}/print",
                      "/projects/p1", "/queue?status=all", f"/cases/{case['id']}", "/students/bob",
                      "/reports/no-such-submission"]:
             page.goto(site.url + path)
@@ -113,7 +118,15 @@ def test_the_static_html_report_meets_wcag_2_1_aa(tmp_path: Path, browser: Any) 
     for name in ("original", "partial_copy", "independent_a"):
         (folder / f"{name}.zip").write_bytes(zip_bytes(scenarios.submission_files(
             next(s for s in scenarios.SCENARIOS if s.id == name))))
-    index = write_html(check(sorted(folder.glob("*.zip"))), tmp_path / "html")
+    from .test_pages import tricked_copy
+
+    # Flags on the index and on the tricked copy's pair page.
+    (folder / "tricked.zip").write_bytes(zip_bytes(tricked_copy()))
+    (folder / "source.zip").write_bytes(zip_bytes({"REPORT.md": scenarios.PROSE_SOURCE_MD.encode()}))
+    report = check(sorted(folder.glob("*.zip")))
+    index = write_html(report, tmp_path / "html")
+    # The tricked copy is the most similar pair, so its page is among those checked.
+    flagged = [p for p in sorted((index.parent / "pairs").glob("*.html")) if "tricked" in p.name]
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     try:
         page = context.new_page()
@@ -124,4 +137,4 @@ def test_the_static_html_report_meets_wcag_2_1_aa(tmp_path: Path, browser: Any) 
     finally:
         context.close()
     failing = [f"{name}: {item}" for name, found in problems.items() for item in found]
-    assert len(problems) == 3 and not failing, "\n".join(failing)
+    assert len(problems) == 3 and flagged[0].name in problems and not failing, "\n".join(failing)

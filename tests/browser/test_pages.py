@@ -160,3 +160,46 @@ def test_a_case_opened_by_the_assessor_is_decided_by_staff_on_the_decision_form(
         screenshot(desk, shots, "cohort")
     finally:
         staff.close()
+
+
+def tricked_copy() -> dict[str, bytes]:
+    """The prose source's report copied with the tricks of issue 12: zero-width spaces in a text
+    file, Cyrillic look-alikes and white 1-point filler words in a Word document."""
+    from fixtures import tricks
+
+    paragraphs = [p for p in scenarios.PROSE_SOURCE_MD.split("\n\n") if not p.startswith("#")]
+    copy = "\n\n".join(paragraphs)
+    filler = " ".join(scenarios.PROSE_INDEPENDENT_PARAGRAPHS).split()
+    return {"report.docx": tricks.docx_with_filler(tricks.cyrillic_lookalikes(copy), filler),
+            "answers.txt": tricks.zero_width_spaces(copy).encode()}
+
+
+def test_integrity_flags_are_the_first_thing_on_the_report_page(
+        site: Site, context: Any, shots: Any) -> None:
+    site.add_files({"REPORT.md": scenarios.PROSE_SOURCE_MD.encode()}, "alice", "p4")
+    copy = site.add_files(tricked_copy(), "mallory", "p4")
+    page = context.new_page()
+    token = site.token("assessor", "ada")
+    sign_in(page, site, token, f"/reports/{copy}")
+    flags = api_report(page, site, copy, token)["flags"]
+    assert [f["kind"] for f in flags] == ["invisible_characters", "hidden_text", "homoglyphs"]
+
+    section = page.get_by_role("region", name="Integrity flags")
+    assert section.is_visible()
+    # It comes before the matches, and within the first screen.
+    matches = page.get_by_role("heading", name="Matches with other students")
+    assert section.bounding_box()["y"] < matches.bounding_box()["y"]
+    assert section.bounding_box()["y"] < page.viewport_size["height"]
+    assert "evidence, not a verdict" in section.inner_text()
+    rows = section.locator("tbody tr")
+    assert rows.count() == 3
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(3)]
+    assert [(c[0], c[1], int(c[2])) for c in cells] == [
+        (f["file"], word, f["count"]) for f, word in
+        zip(flags, ["Invisible characters", "Hidden text", "Look-alike letters"])]
+    # The copy is still found, as if the tricks were not there.
+    assert "alice" in page.locator("table.matches tbody tr").first.inner_text()
+    screenshot(page, shots, "flags")
+
+    page.goto(f"{site.url}/reports/{copy}/print")
+    assert page.get_by_role("region", name="Integrity flags").is_visible()

@@ -87,3 +87,16 @@ def test_service_commands_are_registered_without_the_engine_importing_them(tmp_p
         assert f"  {command} " in listing.stdout
     assert run("serve", "--help", cwd=tmp_path).returncode == 0
     assert run("worker", "--help", cwd=tmp_path).returncode == 0
+
+
+def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -> None:
+    text = "The grade book reads a spreadsheet of marks that teachers export as CSV. " * 8
+    a = make_zip(tmp_path / "alice.zip", {"essay.md": text})
+    b = make_zip(tmp_path / "bob.zip", {"essay.md": text.replace("a", "\u0430").replace("e", "\u0435")})
+    report = json.loads(run("check", str(a), str(b), "--json", "-", cwd=tmp_path).stdout)
+    assert report["submissions"][0]["flags"] == []
+    [flag] = report["submissions"][1]["flags"]
+    assert (flag["file"], flag["kind"]) == ("essay.md", "homoglyphs") and flag["count"] > 100
+    assert report["pairs"][0]["similarity"] > 0.9
+    summary = run("check", str(a), str(b), cwd=tmp_path)
+    assert f"  flag bob: essay.md: homoglyphs ({flag['count']})" in summary.stdout.splitlines()

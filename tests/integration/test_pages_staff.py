@@ -378,3 +378,19 @@ def test_the_cohort_page_explains_its_empty_states(service: Service) -> None:
     assert 'id="empty-clusters"' in weak and "No pair reaches 90%" in weak
     assert sum(histogram_counts(weak).values()) == 1 and 'id="top-pairs"' in weak
     assert "<svg class=\"graph\"" not in weak
+
+
+def test_the_case_page_shows_the_integrity_flags_of_the_submission(service: Service) -> None:
+    from fixtures import scenarios, tricks
+
+    source = scenarios.PROSE_SOURCE_MD
+    service.add_files({"REPORT.md": source.encode()}, "alice")
+    copy = service.add_files({"report.md": tricks.soft_hyphens(source).encode()}, "mallory")
+    case = CaseBook(service.archive).open(Actor("ada", "assessor"), copy, "submission", "hyphens")
+    body = text(service.get(f"/cases/{case['id']}"))
+    assert "Integrity flags" in body and "evidence, not a verdict" in body
+    assert "<code>report.md</code></td><td>Invisible characters</td>" in body
+    assert body.index("Integrity flags") < body.index('id="no-decision"')
+    plain = service.add("identical", "bob")
+    other = CaseBook(service.archive).open(Actor("ada", "assessor"), plain, "submission", "copy")
+    assert "Integrity flags" not in text(service.get(f"/cases/{other['id']}"))

@@ -577,3 +577,43 @@ def test_health_and_openapi(stack: Stack) -> None:
     report = spec["components"]["schemas"]["ReportOut"]["properties"]
     assert {"matches", "own_attempts", "later_matches", "later_own_attempts"} <= set(report)
     assert report["later_matches"]["items"]["$ref"].endswith("/MatchOut")
+
+
+def test_tricks_in_a_copy_are_seen_through_and_flagged_in_the_service_report(stack: Stack) -> None:
+    """Issue 12: zero-width spaces, Cyrillic look-alikes and white 1-point filler in a copied
+    report; through the real worker the copy scores like the plain copy and is flagged."""
+    from fixtures import tricks
+
+    paragraphs = [p for p in scenarios.PROSE_SOURCE_MD.split("\n\n") if not p.startswith("#")]
+    copy = "\n\n".join(paragraphs[: len(paragraphs) // 2] + scenarios.PROSE_INDEPENDENT_PARAGRAPHS[:3])
+    filler = " ".join(scenarios.PROSE_INDEPENDENT_PARAGRAPHS[3:]).split()
+    source = zip_bytes({"REPORT.md": scenarios.PROSE_SOURCE_MD.encode()})
+    plain = zip_bytes({"report.docx": tricks.docx_with_filler(copy)})
+    tricked = zip_bytes({
+        "report.docx": tricks.docx_with_filler(tricks.cyrillic_lookalikes(copy), filler),
+        "answers.txt": tricks.zero_width_spaces(copy).encode(),
+    })
+    stack.start_worker("w1")
+    scores = {}
+    for project, upload in (("plain", plain), ("tricked", tricked)):
+        first = stack.upload(source, "alice", project).get_json()["id"]
+        assert stack.wait_finished(first)["status"] == "done"
+        second = stack.upload(upload, "mallory", project, assessor_id="ada").get_json()["id"]
+        assert stack.wait_finished(second)["status"] == "done"
+        body = stack.client.get(f"/api/v1/submissions/{second}/report",
+                                headers=stack.headers("staff")).get_json()
+        [match] = body["matches"]
+        scores[project] = match["similarity"]
+        if project == "plain":
+            assert body["flags"] == []
+            continue
+        assert [(f["file"], f["kind"]) for f in body["flags"]] == [
+            ("answers.txt", "invisible_characters"), ("report.docx", "hidden_text"),
+            ("report.docx", "homoglyphs")]
+        [hidden] = [f for f in body["flags"] if f["kind"] == "hidden_text"]
+        assert hidden["count"] == len(copy.split()) and "cannot see" in hidden["detail"]
+        page = stack.client.get(f"/reports/{second}", headers=stack.headers("assessor"))
+        text = page.get_data(as_text=True)
+        assert "Integrity flags" in text and "evidence, not a verdict" in text
+        assert text.index("Integrity flags") < text.index("Matches with other students")
+    assert scores["plain"] >= 0.9 and abs(scores["tricked"] - scores["plain"]) <= 0.1

@@ -351,3 +351,23 @@ def test_long_files_show_fragments_with_context_and_fold_the_rest(tmp_path: Path
     assert page.fragment_lines() == {("a", 1): list(range(100, 111)), ("b", 1): list(range(1, 12))}
     html = (tmp_path / "pairs" / pair_filename(1, "a", "b")).read_text(encoding="utf-8")
     assert f"{100 - context - 1} lines (1–{100 - context - 1}) without a match" in html
+
+
+def test_flags_come_first_on_the_index_and_on_their_pairs_pages(report: Report, tmp_path: Path) -> None:
+    flag = {"file": "essay.docx", "kind": "hidden_text", "count": 120,
+            "detail": "120 words a reader cannot see (<b>white</b> ×120)"}
+    report.submissions = [SubmissionSummary(s.id, s.status, s.files, s.error, s.unread,
+                                            (flag,) if s.id == "alice" else ())
+                          for s in report.submissions]
+    text = write_html(report, tmp_path).read_text(encoding="utf-8")
+    assert text.index('id="flags"') < text.index('id="distribution"')
+    assert "evidence, not a verdict" in text and "&lt;b&gt;white&lt;/b&gt;" in text
+    assert re.search(r'<td class="id">alice</td><td><code>essay.docx</code></td><td>Hidden text</td>'
+                     r'<td class="num">120</td>', text)
+    assert 'id="flags"' in (tmp_path / "pairs" / pair_filename(2, "alice", "bob")).read_text()
+    assert 'id="flags"' not in (tmp_path / "pairs" / pair_filename(1, "bob", "carol")).read_text()
+
+
+def test_a_report_without_flags_shows_no_flag_section(report: Report, tmp_path: Path) -> None:
+    text = write_html(report, tmp_path).read_text(encoding="utf-8")
+    assert "Integrity flags" not in text
