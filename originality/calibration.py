@@ -94,7 +94,7 @@ class Model:
 # others) and the reliability curve: docs/benchmarks.md, "Calibration".
 DEFAULT_MODEL = Model(
     code=LinearPart(weights=(0.0, 8.0503, 0.0556, 8.158), intercept=-3.8087),
-    prose=LinearPart(weights=(20.4694, 0.251, 0.2181, 0.0), intercept=-3.2782),
+    prose=LinearPart(weights=(20.4451, 0.5401, 0.4726, 0.0), intercept=-3.3316),
     source="java-pairs, obfuscation (Progpedia19, z5z1), prose-paraphrase",
 )
 

@@ -9,9 +9,11 @@ Both first pass through ``tamper.fold_text``: invisible characters (zero-width s
 hyphens, bidi controls, tags) are removed and look-alike letters from other scripts read as the
 Latin ones they stand for, so that neither trick splits a copied word; lines never move.
 
-Prose is Unicode-folded (NFKC, case-folded, accents stripped), split into words, stripped of
-stop words and lightly stemmed, so that light paraphrase (inflection, filler words) does not
-hide a copy. Prose symbols carry a ``w:`` prefix so they can never equal a code token.
+Prose is Unicode-folded (NFKC, case-folded), split into words, stripped of its language's stop
+words and stemmed by its language's Snowball stemmer, then accents stripped (``language``: one
+language per document, French and English among others), so that light paraphrase
+(inflection, articles, filler words) does not hide a copy. Prose symbols carry a ``w:`` prefix
+so they can never equal a code token.
 
 Every token keeps its 1-based line and column in ``Document.text``.
 """
@@ -27,7 +29,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
-from . import fastlex, tamper
+from . import fastlex, language, tamper
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -36,40 +38,7 @@ NUMBER = "N"
 PROSE_PREFIX = "w:"
 LITERAL_MIN_CHARS = 2
 
-# Words that carry no content of their own; dropping them makes "the results of the test"
-# and "test results" agree.
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves also may might must shall upon thus hence however therefore""".split()
-)
-
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Longest suffixes first; a light stemmer is enough to fold inflection, and unlike a full
-# Porter stemmer it is easy to reason about.
-_SUFFIXES = ("ational", "ization", "fulness", "ousness", "iveness", "ations", "ation",
-             "ments", "ment", "ness", "ings", "ing", "edly", "ies", "ied", "ers", "er",
-             "ed", "ly", "es", "s")
-_MIN_STEM = 3
-
-
-def stem(word: str) -> str:
-    """Strip one common English suffix, keeping at least three letters."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
-            return word[: -len(suffix)]
-    return word
-
-
-def fold(text: str) -> str:
-    """Unicode-fold: compatibility forms, case and accents do not distinguish words."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,14 +111,16 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
             col += len(value)
 
 
-def _tokenize_prose(text: str, first_line: int, out: TokenStream) -> None:
+def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str) -> None:
+    stops = language.stop_words(code)
     for offset, line_text in enumerate(tamper.fold_text(text).split("\n")):
-        folded = fold(line_text)
+        # Composed (NFKC), so an accented letter is one word character for the stemmer.
+        folded = unicodedata.normalize("NFKC", line_text).casefold()
         for match in _WORD.finditer(folded):
             word = match.group()
-            if word in STOP_WORDS or word.isdigit():
+            if word.isdigit() or language.strip_accents(word) in stops:
                 continue
-            out.symbols.append(PROSE_PREFIX + stem(word))
+            out.symbols.append(PROSE_PREFIX + language.stem(code, word))
             out.lines.append(first_line + offset)
             # Folding can change lengths; the column is approximate for prose, exact for code.
             out.cols.append(match.start() + 1)
@@ -163,10 +134,13 @@ def tokenize(document: Document) -> TokenStream:
     if document.state is not DocumentState.OK:
         return stream
     lines = document.text.split("\n")
-    for segment in document.segments:
-        text = "\n".join(lines[segment.start_line - 1 : segment.end_line])
+    texts = ["\n".join(lines[segment.start_line - 1 : segment.end_line]) for segment in document.segments]
+    # One language per document, read from all its prose: a heading alone says too little.
+    prose = " ".join(t for t, s in zip(texts, document.segments) if s.kind is not SegmentKind.CODE)
+    code = language.detect(tamper.fold_text(prose)) if prose.strip() else language.DEFAULT
+    for segment, text in zip(document.segments, texts):
         if segment.kind is SegmentKind.CODE:
             _tokenize_code(text, segment.language, segment.start_line, stream)
         else:
-            _tokenize_prose(text, segment.start_line, stream)
+            _tokenize_prose(text, segment.start_line, stream, code)
     return stream
