@@ -138,8 +138,17 @@ class FlagOut(ma.Schema):
     detail = ma.fields.String(metadata={"description": "what was found and where, for people"})
 
 
+class QuotationOut(ma.Schema):
+    file = ma.fields.String()
+    start_line = ma.fields.Integer()
+    end_line = ma.fields.Integer()
+
+
 class ReportOut(ma.Schema):
     submission = ma.fields.String()
+    quotations = ma.fields.List(ma.fields.Nested(QuotationOut), metadata={
+        "description": "passages quoted with a reference (in quotation marks, or a block quote, "
+                       "followed by a citation): shown as quoted and left out of the similarity"})
     flags = ma.fields.List(ma.fields.Nested(FlagOut), metadata={
         "description": "tricks found in this submission's files, per file and kind. Each was "
                        "undone before comparing (hidden text left out, invisible characters "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import quotes
 from .cohort import common_binaries
 from .errors import SubmissionRejected, UsageError
 from .extract import extract
@@ -125,7 +126,7 @@ def check(
                              lambda done, total: progress("compare", done, total), options.workers)
     shared_binaries = _binary_matches(ok, base_digests, options.match)
     pairs = _attach_binaries(pairs, shared_binaries, options.min_similarity)
-    return _report(loaded_all, pairs)
+    return _report(loaded_all, pairs, options.match.leave_out_quotations)
 
 
 def load_starter(paths: Iterable[Path], options: CheckOptions,
@@ -213,7 +214,8 @@ def _attach_binaries(pairs: list[PairResult], binaries: dict[tuple[str, str], li
     return attached
 
 
-def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
+def _report(loaded: list[LoadedSubmission], pairs: list[PairResult],
+            leave_out_quotations: bool) -> Report:
     summaries = [
         SubmissionSummary(
             s.id,
@@ -222,6 +224,7 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult]) -> Report:
             s.error.to_dict() if s.error else None,
             tuple(unread_files(s.documents)),
             tuple(submission_flags(s.documents)),
+            tuple(quotes.listed(s.documents)) if leave_out_quotations else (),
         )
         for s in loaded
     ]

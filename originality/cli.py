@@ -14,7 +14,7 @@ import click
 
 from .check import check as run_check
 from .errors import UsageError
-from .options import CheckOptions
+from .options import CheckOptions, MatchOptions
 from .report import Report
 
 
@@ -86,11 +86,15 @@ def main() -> None:
               help="Write a static HTML report into DIR.")
 @click.option("--min-similarity", type=click.FloatRange(0.0, 1.0), default=CheckOptions().min_similarity,
               show_default=True, help="Leave out pairs below this similarity; 0 lists all scored pairs.")
+@click.option("--keep-quotations", is_flag=True,
+              help="Count quotations that cite their source like any text (by default they are "
+                   "listed in the report and left out of the similarity).")
 def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | None,
-          html_dir: str | None, min_similarity: float) -> None:
+          html_dir: str | None, min_similarity: float, keep_quotations: bool) -> None:
     """Compare every SUBMISSION (a .zip or a directory) with every other one."""
     try:
-        options = CheckOptions(min_similarity=min_similarity)
+        options = CheckOptions(min_similarity=min_similarity,
+                               match=MatchOptions(leave_out_quotations=not keep_quotations))
         with _TerminalProgress() as progress:
             report = run_check(submissions, bases, options, progress)
     except UsageError as error:

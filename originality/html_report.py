@@ -201,6 +201,9 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         "codes": codes,
         "rejected": rejected,
         "flags": _flag_rows(report),
+        # Quotations that cite their source: listed, left out of every similarity.
+        "quotations": [(s.id, str(q["file"]), q["start_line"], q["end_line"])
+                       for s in sorted(report.submissions, key=lambda s: s.id) for q in s.quotations],
         "pairs": rows,
         "histogram": _histogram(pairs),
         "max_rendered": MAX_RENDERED_PAIRS,

@@ -29,7 +29,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
-from . import fastlex, language, tamper
+from . import fastlex, language, quotes, tamper
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -111,25 +111,31 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
             col += len(value)
 
 
-def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str) -> None:
+def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str,
+                    leave_out_quotations: bool) -> None:
     stops = language.stop_words(code)
-    for offset, line_text in enumerate(tamper.fold_text(text).split("\n")):
+    folded_text = tamper.fold_text(text)
+    quoted = quotes.inside(quotes.find(folded_text) if leave_out_quotations else [])
+    offset = 0
+    for index, line_text in enumerate(folded_text.split("\n")):
         # Composed (NFKC), so an accented letter is one word character for the stemmer.
         folded = unicodedata.normalize("NFKC", line_text).casefold()
         for match in _WORD.finditer(folded):
             word = match.group()
-            if word.isdigit() or language.strip_accents(word) in stops:
+            if word.isdigit() or language.strip_accents(word) in stops or quoted(offset + match.start()):
                 continue
             out.symbols.append(PROSE_PREFIX + language.stem(code, word))
-            out.lines.append(first_line + offset)
+            out.lines.append(first_line + index)
             # Folding can change lengths; the column is approximate for prose, exact for code.
             out.cols.append(match.start() + 1)
             out.kinds.append(SegmentKind.PROSE)
             out.literals.append("")
+        offset += len(line_text) + 1
 
 
-def tokenize(document: Document) -> TokenStream:
-    """The normalized tokens of an OK document, segment by segment, in text order."""
+def tokenize(document: Document, leave_out_quotations: bool = True) -> TokenStream:
+    """The normalized tokens of an OK document, segment by segment, in text order; quotations
+    that cite their source (``quotes``) are left out unless asked otherwise."""
     stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[])
     if document.state is not DocumentState.OK:
         return stream
@@ -142,5 +148,5 @@ def tokenize(document: Document) -> TokenStream:
         if segment.kind is SegmentKind.CODE:
             _tokenize_code(text, segment.language, segment.start_line, stream)
         else:
-            _tokenize_prose(text, segment.start_line, stream, code)
+            _tokenize_prose(text, segment.start_line, stream, code, leave_out_quotations)
     return stream

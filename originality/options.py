@@ -91,6 +91,8 @@ class MatchOptions:
     # common_min_submissions of them) is treated as code everyone writes.
     common_fraction: float = COMMON_FRACTION
     common_min_submissions: int = COMMON_MIN_SUBMISSIONS
+    # Quotations that cite their source (``quotes.py``) are shown, never counted.
+    leave_out_quotations: bool = True
 
     def __post_init__(self) -> None:
         problems = _positive_ints(self)

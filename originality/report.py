@@ -28,10 +28,14 @@ class SubmissionSummary:
     # Tricks found per file (``tamper``): hidden text left out, invisible characters and
     # look-alike letters folded; each {"file", "kind", "count", "detail"}. Evidence, not a verdict.
     flags: tuple[dict[str, object], ...] = ()
+    # Quotations that cite their source (``quotes``): shown, left out of the share; each
+    # {"file", "start_line", "end_line"}.
+    quotations: tuple[dict[str, object], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status.value, "files": self.files, "error": self.error,
-                "unread": list(self.unread), "flags": list(self.flags)}
+                "unread": list(self.unread), "flags": list(self.flags),
+                "quotations": list(self.quotations)}
 
 
 @dataclass

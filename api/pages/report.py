@@ -97,7 +97,8 @@ def report(submission_id: str) -> Any:
     return render_template(
         "pages/report.html", **_header(submission),
         matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
-        unread=stored.get("unread", []), flags=stored.get("flags", []), flag_words=FLAG_WORDS,
+        unread=stored.get("unread", []), flags=stored.get("flags", []),
+        quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
         later_matches=[link.summary() for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission, unread_files
+from .. import quotes
 from ..cohort import common_binaries
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
@@ -59,14 +60,16 @@ class Compare:
                 before_seq: int | None = None) -> dict[str, Any]:
         """The matches of a loaded submission against the project's archive (entries before
         ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
-        "unread", "flags", "template_lines"}``."""
+        "unread", "flags", "quotations", "template_lines"}``."""
         starter = self.starter_code(project_id)
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
         mine_binaries = {d: p for d, p in loaded.binary_digests.items() if d not in base_digests}
         report: dict[str, Any] = {"submission": loaded.id, "matches": [], "own_attempts": [],
                                   "unread": unread_files(loaded.documents),
-                                  "flags": submission_flags(loaded.documents)}
+                                  "flags": submission_flags(loaded.documents),
+                                  "quotations": quotes.listed(loaded.documents)
+                                  if self.options.match.leave_out_quotations else []}
         self.sync_index(project_id)
         with self.db.sessions() as session:
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)

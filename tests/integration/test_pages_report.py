@@ -217,6 +217,27 @@ def test_a_file_left_unread_is_reported_and_shown_first(service: Service) -> Non
     assert "Files not checked" not in service.get(f"/reports/{plain}").get_data(as_text=True)
 
 
+def test_quotations_with_a_reference_are_listed_and_left_out_of_the_share(service: Service) -> None:
+    source = ("La recherche montre que la pratique espacée améliore durablement la mémorisation "
+              "des connaissances chez les étudiants de premier cycle")
+    alice = ("# Rapport\n\nNotre projet compare trois méthodes de révision pour un examen de "
+             "statistique auprès de vingt camarades volontaires.\n\n"
+             f"Comme le rappelle la littérature, « {source} » (Martin, 2019).\n")
+    bob = ("# Rapport\n\nCe rapport décrit une application mobile qui rappelle aux élèves de relire "
+           "leurs cours chaque soir.\n\n"
+           f"D'après une revue récente, « {source} » (Martin, 2019).\n")
+    first = service.add_files({"rapport.md": alice.encode()}, "alice")
+    second = service.add_files({"rapport.md": bob.encode()}, "bob")
+    report = service.report(second)
+    assert report["quotations"] == [{"file": "rapport.md", "start_line": 5, "end_line": 5}]
+    assert all(m["similarity"] < 0.2 for m in report["matches"]), report["matches"]
+    text = service.get(f"/reports/{second}").get_data(as_text=True)
+    assert "Quotations left out" in text and "<code>rapport.md</code>, line 5" in text
+    assert "Quotations left out" not in service.get(f"/reports/{service.add('original', 'carol')}") \
+        .get_data(as_text=True)
+    assert service.report(first)["quotations"][0]["start_line"] == 5
+
+
 def test_side_by_side_rows_carry_the_fragments_of_the_json(
         service: Service, copied: tuple[str, str]) -> None:
     alice, mallory = copied
