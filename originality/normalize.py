@@ -1,6 +1,8 @@
 """Normalize documents into token streams that survive disguise.
 
-Code is lexed by ``fastlex`` for the common languages and by Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
+Code is parsed by ``syntax`` (tree-sitter) for the languages it has a grammar of, lexed by
+``fastlex`` for the other common languages (and for a file the parser cannot read) and by
+Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
 string literals ``S`` and numbers ``N``, while keywords, operators and punctuation stay as
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
 (NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
@@ -23,7 +25,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
-from . import fastlex
+from . import fastlex, syntax
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -106,10 +108,13 @@ def _literal_text(symbol: str, value: str) -> str:
     return text if len(text.strip("\"'`")) >= LITERAL_MIN_CHARS else ""
 
 
-def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream) -> None:
-    if fastlex.supports(alias):
+def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream,
+                   tokenizer: str, normalizations: tuple[str, ...]) -> None:
+    parsed = syntax.tokenize(text, alias, first_line, normalizations) \
+        if tokenizer == "syntax" and alias is not None and syntax.supports(alias) else None
+    if parsed is not None or fastlex.supports(alias):
         assert alias is not None
-        for symbol, line, col, literal in fastlex.tokenize(text, alias, first_line):
+        for symbol, line, col, literal in parsed if parsed is not None else fastlex.tokenize(text, alias, first_line):
             out.symbols.append(symbol)
             out.lines.append(line)
             out.cols.append(col)
@@ -152,8 +157,12 @@ def _tokenize_prose(text: str, first_line: int, out: TokenStream) -> None:
             out.literals.append("")
 
 
-def tokenize(document: Document) -> TokenStream:
-    """The normalized tokens of an OK document, segment by segment, in text order."""
+def tokenize(document: Document, tokenizer: str = "syntax",
+             normalizations: tuple[str, ...] = syntax.NORMALIZATIONS) -> TokenStream:
+    """The normalized tokens of an OK document, segment by segment, in text order.
+
+    ``tokenizer`` is one of ``options.TOKENIZERS``; ``normalizations`` names the parser path's rewrites
+    (``syntax.NORMALIZATIONS``) to apply."""
     stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[])
     if document.state is not DocumentState.OK:
         return stream
@@ -161,7 +170,7 @@ def tokenize(document: Document) -> TokenStream:
     for segment in document.segments:
         text = "\n".join(lines[segment.start_line - 1 : segment.end_line])
         if segment.kind is SegmentKind.CODE:
-            _tokenize_code(text, segment.language, segment.start_line, stream)
+            _tokenize_code(text, segment.language, segment.start_line, stream, tokenizer, normalizations)
         else:
             _tokenize_prose(text, segment.start_line, stream)
     return stream
