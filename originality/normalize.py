@@ -158,7 +158,7 @@ def _tokenize_prose(text: str, first_line: int, out: TokenStream) -> None:
 
 
 def tokenize(document: Document, tokenizer: str = "syntax",
-             normalizations: tuple[str, ...] = syntax.NORMALIZATIONS) -> TokenStream:
+             normalizations: tuple[str, ...] = syntax.DEFAULT_NORMALIZATIONS) -> TokenStream:
     """The normalized tokens of an OK document, segment by segment, in text order.
 
     ``tokenizer`` is one of ``options.TOKENIZERS``; ``normalizations`` names the parser path's rewrites

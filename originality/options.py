@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field, fields
 
 from .errors import UsageError
+from .syntax import DEFAULT_NORMALIZATIONS
 from .syntax import NORMALIZATIONS as SYNTAX_NORMALIZATIONS
 
 # Unpacking: caps on what a submission may make us read. They count bytes actually
@@ -41,7 +42,7 @@ MIN_DOCUMENT_TOKENS = 20
 # lexes every language (fastlex, Pygments), as the engine did before the parser.
 TOKENIZERS = ("syntax", "lexical")
 TOKENIZER = "syntax"
-NORMALIZATIONS = SYNTAX_NORMALIZATIONS
+NORMALIZATIONS = DEFAULT_NORMALIZATIONS
 
 
 def _raise_problems(owner: object, problems: list[str]) -> None:
