@@ -115,6 +115,7 @@ _LOOP_WORDS = frozenset({"for", "while", "do", "foreach"})
 # The fields of a C-style for, per grammar: emitted as init; loop cond body update.
 _FOR_INIT = frozenset({"init", "initializer", "initialize"})
 _FOR_UPDATE = frozenset({"update", "increment"})
+_SEQUENCES = frozenset({"sequence_expression", "comma_expression"})
 # Qualified names (std::string, java.util.List, A::b) whose qualifier a disguise adds or
 # removes for free ("using std::string;", an import): only the last name is kept.
 _QUALIFIED = frozenset({"qualified_identifier", "qualified_name", "scoped_identifier",
@@ -128,6 +129,8 @@ _DECLARATIONS = frozenset({"declaration", "field_declaration", "local_variable_d
 _QUALIFIERS = frozenset({"type_qualifier"})
 _REFERENCES = frozenset({"reference_declarator", "abstract_reference_declarator"})
 _COMPOUND = re.compile(r"(\*\*|//|>>>|<<|>>|\?\?|[-+*/%&|^.])=\Z")
+_ASSIGNMENTS = frozenset({"augmented_assignment", "assignment_expression",
+                          "augmented_assignment_expression"})
 _UPDATE_NODES = frozenset({"update_expression", "postfix_unary_expression",
                            "prefix_unary_expression"})
 _WORD = re.compile(r"[^\W\d][\w$]*\Z")
@@ -151,6 +154,41 @@ def supports(language: str | None) -> bool:
     return _canonical(language) is not None
 
 
+# What the walk does with a node, by its type: one dictionary look-up per node, since a file
+# has thousands of them (the walk, not the parse, is most of the parser path's cost).
+_PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \
+    _NAMED_ONLY, _DECLARATION, _INITIALIZER, _CALL, _FUNCTION, _LOOP, _ASSIGNMENT, \
+    _INCREMENT = (object() for _ in range(17))
+
+
+@functools.lru_cache(maxsize=None)
+def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
+    roles: dict[str, object] = {"ERROR": _ERROR, "jsx_text": _MARKUP}
+    roles.update(dict.fromkeys(_CALLS, _CALL))
+    roles.update(dict.fromkeys(_DEFINITIONS, _FUNCTION))
+    if python:
+        roles["expression_statement"] = _STATEMENT
+    if "loops" in normalizations:
+        roles.update(dict.fromkeys(_LOOPS, _LOOP))
+    if "compound" in normalizations:
+        roles.update(dict.fromkeys(_ASSIGNMENTS, _ASSIGNMENT))
+        roles.update(dict.fromkeys(_UPDATE_NODES, _INCREMENT))
+    if "declarations" in normalizations:
+        roles.update(dict.fromkeys(_DECLARATIONS, _DECLARATION))
+        roles["field_initializer_list"] = _NAMED_ONLY
+        roles["field_initializer"] = _INITIALIZER
+    if "qualifiers" in normalizations:
+        roles.update(dict.fromkeys(_REFERENCES, _NAMED_ONLY))
+        roles.update(dict.fromkeys(_QUALIFIERS, _SKIP))
+    if "names" in normalizations:
+        roles.update(dict.fromkeys(_QUALIFIED, _QUALIFIED_NAME))
+    roles.update(dict.fromkeys(_STRINGS, _STRING))
+    roles.update(dict.fromkeys(_NUMBERS, _NUMBER))
+    roles.update(dict.fromkeys(_IDENTIFIERS, _NAME))
+    roles.update(dict.fromkeys(_COMMENTS | _DROPPED, _SKIP))
+    return roles
+
+
 class _Walk:
     """One file's walk: the tree's nodes to tokens, on an explicit stack (deeply nested
     expressions, a thousand concatenated strings, would overflow Python's recursion)."""
@@ -160,17 +198,8 @@ class _Walk:
         self.source = source
         self.lex_alias = lex_alias
         self.first_line = first_line
-        self.loops = "loops" in normalizations
-        self.compound = "compound" in normalizations
-        self.names = "names" in normalizations
-        self.declarations = "declarations" in normalizations
-        dropped = set(_DROPPED)
-        if "qualifiers" in normalizations:
-            dropped |= _QUALIFIERS
-        self.dropped = frozenset(dropped)
-        self.references = "qualifiers" in normalizations
+        self.roles = _roles(lex_alias == "python", normalizations)
         self.words = fastlex.kept_words(lex_alias)
-        self.python = lex_alias == "python"
         self.tokens: list[Token] = []
         self.error_bytes = 0
         lines = source.split(b"\n")
@@ -205,78 +234,74 @@ class _Walk:
     def visit(self, node: Node) -> list[Node | Callable[[], None]]:
         """Emit what ``node`` stands for itself; return what is to be walked after, in order."""
         kind = node.type
-        if node.is_missing or kind in _COMMENTS or kind in self.dropped:
+        role = self.roles.get(kind, _PLAIN)
+        if role is _PLAIN:
+            if node.child_count:
+                return node.children
+            self.leaf(node, kind)
             return []
-        if kind == "ERROR":
+        if role is _SKIP:
+            return []
+        if role is _ERROR:
             if node.parent is None or node.parent.type != "ERROR":
                 self.error_bytes += node.end_byte - node.start_byte
-        elif kind == "jsx_text":  # markup text: a string without quotes
+            if not node.child_count:
+                self.leaf(node, kind)
+            return node.children
+        if role is _MARKUP:  # markup text: a string without quotes
             self.emit(STRING, node, fastlex.literal(self.text(node)))
-            return []
-        elif kind in _STRINGS:
+        elif role is _STRING:
             self.emit(STRING, node, fastlex.string_literal(self.text(node), self.lex_alias))
-            return []
-        elif kind in _NUMBERS:
+        elif role is _NUMBER:
             self.emit(NUMBER, node, fastlex.literal(self.text(node)))
-            return []
-        elif kind in _IDENTIFIERS:
+        elif role is _NAME:
             value = self.text(node)
             self.emit(value if value in self.words else IDENTIFIER, node)
-            return []
-        elif kind == "expression_statement" and self.python and node.named_child_count == 1 \
-                and node.named_children[0].type in ("string", "concatenated_string"):
-            return []  # a bare string is a docstring, a comment in disguise
-        elif self.names and kind in _QUALIFIED:
+        elif role is _STATEMENT:
+            if node.named_child_count == 1 and node.named_children[0].type in ("string", "concatenated_string"):
+                return []  # a bare string is a docstring, a comment in disguise
+            return node.children
+        elif role is _QUALIFIED_NAME:
             name = node.child_by_field_name("name") or (node.named_children[-1] if node.named_child_count else None)
-            if name is not None:
-                return [name]
-        elif self.references and kind in _REFERENCES:
+            return [name] if name is not None else node.children
+        elif role is _NAMED_ONLY:
             return [c for c in node.children if c.is_named]
-        elif self.declarations and kind in _DECLARATIONS:
-            split = self.declaration(node)
-            if split is not None:
-                return split
-        elif self.declarations and kind == "field_initializer_list":
-            return [c for c in node.children if c.is_named]
-        elif self.declarations and kind == "field_initializer":
+        elif role is _DECLARATION:
+            return self.declaration(node) or node.children
+        elif role is _INITIALIZER:
             return self.initializer(node)
-        elif kind in _CALLS:
+        elif role is _CALL:
             self.emit(CALL, node)
-        elif kind in _DEFINITIONS:
+            return node.children
+        elif role is _FUNCTION:
             self.emit(DEFINITION, node)
             return [c for c in node.children if c.is_named or c.type not in _DEFINITION_WORDS]
-        elif kind in _LOOPS and self.loops:
+        elif role is _LOOP:
             return self.loop(node)
-        elif self.compound and kind in ("augmented_assignment", "assignment_expression",
-                                         "augmented_assignment_expression"):
-            rewritten = self.compound_assignment(node)
-            if rewritten is not None:
-                return rewritten
-        elif self.compound and kind in _UPDATE_NODES:
-            rewritten = self.increment(node)
-            if rewritten is not None:
-                return rewritten
-        if node.child_count == 0:
-            self.leaf(node)
-            return []
-        return list(node.children)
+        elif role is _ASSIGNMENT:
+            return self.compound_assignment(node) or node.children
+        elif role is _INCREMENT:
+            return self.increment(node) or node.children
+        return []
 
-    def leaf(self, node: Node) -> None:
+    def leaf(self, node: Node, kind: str) -> None:
+        if node.is_missing:
+            return  # inserted by error recovery: not in the text
+        if not node.is_named:  # an operator, a keyword, punctuation: its type is its text
+            if kind not in _DROPPED_TOKENS:
+                self.emit(kind, node)
+            return
         value = self.text(node)
-        if not value.strip() or value in _DROPPED_TOKENS:
+        if not value.strip():
             return
-        if node.is_named and not _WORD.match(value):
-            # A named leaf holding code the grammar does not break up (a preprocessor
-            # argument, a PHP inline text): lexed as the lexical path would.
-            line, column = self.position(node)
-            for symbol, at_line, at_column, literal in fastlex.tokenize(value, self.lex_alias, line):
-                self.tokens.append((symbol, at_line, at_column + (column - 1 if at_line == line else 0),
-                                    literal))
+        if _WORD.match(value):
+            self.emit(value if value in self.words else IDENTIFIER, node)
             return
-        if _WORD.match(value) and value not in self.words and node.is_named:
-            self.emit(IDENTIFIER, node)
-            return
-        self.emit(value, node)
+        # A named leaf holding code the grammar does not break up (a preprocessor argument, an
+        # ellipsis): lexed as the lexical path would.
+        line, column = self.position(node)
+        for symbol, at_line, at_column, literal in fastlex.tokenize(value, self.lex_alias, line):
+            self.tokens.append((symbol, at_line, at_column + (column - 1 if at_line == line else 0), literal))
 
     def loop(self, node: Node) -> list[Node | Callable[[], None]]:
         """Every loop as ``loop``; a C-style for as the while it stands for:
@@ -286,7 +311,7 @@ class _Walk:
         update: list[Node] = []
         for index, child in enumerate(node.children):
             if not child.is_named:
-                if child.type in _LOOP_WORDS or child.type in (";", "(", ")"):
+                if child.type in _LOOP_WORDS or child.type in (";", ",", "(", ")"):
                     continue
                 rest.append(child)
                 continue
@@ -298,8 +323,14 @@ class _Walk:
             else:
                 rest.append(child)
         marker: Callable[[], None] = functools.partial(self.emit, LOOP, node)
-        # The update runs after the body, so it is walked after it.
-        return [*init, marker, *rest, *update]
+        # The update runs after the body, so it is walked after it, a statement of its own.
+        after: list[Node | Callable[[], None]] = []
+        while any(part.type in _SEQUENCES for part in update):  # "i++, j--": two statements
+            update = [c for part in update for c in
+                      ([c for c in part.children if c.is_named] if part.type in _SEQUENCES else [part])]
+        for part in update:
+            after += [part, functools.partial(self.emit, ";", part)]
+        return [*init, marker, *rest, *after]
 
     def declaration(self, node: Node) -> list[Node | Callable[[], None]] | None:
         """``int a, b = 2;`` as ``int a; int b = 2;``, as a disguise may spell it."""
