@@ -158,6 +158,10 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
         pa[1:] == pa[:-1] + 1
     )
     starts = np.flatnonzero(~continues)
+    if not len(starts):
+        # A pair aligned for its cosine alone (paraphrased prose) may share no long k-gram.
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, empty
     ends = np.append(starts[1:], len(pa)) - 1
     lengths = pa[ends] - pa[starts] + k[ua[starts]]
     long_enough = lengths >= minimum[ua[starts]]

@@ -283,3 +283,19 @@ def test_runs_of_literals_are_tagged_for_the_cosine() -> None:
     runs = literal_runs(ids)
     assert len(runs) == 2 and is_literal_run(runs).all()
     assert not is_literal_run(kgram_hashes(ids, 2)).any()
+
+
+def test_a_pair_sharing_no_long_kgram_aligns_to_nothing() -> None:
+    # Paraphrased prose reaches the alignment threshold on its cosine alone: the same words,
+    # never four in a row. Aligning it must give no fragment, not an error.
+    from originality.match import SubmissionPrints, align
+    from originality.options import MatchOptions
+    from originality.units import build_units
+
+    def units(text: str) -> list:
+        document = Document("a.txt", DocumentState.OK, text, (Segment(SegmentKind.PROSE, 1, 1),), "0", len(text))
+        return build_units(document, MatchOptions(), SymbolTable())
+
+    a = SubmissionPrints.build("a", units("cats chase mice while dogs chase cats around gardens every morning"), 1)
+    b = SubmissionPrints.build("b", units("mice gardens morning cats dogs every around chase while chase cats"), 1)
+    assert align(a, b, MatchOptions()) is None
