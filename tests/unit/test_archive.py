@@ -532,3 +532,16 @@ def test_the_same_check_gives_the_same_report(archive: Archive, tmp_path: Path) 
     reports = [json.dumps(archive.compare(load_submission(path, archive.options, SymbolTable(), "new"),
                                           "p", "carol"), sort_keys=True) for _ in range(2)]
     assert reports[0] == reports[1] and '"template_lines"' in reports[0]
+
+
+def test_the_archive_tokenizes_as_its_settings_say(tmp_path: Path) -> None:
+    # An archive whose entries were made with the lexical tokens must keep making them so.
+    assert Settings.from_env({"ORIGINALITY_TOKENIZER": "lexical"}).tokenizer == "lexical"
+    with pytest.raises(UsageError, match="tokenizer"):
+        Settings(tokenizer="ast")
+    for tokenizer in ("lexical", "syntax"):
+        opened = Archive.open(Settings(data_dir=tmp_path / tokenizer, index="memory", tokenizer=tokenizer))
+        try:
+            assert opened.options.match.tokenizer == tokenizer
+        finally:
+            opened.close()
