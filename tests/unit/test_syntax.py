@@ -75,7 +75,22 @@ NORMALIZED = [
      "class A { void f() { int a; int b = 2; } }"),
     ("declarations", "cpp", "class S { int a; S(int x) : a(x) { } };",
      "class S { int a; S(int x) { a = x; } };"),
+    ("unused", "java",
+     "int f(int n) { int x, y; boolean done = false; int c = 0; c++; int s = n; return s; }",
+     "int f(int n) { int s = n; return s; }"),
+    ("unused", "cpp", "int main() { double w; int s = 0; s = s + 1; return s; }",
+     "int main() { int s = 0; s = s + 1; return s; }"),
+    ("unused", "javascript", "function f() { let a = 1; var b; b = 2; const c = 3; return c; }",
+     "function f() { const c = 3; return c; }"),
 ]
+
+
+def test_unused_keeps_what_is_read_or_may_do_something() -> None:
+    kept = "int f() { int k = read(); int t = 0; t = t + 1; return 0; }"
+    # k's initializer is a call; t is written from itself, which is a read: both stay.
+    assert symbols(kept, "java", ("unused",)) == symbols(kept, "java", ())
+    # Python's names may be read from other modules: never dropped.
+    assert symbols("x = 1\n", "python", ("unused",)) == symbols("x = 1\n", "python", ())
 
 
 @pytest.mark.parametrize(("name", "language", "before", "after"), NORMALIZED)
