@@ -75,6 +75,11 @@ NORMALIZED = [
      "class A { void f() { int a; int b = 2; } }"),
     ("declarations", "cpp", "class S { int a; S(int x) : a(x) { } };",
      "class S { int a; S(int x) { a = x; } };"),
+    ("functions", "java",
+     'class A { int f(int x) { return x + 1; } int h; void g() { System.out.println("hi"); } }',
+     'class B { void g2() { System.out.println("hi"); } int h; int f2(int y) { return y + 1; } }'),
+    ("functions", "python", "def a(x):\n    return x + 1\n\ndef b():\n    print('hi')\n",
+     "def b():\n    print('hi')\n\ndef a(x):\n    return x + 1\n"),
     ("unused", "java",
      "int f(int n) { int x, y; boolean done = false; int c = 0; c++; int s = n; return s; }",
      "int f(int n) { int s = n; return s; }"),
@@ -83,6 +88,15 @@ NORMALIZED = [
     ("unused", "javascript", "function f() { let a = 1; var b; b = 2; const c = 3; return c; }",
      "function f() { const c = 3; return c; }"),
 ]
+
+
+def test_functions_keep_their_own_lines_when_put_in_order() -> None:
+    text = "def a(x):\n    return x + 1\n\ndef b():\n    print('hi')\n"
+    ordered = syntax.tokenize(text, "python", 1, ("functions",))
+    as_written = syntax.tokenize(text, "python", 1, ())
+    assert ordered is not None and as_written is not None
+    assert ordered != as_written  # b sorts before a: moved...
+    assert sorted(ordered) == sorted(as_written)  # ...each token with its own line and column
 
 
 def test_unused_keeps_what_is_read_or_may_do_something() -> None:
