@@ -21,7 +21,8 @@ dropped, every token with its line and column) but with what the tree knows:
   member initializer ``a(x)`` into ``a = x;``; ``unused`` drops the declarations of local
   variables that are never read, and writes to them, when no call is in them (not in Python,
   whose names other modules read); ``functions`` puts the functions and methods of a file or
-  class in the order of their own token streams. A rewritten or moved token keeps the line and
+  class in the order of their own token streams; ``statements`` puts a block's independent
+  statements in a canonical order (``statements_in_order``). A rewritten or moved token keeps the line and
   column of the code it came from, so evidence still points at that code.
 
 A file the parser reads mostly as errors (``MAX_ERROR_SHARE``), or a language without a grammar
@@ -49,12 +50,13 @@ CALL = "call"
 DEFINITION = "def"
 LOOP = "loop"
 
-NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "declarations", "unused", "functions")
+NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "declarations", "unused", "functions",
+                  "statements")
 # The ones applied unless asked otherwise: each lifted, or left unchanged, the held-out ROC-AUC
 # of the real labelled sets (benchmarks/calibrate.py; docs/benchmarks.md, "Parser tokens").
 # "declarations" lowered it slightly on all three code sets, "unused" on both obfuscation sets
 # (Progpedia19 0.965 to 0.958, z5z1 0.932 to 0.928), "functions" on java-pairs (0.955 to
-# 0.953): they are left to be asked for.
+# 0.953), "statements" on all three (0.954, 0.956, 0.926): they are left to be asked for.
 DEFAULT_NORMALIZATIONS = ("loops", "compound", "names", "qualifiers")
 
 # A parse where more than this share of the bytes lies inside ERROR nodes is not this language
@@ -134,6 +136,14 @@ _DECLARATIONS = frozenset({"declaration", "field_declaration", "local_variable_d
 # Where functions and methods sit side by side, in an order that does not change the program.
 _CONTAINERS = frozenset({"class_body", "declaration_list", "field_declaration_list",
                          "translation_unit", "program", "module", "compilation_unit", "block"})
+# Blocks of statements, whose independent statements may come in any order; statements that
+# leave the block (or may) keep every statement on their side of them.
+_STATEMENT_BLOCKS = frozenset({"block", "compound_statement", "statement_block"})
+_EXITS = frozenset({"return_statement", "break_statement", "continue_statement",
+                    "throw_statement", "goto_statement", "yield_statement", "raise_statement",
+                    "yield", "await", "await_expression"})
+# Past this many statements a block keeps its order: the dependencies are pairwise.
+MAX_ORDERED_STATEMENTS = 200
 # Statements that declare local variables, and the declarators in them.
 _LOCAL_DECLARATIONS = frozenset({"local_variable_declaration", "declaration",
                                  "local_declaration_statement", "lexical_declaration",
@@ -174,7 +184,7 @@ def supports(language: str | None) -> bool:
 # has thousands of them (the walk, not the parse, is most of the parser path's cost).
 _PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \
     _NAMED_ONLY, _DECLARATION, _INITIALIZER, _CALL, _FUNCTION, _LOOP, _ASSIGNMENT, \
-    _INCREMENT, _LOCAL, _CONTAINER = (object() for _ in range(19))
+    _INCREMENT, _LOCAL, _CONTAINER, _BLOCK = (object() for _ in range(20))
 
 
 @functools.lru_cache(maxsize=None)
@@ -203,6 +213,8 @@ def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
         roles.update(dict.fromkeys(_QUALIFIED, _QUALIFIED_NAME))
     if "functions" in normalizations:
         roles.update(dict.fromkeys(_CONTAINERS, _CONTAINER))
+    if "statements" in normalizations:
+        roles.update(dict.fromkeys(_STATEMENT_BLOCKS, _BLOCK))
     roles.update(dict.fromkeys(_STRINGS, _STRING))
     roles.update(dict.fromkeys(_NUMBERS, _NUMBER))
     roles.update(dict.fromkeys(_IDENTIFIERS, _NAME))
@@ -215,7 +227,7 @@ class _Walk:
     expressions, a thousand concatenated strings, would overflow Python's recursion)."""
 
     def __init__(self, source: bytes, lex_alias: str, first_line: int,
-                 normalizations: frozenset[str]) -> None:
+                 normalizations: frozenset[str], within: _Walk | None = None) -> None:
         self.normalizations = normalizations
         self.source = source
         self.lex_alias = lex_alias
@@ -223,13 +235,24 @@ class _Walk:
         self.roles = _roles(lex_alias == "python", normalizations)
         self.split = "declarations" in normalizations
         self.unused = "unused" in normalizations and lex_alias != "python"
-        self.dead: frozenset[str] = frozenset()
         self.words = fastlex.kept_words(lex_alias)
         self.tokens: list[Token] = []
         self.error_bytes = 0
+        if within is not None:  # a part of a file walked on its own: the file's facts
+            self.dead: frozenset[str] = within.dead
+            self.non_ascii: dict[int, bytes] = within.non_ascii
+            return
+        self.dead = frozenset()
         lines = source.split(b"\n")
         # Columns are characters, as on the lexical path; tree-sitter counts bytes.
         self.non_ascii = {row: line for row, line in enumerate(lines) if not line.isascii()}
+
+    def walk_apart(self, node: Node) -> list[Token]:
+        """The tokens of one part of the file, walked on its own (to be put in order)."""
+        sub = _Walk(self.source, self.lex_alias, self.first_line, self.normalizations, self)
+        tokens = sub.run(node, whole=False)
+        self.error_bytes += sub.error_bytes
+        return tokens
 
     def position(self, node: Node) -> tuple[int, int]:
         row, byte = node.start_point
@@ -294,6 +317,8 @@ class _Walk:
             return node.children
         elif role is _CONTAINER:
             return self.in_canonical_order(node)
+        elif role is _BLOCK:
+            return self.statements_in_order(node)
         elif role is _LOCAL:
             if self.dead and self.is_dead_declaration(node):
                 return []
@@ -351,13 +376,7 @@ class _Walk:
                  if self.roles.get(c.type) is _FUNCTION or c.type == "decorated_definition"]
         if len(slots) < 2:
             return children
-        walked = []
-        for index in slots:
-            sub = _Walk(self.source, self.lex_alias, self.first_line, self.normalizations)
-            sub.dead = self.dead
-            sub.non_ascii = self.non_ascii
-            walked.append(sub.run(children[index], whole=False))
-            self.error_bytes += sub.error_bytes
+        walked = [self.walk_apart(children[index]) for index in slots]
         walked.sort(key=lambda tokens: [token[0] for token in tokens])
         placed = dict(zip(slots, walked))
         out: list[Node | Callable[[], None]] = []
@@ -367,6 +386,74 @@ class _Walk:
             else:
                 out.append(child)
         return out
+
+    def statements_in_order(self, node: Node) -> Sequence[Node | Callable[[], None]]:
+        """A block's statements in a canonical order that keeps every dependency: a statement
+        comes after each earlier one that writes what it reads or writes, or reads what it
+        writes; calls keep their order among themselves (output), and a statement that may
+        leave the block (return, break, throw) keeps everything on its side. Among the
+        statements free to go next, the one whose own token stream sorts first goes, so that
+        swapping independent statements changes nothing (JPlag's token sequence
+        normalization, on names instead of a full data-flow graph)."""
+        statements = [c for c in node.children if c.is_named and c.type not in _COMMENTS]
+        if not 2 <= len(statements) <= MAX_ORDERED_STATEMENTS:
+            return node.children
+        effects = [self.effects(statement) for statement in statements]
+        walked = [self.walk_apart(statement) for statement in statements]
+        keys = [[token[0] for token in tokens] for tokens in walked]
+        count = len(statements)
+        before: list[set[int]] = [set() for _ in range(count)]
+        for j in range(count):
+            reads_j, writes_j, exits_j = effects[j]
+            for i in range(j):
+                reads_i, writes_i, exits_i = effects[i]
+                if exits_i or exits_j or writes_i & (reads_j | writes_j) or writes_j & reads_i:
+                    before[j].add(i)
+        done: list[int] = []
+        placed: set[int] = set()
+        while len(done) < count:
+            ready = [j for j in range(count) if j not in placed and before[j] <= placed]
+            chosen = min(ready, key=lambda j: (keys[j], j))
+            done.append(chosen)
+            placed.add(chosen)
+        return [functools.partial(self.tokens.extend, walked[j]) for j in done]
+
+    def effects(self, statement: Node) -> tuple[set[str], set[str], bool]:
+        """What one statement reads and writes, by name (a call reads and writes the program's
+        state, "()"), and whether it may leave the block."""
+        reads: set[str] = set()
+        writes: set[str] = set()
+        leaves = False
+        stack: list[tuple[Node, bool]] = [(statement, False)]
+        while stack:
+            node, written = stack.pop()
+            kind = node.type
+            if kind in _EXITS:
+                leaves = True
+            role = self.roles.get(kind)
+            if role is _CALL:
+                reads.add("()")
+                writes.add("()")
+            if kind in _ASSIGNMENTS or kind in _UPDATE_NODES or kind == "assignment":
+                left = node.child_by_field_name("left") or node.child_by_field_name("argument") \
+                    or next((c for c in node.children if c.is_named), None)
+                for child in node.children:
+                    stack.append((child, written or child == left))
+                continue
+            if kind in _DECLARATORS or kind == "declaration":
+                target = node.child_by_field_name("name") or node.child_by_field_name("declarator")
+                for child in node.children:
+                    stack.append((child, written or child == target
+                                  or (kind == "declaration" and child.type == "identifier")))
+                continue
+            if kind in _IDENTIFIERS or kind == "identifier":
+                name = self.text(node)
+                reads.add(name)  # a += b, x[i] = y: a written name is read as well
+                if written:
+                    writes.add(name)
+                continue
+            stack.extend((child, written) for child in node.children)
+        return reads, writes, leaves
 
     def unread_locals(self, root: Node) -> frozenset[str]:
         """Names of the file's local variables that are declared, maybe written, never read:

@@ -80,6 +80,11 @@ NORMALIZED = [
      'class B { void g2() { System.out.println("hi"); } int h; int f2(int y) { return y + 1; } }'),
     ("functions", "python", "def a(x):\n    return x + 1\n\ndef b():\n    print('hi')\n",
      "def b():\n    print('hi')\n\ndef a(x):\n    return x + 1\n"),
+    ("statements", "java",
+     "void f() { int a = read(); int b = 2; double c = -3.5; print(a + b + c); }",
+     "void f() { int a = read(); double c = -3.5; int b = 2; print(a + b + c); }"),
+    ("statements", "python", "def f(x):\n    y = 2\n    z = x * 3\n    return y + z\n",
+     "def f(x):\n    z = x * 3\n    y = 2\n    return y + z\n"),
     ("unused", "java",
      "int f(int n) { int x, y; boolean done = false; int c = 0; c++; int s = n; return s; }",
      "int f(int n) { int s = n; return s; }"),
@@ -97,6 +102,19 @@ def test_functions_keep_their_own_lines_when_put_in_order() -> None:
     assert ordered is not None and as_written is not None
     assert ordered != as_written  # b sorts before a: moved...
     assert sorted(ordered) == sorted(as_written)  # ...each token with its own line and column
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    # b is read by the next statement: they cannot swap.
+    ("void f() { int b = 2; int c = b + 1; g(c); }", "void f() { int c = b + 1; int b = 2; g(c); }"),
+    # Two calls: their output comes in the order written.
+    ("void f() { print(1); print(2 * x); }", "void f() { print(2 * x); print(1); }"),
+    # A return keeps what comes after it after it.
+    ("int f(int x) { if (x > 0) return 1; int y = 2; return y; }",
+     "int f(int x) { int y = 2; if (x > 0) return 1; return y; }"),
+])
+def test_statements_keeps_every_dependency(before: str, after: str) -> None:
+    assert symbols(before, "java", ("statements",)) != symbols(after, "java", ("statements",))
 
 
 def test_unused_keeps_what_is_read_or_may_do_something() -> None:
