@@ -114,7 +114,8 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
         if tokenizer == "syntax" and alias is not None and syntax.supports(alias) else None
     if parsed is not None or fastlex.supports(alias):
         assert alias is not None
-        for symbol, line, col, literal in parsed if parsed is not None else fastlex.tokenize(text, alias, first_line):
+        tokens = parsed if parsed is not None else fastlex.tokenize(text, alias, first_line)
+        for symbol, line, col, literal in tokens:
             out.symbols.append(symbol)
             out.lines.append(line)
             out.cols.append(col)

@@ -111,7 +111,8 @@ class MatchOptions:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         unknown = [name for name in self.normalizations if name not in SYNTAX_NORMALIZATIONS]
         if not isinstance(self.normalizations, tuple) or unknown:
-            problems.append(f"normalizations must be a tuple of {', '.join(SYNTAX_NORMALIZATIONS)}, got {self.normalizations!r}")
+            problems.append(f"normalizations must be a tuple of {', '.join(SYNTAX_NORMALIZATIONS)}, "
+                            f"got {self.normalizations!r}")
         _raise_problems(self, problems)
 
 
