@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from originality.calibrate import labelled_features, read_labels, roc_auc  # noqa: E402
 from originality.calibration import DEFAULT_MODEL  # noqa: E402
-from originality.options import CheckOptions  # noqa: E402
+from originality.options import NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions  # noqa: E402
 
 DATA = Path("/work/shared/data") if Path("/work/shared/data").exists() else HERE.parent.parent / "shared" / "data"
 
@@ -104,20 +104,26 @@ def reliability(probabilities: np.ndarray, labels: np.ndarray) -> list[tuple[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE / "out" / "calibration")
+    parser.add_argument("--tokenizer", choices=TOKENIZERS, default=TOKENIZER,
+                        help="how code becomes tokens (the engine's MatchOptions.tokenizer)")
+    parser.add_argument("--normalizations", default=",".join(NORMALIZATIONS),
+                        help="the parser path's normalizations, comma-separated ('' for none)")
     args = parser.parse_args()
+    options = CheckOptions(workers=1, match=MatchOptions(
+        tokenizer=args.tokenizer, normalizations=tuple(n for n in args.normalizations.split(",") if n)))
     manifest = args.out / "manifest.json"
     args.out.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(layout(args.out), indent=1))
     from originality.calibrate import run
 
-    result = run(manifest, lambda message: print(message, file=sys.stderr))
+    result = run(manifest, lambda message: print(message, file=sys.stderr), options)
     print(json.dumps(result, indent=2, sort_keys=True))
     # The shipped model on every set: ROC-AUC and the reliability curve.
     probabilities, labels = [], []
     print("\nshipped model (calibration.DEFAULT_MODEL):")
     for entry in json.loads(manifest.read_text())["sets"]:
         pairs = labelled_features(entry["name"], sorted(Path(entry["submissions"]).iterdir()),
-                                  read_labels(Path(entry["labels"])), [], CheckOptions(workers=1))
+                                  read_labels(Path(entry["labels"])), [], options)
         p = DEFAULT_MODEL.similarity(pairs.features, pairs.code_share)
         errors = int(((p >= 0.5) & (pairs.labels == 0)).sum() + ((p < 0.5) & (pairs.labels == 1)).sum())
         print(f"  {entry['name']:28s} ROC-AUC {roc_auc(pairs.labels, p):.4f}  errors at 0.5: {errors} "

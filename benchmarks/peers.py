@@ -3,6 +3,8 @@
 Tools:
 - ``originality``: our CLI, ``originality check SUBMISSION... [--base DIR] --json OUT
   --min-similarity 0``, on the submissions exactly as they are (ZIPs, .docx...).
+- ``originality-lexical``: the same, with ``--tokenizer lexical`` (the engine's tokens before
+  the parser), so a run measures both token streams beside the peers; not run unless named.
 - ``copydetect`` (0.5, Python API): file level; ``boilerplate_dirs`` gets the starter code.
 - ``dolos`` (@dodona/dolos-lib 3.5, ``dolos_run.mjs``): file level, default options; the
   library takes one ``ignore`` file for template code, so a multi-file base is concatenated
@@ -249,16 +251,18 @@ def read_pairs(path: Path, n_files: int, dolos: bool = False) -> tuple[list[floa
     return sizes, pairs
 
 
-def run_originality(cohort: Cohort, workdir: Path, timeout: float | None) -> ToolRun:
+def run_originality(cohort: Cohort, workdir: Path, timeout: float | None,
+                    tokenizer: str = "syntax") -> ToolRun:
     out = workdir / "originality.json"
     if out.exists():
         out.unlink()
     cmd = [ORIGINALITY, "check", *[str(p) for p in cohort.submissions]]
     if cohort.base:
         cmd += ["--base", str(cohort.base)]
-    cmd += ["--json", str(out), "--min-similarity", "0"]
+    cmd += ["--json", str(out), "--min-similarity", "0", "--tokenizer", tokenizer]
     m = run_measured(cmd, timeout=timeout, cwd=workdir)
-    run = ToolRun("originality", cohort.name, "ok", m.seconds, m.peak_mb, m.rss_sum_mb)
+    tool = "originality" if tokenizer == "syntax" else f"originality-{tokenizer}"
+    run = ToolRun(tool, cohort.name, "ok", m.seconds, m.peak_mb, m.rss_sum_mb)
     if m.timed_out or m.returncode != 0 or not out.exists():
         run.status = "timeout" if m.timed_out else "error"
         run.note = f"exit {m.returncode}: {m.stderr_tail[-800:]}"
@@ -272,12 +276,17 @@ def run_originality(cohort: Cohort, workdir: Path, timeout: float | None) -> Too
     return run
 
 
-RUNNERS = {"originality": run_originality, "copydetect": run_copydetect, "dolos": run_dolos}
+def run_originality_lexical(cohort: Cohort, workdir: Path, timeout: float | None) -> ToolRun:
+    return run_originality(cohort, workdir, timeout, tokenizer="lexical")
+
+
+RUNNERS = {"originality": run_originality, "originality-lexical": run_originality_lexical,
+           "copydetect": run_copydetect, "dolos": run_dolos}
 
 
 def run_tool(tool: str, cohort: Cohort, workdir: Path, timeout: float | None = None) -> ToolRun:
     workdir.mkdir(parents=True, exist_ok=True)
-    if tool == "originality" and not Path(ORIGINALITY).exists():
+    if tool.startswith("originality") and not Path(ORIGINALITY).exists():
         return ToolRun(tool, cohort.name, "skipped", note=f"{ORIGINALITY} not installed")
     return RUNNERS[tool](cohort, workdir, timeout)
 

@@ -111,7 +111,8 @@ def held_out(sets: list[LabelledPairs]) -> dict[str, float | None]:
     return result
 
 
-def run(manifest: Path, progress: Progress = lambda message: None) -> dict[str, Any]:
+def run(manifest: Path, progress: Progress = lambda message: None,
+        options: CheckOptions = CheckOptions(workers=1)) -> dict[str, Any]:
     spec = json.loads(manifest.read_text(encoding="utf-8"))
     root = manifest.parent
     sets = []
@@ -122,7 +123,7 @@ def run(manifest: Path, progress: Progress = lambda message: None) -> dict[str, 
         progress(f"reading {entry['name']}")
         found = labelled_features(entry["name"], sorted(folder.iterdir()),
                                   read_labels(root / entry["labels"]),
-                                  [root / b for b in entry.get("base", [])], CheckOptions(workers=1))
+                                  [root / b for b in entry.get("base", [])], options)
         sets.append(replace(found, not_fitted=frozenset(entry.get("not_fitted", []))))
     if not sets:
         raise UsageError("the manifest lists no sets")

@@ -91,11 +91,14 @@ class Model:
 # obfuscation Progpedia19 (479 fitted: its 1,225 `gpt` pairs are not copies of one another and
 # are only scored) and z5z1 (1,844), prose-paraphrase in two halves (5,136); every set and every
 # kind of copying weighted alike. Held-out ROC-AUC (each set scored by a model fitted on the
-# others) and the reliability curve: docs/benchmarks.md, "Calibration". The prose part was
-# refitted when prose moved to per-language Snowball stemming ("Prose per language").
+# others) and the reliability curve: docs/benchmarks.md, "Calibration". Refitted on the parser's
+# tokens (MatchOptions' default tokenizer and normalizations, docs/benchmarks.md "Parser
+# tokens") and per-language prose ("Prose per language"); the model fitted on the lexical
+# tokens was code (0.0, 8.0503, 0.0556, 8.158), intercept -3.8087, and still describes
+# `--tokenizer lexical` best.
 DEFAULT_MODEL = Model(
-    code=LinearPart(weights=(0.0, 8.0503, 0.0556, 8.158), intercept=-3.8087),
-    prose=LinearPart(weights=(20.4451, 0.5401, 0.4726, 0.0), intercept=-3.3316),
+    code=LinearPart(weights=(0.0, 8.462, 0.0, 7.4574), intercept=-3.8437),
+    prose=LinearPart(weights=(20.4447, 0.5401, 0.4726, 0.0), intercept=-3.3316),
     source="java-pairs, obfuscation (Progpedia19, z5z1), prose-paraphrase",
 )
 

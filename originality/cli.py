@@ -14,7 +14,7 @@ import click
 
 from .check import check as run_check
 from .errors import UsageError
-from .options import CheckOptions, MatchOptions
+from .options import NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions
 from .report import Report
 
 
@@ -86,15 +86,22 @@ def main() -> None:
               help="Write a static HTML report into DIR.")
 @click.option("--min-similarity", type=click.FloatRange(0.0, 1.0), default=CheckOptions().min_similarity,
               show_default=True, help="Leave out pairs below this similarity; 0 lists all scored pairs.")
+@click.option("--tokenizer", type=click.Choice(TOKENIZERS), default=TOKENIZER, show_default=True,
+              help="How code becomes tokens: parsed where a grammar exists, or lexed everywhere.")
+@click.option("--normalizations", default=",".join(NORMALIZATIONS), show_default=True,
+              help=f"The parser's rewrites, comma-separated ('' for none) of: {', '.join(SYNTAX_NORMALIZATIONS)}.")
 @click.option("--keep-quotations", is_flag=True,
               help="Count quotations that cite their source like any text (by default they are "
                    "listed in the report and left out of the similarity).")
 def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | None,
-          html_dir: str | None, min_similarity: float, keep_quotations: bool) -> None:
+          html_dir: str | None, min_similarity: float, tokenizer: str, normalizations: str,
+          keep_quotations: bool) -> None:
     """Compare every SUBMISSION (a .zip or a directory) with every other one."""
     try:
-        options = CheckOptions(min_similarity=min_similarity,
-                               match=MatchOptions(leave_out_quotations=not keep_quotations))
+        match = MatchOptions(tokenizer=tokenizer,
+                             normalizations=tuple(name for name in normalizations.split(",") if name),
+                             leave_out_quotations=not keep_quotations)
+        options = CheckOptions(min_similarity=min_similarity, match=match)
         with _TerminalProgress() as progress:
             report = run_check(submissions, bases, options, progress)
     except UsageError as error:

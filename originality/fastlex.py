@@ -212,6 +212,22 @@ def supports(language: str | None) -> bool:
     return language is not None and language.lower() in _LANGUAGE_FAMILY
 
 
+def kept_words(language: str) -> frozenset[str]:
+    """The identifiers ``language`` keeps as written (keywords, constants, builtins); the
+    parser path (``syntax``) abstracts names exactly as this one does."""
+    return _FAMILIES[_LANGUAGE_FAMILY[language.lower()]].words
+
+
+def string_literal(value: str, language: str) -> str:
+    """The literal text of one string literal of ``language``, as ``tokenize`` keeps it."""
+    return _literal(_string_text(value, _FAMILIES[_LANGUAGE_FAMILY[language.lower()]]))
+
+
+def literal(value: str) -> str:
+    """The literal text of a number (or of any literal taken as it is written)."""
+    return _literal(value)
+
+
 def tokenize(text: str, language: str, first_line: int = 1) -> list[Token]:
     """Normalized tokens of ``text`` with their 1-based lines and columns."""
     family = _FAMILIES[_LANGUAGE_FAMILY[language.lower()]]

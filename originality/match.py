@@ -160,6 +160,10 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
         pa[1:] == pa[:-1] + 1
     )
     starts = np.flatnonzero(~continues)
+    if not len(starts):
+        # A pair aligned for its cosine alone (paraphrased prose) may share no long k-gram.
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, empty
     ends = np.append(starts[1:], len(pa)) - 1
     lengths = pa[ends] - pa[starts] + k[ua[starts]]
     long_enough = lengths >= minimum[ua[starts]]
@@ -274,5 +278,7 @@ def _fragments(a: SubmissionPrints, b: SubmissionPrints,
     at_b = np.array([(first.start_b, last.start_b + last.length - 1) for first, last, _ in merged])
     lines_a = a.lines[a.line_offset[unit_a][:, None] + at_a].tolist()
     lines_b = b.lines[b.line_offset[unit_b][:, None] + at_b].tolist()
-    return [Fragment(Span(a.units[ua].path, *la), Span(b.units[ub].path, *lb), tokens)
+    # The parser's loop normalization walks a for's update after its body, so a run may end on
+    # a line above the one it starts on: a span is always given low line first.
+    return [Fragment(Span(a.units[ua].path, min(la), max(la)), Span(b.units[ub].path, min(lb), max(lb)), tokens)
             for ua, ub, la, lb, (_, _, tokens) in zip(unit_a, unit_b, lines_a, lines_b, merged)]

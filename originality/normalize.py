@@ -1,6 +1,8 @@
 """Normalize documents into token streams that survive disguise.
 
-Code is lexed by ``fastlex`` for the common languages and by Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
+Code is parsed by ``syntax`` (tree-sitter) for the languages it has a grammar of, lexed by
+``fastlex`` for the other common languages (and for a file the parser cannot read) and by
+Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
 string literals ``S`` and numbers ``N``, while keywords, operators and punctuation stay as
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
 (NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
@@ -29,7 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Literal, Name, Operator, Punctuation, String, Text, Token
 from pygments.util import ClassNotFound
 
-from . import fastlex, language, quotes, tamper
+from . import fastlex, language, quotes, syntax, tamper
 from .model import Document, DocumentState, SegmentKind, TokenStream
 
 IDENTIFIER = "V"
@@ -79,11 +81,15 @@ def _literal_text(symbol: str, value: str) -> str:
     return text if len(text.strip("\"'`")) >= LITERAL_MIN_CHARS else ""
 
 
-def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream) -> None:
+def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream,
+                   tokenizer: str, normalizations: tuple[str, ...]) -> None:
     text = tamper.fold_text(text)
-    if fastlex.supports(alias):
+    parsed = syntax.tokenize(text, alias, first_line, normalizations) \
+        if tokenizer == "syntax" and alias is not None and syntax.supports(alias) else None
+    if parsed is not None or fastlex.supports(alias):
         assert alias is not None
-        for symbol, line, col, literal in fastlex.tokenize(text, alias, first_line):
+        tokens = parsed if parsed is not None else fastlex.tokenize(text, alias, first_line)
+        for symbol, line, col, literal in tokens:
             out.symbols.append(symbol)
             out.lines.append(line)
             out.cols.append(col)
@@ -91,8 +97,8 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
             out.literals.append(literal)
         return
     lexer = _lexer(alias) if alias else None
-    if lexer is None:
-        _tokenize_prose(text, first_line, out)
+    if lexer is None:  # a language nothing lexes: read as words, not as someone's prose
+        _tokenize_prose(text, first_line, out, language.DEFAULT, leave_out_quotations=False)
         return
     line, col = first_line, 1
     for ttype, value in lexer.get_tokens(text):
@@ -133,9 +139,14 @@ def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str,
         offset += len(line_text) + 1
 
 
-def tokenize(document: Document, leave_out_quotations: bool = True) -> TokenStream:
-    """The normalized tokens of an OK document, segment by segment, in text order; quotations
-    that cite their source (``quotes``) are left out unless asked otherwise."""
+def tokenize(document: Document, tokenizer: str = "syntax",
+             normalizations: tuple[str, ...] = syntax.DEFAULT_NORMALIZATIONS,
+             leave_out_quotations: bool = True) -> TokenStream:
+    """The normalized tokens of an OK document, segment by segment, in text order.
+
+    ``tokenizer`` is one of ``options.TOKENIZERS``; ``normalizations`` names the parser path's rewrites
+    (``syntax.NORMALIZATIONS``) to apply; quotations that cite their source (``quotes``) are
+    left out unless asked otherwise."""
     stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[])
     if document.state is not DocumentState.OK:
         return stream
@@ -146,7 +157,7 @@ def tokenize(document: Document, leave_out_quotations: bool = True) -> TokenStre
     code = language.detect(tamper.fold_text(prose)) if prose.strip() else language.DEFAULT
     for segment, text in zip(document.segments, texts):
         if segment.kind is SegmentKind.CODE:
-            _tokenize_code(text, segment.language, segment.start_line, stream)
+            _tokenize_code(text, segment.language, segment.start_line, stream, tokenizer, normalizations)
         else:
             _tokenize_prose(text, segment.start_line, stream, code, leave_out_quotations)
     return stream

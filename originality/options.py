@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, fields
 
 from .errors import UsageError
+from .syntax import DEFAULT_NORMALIZATIONS
+from .syntax import NORMALIZATIONS as SYNTAX_NORMALIZATIONS
 
 # Unpacking: caps on what a submission may make us read. They count bytes actually
 # decompressed, never the sizes an archive claims in its headers. A file over the per-file cap
@@ -36,6 +38,11 @@ MAX_WORKERS = 4
 COMMON_FRACTION = 0.5
 COMMON_MIN_SUBMISSIONS = 10
 MIN_DOCUMENT_TOKENS = 20
+# How code becomes tokens: "syntax" parses it where a grammar exists (syntax.py), "lexical"
+# lexes every language (fastlex, Pygments), as the engine did before the parser.
+TOKENIZERS = ("syntax", "lexical")
+TOKENIZER = "syntax"
+NORMALIZATIONS = DEFAULT_NORMALIZATIONS
 
 
 def _raise_problems(owner: object, problems: list[str]) -> None:
@@ -91,6 +98,10 @@ class MatchOptions:
     # common_min_submissions of them) is treated as code everyone writes.
     common_fraction: float = COMMON_FRACTION
     common_min_submissions: int = COMMON_MIN_SUBMISSIONS
+    # How code becomes tokens: "syntax" (a parser where a grammar exists) or "lexical"; and the
+    # parser path's named normalizations.
+    tokenizer: str = TOKENIZER
+    normalizations: tuple[str, ...] = NORMALIZATIONS
     # Quotations that cite their source (``quotes.py``) are shown, never counted.
     leave_out_quotations: bool = True
 
@@ -98,6 +109,12 @@ class MatchOptions:
         problems = _positive_ints(self)
         if not 0 < self.common_fraction <= 1:
             problems.append(f"common_fraction must be in (0, 1], got {self.common_fraction!r}")
+        if self.tokenizer not in TOKENIZERS:
+            problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        unknown = [name for name in self.normalizations if name not in SYNTAX_NORMALIZATIONS]
+        if not isinstance(self.normalizations, tuple) or unknown:
+            problems.append(f"normalizations must be a tuple of {', '.join(SYNTAX_NORMALIZATIONS)}, "
+                            f"got {self.normalizations!r}")
         _raise_problems(self, problems)
 
 

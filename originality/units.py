@@ -97,7 +97,8 @@ def _unordered_pairs(ids: np.ndarray) -> np.ndarray:
 
 def build_units(document: Document, options: MatchOptions, table: SymbolTable) -> list[Unit]:
     """The units of one document; kinds with too few tokens to fingerprint are left out."""
-    stream = tokenize(document, options.leave_out_quotations)
+    stream = tokenize(document, options.tokenizer, options.normalizations,
+                      options.leave_out_quotations)
     parts = _split_by_kind(stream)
     units = []
     for kind in (SegmentKind.CODE, SegmentKind.PROSE):

@@ -30,7 +30,7 @@ from ..check import load_submission
 from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..model import DocumentState
-from ..options import CheckOptions
+from ..options import CheckOptions, MatchOptions
 from ..store import flags, links
 from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
@@ -68,6 +68,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk):
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)
         return cls(db, ContentStore(settings.uploads_dir), index,
+                   options=CheckOptions(workers=1, match=MatchOptions(tokenizer=settings.tokenizer)),
                    review_threshold=settings.review_threshold)
 
     def close(self) -> None:

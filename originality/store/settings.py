@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
+from ..options import TOKENIZER, TOKENIZERS
 
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -62,6 +63,11 @@ class Settings:
     lsh_num_perm: int = LSH_NUM_PERM
     webhook_retries: int = WEBHOOK_RETRIES
     review_threshold: float = REVIEW_THRESHOLD
+    # How the archive turns code into tokens (options.TOKENIZERS). Entries keep the fingerprints
+    # they were entered with, and fingerprints of the two tokenizers do not match each other: an
+    # archive whose entries were made before the parser (issue 11) keeps "lexical" until they
+    # are entered again.
+    tokenizer: str = TOKENIZER
     # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
     # so every process of one installation (and a restart) accepts the same cookies.
     secret_key: str = ""
@@ -86,6 +92,8 @@ class Settings:
             problems.append("lsh_bands must be a positive divisor of lsh_num_perm")
         if not 0.0 < self.review_threshold <= 1.0:
             problems.append("review_threshold must be a similarity above 0 and at most 1")
+        if self.tokenizer not in TOKENIZERS:
+            problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
 

@@ -613,3 +613,16 @@ def test_an_interrupted_or_concurrent_import_is_finished_one_at_a_time(
     with archive.db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 2
         assert session.scalar(select(func.count()).select_from(ArchiveEntry)) == 2
+
+
+def test_the_archive_tokenizes_as_its_settings_say(tmp_path: Path) -> None:
+    # An archive whose entries were made with the lexical tokens must keep making them so.
+    assert Settings.from_env({"ORIGINALITY_TOKENIZER": "lexical"}).tokenizer == "lexical"
+    with pytest.raises(UsageError, match="tokenizer"):
+        Settings(tokenizer="ast")
+    for tokenizer in ("lexical", "syntax"):
+        opened = Archive.open(Settings(data_dir=tmp_path / tokenizer, index="memory", tokenizer=tokenizer))
+        try:
+            assert opened.options.match.tokenizer == tokenizer
+        finally:
+            opened.close()

@@ -295,3 +295,19 @@ def test_a_pair_that_shares_words_but_no_long_kgram_is_scored_without_fragments(
     b = write(tmp_path / "b", {"essay.txt": " ".join(reversed(words))})
     [pair] = check([a, b]).pairs
     assert pair.fragments == () and pair.a_share == pair.b_share == 0.0
+
+
+def test_a_pair_sharing_no_long_kgram_aligns_to_nothing() -> None:
+    # Paraphrased prose reaches the alignment threshold on its cosine alone: the same words,
+    # never four in a row. Aligning it must give no fragment, not an error.
+    from originality.match import SubmissionPrints, align
+    from originality.options import MatchOptions
+    from originality.units import build_units
+
+    def units(text: str) -> list:
+        document = Document("a.txt", DocumentState.OK, text, (Segment(SegmentKind.PROSE, 1, 1),), "0", len(text))
+        return build_units(document, MatchOptions(), SymbolTable())
+
+    a = SubmissionPrints.build("a", units("cats chase mice while dogs chase cats around gardens every morning"), 1)
+    b = SubmissionPrints.build("b", units("mice gardens morning cats dogs every around chase while chase cats"), 1)
+    assert align(a, b, MatchOptions()) is None
