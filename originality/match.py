@@ -121,7 +121,7 @@ def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray
 
 def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining."""
-    small, large = (a.distinct, b.distinct) if len(a.distinct) <= len(b.distinct) else (b.distinct, a.distinct)
+    small, large = sorted((a.distinct, b.distinct), key=len)
     common = small[contains(large, small)] if len(large) else small[:0]
     if len(common) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -280,5 +280,6 @@ def _fragments(a: SubmissionPrints, b: SubmissionPrints,
     lines_b = b.lines[b.line_offset[unit_b][:, None] + at_b].tolist()
     # The parser's loop normalization walks a for's update after its body, so a run may end on
     # a line above the one it starts on: a span is always given low line first.
-    return [Fragment(Span(a.units[ua].path, min(la), max(la)), Span(b.units[ub].path, min(lb), max(lb)), tokens)
+    return [Fragment(Span(a.units[ua].path, min(la), max(la)),
+                     Span(b.units[ub].path, min(lb), max(lb)), tokens)
             for ua, ub, la, lb, (_, _, tokens) in zip(unit_a, unit_b, lines_a, lines_b, merged)]

@@ -33,7 +33,12 @@ _REFERENCE = re.compile(
     r"|\[\d+(?:\s*[,\u2013-]\s*\d+)*\]"  # [3], [2, 5], [2-5]
     r"|\[\^[^\]\s]+\]"  # Markdown footnote [^1]
 )
-_INLINE = re.compile(r"\u201c[^\u201d]+\u201d|\u00ab[^\u00bb]+\u00bb|\u201e[^\u201c\u201d]+[\u201c\u201d]|\"[^\"]+\"")
+_INLINE = re.compile(
+    r"\u201c[^\u201d]+\u201d"  # “...”
+    r"|\u00ab[^\u00bb]+\u00bb"  # «...»
+    r"|\u201e[^\u201c\u201d]+[\u201c\u201d]"  # „...“
+    r"|\"[^\"]+\""  # "..."
+)
 _BLOCK_LINE = re.compile(r"[ \t]{0,3}>")
 _ATTRIBUTION = re.compile(r"\s*(?:>\s*)?(?:\u2014|\u2013|--)\s*\w")
 _WORD = re.compile(r"\w+")

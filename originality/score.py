@@ -185,8 +185,8 @@ class Comparison:
     def score(self, features: PairFeatures, min_similarity: float,
               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
         """The pairs whose similarity reaches ``min_similarity``, in report order, every number
-        rounded as reported; those from ``ALIGN_FROM`` up aligned, on ``workers`` processes when there are
-        enough of them.
+        rounded as reported; those from ``ALIGN_FROM`` up aligned, on ``workers`` processes when
+        there are enough of them.
 
         ``min_similarity`` is compared with the similarity as reported (rounded), so a pair is
         listed exactly when its reported score reaches the threshold. ``progress(done, total)``
