@@ -420,3 +420,58 @@ def test_the_triage_flags_both_sides_and_clears_them_on_postgresql(database: str
         assert triage.counts().possible_repeats == 1
     finally:
         archive.close()
+
+
+def test_two_staff_opening_a_case_at_once_get_one_case_on_postgresql(
+        database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three threads, each with its own connection, pass the check for a blocking case
+    together (a barrier holds them there) and then insert: PostgreSQL makes the later ones
+    wait on the guard's primary key and fail once the first commits."""
+    import threading
+
+    from sqlalchemy import select
+
+    from originality.cases import Actor, CaseBook
+    from originality.errors import CaseConflict
+    from originality.store.models import ActiveCase, CaseRow
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database,
+                                    index="memory"))
+    try:
+        add(archive, scenario_zip(tmp_path, "original"), "alice")
+        copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+        book = CaseBook(archive)
+        real = CaseBook.submission_case
+        barrier = threading.Barrier(3, timeout=30)
+
+        def checked_together(self: CaseBook, submission: Any) -> Any:
+            out = real(self, submission)
+            barrier.wait()
+            return out
+
+        monkeypatch.setattr(CaseBook, "submission_case", checked_together)
+        outcomes: list[str] = []
+
+        def open_case(i: int) -> None:
+            try:
+                book.open(Actor(f"staff{i}", "staff"), copy, "creation", "copy")
+                outcomes.append("opened")
+            except CaseConflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=open_case, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes) == ["conflict", "conflict", "opened"]
+        with archive.db.sessions() as session:
+            [case_id] = session.scalars(select(CaseRow.id))
+            assert [(g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))] \
+                == [(copy, case_id)]
+        monkeypatch.setattr(CaseBook, "submission_case", real)
+        # Dismissed, the submission takes a new case.
+        book.decide(Actor("dean", "staff"), case_id, "dismissed", "not a copy")
+        assert book.open(Actor("dean", "staff"), copy, "creation", "new evidence")["status"] == "open"
+    finally:
+        archive.close()
