@@ -1,9 +1,10 @@
-"""The ``originality`` command line (see CONTRACT.md)."""
+"""The ``originality`` command line (docs/contract.md lists what it promises)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -59,12 +60,68 @@ class _WithServiceCommands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if command is None and name in _service_commands():
-            command = _service_commands()[name].load()
+            try:
+                command = _service_commands()[name].load()
+            except ModuleNotFoundError as error:
+                # `pip install originality` without the service extra still installs api/ and
+                # worker/, whose packages import Flask and Celery: list the command (`--help`
+                # must not fail) and have it say what to install.
+                message = _missing_extra(error, name)
+                if message is None:
+                    raise
+                command = _needs_extra(name, message)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        # A command can need an extra only once it runs: a PostgreSQL URL needs psycopg.
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as error:
+            message = _missing_extra(error, ctx.invoked_subcommand or ctx.info_name or "")
+            if message is None:
+                raise
+            raise click.ClickException(message) from error
+
+
+def _needs_extra(name: str, message: str) -> click.Command:
+    def fail() -> None:
+        raise click.ClickException(message)
+
+    return click.Command(name, callback=fail, help=message, short_help=message,
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+def _missing_extra(error: ModuleNotFoundError, command: str) -> str | None:
+    """One line naming the extra that installs the missing module; None when no extra does
+    (a broken install, or a bug: the traceback is then the useful answer)."""
+    top = (error.name or "").split(".")[0]
+    extra = _extra_providing(top)
+    if extra is None:
+        return None
+    return f"originality {command} needs {top}, from the {extra} extra: pip install 'originality[{extra}]'"
 
 
 def _service_commands() -> dict[str, EntryPoint]:
     return {point.name: point for point in entry_points(group="originality.commands")}
+
+
+def _extra_providing(module: str) -> str | None:
+    """The optional extra of this package that installs ``module``, read from the installed
+    metadata (so the message follows pyproject.toml); None for anything else."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        declared = requires("originality") or []
+    except PackageNotFoundError:
+        return None
+    extras = set()
+    for line in declared:  # e.g. 'psycopg[binary]>=3.1; extra == "service"'
+        name = re.match(r"[A-Za-z0-9._-]+", line)
+        extra = re.search(r"""extra\s*==\s*["']([^"']+)["']""", line)
+        if name and extra and name.group(0).lower().replace("-", "_") == module:
+            extras.add(extra.group(1))
+    # psycopg is in the test extra too; the service extra is the one a user wants.
+    return "service" if "service" in extras else min(extras, default=None)
 
 
 @click.group(cls=_WithServiceCommands)

@@ -3,7 +3,8 @@
 Code is lexed by ``fastlex`` for the common languages and by Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
 string literals ``S`` and numbers ``N``, while keywords, operators and punctuation stay as
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
-(NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
+(measured while building it: replacing Pygments' Name and Literal tokens by their type made a
+renamed copy identical to its original).
 
 Prose is Unicode-folded (NFKC, case-folded, accents stripped), split into words, stripped of
 stop words and lightly stemmed, so that light paraphrase (inflection, filler words) does not

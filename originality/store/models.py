@@ -36,7 +36,7 @@ class Base(DeclarativeBase):
 
 
 class JobStatus:
-    """A submission's states (CONTRACT.md); strings so they read the same in SQL and JSON."""
+    """A submission's states (docs/contract.md); strings so they read the same in SQL and JSON."""
 
     QUEUED = "queued"
     RUNNING = "running"
