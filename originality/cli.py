@@ -13,7 +13,7 @@ from typing import Iterable
 import click
 
 from .check import check as run_check
-from .errors import UsageError
+from .errors import OriginalityError, UsageError
 from .options import CheckOptions
 from .report import Report
 
@@ -81,6 +81,18 @@ class _WithServiceCommands(click.Group):
             if message is None:
                 raise
             raise click.ClickException(message) from error
+        except OriginalityError as error:
+            # An expected failure (the schema behind, a refused setting) is one line with its
+            # stable code, not a traceback.
+            raise click.ClickException(f"{error.code}: {error.message}") from error
+        except Exception as error:
+            from sqlalchemy.exc import OperationalError
+
+            if not isinstance(error, OperationalError):
+                raise
+            # The database is down or the URL wrong: the operator needs the driver's reason.
+            raise click.ClickException(
+                f"database_unavailable: {str(error.orig).strip().splitlines()[0]}") from error
 
 
 def _needs_extra(name: str, message: str) -> click.Command:
@@ -352,6 +364,44 @@ def archive_reindex(project: str | None) -> None:
 
 
 @main.group()
+def db() -> None:
+    """The database's schema (docs/deploy.md, "Upgrading")."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema up to date: run once per release, before the new version's API and
+    workers start. Safe to run on several machines at once: they take turns."""
+    from .store.db import make_engine, migrate
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)  # type: ignore[attr-defined]
+    try:
+        before, after = migrate(engine, settings.data_dir)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"database already at {after} (head)")
+    else:
+        click.echo(f"database upgraded from {before or 'an empty schema'} to {after} (head)")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the schema's revision and this version's; exit 1 when the schema is behind."""
+    from .store.db import current_revision, head_revision, make_engine, require_current
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)  # type: ignore[attr-defined]
+    try:
+        click.echo(f"database at {current_revision(engine) or 'an empty schema'}; "
+                   f"this version needs {head_revision()}")
+        require_current(engine)
+    finally:
+        engine.dispose()
+
+
+@main.group()
 def token() -> None:
     """API tokens."""
 
@@ -365,7 +415,8 @@ def token_create(role: str, name: str) -> None:
     from .store.db import Database
 
     settings = _settings()
-    db = Database(settings.sqlalchemy_url, settings.data_dir)  # type: ignore[attr-defined]
+    db = Database(settings.sqlalchemy_url, settings.data_dir,  # type: ignore[attr-defined]
+                  migrate_now=settings.migrate_at_start)  # type: ignore[attr-defined]
     try:
         secret = create_token(db, role, name)
     except UsageError as error:

@@ -62,7 +62,10 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk):
         self._starters_lock = threading.Lock()  # the API checks in several threads
 
     @classmethod
-    def open(cls, settings: Settings, migrate: bool = True) -> Archive:
+    def open(cls, settings: Settings, migrate: bool | None = None) -> Archive:
+        """The archive the settings name; ``migrate`` (default: the settings' choice) upgrades
+        the schema first, else it must be current (``SchemaOutOfDate``)."""
+        migrate = settings.migrate_at_start if migrate is None else migrate
         db = Database(settings.sqlalchemy_url, settings.data_dir, migrate_now=migrate)
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,

@@ -81,8 +81,8 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def database(pg_url: str) -> Iterator[str]:
-    """A fresh, empty database on the cluster for each test."""
+def fresh_database(pg_url: str) -> Iterator[str]:
+    """A fresh, empty database on the cluster, with no schema."""
     name = f"t{os.urandom(6).hex()}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -93,6 +93,20 @@ def database(pg_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def database(fresh_database: str, tmp_path: Path) -> str:
+    """A fresh database with its schema, as `originality db upgrade` leaves it before the
+    service starts: on PostgreSQL no process migrates at start (docs/deploy.md)."""
+    from originality.store.db import make_engine, migrate
+
+    engine = make_engine(fresh_database)
+    try:
+        migrate(engine, tmp_path / "migrate-lock")
+    finally:
+        engine.dispose()
+    return fresh_database
 
 
 def scenario_zip(tmp_path: Path, name: str) -> Path:
@@ -473,5 +487,35 @@ def test_two_staff_opening_a_case_at_once_get_one_case_on_postgresql(
         # Dismissed, the submission takes a new case.
         book.decide(Actor("dean", "staff"), case_id, "dismissed", "not a copy")
         assert book.open(Actor("dean", "staff"), copy, "creation", "new evidence")["status"] == "open"
+    finally:
+        archive.close()
+
+
+def test_db_upgrade_on_postgresql_runs_once_however_many_machines_start_it(
+        fresh_database: str, tmp_path: Path) -> None:
+    """Three `originality db upgrade` at once, each with its own data dir (as on three
+    machines): the advisory lock lets one build the schema; the others wait and find it done.
+    Until then the service refuses the empty database rather than build it at start."""
+    import sys
+
+    from originality.errors import SchemaOutOfDate
+
+    settings = Settings(data_dir=tmp_path / "api", database_url=fresh_database, index="memory")
+    with pytest.raises(SchemaOutOfDate, match="originality db upgrade"):
+        Archive.open(settings)
+    plain = fresh_database.replace("postgresql+psycopg://", "postgresql://")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
+    runs = [subprocess.Popen([sys.executable, "-m", "originality", "db", "upgrade"],
+                             env={**env, "ORIGINALITY_DATABASE_URL": plain,
+                                  "ORIGINALITY_DATA_DIR": str(tmp_path / f"machine{i}")},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(3)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    said = sorted(out.split(" from ")[0].split(" at ")[0] for out, _ in outputs)
+    assert said == ["database already", "database already", "database upgraded"], outputs
+    archive = Archive.open(settings)
+    try:
+        assert archive.db.engine.dialect.name == "postgresql"
     finally:
         archive.close()
