@@ -4,18 +4,13 @@ then takes its own database number or key prefix)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from typing import Any, Iterator
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import free_port
 
 
 def _pings(client: Any) -> bool:

@@ -21,7 +21,7 @@ import pytest
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
-from tests.integration.conftest import free_port
+from tests.support import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 START_SECONDS = 60.0
