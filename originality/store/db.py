@@ -169,14 +169,16 @@ def transaction_lock(session: Session, key: str) -> None:
 
 class Database:
     """An engine and its session factory; ``migrate_now`` upgrades the schema first, else the
-    schema must already be current (:func:`require_current`)."""
+    schema must already be current (:func:`require_current`) unless ``require_schema`` is
+    False (a caller that reports the schema itself, as the API's readiness probe does)."""
 
-    def __init__(self, url: str, data_dir: Path, migrate_now: bool = True) -> None:
+    def __init__(self, url: str, data_dir: Path, migrate_now: bool = True,
+                 require_schema: bool = True) -> None:
         self.engine = make_engine(url)
         try:
             if migrate_now:
                 migrate(self.engine, data_dir)
-            else:
+            elif require_schema:
                 require_current(self.engine)
         except BaseException:
             self.engine.dispose()  # a refused database leaves no connection behind

@@ -228,10 +228,22 @@ def test_readyz_is_503_when_the_schema_falls_behind_and_degraded_without_redis(
         assert (status, body) == (503, {"status": "unavailable", "database": "schema_out_of_date",
                                         "redis": "ok"})
         assert http("GET", url + "/healthz")[0] == 200  # alive all the same: nothing to restart
+        # A process gunicorn replaces now (killed, or timed out) must boot all the same: one
+        # that failed to boot would make gunicorn stop the whole server.
+        server = deployed["server"]
+        first = int(server.output().split("Booting worker with pid: ")[1].split()[0])
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + START_SECONDS
+        while server.output().count("Booting worker") < 3:
+            assert time.monotonic() < deadline and server.popen.poll() is None, server.output()
+            time.sleep(0.1)
+        time.sleep(2)  # long enough for a failed boot to halt the server
+        assert server.popen.poll() is None, server.output()
+        assert http("GET", url + "/readyz")[0] == 503
     finally:
         engine.dispose()
     assert originality(deployed["env"], "db", "upgrade").returncode == 0
-    assert http("GET", url + "/readyz")[0] == 200
+    assert http("GET", url + "/readyz")[0] == 200, deployed["server"].output()
 
     # Without a broker, the API still takes uploads (kept in the database): degraded, not down.
     data = tmp_path / "data"
