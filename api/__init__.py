@@ -51,7 +51,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from worker.app import make_celery
 
     app.extensions["originality.celery"] = make_celery(settings)
-    archive = Archive.open(settings)
+    # The schema is checked by `originality serve` before gunicorn forks, and reported by
+    # /readyz; an app process must not fail to build on it: gunicorn stops the whole server
+    # when a worker process it restarts (after a timeout) fails to boot, and a database
+    # blip or an upgrade under way would then take the machine down instead of out of the
+    # load balancer.
+    archive = Archive.open(settings, require_schema=False)
     app.extensions["originality"] = archive
     app.extensions["originality.settings"] = settings
 

@@ -14,14 +14,75 @@ from pathlib import Path
 import click
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the HTTP API (Werkzeug's threaded server; put a WSGI server in front in production)."""
-    from . import create_app
+# Processes and threads per API machine (docs/deploy.md). A request mostly waits: on the
+# upload's bytes, on the database, on Redis; threads serve those well, and a few processes keep
+# one slow report page from holding the others up.
+WEB_WORKERS = 2
+WEB_THREADS = 8
+# Seconds a worker process may stay silent before gunicorn replaces it. Threads answer
+# requests while the process keeps reporting in, so this bounds a hung process, not an upload.
+WEB_TIMEOUT = 60
+# Seconds a stopping worker has to finish the requests it holds (SIGTERM: a deployment).
+GRACEFUL_SECONDS = 30
 
-    create_app().run(host=host, port=port, threaded=True)
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="ORIGINALITY_HOST",
+              help="Address to listen on ($ORIGINALITY_HOST); 0.0.0.0 behind a load balancer.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              envvar="ORIGINALITY_PORT", help="$ORIGINALITY_PORT")
+@click.option("--workers", default=WEB_WORKERS, show_default=True, type=click.IntRange(1),
+              envvar="ORIGINALITY_WEB_WORKERS", help="Processes ($ORIGINALITY_WEB_WORKERS).")
+@click.option("--threads", default=WEB_THREADS, show_default=True, type=click.IntRange(1),
+              envvar="ORIGINALITY_WEB_THREADS", help="Threads per process ($ORIGINALITY_WEB_THREADS).")
+@click.option("--timeout", default=WEB_TIMEOUT, show_default=True, type=click.IntRange(1),
+              envvar="ORIGINALITY_WEB_TIMEOUT",
+              help="Seconds before a silent process is replaced ($ORIGINALITY_WEB_TIMEOUT).")
+@click.option("--dev", is_flag=True,
+              help="Werkzeug's development server instead (one process; never in production).")
+def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: bool) -> None:
+    """Run the HTTP API and pages under gunicorn (Werkzeug only with --dev)."""
+    from originality.store.db import Database
+    from originality.store.settings import Settings
+
+    # Checked (or, on SQLite, migrated) once here, before any process forks: a schema behind
+    # the code is one line and exit 1, not every worker failing to boot.
+    settings = Settings.from_env()
+    Database(settings.sqlalchemy_url, settings.data_dir,
+             migrate_now=settings.migrate_at_start).dispose()
+    if dev:
+        from . import create_app
+
+        create_app().run(host=host, port=port, threaded=True)
+        return
+    _run_gunicorn({
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers, "threads": threads, "worker_class": "gthread",
+        "timeout": timeout, "graceful_timeout": GRACEFUL_SECONDS,
+        "accesslog": "-", "errorlog": "-", "proc_name": "originality-api",
+        # Its default control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+        # servers on one machine would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+    })
+
+
+def _run_gunicorn(options: dict[str, object]) -> None:
+    """gunicorn, in this process, with these settings. Each worker process builds its own app
+    (and database pool) after the fork, so no connection is shared between processes.
+    ``FORWARDED_ALLOW_IPS`` (the load balancers' addresses) is read by gunicorn itself."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:
+            from . import create_app
+
+            return create_app()
+
+    Server().run()
 
 
 # The PDF is printed by the Chromium Debian ships; another one can be named in this variable.

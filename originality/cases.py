@@ -3,7 +3,9 @@
 :mod:`originality.ladder` is the pure policy; this module keeps its records in the database
 (cases with frozen evidence, append-only decisions, the audit log, the outbox of webhook
 events) and asks the ladder about them. People decide: nothing here picks a sanction without a
-staff decision, and nothing is ever updated or deleted; a reversal is a new decision row.
+staff decision, and no record is ever updated or deleted; a reversal is a new decision row.
+Beside the records, ``active_cases`` holds the one case that blocks each submission, so the
+database refuses a second open case however many requests race for it.
 Like the rest of the engine it imports neither Flask nor Celery; the caller sends the events.
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,7 @@ from originality.archive import Archive
 from originality.errors import CaseConflict, NotFound, NotReady, UsageError
 from originality.store import links
 from originality.store.models import (
+    ActiveCase,
     AuditLog,
     CaseRow,
     DecisionRow,
@@ -279,7 +282,16 @@ class CaseBook:
                                 stage=ladder.Stage(stage).value, note=note,
                                 evidence=json.dumps(evidence, sort_keys=True),
                                 opened_by=actor.name, opened_by_role=actor.role, opened_at=now))
-            session.flush()  # the case exists before the items name it
+            session.flush()  # the case exists before the guard and the items name it
+            # The check above reads before anyone writes, so two requests at once both pass
+            # it; the guard's primary key lets one of them in (the other waits for its commit
+            # and fails here).
+            session.add(ActiveCase(submission_id=submission.id, case_id=case_id))
+            try:
+                session.flush()
+            except IntegrityError as error:
+                raise CaseConflict(f"submission {submission_id} already has an open or "
+                                   "confirmed case") from error
             # The case clears the submission's items waiting in the triage (originality/triage.py):
             # the person who opened it has looked, and its evidence holds every match.
             cleared = session.execute(
@@ -324,6 +336,21 @@ class CaseBook:
                 # database keeps one first decision per case, each reversed at most once).
                 raise CaseConflict(f"case {case_id} was decided concurrently; "
                                    "reload it and decide again") from error
+            # The guard follows the case: a dismissed case frees its submission for another
+            # one; reversing a dismissal takes the submission back, unless a case opened since
+            # holds it.
+            if choice is ladder.Decision.DISMISSED:
+                session.execute(delete(ActiveCase).where(ActiveCase.case_id == case_id))
+            elif (in_force is not None and in_force.decision is ladder.Decision.DISMISSED
+                  and session.scalar(select(ActiveCase).filter_by(case_id=case_id)) is None):
+                submission_id = row.submission_id  # a failed flush expires the row
+                session.add(ActiveCase(submission_id=submission_id, case_id=case_id))
+                try:
+                    session.flush()
+                except IntegrityError as error:
+                    raise CaseConflict(
+                        f"submission {submission_id} has another open or confirmed case "
+                        f"since case {case_id} was dismissed; dismiss that one first") from error
             action = "case.reversed" if last is not None else "case.decided"
             session.add(AuditLog(at=naive(now), actor=actor.name, role=actor.role, action=action,
                                  subject=f"case:{case_id}", why=note,

@@ -1,9 +1,10 @@
-"""The ``originality`` command line (see CONTRACT.md)."""
+"""The ``originality`` command line (docs/contract.md lists what it promises)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from .check import check as run_check
-from .errors import UsageError
+from .errors import OriginalityError, UsageError
 from .options import NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions
 from .report import Report
 
@@ -60,12 +61,80 @@ class _WithServiceCommands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if command is None and name in _service_commands():
-            command = _service_commands()[name].load()
+            try:
+                command = _service_commands()[name].load()
+            except ModuleNotFoundError as error:
+                # `pip install originality` without the service extra still installs api/ and
+                # worker/, whose packages import Flask and Celery: list the command (`--help`
+                # must not fail) and have it say what to install.
+                message = _missing_extra(error, name)
+                if message is None:
+                    raise
+                command = _needs_extra(name, message)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        # A command can need an extra only once it runs: a PostgreSQL URL needs psycopg.
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as error:
+            message = _missing_extra(error, ctx.invoked_subcommand or ctx.info_name or "")
+            if message is None:
+                raise
+            raise click.ClickException(message) from error
+        except OriginalityError as error:
+            # An expected failure (the schema behind, a refused setting) is one line with its
+            # stable code, not a traceback.
+            raise click.ClickException(f"{error.code}: {error.message}") from error
+        except Exception as error:
+            from sqlalchemy.exc import OperationalError
+
+            if not isinstance(error, OperationalError):
+                raise
+            # The database is down or the URL wrong: the operator needs the driver's reason.
+            raise click.ClickException(
+                f"database_unavailable: {str(error.orig).strip().splitlines()[0]}") from error
+
+
+def _needs_extra(name: str, message: str) -> click.Command:
+    def fail() -> None:
+        raise click.ClickException(message)
+
+    return click.Command(name, callback=fail, help=message, short_help=message,
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+def _missing_extra(error: ModuleNotFoundError, command: str) -> str | None:
+    """One line naming the extra that installs the missing module; None when no extra does
+    (a broken install, or a bug: the traceback is then the useful answer)."""
+    top = (error.name or "").split(".")[0]
+    extra = _extra_providing(top)
+    if extra is None:
+        return None
+    return f"originality {command} needs {top}, from the {extra} extra: pip install 'originality[{extra}]'"
 
 
 def _service_commands() -> dict[str, EntryPoint]:
     return {point.name: point for point in entry_points(group="originality.commands")}
+
+
+def _extra_providing(module: str) -> str | None:
+    """The optional extra of this package that installs ``module``, read from the installed
+    metadata (so the message follows pyproject.toml); None for anything else."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        declared = requires("originality") or []
+    except PackageNotFoundError:
+        return None
+    extras = set()
+    for line in declared:  # e.g. 'psycopg[binary]>=3.1; extra == "service"'
+        name = re.match(r"[A-Za-z0-9._-]+", line)
+        extra = re.search(r"""extra\s*==\s*["']([^"']+)["']""", line)
+        if name and extra and name.group(0).lower().replace("-", "_") == module:
+            extras.add(extra.group(1))
+    # psycopg is in the test extra too; the service extra is the one a user wants.
+    return "service" if "service" in extras else min(extras, default=None)
 
 
 @click.group(cls=_WithServiceCommands)
@@ -317,6 +386,44 @@ def archive_reindex(project: str | None) -> None:
 
 
 @main.group()
+def db() -> None:
+    """The database's schema (docs/deploy.md, "Upgrading")."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema up to date: run once per release, before the new version's API and
+    workers start. Safe to run on several machines at once: they take turns."""
+    from .store.db import make_engine, migrate
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)  # type: ignore[attr-defined]
+    try:
+        before, after = migrate(engine, settings.data_dir)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"database already at {after} (head)")
+    else:
+        click.echo(f"database upgraded from {before or 'an empty schema'} to {after} (head)")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the schema's revision and this version's; exit 1 when the schema is behind."""
+    from .store.db import current_revision, head_revision, make_engine, require_current
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)  # type: ignore[attr-defined]
+    try:
+        click.echo(f"database at {current_revision(engine) or 'an empty schema'}; "
+                   f"this version needs {head_revision()}")
+        require_current(engine)
+    finally:
+        engine.dispose()
+
+
+@main.group()
 def token() -> None:
     """API tokens."""
 
@@ -330,7 +437,8 @@ def token_create(role: str, name: str) -> None:
     from .store.db import Database
 
     settings = _settings()
-    db = Database(settings.sqlalchemy_url, settings.data_dir)  # type: ignore[attr-defined]
+    db = Database(settings.sqlalchemy_url, settings.data_dir,  # type: ignore[attr-defined]
+                  migrate_now=settings.migrate_at_start)  # type: ignore[attr-defined]
     try:
         secret = create_token(db, role, name)
     except UsageError as error:

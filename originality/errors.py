@@ -39,6 +39,14 @@ class NotFound(OriginalityError):
     http_status = 404
 
 
+class SchemaOutOfDate(OriginalityError):
+    """The database's schema is older than this version's: ``originality db upgrade`` brings it
+    up to date, once, before the new version's processes start."""
+
+    code = "schema_out_of_date"
+    http_status = 503
+
+
 class NotReady(OriginalityError):
     """Asked for the result of a check that has not ended (or was rejected)."""
 

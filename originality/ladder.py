@@ -5,7 +5,7 @@ stores anything, never decides, and never reads a clock. The service keeps the a
 records (:class:`CaseRecord`, :class:`DecisionRecord`, :class:`Evaluation`) and asks
 :func:`standing`, :func:`is_repeat` and :func:`propose` about them.
 
-The policy (``CONTRACT.md``, "The penalty ladder"): a confirmed first case gets a written
+The policy (``docs/contract.md``, "The penalty ladder"): a confirmed first case gets a written
 warning (found while creating), plus rework (found in submitted deliverables), or plus a full
 redo (found throughout the project); a repeat, after at least one warning or after a
 deliverable has been evaluated, means training discontinued and no new training for 2 years

@@ -5,7 +5,8 @@ Code is parsed by ``syntax`` (tree-sitter) for the languages it has a grammar of
 Pygments for the rest: comments and whitespace are dropped, identifiers become ``V``,
 string literals ``S`` and numbers ``N``, while keywords, operators and punctuation stay as
 written. Renaming, re-indenting and re-commenting a copy then leave its stream unchanged
-(NOTES.md: replacing Name/Literal tokens by their type made a renamed copy identical).
+(measured while building it: replacing Pygments' Name and Literal tokens by their type made a
+renamed copy identical to its original).
 
 Both first pass through ``tamper.fold_text``: invisible characters (zero-width spaces, soft
 hyphens, bidi controls, tags) are removed and look-alike letters from other scripts read as the

@@ -6,6 +6,7 @@ Import it as ``from tests.support import ...`` (pytest puts the repository root 
 from __future__ import annotations
 
 import itertools
+import socket
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
@@ -24,6 +25,13 @@ ROLES = [("platform", "platform", "lms"), ("staff", "staff", "dean"),
          ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]
 
 _uploads = itertools.count(1)
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def scenario_files(name: str) -> dict[str, bytes]:

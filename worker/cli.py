@@ -9,6 +9,13 @@ import click
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker for the check pipeline; extra arguments go to ``celery worker``."""
-    from .app import app as celery
+    from originality.store.db import Database
 
+    from .app import app as celery
+    from .app import settings
+
+    # As `serve` does: a schema behind the code stops the worker here, in one line, instead of
+    # failing every task it takes (on SQLite, by default, it is brought up to date instead).
+    Database(settings.sqlalchemy_url, settings.data_dir,
+             migrate_now=settings.migrate_at_start).dispose()
     celery.worker_main(["worker", "--loglevel=INFO", *celery_args])

@@ -62,8 +62,14 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk):
         self._starters_lock = threading.Lock()  # the API checks in several threads
 
     @classmethod
-    def open(cls, settings: Settings, migrate: bool = True) -> Archive:
-        db = Database(settings.sqlalchemy_url, settings.data_dir, migrate_now=migrate)
+    def open(cls, settings: Settings, migrate: bool | None = None,
+             require_schema: bool = True) -> Archive:
+        """The archive the settings name; ``migrate`` (default: the settings' choice) upgrades
+        the schema first, else it must be current (``SchemaOutOfDate``) unless
+        ``require_schema`` is False."""
+        migrate = settings.migrate_at_start if migrate is None else migrate
+        db = Database(settings.sqlalchemy_url, settings.data_dir, migrate_now=migrate,
+                      require_schema=require_schema)
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)

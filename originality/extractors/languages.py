@@ -1,8 +1,8 @@
 """Which programming language a file, a Markdown fence or a notebook kernel is written in.
 
 Answers are Pygments lexer aliases, because the normalizer lexes code with Pygments. The map
-is explicit: ``guess_lexer_for_filename`` guesses wrong on real student files (NOTES.md: a
-JavaScript template literal came out as Genshi, ``.r`` as REBOL).
+is explicit: ``guess_lexer_for_filename`` guesses wrong on real student files (tried
+while building it: a JavaScript template literal came out as Genshi, ``.r`` as REBOL).
 
 Choices where an extension is ambiguous, made for what students hand in:
 

@@ -1,8 +1,8 @@
 """Office documents: Word (DOCX), PowerPoint (PPTX) and OpenDocument (ODT, ODP), all prose.
 
 Word text is read from the XML rather than through ``document.paragraphs``, which misses tables,
-content controls, text boxes and tracked insertions (NOTES.md: paragraphs alone miss tables and
-headers). Each paragraph becomes one line, table cells included, so a copied passage keeps a
+content controls, text boxes and tracked insertions (tried with python-docx: its paragraphs alone leave out
+tables and headers). Each paragraph becomes one line, table cells included, so a copied passage keeps a
 line of its own in the report.
 
 Text no reader sees is left out and counted (``tamper.HiddenText``), since filler words in white

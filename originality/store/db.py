@@ -2,8 +2,11 @@
 
 SQLite (the embedded default) is opened in WAL mode with a generous busy timeout, because the
 API, several workers and the CLI write to one file. Migrations (Alembic, in ``migrations/``
-here) are applied by whoever opens the database first; a file lock in the data directory keeps
-two processes starting together from racing on an empty database.
+here) run in one transaction under a lock, so two processes (or machines) upgrading at once
+take turns and the second finds nothing to do: a PostgreSQL advisory lock, which every machine
+sees, or for SQLite, whose file lives on one machine, a file lock beside it. Who migrates is
+the settings' choice (``Settings.migrate_at_start``); a process that does not migrate checks
+that the schema is not behind its code (:func:`require_current`).
 
 ``transaction_lock`` serialises the transactions that name the same key: on PostgreSQL with
 an advisory lock held until commit; SQLite needs none, since it lets one writer in at a time.
@@ -12,6 +15,7 @@ an advisory lock held until commit; SQLite needs none, since it lets one writer 
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +24,11 @@ from typing import Any, Iterator
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import SchemaOutOfDate
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_SECONDS = 60
+CONNECT_SECONDS = 10
 
 
 def normalise_url(url: str) -> str:
@@ -35,6 +42,8 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    if url.startswith("sqlite:///"):  # a file: its directory may not exist yet
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
@@ -47,7 +56,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database host that does not answer must fail a readiness probe or a start in seconds,
+    # not hang on the operating system's TCP timeout.
+    connect_args = {"connect_timeout": CONNECT_SECONDS} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def alembic_config(url: str) -> Any:
@@ -59,20 +71,82 @@ def alembic_config(url: str) -> Any:
     return config
 
 
-def migrate(engine: Engine, lock_dir: Path) -> None:
-    """Bring the schema up to date (Alembic ``upgrade head``), one process at a time."""
-    from alembic import command
-
+def migrate(engine: Engine, lock_dir: Path) -> tuple[str | None, str]:
+    """Bring the schema up to date (Alembic ``upgrade head``), one process at a time; returns
+    the revision found and the one reached."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            # Held until this transaction ends; PostgreSQL's DDL is transactional, so a second
+            # machine waits here and then finds the schema at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id(MIGRATE_LOCK)})
+            before = _current(connection)
+            _upgrade(engine, connection)
+        return before, head_revision()
     lock_dir.mkdir(parents=True, exist_ok=True)
     with open(lock_dir / ".migrate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             with engine.begin() as connection:
-                config = alembic_config(engine.url.render_as_string(hide_password=False))
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                before = _current(connection)
+                _upgrade(engine, connection)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    return before, head_revision()
+
+
+# The advisory lock key of migrations (any key other transactions never take).
+MIGRATE_LOCK = "originality:migrate"
+
+
+def _upgrade(engine: Engine, connection: Any) -> None:
+    from alembic import command
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _current(connection: Any) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """This version's head revision and every revision it knows (read once: the readiness
+    probe asks at every call)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head, frozenset(r.revision for r in script.walk_revisions())
+
+
+def head_revision() -> str:
+    """The newest revision this version's migrations know."""
+    return _revisions()[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at; None for an empty database."""
+    with engine.connect() as connection:
+        return _current(connection)
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse a schema this version would misread: empty, or at an older revision. A newer one
+    (a later release upgraded it first, as in a rolling deployment) is accepted: a release's
+    migrations keep the previous release working (docs/deploy.md, "Upgrading")."""
+    found = current_revision(engine)
+    head, known = _revisions()
+    if found == head:
+        return
+    if found is None or found in known:
+        where = f"is at {found}" if found else "has no tables yet"
+        raise SchemaOutOfDate(f"the database schema {where} and this version needs {head}: "
+                              "run `originality db upgrade` once, then start the service")
 
 
 def lock_id(key: str) -> int:
@@ -94,14 +168,21 @@ def transaction_lock(session: Session, key: str) -> None:
 
 
 class Database:
-    """An engine and its session factory, migrated on first use."""
+    """An engine and its session factory; ``migrate_now`` upgrades the schema first, else the
+    schema must already be current (:func:`require_current`) unless ``require_schema`` is
+    False (a caller that reports the schema itself, as the API's readiness probe does)."""
 
-    def __init__(self, url: str, data_dir: Path, migrate_now: bool = True) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: str, data_dir: Path, migrate_now: bool = True,
+                 require_schema: bool = True) -> None:
         self.engine = make_engine(url)
-        if migrate_now:
-            migrate(self.engine, data_dir)
+        try:
+            if migrate_now:
+                migrate(self.engine, data_dir)
+            elif require_schema:
+                require_current(self.engine)
+        except BaseException:
+            self.engine.dispose()  # a refused database leaves no connection behind
+            raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -1,6 +1,6 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
 entries and the database's own LSH buckets, projects' starter code, reports and their match links, tokens
-and the report access log; plagiarism cases, their append-only decisions, the audit log and the outbox
+and the report access log; plagiarism cases (and which one blocks each submission), their append-only decisions, the audit log and the outbox
 of webhook events; the triage of strong matches and the projects' review thresholds.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
@@ -36,7 +36,7 @@ class Base(DeclarativeBase):
 
 
 class JobStatus:
-    """A submission's states (CONTRACT.md); strings so they read the same in SQL and JSON."""
+    """A submission's states (docs/contract.md); strings so they read the same in SQL and JSON."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -225,6 +225,21 @@ class CaseRow(Base):
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_by_role: Mapped[str] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ActiveCase(Base):
+    """The case that blocks a submission (open or confirmed), one row per submission.
+
+    The primary key is what keeps a submission to one such case: two staff opening a case on
+    it at the same instant both pass the check in :meth:`CaseBook.open`, and the database lets
+    only one of them insert here. Cases themselves are never updated nor deleted, so the guard
+    lives beside them: its row is deleted when the case is dismissed (a new case may then be
+    opened) and inserted again when a dismissal is reversed."""
+
+    __tablename__ = "active_cases"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
 
 
 class DecisionRow(Base):

@@ -74,6 +74,11 @@ class Settings:
     # 1: the session cookie is sent over HTTPS only. Browsers treat http://127.0.0.1 and
     # http://localhost as secure, so the default works on loopback too.
     secure_cookies: int = 1
+    # When a process brings the schema up to date as it opens the database: "auto" on SQLite
+    # only (one machine, and make serve or a test must just work), "always", or "never". A
+    # server database is upgraded once per release by `originality db upgrade` (docs/deploy.md),
+    # and a process that finds it behind refuses to start rather than race other machines.
+    migrate: str = "auto"
     # Tests only: a running check sleeps this many seconds after claiming its submission, so
     # that a test can kill the worker mid-check. Never set it in production.
     test_task_delay: float = 0.0
@@ -90,6 +95,8 @@ class Settings:
             problems.append("lease_seconds and recovery_interval must be positive")
         if self.lsh_bands <= 0 or self.lsh_num_perm <= 0 or self.lsh_num_perm % self.lsh_bands:
             problems.append("lsh_bands must be a positive divisor of lsh_num_perm")
+        if self.migrate not in ("auto", "always", "never"):
+            problems.append(f"migrate must be auto, always or never, got {self.migrate!r}")
         if not 0.0 < self.review_threshold <= 1.0:
             problems.append("review_threshold must be a similarity above 0 and at most 1")
         if self.tokenizer not in TOKENIZERS:
@@ -102,6 +109,13 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'originality.db').resolve()}"
+
+    @property
+    def migrate_at_start(self) -> bool:
+        """Whether a process opening the database upgrades its schema (``migrate``)."""
+        if self.migrate == "auto":
+            return self.sqlalchemy_url.startswith("sqlite")
+        return self.migrate == "always"
 
     @property
     def uploads_dir(self) -> Path:

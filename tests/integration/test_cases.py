@@ -328,3 +328,111 @@ def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(servi
     narrowed = service.post("/api/v1/cases", {"submission_id": other, "stage": "throughout", "note": "n",
                                               "fragments": chosen}).get_json()
     assert [m["fragments"] for m in narrowed["evidence"]] == [chosen]
+
+
+def race_to_open(service: Service, submission_id: str, monkeypatch: pytest.MonkeyPatch,
+                 requests: int = 2) -> list[Any]:
+    """``requests`` staff open a case on one submission at once, through the API, each from
+    its own thread. A barrier holds every request after its check for a blocking case, so
+    all of them pass the check before any inserts: the race the guard table exists for."""
+    import threading
+
+    real = CaseBook.submission_case
+    barrier = threading.Barrier(requests, timeout=30)
+
+    def checked_together(self: CaseBook, submission: Any) -> Any:
+        out = real(self, submission)
+        barrier.wait()
+        return out
+
+    monkeypatch.setattr(CaseBook, "submission_case", checked_together)
+    answers: list[Any] = [None] * requests
+
+    def open_case(i: int) -> None:
+        answers[i] = service.post("/api/v1/cases", {"submission_id": submission_id,
+                                                    "stage": "creation", "note": f"staff {i}"})
+
+    threads = [threading.Thread(target=open_case, args=(i,)) for i in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(CaseBook, "submission_case", real)
+    return answers
+
+
+def test_two_staff_opening_a_case_on_one_submission_at_once_get_one_case_and_one_409(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    answers = race_to_open(service, copy, monkeypatch, requests=3)
+    assert sorted(a.status_code for a in answers) == [201, 409, 409], [a.get_json() for a in answers]
+    assert {a.get_json()["error"]["code"] for a in answers if a.status_code == 409} == {"conflict"}
+    [won] = [a.get_json() for a in answers if a.status_code == 201]
+    with service.archive.db.sessions() as session:
+        assert list(session.scalars(select(CaseRow.id))) == [won["id"]]
+        assert [a.action for a in session.scalars(select(AuditLog))] == ["case.opened"]
+
+
+def test_a_dismissed_case_frees_its_submission_and_its_reversal_waits_for_the_next_case(
+        service: Service) -> None:
+    from originality.store.models import ActiveCase
+
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+
+    def guards() -> list[tuple[str, str]]:
+        with service.archive.db.sessions() as session:
+            return [(g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))]
+
+    def decide(case_id: str, decision: str) -> Any:
+        return service.post(f"/api/v1/cases/{case_id}/decision", {"decision": decision, "note": "n"})
+
+    first = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                           "note": "n"}).get_json()
+    assert guards() == [(copy, first["id"])]
+    assert decide(first["id"], "confirmed").status_code == 201
+    assert guards() == [(copy, first["id"])]  # confirmed still blocks
+    assert decide(first["id"], "dismissed").status_code == 201
+    assert guards() == []
+    second = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                            "note": "new evidence"})
+    assert second.status_code == 201, second.get_json()
+    second_id = second.get_json()["id"]
+
+    # Reversing the first dismissal would make two blocking cases: refused, nothing stored.
+    reversal = decide(first["id"], "confirmed")
+    assert reversal.status_code == 409 and "dismiss that one first" in reversal.get_json()["error"]["message"]
+    assert service.get(f"/api/v1/cases/{first['id']}").get_json()["status"] == "dismissed"
+    assert guards() == [(copy, second_id)]
+
+    # Once the second is dismissed, the first can be confirmed again and takes the guard back.
+    assert decide(second_id, "dismissed").status_code == 201
+    assert decide(first["id"], "confirmed").status_code == 201
+    assert guards() == [(copy, first["id"])]
+    assert service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "n"}).status_code == 409
+
+
+def test_cases_stored_before_the_guard_get_it_from_the_migration(service: Service) -> None:
+    from alembic import command
+
+    from originality.store.db import alembic_config
+    from originality.store.models import ActiveCase
+
+    service.add("original", "alice", "p1")
+    subs = [service.add("identical", f"s{i}", "p1") for i in range(3)]
+    cases = [service.post("/api/v1/cases", {"submission_id": s, "stage": "creation",
+                                            "note": "n"}).get_json()["id"] for s in subs]
+    service.post(f"/api/v1/cases/{cases[1]}/decision", {"decision": "confirmed", "note": "n"})
+    service.post(f"/api/v1/cases/{cases[2]}/decision", {"decision": "dismissed", "note": "n"})
+    db = service.archive.db
+    url = db.engine.url.render_as_string(hide_password=False)
+    for target in ("0006", "head"):
+        with db.engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0006" else command.upgrade)(config, target)
+    with db.sessions() as session:
+        assert sorted((g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))) \
+            == sorted([(subs[0], cases[0]), (subs[1], cases[1])])

@@ -81,8 +81,8 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def database(pg_url: str) -> Iterator[str]:
-    """A fresh, empty database on the cluster for each test."""
+def fresh_database(pg_url: str) -> Iterator[str]:
+    """A fresh, empty database on the cluster, with no schema."""
     name = f"t{os.urandom(6).hex()}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -93,6 +93,20 @@ def database(pg_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def database(fresh_database: str, tmp_path: Path) -> str:
+    """A fresh database with its schema, as `originality db upgrade` leaves it before the
+    service starts: on PostgreSQL no process migrates at start (docs/deploy.md)."""
+    from originality.store.db import make_engine, migrate
+
+    engine = make_engine(fresh_database)
+    try:
+        migrate(engine, tmp_path / "migrate-lock")
+    finally:
+        engine.dispose()
+    return fresh_database
 
 
 def scenario_zip(tmp_path: Path, name: str) -> Path:
@@ -418,5 +432,90 @@ def test_the_triage_flags_both_sides_and_clears_them_on_postgresql(database: str
         [repeat] = triage.possible_repeats()
         assert repeat["submission_id"] == again and repeat["earlier_case"]["case_id"] == case["id"]
         assert triage.counts().possible_repeats == 1
+    finally:
+        archive.close()
+
+
+def test_two_staff_opening_a_case_at_once_get_one_case_on_postgresql(
+        database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three threads, each with its own connection, pass the check for a blocking case
+    together (a barrier holds them there) and then insert: PostgreSQL makes the later ones
+    wait on the guard's primary key and fail once the first commits."""
+    import threading
+
+    from sqlalchemy import select
+
+    from originality.cases import Actor, CaseBook
+    from originality.errors import CaseConflict
+    from originality.store.models import ActiveCase, CaseRow
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database,
+                                    index="memory"))
+    try:
+        add(archive, scenario_zip(tmp_path, "original"), "alice")
+        copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+        book = CaseBook(archive)
+        real = CaseBook.submission_case
+        barrier = threading.Barrier(3, timeout=30)
+
+        def checked_together(self: CaseBook, submission: Any) -> Any:
+            out = real(self, submission)
+            barrier.wait()
+            return out
+
+        monkeypatch.setattr(CaseBook, "submission_case", checked_together)
+        outcomes: list[str] = []
+
+        def open_case(i: int) -> None:
+            try:
+                book.open(Actor(f"staff{i}", "staff"), copy, "creation", "copy")
+                outcomes.append("opened")
+            except CaseConflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=open_case, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes) == ["conflict", "conflict", "opened"]
+        with archive.db.sessions() as session:
+            [case_id] = session.scalars(select(CaseRow.id))
+            assert [(g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))] \
+                == [(copy, case_id)]
+        monkeypatch.setattr(CaseBook, "submission_case", real)
+        # Dismissed, the submission takes a new case.
+        book.decide(Actor("dean", "staff"), case_id, "dismissed", "not a copy")
+        assert book.open(Actor("dean", "staff"), copy, "creation", "new evidence")["status"] == "open"
+    finally:
+        archive.close()
+
+
+def test_db_upgrade_on_postgresql_runs_once_however_many_machines_start_it(
+        fresh_database: str, tmp_path: Path) -> None:
+    """Three `originality db upgrade` at once, each with its own data dir (as on three
+    machines): the advisory lock lets one build the schema; the others wait and find it done.
+    Until then the service refuses the empty database rather than build it at start."""
+    import sys
+
+    from originality.errors import SchemaOutOfDate
+
+    settings = Settings(data_dir=tmp_path / "api", database_url=fresh_database, index="memory")
+    with pytest.raises(SchemaOutOfDate, match="originality db upgrade"):
+        Archive.open(settings)
+    plain = fresh_database.replace("postgresql+psycopg://", "postgresql://")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
+    runs = [subprocess.Popen([sys.executable, "-m", "originality", "db", "upgrade"],
+                             env={**env, "ORIGINALITY_DATABASE_URL": plain,
+                                  "ORIGINALITY_DATA_DIR": str(tmp_path / f"machine{i}")},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(3)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    said = sorted(out.split(" from ")[0].split(" at ")[0] for out, _ in outputs)
+    assert said == ["database already", "database already", "database upgraded"], outputs
+    archive = Archive.open(settings)
+    try:
+        assert archive.db.engine.dialect.name == "postgresql"
     finally:
         archive.close()

@@ -204,6 +204,46 @@ def test_the_review_threshold_defaults_to_the_calibrations_even_odds(raw: str | 
     assert EVEN_ODDS == 0.5
 
 
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, True),  # SQLite: one machine, make serve and the tests just work
+    ({"ORIGINALITY_DATABASE_URL": "postgresql://db/originality"}, False),  # db upgrade, once
+    ({"ORIGINALITY_DATABASE_URL": "postgresql://db/o", "ORIGINALITY_MIGRATE": "always"}, True),
+    ({"ORIGINALITY_MIGRATE": "never"}, False),
+])
+def test_processes_migrate_at_start_on_sqlite_only_unless_told(env: dict[str, str],
+                                                               expected: bool) -> None:
+    assert Settings.from_env(env).migrate_at_start is expected
+
+
+def test_an_unknown_migrate_choice_is_refused() -> None:
+    with pytest.raises(UsageError, match="migrate must be auto, always or never"):
+        Settings.from_env({"ORIGINALITY_MIGRATE": "yes"})
+
+
+def test_a_process_that_does_not_migrate_refuses_a_schema_behind_and_accepts_a_newer_one(
+        archive: Archive, tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from originality.errors import SchemaOutOfDate
+    from originality.store.db import Database, alembic_config, head_revision
+
+    url = archive.db.engine.url.render_as_string(hide_password=False)
+    with archive.db.engine.begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with pytest.raises(SchemaOutOfDate, match="is at 0006 and this version needs"):
+        Database(url, tmp_path, migrate_now=False)
+    Database(url, tmp_path, migrate_now=True).dispose()  # brought up to date
+    Database(url, tmp_path, migrate_now=False).dispose()
+    # A later release upgraded the schema first (a rolling deployment): still served.
+    with archive.db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    Database(url, tmp_path, migrate_now=False).dispose()
+    assert head_revision() != "9999"
+
+
 @pytest.mark.parametrize("raw", ["0", "1.5", "-0.2"])
 def test_a_review_threshold_outside_the_similarity_range_is_refused(raw: str) -> None:
     with pytest.raises(UsageError, match="review_threshold"):

@@ -1,0 +1,272 @@
+"""The service as it is deployed: `originality db upgrade` run once, then `originality serve`
+(gunicorn) and `originality worker` started with migrations off, as on a machine of a
+multi-machine installation (docs/deploy.md). Real processes, a real redis-server, SQLite in a
+temporary directory; the PostgreSQL side is in test_postgres.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from fixtures import scenarios
+from fixtures.make_fixtures import zip_bytes
+from tests.support import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+START_SECONDS = 60.0
+
+pytestmark = [
+    pytest.mark.timeout(240),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:kombu.*"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:celery.*"),
+]
+
+
+def environment(data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
+    env.update({"ORIGINALITY_DATA_DIR": str(data), "PYTHONPATH": str(REPO), **extra})
+    return env
+
+
+def originality(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "originality", *args], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=REPO)
+
+
+class Process:
+    """A long-running command, its output in a log file, stopped with its process group."""
+
+    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+        self.log = log
+        with log.open("wb") as out:
+            self.popen = subprocess.Popen([sys.executable, "-m", "originality", *args], cwd=REPO,
+                                          env=env, stdout=out, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while text not in self.output():
+            if self.popen.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never came:\n{self.output()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(5)
+
+
+def http(method: str, url: str, token: str | None = None, body: bytes | None = None,
+         content_type: str | None = None) -> tuple[int, dict[str, str], Any]:
+    request = urllib.request.Request(url, data=body, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def multipart(fields: dict[str, str], file: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with ``fields`` and the ZIP as ``file``."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                 f'filename="deliverable.zip"\r\nContent-Type: application/zip\r\n\r\n'.encode()
+                 + file + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def scenario_zip(name: str) -> bytes:
+    [found] = [s for s in scenarios.SCENARIOS if s.id == name]
+    return zip_bytes(scenarios.submission_files(found))
+
+
+def wait_until_up(url: str, process: Process) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                return
+        except OSError:
+            if process.popen.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("originality serve did not start:\n" + process.output())
+            time.sleep(0.1)
+
+
+def test_db_upgrade_builds_a_fresh_database_once_and_then_finds_nothing_to_do(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", ORIGINALITY_MIGRATE="never")
+    behind = originality(env, "db", "current")
+    assert behind.returncode == 1
+    assert behind.stdout.startswith("database at an empty schema; this version needs 00")
+    # With migrations off, a command refuses the empty database in one line, naming the cure.
+    token = originality(env, "token", "create", "--role", "staff", "--name", "dean")
+    assert token.returncode == 1
+    assert token.stderr.count("\n") == 1 and "schema_out_of_date" in token.stderr
+    assert "originality db upgrade" in token.stderr
+
+    first = originality(env, "db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    head = first.stdout.split()[-2]
+    assert first.stdout == f"database upgraded from an empty schema to {head} (head)\n"
+    again = originality(env, "db", "upgrade")
+    assert again.stdout == f"database already at {head} (head)\n"
+    assert originality(env, "db", "current").returncode == 0
+    assert originality(env, "token", "create", "--role", "staff", "--name", "dean").returncode == 0
+
+
+def test_serve_and_worker_refuse_a_schema_behind_the_code_in_one_line(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", ORIGINALITY_MIGRATE="never",
+                      ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0")
+    for command in (["serve", "--port", str(free_port())], ["worker", "--pool=solo"]):
+        done = originality(env, *command)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert done.stderr.startswith("Error: schema_out_of_date: the database schema has no "
+                                      "tables yet"), done.stderr
+        assert done.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def deployed(tmp_path: Path, redis_server: str) -> Iterator[dict[str, Any]]:
+    """One API machine (gunicorn, 2 processes) and one worker machine on a database upgraded
+    beforehand by `originality db upgrade`; neither migrates."""
+    import redis
+
+    # Database 0 of the session's Redis, which test_service.py leaves alone, emptied of what
+    # an earlier test here left (queued messages, the index's keys).
+    client = redis.Redis.from_url(f"{redis_server}/0")
+    client.flushdb()
+    client.close()
+    data = tmp_path / "data"
+    env = environment(data, ORIGINALITY_MIGRATE="never", ORIGINALITY_REDIS_URL=f"{redis_server}/0",
+                      ORIGINALITY_LEASE_SECONDS="5", ORIGINALITY_RECOVERY_INTERVAL="1")
+    assert originality(env, "db", "upgrade").returncode == 0
+    tokens = {role: originality(env, "token", "create", "--role", role, "--name", name)
+              .stdout.splitlines()[-1] for role, name in [("platform", "lms"), ("staff", "dean")]}
+    port = free_port()
+    worker = Process(env, tmp_path / "worker.log", "worker", "--pool=solo", "-n",
+                     f"w{port}@%h", "--without-mingle", "--without-gossip")
+    server = Process(env, tmp_path / "serve.log", "serve", "--host", "127.0.0.1", "--port",
+                     str(port), "--workers", "2", "--threads", "4")
+    try:
+        worker.wait_for("ready.")
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, server)
+        yield {"url": url, "tokens": tokens, "server": server, "env": env}
+    finally:
+        server.stop()
+        worker.stop()
+
+
+def test_a_report_comes_through_gunicorn_from_upload_to_worker_to_reader(
+        deployed: dict[str, Any]) -> None:
+    url, tokens, server = deployed["url"], deployed["tokens"], deployed["server"]
+    status, headers, body = http("GET", url + "/healthz")
+    assert (status, body) == (200, {"status": "ok"})
+    assert headers["Server"].startswith("gunicorn")  # not Werkzeug's development server
+    status, _, body = http("GET", url + "/readyz")
+    assert (status, body) == (200, {"status": "ok", "database": "ok", "redis": "ok"})
+
+    ids = {}
+    for student, scenario in [("alice", "original"), ("mallory", "identical")]:
+        data, kind = multipart({"student_id": student, "project_id": "p"}, scenario_zip(scenario))
+        status, _, body = http("POST", url + "/api/v1/submissions", tokens["platform"], data, kind)
+        assert status == 202, body
+        ids[student] = body["id"]
+        deadline = time.monotonic() + START_SECONDS
+        while http("GET", f"{url}/api/v1/submissions/{body['id']}", tokens["platform"])[2]["status"] \
+                in ("queued", "running"):
+            assert time.monotonic() < deadline, "the check never ended"
+            time.sleep(0.2)
+    status, _, report = http("GET", f"{url}/api/v1/submissions/{ids['mallory']}/report", tokens["staff"])
+    assert status == 200, report
+    [match] = report["matches"]
+    assert match["submission_id"] == ids["alice"] and match["similarity"] >= 0.95
+    log = server.output()
+    assert "Using worker: gthread" in log and log.count("Booting worker") == 2
+    assert "development server" not in log
+
+
+def test_readyz_is_503_when_the_schema_falls_behind_and_degraded_without_redis(
+        deployed: dict[str, Any], tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store.db import alembic_config, make_engine
+    from originality.store.settings import Settings
+
+    url = deployed["url"]
+    settings = Settings.from_env(deployed["env"])
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(settings.sqlalchemy_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+        status, _, body = http("GET", url + "/readyz")
+        assert (status, body) == (503, {"status": "unavailable", "database": "schema_out_of_date",
+                                        "redis": "ok"})
+        assert http("GET", url + "/healthz")[0] == 200  # alive all the same: nothing to restart
+        # A process gunicorn replaces now (killed, or timed out) must boot all the same: one
+        # that failed to boot would make gunicorn stop the whole server.
+        server = deployed["server"]
+        first = int(server.output().split("Booting worker with pid: ")[1].split()[0])
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + START_SECONDS
+        while server.output().count("Booting worker") < 3:
+            assert time.monotonic() < deadline and server.popen.poll() is None, server.output()
+            time.sleep(0.1)
+        time.sleep(2)  # long enough for a failed boot to halt the server
+        assert server.popen.poll() is None, server.output()
+        assert http("GET", url + "/readyz")[0] == 503
+    finally:
+        engine.dispose()
+    assert originality(deployed["env"], "db", "upgrade").returncode == 0
+    assert http("GET", url + "/readyz")[0] == 200, deployed["server"].output()
+
+    # Without a broker, the API still takes uploads (kept in the database): degraded, not down.
+    data = tmp_path / "data"
+    alone = Process(environment(data, ORIGINALITY_MIGRATE="never",
+                                ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0"),
+                    tmp_path / "alone.log", "serve", "--port", str(port := free_port()),
+                    "--workers", "1", "--threads", "2")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", alone)
+        status, _, body = http("GET", f"http://127.0.0.1:{port}/readyz")
+        assert (status, body) == (200, {"status": "degraded", "database": "ok",
+                                        "redis": "unreachable"})
+    finally:
+        alone.stop()
+
+
+def test_dev_runs_werkzeug_and_only_when_asked(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0")
+    port = free_port()
+    server = Process(env, tmp_path / "dev.log", "serve", "--dev", "--port", str(port))
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server)
+        _, headers, _ = http("GET", f"http://127.0.0.1:{port}/healthz")
+        assert headers["Server"].startswith("Werkzeug")
+    finally:
+        server.stop()
