@@ -1,7 +1,8 @@
 """``/api/v1/projects/<project_id>/starter``: a project's starter code, which every later check
 of the project leaves out (as ``originality check --base`` does); and
 ``/api/v1/projects/<project_id>/review-threshold``: the similarity from which a match enters the
-to-review list (``originality/triage.py``)."""
+to-review list (``originality/triage.py``); and ``/api/v1/projects/<project_id>/quotations``:
+whether quotations that cite their source are left out (``originality/archive/quotations.py``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from .auth import principal, require
 from .submissions import SECURITY, Blueprint, receive_zip
 
 blp = Blueprint("projects", __name__,
-                description="Projects: their starter code and their review threshold")
+                description="Projects: their starter code, review threshold and quotations")
 
 
 class StarterForm(ma.Schema):
@@ -113,3 +114,38 @@ class ReviewThreshold(MethodView):
         who = principal()
         return Triage(_archive()).set_threshold(Actor(who.name, who.role), project_id,
                                                 body["review_threshold"])
+
+
+class QuotationsIn(ma.Schema):
+    leave_out = ma.fields.Boolean(required=True, metadata={
+        "description": "true: quotations that cite their source are listed and left out of the "
+                       "similarity (the default); false: they count like any text"})
+
+
+class QuotationsOut(ma.Schema):
+    project_id = ma.fields.String(required=True)
+    leave_out = ma.fields.Boolean(required=True, metadata={"description": "in effect"})
+    source = ma.fields.String(metadata={"enum": ["project", "default"]})
+    default = ma.fields.Boolean()
+    set_by = ma.fields.String(allow_none=True)
+    updated_at = ma.fields.String(allow_none=True)
+
+
+@blp.route("/<project_id>/quotations")
+class QuotationChoice(MethodView):
+    @require("platform", "staff", "assessor")
+    @blp.response(200, QuotationsOut)
+    @blp.doc(security=SECURITY)
+    def get(self, project_id: str) -> Any:
+        """Whether the project's checks leave out quotations that cite their source."""
+        return _archive().quotations(project_id)
+
+    @require("platform", "staff")
+    @blp.arguments(QuotationsIn)
+    @blp.response(200, QuotationsOut)
+    @blp.doc(security=SECURITY)
+    def put(self, body: dict[str, Any], project_id: str) -> Any:
+        """Set the project's own choice, for the checks from now on (an entry keeps the tokens
+        it was entered with); audited."""
+        who = principal()
+        return _archive().set_quotations(who.name, who.role, project_id, body["leave_out"])

@@ -321,7 +321,8 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     store = Archive.open(_settings())  # type: ignore[arg-type]
     result: dict[str, Any]
     try:
-        loaded = load_submission(submission, store.options, SymbolTable(), submission_id(submission))
+        loaded = load_submission(submission, store.options_for(project), SymbolTable(),
+                                 submission_id(submission))
         if loaded.error is not None:
             result = {"submission": loaded.id, "status": "rejected", "error": loaded.error.to_dict(),
                       "matches": [], "own_attempts": [], "template_lines": {}}

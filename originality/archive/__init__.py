@@ -9,6 +9,7 @@ A small package along its concerns, mixed into one ``Archive``:
   order per project, and keeping the candidate index in step;
 - ``starter``: a project's starter code, excluded from every later check;
 - ``bulk``: past cohorts imported in batches, one transaction each;
+- ``quotations``: a project's choice about quotations that cite their source;
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
@@ -41,6 +42,7 @@ from .bulk import BATCH, Bulk, Imported, PastSubmission
 from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
+from .quotations import Quotations
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
 __all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX_ID_LENGTH",
@@ -48,7 +50,7 @@ __all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX
            "template_ranges", "unit_from_row", "unit_row"]
 
 
-class Archive(Jobs, Entries, Starters, Compare, Bulk):
+class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations):
     """The archive of one database, content store and candidate index."""
 
     def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
@@ -96,7 +98,8 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk):
         if submission is None:
             raise NotFound(f"no submission {submission_id}")
         path = source or self.store.path_of(submission.sha256)
-        loaded = load_submission(path, self.options, SymbolTable(), identifier=submission.id)
+        loaded = load_submission(path, self.options_for(submission.project_id), SymbolTable(),
+                                 identifier=submission.id)
         if loaded.error is not None:
             self.finish(submission_id, JobStatus.REJECTED, loaded.error.to_dict(), files=0)
             return JobStatus.REJECTED

@@ -86,6 +86,7 @@ class Bulk:
                     events: list[dict[str, object]] | None = None) -> str: ...
         def get(self, submission_id: str) -> Submission | None: ...
         def sync_index(self, project_id: str) -> int: ...
+        def options_for(self, project_id: str) -> CheckOptions: ...
 
     def import_batch(self, project_id: str, items: list[PastSubmission]) -> Imported:
         """Enter past submissions of a project into the archive; idempotent."""
@@ -133,9 +134,10 @@ class Bulk:
         starter = self.starter_code(project_id)
         without = starter.bag if starter is not None else None
         rows: list[tuple[Submission, LoadedSubmission]] = []
+        options = self.options_for(project_id)
         for item, sha, size in batch:
             identifier = uuid.uuid4().hex
-            loaded = load_submission(item.path, self.options, SymbolTable(), identifier=identifier)
+            loaded = load_submission(item.path, options, SymbolTable(), identifier=identifier)
             error = loaded.error.to_dict() if loaded.error is not None else None
             now = utcnow()
             rows.append((Submission(

@@ -55,6 +55,7 @@ class Compare:
         def starter_code(self, project_id: str) -> StarterCode | None: ...
         def sync_index(self, project_id: str) -> int: ...
         def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]: ...
+        def options_for(self, project_id: str) -> CheckOptions: ...
 
     def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
                 before_seq: int | None = None) -> dict[str, Any]:
@@ -69,7 +70,7 @@ class Compare:
                                   "unread": unread_files(loaded.documents),
                                   "flags": submission_flags(loaded.documents),
                                   "quotations": quotes.listed(loaded.documents)
-                                  if self.options.match.leave_out_quotations else []}
+                                  if self.options_for(project_id).match.leave_out_quotations else []}
         self.sync_index(project_id)
         with self.db.sessions() as session:
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)

@@ -339,6 +339,18 @@ class TriageItem(Base):
     dismissal_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
+class QuotationSetting(Base):
+    """A project's own choice about quotations that cite their source (``quotes.py``): left out
+    of the share (the default) or counted like any text, when staff or the platform set one."""
+
+    __tablename__ = "quotation_settings"
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    leave_out: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProjectSetting(Base):
     """A project's own review threshold, when staff set one; other projects use the service's
     default (``ORIGINALITY_REVIEW_THRESHOLD``)."""

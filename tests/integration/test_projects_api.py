@@ -131,3 +131,49 @@ def test_the_starter_endpoints_are_documented(service: Service) -> None:
     assert set(operations) >= {"get", "put"}
     assert list(operations["put"]["requestBody"]["content"]) == ["multipart/form-data"]
     assert "template_lines" in spec["components"]["schemas"]["ReportOut"]["properties"]
+
+
+SOURCE = ("La recherche montre que la pratique espacée améliore durablement la mémorisation des "
+          "connaissances chez les étudiants de premier cycle")
+
+
+def _citing(service: Service, student: str, project: str, own: str) -> str:
+    path = service.root / f"{student}-{project}.zip"
+    path.write_bytes(zip_bytes({"rapport.md": f"# Rapport\n\n{own}\n\n« {SOURCE} » (Martin, 2019).\n".encode()}))
+    sha, size = file_digest(path)
+    registered = service.archive.register(sha256=sha, size=size, project_id=project,
+                                          student_id=student, assessor_id="assessor")
+    assert service.archive.claim(registered.submission.id, 60)
+    assert service.archive.process(registered.submission.id, source=path) == JobStatus.DONE
+    return registered.submission.id
+
+
+def test_a_project_may_count_quotations_and_the_choice_is_audited(service: Service) -> None:
+    url = "/api/v1/projects/{}/quotations"
+    assert service.client.get(url.format("p1"), headers=service.headers("assessor")).get_json() == {
+        "project_id": "p1", "leave_out": True, "source": "default", "default": True,
+        "set_by": None, "updated_at": None}
+    assert service.client.put(url.format("p2"), json={"leave_out": False},
+                              headers=service.headers("assessor")).status_code == 403
+    assert service.client.put(url.format("p2"), json={"leave_out": "sometimes"},
+                              headers=service.headers("staff")).status_code == 422
+    chosen = service.client.put(url.format("p2"), json={"leave_out": False}, headers=service.headers("staff"))
+    assert chosen.status_code == 200
+    assert chosen.get_json()["leave_out"] is False and chosen.get_json()["source"] == "project"
+    alice_words = ("Notre projet compare trois méthodes de révision pour un examen de statistique "
+                   "auprès de vingt camarades volontaires.")
+    bob_words = ("Ce rapport décrit une application mobile qui rappelle aux élèves de relire leurs "
+                 "cours chaque soir.")
+    staff = service.headers("staff")
+    scores = {}
+    for project in ("p1", "p2"):
+        _citing(service, "alice", project, alice_words)
+        second = _citing(service, "bob", project, bob_words)
+        report = service.client.get(f"/api/v1/submissions/{second}/report", headers=staff).get_json()
+        scores[project] = max((m["similarity"] for m in report["matches"]), default=0.0)
+        assert bool(report["quotations"]) is (project == "p1")
+    assert scores["p1"] < 0.2 < scores["p2"], scores
+    with service.archive.db.sessions() as session:
+        from originality.store.models import AuditLog
+        [entry] = session.query(AuditLog).filter_by(action="project.quotations").all()
+        assert (entry.actor, entry.subject) == ("staff", "project:p2")
