@@ -67,6 +67,7 @@ bench: $(STAMP) $(VENV)/.copydetect benchmarks/node_modules
 	$(BIN)/python benchmarks/run.py service
 	$(BIN)/python benchmarks/run.py speed --students 300,2000
 	$(BIN)/python benchmarks/run.py hostile
+	$(BIN)/python benchmarks/run.py import --students 300,2000
 
 clean:
 	rm -rf build report var .pytest_cache
