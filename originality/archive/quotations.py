@@ -32,13 +32,15 @@ class Quotations:
 
     def quotations(self, project_id: str) -> dict[str, Any]:
         """The choice in effect for a project, and whether it is the project's own."""
+        from ..cases import iso  # times as every endpoint gives them (cases imports the archive)
+
         with self.db.sessions() as session:
             own = session.get(QuotationSetting, project_id)
         default = self.options.match.leave_out_quotations
         return {"project_id": project_id, "leave_out": own.leave_out if own is not None else default,
                 "source": "project" if own is not None else "default", "default": default,
                 "set_by": own.set_by if own is not None else None,
-                "updated_at": own.updated_at.isoformat(timespec="seconds") + "Z" if own is not None else None}
+                "updated_at": iso(own.updated_at) if own is not None else None}
 
     def set_quotations(self, actor: str, role: str, project_id: str, leave_out: bool) -> dict[str, Any]:
         """Set the project's own choice, for the checks from now on; audited."""

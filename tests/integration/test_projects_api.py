@@ -160,6 +160,7 @@ def test_a_project_may_count_quotations_and_the_choice_is_audited(service: Servi
     chosen = service.client.put(url.format("p2"), json={"leave_out": False}, headers=service.headers("staff"))
     assert chosen.status_code == 200
     assert chosen.get_json()["leave_out"] is False and chosen.get_json()["source"] == "project"
+    assert chosen.get_json()["updated_at"].endswith("+00:00")  # as every endpoint writes times
     alice_words = ("Notre projet compare trois méthodes de révision pour un examen de statistique "
                    "auprès de vingt camarades volontaires.")
     bob_words = ("Ce rapport décrit une application mobile qui rappelle aux élèves de relire leurs "
