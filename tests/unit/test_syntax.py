@@ -71,6 +71,15 @@ NORMALIZED = [
     ("names", "java", "class A { java.util.List<String> xs; }", "class A { List<String> xs; }"),
     ("qualifiers", "cpp", "int f(const string& s) { return s.size(); }",
      "int f(string s) { return s.size(); }"),
+    ("annotations", "python",
+     "def area(w: float, h: float = 2.0) -> float:\n    total: float = w * h\n    return total\n",
+     "def area(w, h=2.0):\n    total = w * h\n    return total\n"),
+    ("annotations", "typescript",
+     "function area(w: number, h: number = 2): number { const t: number = w * h; return t; }",
+     "function area(w, h = 2) { const t = w * h; return t; }"),
+    ("elif", "python",
+     "if a > 3:\n    f(a)\nelif a > 1:\n    g(a)\nelse:\n    h(a)\n",
+     "if a > 3:\n    f(a)\nelse:\n    if a > 1:\n        g(a)\n    else:\n        h(a)\n"),
     ("declarations", "java", "class A { void f() { int a, b = 2; } }",
      "class A { void f() { int a; int b = 2; } }"),
     ("declarations", "cpp", "class S { int a; S(int x) : a(x) { } };",
@@ -115,6 +124,12 @@ def test_functions_keep_their_own_lines_when_put_in_order() -> None:
 ])
 def test_statements_keeps_every_dependency(before: str, after: str) -> None:
     assert symbols(before, "java", ("statements",)) != symbols(after, "java", ("statements",))
+
+
+def test_annotations_leave_other_colons_and_arrows_alone() -> None:
+    # A dict's and a slice's colons are code; C's "->" is member access, not a return type.
+    assert symbols("d = {1: xs[1:2]}\n", "python", ("annotations",)) == symbols("d = {1: xs[1:2]}\n", "python", ())
+    assert "->" in symbols("int f(struct s *p) { return p->x; }", "c", ("annotations",))
 
 
 def test_unused_keeps_what_is_read_or_may_do_something() -> None:
