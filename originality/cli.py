@@ -386,6 +386,35 @@ def archive_reindex(project: str | None) -> None:
     click.echo(f"{sum(counts.values())} entries indexed in {len(counts)} projects ({kind})")
 
 
+@archive.command("retokenize")
+@click.option("--project", help="Only this project; without it, every project in the archive.")
+@click.option("--dry-run", is_flag=True, help="Only count the entries that other tokens made.")
+def archive_retokenize(project: str | None, dry_run: bool) -> None:
+    """Make again the units of the archived entries that other tokens made (an upgrade that
+    changed the token streams, another tokenizer, a project's new choice about quotations),
+    from the texts the archive keeps, then index them again. Idempotent; run it after
+    `originality db upgrade` when that says so."""
+    from .archive import Archive
+
+    store = Archive.open(_settings())  # type: ignore[arg-type]
+    try:
+        if dry_run:
+            stale = store.stale_entries(project)
+            click.echo(f"{sum(stale.values())} entries to retokenize in {len(stale)} projects")
+            for name, count in stale.items():
+                click.echo(f"  {name}: {count}")
+            return
+        with _TerminalProgress() as progress:
+            counts = store.retokenize(project, progress=lambda name, done, total: progress(
+                f"retokenize {name}", done, total))
+    finally:
+        store.close()
+    click.echo(f"{sum(c['retokenized'] for c in counts.values())} entries retokenized, "
+               f"{sum(c['current'] for c in counts.values())} already current, "
+               f"{sum(c['unreadable'] for c in counts.values())} unreadable (kept as they were) "
+               f"in {len(counts)} projects")
+
+
 @main.group()
 def db() -> None:
     """The database's schema (docs/deploy.md, "Upgrading")."""
@@ -407,6 +436,16 @@ def db_upgrade() -> None:
         click.echo(f"database already at {after} (head)")
     else:
         click.echo(f"database upgraded from {before or 'an empty schema'} to {after} (head)")
+    from .archive import Archive
+
+    store = Archive.open(settings, migrate=False)  # type: ignore[arg-type]
+    try:
+        stale = sum(store.stale_entries().values())
+    finally:
+        store.close()
+    if stale:
+        click.echo(f"{stale} archived entries were made with other tokens than this version's: "
+                   f"run `originality archive retokenize`")
 
 
 @db.command("current")

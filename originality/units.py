@@ -8,6 +8,8 @@ with each other. A notebook, for example, gives a code unit (all code cells) and
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,12 @@ from .model import Document, SegmentKind, TokenStream
 from .normalize import tokenize
 from .options import MatchOptions
 
+# The version of the token streams: raise it with any change to normalize.py, syntax.py,
+# fastlex.py, language.py, quotes.py or tamper.py that changes the tokens some text gives
+# (tests/unit/test_units.py pins the tokens of sample texts to this number and fails until it
+# is raised). Archived entries carry the digest of what made their units (``tokens_digest``), so
+# the archive knows which ones to re-tokenize after an upgrade (``archive/retokenize.py``).
+TOKENS_VERSION = 2
 LITERAL_PREFIX = "lit:"
 # Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
 # (test data, messages in order); the cosine weighs them up (``candidates.LITERAL_RUN_WEIGHT``).
@@ -130,6 +138,20 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
             Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )
     return units
+
+
+def tokens_digest(options: MatchOptions) -> str:
+    """A short digest of everything that decides a document's units: the token streams'
+    version and the options that shape tokens, fingerprints and bags. Two digests equal means
+    the same text gives the same units."""
+    shaping = {"version": TOKENS_VERSION, "tokenizer": options.tokenizer,
+               "normalizations": sorted(options.normalizations),
+               "kgram": [options.kgram_code, options.kgram_prose],
+               "window": [options.window_code, options.window_prose],
+               "bag": [options.bag_code, options.bag_prose],
+               "min_document_tokens": options.min_document_tokens,
+               "leave_out_quotations": options.leave_out_quotations}
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def template_lines(units: list[Unit]) -> dict[str, list[int]]:

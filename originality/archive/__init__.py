@@ -10,6 +10,8 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``starter``: a project's starter code, excluded from every later check;
 - ``bulk``: past cohorts imported in batches, one transaction each;
 - ``quotations``: a project's choice about quotations that cite their source;
+- ``retokenize``: entries whose units other tokens made (an upgrade, a project's new choice)
+  made again from their stored texts;
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
@@ -43,6 +45,7 @@ from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
 from .quotations import Quotations
+from .retokenize import Retokenize
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
 __all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX_ID_LENGTH",
@@ -50,7 +53,7 @@ __all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX
            "template_ranges", "unit_from_row", "unit_row"]
 
 
-class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations):
+class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
     """The archive of one database, content store and candidate index."""
 
     def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,

@@ -32,6 +32,7 @@ from ..options import CheckOptions
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, minhash_bytes, minhash_of
 from ..store.models import ArchiveEntry, JobStatus, Submission, utcnow
+from ..units import tokens_digest
 from .blobs import file_digest
 from .entries import Entries, unit_row
 
@@ -135,6 +136,7 @@ class Bulk:
         without = starter.bag if starter is not None else None
         rows: list[tuple[Submission, LoadedSubmission]] = []
         options = self.options_for(project_id)
+        tokens = tokens_digest(options.match)
         for item, sha, size in batch:
             identifier = uuid.uuid4().hex
             loaded = load_submission(item.path, options, SymbolTable(), identifier=identifier)
@@ -165,7 +167,8 @@ class Bulk:
                 session.add_all(unit_row(sub.id, i, u) for i, u in enumerate(loaded.units))
                 session.add(ArchiveEntry(submission_id=sub.id, project_id=project_id,
                                          student_id=sub.student_id,
-                                         minhash=minhash_bytes(sketches[sub.id]), indexed_at=utcnow()))
+                                         minhash=minhash_bytes(sketches[sub.id]), indexed_at=utcnow(),
+                                         tokens=tokens))
             try:
                 session.flush()  # the entries before their index rows
                 self.index.stage(session, project_id, sketches)

@@ -3,6 +3,7 @@ order per project; and the candidate index kept in step with the database."""
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import TYPE_CHECKING, Iterable
 
@@ -13,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission
 from ..fingerprint import Fingerprints
-from ..model import DocumentState, SegmentKind
+from ..model import DocumentState, Segment, SegmentKind
+from ..options import CheckOptions
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, minhash_bytes, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission, UnitRow, utcnow
-from ..units import Unit
+from ..units import Unit, tokens_digest
 
 if TYPE_CHECKING:
     from .starter import StarterCode
@@ -41,6 +43,14 @@ def unit_from_row(row: UnitRow) -> Unit:
                 prints, np.frombuffer(row.bag, dtype="<u8").astype(np.uint64))
 
 
+def segments_json(segments: Iterable[Segment]) -> str:
+    return json.dumps([[s.kind.value, s.start_line, s.end_line, s.language] for s in segments])
+
+
+def segments_from_json(text: str) -> tuple[Segment, ...]:
+    return tuple(Segment(SegmentKind(kind), start, end, language) for kind, start, end, language in json.loads(text))
+
+
 def batches(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), IN_BATCH):
         yield items[start : start + IN_BATCH]
@@ -54,6 +64,7 @@ class Entries:
 
     if TYPE_CHECKING:  # provided by ``Starters``
         def starter_code(self, project_id: str) -> StarterCode | None: ...
+        def options_for(self, project_id: str) -> CheckOptions: ...
 
     def enter(self, submission: Submission, loaded: LoadedSubmission) -> int:
         """Store a submission's documents and units and enter it into the archive, once.
@@ -73,7 +84,8 @@ class Entries:
             if seq is None:
                 entry = ArchiveEntry(submission_id=submission.id, project_id=submission.project_id,
                                      student_id=submission.student_id, minhash=minhash_bytes(sketch),
-                                     indexed_at=utcnow())
+                                     indexed_at=utcnow(),
+                                     tokens=tokens_digest(self.options_for(submission.project_id).match))
                 session.add_all(self.document_rows(submission.id, loaded))
                 session.add_all(unit_row(submission.id, i, u) for i, u in enumerate(loaded.units))
                 session.add(entry)
@@ -92,10 +104,11 @@ class Entries:
     @staticmethod
     def document_rows(submission_id: str, loaded: LoadedSubmission) -> Iterable[DocumentRow]:
         for ordinal, doc in enumerate(loaded.documents):
-            text = zlib.compress(doc.text.encode("utf-8")) if doc.state is DocumentState.OK else None
+            ok = doc.state is DocumentState.OK
             yield DocumentRow(submission_id=submission_id, ordinal=ordinal, path=doc.path,
                               state=doc.state.value, sha256=doc.sha256, size=doc.size,
-                              detail=doc.detail, text_z=text)
+                              detail=doc.detail, text_z=zlib.compress(doc.text.encode("utf-8")) if ok else None,
+                              segments=segments_json(doc.segments) if ok else None)
 
     def sync_index(self, project_id: str) -> int:
         """Insert into the candidate index whatever the database has and it lacks."""

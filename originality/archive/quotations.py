@@ -2,7 +2,8 @@
 
 By default such a quotation is shown and left out of the share (``quotes.py``); a project may
 count it like any text instead. The choice applies to the checks from then on: an entry keeps
-the tokens it was entered with.
+the tokens it was entered with until ``originality archive retokenize`` makes them again with
+the project's choice (``retokenize.py``).
 """
 
 from __future__ import annotations

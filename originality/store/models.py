@@ -92,6 +92,9 @@ class DocumentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
     text_z: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # zlib UTF-8
+    # JSON [[kind, start_line, end_line, language], ...]: with the text, what re-tokenizing
+    # needs (``archive/retokenize.py``); None for rows written before it was kept.
+    segments: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class UnitRow(Base):
@@ -121,6 +124,8 @@ class ArchiveEntry(Base):
     student_id: Mapped[str] = mapped_column(String(200))
     minhash: Mapped[bytes] = mapped_column(LargeBinary)  # uint32 hash values
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # ``units.tokens_digest`` of the options its units were made with; None: before it was kept.
+    tokens: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class LshBucket(Base):

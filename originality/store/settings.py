@@ -63,10 +63,9 @@ class Settings:
     lsh_num_perm: int = LSH_NUM_PERM
     webhook_retries: int = WEBHOOK_RETRIES
     review_threshold: float = REVIEW_THRESHOLD
-    # How the archive turns code into tokens (options.TOKENIZERS). Entries keep the fingerprints
-    # they were entered with, and fingerprints of the two tokenizers do not match each other: an
-    # archive whose entries were made before the parser (issue 11) keeps "lexical" until they
-    # are entered again.
+    # How the archive turns code into tokens (options.TOKENIZERS). Entries keep the units they
+    # were entered with; those another tokenizer made are made again by `originality archive
+    # retokenize` (archive/retokenize.py).
     tokenizer: str = TOKENIZER
     # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
     # so every process of one installation (and a restart) accepts the same cookies.

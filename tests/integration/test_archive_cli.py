@@ -13,9 +13,10 @@ from fixtures import hostile, scenarios
 from fixtures.make_fixtures import zip_bytes
 
 
-def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str, data: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
     env["ORIGINALITY_DATA_DIR"] = str(data)
+    env.update({f"ORIGINALITY_{name.upper()}": value for name, value in settings.items()})
     return subprocess.run([sys.executable, "-m", "originality", *args], capture_output=True, text=True,
                           timeout=120, env=env, cwd=data.parent)
 
@@ -55,6 +56,27 @@ def test_archive_add_is_idempotent_and_archive_check_finds_the_source(tmp_path: 
     assert json.loads(own.stdout)["own_attempts"][0]["name"] == "s1"
     # Checking does not add.
     assert "1 added" in run("archive", "add", str(new), "--project", "p2", data=data).stdout
+
+
+def test_entries_another_tokenizer_made_are_found_and_made_again(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    old = [write(tmp_path, "s1", "original"), write(tmp_path, "s2", "java_original")]
+    added = run("archive", "add", *map(str, old), "--project", "p", data=data, tokenizer="lexical")
+    assert "2 added" in added.stdout, added.stderr
+    # Lexical units do not match parser tokens: the new copy finds nothing strong...
+    copy = write(tmp_path, "copy", "identical")
+    before = json.loads(run("archive", "check", str(copy), "--project", "p", "--json", "-", data=data).stdout)
+    assert all(m["similarity"] < 0.5 for m in before["matches"])
+    # ...until the entries are made again, which `db upgrade` and a dry run point at.
+    upgrade = run("db", "upgrade", data=data)
+    assert "2 archived entries were made with other tokens" in upgrade.stdout, upgrade.stderr
+    assert "2 entries to retokenize in 1 projects\n  p: 2" in run("archive", "retokenize", "--dry-run", data=data).stdout
+    done = run("archive", "retokenize", data=data)
+    assert "2 entries retokenized, 0 already current, 0 unreadable" in done.stdout, done.stderr
+    after = json.loads(run("archive", "check", str(copy), "--project", "p", "--json", "-", data=data).stdout)
+    assert after["matches"][0]["name"] == "s1" and after["matches"][0]["similarity"] >= 0.95
+    assert "0 entries retokenized, 2 already current" in run("archive", "retokenize", data=data).stdout
+    assert "other tokens" not in run("db", "upgrade", data=data).stdout
 
 
 def test_token_create_prints_the_token_last(tmp_path: Path) -> None:
