@@ -68,6 +68,7 @@ bench: $(STAMP) $(VENV)/.copydetect benchmarks/node_modules
 	$(BIN)/python benchmarks/run.py speed --students 300,2000
 	$(BIN)/python benchmarks/run.py hostile
 	$(BIN)/python benchmarks/run.py import --students 300,2000
+	$(BIN)/python benchmarks/archive_check.py --students 2000
 
 clean:
 	rm -rf build report var .pytest_cache

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+SERVER_STOP_SECONDS = 20
 SERVER_START_SECONDS = 30.0
 VIEWPORT = {"width": 1400, "height": 900}
 # No background traffic: this machine's network is closed, and each refused connection would
@@ -121,7 +122,13 @@ def site(tmp_path: Path) -> Iterator[Site]:
         yield Site(url=url, data_dir=data_dir, archive=archive)
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            # gunicorn lets its workers finish their requests first (GRACEFUL_SECONDS): on a
+            # loaded machine that can take longer than a test should wait.
+            process.wait(SERVER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         log.close()
         archive.close()
 

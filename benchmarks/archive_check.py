@@ -1,0 +1,116 @@
+"""How one upload's archive check grows with the archive (issue 13).
+
+    .venv/bin/python benchmarks/archive_check.py --students 2000 [--checks 20] [--profile]
+
+Builds the generated multi-file Python cohort of that many students (`run.py speed`'s, with
+starter code and 5% disguised copies), holds back ``--checks`` submissions that have a copy
+partner, imports the rest into an empty archive (SQLite, the candidate index in the database,
+the cohort's starter code set), then checks each held-back one against the archive as the
+worker does (``Archive.compare``) and prints the median and 95th percentile of the check alone
+(unpacking and fingerprinting the upload apart), the process's peak memory, the database's
+size per entry, and whether each check's top match is a copy partner. Generated data: the
+archive's scale is what no real set has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import pstats
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import datasets  # noqa: E402
+
+from originality.archive import Archive, PastSubmission  # noqa: E402
+from originality.check import load_submission  # noqa: E402
+from originality.fingerprint import SymbolTable  # noqa: E402
+from originality.store.settings import Settings  # noqa: E402
+
+
+def partners(root: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    with open(root / "truth.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["label"] == "1":
+                found.setdefault(row["a"], set()).add(row["b"])
+                found.setdefault(row["b"], set()).add(row["a"])
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--checks", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print the checks' hottest functions")
+    parser.add_argument("--verbose", action="store_true", help="print each check's top matches")
+    args = parser.parse_args()
+
+    root = datasets.build_zip_cohort(args.students)
+    zips = {p.stem: p for p in sorted((root / "subs").glob("*.zip"))}
+    copies = partners(root)
+    held = sorted(random.Random(args.seed).sample(sorted(copies), min(args.checks, len(copies))))
+    # A held-back submission's partners stay in the archive: each check has a source to find.
+    held = [sid for sid in held if copies[sid] - set(held)][: args.checks]
+    with tempfile.TemporaryDirectory(prefix="archive-check-") as data:
+        archive = Archive.open(Settings(data_dir=Path(data), index="sql"))
+        try:
+            starter = root / "base"
+            import io
+            import zipfile
+
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as bundle:
+                for file in sorted(starter.rglob("*")):
+                    if file.is_file():
+                        bundle.write(file, file.relative_to(starter).as_posix())
+            buffer.seek(0)
+            sha, size, _ = archive.store.put_stream(buffer, 1 << 30)
+            archive.set_starter("bench", sha, size, "starter.zip", "bench")
+            started = time.perf_counter()
+            items = [PastSubmission(path, sid, sid, 1, None) for sid, path in zips.items() if sid not in held]
+            for start in range(0, len(items), 100):
+                archive.import_batch("bench", items[start:start + 100])
+            imported = time.perf_counter() - started
+            seconds, tops, profile = [], [], cProfile.Profile()
+            for sid in held:
+                loaded = load_submission(zips[sid], archive.options_for("bench"), SymbolTable(), identifier=sid)
+                began = time.perf_counter()
+                if args.profile:
+                    profile.enable()
+                report = archive.compare(loaded, "bench", None)
+                if args.profile:
+                    profile.disable()
+                seconds.append(time.perf_counter() - began)
+                top = report["matches"][0]["name"] if report["matches"] else None
+                tops.append(top in copies[sid])
+                if args.verbose:
+                    found = {m["name"]: m["similarity"] for m in report["matches"]}
+                    print(f"  {sid}: top {[(m['name'], m['similarity']) for m in report['matches'][:3]]}, "
+                          f"partners {[(p, found.get(p)) for p in sorted(copies[sid])]}", file=sys.stderr)
+            size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
+        finally:
+            archive.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p95 = sorted(seconds)[max(0, round(0.95 * len(seconds)) - 1)]
+    print(f"archive of {len(items)} entries (imported in {imported:.0f} s): check median "
+          f"{statistics.median(seconds):.2f} s, p95 {p95:.2f} s over {len(seconds)} checks; "
+          f"top match a copy partner {sum(tops)}/{len(tops)}; peak {peak:.0f} MB; "
+          f"database {size / 1e6:.0f} MB ({size / len(items) / 1e3:.0f} kB an entry)")
+    if args.profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
