@@ -79,7 +79,7 @@ def test_entries_another_tokenizer_made_are_made_again_as_a_fresh_import_would_b
         assert archive.retokenize() == {"p": {"retokenized": 0, "unreadable": 0, "current": len(NAMES)}}
         # Sketched and indexed again: a copy checked now finds its source through the index.
         report = archive.compare(load_submission(write(tmp_path, "identical"), today, SymbolTable()), "p", None)
-        assert {m["name"] for m in report["matches"] if m["similarity"] >= 0.95} == {"original", "renamed"}
+        assert {m["name"] for m in report["matches"] if m["similarity"] == 1.0} == {"original", "renamed"}
     finally:
         archive.close()
 
