@@ -99,9 +99,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
 def test_every_hostile_submission_gets_its_expected_outcome_quickly(
         hostile: tuple[Path, dict[str, str], float], stem: str) -> None:
     outdir, expected, _ = hostile
-    started = time.perf_counter()
+    # CPU time, not the wall clock: a bomb must cost little work, whatever else the machine runs
+    # (the wall-clock figures are benchmarks/run.py hostile's).
+    started = time.process_time()
     assert outcome(outdir / f"{stem}.zip") == expected[stem]
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 @pytest.mark.parametrize("stem", sorted(stem for stem, code in EXPECTED.items() if code == OK))
