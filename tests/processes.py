@@ -57,13 +57,25 @@ class Process:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
+        self.terminate()
         try:
             self.popen.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(5)
+
+    def terminate(self) -> None:
+        """SIGTERM to the process group (a graceful stop), without waiting for it."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
+
+def stop_all(processes: list[Process]) -> None:
+    """Stop several processes together: each is told first, so their graceful stops overlap."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.stop()
 
 
 def http(method: str, url: str, token: str | None = None, body: bytes | None = None,
