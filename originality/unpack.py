@@ -38,7 +38,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Generator, Protocol
+from typing import IO, BinaryIO, Generator, Protocol
 
 from .errors import (
     CorruptArchive,
@@ -207,7 +207,7 @@ def read_zip_bytes(data: bytes, limits: UnpackLimits = UnpackLimits(), name: str
     return _finish(found, name)
 
 
-def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO) -> bool:
+def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]) -> bool:
     """Whether a path, some bytes or a seekable file look like a ZIP archive (possibly a
     damaged one).
 
@@ -218,7 +218,7 @@ def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | Bin
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _looks_like_zip(io.BytesIO(bytes(source)))
     if hasattr(source, "read"):
-        return _looks_like_zip(source)  # type: ignore[arg-type]
+        return _looks_like_zip(source)  # type: ignore[arg-type]  # any seekable binary file
     try:
         with open(source, "rb") as handle:
             return _looks_like_zip(handle)

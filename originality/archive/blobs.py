@@ -61,7 +61,7 @@ def spool(stream: BinaryIO, max_bytes: int) -> Iterator[Spooled]:
             digest.update(chunk)
             held.write(chunk)
         held.seek(0)
-        yield Spooled(digest.hexdigest(), size, held)  # type: ignore[arg-type]
+        yield Spooled(digest.hexdigest(), size, held)
 
 
 class BlobStore(ABC):
