@@ -13,6 +13,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from originality.archive import Archive
+from originality.archive.blobs import spool
 from originality.cases import OUTCOMES, Actor, CaseBook, aware, iso
 from originality.errors import CaseConflict, NotAnArchive, NotFound, NotReady
 from originality.store import links
@@ -189,18 +190,17 @@ def banned_until(student_id: str) -> str | None:
 
 
 def receive_zip(upload: Any) -> tuple[str, int]:
-    """Stream an uploaded file into the content store (413 past the cap) and make sure it is a
-    ZIP; a file that is not is dropped unless something stored already uses it."""
-    archive = _archive()
+    """Receive an uploaded file whole (413 past the cap), make sure it is a ZIP, and keep it in
+    the blob store, which every worker reads; a file that is not a ZIP is never kept."""
     settings = current_app.extensions["originality.settings"]
     try:
-        sha, size, path = archive.store.put_stream(upload.stream, settings.max_upload_bytes)
+        with spool(upload.stream, settings.max_upload_bytes) as received:
+            if not is_zip(received.file):
+                raise NotAnArchive("the uploaded file is not a ZIP archive")
+            _archive().store.put(received)
+            return received.sha256, received.size
     finally:
         upload.close()
-    if not is_zip(path):
-        archive.discard_unused(sha)
-        raise NotAnArchive("the uploaded file is not a ZIP archive")
-    return sha, size
 
 
 def enqueue(submission_id: str) -> None:

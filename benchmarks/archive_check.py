@@ -76,7 +76,7 @@ def main() -> None:
                     if file.is_file():
                         bundle.write(file, file.relative_to(starter).as_posix())
             buffer.seek(0)
-            sha, size, _ = archive.store.put_stream(buffer, 1 << 30)
+            sha, size = archive.store.put_stream(buffer, 1 << 30)
             archive.set_starter("bench", sha, size, "starter.zip", "bench")
             started = time.perf_counter()
             items = [PastSubmission(path, sid, sid, 1, None) for sid, path in zips.items() if sid not in held]

@@ -24,7 +24,7 @@ from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary
 from .score import Comparison
 from .tamper import submission_flags
-from .unpack import read_submission
+from .unpack import read_submission, read_zip_bytes
 from .units import Unit, build_units, template_lines
 
 # progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
@@ -64,12 +64,19 @@ def submission_id(path: str | os.PathLike[str]) -> str:
     return name[: -len(".zip")] if name.lower().endswith(".zip") else name
 
 
-def load_submission(path: str | os.PathLike[str], options: CheckOptions, table: SymbolTable,
+def load_submission(path: str | os.PathLike[str] | bytes, options: CheckOptions, table: SymbolTable,
                     identifier: str | None = None) -> LoadedSubmission:
-    """Unpack, extract and fingerprint one submission; a bad one comes back rejected."""
-    identifier = identifier or submission_id(path)
+    """Unpack, extract and fingerprint one submission, a path or a ZIP's bytes (an upload read
+    from the blob store); a bad one comes back rejected."""
+    if isinstance(path, bytes):
+        identifier = identifier or "upload"
+    else:
+        identifier = identifier or submission_id(path)
     try:
-        entries = read_submission(path, options.unpack)
+        if isinstance(path, bytes):
+            entries = read_zip_bytes(path, options.unpack, name=f"{identifier}.zip")
+        else:
+            entries = read_submission(path, options.unpack)
     except SubmissionRejected as error:
         return LoadedSubmission(identifier, SubmissionStatus.REJECTED, error=error)
     documents = [extract(entry) for entry in entries]

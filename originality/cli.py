@@ -360,7 +360,7 @@ def archive_starter(zip_path: str, project: str) -> None:
     store = Archive.open(settings)  # type: ignore[arg-type]
     try:
         with open(zip_path, "rb") as handle:
-            sha, size, _ = store.store.put_stream(handle, cap)
+            sha, size = store.store.put_stream(handle, cap)
         summary = store.set_starter(project, sha, size, name=Path(zip_path).name, set_by="cli")
     except OriginalityError as error:
         raise click.ClickException(f"{error.code}: {error.message}") from error
@@ -368,6 +368,27 @@ def archive_starter(zip_path: str, project: str) -> None:
         store.close()
     click.echo(f"starter code of project {project}: {summary['files']} files, "
                f"sha256 {summary['sha256']}")
+
+
+@archive.command("copy-uploads")
+@click.option("--from-dir", "from_dir", type=click.Path(exists=True, file_okay=False),
+              help="The uploads directory to copy from (default: $ORIGINALITY_DATA_DIR/uploads).")
+def archive_copy_uploads(from_dir: str | None) -> None:
+    """Copy the uploads kept in a data dir into the blob store the settings name (the
+    database on PostgreSQL): once, when a deployment moves its uploads there. Idempotent."""
+    from .archive import Archive, LocalBlobStore, copy_blobs
+
+    settings = _settings()
+    source = LocalBlobStore(Path(from_dir) if from_dir else settings.uploads_dir)  # type: ignore[attr-defined]
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        if isinstance(store.store, LocalBlobStore) and store.store.root.resolve() == source.root.resolve():
+            raise click.UsageError("the blob store is that directory already: nothing to copy "
+                                   "(set ORIGINALITY_BLOB_STORE=database)")
+        copied, present = copy_blobs(source, store.store)
+    finally:
+        store.close()
+    click.echo(f"{copied} uploads copied, {present} already there ({type(store.store).__name__})")
 
 
 @archive.command("reindex")

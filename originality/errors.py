@@ -39,6 +39,14 @@ class NotFound(OriginalityError):
     http_status = 404
 
 
+class BlobMissing(OriginalityError):
+    """A stored upload is not in the blob store (deleted by hand, or a store moved without its
+    contents): not the student's fault, so the check fails and can be retried."""
+
+    code = "blob_missing"
+    http_status = 500
+
+
 class SchemaOutOfDate(OriginalityError):
     """The database's schema is older than this version's: ``originality db upgrade`` brings it
     up to date, once, before the new version's processes start."""

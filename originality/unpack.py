@@ -38,7 +38,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Generator, Protocol
+from typing import IO, BinaryIO, Generator, Protocol
 
 from .errors import (
     CorruptArchive,
@@ -207,14 +207,18 @@ def read_zip_bytes(data: bytes, limits: UnpackLimits = UnpackLimits(), name: str
     return _finish(found, name)
 
 
-def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview) -> bool:
-    """Whether a path or some bytes look like a ZIP archive (possibly a damaged one).
+def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]) -> bool:
+    """Whether a path, some bytes or a seekable file look like a ZIP archive (possibly a
+    damaged one).
 
-    Bytes are content, strings and path objects are file names. An archive that starts like a
-    ZIP but is truncated still counts, so that it is reported as corrupt rather than foreign.
+    Bytes and files are content, strings and path objects are file names; a file is left at
+    its start. An archive that starts like a ZIP but is truncated still counts, so that it is
+    reported as corrupt rather than foreign.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _looks_like_zip(io.BytesIO(bytes(source)))
+    if hasattr(source, "read"):
+        return _looks_like_zip(source)  # type: ignore[arg-type]  # any seekable binary file
     try:
         with open(source, "rb") as handle:
             return _looks_like_zip(handle)

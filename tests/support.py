@@ -93,7 +93,7 @@ class ServiceApp:
         """The fixtures' starter code as the project's, as the school sets it before uploads."""
         path = write_upload(self.root, {p: t.encode() for p, t in scenarios.BASE_FILES.items()})
         with open(path, "rb") as handle:
-            sha, size, _stored = self.archive.store.put_stream(handle, 10**7)
+            sha, size = self.archive.store.put_stream(handle, 10**7)
         self.archive.set_starter(project, sha, size, name="starter.zip", set_by="dean")
 
     def add(self, scenario: str, student: str, project: str = "p1", *, attempt: int = 1,

@@ -2,7 +2,8 @@
 
 A small package along its concerns, mixed into one ``Archive``:
 
-- ``blobs``: the content-addressed store of uploaded ZIPs;
+- ``blobs``: the content-addressed store of uploaded ZIPs (a local directory, or the
+  database that every machine reads);
 - ``jobs``: a submission as a job (registered once per upload, claimed for a lease, released,
   finished, found stuck when its worker died); the database knows what is unfinished;
 - ``entries``: entering a checked submission (documents, units, MinHash) exactly once, in commit
@@ -39,7 +40,8 @@ from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
 from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
-from .blobs import ContentStore, file_digest
+from .blobs import (BlobStore, DatabaseBlobStore, LocalBlobStore, copy_blobs, file_digest,
+                    open_blob_store)
 from .bulk import BATCH, Bulk, Imported, PastSubmission
 from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
@@ -48,15 +50,16 @@ from .quotations import Quotations
 from .retokenize import Retokenize
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
-__all__ = ["Archive", "BATCH", "CONTEXT_LIMIT", "ContentStore", "Imported", "MAX_ID_LENGTH",
-           "PastSubmission", "Registered", "StarterCode", "file_digest", "line_ranges",
-           "template_ranges", "unit_from_row", "unit_row"]
+__all__ = ["Archive", "BATCH", "BlobStore", "CONTEXT_LIMIT", "DatabaseBlobStore", "Imported",
+           "LocalBlobStore", "MAX_ID_LENGTH", "PastSubmission", "Registered", "StarterCode",
+           "copy_blobs", "file_digest", "line_ranges", "open_blob_store", "template_ranges",
+           "unit_from_row", "unit_row"]
 
 
 class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
-    """The archive of one database, content store and candidate index."""
+    """The archive of one database, blob store and candidate index."""
 
-    def __init__(self, db: Database, store: ContentStore, index: CandidateIndex,
+    def __init__(self, db: Database, store: BlobStore, index: CandidateIndex,
                  options: CheckOptions | None = None,
                  review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.db, self.store, self.index = db, store, index
@@ -78,7 +81,9 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
         index = open_index(settings.index, settings.redis_url, settings.redis_url_given,
                            settings.lsh_bands, settings.lsh_num_perm, LSH_SEED,
                            sessions=db.sessions)
-        return cls(db, ContentStore(settings.uploads_dir), index,
+        store = open_blob_store(settings.blob_store, settings.sqlalchemy_url,
+                                settings.uploads_dir, db.sessions)
+        return cls(db, store, index,
                    options=CheckOptions(workers=1, match=MatchOptions(tokenizer=settings.tokenizer)),
                    review_threshold=settings.review_threshold)
 
@@ -100,8 +105,9 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
         submission = self.get(submission_id)
         if submission is None:
             raise NotFound(f"no submission {submission_id}")
-        path = source or self.store.path_of(submission.sha256)
-        loaded = load_submission(path, self.options_for(submission.project_id), SymbolTable(),
+        # An upload is read from the blob store whichever machine received it.
+        data = source or self.store.get(submission.sha256)
+        loaded = load_submission(data, self.options_for(submission.project_id), SymbolTable(),
                                  identifier=submission.id)
         if loaded.error is not None:
             self.finish(submission_id, JobStatus.REJECTED, loaded.error.to_dict(), files=0)

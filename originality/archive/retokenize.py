@@ -13,7 +13,7 @@ the file it was: source code, Markdown and plain text give back the same text an
 segments. A PDF, an office document, HTML or RTF is prose only, in blocks (pages, slides,
 paragraphs) joined by blank lines: its text is one prose segment, which tokenizes as the blocks
 did but for a quotation whose marks open in one block and close in the next. A notebook cannot
-be read back from its text: such an entry is read again from its upload when the content store
+be read back from its text: such an entry is read again from its upload when the blob store
 still holds it, and is otherwise left as it was and counted ``unreadable``.
 """
 
@@ -37,7 +37,7 @@ from ..options import CheckOptions
 from ..store.db import Database
 from ..store.models import ArchiveEntry, DocumentRow, Submission, UnitRow
 from ..units import Unit, build_units, tokens_digest
-from .blobs import ContentStore
+from .blobs import BlobStore
 from .entries import Entries, segments_from_json, segments_json, unit_row
 
 # Entries made again per transaction: a crash loses at most one batch's work, never an entry
@@ -54,7 +54,7 @@ class Retokenize:
     """Finding and making again the entries that other tokens made (mixed into ``Archive``)."""
 
     db: Database
-    store: ContentStore
+    store: BlobStore
 
     if TYPE_CHECKING:  # provided by the other parts of ``Archive``
         def options_for(self, project_id: str) -> CheckOptions: ...
@@ -135,10 +135,10 @@ class Retokenize:
 
     def _from_upload(self, session: Session, submission_id: str, options: CheckOptions) -> bool:
         submission = session.get(Submission, submission_id)
-        path = self.store.path_of(submission.sha256) if submission is not None else None
-        if path is None or not path.is_file():
+        if submission is None or not self.store.exists(submission.sha256):
             return False
-        loaded = load_submission(path, options, SymbolTable(), identifier=submission_id)
+        loaded = load_submission(self.store.get(submission.sha256), options, SymbolTable(),
+                                 identifier=submission_id)
         if loaded.error is not None:
             return False
         session.execute(delete(DocumentRow).where(DocumentRow.submission_id == submission_id))

@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..check import load_submission
 from ..cohort import unique_hashes
-from ..errors import NotAnArchive, UsageError
+from ..errors import BlobMissing, NotAnArchive, UsageError
 from ..fingerprint import SymbolTable
 from ..options import CheckOptions
 from ..store.db import Database
 from ..store.models import ProjectStarter, Submission, utcnow
 from ..units import Unit
 from ..unpack import is_zip
-from .blobs import ContentStore
+from .blobs import BlobStore
 
 # Projects' starter code, unpacked once per process and kept by digest.
 STARTER_CACHE = 16
@@ -40,7 +40,7 @@ class Starters:
     """Starter code per project (mixed into ``Archive``)."""
 
     db: Database
-    store: ContentStore
+    store: BlobStore
     options: CheckOptions
     _starters: dict[str, StarterCode]
     _starters_lock: threading.Lock
@@ -58,11 +58,11 @@ class Starters:
         if not 1 <= len(project_id) <= MAX_ID_LENGTH:
             self.discard_unused(sha256)
             raise UsageError(f"a project id has 1 to {MAX_ID_LENGTH} characters")
-        path = self.store.path_of(sha256)
-        if not is_zip(path):
+        data = self.store.get(sha256)
+        if not is_zip(data):
             self.discard_unused(sha256)
             raise NotAnArchive("the starter code is not a ZIP archive")
-        loaded = load_submission(path, self.options, SymbolTable(), identifier="starter")
+        loaded = load_submission(data, self.options, SymbolTable(), identifier="starter")
         if loaded.error is not None:
             self.discard_unused(sha256)
             raise loaded.error
@@ -112,11 +112,12 @@ class Starters:
             found = self._starters.get(sha256)
         if found is not None:
             return found
-        path = self.store.path_of(sha256)
-        if not path.exists():  # not the student's fault: the check fails and is retried
-            raise FileNotFoundError(f"the starter code of project {project_id} is missing "
-                                    f"from the upload store ({path})")
-        loaded = load_submission(path, self.options, SymbolTable(), identifier="starter")
+        try:
+            data = self.store.get(sha256)
+        except BlobMissing as error:  # not the student's fault: the check fails and is retried
+            raise BlobMissing(f"the starter code of project {project_id} is missing: "
+                              f"{error.message}") from None
+        loaded = load_submission(data, self.options, SymbolTable(), identifier="starter")
         if loaded.error is not None:
             raise loaded.error
         found = StarterCode(loaded.units, frozenset(loaded.binary_digests),
@@ -134,4 +135,4 @@ class Starters:
                     or session.scalar(select(ProjectStarter.project_id).filter_by(sha256=sha256)
                                       .limit(1)) is not None)
         if not used:
-            self.store.path_of(sha256).unlink(missing_ok=True)
+            self.store.delete(sha256)

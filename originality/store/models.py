@@ -366,3 +366,15 @@ class ProjectSetting(Base):
     review_threshold: Mapped[float] = mapped_column(Float)
     set_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlobRow(Base):
+    """An upload's bytes, named by their SHA-256, when the database is the blob store
+    (``archive/blobs.py``): every API and worker machine reads what any of them received."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

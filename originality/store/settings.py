@@ -39,6 +39,9 @@ WEBHOOK_RETRIES = 6
 # not" on the labelled sets it was fitted on (calibration.py; docs/benchmarks.md,
 # "Calibration"). A project may have its own (PUT /api/v1/projects/{id}/review-threshold).
 REVIEW_THRESHOLD = EVEN_ODDS
+# Where uploads are kept (originality/archive/blobs.py): "auto" is the database on PostgreSQL,
+# which every machine reaches, and the data dir's uploads/ on SQLite (one machine).
+BLOB_STORES = ("auto", "local", "database")
 
 ENV_PREFIX = "ORIGINALITY_"
 
@@ -67,6 +70,8 @@ class Settings:
     # were entered with; those another tokenizer made are made again by `originality archive
     # retokenize` (archive/retokenize.py).
     tokenizer: str = TOKENIZER
+    # Where uploads are kept: "auto", "local" (data_dir/uploads) or "database" (BLOB_STORES).
+    blob_store: str = "auto"
     # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
     # so every process of one installation (and a restart) accepts the same cookies.
     secret_key: str = ""
@@ -98,6 +103,9 @@ class Settings:
             problems.append(f"migrate must be auto, always or never, got {self.migrate!r}")
         if not 0.0 < self.review_threshold <= 1.0:
             problems.append("review_threshold must be a similarity above 0 and at most 1")
+        if self.blob_store not in BLOB_STORES:
+            problems.append(f"blob_store must be one of {', '.join(BLOB_STORES)}, "
+                            f"got {self.blob_store!r}")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         if problems:

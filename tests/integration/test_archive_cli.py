@@ -118,3 +118,34 @@ def test_archive_starter_is_left_out_of_later_checks_and_reindex_rebuilds(tmp_pa
     checked = json.loads(run("archive", "check", str(copy), "--project", "p", "--json", "-",
                              data=data).stdout)
     assert checked["matches"][0]["name"] == "s2"
+
+
+def test_copy_uploads_moves_a_data_dirs_uploads_into_the_database_once(tmp_path: Path) -> None:
+    """A deployment that kept its uploads in the data dir moves them into the database: the
+    starter code set before is then read from there, with the uploads directory gone."""
+    import shutil
+
+    data = tmp_path / "var"
+    starter = tmp_path / "starter.zip"
+    starter.write_bytes(zip_bytes({p: t.encode() for p, t in scenarios.BASE_FILES.items()}))
+    assert run("archive", "starter", "--project", "p", str(starter), data=data).returncode == 0
+    refused = run("archive", "copy-uploads", data=data)
+    assert refused.returncode == 2 and "ORIGINALITY_BLOB_STORE=database" in refused.stderr
+
+    def in_database(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
+        env.update(ORIGINALITY_DATA_DIR=str(data), ORIGINALITY_BLOB_STORE="database")
+        return subprocess.run([sys.executable, "-m", "originality", *args], capture_output=True,
+                              text=True, timeout=120, env=env, cwd=data.parent)
+
+    first = in_database("archive", "copy-uploads")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "1 uploads copied, 0 already there (DatabaseBlobStore)\n"
+    assert in_database("archive", "copy-uploads").stdout.startswith("0 uploads copied, 1 already")
+    shutil.rmtree(data / "uploads")
+    # A check of the project reads its starter code, now from the database alone.
+    newcomer = write(tmp_path, "newcomer", "original")
+    checked = in_database("archive", "check", str(newcomer), "--project", "p", "--json", "-")
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["template_lines"]  # the starter code was left out
+    assert not (data / "uploads").exists()

@@ -1,16 +1,12 @@
 """The service on PostgreSQL: a throwaway cluster (initdb/pg_ctl in a temporary directory, on a
-free loopback port) for this module; migrations, the archive and cases run on it exactly as on
-SQLite. Skipped only when no PostgreSQL server binaries exist (``make test`` installs them)."""
+free loopback port; conftest.py's ``pg_url``) for this module; migrations, the archive and cases
+run on it exactly as on SQLite. Skipped only when no PostgreSQL server binaries exist (``make
+test`` installs them)."""
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -22,77 +18,6 @@ from fixtures.make_fixtures import zip_bytes
 from originality.archive import Archive, file_digest
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
-
-
-def pg_bindir() -> Path | None:
-    found = shutil.which("pg_ctl")
-    candidates = ([str(Path(found).parent)] if found else []) + sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for directory in candidates:
-        if (Path(directory) / "initdb").exists() and (Path(directory) / "pg_ctl").exists():
-            return Path(directory)
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    bindir = pg_bindir()
-    if bindir is None:
-        reason = "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in /usr/lib/postgresql"
-        print(reason)
-        pytest.skip(reason)
-    root = Path(tempfile.mkdtemp(prefix="originality-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
-            user = pwd.getpwnam("postgres")
-        os.chown(root, user.pw_uid, user.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", free_port()
-
-    def pg(*args: str) -> None:
-        subprocess.run(run_as + list(args), check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, cwd=root)
-
-    try:
-        pg(str(bindir / "initdb"), "-D", str(data), "-U", "originality", "-A", "trust",
-           "-E", "UTF8", "--no-sync")
-        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w",
-           "-t", "30", "-o", f"-c listen_addresses=127.0.0.1 -p {port} "
-           f"-c unix_socket_directories={root} -c fsync=off", "start")
-    except subprocess.CalledProcessError as error:
-        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        raise RuntimeError(f"cannot start PostgreSQL: {error.stderr!r}\n{log}") from error
-    try:
-        yield f"postgresql+psycopg://originality@127.0.0.1:{port}/postgres"
-    finally:
-        pg(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def fresh_database(pg_url: str) -> Iterator[str]:
-    """A fresh, empty database on the cluster, with no schema."""
-    name = f"t{os.urandom(6).hex()}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield pg_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -354,7 +279,7 @@ def test_the_database_index_and_starter_code_work_on_postgresql(database: str, t
         starter.write_bytes(zip_bytes({p: t.encode() for p, t in scenarios.BASE_FILES.items()}))
         for _ in range(2):  # set, then replaced
             with open(starter, "rb") as handle:
-                sha, size, _path = archive.store.put_stream(handle, 10**7)
+                sha, size = archive.store.put_stream(handle, 10**7)
             summary = archive.set_starter("p", sha, size, name="starter.zip", set_by="dean")
         assert summary["files"] == len(scenarios.BASE_FILES) and archive.starter("p") == summary
         original = add(archive, scenario_zip(tmp_path, "original"), "alice")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Iterator
 
@@ -12,8 +11,7 @@ from sqlalchemy import func, select
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
-from originality.archive import Archive, ContentStore, unit_from_row, unit_row
-from originality.errors import UploadTooLarge
+from originality.archive import Archive, LocalBlobStore, unit_from_row, unit_row
 from originality.check import load_submission
 from originality.errors import UsageError
 from originality.fingerprint import SymbolTable
@@ -160,15 +158,6 @@ def test_the_lsh_finds_a_copy_and_not_an_unrelated_submission(tmp_path: Path) ->
     assert index.sync("p", [("original", b"")]) == 0  # already there
     found = index.query("p", minhash_of(units["partial_copy"], 128, 1))
     assert {"original", "partial_copy"} <= found
-
-
-def test_an_upload_over_the_cap_is_refused_and_not_kept(tmp_path: Path) -> None:
-    store = ContentStore(tmp_path / "uploads")
-    with pytest.raises(UploadTooLarge):
-        store.put_stream(io.BytesIO(b"x" * 5000), 4096)
-    assert list((tmp_path / "uploads" / "tmp").iterdir()) == []
-    sha, size, path = store.put_stream(io.BytesIO(b"PK\x05\x06" + b"\0" * 18), 4096)
-    assert size == 22 and path == store.path_of(sha) and path.read_bytes().startswith(b"PK")
 
 
 def test_tokens_are_stored_as_digests(archive: Archive) -> None:
@@ -466,7 +455,7 @@ def starter_zip(tmp_path: Path, extra: dict[str, bytes] | None = None) -> Path:
 
 def set_starter(archive: Archive, path: Path, project: str = "p") -> dict[str, object]:
     with open(path, "rb") as handle:
-        sha, size, _ = archive.store.put_stream(handle, 10**7)
+        sha, size = archive.store.put_stream(handle, 10**7)
     return archive.set_starter(project, sha, size, name=path.name, set_by="test")
 
 
@@ -494,7 +483,7 @@ def test_an_identical_binary_asset_is_shown_as_in_check(archive: Archive, tmp_pa
 
 def test_a_shared_binary_alone_is_listed_only_when_every_pair_is(tmp_path: Path) -> None:
     def run(min_similarity: float, root: Path) -> list[dict[str, object]]:
-        opened = Archive(sql_archive(root).db, ContentStore(root / "up"),
+        opened = Archive(sql_archive(root).db, LocalBlobStore(root / "up"),
                          MemoryIndex(128, 128, 1), CheckOptions(workers=1, min_similarity=min_similarity))
         try:
             set_starter(opened, starter_zip(root))

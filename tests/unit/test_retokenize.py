@@ -101,7 +101,7 @@ def test_rows_stored_without_segments_are_read_back_and_a_notebook_needs_its_upl
         assert archive.stale_entries() == {"p": 1}
         # Once its upload is in the content store, the notebook is read again from it.
         with open(paths["notebook_a"], "rb") as handle:
-            sha, _, _ = archive.store.put_stream(handle, 1 << 30)
+            sha, _ = archive.store.put_stream(handle, 1 << 30)
         with archive.db.session() as session:
             session.execute(update(Submission).where(Submission.name == "notebook_a").values(sha256=sha))
         assert archive.retokenize()["p"]["retokenized"] == 1

@@ -1,7 +1,7 @@
 """tokens digest: what made an archived entry's units, and the segments to make them again
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-04 21:40:00
 
 Rows written before have neither (NULL): their entries count as made with other tokens, and
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0014'
-down_revision = '0008'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
