@@ -41,21 +41,18 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service
     yield from running(Service, tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """The events the pages hand to ``worker.app.notify``."""
-    import worker.app
+def stored_events(service: Service, event_type: str) -> list[tuple[str, dict[str, Any]]]:
+    """The events of this type in the outbox, oldest first, for the relay to send."""
+    import json
 
-    calls: list[tuple[str, dict[str, Any]]] = []
-    real = worker.app.notify
+    from sqlalchemy import select
 
-    def spy(event_type: str, data: dict[str, Any], event_id: str | None = None,
-            **where: Any) -> None:
-        calls.append((event_type, data))
-        real(event_type, data, event_id, **where)
+    from originality.store.models import EventRow
 
-    monkeypatch.setattr(worker.app, "notify", spy)
-    return calls
+    with service.archive.db.sessions() as session:
+        return [(row.type, json.loads(row.data)["data"]) for row in session.scalars(
+            select(EventRow).filter_by(type=event_type, status="pending")
+            .order_by(EventRow.created_at))]
 
 
 def text(response: Any) -> str:
@@ -181,8 +178,7 @@ def test_a_decision_without_a_session_or_csrf_is_refused(
 
 
 def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
-        service: Service, repeat_offender: dict[str, str],
-        sent: list[tuple[str, dict[str, Any]]]) -> None:
+        service: Service, repeat_offender: dict[str, str]) -> None:
     case_id = repeat_offender["zoe"]
     csrf = service.sign_in("staff")
     page = text(service.client.get(f"/cases/{case_id}"))
@@ -199,7 +195,7 @@ def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
     assert 'id="decisions"' in body and "a third is alice&#39;s" not in body
     assert "a third is alice's, verbatim" in body
     assert CaseBook(service.archive).get(case_id)["sanction"] == "rework"
-    assert [(t, d["case_id"], d["sanction"]) for t, d in sent] == [
+    assert [(t, d["case_id"], d["sanction"]) for t, d in stored_events(service, "sanction.decided")] == [
         ("sanction.decided", case_id, "rework")]
     # The same decision again changes nothing: the page says so, with 409.
     again = service.client.post(f"/cases/{case_id}/decision", data={
