@@ -18,13 +18,13 @@ from .submissions import SECURITY
 blp = Blueprint("events", __name__, description="Webhook events: dead ones listed and re-sent")
 
 
-class ListArgs(ma.Schema):
+class EventListArgs(ma.Schema):
     status = ma.fields.String(load_default="dead", validate=ma.validate.OneOf([*STATUSES, "all"]),
                               metadata={"description": "dead (default), pending, delivered or all"})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
-class ResendIn(ma.Schema):
+class EventResendIn(ma.Schema):
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=10_000),
                             metadata={"description": "why, for the audit log"})
 
@@ -43,15 +43,15 @@ class EventOut(ma.Schema):
     event = ma.fields.Dict(metadata={"description": "the body posted: id, type, created_at, data"})
 
 
-class CountsOut(ma.Schema):
+class EventCountsOut(ma.Schema):
     pending = ma.fields.Integer()
     delivered = ma.fields.Integer()
     dead = ma.fields.Integer()
 
 
-class ListOut(ma.Schema):
+class EventListOut(ma.Schema):
     events = ma.fields.List(ma.fields.Nested(EventOut))
-    counts = ma.fields.Nested(CountsOut)
+    counts = ma.fields.Nested(EventCountsOut)
 
 
 def outbox() -> Outbox:
@@ -60,8 +60,8 @@ def outbox() -> Outbox:
 
 @blp.route("", methods=["GET"])
 @require("staff")
-@blp.arguments(ListArgs, location="query")
-@blp.response(200, ListOut)
+@blp.arguments(EventListArgs, location="query")
+@blp.response(200, EventListOut)
 @blp.doc(security=SECURITY)
 def listing(args: dict[str, Any]) -> Any:
     """The events of one status, newest first (dead by default), and how many are in each."""
@@ -80,7 +80,7 @@ def one(event_id: str) -> Any:
 
 @blp.route("/<event_id>/resend", methods=["POST"])
 @require("staff")
-@blp.arguments(ResendIn)
+@blp.arguments(EventResendIn)
 @blp.response(202, EventOut)
 @blp.alt_response(409, description="the event is waiting to be delivered already")
 @blp.doc(security=SECURITY)

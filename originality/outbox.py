@@ -112,6 +112,11 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+    except urllib.error.URLError as error:
+        # What staff read in ``last_error``: "ConnectionRefusedError: ...", not urllib's wrapper.
+        if isinstance(error.reason, Exception):
+            raise error.reason from error
+        raise
 
 
 def _iso(t: datetime | None) -> str | None:
