@@ -38,6 +38,8 @@ class JsonFormatter(logging.Formatter):
             atoms = record.args
             entry.update({name: atoms[atom] for atom, name in _ACCESS_FIELDS.items()
                           if atoms.get(atom) not in (None, "-", "")})
+            if str(entry.get("status", "")).isdigit():
+                entry["status"] = int(entry["status"])
             if "D" in atoms:  # microseconds
                 entry["duration_ms"] = round(int(atoms["D"]) / 1000, 3)
         for key, value in vars(record).items():
@@ -61,6 +63,7 @@ def configure(log_format: str, level: int | str = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # a warning is a log line too, in the same format
 
 
 def gunicorn_json_config() -> dict[str, Any]:
