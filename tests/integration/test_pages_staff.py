@@ -391,3 +391,44 @@ def test_the_case_page_shows_the_integrity_flags_of_the_submission(service: Serv
     plain = service.add("identical", "bob")
     other = CaseBook(service.archive).open(Actor("ada", "assessor"), plain, "submission", "copy")
     assert "Integrity flags" not in text(service.get(f"/cases/{other['id']}"))
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+
+
+def test_the_webhooks_page_lists_an_undelivered_event_and_sends_it_again(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    from sqlalchemy import select
+
+    from originality.outbox import DEAD, PENDING, Outbox
+    from originality.store.models import AuditLog
+    from tests.support import free_port
+
+    [(_, decided)] = stored_events(service, "sanction.decided")
+    [event] = [e for e in Outbox(service.archive.db).events(PENDING)
+               if e["type"] == "sanction.decided"]
+    # One try, against a port where nothing listens: refused, and with one attempt allowed, dead.
+    relay = Outbox(service.archive.db, f"http://127.0.0.1:{free_port()}/hook", "secret", attempts=1)
+    assert relay.deliver(event["id"]) == DEAD
+
+    assert service.get("/webhooks", "assessor").status_code == 403
+    assert service.get("/webhooks", None).status_code == 401
+    csrf = service.sign_in("staff")
+    body = text(service.client.get("/webhooks"))
+    assert_strict_page(body)
+    assert 'href="/webhooks">Webhooks</a>' in body and 'id="no-webhook-url"' in body
+    assert "Undelivered (1)" in body and "ConnectionRefusedError" in body
+    assert f'href="/cases/{decided["case_id"]}"' in body and "<code>sanction.decided</code>" in body
+
+    sent = service.client.post(f"/webhooks/{event['id']}/resend", data={"csrf_token": csrf})
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/webhooks?resent={event['id']}"
+    after = text(service.client.get(sent.headers["Location"]))
+    assert 'id="resent"' in after and 'id="no-dead-events"' in after
+    assert (relay.get(event["id"])["status"], relay.get(event["id"])["attempts"]) == (PENDING, 0)
+    again = service.client.post(f"/webhooks/{event['id']}/resend", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "already waiting to be delivered" in text(again)
+    assert service.client.post(f"/webhooks/{event['id']}/resend").status_code == 400  # no CSRF
+    with service.archive.db.sessions() as session:
+        audit = [(a.action, a.actor) for a in session.scalars(
+            select(AuditLog).filter_by(subject=f"event:{event['id']}"))]
+    assert audit == [("event.resent", "dean")]
