@@ -210,6 +210,25 @@ class Outbox:
                         backoff(attempt, self.backoff_seconds), extra=where)
         return status
 
+    def adopt(self, event: dict[str, Any]) -> bool:
+        """Take over an event a release before the outbox queued for direct delivery (a
+        process not yet upgraded, during a rolling upgrade): stored if it is not (that release
+        never stored ``submission.checked``), or made pending if the row is one that release
+        wrote (``delivered`` by the column's default, never tried here). True if it is now
+        the relay's to send."""
+        now = utcnow()
+        with self.db.session() as session:
+            row = session.get(EventRow, event["id"])
+            if row is None:
+                session.add(EventRow(id=event["id"], type=event["type"], created_at=now,
+                                     data=json.dumps(event, sort_keys=True), status=PENDING,
+                                     attempts=0, next_attempt_at=now))
+                return True
+            if row.status == DELIVERED and row.delivered_at is None and row.attempts == 0:
+                row.status, row.next_attempt_at = PENDING, now
+                return True
+            return False
+
     # -- for staff ---------------------------------------------------------------------------
 
     def events(self, status: str | None = DEAD, limit: int = 100) -> list[dict[str, Any]]:

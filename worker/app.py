@@ -41,6 +41,8 @@ CHECKS = "checks"
 WEBHOOKS = "webhooks"
 CHECK_TASK = "originality.check_submission"
 RELAY_TASK = "originality.relay_events"
+# The task a release before the outbox queued each webhook to; see ``adopt_webhook``.
+LEGACY_WEBHOOK_TASK = "originality.deliver_webhook"
 MAX_RETRIES = 3
 RETRY_BASE_SECONDS = 5.0
 # Longer than any check: a message whose worker vanished comes back after it. The database
@@ -57,7 +59,8 @@ def make_celery(settings: Settings) -> Celery:
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in (CHECKS, WEBHOOKS)],
         task_default_queue=CHECKS,
         task_routes={CHECK_TASK: {"queue": CHECKS, "routing_key": CHECKS},
-                     RELAY_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS}},
+                     RELAY_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS},
+                     LEGACY_WEBHOOK_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
@@ -189,6 +192,14 @@ def relay_soon(celery: Celery | None = None, webhook_url: str | None = None) -> 
 def relay_events() -> int:
     """Deliver the outbox's due events now; each is claimed in the database first."""
     return outbox().relay()
+
+
+@app.task(name=LEGACY_WEBHOOK_TASK, acks_late=True)
+def adopt_webhook(event: dict[str, Any]) -> int:
+    """A webhook queued by a process of the previous release (workers are upgraded before the
+    API machines, docs/deploy.md): the outbox takes it over rather than losing it."""
+    found = outbox()
+    return found.relay() if found.adopt(event) else 0
 
 
 # -- recovery ---------------------------------------------------------------------------------

@@ -210,3 +210,21 @@ def test_the_settings_refuse_a_webhook_url_without_a_secret() -> None:
 def test_a_signature_made_now_verifies_now() -> None:
     header = signature(SECRET, b"{}", int(time.time()))
     assert verify(SECRET, header, b"{}")
+
+
+def test_an_event_queued_by_the_release_before_the_outbox_is_taken_over(archive: Archive) -> None:
+    # The previous release stored sanction.decided without a status (the column's default
+    # says delivered) and queued it to a task; it never stored submission.checked at all.
+    with archive.db.session() as session:
+        session.add(EventRow(id="old1", type="sanction.decided", created_at=utcnow(),
+                             data=json.dumps({"id": "old1", "type": "sanction.decided"})))
+    assert row(archive, "old1").status == DELIVERED
+    outbox = Outbox(archive.db, URL, SECRET, poster=Receiver(204))
+    checked = {"id": "old2", "type": "submission.checked", "created_at": "2026-12-04T21:00:00+00:00",
+               "data": {"submission_id": "s1"}}
+    assert outbox.adopt({"id": "old1", "type": "sanction.decided"})
+    assert outbox.adopt(checked)
+    assert outbox.relay() == 2
+    assert json.loads(row(archive, "old2").data) == checked
+    # Once the relay has handled it, a repeated message changes nothing.
+    assert not outbox.adopt(checked) and not outbox.adopt({"id": "old1", "type": "x"})
