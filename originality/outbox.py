@@ -30,10 +30,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from .errors import EventConflict, NotFound, UsageError
 from .store.db import Database
 from .store.models import AuditLog, EventRow, utcnow
+from .store.settings import WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF
 
 log = logging.getLogger("originality.relay")
 
@@ -59,7 +61,7 @@ ERROR_CHARS = 500
 Poster = Callable[[str, bytes, dict[str, str]], int]
 
 
-def record(session: Any, event_type: str, data: dict[str, Any],
+def record(session: Session, event_type: str, data: dict[str, Any],
            now: datetime | None = None) -> dict[str, Any]:
     """Add an event to the outbox in the caller's transaction; returns the event as posted."""
     if now is None:
@@ -127,8 +129,9 @@ class Outbox:
     """The events of one database: relayed to ``url`` signed with ``secret`` (the relay), and
     listed and re-sent for staff (which needs neither)."""
 
-    def __init__(self, db: Database, url: str = "", secret: str = "", attempts: int = 12,
-                 backoff_seconds: float = 30.0, poster: Poster = post) -> None:
+    def __init__(self, db: Database, url: str = "", secret: str = "",
+                 attempts: int = WEBHOOK_ATTEMPTS, backoff_seconds: float = WEBHOOK_BACKOFF,
+                 poster: Poster = post) -> None:
         if url and not secret:
             raise UsageError("a webhook URL needs a webhook secret to sign its events")
         self.db, self.url, self.secret = db, url, secret

@@ -1,4 +1,4 @@
-"""The JSON lines formatter (the processes that use it run in tests/integration/test_logs.py)."""
+"""The JSON lines formatter (the processes that use it run in tests/integration/test_json_logs.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The outbox's rules on a real SQLite database, with a fake receiver (a function standing in
 for the HTTP post); the real relay, worker and receiver meet in
-tests/integration/test_outbox.py."""
+tests/integration/test_webhook_delivery.py."""
 
 from __future__ import annotations
 

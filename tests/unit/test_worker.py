@@ -1,5 +1,5 @@
 """The check task's part in delivering events, with a fake archive (the real worker and relay
-run in tests/integration/test_service.py and test_outbox.py)."""
+run in tests/integration/test_service.py and test_webhook_delivery.py)."""
 
 from __future__ import annotations
 
