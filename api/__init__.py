@@ -19,6 +19,7 @@ from originality.store.settings import Settings
 from .errors import OriginalityApi, register_error_handlers
 from .cases import blp as cases_blp
 from .cases import students_blp
+from .events import blp as events_blp
 from .health import blp as health_blp
 from .pages import register_pages
 from .projects import blp as projects_blp
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(students_blp, url_prefix=f"{API_PREFIX}/students")
     api.register_blueprint(projects_blp, url_prefix=f"{API_PREFIX}/projects")
     api.register_blueprint(triage_blp, url_prefix=f"{API_PREFIX}/triage")
+    api.register_blueprint(events_blp, url_prefix=f"{API_PREFIX}/events")
     register_pages(app)
     register_error_handlers(app)
     return app

@@ -179,11 +179,11 @@ def decide(body: dict[str, Any], case_id: str) -> Any:
     penalty ladder; a later decision reverses the one in force, as a new entry. Emits the
     ``sanction.decided`` webhook event."""
     case, event = case_book().decide(_actor(), case_id, body["decision"], body["note"])
-    from worker.app import notify
+    from worker.app import relay_soon
 
-    notify(event["type"], event["data"], event["id"],
-           celery=current_app.extensions["originality.celery"],
-           webhook_url=current_app.extensions["originality.settings"].webhook_url)
+    # The event was stored with the decision; this only asks a worker to send it now.
+    relay_soon(celery=current_app.extensions["originality.celery"],
+               webhook_url=current_app.extensions["originality.settings"].webhook_url)
     return {"case": case, "event": event}
 
 

@@ -51,8 +51,11 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: b
     Database(settings.sqlalchemy_url, settings.data_dir,
              migrate_now=settings.migrate_at_start).dispose()
     if dev:
+        from originality import logs
+
         from . import create_app
 
+        logs.configure(settings.log_format)
         create_app().run(host=host, port=port, threaded=True)
         return
     _run_gunicorn({
@@ -63,7 +66,18 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: b
         # Its default control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two
         # servers on one machine would fight over it, and nothing here uses it.
         "control_socket_disable": True,
+        **_log_options(settings.log_format),
     })
+
+
+def _log_options(log_format: str) -> dict[str, object]:
+    """gunicorn's own log formats for ``text``; JSON lines for its logs and the app's for
+    ``json`` (``ORIGINALITY_LOG_FORMAT``, docs/deploy.md)."""
+    if log_format != "json":
+        return {}
+    from originality.logs import gunicorn_json_config
+
+    return {"logconfig_dict": gunicorn_json_config()}
 
 
 def _run_gunicorn(options: dict[str, object]) -> None:

@@ -2,11 +2,11 @@
 
 :mod:`originality.ladder` is the pure policy; this module keeps its records in the database
 (cases with frozen evidence, append-only decisions, the audit log, the outbox of webhook
-events) and asks the ladder about them. People decide: nothing here picks a sanction without a
+events: ``originality/outbox.py``) and asks the ladder about them. People decide: nothing here picks a sanction without a
 staff decision, and no record is ever updated or deleted; a reversal is a new decision row.
 Beside the records, ``active_cases`` holds the one case that blocks each submission, so the
 database refuses a second open case however many requests race for it.
-Like the rest of the engine it imports neither Flask nor Celery; the caller sends the events.
+Like the rest of the engine it imports neither Flask nor Celery; the relay sends the events.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from originality import ladder
+from originality import ladder, outbox
 from originality.archive import Archive
 from originality.errors import CaseConflict, NotFound, NotReady, UsageError
 from originality.store import links
@@ -31,7 +31,6 @@ from originality.store.models import (
     CaseRow,
     DecisionRow,
     EvaluationRow,
-    EventRow,
     JobStatus,
     Submission,
     TriageItem,
@@ -309,7 +308,7 @@ class CaseBook:
     def decide(self, actor: Actor, case_id: str, decision: str,
                note: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """Record a staff decision (a new row, reversing the one in force if any); returns the
-        case and the ``sanction.decided`` event, already stored in the outbox."""
+        case and the ``sanction.decided`` event, added to the outbox in the same transaction."""
         choice = ladder.Decision(decision)
         now = datetime.now(UTC)
         with self.db.session() as session:
@@ -375,10 +374,7 @@ class CaseBook:
                     "repeat": proposal.repeat, "banned_until": iso(st.banned_until),
                     "banned": st.banned, "evaluable": choice is not ladder.Decision.CONFIRMED,
                     "decided_at": iso(now), "message": message}
-            event = {"id": uuid.uuid4().hex, "type": SANCTION_DECIDED,
-                     "created_at": now.isoformat(timespec="seconds"), "data": data}
-            session.add(EventRow(id=event["id"], type=SANCTION_DECIDED, created_at=naive(now),
-                                 data=json.dumps(event, sort_keys=True)))
+            event = outbox.record(session, SANCTION_DECIDED, data, now)
             case = self._case_dict(history, row, decisions, now)
         return case, event
 

@@ -69,6 +69,14 @@ class CaseConflict(OriginalityError):
     http_status = 409
 
 
+class EventConflict(OriginalityError):
+    """The webhook event is not in a state that allows this step (re-sending one that is
+    still waiting to be delivered)."""
+
+    code = "conflict"
+    http_status = 409
+
+
 class SubmissionRejected(OriginalityError):
     """A submission cannot be checked; the run goes on without it."""
 

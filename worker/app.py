@@ -9,29 +9,29 @@ submissions whose lease ran out (their worker died) or that waited queued for lo
 lease (their message was lost). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
+Webhook events wait in the database's outbox (``originality/outbox.py``) until delivered: every
+worker runs the relay in a thread of its own, every ``recovery_interval`` seconds, and a
+check or a staff decision queues a relay pass at once so an event rarely waits that long.
+
 Start a worker with ``originality worker`` or ``celery -A worker.app worker``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 import os
 import threading
 import time
-import urllib.request
-import uuid
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Callable
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import setup_logging, worker_ready, worker_shutdown
 from kombu import Exchange, Queue
 
+from originality import logs
 from originality.archive import Archive
 from originality.errors import NotFound
+from originality.outbox import Outbox
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
 
@@ -40,14 +40,14 @@ log = logging.getLogger("originality.worker")
 CHECKS = "checks"
 WEBHOOKS = "webhooks"
 CHECK_TASK = "originality.check_submission"
-WEBHOOK_TASK = "originality.deliver_webhook"
+RELAY_TASK = "originality.relay_events"
+# The task a release before the outbox queued each webhook to; see ``adopt_webhook``.
+LEGACY_WEBHOOK_TASK = "originality.deliver_webhook"
 MAX_RETRIES = 3
 RETRY_BASE_SECONDS = 5.0
 # Longer than any check: a message whose worker vanished comes back after it. The database
 # recovery usually requeues such a submission much sooner.
 VISIBILITY_TIMEOUT = 3600
-SIGNATURE_HEADER = "X-Originality-Signature"
-EVENT_HEADER = "X-Originality-Event"
 
 
 BROKER_CONNECT_SECONDS = 1.0
@@ -59,7 +59,8 @@ def make_celery(settings: Settings) -> Celery:
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in (CHECKS, WEBHOOKS)],
         task_default_queue=CHECKS,
         task_routes={CHECK_TASK: {"queue": CHECKS, "routing_key": CHECKS},
-                     WEBHOOK_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS}},
+                     RELAY_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS},
+                     LEGACY_WEBHOOK_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
@@ -80,6 +81,12 @@ app = make_celery(settings)
 _archives: dict[int, Archive] = {}
 _archive_lock = threading.Lock()
 
+if settings.log_format == "json":
+    @setup_logging.connect
+    def _json_logs(loglevel: int | str | None = None, **_: Any) -> None:
+        """JSON lines instead of Celery's own format (Celery then configures no logging)."""
+        logs.configure("json", loglevel or logging.INFO)
+
 
 def archive() -> Archive:
     """This process's archive, opened on first use (after a prefork child was forked)."""
@@ -88,6 +95,12 @@ def archive() -> Archive:
         if found is None:
             found = _archives[os.getpid()] = Archive.open(settings)
         return found
+
+
+def outbox() -> Outbox:
+    """This process's outbox, relaying to the configured webhook."""
+    return Outbox(archive().db, settings.webhook_url, settings.webhook_secret,
+                  settings.webhook_attempts, settings.webhook_backoff)
 
 
 def retry_countdown(retries: int) -> float:
@@ -125,29 +138,26 @@ def check_submission(self: Any, submission_id: str) -> str:
     store = archive()
     if not store.claim(submission_id, settings.lease_seconds):
         return "not claimed"  # done already, or another worker holds it
-    flagged: list[dict[str, Any]] = []
     try:
         with _Lease(submission_id):
             if settings.test_task_delay:
                 time.sleep(settings.test_task_delay)
-            status = store.process(submission_id, events=flagged)
+            status = store.process(submission_id)
     except NotFound:
         return "missing"
     except Exception as error:
-        # Events in the list were committed with their report before the failure: a new run
-        # finds those items there and makes no new event, so they are sent now or never.
-        send(flagged)
         if self.request.retries >= self.max_retries:
             log.exception("check of %s failed for good", submission_id)
             store.finish(submission_id, JobStatus.FAILED,
                          {"code": "internal_error", "message": f"the check failed: {type(error).__name__}"})
-            notify_checked(submission_id)
             return JobStatus.FAILED
         log.warning("check of %s failed (%s); retrying", submission_id, error)
         store.release(submission_id)
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
-    notify_checked(submission_id)
-    send(flagged)
+    finally:
+        # Events the check committed (flagged with its report, checked at its end) are in the
+        # outbox; the recovery loop's relay would send them too, this is only sooner.
+        relay_soon()
     return status
 
 
@@ -166,57 +176,30 @@ def enqueue_check(submission_id: str, celery: Celery | None = None) -> bool:
 # -- webhooks ---------------------------------------------------------------------------------
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value: ``sha256=`` and the HMAC-SHA256 of the body in hex."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def notify(event_type: str, data: dict[str, Any], event_id: str | None = None,
-           celery: Celery | None = None, webhook_url: str | None = None) -> None:
-    """Send an event to ORIGINALITY_WEBHOOK_URL from a task: never blocks the caller.
-
-    ``event_id`` keeps the id of an event already stored (the outbox), for the receiver. The
-    API passes its own ``celery`` app and ``webhook_url``, configured from its settings.
-    """
+def relay_soon(celery: Celery | None = None, webhook_url: str | None = None) -> None:
+    """Queue a relay pass without blocking for long; the outbox keeps the events whatever
+    happens here, and every worker's relay thread sends them anyway. The API passes its own
+    ``celery`` app and ``webhook_url``, configured from its settings."""
     if not (settings.webhook_url if webhook_url is None else webhook_url):
         return
-    event = {"id": event_id or uuid.uuid4().hex, "type": event_type,
-             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "data": data}
     try:
-        if celery is None:
-            deliver_webhook.apply_async((event,), retry=False)
-        else:
-            celery.send_task(WEBHOOK_TASK, args=(event,), queue=WEBHOOKS, retry=False)
+        (celery or app).send_task(RELAY_TASK, queue=WEBHOOKS, retry=False)
     except Exception as error:
-        log.warning("cannot queue webhook %s: %s", event_type, error)
+        log.warning("cannot queue a relay pass (the relay thread will send): %s", error)
 
 
-def send(events: list[dict[str, Any]]) -> None:
-    """Send events already stored in the outbox (``submission.flagged``), keeping their ids."""
-    for event in events:
-        notify(event["type"], event["data"], event["id"])
+@app.task(name=RELAY_TASK, acks_late=True)
+def relay_events() -> int:
+    """Deliver the outbox's due events now; each is claimed in the database first."""
+    return outbox().relay()
 
 
-def notify_checked(submission_id: str) -> None:
-    submission = archive().get(submission_id)
-    if submission is None:
-        return
-    notify("submission.checked", {"submission_id": submission.id, "status": submission.status,
-                                  "error": submission.error(), "project_id": submission.project_id,
-                                  "student_id": submission.student_id})
-
-
-@app.task(name=WEBHOOK_TASK, bind=True, acks_late=True, max_retries=settings.webhook_retries)
-def deliver_webhook(self: Any, event: dict[str, Any]) -> int:
-    body = json.dumps(event, sort_keys=True).encode("utf-8")
-    request = urllib.request.Request(settings.webhook_url, data=body, method="POST", headers={
-        "Content-Type": "application/json", EVENT_HEADER: event["type"],
-        SIGNATURE_HEADER: sign(settings.webhook_secret, body)})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except Exception as error:
-        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
+@app.task(name=LEGACY_WEBHOOK_TASK, acks_late=True)
+def adopt_webhook(event: dict[str, Any]) -> int:
+    """A webhook queued by a process of the previous release (workers are upgraded before the
+    API machines, docs/deploy.md): the outbox takes it over rather than losing it."""
+    found = outbox()
+    return found.relay() if found.adopt(event) else 0
 
 
 # -- recovery ---------------------------------------------------------------------------------
@@ -235,32 +218,40 @@ def recover() -> int:
     return count
 
 
-class _Recovery(threading.Thread):
-    def __init__(self) -> None:
-        super().__init__(daemon=True, name="originality-recovery")
+class _Every(threading.Thread):
+    """Calls ``work`` now and then every ``recovery_interval`` seconds until stopped."""
+
+    def __init__(self, name: str, work: Callable[[], object]) -> None:
+        super().__init__(daemon=True, name=name)
+        self.work = work
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while True:
             try:
-                recover()
+                self.work()
             except Exception:
-                log.exception("recovery failed; trying again later")
+                log.exception("%s failed; trying again later", self.name)
             if self.stopped.wait(settings.recovery_interval):
                 return
 
 
-_recovery: _Recovery | None = None
+_loops: list[_Every] = []
+
+
+def _relay() -> None:
+    outbox().relay()
 
 
 @worker_ready.connect
-def _start_recovery(**_: Any) -> None:
-    global _recovery
-    _recovery = _Recovery()
-    _recovery.start()
+def _start_loops(**_: Any) -> None:
+    # Apart: a slow webhook receiver must not hold up the requeueing of lost checks.
+    _loops[:] = [_Every("originality-recovery", recover), _Every("originality-relay", _relay)]
+    for loop in _loops:
+        loop.start()
 
 
 @worker_shutdown.connect
-def _stop_recovery(**_: Any) -> None:
-    if _recovery is not None:
-        _recovery.stopped.set()
+def _stop_loops(**_: Any) -> None:
+    for loop in _loops:
+        loop.stopped.set()

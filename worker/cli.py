@@ -18,4 +18,12 @@ def worker(celery_args: tuple[str, ...]) -> None:
     # failing every task it takes (on SQLite, by default, it is brought up to date instead).
     Database(settings.sqlalchemy_url, settings.data_dir,
              migrate_now=settings.migrate_at_start).dispose()
-    celery.worker_main(["worker", "--loglevel=INFO", *celery_args])
+    leading: list[str] = []
+    if settings.log_format == "json":
+        from originality import logs
+
+        # JSON lines from the first line on (warnings too), and no banner on stdout: Celery's
+        # own set-up, later, keeps this format (worker/app.py).
+        logs.configure("json")
+        leading = ["--quiet"]
+    celery.worker_main([*leading, "worker", "--loglevel=INFO", *celery_args])

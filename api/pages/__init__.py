@@ -2,7 +2,7 @@
 overview and the staff pages.
 
 One blueprint, split by page family: :mod:`.session` (who is looking, sign-in, CSRF),
-:mod:`.report`, :mod:`.cohort`, :mod:`.staff` and :mod:`.triage`. Pages take the same bearer token as the API,
+:mod:`.report`, :mod:`.cohort`, :mod:`.staff`, :mod:`.triage` and :mod:`.webhooks`. Pages take the same bearer token as the API,
 or the session cookie the sign-in form sets; they apply the API's scope rules. A page never
 shows a report to someone who may not read it: without a principal it answers 401 with the
 sign-in form.
@@ -15,7 +15,7 @@ from flask import Flask
 from .session import blp
 
 # The page families register their routes on ``blp`` when imported.
-from . import home, report, cohort, staff, triage  # noqa: E402,F401
+from . import home, report, cohort, staff, triage, webhooks  # noqa: E402,F401
 
 
 def register_pages(app: Flask) -> None:

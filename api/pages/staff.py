@@ -132,14 +132,14 @@ def decide(case_id: str) -> Any:
         return case_page(case_id, 400, problems, form)
     who = principal()
     try:
-        _, event = book().decide(Actor(who.name, who.role), case_id, choice, note.strip())
+        book().decide(Actor(who.name, who.role), case_id, choice, note.strip())
     except CaseConflict as error:
         return case_page(case_id, 409, [error.message], form)
-    from worker.app import notify
+    from worker.app import relay_soon
 
-    notify(event["type"], event["data"], event["id"],
-           celery=current_app.extensions["originality.celery"],
-           webhook_url=current_app.extensions["originality.settings"].webhook_url)
+    # The event was stored with the decision; this only asks a worker to send it now.
+    relay_soon(celery=current_app.extensions["originality.celery"],
+               webhook_url=current_app.extensions["originality.settings"].webhook_url)
     return redirect(url_for("pages.case", case_id=case_id, decided=1), 303)
 
 

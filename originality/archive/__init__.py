@@ -93,14 +93,14 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
 
     # -- the check ---------------------------------------------------------------------------
 
-    def process(self, submission_id: str, source: Path | None = None, with_report: bool = True,
-                events: list[dict[str, Any]] | None = None) -> str:
+    def process(self, submission_id: str, source: Path | None = None,
+                with_report: bool = True) -> str:
         """Check a claimed submission and record the outcome; returns its final status.
 
         A domain rejection (bomb, corrupt ZIP) is recorded as ``rejected``; any other exception
         propagates, for the caller to retry. The report's strong matches are flagged for review
-        with it (``store/flags.py``); the ``submission.flagged`` events of new items are stored
-        in the outbox and appended to ``events``, for the caller to send.
+        with it (``store/flags.py``); the events of both (``submission.flagged``,
+        ``submission.checked``) go to the outbox with them, for the relay to deliver.
         """
         submission = self.get(submission_id)
         if submission is None:
@@ -119,9 +119,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
                 links.write(session, submission_id, report)  # the later matches of the others
-                flagged = flags.write(session, submission, self.review_threshold)
-            if events is not None:
-                events.extend(flagged)
+                flags.write(session, submission, self.review_threshold)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE

@@ -1,6 +1,7 @@
 """Submissions as jobs: registered once per upload, claimed by a worker for a lease, released,
 finished, or found stuck when a worker died. The database, not the broker, knows what is
-unfinished."""
+unfinished. Finishing an upload's check stores its ``submission.checked`` event in the outbox,
+in the same transaction (``originality/outbox.py``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import outbox
 from ..store.db import Database
 from ..store.models import JobStatus, Submission, utcnow
+
+SUBMISSION_CHECKED = "submission.checked"
 
 
 @dataclass
@@ -99,13 +103,23 @@ class Jobs:
 
     def finish(self, submission_id: str, status: str, error: dict[str, str] | None = None,
                files: int | None = None) -> None:
+        """Record how a check ended (done, rejected or failed), with its event."""
         values: dict[str, Any] = {"status": status, "lease_until": None, "finished_at": utcnow(),
                                   "error_code": error["code"] if error else None,
                                   "error_message": error["message"] if error else None}
         if files is not None:
             values["files"] = files
         with self.db.session() as session:
-            session.execute(update(Submission).where(Submission.id == submission_id).values(**values))
+            changed = session.execute(update(Submission).where(Submission.id == submission_id)
+                                      .values(**values)).rowcount  # type: ignore[attr-defined]
+            submission = session.get(Submission, submission_id) if changed else None
+            # The platform sent uploads and hears how each ended; a past cohort imported with
+            # `archive add` was never the platform's to hear about.
+            if submission is not None and submission.origin == "upload":
+                outbox.record(session, SUBMISSION_CHECKED, {
+                    "submission_id": submission_id, "status": status, "error": error,
+                    "project_id": submission.project_id, "student_id": submission.student_id},
+                    values["finished_at"])
 
     def stuck(self, lease_seconds: float) -> list[str]:
         """Unfinished submissions nobody is working on: running with an expired lease, or

@@ -10,22 +10,20 @@ already. One ``TriageItem`` per submission and pair, whatever the number of
 checks: a recheck finds the item there and only refreshes the similarity of one still waiting;
 an item cleared (by a case or a dismissal) is never raised again for the same pair.
 
-Every new item leaves a ``submission.flagged`` event in the outbox, in the same transaction; the
-caller sends the events it is handed back. People decide what an item means:
+Every new item leaves a ``submission.flagged`` event in the outbox (``originality/outbox.py``),
+in the same transaction; the relay delivers it. People decide what an item means:
 ``originality/triage.py`` reads the items, clears them and finds the possible repeats.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import EventRow, MatchLink, ProjectSetting, Submission, TriageItem, utcnow
+from .. import outbox
+from .models import MatchLink, ProjectSetting, Submission, TriageItem, utcnow
 
 SUBMISSION_FLAGGED = "submission.flagged"
 COPIED = "copied"
@@ -41,8 +39,8 @@ def review_threshold(session: Session, project_id: str, default: float) -> float
 
 def write(session: Session, submission: Submission, default_threshold: float) -> list[dict[str, Any]]:
     """Flag the pairs of ``submission``'s stored links that reach the review threshold, in the
-    caller's transaction (after ``links.write``); returns the events of the new items, already
-    in the outbox."""
+    caller's transaction (after ``links.write``); returns the events of the new items, added to
+    the outbox."""
     threshold = review_threshold(session, submission.project_id, default_threshold)
     strong = list(session.scalars(
         select(MatchLink).where(MatchLink.submission_id == submission.id,
@@ -85,13 +83,9 @@ def _flag(session: Session, flagged: Submission, other: Submission, kind: str, s
                       similarity=similarity, flagged_at=now)
     session.add(item)
     session.flush()
-    event = {"id": uuid.uuid4().hex, "type": SUBMISSION_FLAGGED,
-             "created_at": now.replace(tzinfo=UTC).isoformat(timespec="seconds"),
-             "data": {"item_id": item.id, "kind": kind, "submission_id": flagged.id,
-                      "student_id": flagged.student_id, "project_id": flagged.project_id,
-                      "assessor_id": flagged.assessor_id, "other_submission_id": other.id,
-                      "other_student_id": other.student_id, "similarity": similarity,
-                      "review_threshold": threshold}}
-    session.add(EventRow(id=event["id"], type=SUBMISSION_FLAGGED, created_at=now,
-                         data=json.dumps(event, sort_keys=True)))
-    return event
+    return outbox.record(session, SUBMISSION_FLAGGED, {
+        "item_id": item.id, "kind": kind, "submission_id": flagged.id,
+        "student_id": flagged.student_id, "project_id": flagged.project_id,
+        "assessor_id": flagged.assessor_id, "other_submission_id": other.id,
+        "other_student_id": other.student_id, "similarity": similarity,
+        "review_threshold": threshold}, now)

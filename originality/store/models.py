@@ -308,14 +308,30 @@ class AuditLog(Base):
 
 
 class EventRow(Base):
-    """The outbox: every webhook event the service emitted, kept whether or not it was sent."""
+    """The outbox (``originality/outbox.py``): every webhook event, written in the transaction
+    that caused it, then delivered by the relay. ``status`` is ``pending`` until a receiver
+    answered 2xx (``delivered``) or every attempt failed (``dead``, listed for staff).
+
+    ``next_attempt_at`` is when a pending event is due; a relay claiming it moves it past the
+    delivery's timeout, so two relays never post it at once and a relay that died mid-post
+    leaves it due again. ``attempts`` counts the claims, so an event that kills its relay still
+    ends dead."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    data: Mapped[str] = mapped_column(Text)  # JSON
+    data: Mapped[str] = mapped_column(Text)  # JSON: the body posted, byte for byte
+    # The outbox always names the status. A row without one was written by a release before
+    # the relay (migration 0011, or an old process during a rolling upgrade), which posted it
+    # itself: the relay must not post it again.
+    status: Mapped[str] = mapped_column(String(16), server_default="delivered")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class TriageItem(Base):

@@ -33,7 +33,12 @@ RECOVERY_INTERVAL = 15.0
 LSH_BANDS = 128
 LSH_NUM_PERM = 128
 LSH_SEED = 20240517
-WEBHOOK_RETRIES = 6
+# A webhook event is posted until its receiver answers 2xx, waiting 30 s after the first
+# failure and twice as long after each next one, up to an hour (originality/outbox.py); after
+# 12 failed attempts (about five hours of a receiver down) it is dead, listed for staff.
+WEBHOOK_ATTEMPTS = 12
+WEBHOOK_BACKOFF = 30.0
+LOG_FORMATS = ("text", "json")
 # A checked submission whose match reaches this similarity enters its assessor's to-review list
 # (originality/triage.py): the calibrated similarity's even odds, 0.5, "as likely a copy as
 # not" on the labelled sets it was fitted on (calibration.py; docs/benchmarks.md,
@@ -64,7 +69,11 @@ class Settings:
     recovery_interval: float = RECOVERY_INTERVAL
     lsh_bands: int = LSH_BANDS
     lsh_num_perm: int = LSH_NUM_PERM
-    webhook_retries: int = WEBHOOK_RETRIES
+    webhook_attempts: int = WEBHOOK_ATTEMPTS
+    webhook_backoff: float = WEBHOOK_BACKOFF
+    # How the API, the worker and the relay write their logs (originality/logs.py): "text"
+    # for a person at a terminal, "json" (one object a line) for a log collector.
+    log_format: str = "text"
     review_threshold: float = REVIEW_THRESHOLD
     # How the archive turns code into tokens (options.TOKENIZERS). Entries keep the units they
     # were entered with; those another tokenizer made are made again by `originality archive
@@ -108,6 +117,13 @@ class Settings:
                             f"got {self.blob_store!r}")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        if self.webhook_url and not self.webhook_secret:
+            problems.append("webhook_secret must be set when webhook_url is: receivers need it to "
+                            "verify the events (set ORIGINALITY_WEBHOOK_SECRET to a long random value)")
+        if self.webhook_attempts < 1 or self.webhook_backoff <= 0:
+            problems.append("webhook_attempts must be at least 1 and webhook_backoff positive")
+        if self.log_format not in LOG_FORMATS:
+            problems.append(f"log_format must be text or json, got {self.log_format!r}")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
 

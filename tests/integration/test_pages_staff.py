@@ -41,21 +41,18 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service
     yield from running(Service, tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """The events the pages hand to ``worker.app.notify``."""
-    import worker.app
+def stored_events(service: Service, event_type: str) -> list[tuple[str, dict[str, Any]]]:
+    """The events of this type in the outbox, oldest first, for the relay to send."""
+    import json
 
-    calls: list[tuple[str, dict[str, Any]]] = []
-    real = worker.app.notify
+    from sqlalchemy import select
 
-    def spy(event_type: str, data: dict[str, Any], event_id: str | None = None,
-            **where: Any) -> None:
-        calls.append((event_type, data))
-        real(event_type, data, event_id, **where)
+    from originality.store.models import EventRow
 
-    monkeypatch.setattr(worker.app, "notify", spy)
-    return calls
+    with service.archive.db.sessions() as session:
+        return [(row.type, json.loads(row.data)["data"]) for row in session.scalars(
+            select(EventRow).filter_by(type=event_type, status="pending")
+            .order_by(EventRow.created_at))]
 
 
 def text(response: Any) -> str:
@@ -181,8 +178,7 @@ def test_a_decision_without_a_session_or_csrf_is_refused(
 
 
 def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
-        service: Service, repeat_offender: dict[str, str],
-        sent: list[tuple[str, dict[str, Any]]]) -> None:
+        service: Service, repeat_offender: dict[str, str]) -> None:
     case_id = repeat_offender["zoe"]
     csrf = service.sign_in("staff")
     page = text(service.client.get(f"/cases/{case_id}"))
@@ -199,8 +195,9 @@ def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
     assert 'id="decisions"' in body and "a third is alice&#39;s" not in body
     assert "a third is alice's, verbatim" in body
     assert CaseBook(service.archive).get(case_id)["sanction"] == "rework"
-    assert [(t, d["case_id"], d["sanction"]) for t, d in sent] == [
-        ("sanction.decided", case_id, "rework")]
+    # The decision's event is in the outbox (the fixture's earlier decision has one too).
+    assert [(t, d["sanction"]) for t, d in stored_events(service, "sanction.decided")
+            if d["case_id"] == case_id] == [("sanction.decided", "rework")]
     # The same decision again changes nothing: the page says so, with 409.
     again = service.client.post(f"/cases/{case_id}/decision", data={
         "decision": "confirmed", "note": "sure", "csrf_token": csrf})
@@ -394,3 +391,44 @@ def test_the_case_page_shows_the_integrity_flags_of_the_submission(service: Serv
     plain = service.add("identical", "bob")
     other = CaseBook(service.archive).open(Actor("ada", "assessor"), plain, "submission", "copy")
     assert "Integrity flags" not in text(service.get(f"/cases/{other['id']}"))
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+
+
+def test_the_webhooks_page_lists_an_undelivered_event_and_sends_it_again(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    from sqlalchemy import select
+
+    from originality.outbox import DEAD, PENDING, Outbox
+    from originality.store.models import AuditLog
+    from tests.support import free_port
+
+    [(_, decided)] = stored_events(service, "sanction.decided")
+    [event] = [e for e in Outbox(service.archive.db).events(PENDING)
+               if e["type"] == "sanction.decided"]
+    # One try, against a port where nothing listens: refused, and with one attempt allowed, dead.
+    relay = Outbox(service.archive.db, f"http://127.0.0.1:{free_port()}/hook", "secret", attempts=1)
+    assert relay.deliver(event["id"]) == DEAD
+
+    assert service.get("/webhooks", "assessor").status_code == 403
+    assert service.get("/webhooks", None).status_code == 401
+    csrf = service.sign_in("staff")
+    body = text(service.client.get("/webhooks"))
+    assert_strict_page(body)
+    assert 'href="/webhooks">Webhooks</a>' in body and 'id="no-webhook-url"' in body
+    assert "Undelivered (1)" in body and "ConnectionRefusedError" in body
+    assert f'href="/cases/{decided["case_id"]}"' in body and "<code>sanction.decided</code>" in body
+
+    sent = service.client.post(f"/webhooks/{event['id']}/resend", data={"csrf_token": csrf})
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/webhooks?resent={event['id']}"
+    after = text(service.client.get(sent.headers["Location"]))
+    assert 'id="resent"' in after and 'id="no-dead-events"' in after
+    assert (relay.get(event["id"])["status"], relay.get(event["id"])["attempts"]) == (PENDING, 0)
+    again = service.client.post(f"/webhooks/{event['id']}/resend", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "already waiting to be delivered" in text(again)
+    assert service.client.post(f"/webhooks/{event['id']}/resend").status_code == 400  # no CSRF
+    with service.archive.db.sessions() as session:
+        audit = [(a.action, a.actor) for a in session.scalars(
+            select(AuditLog).filter_by(subject=f"event:{event['id']}"))]
+    assert audit == [("event.resent", "dean")]

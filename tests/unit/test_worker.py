@@ -1,9 +1,7 @@
-"""The check task's handling of the events a check stores, with a fake archive (the real worker
-runs in tests/integration/test_service.py)."""
+"""The check task's part in delivering events, with a fake archive (the real worker and relay
+run in tests/integration/test_service.py and test_webhook_delivery.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -13,11 +11,9 @@ from originality.store.models import JobStatus
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:kombu.*"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:celery.*")]
 
-EVENT = {"id": "e1", "type": "submission.flagged", "data": {"item_id": 1, "submission_id": "s1"}}
-
 
 class FakeArchive:
-    """Stores the report (and its flagged events) and then fails, or succeeds."""
+    """Stores the report (its events go to the outbox with it) and then fails, or succeeds."""
 
     def __init__(self, fail_after_report: bool) -> None:
         self.fail_after_report = fail_after_report
@@ -26,8 +22,7 @@ class FakeArchive:
     def claim(self, submission_id: str, lease_seconds: float) -> bool:
         return True
 
-    def process(self, submission_id: str, events: list[dict[str, Any]]) -> str:
-        events.append(EVENT)  # committed with the report
+    def process(self, submission_id: str) -> str:
         if self.fail_after_report:
             raise RuntimeError("the database went away while finishing")
         return JobStatus.DONE
@@ -35,18 +30,16 @@ class FakeArchive:
     def release(self, submission_id: str) -> None:
         self.released.append(submission_id)
 
-    def get(self, submission_id: str) -> None:
-        return None  # notify_checked then sends nothing
-
 
 @pytest.mark.parametrize("fail_after_report", [False, True])
-def test_flagged_events_stored_with_the_report_are_sent_even_if_the_check_then_fails(
+def test_a_check_asks_for_a_relay_pass_whether_it_ends_or_fails(
         monkeypatch: pytest.MonkeyPatch, fail_after_report: bool) -> None:
+    # Events committed with the report are in the outbox even when the check then fails: a
+    # relay pass is queued either way (and the relay thread would find them anyway).
     fake = FakeArchive(fail_after_report)
-    sent: list[tuple[str, dict[str, Any], str | None]] = []
+    pokes: list[str] = []
     monkeypatch.setattr(worker.app, "archive", lambda: fake)
-    monkeypatch.setattr(worker.app, "notify",
-                        lambda kind, data, event_id=None, **_: sent.append((kind, data, event_id)))
+    monkeypatch.setattr(worker.app, "relay_soon", lambda **_: pokes.append("relay"))
     if fail_after_report:
         # Called directly (not by a worker), Celery's retry raises the original error.
         with pytest.raises(RuntimeError):
@@ -54,4 +47,4 @@ def test_flagged_events_stored_with_the_report_are_sent_even_if_the_check_then_f
         assert fake.released == ["s1"]
     else:
         assert worker.app.check_submission.run("s1") == JobStatus.DONE
-    assert sent == [("submission.flagged", EVENT["data"], "e1")]
+    assert pokes == ["relay"]

@@ -1,7 +1,7 @@
 """blobs: uploads kept in the database, which every machine reads
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-04 21:30:00
 
 Used when the database is the blob store (ORIGINALITY_BLOB_STORE, "auto" on PostgreSQL).
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

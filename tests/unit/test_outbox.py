@@ -1,0 +1,230 @@
+"""The outbox's rules on a real SQLite database, with a fake receiver (a function standing in
+for the HTTP post); the real relay, worker and receiver meet in
+tests/integration/test_webhook_delivery.py."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select, update
+
+from originality.archive import Archive, file_digest
+from originality.errors import EventConflict, NotFound, UsageError
+from originality.outbox import DEAD, DELIVERED, PENDING, Outbox, backoff, record, signature, verify
+from originality.store.models import AuditLog, EventRow, JobStatus, utcnow
+from originality.store.settings import Settings
+
+SECRET = "s3cret"
+URL = "http://receiver.invalid/hook"
+
+
+class Receiver:
+    """Answers each post with the next status in ``answers`` (then the last one forever)."""
+
+    def __init__(self, *answers: int | Exception) -> None:
+        self.answers = list(answers)
+        self.posts: list[tuple[bytes, dict[str, str]]] = []
+
+    def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        assert url == URL
+        self.posts.append((body, headers))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    opened = Archive.open(Settings(data_dir=tmp_path / "data", index="memory"))
+    yield opened
+    opened.close()
+
+
+def stored(archive: Archive, event_type: str = "sanction.decided") -> str:
+    with archive.db.session() as session:
+        return str(record(session, event_type, {"case_id": "c1"})["id"])
+
+
+def row(archive: Archive, event_id: str) -> EventRow:
+    with archive.db.sessions() as session:
+        found = session.get(EventRow, event_id)
+        assert found is not None
+        return found
+
+
+def make_due(archive: Archive, event_id: str) -> None:
+    """As if the backoff had passed."""
+    with archive.db.session() as session:
+        session.execute(update(EventRow).where(EventRow.id == event_id)
+                        .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+
+
+def test_the_signature_is_hmac_of_the_timestamp_dot_body_and_old_ones_are_refused() -> None:
+    body = b'{"id": "e1"}'
+    header = signature(SECRET, body, 1_700_000_000)
+    expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert header == f"t=1700000000,v1={expected}"
+    assert verify(SECRET, header, body, now=1_700_000_000 + 299)
+    assert not verify(SECRET, header, body, now=1_700_000_000 + 301)  # replayed too late
+    assert not verify(SECRET, header, body + b" ", now=1_700_000_000)  # body changed
+    assert not verify("other", header, body, now=1_700_000_000)
+    forged = header.replace("t=1700000000", "t=1700000300")  # a fresh time on an old signature
+    assert not verify(SECRET, forged, body, now=1_700_000_300)
+    assert not verify(SECRET, "v1=" + expected, body, now=1_700_000_000)
+
+
+def test_an_event_is_posted_signed_with_its_id_and_delivered_once(archive: Archive) -> None:
+    event_id = stored(archive)
+    receiver = Receiver(204)
+    outbox = Outbox(archive.db, URL, SECRET, poster=receiver)
+    assert outbox.relay() == 1
+    assert outbox.relay() == 0  # delivered: never posted again
+    [(body, headers)] = receiver.posts
+    assert json.loads(body)["id"] == event_id == headers["X-Originality-Event-Id"]
+    assert headers["X-Originality-Event"] == "sanction.decided"
+    assert verify(SECRET, headers["X-Originality-Signature"], body)
+    found = row(archive, event_id)
+    assert (found.status, found.attempts, found.last_error) == (DELIVERED, 1, None)
+    assert found.delivered_at is not None and body == found.data.encode()
+
+
+def test_failures_back_off_then_the_event_is_dead_and_a_resend_delivers_it(archive: Archive) -> None:
+    event_id = stored(archive)
+    receiver = Receiver(503, ConnectionRefusedError("refused"), 500)
+    outbox = Outbox(archive.db, URL, SECRET, attempts=3, backoff_seconds=30, poster=receiver)
+    assert outbox.deliver(event_id) == PENDING
+    first = row(archive, event_id)
+    assert first.last_error == "HTTP 503" and first.attempts == 1
+    waited = (first.next_attempt_at - utcnow()).total_seconds()  # type: ignore[operator]
+    assert 25 < waited <= 30
+    assert outbox.relay() == 0 and len(receiver.posts) == 1  # not due during the backoff
+    make_due(archive, event_id)
+    assert outbox.deliver(event_id) == PENDING
+    assert row(archive, event_id).last_error == "ConnectionRefusedError: refused"
+    make_due(archive, event_id)
+    assert outbox.deliver(event_id) == DEAD
+    assert [e["id"] for e in outbox.events(DEAD)] == [event_id]
+    assert outbox.counts() == {PENDING: 0, DELIVERED: 0, DEAD: 1}
+    assert outbox.events(DEAD)[0]["last_error"] == "HTTP 500"
+    make_due(archive, event_id)
+    assert outbox.deliver(event_id) is None  # dead: no relay takes it again
+
+    resent = outbox.resend(event_id, "dean", "staff", "receiver fixed")
+    assert (resent["status"], resent["attempts"]) == (PENDING, 0)
+    with pytest.raises(EventConflict):
+        outbox.resend(event_id, "dean", "staff")
+    receiver.answers = [200]
+    assert outbox.relay() == 1 and row(archive, event_id).status == DELIVERED
+    bodies = {body for body, _ in receiver.posts}
+    assert len(bodies) == 1  # the same bytes, the same id, at every attempt
+    with archive.db.sessions() as session:
+        [audit] = session.scalars(select(AuditLog).filter_by(subject=f"event:{event_id}"))
+    assert (audit.action, audit.actor, audit.why) == ("event.resent", "dean", "receiver fixed")
+    assert json.loads(audit.detail) == {"type": "sanction.decided", "status": DEAD, "attempts": 3}
+
+
+def test_backoff_doubles_up_to_an_hour() -> None:
+    assert [backoff(n, 30) for n in (1, 2, 3, 8, 20)] == [30, 60, 120, 3600, 3600]
+
+
+def test_a_claimed_event_is_not_posted_by_a_second_relay(archive: Archive) -> None:
+    event_id = stored(archive)
+    second = Receiver(204)
+
+    def slow(url: str, body: bytes, headers: dict[str, str]) -> int:
+        # While the first relay posts, another relay tries the same event.
+        assert Outbox(archive.db, URL, SECRET, poster=second).deliver(event_id) is None
+        return 204
+
+    assert Outbox(archive.db, URL, SECRET, poster=slow).deliver(event_id) == DELIVERED
+    assert second.posts == []
+
+
+def test_a_relay_that_died_mid_post_leaves_the_event_due_again(archive: Archive) -> None:
+    event_id = stored(archive)
+
+    def dies(url: str, body: bytes, headers: dict[str, str]) -> int:
+        raise SystemExit  # not an answer: the process is going away
+
+    with pytest.raises(SystemExit):
+        Outbox(archive.db, URL, SECRET, poster=dies).deliver(event_id)
+    assert row(archive, event_id).status == PENDING
+    assert Outbox(archive.db, URL, SECRET, poster=Receiver(204)).relay() == 0  # still claimed
+    make_due(archive, event_id)  # the claim ran out
+    assert Outbox(archive.db, URL, SECRET, poster=Receiver(204)).relay() == 1
+    assert row(archive, event_id).attempts == 2  # the lost attempt counts
+
+
+def test_without_a_webhook_url_events_wait_and_a_url_needs_a_secret(archive: Archive) -> None:
+    event_id = stored(archive)
+    assert Outbox(archive.db).relay() == 0
+    assert row(archive, event_id).status == PENDING
+    with pytest.raises(UsageError, match="secret"):
+        Outbox(archive.db, URL, "")
+    with pytest.raises(NotFound):
+        Outbox(archive.db).resend("nope", "dean", "staff")
+
+
+def test_an_upload_finishing_stores_submission_checked_in_the_outbox_and_an_import_does_not(
+        archive: Archive, tmp_path: Path) -> None:
+    from fixtures import scenarios
+    from fixtures.make_fixtures import zip_bytes
+
+    [found] = [s for s in scenarios.SCENARIOS if s.id == "original"]
+    path = tmp_path / "original.zip"
+    path.write_bytes(zip_bytes(scenarios.submission_files(found)))
+    sha, size = file_digest(path)
+    upload = archive.register(sha256=sha, size=size, project_id="p", student_id="alice").submission
+    imported = archive.register(sha256=sha, size=size, project_id="p", student_id="bob",
+                                origin="archive").submission
+    for submission in (upload, imported):
+        assert archive.claim(submission.id, 60)
+        assert archive.process(submission.id, source=path) == JobStatus.DONE
+    archive.finish(upload.id, JobStatus.FAILED, {"code": "internal_error", "message": "x"})
+    with archive.db.sessions() as session:
+        events = [json.loads(r.data) for r in session.scalars(
+            select(EventRow).filter_by(type="submission.checked").order_by(EventRow.created_at))]
+    assert [(e["data"]["submission_id"], e["data"]["status"], e["data"]["error"]) for e in events] == [
+        (upload.id, "done", None),
+        (upload.id, "failed", {"code": "internal_error", "message": "x"})]
+    assert events[0]["data"]["student_id"] == "alice" and events[0]["data"]["project_id"] == "p"
+
+
+def test_the_settings_refuse_a_webhook_url_without_a_secret() -> None:
+    with pytest.raises(UsageError, match="webhook_secret must be set"):
+        Settings.from_env({"ORIGINALITY_WEBHOOK_URL": URL})
+    assert Settings.from_env({"ORIGINALITY_WEBHOOK_URL": URL,
+                              "ORIGINALITY_WEBHOOK_SECRET": SECRET}).webhook_secret == SECRET
+    with pytest.raises(UsageError, match="log_format"):
+        Settings.from_env({"ORIGINALITY_LOG_FORMAT": "xml"})
+
+
+def test_a_signature_made_now_verifies_now() -> None:
+    header = signature(SECRET, b"{}", int(time.time()))
+    assert verify(SECRET, header, b"{}")
+
+
+def test_an_event_queued_by_the_release_before_the_outbox_is_taken_over(archive: Archive) -> None:
+    # The previous release stored sanction.decided without a status (the column's default
+    # says delivered) and queued it to a task; it never stored submission.checked at all.
+    with archive.db.session() as session:
+        session.add(EventRow(id="old1", type="sanction.decided", created_at=utcnow(),
+                             data=json.dumps({"id": "old1", "type": "sanction.decided"})))
+    assert row(archive, "old1").status == DELIVERED
+    outbox = Outbox(archive.db, URL, SECRET, poster=Receiver(204))
+    checked = {"id": "old2", "type": "submission.checked", "created_at": "2026-12-04T21:00:00+00:00",
+               "data": {"submission_id": "s1"}}
+    assert outbox.adopt({"id": "old1", "type": "sanction.decided"})
+    assert outbox.adopt(checked)
+    assert outbox.relay() == 2
+    assert json.loads(row(archive, "old2").data) == checked
+    # Once the relay has handled it, a repeated message changes nothing.
+    assert not outbox.adopt(checked) and not outbox.adopt({"id": "old1", "type": "x"})
