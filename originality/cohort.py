@@ -43,6 +43,11 @@ def unique_hashes(units: list[Unit], bag: bool = False) -> np.ndarray:
     return _unique([u.bag if bag else u.prints.hashes for u in units])
 
 
+def unique_pruned(units: list[Unit]) -> np.ndarray:
+    """The sorted distinct long k-grams of some units' pruned streams (``Unit.pruned``)."""
+    return _unique([u.pruned_hashes for u in units])
+
+
 def common_threshold(groups: int, options: MatchOptions) -> int:
     """How many independent groups must share a k-gram for it to count as common code."""
     return max(options.common_min_submissions, math.ceil(options.common_fraction * groups))
@@ -90,6 +95,7 @@ class Exclusions:
     long: np.ndarray
     bag: np.ndarray
     groups: np.ndarray  # the independent group of every submission of the population
+    pruned: np.ndarray  # the long k-grams of the pruned streams that never count
 
 
 def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
@@ -102,8 +108,15 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     groups = groups_of(longs)
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    return Exclusions(np.union1d(base_long, shared_by_groups(longs, groups, options)),
-                      np.union1d(base_bag, shared_by_groups(bags, groups, options)), groups)
+    long = np.union1d(base_long, shared_by_groups(longs, groups, options))
+    # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
+    # the same independent groups commonly share. Without a pruned stream, the plain one.
+    if all(u.pruned is None for units in units_by_submission for u in units):
+        pruned = long
+    else:
+        pruned_sets = [unique_pruned(units) for units in units_by_submission]
+        pruned = np.union1d(unique_pruned(base_units), shared_by_groups(pruned_sets, groups, options))
+    return Exclusions(long, np.union1d(base_bag, shared_by_groups(bags, groups, options)), groups, pruned)
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:
@@ -112,6 +125,7 @@ def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -
         for unit in units:
             unit.excluded = contains(excluded.long, unit.prints.hashes)
             unit.bag_excluded = contains(excluded.bag, unit.bag)
+            unit.pruned_excluded = None if unit.pruned is None else contains(excluded.pruned, unit.pruned)
 
 
 def contains(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:

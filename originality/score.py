@@ -8,8 +8,9 @@ computes a similarity, so a pair gets the same formula on every path and whateve
    groups of it commonly write.
 2. Per submission: a TF-IDF vector over its bag (document frequencies counted over the
    independent groups, like common code) and the set of its own distinct long k-grams.
-3. Per pair, from two sparse products and no alignment: the cosine of the vectors and the
-   containment of each side's own long k-grams in the other (``calibration.FEATURES``); the
+3. Per pair, from sparse products and no alignment: the cosine of the vectors and the
+   containment of each side's own long k-grams in the other, also over the code's pruned
+   streams (``units.Unit.pruned``) where it has them (``calibration.FEATURES``); the
    calibrated model turns them into the similarity. Every pair that shares anything the model
    weighs is scored this way, so the only filter is the score itself: a pair below the
    reporting threshold is dropped; one from ``ALIGN_FROM`` up is aligned for its fragments and
@@ -80,6 +81,14 @@ def own_long(units: list[Unit]) -> np.ndarray:
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
+def own_pruned(units: list[Unit]) -> np.ndarray:
+    """A submission's distinct long k-grams of its pruned code streams (``Unit.pruned``), less
+    starter and common code; a unit without one gives its plain ones, as ``own_long`` does."""
+    parts = [u.pruned[~u.pruned_excluded] if u.pruned is not None and u.pruned_excluded is not None
+             else u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
 def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> sparse.csr_matrix:
     """Rows: submissions; columns: the population's bag features; sublinear tf times smoothed
     idf, L2-normed.
@@ -130,6 +139,12 @@ class Comparison:
         longs = [own_long(units) for units in units_by_submission]
         self.long_sizes = np.array([len(x) for x in longs], dtype=np.float64)
         self.long_matrix = incidence(longs)[0]
+        if self.excluded.pruned is self.excluded.long:  # no unit has a pruned stream
+            self.pruned_sizes, self.pruned_matrix = self.long_sizes, self.long_matrix
+        else:
+            pruned = [own_pruned(units) for units in units_by_submission]
+            self.pruned_sizes = np.array([len(x) for x in pruned], dtype=np.float64)
+            self.pruned_matrix = incidence(pruned)[0]
         counts = [_token_counts(units) for units in units_by_submission]
         self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
         self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
@@ -144,10 +159,15 @@ class Comparison:
     def all_pairs(self) -> PairFeatures:
         """The features of every pair (i < j) that shares a bag feature or a long k-gram,
         sorted, read off two sparse products over the whole population."""
-        products = [sparse.triu(m @ m.T, k=1).tocoo() for m in (self.vectors, self.long_matrix)]
+        matrices = [self.vectors, self.long_matrix]
+        if self.pruned_matrix is not self.long_matrix:
+            matrices.append(self.pruned_matrix)
+        products = [sparse.triu(m @ m.T, k=1).tocoo() for m in matrices]
         n = np.int64(len(self.ids))
         keys = [p.row.astype(np.int64) * n + p.col.astype(np.int64) for p in products]
         union = np.union1d(keys[0][products[0].data > 0], keys[1][products[1].data > 0])
+        if len(products) == 3:
+            union = np.union1d(union, keys[2][products[2].data > 0])
         values = []
         for key, product in zip(keys, products):
             value = np.zeros(len(union), dtype=np.float64)
@@ -155,22 +175,28 @@ class Comparison:
             found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
             value[where[found]] = product.data[found]
             values.append(value)
-        return self._features(union // n, union % n, values[0], values[1])
+        return self._features(union // n, union % n, values[0], values[1], values[-1])
 
     def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
         """The features of the given pairs (the archive's: one upload and its candidates)."""
         i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
-        return self._features(i, j, _row_dots(self.vectors, i, j), _row_dots(self.long_matrix, i, j))
+        shared = _row_dots(self.long_matrix, i, j)
+        shared_pruned = shared if self.pruned_matrix is self.long_matrix else _row_dots(self.pruned_matrix, i, j)
+        return self._features(i, j, _row_dots(self.vectors, i, j), shared, shared_pruned)
 
     # -- features and scores ----------------------------------------------------------------
 
     def _features(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray,
-                  shared: np.ndarray) -> PairFeatures:
+                  shared: np.ndarray, shared_pruned: np.ndarray) -> PairFeatures:
         contained_i = shared / np.maximum(self.long_sizes[i], 1.0)
         contained_j = shared / np.maximum(self.long_sizes[j], 1.0)
         cosine = np.minimum(cosine, 1.0)
         larger = np.maximum(contained_i, contained_j)
-        values = np.column_stack([cosine, larger, np.minimum(contained_i, contained_j), cosine * larger])
+        # Pruning only ever counts where it brings a pair closer: the larger of the two.
+        pruned = np.maximum(shared_pruned / np.maximum(self.pruned_sizes[i], 1.0),
+                            shared_pruned / np.maximum(self.pruned_sizes[j], 1.0))
+        values = np.column_stack([cosine, larger, np.minimum(contained_i, contained_j), cosine * larger,
+                                  np.maximum(larger, pruned)])
         total = self.all_tokens[i] + self.all_tokens[j]
         share = np.divide(self.code_tokens[i] + self.code_tokens[j], total,
                           out=np.ones_like(total), where=total > 0)

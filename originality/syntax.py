@@ -194,6 +194,17 @@ def supports(language: str | None) -> bool:
     return _canonical(language) is not None
 
 
+# The normalization whose stream the score reads beside the shipped one (``units.Unit.pruned``):
+# off in the tokens, but a copy padded with never-read locals is measured without them too.
+PRUNING = "unused"
+
+
+def prunes(language: str | None) -> bool:
+    """Whether ``PRUNING`` can change the tokens of this language (never Python's)."""
+    alias = _canonical(language)
+    return alias is not None and _GRAMMARS[alias][2] != "python"
+
+
 # What the walk does with a node, by its type: one dictionary look-up per node, since a file
 # has thousands of them (the walk, not the parse, is most of the parser path's cost).
 _PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,13 +18,14 @@ from .fingerprint import Fingerprints, SymbolTable, fingerprint, kgram_hashes
 from .model import Document, SegmentKind, TokenStream
 from .normalize import tokenize
 from .options import MatchOptions
+from .syntax import PRUNING, prunes
 
 # The version of the token streams: raise it with any change to normalize.py, syntax.py,
 # fastlex.py, language.py, quotes.py or tamper.py that changes the tokens some text gives
 # (tests/unit/test_units.py pins the tokens of sample texts to this number and fails until it
 # is raised). Archived entries carry the digest of what made their units (``tokens_digest``), so
 # the archive knows which ones to re-tokenize after an upgrade (``archive/retokenize.py``).
-TOKENS_VERSION = 2
+TOKENS_VERSION = 3
 LITERAL_PREFIX = "lit:"
 # Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
 # (test data, messages in order); the cosine weighs them up (``candidates.LITERAL_RUN_WEIGHT``).
@@ -44,10 +45,19 @@ class Unit:
     lines: np.ndarray  # int32 line of every token
     prints: Fingerprints
     bag: np.ndarray  # uint64 hashes of every short k-gram, for the TF-IDF cosine
+    # Every long k-gram of the code once ``syntax.PRUNING`` has dropped the never-read locals
+    # (the dead statements an insertion attack adds), for the score's pruned containment; None
+    # where it would be ``prints.hashes`` (prose, Python, the lexical path).
+    pruned: np.ndarray | None = None
     # Set once the cohort is known: True for k-grams (long, and short in the bag) that are
     # starter code or code everyone writes. They never count as similarity.
     excluded: np.ndarray | None = None
     bag_excluded: np.ndarray | None = None
+    pruned_excluded: np.ndarray | None = None
+
+    @property
+    def pruned_hashes(self) -> np.ndarray:
+        return self.prints.hashes if self.pruned is None else self.pruned
 
     @property
     def k(self) -> int:
@@ -137,7 +147,22 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         units.append(
             Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )
+    if units and units[0].kind is SegmentKind.CODE and _pruning_applies(document, options):
+        units[0].pruned = _pruned_hashes(document, options, table)
     return units
+
+
+def _pruning_applies(document: Document, options: MatchOptions) -> bool:
+    return (options.tokenizer == "syntax" and PRUNING not in options.normalizations
+            and any(s.kind is SegmentKind.CODE and prunes(s.language) for s in document.segments))
+
+
+def _pruned_hashes(document: Document, options: MatchOptions, table: SymbolTable) -> np.ndarray:
+    """The long k-grams of the document's code tokenized again with ``syntax.PRUNING``."""
+    code_only = replace(document, segments=tuple(s for s in document.segments if s.kind is SegmentKind.CODE))
+    stream = tokenize(code_only, options.tokenizer, options.normalizations + (PRUNING,),
+                      options.leave_out_quotations)
+    return kgram_hashes(table.ids(stream.symbols), options.kgram_code)
 
 
 def tokens_digest(options: MatchOptions) -> str:

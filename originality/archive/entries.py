@@ -33,6 +33,7 @@ def unit_row(submission_id: str, ordinal: int, unit: Unit) -> UnitRow:
         k=unit.k, lines=unit.lines.astype("<i4").tobytes(),
         hashes=unit.prints.hashes.astype("<u8").tobytes(),
         kept=unit.prints.kept.astype("<i4").tobytes(), bag=unit.bag.astype("<u8").tobytes(),
+        pruned=None if unit.pruned is None else unit.pruned.astype("<u8").tobytes(),
     )
 
 
@@ -40,7 +41,8 @@ def unit_from_row(row: UnitRow) -> Unit:
     prints = Fingerprints(hashes=np.frombuffer(row.hashes, dtype="<u8").astype(np.uint64),
                           kept=np.frombuffer(row.kept, dtype="<i4").astype(np.int64), k=row.k)
     return Unit(row.path, SegmentKind(row.kind), np.frombuffer(row.lines, dtype="<i4").astype(np.int32),
-                prints, np.frombuffer(row.bag, dtype="<u8").astype(np.uint64))
+                prints, np.frombuffer(row.bag, dtype="<u8").astype(np.uint64),
+                None if row.pruned is None else np.frombuffer(row.pruned, dtype="<u8").astype(np.uint64))
 
 
 def segments_json(segments: Iterable[Segment]) -> str:

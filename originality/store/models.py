@@ -110,6 +110,7 @@ class UnitRow(Base):
     hashes: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, every k-gram
     kept: Mapped[bytes] = mapped_column(LargeBinary)  # int32, winnowed positions
     bag: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, short k-grams and literals
+    pruned: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # uint64, Unit.pruned
 
 
 class ArchiveEntry(Base):

@@ -107,3 +107,51 @@ def test_a_code_pair_sharing_no_long_k_gram_is_not_listed(tmp_path: Path) -> Non
     features.values[:, 1:] = 0.0  # but no long one
     assert comparison.similarities(features).tolist() == [0.0] * len(features.i)
     assert comparison.score(features, 0.0) == []
+
+
+def test_a_copy_padded_with_never_read_locals_scores_as_a_copy() -> None:
+    from originality.model import Document, DocumentState, Segment, SegmentKind
+    from originality.units import build_units
+
+    original = """class Graph {
+    int[][] adj; boolean[] seen; int count;
+    void dfs(int u) { seen[u] = true; count = count + 1;
+        for (int v = 0; v < adj[u].length; v++) { if (!seen[adj[u][v]]) { dfs(adj[u][v]); } } }
+    int components(int n) { int parts = 0; seen = new boolean[n];
+        for (int i = 0; i < n; i++) { if (!seen[i]) { parts = parts + 1; dfs(i); } } return parts; }
+    int largest(int n) { int best = 0; seen = new boolean[n];
+        for (int i = 0; i < n; i++) { if (!seen[i]) { count = 0; dfs(i); if (count > best) { best = count; } } }
+        return best; }
+}
+"""
+    # The insertion attack: a never-read local after nearly every statement.
+    padded = """class Graph {
+    int[][] adj; boolean[] seen; int count;
+    void dfs(int u) { int x, y; seen[u] = true; String[] messages; count = count + 1; boolean done = false;
+        for (int v = 0; v < adj[u].length; v++) { int j = 0; if (!seen[adj[u][v]]) { double w; dfs(adj[u][v]); } } }
+    int components(int n) { int parts = 0; int min; seen = new boolean[n]; int intInput;
+        for (int i = 0; i < n; i++) { int index = 0; if (!seen[i]) { parts = parts + 1; int max; dfs(i); } } return parts; }
+    int largest(int n) { int best = 0; double y; seen = new boolean[n]; int indexOfField;
+        for (int i = 0; i < n; i++) { if (!seen[i]) { count = 0; String output = ""; dfs(i); int k;
+            if (count > best) { best = count; } } }
+        return best; }
+}
+"""
+    options = MatchOptions(min_document_tokens=1)
+    table = SymbolTable()
+
+    def units(text: str):
+        document = Document("Graph.java", DocumentState.OK, text, (Segment(SegmentKind.CODE, 1, text.count("\n") + 1, "java"),),
+                            "0" * 64, len(text))
+        return build_units(document, options, table)
+
+    padded_units = units(padded)
+    assert padded_units[0].pruned is not None
+    comparison = Comparison(["a", "b"], [units(original), padded_units], [], options)
+    features = comparison.pair_features(np.array([0]), np.array([1]))
+    plain, pruned = features.values[0, 1], features.values[0, 4]
+    assert pruned > plain and pruned > 0.9  # the dead declarations broke most long k-grams
+    assert comparison.similarities(features)[0] >= 0.5
+    # Python has no pruned stream: its names may be read from other modules.
+    python = Document("a.py", DocumentState.OK, "x = 1\ny = 2\nprint(x)\n", (Segment(SegmentKind.CODE, 1, 3, "python"),), "0" * 64, 1)
+    assert all(u.pruned is None for u in build_units(python, options, table))

@@ -1,4 +1,5 @@
-"""tokens digest: what made an archived entry's units, and the segments to make them again
+"""tokens digest: what made an archived entry's units, the segments to make them again, and
+the units' pruned k-grams
 
 Revision ID: 0014
 Revises: 0012
@@ -25,9 +26,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('tokens', sa.String(length=16), nullable=True))
     with op.batch_alter_table('documents') as batch:
         batch.add_column(sa.Column('segments', sa.Text(), nullable=True))
+    with op.batch_alter_table('units') as batch:
+        batch.add_column(sa.Column('pruned', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('units') as batch:
+        batch.drop_column('pruned')
     with op.batch_alter_table('documents') as batch:
         batch.drop_column('segments')
     with op.batch_alter_table('archive_entries') as batch:
