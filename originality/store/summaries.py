@@ -81,11 +81,20 @@ class Figures:
     bins: tuple[int, ...]
 
 
+def unindexed(column: Any) -> Any:
+    """``column`` as a value no index serves (``coalesce`` of a column that is never NULL), for
+    a condition that must only filter: SQLite keeps no statistics unless ``ANALYZE`` runs, and
+    would otherwise start from the submissions' status index (nearly every row is done) instead
+    of the few rows the query is about."""
+    return func.coalesce(column, "")
+
+
 def _done(project_id: str, *columns: Any) -> Any:
     """``columns`` of the project's summaries whose submission's check is done."""
     return (select(*columns).select_from(SubmissionSummary)
             .join(Submission, Submission.id == SubmissionSummary.submission_id)
-            .where(SubmissionSummary.project_id == project_id, Submission.status == JobStatus.DONE))
+            .where(SubmissionSummary.project_id == project_id,
+                   unindexed(Submission.status) == JobStatus.DONE))
 
 
 def figures(session: Session, project_id: str) -> Figures:
@@ -121,7 +130,7 @@ def strong_pairs(session: Session, project_id: str, floor: float) -> list[Pair]:
         .join(earlier, earlier.id == MatchLink.other_id)
         .where(SubmissionSummary.project_id == project_id,
                SubmissionSummary.top_similarity >= floor, SubmissionSummary.pairs > 0,
-               later.status == JobStatus.DONE, MatchLink.own.is_(False),
+               unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
                MatchLink.similarity >= floor)).all()
     return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
                         for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
@@ -132,15 +141,20 @@ def touching(session: Session, project_id: str, assessor: str) -> list[Pair]:
     ``assessor``, once each, strongest first: the links of their submissions either way, two
     indexed queries that grow with the assessor's share of the project, not with the project."""
     later, earlier = aliased(Submission), aliased(Submission)
+    theirs = (select(Submission.id)
+              .where(unindexed(Submission.project_id) == project_id,
+                     Submission.assessor_id == assessor)
+              .scalar_subquery())
     base = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
                    later.student_id, earlier.student_id, later.attempt, earlier.attempt)
             .select_from(MatchLink)
             .join(later, later.id == MatchLink.submission_id)
             .join(earlier, earlier.id == MatchLink.other_id)
-            .where(later.project_id == project_id, later.status == JobStatus.DONE,
-                   MatchLink.own.is_(False)))
-    rows = [*session.execute(base.where(later.assessor_id == assessor)),
-            *session.execute(base.where(earlier.assessor_id == assessor))]
+            .where(unindexed(later.project_id) == project_id,
+                   unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False)))
+    # By the links' primary key (the later side), then by their index on the earlier side.
+    rows = [*session.execute(base.where(MatchLink.submission_id.in_(theirs))),
+            *session.execute(base.where(MatchLink.other_id.in_(theirs)))]
     return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
                         for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
 
