@@ -496,8 +496,7 @@ def overview(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD,
              top: int = DEFAULT_TOP) -> Overview:
     """The histogram, clusters at ``threshold``, top pairs and the drawing of the clusters."""
     every = unique_pairs(pairs)
-    return summed_overview(len(every), [b.count for b in histogram(every).bins], every,
-                           threshold, top)
+    return _assembled(len(every), [b.count for b in histogram(every).bins], every, threshold, top)
 
 
 def reach_floor(threshold: float) -> float:
@@ -512,10 +511,16 @@ def summed_overview(pairs: int, bins: Sequence[int], strong: Iterable[Pair],
     strong pairs only: ``strong`` must hold every pair that reaches ``threshold`` and the
     ``top`` strongest, and may hold more. The same overview as :func:`overview` over every
     pair, without reading the weak ones."""
+    return _assembled(pairs, bins, unique_pairs(strong), threshold, top)
+
+
+def _assembled(pairs: int, bins: Sequence[int], every: list[Pair], threshold: float,
+               top: int) -> Overview:
+    """The overview of ``every`` (pairs once each, strongest first, as ``unique_pairs``
+    gives them) with the counts given."""
     check_threshold(threshold)
     if len(bins) != BINS:
         raise UsageError(f"a histogram has {BINS} bins, got {len(bins)}")
-    every = unique_pairs(strong)
     found = clusters(every, threshold)
     counts = Histogram(tuple(Bin(i * 10, (i + 1) * 10, int(c)) for i, c in enumerate(bins)))
     return Overview(threshold=threshold, pairs=pairs, histogram=counts, clusters=tuple(found),

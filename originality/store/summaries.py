@@ -137,8 +137,8 @@ def strong_pairs(session: Session, project_id: str, floor: float) -> list[Pair]:
 
 
 def touching(session: Session, project_id: str, assessor: str) -> list[Pair]:
-    """The project's pairs of different students with at least one side assigned to
-    ``assessor``, once each, strongest first: the links of their submissions either way, two
+    """The project's pairs with at least one side assigned to ``assessor``, as their reports
+    list them (own attempts and a pair of two of theirs twice: ``overview`` drops them): the links of their submissions either way, two
     indexed queries that grow with the assessor's share of the project, not with the project."""
     later, earlier = aliased(Submission), aliased(Submission)
     theirs = (select(Submission.id)
@@ -155,8 +155,9 @@ def touching(session: Session, project_id: str, assessor: str) -> list[Pair]:
     # By the links' primary key (the later side), then by their index on the earlier side.
     rows = [*session.execute(base.where(MatchLink.submission_id.in_(theirs))),
             *session.execute(base.where(MatchLink.other_id.in_(theirs)))]
-    return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
-                        for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
+    # Not deduplicated here: the overview does it once (a link of two of theirs comes twice).
+    return [Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
+            for a, b, s, a_student, b_student, a_attempt, b_attempt in rows]
 
 
 @dataclass(frozen=True)
