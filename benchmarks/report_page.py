@@ -272,22 +272,25 @@ class Queries:
 
 
 def timed(client: Any, url: str, headers: dict[str, str], runs: int,
-          queries: Queries) -> tuple[float, float, int, int]:
+          queries: Queries) -> tuple[float, float, float, int, int]:
+    """Median and p95 wall time, median CPU time of this process (what the request costs on
+    a machine others share), size and statements of one request."""
     for _ in range(WARM_UP):
         assert client.get(url, headers=headers).status_code == 200, url
-    samples = []
+    samples, cpu = [], []
     size = statements = 0
     for _ in range(runs):
         before = queries.count
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         response = client.get(url, headers=headers)
         samples.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
         statements = queries.count - before
         assert response.status_code == 200
         size = len(response.get_data())
     samples.sort()
     p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples), p95, size, statements
+    return statistics.median(samples), p95, statistics.median(cpu), size, statements
 
 
 def profile(client: Any, url: str, headers: dict[str, str]) -> None:
@@ -353,11 +356,13 @@ def main() -> None:
                     if label.startswith(args.profile):
                         profile(client, url, headers)
                 return
-            print(f"{'page':<30}{'median ms':>10}{'p95 ms':>10}{'KB':>8}{'queries':>9}"
-                  f"   ({args.runs} runs)")
+            print(f"{'page':<30}{'median ms':>10}{'p95 ms':>10}{'CPU ms':>8}{'KB':>8}"
+                  f"{'queries':>9}   ({args.runs} runs; load average {os.getloadavg()[0]:.1f})")
             for label, url, headers in pages:
-                median, p95, size, statements = timed(client, url, headers, args.runs, queries)
-                print(f"{label:<30}{median:>10.1f}{p95:>10.1f}{size / 1024:>8.0f}{statements:>9}")
+                median, p95, cpu, size, statements = timed(client, url, headers, args.runs,
+                                                           queries)
+                print(f"{label:<30}{median:>10.1f}{p95:>10.1f}{cpu:>8.1f}{size / 1024:>8.0f}"
+                      f"{statements:>9}")
         finally:
             archive.close()
 
