@@ -225,8 +225,9 @@ def page(session: Session, project_id: str, size: int, after: Cursor | None = No
     rows = tuple(Row(s.submission_id, student, attempt or 1, s.top_similarity, s.top_other_id,
                      top_student, s.pairs, tuple(k for k in s.flags.split(",") if k))
                  for s, student, attempt, top_student in found[:size])
-    more = len(found) > size and rows
-    return Page(rows, Cursor(rows[-1].top_similarity, rows[-1].submission_id) if more else None)
+    if len(found) <= size or not rows:
+        return Page(rows, None)
+    return Page(rows, Cursor(rows[-1].top_similarity, rows[-1].submission_id))
 
 
 __all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "strong_pairs", "top_floor",
