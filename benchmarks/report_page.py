@@ -1,19 +1,30 @@
-"""Server time of the report pages for one submission with many matches.
+"""Server time of the report pages for one submission with many matches, of the project's
+cohort page and of the staff queue.
 
     .venv/bin/python benchmarks/report_page.py [--matches 50] [--prior 200] [--runs 20]
+    .venv/bin/python benchmarks/report_page.py --prior 20000 --runs 10
+    .venv/bin/python benchmarks/report_page.py --prior 20000 --profile cohort   # pyinstrument
 
 Builds a fresh SQLite archive in a temporary data dir: ``--prior`` earlier submissions of one
 project (the first ``--matches`` with stored documents: generated multi-file Python and a
 Markdown report, ``gen_python`` and ``gen_prose``), then one submission whose stored report
 matches each of those with 3-15 fragments over their real line ranges, starter lines included.
-Rows are written directly (as ``Archive.process`` stores them), so building takes seconds.
+Every other submission has a stored report too, with up to ``--cohort-matches`` weak matches
+among the earlier ones (independent work: 0-45%, mostly 5-15%) and, for ``--copy-share`` of
+them, a copy of one earlier submission (60-99%); 1% carry an integrity flag. The strong pairs
+are flagged in the triage, ``--cases`` of the copying submissions have a case (a third
+confirmed, a third dismissed) and a tenth as many of their students a confirmed case on an
+earlier project, so their waiting items are possible repeats in the staff queue. Rows are
+inserted directly, in bulk (the report, its links and, where the version keeps one, its
+summary, as ``Archive.process`` stores them), so 20,000 submissions build in half a minute.
 
 Then it times, through Flask's test client with a bearer token (the whole request in this
 process: auth, access log, database, templates), after a warm-up: the report page, the side
-by side of the top match, the print page (the 20 most similar matches side by side) and the
-project's cohort overview (every other submission has a stored report too, with up to
-``--cohort-matches`` matches among the earlier ones, so the overview reads them all).
-Prints the median and p95 in milliseconds. Target: the report page under 300 ms.
+by side of the top match, the print page (the 20 most similar matches side by side), the
+cohort page (staff; then its list of submissions half-way down; then as an assessor with a
+tenth of the submissions) and the staff queue. Prints the median and p95 wall time, the median
+CPU time of the process (the machine may be shared), the size and the SQL statements a request
+runs. Targets: the report page and the cohort page under 300 ms.
 """
 
 from __future__ import annotations
@@ -315,7 +326,7 @@ def main() -> None:
                         help="share of submissions that copy an earlier one (60-99%%)")
     parser.add_argument("--cases", type=int, default=300, help="cases opened on copying submissions")
     parser.add_argument("--profile", metavar="PAGE",
-                        help="profile one request of the page whose label starts with PAGE")
+                        help="profile one request of each page whose label starts with PAGE (pyinstrument)")
     args = parser.parse_args()
     os.environ.pop("ORIGINALITY_DATABASE_URL", None)
 
