@@ -7,7 +7,8 @@ read from the summary row each stored report leaves (``store/summaries.py``): th
 sums over them, and only the links strong enough for the clusters and the top pairs are read,
 so the page does not grow with the project's weak pairs; the figures are computed by
 :mod:`originality.overview`. An assessor sees only the pairs with at least one side assigned to
-them (read from the links of their submissions), and may open only those submissions' reports.
+them (their summaries, and the links to their submissions from the others'), and may open only
+those submissions' reports.
 Below, the checked submissions, strongest pair first, a page at a time (keyset pagination).
 """
 
@@ -27,7 +28,6 @@ from originality.overview import (
     DEFAULT_TOP,
     Histogram,
     Pair,
-    overview,
     reach_floor,
     summed_overview,
 )
@@ -122,19 +122,16 @@ def cohort(project_id: str) -> Any:
     assessor = who.name if scoped else None
     with archive().db.sessions() as session:
         counts = count_submissions(session, project_id, assessor)
-        if scoped:
-            mine = frozenset(session.scalars(select(Submission.id).where(
-                Submission.project_id == project_id, Submission.assessor_id == who.name)))
-            seen = overview(summaries.touching(session, project_id, who.name), threshold,
-                            DEFAULT_TOP)
-        else:
-            mine = frozenset()
-            figures = summaries.figures(session, project_id)
-            # The pairs the clusters and the top pairs need, and no weaker ones.
-            floor = min(reach_floor(threshold), summaries.top_floor(session, project_id, DEFAULT_TOP))
-            seen = summed_overview(figures.pairs, figures.bins,
-                                   summaries.strong_pairs(session, project_id, floor),
-                                   threshold, DEFAULT_TOP)
+        mine = frozenset(session.scalars(select(Submission.id).where(
+            Submission.project_id == project_id, Submission.assessor_id == who.name))
+        ) if scoped else frozenset()
+        figures = summaries.figures(session, project_id, assessor)
+        # The pairs the clusters and the top pairs need, and no weaker ones.
+        floor = min(reach_floor(threshold),
+                    summaries.top_floor(session, project_id, DEFAULT_TOP, assessor))
+        seen = summed_overview(figures.pairs, figures.bins,
+                               summaries.strong_pairs(session, project_id, floor, assessor),
+                               threshold, DEFAULT_TOP)
         listed = summaries.page(session, project_id, PAGE_SIZE, after, assessor)
 
     def may_open(submission_id: str) -> bool:

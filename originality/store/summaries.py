@@ -11,8 +11,9 @@ similarity, and the integrity flags. From these rows the cohort page reads
   reaches a floor, found through the summaries' index, so only the few strong links are read;
 * the submissions strongest first, a page at a time (``page``), by keyset: each page starts
   after the last row of the one before, so a later page costs what the first does;
-* for an assessor, the pairs touching their submissions (``touching``), from the links of
-  those submissions only.
+* for an assessor, the same over the pairs with a side assigned to them: their summaries, and
+  the links to their submissions from the others' (the pairs only the earlier side of which is
+  theirs).
 
 A report lists its matches against *earlier* submissions only, so each pair is in one report,
 and summing the reports' pairs counts every pair once, as ``overview.unique_pairs`` does over
@@ -89,75 +90,93 @@ def unindexed(column: Any) -> Any:
     return func.coalesce(column, "")
 
 
-def _done(project_id: str, *columns: Any) -> Any:
-    """``columns`` of the project's summaries whose submission's check is done."""
-    return (select(*columns).select_from(SubmissionSummary)
-            .join(Submission, Submission.id == SubmissionSummary.submission_id)
-            .where(SubmissionSummary.project_id == project_id,
-                   unindexed(Submission.status) == JobStatus.DONE))
+def _done(project_id: str, *columns: Any, assessor: str | None = None) -> Any:
+    """``columns`` of the project's summaries whose submission's check is done (of the
+    submissions assigned to ``assessor`` only, when given)."""
+    query = (select(*columns).select_from(SubmissionSummary)
+             .join(Submission, Submission.id == SubmissionSummary.submission_id)
+             .where(SubmissionSummary.project_id == project_id,
+                    unindexed(Submission.status) == JobStatus.DONE))
+    return query if assessor is None else query.where(Submission.assessor_id == assessor)
 
 
-def figures(session: Session, project_id: str) -> Figures:
-    """The pair count and the histogram, summed over the project's summaries in one query."""
+def _shared_with(project_id: str, assessor: str) -> tuple[Any, Any, Any]:
+    """The links from the project's other submissions (done, not the assessor's, another
+    student's) to the assessor's: the pairs in which only the earlier side is theirs, which
+    their summaries do not hold. Returns the query (of the similarity) and the aliases of the
+    later and the earlier submission, for other columns."""
+    theirs = (select(Submission.id)
+              .where(unindexed(Submission.project_id) == project_id,
+                     Submission.assessor_id == assessor)
+              .scalar_subquery())
+    later, earlier = aliased(Submission), aliased(Submission)
+    query = (select(MatchLink.similarity).select_from(MatchLink)
+             .join(later, later.id == MatchLink.submission_id)
+             .join(earlier, earlier.id == MatchLink.other_id)
+             .where(MatchLink.other_id.in_(theirs), MatchLink.own.is_(False),
+                    unindexed(later.project_id) == project_id,
+                    unindexed(later.status) == JobStatus.DONE,
+                    func.coalesce(later.assessor_id, "") != assessor,
+                    later.student_id != earlier.student_id))
+    return query, later, earlier
+
+
+def figures(session: Session, project_id: str, assessor: str | None = None) -> Figures:
+    """The pair count and the histogram, summed over the project's summaries in one query;
+    for an assessor, the pairs with at least one side theirs: their summaries' sums, and the
+    pairs in which only the earlier side is theirs, from the links to their submissions."""
     row = session.execute(_done(project_id, func.sum(SubmissionSummary.pairs),
-                                *(func.sum(c) for c in BIN_COLUMNS))).one()
-    return Figures(pairs=int(row[0] or 0), bins=tuple(int(n or 0) for n in row[1:]))
+                                *(func.sum(c) for c in BIN_COLUMNS), assessor=assessor)).one()
+    bins = [int(n or 0) for n in row[1:]]
+    if assessor is not None:
+        shared, _, _ = _shared_with(project_id, assessor)
+        for similarity in session.scalars(shared):
+            bins[bin_of(similarity)] += 1
+    return Figures(pairs=sum(bins), bins=tuple(bins))
 
 
-def top_floor(session: Session, project_id: str, n: int) -> float:
+def top_floor(session: Session, project_id: str, n: int, assessor: str | None = None) -> float:
     """A similarity that the ``n`` strongest pairs all reach: the ``n``-th strongest of the
     submissions' strongest pairs (those are ``n`` different pairs, each in its own report), or
-    0 when fewer submissions have a pair."""
+    0 when fewer submissions have a pair. For an assessor, of their submissions' strongest
+    pairs, which are pairs in their view too."""
     if n <= 0:
         return 1.0
-    found = session.scalar(_done(project_id, SubmissionSummary.top_similarity)
+    found = session.scalar(_done(project_id, SubmissionSummary.top_similarity, assessor=assessor)
                            .where(SubmissionSummary.pairs > 0)
                            .order_by(SubmissionSummary.top_similarity.desc())
                            .offset(n - 1).limit(1))
     return 0.0 if found is None else float(found)
 
 
-def strong_pairs(session: Session, project_id: str, floor: float) -> list[Pair]:
-    """The project's pairs of different students with a similarity of at least ``floor``,
-    once each, strongest first: the links of the submissions whose strongest pair reaches it."""
+def strong_pairs(session: Session, project_id: str, floor: float,
+                 assessor: str | None = None) -> list[Pair]:
+    """The project's pairs of different students with a similarity of at least ``floor``
+    (with a side assigned to ``assessor``, when given), once each, strongest first: the links
+    of the submissions whose strongest pair reaches it, and for an assessor the links to their
+    submissions that reach it."""
     later, earlier = aliased(Submission), aliased(Submission)
-    rows = session.execute(
-        select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
-               later.student_id, earlier.student_id, later.attempt, earlier.attempt)
-        .select_from(SubmissionSummary)
-        .join(later, later.id == SubmissionSummary.submission_id)
-        .join(MatchLink, MatchLink.submission_id == SubmissionSummary.submission_id)
-        .join(earlier, earlier.id == MatchLink.other_id)
-        .where(SubmissionSummary.project_id == project_id,
-               SubmissionSummary.top_similarity >= floor, SubmissionSummary.pairs > 0,
-               unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
-               MatchLink.similarity >= floor)).all()
+    query = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
+                    later.student_id, earlier.student_id, later.attempt, earlier.attempt)
+             .select_from(SubmissionSummary)
+             .join(later, later.id == SubmissionSummary.submission_id)
+             .join(MatchLink, MatchLink.submission_id == SubmissionSummary.submission_id)
+             .join(earlier, earlier.id == MatchLink.other_id)
+             .where(SubmissionSummary.project_id == project_id,
+                    SubmissionSummary.top_similarity >= floor, SubmissionSummary.pairs > 0,
+                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
+                    MatchLink.similarity >= floor))
+    if assessor is not None:
+        query = query.where(later.assessor_id == assessor)
+    rows = list(session.execute(query))
+    if assessor is not None:
+        shared, later, earlier = _shared_with(project_id, assessor)
+        rows += session.execute(shared.with_only_columns(
+            MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity, later.student_id,
+            earlier.student_id, later.attempt, earlier.attempt, maintain_column_froms=False)
+            .where(MatchLink.similarity >= floor))
     return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
                         for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
-
-
-def touching(session: Session, project_id: str, assessor: str) -> list[Pair]:
-    """The project's pairs with at least one side assigned to ``assessor``, as their reports
-    list them (own attempts and a pair of two of theirs twice: ``overview`` drops them): the links of their submissions either way, two
-    indexed queries that grow with the assessor's share of the project, not with the project."""
-    later, earlier = aliased(Submission), aliased(Submission)
-    theirs = (select(Submission.id)
-              .where(unindexed(Submission.project_id) == project_id,
-                     Submission.assessor_id == assessor)
-              .scalar_subquery())
-    base = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
-                   later.student_id, earlier.student_id, later.attempt, earlier.attempt)
-            .select_from(MatchLink)
-            .join(later, later.id == MatchLink.submission_id)
-            .join(earlier, earlier.id == MatchLink.other_id)
-            .where(unindexed(later.project_id) == project_id,
-                   unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False)))
-    # By the links' primary key (the later side), then by their index on the earlier side.
-    rows = [*session.execute(base.where(MatchLink.submission_id.in_(theirs))),
-            *session.execute(base.where(MatchLink.other_id.in_(theirs)))]
-    # Not deduplicated here: the overview does it once (a link of two of theirs comes twice).
-    return [Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
-            for a, b, s, a_student, b_student, a_attempt, b_attempt in rows]
 
 
 @dataclass(frozen=True)
@@ -231,4 +250,4 @@ def page(session: Session, project_id: str, size: int, after: Cursor | None = No
 
 
 __all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "strong_pairs", "top_floor",
-           "touching", "values_of", "write"]
+           "values_of", "write"]

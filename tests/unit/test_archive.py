@@ -331,6 +331,18 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
     assert figures.pairs == every.pairs >= 3
     assert figures.bins == tuple(b.count for b in every.histogram.bins)
     assert other in written
+    # An assessor's view: the pairs with a side of theirs (alice's two attempts: the first is
+    # only ever the earlier side, the second the later side of mallory's pair).
+    with archive.db.session() as session:
+        for sid in (original, again):
+            session.get(Submission, sid).assessor_id = "ada"
+    with archive.db.sessions() as session:
+        theirs = summaries.figures(session, "p", "ada")
+        strong = summaries.strong_pairs(session, "p", 0.0, "ada")
+    touching = [p for p in pairs_from_links(links, members) if p.involves({original, again})]
+    assert theirs.pairs == len(touching) and 0 < theirs.pairs < every.pairs
+    assert theirs.bins == tuple(b.count for b in overview(touching).histogram.bins)
+    assert strong == touching
     url = archive.db.engine.url.render_as_string(hide_password=False)
     for target in ("0008", "head"):  # back to before the summaries (dropped), then filled again
         with archive.db.engine.begin() as connection:
