@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,32 +83,39 @@ class CaseBook:
                                                                      list[DecisionRow]]:
         return self._histories(session, [student_id])[student_id]
 
-    def _histories(self, session: Session, students: list[str]) -> dict[
+    def _histories(self, session: Session, students: Iterable[str] | Select[Any]) -> dict[
             str, tuple[ladder.History, list[CaseRow], list[DecisionRow]]]:
-        """Each student's history (cases, decisions, evaluations) and rows, in three queries
-        per batch of students whatever their number (the queue reads every student with a
-        case; a query per student made it grow with the school)."""
-        cases: dict[str, list[CaseRow]] = {s: [] for s in students}
-        decisions: dict[str, list[DecisionRow]] = {s: [] for s in students}
-        evaluations: dict[str, list[EvaluationRow]] = {s: [] for s in students}
-        for start in range(0, len(students), IN_BATCH):
-            batch = students[start : start + IN_BATCH]
-            found = list(session.scalars(select(CaseRow).where(CaseRow.student_id.in_(batch))
-                                         .order_by(CaseRow.opened_at, CaseRow.id)))
-            for c in found:
+        """Each student's history (cases, decisions, evaluations) and rows.
+
+        ``students`` is a list of ids (read three queries per batch of them) or a query that
+        selects them: then four queries whatever their number (the students, and their cases,
+        decisions and evaluations, each chosen by that query inside the database), so the
+        queue, which reads every student with a case, does not grow in queries with the school.
+        """
+        if isinstance(students, Select):
+            wanted = sorted(set(session.scalars(students)))
+            # Not correlated with the queries below, which read the cases too.
+            choices: list[Any] = [students.correlate(None)] if wanted else []
+        else:
+            wanted = list(students)
+            choices = [wanted[k : k + IN_BATCH] for k in range(0, len(wanted), IN_BATCH)]
+        cases: dict[str, list[CaseRow]] = {s: [] for s in wanted}
+        decisions: dict[str, list[DecisionRow]] = {s: [] for s in wanted}
+        evaluations: dict[str, list[EvaluationRow]] = {s: [] for s in wanted}
+        for chosen in choices:
+            for c in session.scalars(select(CaseRow).where(CaseRow.student_id.in_(chosen))
+                                     .order_by(CaseRow.opened_at, CaseRow.id)):
                 cases[c.student_id].append(c)
-            owner = {c.id: c.student_id for c in found}
-            for ids in (list(owner)[k : k + IN_BATCH] for k in range(0, len(owner), IN_BATCH)):
-                for d in session.scalars(select(DecisionRow).where(DecisionRow.case_id.in_(ids))
-                                         .order_by(DecisionRow.id)):
-                    decisions[owner[d.case_id]].append(d)
-            for e in session.scalars(select(EvaluationRow).where(EvaluationRow.student_id.in_(batch))
+            for d, student in session.execute(
+                    select(DecisionRow, CaseRow.student_id)
+                    .join(CaseRow, CaseRow.id == DecisionRow.case_id)
+                    .where(CaseRow.student_id.in_(chosen)).order_by(DecisionRow.id)):
+                decisions[student].append(d)
+            for e in session.scalars(select(EvaluationRow).where(EvaluationRow.student_id.in_(chosen))
                                      .order_by(EvaluationRow.id)):
                 evaluations[e.student_id].append(e)
-        for mine in decisions.values():
-            mine.sort(key=lambda d: d.id)
         return {s: (_history_of(s, cases[s], decisions[s], evaluations[s]), cases[s], decisions[s])
-                for s in students}
+                for s in wanted}
 
     def _case_dict(self, history: ladder.History, case: CaseRow, decisions: list[DecisionRow],
                    now: datetime, evidence: bool = True) -> dict[str, Any]:
@@ -169,6 +176,15 @@ class CaseBook:
                     return self._case_dict(history, row, decisions, now, evidence=False)
             return None
 
+    def standings(self, students: Iterable[str] | Select[Any],
+                  now: datetime | None = None) -> dict[str, ladder.Standing]:
+        """Each student's standing (a list of ids, or a query selecting them: then in a fixed
+        number of queries, see ``_histories``)."""
+        now = now or datetime.now(UTC)
+        with self.db.sessions() as session:
+            found = self._histories(session, students)
+        return {student: ladder.standing(history, now) for student, (history, _, _) in found.items()}
+
     def standing(self, student_id: str, now: datetime | None = None) -> ladder.Standing:
         now = now or datetime.now(UTC)
         with self.db.sessions() as session:
@@ -202,7 +218,7 @@ class CaseBook:
         now = datetime.now(UTC)
         items: list[tuple[tuple[int, datetime, str], dict[str, Any]]] = []
         with self.db.sessions() as session:
-            students = sorted(session.scalars(select(CaseRow.student_id).distinct()))
+            students = select(CaseRow.student_id).distinct()
             for history, cases, decisions in self._histories(session, students).values():
                 for c in cases:
                     out = self._case_dict(history, c, decisions, now, evidence=False)

@@ -11,6 +11,9 @@ project are the union of its reports' matches. From them this module computes
 * the top pairs;
 * a layout for drawing the clusters as a graph in SVG (node positions, edge widths).
 
+The service keeps the counts per checked submission (``store/summaries.py``), so its cohort
+page passes :func:`summed_overview` the sums and only the strong pairs.
+
 Everything is a pure function of the pairs: no clock, no randomness, ties broken by ids, so the
 same pairs give the same overview whatever order they come in. Percentages are the whole
 percents people see on the pages (``round(similarity * 100)``, the rounding of Python's ``%``
@@ -23,7 +26,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import UsageError
 
@@ -492,12 +495,36 @@ class Overview:
 def overview(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD,
              top: int = DEFAULT_TOP) -> Overview:
     """The histogram, clusters at ``threshold``, top pairs and the drawing of the clusters."""
-    check_threshold(threshold)
     every = unique_pairs(pairs)
+    return _assembled(len(every), [b.count for b in histogram(every).bins], every, threshold, top)
+
+
+def reach_floor(threshold: float) -> float:
+    """A similarity below every one that reaches ``threshold`` as shown (a pair shown as 50%
+    may be 0.495): what a database may filter on before :func:`reaches` decides."""
+    return max(0.0, (percent_of(threshold) - 0.5) / 100 - 1e-9)
+
+
+def summed_overview(pairs: int, bins: Sequence[int], strong: Iterable[Pair],
+                    threshold: float = DEFAULT_THRESHOLD, top: int = DEFAULT_TOP) -> Overview:
+    """The overview from counts kept elsewhere (how many pairs, how many per bin) and the
+    strong pairs only: ``strong`` must hold every pair that reaches ``threshold`` and the
+    ``top`` strongest, and may hold more. The same overview as :func:`overview` over every
+    pair, without reading the weak ones."""
+    return _assembled(pairs, bins, unique_pairs(strong), threshold, top)
+
+
+def _assembled(pairs: int, bins: Sequence[int], every: list[Pair], threshold: float,
+               top: int) -> Overview:
+    """The overview of ``every`` (pairs once each, strongest first, as ``unique_pairs``
+    gives them) with the counts given."""
+    check_threshold(threshold)
+    if len(bins) != BINS:
+        raise UsageError(f"a histogram has {BINS} bins, got {len(bins)}")
     found = clusters(every, threshold)
-    return Overview(threshold=threshold, pairs=len(every), histogram=histogram(every),
-                    clusters=tuple(found), top_pairs=tuple(every[: max(0, top)]),
-                    layout=layout(found, threshold))
+    counts = Histogram(tuple(Bin(i * 10, (i + 1) * 10, int(c)) for i, c in enumerate(bins)))
+    return Overview(threshold=threshold, pairs=pairs, histogram=counts, clusters=tuple(found),
+                    top_pairs=tuple(every[: max(0, top)]), layout=layout(found, threshold))
 
 
 __all__ = [
@@ -520,7 +547,9 @@ __all__ = [
     "overview",
     "pairs_from_links",
     "percent_of",
+    "reach_floor",
     "reaches",
+    "summed_overview",
     "top_pairs",
     "unique_pairs",
 ]

@@ -154,7 +154,10 @@ class Triage:
         with self.db.sessions() as session:
             rows = session.execute(query.order_by(
                 TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
-        earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
+        # The same students, chosen by a query: a fixed number of queries however many they are.
+        earlier = self._earlier_cases(
+            self._waiting(None, None, Submission.student_id)
+            .where(Submission.student_id.in_(_ever_confirmed())))
         return [self._dict(item, s, o, earlier[s.student_id]) for item, s, o in rows
                 if s.student_id in earlier]
 
@@ -186,21 +189,26 @@ class Triage:
         earlier = self._earlier_cases({submission.student_id})
         return self._dict(item, submission, other_submission, earlier.get(submission.student_id))
 
-    def _earlier_cases(self, students: set[str]) -> dict[str, dict[str, Any]]:
+    def _earlier_cases(self, students: set[str] | Select[Any]) -> dict[str, dict[str, Any]]:
         """Per student with a sanction in force, the latest confirmed case: what makes a new
-        match a possible repeat."""
+        match a possible repeat. ``students`` is a set of ids, or a query selecting them (then
+        in a fixed number of queries, whatever their number)."""
         now = datetime.now(UTC)
-        found: dict[str, dict[str, Any]] = {}
         # Only a student with a confirmed decision on record can have a sanction in force: one
         # query spares reading the whole history of everyone else.
-        confirmed: set[str] = set()
-        wanted = sorted(students)
-        with self.db.sessions() as session:
-            for start in range(0, len(wanted), IN_BATCH):
-                confirmed.update(session.scalars(_ever_confirmed().where(
-                    CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
-        for student in sorted(confirmed):
-            standing = self.cases.standing(student, now)
+        confirmed: set[str] | Select[Any]
+        if isinstance(students, Select):
+            confirmed = _ever_confirmed().where(CaseRow.student_id.in_(students))
+        else:
+            confirmed = set()
+            wanted = sorted(students)
+            with self.db.sessions() as session:
+                for start in range(0, len(wanted), IN_BATCH):
+                    confirmed.update(session.scalars(_ever_confirmed().where(
+                        CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
+        found: dict[str, dict[str, Any]] = {}
+        for student, standing in sorted(self.cases.standings(
+                confirmed if isinstance(confirmed, Select) else sorted(confirmed), now).items()):
             if standing.sanctions:
                 latest = standing.sanctions[-1]
                 found[student] = {"case_id": latest.case_id, "project_id": latest.project,
@@ -266,9 +274,11 @@ class Triage:
 def _ever_confirmed() -> Select[Any]:
     """The students with a confirmed decision on record (reversed or not): only they can have a
     sanction in force, which the ladder then says from their whole history."""
+    # Never correlated: it is a whole list, also inside queries on the cases themselves.
     return (select(CaseRow.student_id).distinct()
             .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
-            .where(DecisionRow.decision == ladder.Decision.CONFIRMED.value))
+            .where(DecisionRow.decision == ladder.Decision.CONFIRMED.value)
+            .correlate(None))
 
 
 __all__ = ["COPIED", "Counts", "KINDS", "KIND_WORDS", "SHARED", "Triage"]

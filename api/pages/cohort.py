@@ -2,10 +2,14 @@
 each other, and the strongest pairs, each a link to its side-by-side view.
 
 The pairs come from the matches of the project's stored reports (each report holds the matches
-against earlier submissions, so their union is every pair once), read from the store's
-``match_links`` rows that are written with each report, so no report body is parsed; the
-figures are computed by :mod:`originality.overview`. An assessor sees only the
-pairs with at least one side assigned to them, and may open only those submissions' reports.
+against earlier submissions, so their union is every pair once). Staff see the whole project,
+read from the summary row each stored report leaves (``store/summaries.py``): the counts are
+sums over them, and only the links strong enough for the clusters and the top pairs are read,
+so the page does not grow with the project's weak pairs; the figures are computed by
+:mod:`originality.overview`. An assessor sees only the pairs with at least one side assigned to
+them (their summaries, and the links to their submissions from the others'), and may open only
+those submissions' reports.
+Below, the checked submissions, strongest pair first, a page at a time (keyset pagination).
 """
 
 from __future__ import annotations
@@ -15,22 +19,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from originality.errors import UsageError
 from originality.overview import (
     DEFAULT_THRESHOLD,
     DEFAULT_TOP,
     Histogram,
-    Member,
     Pair,
-    overview,
-    pairs_from_links,
+    reach_floor,
+    summed_overview,
 )
-from originality.store.models import JobStatus, MatchLink, Submission
+from originality.store import summaries
+from originality.store.models import JobStatus, Submission
 
+from .report import FLAG_WORDS
 from .session import archive, blp, page, principal
 
+# Stand-ins for the ids in the links' paths (no submission id has a hyphen).
+ONE, OTHER = "-one-", "-other-"
+# Submissions listed a page; a page is read by keyset, so a later one costs what the first does.
+PAGE_SIZE = 50
 THRESHOLD_CHOICES = tuple(round(0.1 * i, 1) for i in range(1, 11))
 # The histogram drawing, in SVG user units.
 BAR_WIDTH = 52
@@ -66,6 +76,30 @@ def parse_threshold(raw: str | None) -> tuple[float, str | None]:
     return round(value, 2), None
 
 
+def parse_after(raw: str | None) -> tuple[summaries.Cursor | None, str | None]:
+    """Where the list of submissions starts (after a cursor a "next" link gave), or the first
+    page and why."""
+    if raw is None or not raw.strip():
+        return None, None
+    try:
+        return summaries.Cursor.parse(raw.strip()), None
+    except UsageError:
+        return None, "That place in the list of submissions does not exist; showing the first page."
+
+
+def count_submissions(session: Session, project_id: str, assessor: str | None) -> Counts:
+    """The project's submissions (an assessor's own when ``assessor`` is given) by status, in
+    one grouped query."""
+    query = (select(Submission.status, func.count()).where(Submission.project_id == project_id)
+             .group_by(Submission.status))
+    if assessor is not None:
+        query = query.where(Submission.assessor_id == assessor)
+    by = {status: int(n) for status, n in session.execute(query)}
+    return Counts(submissions=sum(by.values()), checked=by.get(JobStatus.DONE, 0),
+                  rejected=by.get(JobStatus.REJECTED, 0), failed=by.get(JobStatus.FAILED, 0),
+                  waiting=by.get(JobStatus.QUEUED, 0) + by.get(JobStatus.RUNNING, 0))
+
+
 def histogram_bars(hist: Histogram) -> list[dict[str, Any]]:
     """Each bin's bar in the SVG: heights scale to the fullest bin."""
     peak = max(1, hist.peak)
@@ -83,56 +117,59 @@ def histogram_bars(hist: Histogram) -> list[dict[str, Any]]:
 def cohort(project_id: str) -> Any:
     who = principal()
     threshold, notice = parse_threshold(request.args.get("threshold"))
+    after, misplaced = parse_after(request.args.get("after"))
     scoped = who.role == "assessor"
+    assessor = who.name if scoped else None
     with archive().db.sessions() as session:
-        rows = session.execute(
-            select(Submission.id, Submission.student_id, Submission.attempt,
-                   Submission.assessor_id, Submission.status)
-            .where(Submission.project_id == project_id)).all()
-        other = aliased(Submission)
-        links = session.execute(
-            select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
-                   other.student_id, other.attempt)
-            .join(Submission, Submission.id == MatchLink.submission_id)
-            .join(other, other.id == MatchLink.other_id)
-            .where(Submission.project_id == project_id, Submission.status == JobStatus.DONE,
-                   MatchLink.own.is_(False))).all()
+        counts = count_submissions(session, project_id, assessor)
+        mine = frozenset(session.scalars(select(Submission.id).where(
+            Submission.project_id == project_id, Submission.assessor_id == who.name))
+        ) if scoped else frozenset()
+        figures = summaries.figures(session, project_id, assessor)
+        # The pairs the clusters and the top pairs need, and no weaker ones.
+        floor = min(reach_floor(threshold),
+                    summaries.top_floor(session, project_id, DEFAULT_TOP, assessor))
+        seen = summed_overview(figures.pairs, figures.bins,
+                               summaries.strong_pairs(session, project_id, floor, assessor),
+                               threshold, DEFAULT_TOP)
+        listed = summaries.page(session, project_id, PAGE_SIZE, after, assessor)
 
-    members = {r.id: Member(r.id, r.student_id, r.attempt) for r in rows}
-    mine = frozenset(r.id for r in rows if r.assessor_id == who.name) if scoped else frozenset(members)
-    in_view = [r for r in rows if r.id in mine]
-    counts = Counts(
-        submissions=len(in_view),
-        checked=sum(r.status == JobStatus.DONE for r in in_view),
-        rejected=sum(r.status == JobStatus.REJECTED for r in in_view),
-        failed=sum(r.status == JobStatus.FAILED for r in in_view),
-        waiting=sum(r.status in (JobStatus.QUEUED, JobStatus.RUNNING) for r in in_view),
-    )
-    pairs = pairs_from_links(links, members)
-    if scoped:
-        pairs = [p for p in pairs if p.involves(mine)]
-    seen = overview(pairs, threshold, DEFAULT_TOP)
+    def may_open(submission_id: str) -> bool:
+        """Staff open every report; an assessor those of the submissions assigned to them."""
+        return not scoped or submission_id in mine
+
+    # Built once and filled in: a page of hundreds of clusters links every node, and url_for
+    # per link was a fifth of its rendering. Submission ids are hex, nothing to quote.
+    report_path = url_for("pages.report", submission_id=ONE)
+    match_path = url_for("pages.report_match", submission_id=ONE, other_id=OTHER)
 
     def report_url(submission_id: str) -> str | None:
         """The report page, for a submission the viewer may open."""
-        return url_for("pages.report", submission_id=submission_id) if submission_id in mine else None
+        return report_path.replace(ONE, submission_id) if may_open(submission_id) else None
 
     def side_by_side_url(pair: Pair) -> str | None:
         """The pair side by side, from the later submission's report (which holds the match),
         or from the earlier one's, which lists it as a later match, for a viewer who may open
         only that one."""
-        if pair.a in mine:
-            return url_for("pages.report_match", submission_id=pair.a, other_id=pair.b)
-        if pair.b in mine:
-            return url_for("pages.report_match", submission_id=pair.b, other_id=pair.a)
+        if may_open(pair.a):
+            return match_path.replace(ONE, pair.a).replace(OTHER, pair.b)
+        if may_open(pair.b):
+            return match_path.replace(ONE, pair.b).replace(OTHER, pair.a)
         return None
+
+    def list_url(cursor: summaries.Cursor | None) -> str:
+        """A page of the list of submissions, at the same threshold."""
+        return url_for("pages.cohort", project_id=project_id, threshold=threshold,
+                       after=str(cursor) if cursor else None, _anchor="submissions-title")
 
     choices = sorted(set(THRESHOLD_CHOICES) | {threshold})
     return render_template(
         "pages/cohort.html", project_id=project_id, counts=counts, overview=seen,
-        threshold=threshold, choices=choices, notice=notice, scoped=scoped, mine=mine,
-        bars=histogram_bars(seen.histogram), report_url=report_url,
-        side_by_side_url=side_by_side_url,
+        threshold=threshold, choices=choices, notices=[n for n in (notice, misplaced) if n],
+        scoped=scoped, may_open=may_open, bars=histogram_bars(seen.histogram),
+        report_url=report_url, side_by_side_url=side_by_side_url, listed=listed,
+        first_page=after is None, list_url=list_url, page_size=PAGE_SIZE,
+        flag_words=FLAG_WORDS,
         chart={"width": 2 * CHART_LEFT + 10 * BAR_WIDTH + 9 * BAR_GAP,
                "height": CHART_TOP + CHART_HEIGHT + CHART_BOTTOM, "base": CHART_TOP + CHART_HEIGHT,
                "bar_width": BAR_WIDTH, "left": CHART_LEFT})

@@ -35,7 +35,7 @@ from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..model import DocumentState
 from ..options import CheckOptions, MatchOptions
-from ..store import flags, links
+from ..store import flags, links, summaries
 from ..store.db import Database
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, utcnow
@@ -119,6 +119,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
                 session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
                                         body=json.dumps(report, sort_keys=True)))
                 links.write(session, submission_id, report)  # the later matches of the others
+                summaries.write(session, submission, report)  # what the cohort page sums
                 flags.write(session, submission, self.review_threshold)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)

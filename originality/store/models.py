@@ -1,5 +1,5 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
-entries and the database's own LSH buckets, projects' starter code, reports and their match links, tokens
+entries and the database's own LSH buckets, projects' starter code, reports with their match links and summaries, tokens
 and the report access log; plagiarism cases (and which one blocks each submission), their append-only decisions, the audit log and the outbox
 of webhook events; the triage of strong matches and the projects' review thresholds.
 
@@ -187,6 +187,42 @@ class MatchLink(Base):
     b_share: Mapped[float] = mapped_column(Float)
     fragments: Mapped[int] = mapped_column(Integer)  # how many the match has
     own: Mapped[bool] = mapped_column(Boolean)  # listed in own_attempts, not matches
+
+
+class SubmissionSummary(Base):
+    """A checked submission at a glance, written with its report (``store/summaries.py``): its
+    strongest pair with another student, how many such pairs its report holds and in which
+    tenth of similarity, and its integrity flags. The cohort page sums and pages these rows
+    instead of reading every match of the project.
+
+    ``bins`` are the report's pairs with other students per tenth of similarity (as
+    ``overview.bin_of`` counts them), so a project's histogram is one ``SUM`` per column;
+    ``top_similarity`` is 0 when the report holds no such pair. The index serves the list of
+    the project's submissions, strongest first, page after page (keyset, never ``OFFSET``),
+    and the cut that finds the project's strongest pairs, both read backwards (strongest first,
+then the greater id)."""
+
+    __tablename__ = "submission_summaries"
+    __table_args__ = (
+        Index("ix_submission_summaries_rank", "project_id", "top_similarity", "submission_id"),
+    )
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(200))
+    top_similarity: Mapped[float] = mapped_column(Float)
+    top_other_id: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), default=None)
+    pairs: Mapped[int] = mapped_column(Integer)
+    bin0: Mapped[int] = mapped_column(Integer, default=0)
+    bin1: Mapped[int] = mapped_column(Integer, default=0)
+    bin2: Mapped[int] = mapped_column(Integer, default=0)
+    bin3: Mapped[int] = mapped_column(Integer, default=0)
+    bin4: Mapped[int] = mapped_column(Integer, default=0)
+    bin5: Mapped[int] = mapped_column(Integer, default=0)
+    bin6: Mapped[int] = mapped_column(Integer, default=0)
+    bin7: Mapped[int] = mapped_column(Integer, default=0)
+    bin8: Mapped[int] = mapped_column(Integer, default=0)
+    bin9: Mapped[int] = mapped_column(Integer, default=0)
+    flags: Mapped[str] = mapped_column(Text, default="")  # the flags' kinds, sorted, comma-separated
 
 
 class Token(Base):

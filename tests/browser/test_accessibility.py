@@ -38,6 +38,11 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
     case = CaseBook(site.archive).open(Actor("ada", "assessor"), copy, "submission",
                                        "same grading helpers as alice")
     [first] = site.archive.report_of(copy)["matches"][:1]
+    from api.pages.cohort import PAGE_SIZE
+
+    from .test_pages import many_checked
+
+    many_checked(site, "big", PAGE_SIZE + 5)  # the cohort's list of submissions has two pages
     # The pages forbid every script but their own; only this test's context lets axe in.
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     try:
@@ -50,10 +55,15 @@ def test_every_page_meets_wcag_2_1_aa(site: Site, browser: Any) -> None:
                      f"/reports/{original}/matches/{copy}", f"/reports/{original}/print",
                      f"/reports/{copy}/matches/{first['submission_id']}", f"/reports/{copy}/print",
                      f"/reports/{tricked}", f"/reports/{tricked}/print",
-                     "/projects/p1", "/queue?status=all", f"/cases/{case['id']}", "/students/bob",
-                     "/reports/no-such-submission", "/webhooks"]:
+                     "/projects/p1", "/projects/big", "/queue?status=all", f"/cases/{case['id']}",
+                     "/students/bob", "/reports/no-such-submission", "/webhooks"]:
             page.goto(site.url + path)
             problems[path] = violations(page)
+        # The list's second page, reached as a reader does.
+        page.goto(site.url + "/projects/big")
+        page.get_by_role("link", name=f"Next {PAGE_SIZE} submissions").click()
+        page.wait_for_load_state()
+        problems["/projects/big, second page"] = violations(page)
     finally:
         context.close()
     failing = [f"{path}: {item}" for path, found in problems.items() for item in found]

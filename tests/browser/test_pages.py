@@ -203,3 +203,64 @@ def test_integrity_flags_are_the_first_thing_on_the_report_page(
 
     page.goto(f"{site.url}/reports/{copy}/print")
     assert page.get_by_role("region", name="Integrity flags").is_visible()
+
+
+def many_checked(site: Site, project: str, count: int) -> list[str]:
+    """``count`` checked submissions of ``project``, each a stored report with a pair to the one
+    before (weaker down the list), written as ``Archive.process`` stores a report (its row,
+    its links and its summary): the list then needs more than one page."""
+    import json
+    import uuid
+
+    from originality.store import links, summaries
+    from originality.store.models import JobStatus, ReportRow, Submission, utcnow
+
+    ids: list[str] = []
+    with site.archive.db.session() as session:
+        for n in range(count):
+            submission = Submission(id=uuid.uuid4().hex, project_id=project,
+                                    student_id=f"pupil{n:02d}", attempt=1, assessor_id="ada",
+                                    sha256=uuid.uuid4().hex * 2, size=1, status=JobStatus.DONE,
+                                    created_at=utcnow(), finished_at=utcnow(), files=1, runs=1)
+            session.add(submission)
+            session.flush()
+            matches = [] if not ids else [{
+                "submission_id": ids[-1], "student_id": f"pupil{n - 1:02d}", "name": None,
+                "attempt": 1, "similarity": round(0.9 - n / 100, 2), "a_share": 0.1,
+                "b_share": 0.1, "fragments": []}]
+            report = {"submission": submission.id, "matches": matches, "own_attempts": []}
+            session.add(ReportRow(submission_id=submission.id, created_at=utcnow(),
+                                  body=json.dumps(report)))
+            links.write(session, submission.id, report)
+            summaries.write(session, submission, report)
+            ids.append(submission.id)
+    return ids
+
+
+def test_the_cohort_list_of_submissions_goes_page_by_page(
+        site: Site, context: Any, shots: Any) -> None:
+    from api.pages.cohort import PAGE_SIZE
+
+    many_checked(site, "big", PAGE_SIZE + 5)
+    page = context.new_page()
+    sign_in(page, site, site.token("staff", "dean"), "/projects/big")
+    listed = page.locator("#submission-list tbody tr")
+    assert listed.count() == PAGE_SIZE
+    first = listed.all_inner_texts()
+    # Strongest first: pupil01 matches pupil00 at 89%, then down the list.
+    assert first[0].split("\t")[:3] == ["pupil01", "89%", "pupil00"]
+    assert page.get_by_role("link", name="First page").count() == 0
+    page.get_by_role("navigation", name="Pages of the submission list").get_by_role(
+        "link", name=f"Next {PAGE_SIZE} submissions").click()
+    page.wait_for_load_state()
+    assert "after=" in page.url and page.url.endswith("#submissions-title")
+    second = listed.all_inner_texts()
+    assert len(second) == 5 and not set(second) & set(first)
+    # The submission without any pair comes last; the rest of the page is the same overview.
+    assert second[-1].split("\t")[:3] == ["pupil00", "none", "no other student"]
+    assert page.get_by_role("heading", name="How similar the pairs are").is_visible()
+    assert page.get_by_role("link", name=f"Next {PAGE_SIZE} submissions").count() == 0
+    screenshot(page, shots, "cohort-list-page-2")
+    page.get_by_role("link", name="First page").click()
+    page.wait_for_load_state()
+    assert listed.all_inner_texts() == first

@@ -311,3 +311,41 @@ def test_the_triage_routes_are_in_the_openapi_spec(service: Service) -> None:
                  "/api/v1/triage/{item_id}/dismissal",
                  "/api/v1/projects/{project_id}/review-threshold"):
         assert path in paths
+
+
+def test_the_staff_queue_reads_in_the_same_number_of_queries_however_many_students(
+        service: Service) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(service.archive.db.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: statements.append(sql))
+
+    def warned_again(student: str, project: str) -> None:
+        """``student`` copied alice in ``project`` and was warned; in p1 she matches alice
+        again: a possible repeat."""
+        earlier = service.add("identical", student, project)
+        case = service.post("/api/v1/cases", {"submission_id": earlier, "stage": "creation",
+                                              "note": "copy"}).get_json()
+        assert service.post(f"/api/v1/cases/{case['id']}/decision",
+                            {"decision": "confirmed", "note": "clear copy"}).status_code == 201
+        service.add("renamed", student, "p1")
+
+    def queries() -> tuple[int, str]:
+        service.get("/queue?status=all")  # warm: the first request reads the settings
+        statements.clear()
+        page = service.get("/queue?status=all").get_data(as_text=True)
+        return len(statements), page
+
+    service.add("original", "alice", "p1", assessor="bob")
+    service.add("original", "alice", "p2", assessor="bob")
+    warned_again("mallory", "p2")
+    few, page = queries()
+    assert "Possible repeats (1)" in page
+    for student in ("nina", "oscar", "pia"):
+        warned_again(student, "p2")
+    many, page = queries()
+    repeats = re.search(r"Possible repeats \((\d+)\)", page)
+    assert repeats and int(repeats[1]) > 4  # each of them matches alice, and one another
+    assert len(set(re.findall(r'href="/cases/(\w+)"', page))) == 4
+    assert many == few

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pytest
@@ -280,6 +280,92 @@ def test_reports_stored_before_the_links_get_them_from_the_migration(archive: Ar
     assert stored() == written
     assert {(link.submission_id, link.own) for link in links.later(archive.db, original)} == \
         {(copy, False), (again, True)}
+
+
+def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_older_reports(
+        archive: Archive, tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.overview import overview, pairs_from_links, Member
+    from originality.store import summaries
+    from originality.store.db import alembic_config
+    from originality.store.models import MatchLink, SubmissionSummary
+
+    original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+    copy = add(archive, scenario_zip(tmp_path, "partial_copy"), "mallory")
+    again = add(archive, scenario_zip(tmp_path, "renamed"), "alice", attempt=2)
+    other = add(archive, scenario_zip(tmp_path, "independent_a"), "ian")
+
+    def stored() -> dict[str, tuple[Any, ...]]:
+        with archive.db.sessions() as session:
+            return {r.submission_id: (r.project_id, r.top_similarity, r.top_other_id, r.pairs,
+                                      tuple(getattr(r, f"bin{i}") for i in range(10)), r.flags)
+                    for r in session.scalars(select(SubmissionSummary))}
+
+    written = stored()
+    copied = archive.report_of(copy)["matches"][0]
+    assert written[copy][1:4] == (copied["similarity"], original, 1)
+    assert written[original][1:4] == (0.0, None, 0)  # the first has no earlier pair
+    # alice's second attempt: her own first one is no pair; mallory's copy is.
+    assert written[again][2] == copy and written[again][3] == 1
+    # The sums are the histogram of every link, as the page drew it before.
+    with archive.db.sessions() as session:
+        figures = summaries.figures(session, "p")
+        members = {s.id: Member(s.id, s.student_id, s.attempt)
+                   for s in session.scalars(select(Submission))}
+        links = [(link.submission_id, link.other_id, link.similarity,
+                  members[link.other_id].student_id, members[link.other_id].attempt)
+                 for link in session.scalars(select(MatchLink).where(MatchLink.own.is_(False)))]
+    every = overview(pairs_from_links(links, members))
+    assert figures.pairs == every.pairs >= 3
+    assert figures.bins == tuple(b.count for b in every.histogram.bins)
+    assert other in written
+    # An assessor's view: the pairs with a side of theirs (alice's two attempts: the first is
+    # only ever the earlier side, the second the later side of mallory's pair).
+    with archive.db.session() as session:
+        for sid in (original, again):
+            session.get(Submission, sid).assessor_id = "ada"
+    with archive.db.sessions() as session:
+        theirs = summaries.figures(session, "p", "ada")
+        strong = summaries.strong_pairs(session, "p", 0.0, "ada")
+    touching = [p for p in pairs_from_links(links, members) if p.involves({original, again})]
+    assert theirs.pairs == len(touching) and 0 < theirs.pairs < every.pairs
+    assert theirs.bins == tuple(b.count for b in overview(touching).histogram.bins)
+    assert strong == touching
+    url = archive.db.engine.url.render_as_string(hide_password=False)
+    for target in ("0008", "head"):  # back to before the summaries (dropped), then filled again
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0008" else command.upgrade)(config, target)
+    assert stored() == written
+
+
+def test_the_list_of_a_projects_submissions_pages_by_keyset_strongest_first(
+        archive: Archive, tmp_path: Path) -> None:
+    from originality.store import summaries
+
+    ids = [add(archive, scenario_zip(tmp_path, name), student) for name, student in (
+        ("original", "alice"), ("partial_copy", "mallory"), ("renamed", "rob"),
+        ("independent_a", "ian"), ("independent_b", "ivy"))]
+    with archive.db.sessions() as session:
+        everything = summaries.page(session, "p", 10)
+        assert everything.next is None and {r.submission_id for r in everything.rows} == set(ids)
+        tops = [(r.top_similarity, r.submission_id) for r in everything.rows]
+        assert tops == sorted(tops, reverse=True)
+        walked, after = [], None
+        while True:
+            found = summaries.page(session, "p", 2, after)
+            walked += found.rows
+            assert len(found.rows) == 2 or found.next is None
+            if found.next is None:
+                break
+            after = summaries.Cursor.parse(str(found.next))  # as the "next" link carries it
+        assert walked == list(everything.rows)
+        assert summaries.page(session, "other", 2).rows == ()
+    for raw in ("", "x_abc", "1.5_abc", "0.5_", "nan_abc"):
+        with pytest.raises(UsageError):
+            summaries.Cursor.parse(raw)
 
 
 # -- the database's own index ----------------------------------------------------------------

@@ -194,3 +194,26 @@ def test_the_overview_is_engine_code_that_loads_no_service_layer() -> None:
             "{'flask', 'celery', 'api', 'worker', 'sqlalchemy'})))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.8, 1.0])
+def test_the_summed_overview_from_counts_and_strong_pairs_is_the_overview_of_every_pair(
+        threshold: float) -> None:
+    from originality.overview import bin_of, reach_floor, summed_overview
+
+    rng = random.Random(7)
+    ids = [f"s{n:03d}" for n in range(120)]
+    every = [Pair(ids[n], ids[k], round(rng.choice([rng.uniform(0, 0.45), rng.uniform(0.45, 1)]), 4),
+                  f"st{n}", f"st{k}") for n in range(1, 120) for k in rng.sample(range(n), min(n, 4))]
+    every.append(Pair(ids[5], ids[4], 0.495, "st5", "st4"))  # shown as 50%: reaches 0.5
+    bins = [0] * 10
+    for p in unique_pairs(every):
+        bins[bin_of(p.similarity)] += 1
+    # What the service reads: each submission's strongest pair, and the pairs from the floor.
+    tops = sorted((max(p.similarity for p in every if p.a == a) for a in {p.a for p in every}),
+                  reverse=True)
+    floor = min(reach_floor(threshold), tops[24])
+    strong = [p for p in every if p.similarity >= floor]
+    assert len(strong) < len(every)
+    assert summed_overview(len(unique_pairs(every)), bins, strong, threshold) == \
+        overview(every, threshold)

@@ -2,7 +2,7 @@
 the units' pruned k-grams
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04 21:40:00
 
 Rows written before have neither (NULL): their entries count as made with other tokens, and
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,253 @@
+"""A project's cohort without reading every match: one summary row per checked submission,
+written with its report, summed and paged by the cohort page.
+
+``write`` keeps one ``SubmissionSummary`` per stored report, in the transaction that stores it
+(as ``links.write`` keeps the links), so summary, links and report never disagree: the
+strongest pair with another student, how many such pairs the report holds per tenth of
+similarity, and the integrity flags. From these rows the cohort page reads
+
+* the pair count and the histogram: one ``SUM`` over the project's rows (``figures``);
+* the strongest pairs (``strong_pairs``): the links of the submissions whose strongest pair
+  reaches a floor, found through the summaries' index, so only the few strong links are read;
+* the submissions strongest first, a page at a time (``page``), by keyset: each page starts
+  after the last row of the one before, so a later page costs what the first does;
+* for an assessor, the same over the pairs with a side assigned to them: their summaries, and
+  the links to their submissions from the others' (the pairs only the earlier side of which is
+  theirs).
+
+A report lists its matches against *earlier* submissions only, so each pair is in one report,
+and summing the reports' pairs counts every pair once, as ``overview.unique_pairs`` does over
+the links. Only submissions whose check is done count (a report being rewritten by a retry
+is left out until it is done), as on the links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..errors import UsageError
+from ..overview import BINS, Pair, bin_of, unique_pairs
+from .models import JobStatus, MatchLink, Submission, SubmissionSummary
+
+BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
+# The separator of a page cursor's two parts (a similarity, then a submission id).
+CURSOR_SEPARATOR = "_"
+
+
+def values_of(student_id: str, report: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary of a report of ``student_id``'s: its pairs with other students (one per
+    earlier submission, as ``links.write`` keeps them), their bins, the strongest (ties to the
+    smallest id, as the overview breaks them) and the flags' kinds."""
+    owner = str(report.get("submission") or "")
+    bins = [0] * BINS
+    top: tuple[float, str] | None = None
+    seen: set[str] = set()
+    for match in report.get("matches") or ():
+        other = str(match["submission_id"])
+        if other == owner or other in seen:
+            continue
+        seen.add(other)
+        if match.get("student_id") == student_id:
+            continue  # an own attempt is no pair, wherever the report lists it
+        similarity = float(match["similarity"])
+        bins[bin_of(similarity)] += 1
+        if top is None or (-similarity, other) < (-top[0], top[1]):
+            top = (similarity, other)
+    kinds = sorted({str(f.get("kind")) for f in report.get("flags") or () if f.get("kind")})
+    return {"top_similarity": top[0] if top else 0.0, "top_other_id": top[1] if top else None,
+            "pairs": sum(bins), **{f"bin{i}": n for i, n in enumerate(bins)},
+            "flags": ",".join(kinds)}
+
+
+def write(session: Session, submission: Submission, report: Mapping[str, Any]) -> None:
+    """Make the summary of ``submission`` that of ``report``, in the caller's transaction (the
+    one that stores the report)."""
+    session.merge(SubmissionSummary(submission_id=submission.id, project_id=submission.project_id,
+                                    **values_of(submission.student_id, report)))
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A project's pairs of different students: how many, and how many per tenth."""
+
+    pairs: int
+    bins: tuple[int, ...]
+
+
+def unindexed(column: Any) -> Any:
+    """``column`` as a value no index serves (``coalesce`` of a column that is never NULL), for
+    a condition that must only filter: SQLite keeps no statistics unless ``ANALYZE`` runs, and
+    would otherwise start from the submissions' status index (nearly every row is done) instead
+    of the few rows the query is about."""
+    return func.coalesce(column, "")
+
+
+def _done(project_id: str, *columns: Any, assessor: str | None = None) -> Any:
+    """``columns`` of the project's summaries whose submission's check is done (of the
+    submissions assigned to ``assessor`` only, when given)."""
+    query = (select(*columns).select_from(SubmissionSummary)
+             .join(Submission, Submission.id == SubmissionSummary.submission_id)
+             .where(SubmissionSummary.project_id == project_id,
+                    unindexed(Submission.status) == JobStatus.DONE))
+    return query if assessor is None else query.where(Submission.assessor_id == assessor)
+
+
+def _shared_with(project_id: str, assessor: str) -> tuple[Any, Any, Any]:
+    """The links from the project's other submissions (done, not the assessor's, another
+    student's) to the assessor's: the pairs in which only the earlier side is theirs, which
+    their summaries do not hold. Returns the query (of the similarity) and the aliases of the
+    later and the earlier submission, for other columns."""
+    theirs = (select(Submission.id)
+              .where(unindexed(Submission.project_id) == project_id,
+                     Submission.assessor_id == assessor)
+              .scalar_subquery())
+    later, earlier = aliased(Submission), aliased(Submission)
+    query = (select(MatchLink.similarity).select_from(MatchLink)
+             .join(later, later.id == MatchLink.submission_id)
+             .join(earlier, earlier.id == MatchLink.other_id)
+             .where(MatchLink.other_id.in_(theirs), MatchLink.own.is_(False),
+                    unindexed(later.project_id) == project_id,
+                    unindexed(later.status) == JobStatus.DONE,
+                    func.coalesce(later.assessor_id, "") != assessor,
+                    later.student_id != earlier.student_id))
+    return query, later, earlier
+
+
+def figures(session: Session, project_id: str, assessor: str | None = None) -> Figures:
+    """The pair count and the histogram, summed over the project's summaries in one query;
+    for an assessor, the pairs with at least one side theirs: their summaries' sums, and the
+    pairs in which only the earlier side is theirs, from the links to their submissions."""
+    row = session.execute(_done(project_id, func.sum(SubmissionSummary.pairs),
+                                *(func.sum(c) for c in BIN_COLUMNS), assessor=assessor)).one()
+    bins = [int(n or 0) for n in row[1:]]
+    if assessor is not None:
+        shared, _, _ = _shared_with(project_id, assessor)
+        for similarity in session.scalars(shared):
+            bins[bin_of(similarity)] += 1
+    return Figures(pairs=sum(bins), bins=tuple(bins))
+
+
+def top_floor(session: Session, project_id: str, n: int, assessor: str | None = None) -> float:
+    """A similarity that the ``n`` strongest pairs all reach: the ``n``-th strongest of the
+    submissions' strongest pairs (those are ``n`` different pairs, each in its own report), or
+    0 when fewer submissions have a pair. For an assessor, of their submissions' strongest
+    pairs, which are pairs in their view too."""
+    if n <= 0:
+        return 1.0
+    found = session.scalar(_done(project_id, SubmissionSummary.top_similarity, assessor=assessor)
+                           .where(SubmissionSummary.pairs > 0)
+                           .order_by(SubmissionSummary.top_similarity.desc())
+                           .offset(n - 1).limit(1))
+    return 0.0 if found is None else float(found)
+
+
+def strong_pairs(session: Session, project_id: str, floor: float,
+                 assessor: str | None = None) -> list[Pair]:
+    """The project's pairs of different students with a similarity of at least ``floor``
+    (with a side assigned to ``assessor``, when given), once each, strongest first: the links
+    of the submissions whose strongest pair reaches it, and for an assessor the links to their
+    submissions that reach it."""
+    later, earlier = aliased(Submission), aliased(Submission)
+    query = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
+                    later.student_id, earlier.student_id, later.attempt, earlier.attempt)
+             .select_from(SubmissionSummary)
+             .join(later, later.id == SubmissionSummary.submission_id)
+             .join(MatchLink, MatchLink.submission_id == SubmissionSummary.submission_id)
+             .join(earlier, earlier.id == MatchLink.other_id)
+             .where(SubmissionSummary.project_id == project_id,
+                    SubmissionSummary.top_similarity >= floor, SubmissionSummary.pairs > 0,
+                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
+                    MatchLink.similarity >= floor))
+    if assessor is not None:
+        query = query.where(later.assessor_id == assessor)
+    rows = list(session.execute(query))
+    if assessor is not None:
+        shared, later, earlier = _shared_with(project_id, assessor)
+        rows += session.execute(shared.with_only_columns(
+            MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity, later.student_id,
+            earlier.student_id, later.attempt, earlier.attempt, maintain_column_froms=False)
+            .where(MatchLink.similarity >= floor))
+    return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
+                        for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the submission ``submission_id`` whose strongest pair is
+    ``similarity`` (the order is strongest first, then the greater id)."""
+
+    similarity: float
+    submission_id: str
+
+    def __str__(self) -> str:
+        return f"{self.similarity!r}{CURSOR_SEPARATOR}{self.submission_id}"
+
+    @classmethod
+    def parse(cls, raw: str) -> Cursor:
+        similarity, _, submission_id = raw.partition(CURSOR_SEPARATOR)
+        try:
+            value = float(similarity)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 1 or not submission_id or len(submission_id) > 32:
+            raise UsageError(f"{raw!r} is not a place in the list of submissions")
+        return cls(value, submission_id)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A submission in the list: who, its strongest pair and with whom, its flags."""
+
+    submission_id: str
+    student_id: str
+    attempt: int
+    top_similarity: float
+    top_other_id: str | None
+    top_student: str | None
+    pairs: int
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: tuple[Row, ...]
+    next: Cursor | None  # where the following page starts, if there is one
+
+
+def page(session: Session, project_id: str, size: int, after: Cursor | None = None,
+         assessor: str | None = None) -> Page:
+    """``size`` checked submissions of the project, strongest pair first (then the greater id), after
+    ``after``; an assessor's own only when ``assessor`` is given. One indexed query."""
+    partner = aliased(Submission)
+    query = (_done(project_id, SubmissionSummary, Submission.student_id, Submission.attempt,
+                   partner.student_id)
+             .outerjoin(partner, partner.id == SubmissionSummary.top_other_id))
+    if assessor is not None:
+        query = query.where(Submission.assessor_id == assessor)
+    if after is not None:
+        query = query.where(or_(
+            SubmissionSummary.top_similarity < after.similarity,
+            and_(SubmissionSummary.top_similarity == after.similarity,
+                 SubmissionSummary.submission_id < after.submission_id)))
+    # Both keys descending: the index is read backwards, with no sort.
+    found = session.execute(query.order_by(SubmissionSummary.top_similarity.desc(),
+                                           SubmissionSummary.submission_id.desc())
+                            .limit(size + 1)).all()
+    rows = tuple(Row(s.submission_id, student, attempt or 1, s.top_similarity, s.top_other_id,
+                     top_student, s.pairs, tuple(k for k in s.flags.split(",") if k))
+                 for s, student, attempt, top_student in found[:size])
+    if len(found) <= size or not rows:
+        return Page(rows, None)
+    return Page(rows, Cursor(rows[-1].top_similarity, rows[-1].submission_id))
+
+
+__all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "strong_pairs", "top_floor",
+           "values_of", "write"]
