@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -42,18 +43,26 @@ GRACEFUL_SECONDS = 30
               help="Werkzeug's development server instead (one process; never in production).")
 def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: bool) -> None:
     """Run the HTTP API and pages under gunicorn (Werkzeug only with --dev)."""
+    from originality.errors import SecretKeyMissing
     from originality.store.db import Database
     from originality.store.settings import Settings
+
+    from .pages.session import session_secret
 
     # Checked (or, on SQLite, migrated) once here, before any process forks: a schema behind
     # the code is one line and exit 1, not every worker failing to boot.
     settings = Settings.from_env()
+    try:
+        # A missing cookie key is one line and exit 1 here, not a boot failure in each worker.
+        session_secret(settings, development=dev)
+    except SecretKeyMissing as error:
+        raise click.ClickException(f"{error.code}: {error.message}") from error
     Database(settings.sqlalchemy_url, settings.data_dir,
              migrate_now=settings.migrate_at_start).dispose()
     if dev:
         from . import create_app
 
-        create_app().run(host=host, port=port, threaded=True)
+        create_app({"DEVELOPMENT": True}).run(host=host, port=port, threaded=True)
         return
     _run_gunicorn({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -157,7 +166,8 @@ def _print_page(submission_id: str) -> tuple[str, dict[str, bytes]]:
     from .pages.report import render_print
     from .pages.session import PageError
 
-    app = create_app()
+    # No cookie leaves this process: a throwaway key signs nothing anyone keeps.
+    app = create_app({"SECRET_KEY": secrets.token_hex(32)})
     try:
         with app.test_request_context(f"/reports/{submission_id}/print"):
             # A staff view without a token; the access log has no token id for it.

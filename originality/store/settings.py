@@ -68,8 +68,9 @@ class Settings:
     # archive whose entries were made before the parser (issue 11) keeps "lexical" until they
     # are entered again.
     tokenizer: str = TOKENIZER
-    # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
-    # so every process of one installation (and a restart) accepts the same cookies.
+    # Signs the pages' session cookie; the same on every API machine. Empty is refused when the
+    # API starts, except in development (`serve --dev`, the tests): there a random key is made
+    # once and kept in data_dir (api/pages/session.py, session_secret).
     secret_key: str = ""
     # 1: the session cookie is sent over HTTPS only. Browsers treat http://127.0.0.1 and
     # http://localhost as secure, so the default works on loopback too.
