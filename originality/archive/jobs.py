@@ -107,6 +107,17 @@ class Jobs:
         with self.db.session() as session:
             session.execute(update(Submission).where(Submission.id == submission_id).values(**values))
 
+    def fail_running(self, submission_id: str, error: dict[str, str]) -> bool:
+        """Record a check still running as ``failed`` with ``error`` (it ran out of time);
+        False when it had ended meanwhile, which then stands."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id, Submission.status == JobStatus.RUNNING)
+                .values(status=JobStatus.FAILED, lease_until=None, finished_at=utcnow(),
+                        error_code=error["code"], error_message=error["message"]))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
     def stuck(self, lease_seconds: float) -> list[str]:
         """Unfinished submissions nobody is working on: running with an expired lease, or
         queued for longer than a lease (their message may be lost)."""
