@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from ..errors import Unauthenticated
 from .access import Principal, principal_of_token
@@ -32,6 +32,9 @@ def start_session(db: Database, token_id: int, hours: float) -> str:
     key = secrets.token_urlsafe(KEY_BYTES)
     now = utcnow()
     with db.session() as session:
+        # Sessions that ended or expired are of no further use: each sign-in clears them.
+        session.execute(delete(WebSession).where(
+            or_(WebSession.expires_at <= now, WebSession.ended_at.is_not(None))))
         session.add(WebSession(key_hash=_digest(key), token_id=token_id, created_at=now,
                                expires_at=now + timedelta(hours=hours)))
     return key

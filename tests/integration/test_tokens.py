@@ -160,6 +160,12 @@ def test_a_session_ends_after_its_hours_and_with_its_token(app: Flask) -> None:
     assert client.get("/queue").status_code == 401
     refused = sign_in(client, token)
     assert refused.status_code == 401 and "expired" in refused.get_data(as_text=True)
+    with db.session() as session:
+        session.execute(update(Token).values(expires_at=None))
+    sign_in(client, token)  # a sign-in clears the sessions that expired
+    with db.sessions() as session:
+        left = session.scalars(select(WebSession)).all()
+    assert len(left) == 2 and all(row.expires_at > utcnow() for row in left)
 
 
 # -- the cookie key -------------------------------------------------------------------------------
