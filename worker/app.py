@@ -97,8 +97,6 @@ def retry_countdown(retries: int) -> float:
 
 
 TIME_LIMIT = "time_limit"
-
-
 # How a check ended at its limit, as its error message says it.
 STOPPED = "was stopped at its time limit"
 KILLED = "was killed at its hard time limit"
