@@ -26,6 +26,7 @@ import pytest
 
 from fixtures import hostile, scenarios
 from fixtures.make_fixtures import zip_bytes
+from tests.support import REDIS_DATABASES
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 60.0
@@ -161,7 +162,7 @@ class Stack:
         return wait_for(finished, timeout, f"submission {submission_id}")  # type: ignore[no-any-return]
 
 
-_databases = iter(range(1, 16))
+_databases = iter(range(1, REDIS_DATABASES))
 
 
 @pytest.fixture
