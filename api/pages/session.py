@@ -4,8 +4,9 @@ sign-out forms, CSRF protection and the pages' security headers.
 The session cookie holds a random session key and a CSRF secret, signed with the
 installation's key (``ORIGINALITY_SECRET_KEY``); never the token. Each request looks the session
 up in the database (``originality/store/sessions.py``): signing out ends it on the server, so a
-copied cookie stops working, and a revoked or expired token ends its sessions at once. Forms posted with a session carry the CSRF secret in a hidden field;
-a request that brings its bearer header needs none (no browser adds that header by itself).
+copied cookie stops working, and a revoked or expired token ends its sessions at once. Forms
+posted with a session carry the CSRF secret in a hidden field; a request that brings its bearer
+header needs none (no browser adds that header by itself).
 """
 
 from __future__ import annotations
