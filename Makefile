@@ -75,9 +75,12 @@ clean:
 
 # The service on loopback, for a person to try (README "Service"): redis-server if none answers
 # on 6379, one worker, and the API on 127.0.0.1:8000; Ctrl-C stops the worker and the API.
-SERVE_ENV := ORIGINALITY_DATA_DIR=$(CURDIR)/var ORIGINALITY_REDIS_URL=redis://127.0.0.1:6379/0
+# The cookie key comes from the environment, as in production: made once into var/secret_key.
+SERVE_ENV := ORIGINALITY_DATA_DIR=$(CURDIR)/var ORIGINALITY_REDIS_URL=redis://127.0.0.1:6379/0 \
+	ORIGINALITY_SECRET_KEY=$$(cat $(CURDIR)/var/secret_key)
 serve: $(STAMP) redis
 	@mkdir -p var
+	@test -s var/secret_key || (umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > var/secret_key)
 	@redis-cli -p 6379 ping >/dev/null 2>&1 || redis-server --port 6379 --bind 127.0.0.1 \
 		--daemonize yes --dir $(CURDIR)/var --logfile $(CURDIR)/var/redis.log
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

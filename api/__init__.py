@@ -24,6 +24,7 @@ from .health import blp as health_blp
 from .pages import register_pages
 from .projects import blp as projects_blp
 from .submissions import blp as submissions_blp
+from .tokens import blp as tokens_blp
 from .triage import blp as triage_blp
 
 API_PREFIX = "/api/v1"
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(projects_blp, url_prefix=f"{API_PREFIX}/projects")
     api.register_blueprint(triage_blp, url_prefix=f"{API_PREFIX}/triage")
     api.register_blueprint(events_blp, url_prefix=f"{API_PREFIX}/events")
+    api.register_blueprint(tokens_blp, url_prefix=f"{API_PREFIX}/tokens")
     register_pages(app)
     register_error_handlers(app)
     return app

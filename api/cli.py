@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -42,12 +44,20 @@ GRACEFUL_SECONDS = 30
               help="Werkzeug's development server instead (one process; never in production).")
 def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: bool) -> None:
     """Run the HTTP API and pages under gunicorn (Werkzeug only with --dev)."""
+    from originality.errors import SecretKeyMissing
     from originality.store.db import Database
     from originality.store.settings import Settings
+
+    from .pages.session import session_secret
 
     # Checked (or, on SQLite, migrated) once here, before any process forks: a schema behind
     # the code is one line and exit 1, not every worker failing to boot.
     settings = Settings.from_env()
+    try:
+        # A missing cookie key is one line and exit 1 here, not a boot failure in each worker.
+        session_secret(settings, development=dev)
+    except SecretKeyMissing as error:
+        raise click.ClickException(f"{error.code}: {error.message}") from error
     Database(settings.sqlalchemy_url, settings.data_dir,
              migrate_now=settings.migrate_at_start).dispose()
     if dev:
@@ -56,7 +66,7 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int, dev: b
         from . import create_app
 
         logs.configure(settings.log_format)
-        create_app().run(host=host, port=port, threaded=True)
+        create_app({"DEVELOPMENT": True}).run(host=host, port=port, threaded=True)
         return
     _run_gunicorn({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -101,6 +111,11 @@ def _run_gunicorn(options: dict[str, object]) -> None:
 
 # The PDF is printed by the Chromium Debian ships; another one can be named in this variable.
 CHROMIUM_ENV = "ORIGINALITY_CHROMIUM"
+# Chromium prints pages full of student content, so it runs in its sandbox. The sandbox cannot
+# run as root: then Chromium runs as this unprivileged user (root can switch to it), named in
+# ORIGINALITY_CHROMIUM_USER.
+CHROMIUM_USER_ENV = "ORIGINALITY_CHROMIUM_USER"
+CHROMIUM_USER = "nobody"
 PDF_TIMEOUT_SECONDS = 180
 # Who the access log says read the report: the command line has the database, not a token.
 CLI_READER = "originality report-pdf"
@@ -117,6 +132,7 @@ def report_pdf(submission_id: str, out: str) -> None:
     Chromium (A4 landscape). The read is logged like any other.
     """
     chromium = _chromium()
+    user = _chromium_user()
     target = Path(out).resolve()
     html, assets = _print_page(submission_id)
     with tempfile.TemporaryDirectory(prefix="originality-pdf-") as tmp:
@@ -127,20 +143,32 @@ def report_pdf(submission_id: str, out: str) -> None:
         page.write_text(html, encoding="utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = folder / "evidence.pdf"
-        # No background traffic (updates, sync): the PDF needs none, and closed networks refuse it.
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        if user is not None:  # the folder is its: the page to read, the profile and the PDF
+            for path in (folder, *folder.iterdir()):
+                os.chown(path, user.pw_uid, user.pw_gid)
+        # Sandboxed: no --no-sandbox. No background traffic (updates, sync): the PDF needs none,
+        # and closed networks refuse it.
+        command = [chromium, "--headless", "--disable-gpu", "--disable-quic",
                    "--no-first-run", "--disable-background-networking",
                    "--disable-component-update", "--disable-sync",
                    "--no-pdf-header-footer", f"--user-data-dir={folder / 'profile'}",
                    f"--print-to-pdf={partial}", page.as_uri()]
+        switch: dict[str, Any] = {}
+        if user is not None:
+            switch = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [],
+                      "env": {**os.environ, "HOME": str(folder)}}
         try:
             done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=PDF_TIMEOUT_SECONDS, check=False)
+                                  timeout=PDF_TIMEOUT_SECONDS, check=False, **switch)
         except subprocess.TimeoutExpired as error:
             raise click.ClickException(f"Chromium did not finish within {PDF_TIMEOUT_SECONDS} s") from error
         if not partial.is_file() or not partial.read_bytes().startswith(b"%PDF"):
-            raise click.ClickException(f"Chromium wrote no PDF (exit {done.returncode}): "
-                                       f"{done.stderr.strip()[-2000:]}")
+            why = done.stderr.strip()[-2000:]
+            if "sandbox" in why.lower():
+                why = ("its sandbox could not start (it needs unprivileged user namespaces, "
+                       "kernel.unprivileged_userns_clone=1, or Chromium's setuid sandbox "
+                       f"helper; docs/deploy.md): {why}")
+            raise click.ClickException(f"Chromium wrote no PDF (exit {done.returncode}): {why}")
         # Moved into place whole: a reader of --out never sees half a PDF.
         temporary = target.with_name(f".{target.name}.partial")
         temporary.write_bytes(partial.read_bytes())
@@ -158,6 +186,26 @@ def _chromium() -> str:
     return found
 
 
+def _chromium_user() -> Any:
+    """The unprivileged account Chromium runs as when this process is root (whose Chromium
+    cannot sandbox itself); None when this process is not root and Chromium runs as it."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    name = os.environ.get(CHROMIUM_USER_ENV) or CHROMIUM_USER
+    try:
+        found = pwd.getpwnam(name)
+    except KeyError:
+        raise click.UsageError(f"run as root, Chromium runs as an unprivileged user, and there "
+                               f"is no user {name!r}: create it or name another in "
+                               f"{CHROMIUM_USER_ENV}") from None
+    if found.pw_uid == 0:
+        raise click.UsageError(f"{CHROMIUM_USER_ENV}={name} is root: Chromium's sandbox needs "
+                               f"an unprivileged user")
+    return found
+
+
 def _print_page(submission_id: str) -> tuple[str, dict[str, bytes]]:
     """The print page's HTML and the files it links, renamed to sit beside it on disk.
 
@@ -171,7 +219,8 @@ def _print_page(submission_id: str) -> tuple[str, dict[str, bytes]]:
     from .pages.report import render_print
     from .pages.session import PageError
 
-    app = create_app()
+    # No cookie leaves this process: a throwaway key signs nothing anyone keeps.
+    app = create_app({"SECRET_KEY": secrets.token_hex(32)})
     try:
         with app.test_request_context(f"/reports/{submission_id}/print"):
             # A staff view without a token; the access log has no token id for it.

@@ -81,7 +81,10 @@ def _flatten(messages: object) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OriginalityError)
     def _domain(error: OriginalityError) -> tuple[Response, int]:
-        return error_response(error.http_status, error.code, error.message)
+        response, status = error_response(error.http_status, error.code, error.message)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="originality"'
+        return response, status
 
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> tuple[Response, int]:

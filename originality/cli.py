@@ -486,25 +486,76 @@ def db_current() -> None:
 
 @main.group()
 def token() -> None:
-    """API tokens."""
+    """API tokens: create, list, revoke."""
+
+
+def _token_db() -> Any:
+    from .store.db import Database
+
+    settings = _settings()
+    return Database(settings.sqlalchemy_url, settings.data_dir,  # type: ignore[attr-defined]
+                    migrate_now=settings.migrate_at_start)  # type: ignore[attr-defined]
 
 
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(["platform", "assessor", "staff"]))
 @click.option("--name", required=True, help="Who holds it; for an assessor, their assessor_id.")
-def token_create(role: str, name: str) -> None:
+@click.option("--expires-in", "expires_in", type=int, metavar="DAYS",
+              help="Expire after DAYS days (1 to 3650); without it the token lasts until revoked.")
+def token_create(role: str, name: str, expires_in: int | None) -> None:
     """Create a token; it is printed once, as the last line, and stored hashed."""
-    from .store.access import create_token
-    from .store.db import Database
+    from .store.access import issue_token
 
-    settings = _settings()
-    db = Database(settings.sqlalchemy_url, settings.data_dir,  # type: ignore[attr-defined]
-                  migrate_now=settings.migrate_at_start)  # type: ignore[attr-defined]
+    db = _token_db()
     try:
-        secret = create_token(db, role, name)
+        token_id, secret = issue_token(db, role, name, expires_in)
     except UsageError as error:
         raise click.UsageError(error.message) from error
     finally:
         db.dispose()
-    click.echo(f"token for {role} {name}:")
+    until = f", expires in {expires_in} days" if expires_in else ""
+    click.echo(f"token {token_id} for {role} {name}{until}:")
     click.echo(secret)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token: id, role, name, status (active, expired, revoked) and its times (UTC).
+    The tokens themselves are not stored and cannot be shown."""
+    from .store.access import list_tokens
+
+    db = _token_db()
+    try:
+        rows = list_tokens(db)
+    finally:
+        db.dispose()
+    click.echo(f"{'id':>5}  {'role':<8}  {'status':<7}  {'created':<16}  {'expires':<16}  "
+               f"{'revoked':<16}  name")
+    for row in rows:
+        click.echo(f"{row['id']:>5}  {row['role']:<8}  {row['status']:<7}  "
+                   f"{_when(row['created_at']):<16}  {_when(row['expires_at']):<16}  "
+                   f"{_when(row['revoked_at']):<16}  {row['name']}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@click.option("--why", default="", help="The reason, kept in the audit log.")
+def token_revoke(token_id: int, why: str) -> None:
+    """Revoke token ID (from 'token list') at once: its requests get 401 token_revoked and
+    its page sessions end. Revoking it again changes nothing."""
+    from .errors import NotFound
+    from .store.access import revoke_token
+
+    db = _token_db()
+    try:
+        row = revoke_token(db, token_id, why=why)
+    except NotFound as error:
+        raise click.ClickException(f"{error.code}: {error.message}") from error
+    finally:
+        db.dispose()
+    click.echo(f"token {row['id']} ({row['role']} {row['name']}) revoked at "
+               f"{_when(row['revoked_at'])} UTC")

@@ -29,6 +29,28 @@ class UsageError(OriginalityError):
     http_status = 400
 
 
+class SecretKeyMissing(UsageError):
+    """The service was started without ``ORIGINALITY_SECRET_KEY`` (or with a short one)
+    outside development: every API machine must sign session cookies with the same key."""
+
+    code = "secret_key_missing"
+
+
+class Unauthenticated(OriginalityError):
+    """No valid credentials: no token, a token nobody made, or a page session that ended."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class TokenRevoked(Unauthenticated):
+    code = "token_revoked"
+
+
+class TokenExpired(Unauthenticated):
+    code = "token_expired"
+
+
 class UploadTooLarge(OriginalityError):
     code = "too_large"
     http_status = 413

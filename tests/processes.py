@@ -27,7 +27,9 @@ START_SECONDS = 60.0
 
 def environment(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")}
-    env.update({"ORIGINALITY_DATA_DIR": str(data), "PYTHONPATH": str(REPO), **extra})
+    env.update({"ORIGINALITY_DATA_DIR": str(data), "PYTHONPATH": str(REPO),
+                # Every API machine of a deployment is given the same cookie key.
+                "ORIGINALITY_SECRET_KEY": os.environ["ORIGINALITY_SECRET_KEY"], **extra})
     return env
 
 

@@ -24,6 +24,10 @@ from originality.store.models import JobStatus
 ROLES = [("platform", "platform", "lms"), ("staff", "staff", "dean"),
          ("assessor", "assessor", "ada"), ("other_assessor", "assessor", "bob")]
 
+# Databases of the session's redis-server (tests/integration/conftest.py): one per test that
+# runs a stack of its own (test_service.py takes one each).
+REDIS_DATABASES = 64
+
 _uploads = itertools.count(1)
 
 

@@ -24,7 +24,8 @@ import threading
 import time
 from typing import Any, Callable
 
-from celery import Celery
+from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import setup_logging, worker_ready, worker_shutdown
 from kombu import Exchange, Queue
 
@@ -108,16 +109,45 @@ def retry_countdown(retries: int) -> float:
     return base * (2 ** retries)
 
 
+TIME_LIMIT = "time_limit"
+# How a check ended at its limit, as its error message says it.
+STOPPED = "was stopped at its time limit"
+KILLED = "was killed at its hard time limit"
+ABANDONED = "ran past its hard time limit in a pool that cannot stop it, and was abandoned"
+
+
+def time_limit_error(how: str, seconds: float) -> dict[str, str]:
+    return {"code": TIME_LIMIT,
+            "message": f"the check {how} ({seconds:g} s); retry runs it again"}
+
+
+def time_out(submission_id: str, error: dict[str, str], store: Archive | None = None) -> None:
+    """Record a check that ran out of time as failed (no automatic retry: it would run out
+    again), unless it ended meanwhile; the platform hears of it as of any failure."""
+    store = store or archive()
+    if store.fail_running(submission_id, error):  # its submission.checked event in the outbox
+        log.error("check of %s: %s", submission_id, error["message"])
+        relay_soon()
+
+
 class _Lease(threading.Thread):
-    """Renews a running check's lease until the check ends, so only a dead worker's lapses."""
+    """Renews a running check's lease until the check ends, so only a dead worker's lapses;
+    and never past the check's hard time limit. The pool kills a check there, but a pool that
+    cannot (``--pool=solo`` or threads) leaves it running: the submission is then recorded
+    failed and its lease left to lapse, so a hung check does not hold it forever."""
 
     def __init__(self, submission_id: str) -> None:
         super().__init__(daemon=True)
         self.submission_id = submission_id
         self.done = threading.Event()
+        # A lease past the hard limit: the pool's kill comes first where there is one.
+        self.deadline = time.monotonic() + settings.check_time_limit + settings.lease_seconds
 
     def run(self) -> None:
         while not self.done.wait(settings.lease_seconds / 3):
+            if time.monotonic() >= self.deadline:
+                time_out(self.submission_id, time_limit_error(ABANDONED, settings.check_time_limit))
+                return
             try:
                 archive().renew(self.submission_id, settings.lease_seconds)
             except Exception:  # a missed renewal is retried at the next beat
@@ -131,8 +161,36 @@ class _Lease(threading.Thread):
         self.done.set()
 
 
-@app.task(name=CHECK_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
-          max_retries=MAX_RETRIES)
+class CheckTask(Task):  # type: ignore[misc]
+    """The check task's class: it also records a check killed at its hard time limit. Celery
+    calls ``on_failure`` for it in the worker's main process, since the pool process that ran
+    the check is the one killed."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
+                   einfo: Any) -> None:
+        if isinstance(exc, TimeLimitExceeded) and args:
+            # A short-lived archive: the main process forks pool processes, which must not
+            # inherit its database connections.
+            store = Archive.open(settings)
+            try:
+                time_out(str(args[0]), time_limit_error(KILLED, settings.check_time_limit), store)
+            finally:
+                store.close()
+
+
+def _hang(seconds: float) -> None:
+    """Tests only: sleep through the soft time limit, as a check stuck in native code would."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            time.sleep(left)
+        except SoftTimeLimitExceeded:
+            log.warning("the test hang ignores the soft time limit")
+
+
+@app.task(name=CHECK_TASK, bind=True, base=CheckTask, acks_late=True, reject_on_worker_lost=True,
+          max_retries=MAX_RETRIES, soft_time_limit=settings.check_soft_time_limit,
+          time_limit=settings.check_time_limit)
 def check_submission(self: Any, submission_id: str) -> str:
     """Check one submission: claim it, run the archive's check, record the outcome."""
     store = archive()
@@ -142,9 +200,14 @@ def check_submission(self: Any, submission_id: str) -> str:
         with _Lease(submission_id):
             if settings.test_task_delay:
                 time.sleep(settings.test_task_delay)
+            if settings.test_task_hang:
+                _hang(settings.test_task_hang)
             status = store.process(submission_id)
     except NotFound:
         return "missing"
+    except SoftTimeLimitExceeded:
+        time_out(submission_id, time_limit_error(STOPPED, settings.check_soft_time_limit), store)
+        return JobStatus.FAILED
     except Exception as error:
         if self.request.retries >= self.max_retries:
             log.exception("check of %s failed for good", submission_id)

@@ -1,10 +1,12 @@
 """Who is looking at a page: the bearer token header or the signed-in session, the sign-in and
 sign-out forms, CSRF protection and the pages' security headers.
 
-The session cookie holds the token's id and a CSRF secret, signed with the installation's
-key; never the token itself. Each request looks the token up again, so a revoked token ends
-its sessions at once. Forms posted with a session carry the CSRF secret in a hidden field;
-a request that brings its bearer header needs none (no browser adds that header by itself).
+The session cookie holds a random session key and a CSRF secret, signed with the
+installation's key (``ORIGINALITY_SECRET_KEY``); never the token. Each request looks the session
+up in the database (``originality/store/sessions.py``): signing out ends it on the server, so a
+copied cookie stops working, and a revoked or expired token ends its sessions at once. Forms
+posted with a session carry the CSRF secret in a hidden field; a request that brings its bearer
+header needs none (no browser adds that header by itself).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from originality.archive import Archive
-from originality.errors import OriginalityError
-from originality.store.access import Principal, authenticate, principal_of
+from originality.errors import OriginalityError, SecretKeyMissing, Unauthenticated
+from originality.store.access import Principal, authenticate, resolve
+from originality.store.sessions import end_session, session_principal, start_session
 from originality.store.settings import Settings
 
 blp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
@@ -45,6 +48,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_HOURS = 8
 SECRET_FILE = "session_secret"
+# 32 characters: a key made by `openssl rand -hex 32` has 64; anything shorter is a placeholder.
+MIN_SECRET_CHARS = 32
+SESSION_KEY = "sid"
 CSRF_FIELD = "csrf_token"
 # No inline script or style anywhere: what the pages need comes from /assets.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -66,7 +72,8 @@ def archive() -> Archive:
 
 def configure(app: Flask) -> None:
     settings: Settings = app.extensions["originality.settings"]
-    app.secret_key = settings.secret_key or _installation_secret(settings.data_dir)
+    app.secret_key = session_secret(settings, development=bool(
+        app.testing or app.config.get("DEVELOPMENT")))
     app.config.update(
         SESSION_COOKIE_NAME="originality_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -79,8 +86,27 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
 
 
+def session_secret(settings: Settings, development: bool) -> str:
+    """The key that signs session cookies: ``ORIGINALITY_SECRET_KEY``, the same on every API
+    machine, or a cookie made by one is refused by the others. Only in development (``serve
+    --dev``, the tests) is one made when it is missing, kept in the data dir; elsewhere a
+    missing or short key stops the process before it serves anything."""
+    if settings.secret_key:
+        if len(settings.secret_key) < MIN_SECRET_CHARS:
+            raise SecretKeyMissing(f"ORIGINALITY_SECRET_KEY is {len(settings.secret_key)} characters "
+                                   f"long; it needs at least {MIN_SECRET_CHARS} random ones "
+                                   f"(e.g. openssl rand -hex 32)")
+        return settings.secret_key
+    if development:
+        return _installation_secret(settings.data_dir)
+    raise SecretKeyMissing("ORIGINALITY_SECRET_KEY is not set: give every API machine the same "
+                           "random value (e.g. openssl rand -hex 32), or run 'originality serve "
+                           "--dev' on a laptop")
+
+
 def _installation_secret(data_dir: Path) -> str:
-    """The key kept in ``data_dir``, made on first use; the first process to write it wins."""
+    """A development key kept in ``data_dir``, made on first use; the first process to write it
+    wins, so the processes of one machine accept each other's cookies."""
     path = data_dir / SECRET_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -114,8 +140,8 @@ def current_principal() -> Principal | None:
         g.via_header = True
         return authenticate(db, token)
     g.via_header = False
-    token_id = session.get("token_id")
-    return principal_of(db, token_id) if isinstance(token_id, int) else None
+    key = session.get(SESSION_KEY)
+    return session_principal(db, key) if isinstance(key, str) else None
 
 
 def page(*roles: str) -> Callable[[F], F]:
@@ -193,23 +219,32 @@ def signin_form() -> Any:
     return signin_page(next_url=request.args.get("next"))
 
 
+SIGNIN_REFUSALS = {"token_revoked": "That token was revoked. Ask for a new one.",
+                   "token_expired": "That token has expired. Ask for a new one."}
+
+
 @blp.route("/signin", methods=["POST"])
 def signin() -> Any:
     token = request.form.get("token", "").strip()
-    who = authenticate(archive().db, token)
     next_url = request.form.get("next")
-    if who is None:
-        return signin_page(401, next_url, "That token is not valid. Check that you copied all of "
-                                          "it, or ask for a new one.")
+    try:
+        who = resolve(archive().db, token)
+    except Unauthenticated as error:
+        return signin_page(401, next_url, SIGNIN_REFUSALS.get(
+            error.code, "That token is not valid. Check that you copied all of it, or ask for "
+                        "a new one."))
     session.clear()  # a new session for a new sign-in: no fixation of an earlier one
     session.permanent = True
-    session["token_id"] = who.token_id
+    session[SESSION_KEY] = start_session(archive().db, who.token_id, SESSION_HOURS)
     session["csrf"] = secrets.token_urlsafe(32)
     return redirect(_safe_next(next_url), 303)
 
 
 @blp.route("/signout", methods=["POST"])
 def signout() -> Any:
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        end_session(archive().db, key)  # a copy of the cookie elsewhere ends with it
     session.clear()
     return redirect(url_for("pages.signin_form"), 303)
 

@@ -104,14 +104,25 @@ class Jobs:
     def finish(self, submission_id: str, status: str, error: dict[str, str] | None = None,
                files: int | None = None) -> None:
         """Record how a check ended (done, rejected or failed), with its event."""
+        self._end(submission_id, status, error, files, only_running=False)
+
+    def fail_running(self, submission_id: str, error: dict[str, str]) -> bool:
+        """Record a check still running as ``failed`` with ``error`` (it ran out of time), with
+        its event; False when it had ended meanwhile, which then stands."""
+        return self._end(submission_id, JobStatus.FAILED, error, None, only_running=True)
+
+    def _end(self, submission_id: str, status: str, error: dict[str, str] | None, files: int | None,
+             only_running: bool) -> bool:
         values: dict[str, Any] = {"status": status, "lease_until": None, "finished_at": utcnow(),
                                   "error_code": error["code"] if error else None,
                                   "error_message": error["message"] if error else None}
         if files is not None:
             values["files"] = files
+        which = update(Submission).where(Submission.id == submission_id)
+        if only_running:
+            which = which.where(Submission.status == JobStatus.RUNNING)
         with self.db.session() as session:
-            changed = session.execute(update(Submission).where(Submission.id == submission_id)
-                                      .values(**values)).rowcount  # type: ignore[attr-defined]
+            changed = session.execute(which.values(**values)).rowcount  # type: ignore[attr-defined]
             submission = session.get(Submission, submission_id) if changed else None
             # The platform sent uploads and hears how each ended; a past cohort imported with
             # `archive add` was never the platform's to hear about.
@@ -120,6 +131,7 @@ class Jobs:
                     "submission_id": submission_id, "status": status, "error": error,
                     "project_id": submission.project_id, "student_id": submission.student_id},
                     values["finished_at"])
+        return bool(changed)
 
     def stuck(self, lease_seconds: float) -> list[str]:
         """Unfinished submissions nobody is working on: running with an expired lease, or

@@ -1,6 +1,6 @@
 """The archive's tables: submissions, their documents and fingerprinted units, the index
-entries and the database's own LSH buckets, projects' starter code, reports with their match links and summaries, tokens
-and the report access log; plagiarism cases (and which one blocks each submission), their append-only decisions, the audit log and the outbox
+entries and the database's own LSH buckets, projects' starter code, reports with their match links and summaries, tokens,
+the pages' sessions and the report access log; plagiarism cases (and which one blocks each submission), their append-only decisions, the audit log and the outbox
 of webhook events; the triage of strong matches and the projects' review thresholds.
 
 Numpy arrays (token lines, k-gram hashes, the MinHash) are stored as raw little-endian bytes:
@@ -233,7 +233,25 @@ class Token(Base):
     role: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: the token never expires. A token past it, or revoked, gets 401 (token_expired,
+    # token_revoked), and so do the page sessions signed in with it.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebSession(Base):
+    """A page session signed in with a token. The cookie carries only a random key, whose
+    digest is looked up here on every request: signing out ends the row, so a copied cookie
+    stops working at once instead of living out its eight hours."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the key
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)  # signed out
 
 
 class AccessLog(Base):

@@ -22,6 +22,12 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # worker that died, and is queued again.
 LEASE_SECONDS = 60.0
 RECOVERY_INTERVAL = 15.0
+# Per check, in seconds. One upload against an archive of thousands takes seconds
+# (docs/benchmarks.md, "Service"); ten minutes is a check gone wrong (a pathological file, a
+# hung parser). At the soft limit the check is stopped and recorded `failed` (`time_limit`);
+# the hard limit kills the worker process that did not stop, two minutes later.
+CHECK_SOFT_TIME_LIMIT = 600.0
+CHECK_TIME_LIMIT = 720.0
 # MinHash LSH over a submission's short k-grams and literal texts (starter code left out), in
 # 128 bands of one row: a prior entry is a candidate when one of the 128 minima is the same.
 # Measured on the real labelled sets (docs/benchmarks.md, "Candidate index"): of the pairs that
@@ -67,6 +73,8 @@ class Settings:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     lease_seconds: float = LEASE_SECONDS
     recovery_interval: float = RECOVERY_INTERVAL
+    check_soft_time_limit: float = CHECK_SOFT_TIME_LIMIT
+    check_time_limit: float = CHECK_TIME_LIMIT
     lsh_bands: int = LSH_BANDS
     lsh_num_perm: int = LSH_NUM_PERM
     webhook_attempts: int = WEBHOOK_ATTEMPTS
@@ -81,8 +89,9 @@ class Settings:
     tokenizer: str = TOKENIZER
     # Where uploads are kept: "auto", "local" (data_dir/uploads) or "database" (BLOB_STORES).
     blob_store: str = "auto"
-    # Signs the pages' session cookie. Empty: a random key is made once and kept in data_dir,
-    # so every process of one installation (and a restart) accepts the same cookies.
+    # Signs the pages' session cookie; the same on every API machine. Empty is refused when the
+    # API starts, except in development (`serve --dev`, the tests): there a random key is made
+    # once and kept in data_dir (api/pages/session.py, session_secret).
     secret_key: str = ""
     # 1: the session cookie is sent over HTTPS only. Browsers treat http://127.0.0.1 and
     # http://localhost as secure, so the default works on loopback too.
@@ -95,6 +104,9 @@ class Settings:
     # Tests only: a running check sleeps this many seconds after claiming its submission, so
     # that a test can kill the worker mid-check. Never set it in production.
     test_task_delay: float = 0.0
+    # Tests only: as test_task_delay, but the sleep ignores the soft time limit, as a check
+    # stuck in native code would, so that a test sees the hard limit kill it.
+    test_task_hang: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -106,6 +118,8 @@ class Settings:
             problems.append("max_upload_bytes must be positive")
         if self.lease_seconds <= 0 or self.recovery_interval <= 0:
             problems.append("lease_seconds and recovery_interval must be positive")
+        if not 0 < self.check_soft_time_limit < self.check_time_limit:
+            problems.append("check_soft_time_limit must be positive and below check_time_limit")
         if self.lsh_bands <= 0 or self.lsh_num_perm <= 0 or self.lsh_num_perm % self.lsh_bands:
             problems.append("lsh_bands must be a positive divisor of lsh_num_perm")
         if self.migrate not in ("auto", "always", "never"):

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import free_port
+from tests.support import REDIS_DATABASES, free_port
 
 
 def _pings(client: Any) -> bool:
@@ -36,7 +36,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(workdir)],
+                                "--appendonly", "no", "--databases", str(REDIS_DATABASES), "--dir", str(workdir)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import redis
 

@@ -44,8 +44,6 @@ class Fuzz:
         self.app = create_app({"DATA_DIR": str(root / "data"), "INDEX": "memory",
                                "REDIS_URL": "memory://", "TESTING": True})
         self.archive: Archive = self.app.extensions["originality"]
-        self.tokens = {role: create_token(self.archive.db, role, name)
-                       for role, name in [("platform", "lms"), ("staff", "dean")]}
         self.schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", self.app)
         # Rows for the generated requests to reach: two checked submissions that match, and a
         # case on the copy (ids the fuzzer cannot guess; see ``known``).
@@ -61,13 +59,15 @@ class Fuzz:
 
         [waiting] = Triage(self.archive).items()
         from originality.outbox import Outbox
+        from originality.store.access import issue_token
 
         # An event of the outbox (the copy's submission.checked, pending: no webhook here).
         event = next(e for e in Outbox(self.archive.db).events(None)
                      if e["type"] == "submission.checked")
+        spare, _ = issue_token(self.archive.db, "assessor", "spare")  # for the revocation
         self.known = {"submission_id": copy, "case_id": opened.get_json()["id"],
                       "student_id": "mallory", "project_id": "p1", "item_id": waiting["id"],
-                      "event_id": event["id"]}
+                      "event_id": event["id"], "token_id": spare}
 
     def _add(self, root: Path, name: str, student: str) -> str:
         [found] = [s for s in scenarios.SCENARIOS if s.id == name]
@@ -81,9 +81,11 @@ class Fuzz:
         return registered.submission.id
 
     def headers(self, method: str, path: str) -> dict[str, str]:
-        # Uploads are the platform's; every other operation is open to staff.
+        # Uploads are the platform's; every other operation is open to staff. A new token for
+        # each operation: the fuzzed revocation may revoke any id, the callers' own included.
         role = "platform" if (method.upper(), path) == ("POST", "/api/v1/submissions") else "staff"
-        return {"Authorization": f"Bearer {self.tokens[role]}"}
+        name = {"platform": "lms", "staff": "dean"}[role]
+        return {"Authorization": f"Bearer {create_token(self.archive.db, role, name)}"}
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,8 @@ def test_the_spec_lists_every_operation(fuzz: Fuzz) -> None:
             "GET /api/v1/triage", "GET /api/v1/triage/{item_id}",
             "POST /api/v1/triage/{item_id}/dismissal",
             "PUT /api/v1/projects/{project_id}/review-threshold", "GET /api/v1/events",
-            "GET /api/v1/events/{event_id}", "POST /api/v1/events/{event_id}/resend"} <= labels
+            "GET /api/v1/events/{event_id}", "POST /api/v1/events/{event_id}/resend",
+            "GET /api/v1/tokens", "POST /api/v1/tokens", "POST /api/v1/tokens/{token_id}/revoke"} <= labels
 
 
 def test_upload_is_documented_as_one_multipart_body(fuzz: Fuzz) -> None:

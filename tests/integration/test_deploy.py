@@ -170,6 +170,7 @@ def test_readyz_is_503_when_the_schema_falls_behind_and_degraded_without_redis(
 
 def test_dev_runs_werkzeug_and_only_when_asked(tmp_path: Path) -> None:
     env = environment(tmp_path / "data", ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0")
+    del env["ORIGINALITY_SECRET_KEY"]  # a laptop: --dev makes its own cookie key
     port = free_port()
     server = Process(env, tmp_path / "dev.log", "serve", "--dev", "--port", str(port))
     try:
@@ -178,3 +179,17 @@ def test_dev_runs_werkzeug_and_only_when_asked(tmp_path: Path) -> None:
         assert headers["Server"].startswith("Werkzeug")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("key, said", [(None, "ORIGINALITY_SECRET_KEY is not set"),
+                                       ("changeme", "it needs at least 32")])
+def test_serve_refuses_to_start_without_a_real_cookie_key(tmp_path: Path, key: str | None,
+                                                          said: str) -> None:
+    env = environment(tmp_path / "data", ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0")
+    del env["ORIGINALITY_SECRET_KEY"]
+    if key is not None:
+        env["ORIGINALITY_SECRET_KEY"] = key
+    refused = originality(env, "serve", "--port", str(free_port()))
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("Error: secret_key_missing: ") and said in refused.stderr

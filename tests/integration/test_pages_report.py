@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
@@ -479,6 +480,42 @@ def test_report_pdf_writes_a_pdf(service: Service, copied: tuple[str, str], tmp_
     assert service.accesses(mallory)[-1] == ("originality report-pdf", PAGE_ACTION, 200)
     missing = CliRunner().invoke(report_pdf, ["nope", "--out", str(tmp_path / "x.pdf")])
     assert missing.exit_code == 2 and "no submission nope" in missing.output
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="no chromium to print with")
+def test_report_pdf_runs_chromium_sandboxed_and_never_as_root(
+        service: Service, copied: tuple[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import report_pdf
+
+    # A wrapper that notes who runs it and with what, then runs the real Chromium. It lives in
+    # a folder the unprivileged user can reach (tmp_path is root's alone).
+    spy = Path(tempfile.mkdtemp(prefix="originality-spy-"))
+    try:
+        spy.chmod(0o777)
+        wrapper = spy / "chromium"
+        wrapper.write_text(f'#!/bin/sh\nid -u > {spy}/uid\necho "$@" > {spy}/args\n'
+                           f'exec {shutil.which("chromium")} "$@"\n')
+        wrapper.chmod(0o755)
+        for key, value in {"DATA_DIR": str(tmp_path / "data"), "INDEX": "memory",
+                           "REDIS_URL": "redis://127.0.0.1:9/0", "CHROMIUM": str(wrapper)}.items():
+            monkeypatch.setenv(f"ORIGINALITY_{key}", value)
+        out = tmp_path / "evidence.pdf"
+        result = CliRunner().invoke(report_pdf, [copied[1], "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().startswith(b"%PDF")
+        assert "--no-sandbox" not in (spy / "args").read_text()
+        uid = int((spy / "uid").read_text())
+        assert uid != 0
+        if os.geteuid() == 0:
+            import pwd
+
+            assert uid == pwd.getpwnam("nobody").pw_uid
+            monkeypatch.setenv("ORIGINALITY_CHROMIUM_USER", "no-such-user")
+            refused = CliRunner().invoke(report_pdf, [copied[1], "--out", str(out)])
+            assert refused.exit_code == 2 and "there is no user 'no-such-user'" in refused.output
+    finally:
+        shutil.rmtree(spy)
 
 
 def test_report_pdf_without_chromium_is_a_usage_error(

@@ -26,6 +26,7 @@ import pytest
 
 from fixtures import hostile, scenarios
 from fixtures.make_fixtures import zip_bytes
+from tests.support import REDIS_DATABASES
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 60.0
@@ -119,10 +120,11 @@ class Stack:
                        [("platform", "lms"), ("staff", "dean"), ("assessor", "ada")]}
         self.tokens["other_assessor"] = create_token(self.archive.db, "assessor", "bob")
 
-    def start_worker(self, name: str, **extra: str) -> subprocess.Popen[bytes]:
+    def start_worker(self, name: str, pool: str = "solo", **extra: str) -> subprocess.Popen[bytes]:
         log = open(self.root / f"{name}.log", "wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", f"--pool={pool}",
+             "--concurrency=1",
              "-n", f"{name}@%h", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
             cwd=REPO, env={**self.env, **extra}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -169,7 +171,7 @@ class Stack:
         return wait_for(finished, timeout, f"submission {submission_id}")  # type: ignore[no-any-return]
 
 
-_databases = iter(range(1, 16))
+_databases = iter(range(1, REDIS_DATABASES))
 
 
 @pytest.fixture
@@ -541,6 +543,56 @@ def test_a_check_that_keeps_crashing_is_retried_then_failed(stack: Stack) -> Non
     assert stack.wait_finished(registered.submission.id)["status"] == "done"
     again = stack.client.post(f"/api/v1/submissions/{registered.submission.id}/retry", headers=staff)
     assert again.status_code == 409  # only a failed check runs again
+
+
+LIMITS = {"ORIGINALITY_CHECK_SOFT_TIME_LIMIT": "1", "ORIGINALITY_CHECK_TIME_LIMIT": "3"}
+
+
+@pytest.mark.parametrize("limit, extra, said", [
+    ("soft", {"ORIGINALITY_TEST_TASK_DELAY": "120"}, "was stopped at its time limit (1 s)"),
+    ("hard", {"ORIGINALITY_TEST_TASK_HANG": "120"}, "was killed at its hard time limit (3 s)"),
+])
+def test_a_check_past_its_time_limit_fails_frees_its_worker_and_can_be_retried(
+        stack: Stack, limit: str, extra: dict[str, str], said: str) -> None:
+    # The prefork pool, as `originality worker` runs by default: the limits are the pool's.
+    limits = LIMITS
+    hung = stack.start_worker("hung", pool="prefork", **limits, **extra)
+    started = time.monotonic()
+    submission = stack.upload(scenario_zip("original"), "kim", "p8").get_json()["id"]
+    finished = stack.wait_finished(submission, 30)
+    assert time.monotonic() - started < 20
+    assert finished["status"] == "failed" and finished["error"]["code"] == "time_limit"
+    assert said in finished["error"]["message"]
+    # Failed for good: the recovery loop (every second here) does not queue it again.
+    time.sleep(3)
+    assert stack.status(submission).get_json()["status"] == "failed"
+    # The worker is free: the next check is taken at once (and runs out of time in turn).
+    other = stack.upload(scenario_zip("renamed"), "lee", "p8").get_json()["id"]
+    assert stack.wait_finished(other, 30)["error"]["code"] == "time_limit"
+    assert hung.poll() is None
+    log = (stack.root / "hung.log").read_text()
+    assert ("Hard time limit (3" in log) == (limit == "hard"), log
+
+    # Whatever hung is fixed (here: a worker without the delay, and with the default limits:
+    # a fresh pool process's first check loads the parsers, which takes longer than 1 s);
+    # staff run the check again.
+    stack.kill(hung)
+    stack.start_worker("fixed", pool="prefork")
+    answer = stack.client.post(f"/api/v1/submissions/{submission}/retry", headers=stack.headers("staff"))
+    assert answer.status_code == 202
+    assert stack.wait_finished(submission)["status"] == "done"
+
+
+def test_a_hung_check_in_a_pool_without_limits_is_not_renewed_past_the_hard_limit(stack: Stack) -> None:
+    # --pool=solo (make serve) cannot interrupt a check: its lease thread gives up instead.
+    solo = stack.start_worker("solo", **LIMITS, ORIGINALITY_TEST_TASK_HANG="120")
+    submission = stack.upload(scenario_zip("original"), "kim", "p9").get_json()["id"]
+    finished = stack.wait_finished(submission, 30)
+    assert finished["status"] == "failed" and finished["error"]["code"] == "time_limit"
+    assert "ran past its hard time limit in a pool that cannot stop it" in finished["error"]["message"]
+    time.sleep(3)  # its lease lapsed long ago: recovery must still leave it failed
+    assert stack.status(submission).get_json()["status"] == "failed"
+    stack.kill(solo)  # still asleep: a solo worker is held by a hung check (docs/deploy.md)
 
 
 def test_health_and_openapi(stack: Stack) -> None:

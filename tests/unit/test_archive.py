@@ -741,3 +741,10 @@ def test_the_archive_tokenizes_as_its_settings_say(tmp_path: Path) -> None:
             assert opened.options.match.tokenizer == tokenizer
         finally:
             opened.close()
+
+
+@pytest.mark.parametrize("soft, hard", [("0", "10"), ("30", "30"), ("60", "30")])
+def test_a_soft_time_limit_must_be_positive_and_below_the_hard_one(soft: str, hard: str) -> None:
+    with pytest.raises(UsageError, match="check_soft_time_limit must be positive and below"):
+        Settings.from_env({"ORIGINALITY_CHECK_SOFT_TIME_LIMIT": soft,
+                           "ORIGINALITY_CHECK_TIME_LIMIT": hard})

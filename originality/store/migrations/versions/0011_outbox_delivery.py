@@ -1,7 +1,7 @@
 """outbox delivery: each event's status, attempts, next attempt and last error
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-04 21:20:00
 
 The relay (originality/outbox.py) delivers every ``pending`` event at least once. Events stored
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
