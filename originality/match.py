@@ -168,42 +168,34 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
     if not len(pa):  # no shared long k-gram (same words, reordered): no run, not an index error
         return ua, ub, pa, pb, pa.copy()
     diagonal = pa - pb
-    order = _sort_order((ua, len(a.units)), (ub, len(b.units)), (diagonal + b.span, a.span + b.span),
-                        (pa, a.span))
-    ua, ub, pa, pb, diagonal = ua[order], ub[order], pa[order], pb[order], diagonal[order]
-    continues = np.zeros(len(pa), dtype=bool)
-    continues[1:] = (ua[1:] == ua[:-1]) & (ub[1:] == ub[:-1]) & (diagonal[1:] == diagonal[:-1]) & (
-        pa[1:] == pa[:-1] + 1
-    )
+    units_b, diagonals = len(b.units), a.span + b.span
+    if len(a.units) * units_b * diagonals * a.span < 1 << 63:
+        # One sort on a composite key (unit_a, unit_b, diagonal, start_a), in each of the
+        # thousands of alignments of a cohort. A k-gram continues the one before it on both
+        # sides exactly when its key is that one's plus one: a start never reaches the span,
+        # so nothing carries into the diagonal.
+        key = ((ua * units_b + ub) * diagonals + diagonal + b.span) * a.span + pa
+        order = np.argsort(key)  # the keys are distinct: any sort gives this order
+        in_order = key[order]
+        continues = np.empty(len(key), dtype=bool)
+        continues[0] = False
+        continues[1:] = in_order[1:] == in_order[:-1] + 1
+    else:
+        order = np.lexsort((pa, diagonal, ub, ua))
+        sa, sb, sp, sd = ua[order], ub[order], pa[order], diagonal[order]
+        continues = np.zeros(len(pa), dtype=bool)
+        continues[1:] = (sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1]) & (sd[1:] == sd[:-1]) & (
+            sp[1:] == sp[:-1] + 1
+        )
     starts = np.flatnonzero(~continues)
-    if not len(starts):
-        # A pair aligned for its cosine alone (paraphrased prose) may share no long k-gram.
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty, empty
     ends = np.append(starts[1:], len(pa)) - 1
-    lengths = pa[ends] - pa[starts] + k[ua[starts]]
-    long_enough = lengths >= minimum[ua[starts]]
-    starts, lengths = starts[long_enough], lengths[long_enough]
-    ua, ub, pa, pb = ua[starts], ub[starts], pa[starts], pb[starts]
+    first, last = order[starts], order[ends]  # a run's first and last k-gram, in the join
+    lengths = pa[last] - pa[first] + k[ua[first]]
+    long_enough = lengths >= minimum[ua[first]]
+    first, lengths = first[long_enough], lengths[long_enough]
+    ua, ub, pa, pb = ua[first], ub[first], pa[first], pb[first]
     order = np.lexsort((pb, ub, pa, ua, -lengths))
     return ua[order], ub[order], pa[order], pb[order], lengths[order]
-
-
-def _sort_order(*keys: tuple[np.ndarray, int]) -> np.ndarray:
-    """The order ``np.lexsort`` gives non-negative integer keys (most significant first here),
-    each given with a bound it stays under, as one argsort of a composite key when it fits 63
-    bits: one sort instead of one per key, in each of the thousands of alignments of a cohort.
-    The bounds are the submissions' sizes, known before (reading each key's range cost eight
-    reductions a pair)."""
-    total = 1
-    for _, bound in keys:
-        total *= bound
-    if total >= 1 << 63:
-        return np.lexsort([key for key, _ in keys][::-1])
-    composite = keys[0][0]
-    for key, bound in keys[1:]:
-        composite = composite * bound + key
-    return np.argsort(composite, kind="stable")
 
 
 def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
@@ -218,15 +210,19 @@ def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, st
         return [(0, length)]
     if covered_a.find(0, start_a, end_a) < 0 or covered_b.find(0, start_b, end_b) < 0:
         return []
-    stretches, begin = [], None
-    for offset in range(length + 1):
-        free = offset < length and not covered_a[start_a + offset] and not covered_b[start_b + offset]
-        if free and begin is None:
-            begin = offset
-        elif not free and begin is not None:
-            if offset - begin >= min_length:
-                stretches.append((begin, offset - begin))
-            begin = None
+    # Covered on either side, token by token (bytes of 0 and 1 or-ed as two big integers),
+    # then the free stretches found by C-level scans instead of a loop over the tokens.
+    either = (int.from_bytes(covered_a[start_a:end_a], "big")
+              | int.from_bytes(covered_b[start_b:end_b], "big")).to_bytes(length, "big")
+    stretches = []
+    begin = either.find(0)
+    while begin >= 0:
+        stop = either.find(1, begin)
+        if stop < 0:
+            stop = length
+        if stop - begin >= min_length:
+            stretches.append((begin, stop - begin))
+        begin = either.find(0, stop)
     return stretches
 
 
