@@ -226,8 +226,36 @@ def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, st
     return stretches
 
 
+# A fragment in plain values: (file of a, first line, last line, file of b, first line, last
+# line, matched tokens).
+FragmentRow = tuple[str, int, int, str, int, int, int]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One alignment in plain values (similarity, shares, fragment rows): what a process that
+    aligns sends back, since pickling the slotted result objects both ways cost half as much
+    CPU as aligning (1.2 s for the 7,500 alignments of 300 students)."""
+
+    similarity: float
+    a_share: float
+    b_share: float
+    fragments: tuple[FragmentRow, ...]
+
+    def result(self, a: str, b: str) -> PairResult:
+        return PairResult(a, b, self.similarity, self.a_share, self.b_share,
+                          tuple(Fragment(Span(path_a, low_a, high_a), Span(path_b, low_b, high_b), tokens)
+                                for path_a, low_a, high_a, path_b, low_b, high_b, tokens in self.fragments))
+
+
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
     """The similarity of two submissions with the fragments that explain it, or None."""
+    found = alignment(a, b, options)
+    return None if found is None else found.result(a.id, b.id)
+
+
+def alignment(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Alignment | None:
+    """``align`` in plain values."""
     minimum = np.where(a.is_code, options.min_fragment_code, options.min_fragment_prose).astype(np.int64)
     runs = _runs(a, b, a.k, minimum)
     least = minimum.tolist()
@@ -259,9 +287,7 @@ def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Pa
         return None
     # Tiles never overlap, and each covers as many tokens on both sides.
     matched_a = matched_b = sum(tile[4] for tile in tiles)
-    return PairResult(
-        a=a.id,
-        b=b.id,
+    return Alignment(
         similarity=min(1.0, (matched_a + matched_b) / (a.denominator + b.denominator)),
         a_share=min(1.0, matched_a / a.denominator),
         b_share=min(1.0, matched_b / b.denominator),
@@ -293,7 +319,7 @@ def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int,
 
 
 def _fragments(a: SubmissionPrints, b: SubmissionPrints,
-               merged: list[tuple[int, int, int, int, int, int, int]]) -> tuple[Fragment, ...]:
+               merged: list[tuple[int, int, int, int, int, int, int]]) -> tuple[FragmentRow, ...]:
     """The fragments of merged tiles, their lines read in one step per side, in report order
     (file and first line on a's side, then on b's, longest first)."""
     at = np.array(merged, dtype=np.int64)
@@ -304,6 +330,4 @@ def _fragments(a: SubmissionPrints, b: SubmissionPrints,
     rows = zip([a.paths[u] for u in at[:, 0].tolist()], lines_a.min(axis=1).tolist(),
                lines_a.max(axis=1).tolist(), [b.paths[u] for u in at[:, 1].tolist()],
                lines_b.min(axis=1).tolist(), lines_b.max(axis=1).tolist(), at[:, 6].tolist())
-    ordered = sorted(rows, key=lambda r: (r[0], r[1], r[3], r[4], -r[6]))
-    return tuple(Fragment(Span(path_a, low_a, high_a), Span(path_b, low_b, high_b), tokens)
-                 for path_a, low_a, high_a, path_b, low_b, high_b, tokens in ordered)
+    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[3], r[4], -r[6])))

@@ -33,7 +33,7 @@ from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, Model
 from .cohort import Exclusions, exclusions, incidence, mark_excluded
-from .match import SubmissionPrints, align
+from .match import Alignment, SubmissionPrints, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
 from .report import DIGITS, rounded
@@ -238,7 +238,7 @@ class Comparison:
         for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
         done = 0
-        aligned: list[PairResult | None] = []
+        aligned: list[Alignment | None] = []
         if workers > 1 and len(distinct) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
             global _FORKED
             _FORKED = self
@@ -253,11 +253,13 @@ class Comparison:
                 _FORKED = None
         else:
             for a, b in distinct:
-                aligned.append(align(self.prints(a), self.prints(b), self.options))
+                aligned.append(alignment(self.prints(a), self.prints(b), self.options))
                 done += 1
                 if progress is not None:
                     progress(done, len(distinct))
-        by_key = dict(zip(first, aligned))
+        # Each distinct alignment's result objects built once, here, whatever process made it.
+        by_key = {key: None if found is None else found.result(self.ids[a], self.ids[b])
+                  for (key, (a, b)), found in zip(first.items(), aligned)}
         return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
@@ -288,9 +290,9 @@ class Comparison:
 _FORKED: Comparison | None = None
 
 
-def _align_forked(pair: tuple[int, int]) -> PairResult | None:
+def _align_forked(pair: tuple[int, int]) -> Alignment | None:
     assert _FORKED is not None
-    return align(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
+    return alignment(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
 
 
 def _renamed(found: PairResult | None, a: str, b: str) -> PairResult | None:
