@@ -53,12 +53,10 @@ class SubmissionPrints:
     def __post_init__(self) -> None:
         # Computed once: a submission takes part in many pairs, and the lines of all of a
         # pair's fragments are read at once (indexing per fragment was a tenth of `check`).
-        # The hash blocks, and int64 copies of the columns, spare each pair four binary
-        # searches and four conversions.
-        self.distinct, self.first, self.count = np.unique(self.hashes, return_index=True,
-                                                         return_counts=True)
-        self.unit_index = self.unit_index.astype(np.int64)
-        self.positions = self.positions.astype(np.int64)
+        # The hash blocks spare each pair four binary searches (int32, as the table's columns:
+        # every submission of a cohort keeps its prints).
+        self.distinct, first, count = np.unique(self.hashes, return_index=True, return_counts=True)
+        self.first, self.count = first.astype(np.int32), count.astype(np.int32)
         self.lines = np.concatenate([unit.lines for unit in self.units] or [np.zeros(0, dtype=np.int64)])
         self.token_counts = [len(unit.lines) for unit in self.units]
         self.line_offset = np.cumsum([0] + self.token_counts)[:-1]
@@ -163,8 +161,8 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
     tokens long (per unit of a), longest first: columns (unit_a, unit_b, start_a, start_b,
     length)."""
     a_idx, b_idx = _joined_matches(a, b)
-    ua, ub = a.unit_index[a_idx], b.unit_index[b_idx]
-    pa, pb = a.positions[a_idx], b.positions[b_idx]
+    ua, ub = a.unit_index[a_idx].astype(np.int64), b.unit_index[b_idx].astype(np.int64)
+    pa, pb = a.positions[a_idx].astype(np.int64), b.positions[b_idx].astype(np.int64)
     if not len(pa):  # no shared long k-gram (same words, reordered): no run, not an index error
         return ua, ub, pa, pb, pa.copy()
     diagonal = pa - pb

@@ -33,7 +33,7 @@ from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, Model
 from .cohort import Exclusions, exclusions, incidence, mark_excluded
-from .match import Alignment, SubmissionPrints, alignment
+from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
 from .report import DIGITS, rounded
@@ -238,14 +238,17 @@ class Comparison:
         for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
         done = 0
-        aligned: list[Alignment | None] = []
+        aligned: list[PairResult | None] = []
         if workers > 1 and len(distinct) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
             global _FORKED
             _FORKED = self
             try:
                 with mp.get_context("fork").Pool(workers) as pool:
-                    for found in pool.imap(_align_forked, distinct, chunksize=PARALLEL_CHUNK):
-                        aligned.append(found)
+                    # Each result built here, once, from the plain values a process sent.
+                    found: Alignment | None
+                    for (a, b), found in zip(distinct, pool.imap(_align_forked, distinct,
+                                                                 chunksize=PARALLEL_CHUNK)):
+                        aligned.append(None if found is None else found.result(self.ids[a], self.ids[b]))
                         done += 1
                         if progress is not None:
                             progress(done, len(distinct))
@@ -253,13 +256,11 @@ class Comparison:
                 _FORKED = None
         else:
             for a, b in distinct:
-                aligned.append(alignment(self.prints(a), self.prints(b), self.options))
+                aligned.append(align(self.prints(a), self.prints(b), self.options))
                 done += 1
                 if progress is not None:
                     progress(done, len(distinct))
-        # Each distinct alignment's result objects built once, here, whatever process made it.
-        by_key = {key: None if found is None else found.result(self.ids[a], self.ids[b])
-                  for (key, (a, b)), found in zip(first.items(), aligned)}
+        by_key = dict(zip(first, aligned))
         return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
