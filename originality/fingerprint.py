@@ -37,7 +37,11 @@ class SymbolTable:
         return value
 
     def ids(self, symbols: list[str]) -> np.ndarray:
-        return np.fromiter((self.id_of(s) for s in symbols), dtype=np.uint64, count=len(symbols))
+        known = self._ids
+        try:  # most symbols of a stream are known already: read them without a call each
+            return np.array([known[s] for s in symbols], dtype=np.uint64)
+        except KeyError:
+            return np.fromiter((self.id_of(s) for s in symbols), dtype=np.uint64, count=len(symbols))
 
 
 def _mix(values: np.ndarray) -> np.ndarray:

@@ -12,11 +12,9 @@ idioms any two programs share.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
-from .cohort import contains
 from .model import Fragment, PairResult, SegmentKind, Span
 from .options import MatchOptions
 from .units import Unit
@@ -42,19 +40,30 @@ class SubmissionPrints:
     positions: np.ndarray  # int32, k-gram position within its unit
     denominator: int  # tokens that are the student's own (not starter or common code)
     distinct: np.ndarray = field(init=False)  # the sorted distinct hashes
+    first: np.ndarray = field(init=False)  # per distinct hash, where its block starts in ``hashes``
+    count: np.ndarray = field(init=False)  # per distinct hash, its occurrences
     lines: np.ndarray = field(init=False)  # each token's line, units one after the other
     line_offset: np.ndarray = field(init=False)  # per unit, where its tokens start in ``lines``
     k: np.ndarray = field(init=False)  # per unit, its k-gram length
     is_code: np.ndarray = field(init=False)  # per unit
+    token_counts: list[int] = field(init=False)  # per unit
+    paths: list[str] = field(init=False)  # per unit
+    span: int = field(init=False)  # more than any unit's token count
 
     def __post_init__(self) -> None:
         # Computed once: a submission takes part in many pairs, and the lines of all of a
         # pair's fragments are read at once (indexing per fragment was a tenth of `check`).
-        self.distinct = np.unique(self.hashes)
+        # The hash blocks spare each pair four binary searches (int32, as the table's columns:
+        # every submission of a cohort keeps its prints).
+        self.distinct, first, count = np.unique(self.hashes, return_index=True, return_counts=True)
+        self.first, self.count = first.astype(np.int32), count.astype(np.int32)
         self.lines = np.concatenate([unit.lines for unit in self.units] or [np.zeros(0, dtype=np.int64)])
-        self.line_offset = np.cumsum([0] + [len(unit.lines) for unit in self.units])[:-1]
+        self.token_counts = [len(unit.lines) for unit in self.units]
+        self.line_offset = np.cumsum([0] + self.token_counts)[:-1]
         self.k = np.array([unit.k for unit in self.units], dtype=np.int64)
         self.is_code = np.array([unit.kind is SegmentKind.CODE for unit in self.units], dtype=bool)
+        self.paths = [unit.path for unit in self.units]
+        self.span = max(self.token_counts, default=0) + 1
 
     @classmethod
     def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
@@ -84,16 +93,11 @@ class SubmissionPrints:
         return cls(submission_id, units, np.zeros(0, dtype=np.uint64), empty, empty, min_tokens)
 
 
-def _equal_ranges(sorted_hashes: np.ndarray, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each common hash, where its block starts in the sorted table and how long it is."""
-    left = np.searchsorted(sorted_hashes, common, side="left")
-    right = np.searchsorted(sorted_hashes, common, side="right")
-    return left, right - left
-
-
 def _all_pairs(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
                b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every occurrence in a paired with every occurrence in b, block by block."""
+    if not len(a_count) or (a_count.max() == 1 and b_count.max() == 1):
+        return a_start, b_start  # the common case: each shared k-gram once on each side
     sizes = a_count * b_count
     group = np.repeat(np.arange(len(sizes)), sizes)
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -108,6 +112,8 @@ def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray
     would be quadratic; occurrences are sorted by position, so a copy's t-th repetition faces
     the original's t-th, give or take the few that were added or removed.
     """
+    if not len(a_count):
+        return a_start, b_start
     group = np.repeat(np.arange(len(a_count)), a_count)
     rank = np.arange(int(a_count.sum())) - np.repeat(np.cumsum(a_count) - a_count, a_count)
     a_parts, b_parts = [], []
@@ -120,26 +126,33 @@ def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray
 
 
 def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining."""
-    small, large = sorted((a.distinct, b.distinct), key=len)
-    common = small[contains(large, small)] if len(large) else small[:0]
-    if len(common) == 0:
+    """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining.
+
+    The order of the pairs does not matter: ``_runs`` sorts them on a key that tells each one
+    apart."""
+    swap = len(a.distinct) > len(b.distinct)
+    small, large = (b, a) if swap else (a, b)
+    if not len(large.distinct):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    a_start, a_count = _equal_ranges(a.hashes, common)
-    b_start, b_count = _equal_ranges(b.hashes, common)
+    # Each of the smaller side's distinct hashes looked up in the larger side's.
+    where = np.searchsorted(large.distinct, small.distinct)
+    found = large.distinct[np.minimum(where, len(large.distinct) - 1)] == small.distinct
+    at_small, at_large = np.flatnonzero(found), where[found]
+    at_a, at_b = (at_large, at_small) if swap else (at_small, at_large)
+    a_start, a_count = a.first[at_a], a.count[at_a]
+    b_start, b_count = b.first[at_b], b.count[at_b]
     few = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
+    once = (a_count == 1) & (b_count == 1)  # most shared k-grams: paired as they are
+    if once.all():
+        return a_start, b_start
+    if few.all():
+        more = ~once
+        a_more, b_more = _all_pairs(a_start[more], a_count[more], b_start[more], b_count[more])
+        return np.concatenate([a_start[once], a_more]), np.concatenate([b_start[once], b_more])
     a_few, b_few = _all_pairs(a_start[few], a_count[few], b_start[few], b_count[few])
     many = ~few
     a_many, b_many = _pairs_by_rank(a_start[many], a_count[many], b_start[many], b_count[many])
     return np.concatenate([a_few, a_many]), np.concatenate([b_few, b_many])
-
-
-class _Run(NamedTuple):
-    unit_a: int
-    unit_b: int
-    start_a: int  # first token
-    start_b: int
-    length: int  # tokens
 
 
 def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
@@ -153,41 +166,34 @@ def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
     if not len(pa):  # no shared long k-gram (same words, reordered): no run, not an index error
         return ua, ub, pa, pb, pa.copy()
     diagonal = pa - pb
-    order = _sort_order(ua, ub, diagonal, pa)
-    ua, ub, pa, pb, diagonal = ua[order], ub[order], pa[order], pb[order], diagonal[order]
-    continues = np.zeros(len(pa), dtype=bool)
-    continues[1:] = (ua[1:] == ua[:-1]) & (ub[1:] == ub[:-1]) & (diagonal[1:] == diagonal[:-1]) & (
-        pa[1:] == pa[:-1] + 1
-    )
+    units_b, diagonals = len(b.units), a.span + b.span
+    if len(a.units) * units_b * diagonals * a.span < 1 << 63:
+        # One sort on a composite key (unit_a, unit_b, diagonal, start_a), in each of the
+        # thousands of alignments of a cohort. A k-gram continues the one before it on both
+        # sides exactly when its key is that one's plus one: a start never reaches the span,
+        # so nothing carries into the diagonal.
+        key = ((ua * units_b + ub) * diagonals + diagonal + b.span) * a.span + pa
+        order = np.argsort(key)  # the keys are distinct: any sort gives this order
+        in_order = key[order]
+        continues = np.empty(len(key), dtype=bool)
+        continues[0] = False
+        continues[1:] = in_order[1:] == in_order[:-1] + 1
+    else:
+        order = np.lexsort((pa, diagonal, ub, ua))
+        sa, sb, sp, sd = ua[order], ub[order], pa[order], diagonal[order]
+        continues = np.zeros(len(pa), dtype=bool)
+        continues[1:] = (sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1]) & (sd[1:] == sd[:-1]) & (
+            sp[1:] == sp[:-1] + 1
+        )
     starts = np.flatnonzero(~continues)
-    if not len(starts):
-        # A pair aligned for its cosine alone (paraphrased prose) may share no long k-gram.
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty, empty
     ends = np.append(starts[1:], len(pa)) - 1
-    lengths = pa[ends] - pa[starts] + k[ua[starts]]
-    long_enough = lengths >= minimum[ua[starts]]
-    starts, lengths = starts[long_enough], lengths[long_enough]
-    ua, ub, pa, pb = ua[starts], ub[starts], pa[starts], pb[starts]
+    first, last = order[starts], order[ends]  # a run's first and last k-gram, in the join
+    lengths = pa[last] - pa[first] + k[ua[first]]
+    long_enough = lengths >= minimum[ua[first]]
+    first, lengths = first[long_enough], lengths[long_enough]
+    ua, ub, pa, pb = ua[first], ub[first], pa[first], pb[first]
     order = np.lexsort((pb, ub, pa, ua, -lengths))
     return ua[order], ub[order], pa[order], pb[order], lengths[order]
-
-
-def _sort_order(*keys: np.ndarray) -> np.ndarray:
-    """The order ``np.lexsort`` gives integer keys (most significant first here), as one
-    argsort of a composite key when it fits 63 bits: one sort instead of one per key, in
-    each of the thousands of alignments of a cohort."""
-    lows = [int(key.min()) if len(key) else 0 for key in keys]
-    spans = [int(key.max()) - low + 1 if len(key) else 1 for key, low in zip(keys, lows)]
-    total = 1
-    for span in spans:
-        total *= span
-    if total >= 1 << 63:
-        return np.lexsort(keys[::-1])
-    composite = np.zeros(len(keys[0]), dtype=np.int64)
-    for key, low, span in zip(keys, lows, spans):
-        composite = composite * span + (key - low)
-    return np.argsort(composite, kind="stable")
 
 
 def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
@@ -202,84 +208,124 @@ def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, st
         return [(0, length)]
     if covered_a.find(0, start_a, end_a) < 0 or covered_b.find(0, start_b, end_b) < 0:
         return []
-    stretches, begin = [], None
-    for offset in range(length + 1):
-        free = offset < length and not covered_a[start_a + offset] and not covered_b[start_b + offset]
-        if free and begin is None:
-            begin = offset
-        elif not free and begin is not None:
-            if offset - begin >= min_length:
-                stretches.append((begin, offset - begin))
-            begin = None
+    # Covered on either side, token by token (bytes of 0 and 1 or-ed as two big integers),
+    # then the free stretches found by C-level scans instead of a loop over the tokens.
+    either = (int.from_bytes(covered_a[start_a:end_a], "big")
+              | int.from_bytes(covered_b[start_b:end_b], "big")).to_bytes(length, "big")
+    stretches = []
+    begin = either.find(0)
+    while begin >= 0:
+        stop = either.find(1, begin)
+        if stop < 0:
+            stop = length
+        if stop - begin >= min_length:
+            stretches.append((begin, stop - begin))
+        begin = either.find(0, stop)
     return stretches
+
+
+# A fragment in plain values: (file of a, first line, last line, file of b, first line, last
+# line, matched tokens).
+FragmentRow = tuple[str, int, int, str, int, int, int]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One alignment in plain values (similarity, shares, fragment rows): what a process that
+    aligns sends back, since pickling the slotted result objects both ways cost half as much
+    CPU as aligning (1.2 s for the 7,500 alignments of 300 students)."""
+
+    similarity: float
+    a_share: float
+    b_share: float
+    fragments: tuple[FragmentRow, ...]
+
+    def result(self, a: str, b: str) -> PairResult:
+        return PairResult(a, b, self.similarity, self.a_share, self.b_share,
+                          tuple(Fragment(Span(path_a, low_a, high_a), Span(path_b, low_b, high_b), tokens)
+                                for path_a, low_a, high_a, path_b, low_b, high_b, tokens in self.fragments))
 
 
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
     """The similarity of two submissions with the fragments that explain it, or None."""
+    found = alignment(a, b, options)
+    return None if found is None else found.result(a.id, b.id)
+
+
+def alignment(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Alignment | None:
+    """``align`` in plain values."""
     minimum = np.where(a.is_code, options.min_fragment_code, options.min_fragment_prose).astype(np.int64)
-    ua, ub, pa, pb, length = _runs(a, b, a.k, minimum)
+    runs = _runs(a, b, a.k, minimum)
+    least = minimum.tolist()
     covered_a: dict[int, bytearray] = {}
     covered_b: dict[int, bytearray] = {}
-    tiles: list[_Run] = []
-    for run in map(_Run._make, zip(*(c.tolist() for c in (ua, ub, pa, pb, length)))):
-        line_a = covered_a.get(run.unit_a) or covered_a.setdefault(
-            run.unit_a, bytearray(a.units[run.unit_a].token_count))
-        line_b = covered_b.get(run.unit_b) or covered_b.setdefault(
-            run.unit_b, bytearray(b.units[run.unit_b].token_count))
-        for offset, size in _free_stretches(line_a, run.start_a, line_b, run.start_b, run.length,
-                                            int(minimum[run.unit_a])):
-            tile = _Run(run.unit_a, run.unit_b, run.start_a + offset, run.start_b + offset, size)
-            line_a[tile.start_a : tile.start_a + size] = b"\x01" * size
-            line_b[tile.start_b : tile.start_b + size] = b"\x01" * size
+    tiles: list[tuple[int, int, int, int, int]] = []  # (unit_a, unit_b, start_a, start_b, length)
+    for unit_a, unit_b, start_a, start_b, length in zip(*(c.tolist() for c in runs)):
+        line_a = covered_a.get(unit_a)
+        if line_a is None:
+            line_a = covered_a[unit_a] = bytearray(a.token_counts[unit_a])
+        line_b = covered_b.get(unit_b)
+        if line_b is None:
+            line_b = covered_b[unit_b] = bytearray(b.token_counts[unit_b])
+        end_a, end_b = start_a + length, start_b + length
+        # The common cases of ``_free_stretches``, spelled out: a run overlaps nothing, or lies
+        # wholly on tiles already laid (the same code on another diagonal).
+        if line_a.find(1, start_a, end_a) < 0 and line_b.find(1, start_b, end_b) < 0:
+            stretches: list[tuple[int, int]] = [(0, length)]
+        elif line_a.find(0, start_a, end_a) < 0 or line_b.find(0, start_b, end_b) < 0:
+            continue
+        else:
+            stretches = _free_stretches(line_a, start_a, line_b, start_b, length, least[unit_a])
+        for offset, size in stretches:
+            tile = (unit_a, unit_b, start_a + offset, start_b + offset, size)
+            line_a[tile[2] : tile[2] + size] = b"\x01" * size
+            line_b[tile[3] : tile[3] + size] = b"\x01" * size
             tiles.append(tile)
     if not tiles:
         return None
     # Tiles never overlap, and each covers as many tokens on both sides.
-    matched_a = matched_b = sum(tile.length for tile in tiles)
-    fragments = sorted(_fragments(a, b, _merged(tiles)),
-                       key=lambda f: (f.a.file, f.a.start_line, f.b.file, f.b.start_line, -f.tokens))
-    return PairResult(
-        a=a.id,
-        b=b.id,
+    matched_a = matched_b = sum(tile[4] for tile in tiles)
+    return Alignment(
         similarity=min(1.0, (matched_a + matched_b) / (a.denominator + b.denominator)),
         a_share=min(1.0, matched_a / a.denominator),
         b_share=min(1.0, matched_b / b.denominator),
-        fragments=tuple(fragments),
+        fragments=_fragments(a, b, _merged(tiles)),
     )
 
 
-def _merged(tiles: list[_Run]) -> list[tuple[_Run, _Run, int]]:
+def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int, int, int, int, int, int]]:
     """Tiles that follow each other on both sides, across small edits, as one fragment.
 
     A copy with a statement changed here and there tiles into many pieces; an assessor wants
-    to see the copied function once, with the edits inside it. Returns (first tile, last
-    tile, matched tokens) per fragment.
+    to see the copied function once, with the edits inside it. Returns per fragment (unit_a,
+    unit_b, first token of a, last token of a, first of b, last of b, matched tokens).
     """
-    merged: list[tuple[_Run, _Run, int]] = []
-    for tile in sorted(tiles, key=lambda t: (t.unit_a, t.unit_b, t.start_a)):
+    merged: list[list[int]] = []
+    # Sorted by (unit_a, unit_b, start_a): no two tiles start at one token of a unit of a.
+    for unit_a, unit_b, start_a, start_b, length in sorted(tiles):
         if merged:
-            first, last, tokens = merged[-1]
-            gap_a = tile.start_a - (last.start_a + last.length)
-            gap_b = tile.start_b - (last.start_b + last.length)
-            if (tile.unit_a, tile.unit_b) == (last.unit_a, last.unit_b) and \
+            last = merged[-1]
+            gap_a = start_a - last[3] - 1
+            gap_b = start_b - last[5] - 1
+            if unit_a == last[0] and unit_b == last[1] and \
                     0 <= gap_a <= MERGE_GAP_TOKENS and 0 <= gap_b <= MERGE_GAP_TOKENS:
-                merged[-1] = (first, tile, tokens + tile.length)
+                last[3], last[5], last[6] = start_a + length - 1, start_b + length - 1, last[6] + length
                 continue
-        merged.append((tile, tile, tile.length))
-    return merged
+        merged.append([unit_a, unit_b, start_a, start_a + length - 1, start_b, start_b + length - 1,
+                       length])
+    return [tuple(fragment) for fragment in merged]  # type: ignore[misc]
 
 
 def _fragments(a: SubmissionPrints, b: SubmissionPrints,
-               merged: list[tuple[_Run, _Run, int]]) -> list[Fragment]:
-    """The fragments of merged tiles, their lines read in one step per side."""
-    unit_a = [first.unit_a for first, _, _ in merged]
-    unit_b = [first.unit_b for first, _, _ in merged]
-    at_a = np.array([(first.start_a, last.start_a + last.length - 1) for first, last, _ in merged])
-    at_b = np.array([(first.start_b, last.start_b + last.length - 1) for first, last, _ in merged])
-    lines_a = a.lines[a.line_offset[unit_a][:, None] + at_a].tolist()
-    lines_b = b.lines[b.line_offset[unit_b][:, None] + at_b].tolist()
+               merged: list[tuple[int, int, int, int, int, int, int]]) -> tuple[FragmentRow, ...]:
+    """The fragments of merged tiles, their lines read in one step per side, in report order
+    (file and first line on a's side, then on b's, longest first)."""
+    at = np.array(merged, dtype=np.int64)
+    lines_a = a.lines[a.line_offset[at[:, 0]][:, None] + at[:, 2:4]]
+    lines_b = b.lines[b.line_offset[at[:, 1]][:, None] + at[:, 4:6]]
     # The parser's loop normalization walks a for's update after its body, so a run may end on
     # a line above the one it starts on: a span is always given low line first.
-    return [Fragment(Span(a.units[ua].path, min(la), max(la)),
-                     Span(b.units[ub].path, min(lb), max(lb)), tokens)
-            for ua, ub, la, lb, (_, _, tokens) in zip(unit_a, unit_b, lines_a, lines_b, merged)]
+    rows = zip([a.paths[u] for u in at[:, 0].tolist()], lines_a.min(axis=1).tolist(),
+               lines_a.max(axis=1).tolist(), [b.paths[u] for u in at[:, 1].tolist()],
+               lines_b.min(axis=1).tolist(), lines_b.max(axis=1).tolist(), at[:, 6].tolist())
+    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[3], r[4], -r[6])))

@@ -90,12 +90,13 @@ def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStre
     if parsed is not None or fastlex.supports(alias):
         assert alias is not None
         tokens = parsed if parsed is not None else fastlex.tokenize(text, alias, first_line)
-        for symbol, line, col, literal in tokens:
-            out.symbols.append(symbol)
-            out.lines.append(line)
-            out.cols.append(col)
-            out.kinds.append(SegmentKind.CODE)
-            out.literals.append(literal)
+        if tokens:  # column by column: a file has thousands of tokens
+            symbols, lines, cols, literals = zip(*tokens)
+            out.symbols.extend(symbols)
+            out.lines.extend(lines)
+            out.cols.extend(cols)
+            out.kinds.extend([SegmentKind.CODE] * len(tokens))
+            out.literals.extend(literals)
         return
     lexer = _lexer(alias) if alias else None
     if lexer is None:  # a language nothing lexes: read as words, not as someone's prose

@@ -34,7 +34,7 @@ from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, Model
 from .cohort import Exclusions, exclusions, incidence, mark_excluded
-from .match import SubmissionPrints, align
+from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
 from .report import DIGITS, rounded
@@ -270,8 +270,11 @@ class Comparison:
             _FORKED = self
             try:
                 with mp.get_context("fork").Pool(workers) as pool:
-                    for found in pool.imap(_align_forked, distinct, chunksize=PARALLEL_CHUNK):
-                        aligned.append(found)
+                    # Each result built here, once, from the plain values a process sent.
+                    found: Alignment | None
+                    for (a, b), found in zip(distinct, pool.imap(_align_forked, distinct,
+                                                                 chunksize=PARALLEL_CHUNK)):
+                        aligned.append(None if found is None else found.result(self.ids[a], self.ids[b]))
                         done += 1
                         if progress is not None:
                             progress(done, len(distinct))
@@ -314,9 +317,9 @@ class Comparison:
 _FORKED: Comparison | None = None
 
 
-def _align_forked(pair: tuple[int, int]) -> PairResult | None:
+def _align_forked(pair: tuple[int, int]) -> Alignment | None:
     assert _FORKED is not None
-    return align(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
+    return alignment(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
 
 
 def _renamed(found: PairResult | None, a: str, b: str) -> PairResult | None:

@@ -36,6 +36,7 @@ token streams (a token per syntactic construct, not per character), written for 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib
 import re
@@ -177,9 +178,28 @@ _TYPE_ANNOTATIONS = frozenset({"type_annotation", "opt_type_annotation", "omitti
 
 
 @functools.lru_cache(maxsize=None)
-def _parser(alias: str) -> Parser:
+def _language(alias: str) -> Language:
     module, function, _ = _GRAMMARS[alias]
-    return Parser(Language(getattr(importlib.import_module(module), function)()))
+    return Language(getattr(importlib.import_module(module), function)())
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(alias: str) -> Parser:
+    return Parser(_language(alias))
+
+
+# tree-sitter's id of an ERROR node (its builtin error symbol), the same in every grammar.
+_ERROR_ID = 65535
+
+
+@functools.lru_cache(maxsize=None)
+def _kind_names(alias: str) -> dict[int, str]:
+    """A grammar's node types by id: ``node.kind_id`` costs a fifth of ``node.type``, which
+    builds a new string for every node."""
+    language = _language(alias)
+    names = {i: language.node_kind_for_id(i) for i in range(language.node_kind_count)}
+    names[_ERROR_ID] = "ERROR"
+    return {i: name for i, name in names.items() if name is not None}
 
 
 def _canonical(language: str | None) -> str | None:
@@ -255,17 +275,27 @@ def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
     return roles
 
 
+@functools.lru_cache(maxsize=None)
+def _roles_by_id(alias: str, normalizations: frozenset[str]) -> dict[int, object]:
+    """``_roles`` of a grammar by node id, the plain ones left out."""
+    roles = _roles(_GRAMMARS[alias][2] == "python", normalizations)
+    return {i: roles[name] for i, name in _kind_names(alias).items() if name in roles}
+
+
 class _Walk:
     """One file's walk: the tree's nodes to tokens, on an explicit stack (deeply nested
     expressions, a thousand concatenated strings, would overflow Python's recursion)."""
 
-    def __init__(self, source: bytes, lex_alias: str, first_line: int,
+    def __init__(self, source: bytes, grammar: str, first_line: int,
                  normalizations: frozenset[str], within: _Walk | None = None) -> None:
         self.normalizations = normalizations
         self.source = source
-        self.lex_alias = lex_alias
+        self.grammar = grammar
+        lex_alias = self.lex_alias = _GRAMMARS[grammar][2]
         self.first_line = first_line
         self.roles = _roles(lex_alias == "python", normalizations)
+        self.role_of = _roles_by_id(grammar, normalizations)
+        self.kind_of = _kind_names(grammar)
         self.split = "declarations" in normalizations
         self.unused = "unused" in normalizations and lex_alias != "python"
         self.words = fastlex.kept_words(lex_alias)
@@ -274,21 +304,29 @@ class _Walk:
         if within is not None:  # a part of a file walked on its own: the file's facts
             self.dead: frozenset[str] = within.dead
             self.non_ascii: dict[int, bytes] = within.non_ascii
+            self.line_starts: list[int] = within.line_starts
             return
         self.dead = frozenset()
         lines = source.split(b"\n")
         # Columns are characters, as on the lexical path; tree-sitter counts bytes.
         self.non_ascii = {row: line for row, line in enumerate(lines) if not line.isascii()}
+        # Where each line starts: a token's row is found from its start byte by bisection,
+        # five times cheaper than asking the node for its ``start_point`` (a new tuple).
+        self.line_starts = [0]
+        for line in lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
 
     def walk_apart(self, node: Node) -> list[Token]:
         """The tokens of one part of the file, walked on its own (to be put in order)."""
-        sub = _Walk(self.source, self.lex_alias, self.first_line, self.normalizations, self)
+        sub = _Walk(self.source, self.grammar, self.first_line, self.normalizations, self)
         tokens = sub.run(node, whole=False)
         self.error_bytes += sub.error_bytes
         return tokens
 
     def position(self, node: Node) -> tuple[int, int]:
-        row, byte = node.start_point
+        start = node.start_byte
+        row = bisect.bisect_right(self.line_starts, start) - 1
+        byte = start - self.line_starts[row]
         line = self.non_ascii.get(row)
         column = byte if line is None else len(line[:byte].decode("utf-8", "replace"))
         return self.first_line + row, column + 1
@@ -306,32 +344,57 @@ class _Walk:
         if self.unused and whole:
             self.dead = self.unread_locals(root)
         stack: list[Node | Callable[[], None]] = [root]
+        pop, extend, append = stack.pop, stack.extend, self.tokens.append
+        role_of, kind_of, leaf, visit = self.role_of, self.kind_of, self.leaf, self.visit
+        line_starts, non_ascii, first_line = self.line_starts, self.non_ascii, self.first_line
+        # Most nodes are plain inner nodes, keywords and operators, or names: they are handled
+        # here, without a call, by their grammar id (the walk, not the parse, is most of the
+        # parser path's cost); ``emit`` and ``position`` spelled out.
         while stack:
-            item = stack.pop()
-            if callable(item):
-                item()
+            item = pop()
+            if type(item) is not Node:
+                item()  # type: ignore[operator]
                 continue
-            children = self.visit(item)
-            if children:
-                stack.extend(reversed(children))
+            kind_id = item.kind_id
+            role = role_of.get(kind_id, _PLAIN)
+            if role is _PLAIN:
+                if item.child_count:
+                    extend(reversed(item.children))
+                    continue
+                if item.is_named:
+                    leaf(item, kind_of[kind_id])
+                    continue
+                start = item.start_byte
+                symbol = kind_of[kind_id]  # an operator, a keyword, punctuation: its own text
+                if symbol in _DROPPED_TOKENS or start == item.end_byte and item.is_missing:
+                    continue
+            elif role is _NAME:
+                start = item.start_byte
+                value = self.source[start:item.end_byte].decode("utf-8", "replace")
+                symbol = value if value in self.words else IDENTIFIER
+            elif role is _SKIP:
+                continue
+            else:
+                children = visit(item, role)
+                if children:
+                    extend(reversed(children))
+                continue
+            row = bisect.bisect_right(line_starts, start) - 1
+            column = start - line_starts[row]
+            text = non_ascii.get(row)
+            if text is not None:
+                column = len(text[:column].decode("utf-8", "replace"))
+            append((symbol, first_line + row, column + 1, ""))
         return _without_this(self.tokens)
 
-    def visit(self, node: Node) -> Sequence[Node | Callable[[], None]]:
-        """Emit what ``node`` stands for itself; return what is to be walked after, in order."""
-        kind = node.type
-        role = self.roles.get(kind, _PLAIN)
-        if role is _PLAIN:
-            if node.child_count:
-                return node.children
-            self.leaf(node, kind)
-            return []
-        if role is _SKIP:
-            return []
+    def visit(self, node: Node, role: object) -> Sequence[Node | Callable[[], None]]:
+        """Emit what ``node`` (neither plain nor skipped) stands for itself; return what is to
+        be walked after, in order."""
         if role is _ERROR:
             if node.parent is None or node.parent.type != "ERROR":
                 self.error_bytes += node.end_byte - node.start_byte
             if not node.child_count:
-                self.leaf(node, kind)
+                self.leaf(node, node.type)
             return node.children
         if role is _MARKUP:  # markup text: a string without quotes
             self.emit(STRING, node, fastlex.literal(self.text(node)))
@@ -390,8 +453,8 @@ class _Walk:
         return []
 
     def leaf(self, node: Node, kind: str) -> None:
-        if node.is_missing:
-            return  # inserted by error recovery: not in the text
+        if node.start_byte == node.end_byte and node.is_missing:
+            return  # inserted by error recovery: not in the text (and so of no width)
         if not node.is_named:  # an operator, a keyword, punctuation: its type is its text
             if kind not in _DROPPED_TOKENS:
                 self.emit(kind, node)
@@ -671,7 +734,7 @@ def tokenize(text: str, language: str, first_line: int = 1,
         return None
     source = text.encode("utf-8", "surrogatepass")
     tree = _parser(alias).parse(source)
-    walk = _Walk(source, _GRAMMARS[alias][2], first_line, frozenset(normalizations))
+    walk = _Walk(source, alias, first_line, frozenset(normalizations))
     tokens = walk.run(tree.root_node)
     if source and walk.error_bytes > MAX_ERROR_SHARE * len(source):
         return None

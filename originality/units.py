@@ -82,6 +82,11 @@ class Unit:
 
 def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int], list[str]]]:
     parts: dict[SegmentKind, tuple[list[str], list[int], list[str]]] = {}
+    kinds = stream.kinds
+    if kinds and kinds.count(kinds[0]) == len(kinds):  # one kind (a source file): nothing to split
+        literals = [LITERAL_PREFIX + literal for literal in stream.literals if literal]
+        parts[kinds[0]] = (list(stream.symbols), list(stream.lines), literals)
+        return parts
     for symbol, line, kind, literal in zip(stream.symbols, stream.lines, stream.kinds, stream.literals):
         symbols, lines, literals = parts.setdefault(kind, ([], [], []))
         symbols.append(symbol)

@@ -155,3 +155,16 @@ def test_a_copy_padded_with_never_read_locals_scores_as_a_copy() -> None:
     # Python has no pruned stream: its names may be read from other modules.
     python = Document("a.py", DocumentState.OK, "x = 1\ny = 2\nprint(x)\n", (Segment(SegmentKind.CODE, 1, 3, "python"),), "0" * 64, 1)
     assert all(u.pruned is None for u in build_units(python, options, table))
+
+
+def test_alignments_made_on_several_processes_are_those_made_on_one(tmp_path: Path) -> None:
+    # Enough distinct pairs for the aligning processes to start: they send back plain values
+    # (match.Alignment), and the parent builds the same results from them.
+    files = [{"m.py": ORIGINAL + own_work(i, statements=6),
+              "n.py": INDEPENDENT if i % 2 else own_work(100 + i)} for i in range(21)]
+    comparison = population(tmp_path, files)
+    pairs = [(i, j) for i in range(21) for j in range(i + 1, 21)]
+    assert len(pairs) >= score.PARALLEL_MIN_PAIRS
+    serial = comparison._align_all(pairs, None, workers=1)
+    assert sum(found is not None and len(found.fragments) > 0 for found in serial) >= 100
+    assert comparison._align_all(pairs, None, workers=2) == serial
