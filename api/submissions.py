@@ -95,6 +95,9 @@ class Status(ma.Schema):
     case = ma.fields.Nested(CaseBrief, allow_none=True)
     banned_until = ma.fields.String(allow_none=True, metadata={
         "description": "the end of the student's ban, when one is in force"})
+    erased_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "when the submission was erased (docs/privacy.md); its student id is "
+                       "then erased:<id> and it has no report"})
 
 
 class Line(ma.Schema):
@@ -118,6 +121,10 @@ class MatchOut(ma.Schema):
     a_share = ma.fields.Float()
     b_share = ma.fields.Float()
     fragments = ma.fields.List(ma.fields.Nested(FragmentOut))
+    erased = ma.fields.Boolean(metadata={
+        "description": "present and true when the submission matched was erased (on request or "
+                       "by the retention policy): the score stays, its student id is "
+                       "\"erased\", and it has no fragments or file names any more"})
 
 
 class UnreadFile(ma.Schema):
@@ -224,7 +231,8 @@ def status_of(submission: Submission) -> dict[str, Any]:
             "created_at": aware(submission.created_at),
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
             "evaluable": case is None, "case": brief,
-            "banned_until": banned_until(submission.student_id)}
+            "banned_until": banned_until(submission.student_id),
+            "erased_at": aware(submission.erased_at) if submission.erased_at else None}
 
 
 def _visible(submission_id: str) -> Submission:
@@ -288,6 +296,8 @@ def get_report(submission_id: str) -> Any:
     who = principal()
     try:
         submission = _visible(submission_id)
+        if submission.erased_at is not None:
+            raise NotFound(f"submission {submission_id} was erased; it has no report")
         if submission.status != JobStatus.DONE:
             raise NotReady(f"submission {submission_id} is {submission.status}; no report")
         report = archive.report_of(submission_id)

@@ -249,6 +249,10 @@ def _open(submission_id: str) -> tuple[Submission, dict[str, Any] | None]:
     if not may_see(who, submission):
         log_access(db, who, submission_id, ACTION, 404)
         raise PageError(404, "Not found", NOT_FOUND)
+    if submission.erased_at is not None:
+        log_access(db, who, submission_id, ACTION, 404)
+        raise PageError(404, "Erased", "This submission was erased (on request or at the end of "
+                                       "its retention period): nothing of it is kept to show.")
     if submission.status != JobStatus.DONE:
         log_access(db, who, submission_id, ACTION, 409)
         return submission, None

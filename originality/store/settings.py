@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
 from ..options import TOKENIZER, TOKENIZERS
+from ..privacy.policy import RetentionPolicy
 
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -39,6 +40,12 @@ WEBHOOK_RETRIES = 6
 # not" on the labelled sets it was fitted on (calibration.py; docs/benchmarks.md,
 # "Calibration"). A project may have its own (PUT /api/v1/projects/{id}/review-threshold).
 REVIEW_THRESHOLD = EVEN_ODDS
+
+# The worker applies the retention policy this often (seconds); 0 leaves it to a scheduler of
+# the school's own running `originality retention apply`.
+RETENTION_INTERVAL = 24 * 3600.0
+
+_POLICY = RetentionPolicy()
 
 ENV_PREFIX = "ORIGINALITY_"
 
@@ -82,6 +89,15 @@ class Settings:
     # Tests only: a running check sleeps this many seconds after claiming its submission, so
     # that a test can kill the worker mid-check. Never set it in production.
     test_task_delay: float = 0.0
+    # Days each kind of students' data is kept, 0 for ever (privacy/policy.py, docs/privacy.md).
+    retain_uploads_days: int = _POLICY.uploads
+    retain_texts_days: int = _POLICY.texts
+    retain_fingerprints_days: int = _POLICY.fingerprints
+    retain_submissions_days: int = _POLICY.submissions
+    retain_cases_days: int = _POLICY.cases
+    retain_access_log_days: int = _POLICY.access_log
+    retain_audit_log_days: int = _POLICY.audit_log
+    retention_interval: float = RETENTION_INTERVAL
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -101,8 +117,20 @@ class Settings:
             problems.append("review_threshold must be a similarity above 0 and at most 1")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        problems.extend(self.retention.problems())
+        if self.retention_interval < 0:
+            problems.append("retention_interval must be 0 (off) or a number of seconds")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The retention policy as the engine takes it (plain numbers of days)."""
+        return RetentionPolicy(
+            uploads=self.retain_uploads_days, texts=self.retain_texts_days,
+            fingerprints=self.retain_fingerprints_days, submissions=self.retain_submissions_days,
+            cases=self.retain_cases_days, access_log=self.retain_access_log_days,
+            audit_log=self.retain_audit_log_days)
 
     @property
     def sqlalchemy_url(self) -> str:
