@@ -6,7 +6,8 @@ worker process dies; but a whole machine lost returns its message only after Red
 visibility timeout, so the database is what knows which submissions are unfinished: every
 worker, when it starts and then every ``recovery_interval`` seconds, queues again the
 submissions whose lease ran out (their worker died) or that waited queued for longer than a
-lease (their message was lost). A repeated message is harmless: ``Archive.claim`` lets one
+lease (their message was lost). The same loop applies the retention policy once it is due
+(``retention_interval``, docs/privacy.md). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
 Start a worker with ``originality worker`` or ``celery -A worker.app worker``.
@@ -32,6 +33,7 @@ from kombu import Exchange, Queue
 
 from originality.archive import Archive
 from originality.errors import NotFound
+from originality.privacy import retention
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
 
@@ -235,6 +237,20 @@ def recover() -> int:
     return count
 
 
+def apply_retention() -> dict[str, Any] | None:
+    """Apply the retention policy when it is due (every ``retention_interval`` seconds, counted
+    from its last run in the audit log; 0: never here, a scheduler of the school's runs
+    ``originality retention apply``). Returns what was removed, None when not due."""
+    if not settings.retention_interval:
+        return None
+    store = archive()
+    if not retention.due(store.db, settings.retention_interval):
+        return None
+    answer = retention.apply(store, settings.retention, actor="worker")
+    log.info("retention removed %s", answer["removed"] or "nothing")
+    return answer
+
+
 class _Recovery(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True, name="originality-recovery")
@@ -246,6 +262,10 @@ class _Recovery(threading.Thread):
                 recover()
             except Exception:
                 log.exception("recovery failed; trying again later")
+            try:
+                apply_retention()
+            except Exception:
+                log.exception("the retention run failed; trying again later")
             if self.stopped.wait(settings.recovery_interval):
                 return
 

@@ -12,9 +12,10 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..store.db import Database, transaction_lock
 from ..store.models import (
     AccessLog,
     ArchiveEntry,
@@ -43,12 +44,29 @@ def _old(session: Session, cutoff: datetime) -> list[Submission]:
         Submission.status.in_(JobStatus.FINISHED)).order_by(Submission.created_at, Submission.id)))
 
 
+def last_run(db: Database) -> datetime | None:
+    """When the retention policy was last applied (its latest audit row), if ever."""
+    with db.sessions() as session:
+        return session.scalar(select(func.max(AuditLog.at)).where(AuditLog.action == ACTION))
+
+
+def due(db: Database, interval_seconds: float, now: datetime | None = None) -> bool:
+    """Whether a scheduled run is due: never run, or last run ``interval_seconds`` ago. Read
+    from the database, so a restarted worker (or one of several) does not run it again."""
+    last = last_run(db)
+    now = now or utcnow()
+    return last is None or (now - last).total_seconds() >= interval_seconds
+
+
 def apply(archive: Archive, policy: RetentionPolicy, now: datetime | None = None,
           dry_run: bool = False, actor: str = "retention") -> dict[str, Any]:
     """Remove what is past its period; returns ``{"dry_run", "removed": {kind: count}}``."""
     now = now or utcnow()
     removal = Removal()
     with archive.db.session() as session:
+        # One run at a time (several workers may find it due at once); the second then finds
+        # nothing left to remove.
+        transaction_lock(session, "retention")
         found = holds(session, policy, now)
         held = set(found.submissions)
         # Whole submissions first: what they remove is not counted again below.
@@ -126,4 +144,4 @@ def _answer(removal: Removal, dry_run: bool) -> dict[str, Any]:
     return {"dry_run": dry_run, "removed": dict(sorted(removal.counts.items()))}
 
 
-__all__ = ["ACTION", "apply"]
+__all__ = ["ACTION", "apply", "due", "last_run"]

@@ -299,6 +299,7 @@ def run_retention_scenario(archive: Any) -> None:
     from tests.support import enter_checked, write_upload
 
     root = Path(archive.store.root).parent
+    root.mkdir(parents=True, exist_ok=True)
     old = enter_checked(archive, stored(archive, write_upload(root, scenario_files("original"))), student="old",
                         project="p1")
     old_copy = enter_checked(archive, stored(archive, write_upload(root, scenario_files("identical"))),

@@ -588,3 +588,32 @@ def test_tricks_in_a_copy_are_seen_through_and_flagged_in_the_service_report(sta
         assert "Integrity flags" in text and "evidence, not a verdict" in text
         assert text.index("Integrity flags") < text.index("Matches with other students")
     assert scores["plain"] >= 0.9 and abs(scores["tricked"] - scores["plain"]) <= 0.1
+
+
+def test_a_worker_applies_the_retention_policy_when_it_is_due(stack: Stack) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from originality.store.models import AccessLog, AuditLog, utcnow
+
+    old = utcnow() - timedelta(days=400)
+    with stack.archive.db.session() as session:
+        session.add(AccessLog(at=old, submission_id="s-old", action="report", outcome=200))
+        session.add(AccessLog(at=utcnow(), submission_id="s-new", action="report", outcome=200))
+
+    def runs() -> list[AuditLog]:
+        with stack.archive.db.sessions() as session:
+            return list(session.scalars(select(AuditLog).filter_by(action="retention.applied")))
+
+    stack.start_worker("keeper")
+    [run] = wait_for(runs, what="the worker's retention run")
+    assert run.actor == "worker" and json.loads(run.detail)["removed"] == {"access_log": 1}
+    with stack.archive.db.sessions() as session:
+        left = list(session.scalars(select(AccessLog.submission_id)))
+    assert left == ["s-new"]
+    # Not due again for a day: recovery keeps running, the retention does not.
+    time.sleep(2.5)
+    assert len(runs()) == 1
+    with stack.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AccessLog)) == 1
