@@ -20,6 +20,7 @@ from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 from originality.unpack import is_zip
 
+from . import exposure
 from .auth import principal, require
 
 
@@ -291,7 +292,8 @@ def get_status(submission_id: str) -> Any:
 def get_report(submission_id: str) -> Any:
     """The matches of a submission against every prior submission of its project, and apart
     the later submissions that match it (as their own reports score them). Every access is
-    logged."""
+    logged. Other students' ids are shown to the roles ORIGINALITY_OTHER_STUDENTS_SHOWN_TO
+    names (staff by default); the others read a keyed pseudonym and no file name."""
     archive = _archive()
     who = principal()
     try:
@@ -305,7 +307,7 @@ def get_report(submission_id: str) -> Any:
         log_access(archive.db, who, submission_id, "report", error.http_status)
         raise
     log_access(archive.db, who, submission_id, "report", 200)
-    return links.later_matches(archive.db, submission_id).added_to(report)
+    return exposure.report(links.later_matches(archive.db, submission_id).added_to(report))
 
 
 @blp.route("/<submission_id>/retry", methods=["POST"])

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
 from ..options import TOKENIZER, TOKENIZERS
+from ..privacy.exposure import SHOWN_TO
 from ..privacy.policy import RetentionPolicy
 
 DEFAULT_DATA_DIR = "./var"
@@ -98,6 +99,12 @@ class Settings:
     retain_access_log_days: int = _POLICY.access_log
     retain_audit_log_days: int = _POLICY.audit_log
     retention_interval: float = RETENTION_INTERVAL
+    # Which roles see the other students' ids a report names (privacy/exposure.py): "staff",
+    # "assessor" (staff and assessors) or "all"; the others see a keyed pseudonym.
+    other_students_shown_to: str = "staff"
+    # The key of those pseudonyms (HMAC-SHA-256). Empty: the installation's own secret (the
+    # pages' cookie key), so pseudonyms are stable within one installation.
+    pseudonym_secret: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -118,6 +125,9 @@ class Settings:
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         problems.extend(self.retention.problems())
+        if self.other_students_shown_to not in SHOWN_TO:
+            problems.append("other_students_shown_to must be one of "
+                            f"{', '.join(SHOWN_TO)}, got {self.other_students_shown_to!r}")
         if self.retention_interval < 0:
             problems.append("retention_interval must be 0 (off) or a number of seconds")
         if problems:

@@ -375,3 +375,49 @@ def run_retention_scenario(archive: Any) -> None:
 def count_rows(archive: Any, model: Any, **where: Any) -> int:
     with archive.db.sessions() as session:
         return int(session.scalar(select(func.count()).select_from(model).filter_by(**where)) or 0)
+
+
+def test_other_students_ids_are_for_staff_and_the_others_read_a_stable_pseudonym(
+        service: Service) -> None:
+    from originality.privacy.exposure import pseudonym
+
+    alice = service.add_files(alice_files(), "alice", assessor="bob")
+    copy = service.add("identical", "mallory", assessor="ada")
+    again = service.add("renamed", "mallory", "p1", attempt=2, assessor="ada")
+    secret = str(service.app.secret_key)
+    staff = service.get(f"/api/v1/submissions/{copy}/report").get_json()
+    assert [m["student_id"] for m in staff["matches"]] == ["alice"]
+    urls = [f"/api/v1/submissions/{copy}/report", f"/reports/{copy}",
+            f"/reports/{copy}/matches/{alice}", f"/reports/{copy}/print"]
+    for role in ("assessor", "platform"):
+        for url in urls:
+            if role == "platform" and url.startswith("/reports"):
+                continue  # the pages are for people
+            response = service.get(url, role)
+            assert response.status_code == 200, (role, url)
+            text = response.get_data(as_text=True)
+            assert "alice" not in text, (role, url)
+            assert pseudonym(secret, "alice") in text, (role, url)
+    # One student, one pseudonym, in every report that names her.
+    second = service.get(f"/api/v1/submissions/{again}/report", "assessor").get_json()
+    assert pseudonym(secret, "alice") in [m["student_id"] for m in second["matches"]]
+    # The student's own attempts name the student themself.
+    assert [m["student_id"] for m in second["own_attempts"]] == ["mallory"]
+
+
+def test_a_deployment_may_show_other_students_to_assessors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "assessor")
+    for built in running(Service, tmp_path, monkeypatch):
+        built.add("original", "alice")
+        copy = built.add("identical", "mallory")
+        report = built.get(f"/api/v1/submissions/{copy}/report", "assessor").get_json()
+        assert [m["student_id"] for m in report["matches"]] == ["alice"]
+        report = built.get(f"/api/v1/submissions/{copy}/report", "platform").get_json()
+        assert [m["student_id"] for m in report["matches"]] != ["alice"]
+    monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "everyone")
+    from originality.errors import UsageError
+    from originality.store.settings import Settings
+
+    with pytest.raises(UsageError, match="other_students_shown_to"):
+        Settings.from_env()

@@ -27,8 +27,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite drops a column in place (3.35+): a batch copy of ``submissions`` would trip
+    # the foreign keys that point at it.
     op.drop_index(op.f('ix_access_log_student_id'), table_name='access_log')
-    with op.batch_alter_table('access_log') as batch:
-        batch.drop_column('student_id')
-    with op.batch_alter_table('submissions') as batch:
-        batch.drop_column('erased_at')
+    op.drop_column('access_log', 'student_id')
+    op.drop_column('submissions', 'erased_at')
