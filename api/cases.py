@@ -252,7 +252,8 @@ class ErasureOut(ma.Schema):
 def export(student_id: str) -> Any:
     """Everything held about a student, as one JSON document (access and portability). Logged."""
     db = case_book().db
-    data = export_student(db, student_id)
+    settings = current_app.extensions["originality.settings"]
+    data = export_student(db, student_id, pseudonym_secret=settings.pseudonym_secret)
     log_access(db, principal(), "", "export", 200, student_id=student_id)
     return data
 
@@ -269,4 +270,4 @@ def erase(student_id: str) -> Any:
     who = principal()
     settings = current_app.extensions["originality.settings"]
     return erase_student(current_app.extensions["originality"], student_id, settings.retention,
-                         actor=who.name, role=who.role)
+                         actor=who.name, role=who.role, pseudonym_secret=settings.pseudonym_secret)

@@ -464,9 +464,11 @@ def student_export(student_id: str, out: str) -> None:
     from .archive import Archive
     from .privacy.export import export_student
 
-    store = Archive.open(_settings())  # type: ignore[arg-type]
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
     try:
-        data = export_student(store.db, student_id)
+        data = export_student(store.db, student_id,
+                              pseudonym_secret=settings.pseudonym_secret)  # type: ignore[attr-defined]
     except UsageError as error:
         raise click.UsageError(error.message) from error
     finally:
@@ -494,12 +496,51 @@ def student_erase(student_id: str, actor: str) -> None:
     store = Archive.open(settings)  # type: ignore[arg-type]
     try:
         answer = erase_student(store, student_id, settings.retention,  # type: ignore[attr-defined]
-                               actor=actor, role="staff")
+                               actor=actor, role="staff",
+                               pseudonym_secret=settings.pseudonym_secret)  # type: ignore[attr-defined]
     except UsageError as error:
         raise click.UsageError(error.message) from error
     finally:
         store.close()
     click.echo(json.dumps(answer, indent=1, sort_keys=True))
+
+
+@student.command("pseudonym")
+@click.argument("student_id")
+def student_pseudonym(student_id: str) -> None:
+    """Print the pseudonym STUDENT_ID's work is kept under in a pseudonymized archive (and
+    shown as to the roles that do not see other students), under ORIGINALITY_PSEUDONYM_SECRET."""
+    from .privacy.exposure import pseudonym
+    from .privacy.pseudonymize import require_secret
+
+    try:
+        secret = require_secret(_settings().pseudonym_secret)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    click.echo(pseudonym(secret, student_id))
+
+
+@archive.command("pseudonymize")
+@click.option("--before", "before", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Pseudonymize the submissions uploaded before this day (YYYY-MM-DD, UTC).")
+@click.option("--project", help="Only this project's.")
+def archive_pseudonymize(before: Any, project: str | None) -> None:
+    """Keep past cohorts under a keyed pseudonym of their student ids (HMAC-SHA-256 under
+    ORIGINALITY_PSEUDONYM_SECRET): matches with them still lead to a case, and only the key
+    tells whose work it was. A case in force keeps its student's id. Idempotent."""
+    from .archive import Archive
+    from .privacy.pseudonymize import pseudonymize
+
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        count = pseudonymize(store, settings.pseudonym_secret, before,  # type: ignore[attr-defined]
+                             settings.retention, project_id=project)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    finally:
+        store.close()
+    click.echo(f"{count} submissions pseudonymized (uploaded before {before.date().isoformat()})")
 
 
 @main.group()

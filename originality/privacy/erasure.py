@@ -223,21 +223,27 @@ def finish(archive: Archive, removal: Removal, dry_run: bool = False) -> int:
 
 
 def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, actor: str,
-                  role: str, now: datetime | None = None) -> dict[str, Any]:
-    """Erase what the policy allows of ``student_id``; the answer says what was removed
-    (counts per kind) and what was kept, and why. Idempotent; audited."""
+                  role: str, now: datetime | None = None,
+                  pseudonym_secret: str = "") -> dict[str, Any]:
+    """Erase what the policy allows of ``student_id`` (and of the work kept under their
+    pseudonym, when ``pseudonym_secret`` is given); the answer says what was removed (counts
+    per kind) and what was kept, and why. Idempotent; audited."""
+    from .pseudonymize import also_known_as
+
     student_id = student_id.strip()
     if not student_id or student_id.startswith(ERASED_PREFIX):
         raise UsageError("a student id is needed (not an erased submission's)")
     now = now or utcnow()
+    aliases = also_known_as(pseudonym_secret, student_id)
     removal = Removal()
     kept_submissions: list[dict[str, Any]] = []
     kept_cases: list[dict[str, Any]] = []
     with archive.db.session() as session:
         found: Holds = holds(session, policy, now)
-        mine = list(session.scalars(select(Submission).where(Submission.student_id == student_id)
+        mine = list(session.scalars(select(Submission).where(Submission.student_id.in_(aliases))
                                     .order_by(Submission.created_at, Submission.id)))
-        own_cases = {c.id: c for c in session.scalars(select(CaseRow).filter_by(student_id=student_id))}
+        own_cases = {c.id: c for c in session.scalars(select(CaseRow).where(
+            CaseRow.student_id.in_(aliases)))}
         for submission in mine:
             holders = found.submissions.get(submission.id, set())
             own = sorted(c for c in holders if c in own_cases)
@@ -260,12 +266,13 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
                                    "why": found.cases[case_id]})
             else:
                 delete_case(session, case_id, removal)
-        _drop_events_naming(session, student_id, set(found.cases), removal)
+        for alias in aliases:
+            _drop_events_naming(session, alias, set(found.cases), removal)
         session.flush()
         # Who read the student's data stays on record (accountability) for the access log's
         # own period; the entries name submissions and readers, never a text.
         logged = session.scalar(select(func.count()).select_from(AccessLog).where(or_(
-            AccessLog.student_id == student_id,
+            AccessLog.student_id.in_(aliases),
             AccessLog.submission_id.in_([s.id for s in mine])))) or 0
     removal.add("uploads", finish(archive, removal))
     answer = {"student_id": student_id, "erased_at": now.isoformat() + "Z",

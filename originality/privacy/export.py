@@ -42,6 +42,8 @@ from ..store.models import (
     utcnow,
 )
 
+from .pseudonymize import also_known_as
+
 VERSION = 1
 # Ids per query: well under every database's limit on bound parameters.
 IN_BATCH = 200
@@ -79,20 +81,22 @@ def _in(session: Session, model: Any, column: Any, ids: list[Any]) -> list[Any]:
     return rows
 
 
-def export_student(db: Database, student_id: str) -> dict[str, Any]:
+def export_student(db: Database, student_id: str, pseudonym_secret: str = "") -> dict[str, Any]:
     """``{"student_id", "exported_at", "version", "tables": {table: [rows]}}``: every table
-    that holds personal data, each with the rows about the student (possibly none)."""
+    that holds personal data, each with the rows about the student (possibly none), those
+    kept under the student's pseudonym included when ``pseudonym_secret`` is given."""
     if not student_id.strip():
         raise UsageError("a student id is needed")
-    value = json.dumps(student_id)
+    aliases = also_known_as(pseudonym_secret, student_id)
+    values = [json.dumps(a) for a in aliases]
     with db.sessions() as session:
-        submissions = list(session.scalars(select(Submission).filter_by(student_id=student_id)
+        submissions = list(session.scalars(select(Submission).where(Submission.student_id.in_(aliases))
                                            .order_by(Submission.created_at, Submission.id)))
         ids = [s.id for s in submissions]
-        cases = list(session.scalars(select(CaseRow).where(CaseRow.student_id == student_id)
+        cases = list(session.scalars(select(CaseRow).where(CaseRow.student_id.in_(aliases))
                                      .order_by(CaseRow.opened_at, CaseRow.id)))
         case_ids = [c.id for c in cases]
-        subjects = ([f"student:{student_id}"] + [f"submission:{i}" for i in ids]
+        subjects = ([f"student:{a}" for a in aliases] + [f"submission:{i}" for i in ids]
                     + [f"case:{i}" for i in case_ids])
         tables: dict[str, list[Any]] = {
             "submissions": submissions,
@@ -110,17 +114,18 @@ def export_student(db: Database, student_id: str) -> dict[str, Any]:
             "cases": cases,
             "active_cases": _in(session, ActiveCase, ActiveCase.case_id, case_ids),
             "case_decisions": _in(session, DecisionRow, DecisionRow.case_id, case_ids),
-            "evaluations": list(session.scalars(select(EvaluationRow).filter_by(student_id=student_id))),
-            "events": list(session.scalars(select(EventRow).where(or_(
-                EventRow.data.contains(f'"student_id": {value}', autoescape=True),
-                EventRow.data.contains(f'"other_student_id": {value}', autoescape=True)))
+            "evaluations": list(session.scalars(select(EvaluationRow)
+                                                .where(EvaluationRow.student_id.in_(aliases)))),
+            "events": list(session.scalars(select(EventRow).where(or_(*(
+                EventRow.data.contains(f'"{key}": {value}', autoescape=True)
+                for key in ("student_id", "other_student_id") for value in values)))
                 .order_by(EventRow.created_at))),
             "audit_log": [a for a in _in(session, AuditLog, AuditLog.subject, subjects)]
-            + list(session.scalars(select(AuditLog).where(
-                AuditLog.detail.contains(f'"student_id": {value}', autoescape=True),
-                AuditLog.subject.not_in(subjects)))),
+            + list(session.scalars(select(AuditLog).where(or_(*(
+                AuditLog.detail.contains(f'"student_id": {value}', autoescape=True)
+                for value in values)), AuditLog.subject.not_in(subjects)))),
             "access_log": _in(session, AccessLog, AccessLog.submission_id, ids)
-            + list(session.scalars(select(AccessLog).where(AccessLog.student_id == student_id,
+            + list(session.scalars(select(AccessLog).where(AccessLog.student_id.in_(aliases),
                                                            AccessLog.submission_id.not_in(ids)))),
         }
         out = {name: sorted((_row(r) for r in rows), key=_order) for name, rows in tables.items()}

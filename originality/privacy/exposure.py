@@ -19,7 +19,7 @@ from typing import Any
 # Which roles see other students' ids, per value of the setting.
 SHOWN_TO: dict[str, tuple[str, ...]] = {"staff": ("staff",), "assessor": ("staff", "assessor"),
                                         "all": ("staff", "assessor", "platform")}
-PSEUDONYM_PREFIX = "student-"
+PSEUDONYM_PREFIX = "pseudonym-"
 # The lists of a report (and of its later matches) that name other students.
 OTHERS = ("matches", "later_matches")
 

@@ -421,3 +421,44 @@ def test_a_deployment_may_show_other_students_to_assessors(
 
     with pytest.raises(UsageError, match="other_students_shown_to"):
         Settings.from_env()
+
+
+def test_a_past_cohort_kept_under_a_keyed_pseudonym_still_matches_and_is_found_with_the_key(
+        service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality.cli import main
+    from originality.privacy.exposure import pseudonym
+
+    secret = "a-secret-of-the-school-0123456789"
+    old = service.add_files(alice_files(), "alice")
+    old_again = service.add("renamed", "alice", attempt=2)
+    with service.archive.db.session() as session:
+        session.execute(update(Submission).values(created_at=utcnow() - timedelta(days=800)))
+    monkeypatch.setenv("ORIGINALITY_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    refused = runner.invoke(main, ["archive", "pseudonymize", "--before", "2100-01-01"])
+    assert refused.exit_code == 2 and "ORIGINALITY_PSEUDONYM_SECRET" in refused.output
+    monkeypatch.setenv("ORIGINALITY_PSEUDONYM_SECRET", secret)
+    cutoff = (utcnow() - timedelta(days=365)).date().isoformat()
+    done = runner.invoke(main, ["archive", "pseudonymize", "--before", cutoff])
+    assert done.exit_code == 0 and done.output.startswith("2 submissions pseudonymized"), done.output
+    assert runner.invoke(main, ["archive", "pseudonymize", "--before", cutoff]).output.startswith("0 ")
+    alias = runner.invoke(main, ["student", "pseudonym", "alice"]).output.strip()
+    assert alias == pseudonym(secret, "alice")
+
+    with service.archive.db.sessions() as session:
+        assert {session.get(Submission, s).student_id for s in (old, old_again)} == {alias}
+        assert session.scalar(select(func.count()).select_from(Submission)
+                              .filter_by(student_id="alice")) == 0
+        assert set(session.scalars(select(ArchiveEntry.student_id))) == {alias}
+    # The old attempts are still one student's: the second report lists the first apart.
+    report = service.archive.report_of(old_again)
+    assert [m["student_id"] for m in report["own_attempts"]] == [alias]
+    # A new copy still matches the old work and a case can be opened on it; staff read the alias.
+    copy = service.add("identical", "mallory")
+    report = service.get(f"/api/v1/submissions/{copy}/report").get_json()
+    assert alias in [m["student_id"] for m in report["matches"]]
+    assert "alice" not in json.dumps(report)
+    assert service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation"}).status_code == 201
+    # With the key, the student's rights reach the pseudonymized work.
+    exported = runner.invoke(main, ["student", "export", "alice"])
+    assert {s["id"] for s in json.loads(exported.output)["tables"]["submissions"]} == {old, old_again}
