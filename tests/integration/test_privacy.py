@@ -224,6 +224,8 @@ def test_the_export_holds_every_table_with_rows_about_the_student(service: Servi
     service.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "confirmed", "note": "x"})
     service.get(f"/api/v1/submissions/{copy}/report")
     service.get("/api/v1/students/mallory/record")
+    assert service.page(f"/cases/{case['id']}").status_code == 200
+    assert service.page("/students/mallory").status_code == 200
 
     exported = service.get("/api/v1/students/mallory/export")
     assert exported.status_code == 200
@@ -243,7 +245,8 @@ def test_the_export_holds_every_table_with_rows_about_the_student(service: Servi
     assert [s["id"] for s in tables["submissions"]] == [copy]
     assert tables["documents"][0]["text"] and "text_z" not in tables["documents"][0]
     assert {a["action"] for a in tables["audit_log"]} >= {"case.opened", "case.decided"}
-    assert {a["action"] for a in tables["access_log"]} >= {"report", "record"}
+    assert {a["action"] for a in tables["access_log"]} >= {"report", "record", "case_page",
+                                                           "record_page"}
     alice_export = export_student(service.archive.db, "alice")["tables"]
     assert alice_export["evaluations"] and alice_export["match_links"]
     assert [e["action"] for e in alice_export["audit_log"]] == ["submission.evaluated"]
