@@ -14,7 +14,9 @@ from originality import ladder
 from originality.archive import Archive
 from originality.errors import NotFound
 from originality.cases import Actor, CaseBook
-from originality.store.access import may_see
+from originality.privacy.erasure import erase_student
+from originality.privacy.export import export_student
+from originality.store.access import log_access, may_see
 
 from .auth import principal, require
 
@@ -164,8 +166,11 @@ def review_queue(args: dict[str, Any]) -> Any:
 @blp.response(200, CaseOut)
 @blp.doc(security=SECURITY)
 def get_case(case_id: str) -> Any:
-    """One case, with its frozen evidence and every decision taken on it."""
-    return case_book().get(case_id)
+    """One case, with its frozen evidence and every decision taken on it. Logged."""
+    found = case_book().get(case_id)
+    log_access(case_book().db, principal(), found["submission_id"], "case", 200,
+               student_id=found["student_id"])
+    return found
 
 
 @blp.route("/<case_id>/decision", methods=["POST"])
@@ -192,5 +197,77 @@ def decide(body: dict[str, Any], case_id: str) -> Any:
 @students_blp.response(200, RecordOut)
 @students_blp.doc(security=SECURITY)
 def record(student_id: str) -> Any:
-    """A student's record: cases, sanctions in force, and ``banned_until``."""
-    return case_book().record(student_id)
+    """A student's record: cases, sanctions in force, and ``banned_until``. Logged."""
+    found = case_book().record(student_id)
+    log_access(case_book().db, principal(), "", "record", 200, student_id=student_id)
+    return found
+
+
+class ExportOut(ma.Schema):
+    version = ma.fields.Integer()
+    student_id = ma.fields.String()
+    exported_at = ma.fields.String()
+    tables = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.Dict()),
+                            metadata={"description": "every table holding personal data -> the "
+                                      "rows about the student, whole (docs/privacy.md)"})
+
+
+class KeptSubmission(ma.Schema):
+    id = ma.fields.String()
+    project_id = ma.fields.String()
+    cases = ma.fields.List(ma.fields.String())
+    pseudonymized = ma.fields.Boolean()
+    why = ma.fields.String()
+
+
+class KeptCase(ma.Schema):
+    id = ma.fields.String()
+    submission_id = ma.fields.String()
+    why = ma.fields.String()
+
+
+class Kept(ma.Schema):
+    submissions = ma.fields.List(ma.fields.Nested(KeptSubmission))
+    cases = ma.fields.List(ma.fields.Nested(KeptCase))
+    access_log = ma.fields.Integer(metadata={
+        "description": "entries of who read the student's data, kept for the access log's own "
+                       "retention period (accountability)"})
+
+
+class ErasureOut(ma.Schema):
+    student_id = ma.fields.String()
+    erased_at = ma.fields.String()
+    removed = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), metadata={
+        "description": "what was removed, counted per kind (submissions, texts, fingerprints, "
+                       "index_entries, reports, uploads, cases, ...)"})
+    kept = ma.fields.Nested(Kept, metadata={
+        "description": "what the law obliges the school to keep, and why: the student's cases "
+                       "in force and the submissions they or other students' cases cite"})
+
+
+@students_blp.route("/<student_id>/export")
+@require("staff")
+@students_blp.response(200, ExportOut)
+@students_blp.doc(security=SECURITY)
+def export(student_id: str) -> Any:
+    """Everything held about a student, as one JSON document (access and portability). Logged."""
+    db = case_book().db
+    settings = current_app.extensions["originality.settings"]
+    data = export_student(db, student_id, pseudonym_secret=settings.pseudonym_secret)
+    log_access(db, principal(), "", "export", 200, student_id=student_id)
+    return data
+
+
+@students_blp.route("/<student_id>/erasure", methods=["POST"])
+@require("staff")
+@students_blp.response(200, ErasureOut)
+@students_blp.doc(security=SECURITY)
+def erase(student_id: str) -> Any:
+    """Erase what the retention policy allows of a student: uploads, texts, fingerprints,
+    index entries, reports, and the matches other reports hold of their work (kept as a score
+    marked ``erased``). A case in force and its evidence are kept, and said so. Idempotent;
+    audited."""
+    who = principal()
+    settings = current_app.extensions["originality.settings"]
+    return erase_student(current_app.extensions["originality"], student_id, settings.retention,
+                         actor=who.name, role=who.role, pseudonym_secret=settings.pseudonym_secret)

@@ -21,6 +21,7 @@ from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 from originality.unpack import is_zip
 
+from . import exposure
 from .auth import principal, require
 
 
@@ -96,6 +97,9 @@ class Status(ma.Schema):
     case = ma.fields.Nested(CaseBrief, allow_none=True)
     banned_until = ma.fields.String(allow_none=True, metadata={
         "description": "the end of the student's ban, when one is in force"})
+    erased_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "when the submission was erased (docs/privacy.md); its student id is "
+                       "then erased:<id> and it has no report"})
 
 
 class Line(ma.Schema):
@@ -119,6 +123,10 @@ class MatchOut(ma.Schema):
     a_share = ma.fields.Float()
     b_share = ma.fields.Float()
     fragments = ma.fields.List(ma.fields.Nested(FragmentOut))
+    erased = ma.fields.Boolean(metadata={
+        "description": "present and true when the submission matched was erased (on request or "
+                       "by the retention policy): the score stays, its student id is "
+                       "\"erased\", and it has no fragments or file names any more"})
 
 
 class UnreadFile(ma.Schema):
@@ -224,7 +232,8 @@ def status_of(submission: Submission) -> dict[str, Any]:
             "created_at": aware(submission.created_at),
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
             "evaluable": case is None, "case": brief,
-            "banned_until": banned_until(submission.student_id)}
+            "banned_until": banned_until(submission.student_id),
+            "erased_at": aware(submission.erased_at) if submission.erased_at else None}
 
 
 def _visible(submission_id: str) -> Submission:
@@ -283,11 +292,14 @@ def get_status(submission_id: str) -> Any:
 def get_report(submission_id: str) -> Any:
     """The matches of a submission against every prior submission of its project, and apart
     the later submissions that match it (as their own reports score them). Every access is
-    logged."""
+    logged. Other students' ids are shown to the roles ORIGINALITY_OTHER_STUDENTS_SHOWN_TO
+    names (staff by default); the others read a keyed pseudonym and no file name."""
     archive = _archive()
     who = principal()
     try:
         submission = _visible(submission_id)
+        if submission.erased_at is not None:
+            raise NotFound(f"submission {submission_id} was erased; it has no report")
         if submission.status != JobStatus.DONE:
             raise NotReady(f"submission {submission_id} is {submission.status}; no report")
         report = archive.report_of(submission_id)
@@ -295,7 +307,7 @@ def get_report(submission_id: str) -> Any:
         log_access(archive.db, who, submission_id, "report", error.http_status)
         raise
     log_access(archive.db, who, submission_id, "report", 200)
-    return links.later_matches(archive.db, submission_id).added_to(report)
+    return exposure.report(links.later_matches(archive.db, submission_id).added_to(report))
 
 
 @blp.route("/<submission_id>/retry", methods=["POST"])

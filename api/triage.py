@@ -16,6 +16,7 @@ from originality.errors import NotFound
 from originality.store.flags import KINDS
 from originality.triage import Triage
 
+from . import exposure
 from .auth import principal, require
 from .submissions import SECURITY
 
@@ -91,7 +92,7 @@ def _scoped(item_id: int) -> dict[str, Any]:
     who = principal()
     if who.role == "assessor" and item["assessor_id"] != who.name:
         raise NotFound(f"no triage item {item_id}")
-    return item
+    return exposure.item(item)
 
 
 @blp.route("", methods=["GET"])
@@ -108,7 +109,7 @@ def waiting(args: dict[str, Any]) -> Any:
     if args["possible_repeat"] is not None:
         items = [i for i in items if i["possible_repeat"] is args["possible_repeat"]]
     counts = triage().counts(assessor)
-    return {"items": items, "counts": {"to_review": counts.to_review,
+    return {"items": [exposure.item(i) for i in items], "counts": {"to_review": counts.to_review,
                                        "possible_repeats": counts.possible_repeats}}
 
 
@@ -132,4 +133,4 @@ def dismiss(body: dict[str, Any], item_id: int) -> Any:
     assessor may dismiss only the items of submissions assigned to them."""
     _scoped(item_id)
     who = principal()
-    return triage().dismiss(Actor(who.name, who.role), item_id, body["reason"])
+    return exposure.item(triage().dismiss(Actor(who.name, who.role), item_id, body["reason"]))

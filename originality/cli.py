@@ -559,3 +559,121 @@ def token_revoke(token_id: int, why: str) -> None:
         db.dispose()
     click.echo(f"token {row['id']} ({row['role']} {row['name']}) revoked at "
                f"{_when(row['revoked_at'])} UTC")
+
+
+@main.group()
+def student() -> None:
+    """A student's rights over their data (docs/privacy.md): export and erasure."""
+
+
+@student.command("export")
+@click.argument("student_id")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              show_default=True, help="Write the JSON to FILE, or '-' for stdout.")
+def student_export(student_id: str, out: str) -> None:
+    """Everything held about STUDENT_ID, as one JSON document (access and portability)."""
+    from .archive import Archive
+    from .privacy.export import export_student
+
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        data = export_student(store.db, student_id,
+                              pseudonym_secret=settings.pseudonym_secret)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    finally:
+        store.close()
+    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+    if out == "-":
+        click.echo(text, nl=False)
+    else:
+        _write(Path(out), [text])
+        rows = sum(len(r) for r in data["tables"].values())
+        click.echo(f"{rows} rows about {student_id} in {len(data['tables'])} tables written to {out}")
+
+
+@student.command("erase")
+@click.argument("student_id")
+@click.option("--by", "actor", default="cli", show_default=True,
+              help="Who asked for it, for the audit log.")
+def student_erase(student_id: str, actor: str) -> None:
+    """Erase what the policy allows of STUDENT_ID; print what was removed and what was kept
+    (a case in force and its evidence), as JSON. Running it again removes nothing more."""
+    from .archive import Archive
+    from .privacy.erasure import erase_student
+
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        answer = erase_student(store, student_id, settings.retention,  # type: ignore[attr-defined]
+                               actor=actor, role="staff",
+                               pseudonym_secret=settings.pseudonym_secret)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    finally:
+        store.close()
+    click.echo(json.dumps(answer, indent=1, sort_keys=True))
+
+
+@student.command("pseudonym")
+@click.argument("student_id")
+def student_pseudonym(student_id: str) -> None:
+    """Print the pseudonym STUDENT_ID's work is kept under in a pseudonymized archive (and
+    shown as to the roles that do not see other students), under ORIGINALITY_PSEUDONYM_SECRET."""
+    from .privacy.exposure import pseudonym
+    from .privacy.pseudonymize import require_secret
+
+    try:
+        secret = require_secret(_settings().pseudonym_secret)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    click.echo(pseudonym(secret, student_id))
+
+
+@archive.command("pseudonymize")
+@click.option("--before", "before", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Pseudonymize the submissions uploaded before this day (YYYY-MM-DD, UTC).")
+@click.option("--project", help="Only this project's.")
+def archive_pseudonymize(before: Any, project: str | None) -> None:
+    """Keep past cohorts under a keyed pseudonym of their student ids (HMAC-SHA-256 under
+    ORIGINALITY_PSEUDONYM_SECRET): matches with them still lead to a case, and only the key
+    tells whose work it was. A case in force keeps its student's id. Idempotent."""
+    from .archive import Archive
+    from .privacy.pseudonymize import pseudonymize
+
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        count = pseudonymize(store, settings.pseudonym_secret, before,  # type: ignore[attr-defined]
+                             settings.retention, project_id=project)  # type: ignore[attr-defined]
+    except UsageError as error:
+        raise click.UsageError(error.message) from error
+    finally:
+        store.close()
+    click.echo(f"{count} submissions pseudonymized (uploaded before {before.date().isoformat()})")
+
+
+@main.group()
+def retention() -> None:
+    """The retention policy (ORIGINALITY_RETAIN_*_DAYS, docs/privacy.md)."""
+
+
+@retention.command("apply")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+def retention_apply(dry_run: bool) -> None:
+    """Remove the data past its retention period; print the counts per kind. The service's
+    worker runs this every ORIGINALITY_RETENTION_INTERVAL seconds."""
+    from .archive import Archive
+    from .privacy.retention import apply
+
+    settings = _settings()
+    store = Archive.open(settings)  # type: ignore[arg-type]
+    try:
+        answer = apply(store, settings.retention, dry_run=dry_run,  # type: ignore[attr-defined]
+                       actor="cli")
+    finally:
+        store.close()
+    removed = answer["removed"]
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"retention {verb}: " + (", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"))

@@ -6,7 +6,8 @@ worker process dies; but a whole machine lost returns its message only after Red
 visibility timeout, so the database is what knows which submissions are unfinished: every
 worker, when it starts and then every ``recovery_interval`` seconds, queues again the
 submissions whose lease ran out (their worker died) or that waited queued for longer than a
-lease (their message was lost). A repeated message is harmless: ``Archive.claim`` lets one
+lease (their message was lost). The same loop applies the retention policy once it is due
+(``retention_interval``, docs/privacy.md). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
 Webhook events wait in the database's outbox (``originality/outbox.py``) until delivered: every
@@ -33,6 +34,7 @@ from originality import logs
 from originality.archive import Archive
 from originality.errors import NotFound
 from originality.outbox import Outbox
+from originality.privacy import retention
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
 
@@ -281,6 +283,20 @@ def recover() -> int:
     return count
 
 
+def apply_retention() -> dict[str, Any] | None:
+    """Apply the retention policy when it is due (every ``retention_interval`` seconds, counted
+    from its last run in the audit log; 0: never here, a scheduler of the school's runs
+    ``originality retention apply``). Returns what was removed, None when not due."""
+    if not settings.retention_interval:
+        return None
+    store = archive()
+    if not retention.due(store.db, settings.retention_interval):
+        return None
+    answer = retention.apply(store, settings.retention, actor="worker")
+    log.info("retention removed %s", answer["removed"] or "nothing")
+    return answer
+
+
 class _Every(threading.Thread):
     """Calls ``work`` now and then every ``recovery_interval`` seconds until stopped."""
 
@@ -308,8 +324,10 @@ def _relay() -> None:
 
 @worker_ready.connect
 def _start_loops(**_: Any) -> None:
-    # Apart: a slow webhook receiver must not hold up the requeueing of lost checks.
-    _loops[:] = [_Every("originality-recovery", recover), _Every("originality-relay", _relay)]
+    # Apart: a slow webhook receiver, or a long retention run, must not hold up the requeueing
+    # of lost checks.
+    _loops[:] = [_Every("originality-recovery", recover), _Every("originality-relay", _relay),
+                 _Every("originality-retention", apply_retention)]
     for loop in _loops:
         loop.start()
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from originality.store.models import Submission
 from originality.triage import Triage
 
+from .. import exposure
 from .session import archive, blp, page, principal
 
 PAGE_SIZE = 100
@@ -51,6 +52,7 @@ def submissions() -> Any:
     mine = who.name if who.role == "assessor" else None
     return render_template("pages/submissions.html", rows=rows, project=project, total=total,
                            page_number=page_number, pages=max(1, -(-total // PAGE_SIZE)),
-                           to_review=triage.items(mine, project, TRIAGE_SHOWN),
+                           to_review=[exposure.item(i) for i in
+                                      triage.items(mine, project, TRIAGE_SHOWN)],
                            counts=triage.counts(mine, project),
                            dismissed=request.args.get("dismissed"))

@@ -31,6 +31,7 @@ from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
 from originality.triage import Triage
 
+from .. import exposure
 from .session import PageError, archive, blp, page, principal
 
 ACTION = "report_page"
@@ -96,10 +97,11 @@ def report(submission_id: str) -> Any:
     log_access(archive().db, who, submission_id, ACTION, 200)
     return render_template(
         "pages/report.html", **_header(submission),
-        matches=stored.get("matches", []), own_attempts=stored.get("own_attempts", []),
+        matches=[exposure.match(m) for m in stored.get("matches", [])],
+        own_attempts=stored.get("own_attempts", []),
         unread=stored.get("unread", []), flags=stored.get("flags", []),
         quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
-        later_matches=[link.summary() for link in later if not link.own],
+        later_matches=[exposure.match(link.summary()) for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open,
@@ -107,7 +109,8 @@ def report(submission_id: str) -> Any:
         evaluations=CaseBook(archive()).evaluations(submission.id), outcomes=OUTCOME_WORDS,
         can_evaluate=who.role in ("assessor", "staff"),
         evaluated=request.args.get("evaluated") == "1",
-        triage_items=Triage(archive()).waiting_of(submission.id))
+        triage_items=[{**i, "other_student_id": exposure.student(i["other_student_id"])}
+                      for i in Triage(archive()).waiting_of(submission.id)])
 
 
 @blp.route("/reports/<submission_id>/matches/<other_id>")
@@ -127,6 +130,7 @@ def report_match(submission_id: str, other_id: str) -> Any:
         raise PageError(404, "Not found", "This report has no match with that submission. Go "
                                           "back to the report and pick one of its matches.")
     rank, own, match = found
+    match = match if own else exposure.match(match)
     texts = evidence.load_texts(archive().db, _wanted(submission.id, [match]))
     view = _pair(submission, template, rank, own, match, _sources(texts), sxs.Layout(marks=True),
                  later=is_later)
@@ -185,7 +189,7 @@ def render_print(submission_id: str) -> Any:
     submission, stored = _open(submission_id)
     if stored is None:
         return _pending(submission)
-    matches = stored.get("matches", [])
+    matches = [exposure.match(m) for m in stored.get("matches", [])]
     shown = matches[:PRINT_LIMIT]
     later = links.later(archive().db, submission.id)
     later_links = [link for link in later if not link.own]
@@ -201,7 +205,8 @@ def render_print(submission_id: str) -> Any:
         for rank, match in enumerate(shown, start=1)
     ]
     later_pairs = [
-        _pair(submission, _later_template(later_shown, match), rank, False, match, sources,
+        _pair(submission, _later_template(later_shown, match), rank, False, exposure.match(match),
+              sources,
               sxs.Layout(full_lines=0, context=PRINT_CONTEXT, prefix=f"l{rank}-", marks=True),
               later=True)
         for rank, match in enumerate(later_shown.matches, start=1)
@@ -210,7 +215,8 @@ def render_print(submission_id: str) -> Any:
     return render_template(
         "pages/report_print.html", **_header(submission), pairs=pairs, matches=matches,
         total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
-        later_pairs=later_pairs, later_matches=[link.summary() for link in later_links],
+        later_pairs=later_pairs,
+        later_matches=[exposure.match(link.summary()) for link in later_links],
         flags=stored.get("flags", []), flag_words=FLAG_WORDS,
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
@@ -249,6 +255,10 @@ def _open(submission_id: str) -> tuple[Submission, dict[str, Any] | None]:
     if not may_see(who, submission):
         log_access(db, who, submission_id, ACTION, 404)
         raise PageError(404, "Not found", NOT_FOUND)
+    if submission.erased_at is not None:
+        log_access(db, who, submission_id, ACTION, 404)
+        raise PageError(404, "Erased", "This submission was erased (on request or at the end of "
+                                       "its retention period): nothing of it is kept to show.")
     if submission.status != JobStatus.DONE:
         log_access(db, who, submission_id, ACTION, 409)
         return submission, None

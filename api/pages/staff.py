@@ -17,7 +17,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from originality import ladder
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotFound, NotReady
-from originality.store.access import may_see
+from originality.store.access import log_access, may_see
 from originality.triage import Triage
 
 from .report import FLAG_WORDS
@@ -95,6 +95,8 @@ def case_page(case_id: str, status: int = 200, problems: list[str] | None = None
     """The case, its evidence and history, the student's record and the decision form."""
     found = book().get(case_id)
     record = book().record(found["student_id"])
+    log_access(archive().db, principal(), found["submission_id"], "case_page", status,
+               student_id=found["student_id"])
     others = [c for c in record["cases"] if c["id"] != case_id]
     try:  # the integrity flags of the submission's report, beside the frozen evidence
         flags = archive().report_of(found["submission_id"]).get("flags", [])
@@ -180,5 +182,7 @@ def open_case(submission_id: str) -> Any:
 @blp.route("/students/<student_id>")
 @page("staff")
 def student(student_id: str) -> Any:
-    """Every case of the student, the sanctions in force and the ban, if any."""
-    return render("pages/student.html", record=book().record(student_id))
+    """Every case of the student, the sanctions in force and the ban, if any. Logged."""
+    record = book().record(student_id)
+    log_access(archive().db, principal(), "", "record_page", 200, student_id=student_id)
+    return render("pages/student.html", record=record)

@@ -16,6 +16,7 @@ from originality.cases import Actor
 from originality.errors import CaseConflict, NotFound
 from originality.triage import MAX_REASON, Triage
 
+from .. import exposure
 from .session import archive, blp, page, principal
 
 
@@ -30,7 +31,7 @@ def scoped_item(item_id: int) -> dict[str, Any]:
     who = principal()
     if who.role == "assessor" and item["assessor_id"] != who.name:
         raise NotFound(f"no triage item {item_id}")
-    return item
+    return exposure.item(item)
 
 
 def dismiss_page(item_id: int, status: int = 200, problems: list[str] | None = None,

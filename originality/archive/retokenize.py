@@ -13,8 +13,9 @@ the file it was: source code, Markdown and plain text give back the same text an
 segments. A PDF, an office document, HTML or RTF is prose only, in blocks (pages, slides,
 paragraphs) joined by blank lines: its text is one prose segment, which tokenizes as the blocks
 did but for a quotation whose marks open in one block and close in the next. A notebook cannot
-be read back from its text: such an entry is read again from its upload when the blob store
-still holds it, and is otherwise left as it was and counted ``unreadable``.
+be read back from its text, and a text past its retention period is gone: such an entry is read
+again from its upload when the blob store still holds it, and is otherwise left as it was and
+counted ``unreadable``.
 """
 
 from __future__ import annotations
@@ -120,8 +121,10 @@ class Retokenize:
                                     .order_by(DocumentRow.ordinal)))
         table, units = SymbolTable(), []
         for row in rows:
-            if row.state != DocumentState.OK.value or row.text_z is None:
+            if row.state != DocumentState.OK.value:
                 continue
+            if row.text_z is None:  # its text is past its retention period (privacy/retention.py)
+                return self._from_upload(session, submission_id, options)
             text = zlib.decompress(row.text_z).decode("utf-8")
             segments = segments_from_json(row.segments) if row.segments is not None else _read_back(row.path, text)
             if segments is None:

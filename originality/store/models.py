@@ -72,6 +72,10 @@ class Submission(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     runs: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when the submission was erased (on request or by the retention policy): the row stays
+    # so that other students' reports can say a match was erased, with no student id, name,
+    # text or fingerprint left (originality/privacy/erasure.py).
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
     def error(self) -> dict[str, str] | None:
         if self.error_code is None:
@@ -255,7 +259,7 @@ class WebSession(Base):
 
 
 class AccessLog(Base):
-    """Who read (or tried to read) which report, and what they got."""
+    """Who read (or tried to read) which report or student's data, and what they got."""
 
     __tablename__ = "access_log"
 
@@ -267,6 +271,9 @@ class AccessLog(Base):
     submission_id: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+    # Set for reads about a student rather than one submission (a record, an export, a case);
+    # submission_id is then empty.
+    student_id: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
 
 
 class CaseRow(Base):

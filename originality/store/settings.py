@@ -14,6 +14,8 @@ from typing import Any, Mapping
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
 from ..options import TOKENIZER, TOKENIZERS
+from ..privacy.exposure import SHOWN_TO
+from ..privacy.policy import RetentionPolicy
 
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -53,6 +55,12 @@ REVIEW_THRESHOLD = EVEN_ODDS
 # Where uploads are kept (originality/archive/blobs.py): "auto" is the database on PostgreSQL,
 # which every machine reaches, and the data dir's uploads/ on SQLite (one machine).
 BLOB_STORES = ("auto", "local", "database")
+
+# The worker applies the retention policy this often (seconds); 0 leaves it to a scheduler of
+# the school's own running `originality retention apply`.
+RETENTION_INTERVAL = 24 * 3600.0
+
+_POLICY = RetentionPolicy()
 
 ENV_PREFIX = "ORIGINALITY_"
 
@@ -107,6 +115,21 @@ class Settings:
     # Tests only: as test_task_delay, but the sleep ignores the soft time limit, as a check
     # stuck in native code would, so that a test sees the hard limit kill it.
     test_task_hang: float = 0.0
+    # Days each kind of students' data is kept, 0 for ever (privacy/policy.py, docs/privacy.md).
+    retain_uploads_days: int = _POLICY.uploads
+    retain_texts_days: int = _POLICY.texts
+    retain_fingerprints_days: int = _POLICY.fingerprints
+    retain_submissions_days: int = _POLICY.submissions
+    retain_cases_days: int = _POLICY.cases
+    retain_access_log_days: int = _POLICY.access_log
+    retain_audit_log_days: int = _POLICY.audit_log
+    retention_interval: float = RETENTION_INTERVAL
+    # Which roles see the other students' ids a report names (privacy/exposure.py): "staff",
+    # "assessor" (staff and assessors) or "all"; the others see a keyed pseudonym.
+    other_students_shown_to: str = "staff"
+    # The key of those pseudonyms (HMAC-SHA-256). Empty: the installation's own secret (the
+    # pages' cookie key), so pseudonyms are stable within one installation.
+    pseudonym_secret: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -138,8 +161,23 @@ class Settings:
             problems.append("webhook_attempts must be at least 1 and webhook_backoff positive")
         if self.log_format not in LOG_FORMATS:
             problems.append(f"log_format must be text or json, got {self.log_format!r}")
+        problems.extend(self.retention.problems())
+        if self.other_students_shown_to not in SHOWN_TO:
+            problems.append("other_students_shown_to must be one of "
+                            f"{', '.join(SHOWN_TO)}, got {self.other_students_shown_to!r}")
+        if self.retention_interval < 0:
+            problems.append("retention_interval must be 0 (off) or a number of seconds")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The retention policy as the engine takes it (plain numbers of days)."""
+        return RetentionPolicy(
+            uploads=self.retain_uploads_days, texts=self.retain_texts_days,
+            fingerprints=self.retain_fingerprints_days, submissions=self.retain_submissions_days,
+            cases=self.retain_cases_days, access_log=self.retain_access_log_days,
+            audit_log=self.retain_audit_log_days)
 
     @property
     def sqlalchemy_url(self) -> str:

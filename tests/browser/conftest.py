@@ -45,6 +45,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The key of the pseudonyms an assessor reads instead of other students' ids (docs/privacy.md).
+PSEUDONYM_SECRET = "browser-tests"
+
+
 @dataclass
 class Site:
     """The running service and its archive, seen from the test."""
@@ -77,6 +81,13 @@ class Site:
         return enter_checked(self.archive, write_upload(self.data_dir, files),
                              student=student, project=project, attempt=attempt, assessor=assessor)
 
+    @staticmethod
+    def other(student_id: str) -> str:
+        """How an assessor reads another student's id (the pseudonym under PSEUDONYM_SECRET)."""
+        from originality.privacy.exposure import pseudonym
+
+        return pseudonym(PSEUDONYM_SECRET, student_id)
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
@@ -99,7 +110,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     data_dir = tmp_path / "data"
     env = {**os.environ, "ORIGINALITY_DATA_DIR": str(data_dir), "ORIGINALITY_INDEX": "memory",
            # Pages need no broker; nothing is uploaded through the API here.
-           "ORIGINALITY_REDIS_URL": "redis://127.0.0.1:9/0"}
+           "ORIGINALITY_REDIS_URL": "redis://127.0.0.1:9/0",
+           "ORIGINALITY_PSEUDONYM_SECRET": PSEUDONYM_SECRET}
     env.pop("ORIGINALITY_DATABASE_URL", None)
     archive = Archive.open(Settings.from_env(env))  # creates the database before the server
     port = free_port()

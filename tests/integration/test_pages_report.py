@@ -691,12 +691,16 @@ def test_the_print_page_and_its_pdf_source_hold_the_later_matches(service: Servi
 def test_an_assessor_sees_the_later_matches_of_their_submission_only(service: Service) -> None:
     alice = service.add("original", "alice", assessor="ada")
     mallory = service.add("identical", "mallory", assessor="bob")
-    # ada sees mallory as a later match of alice's work: what bob sees of alice in mallory's.
+    from originality.privacy.exposure import pseudonym
+
+    # ada sees mallory as a later match of alice's work: what bob sees of alice in mallory's
+    # (each under a pseudonym: other students' ids are for staff, docs/privacy.md).
+    secret = str(service.app.secret_key)
     mine = service.get(f"/api/v1/submissions/{alice}/report", "assessor").get_json()
-    assert [m["student_id"] for m in mine["later_matches"]] == ["mallory"]
+    assert [m["student_id"] for m in mine["later_matches"]] == [pseudonym(secret, "mallory")]
     assert service.get(f"/reports/{alice}/matches/{mallory}", "assessor").status_code == 200
     theirs = service.get(f"/api/v1/submissions/{mallory}/report", "other_assessor").get_json()
-    assert [m["student_id"] for m in theirs["matches"]] == ["alice"]
+    assert [m["student_id"] for m in theirs["matches"]] == [pseudonym(secret, "alice")]
     # Neither reaches the other's submission, from either side.
     for url in (f"/api/v1/submissions/{mallory}/report", f"/reports/{mallory}",
                 f"/reports/{mallory}/matches/{alice}"):

@@ -444,3 +444,46 @@ def test_db_upgrade_on_postgresql_runs_once_however_many_machines_start_it(
         assert archive.db.engine.dialect.name == "postgresql"
     finally:
         archive.close()
+
+
+def test_retention_removes_what_is_past_its_period_and_only_it_on_postgresql(
+        database: str, tmp_path: Path) -> None:
+    from tests.integration.test_privacy import run_retention_scenario
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database))
+    try:
+        run_retention_scenario(archive)
+    finally:
+        archive.close()
+
+
+def test_erasure_and_export_on_postgresql(database: str, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from originality.privacy.erasure import erase_student
+    from originality.privacy.export import export_student, personal_tables
+    from originality.store.index import SqlIndex
+    from originality.store.models import LshBucket, Submission
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=database)
+    archive = Archive.open(settings)
+    try:
+        assert isinstance(archive.index, SqlIndex)
+        original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+        copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+        exported = export_student(archive.db, "alice")["tables"]
+        assert sorted(exported) == personal_tables()
+        assert exported["lsh_buckets"] and exported["units"] and exported["documents"]
+        answer = erase_student(archive, "alice", settings.retention, actor="dpo", role="staff")
+        assert answer["removed"]["submissions"] == 1 and answer["kept"]["submissions"] == []
+        assert erase_student(archive, "alice", settings.retention, "dpo", "staff")["removed"] == {}
+        with archive.db.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(LshBucket)
+                                  .filter_by(submission_id=original)) == 0
+            assert session.get(Submission, original).erased_at is not None
+        assert archive.index.members("p") == {copy}
+        [match] = archive.report_of(copy)["matches"]
+        assert match["erased"] is True and match["fragments"] == []
+        assert export_student(archive.db, "alice")["tables"]["submissions"] == []
+    finally:
+        archive.close()

@@ -1,7 +1,7 @@
 """token expiry and server-side page sessions
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 21:30:00
 
 Tokens may expire (``expires_at``, NULL for the tokens made before: they never do). Page
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,42 @@
+"""Least exposure in the API and pages: other students' ids as the caller's role may see them
+(``originality/privacy/exposure.py``; the setting ``ORIGINALITY_OTHER_STUDENTS_SHOWN_TO``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, g
+
+from originality.privacy.exposure import masked_match, masked_report, pseudonym, sees_others
+
+
+def _policy() -> tuple[bool, str]:
+    """(whether the caller sees other students' ids, the pseudonyms' key)."""
+    settings = current_app.extensions["originality.settings"]
+    secret = settings.pseudonym_secret or str(current_app.secret_key)
+    return sees_others(g.principal.role, settings.other_students_shown_to), secret
+
+
+def report(found: Mapping[str, Any]) -> dict[str, Any]:
+    """A report (with its later matches) as the caller may read it."""
+    settings = current_app.extensions["originality.settings"]
+    _, secret = _policy()
+    return masked_report(found, g.principal.role, settings.other_students_shown_to, secret)
+
+
+def match(found: Mapping[str, Any]) -> dict[str, Any]:
+    """One match (or a later link's summary) as the caller may read it."""
+    sees, secret = _policy()
+    return dict(found) if sees else masked_match(found, secret)
+
+
+def student(student_id: str) -> str:
+    """Another student's id as the caller may read it."""
+    sees, secret = _policy()
+    return student_id if sees or student_id.startswith("erased") else pseudonym(secret, student_id)
+
+
+def item(found: Mapping[str, Any]) -> dict[str, Any]:
+    """A triage item (``originality/triage.py``) as the caller may read it."""
+    return {**found, "other_student_id": student(str(found["other_student_id"]))}

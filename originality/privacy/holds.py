@@ -1,0 +1,74 @@
+"""What the law obliges the school to keep: the cases still in force and their evidence.
+
+A case holds its records while it is open (proceedings under way), and once confirmed while
+its ban runs or until ``cases`` days after its last decision (the period the school must keep
+proof). A held case keeps the submission it is about and every submission its frozen evidence
+names (the other side of each match): their texts and reports are what the evidence shows.
+Dismissed cases, and confirmed ones past that period, hold nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.models import CaseRow, DecisionRow
+from .policy import RetentionPolicy
+
+
+@dataclass
+class Holds:
+    """The cases in force (id -> why) and the submissions they hold (id -> the case ids)."""
+
+    cases: dict[str, str] = field(default_factory=dict)
+    submissions: dict[str, set[str]] = field(default_factory=dict)
+    # The submission each held case is about, so a caller tells its own case from evidence.
+    case_submission: dict[str, str] = field(default_factory=dict)
+
+
+def why_held(case: CaseRow, last: DecisionRow | None, policy: RetentionPolicy,
+             now: datetime) -> str | None:
+    """Why ``case`` must be kept now (its last decision ``last``), or None if it need not be."""
+    if last is None:
+        return "open: awaiting a staff decision"
+    if last.decision != "confirmed":
+        return None
+    if last.banned_until is not None and last.banned_until > now:
+        return f"sanction in force: banned until {last.banned_until.isoformat()}"
+    if policy.cases == 0:
+        return "confirmed; cases are kept for ever (ORIGINALITY_RETAIN_CASES_DAYS=0)"
+    until = last.decided_at + timedelta(days=policy.cases)
+    if until > now:
+        return f"confirmed ({last.sanction}); proof kept until {until.date().isoformat()}"
+    return None
+
+
+def last_decisions(session: Session, case_ids: list[str] | None = None) -> dict[str, DecisionRow]:
+    """Each case's decision in force: the last one entered (decisions are append-only)."""
+    query = select(DecisionRow).order_by(DecisionRow.id)
+    if case_ids is not None:
+        query = query.where(DecisionRow.case_id.in_(case_ids))
+    last: dict[str, DecisionRow] = {}
+    for row in session.scalars(query):
+        last[row.case_id] = row
+    return last
+
+
+def holds(session: Session, policy: RetentionPolicy, now: datetime) -> Holds:
+    """Every case in force and the submissions it holds, read in two queries."""
+    found = Holds()
+    last = last_decisions(session)
+    for case in session.scalars(select(CaseRow).order_by(CaseRow.opened_at, CaseRow.id)):
+        why = why_held(case, last.get(case.id), policy, now)
+        if why is None:
+            continue
+        found.cases[case.id] = why
+        found.case_submission[case.id] = case.submission_id
+        named = {case.submission_id} | {str(m.get("submission_id")) for m in json.loads(case.evidence)}
+        for sid in named:
+            found.submissions.setdefault(sid, set()).add(case.id)
+    return found

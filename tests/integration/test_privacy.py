@@ -1,0 +1,467 @@
+"""Students' rights over their data (docs/privacy.md), through the API, the pages and the CLI,
+on a real SQLite database: erasure with and without a case in force, export of every table,
+the retention run, and the access log of reads about a student."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, update
+
+from originality.privacy import retention
+from originality.privacy.export import NOT_PERSONAL, export_student, personal_tables
+from originality.privacy.policy import RetentionPolicy
+from originality.store.models import (
+    AccessLog,
+    ArchiveEntry,
+    AuditLog,
+    Base,
+    CaseRow,
+    DecisionRow,
+    DocumentRow,
+    EvaluationRow,
+    LshBucket,
+    MatchLink,
+    ReportRow,
+    Submission,
+    TriageItem,
+    UnitRow,
+    utcnow,
+)
+from tests.support import ServiceApp, running, scenario_files
+
+# A line only alice's work has: after her erasure it must be on no page and in no answer.
+MARKER = "ALICE_PRIVATE_MARKER_7731"
+PRIVATE_FILE = "secret_helpers.py"
+
+
+def stored(archive: Any, path: Path) -> Path:
+    """``path`` put in the content store too, as the API does with an upload."""
+    with open(path, "rb") as handle:
+        archive.store.put_stream(handle, 10**8)
+    return path
+
+
+class Service(ServiceApp):
+    def process(self, path: Path, student: str, project: str = "p1", **kwargs: Any) -> str:
+        return super().process(stored(self.archive, path), student, project, **kwargs)
+
+    def post(self, url: str, body: dict[str, Any] | None = None, role: str = "staff") -> Any:
+        return self.client.post(url, json=body or {}, headers=self.headers(role))
+
+    def page(self, url: str, role: str = "staff") -> Any:
+        return self.client.get(url, headers=self.headers(role))
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    yield from running(Service, tmp_path, monkeypatch)
+
+
+def alice_files() -> dict[str, bytes]:
+    files = scenario_files("original")
+    files["main.py"] = files["main.py"] + f"\n\ndef helper():\n    return '{MARKER}'\n".encode()
+    files[PRIVATE_FILE] = files["utils.py"]
+    return files
+
+
+def count(service: Service, model: Any, **where: Any) -> int:
+    with service.archive.db.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model).filter_by(**where)) or 0)
+
+
+def everything_visible(service: Service, submission_id: str) -> str:
+    """Every answer and page about a submission that another student's work is shown on."""
+    parts = [service.get(f"/api/v1/submissions/{submission_id}/report").get_data(as_text=True),
+             service.page(f"/reports/{submission_id}").get_data(as_text=True)]
+    report = service.get(f"/api/v1/submissions/{submission_id}/report").get_json()
+    for match in report["matches"] + report["later_matches"]:
+        parts.append(service.page(f"/reports/{submission_id}/matches/{match['submission_id']}")
+                     .get_data(as_text=True))
+    parts.append(service.page(f"/reports/{submission_id}/print").get_data(as_text=True))
+    return "\n".join(parts)
+
+
+def test_erasure_without_a_case_removes_everything_and_other_reports_show_it_erased(
+        service: Service) -> None:
+    alice = service.add_files(alice_files(), "alice")
+    mallory = service.add("identical", "mallory")
+    before = everything_visible(service, mallory)
+    assert MARKER in before and PRIVATE_FILE in before and "alice" in before  # the test can fail
+    with service.archive.db.sessions() as session:
+        sha = session.get(Submission, alice).sha256
+    assert service.archive.store.path_of(sha).exists()
+
+    answer = service.post("/api/v1/students/alice/erasure")
+    assert answer.status_code == 200, answer.get_json()
+    erased = answer.get_json()
+    assert erased["kept"]["submissions"] == [] and erased["kept"]["cases"] == []
+    removed = erased["removed"]
+    assert removed["submissions"] == 1 and removed["reports"] == 1 and removed["texts"] > 0
+    assert removed["fingerprints"] > 0 and removed["index_entries"] == 1
+    assert removed["mentions_in_reports"] == 1  # mallory's report
+    assert removed["uploads"] == 1 and not service.archive.store.path_of(sha).exists()
+
+    # Nothing of alice is left in her rows; the row stays, marked, for the others' reports.
+    with service.archive.db.sessions() as session:
+        row = session.get(Submission, alice)
+        assert row.erased_at is not None and row.student_id == f"erased:{alice}"
+        assert row.name is None and row.sha256 == ""
+        assert session.scalar(select(func.count()).select_from(Submission)
+                              .filter_by(student_id="alice")) == 0
+    for model in (DocumentRow, UnitRow, ArchiveEntry, LshBucket, ReportRow, TriageItem, EvaluationRow):
+        assert count(service, model, submission_id=alice) == 0, model
+    assert count(service, MatchLink, submission_id=alice) == 0
+    assert export_student(service.archive.db, "alice")["tables"]["submissions"] == []
+
+    after = everything_visible(service, mallory)
+    assert MARKER not in after and PRIVATE_FILE not in after and "alice" not in after
+    report = service.get(f"/api/v1/submissions/{mallory}/report").get_json()
+    [gone] = [m for m in report["matches"] if m["submission_id"] == alice]
+    assert gone["erased"] is True and gone["student_id"] == "erased" and gone["fragments"] == []
+    assert alice not in report["template_lines"]
+    assert "Erased submission" in service.page(f"/reports/{mallory}").get_data(as_text=True)
+    assert service.get(f"/api/v1/submissions/{alice}/report").status_code == 404
+    assert service.page(f"/reports/{alice}").status_code == 404
+    # A later check no longer finds her work: it left the index.
+    later = service.add_files(alice_files(), "eve")
+    ids = {m["submission_id"] for m in service.get(f"/api/v1/submissions/{later}/report")
+           .get_json()["matches"]}
+    assert alice not in ids and mallory in ids
+
+    # Idempotent: a second erasure removes nothing and is audited too.
+    again = service.post("/api/v1/students/alice/erasure").get_json()
+    assert again["removed"] == {} and again["kept"]["submissions"] == []
+    with service.archive.db.sessions() as session:
+        audits = list(session.scalars(select(AuditLog).filter_by(action="student.erased",
+                                                                 subject="student:alice")))
+    assert len(audits) == 2 and json.loads(audits[0].detail)["removed"] == removed
+
+
+def test_an_upload_two_students_share_goes_with_the_last_of_them(service: Service) -> None:
+    first = service.add("original", "alice")
+    service.add("original", "twin")  # the same ZIP: one file in the store
+    with service.archive.db.sessions() as session:
+        sha = session.get(Submission, first).sha256
+    assert "uploads" not in service.post("/api/v1/students/alice/erasure").get_json()["removed"]
+    assert service.archive.store.path_of(sha).exists()
+    assert service.post("/api/v1/students/twin/erasure").get_json()["removed"]["uploads"] == 1
+    assert not service.archive.store.path_of(sha).exists()
+
+
+def test_erasure_keeps_a_sanction_in_force_and_its_evidence_and_says_so(service: Service) -> None:
+    alice = service.add_files(alice_files(), "alice")
+    copy = service.add("identical", "mallory")
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "same code"}).get_json()
+    decided = service.post(f"/api/v1/cases/{case['id']}/decision",
+                           {"decision": "confirmed", "note": "copied"})
+    assert decided.status_code == 201
+    other = service.add("independent_a", "mallory", "p2")  # no case: erasable
+
+    # The sanctioned student: the case and its submission are kept, named; the rest goes.
+    answer = service.post("/api/v1/students/mallory/erasure").get_json()
+    assert [k["id"] for k in answer["kept"]["cases"]] == [case["id"]]
+    assert "proof kept until" in answer["kept"]["cases"][0]["why"]
+    [kept] = answer["kept"]["submissions"]
+    assert kept["id"] == copy and kept["pseudonymized"] is False and kept["cases"] == [case["id"]]
+    assert answer["removed"]["submissions"] == 1  # the other project's
+    with service.archive.db.sessions() as session:
+        assert session.get(Submission, copy).student_id == "mallory"
+        assert session.get(Submission, other).erased_at is not None
+        assert session.scalar(select(func.count()).select_from(DocumentRow)
+                              .where(DocumentRow.submission_id == copy,
+                                     DocumentRow.text_z.is_not(None))) > 0
+    assert count(service, UnitRow, submission_id=copy) == 0  # no longer compared
+    assert count(service, ArchiveEntry, submission_id=copy) == 0
+    assert count(service, ReportRow, submission_id=copy) == 1
+    assert count(service, CaseRow, id=case["id"]) == 1
+    assert count(service, DecisionRow, case_id=case["id"]) == 1
+    record = service.get("/api/v1/students/mallory/record").get_json()
+    assert [c["id"] for c in record["cases"]] == [case["id"]]
+    assert record["warnings"] == 1
+
+    # The student whose work was copied: her submission is the case's evidence, kept under a
+    # pseudonym; the case and the report no longer name her.
+    answer = service.post("/api/v1/students/alice/erasure").get_json()
+    [kept] = answer["kept"]["submissions"]
+    assert kept["id"] == alice and kept["pseudonymized"] is True and answer["kept"]["cases"] == []
+    with service.archive.db.sessions() as session:
+        assert session.get(Submission, alice).student_id == f"erased:{alice}"
+        assert session.get(Submission, alice).erased_at is None  # kept, texts and all
+    evidence = service.get(f"/api/v1/cases/{case['id']}").get_json()["evidence"]
+    assert [m["student_id"] for m in evidence] == ["erased"] and evidence[0]["fragments"]
+    assert "alice" not in json.dumps(evidence)
+    assert export_student(service.archive.db, "alice")["tables"]["submissions"] == []
+
+    # Once the proof period is over, the same request erases the rest.
+    with service.archive.db.session() as session:
+        session.execute(update(DecisionRow).values(decided_at=utcnow() - timedelta(days=6 * 365)))
+    answer = service.post("/api/v1/students/mallory/erasure").get_json()
+    assert answer["kept"] == {"submissions": [], "cases": [], "access_log": answer["kept"]["access_log"]}
+    assert answer["removed"]["cases"] == 1 and answer["removed"]["submissions"] == 1
+    assert count(service, CaseRow, id=case["id"]) == 0
+
+
+def test_only_staff_may_export_or_erase(service: Service) -> None:
+    service.add("original", "alice")
+    for role in ("platform", "assessor"):
+        assert service.get("/api/v1/students/alice/export", role).status_code == 403
+        assert service.post("/api/v1/students/alice/erasure", role=role).status_code == 403
+    assert service.get("/api/v1/students/alice/export", None).status_code == 401
+
+
+def test_the_export_holds_every_table_with_rows_about_the_student(service: Service) -> None:
+    alice = service.add_files(alice_files(), "alice")
+    copy = service.add("identical", "mallory")
+    service.post(f"/api/v1/submissions/{alice}/evaluation", {"outcome": "pass"})
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation"}).get_json()
+    service.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "confirmed", "note": "x"})
+    service.get(f"/api/v1/submissions/{copy}/report")
+    service.get("/api/v1/students/mallory/record")
+    assert service.page(f"/cases/{case['id']}").status_code == 200
+    assert service.page("/students/mallory").status_code == 200
+
+    exported = service.get("/api/v1/students/mallory/export")
+    assert exported.status_code == 200
+    tables = exported.get_json()["tables"]
+    # Every table but those about no student is in the export...
+    assert sorted(tables) == personal_tables()
+    assert set(personal_tables()) | set(NOT_PERSONAL) == set(Base.metadata.tables)
+    # ... and every table that names a student or a submission is among them.
+    for name, table in Base.metadata.tables.items():
+        if {"student_id", "submission_id", "other_id", "case_id"} & set(table.columns.keys()):
+            assert name in tables, name
+    # (lsh_buckets too, on the database's own index: the PostgreSQL module checks it.)
+    for name in ("submissions", "archive_entries", "documents", "units", "reports",
+                 "match_links", "triage_items", "cases", "active_cases", "case_decisions",
+                 "events", "audit_log", "access_log"):
+        assert tables[name], f"no {name} rows about mallory"
+    assert [s["id"] for s in tables["submissions"]] == [copy]
+    assert tables["documents"][0]["text"] and "text_z" not in tables["documents"][0]
+    assert {a["action"] for a in tables["audit_log"]} >= {"case.opened", "case.decided"}
+    assert {a["action"] for a in tables["access_log"]} >= {"report", "record", "case_page",
+                                                           "record_page"}
+    alice_export = export_student(service.archive.db, "alice")["tables"]
+    assert alice_export["evaluations"] and alice_export["match_links"]
+    assert [e["action"] for e in alice_export["audit_log"]] == ["submission.evaluated"]
+    # Nothing about another student: mallory's rows name mallory or her submission.
+    for row in tables["submissions"] + tables["cases"]:
+        assert row["student_id"] == "mallory"
+    # The export is itself a read, logged.
+    with service.archive.db.sessions() as session:
+        logged = list(session.scalars(select(AccessLog).filter_by(action="export")))
+    assert [(r.student_id, r.name) for r in logged] == [("mallory", "dean")]
+
+
+def test_the_cli_exports_erases_and_applies_the_retention(
+        service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality.cli import main
+
+    alice = service.add_files(alice_files(), "alice")
+    service.add("identical", "mallory")
+    monkeypatch.setenv("ORIGINALITY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ORIGINALITY_INDEX", "sql")
+    runner = CliRunner()
+    out = tmp_path / "alice.json"
+    result = runner.invoke(main, ["student", "export", "alice", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["tables"]["submissions"][0]["id"] == alice
+    result = runner.invoke(main, ["student", "erase", "alice", "--by", "dpo"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["removed"]["submissions"] == 1
+    result = runner.invoke(main, ["student", "erase", "alice"])
+    assert json.loads(result.output)["removed"] == {}
+    result = runner.invoke(main, ["student", "erase", " "])
+    assert result.exit_code == 2 and "student id" in result.output
+
+    with service.archive.db.session() as session:
+        session.execute(update(Submission).values(created_at=utcnow() - timedelta(days=400)))
+    result = runner.invoke(main, ["retention", "apply", "--dry-run"])
+    assert result.exit_code == 0 and "would remove: uploads 1" in result.output
+    result = runner.invoke(main, ["retention", "apply"])
+    assert result.exit_code == 0 and "removed: uploads 1" in result.output, result.output
+    result = runner.invoke(main, ["retention", "apply"])
+    assert "removed: nothing" in result.output
+    monkeypatch.setenv("ORIGINALITY_RETAIN_TEXTS_DAYS", "-1")
+    result = runner.invoke(main, ["retention", "apply"])
+    assert result.exit_code == 2 and "retain_texts_days" in result.output
+
+
+def test_retention_removes_what_is_past_its_period_and_only_it(service: Service) -> None:
+    run_retention_scenario(service.archive)
+
+
+def run_retention_scenario(archive: Any) -> None:
+    """Shared with the PostgreSQL module: three generations of work, a case in force, logs."""
+    from tests.support import enter_checked, write_upload
+
+    root = Path(archive.store.root).parent
+    root.mkdir(parents=True, exist_ok=True)
+    old = enter_checked(archive, stored(archive, write_upload(root, scenario_files("original"))), student="old",
+                        project="p1")
+    old_copy = enter_checked(archive, stored(archive, write_upload(root, scenario_files("identical"))),
+                             student="old_copier", project="p1")
+    from originality.cases import Actor, CaseBook
+
+    # The case is opened before the later work comes in: its evidence cites old's alone.
+    book = CaseBook(archive)
+    case = book.open(Actor("dean", "staff"), old_copy, "creation", "copied old's work")
+    book.decide(Actor("dean", "staff"), case["id"], "confirmed", "yes")
+    middle = enter_checked(archive, stored(archive, write_upload(root, scenario_files("renamed"))),
+                           student="middle", project="p1")
+    young = enter_checked(archive, stored(archive, write_upload(root, scenario_files("reordered"))),
+                          student="young", project="p1")
+    now = utcnow()
+    ages = {old: 7 * 365, old_copy: 7 * 365, middle: 3 * 365, young: 10}
+    with archive.db.session() as session:
+        for sid, days in ages.items():
+            session.execute(update(Submission).where(Submission.id == sid)
+                            .values(created_at=now - timedelta(days=days)))
+        session.execute(update(DecisionRow).values(decided_at=now - timedelta(days=2 * 365)))
+        session.add(AccessLog(at=now - timedelta(days=400), submission_id=young, action="report",
+                              outcome=200))
+        session.add(AccessLog(at=now - timedelta(days=10), submission_id=young, action="report",
+                              outcome=200))
+        session.add(AuditLog(at=now - timedelta(days=6 * 365), actor="x", role="staff",
+                             action="submission.evaluated", subject="submission:gone"))
+    with archive.db.sessions() as session:
+        shas = {sid: session.get(Submission, sid).sha256 for sid in ages}
+    policy = RetentionPolicy(uploads=365, texts=5 * 365, fingerprints=5 * 365,
+                             submissions=6 * 365, cases=5 * 365, access_log=365, audit_log=5 * 365)
+
+    dry = retention.apply(archive, policy, now=now, dry_run=True)
+    assert dry["dry_run"] is True
+    assert count_rows(archive, Submission, erased_at=None) == 4  # nothing changed
+    assert all(archive.store.path_of(s).exists() for s in shas.values())
+
+    done = retention.apply(archive, policy, now=now)
+    assert done["removed"] == dry["removed"]
+    removed = done["removed"]
+    # old: 7 years, nothing holds it but the case in force (its evidence): kept whole but
+    # its fingerprints; old_copy: the case's own submission, the same.
+    assert removed.get("submissions", 0) == 0
+    assert removed["index_entries"] == 2
+    # middle: 3 years: its upload went (older than a year), texts and fingerprints stay.
+    assert removed["uploads"] == 1
+    assert not archive.store.path_of(shas[middle]).exists()
+    assert archive.store.path_of(shas[old]).exists() and archive.store.path_of(shas[young]).exists()
+    assert removed["access_log"] == 1 and removed["audit_log"] == 1
+    with archive.db.sessions() as session:
+        def texts(sid: str) -> int:
+            return int(session.scalar(select(func.count()).select_from(DocumentRow).where(
+                DocumentRow.submission_id == sid, DocumentRow.text_z.is_not(None))) or 0)
+
+        assert texts(old) and texts(old_copy) and texts(middle) and texts(young)
+        entries = set(session.scalars(select(ArchiveEntry.submission_id)))
+        assert entries == {middle, young}
+        audit = session.scalar(select(AuditLog).filter_by(action="retention.applied"))
+        assert json.loads(audit.detail)["removed"] == removed
+
+    # Five years after the decision the case no longer holds anything: what is past its
+    # period goes, the young submission stays.
+    later = now + timedelta(days=4 * 365)
+    removed = retention.apply(archive, policy, now=later)["removed"]
+    assert removed["cases"] == 1 and removed["submissions"] == 3  # old, old_copy, middle
+    with archive.db.sessions() as session:
+        assert session.get(Submission, young).erased_at is None
+        assert session.get(Submission, middle).erased_at is not None
+        assert session.scalar(select(func.count()).select_from(ReportRow)) == 1
+    assert retention.apply(archive, policy, now=later)["removed"] == {}
+
+
+def count_rows(archive: Any, model: Any, **where: Any) -> int:
+    with archive.db.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model).filter_by(**where)) or 0)
+
+
+def test_other_students_ids_are_for_staff_and_the_others_read_a_stable_pseudonym(
+        service: Service) -> None:
+    from originality.privacy.exposure import pseudonym
+
+    alice = service.add_files(alice_files(), "alice", assessor="bob")
+    copy = service.add("identical", "mallory", assessor="ada")
+    again = service.add("renamed", "mallory", "p1", attempt=2, assessor="ada")
+    secret = str(service.app.secret_key)
+    staff = service.get(f"/api/v1/submissions/{copy}/report").get_json()
+    assert [m["student_id"] for m in staff["matches"]] == ["alice"]
+    urls = [f"/api/v1/submissions/{copy}/report", f"/reports/{copy}",
+            f"/reports/{copy}/matches/{alice}", f"/reports/{copy}/print"]
+    for role in ("assessor", "platform"):
+        for url in urls:
+            if role == "platform" and url.startswith("/reports"):
+                continue  # the pages are for people
+            response = service.get(url, role)
+            assert response.status_code == 200, (role, url)
+            text = response.get_data(as_text=True)
+            assert "alice" not in text, (role, url)
+            assert pseudonym(secret, "alice") in text, (role, url)
+    # One student, one pseudonym, in every report that names her.
+    second = service.get(f"/api/v1/submissions/{again}/report", "assessor").get_json()
+    assert pseudonym(secret, "alice") in [m["student_id"] for m in second["matches"]]
+    # The student's own attempts name the student themself.
+    assert [m["student_id"] for m in second["own_attempts"]] == ["mallory"]
+
+
+def test_a_deployment_may_show_other_students_to_assessors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "assessor")
+    for built in running(Service, tmp_path, monkeypatch):
+        built.add("original", "alice")
+        copy = built.add("identical", "mallory")
+        report = built.get(f"/api/v1/submissions/{copy}/report", "assessor").get_json()
+        assert [m["student_id"] for m in report["matches"]] == ["alice"]
+        report = built.get(f"/api/v1/submissions/{copy}/report", "platform").get_json()
+        assert [m["student_id"] for m in report["matches"]] != ["alice"]
+    monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "everyone")
+    from originality.errors import UsageError
+    from originality.store.settings import Settings
+
+    with pytest.raises(UsageError, match="other_students_shown_to"):
+        Settings.from_env()
+
+
+def test_a_past_cohort_kept_under_a_keyed_pseudonym_still_matches_and_is_found_with_the_key(
+        service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality.cli import main
+    from originality.privacy.exposure import pseudonym
+
+    secret = "a-secret-of-the-school-0123456789"
+    old = service.add_files(alice_files(), "alice")
+    old_again = service.add("renamed", "alice", attempt=2)
+    with service.archive.db.session() as session:
+        session.execute(update(Submission).values(created_at=utcnow() - timedelta(days=800)))
+    monkeypatch.setenv("ORIGINALITY_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    refused = runner.invoke(main, ["archive", "pseudonymize", "--before", "2100-01-01"])
+    assert refused.exit_code == 2 and "ORIGINALITY_PSEUDONYM_SECRET" in refused.output
+    monkeypatch.setenv("ORIGINALITY_PSEUDONYM_SECRET", secret)
+    cutoff = (utcnow() - timedelta(days=365)).date().isoformat()
+    done = runner.invoke(main, ["archive", "pseudonymize", "--before", cutoff])
+    assert done.exit_code == 0 and done.output.startswith("2 submissions pseudonymized"), done.output
+    assert runner.invoke(main, ["archive", "pseudonymize", "--before", cutoff]).output.startswith("0 ")
+    alias = runner.invoke(main, ["student", "pseudonym", "alice"]).output.strip()
+    assert alias == pseudonym(secret, "alice")
+
+    with service.archive.db.sessions() as session:
+        assert {session.get(Submission, s).student_id for s in (old, old_again)} == {alias}
+        assert session.scalar(select(func.count()).select_from(Submission)
+                              .filter_by(student_id="alice")) == 0
+        assert set(session.scalars(select(ArchiveEntry.student_id))) == {alias}
+    # The old attempts are still one student's: the second report lists the first apart.
+    report = service.archive.report_of(old_again)
+    assert [m["student_id"] for m in report["own_attempts"]] == [alias]
+    # A new copy still matches the old work and a case can be opened on it; staff read the alias.
+    copy = service.add("identical", "mallory")
+    report = service.get(f"/api/v1/submissions/{copy}/report").get_json()
+    assert alias in [m["student_id"] for m in report["matches"]]
+    assert "alice" not in json.dumps(report)
+    assert service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation"}).status_code == 201
+    # With the key, the student's rights reach the pseudonymized work.
+    exported = runner.invoke(main, ["student", "export", "alice"])
+    assert {s["id"] for s in json.loads(exported.output)["tables"]["submissions"]} == {old, old_again}
