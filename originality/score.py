@@ -158,7 +158,8 @@ class Comparison:
 
     def all_pairs(self) -> PairFeatures:
         """The features of every pair (i < j) that shares a bag feature or a long k-gram,
-        sorted, read off two sparse products over the whole population."""
+        sorted, read off sparse products over the whole population (a third for the pruned
+        streams, when the population has any)."""
         matrices = [self.vectors, self.long_matrix]
         if self.pruned_matrix is not self.long_matrix:
             matrices.append(self.pruned_matrix)

@@ -22,7 +22,7 @@ from .syntax import PRUNING, prunes
 
 # The version of the token streams: raise it with any change to normalize.py, syntax.py,
 # fastlex.py, language.py, quotes.py or tamper.py that changes the tokens some text gives
-# (tests/unit/test_units.py pins the tokens of sample texts to this number and fails until it
+# (tests/unit/test_tokens_version.py pins the tokens of sample texts to this number and fails until it
 # is raised). Archived entries carry the digest of what made their units (``tokens_digest``), so
 # the archive knows which ones to re-tokenize after an upgrade (``archive/retokenize.py``).
 TOKENS_VERSION = 3
