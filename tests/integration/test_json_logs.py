@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_deploy import (
+from tests.processes import (
     REPO,
     START_SECONDS,
     environment,
