@@ -452,7 +452,7 @@ def test_retention_removes_what_is_past_its_period_and_only_it_on_postgresql(
 
     archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database))
     try:
-        run_retention_scenario(archive)
+        run_retention_scenario(archive, tmp_path / "uploads")
     finally:
         archive.close()
 
