@@ -119,16 +119,19 @@ class Retokenize:
         neither its texts nor its upload can give them."""
         rows = list(session.scalars(select(DocumentRow).where(DocumentRow.submission_id == submission_id)
                                     .order_by(DocumentRow.ordinal)))
-        table, units = SymbolTable(), []
+        readable = []
         for row in rows:
             if row.state != DocumentState.OK.value:
                 continue
-            if row.text_z is None:  # its text is past its retention period (privacy/retention.py)
-                return self._from_upload(session, submission_id, options)
+            if row.text_z is None:  # past its retention period (privacy/retention.py): not brought back
+                return self._from_upload(session, submission_id, options, documents_too=False)
             text = zlib.decompress(row.text_z).decode("utf-8")
             segments = segments_from_json(row.segments) if row.segments is not None else _read_back(row.path, text)
             if segments is None:
-                return self._from_upload(session, submission_id, options)
+                return self._from_upload(session, submission_id, options, documents_too=True)
+            readable.append((row, text, segments))
+        table, units = SymbolTable(), []
+        for row, text, segments in readable:
             row.segments = segments_json(segments)
             document = Document(row.path, DocumentState.OK, text, segments, row.sha256, row.size)
             # A document now too short to compare keeps its state: its units are simply none.
@@ -136,7 +139,10 @@ class Retokenize:
         _replace_units(session, submission_id, units)
         return True
 
-    def _from_upload(self, session: Session, submission_id: str, options: CheckOptions) -> bool:
+    def _from_upload(self, session: Session, submission_id: str, options: CheckOptions,
+                     documents_too: bool) -> bool:
+        """The units again from the upload; its documents too unless their texts were removed
+        on purpose (they stay removed)."""
         submission = session.get(Submission, submission_id)
         if submission is None or not self.store.exists(submission.sha256):
             return False
@@ -144,8 +150,9 @@ class Retokenize:
                                  identifier=submission_id)
         if loaded.error is not None:
             return False
-        session.execute(delete(DocumentRow).where(DocumentRow.submission_id == submission_id))
-        session.add_all(Entries.document_rows(submission_id, loaded))
+        if documents_too:
+            session.execute(delete(DocumentRow).where(DocumentRow.submission_id == submission_id))
+            session.add_all(Entries.document_rows(submission_id, loaded))
         _replace_units(session, submission_id, loaded.units)
         return True
 

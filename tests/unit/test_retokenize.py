@@ -123,3 +123,40 @@ def test_a_projects_new_choice_about_quotations_makes_its_entries_stale(tmp_path
         assert archive.stale_entries() == {}
     finally:
         archive.close()
+
+
+def test_an_entry_read_again_from_its_upload_keeps_what_retention_removed(tmp_path: Path) -> None:
+    # Code and a notebook in one upload, stored with its ZIP; entered with the lexical tokens.
+    files = {**scenarios.submission_files([s for s in scenarios.SCENARIOS if s.id == "original"][0]),
+             **scenarios.submission_files([s for s in scenarios.SCENARIOS if s.id == "notebook_a"][0])}
+    path = tmp_path / "mixed.zip"
+    path.write_bytes(zip_bytes(files))
+    archive = open_archive(tmp_path, "lexical")
+    try:
+        with open(path, "rb") as handle:
+            sha, size = archive.store.put_stream(handle, 1 << 30)
+        registered = archive.register(sha256=sha, size=size, project_id="p", student_id="s")
+        assert archive.claim(registered.submission.id, 60)
+        archive.process(registered.submission.id, with_report=False)
+    finally:
+        archive.close()
+    archive = open_archive(tmp_path)
+    try:
+        # Rows from before segments were kept: the notebook sends the entry to its upload.
+        with archive.db.session() as session:
+            session.execute(update(DocumentRow).values(segments=None))
+        assert archive.retokenize()["p"] == {"retokenized": 1, "unreadable": 0, "current": 0}
+        fresh = [u.prints.hashes for u in load_submission(path, CheckOptions(workers=1), SymbolTable()).units]
+        [stored] = stored_hashes(archive).values()
+        assert len(stored) == len(fresh) and all(np.array_equal(a, b) for a, b in zip(stored, fresh))
+        # A text removed by retention is not brought back by reading the upload again.
+        with archive.db.session() as session:
+            session.execute(update(DocumentRow).values(text_z=None))
+            session.execute(update(ArchiveEntry).values(tokens=None))
+        assert archive.retokenize()["p"]["retokenized"] == 1
+        with archive.db.sessions() as session:
+            assert all(row.text_z is None for row in session.scalars(select(DocumentRow)))
+        [stored] = stored_hashes(archive).values()
+        assert len(stored) == len(fresh) and all(np.array_equal(a, b) for a, b in zip(stored, fresh))
+    finally:
+        archive.close()
