@@ -67,6 +67,7 @@ __all__ = [
     "DOCUMENT_EXTRACTORS",
     "MAX_TEXT_CHARS",
     "extract",
+    "prose_only",
     "language_for_path",
 ]
 
@@ -114,6 +115,18 @@ DOCUMENT_EXTRACTORS: Mapping[str, Extractor] = MappingProxyType({
     "txt": _PLAIN, "text": _PLAIN, "rst": _PLAIN, "adoc": _PLAIN, "asciidoc": _PLAIN,
     "org": _PLAIN, "tex": _PLAIN, "bib": _PLAIN, "log": _PLAIN,
 })
+# The document formats whose extractor makes prose only, in blocks (pages, slides, paragraphs)
+# joined by a blank line: their text is one prose segment as far as tokens go.
+_PROSE_ONLY = (PdfExtractor, DocxExtractor, PptxExtractor, OdfExtractor, HtmlExtractor, RtfExtractor)
+
+
+def prose_only(path: str) -> bool:
+    """Whether the document format a path names is read as prose only (a PDF, an office
+    document, HTML, RTF), whatever its layout."""
+    extension = path.rpartition(".")[2].lower() if "." in path else ""
+    return isinstance(DOCUMENT_EXTRACTORS.get(extension), _PROSE_ONLY)
+
+
 _SIGNATURES: tuple[tuple[bytes, str], ...] = ((b"%PDF-", "pdf"), (b"{\\rtf", "rtf"))
 # Part names that identify a ZIP-based document whose file name did not.
 _ZIP_SIGNATURES: tuple[tuple[str, str], ...] = (

@@ -27,11 +27,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..check import load_submission
-from ..extract import DOCUMENT_EXTRACTORS, extract
-from ..extractors.html import HtmlExtractor
-from ..extractors.office import DocxExtractor, OdfExtractor, PptxExtractor
-from ..extractors.pdf import PdfExtractor
-from ..extractors.text import RtfExtractor
+from ..extract import extract, prose_only
 from ..fingerprint import SymbolTable
 from ..model import Document, DocumentState, Entry, Segment, SegmentKind
 from ..options import CheckOptions
@@ -46,9 +42,6 @@ from .entries import Entries, segments_from_json, segments_json, unit_row
 RETOKENIZE_BATCH = 100
 
 Progress = Callable[[str, int, int], None]
-# The extractors that make prose only (``extract.py``): their stored text reads back as one
-# prose segment.
-_PROSE_ONLY = (PdfExtractor, DocxExtractor, PptxExtractor, OdfExtractor, HtmlExtractor, RtfExtractor)
 
 
 class Retokenize:
@@ -160,8 +153,7 @@ class Retokenize:
 def _read_back(path: str, text: str) -> tuple[Segment, ...] | None:
     """The segments of a stored text: read again as the file it was, or one prose segment for
     a document of prose only; None when neither gives them (a notebook)."""
-    extension = path.rpartition(".")[2].lower() if "." in path else ""
-    if isinstance(DOCUMENT_EXTRACTORS.get(extension), _PROSE_ONLY):
+    if prose_only(path):
         return (Segment(SegmentKind.PROSE, 1, text.count("\n") + 1),)
     document = extract(Entry(path, text.encode("utf-8")))
     return document.segments if document.state is DocumentState.OK and document.text == text else None

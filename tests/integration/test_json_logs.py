@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +17,7 @@ import pytest
 
 from tests.processes import (
     REPO,
+    Process,
     START_SECONDS,
     environment,
     http as request,
@@ -36,23 +35,15 @@ pytestmark = [
 ]
 
 
-class Started:
-    """A command with its stdout and stderr in two files, stopped with its process group."""
+class Started(Process):
+    """A command with its stdout and stderr in two files (JSON is read from each apart),
+    stopped with its process group as any ``Process``."""
 
     def __init__(self, env: dict[str, str], folder: Path, name: str, *args: str) -> None:
         self.out, self.err = folder / f"{name}.out", folder / f"{name}.err"
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.popen = subprocess.Popen([sys.executable, "-m", "originality", *args], cwd=REPO,
                                           env=env, stdout=out, stderr=err, start_new_session=True)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(5)
 
     def output(self) -> str:
         return self.err.read_text(errors="replace") + self.out.read_text(errors="replace")
