@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, g
@@ -35,6 +35,22 @@ def student(student_id: str) -> str:
     """Another student's id as the caller may read it."""
     sees, secret = _policy()
     return student_id if sees or student_id.startswith("erased") else pseudonym(secret, student_id)
+
+
+def students(known: frozenset[str] = frozenset()) -> Callable[[str], str]:
+    """Other students' ids as the caller may read them, for a page that names many (each
+    pseudonym made once); the ``known`` ids (an assessor's own students) are shown as they are."""
+    sees, secret = _policy()
+    shown: dict[str, str] = {}
+
+    def name(student_id: str) -> str:
+        if sees or student_id in known or student_id.startswith("erased"):
+            return student_id
+        if student_id not in shown:
+            shown[student_id] = pseudonym(secret, student_id)
+        return shown[student_id]
+
+    return name
 
 
 def item(found: Mapping[str, Any]) -> dict[str, Any]:

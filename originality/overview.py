@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import UsageError
+from .privacy.exposure import PSEUDONYM_PREFIX
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_TOP = 25
@@ -75,7 +76,9 @@ class Member:
     @property
     def label(self) -> str:
         """The student id (with the attempt after the first), short enough to draw."""
-        text = self.student_id if self.attempt <= 1 else f"{self.student_id} ({self.attempt})"
+        # A pseudonym is drawn by its digits: every one starts with the same prefix.
+        shown = self.student_id.removeprefix(PSEUDONYM_PREFIX)
+        text = shown if self.attempt <= 1 else f"{shown} ({self.attempt})"
         return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
 
 

@@ -15,7 +15,8 @@ Below, the checked submissions, strongest pair first, a page at a time (keyset p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -32,11 +33,14 @@ from originality.overview import (
     summed_overview,
 )
 from originality.store import summaries
+from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
 
+from .. import exposure
 from .report import FLAG_WORDS
 from .session import archive, blp, page, principal
 
+ACTION = "cohort_page"
 # Stand-ins for the ids in the links' paths (no submission id has a hyphen).
 ONE, OTHER = "-one-", "-other-"
 # Submissions listed a page; a page is read by keyset, so a later one costs what the first does.
@@ -112,6 +116,19 @@ def histogram_bars(hist: Histogram) -> list[dict[str, Any]]:
     return bars
 
 
+def named_pairs(pairs: list[Pair], name: Callable[[str], str]) -> list[Pair]:
+    """The pairs with each student as the viewer may read them."""
+    return [replace(p, a_student=name(p.a_student), b_student=name(p.b_student)) for p in pairs]
+
+
+def named_page(listed: summaries.Page, name: Callable[[str], str]) -> summaries.Page:
+    """A page of the list with each student as the viewer may read them."""
+    return replace(listed, rows=tuple(
+        replace(r, student_id=name(r.student_id),
+                top_student=name(r.top_student) if r.top_student is not None else None)
+        for r in listed.rows))
+
+
 @blp.route("/projects/<project_id>")
 @page("assessor", "staff")
 def cohort(project_id: str) -> Any:
@@ -122,17 +139,25 @@ def cohort(project_id: str) -> Any:
     assessor = who.name if scoped else None
     with archive().db.sessions() as session:
         counts = count_submissions(session, project_id, assessor)
-        mine = frozenset(session.scalars(select(Submission.id).where(
-            Submission.project_id == project_id, Submission.assessor_id == who.name))
-        ) if scoped else frozenset()
+        assigned = session.execute(select(Submission.id, Submission.student_id).where(
+            Submission.project_id == project_id, Submission.assessor_id == who.name)
+        ).all() if scoped else []
+        mine = frozenset(sid for sid, _ in assigned)
+        # Other students' ids as the viewer may read them (least exposure, as in the reports):
+        # an assessor knows their own students, and the others by pseudonym unless the school
+        # shows them (docs/privacy.md).
+        name = exposure.students(frozenset(student for _, student in assigned))
         figures = summaries.figures(session, project_id, assessor)
         # The pairs the clusters and the top pairs need, and no weaker ones.
         floor = min(reach_floor(threshold),
                     summaries.top_floor(session, project_id, DEFAULT_TOP, assessor))
         seen = summed_overview(figures.pairs, figures.bins,
-                               summaries.strong_pairs(session, project_id, floor, assessor),
+                               named_pairs(summaries.strong_pairs(session, project_id, floor,
+                                                                  assessor), name),
                                threshold, DEFAULT_TOP)
-        listed = summaries.page(session, project_id, PAGE_SIZE, after, assessor)
+        listed = named_page(summaries.page(session, project_id, PAGE_SIZE, after, assessor), name)
+    # The page names the project's students: a read of personal data, in the access log.
+    log_access(archive().db, who, "", ACTION, 200, project_id=project_id)
 
     def may_open(submission_id: str) -> bool:
         """Staff open every report; an assessor those of the submissions assigned to them."""

@@ -152,12 +152,14 @@ def may_see(who: Principal, submission: Submission | None) -> bool:
 
 
 def log_access(db: Database, principal: Principal | None, submission_id: str, action: str,
-               outcome: int, student_id: str | None = None) -> None:
-    """One read of personal data: a submission's report (``submission_id``), or data about a
-    student as a whole (``student_id``, with an empty ``submission_id``)."""
+               outcome: int, student_id: str | None = None, project_id: str | None = None) -> None:
+    """One read of personal data: a submission's report (``submission_id``), data about a
+    student as a whole (``student_id``), or a page naming a project's students
+    (``project_id``); ``submission_id`` is empty for the last two."""
     with db.session() as session:
         session.add(AccessLog(at=utcnow(), token_id=principal.token_id if principal else None,
                               role=principal.role if principal else None,
                               name=principal.name if principal else None,
                               submission_id=submission_id[:64], action=action, outcome=outcome,
-                              student_id=student_id[:200] if student_id is not None else None))
+                              student_id=student_id[:200] if student_id is not None else None,
+                              project_id=project_id))

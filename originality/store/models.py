@@ -274,6 +274,8 @@ class AccessLog(Base):
     # Set for reads about a student rather than one submission (a record, an export, a case);
     # submission_id is then empty.
     student_id: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    # Set for reads of a page naming a project's students (the cohort page).
+    project_id: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class CaseRow(Base):

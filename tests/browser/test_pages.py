@@ -265,3 +265,31 @@ def test_the_cohort_list_of_submissions_goes_page_by_page(
     page.get_by_role("link", name="First page").click()
     page.wait_for_load_state()
     assert listed.all_inner_texts() == first
+
+
+def test_an_assessor_reads_the_cohort_page_with_other_students_under_pseudonyms(
+        site: Site, browser: Any, context: Any, shots: Any) -> None:
+    site.add("original", "alice", "p6", assessor="bob")
+    site.add("identical", "mallory", "p6", assessor="ada")
+    site.add("renamed", "rob", "p6", assessor="bob")
+    page = context.new_page()
+    sign_in(page, site, site.token("assessor", "ada"), "/projects/p6")
+    shown = page.inner_text("main")
+    # Her own student by the id the platform gave; the others by their pseudonyms, in the
+    # list, the clusters and the strongest pairs, and nowhere by name (docs/privacy.md).
+    assert "mallory" in shown
+    assert "alice" not in shown and "rob" not in shown
+    assert site.other("alice") in shown and site.other("rob") in shown
+    drawn = page.locator("svg.graph .node-label").all_text_contents()
+    assert sorted(drawn) == sorted(["mallory", site.other("alice")[len("pseudonym-"):][:11] + "\u2026",
+                                    site.other("rob")[len("pseudonym-"):][:11] + "\u2026"])
+    assert "alice" not in page.content() and "rob" not in page.content()
+    screenshot(page, shots, "cohort-assessor")
+    # Staff read the project's students by their ids.
+    staff = browser.new_context()
+    try:
+        desk = staff.new_page()
+        sign_in(desk, site, site.token("staff", "dean"), "/projects/p6")
+        assert {"alice", "mallory", "rob"} <= set(desk.inner_text("main").replace(",", " ").split())
+    finally:
+        staff.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from sqlalchemy import select
 
 from originality.cases import Actor, CaseBook
 from tests.support import ServiceApp, running
@@ -342,6 +343,8 @@ def test_the_cohort_page_counts_the_pairs_and_draws_the_copying_cluster(
 
 def test_an_assessor_sees_only_pairs_with_one_of_their_submissions(
         service: Service, cohort: dict[str, str]) -> None:
+    from originality.privacy.exposure import pseudonym
+
     body = text(service.get("/projects/p1", "assessor"))
     assert_strict_page(body)
     assert 'id="scope"' in body and "at least one side is one of them" in body
@@ -357,7 +360,17 @@ def test_an_assessor_sees_only_pairs_with_one_of_their_submissions(
     assert f'href="/reports/{cohort["mallory"]}/matches/{cohort["alice"]}"' in body
     # The pair is in rob's report, not hers: she opens it from alice's, where rob is a later match.
     assert f'href="/reports/{cohort["alice"]}/matches/{cohort["rob"]}"' in body
-    assert "where rob is a later match" in body
+    # Other students are named by their pseudonyms (docs/privacy.md), hers by their ids.
+    rob = pseudonym(str(service.app.secret_key), "rob")
+    assert f"where {rob} is a later match" in body and ">rob<" not in body
+    assert f"Compare alice with {rob}" in body
+    # The page names the project's students: each view is in the access log.
+    from originality.store.models import AccessLog
+
+    with service.archive.db.sessions() as session:
+        logged = session.scalars(select(AccessLog).filter_by(action="cohort_page")).all()
+        assert [(r.name, r.project_id, r.submission_id, r.outcome) for r in logged] == [
+            ("ada", "p1", "", 200)]
     assert service.get(f"/reports/{cohort['alice']}/matches/{cohort['rob']}", "assessor").status_code == 200
     other = text(service.get("/projects/p1", "other_assessor"))
     assert sum(histogram_counts(other).values()) == len(everything) - 1  # all but alice and mallory's
