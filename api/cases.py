@@ -7,15 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import Response, current_app, request
+from werkzeug.utils import secure_filename
 from flask_smorest import Blueprint
 
 from originality import ladder
 from originality.archive import Archive
-from originality.errors import NotFound
+from originality.errors import NotFound, UsageError
 from originality.cases import Actor, CaseBook
 from originality.privacy.erasure import erase_student
-from originality.privacy.export import export_student
+from originality.privacy.export import export_bundle, export_student
 from originality.store.access import log_access, may_see
 
 from .auth import principal, require
@@ -203,6 +204,9 @@ def record(student_id: str) -> Any:
     return found
 
 
+EXPORT_FORMATS = ("json", "zip")
+
+
 class ExportOut(ma.Schema):
     version = ma.fields.Integer()
     student_id = ma.fields.String()
@@ -250,11 +254,21 @@ class ErasureOut(ma.Schema):
 @students_blp.response(200, ExportOut)
 @students_blp.doc(security=SECURITY)
 def export(student_id: str) -> Any:
-    """Everything held about a student, as one JSON document (access and portability). Logged."""
-    db = case_book().db
+    """Everything held about a student, as one JSON document, or with `?format=zip` as one
+    ZIP of that document (`export.json`) and the student's uploaded ZIPs (`uploads/`): access
+    and portability. Logged."""
+    archive: Archive = current_app.extensions["originality"]
     settings = current_app.extensions["originality.settings"]
-    data = export_student(db, student_id, pseudonym_secret=settings.pseudonym_secret)
-    log_access(db, principal(), "", "export", 200, student_id=student_id)
+    wanted = request.args.get("format", "json")
+    if wanted not in EXPORT_FORMATS:
+        raise UsageError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {wanted!r}")
+    if wanted == "zip":
+        bundle, _ = export_bundle(archive.db, archive.store, student_id, settings.pseudonym_secret)
+        log_access(archive.db, principal(), "", "export", 200, student_id=student_id)
+        return Response(bundle, mimetype="application/zip", headers={
+            "Content-Disposition": f"attachment; filename=export-{secure_filename(student_id)}.zip"})
+    data = export_student(archive.db, student_id, pseudonym_secret=settings.pseudonym_secret)
+    log_access(archive.db, principal(), "", "export", 200, student_id=student_id)
     return data
 
 

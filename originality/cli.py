@@ -569,28 +569,40 @@ def student() -> None:
 @student.command("export")
 @click.argument("student_id")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              show_default=True, help="Write the JSON to FILE, or '-' for stdout.")
-def student_export(student_id: str, out: str) -> None:
-    """Everything held about STUDENT_ID, as one JSON document (access and portability)."""
+              show_default=True, help="Write the export to FILE, or '-' for stdout.")
+@click.option("--zip", "bundle", is_flag=True,
+              help="One ZIP of the JSON document and the student's uploaded ZIPs (needs --out).")
+def student_export(student_id: str, out: str, bundle: bool) -> None:
+    """Everything held about STUDENT_ID, as one JSON document, or with --zip as one ZIP that
+    also holds the uploads themselves (access and portability)."""
     from .archive import Archive
-    from .privacy.export import export_student
+    from .privacy.export import export_bundle, export_student
 
+    if bundle and out == "-":
+        raise click.UsageError("--zip writes a file: give it with --out FILE")
     settings = _settings()
-    store = Archive.open(settings)  # type: ignore[arg-type]
+    archive = Archive.open(settings)  # type: ignore[arg-type]
+    secret = settings.pseudonym_secret  # type: ignore[attr-defined]
     try:
-        data = export_student(store.db, student_id,
-                              pseudonym_secret=settings.pseudonym_secret)  # type: ignore[attr-defined]
+        if bundle:
+            data, document = export_bundle(archive.db, archive.store, student_id, secret)
+        else:
+            document = export_student(archive.db, student_id, pseudonym_secret=secret)
+            data = (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
     except UsageError as error:
         raise click.UsageError(error.message) from error
     finally:
-        store.close()
-    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+        archive.close()
     if out == "-":
-        click.echo(text, nl=False)
-    else:
-        _write(Path(out), [text])
-        rows = sum(len(r) for r in data["tables"].values())
-        click.echo(f"{rows} rows about {student_id} in {len(data['tables'])} tables written to {out}")
+        click.echo(data.decode(), nl=False)
+        return
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_bytes(data)
+    rows = sum(len(r) for r in document["tables"].values())
+    uploads = document.get("uploads")
+    also = f" and {sum(1 for u in uploads.values() if u)} uploads" if uploads is not None else ""
+    click.echo(f"{rows} rows about {student_id} in {len(document['tables'])} tables{also} "
+               f"written to {out}")
 
 
 @student.command("erase")

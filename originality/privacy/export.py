@@ -1,4 +1,5 @@
-"""Access and portability: everything the service holds about a student, as one JSON document.
+"""Access and portability: everything the service holds about a student, as one JSON document,
+or as one ZIP of that document and the student's uploaded ZIPs themselves (``export_bundle``).
 
 Every table that can hold a student's data is read, and each row about the student is given
 whole: submissions and their archive entries, documents (with their extracted text),
@@ -12,7 +13,9 @@ a test fails if a table with a student or submission column is missing from it.
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 import zlib
 from datetime import datetime
 from typing import Any
@@ -20,8 +23,9 @@ from typing import Any
 from sqlalchemy import Column, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
+from ..errors import BlobMissing, UsageError
 from ..store.db import Database
+from ..archive.blobs import BlobStore
 from ..store.models import (
     AccessLog,
     ActiveCase,
@@ -50,9 +54,12 @@ VERSION = 1
 IN_BATCH = 200
 # Tables about no student: API tokens (staff and platforms), projects' starter code and settings.
 NOT_PERSONAL = ("tokens", "web_sessions", "project_starters", "quotation_settings", "project_settings")
-# The uploaded ZIPs themselves (on PostgreSQL, the ``blobs`` table): their extracted texts are
-# in the export, and staff hand over the ZIP apart when asked (docs/privacy.md).
+# The uploaded ZIPs themselves (on PostgreSQL, the ``blobs`` table): not rows of the JSON
+# document (their extracted texts are), but files of the bundle (``export_bundle``).
 LEFT_OUT = ("blobs",)
+# The time written on every file of a bundle: the same export, the same bytes (the export's own
+# time is in its JSON).
+BUNDLE_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _value(column: Column[Any], value: Any) -> Any:
@@ -140,6 +147,32 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
             "tables": out}
 
 
+def export_bundle(db: Database, store: BlobStore, student_id: str,
+                  pseudonym_secret: str = "") -> tuple[bytes, dict[str, Any]]:
+    """The export as one ZIP: ``export.json`` (``export_student``'s document, with an
+    ``uploads`` entry naming, per submission, its file in the bundle, or null when retention or
+    an erasure removed it) and ``uploads/SUBMISSION_ID.zip``, each upload as it was handed in.
+    Returns the ZIP's bytes and the document."""
+    data = export_student(db, student_id, pseudonym_secret)
+    buffer = io.BytesIO()
+    uploads: dict[str, str | None] = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for row in data["tables"]["submissions"]:
+            try:
+                upload = store.get(row["sha256"])
+            except BlobMissing:
+                uploads[row["id"]] = None
+                continue
+            name = f"uploads/{row['id']}.zip"
+            # Already compressed: stored as they are.
+            bundle.writestr(zipfile.ZipInfo(name, BUNDLE_TIME), upload, zipfile.ZIP_STORED)
+            uploads[row["id"]] = name
+        data = {**data, "uploads": uploads}
+        bundle.writestr(zipfile.ZipInfo("export.json", BUNDLE_TIME),
+                        json.dumps(data, indent=1, sort_keys=True) + "\n", zipfile.ZIP_DEFLATED)
+    return buffer.getvalue(), data
+
+
 def _order(row: dict[str, Any]) -> str:
     return json.dumps([row.get(k) for k in ("id", "seq", "submission_id", "other_id", "ordinal",
                                             "bucket", "case_id")], default=str)
@@ -150,4 +183,4 @@ def personal_tables() -> list[str]:
     return sorted(t for t in Base.metadata.tables if t not in NOT_PERSONAL + LEFT_OUT)
 
 
-__all__ = ["NOT_PERSONAL", "export_student", "personal_tables"]
+__all__ = ["NOT_PERSONAL", "export_bundle", "export_student", "personal_tables"]

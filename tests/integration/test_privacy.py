@@ -4,7 +4,10 @@ the retention run, and the access log of reads about a student."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
@@ -259,6 +262,37 @@ def test_the_export_holds_every_table_with_rows_about_the_student(service: Servi
     assert [(r.student_id, r.name) for r in logged] == [("mallory", "dean")]
 
 
+def test_the_export_as_one_zip_holds_the_document_and_the_uploads_as_handed_in(
+        service: Service) -> None:
+    first = service.add_files(alice_files(), "alice")
+    second = service.add("identical", "alice", attempt=2)
+    answer = service.get("/api/v1/students/alice/export?format=zip")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert "attachment; filename=export-alice.zip" == answer.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(answer.get_data())) as bundle:
+        assert sorted(bundle.namelist()) == sorted(
+            ["export.json", f"uploads/{first}.zip", f"uploads/{second}.zip"])
+        document = json.loads(bundle.read("export.json"))
+        assert document["uploads"] == {first: f"uploads/{first}.zip", second: f"uploads/{second}.zip"}
+        for row in document["tables"]["submissions"]:
+            upload = bundle.read(f"uploads/{row['id']}.zip")
+            assert hashlib.sha256(upload).hexdigest() == row["sha256"]
+            assert zipfile.ZipFile(io.BytesIO(upload)).namelist()  # a ZIP, whole
+    # An upload the retention removed is named as gone, the rest of the export unchanged.
+    with service.archive.db.sessions() as session:
+        removed = session.get(Submission, first).sha256
+    service.archive.store.delete(removed)
+    again = service.get("/api/v1/students/alice/export?format=zip")
+    with zipfile.ZipFile(io.BytesIO(again.get_data())) as bundle:
+        assert json.loads(bundle.read("export.json"))["uploads"][first] is None
+        assert f"uploads/{first}.zip" not in bundle.namelist()
+    wrong = service.get("/api/v1/students/alice/export?format=xml")
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["code"] == "usage_error"
+    with service.archive.db.sessions() as session:
+        logged = list(session.scalars(select(AccessLog).filter_by(action="export")))
+    assert [r.student_id for r in logged] == ["alice", "alice"]
+
+
 def test_the_cli_exports_erases_and_applies_the_retention(
         service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from originality.cli import main
@@ -272,6 +306,12 @@ def test_the_cli_exports_erases_and_applies_the_retention(
     result = runner.invoke(main, ["student", "export", "alice", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["tables"]["submissions"][0]["id"] == alice
+    bundle = tmp_path / "alice.zip"
+    result = runner.invoke(main, ["student", "export", "alice", "--zip", "--out", str(bundle)])
+    assert result.exit_code == 0 and "and 1 uploads written" in result.output, result.output
+    assert f"uploads/{alice}.zip" in zipfile.ZipFile(bundle).namelist()
+    result = runner.invoke(main, ["student", "export", "alice", "--zip"])
+    assert result.exit_code == 2 and "--out FILE" in result.output
     result = runner.invoke(main, ["student", "erase", "alice", "--by", "dpo"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["removed"]["submissions"] == 1
