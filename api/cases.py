@@ -20,6 +20,7 @@ from originality.privacy.export import export_bundle, export_student
 from originality.store.access import log_access, may_see
 
 from .auth import principal, require
+from .reads import logged
 
 blp = Blueprint("cases", __name__, description="Suspected-plagiarism cases and staff decisions")
 students_blp = Blueprint("students", __name__, description="Students' records of cases and sanctions")
@@ -156,6 +157,7 @@ def open_case(body: dict[str, Any]) -> Any:
 @blp.arguments(QueueArgs, location="query")
 @blp.response(200, QueueOut)
 @blp.doc(security=SECURITY)
+@logged("case_list")
 def review_queue(args: dict[str, Any]) -> Any:
     """The staff review queue, filtered by status: repeat offenses first (marked
     ``repeat``), then oldest first."""

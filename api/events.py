@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from originality.outbox import STATUSES, Outbox
 
 from .auth import principal, require
+from .reads import logged
 from .submissions import SECURITY
 
 blp = Blueprint("events", __name__, description="Webhook events: dead ones listed and re-sent")
@@ -63,6 +64,7 @@ def outbox() -> Outbox:
 @blp.arguments(EventListArgs, location="query")
 @blp.response(200, EventListOut)
 @blp.doc(security=SECURITY)
+@logged("event_list")
 def listing(args: dict[str, Any]) -> Any:
     """The events of one status, newest first (dead by default), and how many are in each."""
     status = None if args["status"] == "all" else args["status"]
@@ -73,6 +75,7 @@ def listing(args: dict[str, Any]) -> Any:
 @require("staff")
 @blp.response(200, EventOut)
 @blp.doc(security=SECURITY)
+@logged("event")
 def one(event_id: str) -> Any:
     """One event and how its delivery stands."""
     return outbox().get(event_id)

@@ -17,6 +17,7 @@ from originality.store.flags import KINDS
 from originality.triage import Triage
 
 from . import exposure
+from .reads import logged
 from .auth import principal, require
 from .submissions import SECURITY
 
@@ -100,6 +101,7 @@ def _scoped(item_id: int) -> dict[str, Any]:
 @blp.arguments(ListArgs, location="query")
 @blp.response(200, ListOut)
 @blp.doc(security=SECURITY)
+@logged("triage_list")
 def waiting(args: dict[str, Any]) -> Any:
     """The items waiting for review, strongest first: an assessor's own, everyone's for staff
     and the platform. ``counts`` are of all the caller's waiting items, whatever the filter."""
@@ -117,6 +119,7 @@ def waiting(args: dict[str, Any]) -> Any:
 @require("assessor", "staff", "platform")
 @blp.response(200, ItemOut)
 @blp.doc(security=SECURITY)
+@logged("triage_item")
 def item(item_id: int) -> Any:
     """One item, waiting or cleared (with the case or the dismissal that cleared it)."""
     return _scoped(item_id)

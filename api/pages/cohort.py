@@ -33,10 +33,10 @@ from originality.overview import (
     summed_overview,
 )
 from originality.store import summaries
-from originality.store.access import log_access
 from originality.store.models import JobStatus, Submission
 
 from .. import exposure
+from ..reads import logged
 from .report import FLAG_WORDS
 from .session import archive, blp, page, principal
 
@@ -131,6 +131,7 @@ def named_page(listed: summaries.Page, name: Callable[[str], str]) -> summaries.
 
 @blp.route("/projects/<project_id>")
 @page("assessor", "staff")
+@logged(ACTION)
 def cohort(project_id: str) -> Any:
     who = principal()
     threshold, notice = parse_threshold(request.args.get("threshold"))
@@ -156,8 +157,6 @@ def cohort(project_id: str) -> Any:
                                                                   assessor), name),
                                threshold, DEFAULT_TOP)
         listed = named_page(summaries.page(session, project_id, PAGE_SIZE, after, assessor), name)
-    # The page names the project's students: a read of personal data, in the access log.
-    log_access(archive().db, who, "", ACTION, 200, project_id=project_id)
 
     def may_open(submission_id: str) -> bool:
         """Staff open every report; an assessor those of the submissions assigned to them."""

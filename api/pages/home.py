@@ -12,6 +12,7 @@ from originality.store.models import Submission
 from originality.triage import Triage
 
 from .. import exposure
+from ..reads import logged
 from .session import archive, blp, page, principal
 
 PAGE_SIZE = 100
@@ -29,6 +30,7 @@ def home() -> Any:
 
 @blp.route("/submissions")
 @page("platform", "assessor", "staff")
+@logged("submissions_page")
 def submissions() -> Any:
     """The items to review, strongest first, then the submissions newest first; an assessor
     sees only the submissions (and items) assigned to them."""

@@ -20,6 +20,7 @@ from originality.errors import CaseConflict, NotFound, NotReady
 from originality.store.access import log_access, may_see
 from originality.triage import Triage
 
+from ..reads import logged
 from .report import FLAG_WORDS
 from .session import PageError, archive, blp, page, principal
 
@@ -69,6 +70,7 @@ def render(template: str, http_status: int = 200, **context: Any) -> Any:
 
 @blp.route("/queue")
 @page("staff")
+@logged("queue_page")
 def queue() -> Any:
     """The possible repeats first (strong matches of students with a confirmed case, waiting
     in the triage); then the cases, open ones by default, repeat offenses first (the ladder's

@@ -17,6 +17,7 @@ from originality.errors import CaseConflict, NotFound
 from originality.triage import MAX_REASON, Triage
 
 from .. import exposure
+from ..reads import logged
 from .session import archive, blp, page, principal
 
 
@@ -43,6 +44,7 @@ def dismiss_page(item_id: int, status: int = 200, problems: list[str] | None = N
 
 @blp.route("/triage/<int:item_id>/dismiss")
 @page("assessor", "staff")
+@logged("dismiss_page")
 def dismiss_form(item_id: int) -> Any:
     return dismiss_page(item_id)
 

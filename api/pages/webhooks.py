@@ -13,6 +13,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from originality.errors import EventConflict
 from originality.outbox import DEAD, Outbox
 
+from ..reads import logged
 from .session import archive, blp, page, principal
 
 SHOWN = 200
@@ -31,6 +32,7 @@ def webhooks_page(status: int = 200, problem: str | None = None) -> Any:
 
 @blp.route("/webhooks")
 @page("staff")
+@logged("webhooks_page")
 def webhooks() -> Any:
     return webhooks_page()
 

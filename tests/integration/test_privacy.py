@@ -293,6 +293,32 @@ def test_the_export_as_one_zip_holds_the_document_and_the_uploads_as_handed_in(
     assert [r.student_id for r in logged] == ["alice", "alice"]
 
 
+def test_every_list_that_names_students_is_a_logged_read(service: Service) -> None:
+    service.add_files(alice_files(), "alice")
+    service.add("identical", "mallory")
+    reads = {"/api/v1/cases": "case_list", "/api/v1/triage": "triage_list",
+             "/api/v1/events?status=all": "event_list", "/queue": "queue_page",
+             "/submissions?project=p1": "submissions_page", "/webhooks": "webhooks_page",
+             "/projects/p1": "cohort_page"}
+    for url in reads:
+        assert service.get(url).status_code == 200, url
+    item = service.get("/api/v1/triage").get_json()["items"][0]
+    assert service.get(f"/api/v1/triage/{item['id']}").status_code == 200
+    assert service.get(f"/triage/{item['id']}/dismiss").status_code == 200
+    with service.archive.db.sessions() as session:
+        logged = [(r.action, r.name, r.project_id, r.outcome) for r in session.scalars(
+            select(AccessLog).where(AccessLog.action.not_in(("report",))).order_by(AccessLog.id))]
+    expected = [(action, "dean", "p1" if "p1" in url else None, 200) for url, action in reads.items()]
+    assert logged == expected + [("triage_list", "dean", None, 200),
+                                 ("triage_item", "dean", None, 200),
+                                 ("dismiss_page", "dean", None, 200)]
+    # A refused read reads nothing: not logged as an answer.
+    assert service.get("/api/v1/cases", "assessor").status_code == 403
+    with service.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AccessLog).filter_by(
+            action="case_list")) == 1
+
+
 def test_the_cli_exports_erases_and_applies_the_retention(
         service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from originality.cli import main
