@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 from scipy import sparse
@@ -32,6 +33,9 @@ from .units import Unit
 # 0.3; 202 of the 2,676 labelled copies reached 0.5, identical and renamed ones 1.0. Grouping
 # needs only the strong copies: the rest of a ring still counts once per member.
 NEAR_DUPLICATE_JACCARD = 0.5
+# Entries of a sparse product of a population's rows with each other formed at once
+# (``upper_products``): bounds the memory of finding near-duplicates and a cohort's pairs.
+PRODUCT_BLOCK = 1_000_000
 
 
 def _unique(arrays: list[np.ndarray]) -> np.ndarray:
@@ -62,18 +66,41 @@ def incidence(sets: list[np.ndarray]) -> tuple[sparse.csr_matrix, np.ndarray]:
     return sparse.csr_matrix((data, (rows, column_of)), shape=(len(sets), max(1, len(values)))), values
 
 
+def upper_products(matrices: list[sparse.csr_matrix]) -> Iterator[tuple[int, list[sparse.coo_matrix]]]:
+    """Each matrix's rows multiplied with each other, i < j only, a block of rows at a time:
+    ``(start, products)``, where an entry (r, c) of a product is rows (start + r, start + c).
+
+    A block is rows [start, end) against the rows from ``start`` on, so the lower triangle is
+    never formed and a block holds at most about ``PRODUCT_BLOCK`` entries, whatever the
+    population's size. An entry is the sum over the first row's columns in their order, the
+    same in a block as in the whole product: the values are exactly those.
+    """
+    n = matrices[0].shape[0] if matrices else 0
+    start = 0
+    while start < n:
+        end = min(n, start + max(1, PRODUCT_BLOCK // (n - start)))
+        yield start, [sparse.triu(m[start:end] @ m[start:].T, k=1).tocoo() for m in matrices]
+        start = end
+
+
 def groups_of(sets: list[np.ndarray]) -> np.ndarray:
-    """A group number per set: sets linked by a Jaccard index >= NEAR_DUPLICATE_JACCARD, chained."""
+    """A group number per set: sets linked by a Jaccard index >= NEAR_DUPLICATE_JACCARD, chained.
+
+    The overlaps are read a block of rows at a time and only the close pairs kept: on code of
+    one task nearly every pair overlaps somewhat."""
     n = len(sets)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
     matrix, _ = incidence(sets)
-    overlap = sparse.triu(matrix @ matrix.T, k=1).tocoo()
     sizes = np.array([len(s) for s in sets], dtype=np.float64)
-    union = sizes[overlap.row] + sizes[overlap.col] - overlap.data
-    close = overlap.data >= NEAR_DUPLICATE_JACCARD * np.maximum(union, 1.0)
-    graph = sparse.coo_matrix((np.ones(int(close.sum())), (overlap.row[close], overlap.col[close])),
-                              shape=(n, n))
+    rows, cols = [], []
+    for start, (overlap,) in upper_products([matrix]):
+        i, j = start + overlap.row, start + overlap.col
+        close = overlap.data >= NEAR_DUPLICATE_JACCARD * np.maximum(sizes[i] + sizes[j] - overlap.data, 1.0)
+        rows.append(i[close])
+        cols.append(j[close])
+    edges = np.concatenate(rows), np.concatenate(cols)
+    graph = sparse.coo_matrix((np.ones(len(edges[0])), edges), shape=(n, n))
     return connected_components(graph, directed=False)[1]
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import Exclusions, exclusions, incidence, mark_excluded
+from .cohort import Exclusions, exclusions, incidence, mark_excluded, upper_products
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
@@ -58,9 +58,6 @@ ALIGNED_PER_SUBMISSION = 25
 # Pairs whose row products are taken (the archive's), or whose results are built, at once:
 # bounds the memory of one step.
 ROW_CHUNK = 20_000
-# Entries of the sparse products `check` takes at once (rows of the population times the
-# submissions after them): bounds the memory of finding a cohort's pairs, whatever its size.
-PRODUCT_BLOCK = 1_000_000
 # Aligning on several processes pays from this many pairs; chunks amortise the messages.
 PARALLEL_MIN_PAIRS = 200
 PARALLEL_CHUNK = 32
@@ -184,18 +181,13 @@ class Comparison:
         return _joined(kept)
 
     def _blocks(self) -> Iterator[PairFeatures]:
-        """The features of the pairs that share anything, a block of rows at a time: the
-        products of rows [start, end) with the submissions from ``start`` on, so the lower
-        triangle is never formed, and a block's products hold at most about ``PRODUCT_BLOCK``
-        entries (rows x the submissions from ``start``)."""
+        """The features of the pairs that share anything, a block of rows at a time
+        (``cohort.upper_products``)."""
         matrices = [self.vectors, self.long_matrix]
         if self.pruned_matrix is not self.long_matrix:
             matrices.append(self.pruned_matrix)
         n = len(self.ids)
-        start = 0
-        while start < n:
-            end = min(n, start + max(1, PRODUCT_BLOCK // (n - start)))
-            products = [sparse.triu(m[start:end] @ m[start:].T, k=1).tocoo() for m in matrices]
+        for start, products in upper_products(matrices):
             width = np.int64(n - start)
             keys = [p.row.astype(np.int64) * width + p.col.astype(np.int64) for p in products]
             union = np.union1d(keys[0][products[0].data > 0], keys[1][products[1].data > 0])
@@ -210,7 +202,6 @@ class Comparison:
                 values.append(value)
             yield self._features(start + union // width, start + union % width, values[0], values[1],
                                  values[-1])
-            start = end
 
     def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
         """The features of the given pairs (the archive's: one upload and its candidates)."""

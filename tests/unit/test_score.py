@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from originality import score
+from originality import cohort, score
 from originality.check import load_submission
 from originality.fingerprint import SymbolTable
 from originality.options import CheckOptions, MatchOptions
@@ -179,7 +179,7 @@ def test_pairs_found_a_block_of_rows_at_a_time_are_those_of_the_whole_product(
              + [{"m.py": own_work(10 + i), "n.py": INDEPENDENT} for i in range(4)])
     comparison = population(tmp_path, files)
     everything = comparison.all_pairs()
-    monkeypatch.setattr(score, "PRODUCT_BLOCK", block)
+    monkeypatch.setattr(cohort, "PRODUCT_BLOCK", block)
     blocked = comparison.all_pairs()
     assert np.array_equal(blocked.i, everything.i) and np.array_equal(blocked.j, everything.j)
     assert np.array_equal(blocked.values, everything.values)
