@@ -21,7 +21,6 @@ from typing import Iterator
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from .options import MatchOptions
 from .units import Unit
@@ -99,9 +98,27 @@ def groups_of(sets: list[np.ndarray]) -> np.ndarray:
         close = overlap.data >= NEAR_DUPLICATE_JACCARD * np.maximum(sizes[i] + sizes[j] - overlap.data, 1.0)
         rows.append(i[close])
         cols.append(j[close])
-    edges = np.concatenate(rows), np.concatenate(cols)
-    graph = sparse.coo_matrix((np.ones(len(edges[0])), edges), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    return components(n, np.concatenate(rows), np.concatenate(cols))
+
+
+def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The connected components of n nodes linked by the edges (i[k], j[k]), numbered in the
+    order of their smallest node, as ``scipy.sparse.csgraph.connected_components`` numbers
+    them; that module brings scipy.linalg along, a seventh of the command's start-up.
+
+    Every node takes the smallest label across its edges, then its label's label, until
+    nothing changes: each component ends labelled by its smallest node.
+    """
+    label = np.arange(n)
+    while True:
+        before = label
+        low = np.minimum(label[i], label[j])
+        label = label.copy()
+        np.minimum.at(label, i, low)
+        np.minimum.at(label, j, low)
+        label = label[label]
+        if np.array_equal(label, before):
+            return np.unique(label, return_inverse=True)[1]
 
 
 def shared_by_groups(sets: list[np.ndarray], groups: np.ndarray, options: MatchOptions) -> np.ndarray:

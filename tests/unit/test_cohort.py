@@ -32,3 +32,14 @@ def test_the_upper_products_of_every_block_make_the_whole_upper_triangle(monkeyp
         blocks += 1
     assert blocks > 1
     assert np.array_equal(found, np.triu(whole, k=1))
+
+
+def test_components_are_numbered_as_scipy_numbers_them() -> None:
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(3)
+    for n, edges in [(1, 0), (5, 0), (40, 30), (300, 200), (300, 600)]:
+        i, j = rng.integers(0, n, edges), rng.integers(0, n, edges)
+        graph = sparse.coo_matrix((np.ones(edges), (i, j)), shape=(n, n))
+        assert cohort.components(n, i, j).tolist() == connected_components(graph, directed=False)[1].tolist()
