@@ -22,6 +22,7 @@ from typing import Iterator
 import numpy as np
 from scipy import sparse
 
+from .fingerprint import sorted_distinct
 from .options import MatchOptions
 from .units import Unit
 
@@ -38,7 +39,7 @@ PRODUCT_BLOCK = 1_000_000
 
 
 def _unique(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
 
 
 def unique_hashes(units: list[Unit], bag: bool = False) -> np.ndarray:
@@ -152,15 +153,17 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     groups = groups_of(longs)
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    long = np.union1d(base_long, shared_by_groups(longs, groups, options))
+    long = sorted_distinct(np.concatenate([base_long, shared_by_groups(longs, groups, options)]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):
         pruned = long
     else:
         pruned_sets = [unique_pruned(units) for units in units_by_submission]
-        pruned = np.union1d(unique_pruned(base_units), shared_by_groups(pruned_sets, groups, options))
-    return Exclusions(long, np.union1d(base_bag, shared_by_groups(bags, groups, options)), groups, pruned)
+        pruned = sorted_distinct(np.concatenate([unique_pruned(base_units),
+                                                 shared_by_groups(pruned_sets, groups, options)]))
+    bag = sorted_distinct(np.concatenate([base_bag, shared_by_groups(bags, groups, options)]))
+    return Exclusions(long, bag, groups, pruned)
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:

@@ -34,6 +34,7 @@ from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
 from .cohort import Exclusions, exclusions, incidence, mark_excluded, upper_products
+from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
@@ -78,7 +79,7 @@ def own_bag(units: list[Unit]) -> np.ndarray:
 def own_long(units: list[Unit]) -> np.ndarray:
     """A submission's distinct long k-grams that are neither starter code nor common code."""
     parts = [u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def own_pruned(units: list[Unit]) -> np.ndarray:
@@ -86,7 +87,7 @@ def own_pruned(units: list[Unit]) -> np.ndarray:
     starter and common code; a unit without one gives its plain ones, as ``own_long`` does."""
     parts = [u.pruned[~u.pruned_excluded] if u.pruned is not None and u.pruned_excluded is not None
              else u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> sparse.csr_matrix:
@@ -107,7 +108,7 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> 
     columns, column_of = np.unique(features, return_inverse=True)
     group_count = int(groups.max()) + 1
     # One count per (group, column): unique over the pairs' combined key.
-    held = np.unique(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
+    held = sorted_distinct(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
     df = np.bincount(held, minlength=len(columns))
     idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
     idf[is_literal_run(columns)] *= LITERAL_RUN_WEIGHT
@@ -190,9 +191,8 @@ class Comparison:
         for start, products in upper_products(matrices):
             width = np.int64(n - start)
             keys = [p.row.astype(np.int64) * width + p.col.astype(np.int64) for p in products]
-            union = np.union1d(keys[0][products[0].data > 0], keys[1][products[1].data > 0])
-            if len(products) == 3:
-                union = np.union1d(union, keys[2][products[2].data > 0])
+            union = sorted_distinct(np.concatenate([key[product.data > 0]
+                                                    for key, product in zip(keys, products)]))
             values = []
             for key, product in zip(keys, products):
                 value = np.zeros(len(union), dtype=np.float64)

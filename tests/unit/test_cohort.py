@@ -43,3 +43,13 @@ def test_components_are_numbered_as_scipy_numbers_them() -> None:
         i, j = rng.integers(0, n, edges), rng.integers(0, n, edges)
         graph = sparse.coo_matrix((np.ones(edges), (i, j)), shape=(n, n))
         assert cohort.components(n, i, j).tolist() == connected_components(graph, directed=False)[1].tolist()
+
+
+def test_sorted_distinct_is_numpys_unique() -> None:
+    from originality.fingerprint import sorted_distinct
+
+    rng = np.random.default_rng(5)
+    for values in [np.zeros(0, dtype=np.uint64), np.array([7], dtype=np.uint64),
+                   rng.integers(0, 50, 1000).astype(np.int64), rng.integers(0, 2**63, 500, dtype=np.uint64)]:
+        found = sorted_distinct(np.concatenate([values, values[::3]]))
+        assert found.dtype == values.dtype and np.array_equal(found, np.unique(values))
