@@ -129,7 +129,7 @@ def check(
 
     ok = [s for s in loaded_all if s.status is SubmissionStatus.OK]
     comparison = Comparison([s.id for s in ok], [s.units for s in ok], base_units, options.match)
-    pairs = comparison.score(comparison.all_pairs(), options.min_similarity,
+    pairs = comparison.score(comparison.pairs_reaching(options.min_similarity), options.min_similarity,
                              lambda done, total: progress("compare", done, total), options.workers)
     shared_binaries = _binary_matches(ok, base_digests, options.match)
     pairs = _attach_binaries(pairs, shared_binaries, options.min_similarity)

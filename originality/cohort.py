@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
+from .fingerprint import sorted_distinct
 from .options import MatchOptions
 from .units import Unit
 
@@ -32,10 +33,13 @@ from .units import Unit
 # 0.3; 202 of the 2,676 labelled copies reached 0.5, identical and renamed ones 1.0. Grouping
 # needs only the strong copies: the rest of a ring still counts once per member.
 NEAR_DUPLICATE_JACCARD = 0.5
+# Entries of a sparse product of a population's rows with each other formed at once
+# (``upper_products``): bounds the memory of finding near-duplicates and a cohort's pairs.
+PRODUCT_BLOCK = 1_000_000
 
 
 def _unique(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
 
 
 def unique_hashes(units: list[Unit], bag: bool = False) -> np.ndarray:
@@ -62,19 +66,60 @@ def incidence(sets: list[np.ndarray]) -> tuple[sparse.csr_matrix, np.ndarray]:
     return sparse.csr_matrix((data, (rows, column_of)), shape=(len(sets), max(1, len(values)))), values
 
 
+def upper_products(matrices: list[sparse.csr_matrix]) -> Iterator[tuple[int, list[sparse.coo_matrix]]]:
+    """Each matrix's rows multiplied with each other, i < j only, a block of rows at a time:
+    ``(start, products)``, where an entry (r, c) of a product is rows (start + r, start + c).
+
+    A block is rows [start, end) against the rows from ``start`` on, so the lower triangle is
+    never formed and a block holds at most about ``PRODUCT_BLOCK`` entries, whatever the
+    population's size. An entry is the sum over the first row's columns in their order, the
+    same in a block as in the whole product: the values are exactly those.
+    """
+    n = matrices[0].shape[0] if matrices else 0
+    start = 0
+    while start < n:
+        end = min(n, start + max(1, PRODUCT_BLOCK // (n - start)))
+        yield start, [sparse.triu(m[start:end] @ m[start:].T, k=1).tocoo() for m in matrices]
+        start = end
+
+
 def groups_of(sets: list[np.ndarray]) -> np.ndarray:
-    """A group number per set: sets linked by a Jaccard index >= NEAR_DUPLICATE_JACCARD, chained."""
+    """A group number per set: sets linked by a Jaccard index >= NEAR_DUPLICATE_JACCARD, chained.
+
+    The overlaps are read a block of rows at a time and only the close pairs kept: on code of
+    one task nearly every pair overlaps somewhat."""
     n = len(sets)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
     matrix, _ = incidence(sets)
-    overlap = sparse.triu(matrix @ matrix.T, k=1).tocoo()
     sizes = np.array([len(s) for s in sets], dtype=np.float64)
-    union = sizes[overlap.row] + sizes[overlap.col] - overlap.data
-    close = overlap.data >= NEAR_DUPLICATE_JACCARD * np.maximum(union, 1.0)
-    graph = sparse.coo_matrix((np.ones(int(close.sum())), (overlap.row[close], overlap.col[close])),
-                              shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    rows, cols = [], []
+    for start, (overlap,) in upper_products([matrix]):
+        i, j = start + overlap.row, start + overlap.col
+        close = overlap.data >= NEAR_DUPLICATE_JACCARD * np.maximum(sizes[i] + sizes[j] - overlap.data, 1.0)
+        rows.append(i[close])
+        cols.append(j[close])
+    return components(n, np.concatenate(rows), np.concatenate(cols))
+
+
+def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The connected components of n nodes linked by the edges (i[k], j[k]), numbered in the
+    order of their smallest node, as ``scipy.sparse.csgraph.connected_components`` numbers
+    them; that module brings scipy.linalg along, a seventh of the command's start-up.
+
+    Every node takes the smallest label across its edges, then its label's label, until
+    nothing changes: each component ends labelled by its smallest node.
+    """
+    label = np.arange(n)
+    while True:
+        before = label
+        low = np.minimum(label[i], label[j])
+        label = label.copy()
+        np.minimum.at(label, i, low)
+        np.minimum.at(label, j, low)
+        label = label[label]
+        if np.array_equal(label, before):
+            return np.unique(label, return_inverse=True)[1]
 
 
 def shared_by_groups(sets: list[np.ndarray], groups: np.ndarray, options: MatchOptions) -> np.ndarray:
@@ -108,15 +153,17 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     groups = groups_of(longs)
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    long = np.union1d(base_long, shared_by_groups(longs, groups, options))
+    long = sorted_distinct(np.concatenate([base_long, shared_by_groups(longs, groups, options)]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):
         pruned = long
     else:
         pruned_sets = [unique_pruned(units) for units in units_by_submission]
-        pruned = np.union1d(unique_pruned(base_units), shared_by_groups(pruned_sets, groups, options))
-    return Exclusions(long, np.union1d(base_bag, shared_by_groups(bags, groups, options)), groups, pruned)
+        pruned = sorted_distinct(np.concatenate([unique_pruned(base_units),
+                                                 shared_by_groups(pruned_sets, groups, options)]))
+    bag = sorted_distinct(np.concatenate([base_bag, shared_by_groups(bags, groups, options)]))
+    return Exclusions(long, bag, groups, pruned)
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:

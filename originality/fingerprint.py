@@ -67,6 +67,22 @@ def kgram_hashes(ids: np.ndarray, k: int) -> np.ndarray:
         return _mix(h)
 
 
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-D array, ascending: ``np.unique(values)`` by sorting.
+
+    From NumPy 2.3 ``np.unique`` finds distinct values with a hash table, which here took 15
+    times as long as sorting on millions of 64-bit keys and 2.4 times on a few thousand
+    (NumPy 2.4); the pairs and k-grams of a cohort are such keys.
+    """
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     """Positions of the fingerprints that winnowing keeps, ascending.
 
@@ -81,7 +97,7 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     windows = sliding_window_view(hashes, window)
     # argmin on the reversed window finds the rightmost minimum.
     picks = window - 1 - np.argmin(windows[:, ::-1], axis=1) + np.arange(len(windows))
-    return np.unique(picks)
+    return sorted_distinct(picks)
 
 
 @dataclass(frozen=True)

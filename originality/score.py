@@ -27,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from scipy import sparse
 
-from .calibration import DEFAULT_MODEL, Model
-from .cohort import Exclusions, exclusions, incidence, mark_excluded
+from .calibration import DEFAULT_MODEL, FEATURES, Model
+from .cohort import Exclusions, exclusions, incidence, mark_excluded, upper_products
+from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
@@ -78,7 +79,7 @@ def own_bag(units: list[Unit]) -> np.ndarray:
 def own_long(units: list[Unit]) -> np.ndarray:
     """A submission's distinct long k-grams that are neither starter code nor common code."""
     parts = [u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def own_pruned(units: list[Unit]) -> np.ndarray:
@@ -86,7 +87,7 @@ def own_pruned(units: list[Unit]) -> np.ndarray:
     starter and common code; a unit without one gives its plain ones, as ``own_long`` does."""
     parts = [u.pruned[~u.pruned_excluded] if u.pruned is not None and u.pruned_excluded is not None
              else u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> sparse.csr_matrix:
@@ -107,7 +108,7 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> 
     columns, column_of = np.unique(features, return_inverse=True)
     group_count = int(groups.max()) + 1
     # One count per (group, column): unique over the pairs' combined key.
-    held = np.unique(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
+    held = sorted_distinct(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
     df = np.bincount(held, minlength=len(columns))
     idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
     idf[is_literal_run(columns)] *= LITERAL_RUN_WEIGHT
@@ -158,25 +159,49 @@ class Comparison:
 
     def all_pairs(self) -> PairFeatures:
         """The features of every pair (i < j) that shares a bag feature or a long k-gram,
-        sorted, read off sparse products over the whole population (a third for the pruned
-        streams, when the population has any)."""
+        sorted, read off sparse products over the whole population (a third for the pairs'
+        pruned streams, when the population has any)."""
+        return _joined(list(self._blocks()))
+
+    def pairs_reaching(self, min_similarity: float) -> PairFeatures:
+        """The features of the pairs (i < j) whose reported similarity reaches
+        ``min_similarity`` (and is above 0: those ``score`` lists), sorted.
+
+        The same pairs as ``all_pairs`` cut by ``score``, but each block of rows is cut as soon
+        as its products are read, so memory holds one block's products and the pairs kept,
+        never the products of every pair: on a cohort of one task nearly every pair shares a
+        bag feature (2,000 students: two million pairs, half of them reaching the default
+        floor). A product's entry is a sum over the row's features in their order, the same in
+        a block as in the whole product, so the pairs and their features are exactly those.
+        """
+        kept = []
+        for block in self._blocks():
+            reaching = np.flatnonzero(self.reported(block, min_similarity))
+            kept.append(PairFeatures(block.i[reaching], block.j[reaching], block.values[reaching],
+                                     block.code_share[reaching]))
+        return _joined(kept)
+
+    def _blocks(self) -> Iterator[PairFeatures]:
+        """The features of the pairs that share anything, a block of rows at a time
+        (``cohort.upper_products``)."""
         matrices = [self.vectors, self.long_matrix]
         if self.pruned_matrix is not self.long_matrix:
             matrices.append(self.pruned_matrix)
-        products = [sparse.triu(m @ m.T, k=1).tocoo() for m in matrices]
-        n = np.int64(len(self.ids))
-        keys = [p.row.astype(np.int64) * n + p.col.astype(np.int64) for p in products]
-        union = np.union1d(keys[0][products[0].data > 0], keys[1][products[1].data > 0])
-        if len(products) == 3:
-            union = np.union1d(union, keys[2][products[2].data > 0])
-        values = []
-        for key, product in zip(keys, products):
-            value = np.zeros(len(union), dtype=np.float64)
-            where = np.searchsorted(union, key)
-            found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
-            value[where[found]] = product.data[found]
-            values.append(value)
-        return self._features(union // n, union % n, values[0], values[1], values[-1])
+        n = len(self.ids)
+        for start, products in upper_products(matrices):
+            width = np.int64(n - start)
+            keys = [p.row.astype(np.int64) * width + p.col.astype(np.int64) for p in products]
+            union = sorted_distinct(np.concatenate([key[product.data > 0]
+                                                    for key, product in zip(keys, products)]))
+            values = []
+            for key, product in zip(keys, products):
+                value = np.zeros(len(union), dtype=np.float64)
+                where = np.searchsorted(union, key)
+                found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
+                value[where[found]] = product.data[found]
+                values.append(value)
+            yield self._features(start + union // width, start + union % width, values[0], values[1],
+                                 values[-1])
 
     def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
         """The features of the given pairs (the archive's: one upload and its candidates)."""
@@ -209,6 +234,15 @@ class Comparison:
         similarity = self.model.similarity(features.values, features.code_share)
         return np.where(self.model.has_evidence(features.values, features.code_share), similarity, 0.0)
 
+    def reported(self, features: PairFeatures, min_similarity: float,
+                 similarity: np.ndarray | None = None) -> np.ndarray:
+        """Which pairs are listed at ``min_similarity``: those whose similarity as reported
+        (rounded) reaches it and is above 0. ``similarity``: that rounded similarity, when the
+        caller has it."""
+        if similarity is None:
+            similarity = np.round(self.similarities(features), DIGITS)
+        return (similarity > 0) & (similarity >= min_similarity)
+
     def score(self, features: PairFeatures, min_similarity: float,
               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
         """The pairs whose similarity reaches ``min_similarity``, in report order, every number
@@ -220,7 +254,7 @@ class Comparison:
         follows the alignments, the costly part.
         """
         similarity = np.round(self.similarities(features), DIGITS)
-        kept = np.flatnonzero((similarity > 0) & (similarity >= min_similarity))
+        kept = np.flatnonzero(self.reported(features, min_similarity, similarity))
         # Report order (strongest first, then by ids), read off arrays: at --min-similarity 0 a
         # dense cohort lists millions of pairs. The alignment budget goes to the likeliest
         # copies first.
@@ -328,6 +362,17 @@ def _renamed(found: PairResult | None, a: str, b: str) -> PairResult | None:
     if found is None or (found.a, found.b) == (a, b):
         return found
     return PairResult(a, b, found.similarity, found.a_share, found.b_share, found.fragments)
+
+
+def _joined(parts: list[PairFeatures]) -> PairFeatures:
+    """Blocks of pairs as one, in their order."""
+    if not parts:
+        return PairFeatures(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                            np.zeros((0, len(FEATURES))), np.zeros(0))
+    if len(parts) == 1:
+        return parts[0]
+    return PairFeatures(np.concatenate([p.i for p in parts]), np.concatenate([p.j for p in parts]),
+                        np.concatenate([p.values for p in parts]), np.concatenate([p.code_share for p in parts]))
 
 
 def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -2,6 +2,10 @@
 
 Each is a small subclass of ``Extractor``; ``originality.extract`` chooses one by file name
 (and, for files without a telling name, by content) and turns its result into a ``Document``.
+
+The parsing libraries (Beautiful Soup, nbformat, python-docx, python-pptx, pypdf) are imported
+where a file of their kind is first read, not with these modules: together they were a third
+of the command's start-up (about 0.4 s of CPU), which a cohort of code alone never needs.
 """
 
 from __future__ import annotations

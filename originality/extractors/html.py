@@ -15,14 +15,16 @@ are where pasted filler carries its disguise.
 from __future__ import annotations
 
 import re
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
 
 from ..model import SegmentKind
 from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, TINY, WHITE, HiddenText,
                       hex_rgb, invisible_on)
 from .base import Extracted, Extractor, TextBuilder, binary
 from .text import looks_binary
+
+if TYPE_CHECKING:  # imported when a page is read (see extractors/__init__.py)
+    from bs4 import BeautifulSoup, Tag
 
 # Not <head> as a whole: html.parser does not repair structure, and a page that never closes
 # its head would lose its body with it.
@@ -68,6 +70,8 @@ def _css_colour(value: str) -> _RGB | None:
 def _background(element: Tag) -> _RGB | None:
     """The nearest background an element or its ancestors declare inline; white when none
     does, None when one is declared that cannot be read (an image, a gradient)."""
+    from bs4 import Tag
+
     node: Tag | None = element
     while isinstance(node, Tag):
         style = _style(node)
@@ -102,6 +106,8 @@ def _hidden(element: Tag) -> list[str]:
 
 def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
     """Remove the elements a browser would not show, counting their words in ``hidden``."""
+    from bs4 import Tag
+
     for element in soup.find_all(True):
         if not isinstance(element, Tag) or element.decomposed:
             continue
@@ -114,6 +120,8 @@ def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
 
 def visible_text(soup: BeautifulSoup) -> str:
     """The text a browser would show, one line per block, whitespace runs collapsed."""
+    from bs4 import Tag
+
     for element in soup.find_all(_INVISIBLE):
         element.decompose()
     for element in soup.find_all(_BLOCKS):
@@ -130,6 +138,8 @@ class HtmlExtractor(Extractor):
     def extract(self, path: str, data: bytes) -> Extracted:
         if looks_binary(data):
             raise binary(f"binary content: NUL bytes in an {self.name}")
+        from bs4 import BeautifulSoup
+
         # Bytes, not str: Beautiful Soup honours a <meta charset> before guessing.
         soup = BeautifulSoup(data, "html.parser")
         hidden = HiddenText()

@@ -10,9 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from nbformat import from_dict
-from nbformat.converter import convert
-
 from ..model import SegmentKind
 from .base import Extracted, Extractor, TextBuilder, unreadable
 from .languages import language_for_path, language_for_tag
@@ -90,6 +87,9 @@ def _load(text: str) -> tuple[Mapping[str, Any], list[Any]]:
     version = raw.get("nbformat")
     if isinstance(version, int) and 1 <= version < 4:
         try:
+            from nbformat import from_dict  # only for old notebooks (see extractors/__init__.py)
+            from nbformat.converter import convert
+
             converted = convert(from_dict(raw), 4)
             if isinstance(converted.get("cells"), list):
                 return converted.get("metadata") or {}, converted["cells"]

@@ -26,13 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import docx
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml.parser import parse_xml
-from pptx import Presentation
-from pptx.opc.constants import RELATIONSHIP_TYPE as PRT
-from pptx.shapes.group import GroupShape
-
 from ..model import SegmentKind
 from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, hex_rgb, invisible_on)
@@ -193,6 +186,9 @@ _WP_ANCHOR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDr
 def _behind_text(document: Any) -> bool:
     """Whether the body, a header or a footer anchors a drawing behind the text (a cover
     picture, a letterhead, a coloured band): the page is then not one colour."""
+    # python-docx and python-pptx are imported where a file is read (see extractors/__init__.py).
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
     elements = [document.element]
     for rel in document.part.rels.values():
         if not rel.is_external and rel.reltype in (RT.HEADER, RT.FOOTER):
@@ -291,20 +287,21 @@ class DocxExtractor(Extractor):
     """Headers, body (paragraphs and tables in order), footnotes and endnotes, footers."""
 
     name = "Word document"
-    _PARTS_BEFORE = (RT.HEADER,)
-    _PARTS_AFTER = (RT.FOOTNOTES, RT.ENDNOTES, RT.FOOTER)
 
     def extract(self, path: str, data: bytes) -> Extracted:
+        import docx
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
         check_container(data, self.name)
         document = docx.Document(io.BytesIO(data))
         reader = _WordReader(document)
         builder = TextBuilder()
-        for reltype in self._PARTS_BEFORE:
+        for reltype in (RT.HEADER,):
             self._add_parts(document, reader, reltype, builder)
         lines: list[str] = []
         reader.blocks(document.element.body, lines, reader.format.page)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
-        for reltype in self._PARTS_AFTER:
+        for reltype in (RT.FOOTNOTES, RT.ENDNOTES, RT.FOOTER):
             self._add_parts(document, reader, reltype, builder)
         builder.flags = reader.hidden.flags(path)
         return builder.build()
@@ -312,6 +309,8 @@ class DocxExtractor(Extractor):
     @staticmethod
     def _add_parts(document: Any, reader: _WordReader, reltype: str,
                    builder: TextBuilder) -> None:
+        from docx.oxml.parser import parse_xml
+
         lines: list[str] = []
         for rel in document.part.rels.values():
             if rel.is_external or rel.reltype != reltype:
@@ -341,6 +340,9 @@ class _Palette:
             return
         mapping = master._element.find(_P + "clrMap")
         self.map = dict(mapping.attrib) if mapping is not None else {}
+        from docx.oxml.parser import parse_xml
+        from pptx.opc.constants import RELATIONSHIP_TYPE as PRT
+
         try:
             theme = parse_xml(master.part.part_related_by(PRT.THEME).blob)
         except (KeyError, ValueError):  # no theme part: scheme colours stay unknown
@@ -472,6 +474,8 @@ class _SlideReader:
 
     def shapes(self, shapes: Iterable[Any], lines: list[str], background: _RGB | None,
                top_level: bool = True) -> None:
+        from pptx.shapes.group import GroupShape
+
         assert self.palette is not None
         for shape in shapes:
             element = shape._element
@@ -553,6 +557,8 @@ class PptxExtractor(Extractor):
     name = "PowerPoint presentation"
 
     def extract(self, path: str, data: bytes) -> Extracted:
+        from pptx import Presentation
+
         check_container(data, self.name)
         presentation = Presentation(io.BytesIO(data))
         builder = TextBuilder()

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
-
-from pypdf import PageObject, PasswordType, PdfReader
-from pypdf.generic import ArrayObject, ContentStream, NameObject, StreamObject
+from typing import TYPE_CHECKING, Any
 
 from ..model import SegmentKind
 from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, invisible_on)
 from .base import MAX_PDF_PAGES, Extracted, Extractor, TextBuilder, unreadable
+
+if TYPE_CHECKING:  # imported when a PDF is read (see extractors/__init__.py)
+    from pypdf import PageObject
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -197,6 +197,8 @@ def _without(operations: list[tuple[list[Any], bytes]],
 
 def _length(operands: list[Any]) -> int:
     """About how many glyphs a showing operator draws (two-byte fonts count double)."""
+    from pypdf.generic import ArrayObject
+
     total = 0
     for operand in operands:
         items = operand if isinstance(operand, ArrayObject) else [operand]
@@ -206,6 +208,8 @@ def _length(operands: list[Any]) -> int:
 
 def _page_text(page: PageObject, hidden: HiddenText) -> str:
     """The visible text of one page; hidden text is counted in ``hidden``, by reason."""
+    from pypdf.generic import ArrayObject, ContentStream, NameObject, StreamObject
+
     raw = page.get("/Contents")
     raw = raw.get_object() if raw is not None else None
     if not isinstance(raw, (ArrayObject, StreamObject)):
@@ -246,6 +250,8 @@ class PdfExtractor(Extractor):
     name = "PDF"
 
     def extract(self, path: str, data: bytes) -> Extracted:
+        from pypdf import PasswordType, PdfReader
+
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from originality import score
+from originality import cohort, score
 from originality.check import load_submission
 from originality.fingerprint import SymbolTable
 from originality.options import CheckOptions, MatchOptions
@@ -168,3 +168,25 @@ def test_alignments_made_on_several_processes_are_those_made_on_one(tmp_path: Pa
     serial = comparison._align_all(pairs, None, workers=1)
     assert sum(found is not None and len(found.fragments) > 0 for found in serial) >= 100
     assert comparison._align_all(pairs, None, workers=2) == serial
+
+
+@pytest.mark.parametrize("block", [1, 7, 10_000])
+def test_pairs_found_a_block_of_rows_at_a_time_are_those_of_the_whole_product(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    # check cuts each block of rows at the floor as soon as its products are read: the pairs
+    # it keeps, their features and their report are exactly those of every pair cut after.
+    files = ([{"m.py": ORIGINAL} for _ in range(3)] + [{"m.py": ORIGINAL + own_work(i)} for i in range(3)]
+             + [{"m.py": own_work(10 + i), "n.py": INDEPENDENT} for i in range(4)])
+    comparison = population(tmp_path, files)
+    everything = comparison.all_pairs()
+    monkeypatch.setattr(cohort, "PRODUCT_BLOCK", block)
+    blocked = comparison.all_pairs()
+    assert np.array_equal(blocked.i, everything.i) and np.array_equal(blocked.j, everything.j)
+    assert np.array_equal(blocked.values, everything.values)
+    for floor in (0.0, 0.1, 0.5):
+        reaching = comparison.pairs_reaching(floor)
+        listed = comparison.reported(everything, floor)
+        assert np.array_equal(reaching.i, everything.i[listed]) and np.array_equal(reaching.j, everything.j[listed])
+        assert np.array_equal(reaching.values, everything.values[listed])
+        assert comparison.score(reaching, floor) == comparison.score(everything, floor)
+    assert 0 < len(comparison.pairs_reaching(0.5).i) < len(comparison.pairs_reaching(0.0).i) < len(everything.i)

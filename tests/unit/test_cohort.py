@@ -1,0 +1,55 @@
+"""Near-duplicate groups: read a block of rows at a time, the same groups as all at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from originality import cohort
+
+
+def sets() -> list[np.ndarray]:
+    # 0 ~ 2 ~ 5 chained by Jaccard >= 0.5 (0 and 5 alone are not), 1 and 4 a pair, 3 alone.
+    values = [range(0, 20), range(100, 110), range(5, 25), range(200, 230), range(101, 111), range(10, 30)]
+    return [np.array(list(v), dtype=np.uint64) for v in values]
+
+
+@pytest.mark.parametrize("block", [1, 4, 1_000_000])
+def test_near_duplicates_chain_into_groups_whatever_the_block_of_rows(
+        monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    monkeypatch.setattr(cohort, "PRODUCT_BLOCK", block)
+    assert cohort.groups_of(sets()).tolist() == [0, 1, 0, 2, 1, 0]
+
+
+def test_the_upper_products_of_every_block_make_the_whole_upper_triangle(monkeypatch: pytest.MonkeyPatch) -> None:
+    matrix, _ = cohort.incidence(sets())
+    whole = (matrix @ matrix.T).toarray()
+    monkeypatch.setattr(cohort, "PRODUCT_BLOCK", 7)
+    found = np.zeros_like(whole)
+    blocks = 0
+    for start, (product,) in cohort.upper_products([matrix]):
+        found[start + product.row, start + product.col] = product.data
+        blocks += 1
+    assert blocks > 1
+    assert np.array_equal(found, np.triu(whole, k=1))
+
+
+def test_components_are_numbered_as_scipy_numbers_them() -> None:
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(3)
+    for n, edges in [(1, 0), (5, 0), (40, 30), (300, 200), (300, 600)]:
+        i, j = rng.integers(0, n, edges), rng.integers(0, n, edges)
+        graph = sparse.coo_matrix((np.ones(edges), (i, j)), shape=(n, n))
+        assert cohort.components(n, i, j).tolist() == connected_components(graph, directed=False)[1].tolist()
+
+
+def test_sorted_distinct_is_numpys_unique() -> None:
+    from originality.fingerprint import sorted_distinct
+
+    rng = np.random.default_rng(5)
+    for values in [np.zeros(0, dtype=np.uint64), np.array([7], dtype=np.uint64),
+                   rng.integers(0, 50, 1000).astype(np.int64), rng.integers(0, 2**63, 500, dtype=np.uint64)]:
+        found = sorted_distinct(np.concatenate([values, values[::3]]))
+        assert found.dtype == values.dtype and np.array_equal(found, np.unique(values))
