@@ -5,8 +5,10 @@ Tasks are thin: they take ids, claim the submission in the database and call the
 worker process dies; but a whole machine lost returns its message only after Redis's
 visibility timeout, so the database is what knows which submissions are unfinished: every
 worker, when it starts and then every ``recovery_interval`` seconds, queues again the
-submissions whose lease ran out (their worker died) or that waited queued for longer than a
-lease (their message was lost). The same loop applies the retention policy once it is due
+submissions whose lease ran out (their worker died), and those that waited queued for longer
+than a lease once the broker's queue of checks is empty (their message was lost: with checks
+still waiting, a backlog is the likelier cause), each once a lease whatever the number of
+workers. The same loop applies the retention policy once it is due
 (``retention_interval``, docs/privacy.md). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
