@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
 import pytest
+from sqlalchemy import update
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,7 +19,7 @@ from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
 from originality.archive import Archive, file_digest
 from originality.store.access import create_token
-from originality.store.models import JobStatus
+from originality.store.models import JobStatus, Submission
 
 # (key in ServiceApp.tokens, role, name): the names the tests expect to see in the pages.
 ROLES = [("platform", "platform", "lms"), ("staff", "staff", "dean"),
@@ -132,3 +133,13 @@ def running(cls: type[App], root: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield built
     finally:
         built.close()
+
+
+def fail_check(archive: Archive, submission_id: str, message: str = "test") -> None:
+    """Leave a checked submission as a check that failed leaves it (``failed``, with an
+    ``internal_error``), so that it can be run again: a shortcut, since only an unfinished
+    check can fail (``Archive.finish`` ends a check once)."""
+    with archive.db.session() as session:
+        session.execute(update(Submission).where(Submission.id == submission_id).values(
+            status=JobStatus.FAILED, error_code="internal_error", error_message=message,
+            lease_until=None))

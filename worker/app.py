@@ -5,8 +5,10 @@ Tasks are thin: they take ids, claim the submission in the database and call the
 worker process dies; but a whole machine lost returns its message only after Redis's
 visibility timeout, so the database is what knows which submissions are unfinished: every
 worker, when it starts and then every ``recovery_interval`` seconds, queues again the
-submissions whose lease ran out (their worker died) or that waited queued for longer than a
-lease (their message was lost). The same loop applies the retention policy once it is due
+submissions whose lease ran out (their worker died), and those that waited queued for longer
+than a lease once the broker's queue of checks is empty (their message was lost: with checks
+still waiting, a backlog is the likelier cause), each once a lease whatever the number of
+workers. The same loop applies the retention policy once it is due
 (``retention_interval``, docs/privacy.md). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
@@ -29,6 +31,7 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import setup_logging, worker_ready, worker_shutdown
 from kombu import Exchange, Queue
+from kombu.exceptions import ChannelError
 
 from originality import logs
 from originality.archive import Archive
@@ -270,13 +273,35 @@ def adopt_webhook(event: dict[str, Any]) -> int:
 # -- recovery ---------------------------------------------------------------------------------
 
 
+def checks_waiting(celery: Celery | None = None) -> int | None:
+    """How many checks wait in the broker's queue; None when the broker does not answer."""
+    try:
+        with (celery or app).connection_for_read() as connection:
+            connection.connect()  # one try: recovery comes round again soon
+            channel = connection.channel()
+            try:
+                return int(channel.queue_declare(queue=CHECKS, passive=True).message_count)
+            except ChannelError:  # the broker answered: it has no such queue (a fresh Redis)
+                return 0
+            finally:
+                channel.close()
+    except Exception as error:
+        log.warning("cannot read the broker's queue of checks: %s", error)
+        return None
+
+
 def recover() -> int:
-    """Queue again every submission that is unfinished and that nobody is working on."""
+    """Queue again every submission that is unfinished and that nobody is working on: those
+    whose worker died, and those queued for longer than a lease once the broker holds no check
+    waiting (before that, a backlog is what keeps them, and a second message for each would
+    only lengthen it: every worker sent the whole backlog again at each pass)."""
+    waiting = checks_waiting()
+    if waiting is None:
+        return 0  # the broker is down: nothing can be sent, the database keeps them
     store = archive()
     count = 0
-    for submission_id in store.stuck(settings.lease_seconds):
-        store.mark_enqueued(submission_id)
-        if enqueue_check(submission_id):
+    for submission_id in store.stuck(settings.lease_seconds, queued=waiting == 0):
+        if store.take_stuck(submission_id, settings.lease_seconds) and enqueue_check(submission_id):
             count += 1
     if count:
         log.info("recovery queued %d submission(s) again", count)

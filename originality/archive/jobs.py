@@ -102,9 +102,10 @@ class Jobs:
                             .values(status=JobStatus.QUEUED, lease_until=None, enqueued_at=utcnow()))
 
     def finish(self, submission_id: str, status: str, error: dict[str, str] | None = None,
-               files: int | None = None) -> None:
-        """Record how a check ended (done, rejected or failed), with its event."""
-        self._end(submission_id, status, error, files, only_running=False)
+               files: int | None = None) -> bool:
+        """Record how a check ended (done, rejected or failed), with its event; False when it
+        had ended already (another run of the same check finished first), which then stands."""
+        return self._end(submission_id, status, error, files, only_running=False)
 
     def fail_running(self, submission_id: str, error: dict[str, str]) -> bool:
         """Record a check still running as ``failed`` with ``error`` (it ran out of time), with
@@ -118,9 +119,15 @@ class Jobs:
                                   "error_message": error["message"] if error else None}
         if files is not None:
             values["files"] = files
+        # Only a check still unfinished ends, once: when a lease lapsed under a worker that was
+        # slow rather than dead (a database restart kept it from renewing), a second worker ran
+        # the same check, and the later of the two finishing must not record a second outcome
+        # and a second submission.checked event.
         which = update(Submission).where(Submission.id == submission_id)
         if only_running:
             which = which.where(Submission.status == JobStatus.RUNNING)
+        else:
+            which = which.where(Submission.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
         with self.db.session() as session:
             changed = session.execute(which.values(**values)).rowcount  # type: ignore[attr-defined]
             submission = session.get(Submission, submission_id) if changed else None
@@ -133,15 +140,36 @@ class Jobs:
                     values["finished_at"])
         return bool(changed)
 
-    def stuck(self, lease_seconds: float) -> list[str]:
-        """Unfinished submissions nobody is working on: running with an expired lease, or
-        queued for longer than a lease (their message may be lost)."""
+    def stuck(self, lease_seconds: float, queued: bool = True) -> list[str]:
+        """Unfinished submissions nobody is working on: running with an expired lease (their
+        worker died), and with ``queued``, those queued for longer than a lease (their message
+        may be lost). The caller leaves ``queued`` out while the broker still holds checks
+        waiting: a backlog longer than a lease is then the likelier reason, and sending its
+        submissions again would only lengthen it."""
         now = utcnow()
         waited = now - timedelta(seconds=lease_seconds)
+        lapsed = and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now)
+        lost = and_(Submission.status == JobStatus.QUEUED,
+                    func.coalesce(Submission.enqueued_at, Submission.created_at) < waited)
         with self.db.sessions() as session:
-            rows = session.scalars(select(Submission.id).where(or_(
-                and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now),
-                and_(Submission.status == JobStatus.QUEUED,
-                     func.coalesce(Submission.enqueued_at, Submission.created_at) < waited),
-            )).order_by(Submission.created_at))
+            rows = session.scalars(select(Submission.id).where(or_(lapsed, lost) if queued else lapsed)
+                                   .order_by(Submission.created_at))
             return list(rows)
+
+    def take_stuck(self, submission_id: str, lease_seconds: float) -> bool:
+        """Mark a submission that :meth:`stuck` found as sent to the workers again now; False
+        when it is not stuck any more (it ran meanwhile) or was sent within the last lease
+        (another worker's recovery took it first), so that one worker sends it."""
+        now = utcnow()
+        waited = now - timedelta(seconds=lease_seconds)
+        with self.db.session() as session:
+            # Sent again at most once a lease, whatever the number of workers recovering: the
+            # first to mark it makes it recent for the others.
+            result = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id,
+                       func.coalesce(Submission.enqueued_at, Submission.created_at) < waited,
+                       or_(and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now),
+                           Submission.status == JobStatus.QUEUED))
+                .values(enqueued_at=now))
+            return result.rowcount == 1  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ of permutations, so they find the same candidates.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 SCHEME = "affine32"
 REDIS_PREFIX = "originality:lsh"
+# Entries from which an insertion session's pipelines pay for the connections it opens.
+SESSION_FROM = 16
 LOCK_SECONDS = 120
 IN_BATCH = 500
 
@@ -307,10 +310,15 @@ class RedisIndex(CandidateIndex):
     def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         lsh = self._project_lsh(project)
         members_key = self._prefix(project) + ":members"
+        entries = list(entries)
         count = 0
         with self._redis.lock(self._prefix(project) + ":lock", timeout=LOCK_SECONDS,
                               blocking_timeout=LOCK_SECONDS):
-            with lsh.insertion_session() as session:
+            # datasketch's insertion session opens a Redis client, and so a connection, per
+            # band: 129 connections for a check that enters one submission. A few entries go
+            # through the project's own clients instead, one command per band.
+            with (lsh.insertion_session() if len(entries) > SESSION_FROM
+                  else contextlib.nullcontext(lsh)) as session:
                 for key, data in entries:
                     if self._redis.sismember(members_key, key):
                         continue

@@ -19,7 +19,7 @@ from originality import sxs
 from originality.store import links
 from fixtures.make_fixtures import zip_bytes
 from originality.store.models import AccessLog, JobStatus, MatchLink, ReportRow
-from tests.support import ServiceApp, running, scenario_files
+from tests.support import ServiceApp, fail_check, running, scenario_files
 
 PAGE_ACTION = "report_page"
 # Nothing like the grade book of the fixtures: a traffic light in C.
@@ -726,7 +726,7 @@ def test_a_recheck_rebuilds_the_links_and_an_unfinished_one_is_not_listed(
     assert [(link.submission_id, link.similarity) for link in links.later(db, alice)] == [(mallory, 0.01)]
 
     # The check fails (a lost file, say) and staff run it again: report and links are rewritten.
-    service.archive.finish(mallory, JobStatus.FAILED, {"code": "internal_error", "message": "x"})
+    fail_check(service.archive, mallory, "x")
     assert links.later(db, alice) == [] and service.report(alice)["later_matches"] == []
     assert "Later submissions that match this one" in service.get(f"/reports/{alice}").get_data(as_text=True)
     assert service.archive.retry(mallory) and service.archive.claim(mallory, 60)

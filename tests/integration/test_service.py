@@ -26,7 +26,7 @@ import pytest
 
 from fixtures import hostile, scenarios
 from fixtures.make_fixtures import zip_bytes
-from tests.support import REDIS_DATABASES
+from tests.support import REDIS_DATABASES, fail_check
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 60.0
@@ -334,9 +334,9 @@ def test_a_strong_copy_is_flagged_on_both_sides_and_a_dismissal_sticks_through_a
     assert dismissed.status_code == 201
 
     # The check runs again (as after a failure): the pair is not flagged again.
-    from originality.store.models import AuditLog, JobStatus, Submission
+    from originality.store.models import AuditLog, Submission
 
-    stack.archive.finish(copy, JobStatus.FAILED, {"code": "internal_error", "message": "test"})
+    fail_check(stack.archive, copy)
     retried = stack.client.post(f"/api/v1/submissions/{copy}/retry", headers=stack.headers("staff"))
     assert retried.status_code == 202
     assert stack.wait_finished(copy)["status"] == "done"

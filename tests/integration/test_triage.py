@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from originality.store.models import AuditLog, EventRow, JobStatus, TriageItem
-from tests.support import ServiceApp, running, scenario_files, write_upload
+from tests.support import ServiceApp, fail_check, running, scenario_files, write_upload
 
 
 class Service(ServiceApp):
@@ -28,8 +28,7 @@ class Service(ServiceApp):
     def recheck(self, submission_id: str, scenario: str) -> None:
         """Run the check of a submission again, as a retry after a failure does: the report,
         its links and its flags are written again."""
-        self.archive.finish(submission_id, JobStatus.FAILED, {"code": "internal_error",
-                                                              "message": "test"})
+        fail_check(self.archive, submission_id)
         assert self.archive.retry(submission_id)
         assert self.archive.claim(submission_id, 60)
         path = write_upload(self.root, scenario_files(scenario))

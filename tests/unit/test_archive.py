@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
@@ -18,7 +19,7 @@ from originality.fingerprint import SymbolTable
 from originality.options import CheckOptions
 from originality.store.access import authenticate, create_token, token_digest
 from originality.store.index import MemoryIndex, minhash_of
-from originality.store.models import ArchiveEntry, JobStatus, Submission
+from originality.store.models import ArchiveEntry, EventRow, JobStatus, Submission, utcnow
 from originality.store.settings import Settings
 
 
@@ -748,3 +749,34 @@ def test_a_soft_time_limit_must_be_positive_and_below_the_hard_one(soft: str, ha
     with pytest.raises(UsageError, match="check_soft_time_limit must be positive and below"):
         Settings.from_env({"ORIGINALITY_CHECK_SOFT_TIME_LIMIT": soft,
                            "ORIGINALITY_CHECK_TIME_LIMIT": hard})
+
+
+def test_a_check_run_twice_ends_once_with_one_event(archive: Archive) -> None:
+    # A lease lapsed under a slow worker: a second worker claimed the same check.
+    submission = archive.register(sha256="d" * 64, size=1, project_id="p", student_id="s").submission
+    assert archive.claim(submission.id, 60)
+    archive.renew(submission.id, -1)
+    assert archive.claim(submission.id, 60)
+    assert archive.finish(submission.id, JobStatus.DONE)
+    assert not archive.finish(submission.id, JobStatus.FAILED, {"code": "x", "message": "late"})
+    with archive.db.sessions() as session:
+        assert session.get(Submission, submission.id).status == JobStatus.DONE  # type: ignore[union-attr]
+        assert session.scalar(select(func.count()).select_from(EventRow)) == 1
+
+
+def test_recovery_sends_a_lost_submission_once_however_many_workers_look(archive: Archive) -> None:
+    queued = archive.register(sha256="e" * 64, size=1, project_id="p", student_id="q").submission
+    dead = archive.register(sha256="f" * 64, size=1, project_id="p", student_id="r").submission
+    assert archive.claim(dead.id, 60)
+    archive.renew(dead.id, -1)  # its worker died
+    long_ago = utcnow() - timedelta(seconds=120)
+    with archive.db.session() as session:
+        session.execute(update(Submission).values(enqueued_at=long_ago, created_at=long_ago))
+    assert set(archive.stuck(60)) == {queued.id, dead.id}
+    # A backlog in the broker: only the dead worker's submission is sent again.
+    assert archive.stuck(60, queued=False) == [dead.id]
+    # Two workers recovering at once: the first to take each sends it, the second finds it taken.
+    assert archive.take_stuck(queued.id, 60) and archive.take_stuck(dead.id, 60)
+    assert not archive.take_stuck(queued.id, 60) and not archive.take_stuck(dead.id, 60)
+    assert archive.claim(dead.id, 60)
+    assert not archive.take_stuck(dead.id, 60)

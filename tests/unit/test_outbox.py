@@ -185,16 +185,18 @@ def test_an_upload_finishing_stores_submission_checked_in_the_outbox_and_an_impo
     upload = archive.register(sha256=sha, size=size, project_id="p", student_id="alice").submission
     imported = archive.register(sha256=sha, size=size, project_id="p", student_id="bob",
                                 origin="archive").submission
+    failing = archive.register(sha256=sha, size=size, project_id="p", student_id="carol").submission
     for submission in (upload, imported):
         assert archive.claim(submission.id, 60)
         assert archive.process(submission.id, source=path) == JobStatus.DONE
-    archive.finish(upload.id, JobStatus.FAILED, {"code": "internal_error", "message": "x"})
+    assert archive.claim(failing.id, 60)
+    assert archive.finish(failing.id, JobStatus.FAILED, {"code": "internal_error", "message": "x"})
     with archive.db.sessions() as session:
         events = [json.loads(r.data) for r in session.scalars(
             select(EventRow).filter_by(type="submission.checked").order_by(EventRow.created_at))]
     assert [(e["data"]["submission_id"], e["data"]["status"], e["data"]["error"]) for e in events] == [
         (upload.id, "done", None),
-        (upload.id, "failed", {"code": "internal_error", "message": "x"})]
+        (failing.id, "failed", {"code": "internal_error", "message": "x"})]
     assert events[0]["data"]["student_id"] == "alice" and events[0]["data"]["project_id"] == "p"
 
 

@@ -1,0 +1,51 @@
+"""The candidate index in a real redis-server: entries inserted one check at a time and many
+at once (a Redis started again empty, caught up from the database) are found alike, and a
+check's one entry goes through the index's own connections rather than new ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from originality.store.index import RedisIndex, minhash_from_bytes
+from originality.store.settings import LSH_BANDS, LSH_NUM_PERM, LSH_SEED
+
+
+def sketches(start: int, count: int) -> list[tuple[str, bytes]]:
+    rng = np.random.default_rng(start)
+    return [(f"s{start + i}", rng.integers(0, 2**32, LSH_NUM_PERM, dtype=np.uint64)
+             .astype("<u4").tobytes()) for i in range(count)]
+
+
+def connections(url: str) -> int:
+    """Connections the server has accepted since it started."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("stats")["total_connections_received"]) - 1  # less this one
+    finally:
+        client.close()
+
+
+@pytest.mark.timeout(60)
+def test_entries_one_at_a_time_and_many_at_once_are_found_without_new_connections(
+        redis_server: str) -> None:
+    index = RedisIndex(f"{redis_server}/0", LSH_BANDS, LSH_NUM_PERM, LSH_SEED)
+    project = f"index-{np.random.default_rng().integers(1 << 30)}"
+    try:
+        index.insert_missing(project, sketches(0, 1))  # the project's clients connect once
+        before = connections(redis_server)
+        for key, data in sketches(1, 5):  # five checks, one entry each
+            assert index.insert_missing(project, [(key, data)]) == 1
+        assert connections(redis_server) - before <= 2, "each check's entry opened connections"
+        many = sketches(100, 40)  # past SESSION_FROM: an insertion session, as after a restart
+        assert index.insert_missing(project, many) == 40
+        assert index.insert_missing(project, many[:3]) == 0  # members already
+        everything = sketches(0, 1) + sketches(1, 5) + many
+        assert index.members(project) == {key for key, _ in everything}
+        for key, data in everything:
+            assert key in index.query(project, minhash_from_bytes(data, LSH_SEED))
+    finally:
+        index.clear(project)
+        index.close()
