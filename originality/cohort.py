@@ -149,14 +149,14 @@ class Statistics:
             return np.zeros(0, dtype=np.uint64)
         return features[counts >= common_threshold(self.groups, options)]
 
-    def with_new_group(self, units: list[Unit]) -> Statistics:
-        """These counts with one more independent group holding the features of ``units``
-        (a submission compared before it is counted)."""
+    def plus(self, bag: np.ndarray, long: np.ndarray, pruned: np.ndarray, new_group: bool) -> Statistics:
+        """These counts with one more group holding the given sorted features (``new_group``), or
+        with a group that gained them: a submission compared before it is counted."""
         def plus(space: tuple[np.ndarray, np.ndarray], held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             features = np.union1d(space[0], held)
             return features, self.count(space, features) + contains(held, features)
-        return Statistics(self.groups + 1, plus(self.bag, unique_hashes(units, bag=True)),
-                          plus(self.long, unique_hashes(units)), plus(self.pruned, unique_pruned(units)))
+        return Statistics(self.groups + int(new_group), plus(self.bag, bag), plus(self.long, long),
+                          plus(self.pruned, pruned))
 
 
 def exclusions_from(statistics: Statistics, population: int, base_units: list[Unit],

@@ -106,7 +106,7 @@ class Compare:
             population = [loaded.units] + [units[sid] for sid in context]
             statistics = stats.read(session, project_id, population)
             if not stats.counted(session, loaded.id):  # compared before it is archived
-                statistics = statistics.with_new_group(loaded.units)
+                statistics = stats.with_upload(session, project_id, statistics, loaded.units, base_long)
         comparison = Comparison([loaded.id] + context, population, base_units, self.options.match,
                                 statistics=statistics)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]

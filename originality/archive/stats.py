@@ -182,6 +182,25 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
     return chosen
 
 
+def with_upload(session: Session, project_id: str, statistics: Statistics, units: list[Unit],
+                base_long: np.ndarray) -> Statistics:
+    """``statistics`` as they would be with an upload counted that is not (compared before it
+    is archived): in the group of its closest near-duplicate, or a new one."""
+    own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
+    group = _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
+    rest = union(list(_group_features(session, project_id, group).values()) if group is not None else [])
+    entry = EntryFeatures.of(units)
+    return statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
+                           np.setdiff1d(entry.long, rest.long, assume_unique=True),
+                           np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), group is None)
+
+
+def _group_features(session: Session, project_id: str, group: str) -> dict[str, EntryFeatures]:
+    members = list(session.scalars(select(ArchiveEntry.submission_id).where(
+        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group == group)))
+    return {sid: EntryFeatures.of(u) for sid, u in _units(session, members).items()}
+
+
 def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
                 base_long: np.ndarray) -> str:
     """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
@@ -189,11 +208,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
-    others: list[EntryFeatures] = []
-    if group is not None:
-        members = list(session.scalars(select(ArchiveEntry.submission_id).where(
-            ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group == group)))
-        others = [EntryFeatures.of(u) for u in _units(session, members).values()]
+    others = list(_group_features(session, project_id, group).values()) if group is not None else []
     _apply(session, project_id, deltas(others, EntryFeatures.of(units), 1), 0 if others else 1)
     chosen = group if group is not None else submission_id
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
@@ -213,12 +228,9 @@ def uncount_entry(session: Session, submission_id: str) -> None:
         return
     project_id, group = row
     transaction_lock(session, f"archive:{project_id}")
-    members = list(session.scalars(select(ArchiveEntry.submission_id).where(
-        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group == group)))
-    units = _units(session, members)
-    others = [EntryFeatures.of(units[m]) for m in members if m != submission_id]
-    _apply(session, project_id, deltas(others, EntryFeatures.of(units[submission_id]), -1),
-           0 if others else -1)
+    members = _group_features(session, project_id, group)
+    leaving = members.pop(submission_id)
+    _apply(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=None, long_sketch=None))
