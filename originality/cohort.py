@@ -124,9 +124,10 @@ class Statistics:
     """A population's counts of independent groups, kept rather than recomputed: the archive's
     running statistics of a project (``archive/stats.py``) for the features a comparison reads.
 
-    Each space is (sorted features, the number of independent groups holding each); a feature
-    not listed is held by none. ``pruned`` counts the pruned streams' long k-grams (a unit's
-    plain ones where it has no pruned stream), as ``exclusions`` groups them.
+    Each space is (sorted features, the number of independent groups holding each); a bag
+    feature not listed is held by none. ``long`` and ``pruned`` (the pruned streams' long
+    k-grams, as ``exclusions`` groups them) need list only the k-grams that are, or with one
+    more group could be, common code: only that is read of them.
     """
 
     groups: int

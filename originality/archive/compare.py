@@ -104,7 +104,7 @@ class Compare:
             context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
             units = self._units_of(session, context)
             population = [loaded.units] + [units[sid] for sid in context]
-            statistics = stats.read(session, project_id, population)
+            statistics = stats.read(session, project_id, population, self.options.match)
             if not stats.counted(session, loaded.id):  # compared before it is archived
                 statistics = stats.with_upload(session, project_id, statistics, loaded.units, base_long)
         comparison = Comparison([loaded.id] + context, population, base_units, self.options.match,

@@ -33,7 +33,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, unique_hashes, unique_pruned
+from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
+from ..options import MatchOptions
 from ..store.db import transaction_lock
 from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics, UnitRow
 from ..units import Unit
@@ -124,7 +125,7 @@ def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
     return found
 
 
-def _apply(session: Session, project_id: str, changes: dict[int, tuple[np.ndarray, np.ndarray]],
+def apply_changes(session: Session, project_id: str, changes: dict[int, tuple[np.ndarray, np.ndarray]],
            groups: int) -> None:
     """Add the changes to the counts atomically (upserts in key order), and drop counts that
     fell to 0."""
@@ -209,7 +210,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
-    _apply(session, project_id, deltas(others, EntryFeatures.of(units), 1), 0 if others else 1)
+    apply_changes(session, project_id, deltas(others, EntryFeatures.of(units), 1), 0 if others else 1)
     chosen = group if group is not None else submission_id
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes()))
@@ -230,7 +231,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     transaction_lock(session, f"archive:{project_id}")
     members = _group_features(session, project_id, group)
     leaving = members.pop(submission_id)
-    _apply(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
+    apply_changes(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=None, long_sketch=None))
@@ -264,33 +265,71 @@ def ensure(session: Session, project_id: str, base_long: np.ndarray) -> None:
         build(session, project_id, base_long)
 
 
-def read(session: Session, project_id: str, units_by_submission: list[list[Unit]]) -> Statistics:
-    """The project's counts of every feature these submissions hold."""
-    groups = session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0
-    everything = union([EntryFeatures.of(units) for units in units_by_submission])
-    # The pruned counts are differences from the long ones: the long counts of pruned k-grams too.
-    spaces = {BAG: everything.bag, LONG: np.union1d(everything.long, everything.pruned),
-              PRUNED: everything.pruned}
-    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for space, features in spaces.items():
-        counts = np.zeros(len(features), dtype=np.int64)
-        signed = features.view(np.int64)
-        # Sorted as unsigned, not as the signed values the database keeps.
-        order = np.argsort(signed, kind="stable")
-        for start in range(0, len(features), IN_BATCH * 4):
-            part = signed[start:start + IN_BATCH * 4]
-            rows = session.execute(select(FeatureCount.feature, FeatureCount.n).where(
-                FeatureCount.project_id == project_id, FeatureCount.space == space,
-                FeatureCount.feature.in_(part.tolist()))).all()
+def read(session: Session, project_id: str, units_by_submission: list[list[Unit]],
+         options: MatchOptions) -> Statistics:
+    """The project's counts that a comparison of these submissions reads: of every bag feature
+    they hold (the cosine's document frequencies), and of the long k-grams, plain and pruned,
+    that are or with one more group could be common code (the others' counts change nothing;
+    reading them cost most of a check)."""
+    groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+    units = [unit for units in units_by_submission for unit in units]
+    empty = [np.zeros(0, dtype=np.uint64)]
+    bag = np.unique(np.concatenate([u.bag for u in units] + empty))
+    pruned = np.unique(np.concatenate([u.pruned_hashes for u in units if u.pruned is not None] + empty))
+    # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
+    # one less now; a pruned count is the long one plus the stored difference.
+    floor = max(1, common_threshold(groups, options) - 1)
+    differences = _counts(session, project_id, PRUNED, pruned)
+    raise_by = int(max(0, differences.max(initial=0)))
+    long = _at_least(session, project_id, LONG, max(1, floor - raise_by))
+    long_of_pruned = Statistics.count(long, pruned)
+    return Statistics(groups, (bag, _counts(session, project_id, BAG, bag)), long,
+                      (pruned, long_of_pruned + differences) if len(pruned) else long)
+
+
+def _at_least(session: Session, project_id: str, space: int, floor: int) -> tuple[np.ndarray, np.ndarray]:
+    """The features of a space counted at least ``floor`` times, sorted, and their counts."""
+    rows = session.execute(select(FeatureCount.feature, FeatureCount.n).where(
+        FeatureCount.project_id == project_id, FeatureCount.space == space,
+        FeatureCount.n >= floor)).all()
+    features = np.array([f for f, _ in rows], dtype=np.int64).view(np.uint64)
+    order = np.argsort(features)
+    return features[order], np.array([n for _, n in rows], dtype=np.int64)[order]
+
+
+# Features looked up per query: a check reads tens of thousands, so the statement is plain SQL
+# with one parameter per feature (SQLite) or one array (PostgreSQL) on the driver's cursor, not
+# an ORM ``IN``, whose compilation and rows cost more than the lookups.
+READ_BATCH = 5000
+
+
+def _counts(session: Session, project_id: str, space: int, features: np.ndarray) -> np.ndarray:
+    """The counts of some sorted features in a space (0 where none is stored)."""
+    counts = np.zeros(len(features), dtype=np.int64)
+    if not len(features):
+        return counts
+    signed = features.view(np.int64)
+    # Sorted as unsigned, not as the signed values the database keeps.
+    order = np.argsort(signed, kind="stable")
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(features), READ_BATCH):
+            part = signed[start:start + READ_BATCH].tolist()
+            if postgres:
+                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = %s AND space = %s "
+                               "AND feature = ANY(%s)", (project_id, space, part))
+            else:
+                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = ? AND space = ? "
+                               f"AND feature IN ({','.join('?' * len(part))})", (project_id, space, *part))
+            rows = cursor.fetchall()
             if rows:
-                got = np.array([f for f, _ in rows], dtype=np.int64)
-                where = order[np.searchsorted(signed[order], got)]
-                counts[where] = [n for _, n in rows]
-        found[space] = (features, counts)
-    pruned_features = found[PRUNED][0]
-    long_of_pruned = Statistics.count(found[LONG], pruned_features)
-    return Statistics(int(groups), found[BAG], found[LONG],
-                      (pruned_features, long_of_pruned + found[PRUNED][1]))
+                got, n = np.array(rows, dtype=np.int64).T
+                counts[order[np.searchsorted(signed[order], got)]] = n
+    finally:
+        cursor.close()
+    return counts
 
 
 def counted(session: Session, submission_id: str) -> bool:

@@ -484,7 +484,9 @@ class FeatureCount(Base):
     several workers never lose a count."""
 
     __tablename__ = "feature_counts"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # The long k-grams that are (or nearly are) common code are read by their count.
+    __table_args__ = (Index("ix_feature_counts_n", "project_id", "space", "n"),
+                      {"sqlite_with_rowid": False})
 
     project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     space: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -487,3 +487,99 @@ def test_erasure_and_export_on_postgresql(database: str, tmp_path: Path) -> None
         assert export_student(archive.db, "alice")["tables"]["submissions"] == []
     finally:
         archive.close()
+
+
+# -- the archive's running statistics (archive/stats.py) ---------------------------------------
+
+RACE = """
+import sys
+import numpy as np
+from originality.archive import stats
+from originality.store.db import make_engine
+from sqlalchemy.orm import Session
+
+engine = make_engine(sys.argv[1])
+features = np.arange(1, 401, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(20):
+    with Session(engine) as session:
+        stats.apply_changes(session, "p", {stats.BAG: (features, np.ones(len(features), dtype=np.int64))}, 1)
+        session.commit()
+engine.dispose()
+"""
+
+
+def test_two_processes_counting_at_once_lose_no_count_on_postgresql(database: str) -> None:
+    """The counts' upserts (``n = n + delta``) from two processes at once, without the
+    project's lock: 2 x 20 increments of the same 400 features, none lost, no deadlock."""
+    import sys
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from originality.store.db import make_engine
+    from originality.store.models import FeatureCount, ProjectStatistics
+
+    engine = make_engine(database)
+    with Session(engine) as session:
+        session.add(ProjectStatistics(project_id="p", groups=0))
+        session.commit()
+    racers = [subprocess.Popen([sys.executable, "-c", RACE, database], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+              for _ in range(2)]
+    for racer in racers:
+        assert racer.stdout is not None and racer.stdout.readline().strip() == "ready"
+    for racer in racers:  # both go at once
+        assert racer.stdin is not None
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    for racer in racers:
+        racer.communicate(timeout=120)
+        assert racer.returncode == 0
+    with Session(engine) as session:
+        assert session.scalar(select(ProjectStatistics.groups)) == 40
+        counts = session.execute(select(func.count(), func.min(FeatureCount.n), func.max(FeatureCount.n))).one()
+        assert tuple(counts) == (400, 40, 40)
+    engine.dispose()
+
+
+def test_the_running_statistics_on_postgresql(database: str, tmp_path: Path) -> None:
+    """Entries checked by four threads at once, then erased: the counts equal a recount, and a
+    check scores as a comparison over the whole archive."""
+    import threading
+
+    from tests.unit import test_archive_stats as on_sqlite
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="sql"))
+    try:
+        names = on_sqlite.SCENARIOS
+        paths = {name: scenario_zip(tmp_path, name) for name in names}
+        ids = {name: register(archive, paths[name], name) for name in names}
+        todo = list(names)
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    name = todo.pop()
+                assert archive.process(ids[name], source=paths[name]) == JobStatus.DONE
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        groups, counts = on_sqlite.stored(archive)
+        assert (groups, counts) == on_sqlite.recounted(archive)[:2]
+        on_sqlite.check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
+        from originality.privacy.erasure import Removal, forget_fingerprints
+        from originality.store.models import Submission
+
+        with archive.db.session() as session:
+            forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
+        assert on_sqlite.stored(archive) == on_sqlite.recounted(archive)[:2]
+    finally:
+        archive.close()

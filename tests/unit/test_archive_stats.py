@@ -129,7 +129,10 @@ def test_the_counts_equal_a_recount_as_entries_come_and_go(archive: Archive, tmp
 def test_a_check_scores_as_a_comparison_over_the_whole_archive(archive: Archive, tmp_path: Path) -> None:
     """What a check read of a context before, it reads of the statistics now: the same pairs
     with the same scores, where the groups are those ``check`` finds."""
-    ids = list(imported(archive, tmp_path, SCENARIOS).values())
+    check_scores_as_over_the_whole_archive(archive, tmp_path, list(imported(archive, tmp_path, SCENARIOS).values()))
+
+
+def check_scores_as_over_the_whole_archive(archive: Archive, tmp_path: Path, ids: list[str]) -> None:
     upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
     report = archive.compare(upload, "p", None)
     with archive.db.sessions() as session:

@@ -39,6 +39,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('project_id', 'space', 'feature'),
     sqlite_with_rowid=False
     )
+    with op.batch_alter_table('feature_counts') as batch:
+        batch.create_index('ix_feature_counts_n', ['project_id', 'space', 'n'], unique=False)
     op.create_table('near_duplicate_keys',
     sa.Column('project_id', sa.String(length=200), nullable=False),
     sa.Column('key', sa.BigInteger(), nullable=False),
@@ -55,6 +57,8 @@ def downgrade() -> None:
     with op.batch_alter_table('near_duplicate_keys') as batch:
         batch.drop_index(batch.f('ix_near_duplicate_keys_submission_id'))
     op.drop_table('near_duplicate_keys')
+    with op.batch_alter_table('feature_counts') as batch:
+        batch.drop_index('ix_feature_counts_n')
     op.drop_table('feature_counts')
     op.drop_table('project_statistics')
     with op.batch_alter_table('archive_entries') as batch:
