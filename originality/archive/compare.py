@@ -22,7 +22,7 @@ from ..score import Comparison
 from ..store.db import Database
 from ..tamper import submission_flags
 from ..store.index import CandidateIndex, minhash_of
-from ..store.models import ArchiveEntry, DocumentRow, ProjectStatistics, Submission
+from ..store.models import ArchiveEntry, DocumentRow, Submission
 from .starter import StarterCode
 from ..units import Unit, template_lines
 from . import stats
@@ -76,7 +76,7 @@ class Compare:
         self.sync_index(project_id)
         base_long = self.base_long(project_id)
         with self.db.sessions() as session:
-            if session.get(ProjectStatistics, project_id) is None:  # an archive from before them
+            if stats.needs_counting(session, project_id):  # an archive from before them
                 stats.ensure(session, project_id, base_long)
                 session.commit()
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)

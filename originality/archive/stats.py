@@ -259,10 +259,27 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
 
 def ensure(session: Session, project_id: str, base_long: np.ndarray) -> None:
     """Build a project's statistics if it has none yet (its first entry, or an archive from
-    before them), under the project's lock."""
+    before them), else count its entries that are not (archived by a worker still on the
+    previous release during a rolling upgrade), under the project's lock."""
     transaction_lock(session, f"archive:{project_id}")
     if session.get(ProjectStatistics, project_id) is None:
         build(session, project_id, base_long)
+        return
+    missing = _uncounted(session, project_id)
+    units = _units(session, missing)
+    for sid in missing:
+        count_entry(session, project_id, sid, units[sid], base_long)
+
+
+def needs_counting(session: Session, project_id: str) -> bool:
+    """Whether ``ensure`` has anything to do for a project."""
+    return session.get(ProjectStatistics, project_id) is None or bool(_uncounted(session, project_id))
+
+
+def _uncounted(session: Session, project_id: str) -> list[str]:
+    return list(session.scalars(select(ArchiveEntry.submission_id).where(
+        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group.is_(None))
+        .order_by(ArchiveEntry.seq)))
 
 
 def read(session: Session, project_id: str, units_by_submission: list[list[Unit]],

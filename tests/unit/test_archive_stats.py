@@ -161,3 +161,17 @@ def test_an_archive_from_before_the_statistics_gets_them_at_its_first_check(arch
         session.execute(update(ArchiveEntry).values(stats_group=None, long_sketch=None))
     assert archive.compare(upload(), "p", None) == before
     assert stored(archive) == counted
+
+
+def test_entries_archived_without_counting_are_counted_at_the_next_entry(archive: Archive,
+                                                                         tmp_path: Path) -> None:
+    """A worker still on the previous release (a rolling upgrade) enters without counting: the
+    next entry of the project counts what it left."""
+    ids = imported(archive, tmp_path, SCENARIOS[:4])
+    counted = stored(archive)
+    with archive.db.session() as session:
+        stats.uncount_entry(session, ids["partial_copy"])
+    assert stored(archive) != counted
+    imported(archive, tmp_path, ["independent_a"])
+    groups, counts = stored(archive)
+    assert (groups, counts) == recounted(archive)[:2]
