@@ -491,33 +491,17 @@ def test_erasure_and_export_on_postgresql(database: str, tmp_path: Path) -> None
 
 # -- the archive's running statistics (archive/stats.py) ---------------------------------------
 
-RACE = """
-import sys
-import numpy as np
-from originality.archive import stats
-from originality.store.db import make_engine
-from sqlalchemy.orm import Session
+def test_two_writers_counting_at_once_lose_no_count_on_postgresql(database: str) -> None:
+    """The counts' upserts (``n = n + delta``) from two connections at once, without the
+    project's lock: 2 x 20 transactions adding 1 to the same 400 features, none lost, no
+    deadlock."""
+    import threading
 
-engine = make_engine(sys.argv[1])
-features = np.arange(1, 401, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-print("ready", flush=True)
-sys.stdin.readline()
-for _ in range(20):
-    with Session(engine) as session:
-        stats.apply_changes(session, "p", {stats.BAG: (features, np.ones(len(features), dtype=np.int64))}, 1)
-        session.commit()
-engine.dispose()
-"""
-
-
-def test_two_processes_counting_at_once_lose_no_count_on_postgresql(database: str) -> None:
-    """The counts' upserts (``n = n + delta``) from two processes at once, without the
-    project's lock: 2 x 20 increments of the same 400 features, none lost, no deadlock."""
-    import sys
-
+    import numpy as np
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
+    from originality.archive import stats
     from originality.store.db import make_engine
     from originality.store.models import FeatureCount, ProjectStatistics
 
@@ -525,18 +509,25 @@ def test_two_processes_counting_at_once_lose_no_count_on_postgresql(database: st
     with Session(engine) as session:
         session.add(ProjectStatistics(project_id="p", groups=0))
         session.commit()
-    racers = [subprocess.Popen([sys.executable, "-c", RACE, database], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
-              for _ in range(2)]
-    for racer in racers:
-        assert racer.stdout is not None and racer.stdout.readline().strip() == "ready"
-    for racer in racers:  # both go at once
-        assert racer.stdin is not None
-        racer.stdin.write("go\n")
-        racer.stdin.flush()
-    for racer in racers:
-        racer.communicate(timeout=120)
-        assert racer.returncode == 0
+    features = np.arange(1, 401, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    start, failures = threading.Barrier(2), []
+
+    def count() -> None:
+        try:
+            start.wait(30)
+            for _ in range(20):
+                with Session(engine) as session:
+                    stats.apply_changes(session, "p", {stats.BAG: (features, np.ones(400, dtype=np.int64))}, 1)
+                    session.commit()
+        except Exception as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    writers = [threading.Thread(target=count) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+    assert failures == []
     with Session(engine) as session:
         assert session.scalar(select(ProjectStatistics.groups)) == 40
         counts = session.execute(select(func.count(), func.min(FeatureCount.n), func.max(FeatureCount.n))).one()
