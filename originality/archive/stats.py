@@ -48,8 +48,10 @@ BANDS, ROWS = 32, 3
 LIKELY = 0.35
 CONFIRMED = 5
 IN_BATCH = 500
-_MULTIPLIERS = np.frombuffer(hashlib.blake2b(b"originality near-duplicate sketch",
-                                             digest_size=64).digest() * 3, dtype="<u8")[:BANDS * ROWS] | np.uint64(1)
+# One odd multiplier per value of the sketch, from a fixed digest: the same in every process.
+_MULTIPLIERS = np.array([int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little"), digest_size=8,
+                                                        person=b"near-dup").digest(), "little") | 1
+                         for i in range(BANDS * ROWS)], dtype=np.uint64)
 _SHIFT = np.uint64(32)
 
 
