@@ -53,6 +53,7 @@ _MULTIPLIERS = np.array([int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little"),
                                                         person=b"near-dup").digest(), "little") | 1
                          for i in range(BANDS * ROWS)], dtype=np.uint64)
 _SHIFT = np.uint64(32)
+SKETCH_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,12 @@ def long_sketch(own_long: np.ndarray) -> np.ndarray:
     """A MinHash (uint32 values) of a set of long k-grams, by multiply-shift hashing."""
     if len(own_long) == 0:
         return np.full(BANDS * ROWS, 0xFFFFFFFF, dtype=np.uint32)
+    minima = np.full(BANDS * ROWS, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        hashed = (own_long[:, None] * _MULTIPLIERS[None, :]) >> _SHIFT
-    return hashed.min(axis=0).astype(np.uint32)
+        for start in range(0, len(own_long), SKETCH_CHUNK):  # bounds the memory of long prose
+            hashed = (own_long[start:start + SKETCH_CHUNK, None] * _MULTIPLIERS[None, :]) >> _SHIFT
+            minima = np.minimum(minima, hashed.min(axis=0))
+    return minima.astype(np.uint32)
 
 
 def sketch_keys(sketch: np.ndarray) -> list[int]:
@@ -127,8 +131,8 @@ def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
     return found
 
 
-def apply_changes(session: Session, project_id: str, changes: dict[int, tuple[np.ndarray, np.ndarray]],
-           groups: int) -> None:
+def apply_changes(session: Session, project_id: str,
+                  changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
     """Add the changes to the counts atomically (upserts in key order), and drop counts that
     fell to 0."""
     dialect = session.get_bind().dialect.name
