@@ -5,8 +5,8 @@ document frequencies come from the project's running statistics (``stats.py``)."
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
