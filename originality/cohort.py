@@ -166,6 +166,58 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     return Exclusions(long, bag, groups, pruned)
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """A population's counts of independent groups, kept rather than recomputed: the archive's
+    running statistics of a project (``archive/stats.py``) for the features a comparison reads.
+
+    Each space is (sorted features, the number of independent groups holding each); a bag
+    feature not listed is held by none. ``long`` and ``pruned`` (the pruned streams' long
+    k-grams, as ``exclusions`` groups them) need list only the k-grams that are, or with one
+    more group could be, common code: only that is read of them.
+    """
+
+    groups: int
+    bag: tuple[np.ndarray, np.ndarray]
+    long: tuple[np.ndarray, np.ndarray]
+    pruned: tuple[np.ndarray, np.ndarray]
+
+    @staticmethod
+    def count(space: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> np.ndarray:
+        """How many groups hold each of ``values`` (0 for a value not counted)."""
+        features, counts = space
+        found = contains(features, values)
+        where = np.minimum(np.searchsorted(features, values), max(0, len(features) - 1))
+        return np.where(found, counts[where] if len(counts) else 0, 0)
+
+    def common(self, space: tuple[np.ndarray, np.ndarray], options: MatchOptions) -> np.ndarray:
+        """The features of a space held by at least the common threshold of groups, sorted."""
+        features, counts = space
+        if self.groups < common_threshold(self.groups, options):
+            return np.zeros(0, dtype=np.uint64)
+        return features[counts >= common_threshold(self.groups, options)]
+
+    def plus(self, bag: np.ndarray, long: np.ndarray, pruned: np.ndarray, new_group: bool) -> Statistics:
+        """These counts with one more group holding the given sorted features (``new_group``), or
+        with a group that gained them: a submission compared before it is counted."""
+        def plus(space: tuple[np.ndarray, np.ndarray], held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            features = np.union1d(space[0], held)
+            return features, self.count(space, features) + contains(held, features)
+        return Statistics(self.groups + int(new_group), plus(self.bag, bag), plus(self.long, long),
+                          plus(self.pruned, pruned))
+
+
+def exclusions_from(statistics: Statistics, population: int, base_units: list[Unit],
+                    options: MatchOptions) -> Exclusions:
+    """As ``exclusions``, with the groups counted by ``statistics`` instead of over the
+    population; every submission is its own group for the cosine, which reads the statistics'
+    document frequencies instead (``score.tfidf_vectors``)."""
+    return Exclusions(np.union1d(unique_hashes(base_units), statistics.common(statistics.long, options)),
+                      np.union1d(unique_hashes(base_units, bag=True), statistics.common(statistics.bag, options)),
+                      np.arange(population, dtype=np.int64),
+                      np.union1d(unique_pruned(base_units), statistics.common(statistics.pruned, options)))
+
+
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:
     """Set ``Unit.excluded`` and ``Unit.bag_excluded`` on every unit."""
     for units in units_by_submission:

@@ -17,9 +17,10 @@ computes a similarity, so a pair gets the same formula on every path and whateve
    shares (``match.align``), strongest first, within a budget that bounds that work on
    pathologically dense cohorts and never changes a score.
 
-The document frequencies are the population's: ``check`` counts them over the cohort, the
-archive over the upload and its context of prior entries, so the same pair can differ slightly
-between the two paths (measured in docs/benchmarks.md, "Service path").
+The document frequencies and common code are the population's: ``check`` counts them over the
+cohort, the archive reads its project's running statistics (``archive/stats.py``: every entry
+archived so far), so the same pair can differ slightly between the two paths (measured in
+docs/benchmarks.md, "The service path vs check").
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import Exclusions, exclusions, incidence, mark_excluded, upper_products
+from .cohort import (Exclusions, Statistics, exclusions, exclusions_from, incidence, mark_excluded,
+                     upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
@@ -90,13 +92,16 @@ def own_pruned(units: list[Unit]) -> np.ndarray:
     return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
 
-def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> sparse.csr_matrix:
+def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
+                  statistics: Statistics | None = None) -> sparse.csr_matrix:
     """Rows: submissions; columns: the population's bag features; sublinear tf times smoothed
     idf, L2-normed.
 
     A feature's document frequency counts the independent groups holding it (as common code
-    does), so thirty copies of one solution do not make its features look ordinary. The
-    columns are the distinct 64-bit features themselves, never folded into hashed columns.
+    does), so thirty copies of one solution do not make its features look ordinary; with
+    ``statistics``, the groups they counted (the archive's whole project) instead of those of
+    these rows. The columns are the distinct 64-bit features themselves, never folded into
+    hashed columns.
     """
     n = len(units_by_submission)
     per_row = [np.unique(own_bag(units), return_counts=True) for units in units_by_submission]
@@ -106,10 +111,13 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray) -> 
     features = np.concatenate([f for f, _ in per_row])
     tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
     columns, column_of = np.unique(features, return_inverse=True)
-    group_count = int(groups.max()) + 1
-    # One count per (group, column): unique over the pairs' combined key.
-    held = sorted_distinct(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
-    df = np.bincount(held, minlength=len(columns))
+    if statistics is not None:
+        group_count, df = statistics.groups, statistics.count(statistics.bag, columns)
+    else:
+        group_count = int(groups.max()) + 1
+        # One count per (group, column): unique over the pairs' combined key.
+        held = sorted_distinct(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
+        df = np.bincount(held, minlength=len(columns))
     idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
     idf[is_literal_run(columns)] *= LITERAL_RUN_WEIGHT
     matrix = sparse.csr_matrix((tf * idf[column_of], (rows, column_of)), shape=(n, len(columns)))
@@ -132,11 +140,17 @@ class Comparison:
     """A population of submissions, ready to score any of its pairs."""
 
     def __init__(self, ids: list[str], units_by_submission: list[list[Unit]], base_units: list[Unit],
-                 options: MatchOptions, model: Model = DEFAULT_MODEL) -> None:
+                 options: MatchOptions, model: Model = DEFAULT_MODEL,
+                 statistics: Statistics | None = None) -> None:
+        """``statistics``, when given, are the population's counts kept elsewhere (the
+        archive's project): common code and document frequencies are read from them, and
+        ``units_by_submission`` need only hold the submissions whose pairs are scored."""
         self.ids, self.units, self.options, self.model = ids, units_by_submission, options, model
-        self.excluded: Exclusions = exclusions(units_by_submission, base_units, options)
+        self.excluded: Exclusions = (
+            exclusions(units_by_submission, base_units, options) if statistics is None
+            else exclusions_from(statistics, len(units_by_submission), base_units, options))
         mark_excluded(units_by_submission, self.excluded)
-        self.vectors = tfidf_vectors(units_by_submission, self.excluded.groups)
+        self.vectors = tfidf_vectors(units_by_submission, self.excluded.groups, statistics)
         longs = [own_long(units) for units in units_by_submission]
         self.long_sizes = np.array([len(x) for x in longs], dtype=np.float64)
         self.long_matrix = incidence(longs)[0]

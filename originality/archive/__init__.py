@@ -7,7 +7,9 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``jobs``: a submission as a job (registered once per upload, claimed for a lease, released,
   finished, found stuck when its worker died); the database knows what is unfinished;
 - ``entries``: entering a checked submission (documents, units, MinHash) exactly once, in commit
-  order per project, and keeping the candidate index in step;
+  order per project, and keeping the candidate index and the statistics in step;
+- ``stats``: a project's running statistics (independent groups, how many hold each feature),
+  counted as entries come and go, so a check reads them instead of recounting the archive;
 - ``starter``: a project's starter code, excluded from every later check;
 - ``bulk``: past cohorts imported in batches, one transaction each;
 - ``quotations``: a project's choice about quotations that cite their source;
@@ -43,14 +45,14 @@ from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
 from .blobs import (BlobStore, DatabaseBlobStore, LocalBlobStore, copy_blobs, file_digest,
                     open_blob_store)
 from .bulk import BATCH, Bulk, Imported, PastSubmission
-from .compare import CONTEXT_LIMIT, Compare, line_ranges, template_ranges
+from .compare import Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
 from .quotations import Quotations
 from .retokenize import Retokenize
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
-__all__ = ["Archive", "BATCH", "BlobStore", "CONTEXT_LIMIT", "DatabaseBlobStore", "Imported",
+__all__ = ["Archive", "BATCH", "BlobStore", "DatabaseBlobStore", "Imported",
            "LocalBlobStore", "MAX_ID_LENGTH", "PastSubmission", "Registered", "StarterCode",
            "copy_blobs", "file_digest", "line_ranges", "open_blob_store", "template_ranges",
            "unit_from_row", "unit_row"]

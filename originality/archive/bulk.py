@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +35,7 @@ from ..store.index import CandidateIndex, minhash_bytes, minhash_of
 from ..store.models import ArchiveEntry, JobStatus, Submission, utcnow
 from ..units import tokens_digest
 from .blobs import file_digest
+from . import stats
 from .entries import Entries, unit_row
 
 if TYPE_CHECKING:
@@ -88,6 +90,7 @@ class Bulk:
         def get(self, submission_id: str) -> Submission | None: ...
         def sync_index(self, project_id: str) -> int: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
+        def base_long(self, project_id: str) -> np.ndarray: ...
 
     def import_batch(self, project_id: str, items: list[PastSubmission]) -> Imported:
         """Enter past submissions of a project into the archive; idempotent."""
@@ -152,8 +155,10 @@ class Bulk:
                 files=sum(1 for d in loaded.documents if d.state is DocumentState.OK)), loaded))
         sketches = {sub.id: minhash_of(loaded.units, self.index.num_perm, self.index.seed, without=without)
                     for sub, loaded in rows if loaded.error is None}
+        base_long = self.base_long(project_id)
         with self.db.sessions() as session:
             transaction_lock(session, f"archive:{project_id}")
+            stats.ensure(session, project_id, base_long)
             session.add_all(sub for sub, _ in rows)
             try:
                 session.flush()  # the submissions first: the rows below refer to them
@@ -172,6 +177,9 @@ class Bulk:
             try:
                 session.flush()  # the entries before their index rows
                 self.index.stage(session, project_id, sketches)
+                for sub, loaded in rows:  # in the order their seqs were given
+                    if loaded.error is None:
+                        stats.count_entry(session, project_id, sub.id, loaded.units, base_long)
                 session.commit()
             except IntegrityError:
                 session.rollback()

@@ -1,7 +1,11 @@
-"""One upload against the project's archive, through the comparison stage (``score.py``)."""
+"""One upload against the project's archive, through the comparison stage (``score.py``).
+
+The upload is scored against its candidates only, whose units alone are loaded; common code and
+document frequencies come from the project's running statistics (``stats.py``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission, unread_files
 from .. import quotes
-from ..cohort import common_binaries
+from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
 from ..score import Comparison
@@ -21,11 +25,8 @@ from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission
 from .starter import StarterCode
 from ..units import Unit, template_lines
+from . import stats
 from .entries import batches
-
-# Prior entries whose units join the population of a comparison (for common code and document
-# frequencies) besides the LSH candidates: the most recent ones, which share the task.
-CONTEXT_LIMIT = 500
 
 
 def line_ranges(lines: list[int]) -> list[list[int]]:
@@ -56,6 +57,7 @@ class Compare:
         def sync_index(self, project_id: str) -> int: ...
         def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
+        def base_long(self, project_id: str) -> np.ndarray: ...
 
     def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
                 before_seq: int | None = None) -> dict[str, Any]:
@@ -72,7 +74,11 @@ class Compare:
                                   "quotations": quotes.listed(loaded.documents)
                                   if self.options_for(project_id).match.leave_out_quotations else []}
         self.sync_index(project_id)
+        base_long = self.base_long(project_id)
         with self.db.sessions() as session:
+            if stats.needs_counting(session, project_id):  # an archive from before them
+                stats.ensure(session, project_id, base_long)
+                session.commit()
             query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)
             if before_seq is not None:
                 query = query.where(ArchiveEntry.seq < before_seq)
@@ -85,20 +91,24 @@ class Compare:
                                     without=starter.bag if starter is not None else None)
                 candidates = self.index.query(project_id, sketch) & set(prior)
                 holders = self._binary_holders(session, project_id, set(mine_binaries), prior)
-            # Every candidate joins the population, whatever CONTEXT_LIMIT says; the most recent
-            # entries join it too, for common code and document frequencies.
-            recent = sorted(prior, key=lambda sid: -prior[sid])[:CONTEXT_LIMIT] if candidates or holders else []
-            in_context = set(recent) | candidates
-            ignored = common_binaries(
-                [set(mine_binaries)] + [set(holders.get(sid, ())) for sid in sorted(in_context)],
-                base_digests, self.options.match)
+            # Every prior entry holding one of the upload's assets is in ``holders``: an asset is
+            # common when enough of the archive (and the upload) hold it.
+            held = Counter(d for found in holders.values() for d in found)
+            threshold = common_threshold(len(prior) + 1, self.options.match)
+            ignored = base_digests | {d for d, n in held.items() if n + 1 >= threshold}
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
             shared = {sid: found for sid, found in shared.items() if found}
-            context = sorted(in_context | set(shared), key=lambda sid: prior[sid])
+            # Only the candidates are loaded: what the comparison needs of the rest of the
+            # archive (common code, document frequencies) is in the project's statistics.
+            context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
             units = self._units_of(session, context)
-        comparison = Comparison([loaded.id] + context, [loaded.units] + [units[sid] for sid in context],
-                                base_units, self.options.match)
+            population = [loaded.units] + [units[sid] for sid in context]
+            statistics = stats.read(session, project_id, population, self.options.match)
+            if not stats.counted(session, loaded.id):  # compared before it is archived
+                statistics = stats.with_upload(session, project_id, statistics, loaded.units, base_long)
+        comparison = Comparison([loaded.id] + context, population, base_units, self.options.match,
+                                statistics=statistics)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         pairs = {pair.b: pair for pair in comparison.score(
             comparison.pair_features(np.zeros(len(scored), dtype=np.int64), np.array(scored, dtype=np.int64)),

@@ -1,5 +1,6 @@
 """Entering a submission into the archive: its documents, units and MinHash, once, in commit
-order per project; and the candidate index kept in step with the database."""
+order per project; and the candidate index and the project's running statistics
+(``stats.py``) kept in step with the database."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission
+from ..cohort import unique_hashes
 from ..fingerprint import Fingerprints
 from ..model import DocumentState, Segment, SegmentKind
 from ..options import CheckOptions
@@ -20,6 +22,7 @@ from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, minhash_bytes, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission, UnitRow, utcnow
 from ..units import Unit, tokens_digest
+from . import stats
 
 if TYPE_CHECKING:
     from .starter import StarterCode
@@ -84,6 +87,8 @@ class Entries:
             transaction_lock(session, f"archive:{submission.project_id}")
             seq = session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=submission.id))
             if seq is None:
+                base_long = self.base_long(submission.project_id)
+                stats.ensure(session, submission.project_id, base_long)
                 entry = ArchiveEntry(submission_id=submission.id, project_id=submission.project_id,
                                      student_id=submission.student_id, minhash=minhash_bytes(sketch),
                                      indexed_at=utcnow(),
@@ -94,6 +99,7 @@ class Entries:
                 try:
                     # Flushes the rows above: a duplicate entry fails here or at the commit.
                     self.index.stage(session, submission.project_id, {submission.id: sketch})
+                    stats.count_entry(session, submission.project_id, submission.id, loaded.units, base_long)
                     session.commit()
                     seq = entry.seq
                 except IntegrityError:
@@ -132,6 +138,11 @@ class Entries:
             counts[project] = self.resketch(project, starter.bag if starter is not None else None)
         return counts
 
+    def base_long(self, project_id: str) -> np.ndarray:
+        """The sorted distinct long k-grams of the project's starter code."""
+        starter = self.starter_code(project_id)
+        return unique_hashes(starter.units) if starter is not None else np.zeros(0, dtype=np.uint64)
+
     def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
         units: dict[str, list[Unit]] = {i: [] for i in ids}
         for batch in batches(ids):
@@ -156,4 +167,9 @@ class Entries:
                     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == sid)
                                     .values(minhash=sketch))
                     entries.append((sid, sketch))
+        with self.db.session() as session:
+            # The groups are of the entries less the starter code, and re-tokenized units hold
+            # other k-grams: the statistics are counted again.
+            transaction_lock(session, f"archive:{project_id}")
+            stats.build(session, project_id, self.base_long(project_id))
         return self.index.rebuild(project_id, entries)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..archive import stats
 from ..errors import UsageError
 from ..store.models import (
     AccessLog,
@@ -87,7 +88,9 @@ def _rowcount(result: Any) -> int:
 
 
 def forget_fingerprints(session: Session, submission: Submission, removal: Removal) -> None:
-    """Take a submission out of comparison: its units, archive entry and index buckets."""
+    """Take a submission out of comparison: its units, archive entry, index buckets and its
+    share of the project's running statistics."""
+    stats.uncount_entry(session, submission.id)  # reads the units: first
     removal.add("fingerprints", _rowcount(session.execute(
         delete(UnitRow).where(UnitRow.submission_id == submission.id))))
     session.execute(delete(LshBucket).where(LshBucket.submission_id == submission.id))

@@ -39,6 +39,7 @@ from ..store.models import (
     EventRow,
     LshBucket,
     MatchLink,
+    NearDuplicateKey,
     ReportRow,
     SubmissionSummary,
     Submission,
@@ -53,7 +54,10 @@ VERSION = 1
 # Ids per query: well under every database's limit on bound parameters.
 IN_BATCH = 200
 # Tables about no student: API tokens (staff and platforms), projects' starter code and settings.
-NOT_PERSONAL = ("tokens", "web_sessions", "project_starters", "quotation_settings", "project_settings")
+# The running statistics (``archive/stats.py``) are counts over a project's groups: a feature's
+# count names no one, and an erased entry's share is taken out of them.
+NOT_PERSONAL = ("tokens", "web_sessions", "project_starters", "quotation_settings", "project_settings",
+                "project_statistics", "feature_counts")
 # The uploaded ZIPs themselves (on PostgreSQL, the ``blobs`` table): not rows of the JSON
 # document (their extracted texts are), but files of the bundle (``export_bundle``).
 LEFT_OUT = ("blobs",)
@@ -115,6 +119,7 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
             "documents": _in(session, DocumentRow, DocumentRow.submission_id, ids),
             "units": _in(session, UnitRow, UnitRow.submission_id, ids),
             "lsh_buckets": _in(session, LshBucket, LshBucket.submission_id, ids),
+            "near_duplicate_keys": _in(session, NearDuplicateKey, NearDuplicateKey.submission_id, ids),
             "reports": _in(session, ReportRow, ReportRow.submission_id, ids),
             "submission_summaries": (_in(session, SubmissionSummary, SubmissionSummary.submission_id, ids)
                                      + [r for r in _in(session, SubmissionSummary, SubmissionSummary.top_other_id, ids)

@@ -131,6 +131,13 @@ class ArchiveEntry(Base):
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # ``units.tokens_digest`` of the options its units were made with; None: before it was kept.
     tokens: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The independent group this entry is counted in by the project's running statistics
+    # (``archive/stats.py``): the submission id of the group's first entry; None: not counted
+    # (an entry archived before the statistics were kept, until they are built).
+    stats_group: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    # A MinHash of its own long k-grams (starter code aside), uint32 values, for finding its
+    # near-duplicates when it is counted (``archive/stats.py``).
+    long_sketch: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class LshBucket(Base):
@@ -458,3 +465,45 @@ class BlobRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectStatistics(Base):
+    """A project's running statistics (``archive/stats.py``): how many independent groups its
+    counted entries form. A project without this row has not had its statistics built."""
+
+    __tablename__ = "project_statistics"
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    groups: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeatureCount(Base):
+    """How many independent groups of a project hold a feature (``archive/stats.py``): a bag
+    feature (space 0, the document frequency of the cosine and common short features), a long
+    k-gram (space 1, common code), or, for the pruned streams, the difference of the pruned
+    count from the long one (space 2, non-zero only where a group has pruned streams).
+    ``feature`` is the 64-bit hash as a signed integer. Updated with ``n = n + delta``, so
+    several workers never lose a count."""
+
+    __tablename__ = "feature_counts"
+    # The long k-grams that are (or nearly are) common code are read by their count.
+    __table_args__ = (Index("ix_feature_counts_n", "project_id", "space", "n"),
+                      {"sqlite_with_rowid": False})
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    space: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    feature: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NearDuplicateKey(Base):
+    """One band of an entry's ``long_sketch``: entries of a project sharing a key are checked
+    for being near-duplicates (``archive/stats.py``)."""
+
+    __tablename__ = "near_duplicate_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True,
+                                               index=True)

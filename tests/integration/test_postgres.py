@@ -487,3 +487,90 @@ def test_erasure_and_export_on_postgresql(database: str, tmp_path: Path) -> None
         assert export_student(archive.db, "alice")["tables"]["submissions"] == []
     finally:
         archive.close()
+
+
+# -- the archive's running statistics (archive/stats.py) ---------------------------------------
+
+def test_two_writers_counting_at_once_lose_no_count_on_postgresql(database: str) -> None:
+    """The counts' upserts (``n = n + delta``) from two connections at once, without the
+    project's lock: 2 x 20 transactions adding 1 to the same 400 features, none lost, no
+    deadlock."""
+    import threading
+
+    import numpy as np
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from originality.archive import stats
+    from originality.store.db import make_engine
+    from originality.store.models import FeatureCount, ProjectStatistics
+
+    engine = make_engine(database)
+    with Session(engine) as session:
+        session.add(ProjectStatistics(project_id="p", groups=0))
+        session.commit()
+    features = np.arange(1, 401, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    start, failures = threading.Barrier(2), []
+
+    def count() -> None:
+        try:
+            start.wait(30)
+            for _ in range(20):
+                with Session(engine) as session:
+                    stats.apply_changes(session, "p", {stats.BAG: (features, np.ones(400, dtype=np.int64))}, 1)
+                    session.commit()
+        except Exception as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    writers = [threading.Thread(target=count) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+    assert failures == []
+    with Session(engine) as session:
+        assert session.scalar(select(ProjectStatistics.groups)) == 40
+        counts = session.execute(select(func.count(), func.min(FeatureCount.n), func.max(FeatureCount.n))).one()
+        assert tuple(counts) == (400, 40, 40)
+    engine.dispose()
+
+
+def test_the_running_statistics_on_postgresql(database: str, tmp_path: Path) -> None:
+    """Entries checked by four threads at once, then erased: the counts equal a recount, and a
+    check scores as a comparison over the whole archive."""
+    import threading
+
+    from tests.unit import test_archive_stats as on_sqlite
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="sql"))
+    try:
+        names = on_sqlite.SCENARIOS
+        paths = {name: scenario_zip(tmp_path, name) for name in names}
+        ids = {name: register(archive, paths[name], name) for name in names}
+        todo = list(names)
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    name = todo.pop()
+                assert archive.process(ids[name], source=paths[name]) == JobStatus.DONE
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        groups, counts = on_sqlite.stored(archive)
+        assert (groups, counts) == on_sqlite.recounted(archive)[:2]
+        on_sqlite.check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
+        from originality.privacy.erasure import Removal, forget_fingerprints
+        from originality.store.models import Submission
+
+        with archive.db.session() as session:
+            forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
+        assert on_sqlite.stored(archive) == on_sqlite.recounted(archive)[:2]
+    finally:
+        archive.close()

@@ -504,18 +504,14 @@ def test_a_check_waits_for_an_earlier_entry_of_its_project_to_be_committed(tmp_p
         opened.close()
 
 
-def test_every_candidate_is_compared_however_small_the_context(
-        archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import originality.archive as archive_module
-
-    monkeypatch.setattr(archive_module, "CONTEXT_LIMIT", 1)
+def test_every_candidate_is_compared_whatever_its_age(archive: Archive, tmp_path: Path) -> None:
     original = add(archive, scenario_zip(tmp_path, "original"), "alice")
     java = add(archive, scenario_zip(tmp_path, "java_original"), "bob")
     for name in ("independent_a", "independent_b", "independent_c", "prose_source"):
         add(archive, scenario_zip(tmp_path, name), name)
     copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
     disguised = add(archive, scenario_zip(tmp_path, "java_disguised"), "trudy")
-    # Their sources are older than the context of one entry, and still the closest matches.
+    # Their sources are the oldest entries, and still the closest matches.
     assert archive.report_of(copy)["matches"][0]["submission_id"] == original
     assert archive.report_of(disguised)["matches"][0]["submission_id"] == java
 

@@ -1,0 +1,360 @@
+"""A project's running statistics: what a comparison needs of the whole archive, kept up to date.
+
+A check scores an upload against a few candidates, but two of its inputs are about the whole
+project (``cohort.py``): how many independent groups hold each bag feature (the cosine's
+document frequencies, and the short features everyone writes) and each long k-gram (common
+code, plain and pruned). Recounting them over the archive at every check made its cost grow
+with the archive (docs/benchmarks.md, "Archive check as the archive grows"); here they are
+counted once, when an entry is archived, and uncounted when it is removed (erasure,
+retention), in the tables ``project_statistics`` and ``feature_counts``.
+
+Groups are as ``cohort.groups_of`` makes them: an entry whose own long k-grams (starter code
+aside) have a Jaccard index of at least ``NEAR_DUPLICATE_JACCARD`` with a counted entry joins
+that entry's group, and a feature counts once per group. Near-duplicates are found by a small
+MinHash of the long k-grams (``long_sketch``, its bands in ``near_duplicate_keys``) and
+confirmed on the stored units. Two differences from ``check``, which sees the whole cohort at
+once: an entry joins the group of its closest counted near-duplicate (groups are never merged
+by a later entry that links two), and a group keeps its number when the entry that opened it
+is removed. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
+scratch, in archive order.
+
+Counts change by ``n = n + delta`` upserts in the order of their keys, so workers counting at
+once never lose a count or deadlock; entering and removing hold the project's lock
+(``store.db.transaction_lock``) besides, since choosing a group reads what others write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
+from ..options import MatchOptions
+from ..store.db import transaction_lock
+from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics, UnitRow
+from ..units import Unit
+
+BAG, LONG, PRUNED = 0, 1, 2  # the spaces of ``feature_counts``
+# The near-duplicate sketch: 32 bands of 3 values. Two entries at a Jaccard index of 0.5 share
+# a band with probability 1 - (1 - 0.5^3)^32 = 0.986, at 0.2 with 0.23, at 0.1 with 0.03.
+BANDS, ROWS = 32, 3
+# Candidates whose sketches agree on at least this share are confirmed on their units, the
+# likeliest first, at most ``CONFIRMED`` of them: the sketch estimates 0.5 within about 0.05.
+LIKELY = 0.35
+CONFIRMED = 5
+IN_BATCH = 500
+# One odd multiplier per value of the sketch, from a fixed digest: the same in every process.
+_MULTIPLIERS = np.array([int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little"), digest_size=8,
+                                                        person=b"near-dup").digest(), "little") | 1
+                         for i in range(BANDS * ROWS)], dtype=np.uint64)
+_SHIFT = np.uint64(32)
+SKETCH_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class EntryFeatures:
+    """An entry's sorted distinct features, as the statistics count them."""
+
+    bag: np.ndarray
+    long: np.ndarray
+    pruned: np.ndarray
+
+    @classmethod
+    def of(cls, units: list[Unit]) -> EntryFeatures:
+        return cls(unique_hashes(units, bag=True), unique_hashes(units), unique_pruned(units))
+
+
+def union(members: list[EntryFeatures]) -> EntryFeatures:
+    empty = np.zeros(0, dtype=np.uint64)
+    return EntryFeatures(*(np.unique(np.concatenate([getattr(m, name) for m in members] + [empty]))
+                           for name in ("bag", "long", "pruned")))
+
+
+def deltas(others: list[EntryFeatures], entry: EntryFeatures, sign: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """What adding (``sign`` 1) or removing (-1) ``entry`` changes in the counts, when the
+    other members of its group are ``others``: per space, the features and their changes.
+
+    A feature counts once per group, so only what no other member holds changes. The pruned
+    space keeps the pruned count less the long one, which is 0 for a group without pruned
+    streams (their pruned k-grams are their plain ones): it stores nothing for Python or prose.
+    """
+    rest = union(others)
+    bag = np.setdiff1d(entry.bag, rest.bag, assume_unique=True)
+    long = np.setdiff1d(entry.long, rest.long, assume_unique=True)
+    pruned_gained = np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True)
+    features = np.union1d(pruned_gained, long)
+    change = np.isin(features, pruned_gained).astype(np.int64) - np.isin(features, long).astype(np.int64)
+    nonzero = change != 0
+    return {BAG: (bag, np.full(len(bag), sign, dtype=np.int64)),
+            LONG: (long, np.full(len(long), sign, dtype=np.int64)),
+            PRUNED: (features[nonzero], sign * change[nonzero])}
+
+
+def long_sketch(own_long: np.ndarray) -> np.ndarray:
+    """A MinHash (uint32 values) of a set of long k-grams, by multiply-shift hashing."""
+    if len(own_long) == 0:
+        return np.full(BANDS * ROWS, 0xFFFFFFFF, dtype=np.uint32)
+    minima = np.full(BANDS * ROWS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, len(own_long), SKETCH_CHUNK):  # bounds the memory of long prose
+            hashed = (own_long[start:start + SKETCH_CHUNK, None] * _MULTIPLIERS[None, :]) >> _SHIFT
+            minima = np.minimum(minima, hashed.min(axis=0))
+    return minima.astype(np.uint32)
+
+
+def sketch_keys(sketch: np.ndarray) -> list[int]:
+    """The sketch's bands as signed 64-bit keys (band number and values hashed)."""
+    values = np.asarray(sketch, dtype="<u4")
+    return sorted({int.from_bytes(hashlib.blake2b(band.to_bytes(2, "little")
+                                                  + values[band * ROWS:(band + 1) * ROWS].tobytes(),
+                                                  digest_size=8).digest(), "little", signed=True)
+                   for band in range(BANDS)})
+
+
+def _signed(values: np.ndarray) -> list[int]:
+    return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
+
+
+def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
+    from .entries import unit_from_row  # entries imports this module
+
+    found: dict[str, list[Unit]] = {i: [] for i in ids}
+    for start in range(0, len(ids), IN_BATCH):
+        for row in session.scalars(select(UnitRow).where(UnitRow.submission_id.in_(ids[start:start + IN_BATCH]))
+                                   .order_by(UnitRow.submission_id, UnitRow.ordinal)):
+            found[row.submission_id].append(unit_from_row(row))
+    return found
+
+
+def apply_changes(session: Session, project_id: str,
+                  changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
+    """Add the changes to the counts atomically (upserts in key order), and drop counts that
+    fell to 0."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for space in sorted(changes):
+        features, change = changes[space]
+        order = np.argsort(features.view(np.int64), kind="stable")
+        rows = [{"project_id": project_id, "space": space, "feature": f, "n": int(d)}
+                for f, d in zip(_signed(features[order]), change[order].tolist())]
+        for start in range(0, len(rows), IN_BATCH * 10):
+            statement = insert(FeatureCount)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["project_id", "space", "feature"],
+                set_={"n": FeatureCount.n + statement.excluded.n}), rows[start:start + IN_BATCH * 10])
+        # Counts that may have reached 0 (the pruned space's differences go both ways).
+        fallen = _signed(features if space == PRUNED else features[change < 0])
+        if fallen:
+            for start in range(0, len(fallen), IN_BATCH):
+                session.execute(delete(FeatureCount).where(
+                    FeatureCount.project_id == project_id, FeatureCount.space == space,
+                    FeatureCount.feature.in_(fallen[start:start + IN_BATCH]), FeatureCount.n == 0))
+    if groups:
+        session.execute(update(ProjectStatistics).where(ProjectStatistics.project_id == project_id)
+                        .values(groups=ProjectStatistics.groups + groups))
+
+
+def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, sketch: np.ndarray,
+                    base_long: np.ndarray) -> str | None:
+    """The group of the counted entry closest to ``own_long`` at a Jaccard index of at least
+    ``NEAR_DUPLICATE_JACCARD``, if any."""
+    keys = sketch_keys(sketch)
+    shared = list(session.execute(
+        select(NearDuplicateKey.submission_id).where(NearDuplicateKey.project_id == project_id,
+                                                     NearDuplicateKey.key.in_(keys)).distinct()).scalars())
+    likely: list[tuple[float, str, str]] = []
+    for start in range(0, len(shared), IN_BATCH):
+        for sid, data, group in session.execute(
+                select(ArchiveEntry.submission_id, ArchiveEntry.long_sketch, ArchiveEntry.stats_group)
+                .where(ArchiveEntry.submission_id.in_(shared[start:start + IN_BATCH]))):
+            if data is None or group is None:
+                continue
+            estimate = float(np.mean(np.frombuffer(data, dtype="<u4") == sketch))
+            if estimate >= LIKELY:
+                likely.append((estimate, sid, group))
+    likely = sorted(likely, key=lambda x: (-x[0], x[1]))[:CONFIRMED]
+    units = _units(session, [sid for _, sid, _ in likely])
+    best, chosen = 0.0, None
+    for _, sid, group in likely:
+        other = np.setdiff1d(unique_hashes(units[sid]), base_long, assume_unique=True)
+        inter = len(np.intersect1d(own_long, other, assume_unique=True))
+        jaccard = inter / max(1, len(own_long) + len(other) - inter)
+        if jaccard >= NEAR_DUPLICATE_JACCARD and jaccard > best:
+            best, chosen = jaccard, group
+    return chosen
+
+
+def with_upload(session: Session, project_id: str, statistics: Statistics, units: list[Unit],
+                base_long: np.ndarray) -> Statistics:
+    """``statistics`` as they would be with an upload counted that is not (compared before it
+    is archived): in the group of its closest near-duplicate, or a new one."""
+    own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
+    group = _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
+    rest = union(list(_group_features(session, project_id, group).values()) if group is not None else [])
+    entry = EntryFeatures.of(units)
+    return statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
+                           np.setdiff1d(entry.long, rest.long, assume_unique=True),
+                           np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), group is None)
+
+
+def _group_features(session: Session, project_id: str, group: str) -> dict[str, EntryFeatures]:
+    members = list(session.scalars(select(ArchiveEntry.submission_id).where(
+        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group == group)))
+    return {sid: EntryFeatures.of(u) for sid, u in _units(session, members).items()}
+
+
+def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
+                base_long: np.ndarray) -> str:
+    """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
+    which must exist; returns its group. The caller holds the project's lock."""
+    own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
+    sketch = long_sketch(own_long)
+    group = _near_duplicate(session, project_id, own_long, sketch, base_long)
+    others = list(_group_features(session, project_id, group).values()) if group is not None else []
+    apply_changes(session, project_id, deltas(others, EntryFeatures.of(units), 1), 0 if others else 1)
+    chosen = group if group is not None else submission_id
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
+                    .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes()))
+    session.add_all(NearDuplicateKey(project_id=project_id, key=key, submission_id=submission_id)
+                    for key in sketch_keys(sketch))
+    session.flush()
+    return chosen
+
+
+def uncount_entry(session: Session, submission_id: str) -> None:
+    """Take an entry out of its project's statistics (before its units are deleted); nothing
+    if it was never counted."""
+    row = session.execute(select(ArchiveEntry.project_id, ArchiveEntry.stats_group)
+                          .where(ArchiveEntry.submission_id == submission_id)).first()
+    if row is None or row.stats_group is None:
+        return
+    project_id, group = row
+    transaction_lock(session, f"archive:{project_id}")
+    members = _group_features(session, project_id, group)
+    leaving = members.pop(submission_id)
+    apply_changes(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
+    session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
+                    .values(stats_group=None, long_sketch=None))
+
+
+def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
+    """Count every entry of a project again, in archive order (an archive from before the
+    statistics, a new starter code, re-tokenized units); returns the groups. The caller holds
+    the project's lock and commits."""
+    session.execute(delete(FeatureCount).where(FeatureCount.project_id == project_id))
+    session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.project_id == project_id))
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id)
+                    .values(stats_group=None, long_sketch=None))
+    session.merge(ProjectStatistics(project_id=project_id, groups=0))
+    session.flush()
+    ids = list(session.scalars(select(ArchiveEntry.submission_id).where(ArchiveEntry.project_id == project_id)
+                               .order_by(ArchiveEntry.seq)))
+    for start in range(0, len(ids), IN_BATCH):
+        batch = ids[start:start + IN_BATCH]
+        units = _units(session, batch)
+        for sid in batch:
+            count_entry(session, project_id, sid, units[sid], base_long)
+    return int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+
+
+def ensure(session: Session, project_id: str, base_long: np.ndarray) -> None:
+    """Build a project's statistics if it has none yet (its first entry, or an archive from
+    before them), else count its entries that are not (archived by a worker still on the
+    previous release during a rolling upgrade), under the project's lock."""
+    transaction_lock(session, f"archive:{project_id}")
+    if session.get(ProjectStatistics, project_id) is None:
+        build(session, project_id, base_long)
+        return
+    missing = _uncounted(session, project_id)
+    units = _units(session, missing)
+    for sid in missing:
+        count_entry(session, project_id, sid, units[sid], base_long)
+
+
+def needs_counting(session: Session, project_id: str) -> bool:
+    """Whether ``ensure`` has anything to do for a project."""
+    return session.get(ProjectStatistics, project_id) is None or bool(_uncounted(session, project_id))
+
+
+def _uncounted(session: Session, project_id: str) -> list[str]:
+    return list(session.scalars(select(ArchiveEntry.submission_id).where(
+        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group.is_(None))
+        .order_by(ArchiveEntry.seq)))
+
+
+def read(session: Session, project_id: str, units_by_submission: list[list[Unit]],
+         options: MatchOptions) -> Statistics:
+    """The project's counts that a comparison of these submissions reads: of every bag feature
+    they hold (the cosine's document frequencies), and of the long k-grams, plain and pruned,
+    that are or with one more group could be common code (the others' counts change nothing;
+    reading them cost most of a check)."""
+    groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+    units = [unit for units in units_by_submission for unit in units]
+    empty = [np.zeros(0, dtype=np.uint64)]
+    bag = np.unique(np.concatenate([u.bag for u in units] + empty))
+    pruned = np.unique(np.concatenate([u.pruned_hashes for u in units if u.pruned is not None] + empty))
+    # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
+    # one less now; a pruned count is the long one plus the stored difference.
+    floor = max(1, common_threshold(groups, options) - 1)
+    differences = _counts(session, project_id, PRUNED, pruned)
+    raise_by = int(max(0, differences.max(initial=0)))
+    long = _at_least(session, project_id, LONG, max(1, floor - raise_by))
+    long_of_pruned = Statistics.count(long, pruned)
+    return Statistics(groups, (bag, _counts(session, project_id, BAG, bag)), long,
+                      (pruned, long_of_pruned + differences) if len(pruned) else long)
+
+
+def _at_least(session: Session, project_id: str, space: int, floor: int) -> tuple[np.ndarray, np.ndarray]:
+    """The features of a space counted at least ``floor`` times, sorted, and their counts."""
+    rows = session.execute(select(FeatureCount.feature, FeatureCount.n).where(
+        FeatureCount.project_id == project_id, FeatureCount.space == space,
+        FeatureCount.n >= floor)).all()
+    features = np.array([f for f, _ in rows], dtype=np.int64).view(np.uint64)
+    order = np.argsort(features)
+    return features[order], np.array([n for _, n in rows], dtype=np.int64)[order]
+
+
+# Features looked up per query: a check reads tens of thousands, so the statement is plain SQL
+# with one parameter per feature (SQLite) or one array (PostgreSQL) on the driver's cursor, not
+# an ORM ``IN``, whose compilation and rows cost more than the lookups.
+READ_BATCH = 5000
+
+
+def _counts(session: Session, project_id: str, space: int, features: np.ndarray) -> np.ndarray:
+    """The counts of some sorted features in a space (0 where none is stored)."""
+    counts = np.zeros(len(features), dtype=np.int64)
+    if not len(features):
+        return counts
+    signed = features.view(np.int64)
+    # Sorted as unsigned, not as the signed values the database keeps.
+    order = np.argsort(signed, kind="stable")
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(features), READ_BATCH):
+            part = signed[start:start + READ_BATCH].tolist()
+            if postgres:
+                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = %s AND space = %s "
+                               "AND feature = ANY(%s)", (project_id, space, part))
+            else:
+                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = ? AND space = ? "
+                               f"AND feature IN ({','.join('?' * len(part))})", (project_id, space, *part))
+            rows = cursor.fetchall()
+            if rows:
+                got, n = np.array(rows, dtype=np.int64).T
+                counts[order[np.searchsorted(signed[order], got)]] = n
+    finally:
+        cursor.close()
+    return counts
+
+
+def counted(session: Session, submission_id: str) -> bool:
+    return session.scalar(select(func.count()).select_from(ArchiveEntry).where(
+        ArchiveEntry.submission_id == submission_id, ArchiveEntry.stats_group.is_not(None))) == 1
