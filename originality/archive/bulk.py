@@ -177,9 +177,11 @@ class Bulk:
             try:
                 session.flush()  # the entries before their index rows
                 self.index.stage(session, project_id, sketches)
+                pending = stats.PendingChanges()
                 for sub, loaded in rows:  # in the order their seqs were given
                     if loaded.error is None:
-                        stats.count_entry(session, project_id, sub.id, loaded.units, base_long)
+                        stats.count_entry(session, project_id, sub.id, loaded.units, base_long, pending)
+                pending.apply(session, project_id)
                 session.commit()
             except IntegrityError:
                 session.rollback()

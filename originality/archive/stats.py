@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
@@ -47,6 +46,11 @@ BANDS, ROWS = 32, 3
 # likeliest first, at most ``CONFIRMED`` of them: the sketch estimates 0.5 within about 0.05.
 LIKELY = 0.35
 CONFIRMED = 5
+# Of the entries sharing a band, the sketches read are those of the ones sharing the most bands
+# (ties by id): a near-duplicate at 0.5 shares 4 bands on average, and one sharing more is
+# closer still. Reading every entry that shares a band made each count grow with the project
+# (zip_cohort_2000 import: 22 s of 74 s in that search; benchmarks/run.py import).
+SHORTLIST = 50
 IN_BATCH = 500
 # One odd multiplier per value of the sketch, from a fixed digest: the same in every process.
 _MULTIPLIERS = np.array([int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little"), digest_size=8,
@@ -131,29 +135,33 @@ def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
     return found
 
 
+# One statement for SQLite and PostgreSQL alike, given to the driver's executemany with plain
+# tuples: through the ORM's bulk insert, building the rows took 5 of an import's 16 s
+# (zip_cohort_300 under cProfile), and through SQLAlchemy's parameter handling 3.7.
+UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0}, {0}, {0}, {0}) "
+          "ON CONFLICT (project_id, space, feature) DO UPDATE SET n = feature_counts.n + excluded.n")
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
 def apply_changes(session: Session, project_id: str,
                   changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
     """Add the changes to the counts atomically (upserts in key order), and drop counts that
     fell to 0."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    connection = session.connection()
+    upsert = UPSERT.format(PLACEHOLDERS[connection.dialect.paramstyle])
     for space in sorted(changes):
         features, change = changes[space]
         order = np.argsort(features.view(np.int64), kind="stable")
-        rows = [{"project_id": project_id, "space": space, "feature": f, "n": int(d)}
+        rows = [(project_id, space, f, d)
                 for f, d in zip(_signed(features[order]), change[order].tolist())]
-        for start in range(0, len(rows), IN_BATCH * 10):
-            statement = insert(FeatureCount)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=["project_id", "space", "feature"],
-                set_={"n": FeatureCount.n + statement.excluded.n}), rows[start:start + IN_BATCH * 10])
+        if rows:
+            connection.exec_driver_sql(upsert, rows)
         # Counts that may have reached 0 (the pruned space's differences go both ways).
         fallen = _signed(features if space == PRUNED else features[change < 0])
-        if fallen:
-            for start in range(0, len(fallen), IN_BATCH):
-                session.execute(delete(FeatureCount).where(
-                    FeatureCount.project_id == project_id, FeatureCount.space == space,
-                    FeatureCount.feature.in_(fallen[start:start + IN_BATCH]), FeatureCount.n == 0))
+        for start in range(0, len(fallen), IN_BATCH):
+            session.execute(delete(FeatureCount).where(
+                FeatureCount.project_id == project_id, FeatureCount.space == space,
+                FeatureCount.feature.in_(fallen[start:start + IN_BATCH]), FeatureCount.n == 0))
     if groups:
         session.execute(update(ProjectStatistics).where(ProjectStatistics.project_id == project_id)
                         .values(groups=ProjectStatistics.groups + groups))
@@ -163,21 +171,21 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
                     base_long: np.ndarray) -> str | None:
     """The group of the counted entry closest to ``own_long`` at a Jaccard index of at least
     ``NEAR_DUPLICATE_JACCARD``, if any."""
-    keys = sketch_keys(sketch)
+    bands = func.count()
     shared = list(session.execute(
-        select(NearDuplicateKey.submission_id).where(NearDuplicateKey.project_id == project_id,
-                                                     NearDuplicateKey.key.in_(keys)).distinct()).scalars())
-    likely: list[tuple[float, str, str]] = []
-    for start in range(0, len(shared), IN_BATCH):
-        for sid, data, group in session.execute(
-                select(ArchiveEntry.submission_id, ArchiveEntry.long_sketch, ArchiveEntry.stats_group)
-                .where(ArchiveEntry.submission_id.in_(shared[start:start + IN_BATCH]))):
-            if data is None or group is None:
-                continue
-            estimate = float(np.mean(np.frombuffer(data, dtype="<u4") == sketch))
-            if estimate >= LIKELY:
-                likely.append((estimate, sid, group))
-    likely = sorted(likely, key=lambda x: (-x[0], x[1]))[:CONFIRMED]
+        select(NearDuplicateKey.submission_id)
+        .where(NearDuplicateKey.project_id == project_id, NearDuplicateKey.key.in_(sketch_keys(sketch)))
+        .group_by(NearDuplicateKey.submission_id)
+        .order_by(bands.desc(), NearDuplicateKey.submission_id).limit(SHORTLIST)).scalars())
+    found = [(sid, data, group) for sid, data, group in session.execute(
+        select(ArchiveEntry.submission_id, ArchiveEntry.long_sketch, ArchiveEntry.stats_group)
+        .where(ArchiveEntry.submission_id.in_(shared))) if data is not None and group is not None]
+    if not found:
+        return None
+    sketches = np.frombuffer(b"".join(data for _, data, _ in found), dtype="<u4").reshape(len(found), -1)
+    estimates = (sketches == sketch).mean(axis=1)
+    likely = sorted(((float(e), sid, group) for e, (sid, _, group) in zip(estimates, found)
+                     if e >= LIKELY), key=lambda x: (-x[0], x[1]))[:CONFIRMED]
     units = _units(session, [sid for _, sid, _ in likely])
     best, chosen = 0.0, None
     for _, sid, group in likely:
@@ -208,15 +216,49 @@ def _group_features(session: Session, project_id: str, group: str) -> dict[str, 
     return {sid: EntryFeatures.of(u) for sid, u in _units(session, members).items()}
 
 
+class PendingChanges:
+    """Count changes gathered over a batch of entries (a bulk import's) and applied at once,
+    each feature's changes summed: entries of one task share most of their features, so the
+    batch writes far fewer rows than its entries one by one. Nothing reads the counts while
+    they are gathered (a group is found by its near-duplicate keys and units)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {BAG: [], LONG: [], PRUNED: []}
+        self.groups = 0
+
+    def add(self, changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
+        for space, part in changes.items():
+            self.parts[space].append(part)
+        self.groups += groups
+
+    def apply(self, session: Session, project_id: str) -> None:
+        """Write the gathered changes (once: a batch gathers in a new one)."""
+        summed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for space, parts in self.parts.items():
+            if not parts:
+                continue
+            features, where = np.unique(np.concatenate([f for f, _ in parts]), return_inverse=True)
+            change = np.zeros(len(features), dtype=np.int64)
+            np.add.at(change, where, np.concatenate([c for _, c in parts]))
+            moved = change != 0
+            summed[space] = (features[moved], change[moved])
+        apply_changes(session, project_id, summed, self.groups)
+
+
 def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
-                base_long: np.ndarray) -> str:
+                base_long: np.ndarray, pending: PendingChanges | None = None) -> str:
     """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
-    which must exist; returns its group. The caller holds the project's lock."""
+    which must exist; returns its group. The caller holds the project's lock. With ``pending``,
+    the counts' changes are gathered there for the caller to apply, else applied now."""
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
-    apply_changes(session, project_id, deltas(others, EntryFeatures.of(units), 1), 0 if others else 1)
+    changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
+    if pending is not None:
+        pending.add(changes, groups)
+    else:
+        apply_changes(session, project_id, changes, groups)
     chosen = group if group is not None else submission_id
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes()))
