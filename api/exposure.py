@@ -33,8 +33,7 @@ def match(found: Mapping[str, Any]) -> dict[str, Any]:
 
 def student(student_id: str) -> str:
     """Another student's id as the caller may read it."""
-    sees, secret = _policy()
-    return student_id if sees or student_id.startswith("erased") else pseudonym(secret, student_id)
+    return students()(student_id)
 
 
 def students(known: frozenset[str] = frozenset()) -> Callable[[str], str]:
