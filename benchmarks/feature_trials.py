@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from originality.calibrate import labelled_features, read_labels, roc_auc  # noqa: E402
-from originality.calibration import FEATURES, _weights  # noqa: E402
+from originality.calibration import FEATURES, fit_weights  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
 
 CODE_SETS = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
@@ -54,8 +54,6 @@ def columns(sets: dict[str, dict], name: str) -> dict[str, np.ndarray]:
 
 
 def fit(sets: dict[str, dict], names: list[str], features: list[str]) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
     xs, ys, groups = [], [], []
     for name in names:
         plain = sets[name]["plain"]
@@ -65,16 +63,8 @@ def fit(sets: dict[str, dict], names: list[str], features: list[str]) -> tuple[n
         ys.append(plain.labels[rows])
         groups.extend(g for g, keep in zip(plain.groups, rows) if keep)
     x, y = np.concatenate(xs), np.concatenate(ys)
-    weight = _weights(y, np.asarray(groups))
-    kept = list(range(len(features)))
-    while True:
-        model = LogisticRegression(max_iter=10_000).fit(x[:, kept], y, sample_weight=weight)
-        if (model.coef_[0] >= 0).all() or len(kept) == 1:
-            break
-        kept = [k for k, c in zip(kept, model.coef_[0]) if c >= 0]
-    weights = np.zeros(len(features))
-    weights[kept] = model.coef_[0]
-    return weights, float(model.intercept_[0])
+    weights, intercept = fit_weights(x, y, np.asarray(groups), 1.0, list(range(len(features))))
+    return np.asarray(weights), intercept
 
 
 def scores(sets: dict[str, dict], name: str, features: list[str], model: tuple[np.ndarray, float]) -> np.ndarray:

@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from originality.calibrate import read_labels, roc_auc  # noqa: E402
-from originality.calibration import CODE_FEATURES, FEATURES, _weights  # noqa: E402
+from originality.calibration import CODE_FEATURES, FEATURES, fit_weights  # noqa: E402
 from originality.check import load_submission, submission_id  # noqa: E402
 from originality.fingerprint import Fingerprints, SymbolTable  # noqa: E402
 from originality.match import SubmissionPrints, _free_stretches, _runs  # noqa: E402
@@ -179,8 +179,6 @@ def groups(name: str, data: dict) -> list[str]:
 
 
 def fit(sets: dict[str, dict], names: list[str], features: list[str], grid: tuple) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
     xs, ys, gs = [], [], []
     for name in names:
         data = sets[name]
@@ -190,16 +188,8 @@ def fit(sets: dict[str, dict], names: list[str], features: list[str], grid: tupl
         ys.append(data["labels"][rows])
         gs.extend(g for g, keep in zip(groups(name, data), rows) if keep)
     x, y = np.concatenate(xs), np.concatenate(ys)
-    weight = _weights(y, np.asarray(gs))
-    kept = list(range(len(features)))
-    while True:
-        model = LogisticRegression(max_iter=10_000).fit(x[:, kept], y, sample_weight=weight)
-        if (model.coef_[0] >= 0).all() or len(kept) == 1:
-            break
-        kept = [k for k, c in zip(kept, model.coef_[0]) if c >= 0]
-    weights = np.zeros(len(features))
-    weights[kept] = model.coef_[0]
-    return weights, float(model.intercept_[0])
+    weights, intercept = fit_weights(x, y, np.asarray(gs), 1.0, list(range(len(features))))
+    return np.asarray(weights), intercept
 
 
 def scores(data: dict, features: list[str], model: tuple[np.ndarray, float], grid: tuple) -> np.ndarray:

@@ -127,12 +127,16 @@ def fit(features: np.ndarray, code_share: np.ndarray, labels: Sequence[int],
         if not rows.any() or len(set(y[rows].tolist())) < 2:
             raise ValueError(f"no {'code' if is_code else 'prose'} pairs of both labels to fit on")
         allowed = [FEATURES.index(f) for f in (CODE_FEATURES if is_code else PROSE_FEATURES)]
-        parts.append(_fit_part(features[rows], y[rows], names[rows], regularization, allowed))
+        parts.append(LinearPart(*fit_weights(features[rows], y[rows], names[rows], regularization,
+                                               allowed)))
     return Model(code=parts[0], prose=parts[1], source=source)
 
 
-def _fit_part(x: np.ndarray, y: np.ndarray, groups: np.ndarray, regularization: float,
-              allowed: list[int]) -> LinearPart:
+def fit_weights(x: np.ndarray, y: np.ndarray, groups: np.ndarray, regularization: float,
+                allowed: list[int]) -> tuple[tuple[float, ...], float]:
+    """A weight per column of ``x`` (0 for those not ``allowed`` or dropped) and the intercept,
+    fitted on the columns ``allowed`` as ``fit`` describes; the benchmarks' feature trials fit
+    their candidate columns with it too."""
     from sklearn.linear_model import LogisticRegression  # only `calibrate` pays for the import
 
     weight = _weights(y, groups)
@@ -147,7 +151,7 @@ def _fit_part(x: np.ndarray, y: np.ndarray, groups: np.ndarray, regularization: 
     weights = [0.0] * x.shape[1]
     for k, c in zip(kept, coefficients):
         weights[k] = round(float(max(c, 0.0)), 4)
-    return LinearPart(tuple(weights), round(float(model.intercept_[0]), 4))
+    return tuple(weights), round(float(model.intercept_[0]), 4)
 
 
 def _weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -40,7 +40,6 @@ from ..reads import logged
 from .report import FLAG_WORDS
 from .session import archive, blp, page, principal
 
-ACTION = "cohort_page"
 # Stand-ins for the ids in the links' paths (no submission id has a hyphen).
 ONE, OTHER = "-one-", "-other-"
 # Submissions listed a page; a page is read by keyset, so a later one costs what the first does.
@@ -131,7 +130,7 @@ def named_page(listed: summaries.Page, name: Callable[[str], str]) -> summaries.
 
 @blp.route("/projects/<project_id>")
 @page("assessor", "staff")
-@logged(ACTION)
+@logged("cohort_page")
 def cohort(project_id: str) -> Any:
     who = principal()
     threshold, notice = parse_threshold(request.args.get("threshold"))
