@@ -1,43 +1,81 @@
-"""How many of the pairs that matter the archive's candidate index finds, by banding.
+"""How many of the pairs that matter the archive's candidate stage finds, and what it costs.
 
-    .venv/bin/python benchmarks/index_recall.py [--bands 128x1,64x2,42x3]
+    .venv/bin/python benchmarks/index_recall.py [--samples 4,8] [--small 80] [--seed 1]
 
 On the real labelled sets (laid out by `benchmarks/calibrate.py` under
-benchmarks/out/calibration/; run that first): every submission of a set is sketched as the
-archive sketches it (`store.index.minhash_of`: bag features, no starter code in these sets) and
-indexed in a datasketch MinHashLSH with the given bands x rows; for the pairs that `check`
-scores 0.3 or more, prints the share whose sketches share a band (recall), and the share of all
-pairs that are candidates (what the index costs).
+benchmarks/out/calibration/; run that first), every submission of a set is archived in a
+shuffled order and each is checked against those before it, as the service does. A pair is
+a candidate when the later one finds the earlier one through either part of the candidate
+stage: the code postings (`archive/postings.py`: the earlier one's posted long k-grams, hits
+enough for the reporting floor) or the MinHash LSH over the prose bags (`store/index.py`,
+128 bands of 1 row). For the pairs that `check` scores 0.3 or more (and 0.1, the reporting
+floor), prints the share that are candidates (recall), and the share of all pairs that are
+candidates (what the check then loads and scores). No starter code or common code in these
+sets, so the postings hold every own long k-gram the sample keeps.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from pathlib import Path
 
+import numpy as np
 from datasketch import MinHashLSH
+from scipy import sparse
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from originality.archive import postings  # noqa: E402
+from originality.calibration import DEFAULT_MODEL  # noqa: E402
 from originality.check import load_submission  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
-from originality.options import CheckOptions  # noqa: E402
+from originality.options import MIN_SIMILARITY, CheckOptions  # noqa: E402
 from originality.score import Comparison  # noqa: E402
 from originality.store.index import minhash_of  # noqa: E402
-from originality.store.settings import LSH_NUM_PERM, LSH_SEED  # noqa: E402
+from originality.store.settings import LSH_BANDS, LSH_NUM_PERM, LSH_SEED  # noqa: E402
 
-STRONG = 0.3
+LEVELS = (0.3, MIN_SIMILARITY)
+
+
+def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, small: int) -> np.ndarray:
+    """A boolean matrix: [u, e] when upload u finds entry e (archived before it) by postings."""
+    n = len(own)
+    posted = []
+    for o in own:  # postings.posted with this sample and small size
+        posted.append(o if len(o) < small else o[(o & np.uint64(sample - 1)) == 0])
+    values, column = np.unique(np.concatenate(posted + [np.zeros(0, np.uint64)]), return_inverse=True)
+    rows = np.repeat(np.arange(n), [len(p) for p in posted])
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, column)), shape=(n, max(1, len(values))))
+    # Hits of u's own k-grams among e's posted ones: u's full set against e's postings.
+    full_values = np.searchsorted(values, np.concatenate(own + [np.zeros(0, np.uint64)]))
+    full_rows = np.repeat(np.arange(n), [len(o) for o in own])
+    present = full_values < len(values)
+    present[present] &= values[full_values[present]] == np.concatenate(own + [np.zeros(0, np.uint64)])[present]
+    full = sparse.csr_matrix((np.ones(int(present.sum())), (full_rows[present], full_values[present])),
+                             shape=(n, max(1, len(values))))
+    hits = (full @ matrix.T).toarray()
+    sizes = np.array([len(o) for o in own])
+    floor = postings.containment_floor(DEFAULT_MODEL, MIN_SIMILARITY)
+    smaller = np.minimum.outer(sizes, sizes).astype(np.float64)
+    expected = floor * smaller / np.where(sizes[None, :] < small, 1.0, sample)
+    need = np.maximum(1, np.floor(expected - postings.Z * np.sqrt(expected)))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    earlier = rank[None, :] < rank[:, None]
+    return (hits >= need) & earlier
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bands", default="128x1,64x2,42x3")
+    parser.add_argument("--samples", default="4,8")
+    parser.add_argument("--small", type=int, default=postings.SMALL)
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--manifest", type=Path, default=HERE / "out" / "calibration" / "manifest.json")
     args = parser.parse_args()
-    bandings = [tuple(int(x) for x in b.split("x")) for b in args.bands.split(",")]
     seen = set()
     for entry in json.loads(args.manifest.read_text())["sets"]:
         if entry["submissions"] in seen:  # the prose halves share their submissions
@@ -45,21 +83,36 @@ def main() -> None:
         seen.add(entry["submissions"])
         paths = sorted(Path(entry["submissions"]).iterdir())
         loaded = [load_submission(p, CheckOptions(workers=1), SymbolTable()) for p in paths]
-        sketches = [minhash_of(s.units, LSH_NUM_PERM, LSH_SEED) for s in loaded]
+        n = len(loaded)
+        order = list(range(n))
+        random.Random(args.seed).shuffle(order)
         comparison = Comparison([s.id for s in loaded], [s.units for s in loaded], [], CheckOptions().match)
         features = comparison.all_pairs()
         similarity = comparison.similarities(features)
-        strong = [(int(i), int(j)) for i, j, v in zip(features.i, features.j, similarity) if v >= STRONG]
-        total = len(loaded) * (len(loaded) - 1) / 2
-        for bands, rows in bandings:
-            lsh = MinHashLSH(num_perm=LSH_NUM_PERM, params=(bands, rows))
-            for key, sketch in enumerate(sketches):
-                lsh.insert(key, sketch)
-            candidates = [set(lsh.query(sketch)) for sketch in sketches]
-            found = sum(1 for i, j in strong if j in candidates[i])
-            pairs = (sum(len(c) for c in candidates) - len(candidates)) / 2
-            print(f"{entry['name']:28s} {bands:3d} x {rows}  pairs >= {STRONG}: {len(strong):6d}  "
-                  f"recall {found / max(1, len(strong)):.4f}  candidates {pairs / total:.1%} of pairs")
+        own = [postings.own_long(s.units, np.zeros(0, dtype=np.uint64)) for s in loaded]
+        lsh = MinHashLSH(num_perm=LSH_NUM_PERM, params=(LSH_BANDS, LSH_NUM_PERM // LSH_BANDS))
+        sketches = [minhash_of(s.units, LSH_NUM_PERM, LSH_SEED) for s in loaded]
+        prose = np.zeros((n, n), dtype=bool)
+        for u in order:  # each upload queries the entries before it, then is archived
+            if not sketches[u].is_empty():
+                for e in lsh.query(sketches[u]):
+                    prose[u, e] = True
+                lsh.insert(u, sketches[u])
+        sizes = np.array([len(o) for o in own])
+        print(f"{entry['name']}: {n} submissions, own long k-grams of code median {int(np.median(sizes))}, "
+              f"{int((sizes < args.small).sum())} under {args.small}")
+        for sample in [int(s) for s in args.samples.split(",")]:
+            found = posting_candidates(own, order, sample, args.small) | prose
+            either = found | found.T  # a pair is found from its later side
+            parts = []
+            for level in LEVELS:
+                strong = similarity >= level
+                i, j = features.i[strong], features.j[strong]
+                parts.append(f">= {level}: {int(strong.sum())} pairs, recall {either[i, j].mean() if len(i) else 1:.4f}")
+            share = either[np.triu_indices(n, 1)].mean()
+            rows = sum(len(postings.posted(o)) if sample == postings.SAMPLE else 0 for o in own)
+            print(f"  sample 1/{sample}: candidates {share:.1%} of pairs; " + "; ".join(parts)
+                  + (f"; {rows / n:.0f} postings an entry" if rows else ""))
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission, unread_files
 from .. import quotes
+from ..calibration import DEFAULT_MODEL
 from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
@@ -25,7 +26,7 @@ from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow, Submission
 from .starter import StarterCode
 from ..units import Unit, template_lines
-from . import stats
+from . import postings, stats
 from .entries import batches
 
 
@@ -55,6 +56,7 @@ class Compare:
     if TYPE_CHECKING:  # provided by the other parts of ``Archive``
         def starter_code(self, project_id: str) -> StarterCode | None: ...
         def sync_index(self, project_id: str) -> int: ...
+        def upgrade(self, project_id: str) -> None: ...
         def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
         def base_long(self, project_id: str) -> np.ndarray: ...
@@ -73,28 +75,36 @@ class Compare:
                                   "flags": submission_flags(loaded.documents),
                                   "quotations": quotes.listed(loaded.documents)
                                   if self.options_for(project_id).match.leave_out_quotations else []}
+        self.upgrade(project_id)
         self.sync_index(project_id)
         base_long = self.base_long(project_id)
         with self.db.sessions() as session:
-            if stats.needs_counting(session, project_id):  # an archive from before them
+            if stats.needs_counting(session, project_id):  # entries a previous release archived
                 stats.ensure(session, project_id, base_long)
                 session.commit()
-            query = select(ArchiveEntry.submission_id, ArchiveEntry.seq).filter_by(project_id=project_id)
+            before = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != loaded.id]
             if before_seq is not None:
-                query = query.where(ArchiveEntry.seq < before_seq)
-            prior = {sid: seq for sid, seq in session.execute(query)}
-            prior.pop(loaded.id, None)
-            candidates: set[str] = set()
-            holders: dict[str, dict[str, str]] = {}
-            if prior:
+                before.append(ArchiveEntry.seq < before_seq)
+            archived = int(session.scalar(select(func.count()).select_from(ArchiveEntry).where(*before)) or 0)
+            found: set[str] = set()
+            if archived:
+                # Code by its posted long k-grams, prose by the LSH over its bag.
                 sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
                                     without=starter.bag if starter is not None else None)
-                candidates = self.index.query(project_id, sketch) & set(prior)
-                holders = self._binary_holders(session, project_id, set(mine_binaries), prior)
+                found = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
+                found |= postings.candidates(
+                    session, project_id, postings.own_long(loaded.units, base_long),
+                    stats.common_long(session, project_id, self.options.match),
+                    postings.containment_floor(DEFAULT_MODEL, self.options.min_similarity))
+            # Only the entries before this check count: ids of the found and the asset holders.
+            prior = self._prior(session, before, found)
+            candidates = found & set(prior)
+            holders = self._binary_holders(session, project_id, set(mine_binaries), before) if archived else {}
+            prior.update(self._prior(session, before, set(holders) - set(prior)))
             # Every prior entry holding one of the upload's assets is in ``holders``: an asset is
             # common when enough of the archive (and the upload) hold it.
             held = Counter(d for found in holders.values() for d in found)
-            threshold = common_threshold(len(prior) + 1, self.options.match)
+            threshold = common_threshold(archived + 1, self.options.match)
             ignored = base_digests | {d for d, n in held.items() if n + 1 >= threshold}
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
@@ -143,19 +153,28 @@ class Compare:
         return report
 
     @staticmethod
+    def _prior(session: Session, before: list[Any], ids: set[str]) -> dict[str, int]:
+        """Of these entries, those before the check (``before``: its conditions), id -> seq."""
+        prior: dict[str, int] = {}
+        for batch in batches(sorted(ids)):
+            prior.update((sid, seq) for sid, seq in session.execute(
+                select(ArchiveEntry.submission_id, ArchiveEntry.seq)
+                .where(*before, ArchiveEntry.submission_id.in_(batch))))
+        return prior
+
+    @staticmethod
     def _binary_holders(session: Session, project_id: str, digests: set[str],
-                        prior: dict[str, int]) -> dict[str, dict[str, str]]:
-        """Prior entries holding one of ``digests`` as a binary asset: id -> digest -> path
-        (the first such file, as ``LoadedSubmission.binary_digests`` keeps)."""
+                        before: list[Any]) -> dict[str, dict[str, str]]:
+        """Entries before the check holding one of ``digests`` as a binary asset: id -> digest
+        -> path (the first such file, as ``LoadedSubmission.binary_digests`` keeps)."""
         found: dict[str, dict[str, str]] = {}
         for batch in batches(sorted(digests)):
             rows = session.execute(
                 select(DocumentRow.submission_id, DocumentRow.sha256, DocumentRow.path)
                 .join(ArchiveEntry, ArchiveEntry.submission_id == DocumentRow.submission_id)
-                .where(ArchiveEntry.project_id == project_id, DocumentRow.sha256.in_(batch),
+                .where(*before, DocumentRow.sha256.in_(batch),
                        DocumentRow.state == DocumentState.BINARY.value, DocumentRow.size > 0)
                 .order_by(DocumentRow.submission_id, DocumentRow.ordinal))
             for sid, digest, path in rows:
-                if sid in prior:
-                    found.setdefault(sid, {}).setdefault(digest, path)
+                found.setdefault(sid, {}).setdefault(digest, path)
         return found

@@ -1,6 +1,6 @@
 """Entering a submission into the archive: its documents, units and MinHash, once, in commit
-order per project; and the candidate index and the project's running statistics
-(``stats.py``) kept in step with the database."""
+order per project; and the candidate index and the project's running statistics and postings
+(``stats.py``, ``postings.py``) kept in step with the database."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..model import DocumentState, Segment, SegmentKind
 from ..options import CheckOptions
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, minhash_bytes, minhash_of
-from ..store.models import ArchiveEntry, DocumentRow, Submission, UnitRow, utcnow
+from ..store.models import ArchiveEntry, DocumentRow, ProjectStatistics, Submission, UnitRow, utcnow
 from ..units import Unit, tokens_digest
 from . import stats
 
@@ -71,6 +71,16 @@ class Entries:
         def starter_code(self, project_id: str) -> StarterCode | None: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
 
+    def upgrade(self, project_id: str) -> None:
+        """Sketch, index and count again a project that has entries but no statistics: an
+        archive from before migration 0017, whose sketches held code too and whose entries
+        have no postings (``postings.py``). Once per project; a check or an entry waits."""
+        with self.db.sessions() as session:
+            stale = session.get(ProjectStatistics, project_id) is None and session.scalar(
+                select(ArchiveEntry.seq).filter_by(project_id=project_id).limit(1)) is not None
+        if stale:
+            self.reindex(project_id)
+
     def enter(self, submission: Submission, loaded: LoadedSubmission) -> int:
         """Store a submission's documents and units and enter it into the archive, once.
 
@@ -78,6 +88,7 @@ class Entries:
         existing entry: the unique submission id on ``archive_entries`` makes the second
         transaction fail as a whole, documents and units included.
         """
+        self.upgrade(submission.project_id)
         starter = self.starter_code(submission.project_id)
         sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
                             without=starter.bag if starter is not None else None)

@@ -37,6 +37,7 @@ from ..options import MatchOptions
 from ..store.db import transaction_lock
 from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics, UnitRow
 from ..units import Unit
+from . import postings
 
 BAG, LONG, PRUNED = 0, 1, 2  # the spaces of ``feature_counts``
 # The near-duplicate sketch: 32 bands of 3 values. Two entries at a Jaccard index of 0.5 share
@@ -248,7 +249,7 @@ class PendingChanges:
 def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
                 base_long: np.ndarray, pending: PendingChanges | None = None) -> str:
     """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
-    which must exist; returns its group. The caller holds the project's lock. With ``pending``,
+    which must exist, and post its long k-grams (``postings.py``); returns its group. The caller holds the project's lock. With ``pending``,
     the counts' changes are gathered there for the caller to apply, else applied now."""
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
@@ -265,6 +266,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     session.add_all(NearDuplicateKey(project_id=project_id, key=key, submission_id=submission_id)
                     for key in sketch_keys(sketch))
     session.flush()
+    postings.add(session, project_id, submission_id, postings.own_long(units, base_long))
     return chosen
 
 
@@ -283,6 +285,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=None, long_sketch=None))
+    postings.remove(session, submission_id)
 
 
 def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
@@ -293,6 +296,7 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.project_id == project_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id)
                     .values(stats_group=None, long_sketch=None))
+    postings.clear(session, project_id)
     session.merge(ProjectStatistics(project_id=project_id, groups=0))
     session.flush()
     ids = list(session.scalars(select(ArchiveEntry.submission_id).where(ArchiveEntry.project_id == project_id)
@@ -350,6 +354,12 @@ def read(session: Session, project_id: str, units_by_submission: list[list[Unit]
     long_of_pruned = Statistics.count(long, pruned)
     return Statistics(groups, (bag, _counts(session, project_id, BAG, bag)), long,
                       (pruned, long_of_pruned + differences) if len(pruned) else long)
+
+
+def common_long(session: Session, project_id: str, options: MatchOptions) -> np.ndarray:
+    """The project's long k-grams that are common code now, sorted."""
+    groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+    return _at_least(session, project_id, LONG, common_threshold(groups, options))[0]
 
 
 def _at_least(session: Session, project_id: str, space: int, floor: int) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,7 @@ from ..store.models import (
     DocumentRow,
     EvaluationRow,
     EventRow,
+    LongPosting,
     LshBucket,
     MatchLink,
     NearDuplicateKey,
@@ -120,6 +121,7 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
             "units": _in(session, UnitRow, UnitRow.submission_id, ids),
             "lsh_buckets": _in(session, LshBucket, LshBucket.submission_id, ids),
             "near_duplicate_keys": _in(session, NearDuplicateKey, NearDuplicateKey.submission_id, ids),
+            "long_postings": _in(session, LongPosting, LongPosting.submission_id, ids),
             "reports": _in(session, ReportRow, ReportRow.submission_id, ids),
             "submission_summaries": (_in(session, SubmissionSummary, SubmissionSummary.submission_id, ids)
                                      + [r for r in _in(session, SubmissionSummary, SubmissionSummary.top_other_id, ids)

@@ -1,4 +1,5 @@
-"""The candidate index: MinHash LSH over each submission's short k-grams, one per project.
+"""The candidate index of prose: MinHash LSH over each submission's prose short k-grams, one per
+project (code has its postings, ``archive/postings.py``).
 
 The database keeps every archived submission's MinHash; the LSH is a derived structure that
 ``sync`` brings up to date from it, so it can always be rebuilt. Three storages, chosen by
@@ -32,6 +33,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
+from ..model import SegmentKind
 from ..units import Unit
 from .models import ArchiveEntry, LshBucket
 
@@ -52,11 +54,15 @@ def _low32(value: bytes) -> int:
 
 def minhash_of(units: list[Unit], num_perm: int, seed: int,
                without: np.ndarray | None = None) -> LeanMinHash:
-    """The MinHash of a submission's distinct short k-grams and literal texts, less the sorted
-    features ``without`` (the project's starter code: the score never counts it, so neither
-    does the index, or every submission of a project with starter code is everyone's
-    candidate)."""
-    bags = [u.bag for u in units]
+    """The MinHash of a submission's prose: the distinct short k-grams of its prose units, less
+    the sorted features ``without`` (the project's starter code: the score never counts it, so
+    neither does the index, or every submission of a project with starter code is everyone's
+    candidate). Empty (``is_empty``) without prose.
+
+    Code has its own candidates (``archive/postings.py``): on code of one task nearly every
+    pair shares short k-grams, so an LSH over them made nearly every entry a candidate
+    (docs/benchmarks.md, "Candidate index")."""
+    bags = [u.bag for u in units if u.kind is SegmentKind.PROSE]
     features = np.unique(np.concatenate(bags)) if bags else np.zeros(0, dtype=np.uint64)
     if without is not None and len(without):
         features = np.setdiff1d(features, without, assume_unique=True)

@@ -138,6 +138,9 @@ class ArchiveEntry(Base):
     # A MinHash of its own long k-grams (starter code aside), uint32 values, for finding its
     # near-duplicates when it is counted (``archive/stats.py``).
     long_sketch: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # How many own long k-grams of code it has (``archive/postings.py`` posts all of them or a
+    # sample); None until it is counted.
+    own_long: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class LshBucket(Base):
@@ -494,6 +497,19 @@ class FeatureCount(Base):
     space: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     feature: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LongPosting(Base):
+    """One of an entry's indexed long k-grams (``archive/postings.py``): a check's candidates are
+    the entries sharing enough of the upload's. ``feature`` is the 64-bit hash as a signed
+    integer."""
+
+    __tablename__ = "long_postings"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True, index=True)
 
 
 class NearDuplicateKey(Base):

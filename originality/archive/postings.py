@@ -1,0 +1,154 @@
+"""A check's code candidates: the prior entries that share enough of the upload's long k-grams.
+
+A code pair scores at least the reporting floor only if the two sides share at least a
+share of the smaller side's own long k-grams, plain or pruned (``containment_floor``: the
+calibrated model with the cosine at its best). So each entry's own long k-grams (its code
+units', plain and pruned, starter code aside) are posted in ``long_postings`` when it is
+counted, and a check looks up the upload's own long k-grams there, leaving out the project's
+common code (its postings are long and it never counts), and keeps the entries with enough
+hits for the floor (``needed``).
+
+Only a sample of an entry's k-grams is posted, those whose hash is 0 modulo ``SAMPLE`` (hashes
+are splitmix64-mixed, so any k-gram is kept with probability 1 / SAMPLE, the same one in every
+entry), except for an entry with fewer than ``SMALL``, whose k-grams are all posted: with few
+k-grams a sample could miss all of a pair's shared ones. The number of hits of a sampled entry
+is then binomial, and the floor asks for its lower ``Z`` tail. An upload with fewer than
+``SMALL`` k-grams is found by the small entries' full postings, but against a larger entry it
+has only the sample; what that costs in recall is measured (docs/benchmarks.md, "Candidate
+index").
+
+Prose has no useful long k-grams against a paraphrase: the MinHash LSH over its bag
+(``store/index.py``) finds its candidates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ..calibration import FEATURES, Model
+from ..model import SegmentKind
+from ..store.models import ArchiveEntry, LongPosting
+from ..units import Unit
+
+# One k-gram in SAMPLE is posted. On the real code sets (benchmarks/index_recall.py), 1 in 4
+# finds 0.9972 of java-pairs' pairs from 0.3 (1.0 on the obfuscation sets) and makes 46.7% of
+# its pairs candidates; 1 in 8 finds 0.9858 with 57.9% (a coarser sample needs a looser test);
+# 1 in 2 finds them all with 24.6% for twice the rows. An entry posts 97 rows on java-pairs.
+SAMPLE = 4
+# Entries with fewer own long k-grams than this post all of them: a pair at the floor shares at
+# least ``containment_floor`` of the smaller side (0.15 at 0.1), so from 80 k-grams on it shares
+# 12 or more, and a quarter sample misses them all with probability 0.75^12 = 0.03 at most.
+SMALL = 80
+# The lower tail of a sampled entry's hits that the candidate test allows: 2.33 standard
+# deviations, one-sided 1% (binomial hits approximated as Poisson).
+Z = 2.33
+IN_BATCH = 5000
+# One statement for SQLite and PostgreSQL alike, on the driver's executemany (as stats.UPSERT).
+INSERT = "INSERT INTO long_postings (project_id, feature, submission_id) VALUES ({0}, {0}, {0})"
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def own_long(units: list[Unit], base_long: np.ndarray) -> np.ndarray:
+    """A submission's distinct long k-grams of code, plain and pruned, starter code aside."""
+    parts = [u.prints.hashes for u in units if u.kind is SegmentKind.CODE]
+    parts += [u.pruned for u in units if u.kind is SegmentKind.CODE and u.pruned is not None]
+    found = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return np.setdiff1d(found, base_long, assume_unique=True) if len(base_long) else found
+
+
+def posted(own: np.ndarray) -> np.ndarray:
+    """The k-grams of ``own`` that are posted: all of them below ``SMALL``, else the sample."""
+    return own if len(own) < SMALL else own[(own & np.uint64(SAMPLE - 1)) == 0]
+
+
+def containment_floor(model: Model, min_similarity: float) -> float:
+    """The least share of the smaller side's own long k-grams that a code pair shares when it
+    scores ``min_similarity``: the code part's logit with the cosine at 1 and every containment
+    at that share (the weights are not negative)."""
+    weights = dict(zip(FEATURES, model.code.weights))
+    slope = sum(w for name, w in weights.items() if name != "cosine")
+    if min_similarity <= 0 or slope <= 0:
+        return 0.0
+    logit = math.log(min_similarity / (1.0 - min_similarity))
+    return min(1.0, max(0.0, (logit - model.code.intercept - weights["cosine"]) / slope))
+
+
+def needed(floor: float, upload_size: int, entry_sizes: np.ndarray) -> np.ndarray:
+    """The hits an entry of each size needs to be a candidate of an upload of ``upload_size``
+    own long k-grams: the lower ``Z`` tail of the hits of a pair sharing ``floor`` of the
+    smaller side, and at least 1."""
+    smaller = np.minimum(upload_size, entry_sizes).astype(np.float64)
+    expected = floor * smaller / np.where(entry_sizes < SMALL, 1.0, SAMPLE)
+    return np.maximum(1, np.floor(expected - Z * np.sqrt(expected))).astype(np.int64)
+
+
+def _signed(values: np.ndarray) -> list[int]:
+    return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
+
+
+def add(session: Session, project_id: str, submission_id: str, own: np.ndarray) -> None:
+    """Post an entry's own long k-grams (``own_long``) and record how many it has."""
+    rows = [(project_id, feature, submission_id) for feature in _signed(posted(own))]
+    if rows:
+        connection = session.connection()
+        connection.exec_driver_sql(INSERT.format(PLACEHOLDERS[connection.dialect.paramstyle]), rows)
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
+                    .values(own_long=len(own)))
+
+
+def remove(session: Session, submission_id: str) -> None:
+    session.execute(delete(LongPosting).where(LongPosting.submission_id == submission_id))
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
+                    .values(own_long=None))
+
+
+def clear(session: Session, project_id: str) -> None:
+    session.execute(delete(LongPosting).where(LongPosting.project_id == project_id))
+    session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id).values(own_long=None))
+
+
+def candidates(session: Session, project_id: str, own: np.ndarray, common: np.ndarray,
+               floor: float) -> set[str]:
+    """The entries of a project with enough hits among an upload's own long k-grams (``own``)
+    less its ``common`` code (sorted) for a pair at ``floor``."""
+    looked_up = np.setdiff1d(own, common, assume_unique=True) if len(common) else own
+    if not len(looked_up) or floor <= 0:
+        return set()
+    hits: dict[str, int] = {}
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    signed = _signed(looked_up)
+    try:
+        for start in range(0, len(signed), IN_BATCH):
+            part = signed[start:start + IN_BATCH]
+            if postgres:
+                cursor.execute("SELECT submission_id, count(*) FROM long_postings WHERE project_id = %s "
+                               "AND feature = ANY(%s) GROUP BY submission_id", (project_id, part))
+            else:
+                cursor.execute("SELECT submission_id, count(*) FROM long_postings WHERE project_id = ? "
+                               f"AND feature IN ({','.join('?' * len(part))}) GROUP BY submission_id",
+                               (project_id, *part))
+            for sid, n in cursor.fetchall():
+                hits[sid] = hits.get(sid, 0) + int(n)
+    finally:
+        cursor.close()
+    if not hits:
+        return set()
+    ids = sorted(hits)
+    sizes = _sizes(session, ids)
+    need = needed(floor, len(own), np.array([sizes[i] for i in ids], dtype=np.int64))
+    return {sid for sid, n in zip(ids, need.tolist()) if hits[sid] >= n}
+
+
+def _sizes(session: Session, ids: list[str]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        sizes.update((sid, int(n or 0)) for sid, n in session.execute(
+            select(ArchiveEntry.submission_id, ArchiveEntry.own_long)
+            .where(ArchiveEntry.submission_id.in_(ids[start:start + 500]))))
+    return sizes

@@ -1,0 +1,141 @@
+"""The archive's code candidates (``archive/postings.py``): posted with the statistics, taken out
+with an entry, and a check finds every entry that can reach the reporting floor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+
+from originality.archive import Archive, postings, unit_from_row
+from originality.calibration import DEFAULT_MODEL, FEATURES
+from originality.check import load_submission
+from originality.fingerprint import SymbolTable
+from originality.model import SegmentKind
+from originality.privacy.erasure import Removal, forget_fingerprints
+from originality.store.index import minhash_bytes, minhash_of
+from originality.store.models import (ArchiveEntry, FeatureCount, LongPosting, NearDuplicateKey,
+                                      ProjectStatistics, Submission, UnitRow)
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive_stats import SCENARIOS, imported
+
+
+def posted_rows(archive: Archive) -> dict[str, set[int]]:
+    with archive.db.sessions() as session:
+        found: dict[str, set[int]] = {}
+        for sid, feature in session.execute(select(LongPosting.submission_id, LongPosting.feature)):
+            found.setdefault(sid, set()).add(int(np.int64(feature).view(np.uint64)))
+        return found
+
+
+def expected_rows(archive: Archive) -> dict[str, set[int]]:
+    """Each entry's posted k-grams made from its stored units."""
+    with archive.db.sessions() as session:
+        ids = list(session.scalars(select(ArchiveEntry.submission_id)))
+        units = {sid: [unit_from_row(r) for r in session.scalars(
+            select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))] for sid in ids}
+    empty = np.zeros(0, dtype=np.uint64)
+    return {sid: set(postings.posted(postings.own_long(u, empty)).tolist()) for sid, u in units.items()
+            if len(postings.own_long(u, empty))}
+
+
+def test_an_entry_posts_its_own_long_kgrams_and_takes_them_out_when_it_goes(archive: Archive,
+                                                                           tmp_path: Path) -> None:
+    ids = imported(archive, tmp_path, SCENARIOS)
+    assert posted_rows(archive) == expected_rows(archive)
+    with archive.db.sessions() as session:
+        sizes = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.own_long)).all())
+    assert sizes[ids["original"]] == len(postings.own_long(_units(archive, ids["original"]), np.zeros(0, np.uint64)))
+    with archive.db.session() as session:
+        forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
+    assert ids["original"] not in posted_rows(archive)
+    assert posted_rows(archive) == expected_rows(archive)
+    archive.reindex("p")  # counted again from scratch: the same postings
+    assert posted_rows(archive) == expected_rows(archive)
+
+
+def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -> None:
+    for threshold in (0.1, 0.3, 0.5):
+        floor = postings.containment_floor(DEFAULT_MODEL, threshold)
+        at = lambda share: DEFAULT_MODEL.similarity(  # noqa: E731
+            np.array([[1.0 if name == "cosine" else share for name in FEATURES]]), np.ones(1))[0]
+        assert at(floor - 1e-6) < threshold <= at(floor + 1e-6)
+    # The shipped model at the default floor: 15% of the smaller side's own long k-grams.
+    assert round(postings.containment_floor(DEFAULT_MODEL, 0.1), 4) == 0.1507
+
+
+def test_a_sampled_entry_needs_a_quarter_of_the_hits_a_small_one_needs() -> None:
+    need = postings.needed(0.15, 2000, np.array([40, 1000, 4000]))
+    # 40 k-grams, all posted: 6 shared at the floor, less the lower tail; 1,000 and 4,000 (the
+    # upload's 2,000 the smaller side) posted a quarter: about 37 and 75 expected.
+    assert need[0] == 1 and need.tolist() == sorted(need.tolist())
+    expected = 0.15 * 1000 / postings.SAMPLE
+    assert need[1] == int(np.floor(expected - postings.Z * np.sqrt(expected)))
+
+
+def test_a_check_finds_its_code_candidates_by_postings_and_loads_no_unrelated_entry(
+        archive: Archive, tmp_path: Path) -> None:
+    ids = imported(archive, tmp_path, SCENARIOS)
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    floor = postings.containment_floor(DEFAULT_MODEL, archive.options.min_similarity)
+    with archive.db.sessions() as session:
+        found = postings.candidates(session, "p", postings.own_long(upload.units, np.zeros(0, np.uint64)),
+                                    np.zeros(0, np.uint64), floor)
+    assert ids["original"] in found and ids["identical"] in found
+    report = archive.compare(upload, "p", None)
+    assert {m["submission_id"] for m in report["matches"]} <= found
+    assert ids["original"] in {m["submission_id"] for m in report["matches"]}
+    # Code that shares no long k-gram with anything finds no candidate.
+    unrelated = np.random.default_rng(1).integers(0, 2**63, 500, dtype=np.int64).astype(np.uint64)
+    with archive.db.sessions() as session:
+        assert postings.candidates(session, "p", np.unique(unrelated), np.zeros(0, np.uint64), floor) == set()
+
+
+def test_prose_finds_its_candidates_by_the_lsh_over_its_bag(archive: Archive, tmp_path: Path) -> None:
+    ids = imported(archive, tmp_path, [n for n in SCENARIOS if n != "prose_paraphrase"])
+    upload = load_submission(scenario_zip(tmp_path, "prose_paraphrase"), archive.options, SymbolTable(), "new")
+    report = archive.compare(upload, "p", None)
+    assert report["matches"][0]["submission_id"] == ids["prose_source"]
+    # Its code (the scenarios' shared files) alone would have an empty sketch, never queried.
+    code = [u for u in upload.units if u.kind is SegmentKind.CODE]
+    assert code and minhash_of(code, 128, 1).is_empty()
+    assert not minhash_of(upload.units, 128, 1).is_empty()
+
+
+def test_an_archive_from_before_the_postings_is_sketched_and_counted_again_at_its_first_check(
+        archive: Archive, tmp_path: Path) -> None:
+    ids = imported(archive, tmp_path, SCENARIOS)
+    upload = lambda: load_submission(scenario_zip(tmp_path, "reordered"), archive.options,  # noqa: E731
+                                     SymbolTable(), "new")
+    before = archive.compare(upload(), "p", None)
+    rows, sketches = posted_rows(archive), _sketches(archive)
+    with archive.db.session() as session:  # as migration 0017 leaves an older archive
+        session.execute(delete(LongPosting))
+        session.execute(delete(FeatureCount))
+        session.execute(delete(NearDuplicateKey))
+        session.execute(delete(ProjectStatistics))
+        session.execute(update(ArchiveEntry).values(stats_group=None, long_sketch=None, own_long=None))
+        # Its sketches held the code's bag too (every unit sketched, as prose is now).
+        for sid in ids.values():
+            units = [replace(unit_from_row(r), kind=SegmentKind.PROSE) for r in session.scalars(
+                select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))]
+            session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == sid).values(
+                minhash=minhash_bytes(minhash_of(units, archive.index.num_perm, archive.index.seed))))
+    archive.index.clear("p")
+    assert archive.compare(upload(), "p", None) == before
+    assert posted_rows(archive) == rows and _sketches(archive) == sketches
+    with archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProjectStatistics)) == 1
+
+
+def _units(archive: Archive, sid: str) -> list:
+    with archive.db.sessions() as session:
+        return [unit_from_row(r) for r in session.scalars(
+            select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))]
+
+
+def _sketches(archive: Archive) -> dict[str, bytes]:
+    with archive.db.sessions() as session:
+        return dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash)).all())
