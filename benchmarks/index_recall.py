@@ -7,7 +7,7 @@ benchmarks/out/calibration/; run that first), every submission of a set is archi
 shuffled order and each is checked against those before it, as the service does. A pair is
 a candidate when the later one finds the earlier one through either part of the candidate
 stage: the code postings (`archive/postings.py`: the earlier one's posted long k-grams, hits
-enough for the reporting floor) or the MinHash LSH over the prose bags (`store/index.py`,
+enough for a pair at `--found-from`) or the MinHash LSH over the prose bags (`store/index.py`,
 128 bands of 1 row). For the pairs that `check` scores 0.3 or more (and 0.1, the reporting
 floor), prints the share that are candidates (recall), and the share of all pairs that are
 candidates (what the check then loads and scores). No starter code or common code in these
@@ -41,7 +41,8 @@ from originality.store.settings import LSH_BANDS, LSH_NUM_PERM, LSH_SEED  # noqa
 LEVELS = (0.3, MIN_SIMILARITY)
 
 
-def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, small: int) -> np.ndarray:
+def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, small: int,
+                       floor: float) -> np.ndarray:
     """A boolean matrix: [u, e] when upload u finds entry e (archived before it) by postings."""
     n = len(own)
     posted = []
@@ -59,7 +60,6 @@ def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, sma
                              shape=(n, max(1, len(values))))
     hits = (full @ matrix.T).toarray()
     sizes = np.array([len(o) for o in own])
-    floor = postings.containment_floor(DEFAULT_MODEL, MIN_SIMILARITY)
     smaller = np.minimum.outer(sizes, sizes).astype(np.float64)
     expected = floor * smaller / np.where(sizes[None, :] < small, 1.0, sample)
     need = np.maximum(1, np.floor(expected - postings.Z * np.sqrt(expected)))
@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--samples", default="4,8")
     parser.add_argument("--small", type=int, default=postings.SMALL)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--found-from", type=float, default=postings.FOUND_FROM,
+                        help="the similarity the postings test is built for (shipped: 0.3)")
     parser.add_argument("--manifest", type=Path, default=HERE / "out" / "calibration" / "manifest.json")
     args = parser.parse_args()
     seen = set()
@@ -102,7 +104,8 @@ def main() -> None:
         print(f"{entry['name']}: {n} submissions, own long k-grams of code median {int(np.median(sizes))}, "
               f"{int((sizes < args.small).sum())} under {args.small}")
         for sample in [int(s) for s in args.samples.split(",")]:
-            found = posting_candidates(own, order, sample, args.small) | prose
+            floor = postings.containment_floor(DEFAULT_MODEL, args.found_from)
+            found = posting_candidates(own, order, sample, args.small, floor) | prose
             either = found | found.T  # a pair is found from its later side
             parts = []
             for level in LEVELS:

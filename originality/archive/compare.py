@@ -95,7 +95,7 @@ class Compare:
                 found |= postings.candidates(
                     session, project_id, postings.own_long(loaded.units, base_long),
                     stats.common_long(session, project_id, self.options.match),
-                    postings.containment_floor(DEFAULT_MODEL, self.options.min_similarity))
+                    postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
             # Only the entries before this check count: ids of the found and the asset holders.
             prior = self._prior(session, before, found)
             candidates = found & set(prior)
