@@ -86,20 +86,20 @@ class Compare:
             if before_seq is not None:
                 before.append(ArchiveEntry.seq < before_seq)
             archived = int(session.scalar(select(func.count()).select_from(ArchiveEntry).where(*before)) or 0)
-            found: set[str] = set()
+            indexed: set[str] = set()
             if archived:
                 # Code by its posted long k-grams, prose by the LSH over its bag.
                 sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
                                     without=starter.bag if starter is not None else None)
-                found = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
-                found |= postings.candidates(
+                indexed = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
+                indexed |= postings.candidates(
                     session, project_id, postings.own_long(loaded.units, base_long),
                     stats.common_long(session, project_id, self.options.match),
                     postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
             # Only the entries before this check count: ids of the found and the asset holders.
-            prior = self._prior(session, before, found)
-            candidates = found & set(prior)
-            holders = self._binary_holders(session, project_id, set(mine_binaries), before) if archived else {}
+            prior = self._prior(session, before, indexed)
+            candidates = indexed & set(prior)
+            holders = self._binary_holders(session, set(mine_binaries), before) if archived else {}
             prior.update(self._prior(session, before, set(holders) - set(prior)))
             # Every prior entry holding one of the upload's assets is in ``holders``: an asset is
             # common when enough of the archive (and the upload) hold it.
@@ -163,8 +163,7 @@ class Compare:
         return prior
 
     @staticmethod
-    def _binary_holders(session: Session, project_id: str, digests: set[str],
-                        before: list[Any]) -> dict[str, dict[str, str]]:
+    def _binary_holders(session: Session, digests: set[str], before: list[Any]) -> dict[str, dict[str, str]]:
         """Entries before the check holding one of ``digests`` as a binary asset: id -> digest
         -> path (the first such file, as ``LoadedSubmission.binary_digests`` keeps)."""
         found: dict[str, dict[str, str]] = {}
