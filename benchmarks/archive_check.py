@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/archive_check.py --students 2000 [--checks 20] [--cohort scale] [--profile]
 
 Builds the generated multi-file Python cohort of that many students (`run.py speed`'s, with
-starter code and 5% disguised copies; ``--cohort scale``: the one whose independent students
-share short idioms only, as real ones do, datasets.build_scale_cohort), holds back ``--checks`` submissions that have a copy
-partner, imports the rest into an empty archive (SQLite, the candidate index in the database,
+starter code and 5% disguised copies; ``--cohort scale``: datasets.build_scale_cohort, whose
+independent students share short idioms only, as real ones do), holds back ``--checks``
+submissions that have a copy partner, imports the rest into an empty archive (SQLite, the candidate index in the database,
 the cohort's starter code set), then checks each held-back one against the archive as the
 worker does (``Archive.compare``) and prints the median and 95th percentile of the check alone
 (unpacking and fingerprinting the upload apart; wall clock and the process's CPU time, since

@@ -287,12 +287,15 @@ def build_histogram(r: random.Random, c: Code) -> None:
         c.add(f"counts = [0] * {100 // width + 1}")
         c.add(f"for score in scores:\n    counts[min(int(score) // {width}, {100 // width})] += 1")
         c.add(r.choice([f'return [f"{{i * {width}:3d}} {{{mark!r} * k}}" for i, k in enumerate(counts)]',
-                        f"lines = []\nfor i, k in enumerate(counts):\n    lines.append(str(i * {width}).rjust(3) + ' ' + {mark!r} * k)\nreturn lines"]))
+                        f"lines = []\nfor i, k in enumerate(counts):\n"
+                        f"    lines.append(str(i * {width}).rjust(3) + ' ' + {mark!r} * k)\nreturn lines"]))
     elif alg == 1:
         c.imports.add("from collections import Counter")
         c.add(f"counts = Counter(int(score) // {width} * {width} for score in scores)")
         c.add(r.choice([f"return ['%3d %s' % (start, {mark!r} * counts[start]) for start in sorted(counts)]",
-                        f"lines = []\nfor start in range(0, 101, {width}):\n    if counts[start]:\n        lines.append(f'{{start}}-{{start + {width - 1}}}: ' + {mark!r} * counts[start])\nreturn lines"]))
+                        f"lines = []\nfor start in range(0, 101, {width}):\n    if counts[start]:\n"
+                        f"        lines.append(f'{{start}}-{{start + {width - 1}}}: ' + {mark!r} * counts[start])\n"
+                        "return lines"]))
     else:
         c.add("lines = []")
         c.add(f"for start in range(0, 100, {width}):")
@@ -416,7 +419,8 @@ def validation(r: random.Random, first: str) -> str:
                          f"for record in {first}:\n    assert hasattr(record, 'score'), record",
                          f"{first} = list({first})"])
     if kind == "rows":
-        return r.choice([f"rows = [list(row) for row in rows]", "for row in rows:\n    if len(row) != len(headers):\n        raise ValueError('ragged row')"])
+        return r.choice(["rows = [list(row) for row in rows]",
+                         "for row in rows:\n    if len(row) != len(headers):\n        raise ValueError('ragged row')"])
     if kind == "number":
         return r.choice([f"{first} = float({first})", f"{first} = max(0, min(100, {first}))",
                          f"if {first} > 100:\n    {first} = 100"])
@@ -478,7 +482,8 @@ def own_function(r: random.Random, name: str) -> tuple[str, str]:
             stmt = {"total": f"total += {own_expr(r, num)}", "count": "count += 1",
                     "out": f"out.append({own_expr(r, num) if r.random() < 0.7 else var})",
                     "best": f"best = {num} if best is None or {num} > best else best",
-                    "seen": f"seen[{var if kind == 'names' else own_expr(r, num)}] = seen.get({var if kind == 'names' else own_expr(r, num)}, 0) + 1"}[a]
+                    "seen": f"seen[{var if kind == 'names' else own_expr(r, num)}] = "
+                            f"seen.get({var if kind == 'names' else own_expr(r, num)}, 0) + 1"}[a]
             if cond:
                 inner += [cond, "    " + stmt]
             else:

@@ -218,7 +218,8 @@ def cmd_speed(args: argparse.Namespace) -> int:
                     f"{sum(1 for v in ds.truth.values() if v[0])} copy pairs, all {len(ds.evaluated_pairs())} pairs)",
                     rows, ["fp_at_0.5", "missed_at_0.5"])
         print_kinds(rows)
-        save(f"speed_{n}" if args.cohort == "zip" else f"speed_{args.cohort}_{n}", {"dataset": ds.name, "rows": rows})
+        save(f"speed_{n}" if args.cohort == "zip" else f"speed_{args.cohort}_{n}",
+             {"dataset": ds.name, "rows": rows})
     return 0
 
 
@@ -381,8 +382,9 @@ def cmd_import(args: argparse.Namespace) -> int:
               f"{first.seconds:.1f} s, {len(zips) / first.seconds:.0f} submissions/s, peak {first.peak_mb:.0f} MB; "
               f"again (all already in): {again.seconds:.1f} s; database {size / 1e6:.0f} MB"
               f"{'' if ok else ' FAILED: ' + (first.stderr_tail or again.stderr_tail)[-300:]}")
-        save(f"import_{n}" if args.cohort == "zip" else f"import_{args.cohort}_{n}", {"cohort": root.name, "students": n, "seconds": first.seconds, "again_seconds": again.seconds,
-                             "peak_mb": first.peak_mb, "database_bytes": size, "ok": ok})
+        save(f"import_{n}" if args.cohort == "zip" else f"import_{args.cohort}_{n}",
+             {"cohort": root.name, "students": n, "seconds": first.seconds, "again_seconds": again.seconds,
+              "peak_mb": first.peak_mb, "database_bytes": size, "ok": ok})
     return 0
 
 
@@ -417,8 +419,8 @@ def cmd_realism(args: argparse.Namespace) -> int:
     generated cohort that is no copy, the labelled unrelated pairs of a real set) scored by
     `originality check`, as shares from 0.3 and 0.5, beside ROC-AUC and errors at 0.5. The
     scale cohort is tuned against the real java_pairs' shares, not against the engine's goals.
-    A real set also gets a row over its same-task pairs that no copy links (``same_task_unrelated``);
-    its ROC-AUC and errors are those of its labelled pairs."""
+    A real set also gets a row over its same-task pairs that no copy links
+    (``same_task_unrelated``), with the ROC-AUC and errors of its labelled pairs."""
     print(f"{'dataset':<22} {'unrelated':>9} {'>= 0.3':>8} {'>= 0.5':>8} {'max':>5} {'copies':>6} "
           f"{'ROC-AUC':>7} {'fp@0.5':>6} {'miss@0.5':>8} {'check s':>7}")
     for name in args.datasets.split(","):
@@ -465,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--timeout", type=float, default=3600)
     s.add_argument("--copydetect-max", type=int, default=500)
     s.add_argument("--cohort", choices=sorted(COHORTS), default="zip",
-                   help="generated cohort: zip (the detection figures') or scale (independent students share idioms only)")
+                   help="generated cohort: zip (the detection figures') or scale (independent students "
+                        "share short idioms only)")
     h = sub.add_parser("hostile", help="hostile archives: rejected with the right code, nothing escapes")
     h.add_argument("--timeout", type=float, default=600)
     h.add_argument("--keep", action="store_true", help="keep the temp dir")
