@@ -1,10 +1,11 @@
 """How one upload's archive check grows with the archive (issue 13).
 
-    .venv/bin/python benchmarks/archive_check.py --students 2000 [--checks 20] [--profile]
+    .venv/bin/python benchmarks/archive_check.py --students 2000 [--checks 20] [--cohort scale] [--profile]
 
 Builds the generated multi-file Python cohort of that many students (`run.py speed`'s, with
-starter code and 5% disguised copies), holds back ``--checks`` submissions that have a copy
-partner, imports the rest into an empty archive (SQLite, the candidate index in the database,
+starter code and 5% disguised copies; ``--cohort scale``: datasets.build_scale_cohort, whose
+independent students share short idioms only, as real ones do), holds back ``--checks``
+submissions that have a copy partner, imports the rest into an empty archive (SQLite, the candidate index in the database,
 the cohort's starter code set), then checks each held-back one against the archive as the
 worker does (``Archive.compare``) and prints the median and 95th percentile of the check alone
 (unpacking and fingerprinting the upload apart; wall clock and the process's CPU time, since
@@ -54,11 +55,16 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--checks", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cohort", choices=["zip", "scale"], default="zip",
+                        help="generated cohort: zip (datasets.build_zip_cohort) or scale (build_scale_cohort)")
     parser.add_argument("--profile", action="store_true", help="print the checks' hottest functions")
     parser.add_argument("--verbose", action="store_true", help="print each check's top matches")
     args = parser.parse_args()
 
-    root = datasets.build_zip_cohort(args.students)
+    build = datasets.build_scale_cohort if args.cohort == "scale" else datasets.build_zip_cohort
+    started = time.perf_counter()
+    root = build(args.students)
+    print(f"cohort {root.name} ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     zips = {p.stem: p for p in sorted((root / "subs").glob("*.zip"))}
     copies = partners(root)
     held = sorted(random.Random(args.seed).sample(sorted(copies), min(args.checks, len(copies))))

@@ -15,6 +15,9 @@ pairs are evaluated. Generation is deterministic for a given seed.
     prose_answers         5 questions: cut / light / heavy revisions of a source, and non
     obfuscated_multifile  multi-file Python programs, copies renamed, moved, split, reordered
     zip_cohort(n, seed)   gradebook assignment as ZIPs with starter code, ~5 % disguised copies
+    scale_cohort(n, seed) the same assignment, each function composed from many choices of the
+                          student's own (independent students share short idioms only): the
+                          scale benchmarks' cohort
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import zipfile
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -403,13 +407,22 @@ def build_zip_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rate:
         partial = rng.choice([0.0, 0.0, 0.2, 0.35])
         kind = f"copy-s{strength}" + ("-partial" if partial else "")
         people.append((gp.disguise_py(indep[src], rng, strength, partial=partial), src, kind))
+    return write_cohort(root, f"zip_cohort_{n_students}", params, people, gp.render_student, rng)
+
+
+def write_cohort(root: Path, name: str, params: dict, people: list[tuple], render: Callable[[Any], dict],
+                 rng: random.Random) -> Path:
+    """Write a generated gradebook cohort. ``people`` are (student, cluster, kind): kind "" for
+    an independent student, the copy's kind for a copy of independent student ``cluster``. Each
+    becomes ``subs/sNNNN.zip`` (shuffled order, some zipped inside a folder) of
+    ``render(student)``; each copy pairs with its source and its source's other copies."""
     order = list(range(len(people)))
     rng.shuffle(order)
     ids: dict[int, str] = {}
     for pos, idx in enumerate(order):
         sid = f"s{pos:04d}"
         ids[idx] = sid
-        files = gp.render_student(people[idx][0])
+        files = render(people[idx][0])
         prefix = rng.choice(["", "", f"{sid}/", "gradebook/", "project/"])
         write_zip(root / "subs" / f"{sid}.zip", files, prefix=prefix)
     # positives: each copy with its source, and copies of the same source with each other
@@ -423,10 +436,39 @@ def build_zip_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rate:
             kind = (ki or kj) if not (ki and kj) else "copy-sibling"
             a, b = key(ids[i], ids[j])
             truth.append((a, b, 1, kind))
-    write_meta(root, f"zip_cohort_{n_students}",
-               [{"name": "cohort", "dir": "subs", "base": "base", "language": "python"}],
+    write_meta(root, name, [{"name": "cohort", "dir": "subs", "base": "base", "language": "python"}],
                truth, all_pairs=True, params=params)
     return root
+
+
+# ---------------------------------------------------------------------------------------
+# e'. scale_cohort
+# ---------------------------------------------------------------------------------------
+
+def build_scale_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rate: float = 0.05) -> Path:
+    """The gradebook assignment for the scale benchmarks (``gen_scale``): independent students
+    compose each function from many choices of their own, so they share short idioms only, as
+    real independent work does; the same starter code, copy rate and disguises as zip_cohort."""
+    import gen_python as gp
+    import gen_scale as gs
+
+    root = out / f"scale_cohort_{n_students}"
+    params = {"n": n_students, "seed": seed, "copy_rate": copy_rate, "scale_version": gs.VERSION}
+    if fresh(root, params):
+        return root
+    reset(root)
+    rng = random.Random(seed)
+    write_dir(root / "base", dict(gp.BASE_FILES))
+    n_copy = max(1, round(n_students * copy_rate))
+    indep = [gs.draw_student(rng) for _ in range(n_students - n_copy)]
+    people = [(s, i, "") for i, s in enumerate(indep)]
+    for _ in range(n_copy):
+        src = rng.randrange(len(indep))
+        strength = rng.choice([0, 1, 2, 2])
+        partial = rng.choice([0.0, 0.0, 0.2, 0.35])
+        kind = f"copy-s{strength}" + ("-partial" if partial else "")
+        people.append((gs.disguise(indep[src], rng, strength, partial=partial), src, kind))
+    return write_cohort(root, f"scale_cohort_{n_students}", params, people, gs.render, rng)
 
 
 # ---------------------------------------------------------------------------------------
@@ -534,6 +576,8 @@ BUILDERS = {
 
 
 def build(name: str, out: Path = OUT) -> Dataset:
+    if name.startswith("scale_cohort_"):
+        return load(build_scale_cohort(int(name.rsplit("_", 1)[1]), out=out))
     if name.startswith("zip_cohort_"):
         return load(build_zip_cohort(int(name.rsplit("_", 1)[1]), out=out))
     return load(BUILDERS[name](out=out))

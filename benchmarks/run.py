@@ -4,6 +4,8 @@
     python benchmarks/run.py speed [--students 300,2000] [--tools ...]
     python benchmarks/run.py hostile
     python benchmarks/run.py service [--datasets java_pairs,obfuscation,prose_paraphrase] [--seed 1]
+    python benchmarks/run.py import [--students 300,2000] [--cohort zip|scale]
+    python benchmarks/run.py realism [--datasets scale_cohort_300,zip_cohort_300,java_pairs]
 
 Run it with the project's venv python (``.venv/bin/python``): it has copydetect, numpy,
 scikit-learn and python-docx. Dolos needs ``npm install`` in ``benchmarks/`` once.
@@ -21,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from itertools import combinations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +37,9 @@ from measure import run_measured  # noqa: E402
 REAL_DATASETS = ["java_pairs", "obfuscation", "prose_paraphrase"]
 DETECTION_DATASETS = [*REAL_DATASETS, "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
 RESULTS = datasets.OUT / "results"
+# The generated gradebook cohorts the scale benchmarks can run on (datasets.py): `zip`, whose
+# independent students share whole functions, and `scale`, whose share short idioms only.
+COHORTS = {"zip": datasets.build_zip_cohort, "scale": datasets.build_scale_cohort}
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -200,19 +206,20 @@ def cmd_speed(args: argparse.Namespace) -> int:
     tools = args.tools.split(",")
     for n in [int(x) for x in args.students.split(",")]:
         t = time.perf_counter()
-        ds = datasets.load(datasets.build_zip_cohort(n))
-        print(f"  generated zip_cohort_{n} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        ds = datasets.load(COHORTS[args.cohort](n))
+        print(f"  generated {ds.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         skip = {}
         if n > args.copydetect_max and "copydetect" in tools:
             skip["copydetect"] = (f"skipped above {args.copydetect_max} students (O(files^2) Python loop; "
                                   f"use --copydetect-max to force)")
         rows = run_dataset(ds, tools, args.timeout, skip)
         files = sum(1 for c in ds.cohorts for _ in c.submissions)
-        print_table(f"speed: zip_cohort_{n} ({files} ZIPs with starter code, "
+        print_table(f"speed: {ds.name} ({files} ZIPs with starter code, "
                     f"{sum(1 for v in ds.truth.values() if v[0])} copy pairs, all {len(ds.evaluated_pairs())} pairs)",
                     rows, ["fp_at_0.5", "missed_at_0.5"])
         print_kinds(rows)
-        save(f"speed_{n}", {"dataset": ds.name, "rows": rows})
+        save(f"speed_{n}" if args.cohort == "zip" else f"speed_{args.cohort}_{n}",
+             {"dataset": ds.name, "rows": rows})
     return 0
 
 
@@ -386,7 +393,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     index in the database), pinned to one core; then the same command again (all already in)."""
     taskset = shutil.which("taskset")
     for n in [int(x) for x in args.students.split(",")]:
-        root = datasets.build_zip_cohort(n)
+        root = COHORTS[args.cohort](n)
         zips = sorted(str(p) for p in (root / "subs").glob("*.zip"))
         with tempfile.TemporaryDirectory(prefix="import-") as data:
             env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORIGINALITY_")},
@@ -397,12 +404,78 @@ def cmd_import(args: argparse.Namespace) -> int:
             again = run_measured(cmd, env=env, timeout=args.timeout)
             size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
         ok = first.returncode == 0 and again.returncode == 0
-        print(f"## import: zip_cohort_{n} ({len(zips)} multi-file ZIPs), one core{'' if taskset else ' (no taskset: all cores)'}: "
+        print(f"## import: {root.name} ({len(zips)} multi-file ZIPs), one core{'' if taskset else ' (no taskset: all cores)'}: "
               f"{first.seconds:.1f} s, {len(zips) / first.seconds:.0f} submissions/s, peak {first.peak_mb:.0f} MB; "
               f"again (all already in): {again.seconds:.1f} s; database {size / 1e6:.0f} MB"
               f"{'' if ok else ' FAILED: ' + (first.stderr_tail or again.stderr_tail)[-300:]}")
-        save(f"import_{n}", {"students": n, "seconds": first.seconds, "again_seconds": again.seconds,
-                             "peak_mb": first.peak_mb, "database_bytes": size, "ok": ok})
+        save(f"import_{n}" if args.cohort == "zip" else f"import_{args.cohort}_{n}",
+             {"cohort": root.name, "students": n, "seconds": first.seconds, "again_seconds": again.seconds,
+              "peak_mb": first.peak_mb, "database_bytes": size, "ok": ok})
+    return 0
+
+
+def same_task_unrelated(ds: datasets.Dataset) -> list[tuple[str, str]]:
+    """A labelled set's pairs within one task, labelled or not, that no chain of copies links.
+
+    The labelled unrelated pairs of a real set were picked for review, so they are harder than
+    a cohort's typical pair; every pair of the whole set mixes tasks. A labelled pair always
+    joins two programs of one task, so the connected parts of the labelled pairs are groups of
+    one task; pairs across those groups' copy clusters are a cohort's unrelated pairs."""
+    def root(parent: dict[str, str], x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    task: dict[str, str] = {}
+    copies: dict[str, str] = {}
+    for (a, b), (label, _) in ds.truth.items():
+        task[root(task, a)] = root(task, b)
+        if label:
+            copies[root(copies, a)] = root(copies, b)
+    groups: dict[str, list[str]] = {}
+    for x in list(task):
+        groups.setdefault(root(task, x), []).append(x)
+    return [(a, b) for members in groups.values() for a, b in combinations(sorted(members), 2)
+            if root(copies, a) != root(copies, b)]
+
+
+def cmd_realism(args: argparse.Namespace) -> int:
+    """How often unrelated pairs score high: each dataset's label-0 pairs (every pair of a
+    generated cohort that is no copy, the labelled unrelated pairs of a real set) scored by
+    `originality check`, as shares from 0.3 and 0.5, beside ROC-AUC and errors at 0.5. The
+    scale cohort is tuned against the real java_pairs' shares, not against the engine's goals.
+    A real set also gets a row over its same-task pairs that no copy links
+    (``same_task_unrelated``), with the ROC-AUC and errors of its labelled pairs."""
+    print(f"{'dataset':<22} {'unrelated':>9} {'>= 0.3':>8} {'>= 0.5':>8} {'max':>5} {'copies':>6} "
+          f"{'ROC-AUC':>7} {'fp@0.5':>6} {'miss@0.5':>8} {'check s':>7}")
+    for name in args.datasets.split(","):
+        ds = datasets.build(name)
+        scores: dict[tuple[str, str], float] = {}
+        seconds = 0.0
+        for cohort in ds.cohorts:
+            r = peers.run_tool("originality", cohort, datasets.OUT / "runs" / ds.name / cohort.name / "realism",
+                               args.timeout)
+            if r.status != "ok":
+                print(f"{name}: originality {r.status}: {r.note}", file=sys.stderr)
+                return 1
+            scores.update(r.scores)
+            seconds += r.seconds
+        ev = metrics.evaluate(ds, scores)
+        samples = {name: [p for p in ds.evaluated_pairs() if ds.label(p)[0] == 0]}
+        if not ds.all_pairs:
+            samples[f"{name} same task"] = same_task_unrelated(ds)
+        for label, pairs in samples.items():
+            unrelated = [scores.get(p, 0.0) for p in pairs]
+            row = {"dataset": label, "unrelated": len(unrelated),
+                   "share_0.3": sum(s >= 0.3 for s in unrelated) / len(unrelated),
+                   "share_0.5": sum(s >= 0.5 for s in unrelated) / len(unrelated),
+                   "max_unrelated": max(unrelated), "positives": ev["positives"], "auc": ev["auc"],
+                   "fp_at_0.5": ev["fp_at_0.5"], "missed_at_0.5": ev["missed_at_0.5"], "seconds": seconds}
+            print(f"{label:<22} {row['unrelated']:>9} {row['share_0.3']:>8.4f} {row['share_0.5']:>8.4f} "
+                  f"{row['max_unrelated']:>5.2f} {row['positives']:>6} {row['auc']:>7.4f} {row['fp_at_0.5']:>6} "
+                  f"{row['missed_at_0.5']:>8} {seconds:>7.1f}")
+            save(f"realism_{label.replace(' ', '_')}", row)
     return 0
 
 
@@ -419,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--tools", default=",".join(peers.TOOLS))
     s.add_argument("--timeout", type=float, default=3600)
     s.add_argument("--copydetect-max", type=int, default=500)
+    s.add_argument("--cohort", choices=sorted(COHORTS), default="zip",
+                   help="generated cohort: zip (the detection figures') or scale (independent students "
+                        "share short idioms only)")
     h = sub.add_parser("hostile", help="hostile archives: rejected with the right code, nothing escapes")
     h.add_argument("--timeout", type=float, default=600)
     h.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -433,9 +509,13 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("import", help="`archive add` of a generated cohort: submissions a second on one core")
     i.add_argument("--students", default="300,2000")
     i.add_argument("--timeout", type=float, default=3600)
+    i.add_argument("--cohort", choices=sorted(COHORTS), default="zip", help="generated cohort, as for speed")
+    r = sub.add_parser("realism", help="shares of unrelated pairs from 0.3 and 0.5, generated cohorts vs a real set")
+    r.add_argument("--datasets", default="scale_cohort_300,zip_cohort_300,java_pairs")
+    r.add_argument("--timeout", type=float, default=1800)
     args = p.parse_args(argv)
     return {"detection": cmd_detection, "speed": cmd_speed, "hostile": cmd_hostile,
-            "service": cmd_service, "import": cmd_import}[args.cmd](args)
+            "service": cmd_service, "import": cmd_import, "realism": cmd_realism}[args.cmd](args)
 
 
 if __name__ == "__main__":
