@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..calibration import FEATURES, Model
@@ -104,25 +104,24 @@ def _signed(values: np.ndarray) -> list[int]:
     return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
 
 
-def add(session: Session, project_id: str, submission_id: str, own: np.ndarray) -> None:
-    """Post an entry's own long k-grams (``own_long``) and record how many it has."""
-    rows = [(project_id, feature, submission_id) for feature in _signed(posted(own))]
+def rows(project_id: str, submission_id: str, own: np.ndarray) -> list[tuple[str, int, str]]:
+    """An entry's postings rows, for ``write``."""
+    return [(project_id, feature, submission_id) for feature in _signed(posted(own))]
+
+
+def write(session: Session, rows: list[tuple[str, int, str]]) -> None:
+    """Insert postings rows (of one entry or a batch's)."""
     if rows:
         connection = session.connection()
         connection.exec_driver_sql(INSERT.format(PLACEHOLDERS[connection.dialect.paramstyle]), rows)
-    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(own_long=len(own)))
 
 
 def remove(session: Session, submission_id: str) -> None:
     session.execute(delete(LongPosting).where(LongPosting.submission_id == submission_id))
-    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(own_long=None))
 
 
 def clear(session: Session, project_id: str) -> None:
     session.execute(delete(LongPosting).where(LongPosting.project_id == project_id))
-    session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id).values(own_long=None))
 
 
 def candidates(session: Session, project_id: str, own: np.ndarray, common: np.ndarray,

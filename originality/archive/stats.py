@@ -226,6 +226,7 @@ class PendingChanges:
     def __init__(self) -> None:
         self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {BAG: [], LONG: [], PRUNED: []}
         self.groups = 0
+        self.postings: list[tuple[str, int, str]] = []  # the entries' rows, written at once too
 
     def add(self, changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
         for space, part in changes.items():
@@ -244,6 +245,7 @@ class PendingChanges:
             moved = change != 0
             summed[space] = (features[moved], change[moved])
         apply_changes(session, project_id, summed, self.groups)
+        postings.write(session, self.postings)
 
 
 def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
@@ -256,17 +258,21 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
+    code_long = postings.own_long(units, base_long)
+    posted = postings.rows(project_id, submission_id, code_long)
     if pending is not None:
         pending.add(changes, groups)
+        pending.postings.extend(posted)
     else:
         apply_changes(session, project_id, changes, groups)
+        postings.write(session, posted)
     chosen = group if group is not None else submission_id
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes()))
+                    .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes(),
+                            own_long=len(code_long)))
     session.add_all(NearDuplicateKey(project_id=project_id, key=key, submission_id=submission_id)
                     for key in sketch_keys(sketch))
     session.flush()
-    postings.add(session, project_id, submission_id, postings.own_long(units, base_long))
     return chosen
 
 
@@ -284,7 +290,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     apply_changes(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(stats_group=None, long_sketch=None))
+                    .values(stats_group=None, long_sketch=None, own_long=None))
     postings.remove(session, submission_id)
 
 
@@ -295,7 +301,7 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
     session.execute(delete(FeatureCount).where(FeatureCount.project_id == project_id))
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.project_id == project_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id)
-                    .values(stats_group=None, long_sketch=None))
+                    .values(stats_group=None, long_sketch=None, own_long=None))
     postings.clear(session, project_id)
     session.merge(ProjectStatistics(project_id=project_id, groups=0))
     session.flush()
