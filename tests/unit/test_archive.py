@@ -776,3 +776,29 @@ def test_recovery_sends_a_lost_submission_once_however_many_workers_look(archive
     assert not archive.take_stuck(queued.id, 60) and not archive.take_stuck(dead.id, 60)
     assert archive.claim(dead.id, 60)
     assert not archive.take_stuck(dead.id, 60)
+
+
+def test_an_entry_without_prose_takes_no_room_in_the_index(tmp_path: Path) -> None:
+    from originality.store.index import SqlIndex, empty_minhash_bytes
+    from originality.store.models import LshBucket
+
+    opened = sql_archive(tmp_path)
+    try:
+        code = tmp_path / "code.zip"
+        code.write_bytes(zip_bytes({"main.py": b"def total(xs):\n    return sum(x * x for x in xs)\n"}))
+        code_only = add(opened, code, "bob")
+        prose = add(opened, scenario_zip(tmp_path, "prose_source"), "alice")
+        with opened.db.sessions() as session:
+            stored = session.scalar(select(ArchiveEntry.minhash).filter_by(submission_id=code_only))
+            indexed = set(session.scalars(select(LshBucket.submission_id).distinct()))
+            # Its empty sketch is stored (a new starter code may resketch it), never indexed,
+            # and a sync does not count it as lacking.
+            assert stored == empty_minhash_bytes(128)
+            assert indexed == {prose} and opened.index.lacking(session, "p") == []
+        assert opened.reindex() == {"p": 2}
+        assert opened.index.members("p") == {prose}
+        for index in (SqlIndex(opened.db.sessions, 128, 128, 1), MemoryIndex(128, 128, 1)):
+            assert index.insert_missing("q", [(code_only, stored)]) == 0
+            assert index.members("q") == set()
+    finally:
+        opened.close()
