@@ -802,3 +802,18 @@ def test_an_entry_without_prose_takes_no_room_in_the_index(tmp_path: Path) -> No
             assert index.members("q") == set()
     finally:
         opened.close()
+
+
+def test_the_entries_before_a_check_are_counted_on_the_project_index(archive: Archive, tmp_path: Path) -> None:
+    from originality.archive.compare import Compare
+
+    ids = [add(archive, scenario_zip(tmp_path, name), name) for name in ("original", "renamed", "independent_a")]
+    add(archive, scenario_zip(tmp_path, "identical"), "other", project="q")
+    with archive.db.sessions() as session:
+        seqs = [session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=i)) for i in ids]
+        assert Compare._count_prior(session, "p", "new", None) == 3
+        assert Compare._count_prior(session, "p", ids[1], None) == 2  # less the upload's own entry
+        assert Compare._count_prior(session, "p", ids[1], seqs[2]) == 1
+        assert Compare._count_prior(session, "p", ids[2], seqs[2]) == 2
+        assert Compare._count_prior(session, "q", ids[0], None) == 1
+        assert Compare._count_prior(session, "r", "new", None) == 0
