@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..model import SegmentKind
@@ -213,6 +213,13 @@ class SqlIndex(CandidateIndex):
         self._sessions = sessions
         # datasketch's optimal banding for these parameters, so every storage agrees.
         self.hashranges: list[tuple[int, int]] = self._new_lsh().hashranges
+        # Per project, the seq up to which this process found every entry with prose indexed:
+        # a sync then looks at the newer entries only. An entry is staged in the transaction
+        # that archives it, and a rebuild leaves none out, so an older one cannot lack again
+        # (erasure removes the entry with its buckets). The anti-join over every entry took
+        # 0.67 s of each check at 100,000 entries (docs/benchmarks.md, "One upload against a
+        # million prior submissions").
+        self._indexed_upto: dict[str, int] = {}
 
     def buckets(self, hashvalues: np.ndarray) -> list[int]:
         values = np.asarray(hashvalues, dtype="<u4")
@@ -235,11 +242,24 @@ class SqlIndex(CandidateIndex):
                 project_id=project, params=self.params_digest)))
 
     def lacking(self, session: Session, project: str) -> list[tuple[str, bytes]]:
+        latest = session.scalar(select(func.max(ArchiveEntry.seq)).where(ArchiveEntry.project_id == project))
+        if latest is None:
+            return []
+        rows = self._lacking(session, project, self._indexed_upto.get(project, 0), latest)
+        if not rows:
+            self._indexed_upto[project] = latest
+        return rows
+
+    def _lacking(self, session: Session, project: str, after: int, upto: int | None) -> list[tuple[str, bytes]]:
+        """The project's entries with prose of seq in (``after``, ``upto``] (no upper bound
+        for None) not indexed."""
         # One anti-join in the database instead of both id sets in Python: usually empty.
         indexed = self._holds(ArchiveEntry.submission_id)
-        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
-                               .where(ArchiveEntry.project_id == project,
-                                      ArchiveEntry.minhash != self.empty, ~indexed))
+        where = [ArchiveEntry.project_id == project, ArchiveEntry.seq > after,
+                 ArchiveEntry.minhash != self.empty, ~indexed]
+        if upto is not None:
+            where.append(ArchiveEntry.seq <= upto)
+        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash).where(*where))
         return sorted((r[0], r[1]) for r in rows)
 
     def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
@@ -278,6 +298,7 @@ class SqlIndex(CandidateIndex):
         with self._sessions() as session:
             session.execute(delete(LshBucket).filter_by(project_id=project))
             session.commit()
+        self._indexed_upto.pop(project, None)
 
     def rebuild(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         # One transaction: a check running meanwhile sees the old buckets or the new ones.
@@ -288,6 +309,11 @@ class SqlIndex(CandidateIndex):
                 session.execute(insert(LshBucket),
                                 self._rows(project, key, np.frombuffer(data, dtype="<u4")))
                 count += 1
+            # And any entry archived since ``entries`` were read (its staged buckets were just
+            # deleted): other processes only look at entries newer than those they saw indexed.
+            for key, data in self._lacking(session, project, 0, None):
+                session.execute(insert(LshBucket),
+                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
             session.commit()
         return count
 

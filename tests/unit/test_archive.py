@@ -438,6 +438,10 @@ def test_the_database_index_is_written_with_the_entry_and_rebuilt_when_missing(t
             assert reopened.index.lacking(session, "p") == []
             session.execute(LshBucket.__table__.delete())  # as if written before the index existed
             session.commit()
+    finally:
+        reopened.close()
+    reopened = sql_archive(tmp_path)  # a process started after the upgrade
+    try:
         copy = add(reopened, scenario_zip(tmp_path, "identical"), "mallory")
         assert [m["submission_id"] for m in reopened.report_of(copy)["matches"]] == [original]
         assert reopened.index.members("p") == {original, copy}
@@ -817,3 +821,39 @@ def test_the_entries_before_a_check_are_counted_on_the_project_index(archive: Ar
         assert Compare._count_prior(session, "p", ids[2], seqs[2]) == 2
         assert Compare._count_prior(session, "q", ids[0], None) == 1
         assert Compare._count_prior(session, "r", "new", None) == 0
+
+
+def test_a_sync_reads_only_the_entries_newer_than_those_it_saw_indexed(tmp_path: Path) -> None:
+    from originality.store.models import LshBucket
+
+    opened = sql_archive(tmp_path)
+    try:
+        first = add(opened, scenario_zip(tmp_path, "prose_source"), "alice")
+        with opened.db.sessions() as session:
+            assert opened.index.lacking(session, "p") == []
+            # An older entry is not looked at again (it was seen indexed) ...
+            session.execute(LshBucket.__table__.delete().where(LshBucket.submission_id == first))
+            session.commit()
+            assert opened.index.lacking(session, "p") == []
+        # ... a newer one is (archived by another process), and a rebuild or a new process
+        # finds every entry again.
+        other = sql_archive(tmp_path)
+        try:
+            second = add(other, scenario_zip(tmp_path, "prose_paraphrase"), "bob")
+            assert other.index.members("p") == {first, second}  # its first sync saw every entry
+        finally:
+            other.close()
+        with opened.db.sessions() as session:
+            session.execute(LshBucket.__table__.delete().where(LshBucket.submission_id == second))
+            session.commit()
+            assert [sid for sid, _ in opened.index.lacking(session, "p")] == [second]
+        fresh = sql_archive(tmp_path)
+        try:
+            with fresh.db.sessions() as session:
+                assert [sid for sid, _ in fresh.index.lacking(session, "p")] == [second]
+            fresh.index.rebuild("p", [])  # entries read before these were archived: none left out
+            assert fresh.index.members("p") == {first, second}
+        finally:
+            fresh.close()
+    finally:
+        opened.close()
