@@ -164,7 +164,8 @@ class Entries:
 
     def resketch(self, project_id: str, without: np.ndarray | None) -> int:
         """Recompute every entry's MinHash of a project without the features ``without`` (its
-        starter code) and rebuild its index; returns the entries indexed."""
+        starter code) and rebuild its index; returns the entries sketched (the index holds
+        those with prose)."""
         with self.db.sessions() as session:
             ids = list(session.scalars(select(ArchiveEntry.submission_id)
                                        .filter_by(project_id=project_id).order_by(ArchiveEntry.seq)))
@@ -183,4 +184,5 @@ class Entries:
             # other k-grams: the statistics are counted again.
             transaction_lock(session, f"archive:{project_id}")
             stats.build(session, project_id, self.base_long(project_id))
-        return self.index.rebuild(project_id, entries)
+        self.index.rebuild(project_id, entries)
+        return len(entries)

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..model import SegmentKind
@@ -80,11 +80,26 @@ def minhash_from_bytes(data: bytes, seed: int) -> LeanMinHash:
     return LeanMinHash(seed=seed, hashvalues=np.frombuffer(data, dtype="<u4"), scheme=SCHEME)
 
 
+def empty_minhash_bytes(num_perm: int) -> bytes:
+    """The stored MinHash of a submission without prose (every value the maximum)."""
+    return b"\xff" * (4 * num_perm)
+
+
 class CandidateIndex(ABC):
-    """Which archived submissions of a project look similar enough to compare."""
+    """Which archived submissions of a project look similar enough to compare.
+
+    It holds the entries with prose only: an empty sketch (code alone) is never queried (a
+    check finds code by its postings) and is in no band with any prose, yet it took one row or
+    set member per band, 128 of them: most of the index of a code project (docs/benchmarks.md,
+    "One upload against a million prior submissions")."""
 
     def __init__(self, bands: int, num_perm: int, seed: int) -> None:
         self.bands, self.num_perm, self.seed = bands, num_perm, seed
+        self.empty = empty_minhash_bytes(num_perm)
+
+    def with_prose(self, entries: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        """The entries (id, MinHash bytes) that the index holds: those with a non-empty sketch."""
+        return [(key, data) for key, data in entries if bytes(data) != self.empty]
 
     @property
     def params_digest(self) -> str:
@@ -110,7 +125,7 @@ class CandidateIndex(ABC):
 
     def sync(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         """Bring the project's LSH up to date with the database's entries."""
-        entries = list(entries)
+        entries = self.with_prose(entries)
         held = self.members(project)
         missing = [(key, data) for key, data in entries if key not in held]
         return self.insert_missing(project, missing) if missing else 0
@@ -121,8 +136,10 @@ class CandidateIndex(ABC):
         return self.insert_missing(project, entries)
 
     def lacking(self, session: Session, project: str) -> list[tuple[str, bytes]]:
-        """The project's archive entries (id, MinHash bytes) that the index does not hold."""
-        ids = set(session.scalars(select(ArchiveEntry.submission_id).filter_by(project_id=project)))
+        """The project's archive entries with prose (id, MinHash bytes) that the index does not
+        hold."""
+        ids = set(session.scalars(select(ArchiveEntry.submission_id).filter_by(project_id=project)
+                                  .where(ArchiveEntry.minhash != self.empty)))
         missing = sorted(ids - self.members(project))
         rows: list[tuple[str, bytes]] = []
         for start in range(0, len(missing), IN_BATCH):
@@ -160,7 +177,7 @@ class MemoryIndex(CandidateIndex):
         lsh = self._lsh.setdefault(project, self._new_lsh())
         held = self._members.setdefault(project, set())
         count = 0
-        for key, data in entries:
+        for key, data in self.with_prose(entries):
             if key not in held:
                 lsh.insert(key, minhash_from_bytes(data, self.seed))
                 held.add(key)
@@ -196,6 +213,13 @@ class SqlIndex(CandidateIndex):
         self._sessions = sessions
         # datasketch's optimal banding for these parameters, so every storage agrees.
         self.hashranges: list[tuple[int, int]] = self._new_lsh().hashranges
+        # Per project, the seq up to which this process found every entry with prose indexed:
+        # a sync then looks at the newer entries only. An entry is staged in the transaction
+        # that archives it, and a rebuild leaves none out, so an older one cannot lack again
+        # (erasure removes the entry with its buckets). The anti-join over every entry took
+        # 0.67 s of each check at 100,000 entries (docs/benchmarks.md, "One upload against a
+        # million prior submissions").
+        self._indexed_upto: dict[str, int] = {}
 
     def buckets(self, hashvalues: np.ndarray) -> list[int]:
         values = np.asarray(hashvalues, dtype="<u4")
@@ -207,7 +231,8 @@ class SqlIndex(CandidateIndex):
                  "submission_id": key} for bucket in self.buckets(hashvalues)]
 
     def stage(self, session: Session, project: str, sketches: Mapping[str, LeanMinHash]) -> None:
-        rows = [row for key, sketch in sketches.items() for row in self._rows(project, key, sketch.hashvalues)]
+        rows = [row for key, sketch in sketches.items() if not sketch.is_empty()
+                for row in self._rows(project, key, sketch.hashvalues)]
         if rows:
             session.execute(insert(LshBucket), rows)
 
@@ -217,14 +242,28 @@ class SqlIndex(CandidateIndex):
                 project_id=project, params=self.params_digest)))
 
     def lacking(self, session: Session, project: str) -> list[tuple[str, bytes]]:
+        latest = session.scalar(select(func.max(ArchiveEntry.seq)).where(ArchiveEntry.project_id == project))
+        if latest is None:
+            return []
+        rows = self._lacking(session, project, self._indexed_upto.get(project, 0), latest)
+        if not rows:
+            self._indexed_upto[project] = latest
+        return rows
+
+    def _lacking(self, session: Session, project: str, after: int, upto: int | None) -> list[tuple[str, bytes]]:
+        """The project's entries with prose of seq in (``after``, ``upto``] (no upper bound
+        for None) not indexed."""
         # One anti-join in the database instead of both id sets in Python: usually empty.
         indexed = self._holds(ArchiveEntry.submission_id)
-        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash)
-                               .where(ArchiveEntry.project_id == project, ~indexed))
+        where = [ArchiveEntry.project_id == project, ArchiveEntry.seq > after,
+                 ArchiveEntry.minhash != self.empty, ~indexed]
+        if upto is not None:
+            where.append(ArchiveEntry.seq <= upto)
+        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash).where(*where))
         return sorted((r[0], r[1]) for r in rows)
 
     def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
-        entries = list(entries)
+        entries = self.with_prose(entries)
         if not entries:
             return 0
         with self._sessions() as session:
@@ -259,16 +298,22 @@ class SqlIndex(CandidateIndex):
         with self._sessions() as session:
             session.execute(delete(LshBucket).filter_by(project_id=project))
             session.commit()
+        self._indexed_upto.pop(project, None)
 
     def rebuild(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         # One transaction: a check running meanwhile sees the old buckets or the new ones.
         count = 0
         with self._sessions() as session:
             session.execute(delete(LshBucket).filter_by(project_id=project))
-            for key, data in entries:
+            for key, data in self.with_prose(entries):
                 session.execute(insert(LshBucket),
                                 self._rows(project, key, np.frombuffer(data, dtype="<u4")))
                 count += 1
+            # And any entry archived since ``entries`` were read (its staged buckets were just
+            # deleted): other processes only look at entries newer than those they saw indexed.
+            for key, data in self._lacking(session, project, 0, None):
+                session.execute(insert(LshBucket),
+                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
             session.commit()
         return count
 
@@ -316,7 +361,7 @@ class RedisIndex(CandidateIndex):
     def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
         lsh = self._project_lsh(project)
         members_key = self._prefix(project) + ":members"
-        entries = list(entries)
+        entries = self.with_prose(entries)
         count = 0
         with self._redis.lock(self._prefix(project) + ":lock", timeout=LOCK_SECONDS,
                               blocking_timeout=LOCK_SECONDS):

@@ -49,3 +49,29 @@ def test_entries_one_at_a_time_and_many_at_once_are_found_without_new_connection
     finally:
         index.clear(project)
         index.close()
+
+
+@pytest.mark.timeout(60)
+def test_an_entry_without_prose_is_not_held(redis_server: str) -> None:
+    from originality.store.index import empty_minhash_bytes
+
+    index = RedisIndex(f"{redis_server}/0", LSH_BANDS, LSH_NUM_PERM, LSH_SEED)
+    project = f"index-{np.random.default_rng().integers(1 << 30)}"
+    try:
+        prose = sketches(0, 1)
+        assert index.insert_missing(project, prose + [("code", empty_minhash_bytes(LSH_NUM_PERM))]) == 1
+        assert index.members(project) == {"s0"}
+        # No band of it was written: the project's keys are its members' set and prose's bands.
+        import redis
+
+        client = redis.Redis.from_url(redis_server)
+        try:
+            held = [k for k in client.scan_iter(match=f"{index._prefix(project)}*") if b"code" in k]
+            values = [m for k in client.scan_iter(match=f"{index._prefix(project)}*")
+                      if client.type(k) == b"set" for m in client.smembers(k)]
+        finally:
+            client.close()
+        assert not held and b"code" not in values
+    finally:
+        index.clear(project)
+        index.close()

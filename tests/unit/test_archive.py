@@ -438,6 +438,10 @@ def test_the_database_index_is_written_with_the_entry_and_rebuilt_when_missing(t
             assert reopened.index.lacking(session, "p") == []
             session.execute(LshBucket.__table__.delete())  # as if written before the index existed
             session.commit()
+    finally:
+        reopened.close()
+    reopened = sql_archive(tmp_path)  # a process started after the upgrade
+    try:
         copy = add(reopened, scenario_zip(tmp_path, "identical"), "mallory")
         assert [m["submission_id"] for m in reopened.report_of(copy)["matches"]] == [original]
         assert reopened.index.members("p") == {original, copy}
@@ -776,3 +780,80 @@ def test_recovery_sends_a_lost_submission_once_however_many_workers_look(archive
     assert not archive.take_stuck(queued.id, 60) and not archive.take_stuck(dead.id, 60)
     assert archive.claim(dead.id, 60)
     assert not archive.take_stuck(dead.id, 60)
+
+
+def test_an_entry_without_prose_takes_no_room_in_the_index(tmp_path: Path) -> None:
+    from originality.store.index import SqlIndex, empty_minhash_bytes
+    from originality.store.models import LshBucket
+
+    opened = sql_archive(tmp_path)
+    try:
+        code = tmp_path / "code.zip"
+        code.write_bytes(zip_bytes({"main.py": b"def total(xs):\n    return sum(x * x for x in xs)\n"}))
+        code_only = add(opened, code, "bob")
+        prose = add(opened, scenario_zip(tmp_path, "prose_source"), "alice")
+        with opened.db.sessions() as session:
+            stored = session.scalar(select(ArchiveEntry.minhash).filter_by(submission_id=code_only))
+            indexed = set(session.scalars(select(LshBucket.submission_id).distinct()))
+            # Its empty sketch is stored (a new starter code may resketch it), never indexed,
+            # and a sync does not count it as lacking.
+            assert stored == empty_minhash_bytes(128)
+            assert indexed == {prose} and opened.index.lacking(session, "p") == []
+        assert opened.reindex() == {"p": 2}
+        assert opened.index.members("p") == {prose}
+        for index in (SqlIndex(opened.db.sessions, 128, 128, 1), MemoryIndex(128, 128, 1)):
+            assert index.insert_missing("q", [(code_only, stored)]) == 0
+            assert index.members("q") == set()
+    finally:
+        opened.close()
+
+
+def test_the_entries_before_a_check_are_counted_on_the_project_index(archive: Archive, tmp_path: Path) -> None:
+    from originality.archive.compare import Compare
+
+    ids = [add(archive, scenario_zip(tmp_path, name), name) for name in ("original", "renamed", "independent_a")]
+    add(archive, scenario_zip(tmp_path, "identical"), "other", project="q")
+    with archive.db.sessions() as session:
+        seqs = [session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=i)) for i in ids]
+        assert Compare._count_prior(session, "p", "new", None) == 3
+        assert Compare._count_prior(session, "p", ids[1], None) == 2  # less the upload's own entry
+        assert Compare._count_prior(session, "p", ids[1], seqs[2]) == 1
+        assert Compare._count_prior(session, "p", ids[2], seqs[2]) == 2
+        assert Compare._count_prior(session, "q", ids[0], None) == 1
+        assert Compare._count_prior(session, "r", "new", None) == 0
+
+
+def test_a_sync_reads_only_the_entries_newer_than_those_it_saw_indexed(tmp_path: Path) -> None:
+    from originality.store.models import LshBucket
+
+    opened = sql_archive(tmp_path)
+    try:
+        first = add(opened, scenario_zip(tmp_path, "prose_source"), "alice")
+        with opened.db.sessions() as session:
+            assert opened.index.lacking(session, "p") == []
+            # An older entry is not looked at again (it was seen indexed) ...
+            session.execute(LshBucket.__table__.delete().where(LshBucket.submission_id == first))
+            session.commit()
+            assert opened.index.lacking(session, "p") == []
+        # ... a newer one is (archived by another process), and a rebuild or a new process
+        # finds every entry again.
+        other = sql_archive(tmp_path)
+        try:
+            second = add(other, scenario_zip(tmp_path, "prose_paraphrase"), "bob")
+            assert other.index.members("p") == {first, second}  # its first sync saw every entry
+        finally:
+            other.close()
+        with opened.db.sessions() as session:
+            session.execute(LshBucket.__table__.delete().where(LshBucket.submission_id == second))
+            session.commit()
+            assert [sid for sid, _ in opened.index.lacking(session, "p")] == [second]
+        fresh = sql_archive(tmp_path)
+        try:
+            with fresh.db.sessions() as session:
+                assert [sid for sid, _ in fresh.index.lacking(session, "p")] == [second]
+            fresh.index.rebuild("p", [])  # entries read before these were archived: none left out
+            assert fresh.index.members("p") == {first, second}
+        finally:
+            fresh.close()
+    finally:
+        opened.close()
