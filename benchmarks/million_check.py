@@ -1,10 +1,11 @@
 """One upload's archive check against a project of a million prior entries (issue 13).
 
     .venv/bin/python benchmarks/million_check.py --entries 1000000 [--students 2000] [--checks 20]
-        [--profile] [--redis 10000]
+        [--profile] [--redis 10000] [--cohort scale]
 
 What is real: the generated multi-file Python cohort of ``--students`` (archive_check.py's, with
-starter code and 5% disguised copies) is imported normally (``Archive.import_batch``, SQLite, the
+starter code and 5% disguised copies; ``--cohort scale``: the scale cohort, whose independent
+students share short idioms only) is imported normally (``Archive.import_batch``, SQLite, the
 candidate index in the database), less ``--checks`` held-back submissions that each have a copy
 source among the imported ones. Those are the only entries with units (full text).
 
@@ -291,9 +292,12 @@ def main() -> None:
     parser.add_argument("--redis", type=int, default=0, metavar="N",
                         help="also state Redis memory per entry with N entries")
     parser.add_argument("--keep", type=Path, help="build the archive in this folder and keep it")
+    parser.add_argument("--cohort", choices=["zip", "scale"], default="zip",
+                        help="the real part: zip (datasets.build_zip_cohort) or scale (build_scale_cohort)")
     args = parser.parse_args()
 
-    root = datasets.build_zip_cohort(args.students)
+    build = datasets.build_scale_cohort if args.cohort == "scale" else datasets.build_zip_cohort
+    root = build(args.students)
     zips = {p.stem: p for p in sorted((root / "subs").glob("*.zip"))}
     copies = partners(root)
     held = sorted(random.Random(args.seed).sample(sorted(copies), min(args.checks, len(copies))))

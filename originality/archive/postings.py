@@ -26,13 +26,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..calibration import FEATURES, Model
 from ..model import SegmentKind
 from ..score import ALIGN_FROM
-from ..store.models import ArchiveEntry, LongPosting
+from ..store.models import LongPosting
 from ..units import Unit
 
 # One k-gram in SAMPLE is posted. On the real code sets (benchmarks/index_recall.py), 1 in 4
@@ -132,36 +132,34 @@ def candidates(session: Session, project_id: str, own: np.ndarray, common: np.nd
     if not len(looked_up):
         return set()
     hits: dict[str, int] = {}
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    signed = _signed(looked_up)
-    try:
-        for start in range(0, len(signed), IN_BATCH):
-            part = signed[start:start + IN_BATCH]
-            if postgres:
-                cursor.execute("SELECT submission_id, count(*) FROM long_postings WHERE project_id = %s "
-                               "AND feature = ANY(%s) GROUP BY submission_id", (project_id, part))
-            else:
-                cursor.execute("SELECT submission_id, count(*) FROM long_postings WHERE project_id = ? "
-                               f"AND feature IN ({','.join('?' * len(part))}) GROUP BY submission_id",
-                               (project_id, *part))
-            for sid, n in cursor.fetchall():
-                hits[sid] = hits.get(sid, 0) + int(n)
-    finally:
-        cursor.close()
+    for sid, n in _query(session, "SELECT submission_id, count(*) FROM long_postings WHERE project_id = {p} "
+                                  "AND feature {in_} GROUP BY submission_id", project_id, _signed(looked_up)):
+        hits[sid] = hits.get(sid, 0) + int(n)
     if not hits:
         return set()
     ids = sorted(hits)
-    sizes = _sizes(session, ids)
-    need = needed(floor, len(own), np.array([sizes[i] for i in ids], dtype=np.int64))
+    sizes = dict(_query(session, "SELECT submission_id, own_long FROM archive_entries WHERE project_id = {p} "
+                                 "AND submission_id {in_}", project_id, ids))
+    need = needed(floor, len(own), np.array([sizes.get(i) or 0 for i in ids], dtype=np.int64))
     return {sid for sid, n in zip(ids, need.tolist()) if hits[sid] >= n}
 
 
-def _sizes(session: Session, ids: list[str]) -> dict[str, int]:
-    sizes: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
-        sizes.update((sid, int(n or 0)) for sid, n in session.execute(
-            select(ArchiveEntry.submission_id, ArchiveEntry.own_long)
-            .where(ArchiveEntry.submission_id.in_(ids[start:start + 500]))))
-    return sizes
+def _query(session: Session, sql: str, project_id: str, values: list) -> list[tuple]:
+    """Rows of ``sql`` (``{p}``: the project, ``{in_}``: membership in ``values``), a batch of
+    values at a time, on the driver's cursor: a check looks up thousands of k-grams and sizes,
+    and an ORM ``IN`` compiled per batch cost more than the lookups (million_check.py)."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    rows: list[tuple] = []
+    try:
+        for start in range(0, len(values), IN_BATCH):
+            part = values[start:start + IN_BATCH]
+            if postgres:
+                cursor.execute(sql.format(p="%s", in_="= ANY(%s)"), (project_id, part))
+            else:
+                cursor.execute(sql.format(p="?", in_=f"IN ({','.join('?' * len(part))})"), (project_id, *part))
+            rows.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return rows
