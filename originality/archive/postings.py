@@ -32,13 +32,14 @@ from sqlalchemy.orm import Session
 from ..calibration import FEATURES, Model
 from ..model import SegmentKind
 from ..score import ALIGN_FROM
+from ..store.db import rows_in
 from ..store.models import LongPosting
 from ..units import Unit
 
 # One k-gram in SAMPLE is posted. On the real code sets (benchmarks/index_recall.py), 1 in 4
-# finds 0.9972 of java-pairs' pairs from 0.3 (1.0 on the obfuscation sets) and makes 46.7% of
-# its pairs candidates; 1 in 8 finds 0.9858 with 57.9% (a coarser sample needs a looser test);
-# 1 in 2 finds them all with 24.6% for twice the rows. An entry posts 97 rows on java-pairs.
+# finds 0.9972 of java-pairs' pairs from 0.3 (1.0 on the obfuscation sets) and makes 17.6% of
+# its pairs candidates; 1 in 2 finds them all with 7.0% for twice the rows; 1 in 8 (with the
+# test built for 0.1) lost recall, 0.9858. An entry posts 97 rows on java-pairs.
 SAMPLE = 4
 # Entries with fewer own long k-grams than this post all of them: a pair from 0.3 shares at
 # least ``containment_floor`` of the smaller side (0.2424), so from 80 k-grams on it shares 20
@@ -54,7 +55,6 @@ Z = 2.33
 # java-pairs' pairs from 0.1 found at 0.3, 0.9985 at 0.1, with 17.6% of its pairs candidates
 # instead of 46.7%).
 FOUND_FROM = ALIGN_FROM
-IN_BATCH = 5000
 # One statement for SQLite and PostgreSQL alike, on the driver's executemany (as stats.UPSERT).
 INSERT = "INSERT INTO long_postings (project_id, feature, submission_id) VALUES ({0}, {0}, {0})"
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -132,34 +132,13 @@ def candidates(session: Session, project_id: str, own: np.ndarray, common: np.nd
     if not len(looked_up):
         return set()
     hits: dict[str, int] = {}
-    for sid, n in _query(session, "SELECT submission_id, count(*) FROM long_postings WHERE project_id = {p} "
-                                  "AND feature {in_} GROUP BY submission_id", project_id, _signed(looked_up)):
+    for sid, n in rows_in(session, "SELECT submission_id, count(*) FROM long_postings WHERE project_id = {p} "
+                                   "AND feature {in_} GROUP BY submission_id", (project_id,), _signed(looked_up)):
         hits[sid] = hits.get(sid, 0) + int(n)
     if not hits:
         return set()
     ids = sorted(hits)
-    sizes = dict(_query(session, "SELECT submission_id, own_long FROM archive_entries WHERE project_id = {p} "
-                                 "AND submission_id {in_}", project_id, ids))
+    sizes = dict(rows_in(session, "SELECT submission_id, own_long FROM archive_entries WHERE project_id = {p} "
+                                  "AND submission_id {in_}", (project_id,), ids))
     need = needed(floor, len(own), np.array([sizes.get(i) or 0 for i in ids], dtype=np.int64))
     return {sid for sid, n in zip(ids, need.tolist()) if hits[sid] >= n}
-
-
-def _query(session: Session, sql: str, project_id: str, values: list) -> list[tuple]:
-    """Rows of ``sql`` (``{p}``: the project, ``{in_}``: membership in ``values``), a batch of
-    values at a time, on the driver's cursor: a check looks up thousands of k-grams and sizes,
-    and an ORM ``IN`` compiled per batch cost more than the lookups (million_check.py)."""
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    rows: list[tuple] = []
-    try:
-        for start in range(0, len(values), IN_BATCH):
-            part = values[start:start + IN_BATCH]
-            if postgres:
-                cursor.execute(sql.format(p="%s", in_="= ANY(%s)"), (project_id, part))
-            else:
-                cursor.execute(sql.format(p="?", in_=f"IN ({','.join('?' * len(part))})"), (project_id, *part))
-            rows.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return rows

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
 from ..options import MatchOptions
-from ..store.db import transaction_lock
+from ..store.db import rows_in, transaction_lock
 from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics, UnitRow
 from ..units import Unit
 from . import postings
@@ -378,12 +378,6 @@ def _at_least(session: Session, project_id: str, space: int, floor: int) -> tupl
     return features[order], np.array([n for _, n in rows], dtype=np.int64)[order]
 
 
-# Features looked up per query: a check reads tens of thousands, so the statement is plain SQL
-# with one parameter per feature (SQLite) or one array (PostgreSQL) on the driver's cursor, not
-# an ORM ``IN``, whose compilation and rows cost more than the lookups.
-READ_BATCH = 5000
-
-
 def _counts(session: Session, project_id: str, space: int, features: np.ndarray) -> np.ndarray:
     """The counts of some sorted features in a space (0 where none is stored)."""
     counts = np.zeros(len(features), dtype=np.int64)
@@ -392,24 +386,11 @@ def _counts(session: Session, project_id: str, space: int, features: np.ndarray)
     signed = features.view(np.int64)
     # Sorted as unsigned, not as the signed values the database keeps.
     order = np.argsort(signed, kind="stable")
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for start in range(0, len(features), READ_BATCH):
-            part = signed[start:start + READ_BATCH].tolist()
-            if postgres:
-                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = %s AND space = %s "
-                               "AND feature = ANY(%s)", (project_id, space, part))
-            else:
-                cursor.execute("SELECT feature, n FROM feature_counts WHERE project_id = ? AND space = ? "
-                               f"AND feature IN ({','.join('?' * len(part))})", (project_id, space, *part))
-            rows = cursor.fetchall()
-            if rows:
-                got, n = np.array(rows, dtype=np.int64).T
-                counts[order[np.searchsorted(signed[order], got)]] = n
-    finally:
-        cursor.close()
+    rows = rows_in(session, "SELECT feature, n FROM feature_counts WHERE project_id = {p} AND space = {p} "
+                            "AND feature {in_}", (project_id, space), signed.tolist())
+    if rows:
+        got, n = np.array(rows, dtype=np.int64).T
+        counts[order[np.searchsorted(signed[order], got)]] = n
     return counts
 
 

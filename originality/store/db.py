@@ -198,3 +198,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# Values looked up per statement by ``rows_in``.
+IN_BATCH = 5000
+
+
+def rows_in(session: Session, sql: str, params: tuple[Any, ...], values: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` for every value of ``values``, a batch at a time, on the driver's
+    cursor: ``{p}`` in ``sql`` stands for each of ``params``, ``{in_}`` for membership in the
+    batch (one parameter per value on SQLite, one array on PostgreSQL). A check looks up
+    thousands of features; an ORM ``IN`` compiled per batch cost more than the lookups
+    (docs/benchmarks.md, "Archive check as the archive grows")."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    found: list[tuple[Any, ...]] = []
+    try:
+        for start in range(0, len(values), IN_BATCH):
+            part = values[start:start + IN_BATCH]
+            if postgres:
+                cursor.execute(sql.format(p="%s", in_="= ANY(%s)"), (*params, part))
+            else:
+                cursor.execute(sql.format(p="?", in_=f"IN ({','.join('?' * len(part))})"), (*params, *part))
+            found.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return found
