@@ -147,7 +147,11 @@ class Compare:
                      "fragments": [f.to_dict() for f in pair.fragments]}
             own = student_id is not None and person.student_id == student_id
             report["own_attempts" if own else "matches"].append(match)
-            template_lines[other] = template_ranges(units[other])
+            if pair.fragments:
+                # Greyed in the side by side, which draws the files of a pair's fragments only:
+                # at 20,000 entries a check lists thousands of weak pairs without fragments,
+                # and their template lines were a fifth of its time (docs/benchmarks.md).
+                template_lines[other] = template_ranges(units[other])
         for key in ("matches", "own_attempts"):
             report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
         report["template_lines"] = template_lines
