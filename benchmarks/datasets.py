@@ -398,16 +398,25 @@ def build_zip_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rate:
     reset(root)
     rng = random.Random(seed)
     write_dir(root / "base", dict(gp.BASE_FILES))
+    people = draw_people(rng, n_students, copy_rate, gp.draw_py_student, gp.disguise_py)
+    return write_cohort(root, f"zip_cohort_{n_students}", params, people, gp.render_student, rng)
+
+
+def draw_people(rng: random.Random, n_students: int, copy_rate: float, draw: Callable[[random.Random], Any],
+                disguise: Callable[..., Any]) -> list[tuple]:
+    """A gradebook cohort's students as (student, cluster, kind): the independent ones drawn,
+    then the copies (``copy_rate`` of the cohort), each a disguise of a random independent one
+    at strength 0-2, some partial."""
     n_copy = max(1, round(n_students * copy_rate))
-    indep = [gp.draw_py_student(rng) for _ in range(n_students - n_copy)]
+    indep = [draw(rng) for _ in range(n_students - n_copy)]
     people = [(s, i, "") for i, s in enumerate(indep)]
     for _ in range(n_copy):
         src = rng.randrange(len(indep))
         strength = rng.choice([0, 1, 2, 2])
         partial = rng.choice([0.0, 0.0, 0.2, 0.35])
         kind = f"copy-s{strength}" + ("-partial" if partial else "")
-        people.append((gp.disguise_py(indep[src], rng, strength, partial=partial), src, kind))
-    return write_cohort(root, f"zip_cohort_{n_students}", params, people, gp.render_student, rng)
+        people.append((disguise(indep[src], rng, strength, partial=partial), src, kind))
+    return people
 
 
 def write_cohort(root: Path, name: str, params: dict, people: list[tuple], render: Callable[[Any], dict],
@@ -459,15 +468,7 @@ def build_scale_cohort(n_students: int, seed: int = 5, out: Path = OUT, copy_rat
     reset(root)
     rng = random.Random(seed)
     write_dir(root / "base", dict(gp.BASE_FILES))
-    n_copy = max(1, round(n_students * copy_rate))
-    indep = [gs.draw_student(rng) for _ in range(n_students - n_copy)]
-    people = [(s, i, "") for i, s in enumerate(indep)]
-    for _ in range(n_copy):
-        src = rng.randrange(len(indep))
-        strength = rng.choice([0, 1, 2, 2])
-        partial = rng.choice([0.0, 0.0, 0.2, 0.35])
-        kind = f"copy-s{strength}" + ("-partial" if partial else "")
-        people.append((gs.disguise(indep[src], rng, strength, partial=partial), src, kind))
+    people = draw_people(rng, n_students, copy_rate, gs.draw_student, gs.disguise)
     return write_cohort(root, f"scale_cohort_{n_students}", params, people, gs.render, rng)
 
 
