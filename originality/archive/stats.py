@@ -251,8 +251,9 @@ class PendingChanges:
 def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
                 base_long: np.ndarray, pending: PendingChanges | None = None) -> str:
     """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
-    which must exist, and post its long k-grams (``postings.py``); returns its group. The caller holds the project's lock. With ``pending``,
-    the counts' changes are gathered there for the caller to apply, else applied now."""
+    which must exist, and post its long k-grams (``postings.py``); returns its group. The
+    caller holds the project's lock. With ``pending``, the counts' changes and postings are
+    gathered there for the caller to apply, else applied now."""
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
