@@ -61,6 +61,18 @@ def batches(items: list[str]) -> Iterable[list[str]]:
         yield items[start : start + IN_BATCH]
 
 
+def units_of(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
+    """The stored units of entries, by submission id, in their order."""
+    units: dict[str, list[Unit]] = {i: [] for i in ids}
+    for batch in batches(ids):
+        # Plain rows, not ORM objects: a check reads thousands of entries' units, and the
+        # identity map cost a third of reading them (archive_check.py at 20,000 entries).
+        for row in session.execute(select(UnitRow.__table__).where(UnitRow.submission_id.in_(batch))
+                                   .order_by(UnitRow.submission_id, UnitRow.ordinal)):
+            units[row.submission_id].append(unit_from_row(row))
+    return units
+
+
 class Entries:
     """Entering submissions and keeping the index in step (mixed into ``Archive``)."""
 
@@ -155,14 +167,7 @@ class Entries:
         return unique_hashes(starter.units) if starter is not None else np.zeros(0, dtype=np.uint64)
 
     def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
-        units: dict[str, list[Unit]] = {i: [] for i in ids}
-        for batch in batches(ids):
-            # Plain rows, not ORM objects: a check reads thousands of entries' units, and the
-            # identity map cost a third of reading them (archive_check.py at 20,000 entries).
-            for row in session.execute(select(UnitRow.__table__).where(UnitRow.submission_id.in_(batch))
-                                       .order_by(UnitRow.submission_id, UnitRow.ordinal)):
-                units[row.submission_id].append(unit_from_row(row))
-        return units
+        return units_of(session, ids)
 
     def resketch(self, project_id: str, without: np.ndarray | None) -> int:
         """Recompute every entry's MinHash of a project without the features ``without`` (its

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from ..calibration import FEATURES, Model
 from ..model import SegmentKind
 from ..score import ALIGN_FROM
-from ..store.db import rows_in
+from ..store.db import execute_rows, rows_in
 from ..store.models import LongPosting
 from ..units import Unit
 
@@ -57,7 +57,6 @@ Z = 2.33
 FOUND_FROM = ALIGN_FROM
 # One statement for SQLite and PostgreSQL alike, on the driver's executemany (as stats.UPSERT).
 INSERT = "INSERT INTO long_postings (project_id, feature, submission_id) VALUES ({0}, {0}, {0})"
-PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def own_long(units: list[Unit], base_long: np.ndarray) -> np.ndarray:
@@ -111,9 +110,7 @@ def rows(project_id: str, submission_id: str, own: np.ndarray) -> list[tuple[str
 
 def write(session: Session, rows: list[tuple[str, int, str]]) -> None:
     """Insert postings rows (of one entry or a batch's)."""
-    if rows:
-        connection = session.connection()
-        connection.exec_driver_sql(INSERT.format(PLACEHOLDERS[connection.dialect.paramstyle]), rows)
+    execute_rows(session, INSERT, rows)
 
 
 def remove(session: Session, submission_id: str) -> None:

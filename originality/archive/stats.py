@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 
 from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
 from ..options import MatchOptions
-from ..store.db import rows_in, transaction_lock
-from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics, UnitRow
+from ..store.db import execute_rows, rows_in, transaction_lock
+from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics
 from ..units import Unit
 from . import postings
 
@@ -126,37 +126,32 @@ def _signed(values: np.ndarray) -> list[int]:
 
 
 def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
-    from .entries import unit_from_row  # entries imports this module
+    from .entries import units_of  # entries imports this module
 
-    found: dict[str, list[Unit]] = {i: [] for i in ids}
-    for start in range(0, len(ids), IN_BATCH):
-        for row in session.scalars(select(UnitRow).where(UnitRow.submission_id.in_(ids[start:start + IN_BATCH]))
-                                   .order_by(UnitRow.submission_id, UnitRow.ordinal)):
-            found[row.submission_id].append(unit_from_row(row))
-    return found
+    return units_of(session, ids)
 
 
-# One statement for SQLite and PostgreSQL alike, given to the driver's executemany with plain
-# tuples: through the ORM's bulk insert, building the rows took 5 of an import's 16 s
-# (zip_cohort_300 under cProfile), and through SQLAlchemy's parameter handling 3.7.
+# Statements for ``execute_rows``: through the ORM's bulk insert, building the counts' rows took
+# 5 of an import's 16 s (zip_cohort_300 under cProfile), and through SQLAlchemy's parameter
+# handling 3.7; the entry's update and keys through ORM objects and a flush, a fifth of the
+# counting (zip_cohort_2000).
 UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0}, {0}, {0}, {0}) "
           "ON CONFLICT (project_id, space, feature) DO UPDATE SET n = feature_counts.n + excluded.n")
-PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0} "
+                "WHERE submission_id = {0}")
+INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
 
 
 def apply_changes(session: Session, project_id: str,
                   changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
     """Add the changes to the counts atomically (upserts in key order), and drop counts that
     fell to 0."""
-    connection = session.connection()
-    upsert = UPSERT.format(PLACEHOLDERS[connection.dialect.paramstyle])
     for space in sorted(changes):
         features, change = changes[space]
         order = np.argsort(features.view(np.int64), kind="stable")
         rows = [(project_id, space, f, d)
                 for f, d in zip(_signed(features[order]), change[order].tolist())]
-        if rows:
-            connection.exec_driver_sql(upsert, rows)
+        execute_rows(session, UPSERT, rows)
         # Counts that may have reached 0 (the pruned space's differences go both ways).
         fallen = _signed(features if space == PRUNED else features[change < 0])
         for start in range(0, len(fallen), IN_BATCH):
@@ -268,12 +263,9 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
         apply_changes(session, project_id, changes, groups)
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
-    session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(stats_group=chosen, long_sketch=sketch.astype("<u4").tobytes(),
-                            own_long=len(code_long)))
-    session.add_all(NearDuplicateKey(project_id=project_id, key=key, submission_id=submission_id)
-                    for key in sketch_keys(sketch))
-    session.flush()
+    session.flush()  # the entry's row, if the caller has not flushed it
+    execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), submission_id))
+    execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
 
 

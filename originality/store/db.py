@@ -202,6 +202,18 @@ class Database:
 
 # Values looked up per statement by ``rows_in``.
 IN_BATCH = 5000
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def execute_rows(session: Session, sql: str, rows: list[tuple[Any, ...]] | tuple[Any, ...]) -> None:
+    """``sql`` (``{0}`` for each parameter) on the driver, once with a tuple of values, or as an
+    executemany with a list of tuples; one statement for SQLite and PostgreSQL alike. The hot
+    writes of archiving take this path: through the ORM's bulk insert or SQLAlchemy's parameter
+    handling, building the rows cost more than writing them (docs/benchmarks.md, "Bulk import")."""
+    if isinstance(rows, list) and not rows:
+        return
+    connection = session.connection()
+    connection.exec_driver_sql(sql.format(_PLACEHOLDERS[connection.dialect.paramstyle]), rows)
 
 
 def rows_in(session: Session, sql: str, params: tuple[Any, ...], values: list[Any]) -> list[tuple[Any, ...]]:

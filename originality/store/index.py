@@ -30,11 +30,12 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..model import SegmentKind
 from ..units import Unit
+from .db import execute_rows
 from .models import ArchiveEntry, LshBucket
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ REDIS_PREFIX = "originality:lsh"
 SESSION_FROM = 16
 LOCK_SECONDS = 120
 IN_BATCH = 500
+# A bucket row, on the driver (``db.execute_rows``); a second process syncing the same entry
+# at once adds nothing.
+INSERT_BUCKETS = ("INSERT INTO lsh_buckets (project_id, params, bucket, submission_id) "
+                  "VALUES ({0}, {0}, {0}, {0}) ON CONFLICT DO NOTHING")
 
 
 def _low32(value: bytes) -> int:
@@ -226,15 +231,12 @@ class SqlIndex(CandidateIndex):
         return sorted({_bucket(band, values[start:end])
                        for band, (start, end) in enumerate(self.hashranges)})
 
-    def _rows(self, project: str, key: str, hashvalues: np.ndarray) -> list[dict[str, object]]:
-        return [{"project_id": project, "params": self.params_digest, "bucket": bucket,
-                 "submission_id": key} for bucket in self.buckets(hashvalues)]
+    def _rows(self, project: str, key: str, hashvalues: np.ndarray) -> list[tuple[str, str, int, str]]:
+        return [(project, self.params_digest, bucket, key) for bucket in self.buckets(hashvalues)]
 
     def stage(self, session: Session, project: str, sketches: Mapping[str, LeanMinHash]) -> None:
-        rows = [row for key, sketch in sketches.items() if not sketch.is_empty()
-                for row in self._rows(project, key, sketch.hashvalues)]
-        if rows:
-            session.execute(insert(LshBucket), rows)
+        execute_rows(session, INSERT_BUCKETS, [row for key, sketch in sketches.items() if not sketch.is_empty()
+                                               for row in self._rows(project, key, sketch.hashvalues)])
 
     def members(self, project: str) -> set[str]:
         with self._sessions() as session:
@@ -267,18 +269,11 @@ class SqlIndex(CandidateIndex):
         if not entries:
             return 0
         with self._sessions() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
             count = 0
             for key, data in entries:
                 if session.scalar(select(self._holds(key))):
                     continue
-                # Two processes may sync the same entry at once: the second adds nothing.
-                session.execute(dialect_insert(LshBucket).on_conflict_do_nothing(),
-                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
+                execute_rows(session, INSERT_BUCKETS, self._rows(project, key, np.frombuffer(data, dtype="<u4")))
                 count += 1
             session.commit()
         return count
@@ -306,14 +301,12 @@ class SqlIndex(CandidateIndex):
         with self._sessions() as session:
             session.execute(delete(LshBucket).filter_by(project_id=project))
             for key, data in self.with_prose(entries):
-                session.execute(insert(LshBucket),
-                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
+                execute_rows(session, INSERT_BUCKETS, self._rows(project, key, np.frombuffer(data, dtype="<u4")))
                 count += 1
             # And any entry archived since ``entries`` were read (its staged buckets were just
             # deleted): other processes only look at entries newer than those they saw indexed.
             for key, data in self._lacking(session, project, 0, None):
-                session.execute(insert(LshBucket),
-                                self._rows(project, key, np.frombuffer(data, dtype="<u4")))
+                execute_rows(session, INSERT_BUCKETS, self._rows(project, key, np.frombuffer(data, dtype="<u4")))
             session.commit()
         return count
 
