@@ -137,6 +137,9 @@ def _units(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
 # counting (zip_cohort_2000).
 UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0}, {0}, {0}, {0}) "
           "ON CONFLICT (project_id, space, feature) DO UPDATE SET n = feature_counts.n + excluded.n")
+SHORTLISTED = (f"SELECT submission_id FROM near_duplicate_keys WHERE project_id = {{p}} AND key {{in_}} "
+               f"GROUP BY submission_id ORDER BY count(*) DESC, submission_id LIMIT {SHORTLIST}")
+SKETCHES = "SELECT submission_id, long_sketch, stats_group FROM archive_entries WHERE submission_id {in_}"
 MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0} "
                 "WHERE submission_id = {0}")
 INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
@@ -167,15 +170,11 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
                     base_long: np.ndarray) -> str | None:
     """The group of the counted entry closest to ``own_long`` at a Jaccard index of at least
     ``NEAR_DUPLICATE_JACCARD``, if any."""
-    bands = func.count()
-    shared = list(session.execute(
-        select(NearDuplicateKey.submission_id)
-        .where(NearDuplicateKey.project_id == project_id, NearDuplicateKey.key.in_(sketch_keys(sketch)))
-        .group_by(NearDuplicateKey.submission_id)
-        .order_by(bands.desc(), NearDuplicateKey.submission_id).limit(SHORTLIST)).scalars())
-    found = [(sid, data, group) for sid, data, group in session.execute(
-        select(ArchiveEntry.submission_id, ArchiveEntry.long_sketch, ArchiveEntry.stats_group)
-        .where(ArchiveEntry.submission_id.in_(shared))) if data is not None and group is not None]
+    # On the driver (``rows_in``: the sketch's BANDS keys and the SHORTLIST are one batch each):
+    # built through the ORM, these two lookups cost half of finding a group in a bulk import.
+    shared = [sid for sid, in rows_in(session, SHORTLISTED, (project_id,), sketch_keys(sketch))]
+    found = [(sid, data, group) for sid, data, group in rows_in(session, SKETCHES, (), shared)
+             if data is not None and group is not None]
     if not found:
         return None
     sketches = np.frombuffer(b"".join(data for _, data, _ in found), dtype="<u4").reshape(len(found), -1)
