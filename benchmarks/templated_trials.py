@@ -1,0 +1,183 @@
+"""Trials for tiny templated exercises: a literal feature and denser common code, held out.
+
+    .venv/bin/python benchmarks/calibrate.py               # lays out the real sets (once)
+    .venv/bin/python benchmarks/run.py detection --datasets templated_java --tools originality
+    .venv/bin/python benchmarks/templated_trials.py        # ~15 s a setting
+    .venv/bin/python benchmarks/templated_trials.py --common 5,0.5 --common 10,0.25
+
+No real labelled set holds tiny templated exercises (a few dozen lines around a starter
+skeleton), so the generated ``templated_java`` stands in, and says so in docs/benchmarks.md.
+For each common-code setting (``--common MIN,FRACTION``: ``MatchOptions.common_min_submissions``
+and ``common_fraction``), the three real code sets and templated_java's six exercises are
+loaded as ``check`` loads them; each trial (code features) is fitted as ``calibration.fit``
+fits the code part and printed:
+
+- held out on the real sets (each fitted on the other two), then ``templated_java`` scored by
+  the model fitted on the three real sets (not fitted on generated data), its unrelated pairs
+  from 0.5 and copies under it, the pooled obfuscation ROC-AUC and errors at 0.5;
+- then with templated_java in the fit as a fourth set: the real sets held out again, and
+  templated_java leaving one exercise out at a time.
+
+``literal_cosine``: the cosine of the pairs' runs of two consecutive literals alone (the bag's
+features tagged ``units.LITERAL_RUN_TAG``: test data and messages in their order), sublinear tf
+times smoothed idf over the cohort. An experiment, not the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import datasets  # noqa: E402
+from originality.calibrate import read_labels, roc_auc  # noqa: E402
+from originality.calibration import FEATURES, fit_weights  # noqa: E402
+from originality.check import SubmissionStatus, load_starter, load_submission, submission_id  # noqa: E402
+from originality.fingerprint import SymbolTable  # noqa: E402
+from originality.options import CheckOptions, MatchOptions  # noqa: E402
+from originality.score import Comparison, own_bag  # noqa: E402
+from originality.units import is_literal_run  # noqa: E402
+
+REAL = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
+SHIPPED = ["containment_max", "containment_min", "cosine_x_containment", "pruned_containment_max"]
+TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
+          "+ literal_cosine x containment_max": SHIPPED + ["literal_x_containment"],
+          "+ literal_cosine, cosine": SHIPPED + ["literal_cosine", "cosine"]}
+
+
+@dataclass
+class Pairs:
+    columns: dict[str, np.ndarray]
+    code_share: np.ndarray
+    labels: np.ndarray
+    groups: list[str]  # "set/kind" as ``calibration.fit`` weighs them
+    fitted: np.ndarray
+    part: np.ndarray  # the exercise of a templated_java pair
+
+    def take(self, rows: np.ndarray, name: str) -> Pairs:
+        return Pairs({k: v[rows] for k, v in self.columns.items()}, self.code_share[rows], self.labels[rows],
+                     [f"{name}/{g.split('/', 1)[1]}" for g, r in zip(self.groups, rows) if r],
+                     self.fitted[rows], self.part[rows])
+
+
+def literal_cosine(units: list[list], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    per_row = [np.unique(b[is_literal_run(b)], return_counts=True) for b in (own_bag(u) for u in units)]
+    values = np.unique(np.concatenate([f for f, _ in per_row]))
+    rows = np.concatenate([np.full(len(f), r) for r, (f, _) in enumerate(per_row)])
+    columns = np.concatenate([np.searchsorted(values, f) for f, _ in per_row])
+    tf = np.concatenate([1.0 + np.log(c) for _, c in per_row])
+    idf = np.log((1.0 + len(units)) / (1.0 + np.bincount(columns, minlength=len(values)))) + 1.0
+    matrix = sparse.csr_matrix((tf * idf[columns], (rows, columns)), shape=(len(units), max(1, len(values))))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix
+    return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
+
+
+def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, int, str]],
+               bases: list[Path], options: CheckOptions, not_fitted: frozenset[str] = frozenset(), part: int = 0) -> Pairs:
+    table = SymbolTable()
+    base_units, _ = load_starter(bases, options, table)
+    loaded = [s for s in (load_submission(p, options, table) for p in sorted(submissions, key=submission_id))
+              if s.status is SubmissionStatus.OK]
+    position = {s.id: k for k, s in enumerate(loaded)}
+    known = [(a, b, y, kind) for a, b, y, kind in labels if a in position and b in position]
+    comparison = Comparison([s.id for s in loaded], [s.units for s in loaded], base_units, options.match)
+    i = np.array([position[a] for a, _, _, _ in known])
+    j = np.array([position[b] for _, b, _, _ in known])
+    features = comparison.pair_features(i, j)
+    columns = {f: features.values[:, k] for k, f in enumerate(FEATURES)}
+    columns["literal_cosine"] = literal_cosine(comparison.units, i, j)
+    columns["literal_x_containment"] = columns["literal_cosine"] * columns["containment_max"]
+    labels_ = np.array([y for _, _, y, _ in known])
+    return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
+                 np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
+
+
+def joined(parts: list[Pairs]) -> Pairs:
+    return Pairs({k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns},
+                 np.concatenate([p.code_share for p in parts]), np.concatenate([p.labels for p in parts]),
+                 [g for p in parts for g in p.groups], np.concatenate([p.fitted for p in parts]),
+                 np.concatenate([p.part for p in parts]))
+
+
+def fit(sets: list[Pairs], features: list[str]) -> tuple[np.ndarray, float]:
+    x, y, groups = [], [], []
+    for s in sets:
+        rows = s.fitted & (s.code_share >= 0.5)
+        x.append(np.column_stack([s.columns[f] for f in features])[rows])
+        y.append(s.labels[rows])
+        groups += [g for g, r in zip(s.groups, rows) if r]
+    weights, intercept = fit_weights(np.concatenate(x), np.concatenate(y), np.asarray(groups), 1.0,
+                                     list(range(len(features))))
+    return np.asarray(weights), intercept
+
+
+def scores(s: Pairs, features: list[str], model: tuple[np.ndarray, float]) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(np.column_stack([s.columns[f] for f in features]) @ model[0] + model[1])))
+
+
+def report(real: dict[str, Pairs], templated: Pairs) -> None:
+    obfuscation = [real[n] for n in REAL[1:]]
+    pooled_y = np.concatenate([s.labels for s in obfuscation])
+    for trial, features in TRIALS.items():
+        held = [roc_auc(real[n].labels, scores(real[n], features, fit([real[m] for m in REAL if m != n], features)))
+                for n in REAL]
+        model = fit(list(real.values()), features)
+        t = scores(templated, features, model)
+        pooled = np.concatenate([scores(s, features, model) for s in obfuscation])
+        y = templated.labels
+        print(f"{trial} | fitted on the real sets: held out {' / '.join(f'{h:.4f}' for h in held)}; templated_java "
+              f"{roc_auc(y, t):.4f} ({int((t[y == 0] >= 0.5).sum())} unrelated from 0.5, {int((t[y == 1] < 0.5).sum())} "
+              f"copies under); pooled obfuscation {roc_auc(pooled_y, pooled):.4f} / "
+              f"{int(((pooled >= 0.5) != (pooled_y == 1)).sum())} errors")
+        with_t = [templated.take(np.ones(len(y), bool), "templated")]
+        held = [roc_auc(real[n].labels, scores(real[n], features, fit([real[m] for m in REAL if m != n] + with_t, features)))
+                for n in REAL]
+        out = np.zeros(len(y))
+        for part in np.unique(templated.part):
+            rows = templated.part == part
+            out[rows] = scores(templated.take(rows, "exercise"), features,
+                               fit(list(real.values()) + [templated.take(~rows, "templated")], features))
+        print(f"{trial} | templated_java in the fit: held out {' / '.join(f'{h:.4f}' for h in held)}; templated_java "
+              f"one exercise out {roc_auc(y, out):.4f} ({int((out[y == 0] >= 0.5).sum())} unrelated from 0.5, "
+              f"{int((out[y == 1] < 0.5).sum())} copies under)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--common", action="append", default=[],
+                        help="MIN,FRACTION of common code (repeatable; default the shipped 10,0.5)")
+    args = parser.parse_args()
+    entries = {e["name"]: e for e in json.loads((HERE / "out" / "calibration" / "manifest.json").read_text())["sets"]}
+    ds = datasets.load(datasets.OUT / "templated_java")
+    for setting in args.common or [f"{MatchOptions.common_min_submissions},{MatchOptions.common_fraction}"]:
+        least, fraction = setting.split(",")
+        options = CheckOptions(workers=1, match=replace(MatchOptions(), common_min_submissions=int(least),
+                                                        common_fraction=float(fraction)))
+        real = {n: load_pairs(n, sorted(Path(entries[n]["submissions"]).iterdir()),
+                              read_labels(Path(entries[n]["labels"])), [], options,
+                              frozenset(entries[n].get("not_fitted", []))) for n in REAL}
+        parts = []
+        for k, cohort in enumerate(ds.cohorts):
+            ids = set(cohort.ids)
+            labels = [(a, b, y, kind) for (a, b), (y, kind) in ds.truth.items() if a in ids and b in ids]
+            parts.append(load_pairs("templated", list(cohort.submissions), labels,
+                                    [cohort.base] if cohort.base else [], options, part=k))
+        templated = joined(parts)
+        print(f"## common code from {least} groups and {fraction} of them; literal_cosine alone: "
+              + ", ".join(f"{n} {roc_auc(s.labels, s.columns['literal_cosine']):.4f}" for n, s in real.items())
+              + f", templated_java {roc_auc(templated.labels, templated.columns['literal_cosine']):.4f}")
+        report(real, templated)
+
+
+if __name__ == "__main__":
+    main()
