@@ -51,7 +51,11 @@ REAL = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
 SHIPPED = ["containment_max", "containment_min", "cosine_x_containment", "pruned_containment_max"]
 TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
           "+ literal_cosine x containment_max": SHIPPED + ["literal_x_containment"],
-          "+ literal_cosine, cosine": SHIPPED + ["literal_cosine", "cosine"]}
+          "+ literal_cosine, cosine": SHIPPED + ["literal_cosine", "cosine"],
+          "+ rare_containment": SHIPPED + ["rare_containment"],
+          "rare_containment for containment_max": ["rare_containment", "containment_min", "cosine_x_containment",
+                                                   "pruned_containment_max"],
+          "+ rare_containment, literal_cosine": SHIPPED + ["rare_containment", "literal_cosine"]}
 
 
 @dataclass
@@ -82,6 +86,18 @@ def literal_cosine(units: list[list], i: np.ndarray, j: np.ndarray) -> np.ndarra
     return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
 
 
+def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The smaller side's share of its own long k-grams found in the other, each k-gram weighed
+    by its smoothed idf over the cohort's submissions: code a third of the class writes alike
+    counts less than code only the two share."""
+    df = np.asarray(matrix.sum(axis=0)).ravel()
+    idf = np.log((1.0 + matrix.shape[0]) / (1.0 + df)) + 1.0
+    sizes = matrix @ idf
+    shared = matrix[i].multiply(matrix[j]) @ idf
+    smaller = np.minimum(sizes[i], sizes[j])
+    return np.divide(shared, smaller, out=np.zeros_like(smaller), where=smaller > 0)
+
+
 def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, int, str]],
                bases: list[Path], options: CheckOptions, not_fitted: frozenset[str] = frozenset(), part: int = 0) -> Pairs:
     table = SymbolTable()
@@ -96,6 +112,7 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     features = comparison.pair_features(i, j)
     columns = {f: features.values[:, k] for k, f in enumerate(FEATURES)}
     columns["literal_cosine"] = literal_cosine(comparison.units, i, j)
+    columns["rare_containment"] = rare_containment(comparison.long_matrix, i, j)
     columns["literal_x_containment"] = columns["literal_cosine"] * columns["containment_max"]
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
