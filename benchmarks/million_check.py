@@ -122,8 +122,9 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
             idioms[space].add(feature)
     idiom_arrays = {space: np.array(sorted(found), dtype=np.int64) for space, found in idioms.items()}
     posted: dict[str, list[int]] = {sid: [] for sid in real}
-    for sid, feature in connection.execute("SELECT submission_id, feature FROM long_postings "
-                                           "WHERE project_id = ?", (PROJECT,)):
+    for sid, feature in connection.execute("SELECT e.submission_id, p.feature FROM long_postings p "
+                                           "JOIN archive_entries e ON e.seq = p.seq WHERE p.project_id = ?",
+                                           (PROJECT,)):
         posted[sid].append(feature)
     with archive.db.sessions() as session:
         units = archive._units_of(session, real)
@@ -185,8 +186,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
                                                                      dtype=np.int64))
             new = rng.integers(-2**63, 2**63 - 1, size=fresh_posted[t], dtype=np.int64) & mask
             fresh.append(new)
-            rows.extend((PROJECT, int(f), sid) for f in np.concatenate([kept_posted[t], new]))
-        rows.sort(key=lambda r: r[1])
+            rows.append((sid, np.concatenate([kept_posted[t], new])))
         connection.executemany(f"INSERT INTO submissions ({','.join(columns['submissions'])}) "
                                f"VALUES ({','.join('?' * len(columns['submissions']))})", submissions)
         connection.executemany(f"INSERT INTO archive_entries ({','.join(entry_columns)}) "
@@ -196,7 +196,12 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
                                    f"VALUES ({','.join('?' * len(columns['lsh_buckets']))})", buckets)
         connection.executemany("INSERT INTO near_duplicate_keys (project_id, key, submission_id) "
                                 "VALUES (?, ?, ?)", keys)
-        connection.executemany(postings.INSERT.format("?"), rows)
+        # Postings name their entry by its seq, given by the insert above.
+        seqs = dict(connection.execute("SELECT submission_id, seq FROM archive_entries "
+                                       "WHERE submission_id BETWEEN ? AND ?", (ids[0], ids[-1])))
+        connection.executemany(postings.INSERT.format("?"),
+                               sorted(((PROJECT, int(f), seqs[sid]) for sid, features in rows for f in features),
+                                      key=lambda r: r[1]))
         counted = np.sort(np.concatenate(fresh))
         connection.executemany(stats.UPSERT.format("?"),
                                ((PROJECT, stats.LONG, int(f), 1) for f in counted))

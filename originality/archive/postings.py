@@ -56,7 +56,7 @@ Z = 2.33
 # instead of 46.7%).
 FOUND_FROM = ALIGN_FROM
 # One statement for SQLite and PostgreSQL alike, on the driver's executemany (as stats.UPSERT).
-INSERT = "INSERT INTO long_postings (project_id, feature, submission_id) VALUES ({0}, {0}, {0})"
+INSERT = "INSERT INTO long_postings (project_id, feature, seq) VALUES ({0}, {0}, {0})"
 
 
 def own_long(units: list[Unit], base_long: np.ndarray) -> np.ndarray:
@@ -103,18 +103,18 @@ def _signed(values: np.ndarray) -> list[int]:
     return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
 
 
-def rows(project_id: str, submission_id: str, own: np.ndarray) -> list[tuple[str, int, str]]:
-    """An entry's postings rows, for ``write``."""
-    return [(project_id, feature, submission_id) for feature in _signed(posted(own))]
+def rows(project_id: str, seq: int, own: np.ndarray) -> list[tuple[str, int, int]]:
+    """The postings rows of the entry ``seq``, for ``write``."""
+    return [(project_id, feature, seq) for feature in _signed(posted(own))]
 
 
-def write(session: Session, rows: list[tuple[str, int, str]]) -> None:
+def write(session: Session, rows: list[tuple[str, int, int]]) -> None:
     """Insert postings rows (of one entry or a batch's)."""
     execute_rows(session, INSERT, rows)
 
 
-def remove(session: Session, submission_id: str) -> None:
-    session.execute(delete(LongPosting).where(LongPosting.submission_id == submission_id))
+def remove(session: Session, seq: int) -> None:
+    session.execute(delete(LongPosting).where(LongPosting.seq == seq))
 
 
 def clear(session: Session, project_id: str) -> None:
@@ -128,14 +128,13 @@ def candidates(session: Session, project_id: str, own: np.ndarray, common: np.nd
     looked_up = np.setdiff1d(own, common, assume_unique=True) if len(common) else own
     if not len(looked_up):
         return set()
-    hits: dict[str, int] = {}
-    for sid, n in rows_in(session, "SELECT submission_id, count(*) FROM long_postings WHERE project_id = {p} "
-                                   "AND feature {in_} GROUP BY submission_id", (project_id,), _signed(looked_up)):
-        hits[sid] = hits.get(sid, 0) + int(n)
+    hits: dict[int, int] = {}
+    for seq, n in rows_in(session, "SELECT seq, count(*) FROM long_postings WHERE project_id = {p} "
+                                   "AND feature {in_} GROUP BY seq", (project_id,), _signed(looked_up)):
+        hits[seq] = hits.get(seq, 0) + int(n)
     if not hits:
         return set()
-    ids = sorted(hits)
-    sizes = dict(rows_in(session, "SELECT submission_id, own_long FROM archive_entries WHERE project_id = {p} "
-                                  "AND submission_id {in_}", (project_id,), ids))
-    need = needed(floor, len(own), np.array([sizes.get(i) or 0 for i in ids], dtype=np.int64))
-    return {sid for sid, n in zip(ids, need.tolist()) if hits[sid] >= n}
+    entries = rows_in(session, "SELECT seq, submission_id, own_long FROM archive_entries WHERE seq {in_}",
+                      (), sorted(hits))
+    need = needed(floor, len(own), np.array([size or 0 for _, _, size in entries], dtype=np.int64))
+    return {sid for (seq, sid, _), n in zip(entries, need.tolist()) if hits[seq] >= n}

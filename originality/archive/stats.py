@@ -248,13 +248,15 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     which must exist, and post its long k-grams (``postings.py``); returns its group. The
     caller holds the project's lock. With ``pending``, the counts' changes and postings are
     gathered there for the caller to apply, else applied now."""
+    session.flush()  # the entry's row and the caller's other writes: read below on the driver
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
     code_long = postings.own_long(units, base_long)
-    posted = postings.rows(project_id, submission_id, code_long)
+    [(seq,)] = rows_in(session, "SELECT seq FROM archive_entries WHERE submission_id {in_}", (), [submission_id])
+    posted = postings.rows(project_id, seq, code_long)
     if pending is not None:
         pending.add(changes, groups)
         pending.postings.extend(posted)
@@ -262,7 +264,6 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
         apply_changes(session, project_id, changes, groups)
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
-    session.flush()  # the entry's row, if the caller has not flushed it
     execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), submission_id))
     execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
@@ -271,11 +272,11 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
 def uncount_entry(session: Session, submission_id: str) -> None:
     """Take an entry out of its project's statistics (before its units are deleted); nothing
     if it was never counted."""
-    row = session.execute(select(ArchiveEntry.project_id, ArchiveEntry.stats_group)
+    row = session.execute(select(ArchiveEntry.project_id, ArchiveEntry.stats_group, ArchiveEntry.seq)
                           .where(ArchiveEntry.submission_id == submission_id)).first()
     if row is None or row.stats_group is None:
         return
-    project_id, group = row
+    project_id, group, seq = row
     transaction_lock(session, f"archive:{project_id}")
     members = _group_features(session, project_id, group)
     leaving = members.pop(submission_id)
@@ -283,7 +284,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=None, long_sketch=None, own_long=None))
-    postings.remove(session, submission_id)
+    postings.remove(session, seq)
 
 
 def build(session: Session, project_id: str, base_long: np.ndarray) -> int:

@@ -109,6 +109,7 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
         submissions = list(session.scalars(select(Submission).where(Submission.student_id.in_(aliases))
                                            .order_by(Submission.created_at, Submission.id)))
         ids = [s.id for s in submissions]
+        entries = _in(session, ArchiveEntry, ArchiveEntry.submission_id, ids)
         cases = list(session.scalars(select(CaseRow).where(CaseRow.student_id.in_(aliases))
                                      .order_by(CaseRow.opened_at, CaseRow.id)))
         case_ids = [c.id for c in cases]
@@ -116,12 +117,12 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
                     + [f"case:{i}" for i in case_ids])
         tables: dict[str, list[Any]] = {
             "submissions": submissions,
-            "archive_entries": _in(session, ArchiveEntry, ArchiveEntry.submission_id, ids),
+            "archive_entries": entries,
             "documents": _in(session, DocumentRow, DocumentRow.submission_id, ids),
             "units": _in(session, UnitRow, UnitRow.submission_id, ids),
             "lsh_buckets": _in(session, LshBucket, LshBucket.submission_id, ids),
             "near_duplicate_keys": _in(session, NearDuplicateKey, NearDuplicateKey.submission_id, ids),
-            "long_postings": _in(session, LongPosting, LongPosting.submission_id, ids),
+            "long_postings": _in(session, LongPosting, LongPosting.seq, [e.seq for e in entries]),
             "reports": _in(session, ReportRow, ReportRow.submission_id, ids),
             "submission_summaries": (_in(session, SubmissionSummary, SubmissionSummary.submission_id, ids)
                                      + [r for r in _in(session, SubmissionSummary, SubmissionSummary.top_other_id, ids)

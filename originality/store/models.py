@@ -502,14 +502,15 @@ class FeatureCount(Base):
 class LongPosting(Base):
     """One of an entry's indexed long k-grams (``archive/postings.py``): a check's candidates are
     the entries sharing enough of the upload's. ``feature`` is the 64-bit hash as a signed
-    integer."""
+    integer; the entry is named by its ``seq``, an integer, not its 32-character id: a posting
+    row is a third of the size, and an entry has hundreds of them (migration 0018)."""
 
     __tablename__ = "long_postings"
     __table_args__ = {"sqlite_with_rowid": False}
 
     project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     feature: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True, index=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("archive_entries.seq"), primary_key=True, index=True)
 
 
 class NearDuplicateKey(Base):

@@ -25,7 +25,8 @@ from tests.unit.test_archive_stats import SCENARIOS, imported
 def posted_rows(archive: Archive) -> dict[str, set[int]]:
     with archive.db.sessions() as session:
         found: dict[str, set[int]] = {}
-        for sid, feature in session.execute(select(LongPosting.submission_id, LongPosting.feature)):
+        for sid, feature in session.execute(select(ArchiveEntry.submission_id, LongPosting.feature)
+                                            .join(ArchiveEntry, ArchiveEntry.seq == LongPosting.seq)):
             found.setdefault(sid, set()).add(int(np.int64(feature).view(np.uint64)))
         return found
 
@@ -54,6 +55,33 @@ def test_an_entry_posts_its_own_long_kgrams_and_takes_them_out_when_it_goes(arch
     assert posted_rows(archive) == expected_rows(archive)
     archive.reindex("p")  # counted again from scratch: the same postings
     assert posted_rows(archive) == expected_rows(archive)
+
+
+def test_migration_0018_carries_the_postings_over_from_ids_to_seqs_and_back(archive: Archive,
+                                                                           tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from originality.store.db import alembic_config
+
+    imported(archive, tmp_path, SCENARIOS)
+    before = posted_rows(archive)
+    assert before
+
+    def to(target: str) -> None:
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0017" else command.upgrade)(config, target)
+
+    to("0017")
+    with archive.db.engine.connect() as connection:
+        by_id: dict[str, set[int]] = {}
+        for sid, feature in connection.execute(text("SELECT submission_id, feature FROM long_postings")):
+            by_id.setdefault(sid, set()).add(int(np.int64(feature).view(np.uint64)))
+    assert by_id == before
+    to("head")
+    assert posted_rows(archive) == before
 
 
 def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -> None:
