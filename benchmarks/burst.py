@@ -30,6 +30,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -336,6 +337,9 @@ def main() -> int:
     parser.add_argument("--restart-redis", action="store_true",
                         help="kill redis-server mid-burst and start it again empty")
     args = parser.parse_args()
+    # Stopped with SIGTERM (a background job ignores SIGINT), the servers are still stopped and
+    # the throwaway cluster removed (the finally clauses below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     counts = [int(n) for n in args.workers.split(",")]
     cohort = datasets.build_scale_cohort(args.uploads)
     zips = sorted((cohort / "subs").glob("*.zip"))
