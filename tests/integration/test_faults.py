@@ -11,7 +11,6 @@ own and looks only at it), so the four cost one start-up between them."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
@@ -24,16 +23,14 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import Session
 
 from fixtures.make_fixtures import zip_bytes
-from originality.store.access import create_token
-from originality.store.db import Database
+from originality.store.index import RedisIndex
 from originality.store.models import ArchiveEntry, EventRow, Submission
+from originality.store.settings import LSH_BANDS, LSH_NUM_PERM, LSH_SEED
 from tests.integration.test_webhook_delivery import SECRET, Receiver
-from tests.processes import Process, environment, http, multipart, wait_until_up
 from tests.servers import PostgresCluster, RedisServer
-from tests.support import free_port
+from tests.stack import Deployment
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -71,68 +68,15 @@ def deliverable(project: str, n: int) -> bytes:
     return zip_bytes({"essay.txt": (project + "\n" + "\n".join(sentences)).encode()})
 
 
-class Service:
-    """The module's deployment: its servers, processes, a token and the webhook receiver."""
+class Service(Deployment):
+    """The module's deployment, with the webhook receiver its events go to."""
 
     def __init__(self, root: Path, redis: RedisServer, pg: PostgresCluster, database: str,
                  receiver: Receiver) -> None:
-        self.root, self.redis, self.pg, self.database, self.receiver = (root, redis, pg,
-                                                                       database, receiver)
-        self.shared = {"ORIGINALITY_DATABASE_URL": database.replace("postgresql+psycopg://",
-                                                                    "postgresql://"),
-                       "ORIGINALITY_REDIS_URL": f"{redis.url}/0",
-                       "ORIGINALITY_WEBHOOK_URL": receiver.url,
-                       "ORIGINALITY_WEBHOOK_SECRET": SECRET, **FAST}
-        self.workers: dict[str, Process] = {}
-        self.api: Process | None = None
-        self.url = ""
-        self.token = ""
-        self.engine = create_engine(database, pool_pre_ping=True)
-
-    def env(self, name: str, **extra: str) -> dict[str, str]:
-        return environment(self.root / name, **self.shared, **extra)
-
-    def start_worker(self, name: str, **extra: str) -> Process:
-        worker = Process(self.env(name, **extra), self.root / f"{name}.log", "worker",
-                         "--pool=solo", "-n", f"{name}-{self.redis.port}@%h",
-                         "--without-mingle", "--without-gossip")
-        self.workers[name] = worker
-        return worker
-
-    def start(self) -> None:
-        # The release step in this process rather than `originality db upgrade` (test_deploy.py
-        # runs the command): a command's start costs seconds on a loaded machine.
-        db = Database(self.database, self.root / "release", migrate_now=True)
-        try:
-            self.token = create_token(db, "platform", "lms")
-        finally:
-            db.dispose()
-        for name in ("worker1", "worker2"):
-            self.start_worker(name)
-        port = free_port()
-        self.api = Process(self.env("api"), self.root / "api.log", "serve", "--port", str(port),
-                           "--workers", "2", "--threads", "4")
-        self.url = f"http://127.0.0.1:{port}"
-        for worker in self.workers.values():
-            worker.wait_for("ready.")
-        wait_until_up(self.url, self.api)
-
-    def stop(self) -> None:
-        # Killed rather than stopped gracefully (test_deploy.py tests that): nothing they hold
-        # is needed any more, and a warm shutdown of each costs seconds.
-        for process in [*self.workers.values(), *([self.api] if self.api else [])]:
-            if process.popen.poll() is None:
-                os.killpg(process.popen.pid, signal.SIGKILL)
-            process.popen.wait(10)
-        self.engine.dispose()
-
-    def session(self) -> Session:
-        return Session(self.engine)
-
-    def check_runs(self) -> int:
-        """Check tasks the workers ran so far, those that found their submission taken too."""
-        return sum(w.output().count("Task originality.check_submission[") for w in
-                   self.workers.values())  # "received" and "succeeded": two lines per run
+        super().__init__(root, redis, pg, database,
+                         {"ORIGINALITY_WEBHOOK_URL": receiver.url,
+                          "ORIGINALITY_WEBHOOK_SECRET": SECRET, **FAST})
+        self.receiver = receiver
 
 
 @pytest.fixture(scope="module")
@@ -174,24 +118,12 @@ class Burst:
         self._errors: list[BaseException] = []
 
     def _upload(self, n: int) -> None:
-        data, kind = multipart({"student_id": f"s{n:03d}", "project_id": self.project},
-                               deliverable(self.project, n))
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while True:
-            try:
-                status, _, body = http("POST", self.service.url + "/api/v1/submissions",
-                                       self.service.token, data, kind)
-            except (OSError, http.client.HTTPException, json.JSONDecodeError) as error:
-                status, body = 0, {"error": repr(error)}
-            if status in (200, 202):
-                break
-            assert status == 0 or status >= 500, body  # refused for a reason: not a fault's
-            assert time.monotonic() < deadline, f"upload {n} never went through: {body}"
-            with self._lock:
-                self.resent += 1
-            time.sleep(0.2)
+        submission_id, resent = self.service.upload(
+            {"student_id": f"s{n:03d}", "project_id": self.project}, deliverable(self.project, n),
+            SETTLE_SECONDS)
         with self._lock:
-            self.ids[n] = str(body["id"])
+            self.ids[n] = submission_id
+            self.resent += resent
         self.answered.release()
 
     def _run(self) -> None:
@@ -286,7 +218,7 @@ def settled(service: Service, burst: Burst) -> dict[str, Any]:
     assert not missing, f"{len(missing)} events never reached the receiver"
     # Lost messages are sent again, but a backlog is not: a few repeated tasks, not one per
     # upload and worker at every recovery pass.
-    tasks = (service.check_runs() - burst.runs_before) / 2
+    tasks = service.check_runs() - burst.runs_before
     assert tasks <= 1.5 * UPLOADS, f"{tasks:.0f} check tasks for {UPLOADS} uploads"
     return {"statuses": statuses, "runs": runs, "events": events}
 
@@ -305,6 +237,17 @@ def test_redis_killed_and_started_again_empty_mid_burst_loses_no_upload_and_no_e
     assert down_for > 0, "no upload was answered while Redis was down"
     assert "recovery queued" in burst.worker_logs()
     assert len(outcome["statuses"]) == UPLOADS
+    # The candidate index went with Redis, the entries checked before the kill with it; the
+    # checks after it put back from the database whatever the index lacked, so it holds every
+    # entry of the project again (each essay is prose, so each is indexed).
+    index = RedisIndex(f"{service.redis.url}/0", LSH_BANDS, LSH_NUM_PERM, LSH_SEED)
+    try:
+        done = {i for i, status in outcome["statuses"].items() if status == "done"}
+        assert index.members(burst.project) == done
+        with service.session() as session:
+            assert index.lacking(session, burst.project) == []
+    finally:
+        index.close()
 
 
 def test_postgresql_restarted_mid_burst_loses_no_upload_and_no_event(service: Service) -> None:
