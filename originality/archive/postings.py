@@ -55,7 +55,7 @@ Z = 2.33
 # java-pairs' pairs from 0.1 found at 0.3, 0.9985 at 0.1, with 17.6% of its pairs candidates
 # instead of 46.7%).
 FOUND_FROM = ALIGN_FROM
-# One statement for SQLite and PostgreSQL alike, on the driver's executemany (as stats.UPSERT).
+# For ``store.db.execute_rows``, as stats.UPSERT.
 INSERT = "INSERT INTO long_postings (project_id, feature, seq) VALUES ({0}, {0}, {0})"
 
 

@@ -140,6 +140,7 @@ UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0
 SHORTLISTED = (f"SELECT submission_id FROM near_duplicate_keys WHERE project_id = {{p}} AND key {{in_}} "
                f"GROUP BY submission_id ORDER BY count(*) DESC, submission_id LIMIT {SHORTLIST}")
 SKETCHES = "SELECT submission_id, long_sketch, stats_group FROM archive_entries WHERE submission_id {in_}"
+SEQ_OF = "SELECT seq FROM archive_entries WHERE submission_id {in_}"  # postings name an entry by it
 MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0} "
                 "WHERE submission_id = {0}")
 INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
@@ -255,7 +256,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
     code_long = postings.own_long(units, base_long)
-    [(seq,)] = rows_in(session, "SELECT seq FROM archive_entries WHERE submission_id {in_}", (), [submission_id])
+    [(seq,)] = rows_in(session, SEQ_OF, (), [submission_id])
     posted = postings.rows(project_id, seq, code_long)
     if pending is not None:
         pending.add(changes, groups)
