@@ -53,3 +53,30 @@ def test_sorted_distinct_is_numpys_unique() -> None:
                    rng.integers(0, 50, 1000).astype(np.int64), rng.integers(0, 2**63, 500, dtype=np.uint64)]:
         found = sorted_distinct(np.concatenate([values, values[::3]]))
         assert found.dtype == values.dtype and np.array_equal(found, np.unique(values))
+
+
+def test_exclusions_are_marked_on_every_unit_as_one_lookup_each_would_mark_them() -> None:
+    from originality.fingerprint import Fingerprints
+    from originality.model import SegmentKind
+    from originality.units import Unit
+
+    rng = np.random.default_rng(3)
+
+    def unit(n: int, pruned: bool) -> Unit:
+        hashes = rng.integers(0, 50, size=n).astype(np.uint64)
+        return Unit("a.py", SegmentKind.CODE, np.zeros(n, dtype=np.int32),
+                    Fingerprints(hashes=hashes, kept=np.arange(n), k=3),
+                    rng.integers(0, 50, size=n + 2).astype(np.uint64),
+                    rng.integers(0, 50, size=n).astype(np.uint64) if pruned else None)
+
+    population = [[unit(5, True), unit(0, False)], [], [unit(9, False), unit(3, True)]]
+    excluded = cohort.Exclusions(np.array([1, 7, 30], dtype=np.uint64), np.array([2, 40], dtype=np.uint64),
+                                 np.arange(3), np.array([0, 49], dtype=np.uint64))
+    cohort.mark_excluded(population, excluded)
+    for u in (u for units in population for u in units):
+        assert u.excluded.tolist() == np.isin(u.prints.hashes, excluded.long).tolist()
+        assert u.bag_excluded.tolist() == np.isin(u.bag, excluded.bag).tolist()
+        if u.pruned is None:
+            assert u.pruned_excluded is None
+        else:
+            assert u.pruned_excluded.tolist() == np.isin(u.pruned, excluded.pruned).tolist()
