@@ -167,22 +167,25 @@ class Bulk:
             except IntegrityError:  # registered meanwhile by another import
                 session.rollback()
                 return False
+            entries: dict[str, ArchiveEntry] = {}
             for sub, loaded in rows:
                 if loaded.error is not None:
                     continue
                 session.add_all(Entries.document_rows(sub.id, loaded))
                 session.add_all(unit_row(sub.id, i, u) for i, u in enumerate(loaded.units))
-                session.add(ArchiveEntry(submission_id=sub.id, project_id=project_id,
-                                         student_id=sub.student_id,
-                                         minhash=minhash_bytes(sketches[sub.id]), indexed_at=utcnow(),
-                                         tokens=tokens))
+                entries[sub.id] = ArchiveEntry(submission_id=sub.id, project_id=project_id,
+                                               student_id=sub.student_id,
+                                               minhash=minhash_bytes(sketches[sub.id]), indexed_at=utcnow(),
+                                               tokens=tokens)
+                session.add(entries[sub.id])
             try:
                 session.flush()  # the entries before their index rows
                 self.index.stage(session, project_id, sketches)
                 pending = stats.PendingChanges()
                 for sub, loaded in rows:  # in the order their seqs were given
                     if loaded.error is None:
-                        stats.count_entry(session, project_id, sub.id, loaded.units, base_long, pending)
+                        stats.count_entry(session, project_id, sub.id, entries[sub.id].seq, loaded.units,
+                                          base_long, pending)
                 pending.apply(session, project_id)
                 session.commit()
             except IntegrityError:

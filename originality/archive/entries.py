@@ -120,9 +120,10 @@ class Entries:
                 session.add_all(unit_row(submission.id, i, u) for i, u in enumerate(loaded.units))
                 session.add(entry)
                 try:
-                    # Flushes the rows above: a duplicate entry fails here or at the commit.
+                    session.flush()  # the rows above: a duplicate entry fails here or at the commit
                     self.index.stage(session, submission.project_id, {submission.id: sketch})
-                    stats.count_entry(session, submission.project_id, submission.id, loaded.units, base_long)
+                    stats.count_entry(session, submission.project_id, submission.id, entry.seq,
+                                      loaded.units, base_long)
                     session.commit()
                     seq = entry.seq
                 except IntegrityError:

@@ -140,7 +140,6 @@ UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0
 SHORTLISTED = (f"SELECT submission_id FROM near_duplicate_keys WHERE project_id = {{p}} AND key {{in_}} "
                f"GROUP BY submission_id ORDER BY count(*) DESC, submission_id LIMIT {SHORTLIST}")
 SKETCHES = "SELECT submission_id, long_sketch, stats_group FROM archive_entries WHERE submission_id {in_}"
-SEQ_OF = "SELECT seq FROM archive_entries WHERE submission_id {in_}"  # postings name an entry by it
 MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0} "
                 "WHERE submission_id = {0}")
 INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
@@ -243,12 +242,13 @@ class PendingChanges:
         postings.write(session, self.postings)
 
 
-def count_entry(session: Session, project_id: str, submission_id: str, units: list[Unit],
+def count_entry(session: Session, project_id: str, submission_id: str, seq: int, units: list[Unit],
                 base_long: np.ndarray, pending: PendingChanges | None = None) -> str:
-    """Count an archived entry (its row flushed, not yet counted) in its project's statistics,
-    which must exist, and post its long k-grams (``postings.py``); returns its group. The
-    caller holds the project's lock. With ``pending``, the counts' changes and postings are
-    gathered there for the caller to apply, else applied now."""
+    """Count an archived entry (its row flushed, not yet counted; ``seq`` its archive seq, which
+    its postings name) in its project's statistics, which must exist, and post its long k-grams
+    (``postings.py``); returns its group. The caller holds the project's lock. With
+    ``pending``, the counts' changes and postings are gathered there for the caller to apply,
+    else applied now."""
     session.flush()  # the entry's row and the caller's other writes: read below on the driver
     own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
     sketch = long_sketch(own_long)
@@ -256,7 +256,6 @@ def count_entry(session: Session, project_id: str, submission_id: str, units: li
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
     code_long = postings.own_long(units, base_long)
-    [(seq,)] = rows_in(session, SEQ_OF, (), [submission_id])
     posted = postings.rows(project_id, seq, code_long)
     if pending is not None:
         pending.add(changes, groups)
@@ -299,13 +298,13 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
     postings.clear(session, project_id)
     session.merge(ProjectStatistics(project_id=project_id, groups=0))
     session.flush()
-    ids = list(session.scalars(select(ArchiveEntry.submission_id).where(ArchiveEntry.project_id == project_id)
-                               .order_by(ArchiveEntry.seq)))
-    for start in range(0, len(ids), IN_BATCH):
-        batch = ids[start:start + IN_BATCH]
-        units = _units(session, batch)
-        for sid in batch:
-            count_entry(session, project_id, sid, units[sid], base_long)
+    entries = list(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.seq)
+                                   .where(ArchiveEntry.project_id == project_id).order_by(ArchiveEntry.seq)))
+    for start in range(0, len(entries), IN_BATCH):
+        batch = entries[start:start + IN_BATCH]
+        units = _units(session, [sid for sid, _ in batch])
+        for sid, seq in batch:
+            count_entry(session, project_id, sid, seq, units[sid], base_long)
     return int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
 
 
@@ -318,9 +317,9 @@ def ensure(session: Session, project_id: str, base_long: np.ndarray) -> None:
         build(session, project_id, base_long)
         return
     missing = _uncounted(session, project_id)
-    units = _units(session, missing)
-    for sid in missing:
-        count_entry(session, project_id, sid, units[sid], base_long)
+    units = _units(session, [sid for sid, _ in missing])
+    for sid, seq in missing:
+        count_entry(session, project_id, sid, seq, units[sid], base_long)
 
 
 def needs_counting(session: Session, project_id: str) -> bool:
@@ -328,10 +327,12 @@ def needs_counting(session: Session, project_id: str) -> bool:
     return session.get(ProjectStatistics, project_id) is None or bool(_uncounted(session, project_id))
 
 
-def _uncounted(session: Session, project_id: str) -> list[str]:
-    return list(session.scalars(select(ArchiveEntry.submission_id).where(
-        ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group.is_(None))
-        .order_by(ArchiveEntry.seq)))
+def _uncounted(session: Session, project_id: str) -> list[tuple[str, int]]:
+    """The project's entries not counted, (submission id, seq) in archive order."""
+    return [(sid, seq) for sid, seq in session.execute(
+        select(ArchiveEntry.submission_id, ArchiveEntry.seq).where(
+            ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group.is_(None))
+        .order_by(ArchiveEntry.seq))]
 
 
 def read(session: Session, project_id: str, units_by_submission: list[list[Unit]],
