@@ -28,14 +28,15 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator
 
 import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import (Exclusions, Statistics, exclusions, exclusions_from, incidence, mark_excluded,
-                     upper_products)
+from .cohort import (Exclusions, Statistics, contains, exclusions, exclusions_from, incidence,
+                     mark_excluded, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
@@ -150,16 +151,12 @@ class Comparison:
             exclusions(units_by_submission, base_units, options) if statistics is None
             else exclusions_from(statistics, len(units_by_submission), base_units, options))
         mark_excluded(units_by_submission, self.excluded)
-        self.vectors = tfidf_vectors(units_by_submission, self.excluded.groups, statistics)
-        longs = [own_long(units) for units in units_by_submission]
-        self.long_sizes = np.array([len(x) for x in longs], dtype=np.float64)
-        self.long_matrix = incidence(longs)[0]
-        if self.excluded.pruned is self.excluded.long:  # no unit has a pruned stream
-            self.pruned_sizes, self.pruned_matrix = self.long_sizes, self.long_matrix
-        else:
-            pruned = [own_pruned(units) for units in units_by_submission]
-            self.pruned_sizes = np.array([len(x) for x in pruned], dtype=np.float64)
-            self.pruned_matrix = incidence(pruned)[0]
+        self.statistics = statistics
+        self.longs = [own_long(units) for units in units_by_submission]
+        self.long_sizes = np.array([len(x) for x in self.longs], dtype=np.float64)
+        self.has_pruned = self.excluded.pruned is not self.excluded.long  # a unit has a pruned stream
+        self.pruned = [own_pruned(units) for units in units_by_submission] if self.has_pruned else self.longs
+        self.pruned_sizes = np.array([len(x) for x in self.pruned], dtype=np.float64)
         counts = [_token_counts(units) for units in units_by_submission]
         self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
         self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
@@ -199,7 +196,7 @@ class Comparison:
         """The features of the pairs that share anything, a block of rows at a time
         (``cohort.upper_products``)."""
         matrices = [self.vectors, self.long_matrix]
-        if self.pruned_matrix is not self.long_matrix:
+        if self.has_pruned:
             matrices.append(self.pruned_matrix)
         n = len(self.ids)
         for start, products in upper_products(matrices):
@@ -217,12 +214,81 @@ class Comparison:
             yield self._features(start + union // width, start + union % width, values[0], values[1],
                                  values[-1])
 
+    @cached_property
+    def vectors(self) -> sparse.csr_matrix:
+        """The TF-IDF rows of the population (``tfidf_vectors``)."""
+        return tfidf_vectors(self.units, self.excluded.groups, self.statistics)
+
+    @cached_property
+    def long_matrix(self) -> sparse.csr_matrix:
+        return incidence(self.longs)[0]
+
+    @cached_property
+    def pruned_matrix(self) -> sparse.csr_matrix:
+        return incidence(self.pruned)[0] if self.has_pruned else self.long_matrix
+
     def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
         """The features of the given pairs (the archive's: one upload and its candidates)."""
         i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        if len(i) and self.statistics is not None and np.all(i == i[0]):
+            return self.one_against(int(i[0]), j)
         shared = _row_dots(self.long_matrix, i, j)
-        shared_pruned = shared if self.pruned_matrix is self.long_matrix else _row_dots(self.pruned_matrix, i, j)
+        shared_pruned = _row_dots(self.pruned_matrix, i, j) if self.has_pruned else shared
         return self._features(i, j, _row_dots(self.vectors, i, j), shared, shared_pruned)
+
+    def one_against(self, a: int, others: np.ndarray) -> PairFeatures:
+        """The features of the pairs (a, j) for each j of ``others``, with the document
+        frequencies of the statistics: the archive's check, one upload against its candidates.
+
+        The numbers are bit for bit those of ``pair_features`` over the population's matrices
+        (``tests/unit/test_score.py``), without forming them: at 20,000 archived entries a check
+        scores thousands of candidates, and the matrices' columns (every distinct feature of
+        every candidate) took over half of its time (docs/benchmarks.md, "Archive check as the
+        archive grows"). Each row's TF-IDF weights are computed as ``tfidf_vectors`` computes
+        them, and every sum is taken in the order the sparse products take it: a row's squares
+        and a pair's products in ascending feature order, by ``np.add.reduceat`` as SciPy
+        sums a row.
+        """
+        assert self.statistics is not None
+        others = np.asarray(others, dtype=np.int64)
+        shared = _shared_counts(self.longs[a], [self.longs[j] for j in others.tolist()])
+        shared_pruned = (_shared_counts(self.pruned[a], [self.pruned[j] for j in others.tolist()])
+                         if self.has_pruned else shared)
+        return self._features(np.full(len(others), a, dtype=np.int64), others,
+                              self._cosines(a, others), shared, shared_pruned)
+
+    def _cosines(self, a: int, others: np.ndarray) -> np.ndarray:
+        """The cosine of row a's TF-IDF vector with each of ``others``' (see ``one_against``)."""
+        assert self.statistics is not None
+        rows = [a] + others.tolist()
+        per_row = [np.unique(own_bag(self.units[r]), return_counts=True) for r in rows]
+        features = np.concatenate([f for f, _ in per_row])
+        tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
+        df = self.statistics.count(self.statistics.bag, features)
+        idf = np.log((1.0 + self.statistics.groups) / (1.0 + df)) + 1.0
+        idf[is_literal_run(features)] *= LITERAL_RUN_WEIGHT
+        weights = tf * idf
+        sizes = np.array([len(f) for f, _ in per_row], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        norms = np.zeros(len(rows), dtype=np.float64)
+        filled = sizes > 0
+        if filled.any():
+            norms[filled] = np.sqrt(np.add.reduceat(weights * weights, starts[filled]))
+        scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        scaled = weights * np.repeat(scale, sizes)
+        # Row a's weight of each feature of the others, where it holds the feature.
+        mine, mine_scaled = features[: sizes[0]], scaled[: sizes[0]]
+        theirs = features[sizes[0]:]
+        held = contains(mine, theirs)
+        where = np.searchsorted(mine, theirs[held])
+        products = mine_scaled[where] * scaled[sizes[0]:][held]
+        # Each pair's products in ascending feature order: each row's features are sorted.
+        row_of = np.repeat(np.arange(len(others)), sizes[1:])[held]
+        cosines = np.zeros(len(others), dtype=np.float64)
+        if len(products):
+            firsts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
+            cosines[row_of[firsts]] = np.add.reduceat(products, firsts)
+        return cosines
 
     # -- features and scores ----------------------------------------------------------------
 
@@ -387,6 +453,16 @@ def _joined(parts: list[PairFeatures]) -> PairFeatures:
         return parts[0]
     return PairFeatures(np.concatenate([p.i for p in parts]), np.concatenate([p.j for p in parts]),
                         np.concatenate([p.values for p in parts]), np.concatenate([p.code_share for p in parts]))
+
+
+def _shared_counts(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """How many of each sorted distinct array's values are in ``mine`` (sorted), as floats:
+    the entries of an incidence matrix's row products."""
+    if not others:
+        return np.zeros(0, dtype=np.float64)
+    found = contains(mine, np.concatenate(others))
+    return np.bincount(np.repeat(np.arange(len(others)), [len(x) for x in others]),
+                       weights=found, minlength=len(others)).astype(np.float64)
 
 
 def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -14,6 +14,18 @@ from originality.options import CheckOptions, MatchOptions
 from originality.score import Comparison
 from tests.unit.test_matching import INDEPENDENT, ORIGINAL, own_work, write
 
+GRAPH = """class Graph {
+    int[][] adj; boolean[] seen; int count;
+    void dfs(int u) { seen[u] = true; count = count + 1;
+        for (int v = 0; v < adj[u].length; v++) { if (!seen[adj[u][v]]) { dfs(adj[u][v]); } } }
+    int components(int n) { int parts = 0; seen = new boolean[n];
+        for (int i = 0; i < n; i++) { if (!seen[i]) { parts = parts + 1; dfs(i); } } return parts; }
+    int largest(int n) { int best = 0; seen = new boolean[n];
+        for (int i = 0; i < n; i++) { if (!seen[i]) { count = 0; dfs(i); if (count > best) { best = count; } } }
+        return best; }
+}
+"""
+
 
 def population(tmp_path: Path, files: list[dict[str, str]]) -> Comparison:
     loaded = [load_submission(write(tmp_path / f"s{i:03d}", f), CheckOptions(workers=1), SymbolTable())
@@ -113,17 +125,7 @@ def test_a_copy_padded_with_never_read_locals_scores_as_a_copy() -> None:
     from originality.model import Document, DocumentState, Segment, SegmentKind
     from originality.units import build_units
 
-    original = """class Graph {
-    int[][] adj; boolean[] seen; int count;
-    void dfs(int u) { seen[u] = true; count = count + 1;
-        for (int v = 0; v < adj[u].length; v++) { if (!seen[adj[u][v]]) { dfs(adj[u][v]); } } }
-    int components(int n) { int parts = 0; seen = new boolean[n];
-        for (int i = 0; i < n; i++) { if (!seen[i]) { parts = parts + 1; dfs(i); } } return parts; }
-    int largest(int n) { int best = 0; seen = new boolean[n];
-        for (int i = 0; i < n; i++) { if (!seen[i]) { count = 0; dfs(i); if (count > best) { best = count; } } }
-        return best; }
-}
-"""
+    original = GRAPH
     # The insertion attack: a never-read local after nearly every statement.
     padded = """class Graph {
     int[][] adj; boolean[] seen; int count;
@@ -190,3 +192,31 @@ def test_pairs_found_a_block_of_rows_at_a_time_are_those_of_the_whole_product(
         assert np.array_equal(reaching.values, everything.values[listed])
         assert comparison.score(reaching, floor) == comparison.score(everything, floor)
     assert 0 < len(comparison.pairs_reaching(0.5).i) < len(comparison.pairs_reaching(0.0).i) < len(everything.i)
+
+
+def test_one_upload_against_its_candidates_scores_bit_for_bit_as_the_matrices(tmp_path: Path) -> None:
+    """The archive's path (``Comparison.one_against``: no matrix over the candidates) gives every
+    feature exactly as the sparse products do, with the statistics' document frequencies."""
+    prose = ("The vector space model represents documents as vectors of terms, and the cosine of "
+             "two vectors says how alike two documents are, whatever their lengths.\n")
+    files = [{"m.py": ORIGINAL, "notes.md": prose}, {"m.py": ORIGINAL + INDEPENDENT},
+             {"m.py": INDEPENDENT, "notes.md": prose + prose.upper()}, {"m.py": own_work(7)},
+             {"Graph.java": GRAPH}, {"Graph.java": GRAPH.replace("count = 0;", "count = 0; int unused;")},
+             {"notes.md": prose}, {"empty.txt": ""}]
+    loaded = [load_submission(write(tmp_path / f"s{i:03d}", f), CheckOptions(workers=1), SymbolTable())
+              for i, f in enumerate(files)]
+    bags = [cohort.unique_hashes(s.units, bag=True) for s in loaded]
+    features, counts = np.unique(np.concatenate(bags), return_counts=True)
+    empty = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    statistics = cohort.Statistics(len(loaded) + 3, (features, counts), empty, empty)
+    comparison = Comparison([s.id for s in loaded], [s.units for s in loaded], [], MatchOptions(),
+                            statistics=statistics)
+    assert comparison.has_pruned
+    for upload in (0, 4, 7):
+        others = np.array([j for j in range(len(loaded)) if j != upload])
+        fast = comparison.one_against(upload, others)
+        through = comparison.pair_features(np.r_[np.full(len(others), upload), 1], np.r_[others, 2])
+        assert np.array_equal(fast.values, through.values[:-1]), upload
+        assert np.array_equal(fast.code_share, through.code_share[:-1])
+        assert np.array_equal(comparison.pair_features(np.full(len(others), upload), others).values, fast.values)
+    assert (comparison.one_against(0, np.arange(1, len(loaded))).values[:, 0] > 0).sum() >= 3
