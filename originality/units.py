@@ -74,9 +74,9 @@ class Unit:
             return mask
         starts = np.flatnonzero(self.excluded)
         # Mark [start, start + k) for every excluded k-gram, via a difference array.
-        delta = np.zeros(self.token_count + 1, dtype=np.int32)
-        np.add.at(delta, starts, 1)
-        np.add.at(delta, np.minimum(starts + self.k, self.token_count), -1)
+        size = self.token_count + 1
+        delta = (np.bincount(starts, minlength=size)
+                 - np.bincount(np.minimum(starts + self.k, self.token_count), minlength=size))
         return np.cumsum(delta[:-1]) > 0
 
 
@@ -186,9 +186,9 @@ def tokens_digest(options: MatchOptions) -> str:
 
 def template_lines(units: list[Unit]) -> dict[str, list[int]]:
     """Per file, the sorted lines of some units that hold starter or common code."""
-    by_path: dict[str, set[int]] = {}
+    by_path: dict[str, list[np.ndarray]] = {}
     for unit in units:
         mask = unit.template_token_mask()
         if mask.any():
-            by_path.setdefault(unit.path, set()).update(int(x) for x in unit.lines[mask])
-    return {path: sorted(lines) for path, lines in sorted(by_path.items())}
+            by_path.setdefault(unit.path, []).append(unit.lines[mask])
+    return {path: np.unique(np.concatenate(lines)).tolist() for path, lines in sorted(by_path.items())}
