@@ -80,3 +80,27 @@ def test_exclusions_are_marked_on_every_unit_as_one_lookup_each_would_mark_them(
             assert u.pruned_excluded is None
         else:
             assert u.pruned_excluded.tolist() == np.isin(u.pruned, excluded.pruned).tolist()
+
+
+@pytest.mark.parametrize("set_size", [1, 417, 70_000])
+def test_many_values_are_looked_up_as_isin_finds_them(set_size: int) -> None:
+    # Past TABLE_FROM values the set's low bits are tabled first: the answer is the same.
+    rng = np.random.default_rng(set_size)
+    members = np.unique(rng.integers(0, 2**64 - 1, size=set_size, dtype=np.uint64))
+    values = rng.integers(0, 2**64 - 1, size=cohort.TABLE_FROM + 5, dtype=np.uint64)
+    values[::7] = members[rng.integers(0, len(members), size=len(values[::7]))]
+    # Values that share a member's low bits but are not members.
+    values[1::11] = members[rng.integers(0, len(members), size=len(values[1::11]))] ^ np.uint64(1 << 40)
+    found = cohort.contains(members, values)
+    assert found.tolist() == np.isin(values, members).tolist()
+    assert found.sum() >= len(values[::7]) // 2
+    assert cohort.contains(members, values[:100]).tolist() == np.isin(values[:100], members).tolist()
+
+
+def test_members_that_share_low_bits_are_found_apart() -> None:
+    base = np.uint64(0xABCDEF)
+    members = np.sort(np.array([base, base | np.uint64(1 << 40), base | np.uint64(1 << 50), 7], dtype=np.uint64))
+    values = np.zeros(cohort.TABLE_FROM, dtype=np.uint64)
+    values[:5] = [base, base | np.uint64(1 << 40), base | np.uint64(1 << 41), 7, 7 | np.uint64(1 << 33)]
+    assert cohort.contains(members, values)[:6].tolist() == [True, True, False, True, False, False]
+    assert cohort.contains(members, values).sum() == 3
