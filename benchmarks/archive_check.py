@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import cProfile
 import csv
+import json
 import pstats
 import random
 import resource
@@ -30,8 +31,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+# After PYTHONPATH, so that an engine from `git archive` there can be measured against this one.
+sys.path.append(str(HERE.parent))
 
 import datasets  # noqa: E402
 
@@ -60,6 +62,7 @@ def main() -> None:
                         help="generated cohort: zip (datasets.build_zip_cohort) or scale (build_scale_cohort)")
     parser.add_argument("--profile", action="store_true", help="print the checks' hottest functions")
     parser.add_argument("--verbose", action="store_true", help="print each check's top matches")
+    parser.add_argument("--reports", type=Path, help="write the checks' reports here as JSON (to compare engines)")
     parser.add_argument("--data", type=Path, help="keep the archive in this directory and reuse it "
                         "when it holds one already (the import is then skipped)")
     args = parser.parse_args()
@@ -103,7 +106,7 @@ def main() -> None:
                     archive.import_batch("bench", items[start:start + 100])
                 marker.write_text(made)
             imported = time.perf_counter() - started
-            seconds, cpu, tops, profile = [], [], [], cProfile.Profile()
+            seconds, cpu, tops, profile, reports = [], [], [], cProfile.Profile(), {}
             for sid in held:
                 loaded = load_submission(zips[sid], archive.options_for("bench"), SymbolTable(), identifier=sid)
                 began, began_cpu = time.perf_counter(), time.process_time()
@@ -112,6 +115,7 @@ def main() -> None:
                 report = archive.compare(loaded, "bench", None)
                 if args.profile:
                     profile.disable()
+                reports[sid] = report
                 seconds.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - began_cpu)
                 top = report["matches"][0]["name"] if report["matches"] else None
@@ -123,6 +127,8 @@ def main() -> None:
             size = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
         finally:
             archive.close()
+    if args.reports:
+        args.reports.write_text(json.dumps(reports, sort_keys=True))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p95 = sorted(seconds)[max(0, round(0.95 * len(seconds)) - 1)]
     print(f"archive of {len(items)} entries (imported in {imported:.0f} s): check median "
