@@ -113,6 +113,9 @@ class TokenStream:
     # ``S``, and "" for every other token. Disguise rarely reaches a program's messages and
     # test data, so these are kept as evidence beside the abstract stream.
     literals: list[str] = field(default_factory=list)
+    # When asked for (``normalize.tokenize(..., pruned=True)``): the code's symbols as a walk
+    # with ``syntax.PRUNING`` gives them, for ``units.Unit.pruned``; None otherwise.
+    pruned_code: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.symbols)

@@ -85,8 +85,22 @@ def _literal_text(symbol: str, value: str) -> str:
 def _tokenize_code(text: str, alias: str | None, first_line: int, out: TokenStream,
                    tokenizer: str, normalizations: tuple[str, ...]) -> None:
     text = tamper.fold_text(text)
-    parsed = syntax.tokenize(text, alias, first_line, normalizations) \
-        if tokenizer == "syntax" and alias is not None and syntax.supports(alias) else None
+    parsed, pruned = None, None
+    if tokenizer == "syntax" and alias is not None and syntax.supports(alias):
+        if out.pruned_code is None:
+            parsed = syntax.tokenize(text, alias, first_line, normalizations)
+        else:
+            both = syntax.tokenize_pruned(text, alias, first_line, normalizations)
+            parsed, pruned = both if both is not None else (None, None)
+    start = len(out.symbols)
+    _extend_code(text, alias, first_line, out, parsed)
+    if out.pruned_code is not None:  # the lexical path drops nothing
+        out.pruned_code.extend([t[0] for t in pruned] if pruned is not None else out.symbols[start:])
+
+
+def _extend_code(text: str, alias: str | None, first_line: int, out: TokenStream,
+                 parsed: list[syntax.Token] | None) -> None:
+    """The code's tokens into ``out``: the parser's when it read the text, else the lexer's."""
     if parsed is not None or fastlex.supports(alias):
         assert alias is not None
         tokens = parsed if parsed is not None else fastlex.tokenize(text, alias, first_line)
@@ -143,17 +157,17 @@ def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str,
 
 def tokenize(document: Document, tokenizer: str = "syntax",
              normalizations: tuple[str, ...] = syntax.DEFAULT_NORMALIZATIONS,
-             leave_out_quotations: bool = True) -> TokenStream:
+             leave_out_quotations: bool = True, pruned: bool = False) -> TokenStream:
     """The normalized tokens of an OK document, segment by segment, in text order.
 
     ``tokenizer`` is one of ``options.TOKENIZERS``; ``normalizations`` names the parser path's rewrites
     (``syntax.NORMALIZATIONS``) to apply; quotations that cite their source (``quotes``) are
-    left out unless asked otherwise."""
-    stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[])
+    left out unless asked otherwise. ``pruned``: the stream's ``pruned_code`` too."""
+    stream = TokenStream(path=document.path, symbols=[], lines=[], cols=[], kinds=[], literals=[],
+                         pruned_code=[] if pruned else None)
     if document.state is not DocumentState.OK:
         return stream
-    lines = document.text.split("\n")
-    texts = ["\n".join(lines[segment.start_line - 1 : segment.end_line]) for segment in document.segments]
+    texts = _segment_texts(document)
     # One language per document, read from all its prose: a heading alone says too little.
     prose = " ".join(t for t, s in zip(texts, document.segments) if s.kind is not SegmentKind.CODE)
     code = language.detect(tamper.fold_text(prose)) if prose.strip() else language.DEFAULT
@@ -163,3 +177,8 @@ def tokenize(document: Document, tokenizer: str = "syntax",
         else:
             _tokenize_prose(text, segment.start_line, stream, code, leave_out_quotations)
     return stream
+
+
+def _segment_texts(document: Document) -> list[str]:
+    lines = document.text.split("\n")
+    return ["\n".join(lines[segment.start_line - 1 : segment.end_line]) for segment in document.segments]

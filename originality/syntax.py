@@ -22,8 +22,9 @@ dropped, every token with its line and column) but with what the tree knows:
 hints added or removed is the same program; ``elif`` spells Python's ``elif`` as the ``else:
 if`` it abbreviates (the C family's ``else if`` already is one); ``declarations`` splits ``int a, b;`` into ``int a; int b;`` and a C++
   member initializer ``a(x)`` into ``a = x;``; ``unused`` drops the declarations of local
-  variables that are never read, and writes to them, when no call is in them (not in Python,
-  whose names other modules read); ``functions`` puts the functions and methods of a file or
+  variables that are never read, and writes to them, when no call is in them (in Python, the
+  names a function binds and never reads, since other modules read only a module's names; and
+  ``pass`` and ``if False:`` blocks); ``functions`` puts the functions and methods of a file or
   class in the order of their own token streams; ``statements`` puts a block's independent
   statements in a canonical order (``statements_in_order``). A rewritten or moved token keeps
   the line and column of the code it came from, so evidence still points at that code. The
@@ -168,6 +169,8 @@ _ASSIGNMENTS = frozenset({"augmented_assignment", "assignment_expression",
                           "augmented_assignment_expression"})
 _UPDATE_NODES = frozenset({"update_expression", "postfix_unary_expression",
                            "prefix_unary_expression"})
+# Python's statements that write a name: ``x = ...`` binds it, ``x += ...`` writes it again.
+_PYTHON_WRITES = frozenset({"assignment", "augmented_assignment"})
 _WORD = re.compile(r"[^\W\d][\w$]*\Z")
 # Type hints where they are optional. Python: a parameter, a default parameter or an assignment
 # holding a ``type`` child after ``:``, and a function's ``-> type``; TypeScript: every ``: type``
@@ -220,16 +223,15 @@ PRUNING = "unused"
 
 
 def prunes(language: str | None) -> bool:
-    """Whether ``PRUNING`` can change the tokens of this language (never Python's)."""
-    alias = _canonical(language)
-    return alias is not None and _GRAMMARS[alias][2] != "python"
+    """Whether ``PRUNING`` can change the tokens of this language (every parsed one)."""
+    return _canonical(language) is not None
 
 
 # What the walk does with a node, by its type: one dictionary look-up per node, since a file
 # has thousands of them (the walk, not the parse, is most of the parser path's cost).
 _PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \
     _NAMED_ONLY, _DECLARATION, _INITIALIZER, _CALL, _FUNCTION, _LOOP, _ASSIGNMENT, \
-    _INCREMENT, _LOCAL, _CONTAINER, _BLOCK, _ANNOTATED, _ELIF = (object() for _ in range(22))
+    _INCREMENT, _LOCAL, _CONTAINER, _BLOCK, _ANNOTATED, _ELIF, _DEAD_BRANCH, _PASS = (object() for _ in range(24))
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,8 +242,11 @@ def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
     if python or "unused" in normalizations:
         roles["expression_statement"] = _STATEMENT
     if "unused" in normalizations and not python:
-        # Python's names are read from other modules and by name (getattr, globals): left alone.
         roles.update(dict.fromkeys(_LOCAL_DECLARATIONS, _LOCAL))
+    if "unused" in normalizations and python:
+        # What a Python copy pads itself with besides unread locals: ``pass`` and ``if False:``.
+        roles["pass_statement"] = _PASS
+        roles["if_statement"] = _DEAD_BRANCH
     if "loops" in normalizations:
         roles.update(dict.fromkeys(_LOOPS, _LOOP))
     if "compound" in normalizations:
@@ -287,7 +292,14 @@ class _Walk:
     expressions, a thousand concatenated strings, would overflow Python's recursion)."""
 
     def __init__(self, source: bytes, grammar: str, first_line: int,
-                 normalizations: frozenset[str], within: _Walk | None = None) -> None:
+                 normalizations: frozenset[str], within: _Walk | None = None,
+                 noting: bool = False) -> None:
+        """``noting``: walk as without ``PRUNING``, noting which tokens a walk with it drops
+        (``dropped``), so that one walk gives both streams (``tokenize_pruned``)."""
+        self.noting = noting
+        self.dropped: list[tuple[int, int]] = []  # [start, end) of self.tokens
+        if noting:
+            normalizations = normalizations | {PRUNING}
         self.normalizations = normalizations
         self.source = source
         self.grammar = grammar
@@ -297,7 +309,8 @@ class _Walk:
         self.role_of = _roles_by_id(grammar, normalizations)
         self.kind_of = _kind_names(grammar)
         self.split = "declarations" in normalizations
-        self.unused = "unused" in normalizations and lex_alias != "python"
+        self.unused = "unused" in normalizations
+        self.python = lex_alias == "python"
         self.words = fastlex.kept_words(lex_alias)
         self.tokens: list[Token] = []
         self.error_bytes = 0
@@ -319,7 +332,7 @@ class _Walk:
     def walk_apart(self, node: Node) -> list[Token]:
         """The tokens of one part of the file, walked on its own (to be put in order)."""
         sub = _Walk(self.source, self.grammar, self.first_line, self.normalizations, self)
-        tokens = sub.run(node, whole=False)
+        tokens = _without_this(sub.run(node, whole=False))
         self.error_bytes += sub.error_bytes
         return tokens
 
@@ -339,8 +352,9 @@ class _Walk:
         self.tokens.append((symbol, line, column, literal))
 
     def run(self, root: Node, whole: bool = True) -> list[Token]:
-        """The tokens of the tree under ``root``; ``whole`` for a file's root, whose unread
-        locals are found first (a function walked on its own shares its file's)."""
+        """The tokens of the tree under ``root``, ``this`` not yet left out (``_without_this``);
+        ``whole`` for a file's root, whose unread locals are found first (a function walked on
+        its own shares its file's)."""
         if self.unused and whole:
             self.dead = self.unread_locals(root)
         stack: list[Node | Callable[[], None]] = [root]
@@ -385,7 +399,7 @@ class _Walk:
             if text is not None:
                 column = len(text[:column].decode("utf-8", "replace"))
             append((symbol, first_line + row, column + 1, ""))
-        return _without_this(self.tokens)
+        return self.tokens
 
     def visit(self, node: Node, role: object) -> Sequence[Node | Callable[[], None]]:
         """Emit what ``node`` (neither plain nor skipped) stands for itself; return what is to
@@ -406,21 +420,21 @@ class _Walk:
             value = self.text(node)
             self.emit(value if value in self.words else IDENTIFIER, node)
         elif role is _STATEMENT:
-            if node.named_child_count == 1 and node.named_children[0].type in ("string", "concatenated_string"):
-                return []  # a bare string is a docstring, a comment in disguise
+            if _bare_string(node):  # a bare string is a docstring, a comment in disguise
+                return [] if self.python else self.drop(node, node.children)  # Python's walk always drops it
             if self.dead and self.is_dead_write(node):
-                return []
+                return self.drop(node, node.children)
             return node.children
         elif role is _CONTAINER:
             return self.in_canonical_order(node)
         elif role is _BLOCK:
             return self.statements_in_order(node)
         elif role is _LOCAL:
+            walked = (self.declaration(node) or node.children) if self.split and node.type in _DECLARATIONS \
+                else node.children
             if self.dead and self.is_dead_declaration(node):
-                return []
-            if self.split and node.type in _DECLARATIONS:
-                return self.declaration(node) or node.children
-            return node.children
+                return self.drop(node, walked)
+            return walked
         elif role is _QUALIFIED_NAME:
             name = node.child_by_field_name("name") or (node.named_children[-1] if node.named_child_count else None)
             return [name] if name is not None else node.children
@@ -445,12 +459,24 @@ class _Walk:
         elif role is _ANNOTATED:  # "x: int = 1" is "x = 1"; the type itself is skipped
             return [c for c in node.children if c.type != ":" or c.next_sibling is None
                     or c.next_sibling.type != "type"]
+        elif role is _DEAD_BRANCH:
+            return self.drop(node, node.children) if _never_taken(node) else node.children
+        elif role is _PASS:
+            return self.drop(node, node.children)
         elif role is _ELIF:  # elif C: B is else: if C: B
             self.emit("else", node)
             self.emit(":", node)
             self.emit("if", node)
             return node.children[1:]
         return []
+
+    def drop(self, node: Node, walked: Sequence[Node | Callable[[], None]]) -> Sequence[Node | Callable[[], None]]:
+        """A statement ``PRUNING`` drops: nothing on a walk with it; when ``noting``, what the walk
+        without it makes of the statement (``walked``), its tokens noted as dropped."""
+        if not self.noting:
+            return []
+        start = len(self.tokens)
+        return [*walked, lambda: self.dropped.append((start, len(self.tokens)))]
 
     def leaf(self, node: Node, kind: str) -> None:
         if node.start_byte == node.end_byte and node.is_missing:
@@ -590,6 +616,16 @@ class _Walk:
                 declared.add(name)  # C: "int x;", the declarator is the name itself
                 continue
             statement = grand is not None and grand.type == "expression_statement"
+            if self.python:
+                # A name first bound in a function is its local; other modules read only the
+                # module's names and never a function's (``globals()``, ``eval`` are not
+                # student disguises).
+                if statement and kind in _PYTHON_WRITES and parent.child_by_field_name("left") == node:
+                    if kind == "assignment" and _in_function(parent):
+                        declared.add(name)
+                    continue
+                read.add(name)
+                continue
             if statement and kind in _ASSIGNMENTS and parent.child_by_field_name("left") == node:
                 continue  # a write
             if statement and kind in _UPDATE_NODES:
@@ -619,7 +655,7 @@ class _Walk:
         if node.named_child_count != 1:
             return False
         expression = node.named_children[0]
-        if expression.type in _ASSIGNMENTS:
+        if expression.type in _ASSIGNMENTS or self.python and expression.type in _PYTHON_WRITES:
             target = expression.child_by_field_name("left")
         elif expression.type in _UPDATE_NODES:
             target = next((c for c in expression.children if c.is_named), None)
@@ -711,6 +747,28 @@ class _Walk:
                 functools.partial(self.emit, NUMBER, operator)]
 
 
+def _bare_string(statement: Node) -> bool:
+    return statement.named_child_count == 1 and statement.named_children[0].type in ("string", "concatenated_string")
+
+
+def _never_taken(branch: Node) -> bool:
+    """A Python ``if False:`` without ``elif`` or ``else``: it runs nothing."""
+    condition = branch.child_by_field_name("condition")
+    return condition is not None and condition.type == "false" and branch.named_child_count == 2
+
+
+def _in_function(node: Node) -> bool:
+    """Whether a Python node is inside a function's body (not at a module's or class's level)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "function_definition":
+            return True
+        if parent.type == "class_definition":
+            return False
+        parent = parent.parent
+    return False
+
+
 def _without_this(tokens: list[Token]) -> list[Token]:
     """``this.x`` is ``x``: the same program (fastlex drops it too)."""
     out: list[Token] = []
@@ -729,13 +787,47 @@ def tokenize(text: str, language: str, first_line: int = 1,
              normalizations: Iterable[str] = DEFAULT_NORMALIZATIONS) -> list[Token] | None:
     """Syntax-aware tokens of ``text``, or None when the parser cannot read it as ``language``
     (the caller then uses the lexical path)."""
+    walked = _walked(text, language, first_line, frozenset(normalizations), noting=False)
+    return None if walked is None else walked[0]
+
+
+# Normalizations that walk parts of a file apart and put them in order: the order may depend on
+# what ``PRUNING`` dropped, so with them the pruned stream takes a walk of its own.
+_REORDERING = frozenset({"functions", "statements"})
+
+
+def tokenize_pruned(text: str, language: str, first_line: int = 1,
+                    normalizations: Iterable[str] = DEFAULT_NORMALIZATIONS,
+                    ) -> tuple[list[Token], list[Token]] | None:
+    """``tokenize`` of ``text`` without and with ``PRUNING`` added to ``normalizations``, from
+    one parse and (without a reordering normalization) one walk: the pruned stream is the
+    plain one less the statements it drops. A second walk doubled the tokenizing of a cohort."""
+    normalizations = frozenset(normalizations)
+    if normalizations & _REORDERING:
+        walked = _walked(text, language, first_line, normalizations, noting=False)
+        pruned = _walked(text, language, first_line, normalizations | {PRUNING}, noting=False)
+        return None if walked is None or pruned is None else (walked[0], pruned[0])
+    walked = _walked(text, language, first_line, normalizations, noting=True)
+    return None if walked is None else (walked[0], walked[1])
+
+
+def _walked(text: str, language: str, first_line: int, normalizations: frozenset[str],
+            noting: bool) -> tuple[list[Token], list[Token]] | None:
+    """The tokens of ``text`` and, when ``noting``, those of a walk with ``PRUNING`` (else the
+    same list); None when the parser cannot read it."""
     alias = _canonical(language)
     if alias is None:
         return None
     source = text.encode("utf-8", "surrogatepass")
     tree = _parser(alias).parse(source)
-    walk = _Walk(source, alias, first_line, frozenset(normalizations))
-    tokens = walk.run(tree.root_node)
+    walk = _Walk(source, alias, first_line, normalizations, noting=noting)
+    raw = walk.run(tree.root_node)
     if source and walk.error_bytes > MAX_ERROR_SHARE * len(source):
         return None
-    return tokens
+    tokens = _without_this(raw)
+    if not noting or not walk.dropped:
+        return tokens, tokens
+    kept = [True] * len(raw)
+    for start, end in walk.dropped:
+        kept[start:end] = [False] * (end - start)
+    return tokens, _without_this([token for token, keep in zip(raw, kept) if keep])

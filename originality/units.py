@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from .syntax import PRUNING, prunes
 # (tests/unit/test_tokens_version.py pins the tokens of sample texts to this number and fails until it
 # is raised). Archived entries carry the digest of what made their units (``tokens_digest``), so
 # the archive knows which ones to re-tokenize after an upgrade (``archive/retokenize.py``).
-TOKENS_VERSION = 3
+TOKENS_VERSION = 4
 LITERAL_PREFIX = "lit:"
 # Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
 # (test data, messages in order); the cosine weighs them up (``candidates.LITERAL_RUN_WEIGHT``).
@@ -47,7 +47,7 @@ class Unit:
     bag: np.ndarray  # uint64 hashes of every short k-gram, for the TF-IDF cosine
     # Every long k-gram of the code once ``syntax.PRUNING`` has dropped the never-read locals
     # (the dead statements an insertion attack adds), for the score's pruned containment; None
-    # where it would be ``prints.hashes`` (prose, Python, the lexical path).
+    # where it would be ``prints.hashes`` (prose, the lexical path).
     pruned: np.ndarray | None = None
     # Set once the cohort is known: True for k-grams (long, and short in the bag) that are
     # starter code or code everyone writes. They never count as similarity.
@@ -121,7 +121,7 @@ def _unordered_pairs(ids: np.ndarray) -> np.ndarray:
 def build_units(document: Document, options: MatchOptions, table: SymbolTable) -> list[Unit]:
     """The units of one document; kinds with too few tokens to fingerprint are left out."""
     stream = tokenize(document, options.tokenizer, options.normalizations,
-                      options.leave_out_quotations)
+                      options.leave_out_quotations, pruned=_pruning_applies(document, options))
     parts = _split_by_kind(stream)
     units = []
     for kind in (SegmentKind.CODE, SegmentKind.PROSE):
@@ -152,22 +152,14 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         units.append(
             Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
         )
-    if units and units[0].kind is SegmentKind.CODE and _pruning_applies(document, options):
-        units[0].pruned = _pruned_hashes(document, options, table)
+    if units and units[0].kind is SegmentKind.CODE and stream.pruned_code is not None:
+        units[0].pruned = kgram_hashes(table.ids(stream.pruned_code), options.kgram_code)
     return units
 
 
 def _pruning_applies(document: Document, options: MatchOptions) -> bool:
     return (options.tokenizer == "syntax" and PRUNING not in options.normalizations
             and any(s.kind is SegmentKind.CODE and prunes(s.language) for s in document.segments))
-
-
-def _pruned_hashes(document: Document, options: MatchOptions, table: SymbolTable) -> np.ndarray:
-    """The long k-grams of the document's code tokenized again with ``syntax.PRUNING``."""
-    code_only = replace(document, segments=tuple(s for s in document.segments if s.kind is SegmentKind.CODE))
-    stream = tokenize(code_only, options.tokenizer, options.normalizations + (PRUNING,),
-                      options.leave_out_quotations)
-    return kgram_hashes(table.ids(stream.symbols), options.kgram_code)
 
 
 def tokens_digest(options: MatchOptions) -> str:

@@ -154,9 +154,6 @@ def test_a_copy_padded_with_never_read_locals_scores_as_a_copy() -> None:
     plain, pruned = features.values[0, 1], features.values[0, 4]
     assert pruned > plain and pruned > 0.9  # the dead declarations broke most long k-grams
     assert comparison.similarities(features)[0] >= 0.5
-    # Python has no pruned stream: its names may be read from other modules.
-    python = Document("a.py", DocumentState.OK, "x = 1\ny = 2\nprint(x)\n", (Segment(SegmentKind.CODE, 1, 3, "python"),), "0" * 64, 1)
-    assert all(u.pruned is None for u in build_units(python, options, table))
 
 
 def test_alignments_made_on_several_processes_are_those_made_on_one(tmp_path: Path) -> None:
@@ -220,3 +217,26 @@ def test_one_upload_against_its_candidates_scores_bit_for_bit_as_the_matrices(tm
         assert np.array_equal(fast.code_share, through.code_share[:-1])
         assert np.array_equal(comparison.pair_features(np.full(len(others), upload), others).values, fast.values)
     assert (comparison.one_against(0, np.arange(1, len(loaded))).values[:, 0] > 0).sum() >= 3
+
+
+def test_a_python_copy_padded_with_dead_code_scores_as_a_copy(tmp_path: Path) -> None:
+    """Python's pruned stream leaves out what the insertion attack adds there: locals a
+    function binds and never reads, ``pass`` and ``if False:`` blocks."""
+    lines = ORIGINAL.splitlines()
+    padded = []
+    for number, line in enumerate(lines):
+        padded.append(line)
+        body = line.startswith("    ") and line.strip() and not line.rstrip().endswith((":", ",", "(", "["))
+        if body and not line.strip().startswith(("return", '"""', "#")):
+            indent = line[: len(line) - len(line.lstrip())]
+            padded += [f"{indent}trace{number} = None", f"{indent}pass",
+                       f"{indent}if False:", f"{indent}    print('debug {number}')"]
+    copy = "\n".join(padded) + "\n"
+    comparison = population(tmp_path, [{"m.py": ORIGINAL}, {"m.py": copy}])
+    assert all(u.pruned is not None for units in comparison.units for u in units)
+    features = comparison.pair_features(np.array([0]), np.array([1]))
+    plain, pruned = features.values[0, 1], features.values[0, 4]
+    assert plain < 0.5 and pruned > 0.9
+    # A module's names stay: another module may import them.
+    kept = population(tmp_path / "module", [{"m.py": ORIGINAL + "\nUNUSED = None\n" * 2}])
+    assert len(kept.units[0][0].pruned) == len(kept.units[0][0].prints.hashes)

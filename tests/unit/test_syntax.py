@@ -304,3 +304,30 @@ def test_same_input_gives_the_same_report_bytes(tmp_path: Path) -> None:
     second = "".join(check(folders, options=CheckOptions(min_similarity=0.0, workers=1)).json_chunks())
     assert first == second
     assert '"similarity"' in first
+
+
+PRUNING_SAMPLES = [
+    ("python", "def f(a):\n    t = 0\n    for x in a:\n        t += x\n    return t\n", False),
+    ("python", "def f(a):\n    unused = None\n    return a\n", True),
+    ("python", "def f(a):\n    unused = None\n    unused += 1\n    return a\n", True),
+    ("python", "def f(a):\n    if a:\n        pass\n    return a\n", True),
+    ("python", "def f(a):\n    if False:\n        print('x')\n    return a\n", True),
+    ("python", "def f(a):\n    if False:\n        return 1\n    else:\n        return a\n", False),
+    ("python", "LIMIT = None\nclass C:\n    name = None\n", False),  # other modules may read them
+    ("python", "def f(a):\n    n = len(a)\n    return a\n", False),  # unread, but a call may do something
+    ("java", "class A { int f(int n) { int s = 0; for (int i = 0; i < n; i++) { s += i; } return s; } }\n", False),
+    ("java", "class A { int f(int n) { int x, y; x = 3; return n; } }\n", True),
+    ("c", "int f(int n) { int dead; dead = 2; return n; }\n", True),
+    ("javascript", "'use strict';\nfunction f(a) { return a * 2; }\n", True),
+    ("javascript", "function f(a) { let s = 'https://example.org'; return a + s; }\n", False),
+]
+
+
+@pytest.mark.parametrize("language, text, changes", PRUNING_SAMPLES)
+@pytest.mark.parametrize("normalizations", [syntax.DEFAULT_NORMALIZATIONS, ("declarations",), ("functions",)])
+def test_one_walk_gives_the_plain_and_the_pruned_streams_of_two(language: str, text: str, changes: bool,
+                                                                 normalizations: tuple[str, ...]) -> None:
+    plain = syntax.tokenize(text, language, normalizations=normalizations)
+    pruned = syntax.tokenize(text, language, normalizations=normalizations + (syntax.PRUNING,))
+    assert syntax.tokenize_pruned(text, language, normalizations=normalizations) == (plain, pruned)
+    assert (pruned != plain) is changes
