@@ -421,9 +421,9 @@ class _Walk:
             self.emit(value if value in self.words else IDENTIFIER, node)
         elif role is _STATEMENT:
             if _bare_string(node):  # a bare string is a docstring, a comment in disguise
-                return [] if self.python else self.drop(node, node.children)  # Python's walk always drops it
+                return [] if self.python else self.drop(node.children)  # Python's walk always drops it
             if self.dead and self.is_dead_write(node):
-                return self.drop(node, node.children)
+                return self.drop(node.children)
             return node.children
         elif role is _CONTAINER:
             return self.in_canonical_order(node)
@@ -433,7 +433,7 @@ class _Walk:
             walked = (self.declaration(node) or node.children) if self.split and node.type in _DECLARATIONS \
                 else node.children
             if self.dead and self.is_dead_declaration(node):
-                return self.drop(node, walked)
+                return self.drop(walked)
             return walked
         elif role is _QUALIFIED_NAME:
             name = node.child_by_field_name("name") or (node.named_children[-1] if node.named_child_count else None)
@@ -460,9 +460,9 @@ class _Walk:
             return [c for c in node.children if c.type != ":" or c.next_sibling is None
                     or c.next_sibling.type != "type"]
         elif role is _DEAD_BRANCH:
-            return self.drop(node, node.children) if _never_taken(node) else node.children
+            return self.drop(node.children) if _never_taken(node) else node.children
         elif role is _PASS:
-            return self.drop(node, node.children)
+            return self.drop(node.children)
         elif role is _ELIF:  # elif C: B is else: if C: B
             self.emit("else", node)
             self.emit(":", node)
@@ -470,7 +470,7 @@ class _Walk:
             return node.children[1:]
         return []
 
-    def drop(self, node: Node, walked: Sequence[Node | Callable[[], None]]) -> Sequence[Node | Callable[[], None]]:
+    def drop(self, walked: Sequence[Node | Callable[[], None]]) -> Sequence[Node | Callable[[], None]]:
         """A statement ``PRUNING`` drops: nothing on a walk with it; when ``noting``, what the walk
         without it makes of the statement (``walked``), its tokens noted as dropped."""
         if not self.noting:
