@@ -167,7 +167,8 @@ def tokenize(document: Document, tokenizer: str = "syntax",
                          pruned_code=[] if pruned else None)
     if document.state is not DocumentState.OK:
         return stream
-    texts = _segment_texts(document)
+    lines = document.text.split("\n")
+    texts = ["\n".join(lines[segment.start_line - 1 : segment.end_line]) for segment in document.segments]
     # One language per document, read from all its prose: a heading alone says too little.
     prose = " ".join(t for t, s in zip(texts, document.segments) if s.kind is not SegmentKind.CODE)
     code = language.detect(tamper.fold_text(prose)) if prose.strip() else language.DEFAULT
@@ -177,8 +178,3 @@ def tokenize(document: Document, tokenizer: str = "syntax",
         else:
             _tokenize_prose(text, segment.start_line, stream, code, leave_out_quotations)
     return stream
-
-
-def _segment_texts(document: Document) -> list[str]:
-    lines = document.text.split("\n")
-    return ["\n".join(lines[segment.start_line - 1 : segment.end_line]) for segment in document.segments]
