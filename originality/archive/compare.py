@@ -20,10 +20,10 @@ from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
 from ..score import Comparison
-from ..store.db import Database
+from ..store.db import Database, rows_in
 from ..tamper import submission_flags
 from ..store.index import CandidateIndex, minhash_of
-from ..store.models import ArchiveEntry, DocumentRow, Submission
+from ..store.models import ArchiveEntry, DocumentRow
 from .starter import StarterCode
 from ..units import Unit, template_lines
 from . import postings, stats
@@ -97,10 +97,10 @@ class Compare:
                     stats.common_long(session, project_id, self.options.match),
                     postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
             # Only the entries before this check count: ids of the found and the asset holders.
-            prior = self._prior(session, before, indexed)
+            prior = self._prior(session, project_id, loaded.id, before_seq, indexed)
             candidates = indexed & set(prior)
             holders = self._binary_holders(session, set(mine_binaries), before) if archived else {}
-            prior.update(self._prior(session, before, set(holders) - set(prior)))
+            prior.update(self._prior(session, project_id, loaded.id, before_seq, set(holders) - set(prior)))
             # Every prior entry holding one of the upload's assets is in ``holders``: an asset is
             # common when enough of the archive (and the upload) hold it.
             held = Counter(d for found in holders.values() for d in found)
@@ -133,19 +133,18 @@ class Compare:
         # Scores come rounded as reported (``Comparison.score``).
         reported = sorted(other for other, pair in pairs.items()
                           if pair.similarity >= self.options.min_similarity)
-        people: dict[str, Submission] = {}
         with self.db.sessions() as session:
-            for batch in batches(reported):
-                people.update((s.id, s) for s in session.scalars(
-                    select(Submission).where(Submission.id.in_(batch))))
+            # Plain rows: at 20,000 entries a check reports thousands of matches.
+            people = {sid: (student, name, attempt) for sid, student, name, attempt in rows_in(
+                session, "SELECT id, student_id, name, attempt FROM submissions WHERE id {in_}", (), reported)}
         template_lines = {loaded.id: template_ranges(loaded.units)}
         for other in reported:
-            pair, person = pairs[other], people[other]
-            match = {"submission_id": other, "student_id": person.student_id, "name": person.name,
-                     "attempt": person.attempt, "similarity": pair.similarity,
+            pair, (student, name, attempt) = pairs[other], people[other]
+            match = {"submission_id": other, "student_id": student, "name": name,
+                     "attempt": attempt, "similarity": pair.similarity,
                      "a_share": pair.a_share, "b_share": pair.b_share,
                      "fragments": [f.to_dict() for f in pair.fragments]}
-            own = student_id is not None and person.student_id == student_id
+            own = student_id is not None and student == student_id
             report["own_attempts" if own else "matches"].append(match)
             if pair.fragments:
                 # Greyed in the side by side, which draws the files of a pair's fragments only:
@@ -171,14 +170,15 @@ class Compare:
         return count - (own is not None)
 
     @staticmethod
-    def _prior(session: Session, before: list[Any], ids: set[str]) -> dict[str, int]:
-        """Of these entries, those before the check (``before``: its conditions), id -> seq."""
-        prior: dict[str, int] = {}
-        for batch in batches(sorted(ids)):
-            prior.update((sid, seq) for sid, seq in session.execute(
-                select(ArchiveEntry.submission_id, ArchiveEntry.seq)
-                .where(*before, ArchiveEntry.submission_id.in_(batch))))
-        return prior
+    def _prior(session: Session, project_id: str, submission_id: str, before_seq: int | None,
+               ids: set[str]) -> dict[str, int]:
+        """Of these entries, those before the check (the project's, not the upload's own, before
+        ``before_seq`` when given), id -> seq; on the driver, as thousands are asked for."""
+        sql = "SELECT submission_id, seq FROM archive_entries WHERE project_id = {p} AND submission_id != {p}"
+        params: tuple[Any, ...] = (project_id, submission_id)
+        if before_seq is not None:
+            sql, params = sql + " AND seq < {p}", (*params, before_seq)
+        return dict(rows_in(session, sql + " AND submission_id {in_}", params, sorted(ids)))
 
     @staticmethod
     def _binary_holders(session: Session, digests: set[str], before: list[Any]) -> dict[str, dict[str, str]]:
