@@ -250,8 +250,10 @@ def _contains_each(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.
 # counts (a third and two thirds of them members), where binary search took a second
 # (docs/benchmarks.md). Hashes are mixed (splitmix64), so their low bits are uniform; members
 # that share a slot are found by binary search.
+# From 65,536 values the table is 3-8 times faster than binary search on sets of 400 and 20,000
+# members (a few milliseconds a call); at 4,096 values binary search is as fast or faster.
 TABLE_FROM = 1 << 16
-TABLE_BITS = (16, 22)  # at least 16 times the set's size, within these bounds
+TABLE_BITS = (16, 22)  # slots: 16 times the set's size, within these bounds (at most 16 MB)
 
 
 def contains(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
