@@ -12,6 +12,11 @@ worker does (``Archive.compare``) and prints the median and 95th percentile of t
 the machine is shared), the process's peak memory, the database's
 size per entry, and whether each check's top match is a copy partner. Generated data: the
 archive's scale is what no real set has.
+
+``--data DIR`` keeps the archive in DIR, and a later run with the same arguments checks against
+it without importing again; ``--reports FILE`` writes the checks' reports. The engine is taken
+from ``PYTHONPATH`` first, so two engines can be timed on one archive and their reports
+compared with ``cmp`` (docs/benchmarks.md, "Archive check as the archive grows").
 """
 
 from __future__ import annotations
@@ -115,9 +120,9 @@ def main() -> None:
                 report = archive.compare(loaded, "bench", None)
                 if args.profile:
                     profile.disable()
-                reports[sid] = report
                 seconds.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - began_cpu)
+                reports[sid] = report
                 top = report["matches"][0]["name"] if report["matches"] else None
                 tops.append(top in copies[sid])
                 if args.verbose:
@@ -131,7 +136,7 @@ def main() -> None:
         args.reports.write_text(json.dumps(reports, sort_keys=True))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p95 = sorted(seconds)[max(0, round(0.95 * len(seconds)) - 1)]
-    print(f"archive of {len(items)} entries (imported in {imported:.0f} s): check median "
+    print(f"archive of {len(items)} entries ({'reused' if reused else f'imported in {imported:.0f} s'}): check median "
           f"{statistics.median(seconds):.2f} s, p95 {p95:.2f} s over {len(seconds)} checks "
           f"(CPU median {statistics.median(cpu):.2f} s, p95 {sorted(cpu)[max(0, round(0.95 * len(cpu)) - 1)]:.2f} s); "
           f"top match a copy partner {sum(tops)}/{len(tops)}; peak {peak:.0f} MB; "
