@@ -186,9 +186,8 @@ class Statistics:
     def count(space: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> np.ndarray:
         """How many groups hold each of ``values`` (0 for a value not counted)."""
         features, counts = space
-        found = contains(features, values)
-        where = np.minimum(np.searchsorted(features, values), max(0, len(features) - 1))
-        return np.where(found, counts[where] if len(counts) else 0, 0)
+        where = positions(features, values)
+        return np.where(where >= 0, counts[where] if len(counts) else 0, 0)
 
     def common(self, space: tuple[np.ndarray, np.ndarray], options: MatchOptions) -> np.ndarray:
         """The features of a space held by at least the common threshold of groups, sorted."""
@@ -244,7 +243,7 @@ def _contains_each(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.
     return np.split(found, np.cumsum([len(a) for a in arrays])[:-1])
 
 
-# ``contains`` looks many values up in a table indexed by the low bits of the set's members:
+# ``positions`` looks many values up in a table indexed by the low bits of the set's members:
 # a value is in the set when the member at its slot is the value. An archive check at 20,000
 # entries looks 8 million k-grams up in its common code and 10 million bag features in their
 # counts (a third and two thirds of them members), where binary search took a second
@@ -257,13 +256,19 @@ TABLE_BITS = (16, 22)  # slots: 16 times the set's size, within these bounds (at
 
 
 def contains(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.isin`` for a sorted set, by binary search, or by table for many values.
+    """``np.isin`` for a sorted set (``positions`` found).
 
     ``np.isin`` sorts the set again on every call; with thousands of units against one large
     excluded set that made this stage grow faster than the cohort.
     """
+    return positions(sorted_set, values) >= 0
+
+
+def positions(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The index of each value in a sorted set, -1 where it is not in it: by binary search, or
+    by table for many values."""
     if len(sorted_set) == 0:
-        return np.zeros(len(values), dtype=bool)
+        return np.full(len(values), -1, dtype=np.intp)
     if len(values) < TABLE_FROM or not sorted_set.dtype == values.dtype == np.uint64:
         return _searched(sorted_set, values)
     bits = min(TABLE_BITS[1], max(TABLE_BITS[0], math.ceil(math.log2(len(sorted_set))) + 4))
@@ -274,17 +279,16 @@ def contains(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
     taken, times = np.unique(slots, return_counts=True)
     member[taken[times > 1]] = -2
     at = member[(values & low).astype(np.intp)]
-    found = np.zeros(len(values), dtype=bool)
     single = np.flatnonzero(at >= 0)
-    found[single] = sorted_set[at[single]] == values[single]
+    at[single[sorted_set[at[single]] != values[single]]] = -1
     shared = np.flatnonzero(at == -2)
-    found[shared] = _searched(sorted_set, values[shared])
-    return found
+    at[shared] = _searched(sorted_set, values[shared])
+    return at
 
 
 def _searched(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
     where = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[where] == values
+    return np.where(sorted_set[where] == values, where, -1)
 
 
 def common_binaries(digests_by_submission: list[set[str]], base_digests: set[str],

@@ -36,7 +36,7 @@ from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
 from .cohort import (Exclusions, Statistics, contains, exclusions, exclusions_from, incidence,
-                     mark_excluded, upper_products)
+                     mark_excluded, positions, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, align, alignment
 from .model import PairResult, SegmentKind
@@ -228,10 +228,9 @@ class Comparison:
         return incidence(self.pruned)[0] if self.has_pruned else self.long_matrix
 
     def pair_features(self, i: np.ndarray, j: np.ndarray) -> PairFeatures:
-        """The features of the given pairs (the archive's: one upload and its candidates)."""
+        """The features of the given pairs, from the population's matrices (the archive's one
+        upload against its candidates: ``one_against``)."""
         i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
-        if len(i) and self.statistics is not None and np.all(i == i[0]):
-            return self.one_against(int(i[0]), j)
         shared = _row_dots(self.long_matrix, i, j)
         shared_pruned = _row_dots(self.pruned_matrix, i, j) if self.has_pruned else shared
         return self._features(i, j, _row_dots(self.vectors, i, j), shared, shared_pruned)
@@ -279,9 +278,9 @@ class Comparison:
         # Row a's weight of each feature of the others, where it holds the feature.
         mine, mine_scaled = features[: sizes[0]], scaled[: sizes[0]]
         theirs = features[sizes[0]:]
-        held = contains(mine, theirs)
-        where = np.searchsorted(mine, theirs[held])
-        products = mine_scaled[where] * scaled[sizes[0]:][held]
+        at = positions(mine, theirs)
+        held = at >= 0
+        products = mine_scaled[at[held]] * scaled[sizes[0]:][held]
         # Each pair's products in ascending feature order: each row's features are sorted.
         row_of = np.repeat(np.arange(len(others)), sizes[1:])[held]
         cosines = np.zeros(len(others), dtype=np.float64)

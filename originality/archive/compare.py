@@ -122,8 +122,7 @@ class Compare:
                                 statistics=statistics)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         pairs = {pair.b: pair for pair in comparison.score(
-            comparison.pair_features(np.zeros(len(scored), dtype=np.int64), np.array(scored, dtype=np.int64)),
-            self.options.min_similarity)}
+            comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity)}
         for other, found in sorted(shared.items()):
             # As ``check._attach_binaries``: identical assets are shown, never scored.
             fragments = tuple(Fragment(Span(mine_binaries[d], 1, 1), Span(found[d], 1, 1), tokens=0)

@@ -93,6 +93,8 @@ def test_many_values_are_looked_up_as_isin_finds_them(set_size: int) -> None:
     values[1::11] = members[rng.integers(0, len(members), size=len(values[1::11]))] ^ np.uint64(1 << 40)
     found = cohort.contains(members, values)
     assert found.tolist() == np.isin(values, members).tolist()
+    where = cohort.positions(members, values)
+    assert np.array_equal(members[where[found]], values[found]) and (where[~found] == -1).all()
     assert found.sum() >= len(values[::7]) // 2
     assert cohort.contains(members, values[:100]).tolist() == np.isin(values[:100], members).tolist()
 
