@@ -25,6 +25,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from datasets import build_prose_embedded  # noqa: E402
 from originality.calibrate import labelled_features, read_labels, roc_auc  # noqa: E402
 from originality.calibration import DEFAULT_MODEL  # noqa: E402
 from originality.options import NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions  # noqa: E402
@@ -87,6 +88,15 @@ def layout(out: Path) -> dict:
         sets.append({"name": name, "submissions": str(root),
                      "labels": str(_labels(out / name / "labels.csv",
                                            [r for r in rows if half_of(r[0], r[1]) == half]))})
+    # P4P's passages composed into longer documents (datasets.build_prose_embedded): no real set
+    # pairs a text with a longer one holding its source. Scored, never fitted on: its passages
+    # are the prose set's, so it would leak each held-out half into the fit.
+    embedded = build_prose_embedded()
+    rows = [(r["a"], r["b"], int(r["label"]), r["kind"] if r["label"] == "1" else "")
+            for r in csv.DictReader(open(embedded / "truth.csv"))]
+    sets.append({"name": "prose-embedded", "submissions": str(embedded / "subs"),
+                 "labels": str(_labels(out / "prose-embedded" / "labels.csv", rows)),
+                 "not_fitted": ["source-in-longer", "both-in-longer", "copy"]})
     return {"sets": sets}
 
 

@@ -565,10 +565,79 @@ def build_prose_paraphrase(out: Path = OUT) -> Path:
     return root
 
 
+# ---------------------------------------------------------------------------------------
+# h. prose_embedded (real passages, composed: P4P pairs inside longer documents)
+# ---------------------------------------------------------------------------------------
+
+# P4P pairs whose source passages overlap another pair's (the data set's README): left out, so
+# that no filler passage is a hidden source of another document.
+P4P_REUSED = frozenset({177, 677, 282, 754, 408, 750})
+# Passages around the embedded one: a source in a document 3-6 times its length (an answer
+# copied from part of an article, a paragraph taken from a longer report).
+EMBED_FILLERS = (2, 3, 5)
+
+
+def build_prose_embedded(out: Path = OUT, seed: int = 17, in_source: int = 100, in_both: int = 60) -> Path:
+    """P4P's real passages, composed into documents of several passages: no real set here
+    pairs a text with a longer one that holds its source, which is how an answer copies an
+    article or a report a paragraph of another's.
+
+    ``source-in-longer`` pairs: a source passage among 2, 3 or 5 unrelated source passages (in
+    a random order, one paragraph each) against its plagiarised passage alone.
+    ``both-in-longer``: the source among 2 unrelated sources against the plagiarised passage
+    among 2 unrelated plagiarised passages. Negatives: each composed source document against 5
+    plagiarised texts (of its kind) of other pairs. Every filler passage is used once, and the
+    fillers of source documents and of plagiarised documents come from different P4P pairs, so
+    no negative shares a paraphrase pair."""
+    root = out / "prose_embedded"
+    params = {"source": str(PROSE_PARAPHRASE_SRC), "seed": seed, "in_source": in_source,
+              "in_both": in_both, "fillers": list(EMBED_FILLERS), "layout": 1}
+    if fresh(root, params):
+        return root
+    reset(root)
+    texts = PROSE_PARAPHRASE_SRC / "texts"
+
+    def passage(n: int, side: str) -> str:
+        return (texts / f"p4p-{n:03d}-{side}.txt").read_text(encoding="utf-8").strip()
+
+    rng = random.Random(seed)
+    numbers = [n for n in range(1, 857) if n not in P4P_REUSED]
+    rng.shuffle(numbers)
+    kinds = ["source-in-longer"] * in_source + ["both-in-longer"] * in_both
+    positives, rest = numbers[: len(kinds)], iter(numbers[len(kinds):])
+    documents: dict[str, str] = {}
+    made: list[tuple[str, str, str]] = []  # (source document, plagiarised text, kind)
+    for k, (n, kind) in enumerate(zip(positives, kinds)):
+        fillers = rng.choice(EMBED_FILLERS) if kind == "source-in-longer" else 2
+        source_parts = [passage(n, "src")] + [passage(next(rest), "src") for _ in range(fillers)]
+        rng.shuffle(source_parts)
+        documents[f"doc{k:03d}"] = "\n\n".join(source_parts) + "\n"
+        plagiarised_parts = [passage(n, "plg")]
+        if kind == "both-in-longer":
+            plagiarised_parts += [passage(next(rest), "plg") for _ in range(2)]
+            rng.shuffle(plagiarised_parts)
+        documents[f"plg{k:03d}"] = "\n\n".join(plagiarised_parts) + "\n"
+        made.append((f"doc{k:03d}", f"plg{k:03d}", kind))
+    opaque = opaque_ids(sorted(documents), "prose_embedded", "t")
+    for name, text in documents.items():
+        write_dir(root / "subs" / opaque[name], {"file1.txt": text})
+    truth = []
+    for doc, plg, kind in made:
+        truth.append((*key(opaque[doc], opaque[plg]), 1, kind))
+        others = [p for _, p, other_kind in made if other_kind == kind and p != plg]
+        for other in rng.sample(others, 5):
+            truth.append((*key(opaque[doc], opaque[other]), 0, f"unrelated-{kind}"))
+    groups = {kind: {"pos": [kind], "neg": [f"unrelated-{kind}"]} for kind in sorted(set(kinds))}
+    write_meta(root, "prose_embedded", [{"name": "p4p-embedded", "dir": "subs", "base": None, "language": "text"}],
+               truth, all_pairs=False, params=params, groups=groups)
+    return root
+
+
 BUILDERS = {
     "java_pairs": build_java_pairs,
     "obfuscation": build_obfuscation,
     "prose_paraphrase": build_prose_paraphrase,
+    "prose_embedded": build_prose_embedded,
     "templated_java": build_templated_java,
     "prose_answers": build_prose_answers,
     "obfuscated_multifile": build_obfuscated_multifile,

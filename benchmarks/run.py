@@ -34,7 +34,7 @@ import metrics  # noqa: E402
 import peers  # noqa: E402
 from measure import run_measured  # noqa: E402
 
-REAL_DATASETS = ["java_pairs", "obfuscation", "prose_paraphrase"]
+REAL_DATASETS = ["java_pairs", "obfuscation", "prose_paraphrase", "prose_embedded"]
 DETECTION_DATASETS = [*REAL_DATASETS, "templated_java", "prose_answers", "obfuscated_multifile", "zip_cohort_300"]
 RESULTS = datasets.OUT / "results"
 # The generated gradebook cohorts the scale benchmarks can run on (datasets.py): `zip`, whose

@@ -94,9 +94,9 @@ def own_pruned(units: list[Unit]) -> np.ndarray:
 
 
 def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
-                  statistics: Statistics | None = None) -> sparse.csr_matrix:
+                  statistics: Statistics | None = None) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Rows: submissions; columns: the population's bag features; sublinear tf times smoothed
-    idf, L2-normed.
+    idf, L2-normed; and each row's norm before it was normed (``bag_projection`` reads it).
 
     A feature's document frequency counts the independent groups holding it (as common code
     does), so thirty copies of one solution do not make its features look ordinary; with
@@ -107,7 +107,7 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
     n = len(units_by_submission)
     per_row = [np.unique(own_bag(units), return_counts=True) for units in units_by_submission]
     if n == 0 or not any(len(f) for f, _ in per_row):
-        return sparse.csr_matrix((n, 1))
+        return sparse.csr_matrix((n, 1)), np.zeros(n, dtype=np.float64)
     rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(per_row)])
     features = np.concatenate([f for f, _ in per_row])
     tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
@@ -124,7 +124,17 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
     matrix = sparse.csr_matrix((tf * idf[column_of], (rows, column_of)), shape=(n, len(columns)))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sparse.csr_matrix(sparse.diags(scale) @ matrix)
+    return sparse.csr_matrix(sparse.diags(scale) @ matrix), norms
+
+
+def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray) -> np.ndarray:
+    """How much of the smaller bag the larger one holds: the two TF-IDF vectors' dot product
+    over the smaller one's squared norm, at most 1. It is the cosine times the ratio of the
+    norms, so 1 for a text wholly inside a longer one, whose cosine falls with the length
+    ratio (a passage paraphrased inside a document five times as long: cosine about 0.4)."""
+    smaller, larger = np.minimum(norms_i, norms_j), np.maximum(norms_i, norms_j)
+    ratio = np.divide(larger, smaller, out=np.zeros_like(larger), where=smaller > 0)
+    return np.minimum(cosine * ratio, 1.0)
 
 
 @dataclass(frozen=True)
@@ -211,13 +221,22 @@ class Comparison:
                 found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
                 value[where[found]] = product.data[found]
                 values.append(value)
-            yield self._features(start + union // width, start + union % width, values[0], values[1],
-                                 values[-1])
+            i, j = start + union // width, start + union % width
+            yield self._features(i, j, values[0], self.bag_norms[i], self.bag_norms[j], values[1], values[-1])
 
     @cached_property
+    def _tfidf(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        return tfidf_vectors(self.units, self.excluded.groups, self.statistics)
+
+    @property
     def vectors(self) -> sparse.csr_matrix:
         """The TF-IDF rows of the population (``tfidf_vectors``)."""
-        return tfidf_vectors(self.units, self.excluded.groups, self.statistics)
+        return self._tfidf[0]
+
+    @property
+    def bag_norms(self) -> np.ndarray:
+        """Each row's TF-IDF norm before it was normed."""
+        return self._tfidf[1]
 
     @cached_property
     def long_matrix(self) -> sparse.csr_matrix:
@@ -233,7 +252,8 @@ class Comparison:
         i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
         shared = _row_dots(self.long_matrix, i, j)
         shared_pruned = _row_dots(self.pruned_matrix, i, j) if self.has_pruned else shared
-        return self._features(i, j, _row_dots(self.vectors, i, j), shared, shared_pruned)
+        return self._features(i, j, _row_dots(self.vectors, i, j), self.bag_norms[i], self.bag_norms[j],
+                              shared, shared_pruned)
 
     def one_against(self, a: int, others: np.ndarray) -> PairFeatures:
         """The features of the pairs (a, j) for each j of ``others``, with the document
@@ -253,11 +273,13 @@ class Comparison:
         shared = _shared_counts(self.longs[a], [self.longs[j] for j in others.tolist()])
         shared_pruned = (_shared_counts(self.pruned[a], [self.pruned[j] for j in others.tolist()])
                          if self.has_pruned else shared)
-        return self._features(np.full(len(others), a, dtype=np.int64), others,
-                              self._cosines(a, others), shared, shared_pruned)
+        cosines, norms = self._cosines(a, others)
+        return self._features(np.full(len(others), a, dtype=np.int64), others, cosines,
+                              np.full(len(others), norms[0]), norms[1:], shared, shared_pruned)
 
-    def _cosines(self, a: int, others: np.ndarray) -> np.ndarray:
-        """The cosine of row a's TF-IDF vector with each of ``others``' (see ``one_against``)."""
+    def _cosines(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cosine of row a's TF-IDF vector with each of ``others``' (see ``one_against``),
+        and the norms of row a and the others before they were normed."""
         assert self.statistics is not None
         rows = [a] + others.tolist()
         per_row = [np.unique(own_bag(self.units[r]), return_counts=True) for r in rows]
@@ -287,12 +309,12 @@ class Comparison:
         if len(products):
             firsts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
             cosines[row_of[firsts]] = np.add.reduceat(products, firsts)
-        return cosines
+        return cosines, norms
 
     # -- features and scores ----------------------------------------------------------------
 
-    def _features(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray,
-                  shared: np.ndarray, shared_pruned: np.ndarray) -> PairFeatures:
+    def _features(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray, norms_i: np.ndarray,
+                  norms_j: np.ndarray, shared: np.ndarray, shared_pruned: np.ndarray) -> PairFeatures:
         contained_i = shared / np.maximum(self.long_sizes[i], 1.0)
         contained_j = shared / np.maximum(self.long_sizes[j], 1.0)
         cosine = np.minimum(cosine, 1.0)
@@ -301,7 +323,7 @@ class Comparison:
         pruned = np.maximum(shared_pruned / np.maximum(self.pruned_sizes[i], 1.0),
                             shared_pruned / np.maximum(self.pruned_sizes[j], 1.0))
         values = np.column_stack([cosine, larger, np.minimum(contained_i, contained_j), cosine * larger,
-                                  np.maximum(larger, pruned)])
+                                  np.maximum(larger, pruned), bag_projection(cosine, norms_i, norms_j)])
         total = self.all_tokens[i] + self.all_tokens[j]
         share = np.divide(self.code_tokens[i] + self.code_tokens[j], total,
                           out=np.ones_like(total), where=total > 0)

@@ -67,7 +67,7 @@ def test_the_command_prints_the_model_as_json(tmp_path: Path) -> None:
     written = json.loads(out.read_text())
     fitted = Model(LinearPart(tuple(written["model"]["code"]["weights"]), written["model"]["code"]["intercept"]),
                    LinearPart(tuple(written["model"]["prose"]["weights"]), written["model"]["prose"]["intercept"]))
-    copy = np.array([[0.9, 1.0, 0.9, 0.9, 1.0]])
+    copy = np.array([[0.9, 1.0, 0.9, 0.9, 1.0, 1.0]])
     assert fitted.similarity(copy, np.array([1.0]))[0] > fitted.similarity(copy * 0.1, np.array([1.0]))[0]
 
 

@@ -239,3 +239,37 @@ def test_a_python_copy_padded_with_dead_code_scores_as_a_copy(tmp_path: Path) ->
     # A module's names stay: another module may import them.
     kept = population(tmp_path / "module", [{"m.py": ORIGINAL + "\nUNUSED = None\n" * 2}])
     assert len(kept.units[0][0].pruned) == len(kept.units[0][0].prints.hashes)
+
+
+# Unrelated paragraphs, and a paraphrase of the first (as an answer rewrites part of an article).
+ARTICLE = [
+    "Migratory birds travel thousands of kilometres every autumn, guided by the position of the stars, "
+    "the angle of the sun and the faint magnetic field of the earth, and many species return each spring "
+    "to the very same nesting site they left months before.",
+    "The committee approved the regional budget after a long debate about rising construction costs, "
+    "delayed railway works and the price of electricity for public schools and hospitals.",
+    "Farmers in the southern valley switched to drip irrigation after three dry summers in a row, "
+    "cutting their water use by half while keeping the yield of their orchards almost unchanged.",
+    "The museum reopened its ancient history wing with restored marble statues, interactive maps of "
+    "trade routes and a reconstructed kitchen from a Roman villa near the old harbour.",
+    "Volunteers cleaned the river banks on Saturday morning, collecting plastic bottles, fishing nets "
+    "and two abandoned bicycles, and the city promised new bins along the walking path.",
+]
+PARAPHRASED = (
+    "Every autumn migrating birds cover thousands of kilometres, steered by the sun's angle, the "
+    "position of the stars and the earth's weak magnetic field; each spring many species come back "
+    "to exactly the nesting site they had left months earlier."
+)
+
+
+def test_a_passage_paraphrased_from_part_of_a_longer_text_scores_as_a_copy(tmp_path: Path) -> None:
+    """The cosine falls with the length ratio of two texts; the bag's projection does not: a
+    paraphrase of one paragraph of a text five times its length is still a copy of it."""
+    article = "\n\n".join(ARTICLE) + "\n"
+    comparison = population(tmp_path, [{"article.txt": article}, {"answer.txt": PARAPHRASED + "\n"},
+                                       {"other.txt": "\n\n".join(ARTICLE[1:]) + "\n"}])
+    features = comparison.pair_features(np.array([0, 1]), np.array([1, 2]))
+    cosine, projection = features.values[:, 0], features.values[:, 5]
+    assert projection[0] > 2 * cosine[0]  # the answer is a fifth of the article
+    similarity = comparison.similarities(features)
+    assert similarity[0] >= 0.5 > similarity[1]
