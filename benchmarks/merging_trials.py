@@ -85,7 +85,7 @@ def tiles(a: SubmissionPrints, b: SubmissionPrints, neighbour: int) -> list[tupl
     covered_a: dict[int, bytearray] = {}
     covered_b: dict[int, bytearray] = {}
     laid = []
-    for unit_a, unit_b, start_a, start_b, length in zip(*(c.tolist() for c in _runs(a, b, a.k, minimum))):
+    for unit_a, unit_b, start_a, start_b, length in zip(*(c.tolist() for c in _runs(a, [b], minimum)[1:])):
         line_a = covered_a.setdefault(unit_a, bytearray(a.token_counts[unit_a]))
         line_b = covered_b.setdefault(unit_b, bytearray(b.token_counts[unit_b]))
         for offset, size in _free_stretches(line_a, start_a, line_b, start_b, length, neighbour):

@@ -83,6 +83,17 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a 1-D array, ascending, and how often each occurs:
+    ``np.unique(values, return_counts=True)`` by sorting (see ``sorted_distinct``; a copy of
+    the input and a hash table each call were a sixth of an archive check's time)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
 def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     """Positions of the fingerprints that winnowing keeps, ascending.
 

@@ -94,106 +94,133 @@ class SubmissionPrints:
 
 
 def _all_pairs(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
-               b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every occurrence in a paired with every occurrence in b, block by block."""
-    if not len(a_count) or (a_count.max() == 1 and b_count.max() == 1):
-        return a_start, b_start  # the common case: each shared k-gram once on each side
+               b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every occurrence in a paired with every occurrence in b, block by block; with each
+    pair's block."""
     sizes = a_count * b_count
     group = np.repeat(np.arange(len(sizes)), sizes)
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return a_start[group] + offset // b_count[group], b_start[group] + offset % b_count[group]
+    return a_start[group] + offset // b_count[group], b_start[group] + offset % b_count[group], group
 
 
 def _pairs_by_rank(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
-                   b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The t-th occurrence in a paired with the (t - R .. t + R)-th in b.
+                   b_count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The t-th occurrence in a paired with the (t - R .. t + R)-th in b; with each pair's block.
 
     For a k-gram repeated many times (a run of similar getters), pairing all occurrences
     would be quadratic; occurrences are sorted by position, so a copy's t-th repetition faces
     the original's t-th, give or take the few that were added or removed.
     """
-    if not len(a_count):
-        return a_start, b_start
     group = np.repeat(np.arange(len(a_count)), a_count)
     rank = np.arange(int(a_count.sum())) - np.repeat(np.cumsum(a_count) - a_count, a_count)
-    a_parts, b_parts = [], []
+    a_parts, b_parts, groups = [], [], []
     for shift in range(-RANK_REACH, RANK_REACH + 1):
         b_rank = rank + shift
         ok = (b_rank >= 0) & (b_rank < b_count[group])
         a_parts.append(a_start[group[ok]] + rank[ok])
         b_parts.append(b_start[group[ok]] + b_rank[ok])
-    return np.concatenate(a_parts), np.concatenate(b_parts)
+        groups.append(group[ok])
+    return np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(groups)
 
 
-def _joined_matches(a: SubmissionPrints, b: SubmissionPrints) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (into a's and b's tables) of the shared k-gram occurrences worth chaining.
+@dataclass
+class _Partners:
+    """The submissions aligned with one submission, their tables end to end: one step of
+    NumPy for all of them instead of one per pair (the per-call cost was half of an
+    alignment, a submission having tens of partners)."""
+
+    members: list[SubmissionPrints]
+    distinct: np.ndarray = field(init=False)  # every member's distinct hashes, member after member
+    member: np.ndarray = field(init=False)  # per distinct hash, its member
+    first: np.ndarray = field(init=False)  # per distinct hash, where its block starts in the joined table
+    count: np.ndarray = field(init=False)
+    unit_index: np.ndarray = field(init=False)  # the joined table's columns
+    positions: np.ndarray = field(init=False)
+    units: int = field(init=False)  # the most units of a member
+    span: int = field(init=False)  # more than any member's unit's token count
+
+    def __post_init__(self) -> None:
+        members = self.members
+        sizes = np.array([len(b.distinct) for b in members], dtype=np.int64)
+        starts = np.cumsum([0] + [len(b.hashes) for b in members])[:-1]
+        self.distinct = np.concatenate([b.distinct for b in members])
+        self.member = np.repeat(np.arange(len(members)), sizes)
+        self.first = np.concatenate([b.first for b in members]).astype(np.int64) + np.repeat(starts, sizes)
+        self.count = np.concatenate([b.count for b in members]).astype(np.int64)
+        self.unit_index = np.concatenate([b.unit_index for b in members]).astype(np.int64)
+        self.positions = np.concatenate([b.positions for b in members]).astype(np.int64)
+        self.units = max(len(b.units) for b in members)
+        self.span = max(b.span for b in members)
+
+
+def _joined_matches(a: SubmissionPrints, partners: _Partners) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(member, index into a's table, index into the partners' joined table) of the shared
+    k-gram occurrences worth chaining.
 
     The order of the pairs does not matter: ``_runs`` sorts them on a key that tells each one
     apart."""
-    swap = len(a.distinct) > len(b.distinct)
-    small, large = (b, a) if swap else (a, b)
-    if not len(large.distinct):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    # Each of the smaller side's distinct hashes looked up in the larger side's.
-    where = np.searchsorted(large.distinct, small.distinct)
-    found = large.distinct[np.minimum(where, len(large.distinct) - 1)] == small.distinct
-    at_small, at_large = np.flatnonzero(found), where[found]
-    at_a, at_b = (at_large, at_small) if swap else (at_small, at_large)
-    a_start, a_count = a.first[at_a], a.count[at_a]
-    b_start, b_count = b.first[at_b], b.count[at_b]
-    few = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
+    if not len(a.distinct) or not len(partners.distinct):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    # Each partner's distinct hashes looked up in a's.
+    where = np.searchsorted(a.distinct, partners.distinct)
+    found = a.distinct[np.minimum(where, len(a.distinct) - 1)] == partners.distinct
+    at_a = where[found]
+    member = partners.member[found]
+    a_start, a_count = a.first[at_a].astype(np.int64), a.count[at_a].astype(np.int64)
+    b_start, b_count = partners.first[found], partners.count[found]
     once = (a_count == 1) & (b_count == 1)  # most shared k-grams: paired as they are
     if once.all():
-        return a_start, b_start
-    if few.all():
-        more = ~once
-        a_more, b_more = _all_pairs(a_start[more], a_count[more], b_start[more], b_count[more])
-        return np.concatenate([a_start[once], a_more]), np.concatenate([b_start[once], b_more])
-    a_few, b_few = _all_pairs(a_start[few], a_count[few], b_start[few], b_count[few])
-    many = ~few
-    a_many, b_many = _pairs_by_rank(a_start[many], a_count[many], b_start[many], b_count[many])
-    return np.concatenate([a_few, a_many]), np.concatenate([b_few, b_many])
+        return member, a_start, b_start
+    few = (a_count <= MAX_OCCURRENCES) & (b_count <= MAX_OCCURRENCES)
+    members, a_parts, b_parts = [member[once]], [a_start[once]], [b_start[once]]
+    for chosen, pair_up in ((few & ~once, _all_pairs), (~few, _pairs_by_rank)):
+        if chosen.any():
+            a_at, b_at, block = pair_up(a_start[chosen], a_count[chosen], b_start[chosen], b_count[chosen])
+            members.append(member[chosen][block])
+            a_parts.append(a_at)
+            b_parts.append(b_at)
+    return np.concatenate(members), np.concatenate(a_parts), np.concatenate(b_parts)
 
 
-def _runs(a: SubmissionPrints, b: SubmissionPrints, k: np.ndarray,
+def _runs(a: SubmissionPrints, partners: list[SubmissionPrints],
           minimum: np.ndarray) -> tuple[np.ndarray, ...]:
     """Chains of shared k-grams that continue each other on both sides, at least ``minimum``
-    tokens long (per unit of a), longest first: columns (unit_a, unit_b, start_a, start_b,
-    length)."""
-    a_idx, b_idx = _joined_matches(a, b)
-    ua, ub = a.unit_index[a_idx].astype(np.int64), b.unit_index[b_idx].astype(np.int64)
-    pa, pb = a.positions[a_idx].astype(np.int64), b.positions[b_idx].astype(np.int64)
+    tokens long (per unit of a), per partner, longest first: columns (partner, unit_a, unit_b,
+    start_a, start_b, length)."""
+    joined = _Partners(partners)
+    member, a_idx, b_idx = _joined_matches(a, joined)
+    ua, ub = a.unit_index[a_idx].astype(np.int64), joined.unit_index[b_idx]
+    pa, pb = a.positions[a_idx].astype(np.int64), joined.positions[b_idx]
     if not len(pa):  # no shared long k-gram (same words, reordered): no run, not an index error
-        return ua, ub, pa, pb, pa.copy()
+        return member, ua, ub, pa, pb, pa.copy()
     diagonal = pa - pb
-    units_b, diagonals = len(b.units), a.span + b.span
-    if len(a.units) * units_b * diagonals * a.span < 1 << 63:
-        # One sort on a composite key (unit_a, unit_b, diagonal, start_a), in each of the
-        # thousands of alignments of a cohort. A k-gram continues the one before it on both
-        # sides exactly when its key is that one's plus one: a start never reaches the span,
-        # so nothing carries into the diagonal.
-        key = ((ua * units_b + ub) * diagonals + diagonal + b.span) * a.span + pa
+    units_a, units_b, diagonals = len(a.units), joined.units, a.span + joined.span
+    if len(partners) * units_a * units_b * diagonals * a.span < 1 << 63:
+        # One sort on a composite key (member, unit_a, unit_b, diagonal, start_a). A k-gram
+        # continues the one before it on both sides exactly when its key is that one's plus
+        # one: a start never reaches the span, so nothing carries into the diagonal.
+        key = (((member * units_a + ua) * units_b + ub) * diagonals + diagonal + joined.span) * a.span + pa
         order = np.argsort(key)  # the keys are distinct: any sort gives this order
         in_order = key[order]
         continues = np.empty(len(key), dtype=bool)
         continues[0] = False
         continues[1:] = in_order[1:] == in_order[:-1] + 1
     else:
-        order = np.lexsort((pa, diagonal, ub, ua))
-        sa, sb, sp, sd = ua[order], ub[order], pa[order], diagonal[order]
+        order = np.lexsort((pa, diagonal, ub, ua, member))
+        sm, sa, sb, sp, sd = member[order], ua[order], ub[order], pa[order], diagonal[order]
         continues = np.zeros(len(pa), dtype=bool)
-        continues[1:] = (sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1]) & (sd[1:] == sd[:-1]) & (
-            sp[1:] == sp[:-1] + 1
-        )
+        continues[1:] = (sm[1:] == sm[:-1]) & (sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1]) & (
+            sd[1:] == sd[:-1]) & (sp[1:] == sp[:-1] + 1)
     starts = np.flatnonzero(~continues)
     ends = np.append(starts[1:], len(pa)) - 1
     first, last = order[starts], order[ends]  # a run's first and last k-gram, in the join
-    lengths = pa[last] - pa[first] + k[ua[first]]
+    lengths = pa[last] - pa[first] + a.k[ua[first]]
     long_enough = lengths >= minimum[ua[first]]
     first, lengths = first[long_enough], lengths[long_enough]
-    ua, ub, pa, pb = ua[first], ub[first], pa[first], pb[first]
-    order = np.lexsort((pb, ub, pa, ua, -lengths))
-    return ua[order], ub[order], pa[order], pb[order], lengths[order]
+    member, ua, ub, pa, pb = member[first], ua[first], ub[first], pa[first], pb[first]
+    order = np.lexsort((pb, ub, pa, ua, -lengths, member))
+    return member[order], ua[order], ub[order], pa[order], pb[order], lengths[order]
 
 
 def _free_stretches(covered_a: bytearray, start_a: int, covered_b: bytearray, start_b: int,
@@ -248,19 +275,49 @@ class Alignment:
 
 def align(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> PairResult | None:
     """The similarity of two submissions with the fragments that explain it, or None."""
-    found = alignment(a, b, options)
+    found = alignments(a, [b], options)[0]
     return None if found is None else found.result(a.id, b.id)
 
 
-def alignment(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -> Alignment | None:
-    """``align`` in plain values."""
+Tile = tuple[int, int, int, int, int]  # (unit_a, unit_b, start_a, start_b, length)
+
+
+def alignments(a: SubmissionPrints, partners: list[SubmissionPrints],
+               options: MatchOptions) -> list[Alignment | None]:
+    """``align`` of a with each of ``partners``, in plain values: the shared runs of all the
+    pairs found in one step, then tiled pair by pair."""
+    if not partners:
+        return []
     minimum = np.where(a.is_code, options.min_fragment_code, options.min_fragment_prose).astype(np.int64)
-    runs = _runs(a, b, a.k, minimum)
+    member, *runs = _runs(a, partners, minimum)
+    bounds = np.searchsorted(member, np.arange(len(partners) + 1)).tolist()
+    columns = [c.tolist() for c in runs]
     least = minimum.tolist()
+    tiled = [_tiles(a, b, [c[bounds[t]:bounds[t + 1]] for c in columns], least)
+             for t, b in enumerate(partners)]
+    fragments = _fragments(a, partners, [_merged(tiles) for tiles in tiled])
+    found: list[Alignment | None] = []
+    for b, tiles, rows in zip(partners, tiled, fragments):
+        if not tiles:
+            found.append(None)
+            continue
+        # Tiles never overlap, and each covers as many tokens on both sides.
+        matched_a = matched_b = sum(tile[4] for tile in tiles)
+        found.append(Alignment(
+            similarity=min(1.0, (matched_a + matched_b) / (a.denominator + b.denominator)),
+            a_share=min(1.0, matched_a / a.denominator),
+            b_share=min(1.0, matched_b / b.denominator),
+            fragments=rows))
+    return found
+
+
+def _tiles(a: SubmissionPrints, b: SubmissionPrints, runs: list[list[int]], least: list[int]) -> list[Tile]:
+    """A pair's runs (columns unit_a, unit_b, start_a, start_b, length; longest first) laid as
+    tiles, each token covered at most once on either side."""
     covered_a: dict[int, bytearray] = {}
     covered_b: dict[int, bytearray] = {}
-    tiles: list[tuple[int, int, int, int, int]] = []  # (unit_a, unit_b, start_a, start_b, length)
-    for unit_a, unit_b, start_a, start_b, length in zip(*(c.tolist() for c in runs)):
+    tiles: list[Tile] = []
+    for unit_a, unit_b, start_a, start_b, length in zip(*runs):
         line_a = covered_a.get(unit_a)
         if line_a is None:
             line_a = covered_a[unit_a] = bytearray(a.token_counts[unit_a])
@@ -281,16 +338,7 @@ def alignment(a: SubmissionPrints, b: SubmissionPrints, options: MatchOptions) -
             line_a[tile[2] : tile[2] + size] = b"\x01" * size
             line_b[tile[3] : tile[3] + size] = b"\x01" * size
             tiles.append(tile)
-    if not tiles:
-        return None
-    # Tiles never overlap, and each covers as many tokens on both sides.
-    matched_a = matched_b = sum(tile[4] for tile in tiles)
-    return Alignment(
-        similarity=min(1.0, (matched_a + matched_b) / (a.denominator + b.denominator)),
-        a_share=min(1.0, matched_a / a.denominator),
-        b_share=min(1.0, matched_b / b.denominator),
-        fragments=_fragments(a, b, _merged(tiles)),
-    )
+    return tiles
 
 
 def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int, int, int, int, int, int]]:
@@ -316,16 +364,35 @@ def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int,
     return [tuple(fragment) for fragment in merged]  # type: ignore[misc]
 
 
-def _fragments(a: SubmissionPrints, b: SubmissionPrints,
-               merged: list[tuple[int, int, int, int, int, int, int]]) -> tuple[FragmentRow, ...]:
-    """The fragments of merged tiles, their lines read in one step per side, in report order
-    (file and first line on a's side, then on b's, longest first)."""
-    at = np.array(merged, dtype=np.int64)
+
+
+def _fragments(a: SubmissionPrints, partners: list[SubmissionPrints],
+               merged: list[list[tuple[int, int, int, int, int, int, int]]]) -> list[tuple[FragmentRow, ...]]:
+    """Each pair's fragments of merged tiles in report order (file and first line on a's side,
+    then on b's, longest first), the lines of all of them read in one step per side."""
+    owner = np.repeat(np.arange(len(partners)), [len(m) for m in merged])
+    if not len(owner):
+        return [() for _ in partners]
+    at = np.array([fragment for m in merged for fragment in m], dtype=np.int64)
     lines_a = a.lines[a.line_offset[at[:, 0]][:, None] + at[:, 2:4]]
-    lines_b = b.lines[b.line_offset[at[:, 1]][:, None] + at[:, 4:6]]
+    # Each partner's units' first tokens in the partners' lines end to end.
+    line_starts = np.cumsum([0] + [len(b.lines) for b in partners])[:-1]
+    unit_starts = np.cumsum([0] + [len(b.units) for b in partners])[:-1]
+    unit_offset = np.concatenate([b.line_offset + start for b, start in zip(partners, line_starts)])
+    lines_b = np.concatenate([b.lines for b in partners])[
+        unit_offset[unit_starts[owner] + at[:, 1]][:, None] + at[:, 4:6]]
     # The parser's loop normalization walks a for's update after its body, so a run may end on
     # a line above the one it starts on: a span is always given low line first.
-    rows = zip([a.paths[u] for u in at[:, 0].tolist()], lines_a.min(axis=1).tolist(),
-               lines_a.max(axis=1).tolist(), [b.paths[u] for u in at[:, 1].tolist()],
-               lines_b.min(axis=1).tolist(), lines_b.max(axis=1).tolist(), at[:, 6].tolist())
-    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[3], r[4], -r[6])))
+    low_a, high_a = lines_a.min(axis=1).tolist(), lines_a.max(axis=1).tolist()
+    low_b, high_b = lines_b.min(axis=1).tolist(), lines_b.max(axis=1).tolist()
+    unit_a, unit_b, tokens = at[:, 0].tolist(), at[:, 1].tolist(), at[:, 6].tolist()
+    found = []
+    start = 0
+    for b, fragments in zip(partners, merged):
+        end = start + len(fragments)
+        rows = zip([a.paths[u] for u in unit_a[start:end]], low_a[start:end], high_a[start:end],
+                   [b.paths[u] for u in unit_b[start:end]], low_b[start:end], high_b[start:end],
+                   tokens[start:end])
+        found.append(tuple(sorted(rows, key=lambda r: (r[0], r[1], r[3], r[4], -r[6]))))
+        start = end
+    return found

@@ -14,7 +14,7 @@ computes a similarity, so a pair gets the same formula on every path and whateve
    calibrated model turns them into the similarity. Every pair that shares anything the model
    weighs is scored this way, so the only filter is the score itself: a pair below the
    reporting threshold is dropped; one from ``ALIGN_FROM`` up is aligned for its fragments and
-   shares (``match.align``), strongest first, within a budget that bounds that work on
+   shares (``match.alignments``), strongest first, within a budget that bounds that work on
    pathologically dense cohorts and never changes a score.
 
 The document frequencies and common code are the population's: ``check`` counts them over the
@@ -37,8 +37,8 @@ from scipy import sparse
 from .calibration import DEFAULT_MODEL, FEATURES, Model
 from .cohort import (Exclusions, Statistics, contains, exclusions, exclusions_from, incidence,
                      mark_excluded, positions, upper_products)
-from .fingerprint import sorted_distinct
-from .match import Alignment, SubmissionPrints, align, alignment
+from .fingerprint import sorted_counts, sorted_distinct
+from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, SegmentKind
 from .options import MatchOptions
 from .report import DIGITS, rounded
@@ -62,9 +62,9 @@ ALIGNED_PER_SUBMISSION = 25
 # Pairs whose row products are taken (the archive's), or whose results are built, at once:
 # bounds the memory of one step.
 ROW_CHUNK = 20_000
-# Aligning on several processes pays from this many pairs; chunks amortise the messages.
+# Aligning on several processes pays from this many pairs; each message carries one
+# submission's pairs (tens of them).
 PARALLEL_MIN_PAIRS = 200
-PARALLEL_CHUNK = 32
 # Runs of two consecutive literals weigh this much more than other features of the bag: copied
 # test data and messages survive every disguise of the code around them, while independent
 # programs of one task share their code's idioms. On the templated Java exercises this lifted
@@ -105,7 +105,7 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
     hashed columns.
     """
     n = len(units_by_submission)
-    per_row = [np.unique(own_bag(units), return_counts=True) for units in units_by_submission]
+    per_row = [sorted_counts(own_bag(units)) for units in units_by_submission]
     if n == 0 or not any(len(f) for f, _ in per_row):
         return sparse.csr_matrix((n, 1)), np.zeros(n, dtype=np.float64)
     rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(per_row)])
@@ -282,7 +282,7 @@ class Comparison:
         and the norms of row a and the others before they were normed."""
         assert self.statistics is not None
         rows = [a] + others.tolist()
-        per_row = [np.unique(own_bag(self.units[r]), return_counts=True) for r in rows]
+        per_row = [sorted_counts(own_bag(self.units[r])) for r in rows]
         features = np.concatenate([f for f, _ in per_row])
         tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
         df = self.statistics.count(self.statistics.bag, features)
@@ -399,30 +399,37 @@ class Comparison:
         distinct = list(first.values())[: ALIGNED_PER_SUBMISSION * len(self.ids)]
         for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
+        # One submission against all its partners at once (``match.alignments``), grouped by
+        # the first of each pair in the order the pairs come.
+        groups: dict[int, list[int]] = {}
+        for a, b in distinct:
+            groups.setdefault(a, []).append(b)
+        batches = list(groups.items())
+        found: dict[tuple[int, int], PairResult | None] = {}
         done = 0
-        aligned: list[PairResult | None] = []
+
+        def take(a: int, partners: list[int], results: list[Alignment | None]) -> None:
+            nonlocal done
+            for b, result in zip(partners, results):
+                found[(a, b)] = None if result is None else result.result(self.ids[a], self.ids[b])
+            done += len(partners)
+            if progress is not None:
+                progress(done, len(distinct))
+
         if workers > 1 and len(distinct) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
             global _FORKED
             _FORKED = self
             try:
                 with mp.get_context("fork").Pool(workers) as pool:
                     # Each result built here, once, from the plain values a process sent.
-                    found: Alignment | None
-                    for (a, b), found in zip(distinct, pool.imap(_align_forked, distinct,
-                                                                 chunksize=PARALLEL_CHUNK)):
-                        aligned.append(None if found is None else found.result(self.ids[a], self.ids[b]))
-                        done += 1
-                        if progress is not None:
-                            progress(done, len(distinct))
+                    for (a, partners), results in zip(batches, pool.imap(_align_forked, batches)):
+                        take(a, partners, results)
             finally:
                 _FORKED = None
         else:
-            for a, b in distinct:
-                aligned.append(align(self.prints(a), self.prints(b), self.options))
-                done += 1
-                if progress is not None:
-                    progress(done, len(distinct))
-        by_key = dict(zip(first, aligned))
+            for a, partners in batches:
+                take(a, partners, alignments(self.prints(a), [self.prints(b) for b in partners], self.options))
+        by_key = {key: found[pair] for key, pair in first.items() if pair in found}
         return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
@@ -453,9 +460,10 @@ class Comparison:
 _FORKED: Comparison | None = None
 
 
-def _align_forked(pair: tuple[int, int]) -> Alignment | None:
+def _align_forked(batch: tuple[int, list[int]]) -> list[Alignment | None]:
     assert _FORKED is not None
-    return alignment(_FORKED.prints(pair[0]), _FORKED.prints(pair[1]), _FORKED.options)
+    a, partners = batch
+    return alignments(_FORKED.prints(a), [_FORKED.prints(b) for b in partners], _FORKED.options)
 
 
 def _renamed(found: PairResult | None, a: str, b: str) -> PairResult | None:

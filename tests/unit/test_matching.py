@@ -311,3 +311,27 @@ def test_a_pair_sharing_no_long_kgram_aligns_to_nothing() -> None:
     a = SubmissionPrints.build("a", units("cats chase mice while dogs chase cats around gardens every morning"), 1)
     b = SubmissionPrints.build("b", units("mice gardens morning cats dogs every around chase while chase cats"), 1)
     assert align(a, b, MatchOptions()) is None
+
+
+def test_one_submission_aligned_with_many_partners_at_once_as_with_each_alone(tmp_path: Path) -> None:
+    """``match.alignments`` joins the partners' tables end to end; each pair's alignment must be
+    the one it has alone: multi-file submissions, repeated k-grams (paired all with all and by
+    rank), a partner sharing nothing, and partners of other sizes."""
+    from originality.check import load_submission as load
+    from originality.match import SubmissionPrints, alignments
+    from originality.options import MatchOptions
+
+    repeated = "\n".join(f"def get_{i}(self):\n    return self.value + 1\n" for i in range(12))
+    files = [
+        {"a.py": ORIGINAL, "b.py": repeated},
+        {"x.py": ORIGINAL + INDEPENDENT, "y.py": repeated[: len(repeated) // 2]},
+        {"m.py": INDEPENDENT},
+        {"m.py": own_work(11)},
+        {"m.py": repeated + ORIGINAL[: len(ORIGINAL) // 2], "n.py": ORIGINAL},
+    ]
+    prints = [SubmissionPrints.build(f"s{i}", load(write(tmp_path / f"s{i}", f), CheckOptions(workers=1),
+                                                    SymbolTable()).units, 1) for i, f in enumerate(files)]
+    together = alignments(prints[0], prints[1:], MatchOptions())
+    alone = [alignments(prints[0], [b], MatchOptions())[0] for b in prints[1:]]
+    assert together == alone
+    assert together[0] is not None and together[3] is not None and together[1] is None
