@@ -16,7 +16,8 @@ every pair from two sparse products, without aligning it:
   padded with dead declarations (an insertion attack) keeps its long k-grams there;
 - ``bag_projection``: how much of the smaller bag the larger holds (the cosine times the ratio of
   the two vectors' norms, at most 1): a passage paraphrased inside a text five times its length
-  keeps it near 1 where its cosine falls to about 0.4 (``score.bag_projection``); prose only;
+  keeps about the value its cosine would have alone, where the cosine falls to less than half of
+  it (``score.bag_projection``); prose only;
 - ``code_share``: how much of the pair's tokens are code rather than prose.
 
 The similarity is a logistic model, one linear part for code and one for prose, mixed by the

@@ -130,8 +130,9 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
 def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray) -> np.ndarray:
     """How much of the smaller bag the larger one holds: the two TF-IDF vectors' dot product
     over the smaller one's squared norm, at most 1. It is the cosine times the ratio of the
-    norms, so 1 for a text wholly inside a longer one, whose cosine falls with the length
-    ratio (a passage paraphrased inside a document five times as long: cosine about 0.4)."""
+    norms: 1 for a text wholly inside a longer one, and for a passage paraphrased inside a text
+    five times its length about what the pair's cosine would be alone, where the cosine falls
+    to about 1 / sqrt(5) of it."""
     smaller, larger = np.minimum(norms_i, norms_j), np.maximum(norms_i, norms_j)
     ratio = np.divide(larger, smaller, out=np.zeros_like(larger), where=smaller > 0)
     return np.minimum(cosine * ratio, 1.0)
