@@ -90,7 +90,8 @@ def layout(out: Path) -> dict:
                                            [r for r in rows if half_of(r[0], r[1]) == half]))})
     # P4P's passages composed into longer documents (datasets.build_prose_embedded): no real set
     # pairs a text with a longer one holding its source. Scored, never fitted on: its passages
-    # are the prose set's, so it would leak each held-out half into the fit.
+    # are the prose set's, so it would leak each held-out half into the fit (every kind is named
+    # not fitted; `read_labels` calls a row without a kind, the negatives here, "copy").
     embedded = build_prose_embedded()
     rows = [(r["a"], r["b"], int(r["label"]), r["kind"] if r["label"] == "1" else "")
             for r in csv.DictReader(open(embedded / "truth.csv"))]
