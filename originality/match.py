@@ -364,8 +364,6 @@ def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int,
     return [tuple(fragment) for fragment in merged]  # type: ignore[misc]
 
 
-
-
 def _fragments(a: SubmissionPrints, partners: list[SubmissionPrints],
                merged: list[list[tuple[int, int, int, int, int, int, int]]]) -> list[tuple[FragmentRow, ...]]:
     """Each pair's fragments of merged tiles in report order (file and first line on a's side,
