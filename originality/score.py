@@ -119,12 +119,19 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
         # One count per (group, column): unique over the pairs' combined key.
         held = sorted_distinct(groups[rows].astype(np.int64) * len(columns) + column_of) % len(columns)
         df = np.bincount(held, minlength=len(columns))
-    idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
-    idf[is_literal_run(columns)] *= LITERAL_RUN_WEIGHT
+    idf = inverse_frequencies(columns, df, group_count)
     matrix = sparse.csr_matrix((tf * idf[column_of], (rows, column_of)), shape=(n, len(columns)))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return sparse.csr_matrix(sparse.diags(scale) @ matrix), norms
+
+
+def inverse_frequencies(features: np.ndarray, df: np.ndarray, group_count: int) -> np.ndarray:
+    """Each bag feature's smoothed idf over ``group_count`` groups, runs of literals weighed up
+    (``LITERAL_RUN_WEIGHT``): the one weighting of ``tfidf_vectors`` and the archive's cosines."""
+    idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
+    idf[is_literal_run(features)] *= LITERAL_RUN_WEIGHT
+    return idf
 
 
 def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray) -> np.ndarray:
@@ -287,9 +294,7 @@ class Comparison:
         features = np.concatenate([f for f, _ in per_row])
         tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
         df = self.statistics.count(self.statistics.bag, features)
-        idf = np.log((1.0 + self.statistics.groups) / (1.0 + df)) + 1.0
-        idf[is_literal_run(features)] *= LITERAL_RUN_WEIGHT
-        weights = tf * idf
+        weights = tf * inverse_frequencies(features, df, self.statistics.groups)
         sizes = np.array([len(f) for f, _ in per_row], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         norms = np.zeros(len(rows), dtype=np.float64)
