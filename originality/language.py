@@ -2,10 +2,9 @@
 
 The school writes in French and in English; a copied French paragraph lightly revised (plural
 for singular, articles, a verb's tense) must fold to the same words as its source, as an English
-one does. Each document's prose is given a language by py3langid (a maintained packaging of
-langid.py, its model inside the wheel: nothing is downloaded), chosen among the languages below;
-its words are then stemmed by that language's Snowball stemmer (PyStemmer) and its stop words
-dropped.
+one does. Each document's prose is given a language by Lingua (its models inside the wheel:
+nothing is downloaded), chosen among the languages below; its words are then stemmed by that
+language's Snowball stemmer (PyStemmer) and its stop words dropped.
 
 Stop words: English keeps the list this engine was measured with on the real paraphrase set
 (P4P, docs/benchmarks.md); the other languages take the `stop-words` package's list, less the
@@ -19,10 +18,11 @@ import functools
 import unicodedata
 
 import Stemmer
+from lingua import IsoCode639_1, LanguageDetectorBuilder
 from stop_words import get_stop_words
 
-# langid code -> (Snowball stemmer, stop-words list). The languages Snowball, the stop-words
-# package and langid all know, that a European school's students write in.
+# ISO 639-1 code -> (Snowball stemmer, stop-words list). The languages Snowball, the stop-words
+# package and Lingua all know, that a European school's students write in.
 LANGUAGES = {
     "en": ("english", None),
     "fr": ("french", "french"),
@@ -33,8 +33,15 @@ LANGUAGES = {
     "nl": ("dutch", "dutch"),
 }
 DEFAULT = "en"
-# Fewer words than this and langid guesses: such prose keeps the default language.
+# Fewer words than this and a detector guesses: such prose keeps the default language.
 MIN_WORDS_TO_DETECT = 8
+# What the detector reads of a longer document: runs of words spread over it, so that its cost
+# is bounded (Lingua takes about 3 microseconds a word: 6 ms for a report of 2,000 words, once
+# per document) and a document's language is still that of most of it, not of an abstract
+# in another language at its head. 4 runs of 40 words: a passage of P4P, the real paraphrase
+# set, has a median of 42 words, and one run alone is read correctly (tests/unit/test_language.py).
+DETECTION_RUNS = 4
+DETECTION_RUN_WORDS = 40
 
 # Words that carry no content of their own; dropping them makes "the results of the test"
 # and "test results" agree.
@@ -61,21 +68,34 @@ def strip_accents(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _identifier():  # type: ignore[no-untyped-def]
-    # Loaded once per process, on the first document with prose (about 0.8 s).
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(sorted(LANGUAGES))
-    return identifier
+def _detector():  # type: ignore[no-untyped-def]
+    # Lingua's low-accuracy mode reads trigrams only: its models for these seven languages load
+    # on the first document with prose in 0.05 s of CPU and 16 MB, where py3langid's took 0.35 s
+    # and 75 MB, and its high-accuracy mode 0.96 s (docs/benchmarks.md, "Prose per language").
+    # The mode is what Lingua advises from a sentence up, and a document needs
+    # ``MIN_WORDS_TO_DETECT`` words to be read at all.
+    codes = [IsoCode639_1.from_str(code) for code in sorted(LANGUAGES)]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
 def detect(text: str) -> str:
-    """The language code of some prose: one of ``LANGUAGES``; the default when it is short."""
-    if len(text.split()) < MIN_WORDS_TO_DETECT:
+    """The language code of some prose: one of ``LANGUAGES``; the default when it is short or
+    undecided."""
+    words = text.split()
+    if len(words) < MIN_WORDS_TO_DETECT:
         return DEFAULT
-    code, _ = _identifier().classify(text)
-    return code if code in LANGUAGES else DEFAULT
+    found = _detector().detect_language_of(" ".join(_spread_runs(words)))
+    return DEFAULT if found is None else found.iso_code_639_1.name.lower()
+
+
+def _spread_runs(words: list[str]) -> list[str]:
+    """``DETECTION_RUNS`` runs of ``DETECTION_RUN_WORDS`` words, evenly spread from the first
+    word to the last; all the words when there are no more than that."""
+    if len(words) <= DETECTION_RUNS * DETECTION_RUN_WORDS:
+        return words
+    last_start = len(words) - DETECTION_RUN_WORDS
+    starts = [round(k * last_start / (DETECTION_RUNS - 1)) for k in range(DETECTION_RUNS)]
+    return [word for start in starts for word in words[start:start + DETECTION_RUN_WORDS]]
 
 
 @functools.lru_cache(maxsize=None)

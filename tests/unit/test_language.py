@@ -74,3 +74,25 @@ def test_a_light_french_revision_scores_like_its_english_counterpart_and_unrelat
     unrelated = _pair(tmp_path / "other", FR_ORIGINAL, FR_UNRELATED)
     assert french >= 0.5 and abs(french - english) <= 0.1, (french, english)
     assert unrelated < 0.2, unrelated
+
+
+def test_a_sentence_is_enough_to_tell_french_from_english() -> None:
+    # Eight to twelve words, written for the test: the shortest prose the detector reads.
+    assert language.detect("Nous avons testé le programme avec plusieurs fichiers de données.") == "fr"
+    assert language.detect("We tested the program with several different data files.") == "en"
+    assert language.detect("Le dataset contient 3000 lignes, nous avons supprimé les valeurs manquantes.") == "fr"
+
+
+def test_a_long_document_takes_the_language_of_most_of_it_not_of_its_head() -> None:
+    # An English abstract ahead of a French report four times its length: the detector reads
+    # runs spread over the whole text (a bounded cost), and the report is French.
+    abstract = " ".join([EN_ORIGINAL] * 2)
+    report = " ".join([FR_ORIGINAL, FR_UNRELATED] * 4)
+    words = (abstract + " " + report).split()
+    assert len(words) > language.DETECTION_RUNS * language.DETECTION_RUN_WORDS * 2
+    assert language.detect(abstract + " " + report) == "fr"
+    assert language.detect(report + " " + abstract) == "fr"
+    runs = language._spread_runs(words)
+    assert len(runs) == language.DETECTION_RUNS * language.DETECTION_RUN_WORDS
+    assert runs[:language.DETECTION_RUN_WORDS] == words[:language.DETECTION_RUN_WORDS]
+    assert runs[-language.DETECTION_RUN_WORDS:] == words[-language.DETECTION_RUN_WORDS:]
