@@ -20,7 +20,14 @@ dropped, every token with its line and column) but with what the tree knows:
   by-reference ``&``; ``annotations`` drops type hints where a language makes them optional
 (Python's parameter, return and variable annotations, TypeScript's ``: type``), so a copy with
 hints added or removed is the same program; ``elif`` spells Python's ``elif`` as the ``else:
-if`` it abbreviates (the C family's ``else if`` already is one); ``declarations`` splits ``int a, b;`` into ``int a; int b;`` and a C++
+if`` it abbreviates (the C family's ``else if`` already is one); ``branches`` walks an
+  ``if``/``else`` (and a ``? :`` or Python's ``x if c else y``) whose condition is negated
+  (``!c``, ``not c``) or compares with ``!=``, ``>=`` or ``>`` as the same branch inverted
+  (``c``, ``==``, ``<``, ``<=``, its two arms swapped), so that inverting a branch changes
+  nothing; ``constants`` walks a use of a constant extracted with a literal value (``static
+  final int MAX = 100;``, ``const``, ``constexpr``, ``#define``, PHP's ``const``, a Python
+  module's ``MAX = 100``: an upper-case name, declared once) as the literal, and drops its
+  declaration, so that extracting a magic number or message changes nothing; ``declarations`` splits ``int a, b;`` into ``int a; int b;`` and a C++
   member initializer ``a(x)`` into ``a = x;``; ``unused`` drops the declarations of local
   variables that are never read, and writes to them, when no call is in them (in Python, the
   names a function binds and never reads, since other modules read only a module's names; and
@@ -56,13 +63,15 @@ CALL = "call"
 DEFINITION = "def"
 LOOP = "loop"
 
-NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "annotations", "elif", "declarations",
-                  "unused", "functions", "statements")
+NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "annotations", "elif", "branches",
+                  "constants", "declarations", "unused", "functions", "statements")
 # The ones applied unless asked otherwise: each lifted, or left unchanged, the held-out ROC-AUC
 # of the real labelled sets (benchmarks/calibrate.py; docs/benchmarks.md, "Parser tokens").
 # "declarations" lowered it slightly on all three code sets, "unused" on both obfuscation sets
 # (Progpedia19 0.965 to 0.958, z5z1 0.932 to 0.928), "functions" on java-pairs (0.955 to
-# 0.953), "statements" on all three (0.954, 0.956, 0.926): they are left to be asked for.
+# 0.953), "statements" on all three (0.954, 0.956, 0.926), "branches" on java-pairs and
+# Progpedia19 (0.9536 to 0.9533, 0.9651 to 0.9631), "constants" on z5z1 by 0.0002 (Progpedia19
+# up by as much): they are left to be asked for.
 # "annotations" and "elif" rewrite only Python (and TypeScript's type annotations), which no
 # real labelled set holds: on by default because they cannot move the held-out figures
 # (benchmarks/calibrate.py gives the same ones with and without) and undo disguises that cost a
@@ -131,6 +140,30 @@ _LOOPS = frozenset({"for_statement", "while_statement", "do_statement", "enhance
                     "for_in_statement", "foreach_statement", "for_range_loop",
                     "for_each_statement"})
 _LOOP_WORDS = frozenset({"for", "while", "do", "foreach"})
+# Two-armed choices (``branches``): if/else, and the conditional expressions of every grammar.
+_CHOICES = frozenset({"if_statement", "ternary_expression", "conditional_expression"})
+# What wraps a condition without changing it: parentheses (C++'s if holds a condition_clause).
+_CONDITION_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause"})
+_NEGATIONS = frozenset({"unary_expression", "prefix_unary_expression", "unary_op_expression",
+                        "not_operator"})
+_COMPARISONS = frozenset({"binary_expression", "comparison_operator"})
+# A comparison and the one that holds exactly when it does not (on the integers and strings of
+# student programs; NaN aside). The canonical form is the right-hand one.
+_INVERTED = {"!=": "==", "!==": "===", "<>": "==", ">=": "<", ">": "<="}
+# Extracted constants (``constants``): declarations that may hold one, the words that make a
+# declaration constant, the declarators, and the names constants go by. An upper-case name is
+# the convention of every language here, and keeps an ordinary local of the same spelling in
+# another function (``const total = 0`` in JavaScript) from being taken for one.
+_CONSTANT_HOLDERS = frozenset({"field_declaration", "local_variable_declaration", "declaration",
+                               "lexical_declaration", "local_declaration_statement",
+                               "const_declaration", "preproc_def", "expression_statement"})
+_CONSTANT_WORDS = frozenset({"final", "const", "constexpr"})
+_CONSTANT_DECLARATORS = frozenset({"variable_declarator", "init_declarator", "const_element"})
+_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_PLAIN_NAMES = frozenset({"identifier", "name"})
+# A ``#define``'s value, when it is a literal: a number, or a string on one line.
+_DEFINED_NUMBER = re.compile(r"[-+]?\.?\d[\w.]*\Z")
+_DEFINED_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"\Z')
 # The fields of a C-style for, per grammar: emitted as init; loop cond body update.
 _FOR_INIT = frozenset({"init", "initializer", "initialize"})
 _FOR_UPDATE = frozenset({"update", "increment"})
@@ -231,7 +264,8 @@ def prunes(language: str | None) -> bool:
 # has thousands of them (the walk, not the parse, is most of the parser path's cost).
 _PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \
     _NAMED_ONLY, _DECLARATION, _INITIALIZER, _CALL, _FUNCTION, _LOOP, _ASSIGNMENT, \
-    _INCREMENT, _LOCAL, _CONTAINER, _BLOCK, _ANNOTATED, _ELIF, _DEAD_BRANCH, _PASS = (object() for _ in range(24))
+    _INCREMENT, _LOCAL, _CONTAINER, _BLOCK, _ANNOTATED, _ELIF, _DEAD_BRANCH, _PASS, \
+    _CHOICE, _CONSTANT_USE, _CONSTANT_HOLDER = (object() for _ in range(27))
 
 
 @functools.lru_cache(maxsize=None)
@@ -269,6 +303,8 @@ def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
             roles["type"] = _SKIP
     if "elif" in normalizations and python:
         roles["elif_clause"] = _ELIF
+    if "branches" in normalizations:
+        roles.update(dict.fromkeys(_CHOICES, _CHOICE))  # Python's dead if too (``visit``)
     if "functions" in normalizations:
         roles.update(dict.fromkeys(_CONTAINERS, _CONTAINER))
     if "statements" in normalizations:
@@ -316,10 +352,17 @@ class _Walk:
         self.error_bytes = 0
         if within is not None:  # a part of a file walked on its own: the file's facts
             self.dead: frozenset[str] = within.dead
+            self.constants: dict[str, list[tuple[str, str]]] = within.constants
+            self.constant_declarations: set[tuple[int, int]] = within.constant_declarations
+            self.base_role_of = within.base_role_of
+            self.role_of = within.role_of
             self.non_ascii: dict[int, bytes] = within.non_ascii
             self.line_starts: list[int] = within.line_starts
             return
         self.dead = frozenset()
+        self.constants = {}
+        self.constant_declarations = set()
+        self.base_role_of = self.role_of
         lines = source.split(b"\n")
         # Columns are characters, as on the lexical path; tree-sitter counts bytes.
         self.non_ascii = {row: line for row, line in enumerate(lines) if not line.isascii()}
@@ -357,6 +400,8 @@ class _Walk:
         its own shares its file's)."""
         if self.unused and whole:
             self.dead = self.unread_locals(root)
+        if whole and "constants" in self.normalizations:
+            self.find_constants(root)
         stack: list[Node | Callable[[], None]] = [root]
         pop, extend, append = stack.pop, stack.extend, self.tokens.append
         role_of, kind_of, leaf, visit = self.role_of, self.kind_of, self.leaf, self.visit
@@ -461,6 +506,23 @@ class _Walk:
                     or c.next_sibling.type != "type"]
         elif role is _DEAD_BRANCH:
             return self.drop(node.children) if _never_taken(node) else node.children
+        elif role is _CONSTANT_USE:
+            value = self.text(node)
+            found = self.constants.get(value)
+            if found is None or node.parent is not None and node.parent.type == "variable_name":
+                self.emit(value if value in self.words else IDENTIFIER, node)  # PHP: $MAX is a variable
+            else:
+                for symbol, literal in found:
+                    self.emit(symbol, node, literal)
+        elif role is _CONSTANT_HOLDER:
+            if (node.start_byte, node.end_byte) in self.constant_declarations:
+                return []
+            base = self.base_role_of.get(node.kind_id, _PLAIN)
+            return node.children if base is _PLAIN else self.visit(node, base)
+        elif role is _CHOICE:
+            if self.python and PRUNING in self.normalizations and _never_taken(node):
+                return self.drop(node.children)
+            return self.choice(node)
         elif role is _PASS:
             return self.drop(node.children)
         elif role is _ELIF:  # elif C: B is else: if C: B
@@ -664,6 +726,172 @@ class _Walk:
         return target is not None and target.type == "identifier" and self.text(target) in self.dead \
             and b"(" not in node.text
 
+    def find_constants(self, root: Node) -> None:
+        """The file's extracted constants (``constant``), each declared once; when there are
+        any, the walk reads the names and the declarations that may hold one by the roles
+        that put the literal in place and drop the declaration."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        declared: dict[str, int] = {}
+        where: dict[str, tuple[int, int]] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type in _CONSTANT_HOLDERS:
+                constant = self.constant(node)
+                if constant is not None:
+                    name, tokens = constant
+                    declared[name] = declared.get(name, 0) + 1
+                    found[name], where[name] = tokens, (node.start_byte, node.end_byte)
+                    continue
+            stack.extend(node.children)
+        if self.python:  # a module's name is a constant only if nothing else writes it
+            written = self.python_writes(root)
+            declared = {name: count + written.get(name, 0) - 1 for name, count in declared.items()}
+        self.constants = {name: tokens for name, tokens in found.items() if declared[name] == 1}
+        if not self.constants:
+            return
+        self.constant_declarations = {where[name] for name in self.constants}
+        kinds = self.kind_of
+        self.role_of = dict(self.base_role_of)
+        for kind_id, name in kinds.items():
+            if name in _PLAIN_NAMES:
+                self.role_of[kind_id] = _CONSTANT_USE
+            elif name in _CONSTANT_HOLDERS:
+                self.role_of[kind_id] = _CONSTANT_HOLDER
+
+    def constant(self, node: Node) -> tuple[str, list[tuple[str, str]]] | None:
+        """(name, the tokens of its literal) when ``node`` declares one constant with a literal
+        value, else None."""
+        if node.type == "preproc_def":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is None or value is None or not _CONSTANT_NAME.match(self.text(name)):
+                return None
+            text = self.text(value).strip()
+            if _DEFINED_NUMBER.match(text):
+                return self.text(name), [(NUMBER, fastlex.literal(text))]
+            if _DEFINED_STRING.match(text):
+                return self.text(name), [(STRING, fastlex.string_literal(text, self.lex_alias))]
+            return None
+        if node.type == "expression_statement":
+            if not self.python or node.parent is None or node.parent.type != "module" \
+                    or node.named_child_count != 1 or node.named_children[0].type != "assignment":
+                return None
+            declarator = node.named_children[0]
+            name, value = declarator.child_by_field_name("left"), declarator.child_by_field_name("right")
+        else:
+            parts = list(node.children)
+            parts += [grandchild for child in node.children for grandchild in child.children]
+            if not any(part.type in _CONSTANT_WORDS for part in parts):
+                return None
+            declarators = [part for part in parts if part.type in _CONSTANT_DECLARATORS]
+            if len(declarators) != 1:
+                return None
+            declarator = declarators[0]
+            named = declarator.named_children
+            name = declarator.child_by_field_name("name") or declarator.child_by_field_name("declarator") \
+                or (named[0] if named else None)
+            value = declarator.child_by_field_name("value") or (named[-1] if len(named) > 1 else None)
+        if name is None or value is None or name.type not in _PLAIN_NAMES \
+                or not _CONSTANT_NAME.match(self.text(name)):
+            return None
+        tokens = self.literal_tokens(value)
+        return None if tokens is None else (self.text(name), tokens)
+
+    def literal_tokens(self, value: Node) -> list[tuple[str, str]] | None:
+        """The tokens of a literal value as the walk emits them (a negative number: ``-`` and
+        the number); None for anything else."""
+        role = self.base_role_of.get(value.kind_id)
+        if role is _NUMBER:
+            return [(NUMBER, fastlex.literal(self.text(value)))]
+        if role is _STRING:
+            return [(STRING, fastlex.string_literal(self.text(value), self.lex_alias))]
+        if value.child_count == 2 and value.children[0].type == "-":
+            rest = self.literal_tokens(value.children[1])
+            if rest is not None and rest[0][0] == NUMBER:
+                return [("-", ""), *rest]
+        return None
+
+    def python_writes(self, root: Node) -> dict[str, int]:
+        """How often each name is bound in a Python file (assignments, augmented ones,
+        ``global`` aside)."""
+        writes: dict[str, int] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type in _PYTHON_WRITES:
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    name = self.text(left)
+                    writes[name] = writes.get(name, 0) + 1
+            stack.extend(node.children)
+        return writes
+
+    def choice(self, node: Node) -> Sequence[Node | Callable[[], None]]:
+        """An if/else or a conditional expression whose condition reads as inverted
+        (``undone``) as that inversion undone, its arms swapped: ``if (a != b) X else Y`` is
+        walked as ``if (a == b) Y else X``. Left as it is: no else, an else-if chain (inverting
+        its head would move the chain), a condition that does not read as inverted."""
+        children = node.children
+        if self.python and node.type == "conditional_expression":  # x if c else y
+            if len(children) != 5:
+                return children
+            consequence, condition, alternative = children[0], children[2], children[4]
+            body = alternative
+        else:
+            condition = node.child_by_field_name("condition")
+            consequence = node.child_by_field_name("consequence") or node.child_by_field_name("body")
+            alternatives = node.children_by_field_name("alternative")
+            if condition is None or consequence is None or len(alternatives) != 1:
+                return children
+            alternative = alternatives[0]
+            body = alternative
+            if alternative.type == "else_clause":
+                body = alternative.child_by_field_name("body") or (
+                    alternative.named_children[-1] if alternative.named_child_count else None)
+                if body is None:
+                    return children
+            if _is_else_if(body):
+                return children
+        undone = self.undone(condition)
+        if undone is None:
+            return children
+        walked, swapped = undone
+        out: list[Node | Callable[[], None]] = []
+        for child in children:
+            if child == condition:
+                out.extend(walked)
+            elif not swapped:
+                out.append(child)
+            elif child == consequence:
+                out.append(body)
+            elif child == alternative and alternative != body:  # an else clause: its body swapped
+                out.extend(consequence if part == body else part for part in alternative.children)
+            elif child == alternative:
+                out.append(consequence)
+            else:
+                out.append(child)
+        return out
+
+    def undone(self, condition: Node) -> tuple[list[Node | Callable[[], None]], bool] | None:
+        """What to walk for ``condition`` with every inversion undone (``!c`` as ``c``,
+        ``a != b`` as ``a == b``: ``_INVERTED``), and whether there was an odd number of them
+        (the arms then swap: ``!(a > b)`` is ``a <= b``, arms in place); None when nothing in
+        it reads as inverted."""
+        swapped = False
+        while True:
+            while condition.type in _CONDITION_WRAPPERS and condition.named_child_count == 1:
+                condition = condition.named_children[0]
+            if condition.type in _NEGATIONS and condition.child_count == 2 \
+                    and condition.children[0].type in ("!", "not"):
+                condition, swapped = condition.children[1], not swapped
+                continue
+            if condition.type in _COMPARISONS and condition.child_count == 3:
+                left, operator, right = condition.children
+                inverse = _INVERTED.get(operator.type)
+                if inverse is not None:
+                    return [left, functools.partial(self.emit, inverse, operator), right], not swapped
+            return ([condition], True) if swapped else None
+
     def loop(self, node: Node) -> list[Node | Callable[[], None]]:
         """Every loop as ``loop``; a C-style for as the while it stands for:
         ``init; loop cond body update``."""
@@ -749,6 +977,13 @@ class _Walk:
 
 def _bare_string(statement: Node) -> bool:
     return statement.named_child_count == 1 and statement.named_children[0].type in ("string", "concatenated_string")
+
+
+def _is_else_if(body: Node) -> bool:
+    """Whether an else's body is another if (Python: a block holding nothing else)."""
+    if body.type == "if_statement":
+        return True
+    return body.type == "block" and body.named_child_count == 1 and body.named_children[0].type == "if_statement"
 
 
 def _never_taken(branch: Node) -> bool:

@@ -80,6 +80,35 @@ NORMALIZED = [
     ("elif", "python",
      "if a > 3:\n    f(a)\nelif a > 1:\n    g(a)\nelse:\n    h(a)\n",
      "if a > 3:\n    f(a)\nelse:\n    if a > 1:\n        g(a)\n    else:\n        h(a)\n"),
+    ("branches", "java",
+     "void f() { if (!(a > b)) { x(); } else { y(); } int z = a != b ? 1 : 2; }",
+     "void f() { if (a > b) { y(); } else { x(); } int z = a == b ? 2 : 1; }"),
+    ("branches", "cpp", "void f() { if (a >= b) { x(); } else { y(); } }",
+     "void f() { if (a < b) { y(); } else { x(); } }"),
+    ("branches", "c", "void f() { if (!ok) x(); else y(); }", "void f() { if (ok) y(); else x(); }"),
+    ("branches", "csharp", "class A { void F() { if (!ok) { X(); } else { Y(); } } }",
+     "class A { void F() { if (ok) { Y(); } else { X(); } } }"),
+    ("branches", "javascript", "function f() { if (a !== b) { x(); } else { y(); } let z = !ok ? 1 : 2; }",
+     "function f() { if (a === b) { y(); } else { x(); } let z = ok ? 2 : 1; }"),
+    ("branches", "php", "<?php function f() { if ($a != $b) { x(); } else { y(); } $z = !$ok ? 1 : 2; }",
+     "<?php function f() { if ($a == $b) { y(); } else { x(); } $z = $ok ? 2 : 1; }"),
+    ("branches", "python", "if not ok:\n    x()\nelse:\n    y()\nz = 1 if a > b else 2\n",
+     "if ok:\n    y()\nelse:\n    x()\nz = 2 if a <= b else 1\n"),
+    ("constants", "java",
+     'class A { static final int MAX = 100; private static final String HI = "hi"; boolean f(int x) { final double RATE = -0.5; print(HI); return x * RATE > MAX; } }',
+     'class A { boolean f(int x) { print("hi"); return x * -0.5 > 100; } }'),
+    ("constants", "c", "#define LIMIT 100\nconst int MIN = 2;\nint f(int x) { return x > LIMIT && x < MIN; }",
+     "int f(int x) { return x > 100 && x < 2; }"),
+    ("constants", "cpp", "constexpr int MAX = 10;\nint f(int x) { return x % MAX; }",
+     "int f(int x) { return x % 10; }"),
+    ("constants", "csharp", 'class A { const string NAME = "x"; string F() { return NAME; } }',
+     'class A { string F() { return "x"; } }'),
+    ("constants", "javascript", "const GREETING = 'hi';\nfunction f() { return GREETING + '!'; }",
+     "function f() { return 'hi' + '!'; }"),
+    ("constants", "php", "<?php const MAX = 10; function f($x) { return $x > MAX; }",
+     "<?php function f($x) { return $x > 10; }"),
+    ("constants", "python", "RATE = -0.5\nNAME = 'x'\n\ndef f(x):\n    return x * RATE, NAME\n",
+     "def f(x):\n    return x * -0.5, 'x'\n"),
     ("declarations", "java", "class A { void f() { int a, b = 2; } }",
      "class A { void f() { int a; int b = 2; } }"),
     ("declarations", "cpp", "class S { int a; S(int x) : a(x) { } };",
@@ -146,6 +175,43 @@ def test_each_normalization_alone_makes_the_disguise_invisible(name: str, langua
     assert symbols(before, language, (name,)) == symbols(after, language, (name,))
     # Without it the two differ: the test can fail.
     assert symbols(before, language, ()) != symbols(after, language, ())
+
+
+def test_branches_leaves_what_is_not_an_inverted_two_armed_choice_alone() -> None:
+    def same(text: str, language: str) -> bool:
+        return symbols(text, language, ("branches",)) == symbols(text, language, ())
+
+    assert same("void f() { if (!ok) { x(); } }", "java")  # no else
+    assert same("void f() { if (a != b) { x(); } else if (c) { y(); } else { z(); } }", "java")  # a chain
+    assert same("void f() { if (a < b) { x(); } else { y(); } }", "java")  # already canonical
+    assert same("if not ok:\n    x()\nelse:\n    if c:\n        y()\n", "python")
+    assert same("if not ok:\n    x()\nelif c:\n    y()\nelse:\n    z()\n", "python")
+    assert same("if a < b < c:\n    x()\nelse:\n    y()\n", "python")  # a chained comparison
+    # A swapped arm keeps its own lines: evidence still points at the code it came from.
+    tokens = syntax.tokenize("if (a != b) {\n  x();\n} else {\n  y();\n}\n", "javascript",
+                             normalizations=("branches",))
+    assert tokens is not None
+    assert [(symbol, line) for symbol, line, _, _ in tokens if symbol in ("==", "call", "else")] == [
+        ("==", 1), ("call", 4), ("else", 3), ("call", 2)]
+
+
+def test_constants_leaves_names_that_are_not_constants_declared_once_alone() -> None:
+    def same(text: str, language: str) -> bool:
+        return symbols(text, language, ("constants",)) == symbols(text, language, ())
+
+    assert same("class A { static int COUNT = 0; int f() { COUNT++; return COUNT; } }", "java")  # not final
+    assert same("const total = 0;\nfunction f() { return total; }", "javascript")  # not a constant's name
+    assert same("function f() { const N = 1; return N; }\nfunction g() { const N = 2; return N; }",
+                "javascript")  # declared twice
+    assert same("class A { static final int MAX = size(); int f() { return MAX; } }", "java")  # no literal
+    assert same("MAX = 10\n\ndef f():\n    global MAX\n    MAX = 20\n    return MAX\n", "python")  # rebound
+    assert same("<?php function f($MAX) { return $MAX; }", "php")
+    # A constant's use keeps its own line and column: evidence points at the use.
+    tokens = syntax.tokenize("MAX = 10\n\ndef f(x):\n    return x > MAX\n", "python",
+                             normalizations=("constants",))
+    assert tokens is not None
+    assert [(symbol, line, column, literal) for symbol, line, column, literal in tokens if symbol == "N"] == [
+        ("N", 4, 16, "10")]
 
 
 def test_every_normalization_is_tested_alone() -> None:
