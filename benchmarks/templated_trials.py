@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,7 +56,9 @@ TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
           "+ rare_containment": SHIPPED + ["rare_containment"],
           "rare_containment for containment_max": ["rare_containment", "containment_min", "cosine_x_containment",
                                                    "pruned_containment_max"],
-          "+ rare_containment, literal_cosine": SHIPPED + ["rare_containment", "literal_cosine"]}
+          "+ rare_containment, literal_cosine": SHIPPED + ["rare_containment", "literal_cosine"],
+          "+ name_overlap": SHIPPED + ["name_overlap"],
+          "+ name_overlap x containment_max": SHIPPED + ["name_x_containment"]}
 
 
 @dataclass
@@ -98,6 +101,38 @@ def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) ->
     return np.divide(shared, smaller, out=np.zeros_like(smaller), where=smaller > 0)
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMMENT_OR_STRING = re.compile(r'//[^\n]*|/\*.*?\*/|#[^\n]*|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+
+
+def names_of(path: Path) -> set[str]:
+    """The identifier spellings of a submission's code (comments and strings cut out)."""
+    names: set[str] = set()
+    for file in sorted(path.rglob("*")) if path.is_dir() else []:
+        if file.suffix in (".java", ".c", ".cpp", ".cc", ".h", ".hpp", ".py", ".js", ".cs", ".php"):
+            text = _COMMENT_OR_STRING.sub(" ", file.read_text(encoding="utf-8", errors="replace"))
+            names.update(w for w in _WORD.findall(text) if not w[0].isdigit())
+    return names
+
+
+def name_overlap(names: list[set[str]], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The smaller side's share of its identifier spellings (keywords, library names and the
+    task's own included) found in the other, each weighed by its smoothed idf over the cohort:
+    a copy keeps its source's names unless renamed; names every student writes weigh little."""
+    df: dict[str, int] = {}
+    for found in names:
+        for name in found:
+            df[name] = df.get(name, 0) + 1
+    idf = {name: np.log((1.0 + len(names)) / (1.0 + count)) for name, count in df.items()}  # 0 for a name all share
+    sizes = [sum(idf[n] for n in found) for found in names]
+    out = np.zeros(len(i))
+    for k, (a, b) in enumerate(zip(i.tolist(), j.tolist())):
+        smaller = min(sizes[a], sizes[b])
+        if smaller > 0:
+            out[k] = sum(idf[n] for n in names[a] & names[b]) / smaller
+    return out
+
+
 def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, int, str]],
                bases: list[Path], options: CheckOptions, not_fitted: frozenset[str] = frozenset(), part: int = 0) -> Pairs:
     table = SymbolTable()
@@ -114,6 +149,9 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["literal_cosine"] = literal_cosine(comparison.units, i, j)
     columns["rare_containment"] = rare_containment(comparison.long_matrix, i, j)
     columns["literal_x_containment"] = columns["literal_cosine"] * columns["containment_max"]
+    by_id = {submission_id(p): p for p in submissions}
+    columns["name_overlap"] = name_overlap([names_of(by_id[s.id]) for s in loaded], i, j)
+    columns["name_x_containment"] = columns["name_overlap"] * columns["containment_max"]
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
                  np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
