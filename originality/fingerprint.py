@@ -1,11 +1,12 @@
-"""k-gram hashes and winnowed fingerprints of token streams.
+"""k-gram hashes of token streams.
 
-Every run of k consecutive normalized tokens gets a 64-bit hash; winnowing keeps the smallest
-hash of every window of w consecutive k-grams (Schleimer, Wilkerson and Aiken, 2003), which
-guarantees that any match of at least ``w + k - 1`` tokens shares a kept fingerprint while
-storing only about ``2 / (w + 1)`` of the hashes. Hashes are computed with explicit constants
-(blake2b for symbols, a fixed polynomial base, a splitmix64 finaliser), never Python's salted
-``hash``, so the same tokens give the same fingerprints in every process.
+Every run of k consecutive normalized tokens gets a 64-bit hash, and every one is kept: the
+score counts a pair's shared long k-grams exactly, alignment finds its runs from all of them,
+and the archive's candidate index samples them by hash (``archive/postings.py``). (Winnowing,
+which keeps the smallest hash of each window to store fewer, was computed and stored here
+until nothing read it.) Hashes are computed with explicit constants (blake2b for symbols, a
+fixed polynomial base, a splitmix64 finaliser), never Python's salted ``hash``, so the same
+tokens give the same fingerprints in every process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 _BASE = np.uint64(0x100000001B3)  # the FNV-64 prime: odd, with well spread bits
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -95,36 +95,13 @@ def sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
-def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
-    """Positions of the fingerprints that winnowing keeps, ascending.
-
-    In each window the rightmost minimum is chosen, as in the paper, so that runs of equal
-    hashes keep one fingerprint instead of many.
-    """
-    if len(hashes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if len(hashes) <= window:
-        rev = hashes[::-1]
-        return np.array([len(hashes) - 1 - int(np.argmin(rev))], dtype=np.int64)
-    windows = sliding_window_view(hashes, window)
-    # argmin on the reversed window finds the rightmost minimum.
-    picks = window - 1 - np.argmin(windows[:, ::-1], axis=1) + np.arange(len(windows))
-    return sorted_distinct(picks)
-
-
 @dataclass(frozen=True)
 class Fingerprints:
-    """All k-gram hashes of one token stream and the positions winnowing keeps."""
+    """All k-gram hashes of one token stream."""
 
     hashes: np.ndarray  # uint64, one per k-gram
-    kept: np.ndarray  # int64 positions into ``hashes``
     k: int
 
-    @property
-    def kept_hashes(self) -> np.ndarray:
-        return self.hashes[self.kept]
 
-
-def fingerprint(ids: np.ndarray, k: int, window: int) -> Fingerprints:
-    hashes = kgram_hashes(ids, k)
-    return Fingerprints(hashes=hashes, kept=winnow(hashes, window), k=k)
+def fingerprint(ids: np.ndarray, k: int) -> Fingerprints:
+    return Fingerprints(hashes=kgram_hashes(ids, k), k=k)

@@ -26,9 +26,7 @@ MAX_COMPRESSION_RATIO = 200.0
 
 # Matching.
 KGRAM_CODE = 12
-WINDOW_CODE = 8
 KGRAM_PROSE = 4
-WINDOW_PROSE = 4
 BAG_CODE = 5
 BAG_PROSE = 2
 MIN_FRAGMENT_CODE = 12
@@ -84,9 +82,7 @@ class MatchOptions:
     """How documents are fingerprinted and compared."""
 
     kgram_code: int = KGRAM_CODE
-    window_code: int = WINDOW_CODE
     kgram_prose: int = KGRAM_PROSE
-    window_prose: int = WINDOW_PROSE
     # Short k-grams, counted as a bag (TF-IDF), for the cosine that survives restructuring.
     bag_code: int = BAG_CODE
     bag_prose: int = BAG_PROSE

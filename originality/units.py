@@ -129,10 +129,10 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         if part is None:
             continue
         symbols, lines, literals = part
-        k, window, bag_k = (
-            (options.kgram_code, options.window_code, options.bag_code)
+        k, bag_k = (
+            (options.kgram_code, options.bag_code)
             if kind is SegmentKind.CODE
-            else (options.kgram_prose, options.window_prose, options.bag_prose)
+            else (options.kgram_prose, options.bag_prose)
         )
         if len(symbols) < max(k, options.min_document_tokens if kind is SegmentKind.CODE else k):
             continue
@@ -150,7 +150,7 @@ def build_units(document: Document, options: MatchOptions, table: SymbolTable) -
         literal_ids = table.ids(literals)
         bag = np.concatenate([g ^ salt for g in grams] + [literal_ids, literal_runs(literal_ids)])
         units.append(
-            Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k, window), bag)
+            Unit(document.path, kind, np.asarray(lines, dtype=np.int32), fingerprint(ids, k), bag)
         )
     if units and units[0].kind is SegmentKind.CODE and stream.pruned_code is not None:
         units[0].pruned = kgram_hashes(table.ids(stream.pruned_code), options.kgram_code)
@@ -169,7 +169,6 @@ def tokens_digest(options: MatchOptions) -> str:
     shaping = {"version": TOKENS_VERSION, "tokenizer": options.tokenizer,
                "normalizations": sorted(options.normalizations),
                "kgram": [options.kgram_code, options.kgram_prose],
-               "window": [options.window_code, options.window_prose],
                "bag": [options.bag_code, options.bag_prose],
                "min_document_tokens": options.min_document_tokens,
                "leave_out_quotations": options.leave_out_quotations}

@@ -35,7 +35,7 @@ def unit_row(submission_id: str, ordinal: int, unit: Unit) -> UnitRow:
         submission_id=submission_id, ordinal=ordinal, path=unit.path, kind=unit.kind.value,
         k=unit.k, lines=unit.lines.astype("<i4").tobytes(),
         hashes=unit.prints.hashes.astype("<u8").tobytes(),
-        kept=unit.prints.kept.astype("<i4").tobytes(), bag=unit.bag.astype("<u8").tobytes(),
+        bag=unit.bag.astype("<u8").tobytes(),
         pruned=None if unit.pruned is None else unit.pruned.astype("<u8").tobytes(),
     )
 
@@ -46,8 +46,7 @@ _KINDS = {kind.value: kind for kind in SegmentKind}
 def unit_from_row(row: UnitRow | Row[Any]) -> Unit:
     """A stored unit. Its arrays are read-only views of the row's bytes where the machine's byte
     order is the stored one (no copy: a check at 20,000 entries reads half a million units)."""
-    prints = Fingerprints(hashes=_array(row.hashes, "<u8", np.uint64),
-                          kept=np.frombuffer(row.kept, dtype="<i4").astype(np.int64), k=row.k)
+    prints = Fingerprints(hashes=_array(row.hashes, "<u8", np.uint64), k=row.k)
     return Unit(row.path, _KINDS[row.kind], _array(row.lines, "<i4", np.int32), prints,
                 _array(row.bag, "<u8", np.uint64),
                 None if row.pruned is None else _array(row.pruned, "<u8", np.uint64))

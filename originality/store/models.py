@@ -112,7 +112,6 @@ class UnitRow(Base):
     k: Mapped[int] = mapped_column(Integer)
     lines: Mapped[bytes] = mapped_column(LargeBinary)  # int32
     hashes: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, every k-gram
-    kept: Mapped[bytes] = mapped_column(LargeBinary)  # int32, winnowed positions
     bag: Mapped[bytes] = mapped_column(LargeBinary)  # uint64, short k-grams and literals
     pruned: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # uint64, Unit.pruned
 

@@ -143,8 +143,7 @@ def test_units_survive_the_database_unchanged(tmp_path: Path) -> None:
     for index, unit in enumerate(loaded.units):
         back = unit_from_row(unit_row("x", index, unit))
         assert back.path == unit.path and back.kind == unit.kind and back.k == unit.k
-        for a, b in [(back.lines, unit.lines), (back.prints.hashes, unit.prints.hashes),
-                     (back.prints.kept, unit.prints.kept), (back.bag, unit.bag)]:
+        for a, b in [(back.lines, unit.lines), (back.prints.hashes, unit.prints.hashes), (back.bag, unit.bag)]:
             assert a.dtype == b.dtype and np.array_equal(a, b)
 
 

@@ -65,7 +65,7 @@ def test_exclusions_are_marked_on_every_unit_as_one_lookup_each_would_mark_them(
     def unit(n: int, pruned: bool) -> Unit:
         hashes = rng.integers(0, 50, size=n).astype(np.uint64)
         return Unit("a.py", SegmentKind.CODE, np.zeros(n, dtype=np.int32),
-                    Fingerprints(hashes=hashes, kept=np.arange(n), k=3),
+                    Fingerprints(hashes=hashes, k=3),
                     rng.integers(0, 50, size=n + 2).astype(np.uint64),
                     rng.integers(0, 50, size=n).astype(np.uint64) if pruned else None)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from originality import CheckOptions, check
-from originality.fingerprint import SymbolTable, fingerprint, kgram_hashes, winnow
+from originality.fingerprint import SymbolTable, fingerprint, kgram_hashes
 from originality.model import Document, DocumentState, Segment, SegmentKind
 from originality.normalize import tokenize
 
@@ -115,19 +114,11 @@ def test_every_token_keeps_its_line() -> None:
             assert symbol in lines[line - 1]
 
 
-def test_winnowing_keeps_a_fingerprint_in_every_window() -> None:
-    rng = np.random.default_rng(3)
-    hashes = rng.integers(0, 2**63, size=500, dtype=np.uint64)
-    kept = set(winnow(hashes, 6).tolist())
-    for start in range(len(hashes) - 6 + 1):
-        assert kept & set(range(start, start + 6))
-
-
 def test_fingerprints_are_the_same_in_every_process() -> None:
     ids = SymbolTable().ids(["def", "V", "(", "V", ")", ":", "return", "V"])
     assert kgram_hashes(ids, 3).tolist() == kgram_hashes(SymbolTable().ids(
         ["def", "V", "(", "V", ")", ":", "return", "V"]), 3).tolist()
-    assert len(fingerprint(ids, 3, 2).hashes) == 6
+    assert len(fingerprint(ids, 3).hashes) == 6
     assert kgram_hashes(ids[:2], 3).size == 0
 
 
