@@ -2,9 +2,9 @@
 
 Every run of k consecutive normalized tokens gets a 64-bit hash, and every one is kept: the
 score counts a pair's shared long k-grams exactly, alignment finds its runs from all of them,
-and the archive's candidate index samples them by hash (``archive/postings.py``). (Winnowing,
-which keeps the smallest hash of each window to store fewer, was computed and stored here
-until nothing read it.) Hashes are computed with explicit constants (blake2b for symbols, a
+and the archive's candidate index samples them by hash (``archive/postings.py``). Winnowing
+(keeping the smallest hash of each window, to store fewer) is not done: nothing would read
+what it kept. Hashes are computed with explicit constants (blake2b for symbols, a
 fixed polynomial base, a splitmix64 finaliser), never Python's salted ``hash``, so the same
 tokens give the same fingerprints in every process.
 """
