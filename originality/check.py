@@ -19,7 +19,7 @@ from .cohort import common_binaries
 from .errors import SubmissionRejected, UsageError
 from .extract import extract
 from .fingerprint import SymbolTable
-from .model import Document, DocumentState, Fragment, PairResult, Span, SubmissionStatus
+from .model import Document, DocumentState, Fragment, PairResult, Pairs, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
 from .report import Report, SubmissionSummary
 from .score import Comparison
@@ -198,8 +198,8 @@ def _binary_matches(ok: list[LoadedSubmission], base_digests: set[str],
     return matches
 
 
-def _attach_binaries(pairs: list[PairResult], binaries: dict[tuple[str, str], list[Fragment]],
-                     min_similarity: float) -> list[PairResult]:
+def _attach_binaries(pairs: Pairs, binaries: dict[tuple[str, str], list[Fragment]],
+                     min_similarity: float) -> Pairs:
     """Identical binaries are shown as zero-token fragments: noticed, never scored.
 
     ``pairs`` come in report order; a pair that shares only binaries scores 0, so it is listed
@@ -218,10 +218,10 @@ def _attach_binaries(pairs: list[PairResult], binaries: dict[tuple[str, str], li
     if min_similarity <= 0:
         attached.extend(PairResult(a, b, 0.0, 0.0, 0.0, tuple(binaries[a, b]))
                         for a, b in sorted(set(binaries) - listed))
-    return attached
+    return Pairs(attached)
 
 
-def _report(loaded: list[LoadedSubmission], pairs: list[PairResult],
+def _report(loaded: list[LoadedSubmission], pairs: Pairs,
             leave_out_quotations: bool) -> Report:
     summaries = [
         SubmissionSummary(
@@ -235,7 +235,7 @@ def _report(loaded: list[LoadedSubmission], pairs: list[PairResult],
         )
         for s in loaded
     ]
-    in_pairs = {p.a for p in pairs} | {p.b for p in pairs}
+    in_pairs = pairs.members()
     sources = {
         s.id: {d.path: d.text for d in s.documents if d.state is DocumentState.OK}
         for s in loaded

@@ -8,7 +8,9 @@ every stage can be tested alone and every value can be shown to a person.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 
 class DocumentState(str, enum.Enum):
@@ -167,3 +169,75 @@ class PairResult:
             "b_share": self.b_share,
             "fragments": [f.to_dict() for f in self.fragments],
         }
+
+
+class Pairs(Sequence[PairResult]):
+    """A report's pairs in report order: first ``results`` (those aligned, with shares and
+    fragments), then the pairs that carry a score alone, kept as columns (each side's index
+    into ``ids``, and the score) and made into a ``PairResult`` only when read.
+
+    At 2,000 students a report lists a million pairs, all but 50,000 with a score alone: as
+    objects they took about a second to build and 80 bytes each (docs/benchmarks.md, "Speed
+    and memory"). Compares equal to any sequence of the same pairs.
+    """
+
+    def __init__(self, results: list[PairResult], ids: Sequence[str] = (),
+                 a: Sequence[int] = (), b: Sequence[int] = (), scores: Sequence[float] = ()) -> None:
+        self.results, self.ids = results, ids
+        self.a, self.b, self.scores = a, b, scores
+
+    def __len__(self) -> int:
+        return len(self.results) + len(self.scores)
+
+    @overload
+    def __getitem__(self, index: int) -> PairResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PairResult]: ...
+
+    def __getitem__(self, index: int | slice) -> PairResult | list[PairResult]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("pair index out of range")
+        if index < len(self.results):
+            return self.results[index]
+        k = index - len(self.results)
+        return PairResult(self.ids[int(self.a[k])], self.ids[int(self.b[k])], float(self.scores[k]), 0.0, 0.0, ())
+
+    def __iter__(self) -> Iterator[PairResult]:
+        yield from self.results
+        for a, b, score in self.score_only():
+            yield PairResult(a, b, score, 0.0, 0.0, ())
+
+    def score_only(self) -> Iterator[tuple[str, str, float]]:
+        """(a, b, score) of the pairs with a score alone, in order, a slice at a time."""
+        ids = self.ids
+        for start in range(0, len(self.scores), _SLICE):
+            end = start + _SLICE
+            for a, b, score in zip(_plain(self.a[start:end]), _plain(self.b[start:end]),
+                                   _plain(self.scores[start:end])):
+                yield ids[a], ids[b], score
+
+    def members(self) -> set[str]:
+        """The ids of the submissions that take part in a pair."""
+        found = {p.a for p in self.results} | {p.b for p in self.results}
+        taking_part = set(_plain(self.a)) | set(_plain(self.b))
+        return found | {self.ids[k] for k in taking_part}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(x == y for x, y in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"Pairs({len(self.results)} with fragments or shares, {len(self.scores)} with a score alone)"
+
+
+# Score-only pairs made into Python values at once (``Pairs.score_only``).
+_SLICE = 20_000
+
+
+def _plain(values: Any) -> list[Any]:
+    return values.tolist() if hasattr(values, "tolist") else list(values)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
-from .model import PairResult, SubmissionStatus
+from .model import PairResult, Pairs, SubmissionStatus
 
 REPORT_VERSION = 1
 DIGITS = 4
@@ -53,7 +53,7 @@ class Report:
     """
 
     submissions: list[SubmissionSummary]
-    pairs: list[PairResult]
+    pairs: Sequence[PairResult]  # a list, or ``Pairs`` as ``check`` makes them
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     template_lines: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
@@ -81,7 +81,14 @@ class Report:
         yield from _block(_dumps(s.to_dict()) for s in self.submissions)
         yield ',\n "pairs": '
         quoted: dict[str, str] = {}
-        yield from _block(_pair_json(p, quoted) for p in self.pairs)
+        pairs = self.pairs
+        if isinstance(pairs, Pairs):  # the pairs with a score alone formatted from their columns
+            lines: Iterable[str] = itertools.chain(
+                (_pair_json(p, quoted) for p in pairs.results),
+                (_score_only_json(a, b, score, quoted) for a, b, score in pairs.score_only()))
+        else:
+            lines = (_pair_json(p, quoted) for p in pairs)
+        yield from _block(lines)
         yield "}\n"
 
 
@@ -102,19 +109,25 @@ def _block(lines: Iterable[str]) -> Iterator[str]:
 def _pair_json(pair: PairResult, quoted: dict[str, str]) -> str:
     """``_dumps(pair.to_dict())``, byte for byte, without building the dict; ``quoted`` caches
     each id's JSON string (an id takes part in many pairs)."""
-    a = quoted.get(pair.a) or quoted.setdefault(pair.a, _dumps(pair.a))
-    b = quoted.get(pair.b) or quoted.setdefault(pair.b, _dumps(pair.b))
     similarity = pair.similarity
     if not pair.fragments and type(similarity) is float and pair.a_share == 0.0 == pair.b_share \
             and type(pair.a_share) is float and type(pair.b_share) is float:
-        # Most pairs of a large cohort: a score alone (half of the 2,000-student report's
-        # writing went to formatting their zeros). A share is never -0.0 (``rounded``).
-        return (f'{{"a": {a}, "b": {b}, "similarity": {float.__repr__(similarity)}, '
-                f'"a_share": 0.0, "b_share": 0.0, "fragments": []}}')
+        return _score_only_json(pair.a, pair.b, similarity, quoted)  # a share is never -0.0
+    a = quoted.get(pair.a) or quoted.setdefault(pair.a, _dumps(pair.a))
+    b = quoted.get(pair.b) or quoted.setdefault(pair.b, _dumps(pair.b))
     fragments = _dumps([f.to_dict() for f in pair.fragments]) if pair.fragments else "[]"
     return (f'{{"a": {a}, "b": {b}, "similarity": {_number(pair.similarity)}, '
             f'"a_share": {_number(pair.a_share)}, "b_share": {_number(pair.b_share)}, '
             f'"fragments": {fragments}}}')
+
+
+def _score_only_json(a: str, b: str, similarity: float, quoted: dict[str, str]) -> str:
+    """``_pair_json`` of a pair with a score alone, the most of a large cohort's pairs (half of
+    the 2,000-student report's writing went to formatting their zero shares)."""
+    a = quoted.get(a) or quoted.setdefault(a, _dumps(a))
+    b = quoted.get(b) or quoted.setdefault(b, _dumps(b))
+    return (f'{{"a": {a}, "b": {b}, "similarity": {float.__repr__(similarity)}, '
+            f'"a_share": 0.0, "b_share": 0.0, "fragments": []}}')
 
 
 def _number(value: float) -> str:

@@ -39,7 +39,7 @@ from .cohort import (Exclusions, Statistics, contains, exclusions, exclusions_fr
                      mark_excluded, positions, upper_products)
 from .fingerprint import sorted_counts, sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
-from .model import PairResult, SegmentKind
+from .model import PairResult, Pairs, SegmentKind
 from .options import MatchOptions
 from .report import DIGITS, rounded
 from .units import Unit, is_literal_run
@@ -59,8 +59,7 @@ ALIGN_FROM = 0.3
 # have 380,390 pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
 # 25 closest partners were aligned.
 ALIGNED_PER_SUBMISSION = 25
-# Pairs whose row products are taken (the archive's), or whose results are built, at once:
-# bounds the memory of one step.
+# Pairs whose row products are taken at once (the archive's): bounds the memory of one step.
 ROW_CHUNK = 20_000
 # Aligning on several processes pays from this many pairs; each message carries one
 # submission's pairs (tens of them).
@@ -351,7 +350,7 @@ class Comparison:
         return (similarity > 0) & (similarity >= min_similarity)
 
     def score(self, features: PairFeatures, min_similarity: float,
-              progress: Callable[[int, int], None] | None = None, workers: int = 1) -> list[PairResult]:
+              progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Pairs:
         """The pairs whose similarity reaches ``min_similarity``, in report order, every number
         rounded as reported; those from ``ALIGN_FROM`` up aligned, on ``workers`` processes when
         there are enough of them.
@@ -379,15 +378,8 @@ class Comparison:
             else:
                 results.append(PairResult(ids[a], ids[b], value, rounded(found.a_share),
                                           rounded(found.b_share), found.fragments))
-        # The rest carry their score alone; built a slice at a time, and with one float object
-        # per distinct score (4 digits: at most 10,001), to bound the memory of a long list.
-        same: dict[float, float] = {}
-        for start in range(strong, len(kept), ROW_CHUNK):
-            end = min(start + ROW_CHUNK, len(kept))
-            results.extend(PairResult(ids[a], ids[b], same.setdefault(value, value), 0.0, 0.0, ())
-                           for a, b, value in zip(i[start:end].tolist(), j[start:end].tolist(),
-                                                  similarity[kept[start:end]].tolist()))
-        return results
+        # The rest carry their score alone: kept as columns, made into results when read.
+        return Pairs(results, ids, i[strong:], j[strong:], similarity[kept[strong:]])
 
     def _align_all(self, pairs: list[tuple[int, int]], progress: Callable[[int, int], None] | None,
                    workers: int) -> list[PairResult | None]:

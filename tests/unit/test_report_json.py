@@ -38,3 +38,23 @@ def test_the_text_parses_back_to_the_report():
 
 def test_empty_report():
     assert Report([], []).to_json() == '{"version": 1,\n "submissions": [],\n "pairs": []}\n'
+
+
+def test_pairs_with_a_score_alone_as_columns_read_and_write_as_the_same_pairs():
+    import numpy as np
+
+    from originality.model import Pairs
+    from originality.report import BLOCK_ITEMS
+
+    ids = ['é"1', "b\\2", "a", "z"]
+    count = BLOCK_ITEMS * 2 + 5  # more than one piece of the JSON text
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 4, count), rng.integers(0, 4, count)
+    scores = np.round(rng.random(count), 4)
+    columns = Pairs(PAIRS[:1], ids, a, b, scores)
+    plain = PAIRS[:1] + [PairResult(ids[x], ids[y], float(s), 0.0, 0.0, ()) for x, y, s in zip(a, b, scores)]
+    assert len(columns) == len(plain) and columns == plain and list(columns) == plain
+    assert columns[0] == plain[0] and columns[-1] == plain[-1] and columns[3:9] == plain[3:9]
+    assert columns.members() == set(ids)
+    assert _report(columns).to_json() == _report(plain).to_json()
+    assert _report(Pairs([])).to_json() == _report([]).to_json()
