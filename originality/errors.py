@@ -84,6 +84,15 @@ class NotReady(OriginalityError):
     http_status = 409
 
 
+class IndexLost(OriginalityError):
+    """The candidate index's Redis was started again (empty) in the middle of a check's use of
+    it: what the check found or wrote may be in the instance that is gone, so the check runs
+    again rather than miss its candidates silently."""
+
+    code = "index_lost"
+    http_status = 503
+
+
 class CaseConflict(OriginalityError):
     """The case or submission is not in a state that allows this step."""
 

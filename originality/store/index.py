@@ -12,6 +12,9 @@ The database keeps every archived submission's MinHash; the LSH is a derived str
   reopened with other parameters silently finds nothing, so the parameters are part of the key
   prefix and recorded beside it; datasketch's Redis bands get corrupted when two processes
   insert the same key, so inserts into a project happen under a Redis lock, and each key once.
+  A Redis started again empty in the middle of a check is noticed by the instance's epoch
+  (``RedisIndex``): the client reconnects on its own, so without it a check could read an
+  emptied index, or record as members keys whose bands went with the old instance.
 - In memory: rebuilt in each process on first use (tests, one-off runs).
 
 All three band a sketch the way datasketch's ``MinHashLSH`` does for the same bands and number
@@ -24,6 +27,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
+import uuid
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote, urlparse
@@ -33,6 +38,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from ..errors import IndexLost
 from ..model import SegmentKind
 from ..units import Unit
 from .db import execute_rows
@@ -42,6 +48,15 @@ log = logging.getLogger(__name__)
 
 SCHEME = "affine32"
 REDIS_PREFIX = "originality:lsh"
+# A random value the first process to meet a Redis instance sets (``RedisIndex._epoch``).
+EPOCH_KEY = f"{REDIS_PREFIX}:epoch"
+# Members are recorded only while the instance is the one their bands went to; as one script,
+# so that no restart falls between the test and the writes.
+ADD_MEMBERS = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 2, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+return 1
+"""
 # Entries from which an insertion session's pipelines pay for the connections it opens.
 SESSION_FROM = 16
 LOCK_SECONDS = 120
@@ -324,7 +339,14 @@ def redis_params(url: str) -> dict[str, object]:
 
 
 class RedisIndex(CandidateIndex):
-    """The LSH in Redis, shared by every worker; membership kept in a Redis set per project."""
+    """The LSH in Redis, shared by every worker; membership kept in a Redis set per project.
+
+    redis-py retries a command across a lost connection, so a Redis killed and started again
+    empty within its retries is met silently, in the middle of a sync or between a sync and a
+    query. The instance's epoch (``EPOCH_KEY``) tells: ``members`` notes the one its answer came
+    from (per thread: the API checks in several), ``query`` raises ``IndexLost`` when the
+    instance is not that one any more, and ``insert_missing`` records members only in the
+    instance that holds their bands."""
 
     def __init__(self, url: str, bands: int, num_perm: int, seed: int) -> None:
         import redis
@@ -333,6 +355,8 @@ class RedisIndex(CandidateIndex):
         self._params = redis_params(url)
         self._redis = redis.Redis(**self._params)  # type: ignore[arg-type]
         self._lsh: dict[str, MinHashLSH] = {}
+        self._seen = threading.local()  # the epoch of this thread's last ``members``
+        self._add_members = self._redis.register_script(ADD_MEMBERS)
         self._redis.hset(f"{REDIS_PREFIX}:params", self.params_digest, json.dumps(
             {"bands": bands, "num_perm": num_perm, "seed": seed, "scheme": SCHEME}))
 
@@ -348,16 +372,36 @@ class RedisIndex(CandidateIndex):
             lsh = self._lsh[project] = self._new_lsh(storage)
         return lsh
 
+    def _epoch(self) -> bytes:
+        """The instance's epoch, set here if it has none (it was just started)."""
+        self._redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
+        epoch = self._redis.get(EPOCH_KEY)
+        if epoch is None:
+            raise IndexLost("the candidate index's Redis was started again during a check")
+        return bytes(epoch)
+
     def members(self, project: str) -> set[str]:
-        return {m.decode() for m in self._redis.smembers(self._prefix(project) + ":members")}
+        epoch = self._epoch()
+        found = {m.decode() for m in self._redis.smembers(self._prefix(project) + ":members")}
+        self._seen.epoch = epoch
+        return found
 
     def insert_missing(self, project: str, entries: Iterable[tuple[str, bytes]]) -> int:
+        from redis.exceptions import LockNotOwnedError
+
+        try:
+            return self._insert_locked(project, self.with_prose(entries))
+        except LockNotOwnedError as lost:  # its key went with the instance, or it outlived LOCK_SECONDS
+            raise IndexLost("the candidate index's lock was lost while submissions were being "
+                            "indexed (Redis started again?)") from lost
+
+    def _insert_locked(self, project: str, entries: list[tuple[str, bytes]]) -> int:
         lsh = self._project_lsh(project)
         members_key = self._prefix(project) + ":members"
-        entries = self.with_prose(entries)
         count = 0
         with self._redis.lock(self._prefix(project) + ":lock", timeout=LOCK_SECONDS,
                               blocking_timeout=LOCK_SECONDS):
+            epoch = self._epoch()
             # datasketch's insertion session opens a Redis client, and so a connection, per
             # band: 129 connections for a check that enters one submission. A few entries go
             # through the project's own clients instead, one command per band.
@@ -368,13 +412,24 @@ class RedisIndex(CandidateIndex):
                         continue
                     session.insert(key, minhash_from_bytes(data, self.seed), check_duplication=False)
                     count += 1
-            # Recorded after the session flushed: a key is a member only once its bands exist.
-            for key, _ in entries:
-                self._redis.sadd(members_key, key)
+            # Recorded after the session flushed: a key is a member only once its bands exist,
+            # in the instance that holds them.
+            keys = [key for key, _ in entries]
+            for start in range(0, len(keys), IN_BATCH):
+                if not self._add_members(keys=[EPOCH_KEY, members_key],
+                                         args=[epoch, *keys[start : start + IN_BATCH]]):
+                    raise IndexLost("the candidate index's Redis was started again while "
+                                    "submissions were being indexed")
         return count
 
     def query(self, project: str, sketch: LeanMinHash) -> set[str]:
-        return set(self._project_lsh(project).query(sketch))
+        """As the other storages; raises ``IndexLost`` when the Redis instance is no longer the
+        one this thread's last ``members`` (its check's sync) read."""
+        seen = getattr(self._seen, "epoch", None) or self._epoch()
+        found = set(self._project_lsh(project).query(sketch))
+        if self._redis.get(EPOCH_KEY) != seen:
+            raise IndexLost("the candidate index's Redis was started again during a check")
+        return found
 
     def clear(self, project: str) -> None:
         prefix = self._prefix(project)
