@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/run.py detection --datasets templated_java --tools originality
     .venv/bin/python benchmarks/templated_trials.py        # ~15 s a setting
     .venv/bin/python benchmarks/templated_trials.py --common 5,0.5 --common 10,0.25
+    .venv/bin/python benchmarks/templated_trials.py --normalizations loops,compound,constants
+    .venv/bin/python benchmarks/templated_trials.py --pruned-extra branches,constants
 
 No real labelled set holds tiny templated exercises (a few dozen lines around a starter
 skeleton), so the generated ``templated_java`` stands in, and says so in docs/benchmarks.md.
@@ -21,6 +23,11 @@ fits the code part and printed:
 ``literal_cosine``: the cosine of the pairs' runs of two consecutive literals alone (the bag's
 features tagged ``units.LITERAL_RUN_TAG``: test data and messages in their order), sublinear tf
 times smoothed idf over the cohort. An experiment, not the engine.
+
+``--pruned-extra``: normalizations the pruned stream (``units.Unit.pruned``, read by
+``pruned_containment_max``, which counts only where it brings a pair closer) takes beside
+``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
+is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from originality.check import SubmissionStatus, load_starter, load_submission, s
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
 from originality.score import Comparison, own_bag  # noqa: E402
+from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
 REAL = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
@@ -207,17 +215,39 @@ def report(real: dict[str, Pairs], templated: Pairs) -> None:
               f"{int((out[y == 1] < 0.5).sum())} copies under)")
 
 
+def prune_more(extra: frozenset[str]) -> None:
+    """Make the pruned stream of every parsed file take ``extra`` too (a walk of its own)."""
+    walked = syntax._walked
+
+    def tokenize_pruned(text: str, language: str, first_line: int = 1,
+                        normalizations: object = syntax.DEFAULT_NORMALIZATIONS) -> object:
+        plain = walked(text, language, first_line, frozenset(normalizations), noting=False)  # type: ignore[arg-type]
+        pruned = walked(text, language, first_line,
+                        frozenset(normalizations) | {syntax.PRUNING} | extra, noting=False)  # type: ignore[arg-type]
+        return None if plain is None or pruned is None else (plain[0], pruned[0])
+
+    syntax.tokenize_pruned = tokenize_pruned  # type: ignore[assignment]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--common", action="append", default=[],
                         help="MIN,FRACTION of common code (repeatable; default the shipped 10,0.5)")
+    parser.add_argument("--normalizations", default=",".join(MatchOptions.normalizations),
+                        help="the parser path's normalizations, comma-separated ('' for none)")
+    parser.add_argument("--pruned-extra", default="",
+                        help="normalizations the pruned stream takes beside syntax.PRUNING, comma-separated")
     args = parser.parse_args()
+    if args.pruned_extra:
+        prune_more(frozenset(args.pruned_extra.split(",")))
+    normalizations = tuple(n for n in args.normalizations.split(",") if n)
     entries = {e["name"]: e for e in json.loads((HERE / "out" / "calibration" / "manifest.json").read_text())["sets"]}
     ds = datasets.load(datasets.OUT / "templated_java")
     for setting in args.common or [f"{MatchOptions.common_min_submissions},{MatchOptions.common_fraction}"]:
         least, fraction = setting.split(",")
         options = CheckOptions(workers=1, match=replace(MatchOptions(), common_min_submissions=int(least),
-                                                        common_fraction=float(fraction)))
+                                                        common_fraction=float(fraction),
+                                                        normalizations=normalizations))
         real = {n: load_pairs(n, sorted(Path(entries[n]["submissions"]).iterdir()),
                               read_labels(Path(entries[n]["labels"])), [], options,
                               frozenset(entries[n].get("not_fitted", []))) for n in REAL}
