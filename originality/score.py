@@ -59,6 +59,14 @@ ALIGN_FROM = 0.3
 # have 380,390 pairs from 0.3 (docs/benchmarks.md, "Speed and memory"). Before this stage, each submission's
 # 25 closest partners were aligned.
 ALIGNED_PER_SUBMISSION = 25
+# The archive's check scores one upload against its candidates: it aligns at most this many of
+# the upload's pairs (distinct contents, strongest first). The most pairs from 0.3 that any one
+# submission of the real sets has is 319 (java-pairs, a tiny program; the 99th percentile is
+# 39, Progpedia19's most 30, z5z1's 38: `check --min-similarity 0.3` of each), so it never binds
+# there; on the generated scale cohort at 20,000 entries an upload has 289-3,767 pairs from 0.3,
+# and aligning them and greying their template lines was a third of a check
+# (docs/benchmarks.md, "Archive check as the archive grows").
+ALIGNED_PER_UPLOAD = 500
 # Pairs whose row products are taken at once (the archive's): bounds the memory of one step.
 ROW_CHUNK = 20_000
 # Aligning on several processes pays from this many pairs; each message carries one
@@ -350,10 +358,12 @@ class Comparison:
         return (similarity > 0) & (similarity >= min_similarity)
 
     def score(self, features: PairFeatures, min_similarity: float,
-              progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Pairs:
+              progress: Callable[[int, int], None] | None = None, workers: int = 1,
+              budget: int | None = None) -> Pairs:
         """The pairs whose similarity reaches ``min_similarity``, in report order, every number
         rounded as reported; those from ``ALIGN_FROM`` up aligned, on ``workers`` processes when
-        there are enough of them.
+        there are enough of them, within ``budget`` alignments (``ALIGNED_PER_SUBMISSION`` per
+        submission of the population unless given).
 
         ``min_similarity`` is compared with the similarity as reported (rounded), so a pair is
         listed exactly when its reported score reaches the threshold. ``progress(done, total)``
@@ -372,7 +382,7 @@ class Comparison:
         to_align = list(zip(i[:strong].tolist(), j[:strong].tolist()))
         results = []
         for (a, b), value, found in zip(to_align, similarity[kept[:strong]].tolist(),
-                                        self._align_all(to_align, progress, workers)):
+                                        self._align_all(to_align, progress, workers, budget)):
             if found is None:
                 results.append(PairResult(ids[a], ids[b], value, 0.0, 0.0, ()))
             else:
@@ -382,7 +392,7 @@ class Comparison:
         return Pairs(results, ids, i[strong:], j[strong:], similarity[kept[strong:]])
 
     def _align_all(self, pairs: list[tuple[int, int]], progress: Callable[[int, int], None] | None,
-                   workers: int) -> list[PairResult | None]:
+                   workers: int, budget: int | None = None) -> list[PairResult | None]:
         """``match.align`` of every pair, in order; forked workers share the prints.
 
         Submissions with the same content (files, tokens and exclusions) align alike, so a pair
@@ -394,7 +404,7 @@ class Comparison:
         for pair, key in zip(pairs, keys):
             first.setdefault(key, pair)
         # The budget counts alignments actually made; pairs past it keep their score alone.
-        distinct = list(first.values())[: ALIGNED_PER_SUBMISSION * len(self.ids)]
+        distinct = list(first.values())[: ALIGNED_PER_SUBMISSION * len(self.ids) if budget is None else budget]
         for index in sorted({k for pair in distinct for k in pair}):
             self.prints(index)  # built once, before any fork, so the children share them
         # One submission against all its partners at once (``match.alignments``), grouped by

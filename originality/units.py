@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fingerprint import Fingerprints, SymbolTable, fingerprint, kgram_hashes
+from .fingerprint import Fingerprints, SymbolTable, fingerprint, kgram_hashes, sorted_distinct
 from .model import Document, SegmentKind, TokenStream
 from .normalize import tokenize
 from .options import MatchOptions
@@ -182,4 +182,4 @@ def template_lines(units: list[Unit]) -> dict[str, list[int]]:
         mask = unit.template_token_mask()
         if mask.any():
             by_path.setdefault(unit.path, []).append(unit.lines[mask])
-    return {path: np.unique(np.concatenate(lines)).tolist() for path, lines in sorted(by_path.items())}
+    return {path: sorted_distinct(np.concatenate(lines)).tolist() for path, lines in sorted(by_path.items())}

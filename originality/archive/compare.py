@@ -19,7 +19,7 @@ from ..calibration import DEFAULT_MODEL
 from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
-from ..score import Comparison
+from ..score import ALIGNED_PER_UPLOAD, Comparison
 from ..store.db import Database, rows_in
 from ..tamper import submission_flags
 from ..store.index import CandidateIndex, minhash_of
@@ -122,7 +122,8 @@ class Compare:
                                 statistics=statistics)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         pairs = {pair.b: pair for pair in comparison.score(
-            comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity)}
+            comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity,
+            budget=ALIGNED_PER_UPLOAD)}
         for other, found in sorted(shared.items()):
             # As ``check._attach_binaries``: identical assets are shown, never scored.
             fragments = tuple(Fragment(Span(mine_binaries[d], 1, 1), Span(found[d], 1, 1), tokens=0)

@@ -856,3 +856,28 @@ def test_a_sync_reads_only_the_entries_newer_than_those_it_saw_indexed(tmp_path:
             fresh.close()
     finally:
         opened.close()
+
+
+def test_an_upload_aligns_its_strongest_pairs_within_the_budget_and_keeps_every_score(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality import score
+
+    def matches(root: Path) -> list[dict[str, Any]]:
+        opened = Archive.open(Settings(data_dir=root, index="memory"))
+        try:
+            add(opened, scenario_zip(tmp_path, "original"), "alice")
+            add(opened, scenario_zip(tmp_path, "partial_copy"), "bob")
+            copy = add(opened, scenario_zip(tmp_path, "identical"), "mallory")
+            return list(opened.report_of(copy)["matches"])
+        finally:
+            opened.close()
+
+    everything = matches(tmp_path / "all")
+    monkeypatch.setattr("originality.archive.compare.ALIGNED_PER_UPLOAD", 1)
+    bounded = matches(tmp_path / "one")
+    assert [m["student_id"] for m in everything] == ["alice", "bob"]
+    assert everything[0]["similarity"] > everything[1]["similarity"] >= score.ALIGN_FROM
+    assert all(m["fragments"] for m in everything)
+    assert [(m["student_id"], m["similarity"]) for m in bounded] == \
+        [(m["student_id"], m["similarity"]) for m in everything]
+    assert [bool(m["fragments"]) for m in bounded] == [True, False]  # the strongest aligned
