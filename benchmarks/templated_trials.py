@@ -52,7 +52,7 @@ from originality.calibration import FEATURES, fit_weights  # noqa: E402
 from originality.check import SubmissionStatus, load_starter, load_submission, submission_id  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
-from originality.score import Comparison, own_bag  # noqa: E402
+from originality.score import Comparison  # noqa: E402
 from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
@@ -84,14 +84,14 @@ class Pairs:
                      self.fitted[rows], self.part[rows])
 
 
-def literal_cosine(units: list[list], i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    per_row = [np.unique(b[is_literal_run(b)], return_counts=True) for b in (own_bag(u) for u in units)]
+def literal_cosine(bags: list[tuple[np.ndarray, np.ndarray]], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    per_row = [(f[is_literal_run(f)], c[is_literal_run(f)]) for f, c in bags]
     values = np.unique(np.concatenate([f for f, _ in per_row]))
     rows = np.concatenate([np.full(len(f), r) for r, (f, _) in enumerate(per_row)])
     columns = np.concatenate([np.searchsorted(values, f) for f, _ in per_row])
     tf = np.concatenate([1.0 + np.log(c) for _, c in per_row])
-    idf = np.log((1.0 + len(units)) / (1.0 + np.bincount(columns, minlength=len(values)))) + 1.0
-    matrix = sparse.csr_matrix((tf * idf[columns], (rows, columns)), shape=(len(units), max(1, len(values))))
+    idf = np.log((1.0 + len(bags)) / (1.0 + np.bincount(columns, minlength=len(values)))) + 1.0
+    matrix = sparse.csr_matrix((tf * idf[columns], (rows, columns)), shape=(len(bags), max(1, len(values))))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     matrix = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix
     return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
@@ -154,7 +154,7 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     j = np.array([position[b] for _, b, _, _ in known])
     features = comparison.pair_features(i, j)
     columns = {f: features.values[:, k] for k, f in enumerate(FEATURES)}
-    columns["literal_cosine"] = literal_cosine(comparison.units, i, j)
+    columns["literal_cosine"] = literal_cosine(comparison.bags, i, j)
     columns["rare_containment"] = rare_containment(comparison.long_matrix, i, j)
     columns["literal_x_containment"] = columns["literal_cosine"] * columns["containment_max"]
     by_id = {submission_id(p): p for p in submissions}

@@ -224,18 +224,18 @@ def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -
     cost a tenth of an archive check over its candidates (benchmarks/archive_check.py at 2,000
     entries, 100,000 units over ten checks)."""
     units = [unit for group in units_by_submission for unit in group]
-    for unit, found in zip(units, _contains_each(excluded.long, [u.prints.hashes for u in units])):
+    for unit, found in zip(units, contains_each(excluded.long, [u.prints.hashes for u in units])):
         unit.excluded = found
-    for unit, found in zip(units, _contains_each(excluded.bag, [u.bag for u in units])):
+    for unit, found in zip(units, contains_each(excluded.bag, [u.bag for u in units])):
         unit.bag_excluded = found
     pruned = [u for u in units if u.pruned is not None]
     for unit in units:
         unit.pruned_excluded = None
-    for unit, found in zip(pruned, _contains_each(excluded.pruned, [u.pruned for u in pruned])):
+    for unit, found in zip(pruned, contains_each(excluded.pruned, [u.pruned for u in pruned])):
         unit.pruned_excluded = found
 
 
-def _contains_each(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:
+def contains_each(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:
     """``contains`` for each of ``arrays``, in one lookup."""
     if not arrays:
         return []

@@ -29,14 +29,14 @@ import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import (Exclusions, Statistics, contains, exclusions, exclusions_from, incidence,
-                     mark_excluded, positions, upper_products)
+from .cohort import (Exclusions, Statistics, contains, contains_each, exclusions, exclusions_from,
+                     incidence, mark_excluded, positions, upper_products)
 from .fingerprint import sorted_counts, sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, Pairs, SegmentKind
@@ -80,27 +80,53 @@ PARALLEL_MIN_PAIRS = 200
 LITERAL_RUN_WEIGHT = 1.5
 
 
-def own_bag(units: list[Unit]) -> np.ndarray:
-    """A submission's bag features that are neither starter code nor common code."""
-    parts = [u.bag if u.bag_excluded is None else u.bag[~u.bag_excluded] for u in units]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+# Starter and common code are left out by value: a k-gram or bag feature is excluded wherever
+# it occurs. So each submission's own features are its distinct ones less the excluded, looked
+# up once over all submissions; marking every unit's occurrences (``cohort.mark_excluded``),
+# which alignment and template lines need, was a sixth of an archive check that scores
+# thousands of candidates and draws a few hundred (docs/benchmarks.md).
+
+def own_long(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[np.ndarray]:
+    """Each submission's distinct long k-grams that are neither starter code nor common code."""
+    return _without(excluded.long, [_distinct([u.prints.hashes for u in units]) for units in units_by_submission])
 
 
-def own_long(units: list[Unit]) -> np.ndarray:
-    """A submission's distinct long k-grams that are neither starter code nor common code."""
-    parts = [u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+def own_pruned(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[np.ndarray]:
+    """Each submission's distinct long k-grams of its pruned code streams (``Unit.pruned``),
+    less starter and common code; a unit without one gives its plain ones, as ``own_long``."""
+    pruned = _without(excluded.pruned, [_distinct([u.pruned for u in units if u.pruned is not None])
+                                        for units in units_by_submission])
+    plain = _without(excluded.long, [_distinct([u.prints.hashes for u in units if u.pruned is None])
+                                     for units in units_by_submission])
+    return [p if not len(q) else q if not len(p) else sorted_distinct(np.concatenate([p, q]))
+            for p, q in zip(pruned, plain)]
 
 
-def own_pruned(units: list[Unit]) -> np.ndarray:
-    """A submission's distinct long k-grams of its pruned code streams (``Unit.pruned``), less
-    starter and common code; a unit without one gives its plain ones, as ``own_long`` does."""
-    parts = [u.pruned[~u.pruned_excluded] if u.pruned is not None and u.pruned_excluded is not None
-             else u.prints.hashes if u.excluded is None else u.prints.hashes[~u.excluded] for u in units]
-    return sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+def own_bags(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each submission's bag features that are neither starter code nor common code, distinct
+    and ascending, and how often each occurs."""
+    counted = [sorted_counts(np.concatenate([u.bag for u in units])) if units else (_EMPTY, _NO_COUNTS)
+               for units in units_by_submission]
+    found = contains_each(excluded.bag, [features for features, _ in counted])
+    return [(features[~out], counts[~out]) for (features, counts), out in zip(counted, found)]
 
 
-def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
+_EMPTY = np.zeros(0, dtype=np.uint64)
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
+
+
+def _distinct(parts: list[np.ndarray]) -> np.ndarray:
+    return sorted_distinct(np.concatenate(parts)) if parts else _EMPTY
+
+
+def _without(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Each array less the members of a sorted set, in one lookup."""
+    if not len(sorted_set):
+        return arrays
+    return [array[~found] for array, found in zip(arrays, contains_each(sorted_set, arrays))]
+
+
+def tfidf_vectors(bags: list[tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
                   statistics: Statistics | None = None) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Rows: submissions; columns: the population's bag features; sublinear tf times smoothed
     idf, L2-normed; and each row's norm before it was normed (``bag_projection`` reads it).
@@ -109,10 +135,10 @@ def tfidf_vectors(units_by_submission: list[list[Unit]], groups: np.ndarray,
     does), so thirty copies of one solution do not make its features look ordinary; with
     ``statistics``, the groups they counted (the archive's whole project) instead of those of
     these rows. The columns are the distinct 64-bit features themselves, never folded into
-    hashed columns.
+    hashed columns. ``bags``: each row's own bag features and their counts (``own_bags``).
     """
-    n = len(units_by_submission)
-    per_row = [sorted_counts(own_bag(units)) for units in units_by_submission]
+    n = len(bags)
+    per_row = bags
     if n == 0 or not any(len(f) for f, _ in per_row):
         return sparse.csr_matrix((n, 1)), np.zeros(n, dtype=np.float64)
     rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(per_row)])
@@ -175,12 +201,14 @@ class Comparison:
         self.excluded: Exclusions = (
             exclusions(units_by_submission, base_units, options) if statistics is None
             else exclusions_from(statistics, len(units_by_submission), base_units, options))
-        mark_excluded(units_by_submission, self.excluded)
         self.statistics = statistics
-        self.longs = [own_long(units) for units in units_by_submission]
+        self._marked: set[int] = set()
+        if statistics is None:  # ``check``: its report greys the template lines of every submission
+            self.mark(range(len(units_by_submission)))
+        self.longs = own_long(units_by_submission, self.excluded)
         self.long_sizes = np.array([len(x) for x in self.longs], dtype=np.float64)
         self.has_pruned = self.excluded.pruned is not self.excluded.long  # a unit has a pruned stream
-        self.pruned = [own_pruned(units) for units in units_by_submission] if self.has_pruned else self.longs
+        self.pruned = own_pruned(units_by_submission, self.excluded) if self.has_pruned else self.longs
         self.pruned_sizes = np.array([len(x) for x in self.pruned], dtype=np.float64)
         counts = [_token_counts(units) for units in units_by_submission]
         self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
@@ -239,9 +267,21 @@ class Comparison:
             i, j = start + union // width, start + union % width
             yield self._features(i, j, values[0], self.bag_norms[i], self.bag_norms[j], values[1], values[-1])
 
+    def mark(self, indices: Iterable[int]) -> None:
+        """Mark starter and common code on the units of these submissions (``Unit.excluded``
+        and the others), once each: what alignment and template lines read."""
+        todo = sorted(set(indices) - self._marked)
+        mark_excluded([self.units[i] for i in todo], self.excluded)
+        self._marked.update(todo)
+
+    @cached_property
+    def bags(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each submission's own bag features and their counts (``own_bags``)."""
+        return own_bags(self.units, self.excluded)
+
     @cached_property
     def _tfidf(self) -> tuple[sparse.csr_matrix, np.ndarray]:
-        return tfidf_vectors(self.units, self.excluded.groups, self.statistics)
+        return tfidf_vectors(self.bags, self.excluded.groups, self.statistics)
 
     @property
     def vectors(self) -> sparse.csr_matrix:
@@ -297,7 +337,7 @@ class Comparison:
         and the norms of row a and the others before they were normed."""
         assert self.statistics is not None
         rows = [a] + others.tolist()
-        per_row = [sorted_counts(own_bag(self.units[r])) for r in rows]
+        per_row = [self.bags[r] for r in rows]
         features = np.concatenate([f for f, _ in per_row])
         tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
         df = self.statistics.count(self.statistics.bag, features)
@@ -405,7 +445,9 @@ class Comparison:
             first.setdefault(key, pair)
         # The budget counts alignments actually made; pairs past it keep their score alone.
         distinct = list(first.values())[: ALIGNED_PER_SUBMISSION * len(self.ids) if budget is None else budget]
-        for index in sorted({k for pair in distinct for k in pair}):
+        aligned = sorted({k for pair in distinct for k in pair})
+        self.mark(aligned)
+        for index in aligned:
             self.prints(index)  # built once, before any fork, so the children share them
         # One submission against all its partners at once (``match.alignments``), grouped by
         # the first of each pair in the order the pairs come.
@@ -441,8 +483,8 @@ class Comparison:
         return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
-        """A digest of what alignment reads of a submission: its units' paths, kinds, lines,
-        k-grams and exclusions."""
+        """A digest of what alignment reads of a submission: its units' paths, kinds, lines and
+        k-grams (and so their exclusions, which go by value within a comparison)."""
         found = self._keys.get(index)
         if found is None:
             digest = hashlib.blake2b(digest_size=16)
@@ -450,14 +492,13 @@ class Comparison:
                 digest.update(unit.path.encode("utf-8") + b"\0" + unit.kind.value.encode() + b"\0")
                 digest.update(unit.lines.tobytes())
                 digest.update(unit.prints.hashes.tobytes())
-                if unit.excluded is not None:
-                    digest.update(np.packbits(unit.excluded).tobytes())
             found = self._keys[index] = digest.digest()
         return found
 
     def prints(self, index: int) -> SubmissionPrints:
         found = self._prints.get(index)
         if found is None:
+            self.mark([index])
             found = SubmissionPrints.build(self.ids[index], self.units[index],
                                            self.options.min_document_tokens)
             self._prints[index] = found

@@ -137,7 +137,14 @@ class Compare:
             # Plain rows: at 20,000 entries a check reports thousands of matches.
             people = {sid: (student, name, attempt) for sid, student, name, attempt in rows_in(
                 session, "SELECT id, student_id, name, attempt FROM submissions WHERE id {in_}", (), reported)}
+        # Greyed in the side by side, which draws the files of a pair's fragments only: at
+        # 20,000 entries a check lists thousands of weak pairs without fragments, and their
+        # template lines were a fifth of its time (docs/benchmarks.md).
+        drawn = [other for other in reported if pairs[other].fragments]
+        index = {sid: k for k, sid in enumerate(context, start=1)}
+        comparison.mark([0] + [index[other] for other in drawn])
         template_lines = {loaded.id: template_ranges(loaded.units)}
+        template_lines.update((other, template_ranges(units[other])) for other in drawn)
         for other in reported:
             pair, (student, name, attempt) = pairs[other], people[other]
             match = {"submission_id": other, "student_id": student, "name": name,
@@ -146,11 +153,6 @@ class Compare:
                      "fragments": [f.to_dict() for f in pair.fragments]}
             own = student_id is not None and student == student_id
             report["own_attempts" if own else "matches"].append(match)
-            if pair.fragments:
-                # Greyed in the side by side, which draws the files of a pair's fragments only:
-                # at 20,000 entries a check lists thousands of weak pairs without fragments,
-                # and their template lines were a fifth of its time (docs/benchmarks.md).
-                template_lines[other] = template_ranges(units[other])
         for key in ("matches", "own_attempts"):
             report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
         report["template_lines"] = template_lines
