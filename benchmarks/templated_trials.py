@@ -28,6 +28,10 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``pruned_containment_max``, which counts only where it brings a pair closer) takes beside
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
+
+``excess_containment`` / ``excess_cosine``: a pair's feature less the mean of each side's over
+the rest of its cohort, a score that knows how dense its cohort is. An experiment: the
+archive, which scores one upload against its candidates, has no such mean.
 """
 
 from __future__ import annotations
@@ -66,7 +70,19 @@ TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
                                                    "pruned_containment_max"],
           "+ rare_containment, literal_cosine": SHIPPED + ["rare_containment", "literal_cosine"],
           "+ name_overlap": SHIPPED + ["name_overlap"],
-          "+ name_overlap x containment_max": SHIPPED + ["name_x_containment"]}
+          "+ name_overlap x containment_max": SHIPPED + ["name_x_containment"],
+          "+ excess_containment": SHIPPED + ["excess_containment"],
+          "excess_containment for containment_max": ["excess_containment", "containment_min",
+                                                     "cosine_x_containment", "pruned_containment_max"],
+          "+ excess_containment, excess_cosine": SHIPPED + ["excess_containment", "excess_cosine"],
+          "+ median_excess_containment": SHIPPED + ["median_excess_containment"],
+          "median_excess_containment for containment_max": ["median_excess_containment", "containment_min",
+                                                            "cosine_x_containment", "pruned_containment_max"],
+          "+ median_excess_containment, median_excess_cosine": SHIPPED + ["median_excess_containment",
+                                                                          "median_excess_cosine"],
+          "+ density_excess": SHIPPED + ["density_excess"],
+          "density_excess for containment_max": ["density_excess", "containment_min", "cosine_x_containment",
+                                                 "pruned_containment_max"]}
 
 
 @dataclass
@@ -95,6 +111,46 @@ def literal_cosine(bags: list[tuple[np.ndarray, np.ndarray]], i: np.ndarray, j: 
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     matrix = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix
     return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
+
+
+def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, statistic: str = "mean") -> np.ndarray:
+    """A pair's feature less what each side has in common with the rest of its cohort on
+    average (the mean of its feature over every other submission, 0 for those sharing nothing):
+    how much closer the two are than their class is dense. On a tiny exercise independent work
+    shares methods, and a shared k-gram is weaker evidence than on a long program."""
+    every = comparison.all_pairs()
+    value = every.values[:, FEATURES.index(feature)]
+    n = len(comparison.ids)
+    if statistic == "mean":
+        totals = np.bincount(every.i, value, minlength=n) + np.bincount(every.j, value, minlength=n)
+        baseline = totals / max(1, n - 1)
+    else:  # the median over the others, those sharing nothing at 0: a cluster under half the class weighs nothing
+        sides = np.concatenate([every.i, every.j])
+        values = np.concatenate([value, value])
+        order = np.argsort(sides, kind="stable")
+        bounds = np.searchsorted(sides[order], np.arange(n + 1))
+        baseline = np.array([np.median(np.concatenate([values[order[bounds[k]:bounds[k + 1]]],
+                                                       np.zeros(n - 1 - (bounds[k + 1] - bounds[k]))]))
+                             for k in range(n)])
+    k = FEATURES.index(feature)
+    mine = comparison.pair_features(i, j).values[:, k]
+    return mine - (baseline[i] + baseline[j]) / 2.0
+
+
+def density_excess(comparison: Comparison, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``containment_max`` less the two sides' density: the share of the other independent
+    groups that hold each of a side's own long k-grams, averaged over them (the mean
+    containment of its k-grams in another group). It needs only how many groups hold each
+    k-gram, which the archive's running statistics keep, not every pair of the cohort."""
+    groups = comparison.excluded.groups
+    count = int(groups.max()) + 1 if len(groups) else 0
+    pairs = np.unique(np.column_stack([np.concatenate(comparison.longs).view(np.int64),
+                                       np.repeat(groups, [len(x) for x in comparison.longs])]), axis=0)
+    features, held = np.unique(pairs[:, 0], return_counts=True)
+    density = np.array([((held[np.searchsorted(features, x.view(np.int64))] - 1).mean() / max(1, count - 1))
+                        if len(x) else 0.0 for x in comparison.longs])
+    mine = comparison.pair_features(i, j).values[:, FEATURES.index("containment_max")]
+    return mine - (density[i] + density[j]) / 2.0
 
 
 def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -160,6 +216,11 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     by_id = {submission_id(p): p for p in submissions}
     columns["name_overlap"] = name_overlap([names_of(by_id[s.id]) for s in loaded], i, j)
     columns["name_x_containment"] = columns["name_overlap"] * columns["containment_max"]
+    columns["excess_containment"] = excess(comparison, "containment_max", i, j)
+    columns["excess_cosine"] = excess(comparison, "cosine", i, j)
+    columns["median_excess_containment"] = excess(comparison, "containment_max", i, j, "median")
+    columns["median_excess_cosine"] = excess(comparison, "cosine", i, j, "median")
+    columns["density_excess"] = density_excess(comparison, i, j)
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
                  np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
