@@ -138,12 +138,11 @@ def tfidf_vectors(bags: list[tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
     hashed columns. ``bags``: each row's own bag features and their counts (``own_bags``).
     """
     n = len(bags)
-    per_row = bags
-    if n == 0 or not any(len(f) for f, _ in per_row):
+    if n == 0 or not any(len(f) for f, _ in bags):
         return sparse.csr_matrix((n, 1)), np.zeros(n, dtype=np.float64)
-    rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(per_row)])
-    features = np.concatenate([f for f, _ in per_row])
-    tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
+    rows = np.concatenate([np.full(len(f), r, dtype=np.int64) for r, (f, _) in enumerate(bags)])
+    features = np.concatenate([f for f, _ in bags])
+    tf = 1.0 + np.log(np.concatenate([c for _, c in bags]).astype(np.float64))
     columns, column_of = np.unique(features, return_inverse=True)
     if statistics is not None:
         group_count, df = statistics.groups, statistics.count(statistics.bag, columns)
