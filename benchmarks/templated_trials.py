@@ -29,9 +29,11 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 
-``excess_containment`` / ``excess_cosine``: a pair's feature less the mean of each side's over
-the rest of its cohort, a score that knows how dense its cohort is. An experiment: the
-archive, which scores one upload against its candidates, has no such mean.
+``excess_*``, ``median_excess_*``, ``*group_median_excess``, ``density_excess``: a pair's
+feature less each side's baseline over the rest of its cohort (mean, median, median over the
+independent groups, optionally with values under the candidate floor as 0), a score that knows
+how dense its cohort is. An experiment: the archive, which scores one upload against its
+candidates, has no such baseline today (docs/benchmarks.md says what it would take).
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ from originality.calibration import FEATURES, fit_weights  # noqa: E402
 from originality.check import SubmissionStatus, load_starter, load_submission, submission_id  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
-from originality.score import Comparison  # noqa: E402
+from originality.archive.postings import containment_floor  # noqa: E402
+from originality.calibration import DEFAULT_MODEL  # noqa: E402
+from originality.score import ALIGN_FROM, Comparison  # noqa: E402
 from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
@@ -82,7 +86,13 @@ TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
                                                                           "median_excess_cosine"],
           "+ density_excess": SHIPPED + ["density_excess"],
           "density_excess for containment_max": ["density_excess", "containment_min", "cosine_x_containment",
-                                                 "pruned_containment_max"]}
+                                                 "pruned_containment_max"],
+          "floored_median_excess for containment_max": ["floored_median_excess", "containment_min",
+                                                        "cosine_x_containment", "pruned_containment_max"],
+          "group_median_excess for containment_max": ["group_median_excess", "containment_min",
+                                                      "cosine_x_containment", "pruned_containment_max"],
+          "floored_group_median_excess for containment_max": ["floored_group_median_excess", "containment_min",
+                                                              "cosine_x_containment", "pruned_containment_max"]}
 
 
 @dataclass
@@ -113,17 +123,34 @@ def literal_cosine(bags: list[tuple[np.ndarray, np.ndarray]], i: np.ndarray, j: 
     return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
 
 
-def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, statistic: str = "mean") -> np.ndarray:
+def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, statistic: str = "mean",
+           floor: float = 0.0) -> np.ndarray:
     """A pair's feature less what each side has in common with the rest of its cohort on
     average (the mean of its feature over every other submission, 0 for those sharing nothing):
     how much closer the two are than their class is dense. On a tiny exercise independent work
     shares methods, and a shared k-gram is weaker evidence than on a long program."""
     every = comparison.all_pairs()
     value = every.values[:, FEATURES.index(feature)]
+    value = np.where(value >= floor, value, 0.0)  # ``floor``: values under it count as 0
     n = len(comparison.ids)
     if statistic == "mean":
         totals = np.bincount(every.i, value, minlength=n) + np.bincount(every.j, value, minlength=n)
         baseline = totals / max(1, n - 1)
+    elif statistic == "group median":  # over the other independent groups, each its closest member
+        groups = comparison.excluded.groups
+        count = int(groups.max()) + 1 if len(groups) else 0
+        sides = np.concatenate([every.i, every.j])
+        others = groups[np.concatenate([every.j, every.i])]
+        values = np.concatenate([value, value])
+        keep = others != groups[sides]
+        key = sides[keep].astype(np.int64) * count + others[keep]
+        order = np.lexsort((-values[keep], key))
+        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        side_of, best = key[order][first] // count, values[keep][order][first]
+        bounds = np.searchsorted(side_of, np.arange(n + 1))
+        baseline = np.array([np.median(np.concatenate([best[bounds[k]:bounds[k + 1]],
+                                                       np.zeros(max(0, count - 1 - (bounds[k + 1] - bounds[k])))]))
+                             if count > 1 else 0.0 for k in range(n)])
     else:  # the median over the others, those sharing nothing at 0: a cluster under half the class weighs nothing
         sides = np.concatenate([every.i, every.j])
         values = np.concatenate([value, value])
@@ -221,6 +248,11 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["median_excess_containment"] = excess(comparison, "containment_max", i, j, "median")
     columns["median_excess_cosine"] = excess(comparison, "cosine", i, j, "median")
     columns["density_excess"] = density_excess(comparison, i, j)
+    columns["floored_median_excess"] = excess(comparison, "containment_max", i, j, "median",
+                                              containment_floor(DEFAULT_MODEL, ALIGN_FROM))
+    columns["group_median_excess"] = excess(comparison, "containment_max", i, j, "group median")
+    columns["floored_group_median_excess"] = excess(comparison, "containment_max", i, j, "group median",
+                                                    containment_floor(DEFAULT_MODEL, ALIGN_FROM))
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
                  np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
