@@ -125,10 +125,12 @@ def literal_cosine(bags: list[tuple[np.ndarray, np.ndarray]], i: np.ndarray, j: 
 
 def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, statistic: str = "mean",
            floor: float = 0.0) -> np.ndarray:
-    """A pair's feature less what each side has in common with the rest of its cohort on
-    average (the mean of its feature over every other submission, 0 for those sharing nothing):
-    how much closer the two are than their class is dense. On a tiny exercise independent work
-    shares methods, and a shared k-gram is weaker evidence than on a long program."""
+    """A pair's feature less the mean of its two sides' baselines: how much closer the two are
+    than their class is dense. A side's baseline is its feature with the rest of the cohort (0
+    for those sharing nothing, and for values under ``floor``), summed up by ``statistic``: the
+    "mean" or "median" over every other submission, or the "group median" over the other
+    independent groups, each group's value its closest member's. On a tiny exercise independent
+    work shares methods, and a shared k-gram is weaker evidence than on a long program."""
     every = comparison.all_pairs()
     value = every.values[:, FEATURES.index(feature)]
     value = np.where(value >= floor, value, 0.0)  # ``floor``: values under it count as 0
