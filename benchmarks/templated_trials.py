@@ -60,7 +60,7 @@ from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
 from originality.archive.postings import containment_floor  # noqa: E402
 from originality.calibration import DEFAULT_MODEL  # noqa: E402
-from originality.score import ALIGN_FROM, Comparison  # noqa: E402
+from originality.score import ALIGN_FROM, Comparison, PairFeatures  # noqa: E402
 from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
@@ -123,15 +123,16 @@ def literal_cosine(bags: list[tuple[np.ndarray, np.ndarray]], i: np.ndarray, j: 
     return np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
 
 
-def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, statistic: str = "mean",
-           floor: float = 0.0) -> np.ndarray:
+def excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatures, feature: str,
+           statistic: str = "mean", floor: float = 0.0) -> np.ndarray:
     """A pair's feature less the mean of its two sides' baselines: how much closer the two are
     than their class is dense. A side's baseline is its feature with the rest of the cohort (0
     for those sharing nothing, and for values under ``floor``), summed up by ``statistic``: the
     "mean" or "median" over every other submission, or the "group median" over the other
     independent groups, each group's value its closest member's. On a tiny exercise independent
-    work shares methods, and a shared k-gram is weaker evidence than on a long program."""
-    every = comparison.all_pairs()
+    work shares methods, and a shared k-gram is weaker evidence than on a long program.
+    ``every``: the features of all the cohort's pairs (``Comparison.all_pairs``); ``pairs``: those
+    of the pairs scored."""
     value = every.values[:, FEATURES.index(feature)]
     value = np.where(value >= floor, value, 0.0)  # ``floor``: values under it count as 0
     n = len(comparison.ids)
@@ -161,25 +162,22 @@ def excess(comparison: Comparison, feature: str, i: np.ndarray, j: np.ndarray, s
         baseline = np.array([np.median(np.concatenate([values[order[bounds[k]:bounds[k + 1]]],
                                                        np.zeros(n - 1 - (bounds[k + 1] - bounds[k]))]))
                              for k in range(n)])
-    k = FEATURES.index(feature)
-    mine = comparison.pair_features(i, j).values[:, k]
-    return mine - (baseline[i] + baseline[j]) / 2.0
+    return pairs.values[:, FEATURES.index(feature)] - (baseline[pairs.i] + baseline[pairs.j]) / 2.0
 
 
-def density_excess(comparison: Comparison, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def density_excess(comparison: Comparison, pairs: PairFeatures) -> np.ndarray:
     """``containment_max`` less the two sides' density: the share of the other independent
     groups that hold each of a side's own long k-grams, averaged over them (the mean
     containment of its k-grams in another group). It needs only how many groups hold each
     k-gram, which the archive's running statistics keep, not every pair of the cohort."""
     groups = comparison.excluded.groups
     count = int(groups.max()) + 1 if len(groups) else 0
-    pairs = np.unique(np.column_stack([np.concatenate(comparison.longs).view(np.int64),
-                                       np.repeat(groups, [len(x) for x in comparison.longs])]), axis=0)
-    features, held = np.unique(pairs[:, 0], return_counts=True)
+    held_by = np.unique(np.column_stack([np.concatenate(comparison.longs).view(np.int64),
+                                         np.repeat(groups, [len(x) for x in comparison.longs])]), axis=0)
+    features, held = np.unique(held_by[:, 0], return_counts=True)
     density = np.array([((held[np.searchsorted(features, x.view(np.int64))] - 1).mean() / max(1, count - 1))
                         if len(x) else 0.0 for x in comparison.longs])
-    mine = comparison.pair_features(i, j).values[:, FEATURES.index("containment_max")]
-    return mine - (density[i] + density[j]) / 2.0
+    return pairs.values[:, FEATURES.index("containment_max")] - (density[pairs.i] + density[pairs.j]) / 2.0
 
 
 def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -245,16 +243,17 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     by_id = {submission_id(p): p for p in submissions}
     columns["name_overlap"] = name_overlap([names_of(by_id[s.id]) for s in loaded], i, j)
     columns["name_x_containment"] = columns["name_overlap"] * columns["containment_max"]
-    columns["excess_containment"] = excess(comparison, "containment_max", i, j)
-    columns["excess_cosine"] = excess(comparison, "cosine", i, j)
-    columns["median_excess_containment"] = excess(comparison, "containment_max", i, j, "median")
-    columns["median_excess_cosine"] = excess(comparison, "cosine", i, j, "median")
-    columns["density_excess"] = density_excess(comparison, i, j)
-    columns["floored_median_excess"] = excess(comparison, "containment_max", i, j, "median",
-                                              containment_floor(DEFAULT_MODEL, ALIGN_FROM))
-    columns["group_median_excess"] = excess(comparison, "containment_max", i, j, "group median")
-    columns["floored_group_median_excess"] = excess(comparison, "containment_max", i, j, "group median",
-                                                    containment_floor(DEFAULT_MODEL, ALIGN_FROM))
+    every = comparison.all_pairs()
+    floor = containment_floor(DEFAULT_MODEL, ALIGN_FROM)
+    columns["excess_containment"] = excess(comparison, every, features, "containment_max")
+    columns["excess_cosine"] = excess(comparison, every, features, "cosine")
+    columns["median_excess_containment"] = excess(comparison, every, features, "containment_max", "median")
+    columns["median_excess_cosine"] = excess(comparison, every, features, "cosine", "median")
+    columns["density_excess"] = density_excess(comparison, features)
+    columns["floored_median_excess"] = excess(comparison, every, features, "containment_max", "median", floor)
+    columns["group_median_excess"] = excess(comparison, every, features, "containment_max", "group median")
+    columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
+                                                    "group median", floor)
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
                  np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
