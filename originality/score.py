@@ -25,11 +25,10 @@ docs/benchmarks.md, "The service path vs check").
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 from scipy import sparse
@@ -37,10 +36,11 @@ from scipy import sparse
 from .calibration import DEFAULT_MODEL, FEATURES, Model
 from .cohort import (Exclusions, Statistics, contains, contains_each, exclusions, exclusions_from,
                      incidence, mark_excluded, positions, upper_products)
-from .fingerprint import sorted_counts, sorted_distinct
+from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
-from .model import PairResult, Pairs, SegmentKind
+from .model import PairResult, Pairs
 from .options import MatchOptions
+from .profile import Profile
 from .report import DIGITS, rounded
 from .units import Unit, is_literal_run
 
@@ -86,37 +86,25 @@ LITERAL_RUN_WEIGHT = 1.5
 # which alignment and template lines need, was a sixth of an archive check that scores
 # thousands of candidates and draws a few hundred (docs/benchmarks.md).
 
-def own_long(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[np.ndarray]:
+def own_long(profiles: list[Profile], excluded: Exclusions) -> list[np.ndarray]:
     """Each submission's distinct long k-grams that are neither starter code nor common code."""
-    return _without(excluded.long, [_distinct([u.prints.hashes for u in units]) for units in units_by_submission])
+    return _without(excluded.long, [p.long for p in profiles])
 
 
-def own_pruned(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[np.ndarray]:
+def own_pruned(profiles: list[Profile], excluded: Exclusions) -> list[np.ndarray]:
     """Each submission's distinct long k-grams of its pruned code streams (``Unit.pruned``),
     less starter and common code; a unit without one gives its plain ones, as ``own_long``."""
-    pruned = _without(excluded.pruned, [_distinct([u.pruned for u in units if u.pruned is not None])
-                                        for units in units_by_submission])
-    plain = _without(excluded.long, [_distinct([u.prints.hashes for u in units if u.pruned is None])
-                                     for units in units_by_submission])
+    pruned = _without(excluded.pruned, [p.pruned for p in profiles])
+    plain = _without(excluded.long, [p.unpruned for p in profiles])
     return [p if not len(q) else q if not len(p) else sorted_distinct(np.concatenate([p, q]))
             for p, q in zip(pruned, plain)]
 
 
-def own_bags(units_by_submission: list[list[Unit]], excluded: Exclusions) -> list[tuple[np.ndarray, np.ndarray]]:
+def own_bags(profiles: list[Profile], excluded: Exclusions) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each submission's bag features that are neither starter code nor common code, distinct
     and ascending, and how often each occurs."""
-    counted = [sorted_counts(np.concatenate([u.bag for u in units])) if units else (_EMPTY, _NO_COUNTS)
-               for units in units_by_submission]
-    found = contains_each(excluded.bag, [features for features, _ in counted])
-    return [(features[~out], counts[~out]) for (features, counts), out in zip(counted, found)]
-
-
-_EMPTY = np.zeros(0, dtype=np.uint64)
-_NO_COUNTS = np.zeros(0, dtype=np.int64)
-
-
-def _distinct(parts: list[np.ndarray]) -> np.ndarray:
-    return sorted_distinct(np.concatenate(parts)) if parts else _EMPTY
+    found = contains_each(excluded.bag, [p.bag for p in profiles])
+    return [(p.bag[~out], p.bag_counts[~out]) for p, out in zip(profiles, found)]
 
 
 def _without(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -177,6 +165,18 @@ def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray)
     return np.minimum(cosine * ratio, 1.0)
 
 
+@runtime_checkable
+class Fetching(Protocol):
+    """A population's units read on demand (the archive's, from its database): ``fetch`` reads
+    those of some submissions at once, before the comparison reads them one by one."""
+
+    def fetch(self, indices: list[int]) -> None: ...
+
+    def __getitem__(self, index: int) -> list[Unit]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class PairFeatures:
     """The features of some pairs (i, j) of a comparison, one row each."""
@@ -190,33 +190,37 @@ class PairFeatures:
 class Comparison:
     """A population of submissions, ready to score any of its pairs."""
 
-    def __init__(self, ids: list[str], units_by_submission: list[list[Unit]], base_units: list[Unit],
+    def __init__(self, ids: list[str], units_by_submission: Sequence[list[Unit]], base_units: list[Unit],
                  options: MatchOptions, model: Model = DEFAULT_MODEL,
-                 statistics: Statistics | None = None) -> None:
+                 statistics: Statistics | None = None, profiles: list[Profile] | None = None) -> None:
         """``statistics``, when given, are the population's counts kept elsewhere (the
         archive's project): common code and document frequencies are read from them, and
-        ``units_by_submission`` need only hold the submissions whose pairs are scored."""
+        ``units_by_submission`` need only hold the submissions whose pairs are scored.
+        ``profiles``, when given, are the submissions' (``Profile.of`` their units), and the
+        units are read for alignment and template lines alone: ``units_by_submission`` may then
+        fetch them on demand (``Fetching``)."""
         self.ids, self.units, self.options, self.model = ids, units_by_submission, options, model
+        if profiles is None:
+            profiles = [Profile.of(units) for units in units_by_submission]
+        self.profiles = profiles
         self.excluded: Exclusions = (
-            exclusions(units_by_submission, base_units, options) if statistics is None
-            else exclusions_from(statistics, len(units_by_submission), base_units, options))
+            exclusions(list(units_by_submission), base_units, options) if statistics is None
+            else exclusions_from(statistics, len(profiles), base_units, options))
         self.statistics = statistics
         self._marked: set[int] = set()
         if statistics is None:  # ``check``: its report greys the template lines of every submission
-            self.mark(range(len(units_by_submission)))
-        self.longs = own_long(units_by_submission, self.excluded)
+            self.mark(range(len(profiles)))
+        self.longs = own_long(profiles, self.excluded)
         self.long_sizes = np.array([len(x) for x in self.longs], dtype=np.float64)
         self.has_pruned = self.excluded.pruned is not self.excluded.long  # a unit has a pruned stream
-        self.pruned = own_pruned(units_by_submission, self.excluded) if self.has_pruned else self.longs
+        self.pruned = own_pruned(profiles, self.excluded) if self.has_pruned else self.longs
         self.pruned_sizes = np.array([len(x) for x in self.pruned], dtype=np.float64)
-        counts = [_token_counts(units) for units in units_by_submission]
-        self.code_tokens = np.array([c for c, _ in counts], dtype=np.float64)
-        self.all_tokens = np.array([a for _, a in counts], dtype=np.float64)
+        self.code_tokens = np.array([p.code_tokens for p in profiles], dtype=np.float64)
+        self.all_tokens = np.array([p.all_tokens for p in profiles], dtype=np.float64)
         # Each submission's place in the order of ids, for the report's order of pairs.
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         self._prints: dict[int, SubmissionPrints] = {}
-        self._keys: dict[int, bytes] = {}
 
     # -- which pairs ------------------------------------------------------------------------
 
@@ -270,13 +274,15 @@ class Comparison:
         """Mark starter and common code on the units of these submissions (``Unit.excluded``
         and the others), once each: what alignment and template lines read."""
         todo = sorted(set(indices) - self._marked)
+        if isinstance(self.units, Fetching):
+            self.units.fetch(todo)
         mark_excluded([self.units[i] for i in todo], self.excluded)
         self._marked.update(todo)
 
     @cached_property
     def bags(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each submission's own bag features and their counts (``own_bags``)."""
-        return own_bags(self.units, self.excluded)
+        return own_bags(self.profiles, self.excluded)
 
     @cached_property
     def _tfidf(self) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -482,17 +488,8 @@ class Comparison:
         return [_renamed(by_key.get(key), self.ids[a], self.ids[b]) for (a, b), key in zip(pairs, keys)]
 
     def content_key(self, index: int) -> bytes:
-        """A digest of what alignment reads of a submission: its units' paths, kinds, lines and
-        k-grams (and so their exclusions, which go by value within a comparison)."""
-        found = self._keys.get(index)
-        if found is None:
-            digest = hashlib.blake2b(digest_size=16)
-            for unit in self.units[index]:
-                digest.update(unit.path.encode("utf-8") + b"\0" + unit.kind.value.encode() + b"\0")
-                digest.update(unit.lines.tobytes())
-                digest.update(unit.prints.hashes.tobytes())
-            found = self._keys[index] = digest.digest()
-        return found
+        """A digest of what alignment reads of a submission (``profile.content_key``)."""
+        return self.profiles[index].key
 
     def prints(self, index: int) -> SubmissionPrints:
         found = self._prints.get(index)
@@ -549,10 +546,3 @@ def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.nda
         end = start + ROW_CHUNK
         out[start:end] = np.asarray(matrix[i[start:end]].multiply(matrix[j[start:end]]).sum(axis=1)).ravel()
     return out
-
-
-
-def _token_counts(units: list[Unit]) -> tuple[int, int]:
-    """(code tokens, all tokens) of a submission."""
-    code = sum(u.token_count for u in units if u.kind is SegmentKind.CODE)
-    return code, sum(u.token_count for u in units)

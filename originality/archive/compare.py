@@ -19,6 +19,7 @@ from ..calibration import DEFAULT_MODEL
 from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
+from ..profile import Profile
 from ..score import ALIGNED_PER_UPLOAD, Comparison
 from ..store.db import Database, rows_in
 from ..tamper import submission_flags
@@ -26,8 +27,8 @@ from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow
 from .starter import StarterCode
 from ..units import Unit, template_lines
-from . import postings, stats
-from .entries import batches
+from . import postings, profiles, stats
+from .entries import StoredUnits, batches
 
 
 def line_ranges(lines: list[int]) -> list[list[int]]:
@@ -57,7 +58,6 @@ class Compare:
         def starter_code(self, project_id: str) -> StarterCode | None: ...
         def sync_index(self, project_id: str) -> int: ...
         def upgrade(self, project_id: str) -> None: ...
-        def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
         def base_long(self, project_id: str) -> np.ndarray: ...
 
@@ -110,16 +110,18 @@ class Compare:
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
             shared = {sid: found for sid, found in shared.items() if found}
-            # Only the candidates are loaded: what the comparison needs of the rest of the
-            # archive (common code, document frequencies) is in the project's statistics.
+            # Only the candidates' profiles are read: what the comparison needs of the rest of
+            # the archive (common code, document frequencies) is in the project's statistics,
+            # and units are read for the pairs it aligns alone.
             context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
-            units = self._units_of(session, context)
-            population = [loaded.units] + [units[sid] for sid in context]
+            stored = profiles.read(session, context)
+            population = [Profile.of(loaded.units)] + [stored[sid] for sid in context]
             statistics = stats.read(session, project_id, population, self.options.match)
             if not stats.counted(session, loaded.id):  # compared before it is archived
                 statistics = stats.with_upload(session, project_id, statistics, loaded.units, base_long)
-        comparison = Comparison([loaded.id] + context, population, base_units, self.options.match,
-                                statistics=statistics)
+        units = StoredUnits(self.db, [loaded.id] + context, {0: loaded.units})
+        comparison = Comparison([loaded.id] + context, units, base_units, self.options.match,
+                                statistics=statistics, profiles=population)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         pairs = {pair.b: pair for pair in comparison.score(
             comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity,
@@ -144,7 +146,7 @@ class Compare:
         index = {sid: k for k, sid in enumerate(context, start=1)}
         comparison.mark([0] + [index[other] for other in drawn])
         template_lines = {loaded.id: template_ranges(loaded.units)}
-        template_lines.update((other, template_ranges(units[other])) for other in drawn)
+        template_lines.update((other, template_ranges(units[index[other]])) for other in drawn)
         for other in reported:
             pair, (student, name, attempt) = pairs[other], people[other]
             match = {"submission_id": other, "student_id": student, "name": name,

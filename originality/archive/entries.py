@@ -87,6 +87,30 @@ def units_of(session: Session, ids: list[str]) -> dict[str, list[Unit]]:
     return units
 
 
+class StoredUnits:
+    """A comparison's units (``score.Fetching``), each entry's read from the database when the
+    comparison first needs them (to align a pair, to grey its template lines): a check scores
+    thousands of candidates by their profiles and aligns a few hundred."""
+
+    def __init__(self, db: Database, ids: list[str], given: dict[int, list[Unit]]) -> None:
+        self.db, self.ids, self._units = db, ids, dict(given)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> list[Unit]:
+        self.fetch([index])
+        return self._units[index]
+
+    def fetch(self, indices: list[int]) -> None:
+        missing = [i for i in indices if i not in self._units]
+        if not missing:
+            return
+        with self.db.sessions() as session:
+            found = units_of(session, [self.ids[i] for i in missing])
+        self._units.update((i, found[self.ids[i]]) for i in missing)
+
+
 class Entries:
     """Entering submissions and keeping the index in step (mixed into ``Archive``)."""
 

@@ -34,10 +34,11 @@ from sqlalchemy.orm import Session
 
 from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
 from ..options import MatchOptions
+from ..profile import Profile
 from ..store.db import execute_rows, rows_in, transaction_lock
 from ..store.models import ArchiveEntry, FeatureCount, NearDuplicateKey, ProjectStatistics
 from ..units import Unit
-from . import postings
+from . import postings, profiles
 
 BAG, LONG, PRUNED = 0, 1, 2  # the spaces of ``feature_counts``
 # The near-duplicate sketch: 32 bands of 3 values. Two entries at a Jaccard index of 0.5 share
@@ -72,6 +73,11 @@ class EntryFeatures:
     @classmethod
     def of(cls, units: list[Unit]) -> EntryFeatures:
         return cls(unique_hashes(units, bag=True), unique_hashes(units), unique_pruned(units))
+
+    @classmethod
+    def of_profile(cls, profile: Profile) -> EntryFeatures:
+        """The same, of a stored entry's profile."""
+        return cls(profile.bag, profile.long, profile.pruned_all)
 
 
 def union(members: list[EntryFeatures]) -> EntryFeatures:
@@ -181,10 +187,10 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
     estimates = (sketches == sketch).mean(axis=1)
     likely = sorted(((float(e), sid, group) for e, (sid, _, group) in zip(estimates, found)
                      if e >= LIKELY), key=lambda x: (-x[0], x[1]))[:CONFIRMED]
-    units = _units(session, [sid for _, sid, _ in likely])
+    stored = profiles.read(session, [sid for _, sid, _ in likely])
     best, chosen = 0.0, None
     for _, sid, group in likely:
-        other = np.setdiff1d(unique_hashes(units[sid]), base_long, assume_unique=True)
+        other = np.setdiff1d(stored[sid].long, base_long, assume_unique=True)
         inter = len(np.intersect1d(own_long, other, assume_unique=True))
         jaccard = inter / max(1, len(own_long) + len(other) - inter)
         if jaccard >= NEAR_DUPLICATE_JACCARD and jaccard > best:
@@ -208,7 +214,7 @@ def with_upload(session: Session, project_id: str, statistics: Statistics, units
 def _group_features(session: Session, project_id: str, group: str) -> dict[str, EntryFeatures]:
     members = list(session.scalars(select(ArchiveEntry.submission_id).where(
         ArchiveEntry.project_id == project_id, ArchiveEntry.stats_group == group)))
-    return {sid: EntryFeatures.of(u) for sid, u in _units(session, members).items()}
+    return {sid: EntryFeatures.of_profile(p) for sid, p in profiles.read(session, members).items()}
 
 
 class PendingChanges:
@@ -264,6 +270,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
         apply_changes(session, project_id, changes, groups)
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
+    profiles.write(session, submission_id, units)
     execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), submission_id))
     execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
@@ -275,6 +282,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     row = session.execute(select(ArchiveEntry.project_id, ArchiveEntry.stats_group, ArchiveEntry.seq)
                           .where(ArchiveEntry.submission_id == submission_id)).first()
     if row is None or row.stats_group is None:
+        profiles.remove(session, submission_id)  # one an undone count of an older release left
         return
     project_id, group, seq = row
     transaction_lock(session, f"archive:{project_id}")
@@ -285,6 +293,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
                     .values(stats_group=None, long_sketch=None, own_long=None))
     postings.remove(session, seq)
+    profiles.remove(session, submission_id)
 
 
 def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
@@ -296,6 +305,7 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
     session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id)
                     .values(stats_group=None, long_sketch=None, own_long=None))
     postings.clear(session, project_id)
+    profiles.clear(session, project_id)
     session.merge(ProjectStatistics(project_id=project_id, groups=0))
     session.flush()
     entries = list(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.seq)
@@ -335,17 +345,15 @@ def _uncounted(session: Session, project_id: str) -> list[tuple[str, int]]:
         .order_by(ArchiveEntry.seq))]
 
 
-def read(session: Session, project_id: str, units_by_submission: list[list[Unit]],
-         options: MatchOptions) -> Statistics:
-    """The project's counts that a comparison of these submissions reads: of every bag feature
-    they hold (the cosine's document frequencies), and of the long k-grams, plain and pruned,
-    that are or with one more group could be common code (the others' counts change nothing;
-    reading them cost most of a check)."""
+def read(session: Session, project_id: str, population: list[Profile], options: MatchOptions) -> Statistics:
+    """The project's counts that a comparison of these submissions (their profiles) reads: of
+    every bag feature they hold (the cosine's document frequencies), and of the long k-grams,
+    plain and pruned, that are or with one more group could be common code (the others' counts
+    change nothing; reading them cost most of a check)."""
     groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
-    units = [unit for units in units_by_submission for unit in units]
     empty = [np.zeros(0, dtype=np.uint64)]
-    bag = np.unique(np.concatenate([u.bag for u in units] + empty))
-    pruned = np.unique(np.concatenate([u.pruned_hashes for u in units if u.pruned is not None] + empty))
+    bag = np.unique(np.concatenate([p.bag for p in population] + empty))
+    pruned = np.unique(np.concatenate([p.pruned for p in population] + empty))
     # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
     # one less now; a pruned count is the long one plus the stored difference.
     floor = max(1, common_threshold(groups, options) - 1)

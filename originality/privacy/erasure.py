@@ -90,7 +90,7 @@ def _rowcount(result: Any) -> int:
 def forget_fingerprints(session: Session, submission: Submission, removal: Removal) -> None:
     """Take a submission out of comparison: its units, archive entry, index buckets and its
     share of the project's running statistics."""
-    stats.uncount_entry(session, submission.id)  # reads the units: first
+    stats.uncount_entry(session, submission.id)  # reads its group's profiles: first
     removal.add("fingerprints", _rowcount(session.execute(
         delete(UnitRow).where(UnitRow.submission_id == submission.id))))
     session.execute(delete(LshBucket).where(LshBucket.submission_id == submission.id))

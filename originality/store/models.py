@@ -512,6 +512,16 @@ class LongPosting(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("archive_entries.seq"), primary_key=True, index=True)
 
 
+class EntryProfile(Base):
+    """An archived entry's profile (``originality/profile.py``): what a check scores it by
+    without its units, written when the entry is counted (``archive/profiles.py``)."""
+
+    __tablename__ = "entry_profiles"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class NearDuplicateKey(Base):
     """One band of an entry's ``long_sketch``: entries of a project sharing a key are checked
     for being near-duplicates (``archive/stats.py``)."""

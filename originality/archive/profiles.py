@@ -1,0 +1,46 @@
+"""Archived entries' profiles (``originality/profile.py``) in ``entry_profiles``: written when an
+entry is counted in its project's statistics (``stats.count_entry``), removed when it is
+uncounted, and read by a check for its candidates instead of their units."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..profile import Profile
+from ..store.db import execute_rows, rows_in
+from ..units import Unit
+
+# Written again over a row left by a count that was undone by the release before profiles
+# (which removed no profile), as counting again would.
+WRITE = ("INSERT INTO entry_profiles (submission_id, data) VALUES ({0}, {0}) "
+         "ON CONFLICT (submission_id) DO UPDATE SET data = excluded.data")
+DELETE = "DELETE FROM entry_profiles WHERE submission_id = {0}"
+CLEAR = ("DELETE FROM entry_profiles WHERE submission_id IN "
+         "(SELECT submission_id FROM archive_entries WHERE project_id = {0})")
+READ = "SELECT submission_id, data FROM entry_profiles WHERE submission_id {in_}"
+
+
+def write(session: Session, submission_id: str, units: list[Unit]) -> None:
+    execute_rows(session, WRITE, (submission_id, Profile.of(units).to_bytes()))
+
+
+def remove(session: Session, submission_id: str) -> None:
+    execute_rows(session, DELETE, (submission_id,))
+
+
+def clear(session: Session, project_id: str) -> None:
+    """Remove the profiles of a project's entries (counted again from scratch)."""
+    execute_rows(session, CLEAR, (project_id,))
+
+
+def read(session: Session, ids: list[str]) -> dict[str, Profile]:
+    """The profiles of counted entries, by submission id. An entry counted by a worker of the
+    release before profiles (a rolling upgrade: a worker accepts a newer schema) has none: its
+    profile is made from its units, as counting makes it."""
+    found = {sid: Profile.from_bytes(bytes(data)) for sid, data in rows_in(session, READ, (), ids)}
+    missing = [sid for sid in ids if sid not in found]
+    if missing:
+        from .entries import units_of  # entries imports stats, which imports this module
+
+        found.update((sid, Profile.of(units)) for sid, units in units_of(session, missing).items())
+    return found

@@ -1,0 +1,129 @@
+"""Entries' profiles (``originality/profile.py``, ``archive/profiles.py``): what a check scores a
+candidate by, stored when the entry is counted, so that it reads the units of the pairs it
+aligns alone, with the same report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select, text
+
+from originality.archive import Archive, compare, entries, unit_from_row
+from originality.check import load_submission
+from originality.fingerprint import SymbolTable
+from originality.privacy.erasure import Removal, forget_fingerprints
+from originality.profile import Profile
+from originality.store.models import ArchiveEntry, EntryProfile, Submission, UnitRow
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
+
+
+def stored_units(archive: Archive, sid: str) -> list:
+    with archive.db.sessions() as session:
+        return [unit_from_row(r) for r in session.scalars(
+            select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))]
+
+
+def profiled(archive: Archive) -> dict[str, bytes]:
+    with archive.db.sessions() as session:
+        return dict(session.execute(select(EntryProfile.submission_id, EntryProfile.data)).all())
+
+
+def counted(archive: Archive) -> set[str]:
+    with archive.db.sessions() as session:
+        return set(session.scalars(select(ArchiveEntry.submission_id).where(ArchiveEntry.stats_group.is_not(None))))
+
+
+def same(a: Profile, b: Profile) -> bool:
+    arrays = ("bag", "bag_counts", "long", "pruned", "unpruned")
+    return (all(np.array_equal(getattr(a, n), getattr(b, n)) for n in arrays)
+            and (a.code_tokens, a.all_tokens, a.key) == (b.code_tokens, b.all_tokens, b.key))
+
+
+def test_a_profile_holds_every_feature_of_its_units_and_survives_the_database(tmp_path: Path) -> None:
+    loaded = load_submission(scenario_zip(tmp_path, "java_disguised"), archive_options(), SymbolTable(), "x")
+    profile = Profile.of(loaded.units)
+    assert np.array_equal(profile.bag, np.unique(np.concatenate([u.bag for u in loaded.units])))
+    assert int(profile.bag_counts.sum()) == sum(len(u.bag) for u in loaded.units)
+    assert np.array_equal(profile.long, np.unique(np.concatenate([u.prints.hashes for u in loaded.units])))
+    assert len(profile.pruned)  # Java has pruned streams
+    assert profile.all_tokens == sum(u.token_count for u in loaded.units) >= profile.code_tokens > 0
+    assert same(Profile.from_bytes(profile.to_bytes()), profile)
+    empty = Profile.of([])
+    assert same(Profile.from_bytes(empty.to_bytes()), empty) and not len(empty.bag)
+
+
+def archive_options():  # type: ignore[no-untyped-def]
+    from originality.options import CheckOptions
+
+    return CheckOptions(workers=1)
+
+
+def test_every_counted_entry_has_the_profile_of_its_stored_units_as_entries_come_and_go(
+        archive: Archive, tmp_path: Path) -> None:
+    ids = imported(archive, tmp_path, SCENARIOS)
+    assert set(profiled(archive)) == counted(archive) == set(ids.values())
+    for sid, data in profiled(archive).items():
+        assert same(Profile.from_bytes(data), Profile.of(stored_units(archive, sid)))
+    with archive.db.session() as session:
+        forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
+    assert set(profiled(archive)) == counted(archive) == set(ids.values()) - {ids["original"]}
+    archive.reindex("p")  # counted again from scratch: the same profiles
+    assert set(profiled(archive)) == counted(archive)
+
+
+def test_a_check_reads_the_units_of_the_pairs_it_aligns_alone(archive: Archive, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = imported(archive, tmp_path, SCENARIOS)
+    read: list[str] = []
+    real = entries.units_of
+
+    def spy(session, wanted):  # type: ignore[no-untyped-def]
+        read.extend(wanted)
+        return real(session, wanted)
+
+    monkeypatch.setattr(entries, "units_of", spy)
+    # Two alignments for the upload, so that the other matches are scored and not aligned.
+    monkeypatch.setattr(compare, "ALIGNED_PER_UPLOAD", 2)
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    report = archive.compare(upload, "p", None)
+    aligned = {m["submission_id"] for m in report["matches"] if m["fragments"]}
+    scored_only = {m["submission_id"] for m in report["matches"] if not m["fragments"]}
+    assert aligned and scored_only
+    assert set(read) == aligned
+    monkeypatch.undo()
+    # The same scores as a comparison over every entry's units.
+    check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
+
+
+def test_an_entry_counted_without_a_profile_is_scored_from_its_units(archive: Archive, tmp_path: Path) -> None:
+    """A worker of the release before profiles (a rolling upgrade) counts an entry and writes
+    none: a check makes it from the units, and the report is the same."""
+    ids = imported(archive, tmp_path, SCENARIOS)
+    upload = lambda: load_submission(scenario_zip(tmp_path, "reordered"), archive.options,  # noqa: E731
+                                     SymbolTable(), "new")
+    before = archive.compare(upload(), "p", None)
+    with archive.db.session() as session:
+        session.execute(text("DELETE FROM entry_profiles WHERE submission_id = :s"), {"s": ids["original"]})
+    assert archive.compare(upload(), "p", None) == before
+
+
+def test_migration_0020_counts_an_older_archive_again_with_its_profiles(archive: Archive, tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    ids = imported(archive, tmp_path, SCENARIOS)
+    upload = lambda: load_submission(scenario_zip(tmp_path, "reordered"), archive.options,  # noqa: E731
+                                     SymbolTable(), "new")
+    before, profiles = archive.compare(upload(), "p", None), profiled(archive)
+    for target in ("0019", "head"):
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0019" else command.upgrade)(config, target)
+    assert profiled(archive) == {} and counted(archive) == set()
+    assert archive.compare(upload(), "p", None) == before
+    assert profiled(archive) == profiles and counted(archive) == set(ids.values())
