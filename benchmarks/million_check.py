@@ -19,15 +19,18 @@ the rows a check can read: ``submissions``, ``archive_entries`` (the template's 
 empty prose sketch for code; its own ``own_long``, group, ``long_sketch``), the template's
 ``lsh_buckets`` rows under its own id (what the product stages for that sketch), 32 random
 ``near_duplicate_keys``, its posted long k-grams in ``long_postings`` (idioms kept, the others
-fresh and sampled like the product's: low two bits zero), and the project's statistics: one
-more group each, the kept idioms' counts (bag and long) raised by one per synthetic entry, and a
-count of 1 for each fresh posted k-gram. Not written: units and documents (no full text), and
-counts of 1 for its fresh bag features and fresh unposted long k-grams (a check reads only the
-counts of the upload's features and those near the common-code threshold, so such rows change
-no check; their size is that of the real entries' rows, stated per entry below).
+fresh and sampled like the product's: low two bits zero), its profile in ``entry_profiles``
+(the template's, idioms kept and every other feature fresh, as many: what a check scores a
+candidate by), and the project's statistics: one more group each, the kept idioms' counts (bag
+and long) raised by one per synthetic entry, and a count of 1 for each fresh posted k-gram. Not
+written: units and documents (no full text), and counts of 1 for its fresh bag features and
+fresh unposted long k-grams (a check reads only the counts of the upload's features and those
+near the common-code threshold, so such rows change no check; their size is that of the real
+entries' rows, stated per entry below).
 
-A synthetic entry must never need loading: the check's unit loading (``_units_of``) is wrapped
-to count the synthetic ids asked for (false candidates; they load as no units and score 0).
+The check's reading of its candidates' profiles is wrapped to count the synthetic ids among
+them (false candidates). A synthetic entry that scored high enough to be aligned would load as
+no units (no fragments); its score comes from its profile as a real entry's does.
 Printed: the check's wall and CPU median and 95th percentile, whether each copy's source is its
 top match, candidates per check (real and synthetic), the candidate recall against exact
 scoring (every real entry a candidate) for the pairs from 0.3, the build times, and the database
@@ -51,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import zipfile
 from pathlib import Path
 from typing import Iterator
@@ -65,9 +69,10 @@ sys.path.insert(0, str(HERE))
 import datasets  # noqa: E402
 from archive_check import partners  # noqa: E402
 
-from originality.archive import Archive, PastSubmission, postings, stats  # noqa: E402
+from originality.archive import Archive, PastSubmission, compare, postings, profiles, stats  # noqa: E402
 from originality.check import load_submission  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
+from originality.profile import Profile  # noqa: E402
 from originality.store.models import ArchiveEntry  # noqa: E402
 from originality.store.settings import Settings  # noqa: E402
 
@@ -127,11 +132,11 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
                                            (PROJECT,)):
         posted[sid].append(feature)
     with archive.db.sessions() as session:
-        units = archive._units_of(session, real)
+        real_profiles = profiles.read(session, real)
     kept: dict[int, list[np.ndarray]] = {stats.BAG: [], stats.LONG: []}
     kept_posted, fresh_posted = [], []
     for sid in real:
-        features = stats.EntryFeatures.of(units[sid])
+        features = stats.EntryFeatures.of_profile(real_profiles[sid])
         kept[stats.BAG].append(np.intersect1d(signed(features.bag), idiom_arrays[stats.BAG]))
         kept[stats.LONG].append(np.intersect1d(signed(features.long), idiom_arrays[stats.LONG]))
         own = np.array(posted[sid], dtype=np.int64)
@@ -168,7 +173,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
     for start in range(0, count, CHUNK):
         chunk = templates[start:start + CHUNK]
         ids = [f"{SYNTHETIC}{start + i:029d}" for i in range(len(chunk))]
-        submissions, entries, buckets, keys, rows, fresh = [], [], [], [], [], []
+        submissions, entries, buckets, keys, rows, fresh, profile_rows = [], [], [], [], [], [], []
         for sid, t in zip(ids, chunk.tolist()):
             template = real[t]
             row = list(template_rows["submissions"][template][0])
@@ -187,6 +192,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
             new = rng.integers(-2**63, 2**63 - 1, size=fresh_posted[t], dtype=np.int64) & mask
             fresh.append(new)
             rows.append((sid, np.concatenate([kept_posted[t], new])))
+            profile_rows.append((sid, resampled(real_profiles[template], idiom_arrays, new, rng).to_bytes()))
         connection.executemany(f"INSERT INTO submissions ({','.join(columns['submissions'])}) "
                                f"VALUES ({','.join('?' * len(columns['submissions']))})", submissions)
         connection.executemany(f"INSERT INTO archive_entries ({','.join(entry_columns)}) "
@@ -194,6 +200,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
         if buckets:
             connection.executemany(f"INSERT INTO lsh_buckets ({','.join(columns['lsh_buckets'])}) "
                                    f"VALUES ({','.join('?' * len(columns['lsh_buckets']))})", buckets)
+        connection.executemany("INSERT INTO entry_profiles (submission_id, data) VALUES (?, ?)", profile_rows)
         connection.executemany("INSERT INTO near_duplicate_keys (project_id, key, submission_id) "
                                 "VALUES (?, ?, ?)", keys)
         # Postings name their entry by its seq, given by the insert above.
@@ -211,6 +218,31 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
     connection.commit()
     connection.close()
     return count
+
+
+def resampled(template: Profile, idioms: dict[int, np.ndarray], posted: np.ndarray,
+              rng: np.random.Generator) -> Profile:
+    """A synthetic entry's profile (what a check reads of a candidate): the template's, its
+    idioms kept and every other feature a fresh random one, as many as the template has; its
+    fresh long k-grams include ``posted`` (its fresh posted ones, signed)."""
+    def fresh(count: int) -> np.ndarray:
+        return rng.integers(0, 2**63, size=count, dtype=np.int64).astype(np.uint64)
+
+    bag_kept = np.isin(signed(template.bag), idioms[stats.BAG])
+    bag = np.concatenate([template.bag[bag_kept], fresh(int((~bag_kept).sum()))])
+    counts = np.concatenate([template.bag_counts[bag_kept], template.bag_counts[~bag_kept]])
+    order = np.argsort(bag)
+
+    def long_like(hashes: np.ndarray, own: np.ndarray) -> np.ndarray:
+        kept = np.isin(signed(hashes), idioms[stats.LONG])
+        return np.unique(np.concatenate([hashes[kept], own[: int((~kept).sum())]]))
+
+    missing = int((~np.isin(signed(template.long), idioms[stats.LONG])).sum())
+    # Not posted: low two bits not both zero.
+    own = np.concatenate([posted.view(np.uint64), fresh(max(0, missing - len(posted))) | np.uint64(1)])
+    return Profile(bag[order], counts[order], long_like(template.long, own), long_like(template.pruned, own),
+                   long_like(template.unpruned, own), template.code_tokens, template.all_tokens,
+                   rng.bytes(16))
 
 
 @contextlib.contextmanager
@@ -324,13 +356,13 @@ def main() -> None:
               f"written in {written:.0f} s", flush=True)
 
         asked: list[list[str]] = []
-        original_units_of = archive._units_of
+        original_profiles = compare.profiles
 
-        def units_of(session, ids):  # type: ignore[no-untyped-def]
+        def read(session, ids):  # type: ignore[no-untyped-def]
             asked.append(list(ids))
-            return original_units_of(session, ids)
+            return original_profiles.read(session, ids)
 
-        archive._units_of = units_of  # type: ignore[method-assign]
+        compare.profiles = types.SimpleNamespace(read=read)  # type: ignore[assignment]
         uploads = {sid: load_submission(zips[sid], archive.options_for(PROJECT), SymbolTable(), identifier=sid)
                    for sid in held}
         archive.compare(uploads[held[0]], PROJECT, None)  # warms the caches, as a worker's are
@@ -362,7 +394,7 @@ def main() -> None:
                           if m["similarity"] >= 0.3}
                 wanted += len(strong)
                 found += len(strong & contexts[sid])
-        archive._units_of = original_units_of  # type: ignore[method-assign]
+        compare.profiles = original_profiles  # type: ignore[assignment]
         sizes = table_sizes(db)
         total = db.stat().st_size
         entries = n_real + n_synthetic
