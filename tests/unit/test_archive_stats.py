@@ -3,6 +3,7 @@ equal to a recount of the archive, and what a check reads instead of recounting 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +176,29 @@ def test_entries_archived_without_counting_are_counted_at_the_next_entry(archive
     imported(archive, tmp_path, ["independent_a"])
     groups, counts = stored(archive)
     assert (groups, counts) == recounted(archive)[:2]
+
+
+def test_a_count_space_read_whole_gives_the_same_report_as_the_populations_features(
+        archive: Archive, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``stats._space`` reads a small space whole instead of the population's distinct
+    features: more features listed, the same scores and template lines."""
+    imported(archive, tmp_path, SCENARIOS)
+    # Common code from 2 groups on, so that k-grams are at, near and below the threshold.
+    archive.options = replace(archive.options, match=replace(archive.options.match, common_min_submissions=2,
+                                                             common_fraction=0.2))
+    upload = lambda: load_submission(scenario_zip(tmp_path, "reordered"), archive.options,  # noqa: E731
+                                     SymbolTable(), "new")
+    reports, whole = [], []
+    real = stats._space
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        found = real(*args)
+        whole.append(found[2])
+        return found
+
+    monkeypatch.setattr(stats, "_space", spy)
+    for share in (0.0, 1e9):  # never whole (a limit of 0 rows), always whole
+        monkeypatch.setattr(stats, "WHOLE_SPACE_SHARE", share)
+        reports.append(archive.compare(upload(), "p", None))
+    assert whole == [False, False, True, True]
+    assert reports[0] == reports[1] and reports[0]["matches"]
