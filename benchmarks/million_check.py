@@ -155,6 +155,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
     entry_columns = [c for c in columns["archive_entries"] if c != "seq"]
 
     templates = rng.integers(len(real), size=count)
+    resampler = Resampler(idiom_arrays)
     # The idioms' counts: raised once per synthetic entry holding them (each is its own group).
     uses = np.bincount(templates, minlength=len(real))
     for space, parts in kept.items():
@@ -192,7 +193,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
             new = rng.integers(-2**63, 2**63 - 1, size=fresh_posted[t], dtype=np.int64) & mask
             fresh.append(new)
             rows.append((sid, np.concatenate([kept_posted[t], new])))
-            profile_rows.append((sid, resampled(real_profiles[template], idiom_arrays, new, rng).to_bytes()))
+            profile_rows.append((sid, resampler.profile(t, real_profiles[template], new, rng).to_bytes()))
         connection.executemany(f"INSERT INTO submissions ({','.join(columns['submissions'])}) "
                                f"VALUES ({','.join('?' * len(columns['submissions']))})", submissions)
         connection.executemany(f"INSERT INTO archive_entries ({','.join(entry_columns)}) "
@@ -220,29 +221,39 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
     return count
 
 
-def resampled(template: Profile, idioms: dict[int, np.ndarray], posted: np.ndarray,
-              rng: np.random.Generator) -> Profile:
-    """A synthetic entry's profile (what a check reads of a candidate): the template's, its
-    idioms kept and every other feature a fresh random one, as many as the template has; its
-    fresh long k-grams include ``posted`` (its fresh posted ones, signed)."""
-    def fresh(count: int) -> np.ndarray:
-        return rng.integers(0, 2**63, size=count, dtype=np.int64).astype(np.uint64)
+class Resampler:
+    """Synthetic entries' profiles (what a check reads of a candidate): a template's, its idioms
+    kept and every other feature a fresh random one, as many as the template has; the fresh
+    long k-grams include the entry's fresh posted ones. What a template keeps is found once."""
 
-    bag_kept = np.isin(signed(template.bag), idioms[stats.BAG])
-    bag = np.concatenate([template.bag[bag_kept], fresh(int((~bag_kept).sum()))])
-    counts = np.concatenate([template.bag_counts[bag_kept], template.bag_counts[~bag_kept]])
-    order = np.argsort(bag)
+    def __init__(self, idioms: dict[int, np.ndarray]) -> None:
+        self.idioms = idioms
+        self._kept: dict[int, tuple] = {}
 
-    def long_like(hashes: np.ndarray, own: np.ndarray) -> np.ndarray:
-        kept = np.isin(signed(hashes), idioms[stats.LONG])
-        return np.unique(np.concatenate([hashes[kept], own[: int((~kept).sum())]]))
+    def _of(self, t: int, template: Profile) -> tuple:
+        found = self._kept.get(t)
+        if found is None:
+            bag_kept = np.isin(signed(template.bag), self.idioms[stats.BAG])
+            longs = [np.isin(signed(h), self.idioms[stats.LONG]) for h in (template.long, template.pruned, template.unpruned)]
+            found = self._kept[t] = (
+                template.bag[bag_kept], template.bag_counts[bag_kept], template.bag_counts[~bag_kept],
+                [(h[k], int((~k).sum())) for h, k in zip((template.long, template.pruned, template.unpruned), longs)])
+        return found
 
-    missing = int((~np.isin(signed(template.long), idioms[stats.LONG])).sum())
-    # Not posted: low two bits not both zero.
-    own = np.concatenate([posted.view(np.uint64), fresh(max(0, missing - len(posted))) | np.uint64(1)])
-    return Profile(bag[order], counts[order], long_like(template.long, own), long_like(template.pruned, own),
-                   long_like(template.unpruned, own), template.code_tokens, template.all_tokens,
-                   rng.bytes(16))
+    def profile(self, t: int, template: Profile, posted: np.ndarray, rng: np.random.Generator) -> Profile:
+        def fresh(count: int) -> np.ndarray:
+            return rng.integers(0, 2**63, size=count, dtype=np.int64).astype(np.uint64)
+
+        bag_kept, counts_kept, counts_fresh, longs = self._of(t, template)
+        bag = np.concatenate([bag_kept, fresh(len(counts_fresh))])
+        counts = np.concatenate([counts_kept, counts_fresh])
+        order = np.argsort(bag)
+        missing = longs[0][1]
+        # Not posted: low two bits not both zero.
+        own = np.concatenate([posted.view(np.uint64), fresh(max(0, missing - len(posted))) | np.uint64(1)])
+        long, pruned, unpruned = (np.unique(np.concatenate([kept, own[:count]])) for kept, count in longs)
+        return Profile(bag[order], counts[order], long, pruned, unpruned, template.code_tokens,
+                       template.all_tokens, rng.bytes(16))
 
 
 @contextlib.contextmanager
