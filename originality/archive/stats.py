@@ -356,7 +356,7 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     plain and pruned, that are or with one more group could be common code (the others' counts
     change nothing; reading them cost most of a check)."""
     groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
-    bag = _space(session, project_id, BAG, [p.bag for p in population])
+    bag, bag_counts, _ = _space(session, project_id, BAG, [p.bag for p in population])
     # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
     # one less now; a pruned count is the long one plus the stored difference, so a k-gram whose
     # long count is below the floor less the largest difference read cannot reach it.
@@ -368,7 +368,7 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     # their long count are listed too.
     pruned = np.union1d(differ, long[0]) if whole else differ
     pruned_counts = Statistics.count(long, pruned) + Statistics.count((differ, differences), pruned)
-    return Statistics(groups, bag[:2], long, (pruned, pruned_counts) if len(pruned) else long)
+    return Statistics(groups, (bag, bag_counts), long, (pruned, pruned_counts) if len(pruned) else long)
 
 
 def _space(session: Session, project_id: str, space: int,
