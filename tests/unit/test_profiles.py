@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from originality.archive import Archive, compare, entries, unit_from_row
 from originality.check import load_submission
 from originality.fingerprint import SymbolTable
+from originality.options import CheckOptions
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.profile import Profile
 from originality.store.models import ArchiveEntry, EntryProfile, Submission, UnitRow
@@ -43,7 +44,7 @@ def same(a: Profile, b: Profile) -> bool:
 
 
 def test_a_profile_holds_every_feature_of_its_units_and_survives_the_database(tmp_path: Path) -> None:
-    loaded = load_submission(scenario_zip(tmp_path, "java_disguised"), archive_options(), SymbolTable(), "x")
+    loaded = load_submission(scenario_zip(tmp_path, "java_disguised"), CheckOptions(workers=1), SymbolTable(), "x")
     profile = Profile.of(loaded.units)
     assert np.array_equal(profile.bag, np.unique(np.concatenate([u.bag for u in loaded.units])))
     assert int(profile.bag_counts.sum()) == sum(len(u.bag) for u in loaded.units)
@@ -53,12 +54,6 @@ def test_a_profile_holds_every_feature_of_its_units_and_survives_the_database(tm
     assert same(Profile.from_bytes(profile.to_bytes()), profile)
     empty = Profile.of([])
     assert same(Profile.from_bytes(empty.to_bytes()), empty) and not len(empty.bag)
-
-
-def archive_options():  # type: ignore[no-untyped-def]
-    from originality.options import CheckOptions
-
-    return CheckOptions(workers=1)
 
 
 def test_every_counted_entry_has_the_profile_of_its_stored_units_as_entries_come_and_go(
