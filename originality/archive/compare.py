@@ -118,7 +118,7 @@ class Compare:
             population = [Profile.of(loaded.units)] + [stored[sid] for sid in context]
             statistics = stats.read(session, project_id, population, self.options.match)
             if not stats.counted(session, loaded.id):  # compared before it is archived
-                statistics = stats.with_upload(session, project_id, statistics, loaded.units, base_long)
+                statistics = stats.with_upload(session, project_id, statistics, population[0], base_long)
         units = StoredUnits(self.db, [loaded.id] + context, {0: loaded.units})
         comparison = Comparison([loaded.id] + context, units, base_units, self.options.match,
                                 statistics=statistics, profiles=population)

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from ..profile import Profile
 from ..store.db import execute_rows, rows_in
-from ..units import Unit
 
 # Written again over a row left by a count that was undone by the release before profiles
 # (which removed no profile), as counting again would.
@@ -20,8 +19,8 @@ CLEAR = ("DELETE FROM entry_profiles WHERE submission_id IN "
 READ = "SELECT submission_id, data FROM entry_profiles WHERE submission_id {in_}"
 
 
-def write(session: Session, submission_id: str, units: list[Unit]) -> None:
-    execute_rows(session, WRITE, (submission_id, Profile.of(units).to_bytes()))
+def write(session: Session, submission_id: str, profile: Profile) -> None:
+    execute_rows(session, WRITE, (submission_id, profile.to_bytes()))
 
 
 def remove(session: Session, submission_id: str) -> None:

@@ -203,14 +203,15 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
     return chosen
 
 
-def with_upload(session: Session, project_id: str, statistics: Statistics, units: list[Unit],
+def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
                 base_long: np.ndarray) -> Statistics:
     """``statistics`` as they would be with an upload counted that is not (compared before it
-    is archived): in the group of its closest near-duplicate, or a new one."""
-    own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
+    is archived; ``profile`` its profile): in the group of its closest near-duplicate, or a new
+    one."""
+    own_long = np.setdiff1d(profile.long, base_long, assume_unique=True)
     group = _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
     rest = union(list(_group_features(session, project_id, group).values()) if group is not None else [])
-    entry = EntryFeatures.of(units)
+    entry = EntryFeatures.of_profile(profile)
     return statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
                            np.setdiff1d(entry.long, rest.long, assume_unique=True),
                            np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), group is None)
@@ -261,11 +262,12 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
     ``pending``, the counts' changes and postings are gathered there for the caller to apply,
     else applied now."""
     session.flush()  # the entry's row and the caller's other writes: read below on the driver
-    own_long = np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
+    profile = Profile.of(units)  # its distinct features, made once for the counts and the row
+    own_long = np.setdiff1d(profile.long, base_long, assume_unique=True)
     sketch = long_sketch(own_long)
     group = _near_duplicate(session, project_id, own_long, sketch, base_long)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
-    changes, groups = deltas(others, EntryFeatures.of(units), 1), 0 if others else 1
+    changes, groups = deltas(others, EntryFeatures.of_profile(profile), 1), 0 if others else 1
     code_long = postings.own_long(units, base_long)
     posted = postings.rows(project_id, seq, code_long)
     if pending is not None:
@@ -275,7 +277,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
         apply_changes(session, project_id, changes, groups)
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
-    profiles.write(session, submission_id, units)
+    profiles.write(session, submission_id, profile)
     execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), submission_id))
     execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
@@ -363,7 +365,7 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     floor = max(1, common_threshold(groups, options) - 1)
     differ, differences, whole = _space(session, project_id, PRUNED, [p.pruned for p in population])
     raise_by = int(max(0, differences.max(initial=0)))
-    long = _at_least(session, project_id, LONG, max(1, floor - raise_by))
+    long = _stored(session, project_id, LONG, max(1, floor - raise_by))
     # The whole space read lists only the k-grams whose counts differ: those near the floor by
     # their long count are listed too.
     pruned = np.union1d(differ, long[0]) if whole else differ
@@ -397,12 +399,7 @@ def _space(session: Session, project_id: str, space: int,
 def common_long(session: Session, project_id: str, options: MatchOptions) -> np.ndarray:
     """The project's long k-grams that are common code now, sorted."""
     groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
-    return _at_least(session, project_id, LONG, common_threshold(groups, options))[0]
-
-
-def _at_least(session: Session, project_id: str, space: int, floor: int) -> tuple[np.ndarray, np.ndarray]:
-    """The features of a space counted at least ``floor`` times, sorted, and their counts."""
-    return _stored(session, project_id, space, floor)
+    return _stored(session, project_id, LONG, common_threshold(groups, options))[0]
 
 
 def _stored(session: Session, project_id: str, space: int, floor: int | None = None) -> tuple[np.ndarray, np.ndarray]:

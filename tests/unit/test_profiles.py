@@ -10,21 +10,15 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-from originality.archive import Archive, compare, entries, unit_from_row
+from originality.archive import Archive, compare, entries
 from originality.check import load_submission
 from originality.fingerprint import SymbolTable
 from originality.options import CheckOptions
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.profile import Profile
-from originality.store.models import ArchiveEntry, EntryProfile, Submission, UnitRow
+from originality.store.models import ArchiveEntry, EntryProfile, Submission
 from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
-
-
-def stored_units(archive: Archive, sid: str) -> list:
-    with archive.db.sessions() as session:
-        return [unit_from_row(r) for r in session.scalars(
-            select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))]
 
 
 def profiled(archive: Archive) -> dict[str, bytes]:
@@ -60,8 +54,10 @@ def test_every_counted_entry_has_the_profile_of_its_stored_units_as_entries_come
         archive: Archive, tmp_path: Path) -> None:
     ids = imported(archive, tmp_path, SCENARIOS)
     assert set(profiled(archive)) == counted(archive) == set(ids.values())
+    with archive.db.sessions() as session:
+        units = entries.units_of(session, sorted(ids.values()))
     for sid, data in profiled(archive).items():
-        assert same(Profile.from_bytes(data), Profile.of(stored_units(archive, sid)))
+        assert same(Profile.from_bytes(data), Profile.of(units[sid]))
     with archive.db.session() as session:
         forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
     assert set(profiled(archive)) == counted(archive) == set(ids.values()) - {ids["original"]}
