@@ -135,7 +135,7 @@ def main() -> None:
     for entry in json.loads(manifest.read_text())["sets"]:
         pairs = labelled_features(entry["name"], sorted(Path(entry["submissions"]).iterdir()),
                                   read_labels(Path(entry["labels"])), [], options)
-        p = DEFAULT_MODEL.similarity(pairs.features, pairs.code_share)
+        p = DEFAULT_MODEL.similarity(pairs.features, pairs.code_share, pairs.background)
         errors = int(((p >= 0.5) & (pairs.labels == 0)).sum() + ((p < 0.5) & (pairs.labels == 1)).sum())
         print(f"  {entry['name']:28s} ROC-AUC {roc_auc(pairs.labels, p):.4f}  errors at 0.5: {errors} "
               f"of {len(p)}")

@@ -16,7 +16,8 @@ features that at least ``IDIOM`` independent real groups share (the task's idiom
 cohort writes again: their posting lists and counts grow with the archive, as they would) and
 replaces the rest by fresh random 64-bit hashes, its own (what a student writes alone). It has
 the rows a check can read: ``submissions``, ``archive_entries`` (the template's MinHash, an
-empty prose sketch for code; its own ``own_long``, group, ``long_sketch``), the template's
+empty prose sketch for code; its own ``own_long``, group, ``long_sketch``, and its profile's
+random content key, which places it in the background's sample as a real entry's would), the template's
 ``lsh_buckets`` rows under its own id (what the product stages for that sketch), 32 random
 ``near_duplicate_keys``, its posted long k-grams in ``long_postings`` (idioms kept, the others
 fresh and sampled like the product's: low two bits zero), its profile in ``entry_profiles``
@@ -181,8 +182,10 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
             for name, value in (("id", sid), ("student_id", sid), ("name", sid), ("sha256", sid * 2)):
                 row[columns["submissions"].index(name)] = value
             submissions.append(row)
+            new = rng.integers(-2**63, 2**63 - 1, size=fresh_posted[t], dtype=np.int64) & mask
+            profile = resampler.profile(t, real_profiles[template], new, rng)
             entry = dict(zip(columns["archive_entries"], template_rows["archive_entries"][template][0]))
-            entry.update(submission_id=sid, student_id=sid, stats_group=sid,
+            entry.update(submission_id=sid, student_id=sid, stats_group=sid, content_key=profile.key,
                          long_sketch=rng.integers(0, 2**32, size=stats.BANDS * stats.ROWS,
                                                   dtype=np.uint32).astype("<u4").tobytes())
             entries.append([entry[c] for c in entry_columns])
@@ -190,10 +193,9 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
             buckets.extend(r[:at] + (sid,) + r[at + 1:] for r in template_rows["lsh_buckets"].get(template, []))
             keys.extend((PROJECT, int(k), sid) for k in rng.integers(-2**63, 2**63 - 1, size=stats.BANDS,
                                                                      dtype=np.int64))
-            new = rng.integers(-2**63, 2**63 - 1, size=fresh_posted[t], dtype=np.int64) & mask
             fresh.append(new)
             rows.append((sid, np.concatenate([kept_posted[t], new])))
-            profile_rows.append((sid, resampler.profile(t, real_profiles[template], new, rng).to_bytes()))
+            profile_rows.append((sid, profile.to_bytes()))
         connection.executemany(f"INSERT INTO submissions ({','.join(columns['submissions'])}) "
                                f"VALUES ({','.join('?' * len(columns['submissions']))})", submissions)
         connection.executemany(f"INSERT INTO archive_entries ({','.join(entry_columns)}) "

@@ -32,8 +32,11 @@ is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 ``excess_*``, ``median_excess_*``, ``*group_median_excess``, ``density_excess``: a pair's
 feature less each side's baseline over the rest of its cohort (mean, median, median over the
 independent groups, optionally with values under the candidate floor as 0), a score that knows
-how dense its cohort is. An experiment: the archive, which scores one upload against its
-candidates, has no such baseline today (docs/benchmarks.md says what it would take).
+how dense its cohort is. ``project_*``: ``containment_max`` less one baseline for the whole
+cohort (a statistic over its pairs of independent groups), and ``sample*``: the median over the
+pairs of a sample of groups drawn by content key, what the engine ships at 256
+(``score.background``; the shipped trial reads it, the others the containment as it is, as they
+were measured).
 """
 
 from __future__ import annotations
@@ -65,26 +68,30 @@ from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
 REAL = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
-SHIPPED = ["containment_max", "containment_min", "cosine_x_containment", "pruned_containment_max"]
-TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
-          "+ literal_cosine x containment_max": SHIPPED + ["literal_x_containment"],
-          "+ literal_cosine, cosine": SHIPPED + ["literal_cosine", "cosine"],
-          "+ rare_containment": SHIPPED + ["rare_containment"],
+# The shipped code features: ``containment_max`` read above the population's background
+# (``score.background``), as ``calibration.Model`` reads it.
+SHIPPED = ["above_background", "containment_min", "cosine_x_containment", "pruned_containment_max"]
+BEFORE = ["containment_max", "containment_min", "cosine_x_containment", "pruned_containment_max"]
+TRIALS = {"shipped": SHIPPED, "before the background (containment_max as it is)": BEFORE,
+          "+ literal_cosine": BEFORE + ["literal_cosine"],
+          "+ literal_cosine x containment_max": BEFORE + ["literal_x_containment"],
+          "+ literal_cosine, cosine": BEFORE + ["literal_cosine", "cosine"],
+          "+ rare_containment": BEFORE + ["rare_containment"],
           "rare_containment for containment_max": ["rare_containment", "containment_min", "cosine_x_containment",
                                                    "pruned_containment_max"],
-          "+ rare_containment, literal_cosine": SHIPPED + ["rare_containment", "literal_cosine"],
-          "+ name_overlap": SHIPPED + ["name_overlap"],
-          "+ name_overlap x containment_max": SHIPPED + ["name_x_containment"],
-          "+ excess_containment": SHIPPED + ["excess_containment"],
+          "+ rare_containment, literal_cosine": BEFORE + ["rare_containment", "literal_cosine"],
+          "+ name_overlap": BEFORE + ["name_overlap"],
+          "+ name_overlap x containment_max": BEFORE + ["name_x_containment"],
+          "+ excess_containment": BEFORE + ["excess_containment"],
           "excess_containment for containment_max": ["excess_containment", "containment_min",
                                                      "cosine_x_containment", "pruned_containment_max"],
-          "+ excess_containment, excess_cosine": SHIPPED + ["excess_containment", "excess_cosine"],
-          "+ median_excess_containment": SHIPPED + ["median_excess_containment"],
+          "+ excess_containment, excess_cosine": BEFORE + ["excess_containment", "excess_cosine"],
+          "+ median_excess_containment": BEFORE + ["median_excess_containment"],
           "median_excess_containment for containment_max": ["median_excess_containment", "containment_min",
                                                             "cosine_x_containment", "pruned_containment_max"],
-          "+ median_excess_containment, median_excess_cosine": SHIPPED + ["median_excess_containment",
+          "+ median_excess_containment, median_excess_cosine": BEFORE + ["median_excess_containment",
                                                                           "median_excess_cosine"],
-          "+ density_excess": SHIPPED + ["density_excess"],
+          "+ density_excess": BEFORE + ["density_excess"],
           "density_excess for containment_max": ["density_excess", "containment_min", "cosine_x_containment",
                                                  "pruned_containment_max"],
           "floored_median_excess for containment_max": ["floored_median_excess", "containment_min",
@@ -93,6 +100,13 @@ TRIALS = {"shipped": SHIPPED, "+ literal_cosine": SHIPPED + ["literal_cosine"],
                                                       "cosine_x_containment", "pruned_containment_max"],
           "floored_group_median_excess for containment_max": ["floored_group_median_excess", "containment_min",
                                                               "cosine_x_containment", "pruned_containment_max"]}
+for _k in (32, 64, 128, 256):
+    TRIALS[f"sample{_k} for containment_max"] = [f"sample{_k}", "containment_min", "cosine_x_containment",
+                                                 "pruned_containment_max"]
+for _stat in ("median", "mean", "q75", "q90", "gmedian", "gq75", "gq90"):
+    TRIALS[f"project_{_stat} for containment_max"] = [f"project_{_stat}", "containment_min", "cosine_x_containment",
+                                                      "pruned_containment_max"]
+    TRIALS[f"+ project_{_stat}"] = BEFORE + [f"project_{_stat}"]
 
 
 @dataclass
@@ -163,6 +177,55 @@ def excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatures, fea
                                                        np.zeros(n - 1 - (bounds[k + 1] - bounds[k]))]))
                              for k in range(n)])
     return pairs.values[:, FEATURES.index(feature)] - (baseline[pairs.i] + baseline[pairs.j]) / 2.0
+
+
+def project_excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatures, statistic: str) -> np.ndarray:
+    """``containment_max`` less one baseline for the whole cohort: a statistic of it over every
+    pair of two different independent groups (``g`` prefix: each pair of groups once, its closest
+    members), pairs sharing nothing at 0."""
+    value = every.values[:, FEATURES.index("containment_max")]
+    groups = comparison.excluded.groups
+    count = int(groups.max()) + 1 if len(groups) else 0
+    a, b = groups[every.i], groups[every.j]
+    keep = a != b
+    if statistic.startswith("g"):
+        lo, hi = np.minimum(a, b)[keep].astype(np.int64), np.maximum(a, b)[keep].astype(np.int64)
+        key = lo * count + hi
+        order = np.lexsort((-value[keep], key))
+        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        values = value[keep][order][first]
+        total = count * (count - 1) // 2
+        statistic = statistic[1:]
+    else:
+        values = value[keep]
+        n = len(groups)
+        same = np.bincount(groups, minlength=count)
+        total = n * (n - 1) // 2 - int((same * (same - 1) // 2).sum())
+    padded = np.concatenate([values, np.zeros(max(0, total - len(values)))])
+    baseline = {"median": np.median, "mean": np.mean, "q75": lambda x: np.quantile(x, 0.75),
+                "q90": lambda x: np.quantile(x, 0.9)}[statistic](padded) if len(padded) else 0.0
+    print(f"  project baseline {statistic}: {baseline:.4f} over {total} pairs", file=sys.stderr)
+    return pairs.values[:, FEATURES.index("containment_max")] - baseline
+
+
+def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.ndarray:
+    """``containment_max`` less the median of it over the pairs of a sample: one submission of
+    each independent group, the groups of the k smallest content keys."""
+    groups = comparison.excluded.groups
+    order = sorted(range(len(groups)), key=lambda r: comparison.profiles[r].key)
+    seen, rows = set(), []
+    for r in order:
+        if int(groups[r]) not in seen:
+            seen.add(int(groups[r]))
+            rows.append(r)
+        if len(rows) == k:
+            break
+    rows = np.array(rows)
+    a, b = np.triu_indices(len(rows), 1)
+    values = comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+    baseline = float(np.median(values)) if len(values) else 0.0
+    print(f"  sample{k} baseline {baseline:.4f} over {len(values)} pairs", file=sys.stderr)
+    return pairs.values[:, FEATURES.index("containment_max")] - baseline
 
 
 def density_excess(comparison: Comparison, pairs: PairFeatures) -> np.ndarray:
@@ -254,6 +317,11 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["group_median_excess"] = excess(comparison, every, features, "containment_max", "group median")
     columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
                                                     "group median", floor)
+    columns["above_background"] = columns["containment_max"] - comparison.background
+    for k in (32, 64, 128, 256):
+        columns[f"sample{k}"] = sample_excess(comparison, features, k)
+    for stat in ("median", "mean", "q75", "q90", "gmedian", "gq75", "gq90"):
+        columns[f"project_{stat}"] = project_excess(comparison, every, features, stat)
     labels_ = np.array([y for _, _, y, _ in known])
     return Pairs(columns, features.code_share, labels_, [f"{name}/{kind if y else 'unrelated'}" for _, _, y, kind in known],
                  np.array([kind not in not_fitted for _, _, _, kind in known]), np.full(len(known), part))
@@ -282,10 +350,15 @@ def scores(s: Pairs, features: list[str], model: tuple[np.ndarray, float]) -> np
     return 1.0 / (1.0 + np.exp(-(np.column_stack([s.columns[f] for f in features]) @ model[0] + model[1])))
 
 
+ONLY: list[str] = []
+
+
 def report(real: dict[str, Pairs], templated: Pairs) -> None:
     obfuscation = [real[n] for n in REAL[1:]]
     pooled_y = np.concatenate([s.labels for s in obfuscation])
     for trial, features in TRIALS.items():
+        if ONLY and not any(o in trial for o in ONLY):
+            continue
         held = [roc_auc(real[n].labels, scores(real[n], features, fit([real[m] for m in REAL if m != n], features)))
                 for n in REAL]
         model = fit(list(real.values()), features)
@@ -331,7 +404,9 @@ def main() -> None:
                         help="the parser path's normalizations, comma-separated ('' for none)")
     parser.add_argument("--pruned-extra", default="",
                         help="normalizations the pruned stream takes beside syntax.PRUNING, comma-separated")
+    parser.add_argument("--trials", default="", help="run only the trials whose names hold one of these, comma-separated")
     args = parser.parse_args()
+    ONLY.extend(t for t in args.trials.split(",") if t)
     if args.pruned_extra:
         prune_more(frozenset(args.pruned_extra.split(",")))
     normalizations = tuple(n for n in args.normalizations.split(",") if n)

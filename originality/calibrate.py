@@ -46,6 +46,7 @@ class LabelledPairs:
     code_share: np.ndarray
     labels: np.ndarray
     kinds: list[str]
+    background: float  # its population's (``score.background``), which the code part reads above
     not_fitted: frozenset[str] = frozenset()
 
     @property
@@ -82,14 +83,16 @@ def labelled_features(name: str, submissions: list[Path], labels: list[tuple[str
     features = comparison.pair_features(np.array([position[a] for a, _, _, _ in known]),
                                         np.array([position[b] for _, b, _, _ in known]))
     return LabelledPairs(name, features.values, features.code_share,
-                         np.array([y for _, _, y, _ in known]), [kind for _, _, _, kind in known])
+                         np.array([y for _, _, y, _ in known]), [kind for _, _, _, kind in known],
+                         comparison.background)
 
 
 def fit_sets(sets: list[LabelledPairs], source: str = "") -> Model:
     return fit(np.concatenate([s.features[s.fitted] for s in sets]),
                np.concatenate([s.code_share[s.fitted] for s in sets]),
                np.concatenate([s.labels[s.fitted] for s in sets]),
-               [g for s in sets for g, used in zip(s.groups, s.fitted) if used], source=source)
+               [g for s in sets for g, used in zip(s.groups, s.fitted) if used], source=source,
+               background=np.concatenate([np.full(int(s.fitted.sum()), s.background) for s in sets]))
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -107,7 +110,8 @@ def held_out(sets: list[LabelledPairs]) -> dict[str, float | None]:
         except ValueError:  # the others have no prose (or no code) pairs of both labels
             result[held.name] = None
             continue
-        result[held.name] = round(roc_auc(held.labels, model.similarity(held.features, held.code_share)), 4)
+        result[held.name] = round(roc_auc(held.labels, model.similarity(held.features, held.code_share,
+                                                                                   held.background)), 4)
     return result
 
 
@@ -128,5 +132,6 @@ def run(manifest: Path, progress: Progress = lambda message: None,
     if not sets:
         raise UsageError("the manifest lists no sets")
     model = fit_sets(sets, source=", ".join(s.name for s in sets))
-    fitted = {s.name: round(roc_auc(s.labels, model.similarity(s.features, s.code_share)), 4) for s in sets}
+    fitted = {s.name: round(roc_auc(s.labels, model.similarity(s.features, s.code_share, s.background)), 4)
+              for s in sets}
     return {"model": model.to_dict(), "roc_auc_fitted": fitted, "roc_auc_held_out": held_out(sets)}

@@ -11,16 +11,19 @@ computes a similarity, so a pair gets the same formula on every path and whateve
 3. Per pair, from sparse products and no alignment: the cosine of the vectors and the
    containment of each side's own long k-grams in the other, also over the code's pruned
    streams (``units.Unit.pruned``) where it has them (``calibration.FEATURES``); the
-   calibrated model turns them into the similarity. Every pair that shares anything the model
+   calibrated model turns them into the similarity, reading the containment above the
+   population's background (``background``: the median over the pairs of a sample of its
+   independent groups, drawn by content key). Every pair that shares anything the model
    weighs is scored this way, so the only filter is the score itself: a pair below the
    reporting threshold is dropped; one from ``ALIGN_FROM`` up is aligned for its fragments and
    shares (``match.alignments``), strongest first, within a budget that bounds that work on
    pathologically dense cohorts and never changes a score.
 
-The document frequencies and common code are the population's: ``check`` counts them over the
-cohort, the archive reads its project's running statistics (``archive/stats.py``: every entry
-archived so far), so the same pair can differ slightly between the two paths (measured in
-docs/benchmarks.md, "The service path vs check").
+The document frequencies, common code and background are the population's: ``check`` counts
+them over the cohort, the archive reads its project's running statistics (``archive/stats.py``:
+every entry archived so far) and draws the background's sample from its entries
+(``archive/background.py``), so the same pair can differ slightly between the two paths
+(measured in docs/benchmarks.md, "The service path vs check").
 """
 
 from __future__ import annotations
@@ -78,6 +81,16 @@ PARALLEL_MIN_PAIRS = 200
 # ROC-AUC from 0.78 (runs at weight 1) to 0.82; 2.0 gave 0.84 but cost the Python ZIP cohort,
 # where copies rewrite their messages (docs/benchmarks.md).
 LITERAL_RUN_WEIGHT = 1.5
+# The background of a population (``background``) is read off the pairs of this many of its
+# independent groups, one submission each: those of the smallest content keys, a sample that
+# depends on the population alone (never on the order submissions came in), so that ``check``
+# and the archive draw the same one from the same submissions. At 64 groups the sample's median
+# varied with the sample (standard deviation 0.003-0.004 over 20 random samples of Progpedia19
+# and z5z1), enough to move the pooled obfuscation ROC-AUC from 0.913 to 0.907 between two file
+# layouts of the same set; at 128, 0.0017; 256 holds every group of both obfuscation sets (153
+# and 182) and costs 16-38 ms, one sparse product (docs/benchmarks.md, "A similarity above its
+# project's background").
+BACKGROUND_SAMPLE = 256
 
 
 # Starter and common code are left out by value: a k-gram or bag feature is excluded wherever
@@ -165,6 +178,39 @@ def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray)
     return np.minimum(cosine * ratio, 1.0)
 
 
+def background_rows(keys: Sequence[bytes], groups: Sequence[object], names: Sequence[str]) -> list[int]:
+    """The rows whose pairs give a population's background: in the order of their content keys
+    (then names), the first of each independent group, ``BACKGROUND_SAMPLE`` groups at most.
+    One submission a group, so that a solution most of the class shares weighs as one."""
+    taken: set[object] = set()
+    rows: list[int] = []
+    for row in sorted(range(len(keys)), key=lambda r: (keys[r], names[r])):
+        if groups[row] not in taken:
+            taken.add(groups[row])
+            rows.append(row)
+            if len(rows) == BACKGROUND_SAMPLE:
+                break
+    return rows
+
+
+def background(longs: Sequence[np.ndarray], rows: Sequence[int], least: int) -> float:
+    """What independent work of a population shares: the median ``containment_max`` (the share
+    of the smaller side's own long k-grams found in the other, 0 for a pair sharing none) over
+    the pairs of ``rows`` (``background_rows``). The code part of the similarity reads a pair's
+    containment above it (``calibration.Model``): on a tiny exercise or a long templated
+    program independent students share more code than on an open task, so the same share is
+    weaker evidence there (docs/benchmarks.md, "A similarity above its project's background").
+    0 under ``least`` groups (``MatchOptions.common_min_submissions``, as for common code): what
+    a handful of students share says more about them than about the task."""
+    if len(rows) < max(2, least):
+        return 0.0
+    matrix = incidence([longs[r] for r in rows])[0]
+    a, b = np.triu_indices(len(rows), 1)
+    shared = np.asarray((matrix @ matrix.T).todense())[a, b]  # counts: exact whatever the order of sums
+    sizes = np.maximum(np.array([len(longs[r]) for r in rows], dtype=np.float64), 1.0)
+    return float(np.median(np.maximum(shared / sizes[a], shared / sizes[b])))
+
+
 @runtime_checkable
 class Fetching(Protocol):
     """A population's units read on demand (the archive's, from its database): ``fetch`` reads
@@ -192,10 +238,13 @@ class Comparison:
 
     def __init__(self, ids: list[str], units_by_submission: Sequence[list[Unit]], base_units: list[Unit],
                  options: MatchOptions, model: Model = DEFAULT_MODEL,
-                 statistics: Statistics | None = None, profiles: list[Profile] | None = None) -> None:
+                 statistics: Statistics | None = None, profiles: list[Profile] | None = None,
+                 background_sample: Sequence[int] | None = None) -> None:
         """``statistics``, when given, are the population's counts kept elsewhere (the
         archive's project): common code and document frequencies are read from them, and
-        ``units_by_submission`` need only hold the submissions whose pairs are scored.
+        ``units_by_submission`` need only hold the submissions whose pairs are scored, and the
+        rows of the population's background sample (``background_sample``, ``background_rows``
+        over the whole population); without statistics the sample is drawn here.
         ``profiles``, when given, are the submissions' (``Profile.of`` their units), and the
         units are read for alignment and template lines alone: ``units_by_submission`` may then
         fetch them on demand (``Fetching``)."""
@@ -224,6 +273,16 @@ class Comparison:
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         self._prints: dict[int, SubmissionPrints] = {}
+        self._background_sample = background_sample
+
+    @cached_property
+    def background(self) -> float:
+        """The population's background (``background``)."""
+        rows = self._background_sample
+        if rows is None:
+            assert self.statistics is None, "the archive's comparison is given its sample"
+            rows = background_rows([p.key for p in self.profiles], self.excluded.groups.tolist(), self.ids)
+        return background(self.longs, rows, self.options.common_min_submissions)
 
     # -- which pairs ------------------------------------------------------------------------
 
@@ -393,7 +452,7 @@ class Comparison:
     def similarities(self, features: PairFeatures) -> np.ndarray:
         """The calibrated similarity of each pair; 0.0 for a pair without evidence (nothing the
         model weighs is shared), which is never listed."""
-        similarity = self.model.similarity(features.values, features.code_share)
+        similarity = self.model.similarity(features.values, features.code_share, self.background)
         return np.where(self.model.has_evidence(features.values, features.code_share), similarity, 0.0)
 
     def reported(self, features: PairFeatures, min_similarity: float,

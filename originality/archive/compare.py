@@ -27,7 +27,7 @@ from ..store.index import CandidateIndex, minhash_of
 from ..store.models import ArchiveEntry, DocumentRow
 from .starter import StarterCode
 from ..units import Unit, template_lines
-from . import postings, profiles, stats
+from . import background, postings, profiles, stats
 from .entries import StoredUnits, batches
 
 
@@ -110,18 +110,29 @@ class Compare:
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
             shared = {sid: found for sid, found in shared.items() if found}
-            # Only the candidates' profiles are read: what the comparison needs of the rest of
-            # the archive (common code, document frequencies) is in the project's statistics,
-            # and units are read for the pairs it aligns alone.
+            # Only the candidates' profiles are read (and the background sample's): what the
+            # comparison needs of the rest of the archive (common code, document frequencies)
+            # is in the project's statistics, and units are read for the pairs it aligns alone.
+            mine = Profile.of(loaded.units)
+            group = stats.group_of(session, loaded.id)
+            counted = group is not None
+            if not counted:  # compared before it is archived
+                group = stats.upload_group(session, project_id, mine, base_long)
+            # A new group is named by its first entry's id, as counting names it.
+            drawn = background.sample(session, project_id, background.Member(loaded.id, group or loaded.id, mine.key),
+                                      before_seq)
             context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
+            context += sorted({m.submission_id for m in drawn} - set(context) - {loaded.id})
             stored = profiles.read(session, context)
-            population = [Profile.of(loaded.units)] + [stored[sid] for sid in context]
+            population = [mine] + [stored[sid] for sid in context]
             statistics = stats.read(session, project_id, population, self.options.match)
-            if not stats.counted(session, loaded.id):  # compared before it is archived
-                statistics = stats.with_upload(session, project_id, statistics, population[0], base_long)
+            if not counted:
+                statistics = stats.with_upload(session, project_id, statistics, mine, group)
+        index = {sid: k for k, sid in enumerate([loaded.id] + context)}
         units = StoredUnits(self.db, [loaded.id] + context, {0: loaded.units})
         comparison = Comparison([loaded.id] + context, units, base_units, self.options.match,
-                                statistics=statistics, profiles=population)
+                                statistics=statistics, profiles=population,
+                                background_sample=[index[m.submission_id] for m in drawn])
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         pairs = {pair.b: pair for pair in comparison.score(
             comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity,
@@ -142,11 +153,10 @@ class Compare:
         # Greyed in the side by side, which draws the files of a pair's fragments only: at
         # 20,000 entries a check lists thousands of weak pairs without fragments, and their
         # template lines were a fifth of its time (docs/benchmarks.md).
-        drawn = [other for other in reported if pairs[other].fragments]
-        index = {sid: k for k, sid in enumerate(context, start=1)}
-        comparison.mark([0] + [index[other] for other in drawn])
+        aligned = [other for other in reported if pairs[other].fragments]
+        comparison.mark([0] + [index[other] for other in aligned])
         template_lines = {loaded.id: template_ranges(loaded.units)}
-        template_lines.update((other, template_ranges(units[index[other]])) for other in drawn)
+        template_lines.update((other, template_ranges(units[index[other]])) for other in aligned)
         for other in reported:
             pair, (student, name, attempt) = pairs[other], people[other]
             match = {"submission_id": other, "student_id": student, "name": name,

@@ -42,8 +42,8 @@ from ..units import Unit
 # test built for 0.1) lost recall, 0.9858. An entry posts 97 rows on java-pairs.
 SAMPLE = 4
 # Entries with fewer own long k-grams than this post all of them: a pair from 0.3 shares at
-# least ``containment_floor`` of the smaller side (0.2424), so from 80 k-grams on it shares 20
-# or more, and a quarter sample misses them all with probability 0.75^20 = 0.003 at most.
+# least ``containment_floor`` of the smaller side (0.2343), so from 80 k-grams on it shares 19
+# or more, and a quarter sample misses them all with probability 0.75^19 = 0.004 at most.
 SMALL = 80
 # The lower tail of a sampled entry's hits that the candidate test allows: 2.33 standard
 # deviations, one-sided 1% (binomial hits approximated as Poisson).
@@ -74,8 +74,9 @@ def posted(own: np.ndarray) -> np.ndarray:
 
 def containment_floor(model: Model, min_similarity: float) -> float:
     """The least share of the smaller side's own long k-grams that a code pair shares when it
-    scores ``min_similarity``: the code part's logit with the cosine at 1 and every containment
-    at that share (the weights are not negative)."""
+    scores ``min_similarity``: the code part's logit with the cosine at 1, every containment at
+    that share (the weights are not negative) and the project's background at 0 (a background
+    only lowers a score)."""
     weights = dict(zip(FEATURES, model.code.weights))
     slope = sum(w for name, w in weights.items() if name != "cosine")
     if min_similarity <= 0 or slope <= 0:

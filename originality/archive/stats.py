@@ -151,8 +151,8 @@ UPSERT = ("INSERT INTO feature_counts (project_id, space, feature, n) VALUES ({0
 SHORTLISTED = (f"SELECT submission_id FROM near_duplicate_keys WHERE project_id = {{p}} AND key {{in_}} "
                f"GROUP BY submission_id ORDER BY count(*) DESC, submission_id LIMIT {SHORTLIST}")
 SKETCHES = "SELECT submission_id, long_sketch, stats_group FROM archive_entries WHERE submission_id {in_}"
-MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0} "
-                "WHERE submission_id = {0}")
+MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0}, "
+                "content_key = {0} WHERE submission_id = {0}")
 INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
 
 
@@ -203,13 +203,17 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
     return chosen
 
 
-def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
-                base_long: np.ndarray) -> Statistics:
-    """``statistics`` as they would be with an upload counted that is not (compared before it
-    is archived; ``profile`` its profile): in the group of its closest near-duplicate, or a new
-    one."""
+def upload_group(session: Session, project_id: str, profile: Profile, base_long: np.ndarray) -> str | None:
+    """The group an upload that is not counted (compared before it is archived; ``profile``
+    its profile) would join: its closest counted near-duplicate's, None for a new one."""
     own_long = np.setdiff1d(profile.long, base_long, assume_unique=True)
-    group = _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
+    return _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
+
+
+def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
+                group: str | None) -> Statistics:
+    """``statistics`` as they would be with an upload counted that is not, in ``group``
+    (``upload_group``; None: a new one)."""
     rest = union(list(_group_features(session, project_id, group).values()) if group is not None else [])
     entry = EntryFeatures.of_profile(profile)
     return statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
@@ -278,7 +282,8 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
     profiles.write(session, submission_id, profile)
-    execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), submission_id))
+    execute_rows(session, MARK_COUNTED, (chosen, sketch.astype("<u4").tobytes(), len(code_long), profile.key,
+                                         submission_id))
     execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
 
@@ -298,7 +303,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     apply_changes(session, project_id, deltas(list(members.values()), leaving, -1), 0 if members else -1)
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.submission_id == submission_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission_id)
-                    .values(stats_group=None, long_sketch=None, own_long=None))
+                    .values(stats_group=None, long_sketch=None, own_long=None, content_key=None))
     postings.remove(session, seq)
     profiles.remove(session, submission_id)
 
@@ -310,7 +315,7 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
     session.execute(delete(FeatureCount).where(FeatureCount.project_id == project_id))
     session.execute(delete(NearDuplicateKey).where(NearDuplicateKey.project_id == project_id))
     session.execute(update(ArchiveEntry).where(ArchiveEntry.project_id == project_id)
-                    .values(stats_group=None, long_sketch=None, own_long=None))
+                    .values(stats_group=None, long_sketch=None, own_long=None, content_key=None))
     postings.clear(session, project_id)
     profiles.clear(session, project_id)
     session.merge(ProjectStatistics(project_id=project_id, groups=0))
@@ -430,6 +435,6 @@ def _counts(session: Session, project_id: str, space: int, features: np.ndarray)
     return counts
 
 
-def counted(session: Session, submission_id: str) -> bool:
-    return session.scalar(select(func.count()).select_from(ArchiveEntry).where(
-        ArchiveEntry.submission_id == submission_id, ArchiveEntry.stats_group.is_not(None))) == 1
+def group_of(session: Session, submission_id: str) -> str | None:
+    """The group an entry is counted in; None if it is not counted (or not archived)."""
+    return session.scalar(select(ArchiveEntry.stats_group).where(ArchiveEntry.submission_id == submission_id))

@@ -121,6 +121,8 @@ class ArchiveEntry(Base):
     ``seq`` orders the archive, so "prior submissions" are those with a smaller one."""
 
     __tablename__ = "archive_entries"
+    # A project's background sample is read in the order of content keys (``archive/background.py``).
+    __table_args__ = (Index("ix_archive_entries_content_key", "project_id", "content_key"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
@@ -140,6 +142,9 @@ class ArchiveEntry(Base):
     # How many own long k-grams of code it has (``archive/postings.py`` posts all of them or a
     # sample); None until it is counted.
     own_long: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Its profile's content key (``profile.content_key``), set when it is counted: the project's
+    # background is read off the entries with the smallest (``score.background_rows``).
+    content_key: Mapped[bytes | None] = mapped_column(LargeBinary(16), default=None)
 
 
 class LshBucket(Base):

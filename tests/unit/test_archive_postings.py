@@ -91,9 +91,9 @@ def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -
         at = lambda share: DEFAULT_MODEL.similarity(  # noqa: E731
             np.array([[1.0 if name == "cosine" else share for name in FEATURES]]), np.ones(1))[0]
         assert at(floor - 1e-6) < threshold <= at(floor + 1e-6)
-    # The shipped model: 15% of the smaller side's own long k-grams at 0.1, 24% at 0.3, which
+    # The shipped model: 14% of the smaller side's own long k-grams at 0.1, 23% at 0.3, which
     # the candidate test asks for below a higher threshold.
-    assert round(postings.containment_floor(DEFAULT_MODEL, 0.1), 4) == 0.1507
+    assert round(postings.containment_floor(DEFAULT_MODEL, 0.1), 4) == 0.1418
     assert postings.candidate_floor(DEFAULT_MODEL, 0.1) == postings.containment_floor(DEFAULT_MODEL, 0.3)
     assert postings.candidate_floor(DEFAULT_MODEL, 0.6) == postings.containment_floor(DEFAULT_MODEL, 0.6)
 

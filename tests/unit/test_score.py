@@ -27,10 +27,10 @@ GRAPH = """class Graph {
 """
 
 
-def population(tmp_path: Path, files: list[dict[str, str]]) -> Comparison:
+def population(tmp_path: Path, files: list[dict[str, str]], options: MatchOptions = MatchOptions()) -> Comparison:
     loaded = [load_submission(write(tmp_path / f"s{i:03d}", f), CheckOptions(workers=1), SymbolTable())
               for i, f in enumerate(files)]
-    return Comparison([s.id for s in loaded], [s.units for s in loaded], [], MatchOptions())
+    return Comparison([s.id for s in loaded], [s.units for s in loaded], [], options)
 
 
 def test_all_pairs_and_given_pairs_get_the_same_features(tmp_path: Path) -> None:

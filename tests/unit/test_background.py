@@ -1,0 +1,137 @@
+"""A population's background (``score.background``): what its independent work shares, which
+the code part of the similarity reads a pair's containment above; drawn alike by ``check`` and
+the archive (``archive/background.py``)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from originality import score
+from originality.archive import Archive, background
+from originality.calibration import DEFAULT_MODEL, FEATURES
+from originality.check import load_submission
+from originality.fingerprint import SymbolTable
+from originality.options import MatchOptions
+from originality.score import Comparison, background_rows
+from originality.store.models import ArchiveEntry, EntryProfile
+from originality.profile import Profile
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
+from tests.unit.test_matching import own_work
+from tests.unit.test_score import population
+
+
+def test_the_sample_takes_one_submission_a_group_in_key_order_whatever_the_order_given() -> None:
+    keys = [bytes([k]) for k in (5, 1, 4, 2, 3, 0)]
+    groups = ["a", "b", "a", "c", "b", "d"]
+    names = [f"s{k}" for k in range(6)]
+    rows = background_rows(keys, groups, names)
+    assert [keys[r] for r in rows] == [bytes([0]), bytes([1]), bytes([2]), bytes([4])]  # d, b, c, a
+    order = list(range(6))
+    random.Random(1).shuffle(order)
+    shuffled = background_rows([keys[k] for k in order], [groups[k] for k in order], [names[k] for k in order])
+    assert [names[order[r]] for r in shuffled] == [names[r] for r in rows]
+
+
+def test_the_background_is_the_median_containment_over_the_samples_pairs() -> None:
+    longs = [np.arange(0, 10, dtype=np.uint64), np.arange(5, 25, dtype=np.uint64),  # 5 shared: 0.5 of the smaller
+             np.arange(100, 110, dtype=np.uint64)]  # shares nothing
+    # Pairs: (0, 1) 0.5, (0, 2) 0, (1, 2) 0: the median is 0; with the third out, 0.5.
+    assert score.background(longs, [0, 1, 2], 2) == 0.0
+    assert score.background(longs, [0, 1], 2) == 0.5
+    assert score.background(longs, [0, 1], 3) == 0.0  # under the least groups it asks for
+
+
+def test_the_same_pair_scores_lower_where_independent_work_shares_more(tmp_path: Path) -> None:
+    """A copy of half a program among students who share nothing, and among students who all
+    write the same helper: the second population's background is higher, its pair lower."""
+    source = own_work(1, statements=40)
+    copy = "".join(source.splitlines(keepends=True)[:20]) + own_work(2, statements=20)
+    helper = own_work(99, statements=8)
+    sparse_files = [{"m.py": source}, {"m.py": copy}] + [{"m.py": own_work(10 + k, statements=30)} for k in range(12)]
+    dense_files = [{"m.py": source}, {"m.py": copy}] + [
+        {"m.py": own_work(10 + k, statements=30), "h.py": own_work(200 + k // 2, statements=8) + helper}
+        for k in range(12)]
+    options = replace(MatchOptions(), common_fraction=1.0, common_min_submissions=10)  # the helper is not common code
+    sparse_population = population(tmp_path / "sparse", sparse_files, options)
+    dense_population = population(tmp_path / "dense", dense_files, options)
+    assert sparse_population.background < 0.01 < 0.1 < dense_population.background
+    pair = (np.array([0]), np.array([1]))
+    sparse_pair, dense_pair = sparse_population.pair_features(*pair), dense_population.pair_features(*pair)
+    containments = [FEATURES.index(f) for f in FEATURES if "containment" in f and "cosine" not in f]
+    assert np.array_equal(sparse_pair.values[:, containments], dense_pair.values[:, containments])
+    assert dense_population.similarities(dense_pair)[0] < sparse_population.similarities(sparse_pair)[0]
+    # Read above the background: the same as the model over the containment less it.
+    shifted = dense_pair.values.copy()
+    shifted[:, FEATURES.index("containment_max")] -= dense_population.background
+    assert dense_population.similarities(dense_pair)[0] == DEFAULT_MODEL.similarity(shifted, dense_pair.code_share)[0]
+
+
+def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
+        archive: Archive, tmp_path: Path) -> None:
+    """With the background drawn from the scenarios (common code and the background from 2
+    groups on), the archive's check and a comparison over the whole archive score alike."""
+    archive.options = replace(archive.options, match=replace(archive.options.match, common_min_submissions=2))
+    ids = imported(archive, tmp_path, SCENARIOS)
+    backgrounds = []
+    real = Comparison.background.func  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Comparison, "background",
+                      property(lambda self: backgrounds.append((id(self), real(self))) or real(self)))
+        check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
+    # Both comparisons read one background, and not nothing.
+    assert len({c for c, _ in backgrounds}) == 2 and len({b for _, b in backgrounds}) == 1 and backgrounds[0][1] > 0
+    with archive.db.sessions() as session:
+        keys = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all())
+        stored = dict(session.execute(select(EntryProfile.submission_id, EntryProfile.data)).all())
+    assert keys == {sid: Profile.from_bytes(data).key for sid, data in stored.items()}
+
+
+@pytest.mark.parametrize("size", [2, 3, 9, 10, 20])
+def test_the_archives_sample_is_the_one_drawn_over_every_entry(archive: Archive, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Read a few rows at a time in key order (doubling while they hold too few groups), the
+    sample is the one ``background_rows`` draws over every entry and the upload."""
+    monkeypatch.setattr(score, "BACKGROUND_SAMPLE", size)
+    monkeypatch.setattr(background, "READ_AHEAD", 1)
+    imported(archive, tmp_path, SCENARIOS)
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    mine = background.Member("new", "new", Profile.of(upload.units).key)
+    reads = []
+    real = background.driver_rows
+    monkeypatch.setattr(background, "driver_rows", lambda *args: reads.append(args[2][-1]) or real(*args))
+    with archive.db.sessions() as session:
+        rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.stats_group,
+                                      ArchiveEntry.content_key)).all()
+        drawn = background.sample(session, "p", mine, None)
+    # The scenarios hold 9 groups in 11 entries (the upload makes 10): a sample of 9 or 10 finds
+    # too few groups in its first rows and reads twice as many.
+    assert reads == ([size, 2 * size] if size in (9, 10) else [size])
+    everyone = [mine] + [background.Member(sid, group, key) for sid, group, key in rows]
+    expected = [everyone[r] for r in background_rows([m.key for m in everyone], [m.group for m in everyone],
+                                                     [m.submission_id for m in everyone])]
+    assert drawn == expected and len(drawn) == min(size, len({m.group for m in everyone}))
+
+
+def test_migration_0021_gives_counted_entries_their_keys_from_their_profiles(archive: Archive, tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    ids = imported(archive, tmp_path, SCENARIOS)
+    with archive.db.sessions() as session:
+        before = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all())
+    assert set(before) == set(ids.values()) and all(before.values())
+    for target in ("0020", "head"):
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0020" else command.upgrade)(config, target)
+    with archive.db.sessions() as session:
+        assert dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all()) == before
