@@ -259,10 +259,10 @@ class Resampler:
 
 
 @contextlib.contextmanager
-def every_real_entry_a_candidate(real: set[str]) -> Iterator[None]:
-    """Exact scoring: the candidate stage returns every real entry."""
+def every_real_entry_a_candidate(real: dict[str, int]) -> Iterator[None]:
+    """Exact scoring: the candidate stage returns every real entry (id -> seq)."""
     original = postings.candidates
-    postings.candidates = lambda *args, **kwargs: set(real)  # type: ignore[assignment]
+    postings.candidates = lambda *args, **kwargs: dict(real)  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -397,8 +397,9 @@ def main() -> None:
             false_found.append(sum(1 for i in context if i.startswith(SYNTHETIC)))
             real_found.append(len(context) - false_found[-1])
         with archive.db.sessions() as session:
-            real = set(session.scalars(select(ArchiveEntry.submission_id).filter_by(project_id=PROJECT)
-                                       .where(~ArchiveEntry.submission_id.like(f"{SYNTHETIC}%"))))
+            real = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.seq)
+                                        .filter_by(project_id=PROJECT)
+                                        .where(~ArchiveEntry.submission_id.like(f"{SYNTHETIC}%"))).all())
         wanted = found = 0
         with every_real_entry_a_candidate(real):
             for sid in held:

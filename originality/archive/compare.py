@@ -87,17 +87,22 @@ class Compare:
                 before.append(ArchiveEntry.seq < before_seq)
             archived = session.scalar(select(ArchiveEntry.seq).where(*before).limit(1)) is not None
             indexed: set[str] = set()
+            posted: dict[str, int] = {}
             if archived:
                 # Code by its posted long k-grams, prose by the LSH over its bag.
                 sketch = minhash_of(loaded.units, self.index.num_perm, self.index.seed,
                                     without=starter.bag if starter is not None else None)
                 indexed = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
-                indexed |= postings.candidates(
+                posted = postings.candidates(
                     session, project_id, postings.own_long(loaded.units, base_long),
                     stats.common_long(session, project_id, self.options.match),
                     postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
+                indexed |= set(posted)
             # Only the entries before this check count: ids of the found and the asset holders.
-            prior = self._prior(session, project_id, loaded.id, before_seq, indexed)
+            # The postings' entries are the project's and carry their seq; the LSH's are looked up.
+            prior = {sid: seq for sid, seq in posted.items()
+                     if sid != loaded.id and (before_seq is None or seq < before_seq)}
+            prior.update(self._prior(session, project_id, loaded.id, before_seq, indexed - set(posted)))
             candidates = indexed & set(prior)
             holders = self._binary_holders(session, set(mine_binaries), before) if archived else {}
             prior.update(self._prior(session, project_id, loaded.id, before_seq, set(holders) - set(prior)))

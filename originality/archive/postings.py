@@ -123,19 +123,20 @@ def clear(session: Session, project_id: str) -> None:
 
 
 def candidates(session: Session, project_id: str, own: np.ndarray, common: np.ndarray,
-               floor: float) -> set[str]:
+               floor: float) -> dict[str, int]:
     """The entries of a project with enough hits among an upload's own long k-grams (``own``)
-    less its ``common`` code (sorted) for a pair at ``floor``."""
+    less its ``common`` code (sorted) for a pair at ``floor``, by id, with their seq (which
+    tells the check the entries before it without looking thousands of ids up again)."""
     looked_up = np.setdiff1d(own, common, assume_unique=True) if len(common) else own
     if not len(looked_up):
-        return set()
+        return {}
     hits: dict[int, int] = {}
     for seq, n in rows_in(session, "SELECT seq, count(*) FROM long_postings WHERE project_id = {p} "
                                    "AND feature {in_} GROUP BY seq", (project_id,), _signed(looked_up)):
         hits[seq] = hits.get(seq, 0) + int(n)
     if not hits:
-        return set()
+        return {}
     entries = rows_in(session, "SELECT seq, submission_id, own_long FROM archive_entries WHERE seq {in_}",
                       (), sorted(hits))
     need = needed(floor, len(own), np.array([size or 0 for _, _, size in entries], dtype=np.int64))
-    return {sid for (seq, sid, _), n in zip(entries, need.tolist()) if hits[seq] >= n}
+    return {sid: seq for (seq, sid, _), n in zip(entries, need.tolist()) if hits[seq] >= n}

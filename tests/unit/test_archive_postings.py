@@ -117,7 +117,10 @@ def test_a_check_finds_its_code_candidates_by_postings_and_loads_no_unrelated_en
                                     np.zeros(0, np.uint64), floor)
     assert ids["original"] in found and ids["identical"] in found
     report = archive.compare(upload, "p", None)
-    assert {m["submission_id"] for m in report["matches"]} <= found
+    assert {m["submission_id"] for m in report["matches"]} <= set(found)
+    with archive.db.sessions() as session:  # each with its seq
+        assert found == {sid: seq for sid, seq in session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.seq))
+                         if sid in found}
     assert ids["original"] in {m["submission_id"] for m in report["matches"]}
     # Listing every scored pair (a threshold of 0, as the service benchmark asks) still finds
     # them by the test for the pairs from 0.3.
@@ -126,7 +129,7 @@ def test_a_check_finds_its_code_candidates_by_postings_and_loads_no_unrelated_en
     # Code that shares no long k-gram with anything finds no candidate.
     unrelated = np.random.default_rng(1).integers(0, 2**63, 500, dtype=np.int64).astype(np.uint64)
     with archive.db.sessions() as session:
-        assert postings.candidates(session, "p", np.unique(unrelated), np.zeros(0, np.uint64), floor) == set()
+        assert postings.candidates(session, "p", np.unique(unrelated), np.zeros(0, np.uint64), floor) == {}
 
 
 def test_prose_finds_its_candidates_by_the_lsh_over_its_bag(archive: Archive, tmp_path: Path) -> None:
