@@ -178,6 +178,11 @@ class ReportOut(ma.Schema):
     later_own_attempts = ma.fields.List(ma.fields.Nested(MatchOut), metadata={
         "description": "the same student's later attempts that match this one: listed apart, "
                        "never plagiarism"})
+    background = ma.fields.Float(metadata={
+        "description": "what independent work of the project shares: the median share of a "
+                       "submission's own code found in another's, over up to 256 of its independent "
+                       "submissions (0 under 10 of them, and in a report stored before it was kept). "
+                       "A code pair's similarity reads the code it shares above it"})
     template_lines = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Dict(
             keys=ma.fields.String(), values=ma.fields.List(ma.fields.List(ma.fields.Integer()))),

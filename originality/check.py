@@ -21,7 +21,7 @@ from .extract import extract
 from .fingerprint import SymbolTable
 from .model import Document, DocumentState, Fragment, PairResult, Pairs, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
-from .report import Report, SubmissionSummary
+from .report import Report, SubmissionSummary, rounded
 from .score import Comparison
 from .tamper import submission_flags
 from .unpack import read_submission, read_zip_bytes
@@ -133,7 +133,7 @@ def check(
                              lambda done, total: progress("compare", done, total), options.workers)
     shared_binaries = _binary_matches(ok, base_digests, options.match)
     pairs = _attach_binaries(pairs, shared_binaries, options.min_similarity)
-    return _report(loaded_all, pairs, options.match.leave_out_quotations)
+    return _report(loaded_all, pairs, options.match.leave_out_quotations, comparison.background)
 
 
 def load_starter(paths: Iterable[Path], options: CheckOptions,
@@ -222,7 +222,7 @@ def _attach_binaries(pairs: Pairs, binaries: dict[tuple[str, str], list[Fragment
 
 
 def _report(loaded: list[LoadedSubmission], pairs: Pairs,
-            leave_out_quotations: bool) -> Report:
+            leave_out_quotations: bool, background: float = 0.0) -> Report:
     summaries = [
         SubmissionSummary(
             s.id,
@@ -242,4 +242,4 @@ def _report(loaded: list[LoadedSubmission], pairs: Pairs,
         if s.id in in_pairs
     }
     greyed = {s.id: template_lines(s.units) for s in loaded if s.id in in_pairs}
-    return Report(summaries, pairs, sources, greyed)
+    return Report(summaries, pairs, sources, greyed, rounded(background))

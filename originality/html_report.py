@@ -206,6 +206,7 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
                        for s in sorted(report.submissions, key=lambda s: s.id) for q in s.quotations],
         "pairs": rows,
         "histogram": _histogram(pairs),
+        "background": _percent(report.background),
         "max_rendered": MAX_RENDERED_PAIRS,
     }
 

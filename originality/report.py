@@ -56,10 +56,14 @@ class Report:
     pairs: Sequence[PairResult]  # a list, or ``Pairs`` as ``check`` makes them
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     template_lines: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    # What the cohort's independent work shares (``score.background``): a code pair's similarity
+    # reads its shared code above it.
+    background: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": REPORT_VERSION,
+            "background": self.background,
             "submissions": [s.to_dict() for s in self.submissions],
             "pairs": [p.to_dict() for p in self.pairs],
         }
@@ -77,7 +81,7 @@ class Report:
         to diff. Pairs are formatted directly (``_pair_json``): at ``--min-similarity 0`` a
         2,000-student cohort lists two million of them.
         """
-        yield f'{{"version": {REPORT_VERSION},\n "submissions": '
+        yield f'{{"version": {REPORT_VERSION},\n "background": {_dumps(self.background)},\n "submissions": '
         yield from _block(_dumps(s.to_dict()) for s in self.submissions)
         yield ',\n "pairs": '
         quoted: dict[str, str] = {}

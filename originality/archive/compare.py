@@ -20,6 +20,7 @@ from ..cohort import common_threshold
 from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
 from ..profile import Profile
+from ..report import rounded
 from ..score import ALIGNED_PER_UPLOAD, Comparison
 from ..store.db import Database, rows_in
 from ..tamper import submission_flags
@@ -65,7 +66,7 @@ class Compare:
                 before_seq: int | None = None) -> dict[str, Any]:
         """The matches of a loaded submission against the project's archive (entries before
         ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
-        "unread", "flags", "quotations", "template_lines"}``."""
+        "unread", "flags", "quotations", "template_lines", "background"}``."""
         starter = self.starter_code(project_id)
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
@@ -173,6 +174,7 @@ class Compare:
         for key in ("matches", "own_attempts"):
             report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
         report["template_lines"] = template_lines
+        report["background"] = rounded(comparison.background)
         return report
 
     @staticmethod

@@ -195,6 +195,18 @@ def test_report_page_ranks_the_matches_and_links_each_side_by_side(
     assert service.accesses(mallory)[-1] == ("dean", PAGE_ACTION, 200)
 
 
+def test_the_report_says_what_independent_work_of_the_project_shares(
+        service: Service, copied: tuple[str, str]) -> None:
+    _, mallory = copied
+    # Two submissions: under the 10 independent groups a background needs.
+    assert service.report(mallory)["background"] == 0.0
+    assert 'id="background"' not in service.get(f"/reports/{mallory}").get_data(as_text=True)
+    service.rewrite_report(mallory, {"background": 0.1268})
+    assert service.report(mallory)["background"] == 0.1268
+    text = service.get(f"/reports/{mallory}").get_data(as_text=True)
+    assert "Independent work of this project shares 13% of its code with one another" in text
+
+
 def test_a_report_without_matches_says_what_it_was_compared_with(service: Service) -> None:
     first = service.add("original", "alice")
     text = service.get(f"/reports/{first}").get_data(as_text=True)

@@ -4,6 +4,7 @@ the archive (``archive/background.py``)."""
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,9 @@ from sqlalchemy import select
 from originality import score
 from originality.archive import Archive, background
 from originality.calibration import DEFAULT_MODEL, FEATURES
-from originality.check import load_submission
+from originality.check import check, load_submission
+from originality.html_report import write_html
+from originality.options import CheckOptions
 from originality.fingerprint import SymbolTable
 from originality.options import MatchOptions
 from originality.score import Comparison, background_rows
@@ -24,6 +27,7 @@ from originality.profile import Profile
 from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 from tests.unit.test_matching import own_work
+from tests.unit.test_matching import write
 from tests.unit.test_score import population
 
 
@@ -73,6 +77,21 @@ def test_the_same_pair_scores_lower_where_independent_work_shares_more(tmp_path:
     assert dense_population.similarities(dense_pair)[0] == DEFAULT_MODEL.similarity(shifted, dense_pair.code_share)[0]
 
 
+
+def test_checks_report_gives_its_cohorts_background(tmp_path: Path) -> None:
+    """``check``'s JSON and HTML say what the cohort's independent work shares."""
+    files = [{"m.py": own_work(10 + k, statements=30), "h.py": own_work(200 + k // 2, statements=8)}
+             for k in range(12)]
+    folders = [write(tmp_path / "in" / f"s{k:02d}", f) for k, f in enumerate(files)]
+    options = CheckOptions(workers=1)
+    report = check(folders, options=options)
+    whole = population(tmp_path / "again", files)
+    assert report.background == round(whole.background, 4) > 0
+    assert json.loads(report.to_json())["background"] == report.background
+    page = write_html(report, tmp_path / "html").read_text(encoding="utf-8")
+    assert f"{report.background:.0%}" in page and "Background" in page
+
+
 def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
         archive: Archive, tmp_path: Path) -> None:
     """With the background drawn from the scenarios (common code and the background from 2
@@ -87,6 +106,10 @@ def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
         check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
     # Both comparisons read one background, and not nothing.
     assert len({c for c, _ in backgrounds}) == 2 and len({b for _, b in backgrounds}) == 1 and backgrounds[0][1] > 0
+    # The report says it, rounded as a score.
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    assert archive.compare(upload, "p", None)["background"] == round(backgrounds[0][1], 4)
+
     with archive.db.sessions() as session:
         keys = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all())
         stored = dict(session.execute(select(EntryProfile.submission_id, EntryProfile.data)).all())
