@@ -146,8 +146,9 @@ def fit(features: np.ndarray, code_share: np.ndarray, labels: Sequence[int],
     copying within a set, so a set with a thousand pairs of one kind does not drown the others.
     A code pair is one whose code share is at least one half; each part fits its own features
     (``CODE_FEATURES``, ``PROSE_FEATURES``), the code part ``containment_max`` above each pair's
-    ``background`` (its population's, ``score.background``). Weights that come out negative (a feature that, beside the others, seems to lower the odds of a copy) are
-    dropped and the part refitted: more shared code never makes a pair less similar.
+    ``background`` (its population's, ``score.background``). Weights that come out negative (a
+    feature that, beside the others, seems to lower the odds of a copy) are dropped and the part
+    refitted: more shared code never makes a pair less similar.
     """
     features = np.asarray(features, dtype=np.float64)
     share = np.asarray(code_share, dtype=np.float64)

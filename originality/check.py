@@ -222,7 +222,7 @@ def _attach_binaries(pairs: Pairs, binaries: dict[tuple[str, str], list[Fragment
 
 
 def _report(loaded: list[LoadedSubmission], pairs: Pairs,
-            leave_out_quotations: bool, background: float = 0.0) -> Report:
+            leave_out_quotations: bool, background: float) -> Report:
     summaries = [
         SubmissionSummary(
             s.id,

@@ -29,7 +29,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
