@@ -576,3 +576,43 @@ def test_the_running_statistics_on_postgresql(database: str, tmp_path: Path) -> 
         assert on_sqlite.stored(archive) == on_sqlite.recounted(archive)[:2]
     finally:
         archive.close()
+
+
+def test_the_background_sample_on_postgresql(database: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL orders the entries by their content keys (bytea) as Python orders bytes: the
+    sample it reads, a few rows at a time, is the one drawn over every entry, and a check scores
+    as a comparison over the whole archive with a background above 0."""
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from originality import score
+    from originality.archive import background
+    from originality.check import load_submission
+    from originality.fingerprint import SymbolTable
+    from originality.profile import Profile
+    from originality.store.models import ArchiveEntry
+    from tests.unit import test_archive_stats as on_sqlite
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="sql"))
+    try:
+        # Common code and the background from 2 groups on (the scenarios then hold 7 groups).
+        archive.options = replace(archive.options, match=replace(archive.options.match, common_min_submissions=2))
+        ids = on_sqlite.imported(archive, tmp_path, on_sqlite.SCENARIOS)
+        on_sqlite.check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
+        upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+        assert archive.compare(upload, "p", None)["background"] > 0
+        monkeypatch.setattr(score, "BACKGROUND_SAMPLE", 9)  # 9 rows read hold fewer groups: 18 are read
+        monkeypatch.setattr(background, "READ_AHEAD", 1)
+        mine = background.Member("new", "new", Profile.of(upload.units).key)
+        with archive.db.sessions() as session:
+            rows = session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.stats_group,
+                                          ArchiveEntry.content_key)).all()
+            drawn = background.sample(session, "p", mine, None)
+        everyone = [mine] + [background.Member(sid, group, bytes(key)) for sid, group, key in rows]
+        expected = [everyone[r] for r in score.background_rows([m.key for m in everyone], [m.group for m in everyone],
+                                                               [m.submission_id for m in everyone])]
+        assert drawn == expected and len(drawn) == min(9, len({m.group for m in everyone}))
+    finally:
+        archive.close()
