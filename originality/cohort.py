@@ -9,8 +9,9 @@ upload and the idioms of a task).
 large the group. Submissions whose own long k-grams overlap heavily (near-duplicates, see
 ``NEAR_DUPLICATE_JACCARD``) are grouped first, and a k-gram counts once per group. Thirty
 copies of one leaked solution are one group: their k-grams are common only if independent
-students write them too. The threshold is a share of the groups, but never fewer than a handful,
-so a ring of three copying students is never mistaken for common code either.
+students write them too. The threshold is a share of the groups, held with some confidence
+(``common_threshold``), but never fewer than a handful, so a ring of three copying students is
+never mistaken for common code either.
 """
 
 from __future__ import annotations
@@ -53,8 +54,37 @@ def unique_pruned(units: list[Unit]) -> np.ndarray:
 
 
 def common_threshold(groups: int, options: MatchOptions) -> int:
-    """How many independent groups must share a k-gram for it to count as common code."""
-    return max(options.common_min_submissions, math.ceil(options.common_fraction * groups))
+    """How many independent groups must share a k-gram for it to count as common code: the
+    fewest whose share of the ``groups`` reaches ``common_fraction`` with confidence, and at
+    least ``common_min_submissions``; more than ``groups`` when no count does.
+
+    "With confidence": the lower end of the share's Wilson score interval, ``common_confidence``
+    standard deviations down, reaches the fraction. A population is a sample of the students who
+    will take the task, and the archive's is young at first: a bare share made what a quarter of
+    the programs of one source share common code in a young archive's mix and not over the
+    whole set (``options.COMMON_CONFIDENCE`` gives the figures). The bound needs more above
+    half of a small population than of a large one, and tends to the share itself.
+    """
+    least = max(options.common_min_submissions, math.ceil(options.common_fraction * groups))
+    if least > groups or options.common_confidence == 0:
+        return least
+    low, high = least, groups + 1  # the bound grows with the count: the first count that holds
+    while low < high:
+        middle = (low + high) // 2
+        if wilson_lower(middle, groups, options.common_confidence) >= options.common_fraction:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def wilson_lower(count: int, total: int, z: float) -> float:
+    """The lower end of the Wilson score interval of the share ``count / total``, ``z``
+    standard deviations down."""
+    share, z2 = count / total, z * z
+    centre = share + z2 / (2 * total)
+    spread = z * math.sqrt(share * (1 - share) / total + z2 / (4 * total * total))
+    return (centre - spread) / (1 + z2 / total)
 
 
 def incidence(sets: list[np.ndarray]) -> tuple[sparse.csr_matrix, np.ndarray]:

@@ -35,6 +35,18 @@ MIN_SIMILARITY = 0.1
 MAX_WORKERS = 4
 COMMON_FRACTION = 0.5
 COMMON_MIN_SUBMISSIONS = 10
+# How sure the share of independent groups holding a k-gram must be to reach COMMON_FRACTION
+# (standard deviations of its Wilson score interval; ``cohort.common_threshold``). Measured on
+# obfuscation (Progpedia19, a quarter of whose 205 programs GPT-4 wrote from one prompt),
+# entered one upload at a time in the order of seed 2 (`run.py service --seed 2`): with the bare
+# share (0) an archive of 20-100 entries took what GPT-4's programs share for common code, and
+# its ROC-AUC as reported fell 0.0246 below `check`'s over the whole set; at 1, 0.0087 (the
+# service's own rising 0.8085 -> 0.8275, and 0.003 on seeds 1 and 3), while `check` on the real
+# sets stays as it was (java-pairs 0.953 -> 0.954, obfuscation pooled 0.912 -> 0.911). 3 closes
+# the gap further (a `check` over the entries up to each upload: 0.007 at 1, 0.004 at 3) but
+# costs pooled obfuscation 0.011: z5z1's independent programs share its templated task's code
+# (docs/benchmarks.md, "Common code surely shared by half of the groups").
+COMMON_CONFIDENCE = 1.0
 MIN_DOCUMENT_TOKENS = 20
 # How code becomes tokens: "syntax" parses it where a grammar exists (syntax.py), "lexical"
 # lexes every language (fastlex, Pygments), as the engine did before the parser.
@@ -90,10 +102,12 @@ class MatchOptions:
     min_fragment_code: int = MIN_FRAGMENT_CODE
     min_fragment_prose: int = MIN_FRAGMENT_PROSE
     min_document_tokens: int = MIN_DOCUMENT_TOKENS
-    # A k-gram present in at least this share of the submissions (and in at least
-    # common_min_submissions of them) is treated as code everyone writes.
+    # A k-gram present in at least this share of the independent groups (with
+    # common_confidence, and in at least common_min_submissions of them) is treated as code
+    # everyone writes (``cohort.common_threshold``).
     common_fraction: float = COMMON_FRACTION
     common_min_submissions: int = COMMON_MIN_SUBMISSIONS
+    common_confidence: float = COMMON_CONFIDENCE
     # How code becomes tokens: "syntax" (a parser where a grammar exists) or "lexical"; and the
     # parser path's named normalizations.
     tokenizer: str = TOKENIZER
@@ -105,6 +119,8 @@ class MatchOptions:
         problems = _positive_ints(self)
         if not 0 < self.common_fraction <= 1:
             problems.append(f"common_fraction must be in (0, 1], got {self.common_fraction!r}")
+        if not self.common_confidence >= 0:
+            problems.append(f"common_confidence must be 0 or more, got {self.common_confidence!r}")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         unknown = [name for name in self.normalizations if name not in SYNTAX_NORMALIZATIONS]

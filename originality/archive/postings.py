@@ -42,7 +42,7 @@ from ..units import Unit
 # test built for 0.1) lost recall, 0.9858. An entry posts 97 rows on java-pairs.
 SAMPLE = 4
 # Entries with fewer own long k-grams than this post all of them: a pair from 0.3 shares at
-# least ``containment_floor`` of the smaller side (0.2343), so from 80 k-grams on it shares 19
+# least ``containment_floor`` of the smaller side (0.2344), so from 80 k-grams on it shares 19
 # or more, and a quarter sample misses them all with probability 0.75^19 = 0.004 at most.
 SMALL = 80
 # The lower tail of a sampled entry's hits that the candidate test allows: 2.33 standard

@@ -106,3 +106,24 @@ def test_members_that_share_low_bits_are_found_apart() -> None:
     values[:5] = [base, base | np.uint64(1 << 40), base | np.uint64(1 << 41), 7, 7 | np.uint64(1 << 33)]
     assert cohort.contains(members, values)[:6].tolist() == [True, True, False, True, False, False]
     assert cohort.contains(members, values).sum() == 3
+
+
+def test_common_code_needs_a_share_that_surely_reaches_the_fraction() -> None:
+    from dataclasses import replace
+
+    from originality.options import MatchOptions
+
+    options = MatchOptions()
+    thresholds = [cohort.common_threshold(groups, options) for groups in range(0, 2001)]
+    # Never under the floor of groups, never fewer than half, and the same or more with every group.
+    assert all(t >= max(10, groups / 2) for groups, t in enumerate(thresholds))
+    assert all(b >= a for a, b in zip(thresholds, thresholds[1:]))
+    # A small population needs a larger share above half than a large one.
+    assert thresholds[20] == 13 and thresholds[200] == 108 and thresholds[2000] == 1023
+    # Exactly the first count whose Wilson bound reaches half.
+    for groups in (20, 200, 2000):
+        t = thresholds[groups]
+        assert cohort.wilson_lower(t, groups, 1.0) >= 0.5 > cohort.wilson_lower(t - 1, groups, 1.0)
+    # Without confidence, the bare share; a share nobody can reach, more than the groups.
+    assert cohort.common_threshold(20, replace(options, common_confidence=0)) == 10
+    assert cohort.common_threshold(30, replace(options, common_fraction=1.0)) == 31

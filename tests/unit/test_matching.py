@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from originality import CheckOptions, check
+from originality.options import MatchOptions
 from originality.fingerprint import SymbolTable, fingerprint, kgram_hashes
 from originality.model import Document, DocumentState, Segment, SegmentKind
 from originality.normalize import tokenize
@@ -292,7 +293,6 @@ def test_a_pair_sharing_no_long_kgram_aligns_to_nothing() -> None:
     # Paraphrased prose reaches the alignment threshold on its cosine alone: the same words,
     # never four in a row. Aligning it must give no fragment, not an error.
     from originality.match import SubmissionPrints, align
-    from originality.options import MatchOptions
     from originality.units import build_units
 
     def units(text: str) -> list:
@@ -326,3 +326,24 @@ def test_one_submission_aligned_with_many_partners_at_once_as_with_each_alone(tm
     alone = [alignments(prints[0], [b], MatchOptions())[0] for b in prints[1:]]
     assert together == alone
     assert together[0] is not None and together[3] is not None and together[1] is None
+
+
+@pytest.mark.parametrize("sharing,confidence,discounted", [(11, 1.0, False), (11, 0.0, True), (16, 1.0, True)])
+def test_code_a_small_cohort_shares_is_common_when_surely_half_share_it(
+        tmp_path: Path, sharing: int, confidence: float, discounted: bool) -> None:
+    # Of twenty students with work of their own, eleven (55%) share a helper: a share that a
+    # cohort this small does not show to reach half (cohort.common_threshold), so the helper
+    # still counts, as it did not under the bare share; shared by sixteen, it is code everyone
+    # writes.
+    subs = []
+    for i in range(20):
+        files = {"own.py": own_work(i, statements=8)}
+        if i < sharing:
+            files["common.py"] = ORIGINAL
+        subs.append(write(tmp_path / f"s{i:02d}", files))
+    options = CheckOptions(min_similarity=0, match=MatchOptions(common_confidence=confidence))
+    scores = {(p.a, p.b): p.similarity for p in check(subs, options=options).pairs}
+    if discounted:
+        assert scores.get(("s00", "s01"), 0) < 0.1
+    else:
+        assert scores[("s00", "s01")] > 0.3
