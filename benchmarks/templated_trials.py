@@ -36,7 +36,8 @@ how dense its cohort is. ``project_*``: ``containment_max`` less one baseline fo
 cohort (a statistic over its pairs of independent groups), and ``sample*``: the median over the
 pairs of a sample of groups drawn by content key, what the engine ships at 256
 (``score.background``; the shipped trial reads it, the others the containment as it is, as they
-were measured).
+were measured); ``sample_scaled``: the same in units of the sample's spread (90th percentile less
+median).
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ TRIALS = {"shipped": SHIPPED, "before the background (containment_max as it is)"
                                                       "cosine_x_containment", "pruned_containment_max"],
           "floored_group_median_excess for containment_max": ["floored_group_median_excess", "containment_min",
                                                               "cosine_x_containment", "pruned_containment_max"]}
+TRIALS["sample_scaled for containment_max"] = ["sample_scaled", "containment_min", "cosine_x_containment",
+                                               "pruned_containment_max"]
+TRIALS["shipped + sample_scaled"] = SHIPPED + ["sample_scaled"]
 for _k in (32, 64, 128, 256):
     TRIALS[f"sample{_k} for containment_max"] = [f"sample{_k}", "containment_min", "cosine_x_containment",
                                                  "pruned_containment_max"]
@@ -228,6 +232,22 @@ def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.nda
     return pairs.values[:, FEATURES.index("containment_max")] - baseline
 
 
+def sample_scaled(comparison: Comparison, pairs: PairFeatures, k: int = 256) -> np.ndarray:
+    """``containment_max`` above the background (the median of it over the pairs of the
+    engine's sample, ``score.background_rows``) in units of the sample's spread above it (its
+    90th percentile less its median): how far out of its population's independent work a pair
+    is, on a dense task as on an open one."""
+    from originality.score import background_rows
+
+    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
+                                    comparison.ids)[:k])
+    a, b = np.triu_indices(len(rows), 1)
+    values = comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+    median, q90 = (float(np.median(values)), float(np.quantile(values, 0.9))) if len(values) else (0.0, 0.0)
+    print(f"  sample spread: median {median:.4f}, q90 {q90:.4f}", file=sys.stderr)
+    return (pairs.values[:, FEATURES.index("containment_max")] - median) / max(q90 - median, 0.01)
+
+
 def density_excess(comparison: Comparison, pairs: PairFeatures) -> np.ndarray:
     """``containment_max`` less the two sides' density: the share of the other independent
     groups that hold each of a side's own long k-grams, averaged over them (the mean
@@ -318,6 +338,7 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
                                                     "group median", floor)
     columns["above_background"] = columns["containment_max"] - comparison.background
+    columns["sample_scaled"] = sample_scaled(comparison, features)
     for k in (32, 64, 128, 256):
         columns[f"sample{k}"] = sample_excess(comparison, features, k)
     for stat in ("median", "mean", "q75", "q90", "gmedian", "gq75", "gq90"):
