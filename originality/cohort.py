@@ -60,10 +60,10 @@ def common_threshold(groups: int, options: MatchOptions) -> int:
 
     "With confidence": the lower end of the share's Wilson score interval, ``common_confidence``
     standard deviations down, reaches the fraction. A population is a sample of the students who
-    will take the task, and the archive's is young at first: a bare share made what a quarter of
-    the programs of one source share common code in a young archive's mix and not over the
-    whole set (``options.COMMON_CONFIDENCE`` gives the figures). The bound needs more above
-    half of a small population than of a large one, and tends to the share itself.
+    will take the task, and the archive's is small at first: under the bare share, what GPT-4's
+    programs of one prompt share with some human ones was common code in a young archive and
+    not over the whole set (``options.COMMON_CONFIDENCE`` gives the figures). The bound asks a
+    small population for more above half than a large one, and tends to the share itself.
     """
     least = max(options.common_min_submissions, math.ceil(options.common_fraction * groups))
     if least > groups or options.common_confidence == 0:

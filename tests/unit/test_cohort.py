@@ -115,7 +115,7 @@ def test_common_code_needs_a_share_that_surely_reaches_the_fraction() -> None:
 
     options = MatchOptions()
     thresholds = [cohort.common_threshold(groups, options) for groups in range(0, 2001)]
-    # Never under the floor of groups, never fewer than half, and the same or more with every group.
+    # At least 10 groups and at least half of them, and never fewer as groups are added.
     assert all(t >= max(10, groups / 2) for groups, t in enumerate(thresholds))
     assert all(b >= a for a, b in zip(thresholds, thresholds[1:]))
     # A small population needs a larger share above half than a large one.

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from originality import CheckOptions, check
-from originality.options import MatchOptions
 from originality.fingerprint import SymbolTable, fingerprint, kgram_hashes
 from originality.model import Document, DocumentState, Segment, SegmentKind
 from originality.normalize import tokenize
+from originality.options import MatchOptions
 
 ORIGINAL = '''
 def average(values):
