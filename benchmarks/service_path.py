@@ -33,6 +33,13 @@ class ServiceRun:
     order: list[str] = field(default_factory=list)
 
 
+def upload_order(cohort: Cohort, seed: int) -> list[Path]:
+    """The cohort's submissions in the order the service benchmark enters them."""
+    order = list(cohort.submissions)
+    random.Random(seed).shuffle(order)
+    return order
+
+
 def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: float = 0.0,
                tmp_root: Path | None = None, progress: bool = True) -> ServiceRun:
     from originality.archive import Archive, file_digest
@@ -40,8 +47,7 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
 
     tmp = Path(tempfile.mkdtemp(prefix="service-", dir=tmp_root))
     run = ServiceRun(cohort.name)
-    order = list(cohort.submissions)
-    random.Random(seed).shuffle(order)
+    order = upload_order(cohort, seed)
     run.order = [sub_id(p) for p in order]
     archive = Archive.open(Settings(data_dir=tmp, index=index))
     # The service reports pairs from its min_similarity (0.1) up; the benchmark compares

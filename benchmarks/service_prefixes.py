@@ -17,7 +17,6 @@ overall and for each kind of pair, for the given common-code settings.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +29,7 @@ sys.path.append(str(HERE.parent))  # after PYTHONPATH: an engine from `git archi
 
 import datasets  # noqa: E402
 from datasets import sub_id  # noqa: E402
+from service_path import upload_order  # noqa: E402
 
 from originality import cohort as cohort_module  # noqa: E402
 from originality.calibrate import roc_auc  # noqa: E402
@@ -68,8 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     ds = datasets.build(args.dataset)
     chosen = next(c for c in ds.cohorts if args.cohort in (None, c.name))
-    order = list(chosen.submissions)
-    random.Random(args.seed + ds.cohorts.index(chosen)).shuffle(order)
+    order = upload_order(chosen, args.seed + ds.cohorts.index(chosen))  # as `run.py service` does
     match = MatchOptions()
     for field, value in (("common_confidence", args.confidence), ("common_min_submissions", args.common_min),
                          ("common_fraction", args.common_fraction)):

@@ -64,7 +64,7 @@ from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import CheckOptions, MatchOptions  # noqa: E402
 from originality.archive.postings import containment_floor  # noqa: E402
 from originality.calibration import DEFAULT_MODEL  # noqa: E402
-from originality.score import ALIGN_FROM, Comparison, PairFeatures  # noqa: E402
+from originality.score import ALIGN_FROM, Comparison, PairFeatures, background_rows  # noqa: E402
 from originality import syntax  # noqa: E402
 from originality.units import is_literal_run  # noqa: E402
 
@@ -212,21 +212,18 @@ def project_excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatu
     return pairs.values[:, FEATURES.index("containment_max")] - baseline
 
 
-def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.ndarray:
-    """``containment_max`` less the median of it over the pairs of a sample: one submission of
-    each independent group, the groups of the k smallest content keys."""
-    groups = comparison.excluded.groups
-    order = sorted(range(len(groups)), key=lambda r: comparison.profiles[r].key)
-    seen, rows = set(), []
-    for r in order:
-        if int(groups[r]) not in seen:
-            seen.add(int(groups[r]))
-            rows.append(r)
-        if len(rows) == k:
-            break
-    rows = np.array(rows)
+def sample_containments(comparison: Comparison, k: int) -> np.ndarray:
+    """``containment_max`` over the pairs of the engine's background sample cut to its first k
+    groups (``score.background_rows``: one submission a group, by content key)."""
+    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
+                                    comparison.ids)[:k])
     a, b = np.triu_indices(len(rows), 1)
-    values = comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+    return comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+
+
+def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.ndarray:
+    """``containment_max`` less the median of it over the pairs of a sample of k groups."""
+    values = sample_containments(comparison, k)
     baseline = float(np.median(values)) if len(values) else 0.0
     print(f"  sample{k} baseline {baseline:.4f} over {len(values)} pairs", file=sys.stderr)
     return pairs.values[:, FEATURES.index("containment_max")] - baseline
@@ -234,15 +231,9 @@ def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.nda
 
 def sample_scaled(comparison: Comparison, pairs: PairFeatures, k: int = 256) -> np.ndarray:
     """``containment_max`` above the background (the median of it over the pairs of the
-    engine's sample, ``score.background_rows``) in units of the sample's spread above it (its
-    90th percentile less its median): how far out of its population's independent work a pair
-    is, on a dense task as on an open one."""
-    from originality.score import background_rows
-
-    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
-                                    comparison.ids)[:k])
-    a, b = np.triu_indices(len(rows), 1)
-    values = comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+    sample) in units of the sample's spread above it (its 90th percentile less its median): how
+    far out of its population's independent work a pair is, on a dense task as on an open one."""
+    values = sample_containments(comparison, k)
     median, q90 = (float(np.median(values)), float(np.quantile(values, 0.9))) if len(values) else (0.0, 0.0)
     print(f"  sample spread: median {median:.4f}, q90 {q90:.4f}", file=sys.stderr)
     return (pairs.values[:, FEATURES.index("containment_max")] - median) / max(q90 - median, 0.01)
