@@ -39,7 +39,8 @@ class Profile:
     bag: np.ndarray  # distinct bag features, ascending (uint64)
     bag_counts: np.ndarray  # how often each occurs (int64)
     long: np.ndarray  # distinct long k-grams of every unit, ascending
-    pruned: np.ndarray  # distinct long k-grams of the pruned streams of the units that have one
+    pruned: np.ndarray  # distinct long k-grams of the pruned streams of the units that have one;
+    # ``long`` itself when they are the same
     unpruned: np.ndarray  # distinct long k-grams of the units without a pruned stream
     code_tokens: int
     all_tokens: int
@@ -48,8 +49,8 @@ class Profile:
     @classmethod
     def of(cls, units: list[Unit]) -> Profile:
         bag, counts = sorted_counts(np.concatenate([u.bag for u in units])) if units else (_EMPTY, _NO_COUNTS)
-        return cls(bag, counts, _distinct([u.prints.hashes for u in units]),
-                   _distinct([u.pruned for u in units if u.pruned is not None]),
+        long = _distinct([u.prints.hashes for u in units])
+        return cls(bag, counts, long, _same_or(long, _distinct([u.pruned for u in units if u.pruned is not None])),
                    _distinct([u.prints.hashes for u in units if u.pruned is None]),
                    sum(u.token_count for u in units if u.kind is SegmentKind.CODE),
                    sum(u.token_count for u in units), content_key(units))
@@ -83,8 +84,8 @@ class Profile:
 
         bag = take(bags, "<u8").astype(np.uint64, copy=False)
         counts = take(bags, "<u4").astype(np.int64)
-        return cls(bag, counts, take(longs, "<u8").astype(np.uint64, copy=False),
-                   take(pruned, "<u8").astype(np.uint64, copy=False),
+        long = take(longs, "<u8").astype(np.uint64, copy=False)
+        return cls(bag, counts, long, _same_or(long, take(pruned, "<u8").astype(np.uint64, copy=False)),
                    take(unpruned, "<u8").astype(np.uint64, copy=False), code_tokens, all_tokens, key)
 
 
@@ -98,6 +99,12 @@ def content_key(units: list[Unit]) -> bytes:
         digest.update(unit.lines.tobytes())
         digest.update(unit.prints.hashes.tobytes())
     return digest.digest()
+
+
+def _same_or(long: np.ndarray, pruned: np.ndarray) -> np.ndarray:
+    """``long`` itself when the pruned k-grams are the same: the comparison then reads them once
+    (``one_against.kgram_counts``)."""
+    return long if len(pruned) == len(long) and np.array_equal(pruned, long) else pruned
 
 
 def _distinct(parts: list[np.ndarray]) -> np.ndarray:

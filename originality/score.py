@@ -37,11 +37,12 @@ import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import (Exclusions, Statistics, contains, contains_each, exclusions, exclusions_from,
+from .cohort import (Exclusions, Statistics, contains_each, exclusions, exclusions_from,
                      incidence, mark_excluded, positions, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, Pairs
+from .one_against import KgramCounts, kgram_counts, own_bag_rows
 from .options import MatchOptions
 from .profile import Profile
 from .report import DIGITS, rounded
@@ -193,21 +194,22 @@ def background_rows(keys: Sequence[bytes], groups: Sequence[object], names: Sequ
     return rows
 
 
-def background(longs: Sequence[np.ndarray], rows: Sequence[int], least: int) -> float:
+def background(sample: Sequence[np.ndarray], least: int) -> float:
     """What independent work of a population shares: the median ``containment_max`` (the share
     of the smaller side's own long k-grams found in the other, 0 for a pair sharing none) over
-    the pairs of ``rows`` (``background_rows``). The code part of the similarity reads a pair's
-    containment above it (``calibration.Model``): on a tiny exercise or a long templated
-    program independent students share more code than on an open task, so the same share is
-    weaker evidence there (docs/benchmarks.md, "A similarity above its project's background").
+    the pairs of a sample of it (the own long k-grams of the rows ``background_rows`` gives).
+    The code part of the similarity reads a pair's containment above it
+    (``calibration.Model``): on a tiny exercise or a long templated program independent
+    students share more code than on an open task, so the same share is weaker evidence there
+    (docs/benchmarks.md, "A similarity above its project's background").
     0 under ``least`` groups (``MatchOptions.common_min_submissions``, as for common code): what
     a handful of students share says more about them than about the task."""
-    if len(rows) < max(2, least):
+    if len(sample) < max(2, least):
         return 0.0
-    matrix = incidence([longs[r] for r in rows])[0]
-    a, b = np.triu_indices(len(rows), 1)
+    matrix = incidence(list(sample))[0]
+    a, b = np.triu_indices(len(sample), 1)
     shared = np.asarray((matrix @ matrix.T).todense())[a, b]  # counts: exact whatever the order of sums
-    sizes = np.maximum(np.array([len(longs[r]) for r in rows], dtype=np.float64), 1.0)
+    sizes = np.maximum(np.array([len(x) for x in sample], dtype=np.float64), 1.0)
     return float(np.median(np.maximum(shared / sizes[a], shared / sizes[b])))
 
 
@@ -262,11 +264,7 @@ class Comparison:
         self._marked: set[int] = set()
         if statistics is None:  # ``check``: its report greys the template lines of every submission
             self.mark(range(len(profiles)))
-        self.longs = own_long(profiles, self.excluded)
-        self.long_sizes = np.array([len(x) for x in self.longs], dtype=np.float64)
         self.has_pruned = self.excluded.pruned is not self.excluded.long  # a unit has a pruned stream
-        self.pruned = own_pruned(profiles, self.excluded) if self.has_pruned else self.longs
-        self.pruned_sizes = np.array([len(x) for x in self.pruned], dtype=np.float64)
         self.code_tokens = np.array([p.code_tokens for p in profiles], dtype=np.float64)
         self.all_tokens = np.array([p.all_tokens for p in profiles], dtype=np.float64)
         # Each submission's place in the order of ids, for the report's order of pairs.
@@ -282,7 +280,29 @@ class Comparison:
         if rows is None:
             assert self.statistics is None, "the archive's comparison is given its sample"
             rows = background_rows([p.key for p in self.profiles], self.excluded.groups.tolist(), self.ids)
-        return background(self.longs, rows, self.options.common_min_submissions)
+        sample = ([self.longs[r] for r in rows] if self.statistics is None
+                  else own_long([self.profiles[r] for r in rows], self.excluded))
+        return background(sample, self.options.common_min_submissions)
+
+    # Each submission's own long k-grams (plain and pruned) and their counts, as arrays: what
+    # ``check``'s matrices are made of. The archive's check reads them for its upload and the
+    # background's sample alone; its candidates are counted by ``one_against``.
+
+    @cached_property
+    def longs(self) -> list[np.ndarray]:
+        return own_long(self.profiles, self.excluded)
+
+    @cached_property
+    def pruned(self) -> list[np.ndarray]:
+        return own_pruned(self.profiles, self.excluded) if self.has_pruned else self.longs
+
+    @cached_property
+    def long_sizes(self) -> np.ndarray:
+        return np.array([len(x) for x in self.longs], dtype=np.float64)
+
+    @cached_property
+    def pruned_sizes(self) -> np.ndarray:
+        return np.array([len(x) for x in self.pruned], dtype=np.float64)
 
     # -- which pairs ------------------------------------------------------------------------
 
@@ -330,7 +350,8 @@ class Comparison:
                 value[where[found]] = product.data[found]
                 values.append(value)
             i, j = start + union // width, start + union % width
-            yield self._features(i, j, values[0], self.bag_norms[i], self.bag_norms[j], values[1], values[-1])
+            yield self._features(i, j, values[0], self.bag_norms[i], self.bag_norms[j], values[1], values[-1],
+                                 *self._sizes(i, j))
 
     def mark(self, indices: Iterable[int]) -> None:
         """Mark starter and common code on the units of these submissions (``Unit.excluded``
@@ -375,56 +396,69 @@ class Comparison:
         shared = _row_dots(self.long_matrix, i, j)
         shared_pruned = _row_dots(self.pruned_matrix, i, j) if self.has_pruned else shared
         return self._features(i, j, _row_dots(self.vectors, i, j), self.bag_norms[i], self.bag_norms[j],
-                              shared, shared_pruned)
+                              shared, shared_pruned, *self._sizes(i, j))
+
+    def _sizes(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.long_sizes[i], self.long_sizes[j], self.pruned_sizes[i], self.pruned_sizes[j]
 
     def one_against(self, a: int, others: np.ndarray) -> PairFeatures:
         """The features of the pairs (a, j) for each j of ``others``, with the document
         frequencies of the statistics: the archive's check, one upload against its candidates.
 
         The numbers are bit for bit those of ``pair_features`` over the population's matrices
-        (``tests/unit/test_score.py``), without forming them: at 20,000 archived entries a check
-        scores thousands of candidates, and the matrices' columns (every distinct feature of
-        every candidate) took over half of its time (docs/benchmarks.md, "Archive check as the
-        archive grows"). Each row's TF-IDF weights are computed as ``tfidf_vectors`` computes
-        them, and every sum is taken in the order the sparse products take it: a row's squares
-        and a pair's products in ascending feature order, by ``np.add.reduceat`` as SciPy
-        sums a row.
+        (``tests/unit/test_score.py``), without forming them, nor the candidates' own arrays
+        (``one_against.py``): at 20,000 archived entries a check scores thousands of
+        candidates, and the matrices' columns (every distinct feature of every candidate) took
+        over half of its time (docs/benchmarks.md, "Archive check as the archive grows"). Each
+        row's TF-IDF weights are computed as ``tfidf_vectors`` computes them, and every sum is
+        taken in the order the sparse products take it: a row's squares and a pair's products
+        in ascending feature order, by ``np.add.reduceat`` as SciPy sums a row.
         """
         assert self.statistics is not None
         others = np.asarray(others, dtype=np.int64)
-        shared = _shared_counts(self.longs[a], [self.longs[j] for j in others.tolist()])
-        shared_pruned = (_shared_counts(self.pruned[a], [self.pruned[j] for j in others.tolist()])
-                         if self.has_pruned else shared)
-        cosines, norms = self._cosines(a, others)
-        return self._features(np.full(len(others), a, dtype=np.int64), others, cosines,
-                              np.full(len(others), norms[0]), norms[1:], shared, shared_pruned)
+        candidates = [self.profiles[j] for j in others.tolist()]
+        mine_long = own_long([self.profiles[a]], self.excluded)[0]
+        mine_pruned = own_pruned([self.profiles[a]], self.excluded)[0] if self.has_pruned else mine_long
+        counts = kgram_counts(mine_long, mine_pruned, self.excluded, candidates)
+        if not self.has_pruned:
+            counts = KgramCounts(counts.long_sizes, counts.shared, counts.long_sizes, counts.shared)
+        cosines, norms = self._cosines(a, candidates)
+        n = len(others)
+        return self._features(np.full(n, a, dtype=np.int64), others, cosines, np.full(n, norms[0]), norms[1:],
+                              counts.shared, counts.shared_pruned, np.full(n, float(len(mine_long))),
+                              counts.long_sizes, np.full(n, float(len(mine_pruned))), counts.pruned_sizes)
 
-    def _cosines(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _cosines(self, a: int, others: list[Profile]) -> tuple[np.ndarray, np.ndarray]:
         """The cosine of row a's TF-IDF vector with each of ``others``' (see ``one_against``),
         and the norms of row a and the others before they were normed."""
         assert self.statistics is not None
-        rows = [a] + others.tolist()
-        per_row = [self.bags[r] for r in rows]
-        features = np.concatenate([f for f, _ in per_row])
-        tf = 1.0 + np.log(np.concatenate([c for _, c in per_row]).astype(np.float64))
-        df = self.statistics.count(self.statistics.bag, features)
+        mine, theirs = (own_bag_rows(rows, self.excluded.bag, self.statistics)
+                        for rows in ([self.profiles[a]], others))
+        features = np.concatenate([mine.features, theirs.features])
+        tf = 1.0 + np.log(np.concatenate([mine.counts, theirs.counts]).astype(np.float64))
+        df = np.concatenate([mine.frequencies, theirs.frequencies])
         weights = tf * inverse_frequencies(features, df, self.statistics.groups)
-        sizes = np.array([len(f) for f, _ in per_row], dtype=np.int64)
+        sizes = np.concatenate([mine.sizes, theirs.sizes])
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        norms = np.zeros(len(rows), dtype=np.float64)
+        norms = np.zeros(len(sizes), dtype=np.float64)
         filled = sizes > 0
         if filled.any():
             norms[filled] = np.sqrt(np.add.reduceat(weights * weights, starts[filled]))
         scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
         scaled = weights * np.repeat(scale, sizes)
-        # Row a's weight of each feature of the others, where it holds the feature.
-        mine, mine_scaled = features[: sizes[0]], scaled[: sizes[0]]
-        theirs = features[sizes[0]:]
-        at = positions(mine, theirs)
+        # Row a's weight of each feature of the others, where it holds the feature: by the
+        # features' rows in the statistics' space, which counts every feature of the population.
+        mine_scaled = scaled[: len(mine.features)]
+        inside = np.flatnonzero(mine.at >= 0)
+        mine_at = np.full(len(self.statistics.bag[0]) + 1, -1, dtype=np.intp)  # the last: no row
+        mine_at[mine.at[inside]] = inside
+        at = mine_at[theirs.at]
+        outside = np.flatnonzero(theirs.at < 0)
+        at[outside] = positions(mine.features, theirs.features[outside])
         held = at >= 0
-        products = mine_scaled[at[held]] * scaled[sizes[0]:][held]
+        products = mine_scaled[at[held]] * scaled[len(mine.features):][held]
         # Each pair's products in ascending feature order: each row's features are sorted.
-        row_of = np.repeat(np.arange(len(others)), sizes[1:])[held]
+        row_of = np.repeat(np.arange(len(others)), theirs.sizes)[held]
         cosines = np.zeros(len(others), dtype=np.float64)
         if len(products):
             firsts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
@@ -434,14 +468,17 @@ class Comparison:
     # -- features and scores ----------------------------------------------------------------
 
     def _features(self, i: np.ndarray, j: np.ndarray, cosine: np.ndarray, norms_i: np.ndarray,
-                  norms_j: np.ndarray, shared: np.ndarray, shared_pruned: np.ndarray) -> PairFeatures:
-        contained_i = shared / np.maximum(self.long_sizes[i], 1.0)
-        contained_j = shared / np.maximum(self.long_sizes[j], 1.0)
+                  norms_j: np.ndarray, shared: np.ndarray, shared_pruned: np.ndarray, long_i: np.ndarray,
+                  long_j: np.ndarray, pruned_i: np.ndarray, pruned_j: np.ndarray) -> PairFeatures:
+        """A pair's features from its shared counts and each side's own counts (``long_i``:
+        side i's own long k-grams, ``pruned_i`` its own pruned ones, ...)."""
+        contained_i = shared / np.maximum(long_i, 1.0)
+        contained_j = shared / np.maximum(long_j, 1.0)
         cosine = np.minimum(cosine, 1.0)
         larger = np.maximum(contained_i, contained_j)
         # Pruning only ever counts where it brings a pair closer: the larger of the two.
-        pruned = np.maximum(shared_pruned / np.maximum(self.pruned_sizes[i], 1.0),
-                            shared_pruned / np.maximum(self.pruned_sizes[j], 1.0))
+        pruned = np.maximum(shared_pruned / np.maximum(pruned_i, 1.0),
+                            shared_pruned / np.maximum(pruned_j, 1.0))
         values = np.column_stack([cosine, larger, np.minimum(contained_i, contained_j), cosine * larger,
                                   np.maximum(larger, pruned), bag_projection(cosine, norms_i, norms_j)])
         total = self.all_tokens[i] + self.all_tokens[j]
@@ -589,16 +626,6 @@ def _joined(parts: list[PairFeatures]) -> PairFeatures:
         return parts[0]
     return PairFeatures(np.concatenate([p.i for p in parts]), np.concatenate([p.j for p in parts]),
                         np.concatenate([p.values for p in parts]), np.concatenate([p.code_share for p in parts]))
-
-
-def _shared_counts(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
-    """How many of each sorted distinct array's values are in ``mine`` (sorted), as floats:
-    the entries of an incidence matrix's row products."""
-    if not others:
-        return np.zeros(0, dtype=np.float64)
-    found = contains(mine, np.concatenate(others))
-    return np.bincount(np.repeat(np.arange(len(others)), [len(x) for x in others]),
-                       weights=found, minlength=len(others)).astype(np.float64)
 
 
 def _row_dots(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -47,9 +47,9 @@ def test_the_background_is_the_median_containment_over_the_samples_pairs() -> No
     longs = [np.arange(0, 10, dtype=np.uint64), np.arange(5, 25, dtype=np.uint64),  # 5 shared: 0.5 of the smaller
              np.arange(100, 110, dtype=np.uint64)]  # shares nothing
     # Pairs: (0, 1) 0.5, (0, 2) 0, (1, 2) 0: the median is 0; with the third out, 0.5.
-    assert score.background(longs, [0, 1, 2], 2) == 0.0
-    assert score.background(longs, [0, 1], 2) == 0.5
-    assert score.background(longs, [0, 1], 3) == 0.0  # under the least groups it asks for
+    assert score.background(longs, 2) == 0.0
+    assert score.background(longs[:2], 2) == 0.5
+    assert score.background(longs[:2], 3) == 0.0  # under the least groups it asks for
 
 
 def test_the_same_pair_scores_lower_where_independent_work_shares_more(tmp_path: Path) -> None:

@@ -1,0 +1,163 @@
+"""One upload against its candidates: the counts and cosines of ``Comparison.one_against``,
+read off the candidates' profiles laid end to end.
+
+The archive's check needs, for each candidate, how many own long k-grams it has (plain, and of
+its pruned streams) and how many of them the upload holds, and the cosine of the two TF-IDF
+vectors. At 20,000 archived entries a check has thousands of candidates and 20 million of their
+features to read. Making each candidate's own arrays (its features less starter and common
+code) and looking them up again in the upload's looked every feature up two or three times and
+took a NumPy step per candidate; here each feature is looked up once, in one table that says at
+the same time whether it is left out and whether the upload holds it, and the answers are
+counted per candidate by ``np.bincount`` (docs/benchmarks.md, "Archive check as the archive
+grows"). The numbers are bit for bit those of the comparison's matrices
+(``tests/unit/test_score.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .cohort import Exclusions, Statistics, contains, positions
+from .fingerprint import sorted_distinct
+from .profile import Profile
+
+# The sets a long k-gram can be in, as bits of one table (``flag_table``); UNPRUNED: some
+# candidate's units without a pruned stream hold it.
+EXCLUDED_LONG, EXCLUDED_PRUNED, MINE_LONG, MINE_PRUNED, UNPRUNED = 1, 2, 4, 8, 16
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """Arrays laid end to end: their values and each one's length."""
+
+    values: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, arrays: list[np.ndarray]) -> Ragged:
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        return cls(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64), lengths)
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The array each value comes from."""
+        return np.repeat(np.arange(len(self.lengths)), self.lengths)
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        return np.cumsum(self.lengths) - self.lengths
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """How many of each array's values ``mask`` selects, as floats (the entries of an
+        incidence matrix's row products)."""
+        counts = np.zeros(len(self.lengths), dtype=np.float64)
+        filled = np.flatnonzero(self.lengths)
+        if len(filled):
+            counts[filled] = np.add.reduceat(mask, self.starts[filled], dtype=np.int64)
+        return counts
+
+
+def flag_table(sets: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted members of some sorted sets, and each member's flags: the bits of the sets
+    that hold it."""
+    members = sorted_distinct(np.concatenate(list(sets.values())))
+    flags = np.zeros(len(members), dtype=np.uint8)
+    for bit, values in sets.items():
+        flags[np.searchsorted(members, values)] |= np.uint8(bit)
+    return members, flags
+
+
+def flags_of(table: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> np.ndarray:
+    """The flags of each value (0 for one in no set)."""
+    members, flags = table
+    return np.append(flags, np.uint8(0))[positions(members, values)]  # -1, no member: the last
+
+
+@dataclass(frozen=True)
+class KgramCounts:
+    """Per candidate: its own long k-grams and those the upload's own hold, plain and pruned."""
+
+    long_sizes: np.ndarray
+    shared: np.ndarray
+    pruned_sizes: np.ndarray
+    shared_pruned: np.ndarray
+
+
+def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclusions,
+                 others: list[Profile]) -> KgramCounts:
+    """The own long k-grams of each of ``others`` (``score.own_long``: starter and common code
+    left out) and how many of them the upload's own (``mine_long``) hold; the same for the
+    pruned ones (``score.own_pruned``: a candidate's pruned streams less ``excluded.pruned``,
+    joined with the plain k-grams of its units without one less ``excluded.long``)."""
+    unpruned = Ragged.of([p.unpruned for p in others])
+    table = flag_table({EXCLUDED_LONG: excluded.long, EXCLUDED_PRUNED: excluded.pruned,
+                        MINE_LONG: mine_long, MINE_PRUNED: mine_pruned,
+                        UNPRUNED: sorted_distinct(unpruned.values)})
+    longs = Ragged.of([p.long for p in others])
+    flags = flags_of(table, longs.values)
+    long_sizes = longs.count((flags & EXCLUDED_LONG) == 0)
+    shared = longs.count((flags & MINE_LONG) != 0)  # the upload's own are never excluded
+
+    def pruned_part(part_flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        own = (part_flags & EXCLUDED_PRUNED) == 0
+        return own, own & ((part_flags & MINE_PRUNED) != 0)
+
+    # Where a candidate's pruned k-grams are its plain ones (no unit's pruning changed a
+    # k-gram, as for 40% of the generated scale cohort), the plain k-grams' flags serve.
+    same = np.fromiter((p.pruned is p.long for p in others), dtype=bool, count=len(others))
+    own, mine = pruned_part(flags)
+    pruned_sizes, shared_pruned = longs.count(own) * same, longs.count(mine) * same
+    pruned = Ragged.of([p.pruned if not s else p.pruned[:0] for p, s in zip(others, same)])
+    pruned_flags = flags_of(table, pruned.values)
+    own, mine = pruned_part(pruned_flags)
+    pruned_sizes += pruned.count(own)
+    shared_pruned += pruned.count(mine)
+    # The units without a pruned stream give their plain k-grams, less ``excluded.long``; one
+    # found in the candidate's pruned streams too counts once.
+    if len(unpruned.values):
+        unpruned_flags = flags_of(table, unpruned.values)
+        own = (unpruned_flags & EXCLUDED_LONG) == 0
+        mine = own & ((unpruned_flags & MINE_PRUNED) != 0)
+        # In the candidate's pruned streams too: all of them where those are its plain
+        # k-grams; elsewhere looked up, in the rows where any of its pruned k-grams is some
+        # candidate's unpruned one (almost none: the two are different files).
+        also = same[unpruned.rows]
+        for row in np.unique(pruned.rows[(pruned_flags & UNPRUNED) != 0]).tolist():
+            at = slice(unpruned.starts[row], unpruned.starts[row] + unpruned.lengths[row])
+            also[at] = contains(others[row].pruned, unpruned.values[at])
+        twice = also & ((unpruned_flags & EXCLUDED_PRUNED) == 0)
+        pruned_sizes += unpruned.count(own) - unpruned.count(own & twice)
+        shared_pruned += unpruned.count(mine) - unpruned.count(mine & twice)
+    return KgramCounts(long_sizes, shared, pruned_sizes, shared_pruned)
+
+
+@dataclass(frozen=True)
+class BagRows:
+    """Some submissions' own bag features (starter and common code left out) laid end to end,
+    their counts and document frequencies, for the cosines."""
+
+    features: np.ndarray
+    counts: np.ndarray
+    frequencies: np.ndarray
+    sizes: np.ndarray
+    at: np.ndarray  # each feature's row in the statistics' bag space, -1 where it has none
+
+
+def own_bag_rows(profiles: list[Profile], excluded_bag: np.ndarray, statistics: Statistics) -> BagRows:
+    """The own bag features of ``profiles`` with the statistics' document frequencies: each
+    feature looked up once, in the statistics' space (which counts every feature of the
+    population), for its count and whether it is left out."""
+    bags = Ragged.of([p.bag for p in profiles])
+    counts = np.concatenate([p.bag_counts for p in profiles]) if profiles else np.zeros(0, dtype=np.int64)
+    space, space_counts = statistics.bag
+    at = positions(space, bags.values)
+    # Read by the row in the space, the last entry standing for a feature without one.
+    keep = np.append(~contains(excluded_bag, space), True)[at]
+    outside = np.flatnonzero(at < 0)
+    keep[outside] = ~contains(excluded_bag, bags.values[outside])
+    at = at[keep]
+    frequencies = np.append(space_counts.astype(np.int64), 0)[at]
+    return BagRows(bags.values[keep], counts[keep], frequencies, bags.count(keep).astype(np.int64), at)
