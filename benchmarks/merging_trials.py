@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE.parent))
 from originality.calibrate import read_labels, roc_auc  # noqa: E402
 from originality.calibration import CODE_FEATURES, FEATURES, fit_weights  # noqa: E402
 from originality.check import load_submission, submission_id  # noqa: E402
+from originality.cohort import contains  # noqa: E402
 from originality.fingerprint import Fingerprints, SymbolTable  # noqa: E402
 from originality.match import SubmissionPrints, _free_stretches, _runs  # noqa: E402
 from originality.model import SegmentKind, SubmissionStatus  # noqa: E402
@@ -64,15 +65,17 @@ RULES = ("mean", "max")
 DENOMINATORS = ("gaps out", "gaps in")
 
 
-def short_prints(sid: str, units: list[Unit], bag_k: int, min_tokens: int) -> SubmissionPrints:
-    """A submission's code as its 5-token k-grams (the bag's, in token order), exclusions kept."""
+def short_prints(sid: str, units: list[Unit], bag_k: int, min_tokens: int,
+                 excluded_bag: np.ndarray) -> SubmissionPrints:
+    """A submission's code as its 5-token k-grams (the bag's, in token order), those of
+    ``excluded_bag`` (starter and common code) left out."""
     short = []
     for unit in units:
         if unit.kind is not SegmentKind.CODE or unit.token_count < bag_k:
             continue
         count = unit.token_count - bag_k + 1
         hashes = unit.bag[:count]
-        excluded = None if unit.bag_excluded is None else unit.bag_excluded[:count]
+        excluded = contains(excluded_bag, hashes)
         short.append(Unit(unit.path, unit.kind, unit.lines,
                           Fingerprints(hashes, np.arange(count, dtype=np.int64), bag_k), hashes,
                           excluded=excluded))
@@ -138,7 +141,7 @@ def load(entry: dict, options: CheckOptions) -> dict:
     j = np.array([position[r[1]] for r in known])
     features = comparison.pair_features(i, j)
     m = options.match
-    shorts = {k: short_prints(ok[k].id, ok[k].units, m.bag_code, m.min_document_tokens)
+    shorts = {k: short_prints(ok[k].id, ok[k].units, m.bag_code, m.min_document_tokens, comparison.excluded.bag)
               for k in sorted(set(i.tolist()) | set(j.tolist()))}
     own = {k: max(int(sum(u.token_count - u.template_token_mask().sum()
                           for u in ok[k].units if u.kind is SegmentKind.CODE)), 1) for k in shorts}

@@ -248,21 +248,14 @@ def exclusions_from(statistics: Statistics, population: int, base_units: list[Un
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:
-    """Set ``Unit.excluded`` and ``Unit.bag_excluded`` on every unit.
+    """Set ``Unit.excluded`` on every unit: what alignment and the template lines read.
 
-    Each kind is looked up for all units at once and the answer split back: a lookup per unit
-    cost a tenth of an archive check over its candidates (benchmarks/archive_check.py at 2,000
-    entries, 100,000 units over ten checks)."""
+    Looked up for all units at once and the answer split back: a lookup per unit cost a tenth
+    of an archive check over its candidates (benchmarks/archive_check.py at 2,000 entries,
+    100,000 units over ten checks)."""
     units = [unit for group in units_by_submission for unit in group]
     for unit, found in zip(units, contains_each(excluded.long, [u.prints.hashes for u in units])):
         unit.excluded = found
-    for unit, found in zip(units, contains_each(excluded.bag, [u.bag for u in units])):
-        unit.bag_excluded = found
-    pruned = [u for u in units if u.pruned is not None]
-    for unit in units:
-        unit.pruned_excluded = None
-    for unit, found in zip(pruned, contains_each(excluded.pruned, [u.pruned for u in pruned])):
-        unit.pruned_excluded = found
 
 
 def contains_each(sorted_set: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:

@@ -435,9 +435,17 @@ class Comparison:
         mine, theirs = (own_bag_rows(rows, self.excluded.bag, self.statistics)
                         for rows in ([self.profiles[a]], others))
         features = np.concatenate([mine.features, theirs.features])
-        tf = 1.0 + np.log(np.concatenate([mine.counts, theirs.counts]).astype(np.float64))
-        df = np.concatenate([mine.frequencies, theirs.frequencies])
-        weights = tf * inverse_frequencies(features, df, self.statistics.groups)
+        at = np.concatenate([mine.at, theirs.at])
+        counts = np.concatenate([mine.counts, theirs.counts])
+        # Each weight as ``tfidf_vectors`` makes it, element by element: the idf of each row of
+        # the space and the tf of each count computed once, not once per occurrence (a
+        # candidate's features are mostly the task's, which thousands of candidates hold).
+        space, space_counts = self.statistics.bag
+        idf = np.append(inverse_frequencies(space, space_counts, self.statistics.groups), 0.0)[at]
+        outside = np.flatnonzero(at < 0)  # held by no counted entry
+        idf[outside] = inverse_frequencies(features[outside], np.zeros(len(outside)), self.statistics.groups)
+        tf = 1.0 + np.log(np.arange(1, int(counts.max(initial=1)) + 1, dtype=np.float64))
+        weights = tf[counts - 1] * idf
         sizes = np.concatenate([mine.sizes, theirs.sizes])
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         norms = np.zeros(len(sizes), dtype=np.float64)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from .syntax import PRUNING, prunes
 TOKENS_VERSION = 5
 LITERAL_PREFIX = "lit:"
 # Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
-# (test data, messages in order); the cosine weighs them up (``candidates.LITERAL_RUN_WEIGHT``).
+# (test data, messages in order); the cosine weighs them up (``score.LITERAL_RUN_WEIGHT``).
 # The weight is read from the hash itself, so bags stored by the archive keep it; a short
 # k-gram whose hash happens to carry the tag (1 in 65,536) is weighed up too, harmlessly.
 LITERAL_RUN_TAG = np.uint64(0x11A5)
@@ -49,11 +49,13 @@ class Unit:
     # (the dead statements an insertion attack adds), for the score's pruned containment; None
     # where it would be ``prints.hashes`` (prose, the lexical path).
     pruned: np.ndarray | None = None
-    # Set once the cohort is known: True for k-grams (long, and short in the bag) that are
-    # starter code or code everyone writes. They never count as similarity.
+    # Set once the cohort is known (``cohort.mark_excluded``): True for the long k-grams that
+    # are starter code or code everyone writes, which alignment never matches and the report
+    # greys. (The score leaves them out by value: ``score.own_long``.)
     excluded: np.ndarray | None = None
-    bag_excluded: np.ndarray | None = None
-    pruned_excluded: np.ndarray | None = None
+    # The last ``template_token_mask`` and the ``excluded`` it was made from: alignment's prints
+    # and the report's template lines both ask for it.
+    _template_mask: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pruned_hashes(self) -> np.ndarray:
@@ -69,15 +71,18 @@ class Unit:
 
     def template_token_mask(self) -> np.ndarray:
         """True for every token that lies in an excluded k-gram."""
-        mask = np.zeros(self.token_count, dtype=bool)
         if self.excluded is None or not self.excluded.any():
-            return mask
+            return np.zeros(self.token_count, dtype=bool)
+        if self._template_mask is not None and self._template_mask[0] is self.excluded:
+            return self._template_mask[1]
         starts = np.flatnonzero(self.excluded)
         # Mark [start, start + k) for every excluded k-gram, via a difference array.
         size = self.token_count + 1
         delta = (np.bincount(starts, minlength=size)
                  - np.bincount(np.minimum(starts + self.k, self.token_count), minlength=size))
-        return np.cumsum(delta[:-1]) > 0
+        mask = np.cumsum(delta[:-1]) > 0
+        self._template_mask = (self.excluded, mask)
+        return mask
 
 
 def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int], list[str]]]:

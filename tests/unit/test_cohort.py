@@ -75,11 +75,6 @@ def test_exclusions_are_marked_on_every_unit_as_one_lookup_each_would_mark_them(
     cohort.mark_excluded(population, excluded)
     for u in (u for units in population for u in units):
         assert u.excluded.tolist() == np.isin(u.prints.hashes, excluded.long).tolist()
-        assert u.bag_excluded.tolist() == np.isin(u.bag, excluded.bag).tolist()
-        if u.pruned is None:
-            assert u.pruned_excluded is None
-        else:
-            assert u.pruned_excluded.tolist() == np.isin(u.pruned, excluded.pruned).tolist()
 
 
 @pytest.mark.parametrize("set_size", [1, 417, 70_000])
