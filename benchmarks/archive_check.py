@@ -61,6 +61,10 @@ PHASES = [
     ("originality.one_against", "", "kgram_counts"),
     ("originality.score", "Comparison", "_cosines"),
     ("originality.score", "Comparison", "score"),
+    ("originality.archive.entries", "StoredUnits", "fetch"),
+    ("originality.cohort", "", "mark_excluded"),
+    ("originality.match", "SubmissionPrints", "build"),
+    ("originality.match", "", "alignments"),
     ("originality.archive.compare", "", "template_ranges"),
 ]
 
@@ -78,7 +82,8 @@ def timed_phases() -> dict[str, float]:
         label = f"{owner_name or module_name.rsplit('.', 1)[-1]}.{name}"
         original = owner.__dict__[name]
         is_property = hasattr(original, "func")  # functools.cached_property
-        function = original.func if is_property else original
+        is_class_method = isinstance(original, classmethod)
+        function = original.func if is_property else original.__func__ if is_class_method else original
 
         def wrapper(*args, _function=function, _label=label, **kwargs):
             began = time.process_time()
@@ -91,6 +96,8 @@ def timed_phases() -> dict[str, float]:
         if is_property:
             wrapped = functools.cached_property(wrapped)
             wrapped.__set_name__(owner, name)
+        elif is_class_method:
+            wrapped = classmethod(wrapped)
         setattr(owner, name, wrapped)
         for other in list(sys.modules.values()):
             if other is not None and other is not module and getattr(other, name, None) is original:

@@ -37,7 +37,7 @@ class Profile:
     """What a comparison reads of a submission to score its pairs."""
 
     bag: np.ndarray  # distinct bag features, ascending (uint64)
-    bag_counts: np.ndarray  # how often each occurs (int64)
+    bag_counts: np.ndarray  # how often each occurs (integers: int64 made, uint32 read back)
     long: np.ndarray  # distinct long k-grams of every unit, ascending
     pruned: np.ndarray  # distinct long k-grams of the pruned streams of the units that have one;
     # ``long`` itself when they are the same
@@ -72,21 +72,22 @@ class Profile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Profile:
+        """The profile ``to_bytes`` wrote, its arrays views of ``data`` (a check reads thousands:
+        one view for the three k-gram arrays, the counts left as stored)."""
         bags, longs, pruned, unpruned, code_tokens, all_tokens = np.frombuffer(data, dtype=_HEADER, count=6).tolist()
         at = 6 * _HEADER.itemsize
         key, at = data[at:at + _KEY_BYTES], at + _KEY_BYTES
+        bag = _native(np.frombuffer(data, dtype="<u8", count=bags, offset=at))
+        counts = _native(np.frombuffer(data, dtype="<u4", count=bags, offset=at + 8 * bags))
+        kgrams = _native(np.frombuffer(data, dtype="<u8", count=longs + pruned + unpruned, offset=at + 12 * bags))
+        long = kgrams[:longs]
+        return cls(bag, counts, long, _same_or(long, kgrams[longs:longs + pruned]), kgrams[longs + pruned:],
+                   code_tokens, all_tokens, key)
 
-        def take(count: int, stored: str) -> np.ndarray:
-            nonlocal at
-            array = np.frombuffer(data, dtype=stored, count=count, offset=at)
-            at += array.nbytes
-            return array
 
-        bag = take(bags, "<u8").astype(np.uint64, copy=False)
-        counts = take(bags, "<u4").astype(np.int64)
-        long = take(longs, "<u8").astype(np.uint64, copy=False)
-        return cls(bag, counts, long, _same_or(long, take(pruned, "<u8").astype(np.uint64, copy=False)),
-                   take(unpruned, "<u8").astype(np.uint64, copy=False), code_tokens, all_tokens, key)
+def _native(array: np.ndarray) -> np.ndarray:
+    """The stored little-endian array in the machine's byte order (itself on little-endian)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
 def content_key(units: list[Unit]) -> bytes:
