@@ -519,6 +519,36 @@ def test_every_candidate_is_compared_whatever_its_age(archive: Archive, tmp_path
     assert archive.report_of(disguised)["matches"][0]["submission_id"] == java
 
 
+
+def test_a_solution_most_of_the_class_shares_is_reported_through_the_archive(archive: Archive,
+                                                                          tmp_path: Path) -> None:
+    """Fourteen copies of one solution among twenty uploads, one at a time in a shuffled order: as
+    in ``check`` (tests/unit/test_matching.py), the copies are one independent group, so the
+    solution never becomes common code, however young the archive; each copy's report lists
+    every earlier copy, aligned, all at one score, and independent work stays apart."""
+    import random
+
+    from tests.unit.test_matching import ORIGINAL, own_work
+
+    uploads = [("copy", {"main.py": ORIGINAL})] * 14
+    uploads += [("own", {"main.py": own_work(2000 + i)}) for i in range(6)]
+    random.Random(5).shuffle(uploads)
+    copies: list[str] = []
+    scores = set()
+    for n, (kind, files) in enumerate(uploads):
+        path = tmp_path / f"u{n:02d}.zip"
+        path.write_bytes(zip_bytes({name: text.encode() for name, text in files.items()}))
+        sid = add(archive, path, f"student{n:02d}")
+        matches = {m["submission_id"]: m for m in archive.report_of(sid)["matches"]}
+        if kind == "copy":
+            assert set(copies) <= set(matches), f"upload {n}: an earlier copy is missing"
+            for earlier in copies:
+                assert matches[earlier]["fragments"], f"upload {n}"
+                scores.add(matches[earlier]["similarity"])
+            copies.append(sid)
+        assert all(m["similarity"] < 0.5 for other, m in matches.items() if not (kind == "copy" and other in copies))
+    assert len(copies) == 14 and len(scores) == 1 and scores.pop() > 0.9
+
 # -- binary assets, starter code, template lines ---------------------------------------------
 
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
