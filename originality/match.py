@@ -17,7 +17,7 @@ import numpy as np
 
 from .model import Fragment, PairResult, SegmentKind, Span
 from .options import MatchOptions
-from .units import Unit
+from .units import Unit, template_masks
 
 # A k-gram that occurs more often than this in one submission is a repetition (a run of
 # closing braces, similar getters); its occurrences are paired by rank, within RANK_REACH,
@@ -39,6 +39,7 @@ class SubmissionPrints:
     unit_index: np.ndarray  # int32, into ``units``
     positions: np.ndarray  # int32, k-gram position within its unit
     denominator: int  # tokens that are the student's own (not starter or common code)
+    template_mask: np.ndarray  # per token, units end to end: in starter or common code (``units.template_masks``)
     distinct: np.ndarray = field(init=False)  # the sorted distinct hashes
     first: np.ndarray = field(init=False)  # per distinct hash, where its block starts in ``hashes``
     count: np.ndarray = field(init=False)  # per distinct hash, its occurrences
@@ -70,30 +71,25 @@ class SubmissionPrints:
 
     @classmethod
     def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
-        hashes, unit_index, positions = [], [], []
-        own_tokens = 0
-        for index, unit in enumerate(units):
-            usable = np.ones(len(unit.prints.hashes), dtype=bool)
-            if unit.excluded is not None:
-                usable &= ~unit.excluded
-            picked = np.flatnonzero(usable)
-            hashes.append(unit.prints.hashes[picked])
-            unit_index.append(np.full(len(picked), index, dtype=np.int32))
-            positions.append(picked.astype(np.int32))
-            own_tokens += int(unit.token_count - unit.template_token_mask().sum())
-        if hashes:
-            all_hashes = np.concatenate(hashes)
-            order = np.argsort(all_hashes, kind="stable")
-            return cls(
-                submission_id,
-                units,
-                all_hashes[order],
-                np.concatenate(unit_index)[order],
-                np.concatenate(positions)[order],
-                max(own_tokens, min_tokens),
-            )
-        empty = np.zeros(0, dtype=np.int32)
-        return cls(submission_id, units, np.zeros(0, dtype=np.uint64), empty, empty, min_tokens)
+        """The prints of a submission's units, their starter and common code left out, laid end
+        to end (a multi-file submission has dozens of units; one NumPy step each was most of
+        making a check's prints)."""
+        if not units:
+            empty = np.zeros(0, dtype=np.int32)
+            return cls(submission_id, units, np.zeros(0, dtype=np.uint64), empty, empty, min_tokens,
+                       np.zeros(0, dtype=bool))
+        sizes = np.array([len(u.prints.hashes) for u in units], dtype=np.int64)
+        hashes = np.concatenate([u.prints.hashes for u in units])
+        usable = np.flatnonzero(~np.concatenate([u.excluded if u.excluded is not None
+                                                  else np.zeros(len(u.prints.hashes), dtype=bool) for u in units]))
+        unit_index = np.repeat(np.arange(len(units), dtype=np.int32), sizes)[usable]
+        positions = (usable - (np.cumsum(sizes) - sizes)[unit_index]).astype(np.int32)
+        template_mask = template_masks(units)
+        own_tokens = sum(u.token_count for u in units) - int(np.count_nonzero(template_mask))
+        picked = hashes[usable]
+        order = np.argsort(picked, kind="stable")
+        return cls(submission_id, units, picked[order], unit_index[order], positions[order],
+                   max(own_tokens, min_tokens), template_mask)
 
 
 def _all_pairs(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,9 +53,6 @@ class Unit:
     # are starter code or code everyone writes, which alignment never matches and the report
     # greys. (The score leaves them out by value: ``score.own_long``.)
     excluded: np.ndarray | None = None
-    # The last ``template_token_mask`` and the ``excluded`` it was made from: alignment's prints
-    # and the report's template lines both ask for it.
-    _template_mask: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pruned_hashes(self) -> np.ndarray:
@@ -71,18 +68,7 @@ class Unit:
 
     def template_token_mask(self) -> np.ndarray:
         """True for every token that lies in an excluded k-gram."""
-        if self.excluded is None or not self.excluded.any():
-            return np.zeros(self.token_count, dtype=bool)
-        if self._template_mask is not None and self._template_mask[0] is self.excluded:
-            return self._template_mask[1]
-        starts = np.flatnonzero(self.excluded)
-        # Mark [start, start + k) for every excluded k-gram, via a difference array.
-        size = self.token_count + 1
-        delta = (np.bincount(starts, minlength=size)
-                 - np.bincount(np.minimum(starts + self.k, self.token_count), minlength=size))
-        mask = np.cumsum(delta[:-1]) > 0
-        self._template_mask = (self.excluded, mask)
-        return mask
+        return template_masks([self])
 
 
 def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int], list[str]]]:
@@ -180,11 +166,33 @@ def tokens_digest(options: MatchOptions) -> str:
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def template_lines(units: list[Unit]) -> dict[str, list[int]]:
-    """Per file, the sorted lines of some units that hold starter or common code."""
+def template_masks(units: list[Unit]) -> np.ndarray:
+    """``Unit.template_token_mask`` of each unit, end to end: one difference array over all
+    their tokens, not one per unit (a multi-file submission has dozens, and alignment and the
+    report's template lines ask for them for hundreds of submissions a check)."""
+    counts = np.array([u.token_count for u in units], dtype=np.int64)
+    total = int(counts.sum())
+    marked = [(i, np.flatnonzero(u.excluded)) for i, u in enumerate(units)
+              if u.excluded is not None and len(u.excluded)]
+    if not marked:
+        return np.zeros(total, dtype=bool)
+    offsets = np.cumsum(counts) - counts
+    # Mark [start, start + k) for every excluded k-gram, within its own unit.
+    starts = np.concatenate([offsets[i] + found for i, found in marked])
+    ends = np.concatenate([offsets[i] + np.minimum(found + units[i].k, counts[i]) for i, found in marked])
+    delta = np.bincount(starts, minlength=total + 1) - np.bincount(ends, minlength=total + 1)
+    return np.cumsum(delta[:-1]) > 0
+
+
+def template_lines(units: list[Unit], mask: np.ndarray | None = None) -> dict[str, list[int]]:
+    """Per file, the sorted lines of some units that hold starter or common code; ``mask``:
+    their ``template_masks``, when the caller has them."""
+    mask = template_masks(units) if mask is None else mask
     by_path: dict[str, list[np.ndarray]] = {}
+    at = 0
     for unit in units:
-        mask = unit.template_token_mask()
-        if mask.any():
-            by_path.setdefault(unit.path, []).append(unit.lines[mask])
+        part = mask[at:at + unit.token_count]
+        at += unit.token_count
+        if part.any():
+            by_path.setdefault(unit.path, []).append(unit.lines[part])
     return {path: sorted_distinct(np.concatenate(lines)).tolist() for path, lines in sorted(by_path.items())}

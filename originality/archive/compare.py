@@ -43,9 +43,10 @@ def line_ranges(lines: list[int]) -> list[list[int]]:
     return ranges
 
 
-def template_ranges(units: list[Unit]) -> dict[str, list[list[int]]]:
-    """Per file, the lines of a submission that are starter or common code, as ranges."""
-    return {path: line_ranges(lines) for path, lines in template_lines(units).items()}
+def template_ranges(units: list[Unit], mask: np.ndarray | None = None) -> dict[str, list[list[int]]]:
+    """Per file, the lines of a submission that are starter or common code, as ranges
+    (``mask``: its units' ``template_masks``, when known)."""
+    return {path: line_ranges(lines) for path, lines in template_lines(units, mask).items()}
 
 
 class Compare:
@@ -160,9 +161,11 @@ class Compare:
         # 20,000 entries a check lists thousands of weak pairs without fragments, and their
         # template lines were a fifth of its time (docs/benchmarks.md).
         aligned = [other for other in reported if pairs[other].fragments]
+        # Their prints hold their template masks (made when they were aligned; a copy of an aligned
+        # content has its fragments without being aligned: read in one batch).
         comparison.mark([0] + [index[other] for other in aligned])
-        template_lines = {loaded.id: template_ranges(loaded.units)}
-        template_lines.update((other, template_ranges(units[index[other]])) for other in aligned)
+        template_lines = {sid: template_ranges(units[index[sid]], comparison.prints(index[sid]).template_mask)
+                          for sid in [loaded.id] + aligned}
         for other in reported:
             pair, (student, name, attempt) = pairs[other], people[other]
             match = {"submission_id": other, "student_id": student, "name": name,
