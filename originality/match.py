@@ -57,8 +57,8 @@ class SubmissionPrints:
         # The hash blocks spare each pair four binary searches (int32, as the table's columns:
         # every submission of a cohort keeps its prints).
         # The hashes are sorted: each distinct one's block is a run (``np.unique`` sorted them again).
-        first = np.flatnonzero(np.r_[True, self.hashes[1:] != self.hashes[:-1]]) if len(self.hashes) else \
-            np.zeros(0, dtype=np.int64)
+        first = np.flatnonzero(np.r_[True, self.hashes[1:] != self.hashes[:-1]] if len(self.hashes)
+                               else np.zeros(0, dtype=bool))
         self.distinct = self.hashes[first]
         self.first, self.count = first.astype(np.int32), np.diff(np.r_[first, len(self.hashes)]).astype(np.int32)
         self.lines = np.concatenate([unit.lines for unit in self.units] or [np.zeros(0, dtype=np.int64)])

@@ -10,7 +10,7 @@ took a NumPy step per candidate; here each feature is looked up once, in one tab
 the same time whether it is left out and whether the upload holds it, and the answers are
 counted per candidate by ``np.bincount`` (docs/benchmarks.md, "Archive check as the archive
 grows"). The numbers are bit for bit those of the comparison's matrices
-(``tests/unit/test_score.py``).
+(``tests/unit/test_one_against.py``, ``tests/unit/test_score.py``).
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
     """The own long k-grams of each of ``others`` (``score.own_long``: starter and common code
     left out) and how many of them the upload's own (``mine_long``) hold; the same for the
     pruned ones (``score.own_pruned``: a candidate's pruned streams less ``excluded.pruned``,
-    joined with the plain k-grams of its units without one less ``excluded.long``)."""
+    joined with the plain k-grams of its units without one less ``excluded.long``) against the
+    upload's (``mine_pruned``)."""
     unpruned = Ragged.of([p.unpruned for p in others])
     table = flag_table({EXCLUDED_LONG: excluded.long, EXCLUDED_PRUNED: excluded.pruned,
                         MINE_LONG: mine_long, MINE_PRUNED: mine_pruned,
