@@ -17,6 +17,7 @@ never mistaken for common code either.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -301,12 +302,21 @@ def positions(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
     member[slots] = np.arange(len(sorted_set), dtype=np.int32)
     taken, times = np.unique(slots, return_counts=True)
     member[taken[times > 1]] = -2
-    at = member[(values & low).astype(np.intp)]
+    at = member[_low_bits(values, bits)]
     single = np.flatnonzero(at >= 0)
     at[single[sorted_set[at[single]] != values[single]]] = -1
     shared = np.flatnonzero(at == -2)
     at[shared] = _searched(sorted_set, values[shared])
     return at
+
+
+def _low_bits(values: np.ndarray, bits: int) -> np.ndarray:
+    """Each value's low ``bits``, as indices: at 16 bits (a set of up to 4,096 members, as a
+    check's excluded and own k-grams), read in place as every fourth 16-bit word of the values
+    on a little-endian machine, a fifth faster on millions than masking and converting."""
+    if bits == 16 and sys.byteorder == "little" and values.flags.c_contiguous:
+        return values.view(np.uint16)[::4]
+    return (values & np.uint64((1 << bits) - 1)).astype(np.intp)
 
 
 def _searched(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
