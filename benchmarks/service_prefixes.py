@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py service --datasets obfuscation --seed 2   # the service itself
     .venv/bin/python benchmarks/service_prefixes.py --dataset obfuscation --seed 2
     .venv/bin/python benchmarks/service_prefixes.py --seed 2 --confidence 0 --common-min 30 --jaccard 0.3
+    .venv/bin/python benchmarks/service_prefixes.py --seed 2 --confidence-young 1   # no extra confidence when young
 
 The service scores a pair when its later submission arrives, against the entries before it
 (`benchmarks/service_path.py`). This takes one cohort's submissions in the service's order (the
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--cohort", default=None, help="the cohort's name (default: the first)")
     parser.add_argument("--seed", type=int, default=2, help="the service's seed (`run.py service --seed`)")
     parser.add_argument("--confidence", type=float, help="MatchOptions.common_confidence")
+    parser.add_argument("--confidence-young", type=float, help="MatchOptions.common_confidence_young")
     parser.add_argument("--common-min", type=int, help="MatchOptions.common_min_submissions")
     parser.add_argument("--common-fraction", type=float, help="MatchOptions.common_fraction")
     parser.add_argument("--jaccard", type=float, help="cohort.NEAR_DUPLICATE_JACCARD")
@@ -71,7 +73,8 @@ def main() -> None:
     order = upload_order(chosen, args.seed + ds.cohorts.index(chosen))  # as `run.py service` does
     match = MatchOptions()
     for field, value in (("common_confidence", args.confidence), ("common_min_submissions", args.common_min),
-                         ("common_fraction", args.common_fraction)):
+                         ("common_fraction", args.common_fraction),
+                         ("common_confidence_young", args.confidence_young)):
         if value is not None:
             match = replace(match, **{field: value})
     if args.jaccard is not None:
@@ -89,7 +92,8 @@ def main() -> None:
     whole, prefixes = scores(ids, units, match, False), scores(ids, units, match, True)
     kinds = sorted({k for y, k in labelled.values() if y == 1})
     print(f"{ds.name}/{chosen.name}, seed {args.seed}, common code {match.common_min_submissions} groups, "
-          f"share {match.common_fraction}, confidence {match.common_confidence}, near-duplicates from "
+          f"share {match.common_fraction}, confidence {match.common_confidence} "
+          f"({match.common_confidence_young} when young), near-duplicates from "
           f"{cohort_module.NEAR_DUPLICATE_JACCARD}: ROC-AUC as reported (from {MIN_SIMILARITY})")
     for kind in [None, *kinds]:
         a, b = as_reported(whole, labelled, kind), as_reported(prefixes, labelled, kind)

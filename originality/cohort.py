@@ -64,19 +64,43 @@ def common_threshold(groups: int, options: MatchOptions) -> int:
     will take the task, and the archive's is small at first: under the bare share, what GPT-4's
     programs of one prompt share with some human ones was common code in a young archive and
     not over the whole set (``options.COMMON_CONFIDENCE`` gives the figures). The bound asks a
-    small population for more above half than a large one, and tends to the share itself.
+    small population for more above half than a large one, and tends to the share itself; a
+    young one (under ``SETTLED_GROUPS`` groups) is asked more standard deviations
+    (``confidence_at``).
     """
     least = max(options.common_min_submissions, math.ceil(options.common_fraction * groups))
-    if least > groups or options.common_confidence == 0:
+    z = confidence_at(groups, options)
+    if least > groups or z == 0:
         return least
     low, high = least, groups + 1  # the bound grows with the count: the first count that holds
     while low < high:
         middle = (low + high) // 2
-        if wilson_lower(middle, groups, options.common_confidence) >= options.common_fraction:
+        if wilson_lower(middle, groups, z) >= options.common_fraction:
             high = middle
         else:
             low = middle + 1
     return low
+
+
+# Below SETTLED_GROUPS groups a population is young: its common code asks for more confidence,
+# up to ``common_confidence_young`` at YOUNG_GROUPS and fewer (``options.COMMON_CONFIDENCE_YOUNG``
+# says why and what it was measured on). 100: the prefixes of the obfuscation sets' service
+# orders where common code differed from the whole cohort's lay between 20 and 100 entries; every
+# real set's cohort holds more groups, so `check` on them is unchanged.
+YOUNG_GROUPS = 20
+SETTLED_GROUPS = 100
+
+
+def confidence_at(groups: int, options: MatchOptions) -> float:
+    """The standard deviations ``common_threshold`` asks of a share among ``groups`` groups:
+    ``common_confidence`` from ``SETTLED_GROUPS`` on, rising linearly to
+    ``common_confidence_young`` at ``YOUNG_GROUPS`` (0, the bare share, stays 0)."""
+    settled = options.common_confidence
+    if settled == 0:
+        return 0.0
+    young = max(settled, options.common_confidence_young)
+    weight = min(1.0, max(0.0, (SETTLED_GROUPS - groups) / (SETTLED_GROUPS - YOUNG_GROUPS)))
+    return settled + (young - settled) * weight
 
 
 def wilson_lower(count: int, total: int, z: float) -> float:

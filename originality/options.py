@@ -47,6 +47,16 @@ COMMON_MIN_SUBMISSIONS = 10
 # costs pooled obfuscation 0.011: z5z1's independent programs share its templated task's code
 # (docs/benchmarks.md, "Common code surely shared by half of the groups").
 COMMON_CONFIDENCE = 1.0
+# A young population asks more of a share than its size alone does: an archive's first uploads
+# are no random sample of the students who will take the task (one tool's programs, a study
+# group's, arrive together). The confidence asked rises linearly from common_confidence at
+# ``cohort.SETTLED_GROUPS`` (100) groups to this at ``cohort.YOUNG_GROUPS`` (20) and fewer.
+# Tuned on the seed-2 order of obfuscation replayed over its prefixes
+# (`benchmarks/service_prefixes.py --seed 2 --confidence-young Z`): the gap to the whole cohort
+# 0.0074 at 1 (none), 0.0037 at 3; checked on the other orders through the service itself, and
+# on `check`, which it leaves alone from 100 groups on (every real set's cohorts): the figures in
+# docs/benchmarks.md, "A young archive asks more of common code".
+COMMON_CONFIDENCE_YOUNG = 3.0
 MIN_DOCUMENT_TOKENS = 20
 # How code becomes tokens: "syntax" parses it where a grammar exists (syntax.py), "lexical"
 # lexes every language (fastlex, Pygments), as the engine did before the parser.
@@ -103,11 +113,12 @@ class MatchOptions:
     min_fragment_prose: int = MIN_FRAGMENT_PROSE
     min_document_tokens: int = MIN_DOCUMENT_TOKENS
     # A k-gram present in at least this share of the independent groups (with
-    # common_confidence, and in at least common_min_submissions of them) is treated as code
-    # everyone writes (``cohort.common_threshold``).
+    # common_confidence, more in a young population, and in at least common_min_submissions of
+    # them) is treated as code everyone writes (``cohort.common_threshold``).
     common_fraction: float = COMMON_FRACTION
     common_min_submissions: int = COMMON_MIN_SUBMISSIONS
     common_confidence: float = COMMON_CONFIDENCE
+    common_confidence_young: float = COMMON_CONFIDENCE_YOUNG
     # How code becomes tokens: "syntax" (a parser where a grammar exists) or "lexical"; and the
     # parser path's named normalizations.
     tokenizer: str = TOKENIZER
@@ -121,6 +132,8 @@ class MatchOptions:
             problems.append(f"common_fraction must be in (0, 1], got {self.common_fraction!r}")
         if not self.common_confidence >= 0:
             problems.append(f"common_confidence must be 0 or more, got {self.common_confidence!r}")
+        if not self.common_confidence_young >= 0:
+            problems.append(f"common_confidence_young must be 0 or more, got {self.common_confidence_young!r}")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         unknown = [name for name in self.normalizations if name not in SYNTAX_NORMALIZATIONS]

@@ -365,9 +365,11 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
     bag, bag_counts, _ = _space(session, project_id, BAG, [p.bag for p in population])
     # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
-    # one less now; a pruned count is the long one plus the stored difference, so a k-gram whose
-    # long count is below the floor less the largest difference read cannot reach it.
-    floor = max(1, common_threshold(groups, options) - 1)
+    # one less now (the lower of the two thresholds: with the project's own settings the
+    # threshold need not grow with the groups); a pruned count is the long one plus the stored
+    # difference, so a k-gram whose long count is below the floor less the largest difference
+    # read cannot reach it.
+    floor = max(1, min(common_threshold(groups, options), common_threshold(groups + 1, options)) - 1)
     differ, differences, whole = _space(session, project_id, PRUNED, [p.pruned for p in population])
     raise_by = int(max(0, differences.max(initial=0)))
     long = _stored(session, project_id, LONG, max(1, floor - raise_by))

@@ -113,12 +113,16 @@ def test_common_code_needs_a_share_that_surely_reaches_the_fraction() -> None:
     # At least 10 groups and at least half of them, and never fewer as groups are added.
     assert all(t >= max(10, groups / 2) for groups, t in enumerate(thresholds))
     assert all(b >= a for a, b in zip(thresholds, thresholds[1:]))
-    # A small population needs a larger share above half than a large one.
-    assert thresholds[20] == 13 and thresholds[200] == 108 and thresholds[2000] == 1023
+    # A small population needs a larger share above half than a large one, and a young one
+    # (under 100 groups) more standard deviations: 3 at 20 groups, 2 at 60, 1 from 100 on.
+    assert thresholds[20] == 17 and thresholds[60] == 38 and thresholds[200] == 108 and thresholds[2000] == 1023
+    assert [cohort.confidence_at(g, options) for g in (5, 20, 60, 100, 2000)] == [3.0, 3.0, 2.0, 1.0, 1.0]
     # Exactly the first count whose Wilson bound reaches half.
-    for groups in (20, 200, 2000):
+    for groups, z in ((20, 3.0), (60, 2.0), (200, 1.0), (2000, 1.0)):
         t = thresholds[groups]
-        assert cohort.wilson_lower(t, groups, 1.0) >= 0.5 > cohort.wilson_lower(t - 1, groups, 1.0)
+        assert cohort.wilson_lower(t, groups, z) >= 0.5 > cohort.wilson_lower(t - 1, groups, z)
+    # Without the young population's extra confidence, 13 of 20 groups.
+    assert cohort.common_threshold(20, replace(options, common_confidence_young=1.0)) == 13
     # Without confidence, the bare share; a share nobody can reach, more than the groups.
     assert cohort.common_threshold(20, replace(options, common_confidence=0)) == 10
     assert cohort.common_threshold(30, replace(options, common_fraction=1.0)) == 31
