@@ -42,7 +42,7 @@ from .cohort import (Exclusions, Statistics, contains_each, exclusions, exclusio
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, Pairs
-from .one_against import KgramCounts, kgram_counts, own_bag_rows
+from .one_against import kgram_counts, own_bag_rows
 from .options import MatchOptions
 from .profile import Profile
 from .report import DIGITS, rounded
@@ -417,11 +417,10 @@ class Comparison:
         assert self.statistics is not None
         others = np.asarray(others, dtype=np.int64)
         candidates = [self.profiles[j] for j in others.tolist()]
+        # The statistics' exclusions always have a pruned set of their own (``exclusions_from``).
         mine_long = own_long([self.profiles[a]], self.excluded)[0]
-        mine_pruned = own_pruned([self.profiles[a]], self.excluded)[0] if self.has_pruned else mine_long
+        mine_pruned = own_pruned([self.profiles[a]], self.excluded)[0]
         counts = kgram_counts(mine_long, mine_pruned, self.excluded, candidates)
-        if not self.has_pruned:
-            counts = KgramCounts(counts.long_sizes, counts.shared, counts.long_sizes, counts.shared)
         cosines, norms = self._cosines(a, candidates)
         n = len(others)
         return self._features(np.full(n, a, dtype=np.int64), others, cosines, np.full(n, norms[0]), norms[1:],
@@ -458,7 +457,7 @@ class Comparison:
         # features' rows in the statistics' space, which counts every feature of the population.
         mine_scaled = scaled[: len(mine.features)]
         inside = np.flatnonzero(mine.at >= 0)
-        mine_at = np.full(len(self.statistics.bag[0]) + 1, -1, dtype=np.intp)  # the last: no row
+        mine_at = np.full(len(space) + 1, -1, dtype=np.intp)  # the last: no row
         mine_at[mine.at[inside]] = inside
         at = mine_at[theirs.at]
         outside = np.flatnonzero(theirs.at < 0)
