@@ -327,6 +327,16 @@ def cmd_service(args: argparse.Namespace) -> int:
         m_service_reported = metrics.evaluate(ds, reported(service, MIN_SIMILARITY))
         positives = {p for p in pairs if ds.label(p)[0] == 1}
         cmp = service_path.compare(check, service, pairs, positives)
+        # The labelled pairs one path lists and the other does not: where the two scores fall on
+        # either side of the floor. With each listed at the other path's score too, what is left
+        # of the gap is the scores' own difference.
+        check_only = [p for p in pairs if check.get(p, 0.0) >= MIN_SIMILARITY > service.get(p, 0.0)]
+        service_only = [p for p in pairs if service.get(p, 0.0) >= MIN_SIMILARITY > check.get(p, 0.0)]
+        crossing = set(check_only) | set(service_only)
+        m_check_listed = metrics.evaluate(ds, reported(check, MIN_SIMILARITY)
+                                          | {p: check.get(p, 0.0) for p in crossing})
+        m_service_listed = metrics.evaluate(ds, reported(service, MIN_SIMILARITY)
+                                            | {p: service.get(p, 0.0) for p in crossing})
         both = [p for p in pairs if p in service and check.get(p, 0.0) >= MIN_SIMILARITY]
         both_diffs = sorted((abs(check[p] - service[p]) for p in both), reverse=True)
         uploads = [t for run in runs for t in run.per_upload]
@@ -340,6 +350,10 @@ def cmd_service(args: argparse.Namespace) -> int:
             "errors_service_reported": m_service_reported["errors_at_0.5"],
             "reported_both": len(both), "reported_both_max_diff": both_diffs[0] if both_diffs else 0.0,
             "reported_both_gt_0.01": sum(1 for d in both_diffs if d > 0.01),
+            "check_only": len(check_only), "check_only_copies": sum(1 for p in check_only if p in positives),
+            "check_only_max": max((check[p] for p in check_only), default=0.0),
+            "service_only": len(service_only), "service_only_copies": sum(1 for p in service_only if p in positives),
+            "auc_diff_crossing_listed": m_service_listed["auc"] - m_check_listed["auc"],
             "f1_check": m_check["f1"], "f1_service": m_service["f1"],
             "errors_check": m_check["errors_at_0.5"], "errors_service": m_service["errors_at_0.5"],
             **cmp, "service_seconds": sum(run.seconds for run in runs), "check_seconds": check_seconds,
@@ -356,6 +370,10 @@ def cmd_service(args: argparse.Namespace) -> int:
               f"service {fmt(row['auc_service_reported'], 4)}  difference {row['auc_diff_reported']:+.4f}  "
               f"({'within' if abs(row['auc_diff_reported']) <= 0.005 else 'OUTSIDE'} 0.005); errors at 0.5 "
               f"check {row['errors_check_reported']}  service {row['errors_service_reported']}")
+        print(f"  labelled pairs one path lists and the other not: check only {row['check_only']} "
+              f"({row['check_only_copies']} copies, check's highest {row['check_only_max']:.4f}), service only "
+              f"{row['service_only']} ({row['service_only_copies']} copies); with these listed by both at their "
+              f"own scores, difference {row['auc_diff_crossing_listed']:+.4f}")
         print(f"  labelled pairs both report: {row['reported_both']}, largest |difference| "
               f"{row['reported_both_max_diff']:.3f}, {row['reported_both_gt_0.01']} differ by more than 0.01")
         print(f"  ROC-AUC every scored pair  check {fmt(row['auc_check'], 4)}  service {fmt(row['auc_service'], 4)}  "
