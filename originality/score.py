@@ -336,20 +336,12 @@ class Comparison:
         matrices = [self.vectors, self.long_matrix]
         if self.has_pruned:
             matrices.append(self.pruned_matrix)
-        n = len(self.ids)
-        for start, products in upper_products(matrices):
-            width = np.int64(n - start)
-            keys = [p.row.astype(np.int64) * width + p.col.astype(np.int64) for p in products]
-            union = sorted_distinct(np.concatenate([key[product.data > 0]
-                                                    for key, product in zip(keys, products)]))
-            values = []
-            for key, product in zip(keys, products):
-                value = np.zeros(len(union), dtype=np.float64)
-                where = np.searchsorted(union, key)
-                found = (where < len(union)) & (union[np.minimum(where, len(union) - 1)] == key)
-                value[where[found]] = product.data[found]
-                values.append(value)
-            i, j = start + union // width, start + union % width
+        # The TF-IDF rows' sums stay in SciPy's order (the archive sums them as it does); the
+        # k-gram counts are whole numbers.
+        for start, products in upper_products(matrices, binary=[False] + [True] * (len(matrices) - 1)):
+            rows, cols = np.nonzero(np.logical_or.reduce([p > 0 for p in products]))
+            values = [p[rows, cols] for p in products]
+            i, j = start + rows, start + cols
             yield self._features(i, j, values[0], self.bag_norms[i], self.bag_norms[j], values[1], values[-1],
                                  *self._sizes(i, j))
 

@@ -28,9 +28,33 @@ def test_the_upper_products_of_every_block_make_the_whole_upper_triangle(monkeyp
     found = np.zeros_like(whole)
     blocks = 0
     for start, (product,) in cohort.upper_products([matrix]):
-        found[start + product.row, start + product.col] = product.data
+        found[start:start + len(product), start:] = product
         blocks += 1
     assert blocks > 1
+    assert np.array_equal(found, np.triu(whole, k=1))
+
+
+@pytest.mark.parametrize("block, entries", [(7, 1 << 24), (1_000_000, 1 << 24), (50, 3 * 60)])
+def test_the_most_held_columns_multiplied_densely_count_the_same(
+        monkeypatch: pytest.MonkeyPatch, block: int, entries: int) -> None:
+    # 60 rows over 40 columns, some held by most rows: counted densely once DENSE_FROM_ROWS allows
+    # (every column when DENSE_ENTRIES allows, the 3 most held when it allows 3 a row).
+    rng = np.random.default_rng(11)
+    held = rng.random(40) ** 3
+    rows = [np.flatnonzero(rng.random(40) < held).astype(np.uint64) for _ in range(60)]
+    matrix, _ = cohort.incidence(rows)
+    whole = (matrix @ matrix.T).toarray()
+    monkeypatch.setattr(cohort, "PRODUCT_BLOCK", block)
+    monkeypatch.setattr(cohort, "DENSE_FROM_ROWS", 10)
+    monkeypatch.setattr(cohort, "DENSE_ENTRIES", entries)
+    often = int((np.bincount(matrix.indices) >= 3).sum())  # DENSE_SHARE of 60 rows
+    split = cohort._Split.of(matrix)
+    assert split.dense_part is not None and split.dense_part.shape == (60, often if entries > 180 else 3)
+    assert split.sparse_part.shape[1] == matrix.shape[1] - split.dense_part.shape[1]
+    found = np.zeros_like(whole)
+    for start, (product,) in cohort.upper_products([matrix], binary=[True]):
+        assert product.dtype == np.float64
+        found[start:start + len(product), start:] = product
     assert np.array_equal(found, np.triu(whole, k=1))
 
 
