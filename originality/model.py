@@ -7,7 +7,9 @@ every stage can be tested alone and every value can be shown to a person.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -172,19 +174,23 @@ class PairResult:
 
 
 class Pairs(Sequence[PairResult]):
-    """A report's pairs in report order: first ``results`` (those aligned, with shares and
-    fragments), then the pairs that carry a score alone, kept as columns (each side's index
-    into ``ids``, and the score) and made into a ``PairResult`` only when read.
+    """A report's pairs in report order: ``results`` (those aligned, with shares and fragments)
+    at the positions ``placed`` (ascending; the first ``len(results)`` when not given), and the
+    other pairs, which carry a score alone, kept as columns in order (each side's index into
+    ``ids``, and the score) and made into a ``PairResult`` only when read.
 
-    At 2,000 students a report lists a million pairs, all but 50,000 with a score alone: as
-    objects they took about a second to build and 80 bytes each (docs/benchmarks.md, "Speed
-    and memory"). Compares equal to any sequence of the same pairs.
+    At 2,000 students a report lists a million pairs, all but 50,000 with a score alone, and
+    200,000 of them reach the alignment threshold past the alignment budget: as objects they
+    took about a second to build and 80 bytes each (docs/benchmarks.md, "Speed and memory").
+    Compares equal to any sequence of the same pairs.
     """
 
     def __init__(self, results: list[PairResult], ids: Sequence[str] = (),
-                 a: Sequence[int] = (), b: Sequence[int] = (), scores: Sequence[float] = ()) -> None:
+                 a: Sequence[int] = (), b: Sequence[int] = (), scores: Sequence[float] = (),
+                 placed: Sequence[int] | None = None) -> None:
         self.results, self.ids = results, ids
         self.a, self.b, self.scores = a, b, scores
+        self.placed = list(range(len(results))) if placed is None else [int(k) for k in placed]
 
     def __len__(self) -> int:
         return len(self.results) + len(self.scores)
@@ -201,15 +207,25 @@ class Pairs(Sequence[PairResult]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError("pair index out of range")
-        if index < len(self.results):
-            return self.results[index]
-        k = index - len(self.results)
+        before = bisect.bisect_left(self.placed, index)  # results before this position
+        if before < len(self.placed) and self.placed[before] == index:
+            return self.results[before]
+        k = index - before
         return PairResult(self.ids[int(self.a[k])], self.ids[int(self.b[k])], float(self.scores[k]), 0.0, 0.0, ())
 
     def __iter__(self) -> Iterator[PairResult]:
-        yield from self.results
-        for a, b, score in self.score_only():
-            yield PairResult(a, b, score, 0.0, 0.0, ())
+        for pair in self.in_order():
+            yield pair if isinstance(pair, PairResult) else PairResult(*pair, 0.0, 0.0, ())
+
+    def in_order(self) -> Iterator[PairResult | tuple[str, str, float]]:
+        """Every pair in report order: a result, or (a, b, score) for a pair with a score alone."""
+        columns = self.score_only()
+        done = 0  # pairs given so far
+        for position, result in zip(self.placed, self.results):
+            yield from itertools.islice(columns, position - done)
+            yield result
+            done = position + 1
+        yield from columns
 
     def score_only(self) -> Iterator[tuple[str, str, float]]:
         """(a, b, score) of the pairs with a score alone, in order, a slice at a time."""

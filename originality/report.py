@@ -87,9 +87,8 @@ class Report:
         quoted: dict[str, str] = {}
         pairs = self.pairs
         if isinstance(pairs, Pairs):  # the pairs with a score alone formatted from their columns
-            lines: Iterable[str] = itertools.chain(
-                (_pair_json(p, quoted) for p in pairs.results),
-                (_score_only_json(a, b, score, quoted) for a, b, score in pairs.score_only()))
+            lines: Iterable[str] = (_score_only_json(*p, quoted) if type(p) is tuple else _pair_json(p, quoted)
+                                    for p in pairs.in_order())
         else:
             lines = (_pair_json(p, quoted) for p in pairs)
         yield from _block(lines)

@@ -58,3 +58,25 @@ def test_pairs_with_a_score_alone_as_columns_read_and_write_as_the_same_pairs():
     assert columns.members() == set(ids)
     assert _report(columns).to_json() == _report(plain).to_json()
     assert _report(Pairs([])).to_json() == _report([]).to_json()
+
+
+def test_results_placed_among_the_columns_read_and_write_in_their_places():
+    # Aligned pairs between pairs with a score alone (a content aligned once, its copies later in
+    # the order): each at its own position, whether read, indexed or written.
+    import numpy as np
+
+    from originality.model import Pairs
+
+    ids = ["a", "b", "c", "d"]
+    rng = np.random.default_rng(2)
+    a, b = rng.integers(0, 4, 12), rng.integers(0, 4, 12)
+    scores = np.round(rng.random(12), 4)
+    placed = [0, 3, 4, 14]
+    results = [PairResult(ids[k], "z", 0.9, 0.5, 0.5, PAIRS[0].fragments) for k in range(4)]
+    mixed = Pairs(results, ids, a, b, scores, placed=placed)
+    plain = [PairResult(ids[x], ids[y], float(s), 0.0, 0.0, ()) for x, y, s in zip(a, b, scores)]
+    for position, result in zip(placed, results):
+        plain.insert(position, result)
+    assert len(mixed) == 16 and list(mixed) == plain and mixed == plain
+    assert [mixed[k] for k in range(16)] == plain and mixed[-1] == plain[-1] and mixed[2:6] == plain[2:6]
+    assert _report(mixed).to_json() == _report(plain).to_json()

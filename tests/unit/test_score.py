@@ -164,9 +164,11 @@ def test_alignments_made_on_several_processes_are_those_made_on_one(tmp_path: Pa
     comparison = population(tmp_path, files)
     pairs = [(i, j) for i in range(21) for j in range(i + 1, 21)]
     assert len(pairs) >= score.PARALLEL_MIN_PAIRS
-    serial = comparison._align_all(pairs, None, workers=1)
-    assert sum(found is not None and len(found.fragments) > 0 for found in serial) >= 100
-    assert comparison._align_all(pairs, None, workers=2) == serial
+    i, j = (np.array(side) for side in zip(*pairs))
+    placed, serial = comparison._align_all(i, j, None, workers=1)
+    assert sum(len(found.fragments) > 0 for found in serial) >= 100
+    parallel = comparison._align_all(i, j, None, workers=2)
+    assert np.array_equal(parallel[0], placed) and parallel[1] == serial
 
 
 @pytest.mark.parametrize("block", [1, 7, 10_000])
