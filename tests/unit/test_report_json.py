@@ -21,6 +21,9 @@ PAIRS = [
     PairResult('é"1', "b\\2", 0.8125, 1.0, 0.0, (Fragment(Span("src/é.py", 1, 3), Span("x\ty.py", 4, 9), 41),)),
     PairResult('é"1', "b\\2", 0.0215, 0.0, 0.0, ()),
     PairResult("a", "z", 1.0, 0.3333, 1e-04, ()),
+    # Two fragments, one of a binary (0 tokens), a path with a quote and one the ids share.
+    PairResult("a", "é.py", 0.5, 0.25, 0.5, (Fragment(Span('q"\\.py', 10, 12), Span("é.py", 1, 1), 0),
+                                           Fragment(Span("a", 7, 70), Span("src/é.py", 2, 30), 120))),
 ]
 
 
