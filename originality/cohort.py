@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import numpy as np
@@ -240,13 +240,28 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def shared_by_groups(sets: list[np.ndarray], groups: np.ndarray, options: MatchOptions) -> np.ndarray:
     """The values found in at least the common threshold of independent groups, sorted."""
+    return _held_by(*group_counts(sets, groups), int(groups.max()) + 1 if len(groups) else 0, options)
+
+
+def group_counts(sets: list[np.ndarray], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the sets, sorted, and how many independent groups hold each."""
     group_count = int(groups.max()) + 1 if len(groups) else 0
-    threshold = common_threshold(group_count, options)
-    if group_count < threshold:
-        return np.zeros(0, dtype=np.uint64)
     per_group = [_unique([sets[i] for i in np.flatnonzero(groups == g)]) for g in range(group_count)]
-    values, counts = np.unique(np.concatenate(per_group), return_counts=True)
+    return np.unique(np.concatenate(per_group + [np.zeros(0, dtype=np.uint64)]), return_counts=True)
+
+
+def _held_by(values: np.ndarray, counts: np.ndarray, groups: int, options: MatchOptions) -> np.ndarray:
+    """The values held by at least the common threshold of ``groups`` groups."""
+    threshold = common_threshold(groups, options)
+    if groups < threshold:
+        return np.zeros(0, dtype=np.uint64)
     return values[counts >= threshold]
+
+
+def bare(options: MatchOptions) -> MatchOptions:
+    """``options`` with common code at the share itself, without the confidence it asks: what a
+    population's background leaves out (``Exclusions.background_long``)."""
+    return replace(options, common_confidence=0.0, common_confidence_young=0.0)
 
 
 @dataclass(frozen=True)
@@ -257,6 +272,14 @@ class Exclusions:
     bag: np.ndarray
     groups: np.ndarray  # the independent group of every submission of the population
     pruned: np.ndarray  # the long k-grams of the pruned streams that never count
+    # What the population's background leaves out (``score.background``): starter code and the
+    # long k-grams half of its groups hold, the share itself (``bare``). Common code asks that
+    # share with confidence, more in a young population, so that a solution a group passed
+    # around is not left out; the background measures what independent work shares beyond the
+    # task's code, and with the confidence it rose as a population was smaller (Progpedia19: 0.055
+    # over its first 20 uploads, 0.031 over all 205; docs/benchmarks.md, "The background at
+    # the share itself").
+    background_long: np.ndarray
 
 
 def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
@@ -267,9 +290,12 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
              for units in units_by_submission]
     bags = [unique_hashes(units, bag=True) for units in units_by_submission]
     groups = groups_of(longs)
+    group_count = int(groups.max()) + 1 if len(groups) else 0
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    long = sorted_distinct(np.concatenate([base_long, shared_by_groups(longs, groups, options)]))
+    held = group_counts(longs, groups)
+    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, options)]))
+    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, bare(options))]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):
@@ -279,7 +305,7 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
         pruned = sorted_distinct(np.concatenate([unique_pruned(base_units),
                                                  shared_by_groups(pruned_sets, groups, options)]))
     bag = sorted_distinct(np.concatenate([base_bag, shared_by_groups(bags, groups, options)]))
-    return Exclusions(long, bag, groups, pruned)
+    return Exclusions(long, bag, groups, pruned, background_long)
 
 
 @dataclass(frozen=True)
@@ -327,10 +353,12 @@ def exclusions_from(statistics: Statistics, population: int, base_units: list[Un
     """As ``exclusions``, with the groups counted by ``statistics`` instead of over the
     population; every submission is its own group for the cosine, which reads the statistics'
     document frequencies instead (``score.tfidf_vectors``)."""
-    return Exclusions(np.union1d(unique_hashes(base_units), statistics.common(statistics.long, options)),
+    base_long = unique_hashes(base_units)
+    return Exclusions(np.union1d(base_long, statistics.common(statistics.long, options)),
                       np.union1d(unique_hashes(base_units, bag=True), statistics.common(statistics.bag, options)),
                       np.arange(population, dtype=np.int64),
-                      np.union1d(unique_pruned(base_units), statistics.common(statistics.pruned, options)))
+                      np.union1d(unique_pruned(base_units), statistics.common(statistics.pruned, options)),
+                      np.union1d(base_long, statistics.common(statistics.long, bare(options))))
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:

@@ -280,8 +280,7 @@ class Comparison:
         if rows is None:
             assert self.statistics is None, "the archive's comparison is given its sample"
             rows = background_rows([p.key for p in self.profiles], self.excluded.groups.tolist(), self.ids)
-        sample = ([self.longs[r] for r in rows] if self.statistics is None
-                  else own_long([self.profiles[r] for r in rows], self.excluded))
+        sample = _without(self.excluded.background_long, [self.profiles[r].long for r in rows])
         return background(sample, self.options.common_min_submissions)
 
     # Each submission's own long k-grams (plain and pruned) and their counts, as arrays: what

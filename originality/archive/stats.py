@@ -32,7 +32,7 @@ import numpy as np
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, common_threshold, unique_hashes, unique_pruned
+from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, bare, common_threshold, unique_hashes, unique_pruned
 from ..options import MatchOptions
 from ..profile import Profile
 from ..store.db import driver_rows, execute_rows, rows_in, transaction_lock
@@ -369,7 +369,8 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     # threshold need not grow with the groups); a pruned count is the long one plus the stored
     # difference, so a k-gram whose long count is below the floor less the largest difference
     # read cannot reach it.
-    floor = max(1, min(common_threshold(groups, options), common_threshold(groups + 1, options)) - 1)
+    # The background's common code (``cohort.bare``) is read from its own, lower threshold.
+    floor = max(1, min(common_threshold(n, o) for n in (groups, groups + 1) for o in (options, bare(options))) - 1)
     differ, differences, whole = _space(session, project_id, PRUNED, [p.pruned for p in population])
     raise_by = int(max(0, differences.max(initial=0)))
     long = _stored(session, project_id, LONG, max(1, floor - raise_by))

@@ -78,6 +78,29 @@ def test_the_same_pair_scores_lower_where_independent_work_shares_more(tmp_path:
 
 
 
+def test_the_background_leaves_out_what_half_the_groups_hold_where_common_code_asks_more(tmp_path: Path) -> None:
+    """Sixteen of twenty students hold a helper: too few for a population this young to call it
+    common code (17 of 20), so their pairs still count it, but the background, which measures
+    what independent work shares beyond the task's code, leaves it out at the bare share: it
+    is the background of the same students without the helper."""
+    helper = own_work(99, statements=8)
+    files = [{"m.py": own_work(10 + k, statements=30)} for k in range(20)]
+    with_helper = population(tmp_path / "with", [dict(f, **({"h.py": helper} if k < 16 else {}))
+                                                  for k, f in enumerate(files)], MatchOptions())
+    without = population(tmp_path / "without", files, MatchOptions())
+    helper_grams = with_helper.profiles[0].long[~np.isin(with_helper.profiles[0].long, without.profiles[0].long)]
+    assert len(helper_grams) > 10
+    assert np.isin(helper_grams, with_helper.excluded.long).mean() < 0.1  # a few the others write too
+    assert np.isin(helper_grams, with_helper.excluded.background_long).all()
+    # As without it (a few of the students' own k-grams the helper's pass the bare share too),
+    # where the median pair would share the helper if common code's threshold left it in.
+    rows = background_rows([p.key for p in with_helper.profiles], with_helper.excluded.groups.tolist(),
+                           with_helper.ids)
+    counting_it = score.background(score.own_long([with_helper.profiles[r] for r in rows], with_helper.excluded),
+                                   MatchOptions().common_min_submissions)
+    assert abs(with_helper.background - without.background) < 0.001 < 0.1 < counting_it
+
+
 def test_checks_report_gives_its_cohorts_background(tmp_path: Path) -> None:
     """``check``'s JSON and HTML say what the cohort's independent work shares."""
     files = [{"m.py": own_work(10 + k, statements=30), "h.py": own_work(200 + k // 2, statements=8)}

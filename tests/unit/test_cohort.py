@@ -95,7 +95,7 @@ def test_exclusions_are_marked_on_every_unit_as_one_lookup_each_would_mark_them(
 
     population = [[unit(5, True), unit(0, False)], [], [unit(9, False), unit(3, True)]]
     excluded = cohort.Exclusions(np.array([1, 7, 30], dtype=np.uint64), np.array([2, 40], dtype=np.uint64),
-                                 np.arange(3), np.array([0, 49], dtype=np.uint64))
+                                 np.arange(3), np.array([0, 49], dtype=np.uint64), np.array([1, 7, 30], dtype=np.uint64))
     cohort.mark_excluded(population, excluded)
     for u in (u for units in population for u in units):
         assert u.excluded.tolist() == np.isin(u.prints.hashes, excluded.long).tolist()

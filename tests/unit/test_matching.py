@@ -329,14 +329,15 @@ def test_one_submission_aligned_with_many_partners_at_once_as_with_each_alone(tm
 
 
 @pytest.mark.parametrize("sharing,confidence,low,high",
-                         [(11, 1.0, 0.3, 1.0), (11, 0.0, 0.0, 0.1), (16, 1.0, 0.1, 0.3), (17, 1.0, 0.0, 0.1)])
+                         [(11, 1.0, 0.3, 1.0), (11, 0.0, 0.0, 0.1), (16, 1.0, 0.3, 1.0), (17, 1.0, 0.0, 0.1)])
 def test_code_a_small_cohort_shares_is_common_when_surely_half_share_it(
         tmp_path: Path, sharing: int, confidence: float, low: float, high: float) -> None:
     # Of twenty students with work of their own, eleven (55%) share a helper: a share that a
     # cohort this small does not show to reach half (cohort.common_threshold), so the helper
     # still counts, as it did not under the bare share; a population this young asks three
-    # standard deviations, so sixteen (80%) are not enough either, though the pair now reads
-    # above a background the helper raises; shared by seventeen, it is code everyone writes.
+    # standard deviations, so sixteen (80%) are not enough either (the background leaves the
+    # helper out at the bare share, so it does not absorb it); shared by seventeen, it is code
+    # everyone writes.
     subs = []
     for i in range(20):
         files = {"own.py": own_work(i, statements=8)}
