@@ -240,13 +240,16 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def shared_by_groups(sets: list[np.ndarray], groups: np.ndarray, options: MatchOptions) -> np.ndarray:
     """The values found in at least the common threshold of independent groups, sorted."""
-    return _held_by(*group_counts(sets, groups), int(groups.max()) + 1 if len(groups) else 0, options)
+    return _held_by(*group_counts(sets, groups), _group_count(groups), options)
+
+
+def _group_count(groups: np.ndarray) -> int:
+    return int(groups.max()) + 1 if len(groups) else 0
 
 
 def group_counts(sets: list[np.ndarray], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of the sets, sorted, and how many independent groups hold each."""
-    group_count = int(groups.max()) + 1 if len(groups) else 0
-    per_group = [_unique([sets[i] for i in np.flatnonzero(groups == g)]) for g in range(group_count)]
+    per_group = [_unique([sets[i] for i in np.flatnonzero(groups == g)]) for g in range(_group_count(groups))]
     return np.unique(np.concatenate(per_group + [np.zeros(0, dtype=np.uint64)]), return_counts=True)
 
 
@@ -290,12 +293,11 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
              for units in units_by_submission]
     bags = [unique_hashes(units, bag=True) for units in units_by_submission]
     groups = groups_of(longs)
-    group_count = int(groups.max()) + 1 if len(groups) else 0
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
     held = group_counts(longs, groups)
-    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, options)]))
-    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, bare(options))]))
+    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, _group_count(groups), options)]))
+    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, _group_count(groups), bare(options))]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):

@@ -196,8 +196,9 @@ def background_rows(keys: Sequence[bytes], groups: Sequence[object], names: Sequ
 
 def background(sample: Sequence[np.ndarray], least: int) -> float:
     """What independent work of a population shares: the median ``containment_max`` (the share
-    of the smaller side's own long k-grams found in the other, 0 for a pair sharing none) over
-    the pairs of a sample of it (the own long k-grams of the rows ``background_rows`` gives).
+    of the smaller side's long k-grams found in the other, 0 for a pair sharing none) over the
+    pairs of a sample of it (the long k-grams of the rows ``background_rows`` gives, less
+    ``Exclusions.background_long``: starter code and what half the groups hold).
     The code part of the similarity reads a pair's containment above it
     (``calibration.Model``): on a tiny exercise or a long templated program independent
     students share more code than on an open task, so the same share is weaker evidence there
