@@ -57,6 +57,9 @@ Z = 2.33
 FOUND_FROM = ALIGN_FROM
 # For ``store.db.execute_rows``, as stats.UPSERT.
 INSERT = "INSERT INTO long_postings (project_id, feature, seq) VALUES ({0}, {0}, {0})"
+# For ``store.db.rows_in``: a k-gram's entries (their seqs, joined by commas), per k-gram.
+READ = "SELECT {0} FROM long_postings WHERE project_id = {{p}} AND feature {{in_}} GROUP BY feature"
+AGGREGATE = {"sqlite": "group_concat(seq, ',')", "postgresql": "string_agg(seq::text, ',')"}
 
 
 def own_long(units: list[Unit], base_long: np.ndarray) -> np.ndarray:
@@ -130,10 +133,15 @@ def candidates(session: Session, project_id: str, own: np.ndarray, common: np.nd
     looked_up = np.setdiff1d(own, common, assume_unique=True) if len(common) else own
     if not len(looked_up):
         return {}
-    hits: dict[int, int] = {}
-    for seq, n in rows_in(session, "SELECT seq, count(*) FROM long_postings WHERE project_id = {p} "
-                                   "AND feature {in_} GROUP BY seq", (project_id,), _signed(looked_up)):
-        hits[seq] = hits.get(seq, 0) + int(n)
+    # Each k-gram's entries as one string, in the index's order, counted here: at 20,000 entries
+    # a check reads 700,000-1,000,000 postings, and grouping them by entry in the database
+    # (a sort of them all) took two to three times as long (docs/benchmarks.md, "Archive check
+    # as the archive grows").
+    listed = [seqs for (seqs,) in rows_in(session, READ.format(AGGREGATE[session.connection().dialect.name]),
+                                          (project_id,), _signed(looked_up))]
+    found = np.fromstring(",".join(listed), dtype=np.int64, sep=",") if listed else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(found)
+    hits = dict(zip(np.flatnonzero(counts).tolist(), counts[counts > 0].tolist()))
     if not hits:
         return {}
     entries = rows_in(session, "SELECT seq, submission_id, own_long FROM archive_entries WHERE seq {in_}",
