@@ -266,9 +266,21 @@ class Alignment:
     b_share: float
     fragments: tuple[FragmentRow, ...]
 
-    def result(self, a: str, b: str) -> PairResult:
+    def result(self, a: str, b: str, spans: dict[tuple[str, int, int], Span] | None = None) -> PairResult:
+        """The pair's result; ``spans``: the spans made so far, shared by equal ones (a cohort's
+        alignments of one task repeat most spans: 268,000 distinct of 1,072,000 at 2,000
+        students, each an object of its own before)."""
+        made = {} if spans is None else spans
+
+        def span(path: str, low: int, high: int) -> Span:
+            key = (path, low, high)
+            found = made.get(key)
+            if found is None:
+                found = made[key] = Span(path, low, high)
+            return found
+
         return PairResult(a, b, self.similarity, self.a_share, self.b_share,
-                          tuple(Fragment(Span(path_a, low_a, high_a), Span(path_b, low_b, high_b), tokens)
+                          tuple(Fragment(span(path_a, low_a, high_a), span(path_b, low_b, high_b), tokens)
                                 for path_a, low_a, high_a, path_b, low_b, high_b, tokens in self.fragments))
 
 

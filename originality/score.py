@@ -41,7 +41,7 @@ from .cohort import (Exclusions, Statistics, contains_each, exclusions, exclusio
                      incidence, mark_excluded, positions, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
-from .model import PairResult, Pairs
+from .model import PairResult, Pairs, Span
 from .one_against import kgram_counts, own_bag_rows
 from .options import MatchOptions
 from .profile import Profile
@@ -558,12 +558,13 @@ class Comparison:
             groups.setdefault(a, []).append(b)
         batches = list(groups.items())
         found: dict[tuple[int, int], PairResult | None] = {}
+        spans: dict[tuple[str, int, int], Span] = {}
         done = 0
 
         def take(a: int, partners: list[int], results: list[Alignment | None]) -> None:
             nonlocal done
             for b, result in zip(partners, results):
-                found[(a, b)] = None if result is None else result.result(self.ids[a], self.ids[b])
+                found[(a, b)] = None if result is None else result.result(self.ids[a], self.ids[b], spans)
             done += len(partners)
             if progress is not None:
                 progress(done, len(pairs))
