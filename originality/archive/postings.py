@@ -103,6 +103,18 @@ def needed(floor: float, upload_size: int, entry_sizes: np.ndarray) -> np.ndarra
     return np.maximum(1, np.floor(expected - Z * np.sqrt(expected))).astype(np.int64)
 
 
+def _counted(seqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct seqs, ascending, and how often each occurs: by ``np.bincount`` over their
+    span when it is not much wider than their number (a project's entries are mostly close in
+    seq), by sorting otherwise (seqs are numbered across every project of the archive)."""
+    low = int(seqs.min())
+    if int(seqs.max()) - low < 4 * len(seqs) + 65_536:
+        counts = np.bincount(seqs - low)
+        held = np.flatnonzero(counts)
+        return held + low, counts[held]
+    return np.unique(seqs, return_counts=True)
+
+
 def _signed(values: np.ndarray) -> list[int]:
     return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
 
@@ -140,10 +152,9 @@ def candidates(session: Session, project_id: str, own: np.ndarray, common: np.nd
     listed = [seqs for (seqs,) in rows_in(session, READ.format(AGGREGATE[session.connection().dialect.name]),
                                           (project_id,), _signed(looked_up))]
     found = np.fromstring(",".join(listed), dtype=np.int64, sep=",") if listed else np.zeros(0, dtype=np.int64)
-    counts = np.bincount(found)
-    hits = dict(zip(np.flatnonzero(counts).tolist(), counts[counts > 0].tolist()))
-    if not hits:
+    if not len(found):
         return {}
+    hits = dict(zip(*(part.tolist() for part in _counted(found))))
     entries = rows_in(session, "SELECT seq, submission_id, own_long FROM archive_entries WHERE seq {in_}",
                       (), sorted(hits))
     need = needed(floor, len(own), np.array([size or 0 for _, _, size in entries], dtype=np.int64))

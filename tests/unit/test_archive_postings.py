@@ -98,6 +98,17 @@ def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -
     assert postings.candidate_floor(DEFAULT_MODEL, 0.6) == postings.containment_floor(DEFAULT_MODEL, 0.6)
 
 
+def test_the_hits_are_counted_per_entry_whatever_the_span_of_their_seqs() -> None:
+    # Entries close in seq are counted over their span; entries of a project spread across a
+    # large archive (seqs far apart) by sorting: the same counts either way.
+    rng = np.random.default_rng(4)
+    for seqs in (rng.integers(100, 140, 500), np.concatenate([rng.integers(5, 9, 50), [10**12, 10**12]]),
+                 np.array([3])):
+        seen, counts = postings._counted(seqs)
+        expected = np.unique(seqs, return_counts=True)
+        assert np.array_equal(seen, expected[0]) and np.array_equal(counts, expected[1])
+
+
 def test_a_sampled_entry_needs_a_quarter_of_the_hits_a_small_one_needs() -> None:
     need = postings.needed(0.15, 2000, np.array([40, 1000, 4000]))
     # 40 k-grams, all posted: 6 shared at the floor, less the lower tail; 1,000 and 4,000 (the
