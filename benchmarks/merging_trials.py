@@ -52,7 +52,7 @@ from originality.match import SubmissionPrints, _free_stretches, _runs  # noqa: 
 from originality.model import SegmentKind, SubmissionStatus  # noqa: E402
 from originality.options import MIN_FRAGMENT_CODE, CheckOptions  # noqa: E402
 from originality.score import Comparison  # noqa: E402
-from originality.units import Unit  # noqa: E402
+from originality.units import Unit, template_masks  # noqa: E402
 
 CODE_SETS = ("java-pairs", "obfuscation-Progpedia19", "obfuscation-z5z1")
 NEIGHBOURS = (5, 8)
@@ -143,7 +143,7 @@ def load(entry: dict, options: CheckOptions) -> dict:
     m = options.match
     shorts = {k: short_prints(ok[k].id, ok[k].units, m.bag_code, m.min_document_tokens, comparison.excluded.bag)
               for k in sorted(set(i.tolist()) | set(j.tolist()))}
-    own = {k: max(int(sum(u.token_count - u.template_token_mask().sum()
+    own = {k: max(int(sum(u.token_count - template_masks([u]).sum()
                           for u in ok[k].units if u.kind is SegmentKind.CODE)), 1) for k in shorts}
     merged_max: dict[tuple, np.ndarray] = {}
     # What one pair's feature would cost the engine: its tiling and one merge (the grid's others

@@ -66,10 +66,6 @@ class Unit:
     def token_count(self) -> int:
         return len(self.lines)
 
-    def template_token_mask(self) -> np.ndarray:
-        """True for every token that lies in an excluded k-gram."""
-        return template_masks([self])
-
 
 def _split_by_kind(stream: TokenStream) -> dict[SegmentKind, tuple[list[str], list[int], list[str]]]:
     parts: dict[SegmentKind, tuple[list[str], list[int], list[str]]] = {}
@@ -167,9 +163,10 @@ def tokens_digest(options: MatchOptions) -> str:
 
 
 def template_masks(units: list[Unit]) -> np.ndarray:
-    """``Unit.template_token_mask`` of each unit, end to end: one difference array over all
-    their tokens, not one per unit (a multi-file submission has dozens, and alignment and the
-    report's template lines ask for them for hundreds of submissions a check)."""
+    """Per token of some units, end to end: True where it lies in an excluded k-gram
+    (``Unit.excluded``). One difference array over all their tokens, not one per unit (a
+    multi-file submission has dozens, and alignment and the report's template lines ask for them
+    for hundreds of submissions a check)."""
     counts = np.array([u.token_count for u in units], dtype=np.int64)
     total = int(counts.sum())
     marked = [(i, np.flatnonzero(u.excluded)) for i, u in enumerate(units)
