@@ -1,14 +1,15 @@
 """How many of the pairs that matter the archive's candidate stage finds, and what it costs.
 
-    .venv/bin/python benchmarks/index_recall.py [--samples 4,8] [--small 80] [--seed 1]
+    .venv/bin/python benchmarks/index_recall.py [--samples 4,8] [--small 80] [--seed 1] [--sampled-only]
 
 On the real labelled sets (laid out by `benchmarks/calibrate.py` under
 benchmarks/out/calibration/; run that first), every submission of a set is archived in a
 shuffled order and each is checked against those before it, as the service does. A pair is
 a candidate when the later one finds the earlier one through either part of the candidate
-stage: the code postings (`archive/postings.py`: the earlier one's posted long k-grams, hits
-enough for a pair at `--found-from`) or the MinHash LSH over the prose bags (`store/index.py`,
-128 bands of 1 row). For the pairs that `check` scores 0.3 or more (and 0.1, the reporting
+stage: the code postings (`archive/postings.py`: the earlier one's posted long k-grams, and for
+an upload with fewer than `--small` its unsampled (winnowed) ones too, hits enough for a pair at
+`--found-from`; `--sampled-only`: the sample alone, as before the unsampled postings) or the
+MinHash LSH over the prose bags (`store/index.py`, 128 bands of 1 row). For the pairs that `check` scores 0.3 or more (and 0.1, the reporting
 floor), prints the share that are candidates (recall), and the share of all pairs that are
 candidates (what the check then loads and scores). No starter code or common code in these
 sets, so the postings hold every own long k-gram the sample keeps.
@@ -42,12 +43,15 @@ LEVELS = (0.3, MIN_SIMILARITY)
 
 
 def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, small: int,
-                       floor: float) -> np.ndarray:
-    """A boolean matrix: [u, e] when upload u finds entry e (archived before it) by postings."""
+                       floor: float, unsampled: list[np.ndarray] | None) -> np.ndarray:
+    """A boolean matrix: [u, e] when upload u finds entry e (archived before it) by postings;
+    ``unsampled``: each entry's unsampled postings, which a tiny upload reads too."""
     n = len(own)
     posted = []
     for o in own:  # postings.posted with this sample and small size
         posted.append(o if len(o) < small else o[(o & np.uint64(sample - 1)) == 0])
+    if unsampled is not None:  # a tiny upload's hits among them come on top (``postings.UNSAMPLED``)
+        tiny_posted = [np.union1d(p, extra) for p, extra in zip(posted, unsampled)]
     values, column = np.unique(np.concatenate(posted + [np.zeros(0, np.uint64)]), return_inverse=True)
     rows = np.repeat(np.arange(n), [len(p) for p in posted])
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, column)), shape=(n, max(1, len(values))))
@@ -62,6 +66,10 @@ def posting_candidates(own: list[np.ndarray], order: list[int], sample: int, sma
     sizes = np.array([len(o) for o in own])
     smaller = np.minimum.outer(sizes, sizes).astype(np.float64)
     expected = floor * smaller / np.where(sizes[None, :] < small, 1.0, sample)
+    if unsampled is not None:
+        tiny = sizes < small
+        hits[tiny] = np.array([[len(np.intersect1d(own[u], tiny_posted[e], assume_unique=True)) for e in range(n)]
+                               for u in np.flatnonzero(tiny)]).reshape(int(tiny.sum()), n)
     need = np.maximum(1, np.floor(expected - postings.Z * np.sqrt(expected)))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
@@ -74,6 +82,8 @@ def main() -> None:
     parser.add_argument("--samples", default="4,8")
     parser.add_argument("--small", type=int, default=postings.SMALL)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sampled-only", action="store_true",
+                        help="tiny uploads read the sampled postings only (as before postings.UNSAMPLED)")
     parser.add_argument("--found-from", type=float, default=postings.FOUND_FROM,
                         help="the similarity the postings test is built for (shipped: 0.3)")
     parser.add_argument("--manifest", type=Path, default=HERE / "out" / "calibration" / "manifest.json")
@@ -92,6 +102,7 @@ def main() -> None:
         features = comparison.all_pairs()
         similarity = comparison.similarities(features)
         own = [postings.own_long(s.units, np.zeros(0, dtype=np.uint64)) for s in loaded]
+        unsampled = [postings.unsampled(o, postings.winnowed(s.units)) for o, s in zip(own, loaded)]
         lsh = MinHashLSH(num_perm=LSH_NUM_PERM, params=(LSH_BANDS, LSH_NUM_PERM // LSH_BANDS))
         sketches = [minhash_of(s.units, LSH_NUM_PERM, LSH_SEED) for s in loaded]
         prose = np.zeros((n, n), dtype=bool)
@@ -105,7 +116,8 @@ def main() -> None:
               f"{int((sizes < args.small).sum())} under {args.small}")
         for sample in [int(s) for s in args.samples.split(",")]:
             floor = postings.containment_floor(DEFAULT_MODEL, args.found_from)
-            found = posting_candidates(own, order, sample, args.small, floor) | prose
+            kept = None if args.sampled_only or sample != postings.SAMPLE else unsampled
+            found = posting_candidates(own, order, sample, args.small, floor, kept) | prose
             either = found | found.T  # a pair is found from its later side
             parts = []
             for level in LEVELS:
@@ -114,8 +126,10 @@ def main() -> None:
                 parts.append(f">= {level}: {int(strong.sum())} pairs, recall {either[i, j].mean() if len(i) else 1:.4f}")
             share = either[np.triu_indices(n, 1)].mean()
             rows = sum(len(postings.posted(o)) if sample == postings.SAMPLE else 0 for o in own)
+            extra = sum(len(k) for k in kept) if kept is not None else 0
             print(f"  sample 1/{sample}: candidates {share:.1%} of pairs; " + "; ".join(parts)
-                  + (f"; {rows / n:.0f} postings an entry" if rows else ""))
+                  + (f"; {rows / n:.0f} postings an entry" if rows else "")
+                  + (f" (and {extra / n:.0f} unsampled, read by tiny uploads only)" if kept is not None else ""))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ empty prose sketch for code; its own ``own_long``, group, ``long_sketch``, and i
 random content key, which places it in the background's sample as a real entry's would), the template's
 ``lsh_buckets`` rows under its own id (what the product stages for that sketch), 32 random
 ``near_duplicate_keys``, its posted long k-grams in ``long_postings`` (idioms kept, the others
-fresh and sampled like the product's: low two bits zero), its profile in ``entry_profiles``
+fresh and sampled like the product's: low two bits zero; not its other k-grams, in
+``unsampled_postings``, which only an upload with under ``postings.SMALL`` long k-grams reads and
+none checked here has: their size per entry is the real import's), its profile in ``entry_profiles``
 (the template's, idioms kept and every other feature fresh, as many: what a check scores a
 candidate by), and the project's statistics: one more group each, the kept idioms' counts (bag
 and long) raised by one per synthetic entry, and a count of 1 for each fresh posted k-gram. Not
@@ -209,7 +211,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
         # Postings name their entry by its seq, given by the insert above.
         seqs = dict(connection.execute("SELECT submission_id, seq FROM archive_entries "
                                        "WHERE submission_id BETWEEN ? AND ?", (ids[0], ids[-1])))
-        connection.executemany(postings.INSERT.format("?"),
+        connection.executemany(postings.INSERT.format(table=postings.SAMPLED).format("?"),
                                sorted(((PROJECT, int(f), seqs[sid]) for sid, features in rows for f in features),
                                       key=lambda r: r[1]))
         counted = np.sort(np.concatenate(fresh))

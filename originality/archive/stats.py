@@ -236,7 +236,7 @@ class PendingChanges:
     def __init__(self) -> None:
         self.parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {BAG: [], LONG: [], PRUNED: []}
         self.groups = 0
-        self.postings: list[tuple[str, int, str]] = []  # the entries' rows, written at once too
+        self.postings = postings.Rows()  # the entries' rows, written at once too
 
     def add(self, changes: dict[int, tuple[np.ndarray, np.ndarray]], groups: int) -> None:
         for space, part in changes.items():
@@ -273,7 +273,7 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of_profile(profile), 1), 0 if others else 1
     code_long = postings.own_long(units, base_long)
-    posted = postings.rows(project_id, seq, code_long)
+    posted = postings.rows(project_id, seq, code_long, units)
     if pending is not None:
         pending.add(changes, groups)
         pending.postings.extend(posted)

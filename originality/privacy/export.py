@@ -47,6 +47,7 @@ from ..store.models import (
     Submission,
     TriageItem,
     UnitRow,
+    UnsampledPosting,
     utcnow,
 )
 
@@ -124,6 +125,7 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
             "lsh_buckets": _in(session, LshBucket, LshBucket.submission_id, ids),
             "near_duplicate_keys": _in(session, NearDuplicateKey, NearDuplicateKey.submission_id, ids),
             "long_postings": _in(session, LongPosting, LongPosting.seq, [e.seq for e in entries]),
+            "unsampled_postings": _in(session, UnsampledPosting, UnsampledPosting.seq, [e.seq for e in entries]),
             "entry_profiles": _in(session, EntryProfile, EntryProfile.submission_id, ids),
             "reports": _in(session, ReportRow, ReportRow.submission_id, ids),
             "submission_summaries": (_in(session, SubmissionSummary, SubmissionSummary.submission_id, ids)

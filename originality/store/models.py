@@ -517,6 +517,18 @@ class LongPosting(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("archive_entries.seq"), primary_key=True, index=True)
 
 
+class UnsampledPosting(Base):
+    """One of a sampled entry's long k-grams outside its sample (``archive/postings.py``), read
+    only by an upload with few long k-grams, which its sample could miss (migration 0022)."""
+
+    __tablename__ = "unsampled_postings"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(ForeignKey("archive_entries.seq"), primary_key=True, index=True)
+
+
 class EntryProfile(Base):
     """An archived entry's profile (``originality/profile.py``): what a check scores it by
     without its units, written when the entry is counted (``archive/profiles.py``)."""

@@ -3,6 +3,7 @@ with an entry, and a check finds every entry that can reach the reporting floor.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,44 +18,52 @@ from originality.model import SegmentKind
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.store.index import minhash_bytes, minhash_of
 from originality.store.models import (ArchiveEntry, FeatureCount, LongPosting, NearDuplicateKey,
-                                      ProjectStatistics, Submission, UnitRow)
+                                      ProjectStatistics, Submission, UnitRow, UnsampledPosting)
 from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, imported
 
 
-def posted_rows(archive: Archive) -> dict[str, set[int]]:
+def posted_rows(archive: Archive, table: type = LongPosting) -> dict[str, set[int]]:
     with archive.db.sessions() as session:
         found: dict[str, set[int]] = {}
-        for sid, feature in session.execute(select(ArchiveEntry.submission_id, LongPosting.feature)
-                                            .join(ArchiveEntry, ArchiveEntry.seq == LongPosting.seq)):
+        for sid, feature in session.execute(select(ArchiveEntry.submission_id, table.feature)
+                                            .join(ArchiveEntry, ArchiveEntry.seq == table.seq)):
             found.setdefault(sid, set()).add(int(np.int64(feature).view(np.uint64)))
         return found
 
 
-def expected_rows(archive: Archive) -> dict[str, set[int]]:
-    """Each entry's posted k-grams made from its stored units."""
+def expected_rows(archive: Archive, part) -> dict[str, set[int]]:
+    """Each entry's k-grams of one table (``part`` of its own long k-grams and units) made from its
+    stored units."""
     with archive.db.sessions() as session:
         ids = list(session.scalars(select(ArchiveEntry.submission_id)))
         units = {sid: [unit_from_row(r) for r in session.scalars(
             select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))] for sid in ids}
     empty = np.zeros(0, dtype=np.uint64)
-    return {sid: set(postings.posted(postings.own_long(u, empty)).tolist()) for sid, u in units.items()
-            if len(postings.own_long(u, empty))}
+    made = {sid: part(postings.own_long(u, empty), u) for sid, u in units.items()}
+    return {sid: set(kgrams.tolist()) for sid, kgrams in made.items() if len(kgrams)}
+
+
+def assert_postings_as_made(archive: Archive) -> None:
+    assert posted_rows(archive) == expected_rows(archive, lambda own, units: postings.posted(own))
+    assert posted_rows(archive, UnsampledPosting) == expected_rows(
+        archive, lambda own, units: postings.unsampled(own, postings.winnowed(units)))
 
 
 def test_an_entry_posts_its_own_long_kgrams_and_takes_them_out_when_it_goes(archive: Archive,
                                                                            tmp_path: Path) -> None:
     ids = imported(archive, tmp_path, SCENARIOS)
-    assert posted_rows(archive) == expected_rows(archive)
+    assert_postings_as_made(archive)
+    assert ids["original"] in posted_rows(archive, UnsampledPosting)  # sampled: its others kept apart
     with archive.db.sessions() as session:
         sizes = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.own_long)).all())
     assert sizes[ids["original"]] == len(postings.own_long(_units(archive, ids["original"]), np.zeros(0, np.uint64)))
     with archive.db.session() as session:
         forget_fingerprints(session, session.get(Submission, ids["original"]), Removal())
-    assert ids["original"] not in posted_rows(archive)
-    assert posted_rows(archive) == expected_rows(archive)
+    assert ids["original"] not in posted_rows(archive) and ids["original"] not in posted_rows(archive, UnsampledPosting)
+    assert_postings_as_made(archive)
     archive.reindex("p")  # counted again from scratch: the same postings
-    assert posted_rows(archive) == expected_rows(archive)
+    assert_postings_as_made(archive)
 
 
 def test_migration_0018_carries_the_postings_over_from_ids_to_seqs_and_back(archive: Archive,
@@ -83,6 +92,26 @@ def test_migration_0018_carries_the_postings_over_from_ids_to_seqs_and_back(arch
     to("0018")
     assert posted_rows(archive) == before
     to("head")  # 0020 drops the statistics and postings, for the next check to count again
+
+
+def test_migration_0022_has_the_entries_counted_again_to_post_their_unsampled_k_grams(
+        archive: Archive, tmp_path: Path) -> None:
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    ids = imported(archive, tmp_path, SCENARIOS)
+    for target in ("0021", "head"):
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0021" else command.upgrade)(config, target)
+    with archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProjectStatistics)) == 0
+    assert posted_rows(archive, UnsampledPosting) == {}  # as an archive from before 0022 is
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    assert ids["original"] in {m["submission_id"] for m in archive.compare(upload, "p", None)["matches"]}
+    assert_postings_as_made(archive)  # its first check counted the project again
 
 
 def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -> None:
@@ -143,6 +172,57 @@ def test_a_check_finds_its_code_candidates_by_postings_and_loads_no_unrelated_en
         assert postings.candidates(session, "p", np.unique(unrelated), np.zeros(0, np.uint64), floor) == {}
 
 
+def test_a_tiny_upload_finds_the_entry_it_lies_inside_through_the_k_grams_outside_the_sample(
+        archive: Archive, tmp_path: Path) -> None:
+    # A few lines that lie inside a larger entry share a handful of its k-grams; when none of
+    # them is in the entry's sample, only the unsampled postings find it.
+    ids = imported(archive, tmp_path, SCENARIOS)
+    units = _units(archive, ids["original"])
+    own = postings.own_long(units, np.zeros(0, np.uint64))
+    assert len(own) >= postings.SMALL
+    inside = postings.unsampled(own, postings.winnowed(units))[:12]  # 12 of its k-grams, none sampled
+    floor = postings.candidate_floor(DEFAULT_MODEL, archive.options.min_similarity)
+    with archive.db.sessions() as session:
+        found = postings.candidates(session, "p", inside, np.zeros(0, np.uint64), floor)
+        assert ids["original"] in found
+        # Not one hit among its sampled postings: this is what the tiny upload missed before.
+        assert not set(postings.posted(own).tolist()) & set(inside.tolist())
+        # An upload of the usual size reads the sample alone: the same k-grams and as many
+        # unrelated ones (to pass ``SMALL``) find nothing.
+        unrelated = np.random.default_rng(2).integers(0, 2**63, postings.SMALL, dtype=np.int64).astype(np.uint64)
+        assert postings.candidates(session, "p", np.union1d(inside, unrelated), np.zeros(0, np.uint64), floor) == {}
+    # Through a whole check: three lines of the original (the head of one of its functions),
+    # whose ten k-grams all lie outside its sample: a run longer than the window holds a
+    # winnowed one.
+    with zipfile.ZipFile(scenario_zip(tmp_path, "original")) as source:
+        text = source.read("grading.py").decode()
+    start = text.index("def distribution(")
+    head = text[start:text.index('counts["F"] = 0', start)] + 'counts["F"] = 0\n'
+    tiny = tmp_path / "tiny.zip"
+    with zipfile.ZipFile(tiny, "w") as out:
+        out.writestr("grading.py", head)
+    upload = load_submission(tiny, archive.options, SymbolTable(), "new")
+    tiny_own = postings.own_long(upload.units, np.zeros(0, np.uint64))
+    assert postings.WINDOW <= len(tiny_own) < postings.SMALL and set(tiny_own.tolist()) <= set(own.tolist())
+    assert not set(tiny_own.tolist()) & set(postings.posted(own).tolist())
+    assert ids["original"] in {m["submission_id"] for m in archive.compare(upload, "p", None)["matches"]}
+
+
+def test_two_streams_sharing_a_run_of_the_window_pick_a_k_gram_inside_it() -> None:
+    rng = np.random.default_rng(7)
+    for length in (postings.WINDOW, postings.WINDOW + 5, 40):
+        run = rng.integers(0, 2**63, length, dtype=np.int64).astype(np.uint64)
+        for _ in range(20):
+            a = np.concatenate([rng.integers(0, 2**63, rng.integers(0, 30), dtype=np.int64).astype(np.uint64), run,
+                                rng.integers(0, 2**63, rng.integers(0, 30), dtype=np.int64).astype(np.uint64)])
+            b = np.concatenate([rng.integers(0, 2**63, rng.integers(0, 30), dtype=np.int64).astype(np.uint64), run])
+            picked_a, picked_b = (postings.winnowed([_code_unit(s)]) for s in (a, b))
+            assert set(picked_a.tolist()) & set(picked_b.tolist()) & set(run.tolist())
+    # About 2 / (WINDOW + 1) of a stream is picked.
+    stream = rng.integers(0, 2**63, 10_000, dtype=np.int64).astype(np.uint64)
+    assert 0.15 < len(postings.winnowed([_code_unit(stream)])) / len(stream) < 0.3
+
+
 def test_prose_finds_its_candidates_by_the_lsh_over_its_bag(archive: Archive, tmp_path: Path) -> None:
     ids = imported(archive, tmp_path, [n for n in SCENARIOS if n != "prose_paraphrase"])
     upload = load_submission(scenario_zip(tmp_path, "prose_paraphrase"), archive.options, SymbolTable(), "new")
@@ -189,3 +269,10 @@ def _units(archive: Archive, sid: str) -> list:
 def _sketches(archive: Archive) -> dict[str, bytes]:
     with archive.db.sessions() as session:
         return dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.minhash)).all())
+
+
+def _code_unit(hashes: np.ndarray):
+    """A code unit whose stream is ``hashes`` (what ``postings.winnowed`` reads of it)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(kind=SegmentKind.CODE, prints=SimpleNamespace(hashes=hashes), pruned=None)
