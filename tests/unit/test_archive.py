@@ -37,6 +37,18 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     opened.close()
 
 
+def migrate(archive: Archive, target: str, *, down: bool = False) -> None:
+    """Take the archive's database up (or ``down``) to the revision ``target``."""
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    with archive.db.engine.begin() as connection:
+        config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, target)
+
+
 def add(archive: Archive, path: Path, student: str, project: str = "p", attempt: int = 1) -> str:
     from originality.archive import file_digest
 

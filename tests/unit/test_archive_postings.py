@@ -19,7 +19,7 @@ from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.store.index import minhash_bytes, minhash_of
 from originality.store.models import (ArchiveEntry, FeatureCount, LongPosting, NearDuplicateKey,
                                       ProjectStatistics, Submission, UnitRow, UnsampledPosting)
-from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, imported
 
 
@@ -68,44 +68,27 @@ def test_an_entry_posts_its_own_long_kgrams_and_takes_them_out_when_it_goes(arch
 
 def test_migration_0018_carries_the_postings_over_from_ids_to_seqs_and_back(archive: Archive,
                                                                            tmp_path: Path) -> None:
-    from alembic import command
     from sqlalchemy import text
-
-    from originality.store.db import alembic_config
 
     imported(archive, tmp_path, SCENARIOS)
     before = posted_rows(archive)
     assert before
-
-    def to(target: str) -> None:
-        with archive.db.engine.begin() as connection:
-            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
-            config.attributes["connection"] = connection
-            (command.downgrade if target == "0017" else command.upgrade)(config, target)
-
-    to("0017")
+    migrate(archive, "0017", down=True)
     with archive.db.engine.connect() as connection:
         by_id: dict[str, set[int]] = {}
         for sid, feature in connection.execute(text("SELECT submission_id, feature FROM long_postings")):
             by_id.setdefault(sid, set()).add(int(np.int64(feature).view(np.uint64)))
     assert by_id == before
-    to("0018")
+    migrate(archive, "0018")
     assert posted_rows(archive) == before
-    to("head")  # 0020 drops the statistics and postings, for the next check to count again
+    migrate(archive, "head")  # 0020 drops the statistics and postings, for the next check to count again
 
 
 def test_migration_0022_has_the_entries_counted_again_to_post_their_unsampled_k_grams(
         archive: Archive, tmp_path: Path) -> None:
-    from alembic import command
-
-    from originality.store.db import alembic_config
-
     ids = imported(archive, tmp_path, SCENARIOS)
-    for target in ("0021", "head"):
-        with archive.db.engine.begin() as connection:
-            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
-            config.attributes["connection"] = connection
-            (command.downgrade if target == "0021" else command.upgrade)(config, target)
+    migrate(archive, "0021", down=True)
+    migrate(archive, "head")
     with archive.db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ProjectStatistics)) == 0
     assert posted_rows(archive, UnsampledPosting) == {}  # as an archive from before 0022 is

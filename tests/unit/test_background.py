@@ -24,7 +24,7 @@ from originality.options import MatchOptions
 from originality.score import Comparison, background_rows
 from originality.store.models import ArchiveEntry, EntryProfile
 from originality.profile import Profile
-from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 from tests.unit.test_matching import own_work
 from tests.unit.test_matching import write
@@ -166,18 +166,11 @@ def test_the_archives_sample_is_the_one_drawn_over_every_entry(archive: Archive,
 
 
 def test_migration_0021_gives_counted_entries_their_keys_from_their_profiles(archive: Archive, tmp_path: Path) -> None:
-    from alembic import command
-
-    from originality.store.db import alembic_config
-
     ids = imported(archive, tmp_path, SCENARIOS)
     with archive.db.sessions() as session:
         before = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all())
     assert set(before) == set(ids.values()) and all(before.values())
-    for target in ("0020", "head"):
-        with archive.db.engine.begin() as connection:
-            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
-            config.attributes["connection"] = connection
-            (command.downgrade if target == "0020" else command.upgrade)(config, target)
+    migrate(archive, "0020", down=True)
+    migrate(archive, "head")
     with archive.db.sessions() as session:
         assert dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all()) == before

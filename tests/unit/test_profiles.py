@@ -17,7 +17,7 @@ from originality.options import CheckOptions
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.profile import Profile
 from originality.store.models import ArchiveEntry, EntryProfile, Submission
-from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
+from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 
 
@@ -102,19 +102,12 @@ def test_an_entry_counted_without_a_profile_is_scored_from_its_units(archive: Ar
 
 
 def test_migration_0020_counts_an_older_archive_again_with_its_profiles(archive: Archive, tmp_path: Path) -> None:
-    from alembic import command
-
-    from originality.store.db import alembic_config
-
     ids = imported(archive, tmp_path, SCENARIOS)
     upload = lambda: load_submission(scenario_zip(tmp_path, "reordered"), archive.options,  # noqa: E731
                                      SymbolTable(), "new")
     before, profiles = archive.compare(upload(), "p", None), profiled(archive)
-    for target in ("0019", "head"):
-        with archive.db.engine.begin() as connection:
-            config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
-            config.attributes["connection"] = connection
-            (command.downgrade if target == "0019" else command.upgrade)(config, target)
+    migrate(archive, "0019", down=True)
+    migrate(archive, "head")
     assert profiled(archive) == {} and counted(archive) == set()
     assert archive.compare(upload(), "p", None) == before
     assert profiled(archive) == profiles and counted(archive) == set(ids.values())
