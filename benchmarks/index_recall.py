@@ -9,10 +9,11 @@ a candidate when the later one finds the earlier one through either part of the 
 stage: the code postings (`archive/postings.py`: the earlier one's posted long k-grams, and for
 an upload with fewer than `--small` its unsampled (winnowed) ones too, hits enough for a pair at
 `--found-from`; `--sampled-only`: the sample alone, as before the unsampled postings) or the
-MinHash LSH over the prose bags (`store/index.py`, 128 bands of 1 row). For the pairs that `check` scores 0.3 or more (and 0.1, the reporting
-floor), prints the share that are candidates (recall), and the share of all pairs that are
-candidates (what the check then loads and scores). No starter code or common code in these
-sets, so the postings hold every own long k-gram the sample keeps.
+MinHash LSH over the prose bags (`store/index.py`, 128 bands of 1 row). For the pairs that
+`check` scores 0.3 or more (and 0.1, the reporting floor), prints the share that are candidates
+(recall), and the share of all pairs that are candidates (what the check then loads and
+scores). No starter code or common code in these sets, so the postings hold every own long
+k-gram the sample keeps.
 """
 
 from __future__ import annotations

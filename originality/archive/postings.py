@@ -30,10 +30,9 @@ Prose has no useful long k-grams against a paraphrase: the MinHash LSH over its 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -181,6 +180,7 @@ def rows(project_id: str, seq: int, own: np.ndarray, units: list[Unit]) -> Rows:
 
 
 def write(session: Session, rows: Rows) -> None:
+    """Insert postings rows into both tables."""
     execute_rows(session, INSERT.format(table=SAMPLED), rows.sampled)
     execute_rows(session, INSERT.format(table=UNSAMPLED), rows.unsampled)
 

@@ -518,8 +518,8 @@ class LongPosting(Base):
 
 
 class UnsampledPosting(Base):
-    """One of a sampled entry's long k-grams outside its sample (``archive/postings.py``), read
-    only by an upload with few long k-grams, which its sample could miss (migration 0022)."""
+    """One of a sampled entry's winnowed long k-grams outside its sample (``archive/postings.py``),
+    read only by an upload with few long k-grams, which the sample could miss (migration 0022)."""
 
     __tablename__ = "unsampled_postings"
     __table_args__ = {"sqlite_with_rowid": False}

@@ -1,4 +1,4 @@
-"""sampled entries' other long k-grams, for uploads with few of their own
+"""sampled entries' winnowed long k-grams outside the sample, for uploads with few of their own
 
 Revision ID: 0022
 Revises: 0021
@@ -7,8 +7,9 @@ Create Date: 2026-12-06 13:30:00
 A check finds its code candidates by the entries' posted long k-grams, a quarter of them for an
 entry with 80 or more (``archive/postings.py``). An upload with fewer than 80 could share only a
 handful with a larger entry, none of them in its sample: a 13-line program that lies inside
-ninety others found none of them in one upload order of java-pairs. The sampled entries' other
-k-grams now go to ``unsampled_postings``, which only such an upload reads. Archives from before
+ninety others found none of them in one upload order of java-pairs. The sampled entries'
+winnowed k-grams outside the sample (one of every run of 8) now go to ``unsampled_postings``,
+which only such an upload reads. Archives from before
 have none, so this revision drops their statistics, as 0020 did: the first check or entry of a
 project counts its entries again from the stored units (``Archive.upgrade``), posting both.
 """
