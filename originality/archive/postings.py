@@ -45,8 +45,11 @@ from ..units import Unit
 
 # One k-gram in SAMPLE is posted. On the real code sets (benchmarks/index_recall.py), 1 in 4
 # finds 0.9972 of java-pairs' pairs from 0.3 (1.0 on the obfuscation sets) and makes 17.6% of
-# its pairs candidates; 1 in 2 finds them all with 7.0% for twice the rows; 1 in 8 (with the
-# test built for 0.1) lost recall, 0.9858. An entry posts 97 rows on java-pairs.
+# its pairs candidates; 1 in 2 finds them all with 7.0% for twice the rows (tried as the
+# sample: a real check a tenth faster, a check at 20,000 generated entries, whose candidates
+# are mostly pairs its report lists, no faster; docs/benchmarks.md, "Half the k-grams
+# posted"); 1 in 8 (with the test built for 0.1) lost recall, 0.9858. An entry posts 97 rows on
+# java-pairs.
 SAMPLE = 4
 # Entries with fewer own long k-grams than this post all of them: a pair from 0.3 shares at
 # least ``containment_floor`` of the smaller side (0.2344), so from 80 k-grams on it shares 19
