@@ -125,10 +125,11 @@ def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
     real = Comparison.background.func  # type: ignore[attr-defined]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Comparison, "background",
-                      property(lambda self: backgrounds.append((id(self), real(self))) or real(self)))
+                      property(lambda self: backgrounds.append((self, real(self))) or real(self)))
         check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
-    # Both comparisons read one background, and not nothing.
-    assert len({c for c, _ in backgrounds}) == 2 and len({b for _, b in backgrounds}) == 1 and backgrounds[0][1] > 0
+    # Both comparisons read one background, and not nothing (the comparisons are held, so that
+    # the second cannot take the first one's id once it is freed).
+    assert len({id(c) for c, _ in backgrounds}) == 2 and len({b for _, b in backgrounds}) == 1 and backgrounds[0][1] > 0
     # The report says it, rounded as a score.
     upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
     assert archive.compare(upload, "p", None)["background"] == round(backgrounds[0][1], 4)
