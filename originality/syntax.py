@@ -33,7 +33,15 @@ if`` it abbreviates (the C family's ``else if`` already is one); ``branches`` wa
   names a function binds and never reads, since other modules read only a module's names; and
   ``pass`` and ``if False:`` blocks); ``functions`` puts the functions and methods of a file or
   class in the order of their own token streams; ``statements`` puts a block's independent
-  statements in a canonical order (``statements_in_order``). A rewritten or moved token keeps
+  statements in a canonical order (``statements_in_order``); ``inline`` walks a local that is
+  declared alone with an initializer and read once, right where it was extracted (in the next
+  statement that is not itself such a local), as its initializer there, and drops its
+  declaration (``int e = n + 1; return e * 2;`` is ``return (n + 1) * 2;``), so that extracting
+  sub-expressions into variables changes nothing (not Python's names, which other modules may
+  read); ``optionals`` reads Java's ``Optional.of(e)`` as ``e``, the ``.get()`` of an
+  ``Optional`` as the value itself and ``Optional<Integer>`` as ``int``, the boxes an
+  automated refactoring (Spoon's, in the obfuscation set) wraps around every local and
+  condition. A rewritten or moved token keeps
   the line and column of the code it came from, so evidence still points at that code. The
   defaults (``DEFAULT_NORMALIZATIONS``) are the ones that did not lower the held-out figures.
 
@@ -64,14 +72,18 @@ DEFINITION = "def"
 LOOP = "loop"
 
 NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "annotations", "elif", "branches",
-                  "constants", "declarations", "unused", "functions", "statements")
+                  "constants", "declarations", "unused", "functions", "statements", "inline", "optionals")
 # The ones applied unless asked otherwise: each lifted, or left unchanged, the held-out ROC-AUC
 # of the real labelled sets (benchmarks/calibrate.py; docs/benchmarks.md, "Parser tokens").
 # "declarations" lowered it slightly on all three code sets, "unused" on both obfuscation sets
 # (Progpedia19 0.965 to 0.958, z5z1 0.932 to 0.928), "functions" on java-pairs (0.955 to
 # 0.953), "statements" on all three (0.954, 0.956, 0.926), "branches" on java-pairs and
 # Progpedia19 (0.9536 to 0.9533, 0.9651 to 0.9631), "constants" on z5z1 by 0.0002 (Progpedia19
-# up by as much): they are left to be asked for.
+# up by as much): they are left to be asked for. "inline" and "optionals" together flag all 27
+# of Progpedia19's refactored copies at 0.5 instead of 7, but held out they lowered z5z1 (0.9369
+# to 0.9313) and Progpedia19 (0.9628 to 0.9613), and "optionals" alone z5z1 (0.9327), as the
+# refactored copies joining their sources' groups leave more of what GPT-4's programs share for
+# common code (docs/benchmarks.md, "Spoon's boxes and extracted locals"): asked for, not default.
 # "annotations" and "elif" rewrite only Python (and TypeScript's type annotations), which no
 # real labelled set holds: on by default because they cannot move the held-out figures
 # (benchmarks/calibrate.py gives the same ones with and without) and undo disguises that cost a
@@ -158,6 +170,8 @@ _CONSTANT_HOLDERS = frozenset({"field_declaration", "local_variable_declaration"
                                "lexical_declaration", "local_declaration_statement",
                                "const_declaration", "preproc_def", "expression_statement"})
 _CONSTANT_WORDS = frozenset({"final", "const", "constexpr"})
+# The statements ``constants`` and ``inline`` may drop: a constant's, or a local's read once.
+_DROPPABLE = _CONSTANT_HOLDERS | {"variable_declaration"}
 _CONSTANT_DECLARATORS = frozenset({"variable_declarator", "init_declarator", "const_element"})
 _CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _PLAIN_NAMES = frozenset({"identifier", "name"})
@@ -168,6 +182,12 @@ _DEFINED_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"\Z')
 _FOR_INIT = frozenset({"init", "initializer", "initialize"})
 _FOR_UPDATE = frozenset({"update", "increment"})
 _SEQUENCES = frozenset({"sequence_expression", "comma_expression"})
+# Java's ``Optional`` (``optionals``): the calls that box a value and the one that unboxes it, and
+# the primitive each boxed type stands for (``Optional<Integer> n`` is ``int n`` unboxed).
+_BOXING = frozenset({"of", "ofNullable"})
+_UNBOXING = "get"
+_PRIMITIVES = {"Integer": "int", "Long": "long", "Double": "double", "Float": "float",
+               "Boolean": "boolean", "Character": "char", "Short": "short", "Byte": "byte"}
 # Qualified names (std::string, java.util.List, A::b) whose qualifier a disguise adds or
 # removes for free ("using std::string;", an import): only the last name is kept.
 _QUALIFIED = frozenset({"qualified_identifier", "qualified_name", "scoped_identifier",
@@ -265,7 +285,7 @@ def prunes(language: str | None) -> bool:
 _PLAIN, _SKIP, _ERROR, _MARKUP, _STRING, _NUMBER, _NAME, _STATEMENT, _QUALIFIED_NAME, \
     _NAMED_ONLY, _DECLARATION, _INITIALIZER, _CALL, _FUNCTION, _LOOP, _ASSIGNMENT, \
     _INCREMENT, _LOCAL, _CONTAINER, _BLOCK, _ANNOTATED, _ELIF, _DEAD_BRANCH, _PASS, \
-    _CHOICE, _CONSTANT_USE, _CONSTANT_HOLDER = (object() for _ in range(27))
+    _CHOICE, _REPLACEABLE_NAME, _DROPPABLE_DECLARATION, _OPTIONAL_TYPE = (object() for _ in range(28))
 
 
 @functools.lru_cache(maxsize=None)
@@ -303,6 +323,8 @@ def _roles(python: bool, normalizations: frozenset[str]) -> dict[str, object]:
             roles["type"] = _SKIP
     if "elif" in normalizations and python:
         roles["elif_clause"] = _ELIF
+    if "optionals" in normalizations:
+        roles["generic_type"] = _OPTIONAL_TYPE
     if "branches" in normalizations:
         roles.update(dict.fromkeys(_CHOICES, _CHOICE))  # Python's dead if too (``visit``)
     if "functions" in normalizations:
@@ -353,7 +375,9 @@ class _Walk:
         if within is not None:  # a part of a file walked on its own: the file's facts
             self.dead: frozenset[str] = within.dead
             self.constants: dict[str, list[tuple[str, str]]] = within.constants
-            self.constant_declarations: set[tuple[int, int]] = within.constant_declarations
+            self.dropped_declarations: set[tuple[int, int]] = within.dropped_declarations
+            self.inlined: dict[int, Node] = within.inlined
+            self.optional_names: frozenset[str] = within.optional_names
             self.base_role_of = within.base_role_of
             self.role_of = within.role_of
             self.non_ascii: dict[int, bytes] = within.non_ascii
@@ -361,7 +385,9 @@ class _Walk:
             return
         self.dead = frozenset()
         self.constants = {}
-        self.constant_declarations = set()
+        self.dropped_declarations = set()  # (start, end) of the declarations the walk drops
+        self.inlined = {}  # the start byte of a local's one read -> the initializer walked there
+        self.optional_names = frozenset()
         self.base_role_of = self.role_of
         lines = source.split(b"\n")
         # Columns are characters, as on the lexical path; tree-sitter counts bytes.
@@ -402,6 +428,10 @@ class _Walk:
             self.dead = self.unread_locals(root)
         if whole and "constants" in self.normalizations:
             self.find_constants(root)
+        if whole and "inline" in self.normalizations and not self.python:
+            self.find_inlined(root)
+        if whole and "optionals" in self.normalizations:
+            self.optional_names = self.declared_optionals(root)
         stack: list[Node | Callable[[], None]] = [root]
         pop, extend, append = stack.pop, stack.extend, self.tokens.append
         role_of, kind_of, leaf, visit = self.role_of, self.kind_of, self.leaf, self.visit
@@ -490,8 +520,13 @@ class _Walk:
         elif role is _INITIALIZER:
             return self.initializer(node)
         elif role is _CALL:
+            unboxed = self.unboxed(node) if "optionals" in self.normalizations else None
+            if unboxed is not None:
+                return [unboxed]
             self.emit(CALL, node)
             return node.children
+        elif role is _OPTIONAL_TYPE:
+            return self.optional_type(node)
         elif role is _FUNCTION:
             self.emit(DEFINITION, node)
             return [c for c in node.children if c.is_named or c.type not in _DEFINITION_WORDS]
@@ -506,7 +541,10 @@ class _Walk:
                     or c.next_sibling.type != "type"]
         elif role is _DEAD_BRANCH:
             return self.drop(node.children) if _never_taken(node) else node.children
-        elif role is _CONSTANT_USE:
+        elif role is _REPLACEABLE_NAME:
+            initializer = self.inlined.get(node.start_byte)
+            if initializer is not None:  # a local read once: its initializer, where it is read
+                return [initializer]
             value = self.text(node)
             found = self.constants.get(value)
             if found is None or node.parent is not None and node.parent.type == "variable_name":
@@ -514,8 +552,8 @@ class _Walk:
             else:
                 for symbol, literal in found:
                     self.emit(symbol, node, literal)
-        elif role is _CONSTANT_HOLDER:
-            if (node.start_byte, node.end_byte) in self.constant_declarations:
+        elif role is _DROPPABLE_DECLARATION:
+            if (node.start_byte, node.end_byte) in self.dropped_declarations:
                 return []
             base = self.base_role_of.get(node.kind_id, _PLAIN)
             return node.children if base is _PLAIN else self.visit(node, base)
@@ -750,14 +788,18 @@ class _Walk:
         self.constants = {name: tokens for name, tokens in found.items() if declared[name] == 1}
         if not self.constants:
             return
-        self.constant_declarations = {where[name] for name in self.constants}
-        kinds = self.kind_of
-        self.role_of = dict(self.base_role_of)
-        for kind_id, name in kinds.items():
+        self.dropped_declarations |= {where[name] for name in self.constants}
+        self.substituting()
+
+    def substituting(self) -> None:
+        """Walk names and declarations by the roles that may read a name as what it stands for
+        and drop its declaration (``constants``, ``inline``)."""
+        self.role_of = dict(self.role_of)
+        for kind_id, name in self.kind_of.items():
             if name in _PLAIN_NAMES:
-                self.role_of[kind_id] = _CONSTANT_USE
-            elif name in _CONSTANT_HOLDERS:
-                self.role_of[kind_id] = _CONSTANT_HOLDER
+                self.role_of[kind_id] = _REPLACEABLE_NAME
+            elif name in _DROPPABLE:
+                self.role_of[kind_id] = _DROPPABLE_DECLARATION
 
     def constant(self, node: Node) -> tuple[str, list[tuple[str, str]]] | None:
         """(name, the tokens of its literal) when ``node`` declares one constant with a literal
@@ -796,6 +838,125 @@ class _Walk:
             return None
         tokens = self.literal_tokens(value)
         return None if tokens is None else (self.text(name), tokens)
+
+    def find_inlined(self, root: Node) -> None:
+        """The file's locals that ``inline`` reads as their initializer: declared alone in a
+        block with an initializer (``int e = n + 1;``), then read once further in that block and
+        never written. Counted by name over the whole file, like ``unread_locals``: a name
+        spelled anywhere else (a parameter, a field, another function's local) is left alone.
+        When there are any, the walk reads names and declarations by the roles that put the
+        initializer in place of the read and drop the declaration."""
+        spelled: dict[str, list[Node]] = {}
+        declared: dict[str, tuple[Node, Node, Node]] = {}  # name -> (its name, statement, value)
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.child_count:
+                stack.extend(node.children)
+                if node.type in _DECLARATORS:
+                    found = self.single_local(node)
+                    if found is not None:
+                        declared[self.text(found[0])] = found
+            elif node.type in _PLAIN_NAMES:
+                spelled.setdefault(self.text(node), []).append(node)
+        found: dict[str, tuple[Node, Node, Node]] = {}  # name -> (its statement, value, read)
+        for name, (own, statement, value) in declared.items():
+            others = [n for n in spelled[name] if n != own]
+            if len(others) == 1 and others[0].start_byte > statement.end_byte \
+                    and _inside(others[0], statement.parent) and not _is_write(others[0]):
+                found[name] = (statement, value, others[0])
+        # Only a local read right where it was extracted: in the first statement after it that is
+        # not itself such a local. One read further on is a variable the program names, and
+        # inlining it where one program reads it once and another twice would part them.
+        while True:
+            inlined = {statement.start_byte for statement, _, _ in found.values()}
+            kept = {name: held for name, held in found.items() if held[2].start_byte < _next_end(held[0], inlined)}
+            if len(kept) == len(found):
+                break
+            found = kept
+        for statement, value, read in found.values():
+            self.inlined[read.start_byte] = value
+            self.dropped_declarations.add((statement.start_byte, statement.end_byte))
+        if self.inlined:
+            self.substituting()
+
+    def single_local(self, declarator: Node) -> tuple[Node, Node, Node] | None:
+        """(its name, its statement, its initializer) when ``declarator`` declares one local
+        variable with an initializer, alone in a statement of a block."""
+        name = declarator.child_by_field_name("name") or declarator.child_by_field_name("declarator")
+        if name is None and declarator.named_child_count:
+            name = declarator.named_children[0]  # C#'s declarator has no fields
+        value = declarator.child_by_field_name("value")
+        if value is None and declarator.named_child_count > 1 and \
+                any(child.type == "=" for child in declarator.children):
+            value = declarator.named_children[-1]
+        statement = declarator.parent
+        if statement is not None and statement.type == "variable_declaration" and statement.parent is not None \
+                and statement.parent.type == "local_declaration_statement":
+            statement = statement.parent  # C#: the statement holds a variable_declaration
+        if name is None or value is None or name.type not in _PLAIN_NAMES or statement is None \
+                or statement.type not in _DROPPABLE or statement.parent is None \
+                or statement.parent.type not in _STATEMENT_BLOCKS:
+            return None
+        declarators = [d for d in statement.named_children if d.type in _DECLARATORS]
+        declarators += [d for c in statement.named_children if c.type == "variable_declaration"
+                        for d in c.named_children if d.type in _DECLARATORS]
+        return (name, statement, value) if declarators == [declarator] else None
+
+    def declared_optionals(self, root: Node) -> frozenset[str]:
+        """The names the file declares with an ``Optional<...>`` type: the ones whose
+        ``.get()`` ``optionals`` reads as the name itself."""
+        names: set[str] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            declared_type = node.child_by_field_name("type") if node.named_child_count else None
+            if declared_type is None or not self.is_optional(declared_type):
+                continue
+            for child in node.named_children:
+                name = child.child_by_field_name("name") if child.type in _DECLARATORS else \
+                    child if child.type in _PLAIN_NAMES else None
+                if name is not None:
+                    names.add(self.text(name))
+        return frozenset(names)
+
+    def is_optional(self, node: Node) -> bool:
+        return node.type == "generic_type" and node.named_child_count == 2 \
+            and self.text(node.named_children[0]) == "Optional"
+
+    def unboxed(self, call: Node) -> Node | None:
+        """What ``optionals`` walks in place of a call that boxes a value in an ``Optional``
+        (``Optional.of(e)``: ``e``) or unboxes one (``x.get()`` of an ``Optional`` ``x``, or of
+        a boxing call: ``x``), else None."""
+        if call.type != "method_invocation":
+            return None
+        name, owner = call.child_by_field_name("name"), call.child_by_field_name("object")
+        arguments = call.child_by_field_name("arguments")
+        if name is None or owner is None or arguments is None:
+            return None
+        method = self.text(name)
+        if method in _BOXING and arguments.named_child_count == 1 and self.text(owner) == "Optional":
+            return arguments.named_children[0]
+        if method == _UNBOXING and not arguments.named_child_count and (
+                owner.type in _PLAIN_NAMES and self.text(owner) in self.optional_names
+                or self.unboxed(owner) is not None):
+            return owner
+        return None
+
+    def optional_type(self, node: Node) -> Sequence[Node | Callable[[], None]]:
+        """``optionals``: ``Optional<T>`` walked as ``T``, a boxed type as its primitive."""
+        if not self.is_optional(node):
+            return node.children
+        boxed = node.named_children[1]
+        if boxed.named_child_count != 1:
+            return node.children
+        inner = boxed.named_children[0]
+        primitive = _PRIMITIVES.get(self.text(inner))
+        if primitive is None:
+            return [inner]
+        self.emit(primitive, inner)
+        return []
 
     def literal_tokens(self, value: Node) -> list[tuple[str, str]] | None:
         """The tokens of a literal value as the walk emits them (a negative number: ``-`` and
@@ -1066,3 +1227,27 @@ def _walked(text: str, language: str, first_line: int, normalizations: frozenset
     for start, end in walk.dropped:
         kept[start:end] = [False] * (end - start)
     return tokens, _without_this([token for token, keep in zip(raw, kept) if keep])
+
+
+def _inside(node: Node, ancestor: Node) -> bool:
+    """Whether ``node`` lies within ``ancestor``."""
+    return ancestor.start_byte <= node.start_byte and node.end_byte <= ancestor.end_byte
+
+
+def _is_write(name: Node) -> bool:
+    """Whether a name is assigned or incremented where it stands."""
+    parent = name.parent
+    if parent is None:
+        return False
+    if parent.type in _ASSIGNMENTS and parent.child_by_field_name("left") == name:
+        return True
+    return parent.type in _UPDATE_NODES
+
+
+def _next_end(statement: Node, skipped: set[int]) -> int:
+    """Where the first statement after ``statement`` in its block ends, passing over comments and
+    the statements that start at one of ``skipped``; the block's end when there is none."""
+    after = statement.next_named_sibling
+    while after is not None and (after.type in _COMMENTS or after.start_byte in skipped):
+        after = after.next_named_sibling
+    return after.end_byte if after is not None else statement.parent.end_byte

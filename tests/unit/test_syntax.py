@@ -130,6 +130,17 @@ NORMALIZED = [
      "int main() { int s = 0; s = s + 1; return s; }"),
     ("unused", "javascript", "function f() { let a = 1; var b; b = 2; const c = 3; return c; }",
      "function f() { const c = 3; return c; }"),
+    ("inline", "java",
+     "int f(int[] xs, int n) { int e = 0; for (int i = e; i < n; i++) { int a = xs[i]; boolean b = a > 2; if (b) g(a); } return n; }",
+     "int f(int[] xs, int n) { for (int i = 0; i < n; i++) { int a = xs[i]; if (a > 2) g(a); } return n; }"),
+    ("inline", "c", "int f(int n) { int e = n + 1; return e * 2; }", "int f(int n) { return (n + 1) * 2; }"),
+    ("inline", "csharp", "class A { int F(int n) { int e = n + 1; return e * 2; } }",
+     "class A { int F(int n) { return (n + 1) * 2; } }"),
+    ("inline", "javascript", "function f(n) { const e = n + 1; return e * 2; }",
+     "function f(n) { return (n + 1) * 2; }"),
+    ("optionals", "java",
+     "int f(int x) { Optional<Integer> m = Optional.of(-1); if (Optional.of(x > 2).get()) { m = Optional.of(x); } return m.get(); }",
+     "int f(int x) { int m = -1; if (x > 2) { m = x; } return m; }"),
 ]
 
 
@@ -212,6 +223,38 @@ def test_constants_leaves_names_that_are_not_constants_declared_once_alone() -> 
     assert tokens is not None
     assert [(symbol, line, column, literal) for symbol, line, column, literal in tokens if symbol == "N"] == [
         ("N", 4, 16, "10")]
+
+
+def test_inline_leaves_named_variables_alone() -> None:
+    def same(text: str, language: str = "java") -> bool:
+        return symbols(text, language, ("inline",)) == symbols(text, language, ())
+
+    assert same("int f(int n) { int e = n + 1; g(e); return e; }")  # read twice
+    assert same("int f(int n) { int e = n + 1; g(n); return e; }")  # read further on, not where extracted
+    assert same("int f(int n) { int e = n + 1; e = 3; return e; }")  # written
+    assert same("int f(int n) { int e = 1, d = 2; return e + d; }")  # not alone in its declaration
+    assert same("int e; int f(int n) { int e = n; return e; } int g() { return e; }")  # a field too
+    assert same("def f(n):\n    e = n + 1\n    return e * 2\n", "python")  # Python's names: not inlined
+    # The initializer walked where the local is read keeps its own line: evidence points at it.
+    tokens = syntax.tokenize("int f(int n) {\n  int e = n + 1;\n  return e * 2;\n}\n", "java",
+                             normalizations=("inline",))
+    assert tokens is not None
+    assert [(symbol, line) for symbol, line, _, _ in tokens if symbol in ("+", "*", "N")] == [
+        ("+", 2), ("N", 2), ("*", 3), ("N", 3)]
+
+
+def test_optionals_leave_other_calls_alone() -> None:
+    def same(text: str) -> bool:
+        return symbols(text, "java", ("optionals",)) == symbols(text, "java", ())
+
+    assert same("int f(Supplier<Integer> s, List<Integer> xs) { return s.get() + xs.get(0); }")  # not Optionals
+    # Not a get: the type is unboxed, the call stays.
+    assert symbols("int f(Optional<Integer> o) { return o.orElse(0); }", "java", ("optionals",)) == \
+        symbols("int f(int o) { return o.orElse(0); }", "java", ())
+    assert same("Object f(int x) { return Maybe.of(x); }")  # not Optional's
+    # A parameter declared Optional is unboxed where it is read: it holds the value.
+    assert symbols("int f(Optional<Integer> o) { return o.get(); }", "java", ("optionals",)) == \
+        symbols("int f(int o) { return o; }", "java", ("optionals",))
 
 
 def test_every_normalization_is_tested_alone() -> None:
