@@ -81,9 +81,8 @@ NORMALIZATIONS = ("loops", "compound", "names", "qualifiers", "annotations", "el
 # Progpedia19 (0.9536 to 0.9533, 0.9651 to 0.9631), "constants" on z5z1 by 0.0002 (Progpedia19
 # up by as much): they are left to be asked for. "inline" and "optionals" together flag all 27
 # of Progpedia19's refactored copies at 0.5 instead of 7, but held out they lowered z5z1 (0.9369
-# to 0.9313) and Progpedia19 (0.9628 to 0.9613), and "optionals" alone z5z1 (0.9327), as the
-# refactored copies joining their sources' groups leave more of what GPT-4's programs share for
-# common code (docs/benchmarks.md, "Spoon's boxes and extracted locals"): asked for, not default.
+# to 0.9313) and Progpedia19 (0.9628 to 0.9613), and "optionals" alone z5z1 (0.9327; docs/
+# benchmarks.md, "Spoon's boxes and extracted locals"): asked for, not default.
 # "annotations" and "elif" rewrite only Python (and TypeScript's type annotations), which no
 # real labelled set holds: on by default because they cannot move the held-out figures
 # (benchmarks/calibrate.py gives the same ones with and without) and undo disguises that cost a
@@ -841,8 +840,9 @@ class _Walk:
 
     def find_inlined(self, root: Node) -> None:
         """The file's locals that ``inline`` reads as their initializer: declared alone in a
-        block with an initializer (``int e = n + 1;``), then read once further in that block and
-        never written. Counted by name over the whole file, like ``unread_locals``: a name
+        block with an initializer (``int e = n + 1;``), never written, and read once, in the
+        first statement after it that is not itself such a local. Counted by name over the whole
+        file, like ``unread_locals``: a name
         spelled anywhere else (a parameter, a field, another function's local) is left alone.
         When there are any, the walk reads names and declarations by the roles that put the
         initializer in place of the read and drop the declaration."""
