@@ -842,10 +842,10 @@ class _Walk:
         """The file's locals that ``inline`` reads as their initializer: declared alone in a
         block with an initializer (``int e = n + 1;``), never written, and read once, in the
         first statement after it that is not itself such a local. Counted by name over the whole
-        file, like ``unread_locals``: a name
-        spelled anywhere else (a parameter, a field, another function's local) is left alone.
-        When there are any, the walk reads names and declarations by the roles that put the
-        initializer in place of the read and drop the declaration."""
+        file, like ``unread_locals``: a name spelled anywhere else (a parameter, a field, another
+        function's local) is left alone. When there are any, the walk reads names and
+        declarations by the roles that put the initializer in place of the read and drop the
+        declaration."""
         spelled: dict[str, list[Node]] = {}
         declared: dict[str, tuple[Node, Node, Node]] = {}  # name -> (its name, statement, value)
         stack = [root]
