@@ -1,4 +1,4 @@
-"""What undoing Spoon's refactorings would buy: a bound for normalizations not built yet.
+"""What undoing Spoon's refactorings would buy: a bound, by rewriting the text.
 
     .venv/bin/python benchmarks/refactor_bound.py    # ~15 s (the obfuscation set laid out by run.py)
 
@@ -19,7 +19,9 @@ For each combination it prints how many of the 27 refactored pairs reach 0.5, th
 and the set's 351 unrelated pairs that reach 0.5 and their highest score: what a normalization
 doing the same in the parser's walk (``syntax.py``) could reach at most, and whether it would
 lift unrelated work (the rewriting touches refactored programs only, so it cannot say that;
-a real normalization would rewrite every program).
+a real normalization would rewrite every program). Two of them are built so since, as the named
+normalizations ``optionals`` and ``inline`` (docs/benchmarks.md, "Spoon's boxes and extracted
+locals"), which rewrite every program.
 """
 
 from __future__ import annotations
