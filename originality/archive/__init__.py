@@ -86,7 +86,8 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
         store = open_blob_store(settings.blob_store, settings.sqlalchemy_url,
                                 settings.uploads_dir, db.sessions)
         return cls(db, store, index,
-                   options=CheckOptions(workers=1, match=MatchOptions(tokenizer=settings.tokenizer)),
+                   options=CheckOptions(workers=1, match=MatchOptions(
+                       tokenizer=settings.tokenizer, normalizations=settings.normalization_names)),
                    review_threshold=settings.review_threshold)
 
     def close(self) -> None:

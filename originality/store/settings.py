@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
-from ..options import TOKENIZER, TOKENIZERS
+from ..options import NORMALIZATIONS, TOKENIZER, TOKENIZERS
+from ..syntax import NORMALIZATIONS as KNOWN_NORMALIZATIONS
 from ..privacy.exposure import SHOWN_TO
 from ..privacy.policy import RetentionPolicy
 
@@ -95,6 +96,10 @@ class Settings:
     # were entered with; those another tokenizer made are made again by `originality archive
     # retokenize` (archive/retokenize.py).
     tokenizer: str = TOKENIZER
+    # The parser path's named normalizations, comma-separated ('' for none): the defaults, or
+    # others for a school that fears a disguise they undo (README.md, "How code is tokenized").
+    # Entries made with others are made again by `originality archive retokenize`.
+    normalizations: str = ",".join(NORMALIZATIONS)
     # Where uploads are kept: "auto", "local" (data_dir/uploads) or "database" (BLOB_STORES).
     blob_store: str = "auto"
     # Signs the pages' session cookie; the same on every API machine. Empty is refused when the
@@ -154,6 +159,10 @@ class Settings:
                             f"got {self.blob_store!r}")
         if self.tokenizer not in TOKENIZERS:
             problems.append(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
+        unknown = [name for name in self.normalization_names if name not in KNOWN_NORMALIZATIONS]
+        if unknown:
+            problems.append(f"normalizations must be among {', '.join(KNOWN_NORMALIZATIONS)}, "
+                            f"got {', '.join(unknown)}")
         if self.webhook_url and not self.webhook_secret:
             problems.append("webhook_secret must be set when webhook_url is: receivers need it to "
                             "verify the events (set ORIGINALITY_WEBHOOK_SECRET to a long random value)")
@@ -169,6 +178,10 @@ class Settings:
             problems.append("retention_interval must be 0 (off) or a number of seconds")
         if problems:
             raise UsageError("invalid settings: " + "; ".join(problems))
+
+    @property
+    def normalization_names(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.normalizations.split(",") if name.strip())
 
     @property
     def retention(self) -> RetentionPolicy:

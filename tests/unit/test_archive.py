@@ -16,7 +16,7 @@ from originality.archive import Archive, LocalBlobStore, unit_from_row, unit_row
 from originality.check import load_submission
 from originality.errors import UsageError
 from originality.fingerprint import SymbolTable
-from originality.options import CheckOptions
+from originality.options import CheckOptions, MatchOptions
 from originality.store.access import authenticate, create_token, token_digest
 from originality.store.index import MemoryIndex, minhash_of
 from originality.store.models import ArchiveEntry, EventRow, JobStatus, Submission, utcnow
@@ -783,6 +783,22 @@ def test_the_archive_tokenizes_as_its_settings_say(tmp_path: Path) -> None:
             assert opened.options.match.tokenizer == tokenizer
         finally:
             opened.close()
+
+
+def test_the_archive_normalizes_as_its_settings_say(tmp_path: Path) -> None:
+    # A Java school that fears automated refactoring asks for the two normalizations that undo it.
+    settings = Settings.from_env({"ORIGINALITY_NORMALIZATIONS": "loops, compound,inline,optionals",
+                                  "ORIGINALITY_DATA_DIR": str(tmp_path), "ORIGINALITY_INDEX": "memory"})
+    assert settings.normalization_names == ("loops", "compound", "inline", "optionals")
+    with pytest.raises(UsageError, match="normalizations must be among .*got unboxing"):
+        Settings(normalizations="loops,unboxing")
+    opened = Archive.open(settings)
+    try:
+        assert opened.options.match.normalizations == ("loops", "compound", "inline", "optionals")
+    finally:
+        opened.close()
+    assert Settings().normalization_names == MatchOptions().normalizations
+    assert Settings(normalizations="").normalization_names == ()
 
 
 @pytest.mark.parametrize("soft, hard", [("0", "10"), ("30", "30"), ("60", "30")])
