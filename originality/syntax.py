@@ -429,7 +429,7 @@ class _Walk:
             self.find_constants(root)
         if whole and "inline" in self.normalizations and not self.python:
             self.find_inlined(root)
-        if whole and "optionals" in self.normalizations:
+        if whole and "optionals" in self.normalizations and self.grammar == "java":
             self.optional_names = self.declared_optionals(root)
         stack: list[Node | Callable[[], None]] = [root]
         pop, extend, append = stack.pop, stack.extend, self.tokens.append
