@@ -14,9 +14,9 @@ from typing import Any, Mapping
 from ..calibration import EVEN_ODDS
 from ..errors import UsageError
 from ..options import NORMALIZATIONS, TOKENIZER, TOKENIZERS
-from ..syntax import NORMALIZATIONS as KNOWN_NORMALIZATIONS
 from ..privacy.exposure import SHOWN_TO
 from ..privacy.policy import RetentionPolicy
+from ..syntax import NORMALIZATIONS as KNOWN_NORMALIZATIONS
 
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
