@@ -295,9 +295,9 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     groups = groups_of(longs)
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    held = group_counts(longs, groups)
-    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, _group_count(groups), options)]))
-    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, _group_count(groups), bare(options))]))
+    held, group_count = group_counts(longs, groups), _group_count(groups)
+    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, options)]))
+    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, bare(options))]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):

@@ -3,6 +3,7 @@ positions kept, and the lexical path taking over whatever the parser cannot read
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ def symbols(text: str, language: str, normalizations: tuple[str, ...] = syntax.D
     tokens = syntax.tokenize(text, language, 1, normalizations)
     assert tokens is not None, f"{language} did not parse"
     return [token[0] for token in tokens]
+
+
+def unchanged_by(name: str, text: str, language: str = "java") -> bool:
+    """Whether the normalization ``name`` leaves a program's tokens as they are without it."""
+    return symbols(text, language, (name,)) == symbols(text, language, ())
 
 
 # One small program per grammar, with a comment, a name, a string and a number in it.
@@ -189,8 +195,7 @@ def test_each_normalization_alone_makes_the_disguise_invisible(name: str, langua
 
 
 def test_branches_leaves_what_is_not_an_inverted_two_armed_choice_alone() -> None:
-    def same(text: str, language: str) -> bool:
-        return symbols(text, language, ("branches",)) == symbols(text, language, ())
+    same = functools.partial(unchanged_by, "branches")
 
     assert same("void f() { if (!ok) { x(); } }", "java")  # no else
     assert same("void f() { if (a != b) { x(); } else if (c) { y(); } else { z(); } }", "java")  # a chain
@@ -207,8 +212,7 @@ def test_branches_leaves_what_is_not_an_inverted_two_armed_choice_alone() -> Non
 
 
 def test_constants_leaves_names_that_are_not_constants_declared_once_alone() -> None:
-    def same(text: str, language: str) -> bool:
-        return symbols(text, language, ("constants",)) == symbols(text, language, ())
+    same = functools.partial(unchanged_by, "constants")
 
     assert same("class A { static int COUNT = 0; int f() { COUNT++; return COUNT; } }", "java")  # not final
     assert same("const total = 0;\nfunction f() { return total; }", "javascript")  # not a constant's name
@@ -226,8 +230,7 @@ def test_constants_leaves_names_that_are_not_constants_declared_once_alone() -> 
 
 
 def test_inline_leaves_named_variables_alone() -> None:
-    def same(text: str, language: str = "java") -> bool:
-        return symbols(text, language, ("inline",)) == symbols(text, language, ())
+    same = functools.partial(unchanged_by, "inline")
 
     assert same("int f(int n) { int e = n + 1; g(e); return e; }")  # read twice
     assert same("int f(int n) { int e = n + 1; g(n); return e; }")  # read further on, not where extracted
@@ -244,8 +247,7 @@ def test_inline_leaves_named_variables_alone() -> None:
 
 
 def test_optionals_leave_other_calls_alone() -> None:
-    def same(text: str) -> bool:
-        return symbols(text, "java", ("optionals",)) == symbols(text, "java", ())
+    same = functools.partial(unchanged_by, "optionals")
 
     assert same("int f(Supplier<Integer> s, List<Integer> xs) { return s.get() + xs.get(0); }")  # not Optionals
     # Not a get: the type is unboxed, the call stays.
