@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .cohort import Exclusions, Statistics, contains, positions
+from .cohort import Exclusions, Statistics, contains, flags_of_members, positions
 from .fingerprint import sorted_distinct
 from .profile import Profile
 
@@ -72,8 +72,7 @@ def flag_table(sets: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def flags_of(table: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> np.ndarray:
     """The flags of each value (0 for one in no set)."""
-    members, flags = table
-    return np.append(flags, np.uint8(0))[positions(members, values)]  # -1, no member: the last
+    return flags_of_members(*table, values)
 
 
 @dataclass(frozen=True)

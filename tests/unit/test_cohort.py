@@ -116,6 +116,10 @@ def test_many_values_are_looked_up_as_isin_finds_them(set_size: int) -> None:
     assert np.array_equal(members[where[found]], values[found]) and (where[~found] == -1).all()
     assert found.sum() >= len(values[::7]) // 2
     assert cohort.contains(members, values[:100]).tolist() == np.isin(values[:100], members).tolist()
+    flags = rng.integers(1, 256, size=len(members)).astype(np.uint8)
+    expected = np.where(found, flags[np.maximum(where, 0)], 0)
+    assert np.array_equal(cohort.flags_of_members(members, flags, values), expected)
+    assert np.array_equal(cohort.flags_of_members(members, flags, values[:100]), expected[:100])
 
 
 def test_members_that_share_low_bits_are_found_apart() -> None:
@@ -125,6 +129,11 @@ def test_members_that_share_low_bits_are_found_apart() -> None:
     values[:5] = [base, base | np.uint64(1 << 40), base | np.uint64(1 << 41), 7, 7 | np.uint64(1 << 33)]
     assert cohort.contains(members, values)[:6].tolist() == [True, True, False, True, False, False]
     assert cohort.contains(members, values).sum() == 3
+    # Each member's flags, 0 for the rest, also where a slot holds several members or none
+    # (an empty slot reads 0, the value of the zeros here).
+    flags = np.arange(1, len(members) + 1, dtype=np.uint8)
+    of = dict(zip(members.tolist(), flags.tolist()))
+    assert cohort.flags_of_members(members, flags, values).tolist() == [of.get(v, 0) for v in values.tolist()]
 
 
 def test_common_code_needs_a_share_that_surely_reaches_the_fraction() -> None:
