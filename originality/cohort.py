@@ -6,10 +6,10 @@ template (MOSS and Dolos do the first; the second catches the template the schoo
 upload and the idioms of a task).
 
 "Independent" is the point: a solution that went around a group is not common code, however
-large the group. Submissions whose own long k-grams overlap heavily (near-duplicates, see
-``NEAR_DUPLICATE_JACCARD``) are grouped first, and a k-gram counts once per group. Thirty
-copies of one leaked solution are one group: their k-grams are common only if independent
-students write them too. The threshold is a share of the groups, held with some confidence
+large the group. Submissions whose own long k-grams overlap heavily once dead code is left out
+(near-duplicates, see ``NEAR_DUPLICATE_JACCARD``) are grouped first, and a k-gram counts once
+per group. Thirty copies of one leaked solution, each padded differently, are one group: their
+k-grams are common only if independent students write them too. The threshold is a share of the groups, held with some confidence
 (``common_threshold``), but never fewer than a handful, so a ring of three copying students is
 never mistaken for common code either.
 """
@@ -29,12 +29,16 @@ from .fingerprint import sorted_distinct
 from .options import MatchOptions
 from .units import Unit
 
-# Two submissions whose own distinct long k-grams have a Jaccard index of at least this are one
-# group when common code is counted. Measured on the real labelled sets in shared/data over the
-# raw long k-grams (starter code aside): of the 7,085 pairs labelled independent (java-pairs 743,
-# obfuscation 2,062, prose-paraphrase 4,280), one reached 0.5 (0.527, java-pairs) and 8 reached
-# 0.3; 202 of the 2,676 labelled copies reached 0.5, identical and renamed ones 1.0. Grouping
-# needs only the strong copies: the rest of a ring still counts once per member.
+# Two submissions whose own distinct long k-grams of their pruned streams (``grouped_kgrams``:
+# never-read locals and dead blocks left out, starter code aside) have a Jaccard index of at
+# least this are one group when common code is counted. Measured on the real labelled sets in
+# shared/data (6 Dec 2026): of the 7,085 pairs labelled independent (java-pairs 743, obfuscation
+# 2,062, prose-paraphrase 4,280), one reaches 0.5 (0.502) and 7 reach 0.3; 219 of the 2,676
+# labelled copies reach 0.5, identical and renamed ones 1.0 (over the plain streams: none, 6 and
+# 192). Grouping needs only the strong copies: the rest of a ring still counts once per member.
+# The pruned streams, because a solution that went around a class padded with dead code by each
+# student is otherwise as many groups as students, and past half of the class it became common
+# code (docs/benchmarks.md, "A shared solution padded by each student").
 NEAR_DUPLICATE_JACCARD = 0.5
 # Entries of a sparse product of a population's rows with each other formed at once
 # (``upper_products``): bounds the memory of finding near-duplicates and a cohort's pairs.
@@ -67,6 +71,12 @@ def unique_hashes(units: list[Unit], bag: bool = False) -> np.ndarray:
 def unique_pruned(units: list[Unit]) -> np.ndarray:
     """The sorted distinct long k-grams of some units' pruned streams (``Unit.pruned``)."""
     return _unique([u.pruned_hashes for u in units])
+
+
+def grouped_kgrams(pruned: np.ndarray, base_pruned: np.ndarray) -> np.ndarray:
+    """What near-duplicate groups are found by: a submission's distinct pruned long k-grams
+    (``unique_pruned``, ``Profile.pruned_all``) less those of the starter code's pruned streams."""
+    return np.setdiff1d(pruned, base_pruned, assume_unique=True) if len(base_pruned) else pruned
 
 
 def common_threshold(groups: int, options: MatchOptions) -> int:
@@ -292,7 +302,9 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     longs = [np.setdiff1d(unique_hashes(units), base_long, assume_unique=True)
              for units in units_by_submission]
     bags = [unique_hashes(units, bag=True) for units in units_by_submission]
-    groups = groups_of(longs)
+    pruned_sets = [unique_pruned(units) for units in units_by_submission]
+    base_pruned = unique_pruned(base_units)
+    groups = groups_of([grouped_kgrams(pruned, base_pruned) for pruned in pruned_sets])
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
     held, group_count = group_counts(longs, groups), _group_count(groups)
@@ -303,9 +315,7 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     if all(u.pruned is None for units in units_by_submission for u in units):
         pruned = long
     else:
-        pruned_sets = [unique_pruned(units) for units in units_by_submission]
-        pruned = sorted_distinct(np.concatenate([unique_pruned(base_units),
-                                                 shared_by_groups(pruned_sets, groups, options)]))
+        pruned = sorted_distinct(np.concatenate([base_pruned, shared_by_groups(pruned_sets, groups, options)]))
     bag = sorted_distinct(np.concatenate([base_bag, shared_by_groups(bags, groups, options)]))
     return Exclusions(long, bag, groups, pruned, background_long)
 

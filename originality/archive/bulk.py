@@ -91,7 +91,7 @@ class Bulk:
         def sync_index(self, project_id: str) -> int: ...
         def upgrade(self, project_id: str) -> None: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
-        def base_long(self, project_id: str) -> np.ndarray: ...
+        def starter_kgrams(self, project_id: str) -> stats.StarterKgrams: ...
 
     def import_batch(self, project_id: str, items: list[PastSubmission]) -> Imported:
         """Enter past submissions of a project into the archive; idempotent."""
@@ -157,10 +157,10 @@ class Bulk:
         self.upgrade(project_id)
         sketches = {sub.id: minhash_of(loaded.units, self.index.num_perm, self.index.seed, without=without)
                     for sub, loaded in rows if loaded.error is None}
-        base_long = self.base_long(project_id)
+        base = self.starter_kgrams(project_id)
         with self.db.sessions() as session:
             transaction_lock(session, f"archive:{project_id}")
-            stats.ensure(session, project_id, base_long)
+            stats.ensure(session, project_id, base)
             session.add_all(sub for sub, _ in rows)
             try:
                 session.flush()  # the submissions first: the rows below refer to them
@@ -185,7 +185,7 @@ class Bulk:
                 for sub, loaded in rows:  # in the order their seqs were given
                     if loaded.error is None:
                         stats.count_entry(session, project_id, sub.id, entries[sub.id].seq, loaded.units,
-                                          base_long, pending)
+                                          base, pending)
                 pending.apply(session, project_id)
                 session.commit()
             except IntegrityError:

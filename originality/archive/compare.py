@@ -61,7 +61,7 @@ class Compare:
         def sync_index(self, project_id: str) -> int: ...
         def upgrade(self, project_id: str) -> None: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
-        def base_long(self, project_id: str) -> np.ndarray: ...
+        def starter_kgrams(self, project_id: str) -> stats.StarterKgrams: ...
 
     def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
                 before_seq: int | None = None) -> dict[str, Any]:
@@ -79,10 +79,10 @@ class Compare:
                                   if self.options_for(project_id).match.leave_out_quotations else []}
         self.upgrade(project_id)
         self.sync_index(project_id)
-        base_long = self.base_long(project_id)
+        base = self.starter_kgrams(project_id)
         with self.db.sessions() as session:
             if stats.needs_counting(session, project_id):  # entries a previous release archived
-                stats.ensure(session, project_id, base_long)
+                stats.ensure(session, project_id, base)
                 session.commit()
             before = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != loaded.id]
             if before_seq is not None:
@@ -96,7 +96,7 @@ class Compare:
                                     without=starter.bag if starter is not None else None)
                 indexed = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
                 posted = postings.candidates(
-                    session, project_id, postings.own_long(loaded.units, base_long),
+                    session, project_id, postings.own_long(loaded.units, base.long),
                     stats.common_long(session, project_id, self.options.match),
                     postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
                 indexed |= set(posted)
@@ -124,7 +124,7 @@ class Compare:
             group = stats.group_of(session, loaded.id)
             counted = group is not None
             if not counted:  # compared before it is archived
-                group = stats.upload_group(session, project_id, mine, base_long)
+                group = stats.upload_group(session, project_id, mine, base)
             # A new group is named by its first entry's id, as counting names it.
             drawn = background.sample(session, project_id, background.Member(loaded.id, group or loaded.id, mine.key),
                                       before_seq)

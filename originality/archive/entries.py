@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..check import LoadedSubmission
-from ..cohort import unique_hashes
 from ..fingerprint import Fingerprints
 from ..model import DocumentState, Segment, SegmentKind
 from ..options import CheckOptions
@@ -148,8 +147,8 @@ class Entries:
             transaction_lock(session, f"archive:{submission.project_id}")
             seq = session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=submission.id))
             if seq is None:
-                base_long = self.base_long(submission.project_id)
-                stats.ensure(session, submission.project_id, base_long)
+                base = self.starter_kgrams(submission.project_id)
+                stats.ensure(session, submission.project_id, base)
                 entry = ArchiveEntry(submission_id=submission.id, project_id=submission.project_id,
                                      student_id=submission.student_id, minhash=minhash_bytes(sketch),
                                      indexed_at=utcnow(),
@@ -161,7 +160,7 @@ class Entries:
                     session.flush()  # the rows above: a duplicate entry fails here or at the commit
                     self.index.stage(session, submission.project_id, {submission.id: sketch})
                     stats.count_entry(session, submission.project_id, submission.id, entry.seq,
-                                      loaded.units, base_long)
+                                      loaded.units, base)
                     session.commit()
                     seq = entry.seq
                 except IntegrityError:
@@ -200,10 +199,10 @@ class Entries:
             counts[project] = self.resketch(project, starter.bag if starter is not None else None)
         return counts
 
-    def base_long(self, project_id: str) -> np.ndarray:
-        """The sorted distinct long k-grams of the project's starter code."""
+    def starter_kgrams(self, project_id: str) -> stats.StarterKgrams:
+        """The distinct long k-grams of the project's starter code, plain and pruned."""
         starter = self.starter_code(project_id)
-        return unique_hashes(starter.units) if starter is not None else np.zeros(0, dtype=np.uint64)
+        return stats.StarterKgrams.of(starter.units) if starter is not None else stats.NO_STARTER
 
     def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
         return units_of(session, ids)
@@ -229,6 +228,6 @@ class Entries:
             # The groups are of the entries less the starter code, and re-tokenized units hold
             # other k-grams: the statistics are counted again.
             transaction_lock(session, f"archive:{project_id}")
-            stats.build(session, project_id, self.base_long(project_id))
+            stats.build(session, project_id, self.starter_kgrams(project_id))
         self.index.rebuild(project_id, entries)
         return len(entries)

@@ -8,11 +8,11 @@ with the archive (docs/benchmarks.md, "Archive check as the archive grows"); her
 counted once, when an entry is archived, and uncounted when it is removed (erasure,
 retention), in the tables ``project_statistics`` and ``feature_counts``.
 
-Groups are as ``cohort.groups_of`` makes them: an entry whose own long k-grams (starter code
-aside) have a Jaccard index of at least ``NEAR_DUPLICATE_JACCARD`` with a counted entry joins
-that entry's group, and a feature counts once per group. Near-duplicates are found by a small
-MinHash of the long k-grams (``long_sketch``, its bands in ``near_duplicate_keys``) and
-confirmed on the stored units. Two differences from ``check``, which sees the whole cohort at
+Groups are as ``cohort.groups_of`` makes them: an entry whose own long k-grams of its pruned
+streams (``cohort.grouped_kgrams``: starter code and dead code aside) have a Jaccard index of at
+least ``NEAR_DUPLICATE_JACCARD`` with a counted entry's joins that entry's group, and a feature
+counts once per group. Near-duplicates are found by a small MinHash of those k-grams
+(``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles. Two differences from ``check``, which sees the whole cohort at
 once: an entry joins the group of its closest counted near-duplicate (groups are never merged
 by a later entry that links two), and a group keeps its number when the entry that opened it
 is removed. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
@@ -32,7 +32,8 @@ import numpy as np
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from ..cohort import NEAR_DUPLICATE_JACCARD, Statistics, bare, common_threshold, unique_hashes, unique_pruned
+from ..cohort import (NEAR_DUPLICATE_JACCARD, Statistics, bare, common_threshold, grouped_kgrams, unique_hashes,
+                      unique_pruned)
 from ..options import MatchOptions
 from ..profile import Profile
 from ..store.db import driver_rows, execute_rows, rows_in, transaction_lock
@@ -65,6 +66,22 @@ SKETCH_CHUNK = 10_000
 # finding the population's distinct features costs for 8 of theirs (the scale cohort at 20,000
 # entries: 25,420 bag rows against 6.7 million features, 0.02 s against 0.2 s).
 WHOLE_SPACE_SHARE = 1 / 8
+
+
+@dataclass(frozen=True)
+class StarterKgrams:
+    """A project's starter code's distinct long k-grams: of its plain streams, which an entry's
+    postings leave out, and of its pruned streams, which finding its group leaves out."""
+
+    long: np.ndarray
+    pruned: np.ndarray
+
+    @classmethod
+    def of(cls, units: list[Unit]) -> StarterKgrams:
+        return cls(unique_hashes(units), unique_pruned(units))
+
+
+NO_STARTER = StarterKgrams(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64))
 
 
 @dataclass(frozen=True)
@@ -111,14 +128,14 @@ def deltas(others: list[EntryFeatures], entry: EntryFeatures, sign: int) -> dict
             PRUNED: (features[nonzero], sign * change[nonzero])}
 
 
-def long_sketch(own_long: np.ndarray) -> np.ndarray:
+def long_sketch(kgrams: np.ndarray) -> np.ndarray:
     """A MinHash (uint32 values) of a set of long k-grams, by multiply-shift hashing."""
-    if len(own_long) == 0:
+    if len(kgrams) == 0:
         return np.full(BANDS * ROWS, 0xFFFFFFFF, dtype=np.uint32)
     minima = np.full(BANDS * ROWS, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for start in range(0, len(own_long), SKETCH_CHUNK):  # bounds the memory of long prose
-            hashed = (own_long[start:start + SKETCH_CHUNK, None] * _MULTIPLIERS[None, :]) >> _SHIFT
+        for start in range(0, len(kgrams), SKETCH_CHUNK):  # bounds the memory of long prose
+            hashed = (kgrams[start:start + SKETCH_CHUNK, None] * _MULTIPLIERS[None, :]) >> _SHIFT
             minima = np.minimum(minima, hashed.min(axis=0))
     return minima.astype(np.uint32)
 
@@ -177,10 +194,10 @@ def apply_changes(session: Session, project_id: str,
                         .values(groups=ProjectStatistics.groups + groups))
 
 
-def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, sketch: np.ndarray,
-                    base_long: np.ndarray) -> str | None:
-    """The group of the counted entry closest to ``own_long`` at a Jaccard index of at least
-    ``NEAR_DUPLICATE_JACCARD``, if any."""
+def _near_duplicate(session: Session, project_id: str, grouped: np.ndarray, sketch: np.ndarray,
+                    base_pruned: np.ndarray) -> str | None:
+    """The group of the counted entry closest to ``grouped`` (an entry's ``grouped_kgrams``) at a
+    Jaccard index of at least ``NEAR_DUPLICATE_JACCARD``, if any."""
     # On the driver (``rows_in``: the sketch's BANDS keys and the SHORTLIST are one batch each):
     # built through the ORM, these two lookups cost half of finding a group in a bulk import.
     shared = [sid for sid, in rows_in(session, SHORTLISTED, (project_id,), sketch_keys(sketch))]
@@ -195,19 +212,19 @@ def _near_duplicate(session: Session, project_id: str, own_long: np.ndarray, ske
     stored = profiles.read(session, [sid for _, sid, _ in likely])
     best, chosen = 0.0, None
     for _, sid, group in likely:
-        other = np.setdiff1d(stored[sid].long, base_long, assume_unique=True)
-        inter = len(np.intersect1d(own_long, other, assume_unique=True))
-        jaccard = inter / max(1, len(own_long) + len(other) - inter)
+        other = grouped_kgrams(stored[sid].pruned_all, base_pruned)
+        inter = len(np.intersect1d(grouped, other, assume_unique=True))
+        jaccard = inter / max(1, len(grouped) + len(other) - inter)
         if jaccard >= NEAR_DUPLICATE_JACCARD and jaccard > best:
             best, chosen = jaccard, group
     return chosen
 
 
-def upload_group(session: Session, project_id: str, profile: Profile, base_long: np.ndarray) -> str | None:
+def upload_group(session: Session, project_id: str, profile: Profile, base: StarterKgrams) -> str | None:
     """The group an upload that is not counted (compared before it is archived; ``profile``
     its profile) would join: its closest counted near-duplicate's, None for a new one."""
-    own_long = np.setdiff1d(profile.long, base_long, assume_unique=True)
-    return _near_duplicate(session, project_id, own_long, long_sketch(own_long), base_long)
+    grouped = grouped_kgrams(profile.pruned_all, base.pruned)
+    return _near_duplicate(session, project_id, grouped, long_sketch(grouped), base.pruned)
 
 
 def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
@@ -259,7 +276,7 @@ class PendingChanges:
 
 
 def count_entry(session: Session, project_id: str, submission_id: str, seq: int, units: list[Unit],
-                base_long: np.ndarray, pending: PendingChanges | None = None) -> str:
+                base: StarterKgrams, pending: PendingChanges | None = None) -> str:
     """Count an archived entry (its row flushed, not yet counted; ``seq`` its archive seq, which
     its postings name) in its project's statistics, which must exist, and post its long k-grams
     (``postings.py``); returns its group. The caller holds the project's lock. With
@@ -267,12 +284,12 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
     else applied now."""
     session.flush()  # the entry's row and the caller's other writes: read below on the driver
     profile = Profile.of(units)  # its distinct features, made once for the counts and the row
-    own_long = np.setdiff1d(profile.long, base_long, assume_unique=True)
-    sketch = long_sketch(own_long)
-    group = _near_duplicate(session, project_id, own_long, sketch, base_long)
+    grouped = grouped_kgrams(profile.pruned_all, base.pruned)
+    sketch = long_sketch(grouped)
+    group = _near_duplicate(session, project_id, grouped, sketch, base.pruned)
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
     changes, groups = deltas(others, EntryFeatures.of_profile(profile), 1), 0 if others else 1
-    code_long = postings.own_long(units, base_long)
+    code_long = postings.own_long(units, base.long)
     posted = postings.rows(project_id, seq, code_long, units)
     if pending is not None:
         pending.add(changes, groups)
@@ -308,7 +325,7 @@ def uncount_entry(session: Session, submission_id: str) -> None:
     profiles.remove(session, submission_id)
 
 
-def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
+def build(session: Session, project_id: str, base: StarterKgrams) -> int:
     """Count every entry of a project again, in archive order (an archive from before the
     statistics, a new starter code, re-tokenized units); returns the groups. The caller holds
     the project's lock and commits."""
@@ -326,22 +343,22 @@ def build(session: Session, project_id: str, base_long: np.ndarray) -> int:
         batch = entries[start:start + IN_BATCH]
         units = _units(session, [sid for sid, _ in batch])
         for sid, seq in batch:
-            count_entry(session, project_id, sid, seq, units[sid], base_long)
+            count_entry(session, project_id, sid, seq, units[sid], base)
     return int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
 
 
-def ensure(session: Session, project_id: str, base_long: np.ndarray) -> None:
+def ensure(session: Session, project_id: str, base: StarterKgrams) -> None:
     """Build a project's statistics if it has none yet (its first entry, or an archive from
     before them), else count its entries that are not (archived by a worker still on the
     previous release during a rolling upgrade), under the project's lock."""
     transaction_lock(session, f"archive:{project_id}")
     if session.get(ProjectStatistics, project_id) is None:
-        build(session, project_id, base_long)
+        build(session, project_id, base)
         return
     missing = _uncounted(session, project_id)
     units = _units(session, [sid for sid, _ in missing])
     for sid, seq in missing:
-        count_entry(session, project_id, sid, seq, units[sid], base_long)
+        count_entry(session, project_id, sid, seq, units[sid], base)
 
 
 def needs_counting(session: Session, project_id: str) -> bool:

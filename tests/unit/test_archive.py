@@ -561,6 +561,34 @@ def test_a_solution_most_of_the_class_shares_is_reported_through_the_archive(arc
         assert all(m["similarity"] < 0.5 for other, m in matches.items() if not (kind == "copy" and other in copies))
     assert len(copies) == 14 and len(scores) == 1 and scores.pop() > 0.9
 
+
+def test_a_solution_each_student_padded_differently_is_reported_through_the_archive(
+        archive: Archive, tmp_path: Path) -> None:
+    """As in ``check`` (tests/unit/test_matching.py): twenty copies of one solution, each padded
+    with other dead code, among twenty-four uploads, are one group in the running statistics, so
+    each copy's report lists every earlier copy; found by their plain streams, they were twenty
+    groups and the solution became common code."""
+    import random
+
+    from tests.unit.test_matching import ORIGINAL, own_work, padded
+
+    uploads = [("copy", {"main.py": padded(ORIGINAL, i)}) for i in range(20)]
+    uploads += [("own", {"main.py": own_work(3000 + i)}) for i in range(4)]
+    random.Random(6).shuffle(uploads)
+    copies: list[str] = []
+    for n, (kind, files) in enumerate(uploads):
+        path = tmp_path / f"u{n:02d}.zip"
+        path.write_bytes(zip_bytes({name: text.encode() for name, text in files.items()}))
+        sid = add(archive, path, f"student{n:02d}")
+        matches = {m["submission_id"]: m["similarity"] for m in archive.report_of(sid)["matches"]}
+        if kind == "copy":
+            assert all(matches.get(earlier, 0) > 0.9 for earlier in copies), f"upload {n}"
+            copies.append(sid)
+        assert all(score < 0.5 for other, score in matches.items() if not (kind == "copy" and other in copies))
+    with archive.db.sessions() as session:
+        groups = set(session.scalars(select(ArchiveEntry.stats_group).where(ArchiveEntry.submission_id.in_(copies))))
+    assert len(copies) == 20 and len(groups) == 1
+
 # -- binary assets, starter code, template lines ---------------------------------------------
 
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8

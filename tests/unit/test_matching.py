@@ -347,3 +347,35 @@ def test_code_a_small_cohort_shares_is_common_when_surely_half_share_it(
     options = CheckOptions(min_similarity=0, match=MatchOptions(common_confidence=confidence))
     scores = {(p.a, p.b): p.similarity for p in check(subs, options=options).pairs}
     assert low <= scores.get(("s00", "s01"), 0) < high
+
+
+def padded(source: str, seed: int) -> str:
+    """``source`` with a never-read local after some of its function bodies' lines, different
+    ones for each seed: the dead code a student pads a copy with."""
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for number, line in enumerate(source.splitlines()):
+        lines.append(line)
+        body = line.startswith("    ") and not line.rstrip().endswith(":") and "return" not in line
+        if body and rng.random() < 0.7:
+            shape = rng.choice(["{}", "[{}]", "{} * {}", "-{}", "{{{}}}", "{} + 1"])
+            lines.append(f"{line[:len(line) - len(line.lstrip())]}pad{number} = {shape.format(number, number)}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("copies,independent", [(36, 24), (48, 12)])
+def test_a_solution_each_student_padded_differently_is_one_group_however_many_share_it(
+        tmp_path: Path, copies: int, independent: int) -> None:
+    # Each copy of a leaked solution padded with other dead code: as plain token streams they are
+    # not near-duplicates of each other, but without the dead code they are one program. Found
+    # as many groups, past half of the class the solution was common code and its copies scored
+    # as independent work.
+    subs = [write(tmp_path / f"c{i:03d}", {"main.py": padded(ORIGINAL, i)}) for i in range(copies)]
+    subs += [write(tmp_path / f"i{i:03d}", {"main.py": own_work(2000 + i)}) for i in range(independent)]
+    report = check(subs, options=CheckOptions(min_similarity=0.1))
+    copy_pairs = {(p.a, p.b): p.similarity for p in report.pairs if p.a.startswith("c") and p.b.startswith("c")}
+    assert len(copy_pairs) == copies * (copies - 1) // 2
+    assert min(copy_pairs.values()) > 0.9
+    assert all(p.similarity < 0.5 for p in report.pairs if p.a.startswith("i") or p.b.startswith("i"))
