@@ -359,6 +359,16 @@ class Statistics:
         return Statistics(self.groups + int(new_group), plus(self.bag, bag), plus(self.long, long),
                           plus(self.pruned, pruned))
 
+    def merged(self, bag: np.ndarray, long: np.ndarray, pruned: np.ndarray) -> Statistics:
+        """These counts with two groups made one, which both held the given sorted features:
+        one group fewer, and each of those features held by one fewer. A space lists only the
+        counts near the common threshold (``long``, ``pruned``): one it does not list stays
+        far from it."""
+        def less(space: tuple[np.ndarray, np.ndarray], both: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            features, counts = space
+            return features, counts - contains(both, features)
+        return Statistics(self.groups - 1, less(self.bag, bag), less(self.long, long), less(self.pruned, pruned))
+
 
 def exclusions_from(statistics: Statistics, population: int, base_units: list[Unit],
                     options: MatchOptions) -> Exclusions:

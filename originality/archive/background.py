@@ -14,6 +14,7 @@ yet and is left out of the sample until it is counted again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -39,9 +40,12 @@ class Member:
     key: bytes
 
 
-def sample(session: Session, project_id: str, upload: Member, before_seq: int | None) -> list[Member]:
+def sample(session: Session, project_id: str, upload: Member, before_seq: int | None,
+           merged: Mapping[str, str] | None = None) -> list[Member]:
     """The members of the background sample of the upload and the project's entries before it
-    (before ``before_seq`` when given), in the order ``score.background_rows`` takes them."""
+    (before ``before_seq`` when given), in the order ``score.background_rows`` takes them;
+    ``merged``: groups read as another (an upload not counted merges them, as counting would)."""
+    merged = merged or {}
     sql, params = _SQL, (project_id, upload.submission_id)
     if before_seq is not None:
         sql, params = sql + " AND seq < {0}", (*params, before_seq)
@@ -49,7 +53,7 @@ def sample(session: Session, project_id: str, upload: Member, before_seq: int | 
     limit = READ_AHEAD * score.BACKGROUND_SAMPLE
     while True:
         rows = driver_rows(session, sql, (*params, limit))
-        members = [upload] + [Member(sid, group, bytes(key)) for sid, group, key in rows]
+        members = [upload] + [Member(sid, merged.get(group, group), bytes(key)) for sid, group, key in rows]
         chosen = [members[r] for r in score.background_rows([m.key for m in members], [m.group for m in members],
                                                        [m.submission_id for m in members])]
         # Past the rows read, an entry's key is larger than every one read: the sample is whole

@@ -123,18 +123,20 @@ class Compare:
             mine = Profile.of(loaded.units)
             group = stats.group_of(session, loaded.id)
             counted = group is not None
-            if not counted:  # compared before it is archived
-                group = stats.upload_group(session, project_id, mine, base)
+            joined: list[str] = []
+            if not counted:  # compared before it is archived: as if counted, its groups merged
+                joined = stats.upload_groups(session, project_id, mine, base)
+                group = joined[0] if joined else None
             # A new group is named by its first entry's id, as counting names it.
             drawn = background.sample(session, project_id, background.Member(loaded.id, group or loaded.id, mine.key),
-                                      before_seq)
+                                      before_seq, merged=dict.fromkeys(joined[1:], group))
             context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
             context += sorted({m.submission_id for m in drawn} - set(context) - {loaded.id})
             stored = profiles.read(session, context)
             population = [mine] + [stored[sid] for sid in context]
             statistics = stats.read(session, project_id, population, self.options.match)
             if not counted:
-                statistics = stats.with_upload(session, project_id, statistics, mine, group)
+                statistics = stats.with_upload(session, project_id, statistics, mine, joined)
         index = {sid: k for k, sid in enumerate([loaded.id] + context)}
         units = StoredUnits(self.db, [loaded.id] + context, {0: loaded.units})
         comparison = Comparison([loaded.id] + context, units, base_units, self.options.match,

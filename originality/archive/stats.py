@@ -12,10 +12,11 @@ Groups are as ``cohort.groups_of`` makes them: an entry whose own long k-grams o
 streams (``cohort.grouped_kgrams``: starter code and dead code aside) have a Jaccard index of at
 least ``NEAR_DUPLICATE_JACCARD`` with a counted entry's joins that entry's group, and a feature
 counts once per group. Near-duplicates are found by a small MinHash of those k-grams
-(``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles. Two differences from ``check``, which sees the whole cohort at
-once: an entry joins the group of its closest counted near-duplicate (groups are never merged
-by a later entry that links two), and a group keeps its number when the entry that opened it
-is removed. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
+(``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles. An entry joins the group of its closest counted
+near-duplicate and merges into it the other groups it is a near-duplicate of (among the
+``CONFIRMED`` likeliest), as ``check``'s components chain them. Two differences from ``check``,
+which sees the whole cohort at once: a group is not split again when an entry that linked two
+is removed, and it keeps its number when the entry that opened it is. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
 scratch, in archive order.
 
 Counts change by ``n = n + delta`` upserts in the order of their keys, so workers counting at
@@ -171,6 +172,7 @@ SKETCHES = "SELECT submission_id, long_sketch, stats_group FROM archive_entries 
 MARK_COUNTED = ("UPDATE archive_entries SET stats_group = {0}, long_sketch = {0}, own_long = {0}, "
                 "content_key = {0} WHERE submission_id = {0}")
 INSERT_KEYS = "INSERT INTO near_duplicate_keys (project_id, key, submission_id) VALUES ({0}, {0}, {0})"
+REGROUP = "UPDATE archive_entries SET stats_group = {0} WHERE project_id = {0} AND stats_group = {0}"
 
 
 def apply_changes(session: Session, project_id: str,
@@ -194,48 +196,60 @@ def apply_changes(session: Session, project_id: str,
                         .values(groups=ProjectStatistics.groups + groups))
 
 
-def _near_duplicate(session: Session, project_id: str, grouped: np.ndarray, sketch: np.ndarray,
-                    base_pruned: np.ndarray) -> str | None:
-    """The group of the counted entry closest to ``grouped`` (an entry's ``grouped_kgrams``) at a
-    Jaccard index of at least ``NEAR_DUPLICATE_JACCARD``, if any."""
+def _near_groups(session: Session, project_id: str, grouped: np.ndarray, sketch: np.ndarray,
+                 base_pruned: np.ndarray) -> list[str]:
+    """The groups of the counted entries at a Jaccard index of at least
+    ``NEAR_DUPLICATE_JACCARD`` with ``grouped`` (an entry's ``grouped_kgrams``), each once, the
+    closest entry's first (ties by the group's name): the group an entry joins, then those it
+    merges into it."""
     # On the driver (``rows_in``: the sketch's BANDS keys and the SHORTLIST are one batch each):
     # built through the ORM, these two lookups cost half of finding a group in a bulk import.
     shared = [sid for sid, in rows_in(session, SHORTLISTED, (project_id,), sketch_keys(sketch))]
     found = [(sid, data, group) for sid, data, group in rows_in(session, SKETCHES, (), shared)
              if data is not None and group is not None]
     if not found:
-        return None
+        return []
     sketches = np.frombuffer(b"".join(data for _, data, _ in found), dtype="<u4").reshape(len(found), -1)
     estimates = (sketches == sketch).mean(axis=1)
     likely = sorted(((float(e), sid, group) for e, (sid, _, group) in zip(estimates, found)
                      if e >= LIKELY), key=lambda x: (-x[0], x[1]))[:CONFIRMED]
     stored = profiles.read(session, [sid for _, sid, _ in likely])
-    best, chosen = 0.0, None
+    close = []
     for _, sid, group in likely:
         other = grouped_kgrams(stored[sid].pruned_all, base_pruned)
         inter = len(np.intersect1d(grouped, other, assume_unique=True))
         jaccard = inter / max(1, len(grouped) + len(other) - inter)
-        if jaccard >= NEAR_DUPLICATE_JACCARD and jaccard > best:
-            best, chosen = jaccard, group
-    return chosen
+        if jaccard >= NEAR_DUPLICATE_JACCARD:
+            close.append((-jaccard, group))
+    return list(dict.fromkeys(group for _, group in sorted(close)))
 
 
-def upload_group(session: Session, project_id: str, profile: Profile, base: StarterKgrams) -> str | None:
-    """The group an upload that is not counted (compared before it is archived; ``profile``
-    its profile) would join: its closest counted near-duplicate's, None for a new one."""
+def upload_groups(session: Session, project_id: str, profile: Profile, base: StarterKgrams) -> list[str]:
+    """The groups an upload that is not counted (compared before it is archived; ``profile``
+    its profile) would join (the first) and merge into it (the others), as counting it would
+    (``count_entry``); none for a new group."""
     grouped = grouped_kgrams(profile.pruned_all, base.pruned)
-    return _near_duplicate(session, project_id, grouped, long_sketch(grouped), base.pruned)
+    return _near_groups(session, project_id, grouped, long_sketch(grouped), base.pruned)
 
 
 def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
-                group: str | None) -> Statistics:
-    """``statistics`` as they would be with an upload counted that is not, in ``group``
-    (``upload_group``; None: a new one)."""
-    rest = union(list(_group_features(session, project_id, group).values()) if group is not None else [])
-    entry = EntryFeatures.of_profile(profile)
-    return statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
-                           np.setdiff1d(entry.long, rest.long, assume_unique=True),
-                           np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), group is None)
+                groups: list[str]) -> Statistics:
+    """``statistics`` as they would be with an upload counted that is not, in the first of
+    ``groups`` (``upload_groups``; none: a new group), the others merged into it."""
+    members = list(_group_features(session, project_id, groups[0]).values()) if groups else []
+    rest, entry = union(members), EntryFeatures.of_profile(profile)
+    counted = statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
+                              np.setdiff1d(entry.long, rest.long, assume_unique=True),
+                              np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), not groups)
+    members.append(entry)
+    for merged in groups[1:]:
+        theirs = list(_group_features(session, project_id, merged).values())
+        held, joined = union(members), union(theirs)
+        counted = counted.merged(np.intersect1d(held.bag, joined.bag, assume_unique=True),
+                                 np.intersect1d(held.long, joined.long, assume_unique=True),
+                                 np.intersect1d(held.pruned, joined.pruned, assume_unique=True))
+        members += theirs
+    return counted
 
 
 def _group_features(session: Session, project_id: str, group: str) -> dict[str, EntryFeatures]:
@@ -286,16 +300,29 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
     profile = Profile.of(units)  # its distinct features, made once for the counts and the row
     grouped = grouped_kgrams(profile.pruned_all, base.pruned)
     sketch = long_sketch(grouped)
-    group = _near_duplicate(session, project_id, grouped, sketch, base.pruned)
+    near = _near_groups(session, project_id, grouped, sketch, base.pruned)
+    group = near[0] if near else None
     others = list(_group_features(session, project_id, group).values()) if group is not None else []
-    changes, groups = deltas(others, EntryFeatures.of_profile(profile), 1), 0 if others else 1
+    entry = EntryFeatures.of_profile(profile)
+    changes, groups = [deltas(others, entry, 1)], 0 if others else 1
+    members = others + [entry]
+    for merged in near[1:]:  # the other groups it links: one with the group it joined
+        theirs = list(_group_features(session, project_id, merged).values())
+        changes += merge_changes(members, theirs)
+        members += theirs
+        groups -= 1
+        execute_rows(session, REGROUP, (group, project_id, merged))
     code_long = postings.own_long(units, base.long)
     posted = postings.rows(project_id, seq, code_long, units)
+    for change in changes:  # the groups' number changes once
+        if pending is not None:
+            pending.add(change, groups)
+        else:
+            apply_changes(session, project_id, change, groups)
+        groups = 0
     if pending is not None:
-        pending.add(changes, groups)
         pending.postings.extend(posted)
     else:
-        apply_changes(session, project_id, changes, groups)
         postings.write(session, posted)
     chosen = group if group is not None else submission_id
     profiles.write(session, submission_id, profile)
@@ -303,6 +330,14 @@ def count_entry(session: Session, project_id: str, submission_id: str, seq: int,
                                          submission_id))
     execute_rows(session, INSERT_KEYS, [(project_id, key, submission_id) for key in sketch_keys(sketch)])
     return chosen
+
+
+def merge_changes(members: list[EntryFeatures], theirs: list[EntryFeatures]) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """What merging a group (``theirs``, its members) into another (``members``) changes in the
+    counts: the group goes, and what it held comes back as the other group's gain, so that a
+    feature both held counts once."""
+    joined = union(theirs)
+    return [deltas([], joined, -1), deltas(members, joined, 1)]
 
 
 def uncount_entry(session: Session, submission_id: str) -> None:

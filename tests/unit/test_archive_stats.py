@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from originality.archive import Archive, PastSubmission, stats, unit_from_row
 from originality.archive.stats import BAG, LONG, PRUNED, EntryFeatures, deltas
 from originality.check import load_submission
-from originality.cohort import groups_of, unique_hashes
+from originality.cohort import groups_of, unique_pruned
 from originality.fingerprint import SymbolTable
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.score import Comparison
@@ -47,6 +47,17 @@ def test_removing_an_entry_gives_back_only_what_no_other_member_holds() -> None:
     change = deltas([kept], leaving, -1)
     assert as_dict(change[BAG]) == {5: -1} and as_dict(change[LONG]) == {13: -1}
     assert as_dict(deltas([], leaving, -1)[BAG]) == {2: -1, 5: -1}
+
+
+def test_merging_two_groups_counts_once_what_both_held() -> None:
+    ours, theirs = [features([1, 2], [10]), features([2], [10, 12])], [features([2, 3], [10, 11])]
+    summed: dict[int, dict[int, int]] = {BAG: {}, LONG: {}}
+    for change in stats.merge_changes(ours, theirs):
+        for space in (BAG, LONG):
+            for f, d in as_dict(change[space]).items():
+                summed[space][f] = summed[space].get(f, 0) + d
+    assert {f: d for f, d in summed[BAG].items() if d} == {2: -1}
+    assert {f: d for f, d in summed[LONG].items() if d} == {10: -1}
 
 
 def test_the_pruned_space_keeps_the_difference_from_the_long_counts() -> None:
@@ -113,7 +124,7 @@ def test_the_counts_equal_a_recount_as_entries_come_and_go(archive: Archive, tmp
         units = {sid: [unit_from_row(r) for r in session.scalars(
             select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))] for sid in ids.values()}
     order = list(ids.values())
-    check_groups = groups_of([unique_hashes(units[s]) for s in order])
+    check_groups = groups_of([unique_pruned(units[s]) for s in order])
     assert len(set(check_groups.tolist())) == groups
     # The group's first entry goes, then a whole group: the others' counts stay right.
     for gone in ("original", "java_disguised", "java_original"):
@@ -202,3 +213,45 @@ def test_a_count_space_read_whole_gives_the_same_report_as_the_populations_featu
         reports.append(archive.compare(upload(), "p", None))
     assert whole == [False, False, True, True]
     assert reports[0] == reports[1] and reports[0]["matches"]
+
+
+def linking(tmp_path: Path, name: str, parts: list[int]) -> Path:
+    """A submission of some of three programs of its own (one file each): two that share one
+    of them are no near-duplicates (a Jaccard index of about 1/3), and one that holds all three
+    is a near-duplicate of each (about 2/3)."""
+    from tests.unit.test_archive import zip_bytes
+    from tests.unit.test_matching import own_work
+
+    path = tmp_path / f"{name}.zip"
+    path.write_bytes(zip_bytes({f"part{k}.py": own_work(4000 + k, statements=20).encode() for k in parts}))
+    return path
+
+
+def test_an_entry_that_links_two_groups_merges_them(archive: Archive, tmp_path: Path) -> None:
+    archive.import_batch("p", [PastSubmission(linking(tmp_path, n, parts), n, n)
+                               for n, parts in (("left", [0, 1]), ("right", [1, 2]))])
+    assert stored(archive)[0] == 2
+    archive.import_batch("p", [PastSubmission(linking(tmp_path, "both", [0, 1, 2]), "both", "both")])
+    groups, counts = stored(archive)
+    expected_groups, expected, group_of = recounted(archive)
+    assert groups == expected_groups == 1 and counts == expected and len(set(group_of.values())) == 1
+
+
+def test_an_upload_that_would_link_two_groups_is_scored_as_if_counted(archive: Archive, tmp_path: Path) -> None:
+    """Compared before it is archived, an upload that would merge two groups reads the
+    statistics as counting it would leave them: the scores of a comparison over the whole
+    archive and the upload, whose groups chain through it."""
+    archive.import_batch("p", [PastSubmission(linking(tmp_path, n, parts), n, n)
+                               for n, parts in (("left", [0, 1]), ("right", [1, 2]))])
+    with archive.db.sessions() as session:
+        ids = list(session.scalars(select(Submission.id).order_by(Submission.name)))
+        units = [[unit_from_row(r) for r in session.scalars(
+            select(UnitRow).filter_by(submission_id=sid).order_by(UnitRow.ordinal))] for sid in ids]
+    upload = load_submission(linking(tmp_path, "both", [0, 1, 2]), archive.options, SymbolTable(), "new")
+    report = archive.compare(upload, "p", None)
+    whole = Comparison(["new"] + ids, [upload.units] + units, [], archive.options.match)
+    assert len(set(whole.excluded.groups.tolist())) == 1
+    scored = whole.score(whole.pair_features(np.zeros(len(ids), dtype=np.int64), np.arange(1, len(ids) + 1)),
+                         archive.options.min_similarity)
+    assert {m["submission_id"]: m["similarity"] for m in report["matches"]} == {p.b: p.similarity for p in scored}
+    assert report["background"] == round(whole.background, 4)
