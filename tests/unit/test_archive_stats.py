@@ -50,7 +50,7 @@ def test_removing_an_entry_gives_back_only_what_no_other_member_holds() -> None:
 
 
 def test_merging_two_groups_counts_once_what_both_held() -> None:
-    ours, theirs = [features([1, 2], [10]), features([2], [10, 12])], [features([2, 3], [10, 11])]
+    ours, theirs = stats.union([features([1, 2], [10]), features([2], [10, 12])]), features([2, 3], [10, 11])
     summed: dict[int, dict[int, int]] = {BAG: {}, LONG: {}}
     for change in stats.merge_changes(ours, theirs):
         for space in (BAG, LONG):
