@@ -12,11 +12,12 @@ Groups are as ``cohort.groups_of`` makes them: an entry whose own long k-grams o
 streams (``cohort.grouped_kgrams``: starter code and dead code aside) have a Jaccard index of at
 least ``NEAR_DUPLICATE_JACCARD`` with a counted entry's joins that entry's group, and a feature
 counts once per group. Near-duplicates are found by a small MinHash of those k-grams
-(``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles. An entry joins the group of its closest counted
-near-duplicate and merges into it the other groups it is a near-duplicate of (among the
-``CONFIRMED`` likeliest), as ``check``'s components chain them. Two differences from ``check``,
-which sees the whole cohort at once: a group is not split again when an entry that linked two
-is removed, and it keeps its number when the entry that opened it is. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
+(``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles.
+An entry joins the group of its closest counted near-duplicate and merges into it the other
+groups it is a near-duplicate of (among the ``CONFIRMED`` likeliest), as ``check``'s components
+chain them. Two differences from ``check``, which sees the whole cohort at once: a group is not
+split again when an entry that linked two is removed, and it keeps its number when the entry
+that opened it is. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
 scratch, in archive order.
 
 Counts change by ``n = n + delta`` upserts in the order of their keys, so workers counting at
