@@ -62,7 +62,8 @@ def measure(root: Path, workdir: Path) -> dict[str, float]:
                    cwd=workdir, env=os.environ)
     report = json.loads(out.read_text())
     scores = {frozenset((p["a"], p["b"])): p["similarity"] for p in report["pairs"]}
-    copies = {frozenset((r["a"], r["b"])) for r in csv.DictReader(open(root / "truth.csv")) if r["label"] == "1"}
+    with open(root / "truth.csv", newline="") as handle:
+        copies = {frozenset((r["a"], r["b"])) for r in csv.DictReader(handle) if r["label"] == "1"}
     ids = [s.stem for s in subs]
     others = [scores.get(frozenset((a, b)), 0.0) for k, a in enumerate(ids) for b in ids[k + 1:]
               if frozenset((a, b)) not in copies]
