@@ -430,12 +430,10 @@ def positions(sorted_set: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.full(len(values), -1, dtype=np.intp)
     if len(values) < TABLE_FROM or not sorted_set.dtype == values.dtype == np.uint64:
         return _searched(sorted_set, values)
-    bits = _slot_bits(len(sorted_set))
-    slots = _low_bits(sorted_set, bits)
+    bits, slots, shared_slots = _slots(sorted_set)
     member = np.full(1 << bits, -1, dtype=np.int32)  # -1: no member, -2: several
     member[slots] = np.arange(len(sorted_set), dtype=np.int32)
-    taken, times = np.unique(slots, return_counts=True)
-    member[taken[times > 1]] = -2
+    member[shared_slots] = -2
     at = member[_low_bits(values, bits)]
     # A value is its slot's member when they are equal: compared over the whole array (the
     # slots without a single member read a member too, and their answer is set apart below),
@@ -456,14 +454,12 @@ def flags_of_members(sorted_set: np.ndarray, flags: np.ndarray, values: np.ndarr
     entries, a sixth faster than the positions and their flags (docs/benchmarks.md)."""
     if len(values) < TABLE_FROM or not sorted_set.dtype == values.dtype == np.uint64 or not len(sorted_set):
         return np.append(flags, np.uint8(0))[positions(sorted_set, values)]  # -1, no member: the last
-    bits = _slot_bits(len(sorted_set))
-    slots = _low_bits(sorted_set, bits)
+    bits, slots, shared_slots = _slots(sorted_set)
     member = np.zeros(1 << bits, dtype=np.uint64)
     flag = np.zeros(1 << bits, dtype=np.uint8)
     member[slots], flag[slots] = sorted_set, flags
-    taken, times = np.unique(slots, return_counts=True)
     crowded = np.zeros(1 << bits, dtype=bool)
-    crowded[taken[times > 1]] = True
+    crowded[shared_slots] = True
     where = _low_bits(values, bits)
     found = flag[where]
     found *= member[where] == values  # an empty slot's flag is 0 whatever its value reads
@@ -474,10 +470,13 @@ def flags_of_members(sorted_set: np.ndarray, flags: np.ndarray, values: np.ndarr
     return found
 
 
-def _slot_bits(members: int) -> int:
-    """The bits of a table's slots for a set of this many members: 16 times as many slots,
-    within ``TABLE_BITS``."""
-    return min(TABLE_BITS[1], max(TABLE_BITS[0], math.ceil(math.log2(members)) + 4))
+def _slots(sorted_set: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """A table's slots for a set: their bits (16 times as many slots as members, within
+    ``TABLE_BITS``), each member's slot, and the slots several members share."""
+    bits = min(TABLE_BITS[1], max(TABLE_BITS[0], math.ceil(math.log2(len(sorted_set))) + 4))
+    slots = _low_bits(sorted_set, bits)
+    taken, times = np.unique(slots, return_counts=True)
+    return bits, slots, taken[times > 1]
 
 
 def _low_bits(values: np.ndarray, bits: int) -> np.ndarray:

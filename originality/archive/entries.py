@@ -202,7 +202,7 @@ class Entries:
     def starter_kgrams(self, project_id: str) -> stats.StarterKgrams:
         """The distinct long k-grams of the project's starter code, plain and pruned."""
         starter = self.starter_code(project_id)
-        return stats.StarterKgrams.of(starter.units) if starter is not None else stats.NO_STARTER
+        return starter.kgrams if starter is not None else stats.NO_STARTER
 
     def _units_of(self, session: Session, ids: list[str]) -> dict[str, list[Unit]]:
         return units_of(session, ids)

@@ -21,6 +21,7 @@ from ..store.models import ProjectStarter, Submission, utcnow
 from ..units import Unit
 from ..unpack import is_zip
 from .blobs import BlobStore
+from .stats import StarterKgrams
 
 # Projects' starter code, unpacked once per process and kept by digest.
 STARTER_CACHE = 16
@@ -34,6 +35,7 @@ class StarterCode:
     units: list[Unit]
     digests: frozenset[str]
     bag: np.ndarray  # its sorted distinct bag features, which the candidate index leaves out
+    kgrams: StarterKgrams  # its long k-grams, which postings and near-duplicate groups leave out
 
 
 class Starters:
@@ -121,7 +123,7 @@ class Starters:
         if loaded.error is not None:
             raise loaded.error
         found = StarterCode(loaded.units, frozenset(loaded.binary_digests),
-                            unique_hashes(loaded.units, bag=True))
+                            unique_hashes(loaded.units, bag=True), StarterKgrams.of(loaded.units))
         with self._starters_lock:
             while len(self._starters) >= STARTER_CACHE:
                 self._starters.pop(next(iter(self._starters)))

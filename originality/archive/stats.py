@@ -249,19 +249,18 @@ def with_upload(session: Session, project_id: str, statistics: Statistics, profi
                 groups: list[str]) -> Statistics:
     """``statistics`` as they would be with an upload counted that is not, in the first of
     ``groups`` (``upload_groups``; none: a new group), the others merged into it."""
-    members = list(_group_features(session, project_id, groups[0]).values()) if groups else []
-    rest, entry = union(members), EntryFeatures.of_profile(profile)
-    counted = statistics.plus(np.setdiff1d(entry.bag, rest.bag, assume_unique=True),
-                              np.setdiff1d(entry.long, rest.long, assume_unique=True),
-                              np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True), not groups)
-    members.append(entry)
+    held = _held(session, project_id, groups[0], None) if groups else union([])
+    entry = EntryFeatures.of_profile(profile)
+    counted = statistics.plus(np.setdiff1d(entry.bag, held.bag, assume_unique=True),
+                              np.setdiff1d(entry.long, held.long, assume_unique=True),
+                              np.setdiff1d(entry.pruned, held.pruned, assume_unique=True), not groups)
+    held = grown(held, entry)
     for merged in groups[1:]:
-        theirs = list(_group_features(session, project_id, merged).values())
-        held, joined = union(members), union(theirs)
-        counted = counted.merged(np.intersect1d(held.bag, joined.bag, assume_unique=True),
-                                 np.intersect1d(held.long, joined.long, assume_unique=True),
-                                 np.intersect1d(held.pruned, joined.pruned, assume_unique=True))
-        members += theirs
+        theirs = _held(session, project_id, merged, None)
+        counted = counted.merged(np.intersect1d(held.bag, theirs.bag, assume_unique=True),
+                                 np.intersect1d(held.long, theirs.long, assume_unique=True),
+                                 np.intersect1d(held.pruned, theirs.pruned, assume_unique=True))
+        held = grown(held, theirs)
     return counted
 
 
