@@ -11,8 +11,9 @@ an upload with fewer than `--small` its unsampled (winnowed) ones too, hits enou
 `--found-from`; `--sampled-only`: the sample alone, as before the unsampled postings) or the
 MinHash LSH over the prose bags (`store/index.py`, 128 bands of 1 row). For the pairs that
 `check` scores 0.3 or more (and 0.1, the reporting floor), prints the share that are candidates
-(recall), and the share of all pairs that are candidates (what the check then loads and
-scores). No starter code or common code in these sets, so the postings hold every own long
+(recall), and the share of all pairs that are candidates (what the check then loads); "scored":
+the same for the candidates the comparison goes on to score, those that can reach the reporting
+floor by their long k-grams (`score.Comparison.may_reach`). No starter code or common code in these sets, so the postings hold every own long
 k-gram the sample keeps.
 """
 
@@ -36,7 +37,7 @@ from originality.calibration import DEFAULT_MODEL  # noqa: E402
 from originality.check import load_submission  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import MIN_SIMILARITY, CheckOptions  # noqa: E402
-from originality.score import Comparison  # noqa: E402
+from originality.score import Comparison, at_best  # noqa: E402
 from originality.store.index import minhash_of  # noqa: E402
 from originality.store.settings import LSH_BANDS, LSH_NUM_PERM, LSH_SEED  # noqa: E402
 
@@ -102,6 +103,14 @@ def main() -> None:
         comparison = Comparison([s.id for s in loaded], [s.units for s in loaded], [], CheckOptions().match)
         features = comparison.all_pairs()
         similarity = comparison.similarities(features)
+        # The pairs the comparison goes on to score (``Comparison.may_reach``): those that can
+        # reach the reporting floor by their long k-grams, the bag at its best.
+        best = at_best(features)
+        bound = np.round(DEFAULT_MODEL.similarity(best.values, best.code_share, comparison.background), 4)
+        reach = np.zeros((n, n), dtype=bool)
+        reachable = (bound >= MIN_SIMILARITY) & DEFAULT_MODEL.has_evidence(best.values, best.code_share)
+        reach[features.i[reachable], features.j[reachable]] = True
+        reach |= reach.T
         own = [postings.own_long(s.units, np.zeros(0, dtype=np.uint64)) for s in loaded]
         unsampled = [postings.unsampled(o, postings.winnowed(s.units)) for o, s in zip(own, loaded)]
         lsh = MinHashLSH(num_perm=LSH_NUM_PERM, params=(LSH_BANDS, LSH_NUM_PERM // LSH_BANDS))
@@ -124,11 +133,13 @@ def main() -> None:
             for level in LEVELS:
                 strong = similarity >= level
                 i, j = features.i[strong], features.j[strong]
-                parts.append(f">= {level}: {int(strong.sum())} pairs, recall {either[i, j].mean() if len(i) else 1:.4f}")
+                parts.append(f">= {level}: {int(strong.sum())} pairs, recall {either[i, j].mean() if len(i) else 1:.4f}"
+                             f" (scored {(either & reach)[i, j].mean() if len(i) else 1:.4f})")
             share = either[np.triu_indices(n, 1)].mean()
+            scored = (either & reach)[np.triu_indices(n, 1)].mean()
             rows = sum(len(postings.posted(o)) if sample == postings.SAMPLE else 0 for o in own)
             extra = sum(len(k) for k in kept) if kept is not None else 0
-            print(f"  sample 1/{sample}: candidates {share:.1%} of pairs; " + "; ".join(parts)
+            print(f"  sample 1/{sample}: candidates {share:.1%} of pairs, {scored:.1%} scored; " + "; ".join(parts)
                   + (f"; {rows / n:.0f} postings an entry" if rows else "")
                   + (f" (and {extra / n:.0f} unsampled, read by tiny uploads only)" if kept is not None else ""))
 

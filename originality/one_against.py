@@ -84,6 +84,10 @@ class KgramCounts:
     pruned_sizes: np.ndarray
     shared_pruned: np.ndarray
 
+    def taken(self, rows: np.ndarray) -> KgramCounts:
+        """The counts of these candidates alone."""
+        return KgramCounts(self.long_sizes[rows], self.shared[rows], self.pruned_sizes[rows], self.shared_pruned[rows])
+
 
 def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclusions,
                  others: list[Profile]) -> KgramCounts:

@@ -42,7 +42,7 @@ from .cohort import (Exclusions, Statistics, contains_each, exclusions, exclusio
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, Pairs, Span
-from .one_against import kgram_counts, own_bag_rows
+from .one_against import KgramCounts, kgram_counts, own_bag_rows
 from .options import MatchOptions
 from .profile import Profile
 from .report import DIGITS, rounded
@@ -92,6 +92,9 @@ LITERAL_RUN_WEIGHT = 1.5
 # and 182) and costs 16-38 ms, one sparse product (docs/benchmarks.md, "A similarity above its
 # project's background").
 BACKGROUND_SAMPLE = 256
+# The columns of the bag's features, which ``at_best`` sets at their best.
+_COSINE, _CONTAINMENT_MAX, _COSINE_X_CONTAINMENT, _PROJECTION = (
+    FEATURES.index(name) for name in ("cosine", "containment_max", "cosine_x_containment", "bag_projection"))
 
 
 # Starter and common code are left out by value: a k-gram or bag feature is excluded wherever
@@ -166,6 +169,16 @@ def inverse_frequencies(features: np.ndarray, df: np.ndarray, group_count: int) 
     idf = np.log((1.0 + group_count) / (1.0 + df)) + 1.0
     idf[is_literal_run(features)] *= LITERAL_RUN_WEIGHT
     return idf
+
+
+def at_best(features: PairFeatures) -> PairFeatures:
+    """The pairs' features with those of the bag at their best (the cosine and the projection
+    1, the cosine's product with the containment the containment): the most their long k-grams
+    allow, since no weight of the model is negative (``calibration.fit``)."""
+    values = features.values.copy()
+    values[:, _COSINE] = values[:, _PROJECTION] = 1.0
+    values[:, _COSINE_X_CONTAINMENT] = values[:, _CONTAINMENT_MAX]
+    return PairFeatures(features.i, features.j, values, features.code_share)
 
 
 def bag_projection(cosine: np.ndarray, norms_i: np.ndarray, norms_j: np.ndarray) -> np.ndarray:
@@ -393,9 +406,12 @@ class Comparison:
     def _sizes(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.long_sizes[i], self.long_sizes[j], self.pruned_sizes[i], self.pruned_sizes[j]
 
-    def one_against(self, a: int, others: np.ndarray) -> PairFeatures:
+    def one_against(self, a: int, others: np.ndarray, reaching: float = 0.0) -> PairFeatures:
         """The features of the pairs (a, j) for each j of ``others``, with the document
         frequencies of the statistics: the archive's check, one upload against its candidates.
+        With ``reaching``, only the pairs whose similarity can reach it (as reported, rounded)
+        by their long k-grams, the cosine at its best (``may_reach``): their cosines are not
+        computed.
 
         The numbers are bit for bit those of ``pair_features`` over the population's matrices
         (``tests/unit/test_score.py``), without forming them, nor the candidates' own arrays
@@ -413,11 +429,31 @@ class Comparison:
         mine_long = own_long([self.profiles[a]], self.excluded)[0]
         mine_pruned = own_pruned([self.profiles[a]], self.excluded)[0]
         counts = kgram_counts(mine_long, mine_pruned, self.excluded, candidates)
+        if reaching > 0:
+            kept = self.may_reach(a, others, counts, len(mine_long), len(mine_pruned), reaching)
+            others, candidates, counts = others[kept], [candidates[k] for k in kept.tolist()], counts.taken(kept)
         cosines, norms = self._cosines(a, candidates)
         n = len(others)
         return self._features(np.full(n, a, dtype=np.int64), others, cosines, np.full(n, norms[0]), norms[1:],
                               counts.shared, counts.shared_pruned, np.full(n, float(len(mine_long))),
                               counts.long_sizes, np.full(n, float(len(mine_pruned))), counts.pruned_sizes)
+
+    def may_reach(self, a: int, others: np.ndarray, counts: KgramCounts, mine_long: int, mine_pruned: int,
+                  reaching: float) -> np.ndarray:
+        """The positions in ``others`` of the pairs (a, j) whose similarity, as reported, can
+        reach ``reaching``: scored with their long k-grams' features and the bag's at their best
+        (cosine and projection 1), which no weight of the model lowers, so that no pair it drops
+        would have reached it. The archive's candidate test asks much the same of a sample of the
+        k-grams, leniently and for 0.3 (``archive/postings.py``); at the reporting floor, exactly,
+        this leaves 18-45% of the candidates of the real code sets, whose cosines alone are
+        computed (docs/benchmarks.md, "Candidate index")."""
+        n = len(others)
+        unknown = np.zeros(n)
+        features = at_best(self._features(np.full(n, a, dtype=np.int64), others, unknown, unknown, unknown,
+                                          counts.shared, counts.shared_pruned, np.full(n, float(mine_long)),
+                                          counts.long_sizes, np.full(n, float(mine_pruned)), counts.pruned_sizes))
+        bound = np.round(self.model.similarity(features.values, features.code_share, self.background), DIGITS)
+        return np.flatnonzero((bound >= reaching) & self.model.has_evidence(features.values, features.code_share))
 
     def _cosines(self, a: int, others: list[Profile]) -> tuple[np.ndarray, np.ndarray]:
         """The cosine of row a's TF-IDF vector with each of ``others``' (see ``one_against``),

@@ -143,9 +143,10 @@ class Compare:
                                 statistics=statistics, profiles=population,
                                 background_sample=[index[m.submission_id] for m in drawn])
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
+        # Scored to the end: the candidates that can reach the reporting floor by their k-grams.
         pairs = {pair.b: pair for pair in comparison.score(
-            comparison.one_against(0, np.array(scored, dtype=np.int64)), self.options.min_similarity,
-            budget=ALIGNED_PER_UPLOAD)}
+            comparison.one_against(0, np.array(scored, dtype=np.int64), self.options.min_similarity),
+            self.options.min_similarity, budget=ALIGNED_PER_UPLOAD)}
         for other, found in sorted(shared.items()):
             # As ``check._attach_binaries``: identical assets are shown, never scored.
             fragments = tuple(Fragment(Span(mine_binaries[d], 1, 1), Span(found[d], 1, 1), tokens=0)

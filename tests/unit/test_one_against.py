@@ -3,6 +3,7 @@ comparison's matrices give them, whatever a candidate's profile holds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,36 @@ def test_one_upload_against_random_candidates_gives_the_matrices_features_bit_fo
             assert np.array_equal(fast.values, through.values), upload
             assert np.array_equal(fast.code_share, through.code_share)
         assert comparison.one_against(0, np.zeros(0, dtype=np.int64)).values.shape == (0, 6)
+
+
+def test_pairs_that_cannot_reach_a_similarity_are_dropped_and_no_other(tmp_path: Path) -> None:
+    """``one_against(..., reaching)`` keeps every pair whose similarity as reported reaches it,
+    with the same features. Where the two bags are the same (the cosine at its best), it keeps
+    exactly those: a pair that shares too few long k-grams to reach it is dropped."""
+    rng = np.random.default_rng(29)
+    for same_bags in (False, True):
+        pool = rng.integers(0, 2**64, 300, dtype=np.uint64)
+        population = profiles(rng, 40, pool)
+        if same_bags:  # the upload's k-grams shared in every proportion, the bag alike
+            mine = population[0]
+            population = [mine] + [replace(p, bag=mine.bag, bag_counts=mine.bag_counts, long=kgrams,
+                                           pruned=kgrams, unpruned=EMPTY)
+                                   for row, p in enumerate(population[1:], start=1)
+                                   for kgrams in [np.union1d(mine.long[:row * len(mine.long) // 40], p.long[:20])]]
+        comparison = Comparison([f"s{i:02d}" for i in range(len(population))], [[] for _ in population], [],
+                                MatchOptions(), statistics=statistics(rng, population, pool, EMPTY),
+                                profiles=population, background_sample=list(range(len(population))))
+        others = np.arange(1, len(population))
+        every = comparison.one_against(0, others)
+        similarity = np.round(comparison.similarities(every), 4)
+        for reaching in (0.3, 0.5):
+            kept = comparison.one_against(0, others, reaching)
+            at = np.searchsorted(others, kept.j)
+            assert np.array_equal(kept.j, others[at]) and np.array_equal(kept.values, every.values[at])
+            reached = set(others[similarity >= reaching].tolist())
+            assert reached <= set(kept.j.tolist())
+            if same_bags:
+                assert set(kept.j.tolist()) == reached and 5 <= len(reached) <= 35, (reaching, len(reached))
 
 
 def test_flags_say_which_sets_hold_each_value() -> None:
