@@ -22,7 +22,7 @@ random content key, which places it in the background's sample as a real entry's
 ``near_duplicate_keys``, its posted long k-grams in ``long_postings`` (idioms kept, the others
 fresh and sampled like the product's: low two bits zero; not its other k-grams, in
 ``unsampled_postings``, which only an upload with under ``postings.SMALL`` long k-grams reads and
-none checked here has: their size per entry is the real import's), its profile in ``entry_profiles``
+none checked here has: their size per entry is the real import's), its profile in ``entry_profiles_v2``
 (the template's, idioms kept and every other feature fresh, as many: what a check scores a
 candidate by), and the project's statistics: one more group each, the kept idioms' counts (bag
 and long) raised by one per synthetic entry, and a count of 1 for each fresh posted k-gram. Not
@@ -205,7 +205,7 @@ def add_synthetic(archive: Archive, db: Path, total: int, seed: int, idiom: int)
         if buckets:
             connection.executemany(f"INSERT INTO lsh_buckets ({','.join(columns['lsh_buckets'])}) "
                                    f"VALUES ({','.join('?' * len(columns['lsh_buckets']))})", buckets)
-        connection.executemany("INSERT INTO entry_profiles (submission_id, data) VALUES (?, ?)", profile_rows)
+        connection.executemany(f"INSERT INTO {profiles.TABLE} (submission_id, data) VALUES (?, ?)", profile_rows)
         connection.executemany("INSERT INTO near_duplicate_keys (project_id, key, submission_id) "
                                 "VALUES (?, ?, ?)", keys)
         # Postings name their entry by its seq, given by the insert above.
@@ -256,7 +256,7 @@ class Resampler:
         # Not posted: low two bits not both zero.
         own = np.concatenate([posted.view(np.uint64), fresh(max(0, missing - len(posted))) | np.uint64(1)])
         long, pruned, unpruned = (np.unique(np.concatenate([kept, own[:count]])) for kept, count in longs)
-        return Profile(bag[order], counts[order], long, pruned, unpruned, template.code_tokens,
+        return Profile.made(bag[order], counts[order], long, pruned, unpruned, template.code_tokens,
                        template.all_tokens, rng.bytes(16))
 
 

@@ -24,9 +24,8 @@ from .cohort import Exclusions, Statistics, contains, flags_of_members, position
 from .fingerprint import sorted_distinct
 from .profile import Profile
 
-# The sets a long k-gram can be in, as bits of one table (``flag_table``); UNPRUNED: some
-# candidate's units without a pruned stream hold it.
-EXCLUDED_LONG, EXCLUDED_PRUNED, MINE_LONG, MINE_PRUNED, UNPRUNED = 1, 2, 4, 8, 16
+# The sets a long k-gram can be in, as bits of one table (``flag_table``).
+EXCLUDED_LONG, EXCLUDED_PRUNED, MINE_LONG, MINE_PRUNED = 1, 2, 4, 8
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,10 @@ class Ragged:
     lengths: np.ndarray
 
     @classmethod
-    def of(cls, arrays: list[np.ndarray]) -> Ragged:
+    def of(cls, arrays: list[np.ndarray], dtype: type = np.uint64) -> Ragged:
+        """``arrays`` laid end to end (of ``dtype`` when there are none)."""
         lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-        return cls(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64), lengths)
+        return cls(np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype), lengths)
 
     @cached_property
     def rows(self) -> np.ndarray:
@@ -95,11 +95,14 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
     left out) and how many of them the upload's own (``mine_long``) hold; the same for the
     pruned ones (``score.own_pruned``: a candidate's pruned streams less ``excluded.pruned``,
     joined with the plain k-grams of its units without one less ``excluded.long``) against the
-    upload's (``mine_pruned``)."""
-    unpruned = Ragged.of([p.unpruned for p in others])
+    upload's (``mine_pruned``).
+
+    Only the long k-grams and what the pruned streams add to them are looked up: the pruned
+    streams' k-grams are the long ones less those they lack (``Profile.pruned_lacks``, whose
+    answers are the long k-grams' at those positions) and the units' without one are long
+    k-grams too, so each is counted from the answers already there."""
     table = flag_table({EXCLUDED_LONG: excluded.long, EXCLUDED_PRUNED: excluded.pruned,
-                        MINE_LONG: mine_long, MINE_PRUNED: mine_pruned,
-                        UNPRUNED: sorted_distinct(unpruned.values)})
+                        MINE_LONG: mine_long, MINE_PRUNED: mine_pruned})
     longs = Ragged.of([p.long for p in others])
     flags = flags_of(table, longs.values)
     long_sizes = longs.count((flags & EXCLUDED_LONG) == 0)
@@ -109,30 +112,33 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
         own = (part_flags & EXCLUDED_PRUNED) == 0
         return own, own & ((part_flags & MINE_PRUNED) != 0)
 
-    # Where a candidate's pruned k-grams are its plain ones (no unit's pruning changed a
-    # k-gram, as for 40% of the generated scale cohort), the plain k-grams' flags serve.
-    same = np.fromiter((p.pruned is p.long for p in others), dtype=bool, count=len(others))
+    def at_positions(positions: Ragged) -> np.ndarray:
+        """Where each array's positions in its candidate's long k-grams are in ``longs``."""
+        return np.repeat(longs.starts, positions.lengths) + positions.values
+
+    # The long k-grams' answers, less those the pruned streams lack, plus those they add.
     own, mine = pruned_part(flags)
-    pruned_sizes, shared_pruned = longs.count(own) * same, longs.count(mine) * same
-    pruned = Ragged.of([p.pruned if not s else p.pruned[:0] for p, s in zip(others, same)])
-    pruned_flags = flags_of(table, pruned.values)
-    own, mine = pruned_part(pruned_flags)
-    pruned_sizes += pruned.count(own)
-    shared_pruned += pruned.count(mine)
+    pruned_sizes, shared_pruned = longs.count(own), longs.count(mine)
+    lacks = Ragged.of([p.pruned_lacks.astype(np.int64) for p in others], np.int64)
+    lacked = at_positions(lacks)
+    own, mine = pruned_part(flags[lacked])
+    pruned_sizes -= lacks.count(own)
+    shared_pruned -= lacks.count(mine)
+    adds = Ragged.of([p.pruned_adds for p in others])
+    own, mine = pruned_part(flags_of(table, adds.values))
+    pruned_sizes += adds.count(own)
+    shared_pruned += adds.count(mine)
     # The units without a pruned stream give their plain k-grams, less ``excluded.long``; one
-    # found in the candidate's pruned streams too counts once.
+    # the candidate's pruned streams hold too (a long k-gram they do not lack) counts once.
+    unpruned = Ragged.of([p.unpruned_at.astype(np.int64) for p in others], np.int64)
     if len(unpruned.values):
-        unpruned_flags = flags_of(table, unpruned.values)
+        where = at_positions(unpruned)
+        lacking = np.zeros(len(longs.values), dtype=bool)
+        lacking[lacked] = True
+        unpruned_flags = flags[where]
         own = (unpruned_flags & EXCLUDED_LONG) == 0
         mine = own & ((unpruned_flags & MINE_PRUNED) != 0)
-        # In the candidate's pruned streams too: all of them where those are its plain
-        # k-grams; elsewhere looked up, in the rows where any of its pruned k-grams is some
-        # candidate's unpruned one (almost none: the two are different files).
-        also = same[unpruned.rows]
-        for row in np.unique(pruned.rows[(pruned_flags & UNPRUNED) != 0]).tolist():
-            at = slice(unpruned.starts[row], unpruned.starts[row] + unpruned.lengths[row])
-            also[at] = contains(others[row].pruned, unpruned.values[at])
-        twice = also & ((unpruned_flags & EXCLUDED_PRUNED) == 0)
+        twice = ~lacking[where] & ((unpruned_flags & EXCLUDED_PRUNED) == 0)
         pruned_sizes += unpruned.count(own) - unpruned.count(own & twice)
         shared_pruned += unpruned.count(mine) - unpruned.count(mine & twice)
     return KgramCounts(long_sizes, shared, pruned_sizes, shared_pruned)

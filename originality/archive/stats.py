@@ -28,6 +28,7 @@ once never lose a count or deadlock; entering and removing hold the project's lo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -445,7 +446,8 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     plain and pruned, that are or with one more group could be common code (the others' counts
     change nothing; reading them cost most of a check)."""
     groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
-    bag, bag_counts, _ = _space(session, project_id, BAG, [p.bag for p in population])
+    bag, bag_counts, _ = _space(session, project_id, BAG, sum(len(p.bag) for p in population),
+                                lambda: [p.bag for p in population])
     # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
     # one less now (the lower of the two thresholds: with the project's own settings the
     # threshold need not grow with the groups); a pruned count is the long one plus the stored
@@ -453,7 +455,8 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     # read cannot reach it.
     # The background's common code (``cohort.bare``) is read from its own, lower threshold.
     floor = max(1, min(common_threshold(n, o) for n in (groups, groups + 1) for o in (options, bare(options))) - 1)
-    differ, differences, whole = _space(session, project_id, PRUNED, [p.pruned for p in population])
+    differ, differences, whole = _space(session, project_id, PRUNED, sum(p.pruned_size for p in population),
+                                        lambda: [p.pruned for p in population])
     raise_by = int(max(0, differences.max(initial=0)))
     long = _stored(session, project_id, LONG, max(1, floor - raise_by))
     # The whole space read lists only the k-grams whose counts differ: those near the floor by
@@ -463,10 +466,11 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     return Statistics(groups, (bag, bag_counts), long, (pruned, pruned_counts) if len(pruned) else long)
 
 
-def _space(session: Session, project_id: str, space: int,
-           arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The stored counts of a space for every feature of ``arrays`` (sorted, 0 where none is
-    stored), or the whole space's stored counts when it is smaller; whether it was read whole.
+def _space(session: Session, project_id: str, space: int, held: int,
+           arrays: Callable[[], list[np.ndarray]]) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The stored counts of a space for every feature of ``arrays()`` (``held`` features in all;
+    sorted, 0 where none is stored), or the whole space's stored counts when it is smaller;
+    whether it was read whole.
 
     The submissions of one task share most of their features: the scale cohort's 19,990 entries
     hold 25,420 distinct bag features (and 51,953 pruned k-grams whose count differs from the
@@ -475,14 +479,13 @@ def _space(session: Session, project_id: str, space: int,
     index, at most that many read), it is read whole and the arrays' distinct features (NumPy's
     ``unique`` over millions: a fifth of that check) are never formed. A feature read that no
     submission holds changes nothing: counts are read by lookup, common code left out by
-    lookup."""
-    held = sum(len(a) for a in arrays)
+    lookup; nor are the arrays (a candidate's pruned k-grams are made from its profile's)."""
     limit = int(held * WHOLE_SPACE_SHARE)
     listed = session.scalar(text("SELECT count(*) FROM (SELECT 1 FROM feature_counts WHERE project_id = :p "
                                  "AND space = :s LIMIT :n) AS listed"), {"p": project_id, "s": space, "n": limit})
     if int(listed or 0) < limit:
         return (*_stored(session, project_id, space), True)
-    features = np.unique(np.concatenate(arrays + [np.zeros(0, dtype=np.uint64)]))
+    features = np.unique(np.concatenate(arrays() + [np.zeros(0, dtype=np.uint64)]))
     return features, _counts(session, project_id, space, features), False
 
 

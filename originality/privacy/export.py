@@ -42,6 +42,7 @@ from ..store.models import (
     LshBucket,
     MatchLink,
     NearDuplicateKey,
+    PreviousEntryProfile,
     ReportRow,
     SubmissionSummary,
     Submission,
@@ -126,7 +127,8 @@ def export_student(db: Database, student_id: str, pseudonym_secret: str = "") ->
             "near_duplicate_keys": _in(session, NearDuplicateKey, NearDuplicateKey.submission_id, ids),
             "long_postings": _in(session, LongPosting, LongPosting.seq, [e.seq for e in entries]),
             "unsampled_postings": _in(session, UnsampledPosting, UnsampledPosting.seq, [e.seq for e in entries]),
-            "entry_profiles": _in(session, EntryProfile, EntryProfile.submission_id, ids),
+            "entry_profiles_v2": _in(session, EntryProfile, EntryProfile.submission_id, ids),
+            "entry_profiles": _in(session, PreviousEntryProfile, PreviousEntryProfile.submission_id, ids),
             "reports": _in(session, ReportRow, ReportRow.submission_id, ids),
             "submission_summaries": (_in(session, SubmissionSummary, SubmissionSummary.submission_id, ids)
                                      + [r for r in _in(session, SubmissionSummary, SubmissionSummary.top_other_id, ids)

@@ -531,7 +531,20 @@ class UnsampledPosting(Base):
 
 class EntryProfile(Base):
     """An archived entry's profile (``originality/profile.py``): what a check scores it by
-    without its units, written when the entry is counted (``archive/profiles.py``)."""
+    without its units, written when the entry is counted (``archive/profiles.py``). Stored in
+    the form of migration 0024 (its pruned k-grams as what they change of the plain ones)."""
+
+    __tablename__ = "entry_profiles_v2"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PreviousEntryProfile(Base):
+    """Profiles in the form before migration 0024, which emptied this table: a worker still on
+    the previous release writes them during a rolling upgrade. This release never reads them
+    (an entry without a profile of its own is scored from its units); it removes them with the
+    entry's other fingerprints and exports them."""
 
     __tablename__ = "entry_profiles"
 

@@ -3,7 +3,6 @@ comparison's matrices give them, whatever a candidate's profile holds."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,7 @@ def profiles(rng: np.random.Generator, n: int, pool: np.ndarray) -> list[Profile
         else:
             pruned, unpruned = EMPTY, long
         bag, counts = np.unique(rng.choice(pool, int(rng.integers(0, 50))), return_counts=True)
-        made.append(Profile(bag, counts.astype(np.int64), long, pruned, unpruned, code_tokens=100,
+        made.append(Profile.made(bag, counts.astype(np.int64), long, pruned, unpruned, code_tokens=100,
                             all_tokens=100 + row % 3, key=bytes([row % 256]) * 16))
     return made
 
@@ -90,8 +89,7 @@ def test_pairs_that_cannot_reach_a_similarity_are_dropped_and_no_other(tmp_path:
         population = profiles(rng, 40, pool)
         if same_bags:  # the upload's k-grams shared in every proportion, the bag alike
             mine = population[0]
-            population = [mine] + [replace(p, bag=mine.bag, bag_counts=mine.bag_counts, long=kgrams,
-                                           pruned=kgrams, unpruned=EMPTY)
+            population = [mine] + [Profile.made(mine.bag, mine.bag_counts, kgrams, kgrams, EMPTY, 100, 100, p.key)
                                    for row, p in enumerate(population[1:], start=1)
                                    for kgrams in [np.union1d(mine.long[:row * len(mine.long) // 40], p.long[:20])]]
         comparison = Comparison([f"s{i:02d}" for i in range(len(population))], [[] for _ in population], [],
