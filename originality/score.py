@@ -448,6 +448,8 @@ class Comparison:
         this leaves 18-45% of the candidates of the real code sets, whose cosines alone are
         computed (docs/benchmarks.md, "Candidate index")."""
         n = len(others)
+        if min(self.model.code.weights + self.model.prose.weights) < 0:  # not one ``calibration.fit`` made
+            return np.arange(n)
         unknown = np.zeros(n)
         features = at_best(self._features(np.full(n, a, dtype=np.int64), others, unknown, unknown, unknown,
                                           counts.shared, counts.shared_pruned, np.full(n, float(mine_long)),

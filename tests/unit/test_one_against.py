@@ -3,11 +3,13 @@ comparison's matrices give them, whatever a candidate's profile holds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from originality import cohort
+from originality.calibration import DEFAULT_MODEL
 from originality.check import load_submission
 from originality.fingerprint import SymbolTable
 from originality.one_against import Ragged, flag_table, flags_of
@@ -106,6 +108,12 @@ def test_pairs_that_cannot_reach_a_similarity_are_dropped_and_no_other(tmp_path:
             assert reached <= set(kept.j.tolist())
             if same_bags:
                 assert set(kept.j.tolist()) == reached and 5 <= len(reached) <= 35, (reaching, len(reached))
+    # A model with a weight below 0 (not one ``calibration.fit`` makes) has no such bound: all kept.
+    lowering = replace(DEFAULT_MODEL, code=replace(DEFAULT_MODEL.code, weights=(-1.0,) + DEFAULT_MODEL.code.weights[1:]))
+    comparison = Comparison([f"s{i:02d}" for i in range(len(population))], [[] for _ in population], [],
+                            MatchOptions(), model=lowering, statistics=statistics(rng, population, pool, EMPTY),
+                            profiles=population, background_sample=list(range(len(population))))
+    assert np.array_equal(comparison.one_against(0, others, 0.5).j, others)
 
 
 def test_flags_say_which_sets_hold_each_value() -> None:
