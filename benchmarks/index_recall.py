@@ -13,8 +13,8 @@ MinHash LSH over the prose bags (`store/index.py`, 128 bands of 1 row). For the 
 `check` scores 0.3 or more (and 0.1, the reporting floor), prints the share that are candidates
 (recall), and the share of all pairs that are candidates (what the check then loads); "scored":
 the same for the candidates the comparison goes on to score, those that can reach the reporting
-floor by their long k-grams (`score.Comparison.may_reach`). No starter code or common code in these sets, so the postings hold every own long
-k-gram the sample keeps.
+floor by their long k-grams (`score.Comparison.may_reach`). No starter code or common code in
+these sets, so the postings hold every own long k-gram the sample keeps.
 """
 
 from __future__ import annotations

@@ -257,7 +257,7 @@ class Resampler:
         own = np.concatenate([posted.view(np.uint64), fresh(max(0, missing - len(posted))) | np.uint64(1)])
         long, pruned, unpruned = (np.unique(np.concatenate([kept, own[:count]])) for kept, count in longs)
         return Profile.made(bag[order], counts[order], long, pruned, unpruned, template.code_tokens,
-                       template.all_tokens, rng.bytes(16))
+                            template.all_tokens, rng.bytes(16))
 
 
 @contextlib.contextmanager

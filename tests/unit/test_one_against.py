@@ -43,7 +43,7 @@ def profiles(rng: np.random.Generator, n: int, pool: np.ndarray) -> list[Profile
             pruned, unpruned = EMPTY, long
         bag, counts = np.unique(rng.choice(pool, int(rng.integers(0, 50))), return_counts=True)
         made.append(Profile.made(bag, counts.astype(np.int64), long, pruned, unpruned, code_tokens=100,
-                            all_tokens=100 + row % 3, key=bytes([row % 256]) * 16))
+                                 all_tokens=100 + row % 3, key=bytes([row % 256]) * 16))
     return made
 
 
