@@ -9,9 +9,9 @@ upload and the idioms of a task).
 large the group. Submissions whose own long k-grams overlap heavily once dead code is left out
 (near-duplicates, see ``NEAR_DUPLICATE_JACCARD``) are grouped first, and a k-gram counts once
 per group. Thirty copies of one leaked solution, each padded differently, are one group: their
-k-grams are common only if independent students write them too. The threshold is a share of the groups, held with some confidence
-(``common_threshold``), but never fewer than a handful, so a ring of three copying students is
-never mistaken for common code either.
+k-grams are common only if independent students write them too. The threshold is a share of
+the groups, held with some confidence (``common_threshold``), but never fewer than a handful,
+so a ring of three copying students is never mistaken for common code either.
 """
 
 from __future__ import annotations

@@ -113,13 +113,14 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
         return own, own & ((part_flags & MINE_PRUNED) != 0)
 
     def at_positions(positions: Ragged) -> np.ndarray:
-        """Where each array's positions in its candidate's long k-grams are in ``longs``."""
+        """Where each array's positions in its candidate's long k-grams are in ``longs`` (int64,
+        whatever width the positions were stored in)."""
         return np.repeat(longs.starts, positions.lengths) + positions.values
 
     # The long k-grams' answers, less those the pruned streams lack, plus those they add.
     own, mine = pruned_part(flags)
     pruned_sizes, shared_pruned = longs.count(own), longs.count(mine)
-    lacks = Ragged.of([p.pruned_lacks.astype(np.int64) for p in others], np.int64)
+    lacks = Ragged.of([p.pruned_lacks for p in others], np.int64)
     lacked = at_positions(lacks)
     own, mine = pruned_part(flags[lacked])
     pruned_sizes -= lacks.count(own)
@@ -130,7 +131,7 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
     shared_pruned += adds.count(mine)
     # The units without a pruned stream give their plain k-grams, less ``excluded.long``; one
     # the candidate's pruned streams hold too (a long k-gram they do not lack) counts once.
-    unpruned = Ragged.of([p.unpruned_at.astype(np.int64) for p in others], np.int64)
+    unpruned = Ragged.of([p.unpruned_at for p in others], np.int64)
     if len(unpruned.values):
         where = at_positions(unpruned)
         lacking = np.zeros(len(longs.values), dtype=bool)

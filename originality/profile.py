@@ -103,10 +103,11 @@ class Profile:
         """The distinct long k-grams of the units without a pruned stream."""
         return self.long[self.unpruned_at]
 
-    @property
+    @cached_property
     def pruned_all(self) -> np.ndarray:
         """The distinct long k-grams of every unit's pruned stream, the plain one where it has
-        none (``cohort.unique_pruned``)."""
+        none (``cohort.unique_pruned``): counting an entry reads them for its group and its
+        counts alike."""
         if not len(self.unpruned_at):
             return self.pruned
         return self.unpruned if not len(self.pruned) else np.union1d(self.pruned, self.unpruned)
