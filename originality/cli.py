@@ -227,7 +227,12 @@ def _print_summary(report: Report) -> None:
         _print_flags(summary.id, summary.flags)
     for pair in report.pairs[:10]:
         click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  "
-                   f"({pair.a_share:.2f} / {pair.b_share:.2f}, {len(pair.fragments)} fragments)")
+                   f"({pair.a_share:.2f} / {pair.b_share:.2f}, {_counted(len(pair.fragments), 'fragment')})")
+
+
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun as English says it: "1 fragment", "5 fragments"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _print_flags(submission: str, flags: Iterable[dict[str, object]]) -> None:
@@ -339,11 +344,12 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     if result["status"] == "rejected":
         click.echo(f"rejected {loaded.id}: {result['error']['code']}: {result['error']['message']}")
         return
-    click.echo(f"{len(result['matches'])} matches, {len(result['own_attempts'])} own earlier attempts")
+    click.echo(f"{_counted(len(result['matches']), 'match', 'matches')}, "
+               f"{_counted(len(result['own_attempts']), 'own earlier attempt')}")
     _print_flags(loaded.id, result.get("flags", []))
     for match in result["matches"][:10]:
         click.echo(f"  {match['similarity']:.2f}  {match['name'] or match['submission_id']} "
-                   f"(student {match['student_id']}, {len(match['fragments'])} fragments)")
+                   f"(student {match['student_id']}, {_counted(len(match['fragments']), 'fragment')})")
 
 
 @archive.command("starter")

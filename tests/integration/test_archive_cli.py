@@ -54,6 +54,9 @@ def test_archive_add_is_idempotent_and_archive_check_finds_the_source(tmp_path: 
     own = run("archive", "check", str(new), "--project", "p2", "--student", "alice", "--json", "-",
               data=data)
     assert json.loads(own.stdout)["own_attempts"][0]["name"] == "s1"
+    # Read by a person: counted nouns as English says them.
+    plain = run("archive", "check", str(new), "--project", "p2", "--student", "alice", data=data).stdout
+    assert plain.startswith("1 match, 1 own earlier attempt\n"), plain  # bob's Java, weakly
     # Checking does not add.
     assert "1 added" in run("archive", "add", str(new), "--project", "p2", data=data).stdout
 
