@@ -18,7 +18,10 @@ it without importing again; ``--reports FILE`` writes the checks' reports. The e
 from ``PYTHONPATH`` first, so two engines can be timed on one archive and their reports
 compared with ``cmp`` (docs/benchmarks.md, "Archive check as the archive grows"). ``--phases``
 prints the CPU seconds a check spends in each of its stages (``PHASES``), without a profiler's
-overhead on NumPy's many small calls.
+overhead on NumPy's many small calls. ``--process`` takes each held-back upload through
+``Archive.process`` instead, the worker's whole task (unpacked and fingerprinted, entered,
+checked, its report, links, summary and flags stored), on a copy of the archive made for the
+run, so a kept one stays as it was.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import json
 import pstats
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,7 +48,7 @@ sys.path.append(str(HERE.parent))
 
 import datasets  # noqa: E402
 
-from originality.archive import Archive, PastSubmission  # noqa: E402
+from originality.archive import Archive, PastSubmission, file_digest  # noqa: E402
 from originality.check import load_submission  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.store.settings import Settings  # noqa: E402
@@ -66,6 +70,12 @@ PHASES = [
     ("originality.match", "SubmissionPrints", "build"),
     ("originality.match", "", "alignments"),
     ("originality.archive.compare", "", "template_ranges"),
+    # The worker's task beyond the check (``--process``).
+    ("originality.archive.compare", "Compare", "compare"),
+    ("originality.archive.entries", "Entries", "enter"),
+    ("originality.store.links", "", "write"),
+    ("originality.store.summaries", "", "write"),
+    ("originality.store.flags", "", "write"),
 ]
 
 
@@ -126,6 +136,8 @@ def main() -> None:
     parser.add_argument("--phases", action="store_true", help="print each stage's CPU seconds a check")
     parser.add_argument("--verbose", action="store_true", help="print each check's top matches")
     parser.add_argument("--reports", type=Path, help="write the checks' reports here as JSON (to compare engines)")
+    parser.add_argument("--process", action="store_true", help="each upload through Archive.process (the "
+                        "worker's whole task), on a copy of the archive")
     parser.add_argument("--data", type=Path, help="keep the archive in this directory and reuse it "
                         "when it holds one already (the import is then skipped)")
     args = parser.parse_args()
@@ -170,17 +182,33 @@ def main() -> None:
                     archive.import_batch("bench", items[start:start + 100])
                 marker.write_text(made)
             imported = time.perf_counter() - started
+            if args.process:  # processing enters the uploads: on a copy, the kept archive untouched
+                archive.close()
+                copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="archive-process-"))) / "data"
+                shutil.copytree(data, copy)
+                archive = Archive.open(Settings(data_dir=copy, index="sql"))
             seconds, cpu, tops, profile, reports = [], [], [], cProfile.Profile(), {}
             for sid in held:
-                loaded = load_submission(zips[sid], archive.options_for("bench"), SymbolTable(), identifier=sid)
+                if args.process:
+                    sha, size = file_digest(zips[sid])
+                    submission = archive.register(sha256=sha, size=size, project_id="bench", student_id=sid,
+                                                  name=sid, origin="upload").submission
+                    assert archive.claim(submission.id, 3600)
+                else:
+                    loaded = load_submission(zips[sid], archive.options_for("bench"), SymbolTable(), identifier=sid)
                 began, began_cpu = time.perf_counter(), time.process_time()
                 if args.profile:
                     profile.enable()
-                report = archive.compare(loaded, "bench", None)
+                if args.process:
+                    assert archive.process(submission.id, source=zips[sid]) == "done"
+                else:
+                    report = archive.compare(loaded, "bench", None)
                 if args.profile:
                     profile.disable()
                 seconds.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - began_cpu)
+                if args.process:
+                    report = archive.report_of(submission.id)
                 reports[sid] = report
                 top = report["matches"][0]["name"] if report["matches"] else None
                 tops.append(top in copies[sid])
@@ -195,13 +223,14 @@ def main() -> None:
         args.reports.write_text(json.dumps(reports, sort_keys=True))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p95 = sorted(seconds)[max(0, round(0.95 * len(seconds)) - 1)]
-    print(f"archive of {len(items)} entries ({'reused' if reused else f'imported in {imported:.0f} s'}): check median "
-          f"{statistics.median(seconds):.2f} s, p95 {p95:.2f} s over {len(seconds)} checks "
+    what = "process (the worker's task)" if args.process else "check"
+    print(f"archive of {len(items)} entries ({'reused' if reused else f'imported in {imported:.0f} s'}): {what} median "
+          f"{statistics.median(seconds):.2f} s, p95 {p95:.2f} s over {len(seconds)} uploads "
           f"(CPU median {statistics.median(cpu):.2f} s, p95 {sorted(cpu)[max(0, round(0.95 * len(cpu)) - 1)]:.2f} s); "
           f"top match a copy partner {sum(tops)}/{len(tops)}; peak {peak:.0f} MB; "
           f"database {size / 1e6:.0f} MB ({size / len(items) / 1e3:.0f} kB an entry)")
     for label, seconds_spent in spent.items():
-        print(f"  {label}: {seconds_spent / len(cpu):.3f} s of CPU a check")
+        print(f"  {label}: {seconds_spent / len(cpu):.3f} s of CPU {'an upload' if args.process else 'a check'}")
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
 

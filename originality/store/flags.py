@@ -19,16 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .. import outbox
-from .models import MatchLink, ProjectSetting, Submission, TriageItem, utcnow
+from .db import driver_rows, rows_in
+from .models import ProjectSetting, Submission, TriageItem, utcnow
 
 SUBMISSION_FLAGGED = "submission.flagged"
 COPIED = "copied"
 SHARED = "shared"
 KINDS = (COPIED, SHARED)
+# Earlier submissions per query: well under every database's limit on bound parameters.
+IN_BATCH = 500
 
 
 def review_threshold(session: Session, project_id: str, default: float) -> float:
@@ -40,52 +43,79 @@ def review_threshold(session: Session, project_id: str, default: float) -> float
 def write(session: Session, submission: Submission, default_threshold: float) -> list[dict[str, Any]]:
     """Flag the pairs of ``submission``'s stored links that reach the review threshold, in the
     caller's transaction (after ``links.write``); returns the events of the new items, added to
-    the outbox."""
+    the outbox.
+
+    What it reads of the earlier submissions (their rows, which of them matched this student's
+    own work, their items) comes in a few queries for all of them, and the new items are
+    written in one statement: on one task with 20,000 entries an upload has hundreds of strong
+    pairs, and a query or a flush per pair took a quarter of the worker's time per upload
+    (docs/benchmarks.md, "Archive check as the archive grows")."""
     threshold = review_threshold(session, submission.project_id, default_threshold)
-    strong = list(session.scalars(
-        select(MatchLink).where(MatchLink.submission_id == submission.id,
-                                MatchLink.own.is_(False), MatchLink.similarity >= threshold)
-        .order_by(MatchLink.similarity.desc(), MatchLink.other_id)))
-    events: list[dict[str, Any]] = []
-    for link in strong:
-        earlier = session.get(Submission, link.other_id)
-        if earlier is None or earlier.student_id == submission.student_id:
+    strong = driver_rows(session, "SELECT other_id, similarity FROM match_links WHERE submission_id = {0} "
+                                  "AND own = {0} AND similarity >= {0} ORDER BY similarity DESC, other_id",
+                         (submission.id, False, threshold))
+    ids = [other for other, _ in strong]
+    earlier = {s.id: s for batch in _batches(ids)
+               for s in session.scalars(select(Submission).where(Submission.id.in_(batch)))}
+    others = [other for other in ids if other in earlier and earlier[other].student_id != submission.student_id]
+    copied = _copied_from(session, others, submission.student_id)
+    items = _items(session, submission.id, others)
+    made: list[dict[str, Any]] = []
+    for other_id, similarity in strong:
+        if other_id not in earlier or earlier[other_id].student_id == submission.student_id:
             continue  # the student's own work is never plagiarism
-        if _copied_from(session, earlier, submission.student_id):
+        if other_id in copied:
             continue  # a new attempt matching the copy of the student's own earlier work
-        for flagged, other, kind in ((submission, earlier, COPIED), (earlier, submission, SHARED)):
-            event = _flag(session, flagged, other, kind, link.similarity, threshold)
-            if event is not None:
-                events.append(event)
+        for flagged, against, kind in ((submission.id, other_id, COPIED), (other_id, submission.id, SHARED)):
+            item = items.get((flagged, against))
+            if item is None:
+                # Each its own time: the relay delivers events in the order they were made.
+                made.append({"submission_id": flagged, "other_id": against, "kind": kind,
+                             "similarity": similarity, "flagged_at": utcnow()})
+            elif item.case_id is None and item.dismissed_at is None:
+                item.similarity = similarity  # a recheck's score; a cleared item keeps the one judged
+    if not made:
+        return []
+    session.execute(insert(TriageItem), made)  # one statement; the ids are read back below
+    items = _items(session, submission.id, others)
+    people = {submission.id: submission, **earlier}
+    events = []
+    for row in made:
+        item, flagged, against = (items[(row["submission_id"], row["other_id"])], people[row["submission_id"]],
+                                  people[row["other_id"]])
+        events.append(outbox.record(session, SUBMISSION_FLAGGED, {
+            "item_id": item.id, "kind": item.kind, "submission_id": flagged.id,
+            "student_id": flagged.student_id, "project_id": flagged.project_id,
+            "assessor_id": flagged.assessor_id, "other_submission_id": against.id,
+            "other_student_id": against.student_id, "similarity": item.similarity,
+            "review_threshold": threshold}, row["flagged_at"]))
     return events
 
 
-def _copied_from(session: Session, earlier: Submission, student_id: str) -> bool:
-    """Whether ``earlier``'s own report matches an earlier attempt of ``student_id``: then
-    that student's new attempt matches ``earlier`` because ``earlier`` matches their work (the
-    pair of the first attempt is flagged already), and is not a copy of it."""
-    return session.scalar(
-        select(MatchLink.other_id)
-        .join(Submission, Submission.id == MatchLink.other_id)
-        .where(MatchLink.submission_id == earlier.id, MatchLink.own.is_(False),
-               Submission.student_id == student_id).limit(1)) is not None
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[start:start + IN_BATCH] for start in range(0, len(ids), IN_BATCH)]
 
 
-def _flag(session: Session, flagged: Submission, other: Submission, kind: str, similarity: float,
-          threshold: float) -> dict[str, Any] | None:
-    item = session.scalar(select(TriageItem).filter_by(submission_id=flagged.id, other_id=other.id))
-    if item is not None:
-        if item.case_id is None and item.dismissed_at is None:
-            item.similarity = similarity  # a recheck's score; a cleared item keeps the one judged
-        return None
-    now = utcnow()
-    item = TriageItem(submission_id=flagged.id, other_id=other.id, kind=kind,
-                      similarity=similarity, flagged_at=now)
-    session.add(item)
-    session.flush()
-    return outbox.record(session, SUBMISSION_FLAGGED, {
-        "item_id": item.id, "kind": kind, "submission_id": flagged.id,
-        "student_id": flagged.student_id, "project_id": flagged.project_id,
-        "assessor_id": flagged.assessor_id, "other_submission_id": other.id,
-        "other_student_id": other.student_id, "similarity": similarity,
-        "review_threshold": threshold}, now)
+def _copied_from(session: Session, earlier: list[str], student_id: str) -> set[str]:
+    """Those of ``earlier`` whose own reports match an earlier attempt of ``student_id``: that
+    student's new attempt matches them because they match the student's work (the pair of the
+    first attempt is flagged already), and is not a copy of them. Read from the links to the
+    student's submissions (a student has a few), not from every link of ``earlier``."""
+    own = [sid for (sid,) in driver_rows(session, "SELECT id FROM submissions WHERE student_id = {0}",
+                                         (student_id,))]
+    if not earlier or not own:
+        return set()
+    matched = {sid for (sid,) in rows_in(session, "SELECT submission_id FROM match_links WHERE own = {p} "
+                                                  "AND other_id {in_}", (False,), own)}
+    return matched & set(earlier)
+
+
+def _items(session: Session, submission_id: str, others: list[str]) -> dict[tuple[str, str], TriageItem]:
+    """The items already raised on the pairs of ``submission_id`` and ``others``, either way."""
+    found: dict[tuple[str, str], TriageItem] = {}
+    for batch in _batches(others):
+        for item in session.scalars(select(TriageItem).where(or_(
+                and_(TriageItem.submission_id == submission_id, TriageItem.other_id.in_(batch)),
+                and_(TriageItem.other_id == submission_id, TriageItem.submission_id.in_(batch))))):
+            found[(item.submission_id, item.other_id)] = item
+    return found

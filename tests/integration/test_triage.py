@@ -359,3 +359,36 @@ def test_the_staff_queue_reads_in_the_same_number_of_queries_however_many_studen
     assert repeats and int(repeats[1]) > 4  # each of them matches alice, and one another
     assert len(set(re.findall(r'href="/cases/(\w+)"', page))) == 4
     assert many == few
+
+
+def test_a_reports_strong_pairs_are_flagged_in_the_same_number_of_statements_however_many(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On one task with 20,000 entries an upload has hundreds of strong pairs: a query or a flush
+    # per pair was a quarter of the worker's time per upload.
+    from sqlalchemy import event
+
+    from originality.store import flags
+
+    statements: list[str] = []
+    event.listen(service.archive.db.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: statements.append(sql))
+    counted: list[tuple[int, int]] = []
+    write = flags.write
+
+    def counting(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        statements.clear()
+        events = write(*args, **kwargs)
+        counted.append((len(events), len(statements)))
+        return events
+
+    monkeypatch.setattr(flags, "write", counting)
+    for student in ("ann", "ben"):
+        service.add("identical", student, "p1")
+    few = counted[-1]
+    for student in ("cat", "dan", "eve", "fay", "gus", "hal"):
+        service.add("identical", student, "p2")
+    many = counted[-1]
+    assert (few[0], many[0]) == (2, 10)  # each strong pair flagged on both sides
+    assert many[1] == few[1]
+    # Every pair flagged once a side (p1's one pair, p2's fifteen), each with its event.
+    assert len(service.triage()["items"]) == len(service.events()) == 2 * (1 + 15)
