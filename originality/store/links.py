@@ -129,20 +129,36 @@ class Later:
 
 def later_matches(db: Database, submission_id: str,
                   links: Iterable[LaterLink] | None = None) -> Later:
-    """The later matches of ``submission_id`` with their fragments, read from the reports of
-    ``links`` only (by default every later link; a page that shows some passes those)."""
+    """The later matches of ``submission_id`` with their fragments, for ``links`` only (by
+    default every later link; a page that shows some passes those).
+
+    A match without fragments is all in its link; only the later reports whose match with this
+    one has fragments are read, one at a time, and of each only that match and the starter and
+    common lines of the pair's two sides are kept (the side by side greys lines where it draws
+    fragments, as a check keeps the template lines of its aligned matches only). On one task
+    with 20,000 entries a submission has thousands of later matches and a report holds
+    thousands of matches (2 MB): reading every later report at once did not fit in memory
+    (docs/benchmarks.md, "Archive check as the archive grows")."""
     chosen = list(later(db, submission_id) if links is None else links)
-    bodies = _reports(db, [link.submission_id for link in chosen])
+    found = _aligned_in_reports(db, [link.submission_id for link in chosen if link.fragments], submission_id)
     out = Later()
     for link in chosen:
-        body = bodies.get(link.submission_id)
-        stored = _match_of(body, submission_id) if body is not None else None
-        if body is None or stored is None:
-            continue  # the report was rewritten meanwhile and no longer names this one
-        match = reverse(stored, link)
+        if link.fragments:
+            if link.submission_id not in found:
+                continue  # the report was rewritten meanwhile and no longer names this one
+            stored, out.template_lines[link.submission_id] = found[link.submission_id]
+            match = reverse(stored, link)
+        else:
+            match = {**_listed(link), "fragments": []}
         (out.own_attempts if link.own else out.matches).append(match)
-        out.template_lines[link.submission_id] = body.get("template_lines") or {}
     return out
+
+
+def _listed(link: LaterLink) -> dict[str, Any]:
+    """The fields of a later match that its link holds, from this submission's side."""
+    return {"submission_id": link.submission_id, "student_id": link.student_id, "name": link.name,
+            "attempt": link.attempt, "similarity": link.similarity, "a_share": link.a_share,
+            "b_share": link.b_share}
 
 
 def reverse(match: Mapping[str, Any], later_one: LaterLink) -> dict[str, Any]:
@@ -164,12 +180,19 @@ def _match_of(report: Mapping[str, Any], other_id: str) -> Mapping[str, Any] | N
     return None
 
 
-def _reports(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+def _aligned_in_reports(db: Database, ids: list[str], submission_id: str) -> dict[
+        str, tuple[Mapping[str, Any], dict[str, Any]]]:
+    """For each of the reports of ``ids`` that names ``submission_id``: its match and the
+    template lines it keeps of the two sides."""
+    found: dict[str, tuple[Mapping[str, Any], dict[str, Any]]] = {}
     with db.sessions() as session:
         for start in range(0, len(ids), IN_BATCH):
             batch = ids[start : start + IN_BATCH]
             for sid, body in session.execute(select(ReportRow.submission_id, ReportRow.body)
                                              .where(ReportRow.submission_id.in_(batch))):
-                found[sid] = json.loads(body)
+                report = json.loads(body)
+                match = _match_of(report, submission_id)
+                if match is not None:
+                    lines = report.get("template_lines") or {}
+                    found[sid] = match, {side: lines[side] for side in (sid, submission_id) if side in lines}
     return found
