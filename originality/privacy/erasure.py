@@ -127,6 +127,9 @@ def redact_mentions(session: Session, submission_id: str, erased: bool, removal:
         if changed:
             row.body = json.dumps(body, sort_keys=True)
             removal.add("mentions_in_reports", 1)
+    if erased:  # the links keep what the reports held of its fragments and lines (store/links.py)
+        session.execute(update(MatchLink).where(MatchLink.other_id == submission_id)
+                        .values(evidence=None, fragments=0))
     cited = select(CaseRow).where(CaseRow.evidence.contains(submission_id, autoescape=True))
     for case in session.scalars(cited):
         evidence = json.loads(case.evidence)

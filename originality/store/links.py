@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .db import Database, execute_rows
 from .models import JobStatus, MatchLink, ReportRow, Submission
@@ -38,14 +38,15 @@ LISTS = (("matches", False), ("own_attempts", True))
 # One statement for every link of a report: at 20,000 entries of one task a report lists
 # thousands of matches, and adding them as ORM objects took a tenth of the worker's time per
 # upload (docs/benchmarks.md, "Archive check as the archive grows").
-_INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_share, b_share, fragments, own) "
-           "VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0})")
+_INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_share, b_share, fragments, own, "
+           "evidence) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
 
 
 def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> None:
     """Make the links of ``submission_id`` those of ``report``, in the caller's transaction
     (the one that stores the report, so links and report never disagree)."""
     session.execute(delete(MatchLink).where(MatchLink.submission_id == submission_id))
+    lines = report.get("template_lines") or {}
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
     for key, own in LISTS:
@@ -54,9 +55,19 @@ def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> No
             if other == submission_id or other in seen:  # one row per pair, as the key says
                 continue
             seen.add(other)
+            fragments = match.get("fragments") or []
+            # What the earlier side's report draws of this match; a match without fragments is
+            # all in the row's numbers.
+            evidence = json.dumps({"fragments": fragments, "template_lines": _sides(lines, submission_id, other)},
+                                  sort_keys=True) if fragments else None
             rows.append((submission_id, other, float(match["similarity"]), float(match["a_share"]),
-                         float(match["b_share"]), len(match.get("fragments") or ()), own))
+                         float(match["b_share"]), len(fragments), own, evidence))
     execute_rows(session, _INSERT, rows)
+
+
+def _sides(lines: Mapping[str, Any], *sides: str) -> dict[str, Any]:
+    """A report's template lines of a pair's two sides (those it has)."""
+    return {side: lines[side] for side in sides if side in lines}
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ def later(db: Database, submission_id: str) -> list[LaterLink]:
     indexed query on the links, no report read."""
     with db.sessions() as session:
         rows = session.execute(
-            select(MatchLink, Submission)
+            select(MatchLink, Submission).options(defer(MatchLink.evidence))  # read for the drawn ones only
             .join(Submission, Submission.id == MatchLink.submission_id)
             .where(MatchLink.other_id == submission_id, Submission.status == JobStatus.DONE)
             .order_by(MatchLink.similarity.desc(), MatchLink.submission_id)).all()
@@ -132,24 +143,27 @@ def later_matches(db: Database, submission_id: str,
     """The later matches of ``submission_id`` with their fragments, for ``links`` only (by
     default every later link; a page that shows some passes those).
 
-    A match without fragments is all in its link; only the later reports whose match with this
-    one has fragments are read, one at a time, and of each only that match and the starter and
-    common lines of the pair's two sides are kept (the side by side greys lines where it draws
-    fragments, as a check keeps the template lines of its aligned matches only). On one task
-    with 20,000 entries a submission has thousands of later matches and a report holds
-    thousands of matches (2 MB): reading every later report at once did not fit in memory
+    A match is read from its link: its numbers, and for one with fragments, the fragments and
+    the two sides' template lines the link keeps (``evidence``; the side by side greys lines
+    where it draws fragments, as a check keeps the template lines of its aligned matches only).
+    A link written before migration 0025 has no evidence and its report is read, one at a time,
+    keeping that match alone. On one task with 20,000 entries a submission has thousands of
+    later matches and a report holds thousands of matches (2 MB): reading every later report
+    did not fit in memory, and reading those with fragments grew with the archive
     (docs/benchmarks.md, "Archive check as the archive grows")."""
     chosen = list(later(db, submission_id) if links is None else links)
-    found = _aligned_in_reports(db, [link.submission_id for link in chosen if link.fragments], submission_id)
+    aligned = [link.submission_id for link in chosen if link.fragments]
+    found = _evidence(db, aligned, submission_id)
+    found.update(_aligned_in_reports(db, [sid for sid in aligned if sid not in found], submission_id))
     out = Later()
     for link in chosen:
         if link.fragments:
             if link.submission_id not in found:
                 continue  # the report was rewritten meanwhile and no longer names this one
-            stored, out.template_lines[link.submission_id] = found[link.submission_id]
-            match = reverse(stored, link)
+            fragments, out.template_lines[link.submission_id] = found[link.submission_id]
         else:
-            match = {**_listed(link), "fragments": []}
+            fragments = []
+        match = reverse(fragments, link)
         (out.own_attempts if link.own else out.matches).append(match)
     return out
 
@@ -161,15 +175,12 @@ def _listed(link: LaterLink) -> dict[str, Any]:
             "b_share": link.b_share}
 
 
-def reverse(match: Mapping[str, Any], later_one: LaterLink) -> dict[str, Any]:
+def reverse(fragments: list[dict[str, Any]], later_one: LaterLink) -> dict[str, Any]:
     """A later report's match of this submission, turned round: the later submission becomes
-    the one matched, and every fragment's sides swap. Scores are kept as stored; fragments
-    keep their order, so they are numbered alike from both sides."""
-    return {"submission_id": later_one.submission_id, "student_id": later_one.student_id,
-            "name": later_one.name, "attempt": later_one.attempt,
-            "similarity": match["similarity"], "a_share": match["b_share"],
-            "b_share": match["a_share"],
-            "fragments": [{**f, "a": f["b"], "b": f["a"]} for f in match.get("fragments") or ()]}
+    the one matched, and every fragment's sides swap. Scores are the link's, the very numbers
+    of the later report; fragments keep their order, so they are numbered alike from both
+    sides."""
+    return {**_listed(later_one), "fragments": [{**f, "a": f["b"], "b": f["a"]} for f in fragments]}
 
 
 def _match_of(report: Mapping[str, Any], other_id: str) -> Mapping[str, Any] | None:
@@ -180,11 +191,27 @@ def _match_of(report: Mapping[str, Any], other_id: str) -> Mapping[str, Any] | N
     return None
 
 
+def _evidence(db: Database, ids: list[str], submission_id: str) -> dict[
+        str, tuple[list[dict[str, Any]], dict[str, Any]]]:
+    """As ``_aligned_in_reports``, from the links of ``ids`` to ``submission_id`` that keep
+    their evidence (every link written since migration 0025)."""
+    found: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+    with db.sessions() as session:
+        for start in range(0, len(ids), IN_BATCH):
+            for sid, evidence in session.execute(
+                    select(MatchLink.submission_id, MatchLink.evidence)
+                    .where(MatchLink.other_id == submission_id, MatchLink.submission_id.in_(ids[start:start + IN_BATCH]),
+                           MatchLink.evidence.is_not(None))):
+                kept = json.loads(evidence)
+                found[sid] = kept["fragments"], kept["template_lines"]
+    return found
+
+
 def _aligned_in_reports(db: Database, ids: list[str], submission_id: str) -> dict[
-        str, tuple[Mapping[str, Any], dict[str, Any]]]:
-    """For each of the reports of ``ids`` that names ``submission_id``: its match and the
-    template lines it keeps of the two sides."""
-    found: dict[str, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+        str, tuple[list[dict[str, Any]], dict[str, Any]]]:
+    """For each of the reports of ``ids`` that names ``submission_id``: its match's fragments
+    and the template lines it keeps of the two sides."""
+    found: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
     with db.sessions() as session:
         for start in range(0, len(ids), IN_BATCH):
             batch = ids[start : start + IN_BATCH]
@@ -193,6 +220,5 @@ def _aligned_in_reports(db: Database, ids: list[str], submission_id: str) -> dic
                 report = json.loads(body)
                 match = _match_of(report, submission_id)
                 if match is not None:
-                    lines = report.get("template_lines") or {}
-                    found[sid] = match, {side: lines[side] for side in (sid, submission_id) if side in lines}
+                    found[sid] = match.get("fragments") or [], _sides(report.get("template_lines") or {}, sid, submission_id)
     return found

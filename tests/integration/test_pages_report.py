@@ -42,7 +42,9 @@ class Service(ServiceApp):
         with self.archive.db.session() as session:
             row = session.get(ReportRow, submission_id)
             assert row is not None
-            row.body = json.dumps({**json.loads(row.body), **change}, sort_keys=True)
+            report = {**json.loads(row.body), **change}
+            row.body = json.dumps(report, sort_keys=True)
+            links.write(session, submission_id, report)  # as storing a report does
 
     def accesses(self, submission_id: str) -> list[tuple[str | None, str, int]]:
         with self.archive.db.sessions() as session:

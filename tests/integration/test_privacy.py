@@ -120,6 +120,9 @@ def test_erasure_without_a_case_removes_everything_and_other_reports_show_it_era
     for model in (DocumentRow, UnitRow, ArchiveEntry, LshBucket, ReportRow, TriageItem, EvaluationRow):
         assert count(service, model, submission_id=alice) == 0, model
     assert count(service, MatchLink, submission_id=alice) == 0
+    with service.archive.db.sessions() as session:  # mallory's link kept alice's fragments and lines
+        assert [(link.fragments, link.evidence) for link in session.scalars(
+            select(MatchLink).filter_by(submission_id=mallory, other_id=alice))] == [(0, None)]
     assert export_student(service.archive.db, "alice")["tables"]["submissions"] == []
 
     after = everything_visible(service, mallory)

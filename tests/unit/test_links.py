@@ -1,5 +1,5 @@
-"""Later matches read from their links, and only the later reports that hold fragments
-(``originality/store/links.py``), on a real SQLite database."""
+"""Later matches read from their links, never from the later reports but for links written
+before migration 0025 (``originality/store/links.py``), on a real SQLite database."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from originality.archive import Archive
 from originality.store import links
-from originality.store.models import JobStatus, ReportRow, Submission
+from originality.store.models import JobStatus, MatchLink, ReportRow, Submission
 from originality.store.settings import Settings
 
 
@@ -38,25 +39,37 @@ def store(archive: Archive, sid: str, report: dict[str, Any], body: str | None =
         links.write(session, sid, report)
 
 
-def test_a_later_match_without_fragments_is_read_from_its_link_alone(archive: Archive) -> None:
-    fragment = {"a": {"file": "b.py", "start_line": 1, "end_line": 9},
-                "b": {"file": "a.py", "start_line": 3, "end_line": 11}, "tokens": 80}
-    store(archive, "first", {"submission": "first", "matches": [], "own_attempts": [], "template_lines": {}})
-    aligned = {"submission": "copy", "matches": [match("first", 0.91, (0.92, 0.9), [fragment])], "own_attempts": [],
-               "template_lines": {"copy": {"b.py": [[1, 2]]}, "first": {"a.py": [[3, 3]]}, "other": {}}}
-    store(archive, "copy", aligned)
-    weak = {"submission": "weak", "matches": [match("first", 0.14, (0.15, 0.13), [])], "own_attempts": [],
-            "template_lines": {"weak": {"c.py": [[5, 6]]}}}
-    # Its report is never read: a body that does not parse proves it (thousands of such
-    # reports of 2 MB each on one task with 20,000 entries).
-    store(archive, "weak", weak, body="{not read")
+FRAGMENT = {"a": {"file": "b.py", "start_line": 1, "end_line": 9},
+            "b": {"file": "a.py", "start_line": 3, "end_line": 11}, "tokens": 80}
+ALIGNED = {"submission": "copy", "matches": [match("first", 0.91, (0.92, 0.9), [FRAGMENT])], "own_attempts": [],
+           "template_lines": {"copy": {"b.py": [[1, 2]]}, "first": {"a.py": [[3, 3]]}, "other": {}}}
+WEAK = {"submission": "weak", "matches": [match("first", 0.14, (0.15, 0.13), [])], "own_attempts": [],
+        "template_lines": {"weak": {"c.py": [[5, 6]]}}}
 
-    later = links.later_matches(archive.db, "first")
+
+def later_of_first(archive: Archive, aligned_body: str | None) -> links.Later:
+    store(archive, "first", {"submission": "first", "matches": [], "own_attempts": [], "template_lines": {}})
+    store(archive, "copy", ALIGNED, aligned_body)
+    # A later report is not read: a body that does not parse proves it (on one task with
+    # 20,000 entries, thousands of reports of 2 MB each).
+    store(archive, "weak", WEAK, body="{not read")
+    return links.later_matches(archive.db, "first")
+
+
+def test_later_matches_are_read_from_their_links_alone(archive: Archive) -> None:
+    later = later_of_first(archive, aligned_body="{not read")
     assert [m["submission_id"] for m in later.matches] == ["copy", "weak"]
     strong, listed = later.matches
-    assert strong == match("copy", 0.91, (0.9, 0.92), [{**fragment, "a": fragment["b"], "b": fragment["a"]}])
-    # Listed from its link: the very numbers of the later report, seen from this side.
+    # The very numbers of the later report and its fragments, seen from this side.
+    assert strong == match("copy", 0.91, (0.9, 0.92), [{**FRAGMENT, "a": FRAGMENT["b"], "b": FRAGMENT["a"]}])
     assert listed == match("weak", 0.14, (0.13, 0.15), [])
     # The starter and common lines of an aligned pair's two sides, for greying; none of a pair
     # the side by side draws nothing of.
     assert later.template_lines == {"copy": {"copy": {"b.py": [[1, 2]]}, "first": {"a.py": [[3, 3]]}}}
+
+
+def test_a_link_from_before_its_evidence_was_kept_reads_its_report(archive: Archive) -> None:
+    expected = later_of_first(archive, aligned_body=None)
+    with archive.db.session() as session:  # as migration 0025 leaves an older row
+        session.execute(update(MatchLink).values(evidence=None))
+    assert links.later_matches(archive.db, "first") == expected
