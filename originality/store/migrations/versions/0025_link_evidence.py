@@ -2,7 +2,7 @@
 
 Revision ID: 0025
 Revises: 0024
-Create Date: 2026-12-06 22:00:00
+Create Date: 2026-12-06 21:30:00
 
 A report lists its earlier matches; the report of an earlier submission adds the later ones
 from their reports (``store/links.py``). On one task every later upload matches an early
