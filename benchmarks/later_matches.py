@@ -8,7 +8,9 @@ them (the report, its links, summary and flags stored); then the reports of the 
 submissions, which every later upload was compared with, are built as the API returns them
 (``links.later_matches`` added to the stored report) and timed, with the process's peak memory.
 Prints the stored reports' sizes too (generated data: no real set has a project this large).
-``--data DIR`` keeps the processed archive and reuses it.
+``--pages`` also times, through Flask's test client with a staff token, the API report, the
+report page and the printable evidence of the earliest submission and of the one with the
+largest report, and the cohort page. ``--data DIR`` keeps the processed archive and reuses it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--reports", type=int, default=5, help="how many of the earliest reports to read")
+    parser.add_argument("--pages", action="store_true", help="time the API report and the pages too")
     parser.add_argument("--data", type=Path, required=True, help="the archive's directory (kept, reused)")
     args = parser.parse_args()
     root = datasets.build_scale_cohort(args.students)
@@ -78,14 +81,46 @@ def main() -> None:
             seconds.append(time.process_time() - began)
             later_counts.append(len(report["later_matches"]))
             bytes_out.append(len(json.dumps(report)))
+        largest = max(rows, key=lambda row: len(row[1]))[0]
     finally:
         archive.close()
+    if args.pages:
+        time_pages(args.data, earliest[0], largest)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{len(rows)} reports stored: median {statistics.median(sizes) / 1e3:.0f} kB, largest "
           f"{sizes[-1] / 1e3:.0f} kB, all {sum(sizes) / 1e6:.0f} MB")
     print(f"the {len(earliest)} earliest reports as the API builds them: CPU median {statistics.median(seconds):.2f} s, "
           f"max {max(seconds):.2f} s; later matches {min(later_counts)}-{max(later_counts)}; "
           f"JSON {min(bytes_out) / 1e6:.1f}-{max(bytes_out) / 1e6:.1f} MB; peak {peak:.0f} MB")
+
+
+def time_pages(data: Path, earliest: str, largest: str, runs: int = 3) -> None:
+    """The median CPU of each request (and its size), through Flask's test client."""
+    from api import create_app
+    from originality.store.access import create_token
+
+    app = create_app({"DATA_DIR": str(data), "INDEX": "sql", "REDIS_URL": "redis://127.0.0.1:9/0", "TESTING": True})
+    archive = app.extensions["originality"]
+    staff = {"Authorization": f"Bearer {create_token(archive.db, 'staff', 'bench')}"}
+    client = app.test_client()
+    for label, sid in (("earliest", earliest), ("largest report", largest)):
+        for what, url in (("API report", f"/api/v1/submissions/{sid}/report"), ("report page", f"/reports/{sid}"),
+                          ("print page", f"/reports/{sid}/print")):
+            spent, size = [], 0
+            for _ in range(runs):
+                began = time.process_time()
+                answer = client.get(url, headers=staff)
+                spent.append(time.process_time() - began)
+                assert answer.status_code == 200, (url, answer.status_code)
+                size = len(answer.get_data())
+            print(f"  {what} of the {label} ({sid[:8]}): CPU median {statistics.median(spent) * 1e3:.0f} ms, "
+                  f"{size / 1e3:.0f} kB")
+    spent = []
+    for _ in range(runs):
+        began = time.process_time()
+        assert client.get("/projects/bench", headers=staff).status_code == 200
+        spent.append(time.process_time() - began)
+    print(f"  cohort page: CPU median {statistics.median(spent) * 1e3:.0f} ms")
 
 
 if __name__ == "__main__":

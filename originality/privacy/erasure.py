@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -108,36 +109,73 @@ def forget_texts(session: Session, submission_ids: list[str], removal: Removal) 
                                   DocumentRow.text_z.is_not(None)).values(text_z=None))))
 
 
-def redact_mentions(session: Session, submission_id: str, erased: bool, removal: Removal) -> None:
-    """Other reports' and cases' mentions of ``submission_id`` without its student's id or
-    file name; with ``erased``, reports also lose its fragments (its text is gone) and say so."""
-    readers = list(session.scalars(select(MatchLink.submission_id).where(
-        MatchLink.other_id == submission_id, MatchLink.submission_id != submission_id)))
-    for row in session.scalars(select(ReportRow).where(ReportRow.submission_id.in_(readers))):
-        body = json.loads(row.body)
-        changed = False
-        for key in ("matches", "own_attempts"):
-            for i, match in enumerate(body.get(key) or ()):
-                if match.get("submission_id") == submission_id:
-                    body[key][i] = _redacted(match, erased)
-                    changed = True
-        if erased and submission_id in (body.get("template_lines") or {}):
-            del body["template_lines"][submission_id]
-            changed = True
-        if changed:
-            row.body = json.dumps(body, sort_keys=True)
-            removal.add("mentions_in_reports", 1)
-    if erased:  # the links keep what the reports held of its fragments and lines (store/links.py)
-        session.execute(update(MatchLink).where(MatchLink.other_id == submission_id)
-                        .values(evidence=None, fragments=0))
-    cited = select(CaseRow).where(CaseRow.evidence.contains(submission_id, autoescape=True))
-    for case in session.scalars(cited):
-        evidence = json.loads(case.evidence)
-        if any(m.get("submission_id") == submission_id for m in evidence):
-            # The evidence keeps its fragments: the texts they point at are held with it.
-            case.evidence = json.dumps([_redacted(m, False) if m.get("submission_id") == submission_id
-                                        else m for m in evidence], sort_keys=True)
-            removal.add("mentions_in_cases", 1)
+# Submissions per query when their mentions are looked up.
+IN_BATCH = 500
+# Cases per query looked up by what their evidence contains (one LIKE each).
+CASES_BATCH = 50
+
+
+def reports_mentioning(session: Session, submission_ids: Collection[str],
+                       edit: Callable[[dict[str, Any]], dict[str, Any]], without_lines: bool = False) -> int:
+    """``edit`` every match of the stored reports listing one of ``submission_ids`` (and with
+    ``without_lines``, drop their template lines); returns how many reports were rewritten. Each report is read and written once, whatever the number
+    of its mentions: a cohort past its period goes in one run, and on one task its reports name
+    one another by the hundreds (a report per mention made that quadratic; docs/benchmarks.md,
+    "Archive check as the archive grows")."""
+    ids = sorted(set(submission_ids))
+    readers = sorted({reader for start in range(0, len(ids), IN_BATCH) for reader in session.scalars(
+        select(MatchLink.submission_id).where(MatchLink.other_id.in_(ids[start:start + IN_BATCH])))})
+    wanted, rewritten = set(ids), 0
+    for start in range(0, len(readers), IN_BATCH):
+        for row in session.scalars(select(ReportRow).where(ReportRow.submission_id.in_(readers[start:start + IN_BATCH]))):
+            body = json.loads(row.body)
+            changed = False
+            for key in ("matches", "own_attempts"):
+                for i, match in enumerate(body.get(key) or ()):
+                    if match.get("submission_id") in wanted:
+                        body[key][i] = edit(match)
+                        changed = True
+            lines = body.get("template_lines") or {}
+            if without_lines and wanted & set(lines):
+                body["template_lines"] = {sid: kept for sid, kept in lines.items() if sid not in wanted}
+                changed = True
+            if changed:
+                row.body = json.dumps(body, sort_keys=True)
+                rewritten += 1
+    return rewritten
+
+
+def cases_citing(session: Session, submission_ids: Collection[str],
+                 edit: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    """``edit`` every match of the cases' frozen evidence that cites one of ``submission_ids``;
+    returns how many cases were rewritten, each once."""
+    ids = sorted(set(submission_ids))
+    cases = {case.id: case for start in range(0, len(ids), CASES_BATCH) for case in session.scalars(
+        select(CaseRow).where(or_(*(CaseRow.evidence.contains(i, autoescape=True)
+                                    for i in ids[start:start + CASES_BATCH]))))}
+    wanted, rewritten = set(ids), 0
+    for case_id in sorted(cases):
+        evidence = json.loads(cases[case_id].evidence)
+        if any(m.get("submission_id") in wanted for m in evidence):
+            cases[case_id].evidence = json.dumps([edit(m) if m.get("submission_id") in wanted else m
+                                                  for m in evidence], sort_keys=True)
+            rewritten += 1
+    return rewritten
+
+
+def redact_mentions(session: Session, submission_ids: Collection[str], erased: bool, removal: Removal) -> None:
+    """Other reports' and cases' mentions of these submissions without their students' ids or
+    file names; with ``erased``, reports also lose their fragments and template lines (their
+    text is gone) and say so, and so do the links that keep them (``store/links.py``)."""
+    removal.add("mentions_in_reports", reports_mentioning(session, submission_ids, lambda m: _redacted(m, erased),
+                                                          without_lines=erased))
+    if erased:
+        ids = sorted(set(submission_ids))
+        for start in range(0, len(ids), IN_BATCH):
+            session.execute(update(MatchLink).where(MatchLink.other_id.in_(ids[start:start + IN_BATCH]))
+                            .values(evidence_z=None, fragments=0))
+    # The evidence keeps its fragments: the texts they point at are held with it.
+    removal.add("mentions_in_cases", cases_citing(session, submission_ids, lambda m: _redacted(m, False)))
 
 
 def _redacted(match: dict[str, Any], erased: bool) -> dict[str, Any]:
@@ -162,8 +200,10 @@ def delete_case(session: Session, case_id: str, removal: Removal) -> None:
 
 
 def erase_submission(session: Session, submission: Submission, now: datetime,
-                     removal: Removal) -> None:
-    """Everything of a submission that no case holds; the row stays, marked erased."""
+                     removal: Removal, redact: bool = True) -> None:
+    """Everything of a submission that no case holds; the row stays, marked erased. Without
+    ``redact``, the caller redacts the others' mentions of it (``redact_mentions``), of many
+    submissions at once."""
     sid = submission.id
     forget_fingerprints(session, submission, removal)
     removal.add("texts", _rowcount(session.execute(
@@ -183,7 +223,8 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
         delete(EventRow).where(EventRow.data.contains(f'"submission_id": "{sid}"', autoescape=True)))))
     for case_id in list(session.scalars(select(CaseRow.id).filter_by(submission_id=sid))):
         delete_case(session, case_id, removal)
-    redact_mentions(session, sid, erased=True, removal=removal)
+    if redact:
+        redact_mentions(session, [sid], erased=True, removal=removal)
     if submission.sha256:
         removal.uploads.add(submission.sha256)
     submission.student_id = erased_id(sid)
@@ -197,7 +238,7 @@ def pseudonymize_submission(session: Session, submission: Submission, removal: R
     """A submission kept only as another student's case evidence: its texts stay, its
     student id becomes ``erased:<id>``, it leaves the index."""
     forget_fingerprints(session, submission, removal)
-    redact_mentions(session, submission.id, erased=False, removal=removal)
+    redact_mentions(session, [submission.id], erased=False, removal=removal)
     session.execute(delete(EvaluationRow).where(EvaluationRow.submission_id == submission.id))
     submission.student_id = erased_id(submission.id)
     submission.name = None

@@ -68,13 +68,15 @@ LEFT_OUT = ("blobs",)
 # The time written on every file of a bundle: the same export, the same bytes (the export's own
 # time is in its JSON).
 BUNDLE_TIME = (1980, 1, 1, 0, 0, 0)
+# Columns stored compressed by zlib, exported as the text they hold, under these names.
+READABLE = {"text_z": "text", "evidence_z": "evidence"}
 
 
 def _value(column: Column[Any], value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat() + "Z"
     if isinstance(value, bytes):
-        if column.name == "text_z":  # the extracted text, as the student would read it
+        if column.name in READABLE:  # the extracted text and evidence, as the student would read them
             return zlib.decompress(value).decode("utf-8", errors="replace")
         return base64.b64encode(value).decode("ascii")
     return value
@@ -82,7 +84,7 @@ def _value(column: Column[Any], value: Any) -> Any:
 
 def _row(row: Any) -> dict[str, Any]:
     table = row.__table__
-    out = {("text" if c.name == "text_z" else c.name): _value(c, getattr(row, c.key))
+    out = {READABLE.get(c.name, c.name): _value(c, getattr(row, c.key))
            for c in table.columns}
     for key in ("body", "evidence", "detail", "data"):  # JSON stored as text, given as JSON
         if isinstance(out.get(key), str):

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..store.models import ArchiveEntry, AuditLog, CaseRow, MatchLink, ReportRow, Submission, utcnow
-from .erasure import ERASED_PREFIX
+from ..store.models import ArchiveEntry, AuditLog, Submission, utcnow
+from .erasure import ERASED_PREFIX, cases_citing, reports_mentioning
 from .exposure import PSEUDONYM_PREFIX, pseudonym
 from .holds import holds
 from .policy import RetentionPolicy
@@ -47,24 +47,14 @@ def also_known_as(secret: str, student_id: str) -> list[str]:
     return [student_id] + ([pseudonym(secret, student_id)] if secret else [])
 
 
-def _rename_mentions(session: Session, submission_id: str, alias: str) -> None:
-    """Reports listing the submission, and cases citing it, name it by ``alias``."""
-    readers = list(session.scalars(select(MatchLink.submission_id).where(
-        MatchLink.other_id == submission_id, MatchLink.submission_id != submission_id)))
-    for row in session.scalars(select(ReportRow).where(ReportRow.submission_id.in_(readers))):
-        body = json.loads(row.body)
-        for key in ("matches", "own_attempts"):
-            for match in body.get(key) or ():
-                if match.get("submission_id") == submission_id:
-                    match.update(student_id=alias, name=None)
-        row.body = json.dumps(body, sort_keys=True)
-    cited = select(CaseRow).where(CaseRow.evidence.contains(submission_id, autoescape=True))
-    for case in session.scalars(cited):
-        evidence = json.loads(case.evidence)
-        for match in evidence:
-            if match.get("submission_id") == submission_id:
-                match.update(student_id=alias, name=None)
-        case.evidence = json.dumps(evidence, sort_keys=True)
+def _rename_mentions(session: Session, aliases: dict[str, str]) -> None:
+    """Reports listing these submissions, and cases citing them, name each by its alias (each
+    report and case rewritten once, however many of them it names)."""
+    def renamed(match: dict[str, Any]) -> dict[str, Any]:
+        return {**match, "student_id": aliases[match["submission_id"]], "name": None}
+
+    reports_mentioning(session, aliases, renamed)
+    cases_citing(session, aliases, renamed)
 
 
 def pseudonymize(archive: Archive, secret: str, before: datetime, policy: RetentionPolicy,
@@ -81,6 +71,7 @@ def pseudonymize(archive: Archive, secret: str, before: datetime, policy: Retent
                                          Submission.erased_at.is_(None))
         if project_id is not None:
             query = query.where(Submission.project_id == project_id)
+        aliases: dict[str, str] = {}
         for submission in list(session.scalars(query.order_by(Submission.created_at))):
             student = submission.student_id
             if student.startswith((PSEUDONYM_PREFIX, ERASED_PREFIX)) or submission.id in own_held:
@@ -90,8 +81,9 @@ def pseudonymize(archive: Archive, secret: str, before: datetime, policy: Retent
             submission.name = None
             session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == submission.id)
                             .values(student_id=alias))
-            _rename_mentions(session, submission.id, alias)
+            aliases[submission.id] = alias
             count += 1
+        _rename_mentions(session, aliases)
         session.add(AuditLog(at=now, actor=actor, role="staff", action=ACTION,
                              subject=f"project:{project_id}" if project_id else "archive",
                              why=f"submissions uploaded before {before.date().isoformat()}",

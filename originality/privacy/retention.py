@@ -27,7 +27,8 @@ from ..store.models import (
     Submission,
     utcnow,
 )
-from .erasure import Removal, delete_case, erase_submission, finish, forget_fingerprints, forget_texts
+from .erasure import (Removal, delete_case, erase_submission, finish, forget_fingerprints, forget_texts,
+                      redact_mentions)
 from .holds import holds, last_decisions
 from .policy import KINDS, RetentionPolicy
 
@@ -72,9 +73,11 @@ def apply(archive: Archive, policy: RetentionPolicy, now: datetime | None = None
         # Whole submissions first: what they remove is not counted again below.
         cutoff = policy.cutoff("submissions", now)
         if cutoff is not None:
-            for submission in _old(session, cutoff):
-                if submission.id not in held:
-                    erase_submission(session, submission, now, removal)
+            erased = [s for s in _old(session, cutoff) if s.id not in held]
+            for submission in erased:
+                erase_submission(session, submission, now, removal, redact=False)
+            # Once for them all: a cohort's reports name one another.
+            redact_mentions(session, [s.id for s in erased], erased=True, removal=removal)
         cutoff = policy.cutoff("fingerprints", now)
         if cutoff is not None:
             for submission in session.scalars(select(Submission).join(

@@ -19,6 +19,7 @@ is what the other student's own report shows of this one.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,7 @@ LISTS = (("matches", False), ("own_attempts", True))
 # thousands of matches, and adding them as ORM objects took a tenth of the worker's time per
 # upload (docs/benchmarks.md, "Archive check as the archive grows").
 _INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_share, b_share, fragments, own, "
-           "evidence) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
+           "evidence_z) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
 
 
 def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> None:
@@ -58,8 +59,9 @@ def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> No
             fragments = match.get("fragments") or []
             # What the earlier side's report draws of this match; a match without fragments is
             # all in the row's numbers.
-            evidence = json.dumps({"fragments": fragments, "template_lines": _sides(lines, submission_id, other)},
-                                  sort_keys=True) if fragments else None
+            evidence = zlib.compress(json.dumps(
+                {"fragments": fragments, "template_lines": _sides(lines, submission_id, other)},
+                sort_keys=True).encode("utf-8")) if fragments else None
             rows.append((submission_id, other, float(match["similarity"]), float(match["a_share"]),
                          float(match["b_share"]), len(fragments), own, evidence))
     execute_rows(session, _INSERT, rows)
@@ -98,7 +100,7 @@ def later(db: Database, submission_id: str) -> list[LaterLink]:
     indexed query on the links, no report read."""
     with db.sessions() as session:
         rows = session.execute(
-            select(MatchLink, Submission).options(defer(MatchLink.evidence))  # read for the drawn ones only
+            select(MatchLink, Submission).options(defer(MatchLink.evidence_z))  # read for the drawn ones only
             .join(Submission, Submission.id == MatchLink.submission_id)
             .where(MatchLink.other_id == submission_id, Submission.status == JobStatus.DONE)
             .order_by(MatchLink.similarity.desc(), MatchLink.submission_id)).all()
@@ -144,7 +146,7 @@ def later_matches(db: Database, submission_id: str,
     default every later link; a page that shows some passes those).
 
     A match is read from its link: its numbers, and for one with fragments, the fragments and
-    the two sides' template lines the link keeps (``evidence``; the side by side greys lines
+    the two sides' template lines the link keeps (``evidence_z``; the side by side greys lines
     where it draws fragments, as a check keeps the template lines of its aligned matches only).
     A link written before migration 0025 has no evidence and its report is read, one at a time,
     keeping that match alone. On one task with 20,000 entries a submission has thousands of
@@ -199,10 +201,10 @@ def _evidence(db: Database, ids: list[str], submission_id: str) -> dict[
     with db.sessions() as session:
         for start in range(0, len(ids), IN_BATCH):
             for sid, evidence in session.execute(
-                    select(MatchLink.submission_id, MatchLink.evidence)
+                    select(MatchLink.submission_id, MatchLink.evidence_z)
                     .where(MatchLink.other_id == submission_id, MatchLink.submission_id.in_(ids[start:start + IN_BATCH]),
-                           MatchLink.evidence.is_not(None))):
-                kept = json.loads(evidence)
+                           MatchLink.evidence_z.is_not(None))):
+                kept = json.loads(zlib.decompress(evidence))
                 found[sid] = kept["fragments"], kept["template_lines"]
     return found
 

@@ -121,7 +121,7 @@ def test_erasure_without_a_case_removes_everything_and_other_reports_show_it_era
         assert count(service, model, submission_id=alice) == 0, model
     assert count(service, MatchLink, submission_id=alice) == 0
     with service.archive.db.sessions() as session:  # mallory's link kept alice's fragments and lines
-        assert [(link.fragments, link.evidence) for link in session.scalars(
+        assert [(link.fragments, link.evidence_z) for link in session.scalars(
             select(MatchLink).filter_by(submission_id=mallory, other_id=alice))] == [(0, None)]
     assert export_student(service.archive.db, "alice")["tables"]["submissions"] == []
 
@@ -250,6 +250,9 @@ def test_the_export_holds_every_table_with_rows_about_the_student(service: Servi
         assert tables[name], f"no {name} rows about mallory"
     assert [s["id"] for s in tables["submissions"]] == [copy]
     assert tables["documents"][0]["text"] and "text_z" not in tables["documents"][0]
+    # A link's kept fragments read as JSON, as the report's do.
+    [link] = [m for m in tables["match_links"] if m["submission_id"] == copy and m["fragments"]]
+    assert link["evidence"]["fragments"] and "evidence_z" not in link
     assert {a["action"] for a in tables["audit_log"]} >= {"case.opened", "case.decided"}
     assert {a["action"] for a in tables["access_log"]} >= {"report", "record", "case_page",
                                                            "record_page"}

@@ -71,5 +71,5 @@ def test_later_matches_are_read_from_their_links_alone(archive: Archive) -> None
 def test_a_link_from_before_its_evidence_was_kept_reads_its_report(archive: Archive) -> None:
     expected = later_of_first(archive, aligned_body=None)
     with archive.db.session() as session:  # as migration 0025 leaves an older row
-        session.execute(update(MatchLink).values(evidence=None))
+        session.execute(update(MatchLink).values(evidence_z=None))
     assert links.later_matches(archive.db, "first") == expected

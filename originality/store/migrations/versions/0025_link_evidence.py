@@ -7,9 +7,9 @@ Create Date: 2026-12-06 21:30:00
 A report lists its earlier matches; the report of an earlier submission adds the later ones
 from their reports (``store/links.py``). On one task every later upload matches an early
 submission and a report holds thousands of matches (2 MB at 20,000 entries), so reading the
-later reports whose match holds fragments grew with the archive. ``match_links.evidence`` now
+later reports whose match holds fragments grew with the archive. ``match_links.evidence_z`` now
 keeps, for a match with fragments, those fragments and the template lines of its two sides, as
-the report holds them. Rows written before (or by a worker still on the release before) have
+the report holds them (JSON, compressed). Rows written before (or by a worker still on the release before) have
 none, and their report is read as before: nothing to fill.
 """
 
@@ -26,9 +26,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('match_links', sa.Column('evidence', sa.Text(), nullable=True))
+    op.add_column('match_links', sa.Column('evidence_z', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('match_links') as batch:
-        batch.drop_column('evidence')
+        batch.drop_column('evidence_z')
