@@ -118,16 +118,18 @@ CASES_BATCH = 50
 def reports_mentioning(session: Session, submission_ids: Collection[str],
                        edit: Callable[[dict[str, Any]], dict[str, Any]], without_lines: bool = False) -> int:
     """``edit`` every match of the stored reports listing one of ``submission_ids`` (and with
-    ``without_lines``, drop their template lines); returns how many reports were rewritten. Each report is read and written once, whatever the number
-    of its mentions: a cohort past its period goes in one run, and on one task its reports name
-    one another by the hundreds (a report per mention made that quadratic; docs/benchmarks.md,
-    "Archive check as the archive grows")."""
+    ``without_lines``, drop their template lines); returns how many reports were rewritten.
+    Each report is read and written once, whatever the number of its mentions: a cohort past
+    its period goes in one run, and on one task its reports name one another by the hundreds
+    (a report per mention made that quadratic; docs/benchmarks.md, "Archive check as the
+    archive grows")."""
     ids = sorted(set(submission_ids))
     readers = sorted({reader for start in range(0, len(ids), IN_BATCH) for reader in session.scalars(
         select(MatchLink.submission_id).where(MatchLink.other_id.in_(ids[start:start + IN_BATCH])))})
     wanted, rewritten = set(ids), 0
     for start in range(0, len(readers), IN_BATCH):
-        for row in session.scalars(select(ReportRow).where(ReportRow.submission_id.in_(readers[start:start + IN_BATCH]))):
+        batch = readers[start:start + IN_BATCH]
+        for row in session.scalars(select(ReportRow).where(ReportRow.submission_id.in_(batch))):
             body = json.loads(row.body)
             changed = False
             for key in ("matches", "own_attempts"):

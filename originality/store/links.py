@@ -37,7 +37,7 @@ LISTS = (("matches", False), ("own_attempts", True))
 
 
 # One statement for every link of a report: at 20,000 entries of one task a report lists
-# thousands of matches, and adding them as ORM objects took a tenth of the worker's time per
+# thousands of matches, and adding them as ORM objects took a sixth of the worker's time per
 # upload (docs/benchmarks.md, "Archive check as the archive grows").
 _INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_share, b_share, fragments, own, "
            "evidence_z) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
@@ -200,9 +200,10 @@ def _evidence(db: Database, ids: list[str], submission_id: str) -> dict[
     found: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
     with db.sessions() as session:
         for start in range(0, len(ids), IN_BATCH):
+            batch = ids[start : start + IN_BATCH]
             for sid, evidence in session.execute(
                     select(MatchLink.submission_id, MatchLink.evidence_z)
-                    .where(MatchLink.other_id == submission_id, MatchLink.submission_id.in_(ids[start:start + IN_BATCH]),
+                    .where(MatchLink.other_id == submission_id, MatchLink.submission_id.in_(batch),
                            MatchLink.evidence_z.is_not(None))):
                 kept = json.loads(zlib.decompress(evidence))
                 found[sid] = kept["fragments"], kept["template_lines"]
@@ -222,5 +223,6 @@ def _aligned_in_reports(db: Database, ids: list[str], submission_id: str) -> dic
                 report = json.loads(body)
                 match = _match_of(report, submission_id)
                 if match is not None:
-                    found[sid] = match.get("fragments") or [], _sides(report.get("template_lines") or {}, sid, submission_id)
+                    lines = _sides(report.get("template_lines") or {}, sid, submission_id)
+                    found[sid] = match.get("fragments") or [], lines
     return found
