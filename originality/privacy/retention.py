@@ -21,7 +21,6 @@ from ..store.models import (
     ArchiveEntry,
     AuditLog,
     CaseRow,
-    DocumentRow,
     JobStatus,
     ProjectStarter,
     Submission,
