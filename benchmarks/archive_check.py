@@ -162,19 +162,8 @@ def main() -> None:
             parser.error(f"{data} holds an archive made with other arguments: {marker.read_text().strip()}")
         archive = Archive.open(Settings(data_dir=data, index="sql"))
         try:
-            starter = root / "base"
-            import io
-            import zipfile
-
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w") as bundle:
-                for file in sorted(starter.rglob("*")):
-                    if file.is_file():
-                        bundle.write(file, file.relative_to(starter).as_posix())
-            buffer.seek(0)
             if not reused:
-                sha, size = archive.store.put_stream(buffer, 1 << 30)
-                archive.set_starter("bench", sha, size, "starter.zip", "bench")
+                datasets.set_starter(archive, root, "bench")
             started = time.perf_counter()
             items = [PastSubmission(path, sid, sid, 1, None) for sid, path in zips.items() if sid not in held]
             if not reused:

@@ -127,6 +127,19 @@ def write_zip(path: Path, files: dict[str, str | bytes], prefix: str = "") -> Pa
     return path
 
 
+def set_starter(archive: Any, root: Path, project: str) -> None:
+    """A generated cohort's starter code (``root / "base"``), zipped, set as ``project``'s in an
+    ``originality.archive.Archive``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        for file in sorted((root / "base").rglob("*")):
+            if file.is_file():
+                bundle.write(file, file.relative_to(root / "base").as_posix())
+    buffer.seek(0)
+    sha, size = archive.store.put_stream(buffer, 1 << 30)
+    archive.set_starter(project, sha, size, "starter.zip", project)
+
+
 def write_meta(root: Path, name: str, cohorts: list[dict], truth: list[tuple],
                all_pairs: bool, params: dict, groups: dict | None = None) -> None:
     """truth rows: (a, b, label, kind) or (a, b, label, kind, split)."""

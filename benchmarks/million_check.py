@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import io
 import pstats
 import random
 import resource
@@ -58,7 +57,6 @@ import sys
 import tempfile
 import time
 import types
-import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -91,14 +89,7 @@ def p95(values: list[float]) -> float:
 
 
 def import_real(archive: Archive, root: Path, zips: dict[str, Path], held: list[str]) -> int:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        for file in sorted((root / "base").rglob("*")):
-            if file.is_file():
-                bundle.write(file, file.relative_to(root / "base").as_posix())
-    buffer.seek(0)
-    sha, size = archive.store.put_stream(buffer, 1 << 30)
-    archive.set_starter(PROJECT, sha, size, "starter.zip", PROJECT)
+    datasets.set_starter(archive, root, PROJECT)
     items = [PastSubmission(path, sid, sid, 1, None) for sid, path in zips.items() if sid not in held]
     for start in range(0, len(items), 100):
         archive.import_batch(PROJECT, items[start:start + 100])
