@@ -3,6 +3,7 @@ cohort page and of the staff queue.
 
     .venv/bin/python benchmarks/report_page.py [--matches 50] [--prior 200] [--runs 20]
     .venv/bin/python benchmarks/report_page.py --prior 20000 --runs 10
+    .venv/bin/python benchmarks/report_page.py --prior 20000 --runs 10 --web 11
     .venv/bin/python benchmarks/report_page.py --prior 20000 --profile cohort   # pyinstrument
 
 Builds a fresh SQLite archive in a temporary data dir: ``--prior`` earlier submissions of one
@@ -11,7 +12,9 @@ Markdown report, ``gen_python`` and ``gen_prose``), then one submission whose st
 matches each of those with 3-15 fragments over their real line ranges, starter lines included.
 Every other submission has a stored report too, with up to ``--cohort-matches`` weak matches
 among the earlier ones (independent work: 0-45%, mostly 5-15%) and, for ``--copy-share`` of
-them, a copy of one earlier submission (60-99%); 1% carry an integrity flag. The strong pairs
+them, a copy of one earlier submission (60-99%); with ``--web N``, N more earlier ones at
+50-85% (independent solutions of one small task: the pairs chain the project into one web,
+as on the processed scale cohort); 1% carry an integrity flag. The strong pairs
 are flagged in the triage, ``--cases`` of the copying submissions have a case (a third
 confirmed, a third dismissed) and a tenth as many of their students a confirmed case on an
 earlier project, so their waiting items are possible repeats in the staff queue. Rows are
@@ -87,16 +90,21 @@ def fragments(rng: random.Random, mine: dict[str, int], theirs: dict[str, int]) 
 
 
 def cohort_report(rng: random.Random, ids: list[str], n: int, most: int,
-                  copy_share: float) -> dict[str, Any]:
+                  copy_share: float, web: int = 0) -> dict[str, Any]:
     """A plain stored report for submission ``n``: a few earlier ones, weakly similar (what
-    students of one project share), and now and then a copy of one earlier submission."""
+    students of one project share), and now and then a copy of one earlier submission; with
+    ``web``, as many earlier ones again at 50-85%, as independent solutions of one small task
+    can be (the pairs then chain the project into one web)."""
     earlier = set(rng.sample(range(n), min(n, rng.randint(0, most))))
     copied = rng.randrange(n) if n and rng.random() < copy_share else None
     if copied is not None:
         earlier.add(copied)
+    alike = set(rng.sample(range(n), min(n, web))) - earlier - {copied}
+    earlier |= alike
     found = [{"submission_id": ids[k], "student_id": f"student{k:05d}", "name": None,
               "attempt": 1,
               "similarity": round(rng.uniform(0.6, 0.99) if k == copied
+                                  else rng.uniform(0.5, 0.85) if k in alike
                                   else WEAK * rng.betavariate(1.5, 6), 4),
               "a_share": 0.0, "b_share": 0.0, "fragments": []} for k in sorted(earlier)]
     found.sort(key=lambda m: (-m["similarity"], m["submission_id"]))
@@ -110,7 +118,7 @@ def assessor_of(n: int) -> str:
 
 
 def build(archive: Any, matches: int, prior: int, rng: random.Random,
-          cohort_matches: int, copy_share: float) -> tuple[str, str]:
+          cohort_matches: int, copy_share: float, web: int = 0) -> tuple[str, str]:
     """The archive's rows; returns (the reported submission, its top match)."""
     from sqlalchemy import insert
 
@@ -160,7 +168,7 @@ def build(archive: Any, matches: int, prior: int, rng: random.Random,
             for n in range(first, min(len(ids), first + BULK)):
                 sid = ids[n]
                 theirs = body if sid == mine else cohort_report(rng, ids, n, cohort_matches,
-                                                                copy_share)
+                                                                copy_share, web)
                 reports.append({"submission_id": sid, "created_at": utcnow(),
                                 "body": json.dumps(theirs, sort_keys=True)})
                 link_rows += [{"submission_id": sid, "other_id": m["submission_id"],
@@ -325,6 +333,9 @@ def main() -> None:
     parser.add_argument("--copy-share", type=float, default=0.02,
                         help="share of submissions that copy an earlier one (60-99%%)")
     parser.add_argument("--cases", type=int, default=300, help="cases opened on copying submissions")
+    parser.add_argument("--web", type=int, default=0,
+                        help="earlier submissions each report also matches at 50-85%% (11 in the "
+                             "scale cohort later_matches.py processes: its pairs chain into one web)")
     parser.add_argument("--profile", metavar="PAGE",
                         help="profile one request of each page whose label starts with PAGE (pyinstrument)")
     args = parser.parse_args()
@@ -342,7 +353,7 @@ def main() -> None:
             began = time.perf_counter()
             rng = random.Random(SEED)
             mine, top = build(archive, args.matches, total - 1, rng, args.cohort_matches,
-                              args.copy_share)
+                              args.copy_share, args.web)
             build_cases(archive, rng, args.cases)
             print(f"built {total} submissions, {args.matches} matches, {args.cases} cases "
                   f"in {time.perf_counter() - began:.1f} s (SQLite, {tmp}; rows inserted directly)")

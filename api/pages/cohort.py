@@ -4,8 +4,11 @@ each other, and the strongest pairs, each a link to its side-by-side view.
 The pairs come from the matches of the project's stored reports (each report holds the matches
 against earlier submissions, so their union is every pair once). Staff see the whole project,
 read from the summary row each stored report leaves (``store/summaries.py``): the counts are
-sums over them, and only the links strong enough for the clusters and the top pairs are read,
-so the page does not grow with the project's weak pairs; the figures are computed by
+sums over them, and only the strongest links are read, as many as the clusters
+(``overview.MAX_CLUSTERED_PAIRS``) and the top pairs need, so the page grows neither with the
+project's weak pairs nor with its strong ones when they chain it into one web (the page then
+says how many pairs reach the threshold, and from which one the clusters hold them all); the
+figures are computed by
 :mod:`originality.overview`. An assessor sees only the pairs with at least one side assigned to
 them (their summaries, and the links to their submissions from the others'), and may open only
 those submissions' reports.
@@ -27,9 +30,10 @@ from originality.errors import UsageError
 from originality.overview import (
     DEFAULT_THRESHOLD,
     DEFAULT_TOP,
+    MAX_CLUSTERED_PAIRS,
     Histogram,
     Pair,
-    reach_floor,
+    pairs_reaching,
     summed_overview,
 )
 from originality.store import summaries
@@ -149,12 +153,11 @@ def cohort(project_id: str) -> Any:
         name = exposure.students(frozenset(student for _, student in assigned))
         figures = summaries.figures(session, project_id, assessor)
         # The pairs the clusters and the top pairs need, and no weaker ones.
-        floor = min(reach_floor(threshold),
-                    summaries.top_floor(session, project_id, DEFAULT_TOP, assessor))
-        seen = summed_overview(figures.pairs, figures.bins,
-                               named_pairs(summaries.strong_pairs(session, project_id, floor,
-                                                                  assessor), name),
-                               threshold, DEFAULT_TOP)
+        strongest = summaries.strong_pairs(session, project_id,
+                                           max(MAX_CLUSTERED_PAIRS, DEFAULT_TOP), assessor)
+        seen = summed_overview(figures.pairs, figures.bins, named_pairs(strongest, name),
+                               summaries.reaching(session, project_id, threshold, figures,
+                                                  assessor), threshold, DEFAULT_TOP)
         listed = named_page(summaries.page(session, project_id, PAGE_SIZE, after, assessor), name)
 
     def may_open(submission_id: str) -> bool:
@@ -186,9 +189,17 @@ def cohort(project_id: str) -> Any:
                        after=str(cursor) if cursor else None, _anchor="submissions-title")
 
     choices = sorted(set(THRESHOLD_CHOICES) | {threshold})
+    # How many pairs each choice would link, where the histogram tells: the choice that shows
+    # every link of a project whose pairs chain into one web.
+    reached = {c: pairs_reaching(figures.bins, c) for c in choices}
+    reached[threshold] = seen.reaching
+    # The lowest threshold above this one whose every pair makes the clusters, when capped.
+    showing_all = min((c for c in choices if c > threshold and reached[c] is not None
+                       and reached[c] <= MAX_CLUSTERED_PAIRS), default=None)
     return render_template(
         "pages/cohort.html", project_id=project_id, counts=counts, overview=seen,
-        threshold=threshold, choices=choices, notices=[n for n in (notice, misplaced) if n],
+        threshold=threshold, choices=choices, reached=reached, showing_all=showing_all,
+        notices=[n for n in (notice, misplaced) if n],
         scoped=scoped, may_open=may_open, bars=histogram_bars(seen.histogram),
         report_url=report_url, side_by_side_url=side_by_side_url, listed=listed,
         first_page=after is None, list_url=list_url, page_size=PAGE_SIZE,

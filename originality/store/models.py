@@ -200,7 +200,8 @@ class MatchLink(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
     other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True,
                                           index=True)
-    similarity: Mapped[float] = mapped_column(Float)
+    # Indexed: the cohort page reads a project's strongest links first (store/summaries.py).
+    similarity: Mapped[float] = mapped_column(Float, index=True)
     a_share: Mapped[float] = mapped_column(Float)
     b_share: Mapped[float] = mapped_column(Float)
     fragments: Mapped[int] = mapped_column(Integer)  # how many the match has
@@ -222,8 +223,7 @@ class SubmissionSummary(Base):
     ``overview.bin_of`` counts them), so a project's histogram is one ``SUM`` per column;
     ``top_similarity`` is 0 when the report holds no such pair. The index serves the list of
     the project's submissions, strongest first, page after page (keyset, never ``OFFSET``),
-    and the cut that finds the project's strongest pairs, both read backwards (strongest first,
-then the greater id)."""
+    read backwards (strongest first, then the greater id)."""
 
     __tablename__ = "submission_summaries"
     __table_args__ = (

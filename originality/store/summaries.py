@@ -7,8 +7,10 @@ strongest pair with another student, how many such pairs the report holds per te
 similarity, and the integrity flags. From these rows the cohort page reads
 
 * the pair count and the histogram: one ``SUM`` over the project's rows (``figures``);
-* the strongest pairs (``strong_pairs``): the links of the submissions whose strongest pair
-  reaches a floor, found through the summaries' index, so only the few strong links are read;
+* the strongest pairs (``strong_pairs``): the links read strongest first through the index on
+  their similarity, down to as many as the clusters and the top pairs need, so a project whose
+  pairs chain into one web costs what one with a few copies does; and how many pairs reach a
+  threshold (``reaching``), from the histogram;
 * the submissions strongest first, a page at a time (``page``), by keyset: each page starts
   after the last row of the one before, so a later page costs what the first does;
 * for an assessor, the same over the pairs with a side assigned to them: their summaries, and
@@ -31,7 +33,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import UsageError
-from ..overview import BINS, Pair, bin_of, unique_pairs
+from ..overview import BINS, Pair, bin_of, pairs_reaching, percent_of, reach_floor, unique_pairs
 from .models import JobStatus, MatchLink, Submission, SubmissionSummary
 
 BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
@@ -100,20 +102,24 @@ def _done(project_id: str, *columns: Any, assessor: str | None = None) -> Any:
     return query if assessor is None else query.where(Submission.assessor_id == assessor)
 
 
-def _shared_with(project_id: str, assessor: str) -> tuple[Any, Any, Any]:
+def _shared_with(project_id: str, assessor: str,
+                 strongest_first: bool = False) -> tuple[Any, Any, Any]:
     """The links from the project's other submissions (done, not the assessor's, another
     student's) to the assessor's: the pairs in which only the earlier side is theirs, which
     their summaries do not hold. Returns the query (of the similarity) and the aliases of the
-    later and the earlier submission, for other columns."""
+    later and the earlier submission, for other columns. Read through the links to the
+    assessor's submissions, or ``strongest_first`` through the similarity's index (for the
+    strongest of them only)."""
     theirs = (select(Submission.id)
               .where(unindexed(Submission.project_id) == project_id,
                      Submission.assessor_id == assessor)
               .scalar_subquery())
     later, earlier = aliased(Submission), aliased(Submission)
+    to_theirs = (unindexed(MatchLink.other_id) if strongest_first else MatchLink.other_id).in_(theirs)
     query = (select(MatchLink.similarity).select_from(MatchLink)
              .join(later, later.id == MatchLink.submission_id)
              .join(earlier, earlier.id == MatchLink.other_id)
-             .where(MatchLink.other_id.in_(theirs), MatchLink.own.is_(False),
+             .where(to_theirs, MatchLink.own.is_(False),
                     unindexed(later.project_id) == project_id,
                     unindexed(later.status) == JobStatus.DONE,
                     func.coalesce(later.assessor_id, "") != assessor,
@@ -130,53 +136,77 @@ def figures(session: Session, project_id: str, assessor: str | None = None) -> F
     bins = [int(n or 0) for n in row[1:]]
     if assessor is not None:
         shared, _, _ = _shared_with(project_id, assessor)
-        for similarity in session.scalars(shared):
-            bins[bin_of(similarity)] += 1
+        # Counted by value in the database: similarities have four decimals, so there are far
+        # fewer values than links to bin in Python.
+        for similarity, n in session.execute(shared.add_columns(func.count())
+                                             .group_by(MatchLink.similarity)):
+            bins[bin_of(similarity)] += n
     return Figures(pairs=sum(bins), bins=tuple(bins))
 
 
-def top_floor(session: Session, project_id: str, n: int, assessor: str | None = None) -> float:
-    """A similarity that the ``n`` strongest pairs all reach: the ``n``-th strongest of the
-    submissions' strongest pairs (those are ``n`` different pairs, each in its own report), or
-    0 when fewer submissions have a pair. For an assessor, of their submissions' strongest
-    pairs, which are pairs in their view too."""
-    if n <= 0:
-        return 1.0
-    found = session.scalar(_done(project_id, SubmissionSummary.top_similarity, assessor=assessor)
-                           .where(SubmissionSummary.pairs > 0)
-                           .order_by(SubmissionSummary.top_similarity.desc())
-                           .offset(n - 1).limit(1))
-    return 0.0 if found is None else float(found)
-
-
-def strong_pairs(session: Session, project_id: str, floor: float,
-                 assessor: str | None = None) -> list[Pair]:
-    """The project's pairs of different students with a similarity of at least ``floor``
-    (with a side assigned to ``assessor``, when given), once each, strongest first: the links
-    of the submissions whose strongest pair reaches it, and for an assessor the links to their
-    submissions that reach it."""
+def _strength_rows(project_id: str, assessor: str | None) -> list[Any]:
+    """The queries of the project's links between different students in view, each of
+    (later, earlier, similarity, their students, their attempts): the links of the done
+    submissions (the assessor's, when given), and for an assessor the links to their
+    submissions from the others'. Each is read strongest first through the similarity's index
+    (the other filters kept off theirs), so its strongest rows cost what they are."""
     later, earlier = aliased(Submission), aliased(Submission)
     query = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
                     later.student_id, earlier.student_id, later.attempt, earlier.attempt)
-             .select_from(SubmissionSummary)
-             .join(later, later.id == SubmissionSummary.submission_id)
-             .join(MatchLink, MatchLink.submission_id == SubmissionSummary.submission_id)
+             .select_from(MatchLink)
+             .join(later, later.id == MatchLink.submission_id)
              .join(earlier, earlier.id == MatchLink.other_id)
-             .where(SubmissionSummary.project_id == project_id,
-                    SubmissionSummary.top_similarity >= floor, SubmissionSummary.pairs > 0,
-                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
-                    MatchLink.similarity >= floor))
-    if assessor is not None:
-        query = query.where(later.assessor_id == assessor)
-    rows = list(session.execute(query))
-    if assessor is not None:
-        shared, later, earlier = _shared_with(project_id, assessor)
-        rows += session.execute(shared.with_only_columns(
-            MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity, later.student_id,
-            earlier.student_id, later.attempt, earlier.attempt, maintain_column_froms=False)
-            .where(MatchLink.similarity >= floor))
+             .where(unindexed(later.project_id) == project_id,
+                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False)))
+    if assessor is None:
+        return [query]
+    own = query.where(unindexed(later.assessor_id) == assessor)
+    shared, later, earlier = _shared_with(project_id, assessor, strongest_first=True)
+    return [own, shared.with_only_columns(MatchLink.submission_id, MatchLink.other_id,
+                                          MatchLink.similarity, later.student_id,
+                                          earlier.student_id, later.attempt, earlier.attempt,
+                                          maintain_column_froms=False)]
+
+
+def strong_pairs(session: Session, project_id: str, limit: int,
+                 assessor: str | None = None) -> list[Pair]:
+    """The project's ``limit`` strongest pairs of different students (with a side assigned to
+    ``assessor``, when given), once each, strongest first, as ``unique_pairs`` orders them.
+
+    Each query reads its rows down to its ``limit``-th strongest, ties included, so the pairs
+    are the same whichever rows the database would break a tie with. A pair linked both ways
+    (one side checked again after the other) is two rows: then a few fewer than ``limit`` may
+    come back, each still stronger than every pair left out."""
+    if limit <= 0:
+        return []
+    rows = []
+    for query in _strength_rows(project_id, assessor):
+        cut = session.scalar(query.with_only_columns(MatchLink.similarity)
+                             .order_by(MatchLink.similarity.desc()).offset(limit - 1).limit(1))
+        rows += session.execute(query if cut is None else query.where(MatchLink.similarity >= cut))
     return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
-                        for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)
+                        for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)[:limit]
+
+
+def reaching(session: Session, project_id: str, threshold: float, figures: Figures,
+             assessor: str | None = None) -> int:
+    """How many of the project's pairs in view reach ``threshold`` (as shown, in whole
+    percents): from the histogram when the threshold starts one of its bins; else the bins
+    above the threshold's, and the links of its bin that reach it, counted from the links."""
+    found = pairs_reaching(figures.bins, threshold)
+    if found is not None:
+        return found
+    percent = percent_of(threshold)
+    own_bin = bin_of(threshold)
+    count = sum(int(c) for c in figures.bins[own_bin + 1:])
+    for query in _strength_rows(project_id, assessor):
+        # A percent of margin above the bin, then the bin itself decided as shown.
+        similarities = query.with_only_columns(MatchLink.similarity).where(
+            MatchLink.similarity >= reach_floor(threshold),
+            MatchLink.similarity < (own_bin + 1) / BINS + 0.01)
+        count += sum(1 for s in session.scalars(similarities)
+                     if percent_of(s) >= percent and bin_of(s) == own_bin)
+    return count
 
 
 @dataclass(frozen=True)
@@ -249,5 +279,5 @@ def page(session: Session, project_id: str, size: int, after: Cursor | None = No
     return Page(rows, Cursor(rows[-1].top_similarity, rows[-1].submission_id))
 
 
-__all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "strong_pairs", "top_floor",
+__all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "reaching", "strong_pairs",
            "values_of", "write"]

@@ -341,6 +341,43 @@ def test_the_cohort_page_counts_the_pairs_and_draws_the_copying_cluster(
     assert "is not a similarity between 0 and 1" in bad and 'option value="0.5" selected' in bad
 
 
+def test_the_cohort_page_clusters_the_strongest_pairs_when_too_many_reach_the_threshold(
+        service: Service, cohort: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project whose pairs chain it into one web (stood for here by a cap of two pairs): the
+    clusters hold the strongest, the page says how many reach the threshold and which
+    threshold holds them all, and the top pairs stay complete."""
+    import originality.overview
+
+    from api.pages import cohort as page
+
+    for module in (originality.overview, page):
+        monkeypatch.setattr(module, "MAX_CLUSTERED_PAIRS", 2)
+    body = text(service.get("/projects/p1?threshold=0.9"))
+    assert_strict_page(body)
+    # The three copy pairs reach 90%: the clusters are built from the strongest two, which
+    # still link alice and both her copies.
+    notice = re.search(r'<p class="notice" id="clusters-capped">(.*?)</p>', body, re.S)
+    assert notice is not None
+    assert "3 pairs reach 90%" in notice.group(1) and "built from the 2 strongest" in notice.group(1)
+    assert body.count('<line class="edge') == 2 and body.count('<circle class="node"') == 3
+    assert 'option value="0.9" selected>90% (3 pairs)</option>' in body
+    assert len(re.findall(r"Compare \w+ with \w+</a>", body)) == len(stored_pairs(service, cohort))
+    # Every threshold from 100% links fewer than the cap, and the page offers it.
+    assert 'option value="1.0">100%</option>' in body  # the bins cannot tell 100% apart
+    monkeypatch.setattr(page, "MAX_CLUSTERED_PAIRS", 3)
+    monkeypatch.setattr(originality.overview, "MAX_CLUSTERED_PAIRS", 3)
+    whole = text(service.get("/projects/p1?threshold=0.9"))
+    assert 'id="clusters-capped"' not in whole and whole.count('<line class="edge') == 3
+    # From 10%, the weak pairs too: the page links the lowest threshold whose pairs fit.
+    service.add("partial_copy", "pat", "p1")
+    low = text(service.get("/projects/p1?threshold=0.1"))
+    counts = histogram_counts(low)
+    assert sum(counts.values()) > 3
+    fits = min(t for t in range(20, 100, 10) if sum(n for b, n in counts.items() if b >= t) <= 3)
+    assert re.search(rf'From <a href="/projects/p1\?threshold=0\.{fits // 10}#clusters-title">{fits}%</a>',
+                     low)
+
+
 def test_an_assessor_sees_only_pairs_with_one_of_their_submissions(
         service: Service, cohort: dict[str, str]) -> None:
     from originality.privacy.exposure import pseudonym

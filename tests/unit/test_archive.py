@@ -339,7 +339,7 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
             session.get(Submission, sid).assessor_id = "ada"
     with archive.db.sessions() as session:
         theirs = summaries.figures(session, "p", "ada")
-        strong = summaries.strong_pairs(session, "p", 0.0, "ada")
+        strong = summaries.strong_pairs(session, "p", 1000, "ada")
     touching = [p for p in pairs_from_links(links, members) if p.involves({original, again})]
     assert theirs.pairs == len(touching) and 0 < theirs.pairs < every.pairs
     assert theirs.bins == tuple(b.count for b in overview(touching).histogram.bins)
@@ -967,3 +967,55 @@ def test_an_upload_aligns_its_strongest_pairs_within_the_budget_and_keeps_every_
     assert [(m["student_id"], m["similarity"]) for m in bounded] == \
         [(m["student_id"], m["similarity"]) for m in everything]
     assert [bool(m["fragments"]) for m in bounded] == [True, False]  # the strongest aligned
+
+
+def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_give_them(
+        archive: Archive) -> None:
+    """The cohort page's reads of a project's links: the strongest pairs, ties at the cut
+    included as the pure overview orders them, and how many reach a threshold (from the
+    histogram, or the links inside one of its bins), for staff and for an assessor."""
+    import random
+
+    from originality.overview import Pair, reaches, unique_pairs
+    from originality.store import links, summaries
+
+    rng = random.Random(3)
+    ids: list[str] = []
+    students: dict[str, str] = {}
+    every: list[Pair] = []
+    for n in range(40):
+        student = f"st{n % 37}"  # three students hand in twice: their own pairs are no pairs
+        sid = archive.register(sha256=f"{n:064x}", size=1, project_id="web", student_id=student,
+                               attempt=1 + n // 37, assessor_id="ada" if n % 4 == 0 else "bob"
+                               ).submission.id
+        earlier = rng.sample(ids, min(len(ids), 6))
+        # Ties on purpose: similarities on a coarse grid, some of them at the cuts below.
+        matches = [{"submission_id": other, "student_id": students[other],
+                    "similarity": rng.choice([0.31, 0.52, 0.547, 0.55, 0.7, 0.7, 0.93, 1.0]),
+                    "a_share": 0.5, "b_share": 0.5, "fragments": []} for other in earlier]
+        report = {"submission": sid, "matches": matches}
+        with archive.db.session() as session:
+            links.write(session, sid, report)
+            summaries.write(session, archive.get(sid), report)
+        assert archive.finish(sid, JobStatus.DONE, files=1)
+        every += [Pair(sid, m["submission_id"], m["similarity"], student, m["student_id"],
+                       1 + n // 37) for m in matches if m["student_id"] != student]
+        ids.append(sid)
+        students[sid] = student
+    attempts = {sid: 1 + n // 37 for n, sid in enumerate(ids)}
+    every = [Pair(p.a, p.b, p.similarity, p.a_student, p.b_student, p.a_attempt,
+                  attempts[p.b]) for p in every]
+    ordered = unique_pairs(every)
+    theirs = {sid for n, sid in enumerate(ids) if n % 4 == 0}
+    touching = unique_pairs(p for p in every if p.involves(theirs))
+    with archive.db.sessions() as session:
+        figures = summaries.figures(session, "web")
+        seen = summaries.figures(session, "web", "ada")
+        for limit in (1, 7, 25, 1000):
+            assert summaries.strong_pairs(session, "web", limit) == ordered[:limit]
+            assert summaries.strong_pairs(session, "web", limit, "ada") == touching[:limit]
+        for threshold in (0.3, 0.5, 0.55, 0.6, 0.95, 1.0):
+            assert summaries.reaching(session, "web", threshold, figures) == \
+                sum(1 for p in ordered if reaches(p, threshold))
+            assert summaries.reaching(session, "web", threshold, seen, "ada") == \
+                sum(1 for p in touching if reaches(p, threshold))

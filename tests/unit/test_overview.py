@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -196,10 +197,10 @@ def test_the_overview_is_engine_code_that_loads_no_service_layer() -> None:
     assert result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.8, 1.0])
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.55, 0.8, 1.0])
 def test_the_summed_overview_from_counts_and_strong_pairs_is_the_overview_of_every_pair(
         threshold: float) -> None:
-    from originality.overview import bin_of, reach_floor, summed_overview
+    from originality.overview import bin_of, reaches, summed_overview
 
     rng = random.Random(7)
     ids = [f"s{n:03d}" for n in range(120)]
@@ -209,11 +210,37 @@ def test_the_summed_overview_from_counts_and_strong_pairs_is_the_overview_of_eve
     bins = [0] * 10
     for p in unique_pairs(every):
         bins[bin_of(p.similarity)] += 1
-    # What the service reads: each submission's strongest pair, and the pairs from the floor.
-    tops = sorted((max(p.similarity for p in every if p.a == a) for a in {p.a for p in every}),
-                  reverse=True)
-    floor = min(reach_floor(threshold), tops[24])
-    strong = [p for p in every if p.similarity >= floor]
-    assert len(strong) < len(every)
-    assert summed_overview(len(unique_pairs(every)), bins, strong, threshold) == \
-        overview(every, threshold)
+    # What the service reads: the strongest pairs, as many as the clusters may use, and the
+    # count of those that reach the threshold.
+    strong = unique_pairs(every)[:40]
+    reaching = sum(1 for p in unique_pairs(every) if reaches(p, threshold))
+    with patch("originality.overview.MAX_CLUSTERED_PAIRS", 40):
+        summed = summed_overview(len(unique_pairs(every)), bins, strong, reaching, threshold)
+        assert summed == overview(every, threshold)
+    assert summed.reaching == reaching
+    assert summed.clustered == min(40, reaching) and summed.top_pairs == tuple(strong[:25])
+
+
+def test_the_clusters_of_a_web_of_pairs_are_built_from_the_strongest() -> None:
+    """A project whose pairs chain it into one web: the clusters keep the strongest pairs,
+    the counts say how many reach the threshold, and the histogram tells how many each
+    threshold would link."""
+    from originality.overview import MAX_CLUSTERED_PAIRS, pairs_reaching
+
+    n = MAX_CLUSTERED_PAIRS + 200
+    # A chain of n + 1 submissions whose links weaken from 99% to 51%: one cluster at 50%.
+    chain = [pair(f"s{i + 1:05d}", f"s{i:05d}", round(0.99 - 0.48 * i / n, 4)) for i in range(n)]
+    ov = overview(chain, 0.5)
+    assert ov.reaching == n and ov.clustered == MAX_CLUSTERED_PAIRS
+    # The strongest pairs are the first of the chain: one cluster of those, the rest left out.
+    assert [c.size for c in ov.clusters] == [MAX_CLUSTERED_PAIRS + 1]
+    assert ov.weakest_clustered == chain[MAX_CLUSTERED_PAIRS - 1].similarity
+    assert ov.in_clusters == MAX_CLUSTERED_PAIRS + 1 and len(ov.top_pairs) == 25
+    bins = [b.count for b in ov.histogram.bins]
+    assert pairs_reaching(bins, 0.5) == n
+    assert pairs_reaching(bins, 0.9) == sum(1 for p in chain if p.percent >= 90)
+    # A threshold inside a bin, or 100% (which shares the last bin), is not told by the bins.
+    assert pairs_reaching(bins, 0.55) is None and pairs_reaching(bins, 1.0) is None
+    # Where fewer pairs reach the threshold, every one is in a cluster.
+    high = overview(chain, 0.9)
+    assert high.reaching == high.clustered == sum(1 for p in chain if p.percent >= 90)
