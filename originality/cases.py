@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from originality import ladder, outbox
 from originality.archive import Archive
@@ -212,13 +212,25 @@ class CaseBook:
         }
 
     def queue(self, status: str | None = None) -> list[dict[str, Any]]:
-        """The staff review queue: repeat offenses first, then oldest first."""
+        """The staff review queue: repeat offenses first, then oldest first.
+
+        Only the histories of the students who may have a case of ``status`` are read: for the
+        open cases, those with a case that no decision has reached; for the decided ones, those
+        with a decision. The ladder then says each case's status from the whole history."""
         if status is not None:
             status = ladder.CaseStatus(status).value
         now = datetime.now(UTC)
         items: list[tuple[tuple[int, datetime, str], dict[str, Any]]] = []
         with self.db.sessions() as session:
-            students = select(CaseRow.student_id).distinct()
+            # An alias: the query is read inside others on the cases themselves.
+            case = aliased(CaseRow)
+            decided = exists().where(DecisionRow.case_id == case.id,
+                                     DecisionRow.decided_at <= now.replace(tzinfo=None))
+            students = select(case.student_id).distinct()
+            if status == ladder.CaseStatus.OPEN.value:
+                students = students.where(~decided)
+            elif status is not None:
+                students = students.where(decided)
             for history, cases, decisions in self._histories(session, students).values():
                 for c in cases:
                     out = self._case_dict(history, c, decisions, now, evidence=False)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from originality import ladder
@@ -31,6 +31,7 @@ from originality.archive import Archive
 from originality.cases import Actor, CaseBook, iso
 from originality.errors import CaseConflict, NotFound, UsageError
 from originality.store.flags import COPIED, KINDS, SHARED, review_threshold
+from originality.store.summaries import unindexed
 from originality.store.models import (
     AuditLog,
     CaseRow,
@@ -53,6 +54,15 @@ KIND_WORDS = {
     COPIED: "matches an earlier submission of another student",
     SHARED: "shared their work: a later submission of another student matches it",
 }
+
+
+@dataclass(frozen=True)
+class RepeatsPage:
+    """A page of the possible repeats, and the item the next one starts after (None: the
+    last page)."""
+
+    items: tuple[dict[str, Any], ...]
+    next: int | None
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,9 @@ class Triage:
                  .join(Submission, Submission.id == TriageItem.submission_id)
                  .join(other, other.id == TriageItem.other_id)
                  .where(TriageItem.case_id.is_(None), TriageItem.dismissed_at.is_(None),
-                        Submission.status == JobStatus.DONE, other.status == JobStatus.DONE))
+                        # Nearly every submission is done: no query should start from there.
+                        unindexed(Submission.status) == JobStatus.DONE,
+                        unindexed(other.status) == JobStatus.DONE))
         if assessor is not None:
             query = query.where(Submission.assessor_id == assessor)
         if project is not None:
@@ -150,16 +162,38 @@ class Triage:
 
     def possible_repeats(self) -> list[dict[str, Any]]:
         """The waiting items whose student has a confirmed case in force: strongest first."""
+        return self.possible_repeats_page(None).items
+
+    def possible_repeats_page(self, limit: int | None, after: int | None = None) -> RepeatsPage:
+        """The possible repeats, strongest first (then the copied side, then oldest), at most
+        ``limit`` items read, from after the item ``after`` (keyset: the page starts after the
+        last item the one before read, so a later page costs what the first does). An item
+        read may turn out not to be a repeat (the student's sanction no longer in force): it
+        is left out, so a page may hold fewer than ``limit``."""
         query = self._waiting(None, None).where(Submission.student_id.in_(_ever_confirmed()))
         with self.db.sessions() as session:
-            rows = session.execute(query.order_by(
-                TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
-        # The same students, chosen by a query: a fixed number of queries however many they are.
+            if after is not None:
+                mark = session.get(TriageItem, after) if 0 < after <= MAX_ID else None
+                if mark is None:
+                    raise NotFound(f"no triage item {after}")
+                query = query.where(or_(
+                    TriageItem.similarity < mark.similarity,
+                    and_(TriageItem.similarity == mark.similarity,
+                         or_(TriageItem.kind > mark.kind,
+                             and_(TriageItem.kind == mark.kind, TriageItem.id > mark.id)))))
+            query = query.order_by(TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)
+            rows = session.execute(query if limit is None else query.limit(limit + 1)).all()
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if more else rows
+        # The students of the page, or (every item asked for) the same students chosen by a
+        # query: a fixed number of queries however many they are.
         earlier = self._earlier_cases(
+            {s.student_id for _, s, _ in rows} if limit is not None else
             self._waiting(None, None, Submission.student_id)
             .where(Submission.student_id.in_(_ever_confirmed())))
-        return [self._dict(item, s, o, earlier[s.student_id]) for item, s, o in rows
-                if s.student_id in earlier]
+        return RepeatsPage(tuple(self._dict(item, s, o, earlier[s.student_id])
+                                 for item, s, o in rows if s.student_id in earlier),
+                           rows[-1][0].id if more else None)
 
     def counts(self, assessor: str | None = None, project: str | None = None) -> Counts:
         """How many items wait (for ``assessor``, or for everyone; in ``project`` or in all),
@@ -171,6 +205,18 @@ class Triage:
         earlier = self._earlier_cases({student for student, _ in students})
         return Counts(to_review=sum(n for _, n in students),
                       possible_repeats=sum(n for student, n in students if student in earlier))
+
+    def possible_repeat_count(self) -> int:
+        """How many possible repeats wait: :meth:`counts`'s figure, from the items of the
+        students with a confirmed decision on record only (the others cannot be repeats), so
+        it does not grow with everyone who waits."""
+        confirmed = Submission.student_id.in_(_ever_confirmed())
+        with self.db.sessions() as session:
+            students = session.execute(
+                self._waiting(None, None, Submission.student_id, func.count(TriageItem.id))
+                .where(confirmed).group_by(Submission.student_id)).all()
+        earlier = self._earlier_cases(_ever_confirmed())
+        return sum(n for student, n in students if student in earlier)
 
     def get(self, item_id: int) -> dict[str, Any]:
         """One item, waiting or cleared."""
@@ -281,4 +327,4 @@ def _ever_confirmed() -> Select[Any]:
             .correlate(None))
 
 
-__all__ = ["COPIED", "Counts", "KINDS", "KIND_WORDS", "SHARED", "Triage"]
+__all__ = ["COPIED", "Counts", "KINDS", "KIND_WORDS", "RepeatsPage", "SHARED", "Triage"]

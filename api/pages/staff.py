@@ -26,6 +26,10 @@ from .session import PageError, archive, blp, page, principal
 
 MAX_NOTE = 10_000
 QUEUE_FILTERS = ("open", "confirmed", "dismissed", "all")
+# Rows a page in each of the queue's two lists. Unpaged, 3,000 cases and the 6,600 possible
+# repeats of a project whose pairs chain into one web made a page of 2.2 s and 12 MB
+# (docs/benchmarks.md, "The queue, a page at a time").
+QUEUE_PAGE = 50
 
 # Plain words for the ladder's values; the sentences a student reads come from the ladder.
 SANCTION_LABELS: dict[str, str] = {
@@ -76,17 +80,45 @@ def queue() -> Any:
     in the triage); then the cases, open ones by default, repeat offenses first (the ladder's
     step 4 waits for staff)."""
     status = request.args.get("status") or "open"
-    notice = None
+    notices = []
     if status not in QUEUE_FILTERS:
-        notice = f"There is no status {status!r}; showing the open cases."
+        notices.append(f"There is no status {status!r}; showing the open cases.")
         status = "open"
+    triage = Triage(archive())
+    # Strong matches of students who already have a confirmed case: no case yet, first, a page
+    # at a time (keyset: after the last item the page before read).
+    repeats_after = request.args.get("repeats_after", "")
+    try:
+        possible = triage.possible_repeats_page(QUEUE_PAGE, int(repeats_after) if repeats_after else None)
+    except (ValueError, NotFound):
+        notices.append("That place in the possible repeats does not exist; showing the first page.")
+        possible, repeats_after = triage.possible_repeats_page(QUEUE_PAGE), ""
     cases = book().queue(None if status == "all" else status)
-    # Strong matches of students who already have a confirmed case: no case yet, first.
-    possible = Triage(archive()).possible_repeats()
-    return render("pages/queue.html", cases=cases, status=status, filters=QUEUE_FILTERS,
-                  notice=notice, repeats=sum(1 for c in cases if c["repeat"]),
-                  possible=possible, stages=STAGE_LABELS,
-                  dismissed=request.args.get("dismissed"))
+    # The cases come whole (the ladder orders them from each student's history); a page of them
+    # is drawn, from after the case the page before ended with.
+    cases_after = request.args.get("cases_after", "")
+    start = next((n + 1 for n, c in enumerate(cases) if c["id"] == cases_after), None)
+    if start is None:
+        if cases_after:
+            notices.append("That case is no longer in this list; showing its first page.")
+        start, cases_after = 0, ""
+    shown = cases[start : start + QUEUE_PAGE]
+
+    def queue_url(**changes: str | None) -> str:
+        """This queue with other pages of its two lists."""
+        places = {"repeats_after": repeats_after or None, "cases_after": cases_after or None}
+        return url_for("pages.queue", status=status, **{**places, **changes})
+
+    return render("pages/queue.html", cases=shown, case_count=len(cases), status=status,
+                  filters=QUEUE_FILTERS, notices=notices,
+                  repeats=sum(1 for c in cases if c["repeat"]), possible=possible.items,
+                  possible_count=triage.possible_repeat_count(), stages=STAGE_LABELS,
+                  dismissed=request.args.get("dismissed"), page_size=QUEUE_PAGE,
+                  next_repeats=queue_url(repeats_after=str(possible.next)) if possible.next else None,
+                  first_repeats=queue_url(repeats_after=None) if repeats_after else None,
+                  next_cases=queue_url(cases_after=shown[-1]["id"])
+                  if start + QUEUE_PAGE < len(cases) else None,
+                  first_cases=queue_url(cases_after=None) if cases_after else None)
 
 
 # -- a case -------------------------------------------------------------------------------------

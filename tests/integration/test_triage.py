@@ -361,6 +361,56 @@ def test_the_staff_queue_reads_in_the_same_number_of_queries_however_many_studen
     assert many == few
 
 
+def test_the_staff_queue_shows_its_two_lists_a_page_at_a_time(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each list of the queue, page after page, holds every row once, in the order of the
+    whole list; a place that does not exist shows the first page and says so."""
+    from api.pages import staff
+    from originality.cases import CaseBook
+
+    monkeypatch.setattr(staff, "QUEUE_PAGE", 2)
+    service.add("original", "alice", "p1", assessor="bob")
+    service.add("original", "alice", "p2", assessor="bob")
+    cases = []
+    for student in ("mallory", "nina", "oscar"):
+        earlier = service.add("identical", student, "p2")
+        cases.append(service.post("/api/v1/cases", {"submission_id": earlier, "stage": "creation",
+                                                    "note": "copy"}).get_json()["id"])
+        assert service.post(f"/api/v1/cases/{cases[-1]}/decision",
+                            {"decision": "confirmed", "note": "clear copy"}).status_code == 201
+        service.add("renamed", student, "p1")
+    every_repeat = [i["id"] for i in service.triage("staff", "?possible_repeat=true")["items"]]
+    every_case = [c["id"] for c in CaseBook(service.archive).queue()]
+    assert len(every_repeat) > 4 and len(every_case) == 3
+
+    def walk(url: str, rows: str, next_label: str) -> tuple[list[str], list[str]]:
+        """The rows of one list over its pages, and each page's caption."""
+        seen: list[str] = []
+        captions: list[str] = []
+        while url:
+            page = service.get(url).get_data(as_text=True)
+            table = page.split(f'id="{rows}"', 1)[1].split("</table>", 1)[0]
+            captions.append(re.search(r"<caption>(.*?)</caption>", table)[1])
+            found = (re.findall(r'id="stage-(\d+)"', table) if rows == "possible-repeats"
+                     else re.findall(r'href="/cases/(\w+)" class="id"', table))
+            assert 0 < len(found) <= 2
+            seen += found
+            following = re.search(rf'<a href="([^"]+)#[\w-]+" rel="next">Next 2 {next_label}</a>',
+                                  page)
+            url = following[1].replace("&amp;", "&") if following else ""
+        return seen, captions
+
+    repeats, captions = walk("/queue?status=all", "possible-repeats", "possible repeats")
+    assert repeats == [str(i) for i in every_repeat]
+    assert captions[0].endswith("strongest first; 2 a page") and "continued" in captions[-1]
+    listed, captions = walk("/queue?status=all", "queue", "cases")
+    assert listed == every_case and captions[-1].startswith("3 cases")
+    lost = service.get("/queue?status=all&repeats_after=999999&cases_after=nothing"
+                       ).get_data(as_text=True)
+    assert "That place in the possible repeats does not exist" in lost
+    assert "That case is no longer in this list" in lost
+
+
 def test_a_reports_strong_pairs_are_flagged_in_the_same_number_of_statements_however_many(
         service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     # On one task with 20,000 entries an upload has hundreds of strong pairs: a query or a flush
