@@ -986,7 +986,8 @@ def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_giv
     for n in range(40):
         student = f"st{n % 37}"  # three students hand in twice: their own pairs are no pairs
         sid = archive.register(sha256=f"{n:064x}", size=1, project_id="web", student_id=student,
-                               attempt=1 + n // 37, assessor_id="ada" if n % 4 == 0 else "bob"
+                               attempt=1 + n // 37,
+                               assessor_id="ada" if n % 4 == 0 else "eve" if n == 7 else "bob"
                                ).submission.id
         earlier = rng.sample(ids, min(len(ids), 6))
         # Ties on purpose: similarities on a coarse grid, some of them at the cuts below.
@@ -1006,16 +1007,22 @@ def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_giv
     every = [Pair(p.a, p.b, p.similarity, p.a_student, p.b_student, p.a_attempt,
                   attempts[p.b]) for p in every]
     ordered = unique_pairs(every)
-    theirs = {sid for n, sid in enumerate(ids) if n % 4 == 0}
-    touching = unique_pairs(p for p in every if p.involves(theirs))
+    # ada has a quarter of the submissions (her links read strongest first through the index),
+    # eve one (read from her submission).
+    views = {"ada": {sid for n, sid in enumerate(ids) if n % 4 == 0}, "eve": {ids[7]}}
     with archive.db.sessions() as session:
         figures = summaries.figures(session, "web")
-        seen = summaries.figures(session, "web", "ada")
         for limit in (1, 7, 25, 1000):
             assert summaries.strong_pairs(session, "web", limit) == ordered[:limit]
-            assert summaries.strong_pairs(session, "web", limit, "ada") == touching[:limit]
         for threshold in (0.3, 0.5, 0.55, 0.6, 0.95, 1.0):
             assert summaries.reaching(session, "web", threshold, figures) == \
                 sum(1 for p in ordered if reaches(p, threshold))
-            assert summaries.reaching(session, "web", threshold, seen, "ada") == \
-                sum(1 for p in touching if reaches(p, threshold))
+        for assessor, theirs in views.items():
+            touching = unique_pairs(p for p in every if p.involves(theirs))
+            seen = summaries.figures(session, "web", assessor)
+            assert seen.pairs == len(touching) > 0
+            for limit in (1, 7, 25, 1000):
+                assert summaries.strong_pairs(session, "web", limit, assessor) == touching[:limit]
+            for threshold in (0.3, 0.5, 0.55, 0.6, 0.95, 1.0):
+                assert summaries.reaching(session, "web", threshold, seen, assessor) == \
+                    sum(1 for p in touching if reaches(p, threshold))
