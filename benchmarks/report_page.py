@@ -334,8 +334,9 @@ def main() -> None:
                         help="share of submissions that copy an earlier one (60-99%%)")
     parser.add_argument("--cases", type=int, default=300, help="cases opened on copying submissions")
     parser.add_argument("--web", type=int, default=0,
-                        help="earlier submissions each report also matches at 50-85%% (11 in the "
-                             "scale cohort later_matches.py processes: its pairs chain into one web)")
+                        help="earlier submissions each report also matches at 50-85%% (11 in "
+                             "the scale cohort later_matches.py processes: its pairs chain into "
+                             "one web)")
     parser.add_argument("--profile", metavar="PAGE",
                         help="profile one request of each page whose label starts with PAGE (pyinstrument)")
     args = parser.parse_args()

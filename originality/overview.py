@@ -59,10 +59,10 @@ MAX_DRAWN_EDGES = 800  # beyond, the picture keeps each cluster's spanning tree 
 # one-task project of 2,000 submissions processed by the worker (the generated scale cohort),
 # 22,520 pairs reach 50% and chained 1,979 submissions into one cluster, drawn and listed member
 # by member: 1,053 ms of CPU and 1 MB of HTML. Its 500 strongest (from 86%) make 90 clusters of
-# at most 132 members; the page took 81 ms (120 ms with 1,000). On 20,001 generated rows whose
-# pairs chain the same way (report_page.py --web 11): 18.9 s before, 143 ms and 726 kB with
-# 500, 253 ms and 1.4 MB with 1,000. The page says how many pairs reach the threshold and from
-# which threshold the clusters hold them all.
+# at most 132 members; the page took 81 ms, 120 ms with 1,000 (46 ms now, its reads narrowed
+# since). On 20,001 generated rows whose pairs chain the same way (report_page.py --web 11):
+# 18.9 s before, 143 ms and 726 kB with 500, 253 ms and 1.4 MB with 1,000. The page says how
+# many pairs reach the threshold and from which threshold the clusters hold them all.
 MAX_CLUSTERED_PAIRS = 500
 
 

@@ -31,7 +31,7 @@ from originality.archive import Archive
 from originality.cases import Actor, CaseBook, iso
 from originality.errors import CaseConflict, NotFound, UsageError
 from originality.store.flags import COPIED, KINDS, SHARED, review_threshold
-from originality.store.summaries import unindexed
+from originality.store.db import unindexed
 from originality.store.models import (
     AuditLog,
     CaseRow,

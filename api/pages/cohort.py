@@ -154,7 +154,7 @@ def cohort(project_id: str) -> Any:
         figures = summaries.figures(session, project_id, assessor)
         # The pairs the clusters and the top pairs need, and no weaker ones.
         strongest = summaries.strong_pairs(session, project_id,
-                                           max(MAX_CLUSTERED_PAIRS, DEFAULT_TOP), assessor)
+                                           max(MAX_CLUSTERED_PAIRS, DEFAULT_TOP), figures, assessor)
         seen = summed_overview(figures.pairs, figures.bins, named_pairs(strongest, name),
                                summaries.reaching(session, project_id, threshold, figures,
                                                   assessor), threshold, DEFAULT_TOP)

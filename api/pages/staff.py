@@ -89,7 +89,8 @@ def queue() -> Any:
     # at a time (keyset: after the last item the page before read).
     repeats_after = request.args.get("repeats_after", "")
     try:
-        possible = triage.possible_repeats_page(QUEUE_PAGE, int(repeats_after) if repeats_after else None)
+        possible = triage.possible_repeats_page(QUEUE_PAGE,
+                                                int(repeats_after) if repeats_after else None)
     except (ValueError, NotFound):
         notices.append("That place in the possible repeats does not exist; showing the first page.")
         possible, repeats_after = triage.possible_repeats_page(QUEUE_PAGE), ""
@@ -114,7 +115,8 @@ def queue() -> Any:
                   repeats=sum(1 for c in cases if c["repeat"]), possible=possible.items,
                   possible_count=triage.possible_repeat_count(), stages=STAGE_LABELS,
                   dismissed=request.args.get("dismissed"), page_size=QUEUE_PAGE,
-                  next_repeats=queue_url(repeats_after=str(possible.next)) if possible.next else None,
+                  next_repeats=queue_url(repeats_after=str(possible.next))
+                  if possible.next else None,
                   first_repeats=queue_url(repeats_after=None) if repeats_after else None,
                   next_cases=queue_url(cases_after=shown[-1]["id"])
                   if start + QUEUE_PAGE < len(cases) else None,

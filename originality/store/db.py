@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, func, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SchemaOutOfDate
@@ -203,6 +203,14 @@ class Database:
 # Values looked up per statement by ``rows_in``.
 IN_BATCH = 5000
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def unindexed(column: Any) -> Any:
+    """``column`` as a value no index serves (``coalesce`` of a column that is never NULL), for
+    a condition that must only filter: SQLite keeps no statistics unless ``ANALYZE`` runs, and
+    would otherwise start from the submissions' status index (nearly every row is done) instead
+    of the few rows the query is about."""
+    return func.coalesce(column, "")
 
 
 def execute_rows(session: Session, sql: str, rows: list[tuple[Any, ...]] | tuple[Any, ...]) -> None:

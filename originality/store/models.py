@@ -196,12 +196,14 @@ class MatchLink(Base):
     transaction that writes the report, and rewritten with it."""
 
     __tablename__ = "match_links"
+    # A submission's links from a similarity up, both ways: the cohort page reads only the
+    # strongest of each (store/summaries.py); a report's later matches are read by other_id.
+    __table_args__ = (Index("ix_match_links_strength", "submission_id", "similarity"),
+                      Index("ix_match_links_other_strength", "other_id", "similarity"))
 
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
-    other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True,
-                                          index=True)
-    # Indexed: the cohort page reads a project's strongest links first (store/summaries.py).
-    similarity: Mapped[float] = mapped_column(Float, index=True)
+    other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    similarity: Mapped[float] = mapped_column(Float)
     a_share: Mapped[float] = mapped_column(Float)
     b_share: Mapped[float] = mapped_column(Float)
     fragments: Mapped[int] = mapped_column(Integer)  # how many the match has

@@ -7,10 +7,11 @@ strongest pair with another student, how many such pairs the report holds per te
 similarity, and the integrity flags. From these rows the cohort page reads
 
 * the pair count and the histogram: one ``SUM`` over the project's rows (``figures``);
-* the strongest pairs (``strong_pairs``): the links read strongest first through the index on
-  their similarity, down to as many as the clusters and the top pairs need, so a project whose
-  pairs chain into one web costs what one with a few copies does; and how many pairs reach a
-  threshold (``reaching``), from the histogram;
+* the strongest pairs (``strong_pairs``), as many as the clusters and the top pairs need: the
+  links from a floor they all reach (the summaries' strongest pairs and the histogram say
+  where), of the submissions whose strongest pair reaches it, each read from the floor up
+  through the links' index, so a project whose pairs chain into one web costs what one with a
+  few copies does; and how many pairs reach a threshold (``reaching``), from the histogram;
 * the submissions strongest first, a page at a time (``page``), by keyset: each page starts
   after the last row of the one before, so a later page costs what the first does;
 * for an assessor, the same over the pairs with a side assigned to them: their summaries, and
@@ -25,6 +26,7 @@ is left out until it is done), as on the links.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,17 +36,12 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import UsageError
 from ..overview import BINS, Pair, bin_of, pairs_reaching, percent_of, reach_floor, unique_pairs
+from .db import unindexed
 from .models import JobStatus, MatchLink, Submission, SubmissionSummary
 
 BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
 # The separator of a page cursor's two parts (a similarity, then a submission id).
 CURSOR_SEPARATOR = "_"
-# From this share of a project's submissions, an assessor's strongest links are read through
-# the similarity's index; under it, from their submissions. On 20,001 generated rows whose
-# pairs chain into a web (benchmarks/report_page.py --web 11): an assessor with a tenth took
-# 0.09 s through the index and 0.39 s from their submissions; one with five submissions 2.98 s
-# through the index (it passed over every link of the project) and 0.08 s from theirs.
-STRONGEST_FIRST_SHARE = 0.05
 
 
 def values_of(student_id: str, report: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,14 +87,6 @@ class Figures:
     bins: tuple[int, ...]
 
 
-def unindexed(column: Any) -> Any:
-    """``column`` as a value no index serves (``coalesce`` of a column that is never NULL), for
-    a condition that must only filter: SQLite keeps no statistics unless ``ANALYZE`` runs, and
-    would otherwise start from the submissions' status index (nearly every row is done) instead
-    of the few rows the query is about."""
-    return func.coalesce(column, "")
-
-
 def _done(project_id: str, *columns: Any, assessor: str | None = None) -> Any:
     """``columns`` of the project's summaries whose submission's check is done (of the
     submissions assigned to ``assessor`` only, when given)."""
@@ -108,24 +97,20 @@ def _done(project_id: str, *columns: Any, assessor: str | None = None) -> Any:
     return query if assessor is None else query.where(Submission.assessor_id == assessor)
 
 
-def _shared_with(project_id: str, assessor: str,
-                 strongest_first: bool = False) -> tuple[Any, Any, Any]:
+def _shared_with(project_id: str, assessor: str) -> tuple[Any, Any, Any]:
     """The links from the project's other submissions (done, not the assessor's, another
     student's) to the assessor's: the pairs in which only the earlier side is theirs, which
     their summaries do not hold. Returns the query (of the similarity) and the aliases of the
-    later and the earlier submission, for other columns. Read through the links to the
-    assessor's submissions, or ``strongest_first`` through the similarity's index (for the
-    strongest of them only)."""
+    later and the earlier submission, for other columns."""
     theirs = (select(Submission.id)
               .where(unindexed(Submission.project_id) == project_id,
                      Submission.assessor_id == assessor)
               .scalar_subquery())
     later, earlier = aliased(Submission), aliased(Submission)
-    to_theirs = (unindexed(MatchLink.other_id) if strongest_first else MatchLink.other_id).in_(theirs)
     query = (select(MatchLink.similarity).select_from(MatchLink)
              .join(later, later.id == MatchLink.submission_id)
              .join(earlier, earlier.id == MatchLink.other_id)
-             .where(to_theirs, MatchLink.own.is_(False),
+             .where(MatchLink.other_id.in_(theirs), MatchLink.own.is_(False),
                     unindexed(later.project_id) == project_id,
                     unindexed(later.status) == JobStatus.DONE,
                     func.coalesce(later.assessor_id, "") != assessor,
@@ -150,52 +135,62 @@ def figures(session: Session, project_id: str, assessor: str | None = None) -> F
     return Figures(pairs=sum(bins), bins=tuple(bins))
 
 
-def _strength_rows(session: Session, project_id: str, assessor: str | None) -> list[Any]:
-    """The queries of the project's links between different students in view, each of
-    (later, earlier, similarity, their students, their attempts): the links of the done
-    submissions (the assessor's, when given), and for an assessor the links to their
-    submissions from the others'. Each is read strongest first through the similarity's index
-    (the other filters kept off theirs), so its strongest rows cost what they are; but an
-    assessor with a small share of the project would have the index pass over the whole
-    project's links to find theirs, and their links are read from their submissions then."""
+def _floor(session: Session, project_id: str, n: int, figures: Figures,
+           assessor: str | None) -> float:
+    """A similarity that the ``n`` strongest pairs in view all reach: the higher of two
+    bounds. The ``n``-th strongest of the submissions' strongest pairs (the assessor's, whose
+    pairs are in their view): those are ``n`` different pairs, each in its own report. And the
+    bin of the histogram in which the ``n``-th strongest pair falls. 0 when there are fewer."""
+    top = session.scalar(_done(project_id, SubmissionSummary.top_similarity, assessor=assessor)
+                         .where(SubmissionSummary.pairs > 0)
+                         .order_by(SubmissionSummary.top_similarity.desc())
+                         .offset(n - 1).limit(1))
+    above = itertools.accumulate(reversed(figures.bins))
+    lowest = next((BINS - k for k, total in enumerate(above, start=1) if total >= n), None)
+    return max(0.0 if top is None else float(top),
+               0.0 if lowest is None else reach_floor(lowest / BINS))
+
+
+def _links(project_id: str, low: float, assessor: str | None) -> list[Any]:
+    """The queries of the project's links between different students in view from ``low``,
+    each of (later, earlier, similarity, their students, their attempts): the links of the
+    done submissions whose strongest pair reaches ``low`` (found through the summaries' index,
+    then each one's links from ``low`` through the links' own), the assessor's only when given;
+    and for an assessor the links to their submissions from the others'. A project's reads
+    stay within it, however many other projects the database holds."""
     later, earlier = aliased(Submission), aliased(Submission)
     query = (select(MatchLink.submission_id, MatchLink.other_id, MatchLink.similarity,
                     later.student_id, earlier.student_id, later.attempt, earlier.attempt)
-             .select_from(MatchLink)
-             .join(later, later.id == MatchLink.submission_id)
+             .select_from(SubmissionSummary)
+             .join(later, later.id == SubmissionSummary.submission_id)
+             .join(MatchLink, MatchLink.submission_id == SubmissionSummary.submission_id)
              .join(earlier, earlier.id == MatchLink.other_id)
-             .where(unindexed(later.project_id) == project_id,
-                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False)))
+             .where(SubmissionSummary.project_id == project_id,
+                    SubmissionSummary.top_similarity >= low, SubmissionSummary.pairs > 0,
+                    unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
+                    MatchLink.similarity >= low))
     if assessor is None:
         return [query]
-    theirs, everyone = session.execute(
-        select(func.count(Submission.id).filter(Submission.assessor_id == assessor),
-               func.count(Submission.id)).where(Submission.project_id == project_id)).one()
-    strongest_first = theirs >= STRONGEST_FIRST_SHARE * everyone
-    mine = unindexed(later.assessor_id) if strongest_first else later.assessor_id
-    shared, later, earlier = _shared_with(project_id, assessor, strongest_first)
-    return [query.where(mine == assessor),
-            shared.with_only_columns(MatchLink.submission_id, MatchLink.other_id,
-                                     MatchLink.similarity, later.student_id, earlier.student_id,
-                                     later.attempt, earlier.attempt, maintain_column_froms=False)]
+    theirs = query.where(later.assessor_id == assessor)
+    shared, later, earlier = _shared_with(project_id, assessor)
+    return [theirs, shared.with_only_columns(MatchLink.submission_id, MatchLink.other_id,
+                                             MatchLink.similarity, later.student_id,
+                                             earlier.student_id, later.attempt, earlier.attempt,
+                                             maintain_column_froms=False)
+            .where(MatchLink.similarity >= low)]
 
 
-def strong_pairs(session: Session, project_id: str, limit: int,
+def strong_pairs(session: Session, project_id: str, limit: int, figures: Figures,
                  assessor: str | None = None) -> list[Pair]:
     """The project's ``limit`` strongest pairs of different students (with a side assigned to
-    ``assessor``, when given), once each, strongest first, as ``unique_pairs`` orders them.
-
-    Each query reads its rows down to its ``limit``-th strongest, ties included, so the pairs
-    are the same whichever rows the database would break a tie with. A pair linked both ways
-    (one side checked again after the other) is two rows: then a few fewer than ``limit`` may
-    come back, each still stronger than every pair left out."""
+    ``assessor``, when given; ``figures`` their histogram), once each, strongest first, as
+    ``unique_pairs`` orders them: the links from a floor they all reach, ties included. A pair
+    linked both ways (one side checked again after the other) counts twice in the floor's
+    bounds: then a few fewer than ``limit`` may come back, each stronger than any left out."""
     if limit <= 0:
         return []
-    rows = []
-    for query in _strength_rows(session, project_id, assessor):
-        cut = session.scalar(query.with_only_columns(MatchLink.similarity)
-                             .order_by(MatchLink.similarity.desc()).offset(limit - 1).limit(1))
-        rows += session.execute(query if cut is None else query.where(MatchLink.similarity >= cut))
+    low = _floor(session, project_id, limit, figures, assessor)
+    rows = [row for query in _links(project_id, low, assessor) for row in session.execute(query)]
     return unique_pairs(Pair(a, b, float(s), a_student, b_student, a_attempt or 1, b_attempt or 1)
                         for a, b, s, a_student, b_student, a_attempt, b_attempt in rows)[:limit]
 
@@ -211,10 +206,9 @@ def reaching(session: Session, project_id: str, threshold: float, figures: Figur
     percent = percent_of(threshold)
     own_bin = bin_of(threshold)
     count = sum(int(c) for c in figures.bins[own_bin + 1:])
-    for query in _strength_rows(session, project_id, assessor):
+    for query in _links(project_id, reach_floor(threshold), assessor):
         # A percent of margin above the bin, then the bin itself decided as shown.
         similarities = query.with_only_columns(MatchLink.similarity).where(
-            MatchLink.similarity >= reach_floor(threshold),
             MatchLink.similarity < (own_bin + 1) / BINS + 0.01)
         count += sum(1 for s in session.scalars(similarities)
                      if percent_of(s) >= percent and bin_of(s) == own_bin)

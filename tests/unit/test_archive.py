@@ -339,7 +339,7 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
             session.get(Submission, sid).assessor_id = "ada"
     with archive.db.sessions() as session:
         theirs = summaries.figures(session, "p", "ada")
-        strong = summaries.strong_pairs(session, "p", 1000, "ada")
+        strong = summaries.strong_pairs(session, "p", 1000, theirs, "ada")
     touching = [p for p in pairs_from_links(links, members) if p.involves({original, again})]
     assert theirs.pairs == len(touching) and 0 < theirs.pairs < every.pairs
     assert theirs.bins == tuple(b.count for b in overview(touching).histogram.bins)
@@ -1007,13 +1007,12 @@ def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_giv
     every = [Pair(p.a, p.b, p.similarity, p.a_student, p.b_student, p.a_attempt,
                   attempts[p.b]) for p in every]
     ordered = unique_pairs(every)
-    # ada has a quarter of the submissions (her links read strongest first through the index),
-    # eve one (read from her submission).
+    # ada has a quarter of the submissions, eve one.
     views = {"ada": {sid for n, sid in enumerate(ids) if n % 4 == 0}, "eve": {ids[7]}}
     with archive.db.sessions() as session:
         figures = summaries.figures(session, "web")
         for limit in (1, 7, 25, 1000):
-            assert summaries.strong_pairs(session, "web", limit) == ordered[:limit]
+            assert summaries.strong_pairs(session, "web", limit, figures) == ordered[:limit]
         for threshold in (0.3, 0.5, 0.55, 0.6, 0.95, 1.0):
             assert summaries.reaching(session, "web", threshold, figures) == \
                 sum(1 for p in ordered if reaches(p, threshold))
@@ -1022,7 +1021,8 @@ def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_giv
             seen = summaries.figures(session, "web", assessor)
             assert seen.pairs == len(touching) > 0
             for limit in (1, 7, 25, 1000):
-                assert summaries.strong_pairs(session, "web", limit, assessor) == touching[:limit]
+                assert summaries.strong_pairs(session, "web", limit, seen, assessor) == \
+                    touching[:limit]
             for threshold in (0.3, 0.5, 0.55, 0.6, 0.95, 1.0):
                 assert summaries.reaching(session, "web", threshold, seen, assessor) == \
                     sum(1 for p in touching if reaches(p, threshold))

@@ -1,4 +1,4 @@
-"""the match links indexed by similarity, so the cohort page reads the strongest first
+"""each submission's match links indexed by similarity, so the cohort page reads the strongest
 
 Revision ID: 0026
 Revises: 0025
@@ -7,8 +7,10 @@ Create Date: 2026-12-06 23:40:00
 The cohort page clustered every pair that reached its threshold. On a one-task project the
 pairs from 50% chain nearly every submission into one cluster (22,520 pairs among 2,000
 submissions of the generated scale cohort), and the page read, drew and listed them all. It
-now builds its clusters from the strongest pairs only (``overview.MAX_CLUSTERED_PAIRS``), read
-strongest first through this index instead of every link of the project.
+now builds its clusters from the strongest pairs only (``overview.MAX_CLUSTERED_PAIRS``): the
+links from a floor they all reach, which these indexes read without the weaker links of the
+same submissions: each submission's own, and (for an assessor's view) those to it, which
+replaces the index on ``other_id`` alone.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_match_links_similarity', 'match_links', ['similarity'])
+    op.create_index('ix_match_links_strength', 'match_links', ['submission_id', 'similarity'])
+    # The later matches' index, extended: read by other_id as before, and from a similarity up.
+    op.create_index('ix_match_links_other_strength', 'match_links', ['other_id', 'similarity'])
+    op.drop_index('ix_match_links_other_id', table_name='match_links')
 
 
 def downgrade() -> None:
-    op.drop_index('ix_match_links_similarity', table_name='match_links')
+    op.create_index('ix_match_links_other_id', 'match_links', ['other_id'])
+    op.drop_index('ix_match_links_other_strength', table_name='match_links')
+    op.drop_index('ix_match_links_strength', table_name='match_links')
