@@ -72,8 +72,13 @@ def record(session: Session, event_type: str, data: dict[str, Any],
              "created_at": at.replace(tzinfo=UTC).isoformat(timespec="seconds"), "data": data}
     session.add(EventRow(id=event["id"], type=event_type, created_at=at,
                          data=json.dumps(event, sort_keys=True), status=PENDING, attempts=0,
-                         next_attempt_at=at))
+                         next_attempt_at=at, **named(data)))
     return event
+
+
+def named(data: dict[str, Any]) -> dict[str, str | None]:
+    """The submission and the case an event's data names, as its row keeps them."""
+    return {"submission_id": data.get("submission_id"), "case_id": data.get("case_id")}
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -225,7 +230,8 @@ class Outbox:
             if row is None:
                 session.add(EventRow(id=event["id"], type=event["type"], created_at=now,
                                      data=json.dumps(event, sort_keys=True), status=PENDING,
-                                     attempts=0, next_attempt_at=now))
+                                     attempts=0, next_attempt_at=now,
+                                     **named(event.get("data") or {})))
                 return True
             if row.status == DELIVERED and row.delivered_at is None and row.attempts == 0:
                 row.status, row.next_attempt_at = PENDING, now

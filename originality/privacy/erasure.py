@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..archive import stats
@@ -187,6 +187,13 @@ def _redacted(match: dict[str, Any], erased: bool) -> dict[str, Any]:
     return out
 
 
+def _naming(column: Any, key: str, value: str) -> Any:
+    """The events whose data names ``value`` as its ``key``: by the row's column, and in the
+    rows a release before migration 0027 wrote (the column empty), by the JSON itself."""
+    return or_(column == value, and_(column.is_(None), EventRow.data.contains(
+        f'"{key}": {json.dumps(value)}', autoescape=True)))
+
+
 def delete_case(session: Session, case_id: str, removal: Removal) -> None:
     """A case and what hangs on it: its guard, decisions and outbox events."""
     if case_id in removal.cases:
@@ -196,8 +203,8 @@ def delete_case(session: Session, case_id: str, removal: Removal) -> None:
     session.execute(update(TriageItem).where(TriageItem.case_id == case_id).values(case_id=None))
     removal.add("decisions", _rowcount(session.execute(
         delete(DecisionRow).where(DecisionRow.case_id == case_id))))
-    removal.add("events", _rowcount(session.execute(
-        delete(EventRow).where(EventRow.data.contains(f'"case_id": "{case_id}"', autoescape=True)))))
+    removal.add("events", _rowcount(session.execute(delete(EventRow).where(
+        _naming(EventRow.case_id, "case_id", case_id)))))
     removal.add("cases", _rowcount(session.execute(delete(CaseRow).where(CaseRow.id == case_id))))
 
 
@@ -221,8 +228,8 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
         delete(TriageItem).where(TriageItem.submission_id == sid))))
     removal.add("evaluations", _rowcount(session.execute(
         delete(EvaluationRow).where(EvaluationRow.submission_id == sid))))
-    removal.add("events", _rowcount(session.execute(
-        delete(EventRow).where(EventRow.data.contains(f'"submission_id": "{sid}"', autoescape=True)))))
+    removal.add("events", _rowcount(session.execute(delete(EventRow).where(
+        _naming(EventRow.submission_id, "submission_id", sid)))))
     for case_id in list(session.scalars(select(CaseRow.id).filter_by(submission_id=sid))):
         delete_case(session, case_id, removal)
     if redact:

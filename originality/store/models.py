@@ -409,6 +409,11 @@ class EventRow(Base):
     type: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[str] = mapped_column(Text)  # JSON: the body posted, byte for byte
+    # The submission and the case the event's data names (its own ``submission_id`` and
+    # ``case_id``), so that erasing one finds its events by index rather than by reading every
+    # event's JSON; None in a row a release before migration 0027 wrote (erasure reads those).
+    submission_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    case_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     # The outbox always names the status. A row without one was written by a release before
     # the relay (migration 0011, or an old process during a rolling upgrade), which posted it
     # itself: the relay must not post it again.

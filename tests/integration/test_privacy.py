@@ -28,6 +28,7 @@ from originality.store.models import (
     DecisionRow,
     DocumentRow,
     EvaluationRow,
+    EventRow,
     LshBucket,
     MatchLink,
     ReportRow,
@@ -100,10 +101,21 @@ def test_erasure_without_a_case_removes_everything_and_other_reports_show_it_era
         sha = session.get(Submission, alice).sha256
     assert service.archive.store.exists(sha)
 
+    # Two events naming her submission and not her: one as this release writes it (found by
+    # its column), one as a release before migration 0027 did (found by its JSON).
+    with service.archive.db.session() as session:
+        for event_id, column in (("named", alice), ("older", None)):
+            body = {"id": event_id, "data": {"submission_id": alice}}
+            session.add(EventRow(id=event_id, type="submission.checked", created_at=utcnow(),
+                                 data=json.dumps(body), submission_id=column))
     answer = service.post("/api/v1/students/alice/erasure")
     assert answer.status_code == 200, answer.get_json()
     erased = answer.get_json()
     assert erased["kept"]["submissions"] == [] and erased["kept"]["cases"] == []
+    with service.archive.db.sessions() as session:
+        assert session.get(EventRow, "named") is None and session.get(EventRow, "older") is None
+        assert session.scalar(select(func.count()).select_from(EventRow)
+                              .filter_by(submission_id=mallory)) >= 1  # hers stay
     removed = erased["removed"]
     assert removed["submissions"] == 1 and removed["reports"] == 1 and removed["texts"] > 0
     assert removed["fingerprints"] > 0 and removed["index_entries"] == 1

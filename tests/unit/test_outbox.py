@@ -230,3 +230,33 @@ def test_an_event_queued_by_the_release_before_the_outbox_is_taken_over(archive:
     assert json.loads(row(archive, "old2").data) == checked
     # Once the relay has handled it, a repeated message changes nothing.
     assert not outbox.adopt(checked) and not outbox.adopt({"id": "old1", "type": "x"})
+
+
+def test_an_event_names_its_submission_and_case_and_the_migration_fills_them(
+        archive: Archive) -> None:
+    """Erasure finds an event by the submission and the case its data names: this release
+    writes them on the row, migration 0027 fills them for the events written before."""
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    with archive.db.session() as session:
+        checked = record(session, "submission.checked", {"submission_id": "s1", "status": "done"})
+        decided = record(session, "sanction.decided", {"case_id": "c1", "submission_id": "s2"})
+    Outbox(archive.db, URL, SECRET, poster=Receiver(204)).adopt(
+        {"id": "old2", "type": "submission.checked", "data": {"submission_id": "s3"}})
+
+    def named() -> dict[str, tuple[str | None, str | None]]:
+        with archive.db.sessions() as session:
+            return {e.id: (e.submission_id, e.case_id) for e in session.scalars(select(EventRow))}
+
+    written = named()
+    assert written == {checked["id"]: ("s1", None), decided["id"]: ("s2", "c1"),
+                       "old2": ("s3", None)}
+    url = archive.db.engine.url.render_as_string(hide_password=False)
+    for target in ("0026", "head"):  # back to before the columns (dropped), then filled again
+        with archive.db.engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "0026" else command.upgrade)(config, target)
+    assert named() == written
