@@ -198,8 +198,11 @@ class MatchLink(Base):
     __tablename__ = "match_links"
     # A submission's links from a similarity up, both ways: the cohort page reads only the
     # strongest of each (store/summaries.py); a report's later matches are read by other_id.
+    # The second holds what an assessor's histogram reads of the links to their submissions
+    # (the later side, whether an own attempt), so no link row is read for it.
     __table_args__ = (Index("ix_match_links_strength", "submission_id", "similarity"),
-                      Index("ix_match_links_other_strength", "other_id", "similarity"))
+                      Index("ix_match_links_other_strength", "other_id", "similarity",
+                            "submission_id", "own"))
 
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
     other_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)

@@ -26,8 +26,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index('ix_match_links_strength', 'match_links', ['submission_id', 'similarity'])
-    # The later matches' index, extended: read by other_id as before, and from a similarity up.
-    op.create_index('ix_match_links_other_strength', 'match_links', ['other_id', 'similarity'])
+    # The later matches' index, extended: read by other_id as before, from a similarity up, and
+    # holding the columns an assessor's histogram reads (models.MatchLink).
+    op.create_index('ix_match_links_other_strength', 'match_links',
+                    ['other_id', 'similarity', 'submission_id', 'own'])
     op.drop_index('ix_match_links_other_id', table_name='match_links')
 
 
