@@ -363,8 +363,8 @@ def test_the_cohort_page_clusters_the_strongest_pairs_when_too_many_reach_the_th
     assert body.count('<line class="edge') == 2 and body.count('<circle class="node"') == 3
     assert 'option value="0.9" selected>90% (3 pairs)</option>' in body
     assert len(re.findall(r"Compare \w+ with \w+</a>", body)) == len(stored_pairs(service, cohort))
-    # Every threshold from 100% links fewer than the cap, and the page offers it.
-    assert 'option value="1.0">100%</option>' in body  # the bins cannot tell 100% apart
+    # 100% shares its bin with 90-99%: the chooser cannot count it from the histogram.
+    assert 'option value="1.0">100%</option>' in body
     monkeypatch.setattr(page, "MAX_CLUSTERED_PAIRS", 3)
     monkeypatch.setattr(originality.overview, "MAX_CLUSTERED_PAIRS", 3)
     whole = text(service.get("/projects/p1?threshold=0.9"))

@@ -971,9 +971,9 @@ def test_an_upload_aligns_its_strongest_pairs_within_the_budget_and_keeps_every_
 
 def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_give_them(
         archive: Archive) -> None:
-    """The cohort page's reads of a project's links: the strongest pairs, ties at the cut
+    """The cohort page's reads of a project's links: the strongest pairs, ties at the floor
     included as the pure overview orders them, and how many reach a threshold (from the
-    histogram, or the links inside one of its bins), for staff and for an assessor."""
+    histogram, or the links inside one of its bins), for staff and for two assessors."""
     import random
 
     from originality.overview import Pair, reaches, unique_pairs
@@ -990,7 +990,7 @@ def test_the_strongest_pairs_and_the_pairs_reaching_a_threshold_as_the_links_giv
                                assessor_id="ada" if n % 4 == 0 else "eve" if n == 7 else "bob"
                                ).submission.id
         earlier = rng.sample(ids, min(len(ids), 6))
-        # Ties on purpose: similarities on a coarse grid, some of them at the cuts below.
+        # Ties on purpose: similarities on a coarse grid, some of them at the floors below.
         matches = [{"submission_id": other, "student_id": students[other],
                     "similarity": rng.choice([0.31, 0.52, 0.547, 0.55, 0.7, 0.7, 0.93, 1.0]),
                     "a_share": 0.5, "b_share": 0.5, "fragments": []} for other in earlier]
