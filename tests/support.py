@@ -135,6 +135,18 @@ def running(cls: type[App], root: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         built.close()
 
 
+def migrate(archive: Archive, target: str, *, down: bool = False) -> None:
+    """Take the archive's database up (or ``down``) to the revision ``target``."""
+    from alembic import command
+
+    from originality.store.db import alembic_config
+
+    with archive.db.engine.begin() as connection:
+        config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, target)
+
+
 def fail_check(archive: Archive, submission_id: str, message: str = "test") -> None:
     """Leave a checked submission as a check that failed leaves it (``failed``, with an
     ``internal_error``), so that it can be run again: a shortcut, since only an unfinished

@@ -21,6 +21,7 @@ from originality.store.access import authenticate, create_token, token_digest
 from originality.store.index import MemoryIndex, minhash_of
 from originality.store.models import ArchiveEntry, EventRow, JobStatus, Submission, utcnow
 from originality.store.settings import Settings
+from tests.support import migrate
 
 
 def scenario_zip(tmp_path: Path, name: str) -> Path:
@@ -35,18 +36,6 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     opened = Archive.open(Settings(data_dir=tmp_path / "data", index="memory"))
     yield opened
     opened.close()
-
-
-def migrate(archive: Archive, target: str, *, down: bool = False) -> None:
-    """Take the archive's database up (or ``down``) to the revision ``target``."""
-    from alembic import command
-
-    from originality.store.db import alembic_config
-
-    with archive.db.engine.begin() as connection:
-        config = alembic_config(archive.db.engine.url.render_as_string(hide_password=False))
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, target)
 
 
 def add(archive: Archive, path: Path, student: str, project: str = "p", attempt: int = 1) -> str:

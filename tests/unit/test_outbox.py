@@ -20,6 +20,7 @@ from originality.errors import EventConflict, NotFound, UsageError
 from originality.outbox import DEAD, DELIVERED, PENDING, Outbox, backoff, record, signature, verify
 from originality.store.models import AuditLog, EventRow, JobStatus, utcnow
 from originality.store.settings import Settings
+from tests.support import migrate
 
 SECRET = "s3cret"
 URL = "http://receiver.invalid/hook"
@@ -236,10 +237,6 @@ def test_an_event_names_its_submission_and_case_and_the_migration_fills_them(
         archive: Archive) -> None:
     """Erasure finds an event by the submission and the case its data names: this release
     writes them on the row, migration 0027 fills them for the events written before."""
-    from alembic import command
-
-    from originality.store.db import alembic_config
-
     with archive.db.session() as session:
         checked = record(session, "submission.checked", {"submission_id": "s1", "status": "done"})
         decided = record(session, "sanction.decided", {"case_id": "c1", "submission_id": "s2"})
@@ -253,10 +250,6 @@ def test_an_event_names_its_submission_and_case_and_the_migration_fills_them(
     written = named()
     assert written == {checked["id"]: ("s1", None), decided["id"]: ("s2", "c1"),
                        "old2": ("s3", None)}
-    url = archive.db.engine.url.render_as_string(hide_password=False)
-    for target in ("0026", "head"):  # back to before the columns (dropped), then filled again
-        with archive.db.engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            (command.downgrade if target == "0026" else command.upgrade)(config, target)
+    migrate(archive, "0026", down=True)  # back to before the columns (dropped)
+    migrate(archive, "head")  # then filled again
     assert named() == written
