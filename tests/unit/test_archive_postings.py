@@ -19,7 +19,8 @@ from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.store.index import minhash_bytes, minhash_of
 from originality.store.models import (ArchiveEntry, FeatureCount, LongPosting, NearDuplicateKey,
                                       ProjectStatistics, Submission, UnitRow, UnsampledPosting)
-from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
+from tests.support import migrate
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, imported
 
 

@@ -25,7 +25,8 @@ from originality.options import MatchOptions
 from originality.score import Comparison, background_rows
 from originality.store.models import ArchiveEntry, EntryProfile
 from originality.profile import Profile
-from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
+from tests.support import migrate
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 from tests.unit.test_matching import own_work
 from tests.unit.test_matching import write

@@ -17,7 +17,8 @@ from originality.options import CheckOptions
 from originality.privacy.erasure import Removal, forget_fingerprints
 from originality.profile import Profile
 from originality.store.models import ArchiveEntry, EntryProfile, Submission
-from tests.unit.test_archive import archive, migrate, scenario_zip  # noqa: F401  (the fixture)
+from tests.support import migrate
+from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 
 
