@@ -60,6 +60,10 @@ PHASES = [
     ("originality.archive.profiles", "", "read"),
     ("originality.archive.stats", "", "read"),
     ("originality.archive.background", "", "sample"),
+    ("originality.archive.stats", "", "upload_groups"),
+    ("originality.archive.stats", "", "upload_counted"),
+    ("originality.archive.stats", "", "background_counts"),
+    ("originality.score", "", "counted_background"),
     ("originality.score", "Comparison", "__init__"),
     ("originality.score", "Comparison", "background"),
     ("originality.one_against", "", "kgram_counts"),
@@ -222,6 +226,7 @@ def main() -> None:
         print(f"  {label}: {seconds_spent / len(cpu):.3f} s of CPU {'an upload' if args.process else 'a check'}")
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(40)
 
 
 if __name__ == "__main__":

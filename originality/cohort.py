@@ -380,7 +380,13 @@ def exclusions_from(statistics: Statistics, population: int, base_units: list[Un
                       np.union1d(unique_hashes(base_units, bag=True), statistics.common(statistics.bag, options)),
                       np.arange(population, dtype=np.int64),
                       np.union1d(unique_pruned(base_units), statistics.common(statistics.pruned, options)),
-                      np.union1d(base_long, statistics.common(statistics.long, bare(options))))
+                      background_long(statistics, base_long, options))
+
+
+def background_long(statistics: Statistics, base_long: np.ndarray, options: MatchOptions) -> np.ndarray:
+    """``Exclusions.background_long`` of a population counted by ``statistics``: its starter
+    code's long k-grams (``base_long``) and those half of its groups hold."""
+    return np.union1d(base_long, statistics.common(statistics.long, bare(options)))
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:

@@ -37,8 +37,8 @@ import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import (Exclusions, Statistics, contains_each, exclusions, exclusions_from,
-                     incidence, mark_excluded, positions, upper_products)
+from .cohort import (Exclusions, Statistics, background_long, contains_each, exclusions, exclusions_from,
+                     incidence, mark_excluded, positions, unique_hashes, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
 from .model import PairResult, Pairs, Span
@@ -227,6 +227,15 @@ def background(sample: Sequence[np.ndarray], least: int) -> float:
     return float(np.median(np.maximum(shared / sizes[a], shared / sizes[b])))
 
 
+def counted_background(statistics: Statistics, base_units: list[Unit], sample: Sequence[Profile],
+                       options: MatchOptions) -> float:
+    """The background of a population counted by ``statistics`` (the archive's project), read
+    off its sample's profiles (``background_rows`` of the whole population, as
+    ``archive/background.py`` draws them): what ``Comparison.background`` gives without them."""
+    excluded = background_long(statistics, unique_hashes(base_units), options)
+    return background(_without(excluded, [p.long for p in sample]), options.common_min_submissions)
+
+
 @runtime_checkable
 class Fetching(Protocol):
     """A population's units read on demand (the archive's, from its database): ``fetch`` reads
@@ -255,12 +264,13 @@ class Comparison:
     def __init__(self, ids: list[str], units_by_submission: Sequence[list[Unit]], base_units: list[Unit],
                  options: MatchOptions, model: Model = DEFAULT_MODEL,
                  statistics: Statistics | None = None, profiles: list[Profile] | None = None,
-                 background_sample: Sequence[int] | None = None) -> None:
+                 background: float | None = None) -> None:
         """``statistics``, when given, are the population's counts kept elsewhere (the
-        archive's project): common code and document frequencies are read from them, and
-        ``units_by_submission`` need only hold the submissions whose pairs are scored, and the
-        rows of the population's background sample (``background_sample``, ``background_rows``
-        over the whole population); without statistics the sample is drawn here.
+        archive's project): common code and document frequencies are read from them,
+        ``units_by_submission`` need only hold the submissions whose pairs are scored, and
+        the population's ``background`` comes with them (``counted_background``: the archive's
+        check raises its candidate test by it before it knows the candidates); without
+        statistics the background's sample is drawn here.
         ``profiles``, when given, are the submissions' (``Profile.of`` their units), and the
         units are read for alignment and template lines alone: ``units_by_submission`` may then
         fetch them on demand (``Fetching``)."""
@@ -285,15 +295,15 @@ class Comparison:
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         self._prints: dict[int, SubmissionPrints] = {}
-        self._background_sample = background_sample
+        self._background = background
 
     @cached_property
     def background(self) -> float:
         """The population's background (``background``)."""
-        rows = self._background_sample
-        if rows is None:
-            assert self.statistics is None, "the archive's comparison is given its sample"
-            rows = background_rows([p.key for p in self.profiles], self.excluded.groups.tolist(), self.ids)
+        if self._background is not None:
+            return self._background
+        assert self.statistics is None, "the archive's comparison is given its background"
+        rows = background_rows([p.key for p in self.profiles], self.excluded.groups.tolist(), self.ids)
         sample = _without(self.excluded.background_long, [self.profiles[r].long for r in rows])
         return background(sample, self.options.common_min_submissions)
 

@@ -21,7 +21,7 @@ from ..model import DocumentState, Fragment, PairResult, Span
 from ..options import CheckOptions
 from ..profile import Profile
 from ..report import rounded
-from ..score import ALIGNED_PER_UPLOAD, Comparison
+from ..score import ALIGNED_PER_UPLOAD, Comparison, counted_background
 from ..store.db import Database, rows_in
 from ..tamper import submission_flags
 from ..store.index import CandidateIndex, minhash_of
@@ -88,6 +88,23 @@ class Compare:
             if before_seq is not None:
                 before.append(ArchiveEntry.seq < before_seq)
             archived = session.scalar(select(ArchiveEntry.seq).where(*before).limit(1)) is not None
+            # The project's background first: it raises the candidate test (a pair's containment
+            # counts above it). Its sample depends on the entries alone, not on the candidates.
+            mine = Profile.of(loaded.units)
+            group = stats.group_of(session, loaded.id)
+            joined: list[str] = []
+            upload: stats.UploadCounted | None = None
+            if group is None:  # compared before it is archived: as if counted, its groups merged
+                joined = stats.upload_groups(session, project_id, mine, base)
+                upload = stats.upload_counted(session, project_id, mine, joined)
+                group = joined[0] if joined else loaded.id  # a new group is named by its first entry
+            drawn = background.sample(session, project_id, background.Member(loaded.id, group, mine.key),
+                                      before_seq, merged=dict.fromkeys(joined[1:], group))
+            stored = profiles.read(session, [m.submission_id for m in drawn if m.submission_id != loaded.id])
+            stored[loaded.id] = mine
+            counts = stats.background_counts(session, project_id, self.options.match)
+            project_background = counted_background(counts if upload is None else upload.applied(counts), base_units,
+                                                    [stored[m.submission_id] for m in drawn], self.options.match)
             indexed: set[str] = set()
             posted: dict[str, int] = {}
             if archived:
@@ -98,7 +115,7 @@ class Compare:
                 posted = postings.candidates(
                     session, project_id, postings.own_long(loaded.units, base.long),
                     stats.common_long(session, project_id, self.options.match),
-                    postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity))
+                    postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity, project_background))
                 indexed |= set(posted)
             # Only the entries before this check count: ids of the found and the asset holders.
             # The postings' entries are the project's and carry their seq; the LSH's are looked up.
@@ -117,31 +134,19 @@ class Compare:
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
             shared = {sid: found for sid, found in shared.items() if found}
-            # Only the candidates' profiles are read (and the background sample's): what the
+            # Only the candidates' profiles are read (and the background sample's, above): what the
             # comparison needs of the rest of the archive (common code, document frequencies)
             # is in the project's statistics, and units are read for the pairs it aligns alone.
-            mine = Profile.of(loaded.units)
-            group = stats.group_of(session, loaded.id)
-            counted = group is not None
-            joined: list[str] = []
-            if not counted:  # compared before it is archived: as if counted, its groups merged
-                joined = stats.upload_groups(session, project_id, mine, base)
-                group = joined[0] if joined else None
-            # A new group is named by its first entry's id, as counting names it.
-            drawn = background.sample(session, project_id, background.Member(loaded.id, group or loaded.id, mine.key),
-                                      before_seq, merged=dict.fromkeys(joined[1:], group))
             context = sorted(candidates | set(shared), key=lambda sid: prior[sid])
-            context += sorted({m.submission_id for m in drawn} - set(context) - {loaded.id})
-            stored = profiles.read(session, context)
+            stored.update(profiles.read(session, [sid for sid in context if sid not in stored]))
             population = [mine] + [stored[sid] for sid in context]
             statistics = stats.read(session, project_id, population, self.options.match)
-            if not counted:
-                statistics = stats.with_upload(session, project_id, statistics, mine, joined)
+            if upload is not None:
+                statistics = upload.applied(statistics)
         index = {sid: k for k, sid in enumerate([loaded.id] + context)}
         units = StoredUnits(self.db, [loaded.id] + context, {0: loaded.units})
         comparison = Comparison([loaded.id] + context, units, base_units, self.options.match,
-                                statistics=statistics, profiles=population,
-                                background_sample=[index[m.submission_id] for m in drawn])
+                                statistics=statistics, profiles=population, background=project_background)
         scored = [p for p, sid in enumerate(context, start=1) if sid in candidates]
         # Scored to the end: the candidates that can reach the reporting floor by their k-grams.
         pairs = {pair.b: pair for pair in comparison.score(

@@ -119,23 +119,27 @@ def unsampled(own: np.ndarray, picked: np.ndarray) -> np.ndarray:
     return kept[(kept & np.uint64(SAMPLE - 1)) != 0]
 
 
-def containment_floor(model: Model, min_similarity: float) -> float:
+def containment_floor(model: Model, min_similarity: float, background: float = 0.0) -> float:
     """The least share of the smaller side's own long k-grams that a code pair shares when it
-    scores ``min_similarity``: the code part's logit with the cosine at 1, every containment at
-    that share (the weights are not negative) and the project's background at 0 (a background
-    only lowers a score)."""
+    scores ``min_similarity``: the code part's logit with the cosine at 1 and every containment
+    at that share (the weights are not negative), ``containment_max`` read above the project's
+    ``background`` (``calibration.above_background``)."""
     weights = dict(zip(FEATURES, model.code.weights))
     slope = sum(w for name, w in weights.items() if name != "cosine")
     if min_similarity <= 0 or slope <= 0:
         return 0.0
     logit = math.log(min_similarity / (1.0 - min_similarity))
-    return min(1.0, max(0.0, (logit - model.code.intercept - weights["cosine"]) / slope))
+    lifted = logit - model.code.intercept - weights["cosine"] + weights["containment_max"] * background
+    return min(1.0, max(0.0, lifted / slope))
 
 
-def candidate_floor(model: Model, min_similarity: float) -> float:
+def candidate_floor(model: Model, min_similarity: float, background: float) -> float:
     """The containment the candidate test asks for (``FOUND_FROM``, or a higher reporting
-    threshold)."""
-    return containment_floor(model, max(min_similarity, FOUND_FROM))
+    threshold) in a project of this ``background``: on one task independent students share
+    a tenth of their code or more, and a floor that left the background out let a third of such
+    an archive through at 20,000 entries (docs/benchmarks.md, "Archive check as the archive
+    grows")."""
+    return containment_floor(model, max(min_similarity, FOUND_FROM), background)
 
 
 def needed(floor: float, upload_size: int, entry_sizes: np.ndarray) -> np.ndarray:

@@ -246,23 +246,40 @@ def upload_groups(session: Session, project_id: str, profile: Profile, base: Sta
     return _near_groups(session, project_id, grouped, long_sketch(grouped), base.pruned)
 
 
-def with_upload(session: Session, project_id: str, statistics: Statistics, profile: Profile,
-                groups: list[str]) -> Statistics:
-    """``statistics`` as they would be with an upload counted that is not, in the first of
-    ``groups`` (``upload_groups``; none: a new group), the others merged into it."""
+@dataclass(frozen=True)
+class UploadCounted:
+    """What counting an upload that is not counted (compared before it is archived) would
+    change of its project's counts: the features its group gains (every one, in a new group),
+    and for each group it merges into that one, the features both held. Read once, applied to
+    each set of counts a check reads (``background_counts`` before its candidates, ``read``
+    after them)."""
+
+    gained: EntryFeatures
+    new_group: bool
+    merges: list[EntryFeatures]
+
+    def applied(self, statistics: Statistics) -> Statistics:
+        counted = statistics.plus(self.gained.bag, self.gained.long, self.gained.pruned, self.new_group)
+        for both in self.merges:
+            counted = counted.merged(both.bag, both.long, both.pruned)
+        return counted
+
+
+def upload_counted(session: Session, project_id: str, profile: Profile, groups: list[str]) -> UploadCounted:
+    """How an upload (``profile``) counted in the first of ``groups`` (``upload_groups``; none:
+    a new group), the others merged into it, would change the counts."""
     held = _held(session, project_id, groups[0], None) if groups else union([])
     entry = EntryFeatures.of_profile(profile)
-    counted = statistics.plus(np.setdiff1d(entry.bag, held.bag, assume_unique=True),
-                              np.setdiff1d(entry.long, held.long, assume_unique=True),
-                              np.setdiff1d(entry.pruned, held.pruned, assume_unique=True), not groups)
+    gained = EntryFeatures(*(np.setdiff1d(getattr(entry, name), getattr(held, name), assume_unique=True)
+                             for name in ("bag", "long", "pruned")))
     held = grown(held, entry)
+    merges = []
     for merged in groups[1:]:
         theirs = _held(session, project_id, merged, None)
-        counted = counted.merged(np.intersect1d(held.bag, theirs.bag, assume_unique=True),
-                                 np.intersect1d(held.long, theirs.long, assume_unique=True),
-                                 np.intersect1d(held.pruned, theirs.pruned, assume_unique=True))
+        merges.append(EntryFeatures(*(np.intersect1d(getattr(held, name), getattr(theirs, name), assume_unique=True)
+                                      for name in ("bag", "long", "pruned"))))
         held = grown(held, theirs)
-    return counted
+    return UploadCounted(gained, not groups, merges)
 
 
 def _group_features(session: Session, project_id: str, group: str) -> dict[str, EntryFeatures]:
@@ -445,25 +462,42 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     every bag feature they hold (the cosine's document frequencies), and of the long k-grams,
     plain and pruned, that are or with one more group could be common code (the others' counts
     change nothing; reading them cost most of a check)."""
-    groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+    groups = _groups(session, project_id)
     bag, bag_counts, _ = _space(session, project_id, BAG, sum(len(p.bag) for p in population),
                                 lambda: [p.bag for p in population])
-    # A count reaching the threshold after one more group (``Statistics.plus``) counts at least
-    # one less now (the lower of the two thresholds: with the project's own settings the
-    # threshold need not grow with the groups); a pruned count is the long one plus the stored
-    # difference, so a k-gram whose long count is below the floor less the largest difference
-    # read cannot reach it.
-    # The background's common code (``cohort.bare``) is read from its own, lower threshold.
-    floor = max(1, min(common_threshold(n, o) for n in (groups, groups + 1) for o in (options, bare(options))) - 1)
     differ, differences, whole = _space(session, project_id, PRUNED, sum(p.pruned_size for p in population),
                                         lambda: [p.pruned for p in population])
-    raise_by = int(max(0, differences.max(initial=0)))
-    long = _stored(session, project_id, LONG, max(1, floor - raise_by))
+    # A pruned count is the long one plus the stored difference, so a k-gram whose long count
+    # is below the floor less the largest difference read cannot reach it.
+    long = _stored(session, project_id, LONG, max(1, _near_common(groups, options) - int(max(0, differences.max(initial=0)))))
     # The whole space read lists only the k-grams whose counts differ: those near the floor by
     # their long count are listed too.
     pruned = np.union1d(differ, long[0]) if whole else differ
     pruned_counts = Statistics.count(long, pruned) + Statistics.count((differ, differences), pruned)
     return Statistics(groups, (bag, bag_counts), long, (pruned, pruned_counts) if len(pruned) else long)
+
+
+def background_counts(session: Session, project_id: str, options: MatchOptions) -> Statistics:
+    """The counts a project's background reads (``cohort.background_long``): its groups and
+    its long k-grams near the common threshold, as ``read`` reads them; no bag nor pruned
+    k-grams. Read before a check's candidates, whose test the background raises."""
+    groups = _groups(session, project_id)
+    long = _stored(session, project_id, LONG, _near_common(groups, options))
+    empty = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    return Statistics(groups, empty, long, empty)
+
+
+def _groups(session: Session, project_id: str) -> int:
+    return int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+
+
+def _near_common(groups: int, options: MatchOptions) -> int:
+    """The least count of a long k-gram that is, or after one more group could be, common
+    code: a count reaching the threshold after one more group (``Statistics.plus``) counts at
+    least one less now (the lower of the two thresholds: with the project's own settings the
+    threshold need not grow with the groups). The background's common code (``cohort.bare``)
+    is read from its own, lower threshold."""
+    return max(1, min(common_threshold(n, o) for n in (groups, groups + 1) for o in (options, bare(options))) - 1)
 
 
 def _space(session: Session, project_id: str, space: int, held: int,
@@ -491,8 +525,7 @@ def _space(session: Session, project_id: str, space: int, held: int,
 
 def common_long(session: Session, project_id: str, options: MatchOptions) -> np.ndarray:
     """The project's long k-grams that are common code now, sorted."""
-    groups = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
-    return _stored(session, project_id, LONG, common_threshold(groups, options))[0]
+    return _stored(session, project_id, LONG, common_threshold(_groups(session, project_id), options))[0]
 
 
 def _stored(session: Session, project_id: str, space: int, floor: int | None = None) -> tuple[np.ndarray, np.ndarray]:

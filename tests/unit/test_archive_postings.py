@@ -100,15 +100,17 @@ def test_migration_0022_has_the_entries_counted_again_to_post_their_unsampled_k_
 
 def test_the_containment_floor_is_the_least_share_that_reaches_the_threshold() -> None:
     for threshold in (0.1, 0.3, 0.5):
-        floor = postings.containment_floor(DEFAULT_MODEL, threshold)
-        at = lambda share: DEFAULT_MODEL.similarity(  # noqa: E731
-            np.array([[1.0 if name == "cosine" else share for name in FEATURES]]), np.ones(1))[0]
-        assert at(floor - 1e-6) < threshold <= at(floor + 1e-6)
+        for background in (0.0, 0.12):  # the generated scale cohort's at 20,000 entries: 0.12
+            floor = postings.containment_floor(DEFAULT_MODEL, threshold, background)
+            at = lambda share: DEFAULT_MODEL.similarity(  # noqa: E731
+                np.array([[1.0 if name == "cosine" else share for name in FEATURES]]), np.ones(1), background)[0]
+            assert at(floor - 1e-6) < threshold <= at(floor + 1e-6)
     # The shipped model: 14% of the smaller side's own long k-grams at 0.1, 23% at 0.3, which
-    # the candidate test asks for below a higher threshold.
+    # the candidate test asks for below a higher threshold; 27% at 0.3 above a background of 0.12.
     assert round(postings.containment_floor(DEFAULT_MODEL, 0.1), 4) == 0.142
-    assert postings.candidate_floor(DEFAULT_MODEL, 0.1) == postings.containment_floor(DEFAULT_MODEL, 0.3)
-    assert postings.candidate_floor(DEFAULT_MODEL, 0.6) == postings.containment_floor(DEFAULT_MODEL, 0.6)
+    assert round(postings.containment_floor(DEFAULT_MODEL, 0.3, 0.12), 2) == 0.27
+    assert postings.candidate_floor(DEFAULT_MODEL, 0.1, 0.0) == postings.containment_floor(DEFAULT_MODEL, 0.3)
+    assert postings.candidate_floor(DEFAULT_MODEL, 0.6, 0.05) == postings.containment_floor(DEFAULT_MODEL, 0.6, 0.05)
 
 
 def test_the_hits_are_counted_per_entry_whatever_the_span_of_their_seqs() -> None:
@@ -135,7 +137,7 @@ def test_a_check_finds_its_code_candidates_by_postings_and_loads_no_unrelated_en
         archive: Archive, tmp_path: Path) -> None:
     ids = imported(archive, tmp_path, SCENARIOS)
     upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
-    floor = postings.candidate_floor(DEFAULT_MODEL, archive.options.min_similarity)
+    floor = postings.candidate_floor(DEFAULT_MODEL, archive.options.min_similarity, 0.0)
     with archive.db.sessions() as session:
         found = postings.candidates(session, "p", postings.own_long(upload.units, np.zeros(0, np.uint64)),
                                     np.zeros(0, np.uint64), floor)
@@ -165,7 +167,7 @@ def test_a_tiny_upload_finds_the_entry_it_lies_inside_through_the_k_grams_outsid
     own = postings.own_long(units, np.zeros(0, np.uint64))
     assert len(own) >= postings.SMALL
     inside = postings.unsampled(own, postings.winnowed(units))[:12]  # 12 of its k-grams, none sampled
-    floor = postings.candidate_floor(DEFAULT_MODEL, archive.options.min_similarity)
+    floor = postings.candidate_floor(DEFAULT_MODEL, archive.options.min_similarity, 0.0)
     with archive.db.sessions() as session:
         found = postings.candidates(session, "p", inside, np.zeros(0, np.uint64), floor)
         assert ids["original"] in found

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from originality import score
-from originality.archive import Archive, background
+from originality.archive import Archive, background, compare, postings
 from originality.calibration import DEFAULT_MODEL, FEATURES
 from originality.check import check, load_submission
 from originality.html_report import write_html
@@ -140,6 +140,26 @@ def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
         keys = dict(session.execute(select(ArchiveEntry.submission_id, ArchiveEntry.content_key)).all())
         stored = dict(session.execute(select(EntryProfile.submission_id, EntryProfile.data)).all())
     assert keys == {sid: Profile.from_bytes(data).key for sid, data in stored.items()}
+
+
+def test_the_candidate_test_asks_for_the_share_above_the_background(archive: Archive, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The archive's check reads its project's background before its candidates and raises
+    their test by it, scoring with the same background; every pair a comparison over the whole
+    archive scores is still listed alike (``check_scores_as_over_the_whole_archive``)."""
+    archive.options = replace(archive.options, match=replace(archive.options.match, common_min_submissions=2))
+    ids = imported(archive, tmp_path, SCENARIOS)
+    floors, backgrounds = [], []
+    real_floor, real_background = postings.candidate_floor, compare.counted_background
+    monkeypatch.setattr(postings, "candidate_floor", lambda *args: floors.append(args) or real_floor(*args))
+    monkeypatch.setattr(compare, "counted_background",
+                        lambda *args: backgrounds.append(real_background(*args)) or backgrounds[-1])
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    report = archive.compare(upload, "p", None)
+    assert backgrounds[0] > 0 and floors == [(DEFAULT_MODEL, archive.options.min_similarity, backgrounds[0])]
+    assert report["background"] == round(backgrounds[0], 4)
+    assert real_floor(*floors[0]) > real_floor(DEFAULT_MODEL, archive.options.min_similarity, 0.0)
+    check_scores_as_over_the_whole_archive(archive, tmp_path, list(ids.values()))
 
 
 @pytest.mark.parametrize("size", [2, 3, 9, 10, 20])

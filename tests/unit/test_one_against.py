@@ -15,7 +15,7 @@ from originality.fingerprint import SymbolTable
 from originality.one_against import Ragged, flag_table, flags_of
 from originality.options import CheckOptions, MatchOptions
 from originality.profile import Profile
-from originality.score import Comparison
+from originality.score import Comparison, counted_background
 from tests.unit.test_matching import ORIGINAL, write
 
 EMPTY = np.zeros(0, dtype=np.uint64)
@@ -94,9 +94,10 @@ def test_pairs_that_cannot_reach_a_similarity_are_dropped_and_no_other(tmp_path:
             population = [mine] + [Profile.made(mine.bag, mine.bag_counts, kgrams, kgrams, EMPTY, 100, 100, p.key)
                                    for row, p in enumerate(population[1:], start=1)
                                    for kgrams in [np.union1d(mine.long[:row * len(mine.long) // 40], p.long[:20])]]
+        counted = statistics(rng, population, pool, EMPTY)
         comparison = Comparison([f"s{i:02d}" for i in range(len(population))], [[] for _ in population], [],
-                                MatchOptions(), statistics=statistics(rng, population, pool, EMPTY),
-                                profiles=population, background_sample=list(range(len(population))))
+                                MatchOptions(), statistics=counted, profiles=population,
+                                background=counted_background(counted, [], population, MatchOptions()))
         others = np.arange(1, len(population))
         every = comparison.one_against(0, others)
         similarity = np.round(comparison.similarities(every), 4)
@@ -111,8 +112,7 @@ def test_pairs_that_cannot_reach_a_similarity_are_dropped_and_no_other(tmp_path:
     # A model with a weight below 0 (not one ``calibration.fit`` makes) has no such bound: all kept.
     lowering = replace(DEFAULT_MODEL, code=replace(DEFAULT_MODEL.code, weights=(-1.0,) + DEFAULT_MODEL.code.weights[1:]))
     comparison = Comparison([f"s{i:02d}" for i in range(len(population))], [[] for _ in population], [],
-                            MatchOptions(), model=lowering, statistics=statistics(rng, population, pool, EMPTY),
-                            profiles=population, background_sample=list(range(len(population))))
+                            MatchOptions(), model=lowering, statistics=counted, profiles=population, background=0.05)
     assert np.array_equal(comparison.one_against(0, others, 0.5).j, others)
 
 
