@@ -24,8 +24,10 @@ from .cohort import Exclusions, Statistics, contains, flags_of_members, position
 from .fingerprint import sorted_distinct
 from .profile import Profile
 
-# The sets a long k-gram can be in, as bits of one table (``flag_table``).
+# The sets a long k-gram can be in, as bits of one table (``flag_table``), and how many values
+# their flags can take.
 EXCLUDED_LONG, EXCLUDED_PRUNED, MINE_LONG, MINE_PRUNED = 1, 2, 4, 8
+FLAG_VALUES = 16
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class Ragged:
     @cached_property
     def starts(self) -> np.ndarray:
         return np.cumsum(self.lengths) - self.lengths
+
+    def tally(self, flags: np.ndarray) -> np.ndarray:
+        """How many of each array's values carry each flag value (``flag_table``'s, under
+        ``FLAG_VALUES``), as an (arrays, ``FLAG_VALUES``) table: one counting pass answers every
+        question asked of the flags, where ``count`` passes over the values once per question
+        (on a check's 7 million long k-grams at 20,000 entries, 48 ms instead of 71-103 for the
+        four: docs/benchmarks.md)."""
+        keys = np.repeat(np.arange(len(self.lengths), dtype=np.int64) * FLAG_VALUES, self.lengths) + flags
+        return np.bincount(keys, minlength=FLAG_VALUES * len(self.lengths)).reshape(-1, FLAG_VALUES)
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         """How many of each array's values ``mask`` selects, as floats (the entries of an
@@ -105,12 +116,19 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
                         MINE_LONG: mine_long, MINE_PRUNED: mine_pruned})
     longs = Ragged.of([p.long for p in others])
     flags = flags_of(table, longs.values)
-    long_sizes = longs.count((flags & EXCLUDED_LONG) == 0)
-    shared = longs.count((flags & MINE_LONG) != 0)  # the upload's own are never excluded
+    tally = longs.tally(flags)
+
+    def holding(condition: np.ndarray) -> np.ndarray:
+        """Per candidate, how many of its long k-grams have a flag value ``condition`` selects."""
+        return tally[:, condition].sum(axis=1).astype(np.float64)
 
     def pruned_part(part_flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         own = (part_flags & EXCLUDED_PRUNED) == 0
         return own, own & ((part_flags & MINE_PRUNED) != 0)
+
+    values = np.arange(FLAG_VALUES)
+    long_sizes = holding((values & EXCLUDED_LONG) == 0)
+    shared = holding((values & MINE_LONG) != 0)  # the upload's own are never excluded
 
     def at_positions(positions: Ragged) -> np.ndarray:
         """Where each array's positions in its candidate's long k-grams are in ``longs`` (int64,
@@ -118,8 +136,8 @@ def kgram_counts(mine_long: np.ndarray, mine_pruned: np.ndarray, excluded: Exclu
         return np.repeat(longs.starts, positions.lengths) + positions.values
 
     # The long k-grams' answers, less those the pruned streams lack, plus those they add.
-    own, mine = pruned_part(flags)
-    pruned_sizes, shared_pruned = longs.count(own), longs.count(mine)
+    own, mine = pruned_part(values)
+    pruned_sizes, shared_pruned = holding(own), holding(mine)
     lacks = Ragged.of([p.pruned_lacks for p in others], np.int64)
     lacked = at_positions(lacks)
     own, mine = pruned_part(flags[lacked])

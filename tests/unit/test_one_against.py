@@ -126,3 +126,6 @@ def test_ragged_counts_per_array_with_empty_ones() -> None:
     ragged = Ragged.of([np.array([1, 2], dtype=np.uint64), EMPTY, np.array([3, 4, 5], dtype=np.uint64)])
     assert ragged.count(ragged.values % 2 == 1).tolist() == [1.0, 0.0, 2.0]
     assert ragged.rows.tolist() == [0, 0, 2, 2, 2]
+    tally = ragged.tally(np.array([1, 0, 3, 1, 15], dtype=np.uint8))
+    assert tally.shape == (3, 16) and tally.sum() == 5 and not tally[1].any()
+    assert (tally[0, 0], tally[0, 1], tally[2, 1], tally[2, 3], tally[2, 15]) == (1, 1, 1, 1, 1)
