@@ -2,7 +2,8 @@
 
 A code pair scores at least some similarity only if the two sides share at least a share of
 the smaller side's own long k-grams, plain or pruned (``containment_floor``: the calibrated
-model with the cosine at its best). So each entry's own long k-grams (its code units', plain
+model with the cosine at its best, the containment read above the project's background, which
+the check reads first). So each entry's own long k-grams (its code units', plain
 and pruned, starter code aside) are posted in ``long_postings`` when it is counted, and a check
 looks up the upload's own long k-grams there, leaving out the project's common code (its
 postings are long and it never counts), and keeps the entries with enough hits for a pair at
