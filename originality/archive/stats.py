@@ -469,7 +469,8 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
                                         lambda: [p.pruned for p in population])
     # A pruned count is the long one plus the stored difference, so a k-gram whose long count
     # is below the floor less the largest difference read cannot reach it.
-    long = _stored(session, project_id, LONG, max(1, _near_common(groups, options) - int(max(0, differences.max(initial=0)))))
+    raise_by = int(max(0, differences.max(initial=0)))
+    long = _stored(session, project_id, LONG, max(1, _near_common(groups, options) - raise_by))
     # The whole space read lists only the k-grams whose counts differ: those near the floor by
     # their long count are listed too.
     pruned = np.union1d(differ, long[0]) if whole else differ
