@@ -93,11 +93,6 @@ class Profile:
         kept = np.delete(self.long, self.pruned_lacks)
         return kept if not len(self.pruned_adds) else np.union1d(kept, self.pruned_adds)
 
-    @property
-    def pruned_size(self) -> int:
-        """How many ``pruned`` holds, without making it."""
-        return len(self.long) - len(self.pruned_lacks) + len(self.pruned_adds)
-
     @cached_property
     def unpruned(self) -> np.ndarray:
         """The distinct long k-grams of the units without a pruned stream."""

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from originality.archive import Archive, PastSubmission, stats, unit_from_row
 from originality.archive.stats import BAG, LONG, PRUNED, EntryFeatures, deltas
 from originality.check import load_submission
+from originality import cohort
 from originality.cohort import groups_of, unique_pruned
 from originality.fingerprint import SymbolTable
 from originality.privacy.erasure import Removal, forget_fingerprints
@@ -211,8 +212,29 @@ def test_a_count_space_read_whole_gives_the_same_report_as_the_populations_featu
     for share in (0.0, 1e9):  # never whole (a limit of 0 rows), always whole
         monkeypatch.setattr(stats, "WHOLE_SPACE_SHARE", share)
         reports.append(archive.compare(upload(), "p", None))
-    assert whole == [False, False, True, True]
+    assert whole == [False, True]  # the bag's space; the pruned one is read near the threshold alone
     assert reports[0] == reports[1] and reports[0]["matches"]
+
+
+def test_the_pruned_counts_read_near_the_threshold_are_those_of_the_whole_space(
+        archive: Archive, tmp_path: Path) -> None:
+    """``stats.read`` reads of the pruned space only the k-grams whose pruned count can reach
+    the common threshold's neighbourhood (their long count near it, or their difference alone;
+    on these few groups, every long count): their counts and the common pruned k-grams are those
+    the whole space gives."""
+    imported(archive, tmp_path, SCENARIOS)
+    _, counts = stored(archive)
+    assert any(n > 0 for n in counts[PRUNED].values()) and any(n < 0 for n in counts[PRUNED].values())
+    every = sorted(set(counts[LONG]) | set(counts[PRUNED]))
+    whole = {f: counts[LONG].get(f, 0) + counts[PRUNED].get(f, 0) for f in every}
+    for least in (2, 3, 4):  # common code from a few groups on: k-grams at, near and under it
+        options = replace(archive.options.match, common_min_submissions=least, common_fraction=0.2)
+        with archive.db.sessions() as session:
+            statistics = stats.read(session, "p", [], options)
+        features, read = statistics.pruned
+        assert {int(f): int(n) for f, n in zip(features, read)} == {int(f): whole[int(f)] for f in features}
+        common = {f for f, n in whole.items() if n >= cohort.common_threshold(statistics.groups, options)}
+        assert set(statistics.common(statistics.pruned, options).tolist()) == common
 
 
 def linking(tmp_path: Path, name: str, parts: list[int]) -> Path:
