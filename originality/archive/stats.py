@@ -509,13 +509,12 @@ def _space(session: Session, project_id: str, space: int, held: int,
     whether it was read whole.
 
     The submissions of one task share most of their features: the scale cohort's 19,990 entries
-    hold 25,420 distinct bag features (and 51,953 pruned k-grams whose count differs from the
-    long one), where a check's 7,000 candidates hold 6.7 million (7.9 million pruned). So when
-    the space has fewer rows than ``WHOLE_SPACE_SHARE`` of the arrays' features (counted on its
-    index, at most that many read), it is read whole and the arrays' distinct features (NumPy's
-    ``unique`` over millions: a fifth of that check) are never formed. A feature read that no
-    submission holds changes nothing: counts are read by lookup, common code left out by
-    lookup; nor are the arrays (a candidate's pruned k-grams are made from its profile's)."""
+    hold 25,420 distinct bag features, where a check's 7,000 candidates hold 6.7 million. So
+    when the space has fewer rows than ``WHOLE_SPACE_SHARE`` of the arrays' features (counted on
+    its index, at most that many read), it is read whole and the arrays' distinct features
+    (NumPy's ``unique`` over millions: a fifth of that check) are never formed. A feature read
+    that no submission holds changes nothing: counts are read by lookup, common code left out by
+    lookup."""
     limit = int(held * WHOLE_SPACE_SHARE)
     listed = session.scalar(text("SELECT count(*) FROM (SELECT 1 FROM feature_counts WHERE project_id = :p "
                                  "AND space = :s LIMIT :n) AS listed"), {"p": project_id, "s": space, "n": limit})
