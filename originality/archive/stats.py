@@ -467,15 +467,16 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
                                 lambda: [p.bag for p in population])
     # A pruned count is the long one plus the stored difference (the pruned space lists the
     # k-grams whose two counts differ): one reaches ``near`` only if its long count reaches it
-    # less the largest difference, or, without a long count, its difference reaches it. Those
-    # alone are read (a few hundred), not the whole space (51,747 rows at 19,990 entries of one
-    # task: 0.03 s a check).
+    # less the largest difference, or, without a long count, its difference reaches it. The
+    # differences of those alone are read (a few hundred), not the whole space (51,747 rows at
+    # 19,990 entries of one task: 0.03 s a check), unless it is the smaller (``_space``).
     near = _near_common(groups, options)
     raise_by = max(0, int(session.scalar(text("SELECT max(n) FROM feature_counts WHERE project_id = :p "
                                               "AND space = :s"), {"p": project_id, "s": PRUNED}) or 0))
     long = _stored(session, project_id, LONG, max(1, near - raise_by))
     pruned = np.union1d(long[0], _stored(session, project_id, PRUNED, near)[0])
-    pruned_counts = Statistics.count(long, pruned) + _counts(session, project_id, PRUNED, pruned)
+    differ, differences, _ = _space(session, project_id, PRUNED, len(pruned), lambda: [pruned])
+    pruned_counts = Statistics.count(long, pruned) + Statistics.count((differ, differences), pruned)
     return Statistics(groups, (bag, bag_counts), long, (pruned, pruned_counts) if len(pruned) else long)
 
 
