@@ -515,7 +515,8 @@ def _space(session: Session, project_id: str, space: int, held: int,
     its index, at most that many read), it is read whole and the arrays' distinct features
     (NumPy's ``unique`` over millions: a fifth of that check) are never formed. A feature read
     that no submission holds changes nothing: counts are read by lookup, common code left out by
-    lookup."""
+    lookup. ``read`` asks it for the bag's features and for the pruned k-grams near the common
+    threshold (a few hundred, looked up)."""
     limit = int(held * WHOLE_SPACE_SHARE)
     listed = session.scalar(text("SELECT count(*) FROM (SELECT 1 FROM feature_counts WHERE project_id = :p "
                                  "AND space = :s LIMIT :n) AS listed"), {"p": project_id, "s": space, "n": limit})
