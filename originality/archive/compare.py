@@ -102,6 +102,8 @@ class Compare:
                                       before_seq, merged=dict.fromkeys(joined[1:], group))
             stored = profiles.read(session, [m.submission_id for m in drawn if m.submission_id != loaded.id])
             stored[loaded.id] = mine
+            # The long k-grams near the common threshold: the background's, and (the archive's
+            # own, before the upload) the common code the candidate lookup leaves out.
             counts = stats.background_counts(session, project_id, self.options.match)
             project_background = counted_background(counts if upload is None else upload.applied(counts), base_units,
                                                     [stored[m.submission_id] for m in drawn], self.options.match)
@@ -114,7 +116,7 @@ class Compare:
                 indexed = self.index.query(project_id, sketch) if not sketch.is_empty() else set()
                 posted = postings.candidates(
                     session, project_id, postings.own_long(loaded.units, base.long),
-                    stats.common_long(session, project_id, self.options.match),
+                    counts.common(counts.long, self.options.match),
                     postings.candidate_floor(DEFAULT_MODEL, self.options.min_similarity, project_background))
                 indexed |= set(posted)
             # Only the entries before this check count: ids of the found and the asset holders.

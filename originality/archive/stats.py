@@ -427,7 +427,7 @@ def build(session: Session, project_id: str, base: StarterKgrams) -> int:
         units = _units(session, [sid for sid, _ in batch])
         for sid, seq in batch:
             count_entry(session, project_id, sid, seq, units[sid], base)
-    return int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
+    return _groups(session, project_id)
 
 
 def ensure(session: Session, project_id: str, base: StarterKgrams) -> None:
@@ -483,7 +483,8 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
 def background_counts(session: Session, project_id: str, options: MatchOptions) -> Statistics:
     """The counts a project's background reads (``cohort.background_long``): its groups and
     its long k-grams near the common threshold, as ``read`` reads them; no bag nor pruned
-    k-grams. Read before a check's candidates, whose test the background raises."""
+    k-grams. Read before a check's candidates, whose test the background raises and whose
+    lookup leaves out the common code among them."""
     groups = _groups(session, project_id)
     long = _stored(session, project_id, LONG, _near_common(groups, options))
     empty = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
@@ -524,11 +525,6 @@ def _space(session: Session, project_id: str, space: int, held: int,
         return (*_stored(session, project_id, space), True)
     features = np.unique(np.concatenate(arrays() + [np.zeros(0, dtype=np.uint64)]))
     return features, _counts(session, project_id, space, features), False
-
-
-def common_long(session: Session, project_id: str, options: MatchOptions) -> np.ndarray:
-    """The project's long k-grams that are common code now, sorted."""
-    return _stored(session, project_id, LONG, common_threshold(_groups(session, project_id), options))[0]
 
 
 def _stored(session: Session, project_id: str, space: int, floor: int | None = None) -> tuple[np.ndarray, np.ndarray]:
