@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from .fingerprint import sorted_distinct
+from .fingerprint import sorted_distinct, sorted_union
 from .options import MatchOptions
 from .units import Unit
 
@@ -354,7 +354,7 @@ class Statistics:
         """These counts with one more group holding the given sorted features (``new_group``), or
         with a group that gained them: a submission compared before it is counted."""
         def plus(space: tuple[np.ndarray, np.ndarray], held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            features = np.union1d(space[0], held)
+            features = sorted_union(space[0], held)
             return features, self.count(space, features) + contains(held, features)
         return Statistics(self.groups + int(new_group), plus(self.bag, bag), plus(self.long, long),
                           plus(self.pruned, pruned))
@@ -376,17 +376,17 @@ def exclusions_from(statistics: Statistics, population: int, base_units: list[Un
     population; every submission is its own group for the cosine, which reads the statistics'
     document frequencies instead (``score.tfidf_vectors``)."""
     base_long = unique_hashes(base_units)
-    return Exclusions(np.union1d(base_long, statistics.common(statistics.long, options)),
-                      np.union1d(unique_hashes(base_units, bag=True), statistics.common(statistics.bag, options)),
+    return Exclusions(sorted_union(base_long, statistics.common(statistics.long, options)),
+                      sorted_union(unique_hashes(base_units, bag=True), statistics.common(statistics.bag, options)),
                       np.arange(population, dtype=np.int64),
-                      np.union1d(unique_pruned(base_units), statistics.common(statistics.pruned, options)),
+                      sorted_union(unique_pruned(base_units), statistics.common(statistics.pruned, options)),
                       background_long(statistics, base_long, options))
 
 
 def background_long(statistics: Statistics, base_long: np.ndarray, options: MatchOptions) -> np.ndarray:
     """``Exclusions.background_long`` of a population counted by ``statistics``: its starter
     code's long k-grams (``base_long``) and those half of its groups hold."""
-    return np.union1d(base_long, statistics.common(statistics.long, bare(options)))
+    return sorted_union(base_long, statistics.common(statistics.long, bare(options)))
 
 
 def mark_excluded(units_by_submission: list[list[Unit]], excluded: Exclusions) -> None:

@@ -22,7 +22,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .fingerprint import sorted_counts, sorted_distinct
+from .cohort import contains
+from .fingerprint import sorted_counts, sorted_distinct, sorted_union
 from .model import SegmentKind
 from .units import Unit
 
@@ -65,7 +66,7 @@ class Profile:
         """The profile of these arrays: ``pruned`` the distinct long k-grams of the units' pruned
         streams, ``unpruned`` those of the units without one (every one of them in ``long``)."""
         same = pruned is long or (len(pruned) == len(long) and np.array_equal(pruned, long))
-        lacks = _NO_POSITIONS if same else np.flatnonzero(~np.isin(long, pruned, assume_unique=True))
+        lacks = _NO_POSITIONS if same else np.flatnonzero(~contains(pruned, long))
         adds = long[:0] if same else np.setdiff1d(pruned, long, assume_unique=True)
         at = np.searchsorted(long, unpruned)
         if len(unpruned) and not np.array_equal(long[np.minimum(at, len(long) - 1)], unpruned):
@@ -91,7 +92,7 @@ class Profile:
         if not len(self.pruned_lacks) and not len(self.pruned_adds):
             return self.long
         kept = np.delete(self.long, self.pruned_lacks)
-        return kept if not len(self.pruned_adds) else np.union1d(kept, self.pruned_adds)
+        return kept if not len(self.pruned_adds) else sorted_union(kept, self.pruned_adds)
 
     @cached_property
     def unpruned(self) -> np.ndarray:
@@ -105,7 +106,7 @@ class Profile:
         counts alike."""
         if not len(self.unpruned_at):
             return self.pruned
-        return self.unpruned if not len(self.pruned) else np.union1d(self.pruned, self.unpruned)
+        return self.unpruned if not len(self.pruned) else sorted_union(self.pruned, self.unpruned)
 
     def to_bytes(self) -> bytes:
         most = int(self.bag_counts.max(initial=0))

@@ -38,6 +38,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..calibration import FEATURES, Model
+from ..fingerprint import sorted_distinct
 from ..model import SegmentKind
 from ..score import ALIGN_FROM
 from ..store.db import execute_rows, rows_in
@@ -86,7 +87,7 @@ def own_long(units: list[Unit], base_long: np.ndarray) -> np.ndarray:
     """A submission's distinct long k-grams of code, plain and pruned, starter code aside."""
     parts = [u.prints.hashes for u in units if u.kind is SegmentKind.CODE]
     parts += [u.pruned for u in units if u.kind is SegmentKind.CODE and u.pruned is not None]
-    found = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    found = sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
     return np.setdiff1d(found, base_long, assume_unique=True) if len(base_long) else found
 
 
@@ -108,7 +109,7 @@ def winnowed(units: list[Unit]) -> np.ndarray:
         else:
             windows = np.lib.stride_tricks.sliding_window_view(stream, WINDOW)
             picked.append(stream[np.arange(len(windows)) + windows.argmin(axis=1)])
-    return np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.uint64)
+    return sorted_distinct(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.uint64)
 
 
 def unsampled(own: np.ndarray, picked: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..cohort import (NEAR_DUPLICATE_JACCARD, Statistics, bare, common_threshold, contains, grouped_kgrams,
                       unique_hashes, unique_pruned)
+from ..fingerprint import sorted_distinct, sorted_union
 from ..options import MatchOptions
 from ..profile import Profile
 from ..store.db import driver_rows, execute_rows, rows_in, transaction_lock
@@ -109,7 +110,7 @@ def union(members: list[EntryFeatures]) -> EntryFeatures:
     if len(members) == 1:  # a group's features already made (``PendingChanges.held``)
         return members[0]
     empty = np.zeros(0, dtype=np.uint64)
-    return EntryFeatures(*(np.unique(np.concatenate([getattr(m, name) for m in members] + [empty]))
+    return EntryFeatures(*(sorted_distinct(np.concatenate([getattr(m, name) for m in members] + [empty]))
                            for name in ("bag", "long", "pruned")))
 
 
@@ -135,8 +136,8 @@ def deltas(others: list[EntryFeatures], entry: EntryFeatures, sign: int) -> dict
     bag = np.setdiff1d(entry.bag, rest.bag, assume_unique=True)
     long = np.setdiff1d(entry.long, rest.long, assume_unique=True)
     pruned_gained = np.setdiff1d(entry.pruned, rest.pruned, assume_unique=True)
-    features = np.union1d(pruned_gained, long)
-    change = np.isin(features, pruned_gained).astype(np.int64) - np.isin(features, long).astype(np.int64)
+    features = sorted_union(pruned_gained, long)
+    change = contains(pruned_gained, features).astype(np.int64) - contains(long, features).astype(np.int64)
     nonzero = change != 0
     return {BAG: (bag, np.full(len(bag), sign, dtype=np.int64)),
             LONG: (long, np.full(len(long), sign, dtype=np.int64)),
@@ -474,7 +475,7 @@ def read(session: Session, project_id: str, population: list[Profile], options: 
     raise_by = max(0, int(session.scalar(text("SELECT max(n) FROM feature_counts WHERE project_id = :p "
                                               "AND space = :s"), {"p": project_id, "s": PRUNED}) or 0))
     long = _stored(session, project_id, LONG, max(1, near - raise_by))
-    pruned = np.union1d(long[0], _stored(session, project_id, PRUNED, near)[0])
+    pruned = sorted_union(long[0], _stored(session, project_id, PRUNED, near)[0])
     differ, differences, _ = _space(session, project_id, PRUNED, len(pruned), lambda: [pruned])
     pruned_counts = Statistics.count(long, pruned) + Statistics.count((differ, differences), pruned)
     return Statistics(groups, (bag, bag_counts), long, (pruned, pruned_counts) if len(pruned) else long)
@@ -523,7 +524,7 @@ def _space(session: Session, project_id: str, space: int, held: int,
                                  "AND space = :s LIMIT :n) AS listed"), {"p": project_id, "s": space, "n": limit})
     if int(listed or 0) < limit:
         return (*_stored(session, project_id, space), True)
-    features = np.unique(np.concatenate(arrays() + [np.zeros(0, dtype=np.uint64)]))
+    features = sorted_distinct(np.concatenate(arrays() + [np.zeros(0, dtype=np.uint64)]))
     return features, _counts(session, project_id, space, features), False
 
 

@@ -39,6 +39,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import IndexLost
+from ..fingerprint import sorted_distinct
 from ..model import SegmentKind
 from ..units import Unit
 from .db import execute_rows
@@ -83,7 +84,7 @@ def minhash_of(units: list[Unit], num_perm: int, seed: int,
     pair shares short k-grams, so an LSH over them made nearly every entry a candidate
     (docs/benchmarks.md, "Candidate index")."""
     bags = [u.bag for u in units if u.kind is SegmentKind.PROSE]
-    features = np.unique(np.concatenate(bags)) if bags else np.zeros(0, dtype=np.uint64)
+    features = sorted_distinct(np.concatenate(bags)) if bags else np.zeros(0, dtype=np.uint64)
     if without is not None and len(without):
         features = np.setdiff1d(features, without, assume_unique=True)
     sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=_low32, scheme=SCHEME)
