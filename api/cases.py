@@ -25,6 +25,8 @@ from .reads import logged
 blp = Blueprint("cases", __name__, description="Suspected-plagiarism cases and staff decisions")
 students_blp = Blueprint("students", __name__, description="Students' records of cases and sanctions")
 SECURITY = [{"bearer": []}]
+# The most cases a page of the review queue may ask for.
+QUEUE_LIMIT = 500
 
 
 class LineRef(ma.Schema):
@@ -59,6 +61,10 @@ class DecisionIn(ma.Schema):
 class QueueArgs(ma.Schema):
     status = ma.fields.String(load_default=None,
                               validate=ma.validate.OneOf([s.value for s in ladder.CaseStatus]))
+    after = ma.fields.String(load_default=None, metadata={
+        "description": "the case the page starts after: the previous page's ``next``"})
+    limit = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=QUEUE_LIMIT),
+                              metadata={"description": "cases a page (all of them without it)"})
 
 
 class DecisionOut(ma.Schema):
@@ -100,6 +106,10 @@ class DecidedOut(ma.Schema):
 
 class QueueOut(ma.Schema):
     cases = ma.fields.List(ma.fields.Nested(CaseOut))
+    total = ma.fields.Integer(metadata={"description": "cases of the status in the queue"})
+    repeats = ma.fields.Integer(metadata={"description": "of which repeat offenses"})
+    next = ma.fields.String(allow_none=True, metadata={
+        "description": "``after`` for the next page; null on the last"})
 
 
 class SanctionOut(ma.Schema):
@@ -160,8 +170,10 @@ def open_case(body: dict[str, Any]) -> Any:
 @logged("case_list")
 def review_queue(args: dict[str, Any]) -> Any:
     """The staff review queue, filtered by status: repeat offenses first (marked
-    ``repeat``), then oldest first."""
-    return {"cases": case_book().queue(args["status"])}
+    ``repeat``), then oldest first; a page of ``limit`` cases after the case ``after`` when
+    asked (404 when ``after`` is not in the queue)."""
+    page = case_book().queue(args["status"], args["after"], args["limit"])
+    return {"cases": page.cases, "total": page.total, "repeats": page.repeats, "next": page.next}
 
 
 @blp.route("/<case_id>", methods=["GET"])

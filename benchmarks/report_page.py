@@ -373,7 +373,9 @@ def main() -> None:
                               f"/projects/{PROJECT}?after={quote(later)}", staff))
             pages += [(f"cohort, assessor (1/{ASSESSORS})", f"/projects/{PROJECT}", assessor),
                       ("queue (open cases)", "/queue", staff),
-                      ("queue (all cases)", "/queue?status=all", staff)]
+                      ("queue (all cases)", "/queue?status=all", staff),
+                      ("cases API (all)", "/api/v1/cases", staff),
+                      ("cases API (50)", "/api/v1/cases?limit=50", staff)]
             if args.profile:
                 for label, url, headers in pages:
                     if label.startswith(args.profile):

@@ -50,6 +50,18 @@ IN_BATCH = 200
 
 
 @dataclass(frozen=True)
+class QueuePage:
+    """Cases of the review queue, in its order: a page of them, how many the queue holds (and
+    how many of those are repeat offenses), and the case the next page starts after (None on
+    the last page)."""
+
+    cases: list[dict[str, Any]]
+    total: int
+    repeats: int
+    next: str | None
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who acts (a token's name and role), for the audit log."""
 
@@ -211,16 +223,20 @@ class CaseBook:
             "banned": st.banned,
         }
 
-    def queue(self, status: str | None = None) -> list[dict[str, Any]]:
-        """The staff review queue: repeat offenses first, then oldest first.
+    def queue(self, status: str | None = None, after: str | None = None,
+              limit: int | None = None) -> QueuePage:
+        """The staff review queue: repeat offenses first, then oldest first; the cases after
+        the case ``after`` (from the first without it), ``limit`` of them (all without it).
 
         Only the histories of the students who may have a case of ``status`` are read: for the
         open cases, those with a case that no decision has reached; for the decided ones, those
-        with a decision. The ladder then says each case's status from the whole history."""
+        with a decision. The ladder says each case's status and whether it is a repeat from the
+        whole history; only the page's cases are then described in full (their proposal,
+        reasons and decisions): at 3,000 cases, describing every case was most of a page that
+        shows 50 (docs/benchmarks.md, "The queue, a page at a time")."""
         if status is not None:
             status = ladder.CaseStatus(status).value
         now = datetime.now(UTC)
-        items: list[tuple[tuple[int, datetime, str], dict[str, Any]]] = []
         with self.db.sessions() as session:
             # An alias: the query is read inside others on the cases themselves.
             case = aliased(CaseRow)
@@ -231,15 +247,26 @@ class CaseBook:
                 students = students.where(~decided)
             elif status is not None:
                 students = students.where(decided)
-            for history, cases, decisions in self._histories(session, students).values():
-                for c in cases:
-                    out = self._case_dict(history, c, decisions, now, evidence=False)
-                    if status is not None and out["status"] != status:
-                        continue
-                    key = ladder.queue_key(ladder.propose(history, c.id, now), aware(c.opened_at))
-                    items.append((key, out))
-        items.sort(key=lambda item: item[0])
-        return [out for _, out in items]
+            histories = self._histories(session, students)
+        listed: list[tuple[tuple[int, datetime, str], str, CaseRow]] = []
+        for student, (history, cases, _) in histories.items():
+            for c in cases:
+                if status is None or ladder.case_status(history, c.id, now).value == status:
+                    repeat = ladder.is_repeat(history, c.id, now)
+                    listed.append((ladder.queue_key(c.id, repeat, aware(c.opened_at)), student, c))
+        listed.sort(key=lambda item: item[0])
+        start = 0
+        if after is not None:
+            start = next((n + 1 for n, (_, _, c) in enumerate(listed) if c.id == after), -1)
+            if start < 0:
+                raise NotFound(f"no case {after} in this queue")
+        shown = listed[start:] if limit is None else listed[start:start + limit]
+        more = limit is not None and start + limit < len(listed)
+        return QueuePage(
+            cases=[self._case_dict(histories[student][0], c, histories[student][2], now, evidence=False)
+                   for _, student, c in shown],
+            total=len(listed), repeats=sum(1 for key, _, _ in listed if key[0] == 0),
+            next=shown[-1][2].id if more else None)
 
     def audit(self, subject: str | None = None) -> list[dict[str, Any]]:
         with self.db.sessions() as session:

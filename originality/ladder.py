@@ -413,9 +413,10 @@ def propose(history: History, case_id: str, as_of: datetime | None = None) -> Pr
     )
 
 
-def queue_key(proposal: Proposal, opened_at: datetime) -> tuple[int, datetime, str]:
-    """Sort key for the staff review queue: repeats first, then oldest first, then by id."""
-    return (0 if proposal.repeat else 1, opened_at, proposal.case_id)
+def queue_key(case_id: str, repeat: bool, opened_at: datetime) -> tuple[int, datetime, str]:
+    """Sort key for the staff review queue: repeats (``is_repeat``) first, then oldest first,
+    then by id."""
+    return (0 if repeat else 1, opened_at, case_id)
 
 
 # ---------------------------------------------------------------------------------------------

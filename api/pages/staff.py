@@ -94,32 +94,30 @@ def queue() -> Any:
     except (ValueError, NotFound):
         notices.append("That place in the possible repeats does not exist; showing the first page.")
         possible, repeats_after = triage.possible_repeats_page(QUEUE_PAGE), ""
-    cases = book().queue(None if status == "all" else status)
-    # The cases come whole (the ladder orders them from each student's history); a page of them
-    # is drawn, from after the case the page before ended with.
+    # The cases a page at a time, from after the case the page before ended with (the ladder
+    # orders them from each student's history).
     cases_after = request.args.get("cases_after", "")
-    start = next((n + 1 for n, c in enumerate(cases) if c["id"] == cases_after), None)
-    if start is None:
-        if cases_after:
-            notices.append("That case is no longer in this list; showing its first page.")
-        start, cases_after = 0, ""
-    shown = cases[start : start + QUEUE_PAGE]
+    wanted = None if status == "all" else status
+    try:
+        cases = book().queue(wanted, cases_after or None, QUEUE_PAGE)
+    except NotFound:
+        notices.append("That case is no longer in this list; showing its first page.")
+        cases, cases_after = book().queue(wanted, None, QUEUE_PAGE), ""
 
     def queue_url(**changes: str | None) -> str:
         """This queue with other pages of its two lists."""
         places = {"repeats_after": repeats_after or None, "cases_after": cases_after or None}
         return url_for("pages.queue", status=status, **{**places, **changes})
 
-    return render("pages/queue.html", cases=shown, case_count=len(cases), status=status,
+    return render("pages/queue.html", cases=cases.cases, case_count=cases.total, status=status,
                   filters=QUEUE_FILTERS, notices=notices,
-                  repeats=sum(1 for c in cases if c["repeat"]), possible=possible.items,
+                  repeats=cases.repeats, possible=possible.items,
                   possible_count=triage.possible_repeat_count(), stages=STAGE_LABELS,
                   dismissed=request.args.get("dismissed"), page_size=QUEUE_PAGE,
                   next_repeats=queue_url(repeats_after=str(possible.next))
                   if possible.next else None,
                   first_repeats=queue_url(repeats_after=None) if repeats_after else None,
-                  next_cases=queue_url(cases_after=shown[-1]["id"])
-                  if start + QUEUE_PAGE < len(cases) else None,
+                  next_cases=queue_url(cases_after=cases.next) if cases.next else None,
                   first_cases=queue_url(cases_after=None) if cases_after else None)
 
 

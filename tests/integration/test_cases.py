@@ -259,6 +259,45 @@ def test_a_case_opened_after_an_evaluation_of_the_project_is_a_repeat(service: S
                      ("submission.evaluated", "lms", "", f"submission:{copy}")]
 
 
+def test_the_queue_comes_a_page_at_a_time_through_the_api(service: Service) -> None:
+    """``limit`` and ``after`` walk the queue in its order, each case once; the counts are the
+    whole queue's; a place that is not in the queue is 404."""
+    service.add("original", "alice", "p1")
+    opened = []
+    for student in ("mallory", "nina", "oscar", "peggy", "quinn"):
+        copy = service.add("identical", student, "p1")
+        opened.append(service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                                     "note": "copy"}).get_json()["id"])
+    # Peggy's project was evaluated before her second case: a repeat, first in the queue.
+    later = service.add("identical", "peggy", "p2")
+    assert service.post(f"/api/v1/submissions/{later}/evaluation", {"outcome": "pass"}).status_code == 201
+    repeat = service.post("/api/v1/cases", {"submission_id": later, "stage": "creation",
+                                            "note": "again"}).get_json()
+    assert service.post(f"/api/v1/cases/{opened[0]}/decision",
+                        {"decision": "dismissed", "note": "no"}).status_code == 201
+    whole = service.get("/api/v1/cases?status=open").get_json()
+    assert [c["id"] for c in whole["cases"]] == [repeat["id"]] + opened[1:]
+    assert (whole["total"], whole["repeats"], whole["next"]) == (5, 1, None)
+
+    walked, after, pages = [], "", 0
+    while True:
+        page = service.get(f"/api/v1/cases?status=open&limit=2{after}").get_json()
+        assert (page["total"], page["repeats"]) == (5, 1) and len(page["cases"]) <= 2
+        walked += [c["id"] for c in page["cases"]]
+        pages += 1
+        if page["next"] is None:
+            break
+        assert page["next"] == page["cases"][-1]["id"]
+        after = f"&after={page['next']}"
+    assert walked == [c["id"] for c in whole["cases"]] and pages == 3
+    assert [c["repeat"] for c in whole["cases"]] == [True, False, False, False, False]
+    everything = service.get("/api/v1/cases?limit=10").get_json()
+    assert everything["total"] == 6 and opened[0] in [c["id"] for c in everything["cases"]]
+    gone = service.get(f"/api/v1/cases?status=open&after={opened[0]}")
+    assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "not_found"
+    assert service.get("/api/v1/cases?limit=0").status_code == 422
+
+
 def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
         service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     service.add("original", "alice", "p1")

@@ -70,7 +70,7 @@ def open_case(service: Service, submission_id: str, stage: str = "creation",
               note: str = "same code", role: str = "staff") -> str:
     response = service.post(f"/reports/{submission_id}/case", {"stage": stage, "note": note}, role)
     assert response.status_code == 303, text(response)
-    return str(CaseBook(service.archive).queue("all")[-1]["id"]) if role != "staff" else \
+    return str(CaseBook(service.archive).queue("all").cases[-1]["id"]) if role != "staff" else \
         response.headers["Location"].split("/cases/")[1].split("?")[0]
 
 
@@ -240,7 +240,7 @@ def test_cases_are_opened_from_a_report_within_the_assessors_scope(service: Serv
     opened = service.post(f"/reports/{copy}/case", {"stage": "creation", "note": "same"}, "assessor")
     assert opened.status_code == 303
     assert opened.headers["Location"] == f"/reports/{copy}?case=opened"
-    [case] = CaseBook(service.archive).queue()
+    [case] = CaseBook(service.archive).queue().cases
     assert case["submission_id"] == copy and case["opened_by"] == "ada" and case["stage"] == "creation"
 
     twice = service.post(f"/reports/{copy}/case", {"stage": "creation", "note": "x"}, "assessor")

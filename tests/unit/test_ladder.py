@@ -293,11 +293,11 @@ def test_queue_puts_repeats_first_then_oldest() -> None:
     )
     other = History("s2", cases=(CaseRecord("Z", "s2", "p", Stage.CREATION, t(3)),))
     entries = [
-        (propose(h, "B"), t(5)),
-        (propose(h, "C"), t(1)),
-        (propose(other, "Z"), t(3)),
+        ("B", is_repeat(h, "B"), t(5)),
+        ("C", is_repeat(h, "C"), t(1)),
+        ("Z", is_repeat(other, "Z"), t(3)),
     ]
-    assert [p.case_id for p, o in sorted(entries, key=lambda e: queue_key(*e))] == ["B", "C", "Z"]
+    assert [e[0] for e in sorted(entries, key=lambda e: queue_key(*e))] == ["B", "C", "Z"]
 
 
 def test_proposing_an_unknown_case_is_a_usage_error() -> None:
