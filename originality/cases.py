@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy import Row, Select, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -91,13 +91,16 @@ class CaseBook:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _history(self, session: Session, student_id: str) -> tuple[ladder.History, list[CaseRow],
-                                                                     list[DecisionRow]]:
-        return self._histories(session, [student_id])[student_id]
+    def _history(self, session: Session, student_id: str) -> tuple[ladder.History, list[Row[Any]],
+                                                                     list[Row[Any]]]:
+        return self._histories(session, [student_id], evidence=True)[student_id]
 
-    def _histories(self, session: Session, students: Iterable[str] | Select[Any]) -> dict[
-            str, tuple[ladder.History, list[CaseRow], list[DecisionRow]]]:
-        """Each student's history (cases, decisions, evaluations) and rows.
+    def _histories(self, session: Session, students: Iterable[str] | Select[Any],
+                   evidence: bool = False) -> dict[str, tuple[ladder.History, list[Row[Any]], list[Row[Any]]]]:
+        """Each student's history (cases, decisions, evaluations) and its rows: plain rows, each
+        column by its name as on the ORM's, the cases' frozen evidence only with ``evidence``.
+        The queue and the standings read every case of the school, and building ORM objects
+        of them was a third of that (docs/benchmarks.md, "The queue, a page at a time").
 
         ``students`` is a list of ids (read three queries per batch of them) or a query that
         selects them: then four queries whatever their number (the students, and their cases,
@@ -111,25 +114,26 @@ class CaseBook:
         else:
             wanted = list(students)
             choices = [wanted[k : k + IN_BATCH] for k in range(0, len(wanted), IN_BATCH)]
-        cases: dict[str, list[CaseRow]] = {s: [] for s in wanted}
-        decisions: dict[str, list[DecisionRow]] = {s: [] for s in wanted}
-        evaluations: dict[str, list[EvaluationRow]] = {s: [] for s in wanted}
+        cases: dict[str, list[Row[Any]]] = {s: [] for s in wanted}
+        decisions: dict[str, list[Row[Any]]] = {s: [] for s in wanted}
+        evaluations: dict[str, list[Row[Any]]] = {s: [] for s in wanted}
+        case_columns = [c for c in CaseRow.__table__.c if evidence or c.name != "evidence"]
         for chosen in choices:
-            for c in session.scalars(select(CaseRow).where(CaseRow.student_id.in_(chosen))
+            for c in session.execute(select(*case_columns).where(CaseRow.student_id.in_(chosen))
                                      .order_by(CaseRow.opened_at, CaseRow.id)):
                 cases[c.student_id].append(c)
-            for d, student in session.execute(
-                    select(DecisionRow, CaseRow.student_id)
+            for d in session.execute(
+                    select(*DecisionRow.__table__.c, CaseRow.student_id.label("of_student"))
                     .join(CaseRow, CaseRow.id == DecisionRow.case_id)
                     .where(CaseRow.student_id.in_(chosen)).order_by(DecisionRow.id)):
-                decisions[student].append(d)
-            for e in session.scalars(select(EvaluationRow).where(EvaluationRow.student_id.in_(chosen))
-                                     .order_by(EvaluationRow.id)):
+                decisions[d.of_student].append(d)
+            for e in session.execute(select(*EvaluationRow.__table__.c)
+                                     .where(EvaluationRow.student_id.in_(chosen)).order_by(EvaluationRow.id)):
                 evaluations[e.student_id].append(e)
         return {s: (_history_of(s, cases[s], decisions[s], evaluations[s]), cases[s], decisions[s])
                 for s in wanted}
 
-    def _case_dict(self, history: ladder.History, case: CaseRow, decisions: list[DecisionRow],
+    def _case_dict(self, history: ladder.History, case: CaseRow | Row[Any], decisions: list[Row[Any]],
                    now: datetime, evidence: bool = True) -> dict[str, Any]:
         status = ladder.case_status(history, case.id, now)
         in_force = ladder.decision_in_force(history, case.id, now)
@@ -148,7 +152,7 @@ class CaseBook:
         return out
 
     @staticmethod
-    def _decision_dict(d: DecisionRow) -> dict[str, Any]:
+    def _decision_dict(d: Row[Any]) -> dict[str, Any]:
         return {"id": d.id, "decision": d.decision, "sanction": d.sanction,
                 "banned_until": iso(d.banned_until), "reverses": d.reverses,
                 "decided_by": d.decided_by, "note": d.note, "decided_at": iso(d.decided_at)}
@@ -248,7 +252,7 @@ class CaseBook:
             elif status is not None:
                 students = students.where(decided)
             histories = self._histories(session, students)
-        listed: list[tuple[tuple[int, datetime, str], str, CaseRow]] = []
+        listed: list[tuple[tuple[int, datetime, str], str, Row[Any]]] = []
         for student, (history, cases, _) in histories.items():
             for c in cases:
                 if status is None or ladder.case_status(history, c.id, now).value == status:
@@ -434,8 +438,8 @@ class CaseBook:
         return case, event
 
 
-def _history_of(student_id: str, cases: list[CaseRow], decisions: list[DecisionRow],
-                evaluations: list[EvaluationRow]) -> ladder.History:
+def _history_of(student_id: str, cases: list[Row[Any]], decisions: list[Row[Any]],
+                evaluations: list[Row[Any]]) -> ladder.History:
     return ladder.History(
         student_id=student_id,
         cases=tuple(ladder.CaseRecord(c.id, c.student_id, c.project_id, ladder.Stage(c.stage),
