@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,26 +34,56 @@ from service_path import upload_order  # noqa: E402
 
 from originality import cohort as cohort_module  # noqa: E402
 from originality.calibrate import roc_auc  # noqa: E402
+from originality.calibration import FEATURES  # noqa: E402
 from originality.check import CheckOptions, load_submission  # noqa: E402
 from originality.fingerprint import SymbolTable  # noqa: E402
 from originality.options import MIN_SIMILARITY, MatchOptions  # noqa: E402
 from originality.score import Comparison  # noqa: E402
 
 
-def scores(ids: list[str], units: list, options: MatchOptions, prefixes: bool) -> dict[frozenset, float]:
+@dataclass(frozen=True)
+class Scored:
+    """A pair as one comparison scored it, with what its population made of it."""
+
+    similarity: float
+    containment: float  # containment_max, the code part's main feature
+    background: float
+    common_long: int  # long k-grams left out as common code
+
+
+def scores(ids: list[str], units: list, options: MatchOptions, prefixes: bool) -> dict[frozenset, Scored]:
     """Each submission against the ones before it: over the whole cohort, or over the prefix."""
-    found: dict[frozenset, float] = {}
+    found: dict[frozenset, Scored] = {}
     whole = None if prefixes else Comparison(ids, units, [], options)
+    column = FEATURES.index("containment_max")
     for n in range(1, len(ids)):
         comparison = Comparison(ids[:n + 1], units[:n + 1], [], options) if prefixes else whole
-        similarity = comparison.similarities(comparison.pair_features(np.full(n, n), np.arange(n)))
-        found.update((frozenset((ids[n], ids[i])), float(similarity[i])) for i in range(n))
+        features = comparison.pair_features(np.full(n, n), np.arange(n))
+        similarity = comparison.similarities(features)
+        common = len(comparison.excluded.long)
+        found.update((frozenset((ids[n], ids[i])),
+                      Scored(float(similarity[i]), float(features.values[i, column]), comparison.background, common))
+                     for i in range(n))
     return found
 
 
-def as_reported(found: dict[frozenset, float], labelled: dict[frozenset, tuple[int, str]], kind: str | None) -> float:
+def crossing(whole: dict[frozenset, Scored], prefixes: dict[frozenset, Scored],
+             labelled: dict[frozenset, tuple[int, str]], ids: list[str]) -> None:
+    """The labelled pairs one population lists and the other does not, with their features."""
+    position = {sid: n for n, sid in enumerate(ids, start=1)}
+    print("  labelled pairs listed over one population only (later upload's position: whole cohort / "
+          "its prefix; similarity, containment_max, background, long k-grams of common code)")
+    for pair, (label, kind) in sorted(labelled.items(), key=lambda item: max(position[s] for s in item[0])):
+        a, b = whole[pair], prefixes[pair]
+        if (a.similarity >= MIN_SIMILARITY) != (b.similarity >= MIN_SIMILARITY):
+            print(f"    {'copy' if label else 'none'} {kind:9s} at {max(position[s] for s in pair):4d}: "
+                  f"{a.similarity:.4f} / {b.similarity:.4f}, {a.containment:.3f} / {b.containment:.3f}, "
+                  f"{a.background:.4f} / {b.background:.4f}, {a.common_long} / {b.common_long}")
+
+
+def as_reported(found: dict[frozenset, Scored], labelled: dict[frozenset, tuple[int, str]], kind: str | None) -> float:
     pairs = [p for p, (y, k) in labelled.items() if y == 0 or kind is None or k == kind]
-    listed = np.array([found.get(p, 0.0) for p in pairs])
+    listed = np.array([found[p].similarity if p in found else 0.0 for p in pairs])
     return roc_auc(np.array([labelled[p][0] for p in pairs]), np.where(listed >= MIN_SIMILARITY, listed, 0.0))
 
 
@@ -67,6 +97,8 @@ def main() -> None:
     parser.add_argument("--common-min", type=int, help="MatchOptions.common_min_submissions")
     parser.add_argument("--common-fraction", type=float, help="MatchOptions.common_fraction")
     parser.add_argument("--jaccard", type=float, help="cohort.NEAR_DUPLICATE_JACCARD")
+    parser.add_argument("--crossing", action="store_true",
+                        help="list the labelled pairs listed over one population only, with their features")
     args = parser.parse_args()
     ds = datasets.build(args.dataset)
     chosen = next(c for c in ds.cohorts if args.cohort in (None, c.name))
@@ -98,6 +130,8 @@ def main() -> None:
     for kind in [None, *kinds]:
         a, b = as_reported(whole, labelled, kind), as_reported(prefixes, labelled, kind)
         print(f"  {kind or 'all':10s} whole cohort {a:.4f}  prefixes {b:.4f}  gap {b - a:+.4f}")
+    if args.crossing:
+        crossing(whole, prefixes, labelled, ids)
 
 
 if __name__ == "__main__":
