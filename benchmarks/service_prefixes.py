@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/service_prefixes.py --dataset obfuscation --seed 2
     .venv/bin/python benchmarks/service_prefixes.py --seed 2 --confidence 0 --common-min 30 --jaccard 0.3
     .venv/bin/python benchmarks/service_prefixes.py --seed 2 --confidence-young 1   # no extra confidence when young
+    .venv/bin/python benchmarks/service_prefixes.py --seed 2 --crossing   # the pairs listed over one population only
 
 The service scores a pair when its later submission arrives, against the entries before it
 (`benchmarks/service_path.py`). This takes one cohort's submissions in the service's order (the
