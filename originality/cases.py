@@ -254,25 +254,25 @@ class CaseBook:
             elif status is not None:
                 students = students.where(decided)
             histories = self._histories(session, students)
-        listed: list[tuple[tuple[int, datetime, str], str, Row[Any]]] = []
+        listed: list[tuple[tuple[int, datetime, str], bool, str, Row[Any]]] = []
         for student, (history, cases, _) in histories.items():
             for c in cases:
                 if status is None or ladder.case_status(history, c.id, now).value == status:
                     repeat = ladder.is_repeat(history, c.id, now)
-                    listed.append((ladder.queue_key(c.id, repeat, aware(c.opened_at)), student, c))
+                    listed.append((ladder.queue_key(c.id, repeat, aware(c.opened_at)), repeat, student, c))
         listed.sort(key=lambda item: item[0])
         start = 0
         if after is not None:
-            start = next((n + 1 for n, (_, _, c) in enumerate(listed) if c.id == after), -1)
+            start = next((n + 1 for n, (*_, c) in enumerate(listed) if c.id == after), -1)
             if start < 0:
                 raise NotFound(f"no case {after} in this queue")
         shown = listed[start:] if limit is None else listed[start:start + limit]
         more = limit is not None and start + limit < len(listed)
         return QueuePage(
             cases=[self._case_dict(histories[student][0], c, histories[student][2], now, evidence=False)
-                   for _, student, c in shown],
-            total=len(listed), repeats=sum(1 for key, _, _ in listed if key[0] == 0),
-            next=shown[-1][2].id if more else None)
+                   for _, _, student, c in shown],
+            total=len(listed), repeats=sum(1 for _, repeat, _, _ in listed if repeat),
+            next=shown[-1][3].id if more else None)
 
     def audit(self, subject: str | None = None) -> list[dict[str, Any]]:
         with self.db.sessions() as session:
