@@ -4,6 +4,7 @@ What the platform does with each upload, through the archive's public methods on
 (``Archive.open``, ``register``, ``claim``, ``process``, ``report_of``; the same calls as
 ``originality archive add`` and the worker's task): SQLite and the content store in a
 temporary directory, the candidate index in the database (``sql``) or in memory, no Redis.
+A cohort with starter code has it set first, as ``originality archive starter`` sets it.
 Submissions are entered in a seeded shuffled order, each with its own student id (so nothing
 is an own attempt), and each report is read as soon as its submission is processed: a pair's
 score is the one in the report of whichever of its two submissions was entered later, as an
@@ -12,10 +13,12 @@ assessor sees it when the later one arrives. A pair absent from that report scor
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +34,7 @@ class ServiceRun:
     rejected: dict[str, str] = field(default_factory=dict)
     own_attempts: int = 0
     order: list[str] = field(default_factory=list)
+    last_background: float = 0.0  # the background the last report carried
 
 
 def upload_order(cohort: Cohort, seed: int) -> list[Path]:
@@ -56,6 +60,9 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
     ours: dict[str, str] = {}  # archive submission id -> cohort id
     t0 = time.perf_counter()
     try:
+        if cohort.base is not None:
+            sha, size = archive.store.put_stream(io.BytesIO(zipped(cohort.base)), 1 << 30)
+            archive.set_starter(cohort.name, sha, size, name="starter.zip", set_by="benchmark")
         for n, path in enumerate(order, start=1):
             sid = sub_id(path)
             started = time.perf_counter()
@@ -72,6 +79,7 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
                 run.rejected[sid] = getattr(got, "error_code", None) or status
             else:
                 report = archive.report_of(submission.id)
+                run.last_background = float(report.get("background", 0.0))
                 for match in report.get("matches", []):
                     run.scores[key(sid, ours[match["submission_id"]])] = float(match["similarity"])
                 run.own_attempts += len(report.get("own_attempts", []))
@@ -84,6 +92,15 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
         shutil.rmtree(tmp, ignore_errors=True)
     run.seconds = time.perf_counter() - t0
     return run
+
+
+def zipped(folder: Path) -> bytes:
+    """A folder's files as a ZIP (the starter code the platform would upload)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
+    return out.getvalue()
 
 
 def compare(check: dict[tuple[str, str], float], service: dict[tuple[str, str], float],
