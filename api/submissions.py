@@ -183,6 +183,12 @@ class ReportOut(ma.Schema):
                        "submission's own code found in another's, over up to 256 of its independent "
                        "submissions (0 under 10 of them, and in a report stored before it was kept). "
                        "A code pair's similarity reads the code it shares above it"})
+    groups = ma.fields.Integer(metadata={
+        "description": "how many independent submissions (near-duplicates counted once) the project "
+                       "held at the check, this one included: under 10, neither code that "
+                       "independent students commonly write nor the background is known yet, and "
+                       "the task's obvious code counts in every similarity (absent from a report "
+                       "stored before it was kept)"})
     template_lines = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Dict(
             keys=ma.fields.String(), values=ma.fields.List(ma.fields.List(ma.fields.Integer()))),

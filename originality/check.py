@@ -133,7 +133,8 @@ def check(
                              lambda done, total: progress("compare", done, total), options.workers)
     shared_binaries = _binary_matches(ok, base_digests, options.match)
     pairs = _attach_binaries(pairs, shared_binaries, options.min_similarity)
-    return _report(loaded_all, pairs, options.match.leave_out_quotations, comparison.background)
+    return _report(loaded_all, pairs, options.match.leave_out_quotations, comparison.background,
+                   comparison.group_count)
 
 
 def load_starter(paths: Iterable[Path], options: CheckOptions,
@@ -222,7 +223,7 @@ def _attach_binaries(pairs: Pairs, binaries: dict[tuple[str, str], list[Fragment
 
 
 def _report(loaded: list[LoadedSubmission], pairs: Pairs,
-            leave_out_quotations: bool, background: float) -> Report:
+            leave_out_quotations: bool, background: float, groups: int) -> Report:
     summaries = [
         SubmissionSummary(
             s.id,
@@ -242,4 +243,4 @@ def _report(loaded: list[LoadedSubmission], pairs: Pairs,
         if s.id in in_pairs
     }
     greyed = {s.id: template_lines(s.units) for s in loaded if s.id in in_pairs}
-    return Report(summaries, pairs, sources, greyed, rounded(background))
+    return Report(summaries, pairs, sources, greyed, rounded(background), groups)

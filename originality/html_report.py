@@ -24,6 +24,7 @@ from jinja2 import Environment
 
 from . import sxs
 from .model import PairResult, SubmissionStatus
+from .options import COMMON_MIN_SUBMISSIONS
 from .report import Report
 # The view's constants, kept importable from here where they were first defined.
 from .sxs import CONTEXT_LINES, FULL_FILE_LINES, PALETTE, PROSE_SUFFIXES  # noqa: F401
@@ -207,6 +208,8 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         "pairs": rows,
         "histogram": _histogram(pairs),
         "background": _percent(report.background),
+        "groups": report.groups,
+        "least_groups": COMMON_MIN_SUBMISSIONS,
         "max_rendered": MAX_RENDERED_PAIRS,
     }
 

@@ -59,11 +59,15 @@ class Report:
     # What the cohort's independent work shares (``score.background``): a code pair's similarity
     # reads its shared code above it.
     background: float = 0.0
+    # How many independent groups the cohort holds (``Comparison.group_count``): under
+    # ``common_min_submissions`` neither common code nor the background is found.
+    groups: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": REPORT_VERSION,
             "background": self.background,
+            "groups": self.groups,
             "submissions": [s.to_dict() for s in self.submissions],
             "pairs": [p.to_dict() for p in self.pairs],
         }
@@ -81,7 +85,8 @@ class Report:
         to diff. Pairs are formatted directly (``_pair_json``): at ``--min-similarity 0`` a
         2,000-student cohort lists two million of them.
         """
-        yield f'{{"version": {REPORT_VERSION},\n "background": {_dumps(self.background)},\n "submissions": '
+        yield (f'{{"version": {REPORT_VERSION},\n "background": {_dumps(self.background)},\n '
+               f'"groups": {self.groups},\n "submissions": ')
         yield from _block(_dumps(s.to_dict()) for s in self.submissions)
         yield ',\n "pairs": '
         quoted: dict[str, str] = {}

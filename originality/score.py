@@ -298,6 +298,15 @@ class Comparison:
         self._background = background
 
     @cached_property
+    def group_count(self) -> int:
+        """How many independent groups the population holds (near-duplicates one group): what
+        common code and the background ask for (``cohort.common_threshold``, ``background``).
+        A report gives it, so that a reader knows when neither could be found yet."""
+        if self.statistics is not None:
+            return self.statistics.groups
+        return len(np.unique(self.excluded.groups))
+
+    @cached_property
     def background(self) -> float:
         """The population's background (``background``)."""
         if self._background is not None:

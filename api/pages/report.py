@@ -102,6 +102,8 @@ def report(submission_id: str) -> Any:
         unread=stored.get("unread", []), flags=stored.get("flags", []),
         quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
         background=stored.get("background", 0.0),  # 0: a report stored before it was kept
+        groups=stored.get("groups"),  # None: a report stored before it was kept
+        least_groups=archive().options.match.common_min_submissions,
         later_matches=[exposure.match(link.summary()) for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),

@@ -67,7 +67,7 @@ class Compare:
                 before_seq: int | None = None) -> dict[str, Any]:
         """The matches of a loaded submission against the project's archive (entries before
         ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
-        "unread", "flags", "quotations", "template_lines", "background"}``."""
+        "unread", "flags", "quotations", "template_lines", "background", "groups"}``."""
         starter = self.starter_code(project_id)
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
@@ -188,6 +188,7 @@ class Compare:
             report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
         report["template_lines"] = template_lines
         report["background"] = rounded(comparison.background)
+        report["groups"] = comparison.group_count
         return report
 
     @staticmethod

@@ -38,11 +38,12 @@ class Service(ServiceApp):
     def report(self, submission_id: str) -> dict[str, Any]:
         return self.get(f"/api/v1/submissions/{submission_id}/report").get_json()  # type: ignore[no-any-return]
 
-    def rewrite_report(self, submission_id: str, change: dict[str, Any]) -> None:
+    def rewrite_report(self, submission_id: str, change: dict[str, Any], replace: bool = False) -> None:
+        """Change some keys of a stored report (or, with ``replace``, store ``change`` for it)."""
         with self.archive.db.session() as session:
             row = session.get(ReportRow, submission_id)
             assert row is not None
-            report = {**json.loads(row.body), **change}
+            report = change if replace else {**json.loads(row.body), **change}
             row.body = json.dumps(report, sort_keys=True)
             links.write(session, submission_id, report)  # as storing a report does
 
@@ -207,6 +208,20 @@ def test_the_report_says_what_independent_work_of_the_project_shares(
     assert service.report(mallory)["background"] == 0.1268
     text = service.get(f"/reports/{mallory}").get_data(as_text=True)
     assert "Independent work of this project shares 13% of its code with one another" in text
+
+
+def test_the_report_says_when_the_project_held_too_few_submissions_for_common_code(
+        service: Service, copied: tuple[str, str]) -> None:
+    _, mallory = copied
+    assert service.report(mallory)["groups"] == 1  # the copy and its source: one group
+    text = service.get(f"/reports/{mallory}").get_data(as_text=True)
+    assert 'id="young"' in text
+    assert "the project held 1 independent submission (near-duplicates counted once)" in text
+    service.rewrite_report(mallory, {"groups": 10})
+    assert 'id="young"' not in service.get(f"/reports/{mallory}").get_data(as_text=True)
+    stored = {k: v for k, v in service.report(mallory).items() if k != "groups"}
+    service.rewrite_report(mallory, stored, replace=True)  # a report stored before it was kept
+    assert 'id="young"' not in service.get(f"/reports/{mallory}").get_data(as_text=True)
 
 
 def test_a_report_without_matches_says_what_it_was_compared_with(service: Service) -> None:

@@ -117,6 +117,33 @@ def test_checks_report_gives_its_cohorts_background(tmp_path: Path) -> None:
     assert f"{report.background:.0%}" in page and "Background" in page
 
 
+@pytest.mark.parametrize("students", [4, 12])
+def test_checks_report_says_how_many_independent_submissions_its_cohort_holds(tmp_path: Path,
+                                                                             students: int) -> None:
+    """Near-duplicates count once; under 10 the HTML report says that neither common code nor
+    the background could be found, from 10 on it does not."""
+    files = [{"m.py": own_work(10 + k, statements=30)} for k in range(students - 1)]
+    files.append(dict(files[0]))  # a near-duplicate of the first: the same group
+    report = check([write(tmp_path / "in" / f"s{k:02d}", f) for k, f in enumerate(files)],
+                   options=CheckOptions(workers=1))
+    assert report.groups == students - 1 == json.loads(report.to_json())["groups"]
+    page = write_html(report, tmp_path / "html").read_text(encoding="utf-8")
+    assert f'<td class="num">{students - 1}</td>' in page
+    assert ("under 10: the code students commonly write" in page) == (students - 1 < 10)
+
+
+def test_the_archive_reports_the_groups_a_comparison_over_the_whole_archive_counts(
+        archive: Archive, tmp_path: Path) -> None:
+    """The archive's report says how many independent groups the project held at the check,
+    the upload included, as ``check`` of the same submissions counts them."""
+    ids = imported(archive, tmp_path, SCENARIOS)
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    found = archive.compare(upload, "p", None)["groups"]
+    folders = [scenario_zip(tmp_path, name) for name in SCENARIOS + ["reordered"]]
+    whole = check(folders, options=replace(archive.options, workers=1))
+    assert found == whole.groups and 5 < found < len(ids) + 1  # the identical copy joins its original's group
+
+
 def test_a_check_reads_the_background_a_comparison_over_the_whole_archive_reads(
         archive: Archive, tmp_path: Path) -> None:
     """With the background drawn from the scenarios (common code and the background from 2

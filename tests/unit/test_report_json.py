@@ -40,7 +40,7 @@ def test_the_text_parses_back_to_the_report():
 
 
 def test_empty_report():
-    assert Report([], []).to_json() == '{"version": 1,\n "background": 0.0,\n "submissions": [],\n "pairs": []}\n'
+    assert Report([], []).to_json() == '{"version": 1,\n "background": 0.0,\n "groups": 0,\n "submissions": [],\n "pairs": []}\n'
 
 
 def test_pairs_with_a_score_alone_as_columns_read_and_write_as_the_same_pairs():
