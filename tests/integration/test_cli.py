@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.unit.test_matching import own_work
+
 CODE = "".join(f"def step_{i}(v):\n    return v * {i} + len(str(v)) - {i}\n\n" for i in range(12))
 
 
@@ -87,6 +89,18 @@ def test_service_commands_are_registered_without_the_engine_importing_them(tmp_p
         assert f"  {command} " in listing.stdout
     assert run("serve", "--help", cwd=tmp_path).returncode == 0
     assert run("worker", "--help", cwd=tmp_path).returncode == 0
+
+
+def test_the_summary_warns_when_the_cohort_is_too_small_for_common_code(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "alice.zip", {"src/app.py": CODE})
+    b = make_zip(tmp_path / "bob.zip", {"main.py": CODE})
+    lines = run("check", str(a), str(b), cwd=tmp_path).stdout.splitlines()
+    assert lines[1] == ("  note: 1 independent submission (near-duplicates counted once): under 10, code "
+                        "students commonly write is not found and no background is drawn, so "
+                        "independent work on the same task can score high")
+    others = [make_zip(tmp_path / f"s{k}.zip", {"m.py": own_work(k, statements=30)}) for k in range(10)]
+    summary = run("check", str(a), str(b), *map(str, others), cwd=tmp_path).stdout
+    assert "alice ~ bob" in summary and "note:" not in summary  # 11 independent submissions
 
 
 def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -> None:
