@@ -15,9 +15,8 @@ import click
 
 from .check import check as run_check
 from .errors import OriginalityError, UsageError
-from .options import (COMMON_MIN_SUBMISSIONS, NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS,
-                      CheckOptions, MatchOptions)
-from .report import Report
+from .options import NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions
+from .report import Report, young_note
 
 
 class _TerminalProgress:
@@ -221,10 +220,9 @@ def _print_summary(report: Report) -> None:
     rejected = [s for s in report.submissions if s.error]
     click.echo(f"{len(report.submissions)} submissions, {len(rejected)} rejected, "
                f"{len(report.pairs)} pairs reported")
-    if report.pairs and report.groups < COMMON_MIN_SUBMISSIONS:
-        click.echo(f"  note: {_counted(report.groups, 'independent submission')} (near-duplicates counted once): "
-                   f"under {COMMON_MIN_SUBMISSIONS}, code students commonly write is not found and no "
-                   "background is drawn, so independent work on the same task can score high")
+    note = young_note(report.groups)
+    if report.pairs and note:
+        click.echo(f"  note: {note}")
     for summary in rejected:
         assert summary.error is not None
         click.echo(f"  rejected {summary.id}: {summary.error['code']}: {summary.error['message']}")

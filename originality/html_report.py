@@ -24,8 +24,7 @@ from jinja2 import Environment
 
 from . import sxs
 from .model import PairResult, SubmissionStatus
-from .options import COMMON_MIN_SUBMISSIONS
-from .report import Report
+from .report import Report, young_note
 # The view's constants, kept importable from here where they were first defined.
 from .sxs import CONTEXT_LINES, FULL_FILE_LINES, PALETTE, PROSE_SUFFIXES  # noqa: F401
 from .sxs import Party, Sources
@@ -209,7 +208,7 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         "histogram": _histogram(pairs),
         "background": _percent(report.background),
         "groups": report.groups,
-        "least_groups": COMMON_MIN_SUBMISSIONS,
+        "young": young_note(report.groups),
         "max_rendered": MAX_RENDERED_PAIRS,
     }
 

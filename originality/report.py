@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
 from .model import Fragment, PairResult, Pairs, SubmissionStatus
+from .options import COMMON_MIN_SUBMISSIONS
 
 REPORT_VERSION = 1
 DIGITS = 4
@@ -98,6 +99,18 @@ class Report:
             lines = (_pair_json(p, quoted) for p in pairs)
         yield from _block(lines)
         yield "}\n"
+
+
+def young_note(groups: int, least: int = COMMON_MIN_SUBMISSIONS) -> str | None:
+    """What a reader must know of a report whose population held fewer independent groups than
+    common code and the background ask for (``least``), or None: worded once for the summary,
+    the HTML report and the service's report page, which put it in their sentences."""
+    if groups >= least:
+        return None
+    held = f"{groups} independent submission{'' if groups == 1 else 's'}"
+    return (f"{held} (near-duplicates counted once): under {least}, the code students commonly write "
+            "(the task's obvious lines) is not found and no background is drawn, so independent work "
+            "on the same task can score high; read weak and medium matches with care")
 
 
 def _block(lines: Iterable[str]) -> Iterator[str]:

@@ -26,6 +26,7 @@ from originality import evidence, sxs
 from originality.cases import Actor, CaseBook
 from originality.errors import CaseConflict, NotReady
 from originality.model import Fragment
+from originality.report import young_note
 from originality.store import links
 from originality.store.access import log_access, may_see
 from originality.store.models import JobStatus, Submission
@@ -102,8 +103,9 @@ def report(submission_id: str) -> Any:
         unread=stored.get("unread", []), flags=stored.get("flags", []),
         quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
         background=stored.get("background", 0.0),  # 0: a report stored before it was kept
-        groups=stored.get("groups"),  # None: a report stored before it was kept
-        least_groups=archive().options.match.common_min_submissions,
+        # None for a report stored before it was kept.
+        young=young_note(stored["groups"], archive().options.match.common_min_submissions)
+        if "groups" in stored else None,
         later_matches=[exposure.match(link.summary()) for link in later if not link.own],
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),

@@ -216,7 +216,7 @@ def test_the_report_says_when_the_project_held_too_few_submissions_for_common_co
     assert service.report(mallory)["groups"] == 1  # the copy and its source: one group
     text = service.get(f"/reports/{mallory}").get_data(as_text=True)
     assert 'id="young"' in text
-    assert "the project held 1 independent submission (near-duplicates counted once)" in text
+    assert "the project held, this submission included, 1 independent submission (near-duplicates counted once): under 10" in text
     service.rewrite_report(mallory, {"groups": 10})
     assert 'id="young"' not in service.get(f"/reports/{mallory}").get_data(as_text=True)
     stored = {k: v for k, v in service.report(mallory).items() if k != "groups"}

@@ -129,7 +129,7 @@ def test_checks_report_says_how_many_independent_submissions_its_cohort_holds(tm
     assert report.groups == students - 1 == json.loads(report.to_json())["groups"]
     page = write_html(report, tmp_path / "html").read_text(encoding="utf-8")
     assert f'<td class="num">{students - 1}</td>' in page
-    assert ("under 10: the code students commonly write" in page) == (students - 1 < 10)
+    assert ("under 10, the code students commonly write" in page) == (students - 1 < 10)
 
 
 def test_the_archive_reports_the_groups_a_comparison_over_the_whole_archive_counts(
