@@ -29,6 +29,9 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 
+``soft_half``, ``soft_all``: ``containment_max`` with common code weighed instead of cut
+(``soft_containment``), as it is and above its own background (``_above``).
+
 ``excess_*``, ``median_excess_*``, ``*group_median_excess``, ``density_excess``: a pair's
 feature less each side's baseline over the rest of its cohort (mean, median, median over the
 independent groups, optionally with values under the candidate floor as 0), a score that knows
@@ -101,6 +104,11 @@ TRIALS = {"shipped": SHIPPED, "before the background (containment_max as it is)"
                                                       "cosine_x_containment", "pruned_containment_max"],
           "floored_group_median_excess for containment_max": ["floored_group_median_excess", "containment_min",
                                                               "cosine_x_containment", "pruned_containment_max"]}
+for _reach in ("half", "all"):
+    TRIALS[f"soft_{_reach} for containment_max"] = [f"soft_{_reach}", "containment_min", "cosine_x_containment",
+                                                   "pruned_containment_max"]
+    TRIALS[f"soft_{_reach} above its background for containment_max"] = [
+        f"soft_{_reach}_above", "containment_min", "cosine_x_containment", "pruned_containment_max"]
 TRIALS["sample_scaled for containment_max"] = ["sample_scaled", "containment_min", "cosine_x_containment",
                                                "pruned_containment_max"]
 TRIALS["shipped + sample_scaled"] = SHIPPED + ["sample_scaled"]
@@ -254,6 +262,42 @@ def density_excess(comparison: Comparison, pairs: PairFeatures) -> np.ndarray:
     return pairs.values[:, FEATURES.index("containment_max")] - (density[pairs.i] + density[pairs.j]) / 2.0
 
 
+def soft_containment(comparison: Comparison, base_units: list, i: np.ndarray, j: np.ndarray,
+                     reach: float) -> tuple[np.ndarray, float]:
+    """``containment_max`` with common code weighed instead of cut: the starter code left out,
+    each long k-gram weighs 1 - (the share of the independent groups holding it) / ``reach``, at
+    least 0 (``reach`` 0.5: nothing from half of the groups on, as common code; 1: nothing only
+    where every group holds it), all 1 under ``common_min_submissions`` groups. A k-gram near the
+    share does not flip between counting wholly and not at all as a population grows. Returns
+    the pairs' values and their background (the median over the pairs of the engine's sample)."""
+    from originality.cohort import unique_hashes
+
+    starter = unique_hashes(base_units)
+    longs = [p.long[~np.isin(p.long, starter)] for p in comparison.profiles]
+    groups = comparison.excluded.groups
+    count = len(np.unique(groups))
+    values = np.concatenate(longs)
+    rows = np.repeat(np.arange(len(longs)), [len(x) for x in longs])
+    held = np.unique(np.column_stack([values, groups[rows].astype(np.uint64)]), axis=0)
+    features, df = np.unique(held[:, 0], return_counts=True)
+    weight = (np.ones(len(features)) if count < comparison.options.common_min_submissions
+              else np.clip(1.0 - df / (reach * count), 0.0, 1.0))
+    matrix = sparse.csr_matrix((np.ones(len(values)), (rows, np.searchsorted(features, values))),
+                               shape=(len(longs), max(1, len(features))))
+    sizes = matrix @ weight
+
+    def of(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        shared = np.asarray(matrix[a].multiply(matrix[b]) @ weight).ravel()
+        smaller = np.maximum(np.minimum(sizes[a], sizes[b]), 1e-12)
+        larger = np.maximum(np.maximum(sizes[a], sizes[b]), 1e-12)
+        return np.maximum(shared / smaller, shared / larger)
+
+    sample = np.array(background_rows([p.key for p in comparison.profiles], groups.tolist(), comparison.ids))
+    a, b = np.triu_indices(len(sample), 1)
+    background = float(np.median(of(sample[a], sample[b]))) if len(a) and len(sample) >= 10 else 0.0
+    return of(i, j), background
+
+
 def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The smaller side's share of its own long k-grams found in the other, each k-gram weighed
     by its smoothed idf over the cohort's submissions: code a third of the class writes alike
@@ -329,6 +373,9 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
                                                     "group median", floor)
     columns["above_background"] = columns["containment_max"] - comparison.background
+    for reach, name in ((0.5, "half"), (1.0, "all")):
+        columns[f"soft_{name}"], soft_background = soft_containment(comparison, base_units, i, j, reach)
+        columns[f"soft_{name}_above"] = columns[f"soft_{name}"] - soft_background
     columns["sample_scaled"] = sample_scaled(comparison, features)
     for k in (32, 64, 128, 256):
         columns[f"sample{k}"] = sample_excess(comparison, features, k)
