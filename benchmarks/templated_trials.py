@@ -29,6 +29,9 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 
+``cosine_above``: the bag cosine less its median over the pairs of the background sample
+(``cosine_background``), and its product (at least 0) with ``containment_max``.
+
 ``soft_half``, ``soft_all``: ``containment_max`` with common code weighed instead of cut
 (``soft_containment``), as it is and above its own background (``_above``).
 
@@ -109,6 +112,8 @@ for _reach in ("half", "all"):
                                                    "pruned_containment_max"]
     TRIALS[f"soft_{_reach} above its background for containment_max"] = [
         f"soft_{_reach}_above", "containment_min", "cosine_x_containment", "pruned_containment_max"]
+TRIALS["shipped + cosine_above"] = SHIPPED + ["cosine_above"]
+TRIALS["shipped + cosine_above_x_containment"] = SHIPPED + ["cosine_above_x_containment"]
 TRIALS["sample_scaled for containment_max"] = ["sample_scaled", "containment_min", "cosine_x_containment",
                                                "pruned_containment_max"]
 TRIALS["shipped + sample_scaled"] = SHIPPED + ["sample_scaled"]
@@ -298,6 +303,19 @@ def soft_containment(comparison: Comparison, base_units: list, i: np.ndarray, j:
     return of(i, j), background
 
 
+def cosine_background(comparison: Comparison) -> float:
+    """The median bag cosine over the pairs of the engine's background sample (one submission a
+    group, ``score.background_rows``), 0 under ``common_min_submissions`` groups: what
+    independent work of the population shares in short runs, as ``score.background`` is in long
+    ones."""
+    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
+                                    comparison.ids))
+    if len(rows) < comparison.options.common_min_submissions:
+        return 0.0
+    a, b = np.triu_indices(len(rows), 1)
+    return float(np.median(comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("cosine")]))
+
+
 def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The smaller side's share of its own long k-grams found in the other, each k-gram weighed
     by its smoothed idf over the cohort's submissions: code a third of the class writes alike
@@ -373,6 +391,8 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
                                                     "group median", floor)
     columns["above_background"] = columns["containment_max"] - comparison.background
+    columns["cosine_above"] = columns["cosine"] - cosine_background(comparison)
+    columns["cosine_above_x_containment"] = np.maximum(columns["cosine_above"], 0.0) * columns["containment_max"]
     for reach, name in ((0.5, "half"), (1.0, "all")):
         columns[f"soft_{name}"], soft_background = soft_containment(comparison, base_units, i, j, reach)
         columns[f"soft_{name}_above"] = columns[f"soft_{name}"] - soft_background
