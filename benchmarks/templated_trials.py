@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/templated_trials.py --common 5,0.5 --common 10,0.25
     .venv/bin/python benchmarks/templated_trials.py --normalizations loops,compound,constants
     .venv/bin/python benchmarks/templated_trials.py --pruned-extra branches,constants
+    .venv/bin/python benchmarks/templated_trials.py --kgram 8 --trials shipped
 
 No real labelled set holds tiny templated exercises (a few dozen lines around a starter
 skeleton), so the generated ``templated_java`` stands in, and says so in docs/benchmarks.md.
@@ -179,7 +180,7 @@ def excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatures, fea
         keep = others != groups[sides]
         key = sides[keep].astype(np.int64) * count + others[keep]
         order = np.lexsort((-values[keep], key))
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        first = np.r_[True, key[order][1:] != key[order][:-1]][: len(key)]  # none when no pair is kept
         side_of, best = key[order][first] // count, values[keep][order][first]
         bounds = np.searchsorted(side_of, np.arange(n + 1))
         baseline = np.array([np.median(np.concatenate([best[bounds[k]:bounds[k + 1]],
@@ -209,7 +210,7 @@ def project_excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatu
         lo, hi = np.minimum(a, b)[keep].astype(np.int64), np.maximum(a, b)[keep].astype(np.int64)
         key = lo * count + hi
         order = np.lexsort((-value[keep], key))
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        first = np.r_[True, key[order][1:] != key[order][:-1]][: len(key)]
         values = value[keep][order][first]
         total = count * (count - 1) // 2
         statistic = statistic[1:]
@@ -483,6 +484,8 @@ def main() -> None:
                         help="the parser path's normalizations, comma-separated ('' for none)")
     parser.add_argument("--pruned-extra", default="",
                         help="normalizations the pruned stream takes beside syntax.PRUNING, comma-separated")
+    parser.add_argument("--kgram", type=int, default=MatchOptions.kgram_code,
+                        help="the code's long k-gram length in tokens (the shipped options.KGRAM_CODE by default)")
     parser.add_argument("--trials", default="", help="run only the trials whose names hold one of these, comma-separated")
     args = parser.parse_args()
     ONLY.extend(t for t in args.trials.split(",") if t)
@@ -495,7 +498,7 @@ def main() -> None:
         least, fraction = setting.split(",")
         options = CheckOptions(workers=1, match=replace(MatchOptions(), common_min_submissions=int(least),
                                                         common_fraction=float(fraction),
-                                                        normalizations=normalizations))
+                                                        normalizations=normalizations, kgram_code=args.kgram))
         real = {n: load_pairs(n, sorted(Path(entries[n]["submissions"]).iterdir()),
                               read_labels(Path(entries[n]["labels"])), [], options,
                               frozenset(entries[n].get("not_fitted", []))) for n in REAL}
@@ -506,7 +509,8 @@ def main() -> None:
             parts.append(load_pairs("templated", list(cohort.submissions), labels,
                                     [cohort.base] if cohort.base else [], options, part=k))
         templated = joined(parts)
-        print(f"## common code from {least} groups and {fraction} of them; literal_cosine alone: "
+        print(f"## k-grams of {args.kgram} tokens; common code from {least} groups and {fraction} of them; "
+              "literal_cosine alone: "
               + ", ".join(f"{n} {roc_auc(s.labels, s.columns['literal_cosine']):.4f}" for n, s in real.items())
               + f", templated_java {roc_auc(templated.labels, templated.columns['literal_cosine']):.4f}")
         report(real, templated)
