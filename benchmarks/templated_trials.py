@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/templated_trials.py --normalizations loops,compound,constants
     .venv/bin/python benchmarks/templated_trials.py --pruned-extra branches,constants
     .venv/bin/python benchmarks/templated_trials.py --kgram 8 --trials shipped
+    .venv/bin/python benchmarks/templated_trials.py --bag 4 --trials shipped
 
 No real labelled set holds tiny templated exercises (a few dozen lines around a starter
 skeleton), so the generated ``templated_java`` stands in, and says so in docs/benchmarks.md.
@@ -486,6 +487,8 @@ def main() -> None:
                         help="normalizations the pruned stream takes beside syntax.PRUNING, comma-separated")
     parser.add_argument("--kgram", type=int, default=MatchOptions.kgram_code,
                         help="the code's long k-gram length in tokens (the shipped options.KGRAM_CODE by default)")
+    parser.add_argument("--bag", type=int, default=MatchOptions.bag_code,
+                        help="the code's bag k-gram length in tokens (the shipped options.BAG_CODE by default)")
     parser.add_argument("--trials", default="", help="run only the trials whose names hold one of these, comma-separated")
     args = parser.parse_args()
     ONLY.extend(t for t in args.trials.split(",") if t)
@@ -498,7 +501,8 @@ def main() -> None:
         least, fraction = setting.split(",")
         options = CheckOptions(workers=1, match=replace(MatchOptions(), common_min_submissions=int(least),
                                                         common_fraction=float(fraction),
-                                                        normalizations=normalizations, kgram_code=args.kgram))
+                                                        normalizations=normalizations, kgram_code=args.kgram,
+                                                        bag_code=args.bag))
         real = {n: load_pairs(n, sorted(Path(entries[n]["submissions"]).iterdir()),
                               read_labels(Path(entries[n]["labels"])), [], options,
                               frozenset(entries[n].get("not_fitted", []))) for n in REAL}
@@ -509,7 +513,7 @@ def main() -> None:
             parts.append(load_pairs("templated", list(cohort.submissions), labels,
                                     [cohort.base] if cohort.base else [], options, part=k))
         templated = joined(parts)
-        print(f"## k-grams of {args.kgram} tokens; common code from {least} groups and {fraction} of them; "
+        print(f"## k-grams of {args.kgram} tokens, bags of {args.bag}; common code from {least} groups and {fraction} of them; "
               "literal_cosine alone: "
               + ", ".join(f"{n} {roc_auc(s.labels, s.columns['literal_cosine']):.4f}" for n, s in real.items())
               + f", templated_java {roc_auc(templated.labels, templated.columns['literal_cosine']):.4f}")

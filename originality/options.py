@@ -34,6 +34,12 @@ MAX_COMPRESSION_RATIO = 200.0
 # Progpedia19's expense (docs/benchmarks.md, "One tiny program disguised by 50 students").
 KGRAM_CODE = 12
 KGRAM_PROSE = 4
+# The code's bag (its cosine) counts runs of this many tokens. Held out as for KGRAM_CODE
+# (`templated_trials.py --bag B --trials shipped`, 7 Dec 2026): 3 tokens 0.9533 / 0.9641 /
+# 0.9389, pooled 0.9144; 4: 0.9533 / 0.9638 / 0.9385, 0.9124; 5: 0.9534 / 0.9639 / 0.9384,
+# 0.9123; 6: 0.9533 / 0.9643 / 0.9388, 0.9132; 7: 0.9532 / 0.9644 / 0.9390, 0.9139. Within a
+# thousandth from 3 to 7; a change would re-tokenize every archive (``units.TOKENS_VERSION``)
+# and refit the model for less than that.
 BAG_CODE = 5
 BAG_PROSE = 2
 MIN_FRAGMENT_CODE = 12
