@@ -1,6 +1,7 @@
 """Fit the calibrated similarity on the real labelled sets and measure it.
 
     .venv/bin/python benchmarks/calibrate.py [--out benchmarks/out/calibration]
+    .venv/bin/python benchmarks/calibrate.py --kgram-prose 5 --bag-prose 1 --out /tmp/calibration   # other lengths
 
 Lays out the three real sets of shared/data as `originality calibrate` reads them (each
 submission in a folder named by its id, files renamed to neutral names so no name gives a
@@ -119,9 +120,14 @@ def main() -> None:
                         help="how code becomes tokens (the engine's MatchOptions.tokenizer)")
     parser.add_argument("--normalizations", default=",".join(NORMALIZATIONS),
                         help="the parser path's normalizations, comma-separated ('' for none)")
+    parser.add_argument("--kgram-prose", type=int, default=MatchOptions.kgram_prose,
+                        help="prose's long k-gram length in words (options.KGRAM_PROSE by default)")
+    parser.add_argument("--bag-prose", type=int, default=MatchOptions.bag_prose,
+                        help="prose's bag k-gram length in words (options.BAG_PROSE by default)")
     args = parser.parse_args()
     options = CheckOptions(workers=1, match=MatchOptions(
-        tokenizer=args.tokenizer, normalizations=tuple(n for n in args.normalizations.split(",") if n)))
+        tokenizer=args.tokenizer, normalizations=tuple(n for n in args.normalizations.split(",") if n),
+        kgram_prose=args.kgram_prose, bag_prose=args.bag_prose))
     manifest = args.out / "manifest.json"
     args.out.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(layout(args.out), indent=1))
