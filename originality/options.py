@@ -50,11 +50,25 @@ BAG_CODE = 5
 # also lift the cosine of independent texts on one topic, which these sets' negatives (passages
 # of other documents) cannot show: two.
 BAG_PROSE = 2
-MIN_FRAGMENT_CODE = 12
-MIN_FRAGMENT_PROSE = 4
+# A fragment shown side by side is at least one long k-gram.
+MIN_FRAGMENT_CODE = KGRAM_CODE
+MIN_FRAGMENT_PROSE = KGRAM_PROSE
+# The reporting floor: on the labelled pairs the model was fitted on, those under 0.1 are copies
+# 1.0% of the time (6,730 pairs), those from 0.1 to 0.2 19% (docs/benchmarks.md, "Calibration",
+# the reliability curve).
 MIN_SIMILARITY = 0.1
 MAX_WORKERS = 4
+# A long k-gram that this share of the independent groups hold is code everyone writes. Held out
+# (`benchmarks/templated_trials.py --common 10,F --trials shipped`, 7 Dec 2026; java-pairs /
+# Progpedia19 / z5z1, pooled obfuscation): 0.4 0.9543 / 0.9284 / 0.9396, 0.8382; 0.5 0.9534 /
+# 0.9639 / 0.9384, 0.9123; 0.6 0.9535 / 0.9612 / 0.9364, 0.8989.
 COMMON_FRACTION = 0.5
+# Neither common code nor a background (``score.background``) under this many groups: what a
+# handful of students share says more about them than about the task. Every real set's cohort
+# holds over 100 groups, so its held-out figures are the same at 5, 10 and 20 (`--common M,0.5`);
+# a lower minimum spares a new project's first uploads some false matches but reads the shared
+# solution of a small class as its background (docs/benchmarks.md, "A shared solution through
+# the service"), and reports under it say so (``report.young_note``).
 COMMON_MIN_SUBMISSIONS = 10
 # How sure the share of independent groups holding a k-gram must be to reach COMMON_FRACTION
 # (standard deviations of its Wilson score interval; ``cohort.common_threshold``). Measured on
