@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/calibrate.py [--out benchmarks/out/calibration]
     .venv/bin/python benchmarks/calibrate.py --kgram-prose 5 --bag-prose 1 --out /tmp/calibration   # other lengths
+    .venv/bin/python benchmarks/calibrate.py --min-document-tokens 50 --out /tmp/calibration
 
 Lays out the three real sets of shared/data as `originality calibrate` reads them (each
 submission in a folder named by its id, files renamed to neutral names so no name gives a
@@ -124,8 +125,10 @@ def main() -> None:
                         help="prose's long k-gram length in words (options.KGRAM_PROSE by default)")
     parser.add_argument("--bag-prose", type=int, default=MatchOptions.bag_prose,
                         help="prose's bag k-gram length in words (options.BAG_PROSE by default)")
+    parser.add_argument("--min-document-tokens", type=int, default=MatchOptions.min_document_tokens,
+                        help="the fewest code tokens a file is compared with (options.MIN_DOCUMENT_TOKENS)")
     args = parser.parse_args()
-    options = CheckOptions(workers=1, match=MatchOptions(
+    options = CheckOptions(workers=1, match=MatchOptions(min_document_tokens=args.min_document_tokens,
         tokenizer=args.tokenizer, normalizations=tuple(n for n in args.normalizations.split(",") if n),
         kgram_prose=args.kgram_prose, bag_prose=args.bag_prose))
     manifest = args.out / "manifest.json"
