@@ -31,6 +31,9 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
 
+``tinyN_cosine``: ``cosine_above`` (at least 0) where the smaller side holds few own long
+k-grams, fading to 0 at N: on a tiny program the long runs break first.
+
 ``cosine_above``: the bag cosine less its median over the pairs of the background sample
 (``cosine_background``), and its product (at least 0) with ``containment_max``.
 
@@ -115,6 +118,8 @@ for _reach in ("half", "all"):
     TRIALS[f"soft_{_reach} above its background for containment_max"] = [
         f"soft_{_reach}_above", "containment_min", "cosine_x_containment", "pruned_containment_max"]
 TRIALS["shipped + cosine_above"] = SHIPPED + ["cosine_above"]
+for _size in (100, 200, 400):
+    TRIALS[f"shipped + tiny{_size}_cosine"] = SHIPPED + [f"tiny{_size}_cosine"]
 TRIALS["shipped + cosine_above_x_containment"] = SHIPPED + ["cosine_above_x_containment"]
 TRIALS["sample_scaled for containment_max"] = ["sample_scaled", "containment_min", "cosine_x_containment",
                                                "pruned_containment_max"]
@@ -395,6 +400,10 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["above_background"] = columns["containment_max"] - comparison.background
     columns["cosine_above"] = columns["cosine"] - cosine_background(comparison)
     columns["cosine_above_x_containment"] = np.maximum(columns["cosine_above"], 0.0) * columns["containment_max"]
+    smaller = np.minimum(comparison.long_sizes[i], comparison.long_sizes[j])
+    for size in (100, 200, 400):  # the cosine where the smaller side holds few long k-grams
+        columns[f"tiny{size}_cosine"] = (np.maximum(columns["cosine_above"], 0.0)
+                                         * np.clip(1.0 - smaller / size, 0.0, 1.0))
     for reach, name in ((0.5, "half"), (1.0, "all")):
         columns[f"soft_{name}"], soft_background = soft_containment(comparison, base_units, i, j, reach)
         columns[f"soft_{name}_above"] = columns[f"soft_{name}"] - soft_background
