@@ -1,6 +1,7 @@
 """One tiny program disguised by many students, beside a few who wrote their own: every tool.
 
     .venv/bin/python benchmarks/disguised_by_many.py [--seed 3] [--copies 50] [--independent 15]
+    .venv/bin/python benchmarks/disguised_by_many.py --service 1,2   # our scores through the archive too
 
 Issue 9's held-out checks include programs disguised by 50 students each. No real set here
 holds one program disguised that many times (the obfuscation sets give each original four
@@ -11,8 +12,10 @@ order, then changed logic, ``gen_java.disguise``) and ``--independent`` students
 solutions, the exercise's skeleton given as starter code. A pair is a copy when both sides come
 from the original. Each exercise is one cohort, checked by originality, copydetect and Dolos
 (``peers.run_tool``, as ``run.py detection`` runs them); printed per exercise and over all six:
-ROC-AUC and errors at 0.5. Generated data, and a stand-in only: the students of a real set
-disguise in ways of their own.
+ROC-AUC and errors at 0.5. ``--service SEEDS``: originality through the archive too, one upload
+at a time in each seeded order (``service_path.run_cohort``, the skeleton set as starter code
+first). Generated data, and a stand-in only: the students of a real set disguise in ways of
+their own.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ sys.path.insert(0, str(HERE))
 import datasets  # noqa: E402
 import gen_java  # noqa: E402
 import peers  # noqa: E402
+import service_path  # noqa: E402
 from metrics import auc  # noqa: E402
 
 TOOLS = ("originality", "copydetect", "dolos")
@@ -68,7 +72,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--copies", type=int, default=50)
     parser.add_argument("--independent", type=int, default=15)
+    parser.add_argument("--service", default="", help="upload orders (seeds) to enter each cohort into an archive in")
     args = parser.parse_args()
+    orders = [int(s) for s in args.service.split(",") if s]
     rng = random.Random(args.seed)
     totals: dict[str, list[tuple[float, int]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -83,6 +89,11 @@ def main() -> None:
                     value, errors = measured(scores, labels)
                     totals.setdefault(name, []).append((value, errors))
                     row.append(f"{name} {value:.3f} / {errors}")
+            for seed in orders:
+                name = f"originality, service order {seed}"
+                value, errors = measured(service_path.run_cohort(cohort, seed, progress=False).scores, labels)
+                totals.setdefault(name, []).append((value, errors))
+                row.append(f"{name} {value:.3f} / {errors}")
             print(" | ".join(row), flush=True)
     print(f"over the {len(gen_java.EXERCISES)} exercises (seed {args.seed}, {args.copies} copies, "
           f"{args.independent} independent): mean ROC-AUC / errors at 0.5")
