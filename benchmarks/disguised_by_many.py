@@ -7,8 +7,9 @@ Issue 9's held-out checks include programs disguised by 50 students each. No rea
 holds one program disguised that many times (the obfuscation sets give each original four
 attacks), so this builds the case from the generated templated_java exercises
 (``gen_java``): for each of its six tiny exercises, one student's solution (the original), its
-``--copies`` disguised copies (strengths 0-3 in turn: comments and layout, names, statement
-order, then changed logic, ``gen_java.disguise``) and ``--independent`` students' own
+``--copies`` disguised copies (strengths 0-3 in turn, ``gen_java.disguise``: renamed and
+restyled; its methods reordered too; one method rewritten as another variant; two, with main
+reworked, dead code and swapped branches) and ``--independent`` students' own
 solutions, the exercise's skeleton given as starter code. A pair is a copy when both sides come
 from the original. Each exercise is one cohort, checked by originality, copydetect and Dolos
 (``peers.run_tool``, as ``run.py detection`` runs them); printed per exercise and over all six:
