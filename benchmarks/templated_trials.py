@@ -8,6 +8,7 @@
     .venv/bin/python benchmarks/templated_trials.py --pruned-extra branches,constants
     .venv/bin/python benchmarks/templated_trials.py --kgram 8 --trials shipped
     .venv/bin/python benchmarks/templated_trials.py --bag 4 --trials shipped
+    .venv/bin/python benchmarks/templated_trials.py --short 8 --trials shipped
 
 No real labelled set holds tiny templated exercises (a few dozen lines around a starter
 skeleton), so the generated ``templated_java`` stands in, and says so in docs/benchmarks.md.
@@ -30,6 +31,10 @@ times smoothed idf over the cohort. An experiment, not the engine.
 ``pruned_containment_max``, which counts only where it brings a pair closer) takes beside
 ``syntax.PRUNING``, the plain stream unchanged: a disguise measured without it, as dead code
 is; done here by replacing ``syntax.tokenize_pruned`` for the run.
+
+``short_above`` (``--short K``): ``containment_max`` over runs of K tokens, above its own
+background; ``tiny200_short`` the same (at least 0) fading to 0 where the smaller side holds 200
+own long k-grams.
 
 ``tinyN_cosine``: ``cosine_above`` (at least 0) where the smaller side holds few own long
 k-grams, fading to 0 at N: on a tiny program the long runs break first.
@@ -118,6 +123,8 @@ for _reach in ("half", "all"):
     TRIALS[f"soft_{_reach} above its background for containment_max"] = [
         f"soft_{_reach}_above", "containment_min", "cosine_x_containment", "pruned_containment_max"]
 TRIALS["shipped + cosine_above"] = SHIPPED + ["cosine_above"]
+TRIALS["shipped + short_above"] = SHIPPED + ["short_above"]
+TRIALS["shipped + tiny200_short"] = SHIPPED + ["tiny200_short"]
 for _size in (100, 200, 400):
     TRIALS[f"shipped + tiny{_size}_cosine"] = SHIPPED + [f"tiny{_size}_cosine"]
 TRIALS["shipped + cosine_above_x_containment"] = SHIPPED + ["cosine_above_x_containment"]
@@ -401,6 +408,19 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["cosine_above"] = columns["cosine"] - cosine_background(comparison)
     columns["cosine_above_x_containment"] = np.maximum(columns["cosine_above"], 0.0) * columns["containment_max"]
     smaller = np.minimum(comparison.long_sizes[i], comparison.long_sizes[j])
+    if SHORT_K:  # the containment over runs of SHORT_K tokens, above its own background
+        table = SymbolTable()
+        short_options = replace(options.match, kgram_code=SHORT_K)
+        short_base, _ = load_starter(bases, replace(options, match=short_options), table)
+        again = [load_submission(p, replace(options, match=short_options), table)
+                 for p in sorted(submissions, key=submission_id)]
+        again = [s for s in again if s.status is SubmissionStatus.OK]
+        short = Comparison([s.id for s in again], [s.units for s in again], short_base, short_options)
+        columns["short_above"] = (short.pair_features(i, j).values[:, FEATURES.index("containment_max")]
+                                  - short.background)
+        columns["tiny200_short"] = np.maximum(columns["short_above"], 0.0) * np.clip(1.0 - smaller / 200, 0.0, 1.0)
+    else:
+        columns["short_above"] = columns["tiny200_short"] = np.zeros(len(i))
     for size in (100, 200, 400):  # the cosine where the smaller side holds few long k-grams
         columns[f"tiny{size}_cosine"] = (np.maximum(columns["cosine_above"], 0.0)
                                          * np.clip(1.0 - smaller / size, 0.0, 1.0))
@@ -441,6 +461,7 @@ def scores(s: Pairs, features: list[str], model: tuple[np.ndarray, float]) -> np
 
 
 ONLY: list[str] = []
+SHORT_K = 0  # ``--short K``: also the containment over runs of K tokens (``short_*`` trials)
 
 
 def report(real: dict[str, Pairs], templated: Pairs) -> None:
@@ -498,9 +519,13 @@ def main() -> None:
                         help="the code's long k-gram length in tokens (the shipped options.KGRAM_CODE by default)")
     parser.add_argument("--bag", type=int, default=MatchOptions.bag_code,
                         help="the code's bag k-gram length in tokens (the shipped options.BAG_CODE by default)")
+    parser.add_argument("--short", type=int, default=0,
+                        help="also compute the containment over runs of this many tokens (short_* trials)")
     parser.add_argument("--trials", default="", help="run only the trials whose names hold one of these, comma-separated")
     args = parser.parse_args()
     ONLY.extend(t for t in args.trials.split(",") if t)
+    global SHORT_K
+    SHORT_K = args.short
     if args.pruned_extra:
         prune_more(frozenset(args.pruned_extra.split(",")))
     normalizations = tuple(n for n in args.normalizations.split(",") if n)
