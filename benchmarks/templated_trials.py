@@ -239,13 +239,23 @@ def project_excess(comparison: Comparison, every: PairFeatures, pairs: PairFeatu
     return pairs.values[:, FEATURES.index("containment_max")] - baseline
 
 
-def sample_containments(comparison: Comparison, k: int) -> np.ndarray:
-    """``containment_max`` over the pairs of the engine's background sample cut to its first k
-    groups (``score.background_rows``: one submission a group, by content key)."""
-    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
-                                    comparison.ids)[:k])
+def sample_rows(comparison: Comparison) -> np.ndarray:
+    """The rows of the engine's background sample (``score.background_rows``: one submission a
+    group, by content key)."""
+    return np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
+                                    comparison.ids))
+
+
+def sample_feature(comparison: Comparison, feature: str, k: int | None = None) -> np.ndarray:
+    """A feature over the pairs of the background sample, cut to its first k groups."""
+    rows = sample_rows(comparison)[:k]
     a, b = np.triu_indices(len(rows), 1)
-    return comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("containment_max")]
+    return comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index(feature)]
+
+
+def sample_containments(comparison: Comparison, k: int) -> np.ndarray:
+    """``containment_max`` over the pairs of the background sample cut to its first k groups."""
+    return sample_feature(comparison, "containment_max", k)
 
 
 def sample_excess(comparison: Comparison, pairs: PairFeatures, k: int) -> np.ndarray:
@@ -311,7 +321,7 @@ def soft_containment(comparison: Comparison, base_units: list, i: np.ndarray, j:
         larger = np.maximum(np.maximum(sizes[a], sizes[b]), 1e-12)
         return np.maximum(shared / smaller, shared / larger)
 
-    sample = np.array(background_rows([p.key for p in comparison.profiles], groups.tolist(), comparison.ids))
+    sample = sample_rows(comparison)
     a, b = np.triu_indices(len(sample), 1)
     background = float(np.median(of(sample[a], sample[b]))) if len(a) and len(sample) >= 10 else 0.0
     return of(i, j), background
@@ -322,12 +332,9 @@ def cosine_background(comparison: Comparison) -> float:
     group, ``score.background_rows``), 0 under ``common_min_submissions`` groups: what
     independent work of the population shares in short runs, as ``score.background`` is in long
     ones."""
-    rows = np.array(background_rows([p.key for p in comparison.profiles], comparison.excluded.groups.tolist(),
-                                    comparison.ids))
-    if len(rows) < comparison.options.common_min_submissions:
+    if len(sample_rows(comparison)) < comparison.options.common_min_submissions:
         return 0.0
-    a, b = np.triu_indices(len(rows), 1)
-    return float(np.median(comparison.pair_features(rows[a], rows[b]).values[:, FEATURES.index("cosine")]))
+    return float(np.median(sample_feature(comparison, "cosine")))
 
 
 def rare_containment(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

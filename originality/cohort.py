@@ -250,16 +250,17 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def shared_by_groups(sets: list[np.ndarray], groups: np.ndarray, options: MatchOptions) -> np.ndarray:
     """The values found in at least the common threshold of independent groups, sorted."""
-    return _held_by(*group_counts(sets, groups), _group_count(groups), options)
+    return _held_by(*group_counts(sets, groups), group_count(groups), options)
 
 
-def _group_count(groups: np.ndarray) -> int:
+def group_count(groups: np.ndarray) -> int:
+    """How many independent groups ``groups_of`` made (numbered from 0)."""
     return int(groups.max()) + 1 if len(groups) else 0
 
 
 def group_counts(sets: list[np.ndarray], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of the sets, sorted, and how many independent groups hold each."""
-    per_group = [_unique([sets[i] for i in np.flatnonzero(groups == g)]) for g in range(_group_count(groups))]
+    per_group = [_unique([sets[i] for i in np.flatnonzero(groups == g)]) for g in range(group_count(groups))]
     return np.unique(np.concatenate(per_group + [np.zeros(0, dtype=np.uint64)]), return_counts=True)
 
 
@@ -307,9 +308,9 @@ def exclusions(units_by_submission: list[list[Unit]], base_units: list[Unit],
     groups = groups_of([grouped_kgrams(pruned, base_pruned) for pruned in pruned_sets])
     # Short features that the population commonly shares are cut too: inverse document
     # frequency alone still lets dozens of shared idioms add up to a high cosine.
-    held, group_count = group_counts(longs, groups), _group_count(groups)
-    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, options)]))
-    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, group_count, bare(options))]))
+    held, count = group_counts(longs, groups), group_count(groups)
+    long = sorted_distinct(np.concatenate([base_long, _held_by(*held, count, options)]))
+    background_long = sorted_distinct(np.concatenate([base_long, _held_by(*held, count, bare(options))]))
     # The pruned streams (units.Unit.pruned) leave out the same: their starter code, and what
     # the same independent groups commonly share. Without a pruned stream, the plain one.
     if all(u.pruned is None for units in units_by_submission for u in units):

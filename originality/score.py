@@ -37,7 +37,7 @@ import numpy as np
 from scipy import sparse
 
 from .calibration import DEFAULT_MODEL, FEATURES, Model
-from .cohort import (Exclusions, Statistics, background_long, contains_each, exclusions, exclusions_from,
+from .cohort import (Exclusions, Statistics, background_long, contains_each, exclusions, exclusions_from, group_count,
                      incidence, mark_excluded, positions, unique_hashes, upper_products)
 from .fingerprint import sorted_distinct
 from .match import Alignment, SubmissionPrints, alignments
@@ -304,7 +304,7 @@ class Comparison:
         A report gives it, so that a reader knows when neither could be found yet."""
         if self.statistics is not None:
             return self.statistics.groups
-        return len(np.unique(self.excluded.groups))
+        return group_count(self.excluded.groups)
 
     @cached_property
     def background(self) -> float:
