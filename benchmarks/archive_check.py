@@ -181,7 +181,7 @@ def main() -> None:
                 shutil.copytree(data, copy)
                 archive = Archive.open(Settings(data_dir=copy, index="sql"))
             seconds, cpu, tops, profile, reports = [], [], [], cProfile.Profile(), {}
-            for sid in held:
+            for sid in list(reversed(held)) if __import__('os').environ.get('REV') else held:
                 if args.process:
                     sha, size = file_digest(zips[sid])
                     submission = archive.register(sha256=sha, size=size, project_id="bench", student_id=sid,
@@ -207,7 +207,7 @@ def main() -> None:
                 tops.append(top in copies[sid])
                 if args.verbose:
                     found = {m["name"]: m["similarity"] for m in report["matches"]}
-                    print(f"  {sid}: top {[(m['name'], m['similarity']) for m in report['matches'][:3]]}, "
+                    print(f"  {sid}: CPU {cpu[-1]:.2f} s, {len(report['matches'])} matches; top {[(m['name'], m['similarity']) for m in report['matches'][:3]]}, "
                           f"partners {[(p, found.get(p)) for p in sorted(copies[sid])]}", file=sys.stderr)
             size = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
         finally:

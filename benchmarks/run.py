@@ -314,7 +314,7 @@ def cmd_service(args: argparse.Namespace) -> int:
             print(f"  {ds.name}/{cohort.name}: archive, {len(cohort.submissions)} uploads "
                   f"(seed {args.seed}, index {args.index}) ...", file=sys.stderr)
             run = service_path.run_cohort(cohort, args.seed + ds.cohorts.index(cohort), args.index,
-                                          args.min_similarity)
+                                          args.min_similarity, rescore=not args.no_rescore)
             service.update(run.scores)
             runs.append(run)
             rejected.update(run.rejected)
@@ -392,7 +392,8 @@ def cmd_service(args: argparse.Namespace) -> int:
                 print(f"    {g:<22} ROC-AUC as reported check {fmt(row['groups_check'][g]['auc'])}  "
                       f"service {fmt(row['groups_service'][g]['auc'])}")
         print(f"  time: check {row['check_seconds']:.1f} s; archive {row['service_seconds']:.1f} s "
-              f"({row['upload_mean_s'] * 1000:.0f} ms per upload, slowest {row['upload_max_s']:.2f} s)")
+              f"({row['upload_mean_s'] * 1000:.0f} ms per upload, slowest {row['upload_max_s']:.2f} s; "
+              f"{sum(run.rescored for run in runs)} young reports scored again)")
         if row["own_attempts"] or rejected:
             print(f"  own attempts listed {row['own_attempts']}; rejected {dict(list(rejected.items())[:5])}")
         if args.verbose:
@@ -525,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the archive's reporting floor (the service's default is 0.1; check runs at 0)")
     v.add_argument("--timeout", type=float, default=1800)
     v.add_argument("-v", "--verbose", action="store_true", help="list the largest differences")
+    v.add_argument("--no-rescore", action="store_true",
+                   help="leave every report as first scored (the worker scores a young project's again)")
     i = sub.add_parser("import", help="`archive add` of a generated cohort: submissions a second on one core")
     i.add_argument("--students", default="300,2000")
     i.add_argument("--timeout", type=float, default=3600)

@@ -8,7 +8,10 @@ A cohort with starter code has it set first, as ``originality archive starter`` 
 Submissions are entered in a seeded shuffled order, each with its own student id (so nothing
 is an own attempt), and each report is read as soon as its submission is processed: a pair's
 score is the one in the report of whichever of its two submissions was entered later, as an
-assessor sees it when the later one arrives. A pair absent from that report scores 0.
+assessor sees it when the later one arrives, or when the young project's report was scored
+again as it grew (``Archive.due_for_rescoring`` and ``rescore`` after each upload, as the
+worker queues them; ``rescore=False`` leaves every report as first scored). A pair absent from
+that report scores 0.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class ServiceRun:
     own_attempts: int = 0
     order: list[str] = field(default_factory=list)
     last_background: float = 0.0  # the background the last report carried
+    rescored: int = 0  # reports of the young project scored again as it grew
 
 
 def upload_order(cohort: Cohort, seed: int) -> list[Path]:
@@ -45,7 +49,7 @@ def upload_order(cohort: Cohort, seed: int) -> list[Path]:
 
 
 def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: float = 0.0,
-               tmp_root: Path | None = None, progress: bool = True) -> ServiceRun:
+               tmp_root: Path | None = None, progress: bool = True, rescore: bool = True) -> ServiceRun:
     from originality.archive import Archive, file_digest
     from originality.store.settings import Settings
 
@@ -58,6 +62,15 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
     # scores, so both paths list every scored pair (check gets --min-similarity 0 too).
     archive.options = replace(archive.options, min_similarity=min_similarity)
     ours: dict[str, str] = {}  # archive submission id -> cohort id
+    paths = {sub_id(path): path for path in order}
+    listed: dict[str, list[tuple[str, str]]] = {}  # archive submission id -> the pairs its report lists
+
+    def read_report(submission_id: str, report: dict) -> None:
+        for pair in listed.pop(submission_id, []):  # a report scored again replaces the one before
+            run.scores.pop(pair, None)
+        listed[submission_id] = [key(ours[submission_id], ours[m["submission_id"]]) for m in report.get("matches", [])]
+        for pair, match in zip(listed[submission_id], report.get("matches", [])):
+            run.scores[pair] = float(match["similarity"])
     t0 = time.perf_counter()
     try:
         if cohort.base is not None:
@@ -80,9 +93,14 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
             else:
                 report = archive.report_of(submission.id)
                 run.last_background = float(report.get("background", 0.0))
-                for match in report.get("matches", []):
-                    run.scores[key(sid, ours[match["submission_id"]])] = float(match["similarity"])
+                read_report(submission.id, report)
                 run.own_attempts += len(report.get("own_attempts", []))
+                # As the worker does after a check: the young project's reports now due are
+                # scored again (``archive/rescoring.py``), and the pairs take their new scores.
+                for due in archive.due_for_rescoring(cohort.name) if rescore else []:
+                    if archive.rescore(due, source=paths[ours[due]], when_due=True):
+                        run.rescored += 1
+                        read_report(due, archive.report_of(due))
             run.per_upload.append(time.perf_counter() - started)
             if progress and (n % 100 == 0 or n == len(order)):
                 print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",

@@ -416,6 +416,22 @@ def archive_reindex(project: str | None) -> None:
     click.echo(f"{sum(counts.values())} entries indexed in {len(counts)} projects ({kind})")
 
 
+@archive.command("rescore")
+@click.argument("project")
+def archive_rescore(project: str) -> None:
+    """Score again the young project's reports its growth made due (the worker queues them
+    after each check; this does them here, in the order they were checked)."""
+    from .archive import Archive
+
+    store = Archive.open(_settings())  # type: ignore[arg-type]
+    try:
+        due = store.due_for_rescoring(project)
+        done = sum(store.rescore(submission_id, when_due=True) for submission_id in due)
+    finally:
+        store.close()
+    click.echo(f"{done} of {len(due)} due reports of {project} scored again")
+
+
 @archive.command("retokenize")
 @click.option("--project", help="Only this project; without it, every project in the archive.")
 @click.option("--dry-run", is_flag=True, help="Only count the entries that other tokens made.")

@@ -46,6 +46,7 @@ log = logging.getLogger("originality.worker")
 CHECKS = "checks"
 WEBHOOKS = "webhooks"
 CHECK_TASK = "originality.check_submission"
+RESCORE_TASK = "originality.rescore_report"
 RELAY_TASK = "originality.relay_events"
 # The task a release before the outbox queued each webhook to; see ``adopt_webhook``.
 LEGACY_WEBHOOK_TASK = "originality.deliver_webhook"
@@ -65,6 +66,7 @@ def make_celery(settings: Settings) -> Celery:
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in (CHECKS, WEBHOOKS)],
         task_default_queue=CHECKS,
         task_routes={CHECK_TASK: {"queue": CHECKS, "routing_key": CHECKS},
+                     RESCORE_TASK: {"queue": CHECKS, "routing_key": CHECKS},
                      RELAY_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS},
                      LEGACY_WEBHOOK_TASK: {"queue": WEBHOOKS, "routing_key": WEBHOOKS}},
         task_acks_late=True,
@@ -226,7 +228,39 @@ def check_submission(self: Any, submission_id: str) -> str:
         # Events the check committed (flagged with its report, checked at its end) are in the
         # outbox; the recovery loop's relay would send them too, this is only sooner.
         relay_soon()
+    if status == JobStatus.DONE:
+        rescore_due(store, submission_id)
     return status
+
+
+def rescore_due(store: Archive, submission_id: str) -> int:
+    """Queue the scoring again of the reports of the checked submission's project that its
+    arrival made due (a young project's, ``archive/rescoring.py``); how many were queued. A
+    message lost here costs a report scored in a smaller population until the next check of
+    the project finds it due again."""
+    submission = store.get(submission_id)
+    if submission is None:
+        return 0
+    queued = 0
+    for due in store.due_for_rescoring(submission.project_id):
+        try:
+            app.send_task(RESCORE_TASK, args=(due,), queue=CHECKS, retry=False)
+            queued += 1
+        except Exception as error:
+            log.warning("cannot queue the rescoring of %s: %s", due, error)
+            break
+    return queued
+
+
+@app.task(name=RESCORE_TASK, acks_late=True, reject_on_worker_lost=True,
+          soft_time_limit=settings.check_soft_time_limit, time_limit=settings.check_time_limit)
+def rescore_report(submission_id: str) -> bool:
+    """Score a young project's report again if it is still due (two checks may both have
+    found it due); the report it replaces stands if this fails."""
+    try:
+        return archive().rescore(submission_id, when_due=True)
+    finally:
+        relay_soon()  # the new items it flagged
 
 
 def enqueue_check(submission_id: str, celery: Celery | None = None) -> bool:

@@ -15,6 +15,7 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``quotations``: a project's choice about quotations that cite their source;
 - ``retokenize``: entries whose units other tokens made (an upgrade, a project's new choice)
   made again from their stored texts;
+- ``rescoring``: a young project's reports scored again as it grows;
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
@@ -38,9 +39,9 @@ from ..fingerprint import SymbolTable
 from ..model import DocumentState
 from ..options import CheckOptions, MatchOptions
 from ..store import flags, links, summaries
-from ..store.db import Database
+from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, open_index
-from ..store.models import JobStatus, ReportRow, utcnow
+from ..store.models import JobStatus, ReportRow, Submission, utcnow
 from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
 from .blobs import (BlobStore, DatabaseBlobStore, LocalBlobStore, copy_blobs, file_digest,
                     open_blob_store)
@@ -49,6 +50,7 @@ from .compare import Compare, line_ranges, template_ranges
 from .entries import Entries, unit_from_row, unit_row
 from .jobs import Jobs, Registered
 from .quotations import Quotations
+from .rescoring import Rescoring
 from .retokenize import Retokenize
 from .starter import MAX_ID_LENGTH, StarterCode, Starters
 
@@ -58,7 +60,7 @@ __all__ = ["Archive", "BATCH", "BlobStore", "DatabaseBlobStore", "Imported",
            "unit_from_row", "unit_row"]
 
 
-class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
+class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Rescoring):
     """The archive of one database, blob store and candidate index."""
 
     def __init__(self, db: Database, store: BlobStore, index: CandidateIndex,
@@ -118,15 +120,21 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize):
         seq = self.enter(submission, loaded)
         if with_report:
             report = self.compare(loaded, submission.project_id, submission.student_id, before_seq=seq)
-            with self.db.session() as session:
-                session.merge(ReportRow(submission_id=submission_id, created_at=utcnow(),
-                                        body=json.dumps(report, sort_keys=True)))
-                links.write(session, submission_id, report)  # the later matches of the others
-                summaries.write(session, submission, report)  # what the cohort page sums
-                flags.write(session, submission, self.review_threshold)
+            self._store_report(submission, report)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE
+
+    def _store_report(self, submission: Submission, report: dict[str, Any]) -> None:
+        """Store (or replace) a submission's report, with what is read off it."""
+        with self.db.session() as session:
+            # One writer of a report at a time: a rescoring and a retried check may meet.
+            transaction_lock(session, f"report:{submission.id}")
+            session.merge(ReportRow(submission_id=submission.id, created_at=utcnow(),
+                                    body=json.dumps(report, sort_keys=True), groups=report["groups"]))
+            links.write(session, submission.id, report)  # the later matches of the others
+            summaries.write(session, submission, report)  # what the cohort page sums
+            flags.write(session, submission, self.review_threshold)
 
     def report_of(self, submission_id: str) -> dict[str, Any]:
         with self.db.sessions() as session:

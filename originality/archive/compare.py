@@ -64,10 +64,17 @@ class Compare:
         def starter_kgrams(self, project_id: str) -> stats.StarterKgrams: ...
 
     def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
-                before_seq: int | None = None) -> dict[str, Any]:
+                before_seq: int | None = None, as_now: bool = False) -> dict[str, Any]:
         """The matches of a loaded submission against the project's archive (entries before
         ``before_seq`` when given): ``{"submission", "matches", "own_attempts",
-        "unread", "flags", "quotations", "template_lines", "background", "groups"}``."""
+        "unread", "flags", "quotations", "template_lines", "background", "groups"}``.
+
+        The pairs are scored in the population of the entries before ``before_seq`` and the
+        upload, unless ``as_now``: then in the project's whole archive as it is now (its
+        background drawn from every entry; common code and document frequencies are the
+        running statistics either way), as ``check`` of every entry would score them
+        (``rescore``)."""
+        population_seq = None if as_now else before_seq
         starter = self.starter_code(project_id)
         base_units = starter.units if starter is not None else []
         base_digests = set(starter.digests) if starter is not None else set()
@@ -99,7 +106,7 @@ class Compare:
                 upload = stats.upload_counted(session, project_id, mine, joined)
                 group = joined[0] if joined else loaded.id  # a new group is named by its first entry
             drawn = background.sample(session, project_id, background.Member(loaded.id, group, mine.key),
-                                      before_seq, merged=dict.fromkeys(joined[1:], group))
+                                      population_seq, merged=dict.fromkeys(joined[1:], group))
             stored = profiles.read(session, [m.submission_id for m in drawn if m.submission_id != loaded.id])
             stored[loaded.id] = mine
             # The long k-grams near the common threshold: the background's, and (the archive's
@@ -125,17 +132,20 @@ class Compare:
                      if sid != loaded.id and (before_seq is None or seq < before_seq)}
             prior.update(self._prior(session, project_id, loaded.id, before_seq, indexed - set(posted)))
             candidates = indexed & set(prior)
-            holders = self._binary_holders(session, set(mine_binaries), before) if archived else {}
+            among = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != loaded.id]
+            if population_seq is not None:
+                among.append(ArchiveEntry.seq < population_seq)
+            holders = self._binary_holders(session, set(mine_binaries), among) if archived else {}
             prior.update(self._prior(session, project_id, loaded.id, before_seq, set(holders) - set(prior)))
-            # Every prior entry holding one of the upload's assets is in ``holders``: an asset is
-            # common when enough of the archive (and the upload) hold it.
+            # Every entry of the population holding one of the upload's assets is in ``holders``:
+            # an asset is common when enough of the archive (and the upload) hold it.
             held = Counter(d for found in holders.values() for d in found)
-            threshold = common_threshold(self._count_prior(session, project_id, loaded.id, before_seq) + 1,
+            threshold = common_threshold(self._count_prior(session, project_id, loaded.id, population_seq) + 1,
                                          self.options.match) if held else 0
             ignored = base_digests | {d for d, n in held.items() if n + 1 >= threshold}
             shared = {sid: {d: p for d, p in found.items() if d not in ignored}
                       for sid, found in holders.items()}
-            shared = {sid: found for sid, found in shared.items() if found}
+            shared = {sid: found for sid, found in shared.items() if found and sid in prior}
             # Only the candidates' profiles are read (and the background sample's, above): what the
             # comparison needs of the rest of the archive (common code, document frequencies)
             # is in the project's statistics, and units are read for the pairs it aligns alone.

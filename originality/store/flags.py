@@ -7,8 +7,10 @@ earlier one (``shared``: its work was matched; sharing one's work for copying br
 too, a softer suspicion). A student's new attempt that matches a copy of their own earlier
 attempt is not flagged: the copy's report names the first attempt, whose pair is flagged
 already. One ``TriageItem`` per submission and pair, whatever the number of
-checks: a recheck finds the item there and only refreshes the similarity of one still waiting;
-an item cleared (by a case or a dismissal) is never raised again for the same pair.
+checks: a recheck (or a report scored again as its project grew, ``archive/rescoring.py``) finds
+the item there and only refreshes the similarity of one still waiting, to the pair's new score
+even when it fell under the threshold; an item cleared (by a case or a dismissal) keeps the
+score it was judged on and is never raised again for the same pair.
 
 Every new item leaves a ``submission.flagged`` event in the outbox (``originality/outbox.py``),
 in the same transaction; the relay delivers it. People decide what an item means:
@@ -74,6 +76,7 @@ def write(session: Session, submission: Submission, default_threshold: float) ->
                              "similarity": similarity, "flagged_at": utcnow()})
             elif item.case_id is None and item.dismissed_at is None:
                 item.similarity = similarity  # a recheck's score; a cleared item keeps the one judged
+    _refresh_weak(session, submission.id, {other: similarity for other, similarity in strong})
     if not made:
         return []
     session.execute(insert(TriageItem), made)  # one statement; the ids are read back below
@@ -90,6 +93,25 @@ def write(session: Session, submission: Submission, default_threshold: float) ->
             "other_student_id": against.student_id, "similarity": item.similarity,
             "review_threshold": threshold}, row["flagged_at"]))
     return events
+
+
+def _refresh_weak(session: Session, submission_id: str, strong: dict[str, float]) -> None:
+    """Waiting items of the submission's pairs that its report, scored again, no longer holds
+    at the threshold take the pair's score now (0 when it is not listed): the queue shows what
+    the report says, and an assessor clears the item."""
+    waiting = session.scalars(select(TriageItem).where(
+        or_(TriageItem.submission_id == submission_id, TriageItem.other_id == submission_id),
+        TriageItem.case_id.is_(None), TriageItem.dismissed_at.is_(None))).all()
+    weak = [item for item in waiting if item.kind == COPIED and item.submission_id == submission_id
+            and item.other_id not in strong
+            or item.kind == SHARED and item.other_id == submission_id and item.submission_id not in strong]
+    if not weak:
+        return
+    others = [item.other_id if item.kind == COPIED else item.submission_id for item in weak]
+    listed = dict(rows_in(session, "SELECT other_id, similarity FROM match_links WHERE submission_id = {p} "
+                                   "AND other_id {in_}", (submission_id,), sorted(set(others))))
+    for item, other in zip(weak, others):
+        item.similarity = float(listed.get(other, 0.0))
 
 
 def _batches(ids: list[str]) -> list[list[str]]:

@@ -186,6 +186,10 @@ class ReportRow(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     body: Mapped[str] = mapped_column(Text)  # the report JSON
+    # The independent groups it was scored among (its JSON's ``groups``): a young project's
+    # reports are scored again as it grows (``archive/rescoring.py``). None in a report stored
+    # before the count was kept.
+    groups: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class MatchLink(Base):

@@ -267,6 +267,35 @@ def test_the_first_submission_lists_the_later_copy_with_the_copys_score(stack: S
     assert f"/reports/{first}/matches/{copy}" in page.get_data(as_text=True)
 
 
+def test_a_young_projects_reports_are_scored_again_by_the_worker_as_it_grows(stack: Stack,
+                                                                             tmp_path: Path) -> None:
+    """The first uploads of a project are scored among few students (no common code, no
+    background); once it holds 10 groups the worker scores their reports again, and the pair
+    that the task's helper made alike falls."""
+    from tests.unit.test_rescoring import a_class
+
+    stack.start_worker("w1")
+    uploads = [zip_bytes({p.name: p.read_bytes() for p in folder.iterdir()})
+               for folder in a_class(tmp_path / "class", 12)]
+
+    def report(submission_id: str) -> Any:
+        return stack.client.get(f"/api/v1/submissions/{submission_id}/report",
+                                headers=stack.headers("staff")).get_json()
+
+    ids: list[str] = []
+    for k, data in enumerate(uploads):
+        ids.append(stack.upload(data, f"s{k:02d}", "p12").get_json()["id"])
+        assert stack.wait_finished(ids[-1])["status"] == "done"
+        if k == 1:
+            first = report(ids[1])
+            young = {m["submission_id"]: m["similarity"] for m in first["matches"]}
+            assert young[ids[0]] >= 0.1 and first["groups"] == 2
+    grown = wait_for(lambda: (body := report(ids[1]))["groups"] >= 10 and body, what="the report scored again")
+    now = {m["submission_id"]: m["similarity"] for m in grown["matches"]}
+    assert grown["background"] > 0 and now.get(ids[0], 0.0) < young[ids[0]]
+    assert report(ids[11])["groups"] == 12
+
+
 def test_a_sanction_decided_by_staff_reaches_the_platform_as_a_signed_webhook(stack: Stack) -> None:
     stack.start_worker("w1")
     first = stack.upload(scenario_zip("original"), "alice", "p1").get_json()["id"]

@@ -3,6 +3,8 @@ run in tests/integration/test_service.py and test_webhook_delivery.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 import worker.app
@@ -30,6 +32,12 @@ class FakeArchive:
     def release(self, submission_id: str) -> None:
         self.released.append(submission_id)
 
+    def get(self, submission_id: str) -> SimpleNamespace:
+        return SimpleNamespace(id=submission_id, project_id="p")
+
+    def due_for_rescoring(self, project_id: str) -> list[str]:
+        return ["early1", "early2"] if project_id == "p" else []
+
 
 @pytest.mark.parametrize("fail_after_report", [False, True])
 def test_a_check_asks_for_a_relay_pass_whether_it_ends_or_fails(
@@ -48,3 +56,13 @@ def test_a_check_asks_for_a_relay_pass_whether_it_ends_or_fails(
     else:
         assert worker.app.check_submission.run("s1") == JobStatus.DONE
     assert pokes == ["relay"]
+
+
+def test_a_done_check_queues_the_young_reports_its_arrival_made_due(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeArchive(False)
+    sent: list[tuple[str, tuple[str, ...]]] = []
+    monkeypatch.setattr(worker.app, "archive", lambda: fake)
+    monkeypatch.setattr(worker.app, "relay_soon", lambda **_: None)
+    monkeypatch.setattr(worker.app.app, "send_task", lambda name, args, **_: sent.append((name, args)))
+    assert worker.app.check_submission.run("s1") == JobStatus.DONE
+    assert sent == [(worker.app.RESCORE_TASK, ("early1",)), (worker.app.RESCORE_TASK, ("early2",))]

@@ -1,0 +1,116 @@
+"""A young project's reports scored again as it grows (``archive/rescoring.py``): the same
+pair then scores as ``check`` of the whole class scores it, whatever the order it came in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from originality.archive import Archive
+from originality.archive.rescoring import stale
+from originality.check import check
+from originality.cohort import SETTLED_GROUPS
+from originality.store.models import ReportRow, TriageItem, utcnow
+from tests.support import migrate
+from tests.unit.test_archive import add, archive  # noqa: F401  (the fixture)
+from tests.unit.test_matching import own_work, write
+
+HELPER = own_work(99, statements=12)  # what every student of the task writes alike
+# Seven idioms, three to a student as the lines of a Fano plane: every two students share one,
+# each is written by 3 in 7 (under common code's half), so independent work shares something
+# (the project's background) once there are groups enough to see it.
+IDIOMS = [own_work(300 + i, statements=6) for i in range(7)]
+LINES = [(0, 1, 2), (0, 3, 4), (0, 5, 6), (1, 3, 5), (1, 4, 6), (2, 3, 6), (2, 4, 5)]
+
+
+def a_class(root: Path, students: int) -> list[Path]:
+    """Students who each write their own program, the task's helper and three idioms."""
+    return [write(root / f"s{k:02d}", {"m.py": own_work(10 + k, statements=30), "h.py": HELPER,
+                                       "i.py": "".join(IDIOMS[i] for i in LINES[k % 7])})
+            for k in range(students)]
+
+
+def matches(archive: Archive, submission_id: str) -> dict[str, float]:
+    return {m["submission_id"]: m["similarity"] for m in archive.report_of(submission_id)["matches"]}
+
+
+@pytest.mark.parametrize(("scored_among", "now", "due"), [
+    (1, 1, False), (1, 2, True), (3, 5, False), (3, 6, True),
+    (4, 10, True), (9, 10, True), (9, 9, False),  # common code exists from 10 groups
+    (10, 19, False), (10, 20, True), (60, 120, True),
+    (SETTLED_GROUPS, 10 * SETTLED_GROUPS, False),  # settled: never again
+])
+def test_a_report_is_due_when_its_project_doubled_or_reached_common_code_until_settled(
+        scored_among: int, now: int, due: bool) -> None:
+    assert stale(scored_among, now, 10) == due
+
+
+def test_a_young_projects_first_reports_are_scored_again_as_check_scores_the_class(
+        archive: Archive, tmp_path: Path) -> None:
+    """Under 10 groups nothing is common code, so the task's helper makes two students alike;
+    at 12 the early reports are due, and scored again each pair scores as ``check`` of the
+    whole class scores it (the helper left out)."""
+    folders = a_class(tmp_path / "in", 12)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
+    young = matches(archive, ids[1])
+    assert young.get(ids[0], 0.0) >= 0.1 and archive.report_of(ids[1])["groups"] == 2
+    # Groups 1-9 are under common code's 10, the rest under twice their own: 9 of them due.
+    assert archive.due_for_rescoring("p") == ids[:9]
+    assert all(archive.rescore(sid, source=folders[ids.index(sid)], when_due=True) for sid in ids[:9])
+    assert archive.due_for_rescoring("p") == []
+    assert not archive.rescore(ids[1], source=folders[1], when_due=True)  # no longer due
+
+    whole = check(folders, options=replace(archive.options, workers=1))
+    by_name = {f"s{k:02d}": sid for k, sid in enumerate(ids)}
+    expected: dict[str, dict[str, float]] = {sid: {} for sid in ids}
+    for pair in whole.pairs:
+        a, b = sorted((by_name[Path(pair.a).name], by_name[Path(pair.b).name]), key=ids.index)
+        expected[b][a] = pair.similarity
+    assert whole.background > 0
+    for sid in ids[:9]:
+        report = archive.report_of(sid)
+        assert (report["groups"], report["background"]) == (12, whole.background) and whole.groups == 12
+        assert matches(archive, sid) == expected[sid]
+    assert matches(archive, ids[1]).get(ids[0], 0.0) < young[ids[0]]
+    with archive.db.sessions() as session:
+        assert session.scalar(select(ReportRow.groups).filter_by(submission_id=ids[1])) == 12
+
+
+def test_a_waiting_item_takes_the_pairs_new_score_and_a_dismissed_one_keeps_its_own(
+        archive: Archive, tmp_path: Path) -> None:
+    archive.review_threshold = 0.1  # the young pairs are flagged
+    folders = a_class(tmp_path / "in", 12)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders[:3])]
+    with archive.db.sessions() as session:
+        flagged = {(i.submission_id, i.other_id): i.similarity for i in session.scalars(select(TriageItem))}
+    assert (ids[1], ids[0]) in flagged and (ids[0], ids[1]) in flagged and (ids[2], ids[0]) in flagged
+    with archive.db.session() as session:  # an assessor dismissed the third student's item
+        session.execute(update(TriageItem).where(TriageItem.submission_id == ids[2])
+                        .values(dismissed_at=utcnow(), dismissed_by="a", dismissal_reason="the helper"))
+    ids += [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders[3:], start=3)]
+    for sid in archive.due_for_rescoring("p"):
+        archive.rescore(sid, source=folders[ids.index(sid)], when_due=True)
+    now = matches(archive, ids[1]).get(ids[0], 0.0)
+    with archive.db.sessions() as session:
+        items = {(i.submission_id, i.other_id): i.similarity for i in session.scalars(select(TriageItem))}
+    assert items[(ids[1], ids[0])] == items[(ids[0], ids[1])] == now < flagged[(ids[1], ids[0])]
+    assert items[(ids[2], ids[0])] == flagged[(ids[2], ids[0])]  # judged on this score
+
+
+def test_migration_0028_gives_each_report_the_groups_its_json_holds(archive: Archive, tmp_path: Path) -> None:
+    folders = a_class(tmp_path / "in", 3)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
+    with archive.db.session() as session:  # a report stored before the key existed
+        row = session.get(ReportRow, ids[2])
+        body = json.loads(row.body)  # type: ignore[union-attr]
+        del body["groups"]
+        row.body = json.dumps(body)  # type: ignore[union-attr]
+    migrate(archive, "0027", down=True)
+    migrate(archive, "head")
+    with archive.db.sessions() as session:
+        groups = dict(session.execute(select(ReportRow.submission_id, ReportRow.groups)).all())
+    assert groups == {ids[0]: 1, ids[1]: 2, ids[2]: None}
