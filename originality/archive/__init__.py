@@ -131,7 +131,8 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
             # One writer of a report at a time: a rescoring and a retried check may meet.
             transaction_lock(session, f"report:{submission.id}")
             session.merge(ReportRow(submission_id=submission.id, created_at=utcnow(),
-                                    body=json.dumps(report, sort_keys=True), groups=report["groups"]))
+                                    body=json.dumps(report, sort_keys=True), groups=report["groups"],
+                                    rescore_queued_at=None))
             links.write(session, submission.id, report)  # the later matches of the others
             summaries.write(session, submission, report)  # what the cohort page sums
             flags.write(session, submission, self.review_threshold)

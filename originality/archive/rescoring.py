@@ -18,23 +18,28 @@ on (``store/flags.py``). The worker queues the due ones after each check
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..check import load_submission
 from ..cohort import SETTLED_GROUPS
 from ..fingerprint import SymbolTable
 from ..options import CheckOptions
 from ..store.db import Database, driver_rows
-from ..store.models import ArchiveEntry, JobStatus, ProjectStatistics, ReportRow, Submission
+from ..store.models import ArchiveEntry, JobStatus, ProjectStatistics, ReportRow, Submission, utcnow
 
 # A report is scored again once its project holds twice the independent groups it was scored
 # among: each report at most about log2(100) = 7 times (docs/benchmarks.md, "A young project's
 # reports scored again": through the service, the classes of `shared_solution.py` flag 1.1-9
 # times what `check` flags without it and ... with it).
 GROWTH = 2
+# A report taken for scoring again and still not scored after this long is listed again: its
+# message was lost (the broker's own redelivery of an unacknowledged one takes as long,
+# ``worker.app.VISIBILITY_TIMEOUT``).
+REQUEUE_AFTER = 3600.0
 
 
 def stale(scored_among: int, groups_now: int, common_min_submissions: int) -> bool:
@@ -61,9 +66,11 @@ class Rescoring:
         store: Any
 
     def due_for_rescoring(self, project_id: str) -> list[str]:
-        """The project's reports to score again now, oldest first."""
+        """The project's reports to score again now, oldest first, each taken for the caller:
+        the checks after this one do not list it again until it is scored, or until
+        ``REQUEUE_AFTER`` has passed (the caller's message for it lost)."""
         minimum = self.options_for(project_id).match.common_min_submissions
-        with self.db.sessions() as session:
+        with self.db.session() as session:
             now = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
             if now < 2:  # a report is scored among one group at least: none can be due yet
                 return []
@@ -72,7 +79,17 @@ class Rescoring:
                                "ON s.id = r.submission_id JOIN archive_entries e ON e.submission_id = s.id "
                                "WHERE s.project_id = {0} AND r.groups < {0} ORDER BY e.seq",
                                (project_id, SETTLED_GROUPS))
-        return [sid for sid, groups in rows if stale(int(groups), now, minimum)]
+            due = [sid for sid, groups in rows if stale(int(groups), now, minimum)]
+            taken, at = [], utcnow()
+            for sid in due:  # one at a time: two checks ending at once each take a report once
+                result = session.execute(
+                    update(ReportRow).where(ReportRow.submission_id == sid, or_(
+                        ReportRow.rescore_queued_at.is_(None),
+                        ReportRow.rescore_queued_at < at - timedelta(seconds=REQUEUE_AFTER)))
+                    .values(rescore_queued_at=at))
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    taken.append(sid)
+        return taken
 
     def rescore(self, submission_id: str, source: Path | None = None, when_due: bool = False) -> bool:
         """Score a checked submission's report again, against the same earlier entries, in the
@@ -92,7 +109,11 @@ class Rescoring:
         if when_due and (report.groups is None or not stale(report.groups, now, minimum)):
             return False  # scored again meanwhile (two checks found it due), or never countable
         if source is None and not self.store.exists(submission.sha256):
-            return False  # removed by the retention policy or an erasure
+            # Removed by the retention policy: the report stands as it is, and is no longer due.
+            with self.db.session() as session:
+                session.execute(update(ReportRow).where(ReportRow.submission_id == submission_id)
+                                .values(groups=None))
+            return False
         loaded = load_submission(source or self.store.get(submission.sha256),
                                  self.options_for(submission.project_id), SymbolTable(), identifier=submission.id)
         rescored = self.compare(loaded, submission.project_id, submission.student_id, before_seq=seq, as_now=True)

@@ -188,8 +188,11 @@ class ReportRow(Base):
     body: Mapped[str] = mapped_column(Text)  # the report JSON
     # The independent groups it was scored among (its JSON's ``groups``): a young project's
     # reports are scored again as it grows (``archive/rescoring.py``). None in a report stored
-    # before the count was kept.
+    # before the count was kept, or whose upload is gone: never scored again.
     groups: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # When a check found it due and queued its scoring again (None once scored): the checks
+    # after it do not queue it again unless that was long ago (its message lost).
+    rescore_queued_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class MatchLink(Base):

@@ -4,6 +4,7 @@ pair then scores as ``check`` of the whole class scores it, whatever the order i
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from originality.archive import Archive
-from originality.archive.rescoring import stale
+from originality.archive.rescoring import REQUEUE_AFTER, stale
 from originality.check import check
 from originality.cohort import SETTLED_GROUPS
 from originality.store.models import ReportRow, TriageItem, utcnow
@@ -58,8 +59,14 @@ def test_a_young_projects_first_reports_are_scored_again_as_check_scores_the_cla
     ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
     young = matches(archive, ids[1])
     assert young.get(ids[0], 0.0) >= 0.1 and archive.report_of(ids[1])["groups"] == 2
-    # Groups 1-9 are under common code's 10, the rest under twice their own: 9 of them due.
+    # Groups 1-9 are under common code's 10, the rest under twice their own: 9 of them due,
+    # taken by the first to ask; listed again only once their message may be lost.
     assert archive.due_for_rescoring("p") == ids[:9]
+    assert archive.due_for_rescoring("p") == []
+    with archive.db.session() as session:
+        session.execute(update(ReportRow).where(ReportRow.submission_id == ids[0]).values(
+            rescore_queued_at=utcnow() - timedelta(seconds=REQUEUE_AFTER + 1)))
+    assert archive.due_for_rescoring("p") == ids[:1]
     assert all(archive.rescore(sid, source=folders[ids.index(sid)], when_due=True) for sid in ids[:9])
     assert archive.due_for_rescoring("p") == []
     assert not archive.rescore(ids[1], source=folders[1], when_due=True)  # no longer due
@@ -114,3 +121,12 @@ def test_migration_0028_gives_each_report_the_groups_its_json_holds(archive: Arc
     with archive.db.sessions() as session:
         groups = dict(session.execute(select(ReportRow.submission_id, ReportRow.groups)).all())
     assert groups == {ids[0]: 1, ids[1]: 2, ids[2]: None}
+
+
+def test_a_report_whose_upload_is_gone_stands_and_is_no_longer_due(archive: Archive, tmp_path: Path) -> None:
+    folders = a_class(tmp_path / "in", 12)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]  # never in the blob store
+    before = archive.report_of(ids[1])
+    assert ids[1] in archive.due_for_rescoring("p")
+    assert not archive.rescore(ids[1], when_due=True)
+    assert archive.report_of(ids[1]) == before and ids[1] not in archive.due_for_rescoring("p")

@@ -9,7 +9,8 @@ background under ``options.COMMON_MIN_SUBMISSIONS`` groups, common code that sti
 ``cohort.SETTLED_GROUPS``. Such a report is scored again as the project grows
 (``originality/archive/rescoring.py``), found by ``reports.groups`` (indexed), filled here from
 the reports' JSON (their ``groups`` key); a report stored before that key existed has none and
-is left as it is.
+is left as it is. ``reports.rescore_queued_at`` says when a check queued its scoring again, so
+that the checks after it do not queue it too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ reports = sa.table('reports', sa.column('submission_id'), sa.column('body'), sa.
 def upgrade() -> None:
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.add_column(sa.Column('groups', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('rescore_queued_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_reports_groups', ['groups'], unique=False)
     _fill()
 
@@ -58,4 +60,5 @@ def _fill() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_groups')
+        batch_op.drop_column('rescore_queued_at')
         batch_op.drop_column('groups')
