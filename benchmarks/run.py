@@ -325,6 +325,9 @@ def cmd_service(args: argparse.Namespace) -> int:
         # it lists fewer pairs than check scores; that is not a difference in any report.
         m_check_reported = metrics.evaluate(ds, reported(check, MIN_SIMILARITY))
         m_service_reported = metrics.evaluate(ds, reported(service, MIN_SIMILARITY))
+        # Before the project went quiet (the last reports not yet scored again).
+        before_quiet = {p: score for run in runs for p, score in run.before_quiet.items()}
+        m_before_quiet = metrics.evaluate(ds, reported(before_quiet, MIN_SIMILARITY)) if before_quiet else None
         positives = {p for p in pairs if ds.label(p)[0] == 1}
         cmp = service_path.compare(check, service, pairs, positives)
         # The labelled pairs one path lists and the other does not: where the two scores fall on
@@ -346,6 +349,7 @@ def cmd_service(args: argparse.Namespace) -> int:
             "auc_diff": m_service["auc"] - m_check["auc"],
             "auc_check_reported": m_check_reported["auc"], "auc_service_reported": m_service_reported["auc"],
             "auc_diff_reported": m_service_reported["auc"] - m_check_reported["auc"],
+            "auc_diff_before_quiet": m_before_quiet["auc"] - m_check_reported["auc"] if m_before_quiet else None,
             "errors_check_reported": m_check_reported["errors_at_0.5"],
             "errors_service_reported": m_service_reported["errors_at_0.5"],
             "reported_both": len(both), "reported_both_max_diff": both_diffs[0] if both_diffs else 0.0,
@@ -370,6 +374,9 @@ def cmd_service(args: argparse.Namespace) -> int:
               f"service {fmt(row['auc_service_reported'], 4)}  difference {row['auc_diff_reported']:+.4f}  "
               f"({'within' if abs(row['auc_diff_reported']) <= 0.005 else 'OUTSIDE'} 0.005); errors at 0.5 "
               f"check {row['errors_check_reported']}  service {row['errors_service_reported']}")
+        if row["auc_diff_before_quiet"] is not None:
+            print(f"  before the project went quiet ({sum(run.settled for run in runs)} reports then scored "
+                  f"again): difference {row['auc_diff_before_quiet']:+.4f}")
         print(f"  labelled pairs one path lists and the other not: check only {row['check_only']} "
               f"({row['check_only_copies']} copies, check's highest {row['check_only_max']:.4f}), service only "
               f"{row['service_only']} ({row['service_only_copies']} copies); with these listed by both at their "

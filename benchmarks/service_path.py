@@ -10,8 +10,10 @@ is an own attempt), and each report is read as soon as its submission is process
 score is the one in the report of whichever of its two submissions was entered later, as an
 assessor sees it when the later one arrives, or when the young project's report was scored
 again as it grew (``Archive.due_for_rescoring`` and ``rescore`` after each upload, as the
-worker queues them; ``rescore=False`` leaves every report as first scored). A pair absent from
-that report scores 0.
+worker queues them), or once the whole cohort is in and the project is quiet, as after a
+deadline (the reports it outgrew by a tenth, as the worker's ``settle`` queues them;
+``ServiceRun.before_quiet`` keeps the scores before that; ``rescore=False`` leaves every report
+as first scored). A pair absent from that report scores 0.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class ServiceRun:
     order: list[str] = field(default_factory=list)
     last_background: float = 0.0  # the background the last report carried
     rescored: int = 0  # reports of the young project scored again as it grew
+    settled: int = 0  # reports scored again once the project was quiet, at the end
+    before_quiet: dict[tuple[str, str], float] = field(default_factory=dict)  # the scores before those
 
 
 def upload_order(cohort: Cohort, seed: int) -> list[Path]:
@@ -102,6 +106,14 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
                         run.rescored += 1
                         read_report(due, archive.report_of(due))
             run.per_upload.append(time.perf_counter() - started)
+        if rescore:
+            # The class is in and the project goes quiet, as after a deadline: the worker then
+            # scores again the reports it outgrew by a tenth (``Archive.settle_quiet``).
+            run.before_quiet = dict(run.scores)
+            for due in archive.due_for_rescoring(cohort.name, quiet=True):
+                if archive.rescore(due, source=paths[ours[due]], when_due=True):
+                    run.settled += 1
+                    read_report(due, archive.report_of(due))
             if progress and (n % 100 == 0 or n == len(order)):
                 print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",
                       flush=True, file=__import__("sys").stderr)

@@ -419,13 +419,14 @@ def archive_reindex(project: str | None) -> None:
 @archive.command("rescore")
 @click.argument("project")
 def archive_rescore(project: str) -> None:
-    """Score again the young project's reports its growth made due (the worker queues them
-    after each check; this does them here, in the order they were checked)."""
+    """Score again the project's reports it has outgrown, as the worker does once the project
+    is quiet (a young project's at each doubling, any other's scored among a tenth fewer
+    submissions than it holds now): here, in the order they were checked."""
     from .archive import Archive
 
     store = Archive.open(_settings())  # type: ignore[arg-type]
     try:
-        due = store.due_for_rescoring(project)
+        due = store.due_for_rescoring(project, quiet=True)
         done = sum(store.rescore(submission_id, when_due=True) for submission_id in due)
     finally:
         store.close()

@@ -9,7 +9,8 @@ submissions whose lease ran out (their worker died), and those that waited queue
 than a lease once the broker's queue of checks is empty (their message was lost: with checks
 still waiting, a backlog is the likelier cause), each once a lease whatever the number of
 workers. The same loop applies the retention policy once it is due
-(``retention_interval``, docs/privacy.md). A repeated message is harmless: ``Archive.claim`` lets one
+(``retention_interval``, docs/privacy.md), and queues the scoring again of a quiet project's
+reports (``settle``; a young project's are queued after each check, ``rescore_due``). A repeated message is harmless: ``Archive.claim`` lets one
 worker at a time have a submission, and entering the archive is idempotent.
 
 Webhook events wait in the database's outbox (``originality/outbox.py``) until delivered: every
@@ -342,6 +343,22 @@ def recover() -> int:
     return count
 
 
+def settle() -> int:
+    """Queue the scoring again of the reports of every project gone quiet (no upload for
+    ``settle_after`` seconds) that it has outgrown by a tenth (``archive/rescoring.py``); each
+    project is taken by one worker. How many were queued."""
+    queued = 0
+    for due in archive().settle_quiet():
+        try:
+            app.send_task(RESCORE_TASK, args=(due,), queue=CHECKS, retry=False)
+            queued += 1
+        except Exception as error:  # taken: listed again after REQUEUE_AFTER
+            log.warning("cannot queue the rescoring of %s: %s", due, error)
+    if queued:
+        log.info("a quiet project's %d report(s) queued to be scored again", queued)
+    return queued
+
+
 def apply_retention() -> dict[str, Any] | None:
     """Apply the retention policy when it is due (every ``retention_interval`` seconds, counted
     from its last run in the audit log; 0: never here, a scheduler of the school's runs
@@ -386,7 +403,7 @@ def _start_loops(**_: Any) -> None:
     # Apart: a slow webhook receiver, or a long retention run, must not hold up the requeueing
     # of lost checks.
     _loops[:] = [_Every("originality-recovery", recover), _Every("originality-relay", _relay),
-                 _Every("originality-retention", apply_retention)]
+                 _Every("originality-retention", apply_retention), _Every("originality-settle", settle)]
     for loop in _loops:
         loop.start()
 

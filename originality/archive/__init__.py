@@ -42,7 +42,7 @@ from ..store import flags, links, summaries
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, Submission, utcnow
-from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, Settings
+from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, SETTLE_AFTER, Settings
 from .blobs import (BlobStore, DatabaseBlobStore, LocalBlobStore, copy_blobs, file_digest,
                     open_blob_store)
 from .bulk import BATCH, Bulk, Imported, PastSubmission
@@ -65,10 +65,11 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
 
     def __init__(self, db: Database, store: BlobStore, index: CandidateIndex,
                  options: CheckOptions | None = None,
-                 review_threshold: float = REVIEW_THRESHOLD) -> None:
+                 review_threshold: float = REVIEW_THRESHOLD, settle_after: float = SETTLE_AFTER) -> None:
         self.db, self.store, self.index = db, store, index
         # The service's default; a project may set its own (``store/flags.py``).
         self.review_threshold = review_threshold
+        self.settle_after = settle_after  # when a project is quiet (``rescoring.py``)
         self.options = options or CheckOptions(workers=1)
         self._starters: dict[str, StarterCode] = {}
         self._starters_lock = threading.Lock()  # the API checks in several threads
@@ -90,7 +91,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
         return cls(db, store, index,
                    options=CheckOptions(workers=1, match=MatchOptions(
                        tokenizer=settings.tokenizer, normalizations=settings.normalization_names)),
-                   review_threshold=settings.review_threshold)
+                   review_threshold=settings.review_threshold, settle_after=settings.settle_after)
 
     def close(self) -> None:
         self.index.close()
@@ -121,6 +122,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
         if with_report:
             report = self.compare(loaded, submission.project_id, submission.student_id, before_seq=seq)
             self._store_report(submission, report)
+            self.arm_settling(submission.project_id)
         files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
         self.finish(submission_id, JobStatus.DONE, files=files)
         return JobStatus.DONE

@@ -1,4 +1,4 @@
-"""A young project's reports, scored again as it grows.
+"""Reports scored again as their project grows: a young project's, and a quiet project's.
 
 An upload's report is scored among the entries before it (``compare``): in a new project's
 archive the first uploads meet few independent submissions, so their scores have no common code
@@ -10,10 +10,17 @@ the groups common code needs, and each time it has ``GROWTH`` times the groups t
 scored among, until it was scored among ``SETTLED_GROUPS`` or more. Each report is then scored
 again a few times at most (about ``log2(SETTLED_GROUPS)``), whatever the project's size later.
 
+And once a project is quiet (no new upload for ``Settings.settle_after``, most likely past its
+deadline), every report scored among fewer than ``1 / SETTLE_GROWTH`` of its groups now is
+scored again: the first half of a class's uploads, say, met a population in which what the
+other half writes was not yet counted. A large project seldom grows by a tenth between quiet
+spells, so this costs nothing there.
+
 A report scored again replaces the one before, with its links and the cohort page's summary;
 a waiting triage item takes the pair's new score, a cleared one keeps the score it was judged
-on (``store/flags.py``). The worker queues the due ones after each check
-(``worker/app.py``); ``originality archive rescore`` does it by hand.
+on (``store/flags.py``). The worker queues the due ones after each check and, from its
+recovery loop, those of the quiet projects (``worker/app.py``); ``originality archive
+rescore`` does a project's by hand.
 """
 
 from __future__ import annotations
@@ -38,15 +45,21 @@ from ..store.models import ArchiveEntry, JobStatus, ProjectStatistics, ReportRow
 # times without; obfuscation's seed 2 stays -0.0100 from `check`, and neither 1.25 nor scoring
 # past 100 groups brought it closer: -0.0090 and -0.0101 against -0.0091 without).
 GROWTH = 2
+# A quiet project's report is scored again when the project holds 10% more groups than it was
+# scored among (docs/benchmarks.md, "A young project's reports scored again": obfuscation's
+# seed 2 through the service -0.0100 from `check` without, +0.0002 at 10%, -0.0045 at 25%).
+SETTLE_GROWTH = 1.1
 # A report taken for scoring again and still not scored after this long is listed again: its
 # message was lost (the broker's own redelivery of an unacknowledged one takes as long,
 # ``worker.app.VISIBILITY_TIMEOUT``).
 REQUEUE_AFTER = 3600.0
 
 
-def stale(scored_among: int, groups_now: int, common_min_submissions: int) -> bool:
+def stale(scored_among: int, groups_now: int, common_min_submissions: int, quiet: bool = False) -> bool:
     """Whether a report scored among ``scored_among`` groups is scored again in a project of
-    ``groups_now``."""
+    ``groups_now`` (``quiet``: one with no new upload for a while)."""
+    if quiet and groups_now >= SETTLE_GROWTH * scored_among:
+        return True
     if scored_among >= SETTLED_GROUPS:
         return False
     if scored_among < common_min_submissions <= groups_now:
@@ -58,6 +71,7 @@ class Rescoring:
     """Reports scored again as their project grows (mixed into ``Archive``)."""
 
     db: Database
+    settle_after: float
 
     if TYPE_CHECKING:  # provided by the other parts of ``Archive``
         def get(self, submission_id: str) -> Submission | None: ...
@@ -67,21 +81,24 @@ class Rescoring:
         def _store_report(self, submission: Submission, report: dict[str, Any]) -> None: ...
         store: Any
 
-    def due_for_rescoring(self, project_id: str) -> list[str]:
-        """The project's reports to score again now, oldest first, each taken for the caller:
-        the checks after this one do not list it again until it is scored, or until
-        ``REQUEUE_AFTER`` has passed (the caller's message for it lost)."""
+    def due_for_rescoring(self, project_id: str, quiet: bool = False) -> list[str]:
+        """The project's reports to score again now (``quiet``: the project taken as quiet),
+        oldest first, each taken for the caller: the checks after this one do not list it again
+        until it is scored, or until ``REQUEUE_AFTER`` has passed (the caller's message for it
+        lost)."""
         minimum = self.options_for(project_id).match.common_min_submissions
         with self.db.session() as session:
             now = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
             if now < 2:  # a report is scored among one group at least: none can be due yet
                 return []
+            # Growing by a tenth, a project's reports under 1 / SETTLE_GROWTH of it; else its young ones.
+            below = now / SETTLE_GROWTH if quiet else SETTLED_GROUPS
             rows = driver_rows(session,
                                "SELECT r.submission_id, r.groups FROM reports r JOIN submissions s "
                                "ON s.id = r.submission_id JOIN archive_entries e ON e.submission_id = s.id "
                                "WHERE s.project_id = {0} AND r.groups < {0} ORDER BY e.seq",
-                               (project_id, SETTLED_GROUPS))
-            due = [sid for sid, groups in rows if stale(int(groups), now, minimum)]
+                               (project_id, max(below, SETTLED_GROUPS)))
+            due = [sid for sid, groups in rows if stale(int(groups), now, minimum, quiet)]
             taken, at = [], utcnow()
             for sid in due:  # one at a time: two checks ending at once each take a report once
                 result = session.execute(
@@ -93,28 +110,50 @@ class Rescoring:
                     taken.append(sid)
         return taken
 
+    def settle_quiet(self) -> list[str]:
+        """The reports due in every project gone quiet since its last upload, each taken as
+        ``due_for_rescoring`` takes them; a project is settled once until its next upload."""
+        at = utcnow()
+        with self.db.sessions() as session:
+            projects = list(session.scalars(select(ProjectStatistics.project_id)
+                                            .where(ProjectStatistics.settle_at <= at)
+                                            .order_by(ProjectStatistics.project_id)))
+        taken: list[str] = []
+        for project_id in projects:
+            with self.db.session() as session:  # one caller settles it, however many ask
+                claimed = session.execute(update(ProjectStatistics).where(
+                    ProjectStatistics.project_id == project_id, ProjectStatistics.settle_at <= at)
+                    .values(settle_at=None)).rowcount == 1  # type: ignore[attr-defined]
+            if claimed:
+                taken += self.due_for_rescoring(project_id, quiet=True)
+        return taken
+
+    def arm_settling(self, project_id: str) -> None:
+        """A check of the project just ended: it is quiet ``settle_after`` from now, unless
+        another upload comes first."""
+        with self.db.session() as session:
+            session.execute(update(ProjectStatistics).where(ProjectStatistics.project_id == project_id)
+                            .values(settle_at=utcnow() + timedelta(seconds=self.settle_after)))
+
     def rescore(self, submission_id: str, source: Path | None = None, when_due: bool = False) -> bool:
         """Score a checked submission's report again, against the same earlier entries, in the
-        project as it is now (``when_due``: only if it is due); False when it was not (no
-        report, not due, or its upload is gone)."""
+        project as it is now (``when_due``: only if it was taken as due and not scored since);
+        False when it was not (no report, not taken, or its upload is gone)."""
         submission = self.get(submission_id)
         if submission is None or submission.status != JobStatus.DONE:
             return False
         with self.db.sessions() as session:
             report = session.get(ReportRow, submission_id)
             seq = session.scalar(select(ArchiveEntry.seq).filter_by(submission_id=submission_id))
-            now = int(session.scalar(select(ProjectStatistics.groups)
-                                     .filter_by(project_id=submission.project_id)) or 0)
         if report is None or seq is None:
             return False
-        minimum = self.options_for(submission.project_id).match.common_min_submissions
-        if when_due and (report.groups is None or not stale(report.groups, now, minimum)):
-            return False  # scored again meanwhile (two checks found it due), or never countable
+        if when_due and report.rescore_queued_at is None:
+            return False  # scored again meanwhile (its message sent twice)
         if source is None and not self.store.exists(submission.sha256):
             # Removed by the retention policy: the report stands as it is, and is no longer due.
             with self.db.session() as session:
                 session.execute(update(ReportRow).where(ReportRow.submission_id == submission_id)
-                                .values(groups=None))
+                                .values(groups=None, rescore_queued_at=None))
             return False
         loaded = load_submission(source or self.store.get(submission.sha256),
                                  self.options_for(submission.project_id), SymbolTable(), identifier=submission.id)

@@ -504,6 +504,9 @@ class ProjectStatistics(Base):
 
     project_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     groups: Mapped[int] = mapped_column(Integer, default=0)
+    # When the project, with no new upload since, is quiet and its reports scored among fewer
+    # are scored again (``archive/rescoring.py``); None once done, until the next upload.
+    settle_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
 
 class FeatureCount(Base):

@@ -57,6 +57,11 @@ REVIEW_THRESHOLD = EVEN_ODDS
 # which every machine reaches, and the data dir's uploads/ on SQLite (one machine).
 BLOB_STORES = ("auto", "local", "database")
 
+# A project without a new upload for this long (seconds) is quiet, most likely past its deadline:
+# its reports scored while it held 10% fewer independent submissions than now are scored again
+# (originality/archive/rescoring.py; docs/benchmarks.md, "A young project's reports scored
+# again"). An hour: longer than the gaps between the uploads of a burst.
+SETTLE_AFTER = 3600.0
 # The worker applies the retention policy this often (seconds); 0 leaves it to a scheduler of
 # the school's own running `originality retention apply`.
 RETENTION_INTERVAL = 24 * 3600.0
@@ -92,6 +97,7 @@ class Settings:
     # for a person at a terminal, "json" (one object a line) for a log collector.
     log_format: str = "text"
     review_threshold: float = REVIEW_THRESHOLD
+    settle_after: float = SETTLE_AFTER
     # How the archive turns code into tokens (options.TOKENIZERS). Entries keep the units they
     # were entered with; those another tokenizer made are made again by `originality archive
     # retokenize` (archive/retokenize.py).
@@ -174,6 +180,8 @@ class Settings:
         if self.other_students_shown_to not in SHOWN_TO:
             problems.append("other_students_shown_to must be one of "
                             f"{', '.join(SHOWN_TO)}, got {self.other_students_shown_to!r}")
+        if self.settle_after < 0:
+            problems.append("settle_after must be a number of seconds")
         if self.retention_interval < 0:
             problems.append("retention_interval must be 0 (off) or a number of seconds")
         if problems:

@@ -271,10 +271,11 @@ def test_a_young_projects_reports_are_scored_again_by_the_worker_as_it_grows(sta
                                                                              tmp_path: Path) -> None:
     """The first uploads of a project are scored among few students (no common code, no
     background); once it holds 10 groups the worker scores their reports again, and the pair
-    that the task's helper made alike falls."""
+    that the task's helper made alike falls. Quiet a second after its last upload (as after a
+    deadline), the report scored among 10 is scored again among 12."""
     from tests.unit.test_rescoring import a_class
 
-    stack.start_worker("w1")
+    stack.start_worker("w1", ORIGINALITY_SETTLE_AFTER="1")
     uploads = [zip_bytes({p.name: p.read_bytes() for p in folder.iterdir()})
                for folder in a_class(tmp_path / "class", 12)]
 
@@ -294,6 +295,7 @@ def test_a_young_projects_reports_are_scored_again_by_the_worker_as_it_grows(sta
     now = {m["submission_id"]: m["similarity"] for m in grown["matches"]}
     assert grown["background"] > 0 and now.get(ids[0], 0.0) < young[ids[0]]
     assert report(ids[11])["groups"] == 12
+    wait_for(lambda: report(ids[9])["groups"] == 12, what="the quiet project's report scored again")
 
 
 def test_a_sanction_decided_by_staff_reaches_the_platform_as_a_signed_webhook(stack: Stack) -> None:

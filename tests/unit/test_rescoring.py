@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -15,7 +16,7 @@ from originality.archive import Archive
 from originality.archive.rescoring import REQUEUE_AFTER, stale
 from originality.check import check
 from originality.cohort import SETTLED_GROUPS
-from originality.store.models import ReportRow, TriageItem, utcnow
+from originality.store.models import ProjectStatistics, ReportRow, TriageItem, utcnow
 from tests.support import migrate
 from tests.unit.test_archive import add, archive  # noqa: F401  (the fixture)
 from tests.unit.test_matching import own_work, write
@@ -48,6 +49,18 @@ def matches(archive: Archive, submission_id: str) -> dict[str, float]:
 def test_a_report_is_due_when_its_project_doubled_or_reached_common_code_until_settled(
         scored_among: int, now: int, due: bool) -> None:
     assert stale(scored_among, now, 10) == due
+    assert stale(scored_among, now, 10, quiet=True) == (due or now >= 1.1 * scored_among)
+
+
+def check_scores(archive: Archive, folders: list[Path], ids: list[str]) -> tuple[dict[str, dict[str, float]], Any]:
+    """What ``check`` of the whole class lists, by the later submission of each pair."""
+    whole = check(folders, options=replace(archive.options, workers=1))
+    by_name = {f"s{k:02d}": sid for k, sid in enumerate(ids)}
+    expected: dict[str, dict[str, float]] = {sid: {} for sid in ids}
+    for pair in whole.pairs:
+        a, b = sorted((by_name[Path(pair.a).name], by_name[Path(pair.b).name]), key=ids.index)
+        expected[b][a] = pair.similarity
+    return expected, whole
 
 
 def test_a_young_projects_first_reports_are_scored_again_as_check_scores_the_class(
@@ -71,12 +84,7 @@ def test_a_young_projects_first_reports_are_scored_again_as_check_scores_the_cla
     assert archive.due_for_rescoring("p") == []
     assert not archive.rescore(ids[1], source=folders[1], when_due=True)  # no longer due
 
-    whole = check(folders, options=replace(archive.options, workers=1))
-    by_name = {f"s{k:02d}": sid for k, sid in enumerate(ids)}
-    expected: dict[str, dict[str, float]] = {sid: {} for sid in ids}
-    for pair in whole.pairs:
-        a, b = sorted((by_name[Path(pair.a).name], by_name[Path(pair.b).name]), key=ids.index)
-        expected[b][a] = pair.similarity
+    expected, whole = check_scores(archive, folders, ids)
     assert whole.background > 0
     for sid in ids[:9]:
         report = archive.report_of(sid)
@@ -130,3 +138,27 @@ def test_a_report_whose_upload_is_gone_stands_and_is_no_longer_due(archive: Arch
     assert ids[1] in archive.due_for_rescoring("p")
     assert not archive.rescore(ids[1], when_due=True)
     assert archive.report_of(ids[1]) == before and ids[1] not in archive.due_for_rescoring("p")
+
+
+def test_a_quiet_project_scores_again_the_reports_it_outgrew_by_a_tenth(archive: Archive, tmp_path: Path) -> None:
+    """Past its last upload a project is quiet: its reports scored among fewer than 1 / 1.1 of
+    its groups now are scored again, the young ones with them, once until the next upload."""
+    folders = a_class(tmp_path / "in", 13)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders[:12])]
+    assert archive.settle_quiet() == []  # an upload a moment ago: not quiet for an hour
+
+    def quiet_now() -> None:
+        with archive.db.session() as session:
+            session.execute(update(ProjectStatistics).values(settle_at=utcnow() - timedelta(seconds=1)))
+
+    quiet_now()
+    taken = archive.settle_quiet()
+    assert taken == ids[:10]  # 10 groups: 11 or fewer would be under 12 / 1.1; 11 is not
+    assert archive.settle_quiet() == []  # settled once
+    assert all(archive.rescore(sid, source=folders[k], when_due=True) for k, sid in enumerate(taken))
+    expected, _ = check_scores(archive, folders[:12], ids)
+    # Every report as `check`'s but the one scored among 11, within a tenth of the class.
+    assert [sid for sid in ids if matches(archive, sid) != expected[sid]] in ([], [ids[10]])
+    ids.append(add(archive, folders[12], "s12"))
+    quiet_now()
+    assert archive.settle_quiet() == [ids[10]]  # 13 groups: the one scored among 11, under 11.8

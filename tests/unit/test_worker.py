@@ -38,6 +38,9 @@ class FakeArchive:
     def due_for_rescoring(self, project_id: str) -> list[str]:
         return ["early1", "early2"] if project_id == "p" else []
 
+    def settle_quiet(self) -> list[str]:
+        return ["quiet1"]
+
 
 @pytest.mark.parametrize("fail_after_report", [False, True])
 def test_a_check_asks_for_a_relay_pass_whether_it_ends_or_fails(
@@ -66,3 +69,11 @@ def test_a_done_check_queues_the_young_reports_its_arrival_made_due(monkeypatch:
     monkeypatch.setattr(worker.app.app, "send_task", lambda name, args, **_: sent.append((name, args)))
     assert worker.app.check_submission.run("s1") == JobStatus.DONE
     assert sent == [(worker.app.RESCORE_TASK, ("early1",)), (worker.app.RESCORE_TASK, ("early2",))]
+
+
+def test_the_recovery_loop_queues_the_quiet_projects_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, tuple[str, ...]]] = []
+    monkeypatch.setattr(worker.app, "archive", lambda: FakeArchive(False))
+    monkeypatch.setattr(worker.app.app, "send_task", lambda name, args, **_: sent.append((name, args)))
+    assert worker.app.settle() == 1
+    assert sent == [(worker.app.RESCORE_TASK, ("quiet1",))]

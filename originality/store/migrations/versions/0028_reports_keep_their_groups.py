@@ -1,4 +1,4 @@
-"""a report keeps the number of groups it was scored among, so the young ones are found
+"""a report keeps the number of groups it was scored among, so those scored too early are found
 
 Revision ID: 0028
 Revises: 0027
@@ -10,7 +10,8 @@ background under ``options.COMMON_MIN_SUBMISSIONS`` groups, common code that sti
 (``originality/archive/rescoring.py``), found by ``reports.groups`` (indexed), filled here from
 the reports' JSON (their ``groups`` key); a report stored before that key existed has none and
 is left as it is. ``reports.rescore_queued_at`` says when a check queued its scoring again, so
-that the checks after it do not queue it too.
+that the checks after it do not queue it too; ``project_statistics.settle_at`` when a project
+with no new upload since is quiet, and its reports scored among 10% fewer are scored again.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('groups', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('rescore_queued_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_reports_groups', ['groups'], unique=False)
+    with op.batch_alter_table('project_statistics', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('settle_at', sa.DateTime(), nullable=True))
+        batch_op.create_index('ix_project_statistics_settle_at', ['settle_at'], unique=False)
     _fill()
 
 
@@ -58,6 +62,9 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('project_statistics', schema=None) as batch_op:
+        batch_op.drop_index('ix_project_statistics_settle_at')
+        batch_op.drop_column('settle_at')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_groups')
         batch_op.drop_column('rescore_queued_at')
