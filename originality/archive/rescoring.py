@@ -11,10 +11,11 @@ scored among, until it was scored among ``SETTLED_GROUPS`` or more. Each report 
 again a few times at most (about ``log2(SETTLED_GROUPS)``), whatever the project's size later.
 
 And once a project is quiet (no new upload for ``Settings.settle_after``, most likely past its
-deadline), every report scored among fewer than ``1 / SETTLE_GROWTH`` of its groups now is
-scored again: the first half of a class's uploads, say, met a population in which what the
-other half writes was not yet counted. A large project seldom grows by a tenth between quiet
-spells, so this costs nothing there.
+deadline), every report of the last ``SETTLE_WINDOW`` scored among fewer than
+``1 / SETTLE_GROWTH`` of its groups now is scored again: the first half of a class's uploads,
+say, met a population in which what the other half writes was not yet counted. A project of
+thousands grows by a tenth with a whole cohort, so there only the reports of a cohort's first
+days are scored again, once.
 
 A report scored again replaces the one before, with its links and the cohort page's summary;
 a waiting triage item takes the pair's new score, a cleared one keeps the score it was judged
@@ -29,13 +30,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from ..check import load_submission
 from ..cohort import SETTLED_GROUPS
 from ..fingerprint import SymbolTable
 from ..options import CheckOptions
-from ..store.db import Database, driver_rows
+from ..store.db import Database
 from ..store.models import ArchiveEntry, JobStatus, ProjectStatistics, ReportRow, Submission, utcnow
 
 # A report is scored again once its project holds twice the independent groups it was scored
@@ -53,6 +54,11 @@ SETTLE_GROWTH = 1.1
 # message was lost (the broker's own redelivery of an unacknowledged one takes as long,
 # ``worker.app.VISIBILITY_TIMEOUT``).
 REQUEUE_AFTER = 3600.0
+# A report is final, but for the young project's rule, 30 days after its upload: past a
+# project's submission window (a cohort hands a project in over days or weeks), what the project
+# gains is later cohorts', whose pairs with it are scored in their own reports; without it each
+# report of a growing project would be scored again at every tenth it grows, for years.
+SETTLE_WINDOW = 30 * 24 * 3600.0
 
 
 def stale(scored_among: int, groups_now: int, common_min_submissions: int, quiet: bool = False) -> bool:
@@ -91,15 +97,19 @@ class Rescoring:
             now = int(session.scalar(select(ProjectStatistics.groups).filter_by(project_id=project_id)) or 0)
             if now < 2:  # a report is scored among one group at least: none can be due yet
                 return []
-            # Growing by a tenth, a project's reports under 1 / SETTLE_GROWTH of it; else its young ones.
-            below = now / SETTLE_GROWTH if quiet else SETTLED_GROUPS
-            rows = driver_rows(session,
-                               "SELECT r.submission_id, r.groups FROM reports r JOIN submissions s "
-                               "ON s.id = r.submission_id JOIN archive_entries e ON e.submission_id = s.id "
-                               "WHERE s.project_id = {0} AND r.groups < {0} ORDER BY e.seq",
-                               (project_id, max(below, SETTLED_GROUPS)))
-            due = [sid for sid, groups in rows if stale(int(groups), now, minimum, quiet)]
-            taken, at = [], utcnow()
+            at = utcnow()
+            # The young reports, and when quiet those of the window scored under 1 / SETTLE_GROWTH of it.
+            recent = ArchiveEntry.indexed_at >= at - timedelta(seconds=SETTLE_WINDOW)
+            which = ReportRow.groups < SETTLED_GROUPS
+            if quiet:
+                which = or_(which, and_(recent, ReportRow.groups < now / SETTLE_GROWTH))
+            rows = session.execute(
+                select(ReportRow.submission_id, ReportRow.groups, recent)
+                .join(Submission, Submission.id == ReportRow.submission_id)
+                .join(ArchiveEntry, ArchiveEntry.submission_id == ReportRow.submission_id)
+                .where(Submission.project_id == project_id, which).order_by(ArchiveEntry.seq)).all()
+            due = [sid for sid, groups, new in rows if stale(int(groups), now, minimum, quiet and bool(new))]
+            taken = []
             for sid in due:  # one at a time: two checks ending at once each take a report once
                 result = session.execute(
                     update(ReportRow).where(ReportRow.submission_id == sid, or_(

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, update
 
 from originality.archive import Archive
-from originality.archive.rescoring import REQUEUE_AFTER, stale
+from originality.archive.rescoring import REQUEUE_AFTER, SETTLE_WINDOW, stale
 from originality.check import check
 from originality.cohort import SETTLED_GROUPS
-from originality.store.models import ProjectStatistics, ReportRow, TriageItem, utcnow
+from originality.store.models import ArchiveEntry, ProjectStatistics, ReportRow, TriageItem, utcnow
 from tests.support import migrate
 from tests.unit.test_archive import add, archive  # noqa: F401  (the fixture)
 from tests.unit.test_matching import own_work, write
@@ -159,6 +159,16 @@ def test_a_quiet_project_scores_again_the_reports_it_outgrew_by_a_tenth(archive:
     expected, _ = check_scores(archive, folders[:12], ids)
     # Every report as `check`'s but the one scored among 11, within a tenth of the class.
     assert [sid for sid in ids if matches(archive, sid) != expected[sid]] in ([], [ids[10]])
+    # A report of a month ago is final, whatever the project gained since (later cohorts').
+    with archive.db.session() as session:
+        session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == ids[10]).values(
+            indexed_at=utcnow() - timedelta(seconds=SETTLE_WINDOW + 1)))
+        session.execute(update(ReportRow).where(ReportRow.submission_id == ids[10]).values(groups=10))
+    quiet_now()
+    assert archive.settle_quiet() == []
+    with archive.db.session() as session:  # as it was
+        session.execute(update(ArchiveEntry).where(ArchiveEntry.submission_id == ids[10]).values(indexed_at=utcnow()))
+        session.execute(update(ReportRow).where(ReportRow.submission_id == ids[10]).values(groups=11))
     ids.append(add(archive, folders[12], "s12"))
     quiet_now()
     assert archive.settle_quiet() == [ids[10]]  # 13 groups: the one scored among 11, under 11.8
