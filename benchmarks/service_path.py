@@ -106,6 +106,9 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
                         run.rescored += 1
                         read_report(due, archive.report_of(due))
             run.per_upload.append(time.perf_counter() - started)
+            if progress and (n % 100 == 0 or n == len(order)):
+                print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",
+                      flush=True, file=__import__("sys").stderr)
         if rescore:
             # The class is in and the project goes quiet, as after a deadline: the worker then
             # scores again the reports it outgrew by a tenth (``Archive.settle_quiet``).
@@ -114,9 +117,6 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
                 if archive.rescore(due, source=paths[ours[due]], when_due=True):
                     run.settled += 1
                     read_report(due, archive.report_of(due))
-            if progress and (n % 100 == 0 or n == len(order)):
-                print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",
-                      flush=True, file=__import__("sys").stderr)
     finally:
         archive.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,8 +10,9 @@ than a lease once the broker's queue of checks is empty (their message was lost:
 still waiting, a backlog is the likelier cause), each once a lease whatever the number of
 workers. The same loop applies the retention policy once it is due
 (``retention_interval``, docs/privacy.md), and queues the scoring again of a quiet project's
-reports (``settle``; a young project's are queued after each check, ``rescore_due``). A repeated message is harmless: ``Archive.claim`` lets one
-worker at a time have a submission, and entering the archive is idempotent.
+reports (``settle``; a young project's are queued after each check, ``rescore_due``). A
+repeated message is harmless: ``Archive.claim`` lets one worker at a time have a submission,
+and entering the archive is idempotent.
 
 Webhook events wait in the database's outbox (``originality/outbox.py``) until delivered: every
 worker runs the relay in a thread of its own, every ``recovery_interval`` seconds, and a
@@ -236,9 +237,9 @@ def check_submission(self: Any, submission_id: str) -> str:
 
 def rescore_due(store: Archive, submission_id: str) -> int:
     """Queue the scoring again of the reports of the checked submission's project that its
-    arrival made due (a young project's, ``archive/rescoring.py``); how many were queued. A
-    message lost here costs a report scored in a smaller population until the next check of
-    the project finds it due again."""
+    arrival made due (a young project's, ``archive/rescoring.py``); how many were queued. Each
+    is taken as it is listed: one whose message is lost here is listed again by a check an hour
+    later (``rescoring.REQUEUE_AFTER``)."""
     submission = store.get(submission_id)
     if submission is None:
         return 0
@@ -256,8 +257,8 @@ def rescore_due(store: Archive, submission_id: str) -> int:
 @app.task(name=RESCORE_TASK, acks_late=True, reject_on_worker_lost=True,
           soft_time_limit=settings.check_soft_time_limit, time_limit=settings.check_time_limit)
 def rescore_report(submission_id: str) -> bool:
-    """Score a young project's report again if it is still due (two checks may both have
-    found it due); the report it replaces stands if this fails."""
+    """Score a report again that a check or the quiet-project loop took for it, unless it was
+    scored since (its message sent twice); the report it replaces stands if this fails."""
     try:
         return archive().rescore(submission_id, when_due=True)
     finally:

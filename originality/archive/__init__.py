@@ -15,7 +15,7 @@ A small package along its concerns, mixed into one ``Archive``:
 - ``quotations``: a project's choice about quotations that cite their source;
 - ``retokenize``: entries whose units other tokens made (an upgrade, a project's new choice)
   made again from their stored texts;
-- ``rescoring``: a young project's reports scored again as it grows;
+- ``rescoring``: reports scored again as their project outgrows them (young, then quiet);
 - ``compare``: one upload against the project's prior entries, through the same comparison
   stage as ``check`` (``originality/score.py``).
 
