@@ -14,8 +14,8 @@ least ``NEAR_DUPLICATE_JACCARD`` with a counted entry's joins that entry's group
 counts once per group. Near-duplicates are found by a small MinHash of those k-grams
 (``long_sketch``, its bands in ``near_duplicate_keys``) and confirmed on the stored profiles.
 An entry joins the group of its closest counted near-duplicate and merges into it the other
-groups it is a near-duplicate of (among the ``CONFIRMED`` likeliest), as ``check``'s components
-chain them. Two differences from ``check``, which sees the whole cohort at once: a group is not
+groups it is a near-duplicate of (the likeliest entry of each of the ``CONFIRMED`` likeliest
+groups), as ``check``'s components chain them. Two differences from ``check``, which sees the whole cohort at once: a group is not
 split again when an entry that linked two is removed, and it keeps its number when the entry
 that opened it is. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
 scratch, in archive order.
@@ -50,7 +50,8 @@ BAG, LONG, PRUNED = 0, 1, 2  # the spaces of ``feature_counts``
 # a band with probability 1 - (1 - 0.5^3)^32 = 0.986, at 0.2 with 0.23, at 0.1 with 0.03.
 BANDS, ROWS = 32, 3
 # Candidates whose sketches agree on at least this share are confirmed on their units, the
-# likeliest first, at most ``CONFIRMED`` of them: the sketch estimates 0.5 within about 0.05.
+# likeliest first, one of each group and at most ``CONFIRMED`` groups: the sketch estimates 0.5
+# within about 0.05.
 LIKELY = 0.35
 CONFIRMED = 5
 # Of the entries sharing a band, the sketches read are those of the ones sharing the most bands
@@ -226,8 +227,15 @@ def _near_groups(session: Session, project_id: str, grouped: np.ndarray, sketch:
         return []
     sketches = np.frombuffer(b"".join(data for _, data, _ in found), dtype="<u4").reshape(len(found), -1)
     estimates = (sketches == sketch).mean(axis=1)
-    likely = sorted(((float(e), sid, group) for e, (sid, _, group) in zip(estimates, found)
-                     if e >= LIKELY), key=lambda x: (-x[0], x[1]))[:CONFIRMED]
+    # The likeliest entry of each group, at most CONFIRMED groups: an entry of a large group
+    # (a solution that went around) has many near-duplicates there, which would crowd out the
+    # other groups it links.
+    ranked = sorted(((float(e), sid, group) for e, (sid, _, group) in zip(estimates, found) if e >= LIKELY),
+                    key=lambda x: (-x[0], x[1]))
+    best: dict[str, tuple[float, str, str]] = {}
+    for candidate in ranked:
+        best.setdefault(candidate[2], candidate)
+    likely = list(best.values())[:CONFIRMED]
     stored = profiles.read(session, [sid for _, sid, _ in likely])
     close = []
     for _, sid, group in likely:

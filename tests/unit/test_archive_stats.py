@@ -277,3 +277,26 @@ def test_an_upload_that_would_link_two_groups_is_scored_as_if_counted(archive: A
                          archive.options.min_similarity)
     assert {m["submission_id"]: m["similarity"] for m in report["matches"]} == {p.b: p.similarity for p in scored}
     assert report["background"] == round(whole.background, 4)
+
+
+def test_an_entry_linking_a_large_group_and_a_small_one_merges_them_as_checks_components_do(
+        archive: Archive, tmp_path: Path) -> None:
+    """Six copies of one program (a group), a student who kept part of it (another group), and
+    one whose work is near both: ``check`` chains the three into one group, and so must the
+    archive, though the copies are the new entry's likeliest near-duplicates many times over."""
+    from originality.check import check
+    from originality.store.models import ProjectStatistics
+    from tests.unit.test_archive import add
+    from tests.unit.test_matching import own_work, write
+
+    a, b, c = own_work(1, statements=24), own_work(2, statements=16), own_work(3, statements=16)
+    b_part = "\n".join(b.splitlines()[:13]) + "\n"
+    c_part = "\n".join(c.splitlines()[:7]) + "\n"
+    files = [{"m.py": a + b}] * 6 + [{"m.py": a + c}, {"m.py": a + b_part + c_part}]
+    folders = [write(tmp_path / "in" / f"s{k}", f) for k, f in enumerate(files)]
+    for k, folder in enumerate(folders):
+        add(archive, folder, f"s{k}")
+    whole = check(folders, options=replace(archive.options, workers=1))
+    with archive.db.sessions() as session:
+        groups = session.get(ProjectStatistics, "p").groups  # type: ignore[union-attr]
+    assert groups == whole.groups == 1
