@@ -172,3 +172,28 @@ def test_a_quiet_project_scores_again_the_reports_it_outgrew_by_a_tenth(archive:
     ids.append(add(archive, folders[12], "s12"))
     quiet_now()
     assert archive.settle_quiet() == [ids[10]]  # 13 groups: the one scored among 11, under 11.8
+
+
+def test_archive_rescore_scores_again_what_the_project_outgrew_from_its_kept_uploads(
+        archive: Archive, tmp_path: Path) -> None:
+    """``originality archive rescore P``: the project taken as quiet, each due report scored
+    again from its upload in the blob store."""
+    from click.testing import CliRunner
+
+    from fixtures.make_fixtures import zip_bytes
+    from originality.archive import file_digest
+    from originality.cli import main
+
+    ids = []
+    for k, folder in enumerate(a_class(tmp_path / "in", 12)):
+        path = tmp_path / f"s{k:02d}.zip"
+        path.write_bytes(zip_bytes({p.name: p.read_bytes() for p in folder.iterdir()}))
+        with path.open("rb") as data:
+            archive.store.put_stream(data, 1 << 30)  # kept, as an upload is
+        ids.append(add(archive, path, f"s{k:02d}"))
+        assert file_digest(path)[0] == archive.get(ids[-1]).sha256  # type: ignore[union-attr]
+    result = CliRunner().invoke(main, ["archive", "rescore", "p"],
+                                env={"ORIGINALITY_DATA_DIR": str(tmp_path / "data"), "ORIGINALITY_INDEX": "memory"})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "10 of 10 due reports of p scored again"
+    assert archive.report_of(ids[1])["groups"] == archive.report_of(ids[9])["groups"] == 12
