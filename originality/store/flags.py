@@ -102,9 +102,10 @@ def _refresh_weak(session: Session, submission_id: str, strong: dict[str, float]
     waiting = session.scalars(select(TriageItem).where(
         or_(TriageItem.submission_id == submission_id, TriageItem.other_id == submission_id),
         TriageItem.case_id.is_(None), TriageItem.dismissed_at.is_(None))).all()
-    weak = [item for item in waiting if item.kind == COPIED and item.submission_id == submission_id
-            and item.other_id not in strong
-            or item.kind == SHARED and item.other_id == submission_id and item.submission_id not in strong]
+    # The pairs this report holds: this submission copied (its items) or shared (the earlier one's).
+    weak = [item for item in waiting
+            if (item.kind == COPIED and item.submission_id == submission_id and item.other_id not in strong)
+            or (item.kind == SHARED and item.other_id == submission_id and item.submission_id not in strong)]
     if not weak:
         return
     others = [item.other_id if item.kind == COPIED else item.submission_id for item in weak]
