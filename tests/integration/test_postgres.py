@@ -616,3 +616,29 @@ def test_the_background_sample_on_postgresql(database: str, tmp_path: Path,
         assert drawn == expected and len(drawn) == min(9, len({m.group for m in everyone}))
     finally:
         archive.close()
+
+
+def test_reports_scored_again_on_postgresql(database: str, tmp_path: Path) -> None:
+    """A young project's reports taken once and scored again as ``check`` scores the class; a
+    quiet project taken by one caller."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from originality.store.models import ProjectStatistics, utcnow
+    from tests.unit.test_rescoring import a_class, check_scores, matches
+
+    archive = Archive.open(Settings(data_dir=tmp_path / "data", database_url=database, index="memory"))
+    try:
+        folders = a_class(tmp_path / "in", 12)
+        ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
+        assert archive.due_for_rescoring("p") == ids[:9] and archive.due_for_rescoring("p") == []
+        assert all(archive.rescore(sid, source=folders[k], when_due=True) for k, sid in enumerate(ids[:9]))
+        with archive.db.session() as session:
+            session.execute(update(ProjectStatistics).values(settle_at=utcnow() - timedelta(seconds=1)))
+        assert archive.settle_quiet() == [ids[9]] and archive.settle_quiet() == []
+        assert archive.rescore(ids[9], source=folders[9], when_due=True)
+        expected, _ = check_scores(archive, folders, ids)
+        assert all(matches(archive, sid) == expected[sid] for sid in ids[:10] + ids[11:])
+    finally:
+        archive.close()
