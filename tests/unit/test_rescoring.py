@@ -1,11 +1,12 @@
-"""A young project's reports scored again as it grows (``archive/rescoring.py``): the same
-pair then scores as ``check`` of the whole class scores it, whatever the order it came in."""
+"""Reports scored again as their project outgrows them, a young project's and a quiet one's
+(``archive/rescoring.py``): the same pair then scores as ``check`` of the whole class scores
+it, whatever the order it came in."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
