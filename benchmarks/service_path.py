@@ -75,6 +75,13 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
         listed[submission_id] = [key(ours[submission_id], ours[m["submission_id"]]) for m in report.get("matches", [])]
         for pair, match in zip(listed[submission_id], report.get("matches", [])):
             run.scores[pair] = float(match["similarity"])
+
+    def rescore_taken(taken: list[str]) -> int:
+        """Score the reports taken again from their uploads, as the worker's task does; how many."""
+        done = [due for due in taken if archive.rescore(due, source=paths[ours[due]], when_due=True)]
+        for due in done:
+            read_report(due, archive.report_of(due))
+        return len(done)
     t0 = time.perf_counter()
     try:
         if cohort.base is not None:
@@ -101,10 +108,7 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
                 run.own_attempts += len(report.get("own_attempts", []))
                 # As the worker does after a check: the young project's reports now due are
                 # scored again (``archive/rescoring.py``), and the pairs take their new scores.
-                for due in archive.due_for_rescoring(cohort.name) if rescore else []:
-                    if archive.rescore(due, source=paths[ours[due]], when_due=True):
-                        run.rescored += 1
-                        read_report(due, archive.report_of(due))
+                run.rescored += rescore_taken(archive.due_for_rescoring(cohort.name) if rescore else [])
             run.per_upload.append(time.perf_counter() - started)
             if progress and (n % 100 == 0 or n == len(order)):
                 print(f"    {cohort.name}: {n}/{len(order)} uploads, {time.perf_counter() - t0:.0f} s",
@@ -113,10 +117,7 @@ def run_cohort(cohort: Cohort, seed: int, index: str = "sql", min_similarity: fl
             # The class is in and the project goes quiet, as after a deadline: the worker then
             # scores again the reports it outgrew by a tenth (``Archive.settle_quiet``).
             run.before_quiet = dict(run.scores)
-            for due in archive.due_for_rescoring(cohort.name, quiet=True):
-                if archive.rescore(due, source=paths[ours[due]], when_due=True):
-                    run.settled += 1
-                    read_report(due, archive.report_of(due))
+            run.settled += rescore_taken(archive.due_for_rescoring(cohort.name, quiet=True))
     finally:
         archive.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -241,17 +241,20 @@ def rescore_due(store: Archive, submission_id: str) -> int:
     is taken as it is listed: one whose message is lost here is listed again by a check an hour
     later (``rescoring.REQUEUE_AFTER``)."""
     submission = store.get(submission_id)
-    if submission is None:
-        return 0
-    queued = 0
-    for due in store.due_for_rescoring(submission.project_id):
+    return _queue_rescoring(store.due_for_rescoring(submission.project_id)) if submission is not None else 0
+
+
+def _queue_rescoring(taken: list[str]) -> int:
+    """Send a rescoring task for each report taken; how many were sent. The broker refusing
+    one refuses the rest: those stay taken, and are listed again after
+    ``rescoring.REQUEUE_AFTER``."""
+    for sent, due in enumerate(taken):
         try:
             app.send_task(RESCORE_TASK, args=(due,), queue=CHECKS, retry=False)
-            queued += 1
         except Exception as error:
             log.warning("cannot queue the rescoring of %s: %s", due, error)
-            break
-    return queued
+            return sent
+    return len(taken)
 
 
 @app.task(name=RESCORE_TASK, acks_late=True, reject_on_worker_lost=True,
@@ -348,13 +351,7 @@ def settle() -> int:
     """Queue the scoring again of the reports of every project gone quiet (no upload for
     ``settle_after`` seconds) that it has outgrown by a tenth (``archive/rescoring.py``); each
     project is taken by one worker. How many were queued."""
-    queued = 0
-    for due in archive().settle_quiet():
-        try:
-            app.send_task(RESCORE_TASK, args=(due,), queue=CHECKS, retry=False)
-            queued += 1
-        except Exception as error:  # taken: listed again after REQUEUE_AFTER
-            log.warning("cannot queue the rescoring of %s: %s", due, error)
+    queued = _queue_rescoring(archive().settle_quiet())
     if queued:
         log.info("a quiet project's %d report(s) queued to be scored again", queued)
     return queued

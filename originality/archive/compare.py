@@ -91,9 +91,7 @@ class Compare:
             if stats.needs_counting(session, project_id):  # entries a previous release archived
                 stats.ensure(session, project_id, base)
                 session.commit()
-            before = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != loaded.id]
-            if before_seq is not None:
-                before.append(ArchiveEntry.seq < before_seq)
+            before = self._others(project_id, loaded.id, before_seq)
             archived = session.scalar(select(ArchiveEntry.seq).where(*before).limit(1)) is not None
             # The project's background first: it raises the candidate test (a pair's containment
             # counts above it). Its sample depends on the entries alone, not on the candidates.
@@ -132,10 +130,8 @@ class Compare:
                      if sid != loaded.id and (before_seq is None or seq < before_seq)}
             prior.update(self._prior(session, project_id, loaded.id, before_seq, indexed - set(posted)))
             candidates = indexed & set(prior)
-            among = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != loaded.id]
-            if population_seq is not None:
-                among.append(ArchiveEntry.seq < population_seq)
-            holders = self._binary_holders(session, set(mine_binaries), among) if archived else {}
+            holders = self._binary_holders(session, set(mine_binaries),
+                                           self._others(project_id, loaded.id, population_seq)) if archived else {}
             prior.update(self._prior(session, project_id, loaded.id, before_seq, set(holders) - set(prior)))
             # Every entry of the population holding one of the upload's assets is in ``holders``:
             # an asset is common when enough of the archive (and the upload) hold it.
@@ -200,6 +196,15 @@ class Compare:
         report["background"] = rounded(comparison.background)
         report["groups"] = comparison.group_count
         return report
+
+    @staticmethod
+    def _others(project_id: str, submission_id: str, before_seq: int | None) -> list[Any]:
+        """The conditions on ``archive_entries`` of the project's entries other than the
+        upload's own (before ``before_seq`` when given)."""
+        where = [ArchiveEntry.project_id == project_id, ArchiveEntry.submission_id != submission_id]
+        if before_seq is not None:
+            where.append(ArchiveEntry.seq < before_seq)
+        return where
 
     @staticmethod
     def _count_prior(session: Session, project_id: str, submission_id: str, before_seq: int | None) -> int:
