@@ -39,6 +39,10 @@ own long k-grams.
 ``tinyN_cosine``: ``cosine_above`` (at least 0) where the smaller side holds few own long
 k-grams, fading to 0 at N: on a tiny program the long runs break first.
 
+``pruned_above``: ``pruned_containment_max`` less the background too (the shipped model reads
+``containment_max`` alone above it); ``every_above``: every containment feature less it
+(``min_above``, and ``cxc_above``, the cosine times ``containment_max`` less it).
+
 ``cosine_above``: the bag cosine less its median over the pairs of the background sample
 (``cosine_background``), and its product (at least 0) with ``containment_max``.
 
@@ -122,6 +126,10 @@ for _reach in ("half", "all"):
                                                    "pruned_containment_max"]
     TRIALS[f"soft_{_reach} above its background for containment_max"] = [
         f"soft_{_reach}_above", "containment_min", "cosine_x_containment", "pruned_containment_max"]
+TRIALS["pruned_above for pruned_containment_max"] = ["above_background", "containment_min", "cosine_x_containment",
+                                                    "pruned_above"]
+TRIALS["every_above: each containment above the background"] = ["above_background", "min_above", "cxc_above",
+                                                                 "pruned_above"]
 TRIALS["shipped + cosine_above"] = SHIPPED + ["cosine_above"]
 TRIALS["shipped + short_above"] = SHIPPED + ["short_above"]
 TRIALS["shipped + tiny200_short"] = SHIPPED + ["tiny200_short"]
@@ -412,6 +420,9 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     columns["floored_group_median_excess"] = excess(comparison, every, features, "containment_max",
                                                     "group median", floor)
     columns["above_background"] = columns["containment_max"] - comparison.background
+    columns["pruned_above"] = columns["pruned_containment_max"] - comparison.background
+    columns["min_above"] = columns["containment_min"] - comparison.background
+    columns["cxc_above"] = columns["cosine"] * columns["above_background"]
     columns["cosine_above"] = columns["cosine"] - cosine_background(comparison)
     columns["cosine_above_x_containment"] = np.maximum(columns["cosine_above"], 0.0) * columns["containment_max"]
     smaller = np.minimum(comparison.long_sizes[i], comparison.long_sizes[j])
