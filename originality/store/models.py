@@ -121,8 +121,11 @@ class ArchiveEntry(Base):
     ``seq`` orders the archive, so "prior submissions" are those with a smaller one."""
 
     __tablename__ = "archive_entries"
-    # A project's background sample is read in the order of content keys (``archive/background.py``).
-    __table_args__ = (Index("ix_archive_entries_content_key", "project_id", "content_key"),)
+    # A project's background sample is read in the order of content keys (``archive/background.py``);
+    # each check asks for the project's entries not yet counted (``stats.needs_counting``), on an
+    # index of both columns, not by reading every entry of the project (migration 0029).
+    __table_args__ = (Index("ix_archive_entries_content_key", "project_id", "content_key"),
+                      Index("ix_archive_entries_uncounted", "project_id", "stats_group"))
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)

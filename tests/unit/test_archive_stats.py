@@ -176,6 +176,24 @@ def test_an_archive_from_before_the_statistics_gets_them_at_its_first_check(arch
     assert stored(archive) == counted
 
 
+def test_a_check_finds_the_uncounted_entries_on_an_index_not_by_reading_the_project(archive: Archive,
+                                                                                    tmp_path: Path) -> None:
+    """Every check asks whether its project has uncounted entries: on SQLite the question is
+    answered from the index of project and group (migration 0029), whose plan reads the
+    uncounted entries alone; on the index of the project alone it read every entry."""
+    ids = imported(archive, tmp_path, SCENARIOS[:4])
+    with archive.db.sessions() as session:
+        assert not stats.needs_counting(session, "p")
+        connection = session.connection()
+        query = select(ArchiveEntry.submission_id).where(ArchiveEntry.project_id == "p",
+                                                         ArchiveEntry.stats_group.is_(None))
+        compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        assert "ix_archive_entries_uncounted" in plan and "stats_group=?" in plan
+        stats.uncount_entry(session, ids["partial_copy"])
+        assert stats.needs_counting(session, "p")
+
+
 def test_entries_archived_without_counting_are_counted_at_the_next_entry(archive: Archive,
                                                                          tmp_path: Path) -> None:
     """A worker still on the previous release (a rolling upgrade) enters without counting: the
