@@ -21,7 +21,9 @@ prints the CPU seconds a check spends in each of its stages (``PHASES``), withou
 overhead on NumPy's many small calls. ``--process`` takes each held-back upload through
 ``Archive.process`` instead, the worker's whole task (unpacked and fingerprinted, entered,
 checked, its report, links, summary and flags stored), on a copy of the archive made for the
-run, so a kept one stays as it was.
+run, so a kept one stays as it was. ``--unrelated N`` also checks N programs of another task
+(``datasets.build_obfuscated_multifile``'s), which match little of the archive: what a check
+costs before its matches, and how that grows with the archive.
 """
 
 from __future__ import annotations
@@ -144,6 +146,8 @@ def main() -> None:
                         "worker's whole task), on a copy of the archive")
     parser.add_argument("--data", type=Path, help="keep the archive in this directory and reuse it "
                         "when it holds one already (the import is then skipped)")
+    parser.add_argument("--unrelated", type=int, default=0, help="also check this many programs of another "
+                        "task (the cost of a check before its matches)")
     args = parser.parse_args()
 
     spent = timed_phases() if args.phases else {}
@@ -215,6 +219,14 @@ def main() -> None:
                     print(f"  {sid}: CPU {cpu[-1]:.2f} s, {len(report['matches'])} matches; "
                           f"top {[(m['name'], m['similarity']) for m in report['matches'][:3]]}, "
                           f"partners {[(p, found.get(p)) for p in sorted(copies[sid])]}", file=sys.stderr)
+            held_phases = dict(spent)  # the held-back uploads' stages alone
+            unrelated_cpu, unrelated_matches = [], []
+            foreign = sorted((datasets.build_obfuscated_multifile() / "subs").glob("*.zip"))[: args.unrelated]
+            for path in foreign:
+                loaded = load_submission(path, archive.options_for("bench"), SymbolTable(), identifier=path.stem)
+                began_cpu = time.process_time()
+                unrelated_matches.append(len(archive.compare(loaded, "bench", None)["matches"]))
+                unrelated_cpu.append(time.process_time() - began_cpu)
             size = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
         finally:
             archive.close()
@@ -228,7 +240,11 @@ def main() -> None:
           f"(CPU median {statistics.median(cpu):.2f} s, p95 {sorted(cpu)[max(0, round(0.95 * len(cpu)) - 1)]:.2f} s); "
           f"top match a copy partner {sum(tops)}/{len(tops)}; peak {peak:.0f} MB; "
           f"database {size / 1e6:.0f} MB ({size / len(items) / 1e3:.0f} kB an entry)")
-    for label, seconds_spent in spent.items():
+    if unrelated_cpu:
+        print(f"{len(unrelated_cpu)} programs of another task: check CPU median {statistics.median(unrelated_cpu):.3f} s, "
+              f"max {max(unrelated_cpu):.3f} s; matches median {statistics.median(unrelated_matches):.0f}, "
+              f"max {max(unrelated_matches)}")
+    for label, seconds_spent in held_phases.items():
         print(f"  {label}: {seconds_spent / len(cpu):.3f} s of CPU {'an upload' if args.process else 'a check'}")
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
