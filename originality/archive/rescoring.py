@@ -27,6 +27,7 @@ rescore`` does a project's by hand.
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,9 @@ GROWTH = 2
 # A quiet project's report is scored again when the project holds 10% more groups than it was
 # scored among (docs/benchmarks.md, "A young project's reports scored again": obfuscation's
 # seed 2 through the service -0.0100 from `check` without, +0.0002 at 10%, -0.0045 at 25%).
-SETTLE_GROWTH = 1.1
+# A fraction, compared in integers by the rule and by its query alike: in floats, 1.1 x 50
+# exceeds 55, so a report scored among 50 groups was not due at 55 but one among 10 was at 11.
+SETTLE_GROWTH = Fraction(11, 10)
 # A report taken for scoring again and still not scored after this long is listed again: its
 # message was lost (the broker's own redelivery of an unacknowledged one takes as long,
 # ``worker.app.VISIBILITY_TIMEOUT``).
@@ -64,13 +67,18 @@ SETTLE_WINDOW = 30 * 24 * 3600.0
 def stale(scored_among: int, groups_now: int, common_min_submissions: int, quiet: bool = False) -> bool:
     """Whether a report scored among ``scored_among`` groups is scored again in a project of
     ``groups_now`` (``quiet``: one with no new upload for a while)."""
-    if quiet and groups_now >= SETTLE_GROWTH * scored_among:
+    if quiet and grown_by(SETTLE_GROWTH, scored_among, groups_now):
         return True
     if scored_among >= SETTLED_GROUPS:
         return False
     if scored_among < common_min_submissions <= groups_now:
         return True  # common code and a background exist now
     return groups_now >= GROWTH * scored_among
+
+
+def grown_by(growth: Fraction, scored_among: int, groups_now: int) -> bool:
+    """Whether ``groups_now`` is at least ``growth`` times ``scored_among``, exactly."""
+    return groups_now * growth.denominator >= scored_among * growth.numerator
 
 
 class Rescoring:
@@ -98,11 +106,12 @@ class Rescoring:
             if now < 2:  # a report is scored among one group at least: none can be due yet
                 return []
             at = utcnow()
-            # The young reports, and when quiet those of the window scored under 1 / SETTLE_GROWTH of it.
+            # The young reports, and when quiet those of the window scored among at most 1 / SETTLE_GROWTH of it.
             recent = ArchiveEntry.indexed_at >= at - timedelta(seconds=SETTLE_WINDOW)
             which = ReportRow.groups < SETTLED_GROUPS
             if quiet:
-                which = or_(which, and_(recent, ReportRow.groups < now / SETTLE_GROWTH))
+                grown = ReportRow.groups * SETTLE_GROWTH.numerator <= now * SETTLE_GROWTH.denominator  # as ``grown_by``
+                which = or_(which, and_(recent, grown))
             rows = session.execute(
                 select(ReportRow.submission_id, ReportRow.groups, recent)
                 .join(Submission, Submission.id == ReportRow.submission_id)

@@ -50,7 +50,22 @@ def matches(archive: Archive, submission_id: str) -> dict[str, float]:
 def test_a_report_is_due_when_its_project_doubled_or_reached_common_code_until_settled(
         scored_among: int, now: int, due: bool) -> None:
     assert stale(scored_among, now, 10) == due
-    assert stale(scored_among, now, 10, quiet=True) == (due or now >= 1.1 * scored_among)
+    assert stale(scored_among, now, 10, quiet=True) == (due or 10 * now >= 11 * scored_among)
+
+
+@pytest.mark.parametrize(("scored_among", "now", "due"), [
+    (10, 11, True), (50, 55, True), (100, 110, True), (500, 550, True), (100, 109, False), (501, 551, False)])
+def test_a_quiet_project_takes_a_report_it_outgrew_by_exactly_a_tenth(archive: Archive, tmp_path: Path,
+                                                                      scored_among: int, now: int,
+                                                                      due: bool) -> None:
+    """"At least 10% more groups", in the rule and in the query that lists the reports alike
+    (in floats, 1.1 x 50 is more than 55, and 110 / 1.1 less than 100)."""
+    assert stale(scored_among, now, 10, quiet=True) == due
+    sid = add(archive, a_class(tmp_path / "in", 1)[0], "s00")
+    with archive.db.session() as session:
+        session.execute(update(ReportRow).values(groups=scored_among))
+        session.execute(update(ProjectStatistics).values(groups=now))
+    assert archive.due_for_rescoring("p", quiet=True) == ([sid] if due else [])
 
 
 def check_scores(archive: Archive, folders: list[Path], ids: list[str]) -> tuple[dict[str, dict[str, float]], Any]:
