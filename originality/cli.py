@@ -420,8 +420,9 @@ def archive_reindex(project: str | None) -> None:
 @click.argument("project")
 def archive_rescore(project: str) -> None:
     """Score again the project's reports it has outgrown, as the worker does once the project
-    is quiet (a young project's at each doubling, any other's scored among a tenth fewer
-    submissions than it holds now): here, in the order they were checked."""
+    is quiet (a young project's at each doubling, and any of the last 30 days when the project
+    now holds at least 10% more independent submissions than the report was scored among):
+    here, in the order they were checked."""
     from .archive import Archive
 
     store = Archive.open(_settings())  # type: ignore[arg-type]

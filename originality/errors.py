@@ -145,13 +145,5 @@ class UnsafePath(SubmissionRejected):
     code = "unsafe_path"
 
 
-class SymlinkEntry(SubmissionRejected):
-    code = "symlink"
-
-
-class NestingTooDeep(SubmissionRejected):
-    code = "nesting_too_deep"
-
-
 class EmptySubmission(SubmissionRejected):
     code = "empty"
