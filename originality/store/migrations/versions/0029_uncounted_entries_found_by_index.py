@@ -7,9 +7,10 @@ Create Date: 2026-12-07 12:00:00
 Each check asks whether its project has entries its running statistics have not counted
 (``archive/stats.py``, ``needs_counting``): ``project_id = ? AND stats_group IS NULL``. On the
 index of ``project_id`` alone SQLite read every entry of the project, 14.6 ms a check at 19,990
-entries (growing with the archive, about 0.7 s at a million); on an index of both columns it
-reads the uncounted entries alone, 4 microseconds (docs/benchmarks.md, "A check's cost that grows
-with the archive").
+entries, linear in them (SQLite chooses that index when it has no statistics, and it has none
+unless ``ANALYZE`` runs, which the product never runs); on an index of both columns it reads the
+uncounted entries alone, 4 microseconds (docs/benchmarks.md, "A check's cost that grows with the
+archive").
 """
 
 from __future__ import annotations
