@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import itertools
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -133,6 +134,36 @@ def running(cls: type[App], root: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield built
     finally:
         built.close()
+
+
+@contextmanager
+def sqlite_plans(archive: Archive) -> Iterator[dict[str, str]]:
+    """The statements the archive runs on its SQLite database inside the block, each with the
+    plan SQLite chooses for it (``EXPLAIN QUERY PLAN``, its steps joined by "; "): filled when
+    the block ends. SQLite keeps no statistics unless ``ANALYZE`` runs, which the product never
+    runs, so these are the plans it runs with."""
+    statements: list[str] = []
+    engine = archive.db.engine
+
+    def traced(connection: Any, record: Any) -> None:
+        connection.set_trace_callback(statements.append)
+
+    engine.dispose()  # the connections made from here on trace what they run
+    event.listen(engine, "connect", traced)
+    plans: dict[str, str] = {}
+    try:
+        yield plans
+    finally:
+        event.remove(engine, "connect", traced)
+        engine.dispose()
+        raw = engine.raw_connection()
+        try:
+            for sql in statements:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    steps = raw.driver_connection.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+                    plans[sql] = "; ".join(str(step[3]) for step in steps)
+        finally:
+            raw.close()
 
 
 def migrate(archive: Archive, target: str, *, down: bool = False) -> None:

@@ -48,7 +48,10 @@ def sample(session: Session, project_id: str, upload: Member, before_seq: int | 
     merged = merged or {}
     sql, params = _SQL, (project_id, upload.submission_id)
     if before_seq is not None:
-        sql, params = sql + " AND seq < {0}", (*params, before_seq)
+        # A filter no index serves: on the condition on ``seq`` SQLite, which has no statistics,
+        # read every entry of the project before the upload and sorted them (22.5 ms a check in
+        # the worker at 19,990 entries) instead of walking the content keys' index (3.4 ms).
+        sql, params = sql + " AND coalesce(seq, 0) < {0}", (*params, before_seq)
     sql += " ORDER BY content_key, submission_id LIMIT {0}"
     limit = READ_AHEAD * score.BACKGROUND_SAMPLE
     while True:

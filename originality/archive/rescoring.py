@@ -37,7 +37,7 @@ from ..check import load_submission
 from ..cohort import SETTLED_GROUPS
 from ..fingerprint import SymbolTable
 from ..options import CheckOptions
-from ..store.db import Database
+from ..store.db import Database, unindexed
 from ..store.models import ArchiveEntry, JobStatus, ProjectStatistics, ReportRow, Submission, utcnow
 
 # A report is scored again once its project holds twice the independent groups it was scored
@@ -109,14 +109,18 @@ class Rescoring:
             # The young reports, and when quiet those of the window scored among at most 1 / SETTLE_GROWTH of it.
             recent = ArchiveEntry.indexed_at >= at - timedelta(seconds=SETTLE_WINDOW)
             which = ReportRow.groups < SETTLED_GROUPS
-            if quiet:
+            # After every check the young reports alone, read off the index of ``groups`` (a
+            # project's first hundred reports at most): on the project's index SQLite, which has
+            # no statistics, read every submission of the project (3.4 ms at 19,990 entries).
+            in_project = unindexed(Submission.project_id) == project_id
+            if quiet:  # once a quiet spell: most reports of the window are listed
                 grown = ReportRow.groups * SETTLE_GROWTH.numerator <= now * SETTLE_GROWTH.denominator  # as ``grown_by``
-                which = or_(which, and_(recent, grown))
+                which, in_project = or_(which, and_(recent, grown)), Submission.project_id == project_id
             rows = session.execute(
                 select(ReportRow.submission_id, ReportRow.groups, recent)
                 .join(Submission, Submission.id == ReportRow.submission_id)
                 .join(ArchiveEntry, ArchiveEntry.submission_id == ReportRow.submission_id)
-                .where(Submission.project_id == project_id, which).order_by(ArchiveEntry.seq)).all()
+                .where(in_project, which).order_by(ArchiveEntry.seq)).all()
             due = [sid for sid, groups, new in rows if stale(int(groups), now, minimum, quiet and bool(new))]
             taken = []
             for sid in due:  # one at a time: two checks ending at once each take a report once

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from originality import score
 from originality.archive import Archive, background, compare, postings
@@ -25,7 +25,7 @@ from originality.options import MatchOptions
 from originality.score import Comparison, background_rows
 from originality.store.models import ArchiveEntry, EntryProfile
 from originality.profile import Profile
-from tests.support import migrate
+from tests.support import migrate, sqlite_plans
 from tests.unit.test_archive import archive, scenario_zip  # noqa: F401  (the fixture)
 from tests.unit.test_archive_stats import SCENARIOS, check_scores_as_over_the_whole_archive, imported
 from tests.unit.test_matching import own_work
@@ -213,6 +213,24 @@ def test_the_archives_sample_is_the_one_drawn_over_every_entry(archive: Archive,
     expected = [everyone[r] for r in background_rows([m.key for m in everyone], [m.group for m in everyone],
                                                      [m.submission_id for m in everyone])]
     assert drawn == expected and len(drawn) == min(size, len({m.group for m in everyone}))
+
+
+def test_the_workers_sample_of_the_entries_before_its_upload_walks_the_content_keys(archive: Archive,
+                                                                                    tmp_path: Path) -> None:
+    """In the worker, the sample is of the entries before the upload: the same sample when every
+    entry is before it, read in the order of the content keys' index, not by reading every entry
+    before the upload and sorting them (which SQLite chose on the condition on ``seq``)."""
+    imported(archive, tmp_path, SCENARIOS)
+    upload = load_submission(scenario_zip(tmp_path, "reordered"), archive.options, SymbolTable(), "new")
+    mine = background.Member("new", "new", Profile.of(upload.units).key)
+    with archive.db.sessions() as session:
+        after_all = int(session.scalar(select(func.max(ArchiveEntry.seq)))) + 1
+        everything = background.sample(session, "p", mine, None)
+    with sqlite_plans(archive) as plans:
+        with archive.db.sessions() as session:
+            assert background.sample(session, "p", mine, after_all) == everything
+    [plan] = [plan for sql, plan in plans.items() if "ORDER BY content_key" in sql]
+    assert "ix_archive_entries_content_key" in plan
 
 
 def test_migration_0021_gives_counted_entries_their_keys_from_their_profiles(archive: Archive, tmp_path: Path) -> None:

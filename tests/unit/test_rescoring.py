@@ -18,7 +18,7 @@ from originality.archive.rescoring import REQUEUE_AFTER, SETTLE_WINDOW, stale
 from originality.check import check
 from originality.cohort import SETTLED_GROUPS
 from originality.store.models import ArchiveEntry, ProjectStatistics, ReportRow, TriageItem, utcnow
-from tests.support import migrate
+from tests.support import migrate, sqlite_plans
 from tests.unit.test_archive import add, archive  # noqa: F401  (the fixture)
 from tests.unit.test_matching import own_work, write
 
@@ -66,6 +66,17 @@ def test_a_quiet_project_takes_a_report_it_outgrew_by_exactly_a_tenth(archive: A
         session.execute(update(ReportRow).values(groups=scored_among))
         session.execute(update(ProjectStatistics).values(groups=now))
     assert archive.due_for_rescoring("p", quiet=True) == ([sid] if due else [])
+
+
+def test_the_young_reports_are_listed_off_the_index_of_their_groups(archive: Archive, tmp_path: Path) -> None:
+    """After every check the young reports are listed, read off the index of ``reports.groups``
+    (a project's first hundred reports at most), not by reading every submission of the project."""
+    folders = a_class(tmp_path / "in", 3)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
+    with sqlite_plans(archive) as plans:
+        assert archive.due_for_rescoring("p") == ids[:1]  # scored among 1 group, now 3; the second among 2
+    [plan] = [plan for sql, plan in plans.items() if "FROM reports JOIN submissions" in sql]
+    assert plan.startswith("SEARCH reports USING INDEX ix_reports_groups")
 
 
 def check_scores(archive: Archive, folders: list[Path], ids: list[str]) -> tuple[dict[str, dict[str, float]], Any]:
