@@ -109,13 +109,14 @@ class Rescoring:
             # The young reports, and when quiet those of the window scored among at most 1 / SETTLE_GROWTH of it.
             recent = ArchiveEntry.indexed_at >= at - timedelta(seconds=SETTLE_WINDOW)
             which = ReportRow.groups < SETTLED_GROUPS
-            # After every check the young reports alone, read off the index of ``groups`` (a
-            # project's first hundred reports at most): on the project's index SQLite, which has
-            # no statistics, read every submission of the project (3.4 ms at 19,990 entries).
-            in_project = unindexed(Submission.project_id) == project_id
             if quiet:  # once a quiet spell: most reports of the window are listed
                 grown = ReportRow.groups * SETTLE_GROWTH.numerator <= now * SETTLE_GROWTH.denominator  # as ``grown_by``
                 which, in_project = or_(which, and_(recent, grown)), Submission.project_id == project_id
+            else:
+                # After every check the young reports alone, read off the index of ``groups`` (a
+                # project's first hundred reports at most): on the project's index SQLite, which
+                # has no statistics, read every submission of the project (3.4 ms at 19,990 entries).
+                in_project = unindexed(Submission.project_id) == project_id
             rows = session.execute(
                 select(ReportRow.submission_id, ReportRow.groups, recent)
                 .join(Submission, Submission.id == ReportRow.submission_id)

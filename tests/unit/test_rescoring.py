@@ -58,8 +58,8 @@ def test_a_report_is_due_when_its_project_doubled_or_reached_common_code_until_s
 def test_a_quiet_project_takes_a_report_it_outgrew_by_exactly_a_tenth(archive: Archive, tmp_path: Path,
                                                                       scored_among: int, now: int,
                                                                       due: bool) -> None:
-    """"At least 10% more groups", in the rule and in the query that lists the reports alike
-    (in floats, 1.1 x 50 is more than 55, and 110 / 1.1 less than 100)."""
+    """At least 10% more groups, in the rule and in the query that lists the reports alike (in
+    floats, 1.1 x 50 is more than 55, and 110 / 1.1 less than 100)."""
     assert stale(scored_among, now, 10, quiet=True) == due
     sid = add(archive, a_class(tmp_path / "in", 1)[0], "s00")
     with archive.db.session() as session:
