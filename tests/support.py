@@ -1,5 +1,6 @@
-"""What the integration and browser tests share: fixture scenarios as uploads, entered into an
-archive as a worker would, and the Flask app on a fresh SQLite database with a token per role.
+"""What the tests share: fixture scenarios as uploads, entered into an archive as a worker
+would, the Flask app on a fresh SQLite database with a token per role, and the plans SQLite
+runs an archive's statements with.
 
 Import it as ``from tests.support import ...`` (pytest puts the repository root on the path)."""
 
