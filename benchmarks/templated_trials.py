@@ -43,6 +43,10 @@ k-grams, fading to 0 at N: on a tiny program the long runs break first.
 ``containment_max`` alone above it); ``every_above``: every containment feature less it
 (``min_above``, and ``cxc_above``, the cosine times ``containment_max`` less it).
 
+``comment_overlap``: the smaller side's share of its comment lines (three words or more,
+lower-cased) found in the other, each weighed by its idf over the cohort, as ``name_overlap``
+weighs names; ``comment_x_containment``: its product with ``containment_max``.
+
 ``cosine_above``: the bag cosine less its median over the pairs of the background sample
 (``cosine_background``), and its product (at least 0) with ``containment_max``.
 
@@ -130,6 +134,8 @@ TRIALS["pruned_above for pruned_containment_max"] = ["above_background", "contai
                                                     "pruned_above"]
 TRIALS["every_above: each containment above the background"] = ["above_background", "min_above", "cxc_above",
                                                                  "pruned_above"]
+TRIALS["shipped + comment_overlap"] = SHIPPED + ["comment_overlap"]
+TRIALS["shipped + comment_x_containment"] = SHIPPED + ["comment_x_containment"]
 TRIALS["shipped + cosine_above"] = SHIPPED + ["cosine_above"]
 TRIALS["shipped + short_above"] = SHIPPED + ["short_above"]
 TRIALS["shipped + tiny200_short"] = SHIPPED + ["tiny200_short"]
@@ -371,6 +377,24 @@ def names_of(path: Path) -> set[str]:
     return names
 
 
+_COMMENT_WORD = re.compile(r"[^\W_]+")
+
+
+def comments_of(path: Path) -> set[str]:
+    """The comment lines of a submission's code, lower-cased, words only, those of three words or
+    more (a copy keeps its source's comments unless it rewrites them; one-word ones are noise)."""
+    lines: set[str] = set()
+    for file in sorted(path.rglob("*")) if path.is_dir() else []:
+        if file.suffix in (".java", ".c", ".cpp", ".cc", ".h", ".hpp", ".py", ".js", ".cs", ".php"):
+            for found in _COMMENT_OR_STRING.finditer(file.read_text(encoding="utf-8", errors="replace")):
+                if found.group()[0] in "/#":
+                    for line in found.group().splitlines():
+                        words = _COMMENT_WORD.findall(line.lower())
+                        if len(words) >= 3:
+                            lines.add(" ".join(words))
+    return lines
+
+
 def name_overlap(names: list[set[str]], i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The smaller side's share of its identifier spellings (keywords, library names and the
     task's own included) found in the other, each weighed by its smoothed idf over the cohort:
@@ -408,6 +432,8 @@ def load_pairs(name: str, submissions: list[Path], labels: list[tuple[str, str, 
     by_id = {submission_id(p): p for p in submissions}
     columns["name_overlap"] = name_overlap([names_of(by_id[s.id]) for s in loaded], i, j)
     columns["name_x_containment"] = columns["name_overlap"] * columns["containment_max"]
+    columns["comment_overlap"] = name_overlap([comments_of(by_id[s.id]) for s in loaded], i, j)
+    columns["comment_x_containment"] = columns["comment_overlap"] * columns["containment_max"]
     every = comparison.all_pairs()
     floor = containment_floor(DEFAULT_MODEL, ALIGN_FROM)
     columns["excess_containment"] = excess(comparison, every, features, "containment_max")
