@@ -11,7 +11,7 @@ scored among, until it was scored among ``SETTLED_GROUPS`` or more. Each report 
 again a few times at most (about ``log2(SETTLED_GROUPS)``), whatever the project's size later.
 
 And once a project is quiet (no new upload for ``Settings.settle_after``, most likely past its
-deadline), every report of the last ``SETTLE_WINDOW`` scored among fewer than
+deadline), every report of the last ``SETTLE_WINDOW`` scored among at most
 ``1 / SETTLE_GROWTH`` of its groups now is scored again: the first half of a class's uploads,
 say, met a population in which what the other half writes was not yet counted. A project of
 thousands grows by a tenth with a whole cohort, so there only the reports of a cohort's first

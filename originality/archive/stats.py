@@ -17,8 +17,8 @@ An entry joins the group of its closest counted near-duplicate and merges into i
 groups it is a near-duplicate of (the likeliest entry of each of the ``CONFIRMED`` likeliest
 groups), as ``check``'s components chain them. Two differences from ``check``, which sees the
 whole cohort at once: a group is not split again when an entry that linked two is removed, and
-it keeps its number when the entry that opened it is. Rebuilding (``build``: a new starter code, re-tokenized units) regroups from
-scratch, in archive order.
+it keeps its number when the entry that opened it is. Rebuilding (``build``: a new starter
+code, re-tokenized units) regroups from scratch, in archive order.
 
 Counts change by ``n = n + delta`` upserts in the order of their keys, so workers counting at
 once never lose a count or deadlock; entering and removing hold the project's lock

@@ -58,8 +58,8 @@ REVIEW_THRESHOLD = EVEN_ODDS
 BLOB_STORES = ("auto", "local", "database")
 
 # A project without a new upload for this long (seconds) is quiet, most likely past its deadline:
-# its reports scored while it held 10% fewer independent submissions than now are scored again
-# (originality/archive/rescoring.py; docs/benchmarks.md, "A young project's reports scored
+# its reports of the last 30 days are scored again where it now holds at least 10% more
+# independent submissions than they were scored among (originality/archive/rescoring.py; docs/benchmarks.md, "A young project's reports scored
 # again"). An hour: longer than the gaps between the uploads of a burst.
 SETTLE_AFTER = 3600.0
 # The worker applies the retention policy this often (seconds); 0 leaves it to a scheduler of
