@@ -30,6 +30,9 @@ from .units import Unit, build_units, template_lines
 # progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
 Progress = Callable[[str, int, int], None]
 
+# Submissions are read on several processes only when each process gets at least this many,
+# handed out this many at a time (``_load_all``). Both judgments, not measured apart (they came
+# with parallel loading): a process is started only for enough work to pay for it.
 PARALLEL_MIN_PER_WORKER = 16
 PARALLEL_CHUNK = 8
 

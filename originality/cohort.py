@@ -42,6 +42,9 @@ from .units import Unit
 NEAR_DUPLICATE_JACCARD = 0.5
 # Entries of a sparse product of a population's rows with each other formed at once
 # (``upper_products``): bounds the memory of finding near-duplicates and a cohort's pairs.
+# A memory bound, its size a judgment: blocked at about a million entries, `check` of 2,000
+# students peaked at 817 MB instead of 1,006 MB, CPU the same; no other size is recorded
+# (docs/benchmarks.md, "Speed and memory", "Blocked products and the hot paths").
 PRODUCT_BLOCK = 1_000_000
 # In a product of incidence rows (shared k-grams counted), the columns held by at least this
 # share of the rows are multiplied as a dense matrix: a sparse product costs a column's count
@@ -56,6 +59,7 @@ DENSE_SHARE = 0.05
 DENSE_FROM_ROWS = 1000
 # At most this many entries in the dense columns (64 MB of float32), the most held kept: at
 # 20,000 rows, 838 columns.
+# A memory bound, a judgment: no other size is recorded.
 DENSE_ENTRIES = 1 << 24
 
 

@@ -31,10 +31,14 @@ from .sxs import Party, Sources
 
 # Pairs beyond this rank (by similarity) are listed in the index but get no page: rendering
 # source is what costs time and disk, and the least similar pairs are the least useful.
+# 500: a judgment from the engine's first version, not measured.
 MAX_RENDERED_PAIRS = 500
+# The index's histogram: ten bins of 10%, as the cohort page's (``overview.BINS``); a judgment.
 HISTOGRAM_BINS = 10
 INDEX_NAME = "index.html"
 PAIRS_DIR = "pairs"
+# A pair's page is named by its rank and both ids (``pair_filename``), each cut to this many
+# characters: a judgment, not measured, that keeps a name under 100 characters.
 MAX_SLUG_CHARS = 40
 
 _UNSAFE_SLUG = re.compile(r"[^A-Za-z0-9._-]+")

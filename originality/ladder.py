@@ -55,6 +55,8 @@ from datetime import datetime, timezone
 from originality.errors import UsageError
 from originality.model import Fragment
 
+# The school's plagiarism policy (docs/contract.md, "The penalty ladder"): on a repeat, training
+# is discontinued, with no new training for 2 years from the decision.
 BAN_YEARS = 2
 
 

@@ -34,6 +34,8 @@ LANGUAGES = {
 }
 DEFAULT = "en"
 # Fewer words than this and a detector guesses: such prose keeps the default language.
+# 8, about a sentence: a judgment, not measured (set for py3langid, kept for Lingua, whose
+# low-accuracy mode is advised from a sentence up: ``_detector``).
 MIN_WORDS_TO_DETECT = 8
 # What the detector reads of a longer document: runs of words spread over it, so that its cost
 # is bounded (Lingua takes about 3 microseconds a word: 6 ms for a report of 2,000 words, once

@@ -39,6 +39,9 @@ IDENTIFIER = "V"
 STRING = "S"
 NUMBER = "N"
 PROSE_PREFIX = "w:"
+# A literal's text is remembered (for the bag's literal features) from this many characters,
+# quotes aside: "", 0 and 1 occur in every program. A judgment, not fitted (it came with the
+# literal texts in the bag).
 LITERAL_MIN_CHARS = 2
 
 _WORD = re.compile(r"\w+", re.UNICODE)

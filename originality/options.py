@@ -17,6 +17,9 @@ from .syntax import NORMALIZATIONS as SYNTAX_NORMALIZATIONS
 # decompressed, never the sizes an archive claims in its headers. A file over the per-file cap
 # (or compressed beyond the ratio) is left unread, state too_large, and the rest is read; the
 # bytes it took to find that out count towards the submission cap, which alone bounds the work.
+# The values are judgments, not fitted (there since the engine's first version): a file over
+# 20 MiB is a dataset, not work to compare, and with these caps the 28 hostile archives are
+# read in 2.8 s with a 187 MB peak (docs/benchmarks.md, "Hostile input").
 MAX_ENTRY_BYTES = 20 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 5_000
@@ -57,6 +60,8 @@ MIN_FRAGMENT_PROSE = KGRAM_PROSE
 # 1.0% of the time (6,730 pairs), those from 0.1 to 0.2 19% (docs/benchmarks.md, "Calibration",
 # the reliability curve).
 MIN_SIMILARITY = 0.1
+# Processes that read submissions, at most (``default_workers``): a judgment, not measured,
+# since the benchmarks' machine has two cores; it leaves a larger machine's other cores free.
 MAX_WORKERS = 4
 # A long k-gram that this share of the independent groups hold is code everyone writes. Held out
 # (`benchmarks/templated_trials.py --common 10,F --trials shipped`, 7 Dec 2026; java-pairs /

@@ -47,14 +47,23 @@ EVENT_ID_HEADER = "X-Originality-Event-Id"
 # How old a signature receivers should accept (docs/contract.md). Each attempt is signed when
 # it is sent, so only a replay or a clock off by minutes is refused.
 TOLERANCE_SECONDS = 300
+# No answer within this long is a failed attempt, as docs/contract.md ("Webhooks") tells
+# receivers: a judgment, not measured; a receiver answers once the event is stored and does
+# the slow work after (step 4 there).
 POST_TIMEOUT_SECONDS = 10.0
 # A claimed event is due again this long after its claim if its relay never recorded how the
 # post went (the process died): longer than any post may take.
 CLAIM_SECONDS = 6 * POST_TIMEOUT_SECONDS
 # The wait between attempts doubles from the settings' base up to this.
+# An hour, as docs/contract.md ("Webhooks") promises: with ``settings.WEBHOOK_ATTEMPTS`` from
+# 30 s, a receiver may be down about five hours. A judgment, not measured.
 MAX_BACKOFF_SECONDS = 3600.0
 # Events per relay pass; the next pass takes the rest.
+# A judgment, not measured: posts go one after another, so a pass to a receiver that hangs
+# takes at most 100 x POST_TIMEOUT_SECONDS.
 BATCH = 100
+# Characters of a failed attempt's error kept on its event (``last_error``, listed for staff):
+# a judgment, enough for an exception's message or an HTTP status.
 ERROR_CHARS = 500
 
 # Posts a body to a URL with headers; returns the HTTP status, raises when nothing answered.

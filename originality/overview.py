@@ -32,12 +32,20 @@ from typing import Any, Iterable, Mapping, Sequence
 from .errors import UsageError
 from .privacy.exposure import PSEUDONYM_PREFIX
 
+# The clusters' threshold unless another is asked for: the calibrated similarity's even odds,
+# as likely a copy as not on the labelled sets (``calibration.EVEN_ODDS``; docs/benchmarks.md,
+# "Calibration"), the service's default review threshold too.
 DEFAULT_THRESHOLD = 0.5
+# Top pairs listed on the cohort page: a judgment, not measured.
 DEFAULT_TOP = 25
+# The histogram's ten bins of 10%: the service stores a count per bin for each checked
+# submission (``store/summaries.py``, columns bin0-bin9, migration 0013), so another number
+# needs a migration. A judgment, not measured.
 BINS = 10
 
 # Drawing, in SVG user units (px at 100%). A ring holds nodes ``NODE_SPACING`` apart, enough
 # for a student id of ``LABEL_CHARS`` characters under each node.
+# The sizes are judgments, not measured (they came with the cohort page).
 CANVAS_WIDTH = 960
 NODE_RADIUS = 9
 NODE_SPACING = 72

@@ -26,6 +26,7 @@ from .tamper import fold_text
 QUOTE_MIN_WORDS = 6
 # How far after the closing mark the reference may start, in characters: "..." (Dupont, 2019)
 # and "...", writes Dupont [3] both cite.
+# 80, about a line of text: a judgment, not measured.
 REFERENCE_REACH = 80
 
 _REFERENCE = re.compile(

@@ -15,6 +15,8 @@ from .model import Fragment, PairResult, Pairs, SubmissionStatus
 from .options import COMMON_MIN_SUBMISSIONS
 
 REPORT_VERSION = 1
+# Decimals a report keeps of each similarity and share (``rounded``): a judgment from the
+# engine's first version, a hundredth of a percent, finer than the pages show.
 DIGITS = 4
 # Items of a JSON array joined into one piece of the text: about 100 kB of pairs without
 # fragments, a megabyte or two of pairs with them.

@@ -41,6 +41,7 @@ from .tamper import fold_text
 
 # A file up to this many lines is shown whole; a longer one shows its fragments with this much
 # context and folds the rest, so a page stays readable and its size bounded.
+# Both judgments, not measured (they came with the report pages).
 FULL_FILE_LINES = 300
 CONTEXT_LINES = 15
 # Pygments lexes some 100,000 tokens a second: past these sizes text is shown escaped but not

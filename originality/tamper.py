@@ -83,6 +83,8 @@ _WORD = re.compile(r"\w+")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 # Words of a line that must be Latin, as a share of its words, for a word made only of
 # look-alikes to be folded: an English sentence, not a Russian one quoting an English term.
+# Half, a majority: a judgment, not fitted; `scan` finds no flag in any file of the real sets
+# (docs/benchmarks.md, "Tampering").
 LATIN_LINE_SHARE = 0.5
 # Examples a flag's detail quotes; more would drown the page.
 EXAMPLES = 3
@@ -327,6 +329,8 @@ def submission_flags(documents: Iterable[Document]) -> list[dict[str, object]]:
 # WCAG's contrast ratio: 1.0 for the same colour, 21 for black on white. Below 1.25 (#EEEEEE on
 # white is 1.16, #DDDDDD 1.36) a reader sees no text where a word is.
 MIN_CONTRAST = 1.25
+# Text this small or smaller is hidden: a judgment, not measured, twice the white 1-point
+# filler of issue 12's trick (docs/benchmarks.md, "Tampering").
 MAX_HIDDEN_POINTS = 2.0
 TINY = f"{MAX_HIDDEN_POINTS:g} pt or smaller"
 NEAR_BACKGROUND = "white or near-background colour"

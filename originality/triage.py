@@ -43,6 +43,8 @@ from originality.store.models import (
     utcnow,
 )
 
+# A dismissal's reason, in characters: a judgment, not measured; pages of explanation fit, a
+# pasted file does not.
 MAX_REASON = 10_000
 # Students per query: well under every database's limit on bound parameters.
 IN_BATCH = 200

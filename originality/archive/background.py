@@ -25,6 +25,7 @@ from ..store.db import driver_rows
 # Rows read at first, per group the sample takes: entries of one group sit next to each other
 # only by chance, so a few more than the sample's size nearly always hold enough groups; a
 # project where one solution went around most of the class needs more, read by doubling.
+# 2: a judgment, not measured.
 READ_AHEAD = 2
 
 _SQL = ("SELECT submission_id, stats_group, content_key FROM archive_entries "

@@ -34,8 +34,11 @@ from ..errors import BlobMissing, UsageError, UploadTooLarge
 from ..store.models import BlobRow, utcnow
 from ..store.settings import BLOB_STORES
 
+# Bytes read per step while an upload is stored or copied: a judgment, not measured.
 CHUNK = 1 << 16
 # Uploads up to this size stay in memory while they arrive; larger ones go to a temporary file.
+# A judgment, not measured: a typical deliverable is under 1 MiB, and a 50 MiB one (the cap)
+# goes to disk (docs/benchmarks.md, "Uploads in the database").
 SPOOL_MEMORY = 8 * 1024 * 1024
 
 

@@ -27,6 +27,7 @@ from . import stats
 if TYPE_CHECKING:
     from .starter import StarterCode
 
+# Entries per query: well under every database's limit on bound parameters.
 IN_BATCH = 500
 
 

@@ -39,6 +39,7 @@ from .entries import Entries, segments_from_json, segments_json, unit_row
 
 # Entries made again per transaction: a crash loses at most one batch's work, never an entry
 # half made (its units, documents and digest change together).
+# The size of an import's batch (``bulk.BATCH``): a judgment, not measured here.
 RETOKENIZE_BATCH = 100
 
 Progress = Callable[[str, int, int], None]

@@ -52,6 +52,7 @@ BANDS, ROWS = 32, 3
 # Candidates whose sketches agree on at least this share are confirmed on their units, the
 # likeliest first, one of each group and at most ``CONFIRMED`` groups: the sketch estimates 0.5
 # within about 0.05.
+# 0.35 lies three such errors below 0.5; at most 5 groups: both judgments, not measured.
 LIKELY = 0.35
 CONFIRMED = 5
 # Of the entries sharing a band, the sketches read are those of the ones sharing the most bands
@@ -59,12 +60,15 @@ CONFIRMED = 5
 # closer still. Reading every entry that shares a band made each count grow with the project
 # (zip_cohort_2000 import: 22 s of 74 s in that search; benchmarks/run.py import).
 SHORTLIST = 50
+# Entries or features per query: well under every database's limit on bound parameters.
 IN_BATCH = 500
 # One odd multiplier per value of the sketch, from a fixed digest: the same in every process.
 _MULTIPLIERS = np.array([int.from_bytes(hashlib.blake2b(i.to_bytes(2, "little"), digest_size=8,
                                                         person=b"near-dup").digest(), "little") | 1
                          for i in range(BANDS * ROWS)], dtype=np.uint64)
 _SHIFT = np.uint64(32)
+# K-grams hashed at once into the sketch's 96 values (``BANDS * ROWS``): at most 7.7 MB of
+# uint64 a step, the values the same whatever the chunk. A judgment, not measured.
 SKETCH_CHUNK = 10_000
 # A space of the project's counts is read whole for a check when it has fewer rows than this
 # share of the features of the check's population (``_space``): reading a row costs about what

@@ -22,12 +22,16 @@ from ..model import DocumentState, Flag, Segment, SegmentKind
 # cost seconds per comparison and make an unreadable report; 5 MiB is more than any essay.
 MAX_TEXT_CHARS = 5 * 1024 * 1024
 # pypdf takes tens of milliseconds a page, and hostile PDFs claim thousands of pages.
+# 300: a judgment, not measured; at tens of milliseconds a page, seconds a PDF.
 MAX_PDF_PAGES = 300
 # Office files are ZIPs too: the sizes their parts declare (which bound what zipfile will
 # decompress) must stay below this before a library loads every part into memory.
+# Judgments, not measured, of the order of a submission's own caps
+# (``options.MAX_SUBMISSION_BYTES``, ``options.MAX_ENTRIES``).
 MAX_CONTAINER_BYTES = 200 * 1024 * 1024
 MAX_CONTAINER_PARTS = 10_000
 # How much of a file is sniffed for NUL and control bytes.
+# 8 KiB: a judgment, not measured; a binary file shows a NUL early.
 SNIFF_BYTES = 8192
 
 # C0 controls other than tab, newline, carriage return, form feed, vertical tab and escape.

@@ -110,8 +110,10 @@ def forget_texts(session: Session, submission_ids: list[str], removal: Removal) 
 
 
 # Submissions per query when their mentions are looked up.
+# Well under every database's limit on bound parameters.
 IN_BATCH = 500
 # Cases per query looked up by what their evidence contains (one LIKE each).
+# A judgment, not measured: fifty LIKE conditions keep a statement small.
 CASES_BATCH = 50
 
 

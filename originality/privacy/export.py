@@ -67,6 +67,7 @@ NOT_PERSONAL = ("tokens", "web_sessions", "project_starters", "quotation_setting
 LEFT_OUT = ("blobs",)
 # The time written on every file of a bundle: the same export, the same bytes (the export's own
 # time is in its JSON).
+# 1980-01-01, the earliest time a ZIP entry can carry (MS-DOS dates; zipfile refuses earlier).
 BUNDLE_TIME = (1980, 1, 1, 0, 0, 0)
 # Columns stored compressed by zlib, exported as the text they hold, under these names.
 READABLE = {"text_z": "text", "evidence_z": "evidence"}

@@ -17,6 +17,8 @@ from .db import Database
 from .models import AccessLog, AuditLog, Submission, Token, utcnow
 
 ROLES = ("platform", "assessor", "staff")
+# Random bytes of a token (``secrets.token_urlsafe``): 256 bits, the ``secrets`` module's own
+# default (``secrets.DEFAULT_ENTROPY``).
 TOKEN_BYTES = 32
 # A token lives at most about ten years: a longer expiry is almost surely a typo (a date
 # pasted as a number of days).

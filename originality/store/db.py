@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import SchemaOutOfDate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# How long a SQLite connection waits for another's write lock before it fails, and how long a
+# PostgreSQL connection may take to open (``make_engine``): judgments, not measured.
 SQLITE_BUSY_SECONDS = 60
 CONNECT_SECONDS = 10
 
@@ -201,6 +203,8 @@ class Database:
 
 
 # Values looked up per statement by ``rows_in``.
+# A judgment, not measured (the statistics' own lookups took as many before ``rows_in``): a
+# check's thousands of features in a few statements, one parameter each on SQLite.
 IN_BATCH = 5000
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 

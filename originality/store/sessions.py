@@ -19,6 +19,8 @@ from .access import Principal, principal_of_token
 from .db import Database
 from .models import Token, WebSession, utcnow
 
+# Random bytes of a page session's key (``secrets.token_urlsafe``): 256 bits, the ``secrets``
+# module's own default (``secrets.DEFAULT_ENTROPY``).
 KEY_BYTES = 32
 
 

@@ -20,9 +20,13 @@ from ..syntax import NORMALIZATIONS as KNOWN_NORMALIZATIONS
 
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# A judgment, not measured: a typical deliverable is under 1 MiB, and a 50 MiB upload costs
+# about 1.7 s each way in PostgreSQL (docs/benchmarks.md, "Uploads in the database").
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # A running check renews its lease every third of it; a check whose lease ran out belonged to a
 # worker that died, and is queued again.
+# Both judgments, not measured: a dead worker's check is queued again within about a lease and
+# a recovery interval (docs/deploy.md).
 LEASE_SECONDS = 60.0
 RECOVERY_INTERVAL = 15.0
 # Per check, in seconds. One upload against an archive of thousands takes seconds
@@ -41,6 +45,8 @@ CHECK_TIME_LIMIT = 720.0
 # work, not same-task code.
 LSH_BANDS = 128
 LSH_NUM_PERM = 128
+# The MinHash permutations' seed: any fixed number serves, the same in every process; it is one
+# of the index's parameters (``index.params_digest``), so another means reindexing.
 LSH_SEED = 20240517
 # A webhook event is posted until its receiver answers 2xx, waiting 30 s after the first
 # failure and twice as long after each next one, up to an hour (originality/outbox.py); after
@@ -64,6 +70,7 @@ BLOB_STORES = ("auto", "local", "database")
 SETTLE_AFTER = 3600.0
 # The worker applies the retention policy this often (seconds); 0 leaves it to a scheduler of
 # the school's own running `originality retention apply`.
+# Daily, as the periods are counted in days (docs/privacy.md): a judgment, not measured.
 RETENTION_INTERVAL = 24 * 3600.0
 
 _POLICY = RetentionPolicy()
