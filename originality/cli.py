@@ -218,8 +218,8 @@ def _write(path: Path, chunks: Iterable[str]) -> None:
 
 def _print_summary(report: Report) -> None:
     rejected = [s for s in report.submissions if s.error]
-    click.echo(f"{len(report.submissions)} submissions, {len(rejected)} rejected, "
-               f"{len(report.pairs)} pairs reported")
+    click.echo(f"{_counted(len(report.submissions), 'submission')}, {len(rejected)} rejected, "
+               f"{_counted(len(report.pairs), 'pair')} reported")
     note = young_note(report.groups)
     if report.pairs and note:
         click.echo(f"  note: {note}")

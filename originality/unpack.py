@@ -38,7 +38,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Generator, Protocol
+from typing import IO, BinaryIO, Generator, Iterable, Protocol
 
 from .errors import (
     CorruptArchive,
@@ -54,11 +54,14 @@ from .errors import (
 from .model import Entry
 from .options import UnpackLimits
 
-__all__ = ["JUNK", "is_junk", "is_zip", "read_submission", "read_zip_bytes"]
+__all__ = ["INSTALLED_MARKERS", "JUNK", "installed_roots", "is_junk", "is_zip", "read_submission",
+           "read_zip_bytes"]
 
 # What students zip up by accident: editor, OS and VCS litter, caches and dependencies.
 # A trailing "/" names a directory anywhere in the path, "*.ext" a suffix, anything else a
 # file name; all compared case-insensitively because Windows and macOS ignore case.
+# Dependencies are code nobody in the class wrote: two students who zip the same library
+# would otherwise be reported as copies of each other.
 JUNK: tuple[str, ...] = (
     "__MACOSX/",
     ".git/",
@@ -67,12 +70,29 @@ JUNK: tuple[str, ...] = (
     "__pycache__/",
     ".ipynb_checkpoints/",
     "node_modules/",
+    "bower_components/",
+    "site-packages/",
+    "dist-packages/",
+    ".tox/",
+    ".nox/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".gradle/",
+    ".dart_tool/",
     ".idea/",
     ".vscode/",
     ".DS_Store",
     "Thumbs.db",
     "*.pyc",
 )
+# A directory holding one of these files was made by a tool, whatever its name, and all of it
+# is litter: a Python virtual environment (PEP 405: ``venv``, ``.venv``, ``env``...) and a
+# cache tagged by the Cache Directory Tagging Specification (pytest's, mypy's, Cargo's
+# ``target/``). Not at the submission's root: a student who made the environment in the
+# project's own folder keeps their code (its ``site-packages/`` is litter anyway).
+INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG")
+_MARKERS = frozenset(m.lower() for m in INSTALLED_MARKERS)
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
 _JUNK_NAMES = frozenset(p.lower() for p in JUNK if not p.endswith("/") and not p.startswith("*"))
@@ -134,18 +154,27 @@ class _Budget:
     limits: UnpackLimits
     label: str
     entries: int = 0
+    records: int = 0
     bytes: int = 0
 
     @property
-    def entries_left(self) -> int:
-        return self.limits.max_entries - self.entries
+    def records_left(self) -> int:
+        return self.limits.max_records - self.records
 
     def add_entries(self, count: int, where: str) -> None:
+        """Count files kept for reading (litter is not)."""
         self.entries += count
         if self.entries > self.limits.max_entries:
             raise TooManyFiles(
                 f"{where} holds too many files (more than {self.limits.max_entries} in the submission)"
             )
+
+    def add_records(self, count: int, where: str) -> None:
+        """Count the entries archives list, litter included."""
+        self.records += count
+        if self.records > self.limits.max_records:
+            raise TooManyFiles(f"{where} lists too many entries (more than {self.limits.max_records:,} "
+                               "in the submission, litter included)")
 
 
 @dataclass
@@ -228,10 +257,23 @@ def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[
         return False
 
 
-def is_junk(path: str) -> bool:
-    """Whether a relative POSIX path is litter rather than part of the deliverable (see JUNK)."""
-    parts = path.lower().split("/")
-    if any(part in _JUNK_DIRS for part in parts[:-1]):
+def installed_roots(paths: Iterable[str]) -> tuple[str, ...]:
+    """The directories among relative POSIX file paths that an ``INSTALLED_MARKERS`` file
+    marks as made by a tool, lower-cased and ending in "/" (for ``is_junk``)."""
+    roots = set()
+    for path in paths:
+        directory, _, name = path.lower().rpartition("/")
+        if directory and name in _MARKERS:
+            roots.add(directory + "/")
+    return tuple(sorted(roots))
+
+
+def is_junk(path: str, installed: tuple[str, ...] = ()) -> bool:
+    """Whether a relative POSIX path is litter rather than part of the deliverable (see JUNK),
+    or lies in one of the ``installed`` directories (``installed_roots``)."""
+    lowered = path.lower()
+    parts = lowered.split("/")
+    if any(part in _JUNK_DIRS for part in parts[:-1]) or lowered.startswith(installed):
         return True
     return parts[-1] in _JUNK_NAMES or parts[-1].endswith(_JUNK_SUFFIXES)
 
@@ -625,10 +667,10 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
     label = budget.label
     limits = budget.limits
     directory = _find_directory(stream, where)
-    if directory.declared > budget.entries_left:
-        budget.add_entries(directory.declared, where)
-    records = _count_records(stream, directory, budget.entries_left, where)
-    budget.add_entries(records, where)
+    if directory.declared > budget.records_left:
+        budget.add_records(directory.declared, where)
+    records = _count_records(stream, directory, budget.records_left, where)
+    budget.add_records(records, where)
     try:
         archive = zipfile.ZipFile(stream)
     except _PARSE_ERRORS as error:
@@ -640,18 +682,23 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
         if any(info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION) for info in infos):
             raise EncryptedArchive(f"{where} contains encrypted files; submit it without a password")
 
-        wanted: list[int] = []
-        paths: dict[int, str] = {}
+        files: list[tuple[int, str]] = []
         for index, info in enumerate(infos):
             # Every name is checked, junk included: a traversal attempt is hostile wherever it is.
-            name = _zip_name(info)
-            path = _clean_path(name, label)
-            if path is None or _is_directory(info) or _is_symlink(info) or is_junk(path):
+            path = _clean_path(_zip_name(info), label)
+            if path is not None and not _is_directory(info) and not _is_symlink(info):
+                files.append((index, path))
+        installed = installed_roots(path for _, path in files)
+        wanted: list[int] = []
+        paths: dict[int, str] = {}
+        for index, path in files:
+            if is_junk(path, installed):
                 continue
             full = prefix + path
             _check_length(full, budget)
             wanted.append(index)
             paths[index] = full
+        budget.add_entries(len(wanted), where)
         starts = _data_starts(stream, infos, wanted, directory.start, where)
 
         # Honest headers let a bomb be refused before decompressing anything; lying ones are
@@ -700,9 +747,12 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
     label = budget.label
     files: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        relative_dir = os.path.relpath(dirpath, root)
+        if relative_dir != "." and _MARKERS.intersection(f.lower() for f in filenames):
+            dirnames[:] = []  # a virtual environment or a tagged cache (INSTALLED_MARKERS)
+            continue
         # Pruning here spares walking node_modules and .git, which can be huge.
         dirnames[:] = sorted(d for d in dirnames if d.lower() not in _JUNK_DIRS)
-        relative_dir = os.path.relpath(dirpath, root)
         for filename in sorted(filenames):
             relative = filename if relative_dir == "." else os.path.join(relative_dir, filename)
             path = _clean_path(_decode_name(os.fsencode(relative)), label)

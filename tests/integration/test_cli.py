@@ -96,6 +96,7 @@ def test_the_summary_warns_when_the_cohort_is_too_small_for_common_code(tmp_path
     a = make_zip(tmp_path / "alice.zip", {"src/app.py": CODE})
     b = make_zip(tmp_path / "bob.zip", {"main.py": CODE})
     lines = run("check", str(a), str(b), cwd=tmp_path).stdout.splitlines()
+    assert lines[0] == "2 submissions, 0 rejected, 1 pair reported"
     assert lines[1] == "  note: " + young_note(1) and "1 independent submission (near-duplicates" in lines[1]
     others = [make_zip(tmp_path / f"s{k}.zip", {"m.py": own_work(k, statements=30)}) for k in range(10)]
     summary = run("check", str(a), str(b), *map(str, others), cwd=tmp_path).stdout

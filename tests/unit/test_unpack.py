@@ -14,6 +14,7 @@ import tracemalloc
 import unicodedata
 import zipfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -600,6 +601,9 @@ def test_duplicate_names_are_all_kept_and_renamed_in_order(tmp_path: Path) -> No
     "thumbs.db", ".git/config", ".git/objects/ab/cdef", ".svn/entries", ".hg/store/data",
     "__pycache__/main.cpython-311.pyc", "src/helpers.pyc", ".ipynb_checkpoints/nb-checkpoint.ipynb",
     "web/node_modules/left-pad/index.js", ".idea/workspace.xml", ".vscode/settings.json",
+    "env/lib/python3.12/site-packages/requests/api.py", "Lib/site-packages/six.py",
+    "usr/lib/python3/dist-packages/yaml/__init__.py", "static/bower_components/jquery/jquery.js",
+    ".tox/py311/bin/activate", ".pytest_cache/README.md", ".mypy_cache/3.11/main.meta.json",
 ])
 def test_junk_is_skipped_silently(tmp_path: Path, junk: str) -> None:
     assert is_junk(junk)
@@ -610,6 +614,49 @@ def test_junk_is_skipped_silently(tmp_path: Path, junk: str) -> None:
 @pytest.mark.parametrize("keep", [".gitignore", "git/notes.md", "node_modules.md", "pyc.py", "src/idea.py"])
 def test_names_that_merely_resemble_junk_are_kept(keep: str) -> None:
     assert not is_junk(keep)
+
+
+VENV_LIBRARY = b"def get(url, params=None, **kwargs):\n    return request('get', url, params=params, **kwargs)\n"
+
+
+@pytest.mark.parametrize("environment", ["venv", ".venv", "env", "project/my-env"])
+def test_a_virtual_environment_of_any_name_is_left_out_of_a_zip_and_of_a_directory(
+        tmp_path: Path, environment: str) -> None:
+    # Two students who zip the same library would otherwise share it as a copy; PEP 405's
+    # pyvenv.cfg marks the environment whatever it is called, its scripts and all.
+    files = [(f"{environment}/pyvenv.cfg", b"home = /usr/bin\nversion = 3.11.2\n"),
+             (f"{environment}/bin/Activate.ps1", b"function global:deactivate ([switch]$NonDestructive) {}\n"),
+             (f"{environment}/lib/python3.11/site-packages/requests/api.py", VENV_LIBRARY),
+             ("main.py", GOOD_PY), ("src/env.py", GOOD_PY)]
+    assert paths(read_submission(write(tmp_path, zip_bytes(files)))) == ["main.py", "src/env.py"]
+    folder = tmp_path / "folder"
+    for name, data in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    assert paths(read_submission(folder)) == ["main.py", "src/env.py"]
+
+
+def test_a_tagged_cache_is_left_out_but_a_marker_at_the_root_leaves_the_deliverable_whole(
+        tmp_path: Path) -> None:
+    tag = b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    cached = [("target/CACHEDIR.TAG", tag), ("target/debug/build.rs", b"fn main() {}\n"), ("main.py", GOOD_PY)]
+    assert paths(read_submission(write(tmp_path, zip_bytes(cached)))) == ["main.py"]
+    # `python -m venv .` in the project's folder: the student's code is at the environment's root.
+    at_root = [("pyvenv.cfg", b"home = /usr/bin\n"), ("lib/python3.11/site-packages/six.py", VENV_LIBRARY),
+               ("main.py", GOOD_PY)]
+    assert paths(read_zip_bytes(zip_bytes(at_root))) == ["main.py", "pyvenv.cfg"]
+
+
+def test_a_deliverable_zipped_with_an_environment_of_more_files_than_the_cap_is_read(tmp_path: Path) -> None:
+    # A Python environment with numpy, scipy and scikit-learn holds 5,569 files: litter is not
+    # counted against the files a submission may hold, only against the entries it may list.
+    library = [(f".venv/lib/python3.11/site-packages/pkg/m{i}.py", b"x = 1\n") for i in range(60)]
+    data = zip_bytes([(".venv/pyvenv.cfg", b"home = /usr/bin\n"), *library, ("main.py", GOOD_PY)])
+    assert paths(read_zip_bytes(data, SMALL)) == ["main.py"]
+    with pytest.raises(TooManyFiles, match="lists too many entries"):
+        read_zip_bytes(data, replace(SMALL, max_records=60))
+    with pytest.raises(TooManyFiles, match="too many files"):
+        read_zip_bytes(zip_bytes([(f"src/m{i}.py", b"x = 1\n") for i in range(51)]), SMALL)
 
 
 def test_junk_list_is_a_module_constant() -> None:
