@@ -12,8 +12,9 @@
 - BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
   ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
-  ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files and minified bundles. Matching
-  them would flag every student who used the same dataset or library.
+  ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles and web
+  libraries' distributed builds (by their licence banner, whatever the file is called).
+  Matching them would flag every student who used the same dataset or library.
 
 - TOO_LARGE: a file the unpacker left unread (``Entry.unread``): over the per-file cap, or
   compressed like a bomb. Its bytes were never all read, so it has no ``sha256`` and a size
@@ -34,6 +35,7 @@ import hashlib
 import io
 import logging
 import posixpath
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -89,6 +91,19 @@ _LOCK_FILES = frozenset(
      "cargo.lock", "composer.lock", "gemfile.lock", "go.sum", "uv.lock"}
 )
 _MINIFIED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map")
+# A web library ships as a built file whatever a student renames it to (jquery.js, bootstrap.css,
+# vendor/chart.js), and two students who include the same one were reported as copies of each
+# other (two shops sharing an unminified jQuery 2.1.1 and nothing else: 1.00). Such a build opens
+# with the licence banner that minifiers are told to keep ("/*!", as UglifyJS, Terser and cssnano
+# keep it), and a minified one has lines no one types. Only for the web's languages: C and C++
+# write Doxygen comments as "/*!".
+_WEB_LANGUAGES = frozenset({"javascript", "jsx", "typescript", "css", "scss", "less"})
+_LICENCE_BANNER = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*/\*!(?:(?!\*/).){0,2000}?(?:licen[cs]e|copyright|\(c\))",
+                             re.IGNORECASE | re.DOTALL)
+# Characters a line, on average, from which a file is minified: a judgment, not measured; code
+# written by hand averages a few dozen (linters stop lines at 80-120) and a minifier's output
+# thousands.
+MINIFIED_MEAN_LINE = 250
 _UNSUPPORTED: Mapping[str, str] = MappingProxyType({
     "doc": "legacy Word .doc files cannot be read; save as .docx or PDF",
     "ppt": "legacy PowerPoint .ppt files cannot be read; save as .pptx or PDF",
@@ -180,10 +195,20 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
         return _Refuse(DocumentState.UNREADABLE, _UNSUPPORTED[extension])
     language = language_for_path(path)  # before documents: CMakeLists.txt is code
     if language is not None:
-        return CodeExtractor(language)
+        built = _built_library(data) if language in _WEB_LANGUAGES else None
+        return built or CodeExtractor(language)
     if extension in DOCUMENT_EXTRACTORS:
         return DOCUMENT_EXTRACTORS[extension]
     return _sniff(data) or _PLAIN
+
+
+def _built_library(data: bytes) -> Extractor | None:
+    """A refusal for a web file that a build made rather than a student (see _WEB_LANGUAGES)."""
+    if _LICENCE_BANNER.match(data):
+        return _Refuse(DocumentState.SKIPPED, "a library's distributed build (its licence banner): not the student's")
+    if len(data) > (data.count(b"\n") + 1) * MINIFIED_MEAN_LINE:
+        return _Refuse(DocumentState.SKIPPED, "minified or generated bundle")
+    return None
 
 
 def _truncate(result: Extracted, limit: int) -> tuple[str, tuple[Segment, ...], list[str]]:

@@ -200,6 +200,35 @@ def test_data_lock_and_minified_files_are_skipped(path: str) -> None:
     assert run(path, b"a,b,c\n1,2,3\n").state is SKIPPED
 
 
+JQUERY_BANNER = (b"/*!\n * jQuery JavaScript Library v2.1.1\n * http://jquery.com/\n *\n"
+                 b" * Copyright 2005, 2014 jQuery Foundation, Inc. and other contributors\n"
+                 b" * Released under the MIT license\n */\n")
+LIBRARY_BODY = b"(function( global, factory ) {\n\tfactory( global );\n}(this, function( window ) {\n}));\n" * 20
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("static/js/jquery.js", JQUERY_BANNER + LIBRARY_BODY),
+    ("vendor/chart.ts", b"\xef\xbb\xbf  /*! Chart.js v4.4.0 | (c) 2023 Chart.js Contributors | MIT */\n" + LIBRARY_BODY),
+    ("css/theme.scss", b"/*!\n * Bootstrap v5.3.0\n * Licensed under MIT\n */\n.btn { color: red; }\n"),
+    ("dist/bundle.js", b"!function(e){var t={};" + b"function n(r){return t[r]}," * 400 + b"}([]);\n"),
+])
+def test_a_web_librarys_build_is_skipped_whatever_its_name(path: str, data: bytes) -> None:
+    # Two students who include the same build of jQuery would otherwise be reported as copies.
+    document = run(path, data)
+    assert document.state is SKIPPED
+    assert "licence banner" in document.detail or "minified" in document.detail
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("app.js", b"/*! my notes for the grader: see the README */\n" + LIBRARY_BODY),  # no licence
+    ("app.js", b"// Copyright me\n" + JQUERY_BANNER + LIBRARY_BODY),  # the banner does not open it
+    ("list.h", b"/*! \\brief A list. Copyright (c) 2024 the student */\nint size(struct list *l);\n" * 5),
+    ("data.js", b"const grades = [" + b"12, 15, 9, " * 30 + b"];\n" + LIBRARY_BODY),  # one long line
+])
+def test_code_that_only_looks_like_a_build_is_read(path: str, data: bytes) -> None:
+    assert run(path, data).state is OK
+
+
 @pytest.mark.parametrize("path", ["report.doc", "slides.ppt", "essay.pages"])
 def test_legacy_formats_are_unreadable_with_advice(path: str) -> None:
     document = run(path, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
