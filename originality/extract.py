@@ -12,8 +12,9 @@
 - BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
   ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
-  ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles and web
-  libraries' distributed builds (by their licence banner, whatever the file is called).
+  ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles, web
+  libraries' distributed builds (by their licence banner, whatever the file is called), build
+  tools' wrapper scripts (``gradlew``, ``mvnw``) and licence texts (``LICENSE``, ``COPYING``).
   Matching them would flag every student who used the same dataset or library.
 
 - TOO_LARGE: a file the unpacker left unread (``Entry.unread``): over the per-file cap, or
@@ -91,6 +92,12 @@ _LOCK_FILES = frozenset(
      "cargo.lock", "composer.lock", "gemfile.lock", "go.sum", "uv.lock"}
 )
 _MINIFIED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map")
+# Files a tool or a template writes the same for everyone: a build tool's wrapper scripts
+# (Gradle's and Maven's, a few hundred lines of shell in every project made by Spring Initializr
+# or an IDE) and a licence's text (two projects whose only shared file was the MIT licence
+# scored 0.49). Read as work, they match every other student who has them.
+_WRAPPER_SCRIPTS = frozenset({"gradlew", "gradlew.bat", "mvnw", "mvnw.cmd"})
+_LICENCE_NAMES = frozenset({"license", "licence", "copying", "unlicense"})
 # A web library ships as a built file whatever a student renames it to (jquery.js, bootstrap.css,
 # vendor/chart.js), and two students who include the same one were reported as copies of each
 # other (two shops sharing an unminified jQuery 2.1.1 and nothing else: 1.00). Such a build opens
@@ -187,6 +194,10 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
         return _Refuse(DocumentState.SKIPPED, "dependency lock file: generated, not written")
     if name.endswith(_MINIFIED_SUFFIXES):
         return _Refuse(DocumentState.SKIPPED, "minified or generated bundle")
+    if name in _WRAPPER_SCRIPTS:
+        return _Refuse(DocumentState.SKIPPED, "a build tool's wrapper script: generated, not written")
+    if name.split(".", 1)[0].split("-", 1)[0] in _LICENCE_NAMES:
+        return _Refuse(DocumentState.SKIPPED, "a licence's text: not the student's writing")
     if extension in BINARY_EXTENSIONS:
         return _Refuse(DocumentState.BINARY, f"binary file type (.{extension})")
     if extension in DATA_EXTENSIONS:

@@ -195,7 +195,8 @@ def test_mostly_control_characters_are_binary() -> None:
 
 
 @pytest.mark.parametrize("path", ["data/grades.csv", "out.tsv", "logo.svg", "package-lock.json",
-                                  "poetry.lock", "static/jquery.min.js"])
+                                  "poetry.lock", "static/jquery.min.js", "gradlew", "backend/mvnw.cmd",
+                                  "LICENSE", "LICENSE.md", "licence.txt", "COPYING.LESSER", "LICENSE-MIT"])
 def test_data_lock_and_minified_files_are_skipped(path: str) -> None:
     assert run(path, b"a,b,c\n1,2,3\n").state is SKIPPED
 
@@ -227,6 +228,11 @@ def test_a_web_librarys_build_is_skipped_whatever_its_name(path: str, data: byte
 ])
 def test_code_that_only_looks_like_a_build_is_read(path: str, data: bytes) -> None:
     assert run(path, data).state is OK
+
+
+@pytest.mark.parametrize("path", ["licenses.py", "src/license_check.java", "docs/licensing.md", "gradlew.md"])
+def test_files_named_near_a_licence_or_a_wrapper_are_read(path: str) -> None:
+    assert run(path, b"def check_license(key):\n    return key.startswith('LIC-') and len(key) == 20\n").state is OK
 
 
 @pytest.mark.parametrize("path", ["report.doc", "slides.ppt", "essay.pages"])
