@@ -14,7 +14,8 @@
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
   ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles, web
   libraries' distributed builds (by their licence banner, whatever the file is called), build
-  tools' wrapper scripts (``gradlew``, ``mvnw``) and licence texts (``LICENSE``, ``COPYING``).
+  tools' wrapper scripts (``gradlew``, ``mvnw``), licence texts (``LICENSE``, ``COPYING``) and
+  tools' settings in dotfiles that no language claims (``.gitignore``, ``.editorconfig``).
   Matching them would flag every student who used the same dataset or library.
 
 - TOO_LARGE: a file the unpacker left unread (``Entry.unread``): over the per-file cap, or
@@ -210,7 +211,12 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
         return built or CodeExtractor(language)
     if extension in DOCUMENT_EXTRACTORS:
         return DOCUMENT_EXTRACTORS[extension]
-    return _sniff(data) or _PLAIN
+    sniffed = _sniff(data)
+    if sniffed is None and name.startswith("."):
+        # .gitignore, .editorconfig, .env, .prettierrc: a tool's settings, most often a template's
+        # (two programs sharing nothing but GitHub's Python .gitignore, read as prose, scored 0.97).
+        return _Refuse(DocumentState.SKIPPED, "a tool's settings (a dotfile): not the student's work")
+    return sniffed or _PLAIN
 
 
 def _built_library(data: bytes) -> Extractor | None:

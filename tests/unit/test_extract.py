@@ -196,7 +196,8 @@ def test_mostly_control_characters_are_binary() -> None:
 
 @pytest.mark.parametrize("path", ["data/grades.csv", "out.tsv", "logo.svg", "package-lock.json",
                                   "poetry.lock", "static/jquery.min.js", "gradlew", "backend/mvnw.cmd",
-                                  "LICENSE", "LICENSE.md", "licence.txt", "COPYING.LESSER", "LICENSE-MIT"])
+                                  "LICENSE", "LICENSE.md", "licence.txt", "COPYING.LESSER", "LICENSE-MIT",
+                                  ".gitignore", "web/.dockerignore", ".editorconfig", ".env.example", ".flake8"])
 def test_data_lock_and_minified_files_are_skipped(path: str) -> None:
     assert run(path, b"a,b,c\n1,2,3\n").state is SKIPPED
 
@@ -230,7 +231,8 @@ def test_code_that_only_looks_like_a_build_is_read(path: str, data: bytes) -> No
     assert run(path, data).state is OK
 
 
-@pytest.mark.parametrize("path", ["licenses.py", "src/license_check.java", "docs/licensing.md", "gradlew.md"])
+@pytest.mark.parametrize("path", ["licenses.py", "src/license_check.java", "docs/licensing.md", "gradlew.md",
+                                  ".hidden.py", ".notes.md"])
 def test_files_named_near_a_licence_or_a_wrapper_are_read(path: str) -> None:
     assert run(path, b"def check_license(key):\n    return key.startswith('LIC-') and len(key) == 20\n").state is OK
 
