@@ -212,6 +212,36 @@ def test_code_most_of_the_cohort_shares_is_discounted(tmp_path: Path) -> None:
     assert max((v for k, v in scores.items() if k != ("s00", "s01")), default=0) < 0.1
 
 
+MIT_LICENSE = """MIT License
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions: the above copyright notice
+and this permission notice shall be included in all copies or substantial portions of the
+Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
+"""
+GITIGNORE = "".join(f"# {section} files written by the build\n{section}/\n*.{section[:3]}\n"
+                    for section in ("distribution", "packaging", "installer", "coverage", "translations",
+                                    "documentation", "environments", "notebooks", "profiles", "caches"))
+
+
+def test_students_who_share_only_what_tools_and_templates_wrote_are_not_matched(tmp_path: Path) -> None:
+    # What students zip up beside their work: a virtual environment with a library in it, a web
+    # library's build under a name of their own, a licence, GitHub's .gitignore, Gradle's wrapper.
+    # Two of twelve students hand in the same such files and nothing else in common.
+    litter = {"env/pyvenv.cfg": "home = /usr/bin\n", "env/lib/python3.11/site-packages/lib/core.py": ORIGINAL,
+              "static/lib.js": "/*! Library v1.0 | (c) its authors | MIT license */\n"
+                               + "function add(a, b) {\n  return a.concat(b.filter(x => x > 0));\n}\n" * 30,
+              "LICENSE": MIT_LICENSE, ".gitignore": GITIGNORE, "gradlew": "#!/bin/sh\n" + "exec java \"$@\"\n" * 40}
+    subs = [write(tmp_path / f"s{i:02d}", {"own.py": own_work(i), **(litter if i < 2 else {})}) for i in range(12)]
+    report = check(subs, options=CheckOptions(min_similarity=0))
+    assert max((p.similarity for p in report.pairs), default=0) < 0.1
+    [first] = [s for s in report.submissions if s.id == "s00"]
+    assert first.files == 5  # own.py and the four it reads and skips; the environment is litter
+
+
 @pytest.mark.parametrize("copies,independent", [(31, 31), (12, 8), (60, 40), (200, 20)])
 def test_a_solution_shared_by_much_of_the_class_is_reported(tmp_path: Path, copies: int,
                                                              independent: int) -> None:
