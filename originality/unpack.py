@@ -86,13 +86,15 @@ JUNK: tuple[str, ...] = (
     "Thumbs.db",
     "*.pyc",
 )
-# A directory holding one of these files was made by a tool, whatever its name, and all of it
-# is litter: a Python virtual environment (PEP 405: ``venv``, ``.venv``, ``env``...) and a
-# cache tagged by the Cache Directory Tagging Specification (pytest's, mypy's, Cargo's
-# ``target/``). Not at the submission's root: a student who made the environment in the
-# project's own folder keeps their code (its ``site-packages/`` is litter anyway).
-INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG")
-_MARKERS = frozenset(m.lower() for m in INSTALLED_MARKERS)
+# A directory holding one of these paths was made by a tool, whatever its name, and all of it
+# is litter: a Python virtual environment (PEP 405: ``venv``, ``.venv``, ``env``...), a cache
+# tagged by the Cache Directory Tagging Specification (pytest's, mypy's, Cargo's ``target/``)
+# and the packages Composer installed (PHP's ``vendor/``: a Symfony project's holds thousands of
+# files, over the cap on a submission's files). Not at the submission's root: a student who made
+# the environment in the project's own folder keeps their code (its ``site-packages/`` is
+# litter anyway).
+INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG", "composer/installed.json")
+_MARKERS = tuple(m.lower() for m in INSTALLED_MARKERS)
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
 _JUNK_NAMES = frozenset(p.lower() for p in JUNK if not p.endswith("/") and not p.startswith("*"))
@@ -258,13 +260,14 @@ def is_zip(source: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[
 
 
 def installed_roots(paths: Iterable[str]) -> tuple[str, ...]:
-    """The directories among relative POSIX file paths that an ``INSTALLED_MARKERS`` file
-    marks as made by a tool, lower-cased and ending in "/" (for ``is_junk``)."""
+    """The directories among relative POSIX file paths that hold an ``INSTALLED_MARKERS`` path,
+    lower-cased and ending in "/" (for ``is_junk``)."""
     roots = set()
     for path in paths:
-        directory, _, name = path.lower().rpartition("/")
-        if directory and name in _MARKERS:
-            roots.add(directory + "/")
+        lowered = path.lower()
+        for marker in _MARKERS:
+            if lowered.endswith("/" + marker):
+                roots.add(lowered[:-len(marker)])
     return tuple(sorted(roots))
 
 
@@ -748,8 +751,8 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
     files: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         relative_dir = os.path.relpath(dirpath, root)
-        if relative_dir != "." and _MARKERS.intersection(f.lower() for f in filenames):
-            dirnames[:] = []  # a virtual environment or a tagged cache (INSTALLED_MARKERS)
+        if relative_dir != "." and _holds_marker(dirpath, filenames):
+            dirnames[:] = []  # a virtual environment, a tagged cache, Composer's packages
             continue
         # Pruning here spares walking node_modules and .git, which can be huge.
         dirnames[:] = sorted(d for d in dirnames if d.lower() not in _JUNK_DIRS)
@@ -777,6 +780,13 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
             found.items.append(Entry(path, b"", unread))
         else:
             _add_file(path, data, 0, budget, found)
+
+
+def _holds_marker(directory: str, filenames: list[str]) -> bool:
+    """Whether a directory holds one of ``INSTALLED_MARKERS`` (its files' names given)."""
+    names = {name.lower() for name in filenames}
+    return any(os.path.isfile(os.path.join(directory, marker)) if "/" in marker else marker in names
+               for marker in _MARKERS)
 
 
 def _read_file(full: str, path: str, budget: _Budget) -> tuple[bytes, str] | None:

@@ -619,6 +619,22 @@ def test_names_that_merely_resemble_junk_are_kept(keep: str) -> None:
 VENV_LIBRARY = b"def get(url, params=None, **kwargs):\n    return request('get', url, params=params, **kwargs)\n"
 
 
+def test_the_packages_composer_installed_are_left_out(tmp_path: Path) -> None:
+    # A Symfony project zipped with its vendor/ holds thousands of files nobody in the class wrote.
+    files = [("vendor/autoload.php", b"<?php return require __DIR__ . '/composer/autoload_real.php';\n"),
+             ("vendor/composer/installed.json", b'{"packages": []}\n'),
+             ("vendor/symfony/console/Application.php", b"<?php class Application {}\n"),
+             ("src/Controller/VendorController.php", b"<?php class VendorController {}\n"),
+             ("composer/installed.json", b"{}\n")]  # at the root: the student's own, kept
+    kept = ["composer/installed.json", "src/Controller/VendorController.php"]
+    assert paths(read_submission(write(tmp_path, zip_bytes(files)))) == kept
+    folder = tmp_path / "folder"
+    for name, data in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    assert paths(read_submission(folder)) == kept
+
+
 @pytest.mark.parametrize("environment", ["venv", ".venv", "env", "project/my-env"])
 def test_a_virtual_environment_of_any_name_is_left_out_of_a_zip_and_of_a_directory(
         tmp_path: Path, environment: str) -> None:
