@@ -89,7 +89,7 @@ JUNK: tuple[str, ...] = (
 # A directory holding one of these paths was made by a tool, whatever its name, and all of it
 # is litter: a Python virtual environment (PEP 405: ``venv``, ``.venv``, ``env``...), a cache
 # tagged by the Cache Directory Tagging Specification (pytest's, mypy's, Cargo's ``target/``)
-# and the packages Composer installed (PHP's ``vendor/``: a Symfony project's holds thousands of
+# and the packages Composer installed (PHP's ``vendor/``: a framework's can hold thousands of
 # files, over the cap on a submission's files). Not at the submission's root: a student who made
 # the environment in the project's own folder keeps their code (its ``site-packages/`` is
 # litter anyway).
