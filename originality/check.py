@@ -92,11 +92,17 @@ def load_submission(path: str | os.PathLike[str] | bytes, options: CheckOptions,
     return loaded
 
 
+# The states of files never compared that the report lists, since the assessor must know: the
+# unpacker's caps leave an oversized or bomb-like file unread, and what nobody in the class writes
+# (data, lock files, a library's build, a licence, a tool's settings) is skipped, some of it on a
+# judgment about its content that a student could try to fool (a copy under a library's banner).
+NOT_COMPARED = (DocumentState.TOO_LARGE, DocumentState.SKIPPED)
+
+
 def unread_files(documents: list[Document]) -> list[dict[str, str]]:
-    """The files a submission holds that were left unread, for the report: the unpacker's caps
-    skip an oversized or bomb-like file and check the rest, and the assessor must know."""
+    """The files a submission holds that were not compared (``NOT_COMPARED``), for the report."""
     return [{"file": d.path, "state": d.state.value, "detail": d.detail or ""}
-            for d in documents if d.state is DocumentState.TOO_LARGE]
+            for d in documents if d.state in NOT_COMPARED]
 
 
 def _with_state(document: Document, state: DocumentState) -> Document:

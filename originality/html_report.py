@@ -208,6 +208,9 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         # Quotations that cite their source: listed, left out of every similarity.
         "quotations": [(s.id, str(q["file"]), q["start_line"], q["end_line"])
                        for s in sorted(report.submissions, key=lambda s: s.id) for q in s.quotations],
+        # Files never compared (left unread by the limits, or skipped), which the assessor must know.
+        "not_compared": [(_name(s.id), _name(u["file"]), _name(u["detail"]))
+                         for s in submissions for u in s.unread],
         "pairs": rows,
         "histogram": _histogram(pairs),
         "background": _percent(report.background),

@@ -29,8 +29,8 @@ class SubmissionSummary:
     status: SubmissionStatus
     files: int
     error: dict[str, str] | None = None
-    # Files left unread (over a size or compression cap): never compared, so an assessor must
-    # be told; each {"file", "state", "detail"}.
+    # Files never compared (left unread over a size or compression cap, or skipped:
+    # ``check.NOT_COMPARED``), so an assessor must be told; each {"file", "state", "detail"}.
     unread: tuple[dict[str, str], ...] = ()
     # Tricks found per file (``tamper``): hidden text left out, invisible characters and
     # look-alike letters folded; each {"file", "kind", "count", "detail"}. Evidence, not a verdict.

@@ -238,11 +238,13 @@ def test_a_report_without_matches_says_what_it_was_compared_with(service: Servic
 def test_a_file_left_unread_is_reported_and_shown_first(service: Service) -> None:
     files = {**scenario_files("original"), "data/zeros.bin": b"\0" * (3 * 1024 * 1024)}
     submission = service.add_files(files, "alice")
-    [unread] = service.report(submission)["unread"]
-    assert unread["file"] == "data/zeros.bin" and unread["state"] == "too_large"
+    unread = service.report(submission)["unread"]
+    assert [(u["file"], u["state"]) for u in unread] == [("data/grades.csv", "skipped"), ("data/zeros.bin", "too_large")]
     text = service.get(f"/reports/{submission}").get_data(as_text=True)
     assert "Files not checked" in text and "<code>data/zeros.bin</code>" in text
-    plain = service.add("identical", "mallory")
+    assert "<code>data/grades.csv</code>: data file (.csv): data is not compared" in text
+    plain = service.add_files({name: data for name, data in scenario_files("identical").items()
+                               if not name.endswith(".csv")}, "mallory")
     assert service.report(plain)["unread"] == []
     assert "Files not checked" not in service.get(f"/reports/{plain}").get_data(as_text=True)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -371,3 +372,15 @@ def test_flags_come_first_on_the_index_and_on_their_pairs_pages(report: Report, 
 def test_a_report_without_flags_shows_no_flag_section(report: Report, tmp_path: Path) -> None:
     text = write_html(report, tmp_path).read_text(encoding="utf-8")
     assert "Integrity flags" not in text
+    assert "Files not checked" not in text
+
+
+def test_files_not_compared_are_listed_on_the_index(report: Report, tmp_path: Path) -> None:
+    # A copy could wear a library's banner to be skipped: the assessor sees what was not checked.
+    report.submissions = [replace(s, unread=({"file": "static/<app>.js", "state": "skipped",
+                                              "detail": "a library's distributed build (its licence banner)"},))
+                          if s.id == "bob" else s for s in report.submissions]
+    text = write_html(report, tmp_path).read_text(encoding="utf-8")
+    assert "Files not checked" in text
+    assert ('<span class="id">bob</span>: <code>static/&lt;app&gt;.js</code>: '
+            "a library&#39;s distributed build (its licence banner)") in text

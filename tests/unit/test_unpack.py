@@ -939,10 +939,13 @@ def test_a_file_left_unread_is_listed_in_the_report(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data/zeros.bin", b"\0" * (3 * 1024 * 1024))
         archive.writestr("main.py", "def main(values):\n    return sorted(values)[::-1] + [len(values)]\n" * 5)
+        # Skipped on a judgment about its content, which a copy could try to wear: listed too.
+        archive.writestr("static/app.js", "/*! app v1 | (c) me | MIT license */\nfunction f(a) { return a; }\n")
     other = tmp_path / "s2.zip"
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("main.py", "print('hello')\n")
     [first, second] = json.loads(check([path, other], options=CheckOptions(workers=1)).to_json())["submissions"]
-    assert [u["file"] for u in first["unread"]] == ["data/zeros.bin"]
-    assert first["unread"][0]["state"] == "too_large" and first["unread"][0]["detail"]
+    assert [(u["file"], u["state"]) for u in first["unread"]] == [("data/zeros.bin", "too_large"),
+                                                                 ("static/app.js", "skipped")]
+    assert all(u["detail"] for u in first["unread"]) and "licence banner" in first["unread"][1]["detail"]
     assert second["unread"] == []
