@@ -24,7 +24,7 @@ from jinja2 import Environment
 
 from . import sxs
 from .model import PairResult, SubmissionStatus
-from .report import Report, young_note
+from .report import Report, not_compared, young_note
 # The view's constants, kept importable from here where they were first defined.
 from .sxs import CONTEXT_LINES, FULL_FILE_LINES, PALETTE, PROSE_SUFFIXES  # noqa: F401
 from .sxs import Party, Sources
@@ -209,8 +209,8 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         "quotations": [(s.id, str(q["file"]), q["start_line"], q["end_line"])
                        for s in sorted(report.submissions, key=lambda s: s.id) for q in s.quotations],
         # Files never compared (left unread by the limits, or skipped), which the assessor must know.
-        "not_compared": [(_name(s.id), _name(u["file"]), _name(u["detail"]))
-                         for s in submissions for u in s.unread],
+        "not_compared": [(_name(s.id), _name(reason.detail), [_name(f) for f in reason.shown], reason.more)
+                         for s in submissions for reason in not_compared(s.unread)],
         "pairs": rows,
         "histogram": _histogram(pairs),
         "background": _percent(report.background),

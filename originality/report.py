@@ -115,6 +115,32 @@ def young_note(groups: int, least: int = COMMON_MIN_SUBMISSIONS) -> str | None:
             "on the same task can score high; read weak and medium matches with care")
 
 
+# Files of one reason a page names before it says how many more: a data project's hundreds of
+# CSV files would otherwise push its matches off the screen (a judgment, not measured).
+SHOWN_NOT_COMPARED = 10
+
+
+@dataclass(frozen=True)
+class NotCompared:
+    """A submission's files never compared for one reason (its ``unread`` entries of one state
+    and detail), the first ``SHOWN_NOT_COMPARED`` of them by path and how many more."""
+
+    state: str
+    detail: str
+    shown: tuple[str, ...]
+    more: int
+
+
+def not_compared(unread: Iterable[dict[str, str]]) -> list[NotCompared]:
+    """``unread`` grouped by reason for the pages, the files left unread (too large) first."""
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for item in unread:
+        reasons.setdefault((item["state"], item["detail"]), []).append(item["file"])
+    ordered = sorted(reasons.items(), key=lambda reason: (reason[0][0] != "too_large", reason[0]))
+    return [NotCompared(state, detail, tuple(sorted(files)[:SHOWN_NOT_COMPARED]),
+                        max(0, len(files) - SHOWN_NOT_COMPARED)) for (state, detail), files in ordered]
+
+
 def _block(lines: Iterable[str]) -> Iterator[str]:
     """A JSON array of pre-encoded items, one per line, in pieces of ``BLOCK_ITEMS`` items (a
     write per item cost a quarter of writing a million pairs)."""

@@ -242,7 +242,7 @@ def test_a_file_left_unread_is_reported_and_shown_first(service: Service) -> Non
     assert [(u["file"], u["state"]) for u in unread] == [("data/grades.csv", "skipped"), ("data/zeros.bin", "too_large")]
     text = service.get(f"/reports/{submission}").get_data(as_text=True)
     assert "Files not checked" in text and "<code>data/zeros.bin</code>" in text
-    assert "<code>data/grades.csv</code>: data file (.csv): data is not compared" in text
+    assert "data file (.csv): data is not compared: <code>data/grades.csv</code>" in text
     plain = service.add_files({name: data for name, data in scenario_files("identical").items()
                                if not name.endswith(".csv")}, "mallory")
     assert service.report(plain)["unread"] == []

@@ -377,10 +377,16 @@ def test_a_report_without_flags_shows_no_flag_section(report: Report, tmp_path: 
 
 def test_files_not_compared_are_listed_on_the_index(report: Report, tmp_path: Path) -> None:
     # A copy could wear a library's banner to be skipped: the assessor sees what was not checked.
+    # A data project's hundreds of CSV files are one line, so that its matches stay in sight.
+    data = tuple({"file": f"data/day{k:03d}.csv", "state": "skipped", "detail": "data file (.csv): data is not compared"}
+                 for k in range(12))
     report.submissions = [replace(s, unread=({"file": "static/<app>.js", "state": "skipped",
-                                              "detail": "a library's distributed build (its licence banner)"},))
+                                              "detail": "a library's distributed build (its licence banner)"},
+                                             *data))
                           if s.id == "bob" else s for s in report.submissions]
     text = write_html(report, tmp_path).read_text(encoding="utf-8")
     assert "Files not checked" in text
-    assert ('<span class="id">bob</span>: <code>static/&lt;app&gt;.js</code>: '
-            "a library&#39;s distributed build (its licence banner)") in text
+    assert ('<span class="id">bob</span>: a library&#39;s distributed build (its licence banner): '
+            "<code>static/&lt;app&gt;.js</code></li>") in text
+    assert ('<span class="id">bob</span>: data file (.csv): data is not compared: <code>data/day000.csv</code>, '
+            + ", ".join(f"<code>data/day{k:03d}.csv</code>" for k in range(1, 10)) + " and 2 more</li>") in text

@@ -5,7 +5,7 @@ gives, and parse back to the same values."""
 import json
 
 from originality.model import Fragment, PairResult, Span, SubmissionStatus
-from originality.report import Report, SubmissionSummary
+from originality.report import SHOWN_NOT_COMPARED, NotCompared, Report, SubmissionSummary, not_compared
 
 
 def _dumps(value):
@@ -83,3 +83,15 @@ def test_results_placed_among_the_columns_read_and_write_in_their_places():
     assert len(mixed) == 16 and list(mixed) == plain and mixed == plain
     assert [mixed[k] for k in range(16)] == plain and mixed[-1] == plain[-1] and mixed[2:6] == plain[2:6]
     assert _report(mixed).to_json() == _report(plain).to_json()
+
+
+def test_files_not_compared_are_grouped_by_reason_the_unread_first() -> None:
+    csv = "data file (.csv): data is not compared"
+    unread = ([{"file": f"data/d{k:02d}.csv", "state": "skipped", "detail": csv} for k in range(12, 0, -1)]
+              + [{"file": "LICENSE", "state": "skipped", "detail": "a licence's text: not the student's writing"},
+                 {"file": "big.bin", "state": "too_large", "detail": "not read: larger than 20.0 MiB"}])
+    assert not_compared(unread) == [
+        NotCompared("too_large", "not read: larger than 20.0 MiB", ("big.bin",), 0),
+        NotCompared("skipped", "a licence's text: not the student's writing", ("LICENSE",), 0),
+        NotCompared("skipped", csv, tuple(f"data/d{k:02d}.csv" for k in range(1, SHOWN_NOT_COMPARED + 1)), 2)]
+    assert not_compared([]) == []
