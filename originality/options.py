@@ -28,7 +28,9 @@ MAX_ENTRIES = 5_000
 # Python virtual environment with numpy, scipy and scikit-learn holds 5,569 files, the
 # project's own development one (232 packages) 18,271: a deliverable zipped with its
 # environment is read for its own files, and a directory of millions of records is still
-# refused after walking this many.
+# refused after walking this many. What litter costs to pass over: 0.05 s of CPU for 5,000
+# entries, 0.22 s for 20,000, 1.07 s for 99,990 (`read_zip_bytes` of a ZIP of that many
+# node_modules/ files and one of code, 7 Dec 2026), about one archive check at 20,000 entries.
 MAX_RECORDS = 100_000
 MAX_NESTING = 2
 MAX_PATH_LENGTH = 400
