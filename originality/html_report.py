@@ -209,8 +209,8 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
         "quotations": [(s.id, str(q["file"]), q["start_line"], q["end_line"])
                        for s in sorted(report.submissions, key=lambda s: s.id) for q in s.quotations],
         # Files never compared (left unread by the limits, or skipped), which the assessor must know.
-        "not_compared": [(_name(s.id), _name(reason.detail), [_name(f) for f in reason.shown], reason.more)
-                         for s in submissions for reason in not_compared(s.unread)],
+        "not_compared": [(_name(reason.detail), [(_name(sid), _name(f)) for sid, f in reason.shown], reason.more)
+                         for reason in not_compared((s.id, s.unread) for s in submissions)],
         "pairs": rows,
         "histogram": _histogram(pairs),
         "background": _percent(report.background),

@@ -122,20 +122,23 @@ SHOWN_NOT_COMPARED = 10
 
 @dataclass(frozen=True)
 class NotCompared:
-    """A submission's files never compared for one reason (its ``unread`` entries of one state
-    and detail), the first ``SHOWN_NOT_COMPARED`` of them by path and how many more."""
+    """Files never compared for one reason (``unread`` entries of one state and detail): the
+    first ``SHOWN_NOT_COMPARED`` of them as (submission, file), in that order, and how many more."""
 
     state: str
     detail: str
-    shown: tuple[str, ...]
+    shown: tuple[tuple[str, str], ...]
     more: int
 
 
-def not_compared(unread: Iterable[dict[str, str]]) -> list[NotCompared]:
-    """``unread`` grouped by reason for the pages, the files left unread (too large) first."""
-    reasons: dict[tuple[str, str], list[str]] = {}
-    for item in unread:
-        reasons.setdefault((item["state"], item["detail"]), []).append(item["file"])
+def not_compared(unread: Iterable[tuple[str, Iterable[dict[str, str]]]]) -> list[NotCompared]:
+    """Each submission's ``unread`` (given with its id, or "" for one submission's page) grouped
+    by reason, the files left unread (too large) first: a data project's hundreds of CSV files,
+    or a cohort's, are one line."""
+    reasons: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for submission, items in unread:
+        for item in items:
+            reasons.setdefault((item["state"], item["detail"]), []).append((submission, item["file"]))
     ordered = sorted(reasons.items(), key=lambda reason: (reason[0][0] != "too_large", reason[0]))
     return [NotCompared(state, detail, tuple(sorted(files)[:SHOWN_NOT_COMPARED]),
                         max(0, len(files) - SHOWN_NOT_COMPARED)) for (state, detail), files in ordered]

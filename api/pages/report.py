@@ -100,7 +100,7 @@ def report(submission_id: str) -> Any:
         "pages/report.html", **_header(submission),
         matches=[exposure.match(m) for m in stored.get("matches", [])],
         own_attempts=stored.get("own_attempts", []),
-        unread=not_compared(stored.get("unread", [])), flags=stored.get("flags", []),
+        unread=not_compared([("", stored.get("unread", []))]), flags=stored.get("flags", []),
         quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
         background=stored.get("background", 0.0),  # 0: a report stored before it was kept
         # None for a report stored before it was kept.

@@ -386,7 +386,8 @@ def test_files_not_compared_are_listed_on_the_index(report: Report, tmp_path: Pa
                           if s.id == "bob" else s for s in report.submissions]
     text = write_html(report, tmp_path).read_text(encoding="utf-8")
     assert "Files not checked" in text
-    assert ('<span class="id">bob</span>: a library&#39;s distributed build (its licence banner): '
+    assert ('<li>a library&#39;s distributed build (its licence banner): <span class="id">bob</span> '
             "<code>static/&lt;app&gt;.js</code></li>") in text
-    assert ('<span class="id">bob</span>: data file (.csv): data is not compared: <code>data/day000.csv</code>, '
-            + ", ".join(f"<code>data/day{k:03d}.csv</code>" for k in range(1, 10)) + " and 2 more</li>") in text
+    assert ('<li>data file (.csv): data is not compared: '
+            + ", ".join(f'<span class="id">bob</span> <code>data/day{k:03d}.csv</code>' for k in range(10))
+            + " and 2 more</li>") in text

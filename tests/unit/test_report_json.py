@@ -90,8 +90,12 @@ def test_files_not_compared_are_grouped_by_reason_the_unread_first() -> None:
     unread = ([{"file": f"data/d{k:02d}.csv", "state": "skipped", "detail": csv} for k in range(12, 0, -1)]
               + [{"file": "LICENSE", "state": "skipped", "detail": "a licence's text: not the student's writing"},
                  {"file": "big.bin", "state": "too_large", "detail": "not read: larger than 20.0 MiB"}])
-    assert not_compared(unread) == [
-        NotCompared("too_large", "not read: larger than 20.0 MiB", ("big.bin",), 0),
-        NotCompared("skipped", "a licence's text: not the student's writing", ("LICENSE",), 0),
-        NotCompared("skipped", csv, tuple(f"data/d{k:02d}.csv" for k in range(1, SHOWN_NOT_COMPARED + 1)), 2)]
+    assert not_compared([("", unread)]) == [
+        NotCompared("too_large", "not read: larger than 20.0 MiB", (("", "big.bin"),), 0),
+        NotCompared("skipped", "a licence's text: not the student's writing", (("", "LICENSE"),), 0),
+        NotCompared("skipped", csv, tuple(("", f"data/d{k:02d}.csv") for k in range(1, SHOWN_NOT_COMPARED + 1)), 2)]
+    # A cohort's: one line a reason, whoever holds the files.
+    licence = {"file": "LICENSE", "state": "skipped", "detail": "a licence's text: not the student's writing"}
+    assert not_compared([("bob", [licence]), ("alice", [licence])]) == [
+        NotCompared("skipped", licence["detail"], (("alice", "LICENSE"), ("bob", "LICENSE")), 0)]
     assert not_compared([]) == []
