@@ -266,6 +266,8 @@ def extract(entry: Entry) -> Document:
     """The text and segments of one file, or the reason it has none. Never raises on content."""
     if entry.unread:
         return Document(entry.path, DocumentState.TOO_LARGE, "", (), "", 0, entry.unread)
+    if entry.passed_over:
+        return Document(entry.path, DocumentState.SKIPPED, "", (), "", 0, entry.passed_over)
     data = entry.data
     digest = hashlib.sha256(data).hexdigest()
 

@@ -45,12 +45,15 @@ class Entry:
     """One file read out of a submission: its safe relative POSIX path and its bytes.
 
     ``unread`` says why a file was not read (too large, or compressed like a bomb); its
-    ``data`` is then empty. Such a file is listed, never compared.
+    ``data`` is then empty. Such a file is listed, never compared. ``passed_over`` stands for
+    a folder of installed code the unpacker left out as litter (its path ends in "/"), and says
+    what it held: listed, never compared, since a copy could hide where the check never looks.
     """
 
     path: str
     data: bytes
     unread: str = ""
+    passed_over: str = ""
 
 
 @dataclass(frozen=True)

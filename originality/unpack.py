@@ -36,7 +36,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, BinaryIO, Generator, Iterable, Protocol
 
@@ -95,6 +95,9 @@ JUNK: tuple[str, ...] = (
 # litter anyway).
 INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG", "composer/installed.json")
 _MARKERS = tuple(m.lower() for m in INSTALLED_MARKERS)
+# The litter a program can import code from: a copy hidden there would never be compared, so each
+# such folder is listed in the report (``Entry.passed_over``), with the files a ZIP held in it.
+_INSTALLED_DIRS = frozenset({"node_modules", "bower_components", "site-packages", "dist-packages", ".tox", ".nox"})
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
 _JUNK_NAMES = frozenset(p.lower() for p in JUNK if not p.endswith("/") and not p.startswith("*"))
@@ -269,6 +272,26 @@ def installed_roots(paths: Iterable[str]) -> tuple[str, ...]:
             if lowered.endswith("/" + marker):
                 roots.add(lowered[:-len(marker)])
     return tuple(sorted(roots))
+
+
+def installed_folder(path: str, installed: tuple[str, ...] = ()) -> str | None:
+    """The folder of installed code a litter path lies in, as the path spells it and ending in
+    "/": one of the ``installed`` directories, or the first of ``_INSTALLED_DIRS``; else None."""
+    lowered = path.lower()
+    for root in installed:
+        if lowered.startswith(root):
+            return path[:len(root)]
+    parts = path.split("/")
+    for depth, part in enumerate(parts[:-1]):
+        if part.lower() in _INSTALLED_DIRS:
+            return "/".join(parts[:depth + 1]) + "/"
+    return None
+
+
+def passed_over(files: int | None) -> str:
+    """What a folder of installed code is listed with (``Entry.passed_over``)."""
+    held = "" if files is None else f", {files:,} file{'' if files == 1 else 's'}"
+    return f"a tool's folder (installed packages or a cache), left out as litter{held}: never compared"
 
 
 def is_junk(path: str, installed: tuple[str, ...] = ()) -> bool:
@@ -694,14 +717,19 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
         installed = installed_roots(path for _, path in files)
         wanted: list[int] = []
         paths: dict[int, str] = {}
+        litter: dict[str, int] = {}
         for index, path in files:
             if is_junk(path, installed):
+                folder = installed_folder(path, installed)
+                if folder is not None:
+                    litter[prefix + folder] = litter.get(prefix + folder, 0) + 1
                 continue
             full = prefix + path
             _check_length(full, budget)
             wanted.append(index)
             paths[index] = full
         budget.add_entries(len(wanted), where)
+        found.items.extend(Entry(folder, b"", passed_over=passed_over(count)) for folder, count in sorted(litter.items()))
         starts = _data_starts(stream, infos, wanted, directory.start, where)
 
         # Honest headers let a bomb be refused before decompressing anything; lying ones are
@@ -751,10 +779,15 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
     files: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         relative_dir = os.path.relpath(dirpath, root)
-        if relative_dir != "." and _holds_marker(dirpath, filenames):
+        here = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+        if here and _holds_marker(dirpath, filenames):
             dirnames[:] = []  # a virtual environment, a tagged cache, Composer's packages
+            found.items.append(Entry(here, b"", passed_over=passed_over(None)))
             continue
-        # Pruning here spares walking node_modules and .git, which can be huge.
+        # Pruning here spares walking node_modules and .git, which can be huge (so the files of
+        # a folder of installed code are not counted, as a ZIP's are).
+        found.items.extend(Entry(here + d + "/", b"", passed_over=passed_over(None))
+                           for d in sorted(dirnames) if d.lower() in _INSTALLED_DIRS)
         dirnames[:] = sorted(d for d in dirnames if d.lower() not in _JUNK_DIRS)
         for filename in sorted(filenames):
             relative = filename if relative_dir == "." else os.path.join(relative_dir, filename)
@@ -838,7 +871,7 @@ def _finish(found: _Found, label: str) -> list[Entry]:
     Both copies of a duplicated name are kept because either could be the one that was
     copied; names that really occur in the archive are never taken by a renamed copy.
     """
-    if not found.items:
+    if all(item.passed_over for item in found.items):
         raise EmptySubmission(f"{label} contains no files to check")
     original = {item.path for item in found.items}
     taken: set[str] = set()
@@ -851,6 +884,6 @@ def _finish(found: _Found, label: str) -> list[Entry]:
                 number += 1
             path = _renamed(path, number)
         taken.add(path)
-        entries.append(Entry(path, item.data, item.unread))
+        entries.append(replace(item, path=path))
     entries.sort(key=lambda entry: entry.path)
     return entries

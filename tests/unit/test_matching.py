@@ -239,7 +239,8 @@ def test_students_who_share_only_what_tools_and_templates_wrote_are_not_matched(
     report = check(subs, options=CheckOptions(min_similarity=0))
     assert max((p.similarity for p in report.pairs), default=0) < 0.1
     [first] = [s for s in report.submissions if s.id == "s00"]
-    assert first.files == 5  # own.py and the four it reads and skips; the environment is litter
+    assert first.files == 6  # own.py, the four it reads and skips, and the environment's folder
+    assert {u["file"]: u["state"] for u in first.unread}["env/"] == "skipped"  # listed, never compared
 
 
 @pytest.mark.parametrize("copies,independent", [(31, 31), (12, 8), (60, 40), (200, 20)])

@@ -75,7 +75,13 @@ def outcome(path: Path, limits: UnpackLimits = UnpackLimits()) -> str:
 
 
 def paths(entries: list[Entry]) -> list[str]:
-    return [entry.path for entry in entries]
+    """The files read (not the folders of installed code passed over)."""
+    return [entry.path for entry in entries if not entry.passed_over]
+
+
+def passed(entries: list[Entry]) -> dict[str, str]:
+    """The folders of installed code passed over, and what each is listed with."""
+    return {entry.path: entry.passed_over for entry in entries if entry.passed_over}
 
 
 def random_bytes(size: int, seed: int = 0) -> bytes:
@@ -644,12 +650,17 @@ def test_a_virtual_environment_of_any_name_is_left_out_of_a_zip_and_of_a_directo
              (f"{environment}/bin/Activate.ps1", b"function global:deactivate ([switch]$NonDestructive) {}\n"),
              (f"{environment}/lib/python3.11/site-packages/requests/api.py", VENV_LIBRARY),
              ("main.py", GOOD_PY), ("src/env.py", GOOD_PY)]
-    assert paths(read_submission(write(tmp_path, zip_bytes(files)))) == ["main.py", "src/env.py"]
+    entries = read_submission(write(tmp_path, zip_bytes(files)))
+    assert paths(entries) == ["main.py", "src/env.py"]
+    # Listed, with what it held: a copy could hide where the check never looks.
+    assert passed(entries) == {f"{environment}/": "a tool's folder (installed packages or a cache), left out as litter, 3 files: never compared"}
     folder = tmp_path / "folder"
     for name, data in files:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
-    assert paths(read_submission(folder)) == ["main.py", "src/env.py"]
+    entries = read_submission(folder)
+    assert paths(entries) == ["main.py", "src/env.py"]
+    assert passed(entries) == {f"{environment}/": "a tool's folder (installed packages or a cache), left out as litter: never compared"}
 
 
 def test_a_tagged_cache_is_left_out_but_a_marker_at_the_root_leaves_the_deliverable_whole(
@@ -673,6 +684,24 @@ def test_a_deliverable_zipped_with_an_environment_of_more_files_than_the_cap_is_
         read_zip_bytes(data, replace(SMALL, max_records=60))
     with pytest.raises(TooManyFiles, match="too many files"):
         read_zip_bytes(zip_bytes([(f"src/m{i}.py", b"x = 1\n") for i in range(51)]), SMALL)
+
+
+def test_each_folder_of_installed_code_is_listed_once_and_other_litter_is_not(tmp_path: Path) -> None:
+    files = [("web/node_modules/left-pad/index.js", b"x"), ("web/node_modules/solution/index.js", b"y"),
+             ("lib/site-packages/six.py", b"z"), (".git/config", b"g"), ("__MACOSX/._main.py", b"m"),
+             ("inner.zip", zip_bytes([("node_modules/a.js", b"a"), ("b.py", GOOD_PY)])), ("main.py", GOOD_PY)]
+    entries = read_submission(write(tmp_path, zip_bytes(files)))
+    assert paths(entries) == ["inner.zip/b.py", "main.py"]
+    assert passed(entries) == {"web/node_modules/": "a tool's folder (installed packages or a cache), left out as litter, 2 files: never compared",
+                               "lib/site-packages/": "a tool's folder (installed packages or a cache), left out as litter, 1 file: never compared",
+                               "inner.zip/node_modules/": "a tool's folder (installed packages or a cache), left out as litter, 1 file: never compared"}
+    document = extract(next(e for e in entries if e.path == "web/node_modules/"))
+    assert document.state is DocumentState.SKIPPED and document.detail.startswith("a tool's folder")
+
+
+def test_only_installed_code_is_an_empty_submission(tmp_path: Path) -> None:
+    with pytest.raises(EmptySubmission):
+        read_submission(write(tmp_path, zip_bytes([("node_modules/a/index.js", b"a")])))
 
 
 def test_junk_list_is_a_module_constant() -> None:
