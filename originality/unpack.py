@@ -54,8 +54,8 @@ from .errors import (
 from .model import Entry
 from .options import UnpackLimits
 
-__all__ = ["INSTALLED_MARKERS", "JUNK", "installed_roots", "is_junk", "is_zip", "read_submission",
-           "read_zip_bytes"]
+__all__ = ["INSTALLED_MARKERS", "JUNK", "PASSED_OVER", "installed_folder", "installed_roots", "is_junk", "is_zip",
+           "read_submission", "read_zip_bytes"]
 
 # What students zip up by accident: editor, OS and VCS litter, caches and dependencies.
 # A trailing "/" names a directory anywhere in the path, "*.ext" a suffix, anything else a
@@ -96,7 +96,9 @@ JUNK: tuple[str, ...] = (
 INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG", "composer/installed.json")
 _MARKERS = tuple(m.lower() for m in INSTALLED_MARKERS)
 # The litter a program can import code from: a copy hidden there would never be compared, so each
-# such folder is listed in the report (``Entry.passed_over``), with the files a ZIP held in it.
+# such folder is listed in the report (``Entry.passed_over``), in the same words for every one, so
+# that a cohort's hundreds of node_modules/ are one line of its report.
+PASSED_OVER = "a tool's folder (installed packages or a cache), left out as litter: never compared"
 _INSTALLED_DIRS = frozenset({"node_modules", "bower_components", "site-packages", "dist-packages", ".tox", ".nox"})
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
@@ -286,12 +288,6 @@ def installed_folder(path: str, installed: tuple[str, ...] = ()) -> str | None:
         if part.lower() in _INSTALLED_DIRS:
             return "/".join(parts[:depth + 1]) + "/"
     return None
-
-
-def passed_over(files: int | None) -> str:
-    """What a folder of installed code is listed with (``Entry.passed_over``)."""
-    held = "" if files is None else f", {files:,} file{'' if files == 1 else 's'}"
-    return f"a tool's folder (installed packages or a cache), left out as litter{held}: never compared"
 
 
 def is_junk(path: str, installed: tuple[str, ...] = ()) -> bool:
@@ -717,19 +713,19 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
         installed = installed_roots(path for _, path in files)
         wanted: list[int] = []
         paths: dict[int, str] = {}
-        litter: dict[str, int] = {}
+        litter: set[str] = set()
         for index, path in files:
             if is_junk(path, installed):
                 folder = installed_folder(path, installed)
                 if folder is not None:
-                    litter[prefix + folder] = litter.get(prefix + folder, 0) + 1
+                    litter.add(prefix + folder)
                 continue
             full = prefix + path
             _check_length(full, budget)
             wanted.append(index)
             paths[index] = full
         budget.add_entries(len(wanted), where)
-        found.items.extend(Entry(folder, b"", passed_over=passed_over(count)) for folder, count in sorted(litter.items()))
+        found.items.extend(Entry(folder, b"", passed_over=PASSED_OVER) for folder in sorted(litter))
         starts = _data_starts(stream, infos, wanted, directory.start, where)
 
         # Honest headers let a bomb be refused before decompressing anything; lying ones are
@@ -782,11 +778,10 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
         here = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
         if here and _holds_marker(dirpath, filenames):
             dirnames[:] = []  # a virtual environment, a tagged cache, Composer's packages
-            found.items.append(Entry(here, b"", passed_over=passed_over(None)))
+            found.items.append(Entry(here, b"", passed_over=PASSED_OVER))
             continue
-        # Pruning here spares walking node_modules and .git, which can be huge (so the files of
-        # a folder of installed code are not counted, as a ZIP's are).
-        found.items.extend(Entry(here + d + "/", b"", passed_over=passed_over(None))
+        # Pruning here spares walking node_modules and .git, which can be huge.
+        found.items.extend(Entry(here + d + "/", b"", passed_over=PASSED_OVER)
                            for d in sorted(dirnames) if d.lower() in _INSTALLED_DIRS)
         dirnames[:] = sorted(d for d in dirnames if d.lower() not in _JUNK_DIRS)
         for filename in sorted(filenames):

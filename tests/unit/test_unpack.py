@@ -54,7 +54,7 @@ from originality.extract import extract
 from originality.fingerprint import SymbolTable
 from originality.model import DocumentState, Entry
 from originality.options import CheckOptions, UnpackLimits
-from originality.unpack import JUNK, is_junk, is_zip, read_submission, read_zip_bytes
+from originality.unpack import JUNK, PASSED_OVER, is_junk, is_zip, read_submission, read_zip_bytes
 
 SMALL = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=4 * MIB, max_entries=50,
                      max_nesting=2, max_path_length=200)
@@ -653,14 +653,14 @@ def test_a_virtual_environment_of_any_name_is_left_out_of_a_zip_and_of_a_directo
     entries = read_submission(write(tmp_path, zip_bytes(files)))
     assert paths(entries) == ["main.py", "src/env.py"]
     # Listed, with what it held: a copy could hide where the check never looks.
-    assert passed(entries) == {f"{environment}/": "a tool's folder (installed packages or a cache), left out as litter, 3 files: never compared"}
+    assert passed(entries) == {f"{environment}/": PASSED_OVER}
     folder = tmp_path / "folder"
     for name, data in files:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     entries = read_submission(folder)
     assert paths(entries) == ["main.py", "src/env.py"]
-    assert passed(entries) == {f"{environment}/": "a tool's folder (installed packages or a cache), left out as litter: never compared"}
+    assert passed(entries) == {f"{environment}/": PASSED_OVER}
 
 
 def test_a_tagged_cache_is_left_out_but_a_marker_at_the_root_leaves_the_deliverable_whole(
@@ -692,9 +692,9 @@ def test_each_folder_of_installed_code_is_listed_once_and_other_litter_is_not(tm
              ("inner.zip", zip_bytes([("node_modules/a.js", b"a"), ("b.py", GOOD_PY)])), ("main.py", GOOD_PY)]
     entries = read_submission(write(tmp_path, zip_bytes(files)))
     assert paths(entries) == ["inner.zip/b.py", "main.py"]
-    assert passed(entries) == {"web/node_modules/": "a tool's folder (installed packages or a cache), left out as litter, 2 files: never compared",
-                               "lib/site-packages/": "a tool's folder (installed packages or a cache), left out as litter, 1 file: never compared",
-                               "inner.zip/node_modules/": "a tool's folder (installed packages or a cache), left out as litter, 1 file: never compared"}
+    assert passed(entries) == {"web/node_modules/": PASSED_OVER,
+                               "lib/site-packages/": PASSED_OVER,
+                               "inner.zip/node_modules/": PASSED_OVER}
     document = extract(next(e for e in entries if e.path == "web/node_modules/"))
     assert document.state is DocumentState.SKIPPED and document.detail.startswith("a tool's folder")
 
