@@ -94,8 +94,9 @@ def load_submission(path: str | os.PathLike[str] | bytes, options: CheckOptions,
 
 # The states of files never compared that the report lists, since the assessor must know: the
 # unpacker's caps leave an oversized or bomb-like file unread, and what nobody in the class writes
-# (data, lock files, a library's build, a licence, a tool's settings) is skipped, some of it on a
-# judgment about its content that a student could try to fool (a copy under a library's banner).
+# (data, lock files, a library's build, a licence, a tool's settings, a folder of installed code)
+# is skipped, some of it on a judgment about its content that a student could try to fool (a
+# copy under a library's banner).
 NOT_COMPARED = (DocumentState.TOO_LARGE, DocumentState.SKIPPED)
 
 

@@ -15,8 +15,9 @@
   ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles, web
   libraries' distributed builds (by their licence banner, whatever the file is called), build
   tools' wrapper scripts (``gradlew``, ``mvnw``), code its generator signed (a Django migration,
-  a Bison parser, protoc's output), licence texts (``LICENSE``, ``COPYING``) and
-  tools' settings in dotfiles that no language claims (``.gitignore``, ``.editorconfig``).
+  a Bison parser, protoc's output), licence texts (``LICENSE``, ``COPYING``), tools' settings
+  in dotfiles that no language claims (``.gitignore``, ``.editorconfig``), and each folder of
+  installed code the unpacker passed over as litter (``Entry.passed_over``).
   Matching them would flag every student who used the same dataset or library.
 
 - TOO_LARGE: a file the unpacker left unread (``Entry.unread``): over the per-file cap, or
@@ -210,8 +211,6 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
         return _Refuse(DocumentState.SKIPPED, "minified or generated bundle")
     if name in _WRAPPER_SCRIPTS:
         return _Refuse(DocumentState.SKIPPED, "a build tool's wrapper script: generated, not written")
-    if name.split(".", 1)[0].split("-", 1)[0] in _LICENCE_NAMES:
-        return _Refuse(DocumentState.SKIPPED, "a licence's text: not the student's writing")
     if extension in BINARY_EXTENSIONS:
         return _Refuse(DocumentState.BINARY, f"binary file type (.{extension})")
     if extension in DATA_EXTENSIONS:
@@ -221,6 +220,8 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
     language = language_for_path(path)  # before documents: CMakeLists.txt is code
     if language is not None:
         return _made_by_a_tool(data, language) or CodeExtractor(language)
+    if name.split(".", 1)[0].split("-", 1)[0] in _LICENCE_NAMES:  # not a program so named (license.py)
+        return _Refuse(DocumentState.SKIPPED, "a licence's text: not the student's writing")
     if extension in DOCUMENT_EXTRACTORS:
         return DOCUMENT_EXTRACTORS[extension]
     sniffed = _sniff(data)

@@ -47,7 +47,7 @@ class Entry:
     ``unread`` says why a file was not read (too large, or compressed like a bomb); its
     ``data`` is then empty. Such a file is listed, never compared. ``passed_over`` stands for
     a folder of installed code the unpacker left out as litter (its path ends in "/"), and says
-    what it held: listed, never compared, since a copy could hide where the check never looks.
+    why: listed, never compared, since a copy could hide where the check never looks.
     """
 
     path: str

@@ -250,7 +250,7 @@ def test_code_that_only_looks_like_a_build_is_read(path: str, data: bytes) -> No
 
 
 @pytest.mark.parametrize("path", ["licenses.py", "src/license_check.java", "docs/licensing.md", "gradlew.md",
-                                  ".hidden.py", ".notes.md"])
+                                  ".hidden.py", ".notes.md", "license.py", "copying.py", "license-checker.js"])
 def test_files_named_near_a_licence_or_a_wrapper_are_read(path: str) -> None:
     assert run(path, b"def check_license(key):\n    return key.startswith('LIC-') and len(key) == 20\n").state is OK
 
