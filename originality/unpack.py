@@ -54,14 +54,16 @@ from .errors import (
 from .model import Entry
 from .options import UnpackLimits
 
-__all__ = ["INSTALLED_MARKERS", "JUNK", "PASSED_OVER", "installed_folder", "installed_roots", "is_junk", "is_zip",
-           "read_submission", "read_zip_bytes"]
+__all__ = ["INSTALLED_DIRS", "INSTALLED_MARKERS", "JUNK", "PASSED_OVER", "installed_folder", "installed_roots",
+           "is_junk", "is_zip", "read_submission", "read_zip_bytes"]
 
+# Folders of installed packages, code nobody in the class wrote: two students who zip the same
+# library would otherwise be reported as copies of each other. A program can import from them,
+# so each is listed in the report (``Entry.passed_over``), never compared.
+INSTALLED_DIRS: tuple[str, ...] = ("node_modules", "bower_components", "site-packages", "dist-packages", ".tox", ".nox")
 # What students zip up by accident: editor, OS and VCS litter, caches and dependencies.
 # A trailing "/" names a directory anywhere in the path, "*.ext" a suffix, anything else a
 # file name; all compared case-insensitively because Windows and macOS ignore case.
-# Dependencies are code nobody in the class wrote: two students who zip the same library
-# would otherwise be reported as copies of each other.
 JUNK: tuple[str, ...] = (
     "__MACOSX/",
     ".git/",
@@ -69,12 +71,7 @@ JUNK: tuple[str, ...] = (
     ".hg/",
     "__pycache__/",
     ".ipynb_checkpoints/",
-    "node_modules/",
-    "bower_components/",
-    "site-packages/",
-    "dist-packages/",
-    ".tox/",
-    ".nox/",
+    *(f"{name}/" for name in INSTALLED_DIRS),
     ".pytest_cache/",
     ".mypy_cache/",
     ".ruff_cache/",
@@ -95,11 +92,11 @@ JUNK: tuple[str, ...] = (
 # litter anyway).
 INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG", "composer/installed.json")
 _MARKERS = tuple(m.lower() for m in INSTALLED_MARKERS)
-# The litter a program can import code from: a copy hidden there would never be compared, so each
-# such folder is listed in the report (``Entry.passed_over``), in the same words for every one, so
-# that a cohort's hundreds of node_modules/ are one line of its report.
+# What a folder of installed code (``INSTALLED_DIRS``, ``INSTALLED_MARKERS``) is listed with: a copy
+# hidden there would never be compared. The same words for every one, so that a cohort's hundreds
+# of node_modules/ are one line of its report.
 PASSED_OVER = "a tool's folder (installed packages or a cache), left out as litter: never compared"
-_INSTALLED_DIRS = frozenset({"node_modules", "bower_components", "site-packages", "dist-packages", ".tox", ".nox"})
+_INSTALLED_DIRS = frozenset(name.lower() for name in INSTALLED_DIRS)
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
 _JUNK_NAMES = frozenset(p.lower() for p in JUNK if not p.endswith("/") and not p.startswith("*"))
