@@ -83,15 +83,18 @@ JUNK: tuple[str, ...] = (
     "Thumbs.db",
     "*.pyc",
 )
-# A directory holding one of these paths was made by a tool, whatever its name, and all of it
-# is litter: a Python virtual environment (PEP 405: ``venv``, ``.venv``, ``env``...), a cache
-# tagged by the Cache Directory Tagging Specification (pytest's, mypy's, Cargo's ``target/``)
-# and the packages Composer installed (PHP's ``vendor/``: a framework's can hold thousands of
-# files, over the cap on a submission's files). Not at the submission's root: a student who made
-# the environment in the project's own folder keeps their code (its ``site-packages/`` is
-# litter anyway).
-INSTALLED_MARKERS: tuple[str, ...] = ("pyvenv.cfg", "CACHEDIR.TAG", "composer/installed.json")
-_MARKERS = tuple(m.lower() for m in INSTALLED_MARKERS)
+# A directory holding one of these paths was made by a tool, and all of it is litter. Each names
+# the directory first, "*" for whatever its name: a Python virtual environment (PEP 405: ``venv``,
+# ``.venv``, ``env``...), a cache tagged by the Cache Directory Tagging Specification (pytest's,
+# mypy's, Cargo's ``target/``), the packages Composer installed (PHP's ``vendor/``: a framework's
+# can hold thousands of files, over the cap on a submission's files) and the modules Go vendored
+# (``go mod vendor`` writes ``vendor/modules.txt`` since Go 1.14; a ``vendor/`` without one is the
+# student's own). Never the submission's root: a student who made the environment in the
+# project's own folder keeps their code (its ``site-packages/`` is litter anyway).
+INSTALLED_MARKERS: tuple[str, ...] = ("*/pyvenv.cfg", "*/CACHEDIR.TAG", "*/composer/installed.json",
+                                      "vendor/modules.txt")
+# Each marker as (the directory's name or "*", the path inside it), lower-cased.
+_MARKERS = tuple(tuple(m.lower().split("/", 1)) for m in INSTALLED_MARKERS)
 # What a folder of installed code (``INSTALLED_DIRS``, ``INSTALLED_MARKERS``) is listed with: a copy
 # hidden there would never be compared. The same words for every one, so that a cohort's hundreds
 # of node_modules/ are one line of its report.
@@ -267,9 +270,11 @@ def installed_roots(paths: Iterable[str]) -> tuple[str, ...]:
     roots = set()
     for path in paths:
         lowered = path.lower()
-        for marker in _MARKERS:
-            if lowered.endswith("/" + marker):
-                roots.add(lowered[:-len(marker)])
+        for name, inside in _MARKERS:
+            if lowered.endswith("/" + inside):
+                directory = lowered[:-len(inside)]
+                if name in ("*", directory[:-1].rpartition("/")[2]):
+                    roots.add(directory)
     return tuple(sorted(roots))
 
 
@@ -774,7 +779,7 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
         relative_dir = os.path.relpath(dirpath, root)
         here = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
         if here and _holds_marker(dirpath, filenames):
-            dirnames[:] = []  # a virtual environment, a tagged cache, Composer's packages
+            dirnames[:] = []  # a virtual environment, a tagged cache, Composer's or Go's packages
             found.items.append(Entry(here, b"", passed_over=PASSED_OVER))
             continue
         # Pruning here spares walking node_modules and .git, which can be huge.
@@ -810,8 +815,10 @@ def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:
 def _holds_marker(directory: str, filenames: list[str]) -> bool:
     """Whether a directory holds one of ``INSTALLED_MARKERS`` (its files' names given)."""
     names = {name.lower() for name in filenames}
-    return any(os.path.isfile(os.path.join(directory, marker)) if "/" in marker else marker in names
-               for marker in _MARKERS)
+    own_name = os.path.basename(directory).lower()
+    return any(name in ("*", own_name)
+               and (os.path.isfile(os.path.join(directory, inside)) if "/" in inside else inside in names)
+               for name, inside in _MARKERS)
 
 
 def _read_file(full: str, path: str, budget: _Budget) -> tuple[bytes, str] | None:

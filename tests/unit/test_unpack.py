@@ -641,6 +641,30 @@ def test_the_packages_composer_installed_are_left_out(tmp_path: Path) -> None:
     assert paths(read_submission(folder)) == kept
 
 
+def test_the_modules_go_vendored_are_left_out_but_a_vendor_folder_of_ones_own_is_read(tmp_path: Path) -> None:
+    # `go mod vendor` (Go 1.14 on) copies every dependency into vendor/ and lists them in
+    # vendor/modules.txt: the marker names the folder itself, not one inside it.
+    files = [("go.mod", b"module example.com/shop\n"), ("main.go", b"package main\n"),
+             ("vendor/modules.txt", b"# github.com/pkg/errors v0.9.1\n## explicit\ngithub.com/pkg/errors\n"),
+             ("vendor/github.com/pkg/errors/errors.go", b"package errors\n"),
+             ("tools/vendor/modules.txt", b"# golang.org/x/tools v0.1.0\n"),
+             ("tools/vendor/golang.org/x/tools/go.go", b"package tools\n"),
+             ("web/vendor/chart.go", b"package vendor\n"),  # a vendor/ of the student's own
+             ("notes/modules.txt", b"the modules I wrote\n"),  # not in a vendor/: the student's own
+             ("modules.txt", b"modules\n")]  # at the root, as for the other markers: kept
+    kept = ["go.mod", "main.go", "modules.txt", "notes/modules.txt", "web/vendor/chart.go"]
+    entries = read_submission(write(tmp_path, zip_bytes(files)))
+    assert paths(entries) == kept
+    assert passed(entries) == {"vendor/": PASSED_OVER, "tools/vendor/": PASSED_OVER}
+    folder = tmp_path / "folder"
+    for name, data in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    entries = read_submission(folder)
+    assert paths(entries) == kept
+    assert passed(entries) == {"vendor/": PASSED_OVER, "tools/vendor/": PASSED_OVER}
+
+
 @pytest.mark.parametrize("environment", ["venv", ".venv", "env", "project/my-env"])
 def test_a_virtual_environment_of_any_name_is_left_out_of_a_zip_and_of_a_directory(
         tmp_path: Path, environment: str) -> None:
