@@ -8,7 +8,8 @@ copied text put between quotation marks still counts.
 
 A reference is an author-year citation in parentheses ("(Dupont, 2019, p. 4)"), a numbered
 one ("[3]", "[2, 5]"), a Markdown footnote ("[^1]"), or for a block quote an attribution line
-("— Victor Hugo").
+("— Victor Hugo"). The reference is part of the quotation, and so is what comes between the
+closing mark and it ("...", writes Dupont [3]): two students who cite one source cite it alike.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def _inline(text: str) -> list[tuple[int, int]]:
             continue
         after = text[match.end() : match.end() + REFERENCE_REACH].split("\n\n", 1)[0]
         reference = _REFERENCE.search(after)
-        # The reference must belong to the quoting sentence, not to the next one.
+        # The reference must belong to the quoting sentence, not to the next one. It is part of
+        # the quotation: two students citing one source write the same reference.
         if reference and not _SENTENCE_END.search(after, 0, reference.start()):
-            spans.append((match.start(), match.end()))
+            spans.append((match.start(), match.end() + reference.end()))
     return spans
 
 
@@ -97,11 +99,17 @@ def _blocks(text: str) -> list[tuple[int, int]]:
         while index < len(lines) and _BLOCK_LINE.match(lines[index]):
             index += 1
         last = index - 1
-        following = next((line for line in lines[index : index + 2] if line.strip()), "")
-        if (_REFERENCE.search(lines[last]) or _ATTRIBUTION.match(lines[last])
-                or _REFERENCE.search(following) or _ATTRIBUTION.match(following)):
-            spans.append((starts[first], starts[last] + len(lines[last])))
+        following = next((at for at in range(index, min(index + 2, len(lines))) if lines[at].strip()), last)
+        # The line that cites is part of the quotation, as an inline one's reference is.
+        cites = next((at for at in (last, following) if _cites(lines[at])), None)
+        if cites is not None:
+            spans.append((starts[first], starts[cites] + len(lines[cites])))
     return spans
+
+
+def _cites(line: str) -> bool:
+    """Whether a line holds a reference or is an attribution ("— Victor Hugo")."""
+    return bool(_REFERENCE.search(line) or _ATTRIBUTION.match(line))
 
 
 def inside(quotations: list[Quotation]) -> Callable[[int], bool]:

@@ -26,8 +26,12 @@ def test_inline_and_block_quotations_need_a_reference() -> None:
             "> A block quote with no attribution at all is\n"
             "> just indented text that counts.\n")
     found = quotes.find(text, first_line=10)
-    assert [(q.start_line, q.end_line) for q in found] == [(10, 10), (14, 15)]
+    # The block quote's attribution, on the line after it, is part of it.
+    assert [(q.start_line, q.end_line) for q in found] == [(10, 10), (14, 16)]
     assert text[found[0].start : found[0].end].startswith("« La recherche")
+    # So is an inline quotation's reference, and what leads to it after the closing mark.
+    assert text[found[0].start : found[0].end].endswith("» (Martin, 2019)")
+    assert text[found[1].start : found[1].end].endswith("— Hermann Ebbinghaus")
     inside = quotes.inside(found)
     assert inside(found[1].start) and not inside(found[1].end) and not inside(0)
     numbered = f'He writes "{SOURCE}" [3] and a footnote "{SOURCE}"[^2].'
@@ -63,6 +67,26 @@ def test_two_students_citing_one_source_have_not_copied_each_other(tmp_path: Pat
     alice = next(s for s in left_out["submissions"] if s["id"] == "alice")
     assert alice["quotations"] == [{"file": "rapport.md", "start_line": 1, "end_line": 1}]
     assert next(s for s in kept["submissions"] if s["id"] == "alice")["quotations"] == []
+
+
+def test_two_short_reports_citing_one_source_alike_have_not_copied_each_other(tmp_path: Path) -> None:
+    # Students cite a source alike: the same reference after a quotation, the same attribution
+    # under a block quote. In short reports those words alone made a pair (0.22 when the
+    # reference and the attribution were counted).
+    quoted = (f"« {SOURCE} » (Martin, 2019, p. 4).\n\n"
+              "> Lire, c'est voyager ; voyager, c'est lire, et chaque livre rendu en retard est un\n"
+              "> voyage prolongé que la bibliothèque finit toujours par pardonner à ses lecteurs.\n"
+              "— Victor Hugo\n")
+    texts = {"alice": ("Notre analyse porte sur les retards de restitution observés pendant l'hiver.\n\n"
+                       "Comme l'écrit l'auteur, " + quoted),
+             "bob": ("Ce travail s'intéresse aux usagers inscrits depuis plus de cinq ans.\n\n"
+                     "Selon une étude récente, " + quoted)}
+    report = _report(tmp_path, texts)
+    score = report["pairs"][0]["similarity"] if report["pairs"] else 0.0
+    assert score < 0.1, score
+    alice = next(s for s in report["submissions"] if s["id"] == "alice")
+    assert alice["quotations"] == [{"file": "rapport.md", "start_line": 3, "end_line": 3},
+                                   {"file": "rapport.md", "start_line": 5, "end_line": 7}]
 
 
 def test_copied_text_between_quotation_marks_without_a_reference_still_counts(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ SAMPLES = {
                   "The students compared the sorting algorithms and measured their running times carefully.\n"),
 }
 # The digest of the samples' units at TOKENS_VERSION; a change to the tokens changes it.
-RECORDED = (5, "c570531592d310b1")
+RECORDED = (6, "49e666b09c55104c")
 
 
 def samples_digest() -> str:
