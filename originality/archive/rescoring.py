@@ -1,14 +1,16 @@
 """Reports scored again as their project grows: a young project's, and a quiet project's.
 
 An upload's report is scored among the entries before it (``compare``): in a new project's
-archive the first uploads meet few independent submissions, so their scores have no common code
-and no background (under ``options.COMMON_MIN_SUBMISSIONS`` groups) or common code that still
-moves (under ``cohort.SETTLED_GROUPS``), and ``check`` of the same class, or a later upload, would
-score the same pairs otherwise. Such a report is scored again, against the same earlier entries,
-in the project as it is now (``Compare.compare(..., as_now=True)``): once the project reaches
-the groups common code needs, and each time it has ``GROWTH`` times the groups the report was
-scored among, until it was scored among ``SETTLED_GROUPS`` or more. Each report is then scored
-again a few times at most (about ``log2(SETTLED_GROUPS)``), whatever the project's size later.
+archive the first uploads meet few independent submissions, so their scores have document
+frequencies of few groups, no common code and no background (under
+``options.COMMON_MIN_SUBMISSIONS`` groups) or common code that still moves (under
+``cohort.SETTLED_GROUPS``), and ``check`` of the same class, or a later upload, would score the
+same pairs otherwise. Such a report is scored again, against the same earlier entries, in the
+project as it is now (``Compare.compare(..., as_now=True)``): each time the project has
+``GROWTH`` times the groups the report was scored among (from 1 group: the document frequencies
+move under 10 too), and once it reaches the groups common code needs, until it was scored among
+``SETTLED_GROUPS`` or more. Each report is then scored again a few times at most (about
+``log2(SETTLED_GROUPS)``), whatever the project's size later.
 
 And once a project is quiet (no new upload for ``Settings.settle_after``, most likely past its
 deadline), every report of the last ``SETTLE_WINDOW`` scored among at most

@@ -122,6 +122,22 @@ def test_a_young_projects_first_reports_are_scored_again_as_check_scores_the_cla
         assert session.scalar(select(ReportRow.groups).filter_by(submission_id=ids[1])) == 12
 
 
+def test_under_10_groups_a_report_is_scored_again_as_its_project_doubles_for_its_document_frequencies(
+        archive: Archive, tmp_path: Path) -> None:
+    """Under 10 groups there is neither common code nor a background, but the cosine's document
+    frequencies are the project's groups': the pair of the second report, scored among 2, scores
+    otherwise among 4, as ``check`` of the 4 scores it (so the young rule doubles from 1 group,
+    not from 10)."""
+    folders = a_class(tmp_path / "in", 4)
+    ids = [add(archive, folder, f"s{k:02d}") for k, folder in enumerate(folders)]
+    first = matches(archive, ids[1])
+    assert archive.due_for_rescoring("p") == ids[:2]  # scored among 1 and 2 groups, now 4
+    assert all(archive.rescore(sid, source=folders[k], when_due=True) for k, sid in enumerate(ids[:2]))
+    expected, whole = check_scores(archive, folders, ids)
+    assert whole.background == archive.report_of(ids[1])["background"] == 0.0 and whole.groups == 4
+    assert matches(archive, ids[1]) == expected[ids[1]] != first
+
+
 def test_a_waiting_item_takes_the_pairs_new_score_and_a_dismissed_one_keeps_its_own(
         archive: Archive, tmp_path: Path) -> None:
     archive.review_threshold = 0.1  # the young pairs are flagged
