@@ -52,6 +52,13 @@ class LoadedSubmission:
     error: SubmissionRejected | None = None
 
     @property
+    def files(self) -> int:
+        """The files the submission holds, every one read whatever became of it (compared,
+        skipped, left unread, binary...; a litter folder is one): the report's and the
+        service's ``files`` alike, and ``unread`` says which of them were not compared."""
+        return len(self.documents)
+
+    @property
     def binary_digests(self) -> dict[str, str]:
         """sha256 -> path of the binary files (images, datasets), compared by identity only."""
         found: dict[str, str] = {}
@@ -238,7 +245,7 @@ def _report(loaded: list[LoadedSubmission], pairs: Pairs,
         SubmissionSummary(
             s.id,
             s.status,
-            len(s.documents),  # every file read, whatever became of it
+            s.files,
             s.error.to_dict() if s.error else None,
             tuple(unread_files(s.documents)),
             tuple(submission_flags(s.documents)),

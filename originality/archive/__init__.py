@@ -36,7 +36,6 @@ from typing import Any
 from ..check import load_submission
 from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
-from ..model import DocumentState
 from ..options import CheckOptions, MatchOptions
 from ..store import flags, links, summaries
 from ..store.db import Database, transaction_lock
@@ -123,8 +122,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
             report = self.compare(loaded, submission.project_id, submission.student_id, before_seq=seq)
             self._store_report(submission, report)
             self.arm_settling(submission.project_id)
-        files = sum(1 for d in loaded.documents if d.state is DocumentState.OK)
-        self.finish(submission_id, JobStatus.DONE, files=files)
+        self.finish(submission_id, JobStatus.DONE, files=loaded.files)
         return JobStatus.DONE
 
     def _store_report(self, submission: Submission, report: dict[str, Any]) -> None:

@@ -27,7 +27,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..check import LoadedSubmission, load_submission
 from ..fingerprint import SymbolTable
-from ..model import DocumentState
 from ..options import CheckOptions
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, minhash_bytes, minhash_of
@@ -152,7 +151,7 @@ class Bulk:
                 status=JobStatus.REJECTED if error else JobStatus.DONE,
                 error_code=error["code"] if error else None,
                 error_message=error["message"] if error else None,
-                files=sum(1 for d in loaded.documents if d.state is DocumentState.OK)), loaded))
+                files=loaded.files), loaded))
         self.upgrade(project_id)
         sketches = {sub.id: minhash_of(loaded.units, self.index.num_perm, self.index.seed, without=without)
                     for sub, loaded in rows if loaded.error is None}

@@ -69,7 +69,7 @@ class Starters:
         if loaded.error is not None:
             self.discard_unused(sha256)
             raise loaded.error
-        values = {"sha256": sha256, "size": size, "files": len(loaded.documents),
+        values = {"sha256": sha256, "size": size, "files": loaded.files,
                   "name": name[:400] if name else None, "set_by": set_by[:200],
                   "updated_at": utcnow()}
         for attempt in range(2):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
 from originality.archive import Archive, LocalBlobStore, unit_from_row, unit_row
-from originality.check import load_submission
+from originality.check import check, load_submission
 from originality.errors import UsageError
 from originality.fingerprint import SymbolTable
 from originality.options import CheckOptions, MatchOptions
@@ -61,6 +61,25 @@ def test_a_copy_matches_its_original_and_an_own_attempt_is_listed_apart(archive:
     report = archive.report_of(again)
     assert [m["student_id"] for m in report["matches"]] == ["mallory"]
     assert [m["submission_id"] for m in report["own_attempts"]] == [original]
+
+
+def test_files_counts_every_file_read_through_check_an_upload_and_an_import_alike(
+        archive: Archive, tmp_path: Path) -> None:
+    """The same ZIP gives the same ``files`` whichever path: a skipped data file is one of the
+    files the submission holds, and ``unread`` says it was not compared."""
+    from originality.archive import PastSubmission
+
+    [original] = [s for s in scenarios.SCENARIOS if s.id == "original"]
+    files = {**scenarios.submission_files(original), "data/loans.csv": "id,amount\n1,100\n2,250\n"}
+    path = tmp_path / "loans.zip"
+    path.write_bytes(zip_bytes(files))
+    [checked] = check([path]).submissions
+    assert {u["file"]: u["state"] for u in checked.unread}["data/loans.csv"] == "skipped"
+    uploaded = archive.get(add(archive, path, "ana"))
+    assert archive.import_batch("q", [PastSubmission(path, "loans", "ana")]).added == 1
+    with archive.db.sessions() as session:
+        imported = session.scalar(select(Submission.files).filter_by(project_id="q"))
+    assert checked.files == uploaded.files == imported == len(files)  # type: ignore[union-attr]
 
 
 def test_independent_work_in_another_project_is_never_compared(archive: Archive, tmp_path: Path) -> None:
@@ -129,7 +148,8 @@ def test_a_file_left_unread_is_stored_as_too_large_and_the_rest_is_checked(
     submission = add(archive, path, "zoe")
     checked = add(archive, scenario_zip(tmp_path, "original"), "alice")
     stored = archive.get(submission)
-    assert stored is not None and stored.files == archive.get(checked).files  # type: ignore[union-attr]
+    # Every file read counted, zeros.bin with them (``LoadedSubmission.files``), as ``check`` counts.
+    assert stored is not None and stored.files == archive.get(checked).files + 1  # type: ignore[union-attr]
     with archive.db.sessions() as session:
         rows = {r.path: (r.state, r.detail, r.size, r.text_z) for r in session.scalars(
             select(DocumentRow).filter_by(submission_id=submission))}
@@ -605,7 +625,6 @@ def set_starter(archive: Archive, path: Path, project: str = "p") -> dict[str, o
 
 
 def test_an_identical_binary_asset_is_shown_as_in_check(archive: Archive, tmp_path: Path) -> None:
-    from originality.check import check
 
     assets = {"img/chart.png": PICTURE, "img/logo.png": LOGO}
     first = files_zip(tmp_path, "a_first", "original", assets)
