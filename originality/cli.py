@@ -248,12 +248,12 @@ def _print_flags(submission: str, flags: Iterable[dict[str, object]]) -> None:
 
 
 def _settings() -> object:
+    """The settings of the environment. An invalid one is not the command line's fault: its
+    ``UsageError`` reaches ``main``'s ``invoke``, which says it in one line with its code and
+    exits 1, as ``serve`` and ``worker`` do (not Click's usage lines and exit 2)."""
     from .store.settings import Settings
 
-    try:
-        return Settings.from_env()
-    except UsageError as error:
-        raise click.UsageError(error.message) from error
+    return Settings.from_env()
 
 
 def _student_map(path: str | None) -> dict[str, dict[str, str]]:
@@ -663,8 +663,9 @@ def student_pseudonym(student_id: str) -> None:
     from .privacy.exposure import pseudonym
     from .privacy.pseudonymize import require_secret
 
+    settings = _settings()
     try:
-        secret = require_secret(_settings().pseudonym_secret)  # type: ignore[attr-defined]
+        secret = require_secret(settings.pseudonym_secret)  # type: ignore[attr-defined]
     except UsageError as error:
         raise click.UsageError(error.message) from error
     click.echo(pseudonym(secret, student_id))

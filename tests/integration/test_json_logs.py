@@ -127,9 +127,12 @@ def test_the_api_the_worker_and_the_relay_write_json_lines(tmp_path: Path, redis
             if line.strip()] in ([], ["worker: Warm shutdown (MainProcess)"])
 
 
-@pytest.mark.parametrize("command", [["serve"], ["worker", "--pool=solo"]])
+@pytest.mark.parametrize("command", [["serve"], ["worker", "--pool=solo"], ["token", "list"], ["db", "current"],
+                                     ["archive", "add", ".", "--project", "p"]])
 def test_a_webhook_url_without_a_secret_is_refused_at_start_in_one_line(
         tmp_path: Path, command: list[str]) -> None:
+    """Every command that reads the settings refuses an invalid one alike: one line with its
+    code, exit 1 (not Click's usage lines and exit 2: the command line was right)."""
     env = environment(tmp_path / "data", ORIGINALITY_WEBHOOK_URL="https://lms.example/hook",
                       ORIGINALITY_REDIS_URL="redis://127.0.0.1:9/0")
     done = originality(env, *command)

@@ -374,7 +374,8 @@ def test_the_cli_exports_erases_and_applies_the_retention(
     assert "removed: nothing" in result.output
     monkeypatch.setenv("ORIGINALITY_RETAIN_TEXTS_DAYS", "-1")
     result = runner.invoke(main, ["retention", "apply"])
-    assert result.exit_code == 2 and "retain_texts_days" in result.output
+    assert result.exit_code == 1 and "usage_error: invalid settings: " in result.output
+    assert "retain_texts_days" in result.output
 
 
 def test_retention_removes_what_is_past_its_period_and_only_it(service: Service, tmp_path: Path) -> None:
