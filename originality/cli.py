@@ -329,6 +329,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
     store = Archive.open(_settings())  # type: ignore[arg-type]
     result: dict[str, Any]
     try:
+        empty = not store.has_entries(project)
         loaded = load_submission(submission, store.options_for(project), SymbolTable(),
                                  submission_id(submission))
         if loaded.error is not None:
@@ -338,6 +339,8 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
             result = {"status": "ok", "error": None, **store.compare(loaded, project, student)}
     finally:
         store.close()
+    if empty:  # a completed run (exit 0), but "0 matches" alone would hide a misspelt --project
+        click.echo(f"note: project {project} has no entries in the archive: nothing to compare with", err=True)
     text = json.dumps(result, indent=1, sort_keys=True) + "\n"
     if json_out == "-":
         click.echo(text, nl=False)

@@ -131,6 +131,12 @@ class Entries:
         if stale:
             self.reindex(project_id)
 
+    def has_entries(self, project_id: str) -> bool:
+        """Whether the project holds an entry at all: without one a check finds nothing, and
+        one asked of a misspelt project reads like a clean result."""
+        with self.db.sessions() as session:
+            return session.scalar(select(ArchiveEntry.seq).filter_by(project_id=project_id).limit(1)) is not None
+
     def enter(self, submission: Submission, loaded: LoadedSubmission) -> int:
         """Store a submission's documents and units and enter it into the archive, once.
 

@@ -55,8 +55,13 @@ def test_archive_add_is_idempotent_and_archive_check_finds_the_source(tmp_path: 
               data=data)
     assert json.loads(own.stdout)["own_attempts"][0]["name"] == "s1"
     # Read by a person: counted nouns as English says them.
-    plain = run("archive", "check", str(new), "--project", "p2", "--student", "alice", data=data).stdout
-    assert plain.startswith("1 match, 1 own earlier attempt\n"), plain  # bob's Java, weakly
+    plain = run("archive", "check", str(new), "--project", "p2", "--student", "alice", data=data)
+    assert plain.stdout.startswith("1 match, 1 own earlier attempt\n"), plain.stdout  # bob's Java, weakly
+    assert plain.stderr == ""
+    # A project without entries (misspelt, or not imported yet): a completed run, and a note.
+    nowhere = run("archive", "check", str(new), "--project", "p3", data=data)
+    assert nowhere.returncode == 0 and nowhere.stdout.startswith("0 matches, 0 own earlier attempts\n")
+    assert nowhere.stderr == "note: project p3 has no entries in the archive: nothing to compare with\n"
     # Checking does not add.
     assert "1 added" in run("archive", "add", str(new), "--project", "p2", data=data).stdout
 
