@@ -93,7 +93,8 @@ class Status(ma.Schema):
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
     evaluable = ma.fields.Boolean(metadata={
-        "description": "false while the submission has an open or confirmed plagiarism case"})
+        "description": "false while the submission has an open or confirmed plagiarism case, "
+                       "and for one rejected unchecked or erased"})
     case = ma.fields.Nested(CaseBrief, allow_none=True)
     banned_until = ma.fields.String(allow_none=True, metadata={
         "description": "the end of the student's ban, when one is in force"})
@@ -242,7 +243,10 @@ def status_of(submission: Submission) -> dict[str, Any]:
             # Stored as naive UTC; sent with the offset, as RFC 3339 date-times (and cases) are.
             "created_at": aware(submission.created_at),
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
-            "evaluable": case is None, "case": brief,
+            # An evaluation needs a checked deliverable: never one rejected unchecked (the
+            # student hands it in again) or erased, nor one under a case.
+            "evaluable": case is None and submission.status != JobStatus.REJECTED and submission.erased_at is None,
+            "case": brief,
             "banned_until": banned_until(submission.student_id),
             "erased_at": aware(submission.erased_at) if submission.erased_at else None}
 

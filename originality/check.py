@@ -75,16 +75,17 @@ def submission_id(path: str | os.PathLike[str]) -> str:
 
 
 def load_submission(path: str | os.PathLike[str] | bytes, options: CheckOptions, table: SymbolTable,
-                    identifier: str | None = None) -> LoadedSubmission:
+                    identifier: str | None = None, name: str | None = None) -> LoadedSubmission:
     """Unpack, extract and fingerprint one submission, a path or a ZIP's bytes (an upload read
-    from the blob store); a bad one comes back rejected."""
+    from the blob store); a bad one comes back rejected. ``name``: an upload's file name, for
+    its messages (its id's otherwise, which tells the student nothing)."""
     if isinstance(path, bytes):
         identifier = identifier or "upload"
     else:
         identifier = identifier or submission_id(path)
     try:
         if isinstance(path, bytes):
-            entries = read_zip_bytes(path, options.unpack, name=f"{identifier}.zip")
+            entries = read_zip_bytes(path, options.unpack, name=name or f"{identifier}.zip")
         else:
             entries = read_submission(path, options.unpack)
     except SubmissionRejected as error:

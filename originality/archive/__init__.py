@@ -58,6 +58,10 @@ __all__ = ["Archive", "BATCH", "BlobStore", "DatabaseBlobStore", "Imported",
            "copy_blobs", "file_digest", "line_ranges", "open_blob_store", "template_ranges",
            "unit_from_row", "unit_row"]
 
+# What a rejected upload's message calls it when the platform gave no file name (the API keeps
+# none): its id would tell the student nothing.
+UPLOAD_NAME = "the upload"
+
 
 class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Rescoring):
     """The archive of one database, blob store and candidate index."""
@@ -113,7 +117,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
         # An upload is read from the blob store whichever machine received it.
         data = source or self.store.get(submission.sha256)
         loaded = load_submission(data, self.options_for(submission.project_id), SymbolTable(),
-                                 identifier=submission.id)
+                                 identifier=submission.id, name=submission.name or UPLOAD_NAME)
         if loaded.error is not None:
             self.finish(submission_id, JobStatus.REJECTED, loaded.error.to_dict(), files=0)
             return JobStatus.REJECTED

@@ -476,6 +476,10 @@ def test_bad_uploads_are_refused_or_rejected_with_a_code(stack: Stack, tmp_path:
     assert bomb.status_code == 202
     finished = stack.wait_finished(bomb.get_json()["id"])
     assert finished["status"] == "rejected" and finished["error"]["code"] == "zip_bomb"
+    # Not named by an id that tells the student nothing; and nothing was checked, so there is
+    # nothing to evaluate.
+    assert finished["error"]["message"].startswith("the upload: ") and finished["id"] not in finished["error"]["message"]
+    assert finished["evaluable"] is False
     report = stack.client.get(f"/api/v1/submissions/{finished['id']}/report",
                               headers=stack.headers("platform"))
     assert report.status_code == 409 and report.get_json()["error"]["code"] == "not_ready"
