@@ -143,14 +143,13 @@ def cohort(project_id: str) -> Any:
     assessor = who.name if scoped else None
     with archive().db.sessions() as session:
         counts = count_submissions(session, project_id, assessor)
-        assigned = session.execute(select(Submission.id, Submission.student_id).where(
-            Submission.project_id == project_id, Submission.assessor_id == who.name)
-        ).all() if scoped else []
-        mine = frozenset(sid for sid, _ in assigned)
+        mine = frozenset(session.scalars(select(Submission.id).where(
+            Submission.project_id == project_id, Submission.assessor_id == who.name))
+        ) if scoped else frozenset()
         # Other students' ids as the viewer may read them (least exposure, as in the reports):
         # an assessor knows their own students, and the others by pseudonym unless the school
         # shows them (docs/privacy.md).
-        name = exposure.students(frozenset(student for _, student in assigned))
+        name = exposure.students()
         figures = summaries.figures(session, project_id, assessor)
         # The pairs the clusters and the top pairs need, and no weaker ones.
         strongest = summaries.strong_pairs(session, project_id,

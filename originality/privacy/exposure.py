@@ -6,7 +6,8 @@ report, need only know that the work matches someone else's. ``shown_to`` (the s
 ``ORIGINALITY_OTHER_STUDENTS_SHOWN_TO``) says which roles see them: ``staff`` (the default),
 ``assessor`` (staff and assessors) or ``all``. Others see a keyed pseudonym instead, the same
 for one student in every report (so two matches with one person still read as one), which
-nobody can turn back into the id without the secret.
+nobody can turn back into the id without the secret. The ``known`` students (an assessor's own:
+the reader already knows who they are) keep their ids.
 """
 
 from __future__ import annotations
@@ -35,24 +36,27 @@ def sees_others(role: str, shown_to: str) -> bool:
     return role in SHOWN_TO[shown_to]
 
 
-def masked_match(match: Mapping[str, Any], secret: str) -> dict[str, Any]:
+def masked_match(match: Mapping[str, Any], secret: str,
+                 known: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A match with the other student's id as a pseudonym and no file name (an uploaded file's
-    name often holds the student's own); an erased one is left as it is (it names nobody)."""
-    if match.get("erased"):
+    name often holds the student's own); an erased one is left as it is (it names nobody), and
+    so is one of a ``known`` student (hiding them from a reader who knows them protects nobody)."""
+    if match.get("erased") or match.get("student_id") in known:
         return dict(match)
     return {**match, "student_id": pseudonym(secret, str(match.get("student_id", ""))), "name": None}
 
 
-def masked_report(report: Mapping[str, Any], role: str, shown_to: str,
-                  secret: str) -> dict[str, Any]:
+def masked_report(report: Mapping[str, Any], role: str, shown_to: str, secret: str,
+                  known: frozenset[str] = frozenset()) -> dict[str, Any]:
     """``report`` as ``role`` may read it: other students' ids pseudonymized unless the role
-    sees them. The student's own attempts name the student themself and are left alone."""
+    sees them or they are ``known``. The student's own attempts name the student themself and
+    are left alone."""
     if sees_others(role, shown_to):
         return dict(report)
     out = dict(report)
     for key in OTHERS:
         if key in out:
-            out[key] = [masked_match(m, secret) for m in out[key] or ()]
+            out[key] = [masked_match(m, secret, known) for m in out[key] or ()]
     return out
 
 

@@ -9,7 +9,7 @@ from .conftest import Site, screenshot, sign_in
 
 def test_sign_in_keeps_an_http_only_session_and_sign_out_ends_it(site: Site, context: Any,
                                                                   shots: Any) -> None:
-    first = site.add("original", "alice", "p1")
+    first = site.add("original", "alice", "p1", assessor="grace")  # not one of ada's students
     second = site.add("identical", "bob", "p1")
     page = context.new_page()
 

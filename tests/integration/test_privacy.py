@@ -493,6 +493,54 @@ def test_other_students_ids_are_for_staff_and_the_others_read_a_stable_pseudonym
     assert [m["student_id"] for m in second["own_attempts"]] == ["mallory"]
 
 
+def test_an_assessor_reads_her_own_students_by_id_in_every_report_and_list(
+        service: Service) -> None:
+    from originality.privacy.exposure import pseudonym
+
+    # ada's own students have a submission assigned to her, in any project: alice (only in p2),
+    # mallory and zoe; carol and yann are bob's alone.
+    alice = service.add("original", "alice", assessor="bob")
+    service.add("original", "alice", "p2")
+    service.add("renamed", "carol", assessor="bob")
+    mallory = service.add("identical", "mallory")
+    service.add("identical", "zoe")
+    service.add("renamed", "yann", assessor="bob")
+    secret = str(service.app.secret_key)
+
+    def as_ada_reads(student: str) -> str:
+        return student if student in ("alice", "mallory", "zoe") else pseudonym(secret, student)
+
+    staff = service.get(f"/api/v1/submissions/{mallory}/report").get_json()
+    assert {m["student_id"] for m in staff["matches"]} == {"alice", "carol"}
+    assert {m["student_id"] for m in staff["later_matches"]} == {"zoe", "yann"}
+    hers = service.get(f"/api/v1/submissions/{mallory}/report", "assessor").get_json()
+    for key in ("matches", "later_matches"):
+        assert [m["student_id"] for m in hers[key]] == \
+            [as_ada_reads(m["student_id"]) for m in staff[key]], key
+    # The platform knows nobody's work by an assessor: alice stays a pseudonym there.
+    platform = service.get(f"/api/v1/submissions/{mallory}/report", "platform").get_json()
+    assert pseudonym(secret, "alice") in [m["student_id"] for m in platform["matches"]]
+    for url in (f"/reports/{mallory}", f"/reports/{mallory}/print",
+                f"/reports/{mallory}/matches/{alice}"):
+        text = service.page(url, "assessor").get_data(as_text=True)
+        assert "alice" in text and pseudonym(secret, "alice") not in text, url
+        if not url.endswith(alice):
+            assert "carol" not in text and pseudonym(secret, "carol") in text, url
+    # The to-review lists (API and the submissions page) and items follow the same rule.
+    everyone = service.get("/api/v1/triage").get_json()["items"]
+    expected = sorted((i["id"], as_ada_reads(i["other_student_id"])) for i in everyone
+                      if i["assessor_id"] == "ada")
+    assert {other for _, other in expected} >= {"alice", "zoe", pseudonym(secret, "carol")}
+    listed = service.get("/api/v1/triage", "assessor").get_json()["items"]
+    assert sorted((i["id"], i["other_student_id"]) for i in listed) == expected
+    for item_id, other in expected:
+        assert service.get(f"/api/v1/triage/{item_id}", "assessor").get_json()[
+            "other_student_id"] == other
+    page = service.page("/submissions", "assessor").get_data(as_text=True)
+    assert pseudonym(secret, "alice") not in page and pseudonym(secret, "zoe") not in page
+    assert pseudonym(secret, "carol") in page
+
+
 def test_a_deployment_may_show_other_students_to_assessors(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "assessor")
