@@ -19,6 +19,7 @@ from originality.privacy.erasure import erase_student
 from originality.privacy.export import export_bundle, export_student
 from originality.store.access import log_access, may_see
 
+from . import exposure
 from .auth import principal, require
 from .reads import logged
 
@@ -153,13 +154,14 @@ def _actor() -> Actor:
 @blp.doc(security=SECURITY)
 def open_case(body: dict[str, Any]) -> Any:
     """Open a suspected-plagiarism case on a submission; the report's matches are frozen as
-    its evidence. An assessor may open one only on a submission assigned to them."""
+    its evidence. An assessor may open one only on a submission assigned to them, and reads
+    the evidence's other students as in the report (by pseudonym unless the school shows them)."""
     who = principal()
     submission = current_app.extensions["originality"].get(body["submission_id"])
     if not may_see(who, submission):
         raise NotFound(f"no submission {body['submission_id']}")
-    return case_book().open(_actor(), body["submission_id"], body["stage"], body["note"],
-                            body["fragments"])
+    return exposure.case(case_book().open(_actor(), body["submission_id"], body["stage"],
+                                          body["note"], body["fragments"]))
 
 
 @blp.route("", methods=["GET"])

@@ -50,6 +50,13 @@ def match(found: Mapping[str, Any]) -> dict[str, Any]:
     return dict(found) if sees else masked_match(found, secret, known)
 
 
+def case(found: Mapping[str, Any]) -> dict[str, Any]:
+    """A case with its frozen evidence as the caller may read it: the evidence is the report's
+    matches, masked as the report is (the case's own student is the caller's own, or the
+    caller is staff)."""
+    return {**found, "evidence": [match(m) for m in found["evidence"]]}
+
+
 def student(student_id: str) -> str:
     """Another student's id as the caller may read it."""
     return students()(student_id)

@@ -541,6 +541,32 @@ def test_an_assessor_reads_her_own_students_by_id_in_every_report_and_list(
     assert pseudonym(secret, "carol") in page
 
 
+def test_a_case_an_assessor_opens_names_other_students_as_her_report_does(
+        service: Service) -> None:
+    from originality.privacy.exposure import pseudonym
+
+    service.add("original", "alice", assessor="bob")
+    mallory = service.add("identical", "mallory")
+    service.add("identical", "zoe")
+    service.add("renamed", "yann", assessor="bob")
+    opened = service.post("/api/v1/cases", {"submission_id": mallory, "stage": "submission"},
+                          "assessor")
+    assert opened.status_code == 201
+    case = opened.get_json()
+    # The frozen evidence holds earlier and later work (yann's and zoe's came after): staff
+    # read it by ids, ada her own student zoe by id and the others as in her report.
+    evidence = service.get(f"/api/v1/cases/{case['id']}").get_json()["evidence"]
+    assert sorted((m["student_id"], m.get("later", False)) for m in evidence) == [
+        ("alice", False), ("yann", True), ("zoe", True)]
+    secret = str(service.app.secret_key)
+    assert [(m["submission_id"], m["student_id"]) for m in case["evidence"]] == [
+        (m["submission_id"], m["student_id"] if m["student_id"] == "zoe"
+         else pseudonym(secret, m["student_id"])) for m in evidence]
+    assert case["student_id"] == "mallory"
+    text = opened.get_data(as_text=True)
+    assert "alice" not in text and "yann" not in text
+
+
 def test_a_deployment_may_show_other_students_to_assessors(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORIGINALITY_OTHER_STUDENTS_SHOWN_TO", "assessor")
