@@ -32,15 +32,17 @@ def home() -> Any:
 @page("platform", "assessor", "staff")
 @logged("submissions_page")
 def submissions() -> Any:
-    """The items to review, strongest first, then the submissions newest first; an assessor
-    sees only the submissions (and items) assigned to them."""
+    """The items to review, strongest first, then the submissions newest first (but the
+    erased ones); an assessor sees only the submissions (and items) assigned to them."""
     who = principal()
     project = request.args.get("project") or None
     try:
         page_number = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page_number = 1
-    query = select(Submission)
+    # An erased submission keeps its row for the others' reports, and nothing to show: its
+    # report is gone (docs/privacy.md, "Erasure").
+    query = select(Submission).where(Submission.erased_at.is_(None))
     if who.role == "assessor":
         query = query.filter_by(assessor_id=who.name)
     if project:

@@ -5,7 +5,9 @@ in it: no student id (``erased:<submission id>`` instead), file name, upload, ex
 fingerprint, index entry, report, link, triage item or evaluation. Other students' reports keep
 their match with it, as a score with ``"erased": true`` and no fragments or file names, so a
 page says the work matched was erased and never shows its text; cases' frozen evidence loses
-its student id and file name the same way.
+its student id and file name the same way. Another student's item still waiting in the triage on
+a pair with it is cleared, as dismissed by whoever erased it and why: nothing of the work is
+left to read side by side, and the flag an assessor saw keeps a record of where it went.
 
 What the law obliges the school to keep is kept (``holds.py``): a submission a case in force is
 about, or that its evidence names, keeps its texts and report; it only leaves the index (it is
@@ -58,6 +60,9 @@ if TYPE_CHECKING:
 ERASED_PREFIX = "erased:"
 # What a report or a case's evidence shows instead of an erased student's id.
 ERASED_STUDENT = "erased"
+# Why another student's waiting item on a pair with an erased submission was cleared.
+ERASED_PAIR = ("the other submission of this pair was erased (on request or at the end of its "
+               "retention period): nothing of it is left to compare or to cite")
 
 
 def erased_id(submission_id: str) -> str:
@@ -182,6 +187,26 @@ def redact_mentions(session: Session, submission_ids: Collection[str], erased: b
     removal.add("mentions_in_cases", cases_citing(session, submission_ids, lambda m: _redacted(m, False)))
 
 
+def redact_and_clear(session: Session, submission_ids: Collection[str], now: datetime, actor: str,
+                     role: str, removal: Removal) -> None:
+    """What the others hold of these erased submissions: their reports' and cases' mentions
+    redacted (``redact_mentions``), and their items still waiting on a pair with one of them
+    cleared, as dismissed by ``actor`` (``role``) with the reason. Once for them all, after
+    ``erase_submission``: the items of the erased submissions themselves are gone by then, and
+    only the others' are counted."""
+    redact_mentions(session, submission_ids, erased=True, removal=removal)
+    # Left waiting, an item would show the erased pair and link to a side by side with nothing
+    # to show; deleted, the flag an assessor saw would vanish without a word. An item a case
+    # cleared is that case's record, and stays as it is.
+    ids = sorted(set(submission_ids))
+    for start in range(0, len(ids), IN_BATCH):
+        removal.add("triage_items_cleared", _rowcount(session.execute(
+            update(TriageItem).where(TriageItem.other_id.in_(ids[start:start + IN_BATCH]),
+                                     TriageItem.case_id.is_(None), TriageItem.dismissed_at.is_(None))
+            .values(dismissed_by=actor, dismissed_by_role=role, dismissed_at=now,
+                    dismissal_reason=ERASED_PAIR))))
+
+
 def _redacted(match: dict[str, Any], erased: bool) -> dict[str, Any]:
     out = {**match, "student_id": ERASED_STUDENT, "name": None}
     if erased:
@@ -211,10 +236,10 @@ def delete_case(session: Session, case_id: str, removal: Removal) -> None:
 
 
 def erase_submission(session: Session, submission: Submission, now: datetime,
-                     removal: Removal, redact: bool = True) -> None:
-    """Everything of a submission that no case holds; the row stays, marked erased. Without
-    ``redact``, the caller redacts the others' mentions of it (``redact_mentions``), of many
-    submissions at once."""
+                     removal: Removal) -> None:
+    """Everything of a submission that no case holds; the row stays, marked erased. The caller
+    then deals with what the others hold of it (``redact_and_clear``), of many submissions at
+    once."""
     sid = submission.id
     forget_fingerprints(session, submission, removal)
     removal.add("texts", _rowcount(session.execute(
@@ -234,8 +259,6 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
         _naming(EventRow.submission_id, "submission_id", sid)))))
     for case_id in list(session.scalars(select(CaseRow.id).filter_by(submission_id=sid))):
         delete_case(session, case_id, removal)
-    if redact:
-        redact_mentions(session, [sid], erased=True, removal=removal)
     if submission.sha256:
         removal.uploads.add(submission.sha256)
     submission.student_id = erased_id(sid)
@@ -299,6 +322,7 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
     removal = Removal()
     kept_submissions: list[dict[str, Any]] = []
     kept_cases: list[dict[str, Any]] = []
+    erased: list[str] = []
     with archive.db.session() as session:
         found: Holds = holds(session, policy, now)
         mine = list(session.scalars(select(Submission).where(Submission.student_id.in_(aliases))
@@ -321,6 +345,8 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
                                                 "kept under the pseudonym " + erased_id(submission.id)})
             else:
                 erase_submission(session, submission, now, removal)
+                erased.append(submission.id)
+        redact_and_clear(session, erased, now, actor, role, removal)
         for case_id, case in own_cases.items():
             if case_id in found.cases:
                 kept_cases.append({"id": case_id, "submission_id": case.submission_id,

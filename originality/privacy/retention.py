@@ -27,7 +27,7 @@ from ..store.models import (
     utcnow,
 )
 from .erasure import (Removal, delete_case, erase_submission, finish, forget_fingerprints, forget_texts,
-                      redact_mentions)
+                      redact_and_clear)
 from .holds import holds, last_decisions
 from .policy import KINDS, RetentionPolicy
 
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from ..archive import Archive
 
 ACTION = "retention.applied"
+# The run acts for the school's platform: in the audit log, and on the items it clears.
+ROLE = "platform"
 
 
 def _old(session: Session, cutoff: datetime) -> list[Submission]:
@@ -74,9 +76,9 @@ def apply(archive: Archive, policy: RetentionPolicy, now: datetime | None = None
         if cutoff is not None:
             erased = [s for s in _old(session, cutoff) if s.id not in held]
             for submission in erased:
-                erase_submission(session, submission, now, removal, redact=False)
+                erase_submission(session, submission, now, removal)
             # Once for them all: a cohort's reports name one another.
-            redact_mentions(session, [s.id for s in erased], erased=True, removal=removal)
+            redact_and_clear(session, [s.id for s in erased], now, actor, ROLE, removal)
         cutoff = policy.cutoff("fingerprints", now)
         if cutoff is not None:
             for submission in session.scalars(select(Submission).join(
@@ -117,7 +119,7 @@ def apply(archive: Archive, policy: RetentionPolicy, now: datetime | None = None
     removal.add("uploads", finish(archive, removal))
     answer = _answer(removal, dry_run=False)
     with archive.db.session() as session:
-        session.add(AuditLog(at=now, actor=actor, role="platform", action=ACTION,
+        session.add(AuditLog(at=now, actor=actor, role=ROLE, action=ACTION,
                              subject="retention", why="the retention policy (docs/privacy.md)",
                              detail=json.dumps({"removed": answer["removed"],
                                                 "policy_days": {k: getattr(policy, k) for k in KINDS}},

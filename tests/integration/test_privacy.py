@@ -5,8 +5,10 @@ the retention run, and the access log of reads about a student."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -159,6 +161,54 @@ def test_erasure_without_a_case_removes_everything_and_other_reports_show_it_era
         audits = list(session.scalars(select(AuditLog).filter_by(action="student.erased",
                                                                  subject="student:alice")))
     assert len(audits) == 2 and json.loads(audits[0].detail)["removed"] == removed
+
+
+# The pages a member of staff walks from: their links are followed (below), the cohort's aside.
+STAFF_PAGES = ("/submissions", "/queue")
+LINK = re.compile(r'href="(/(?:submissions|queue|reports/|triage/|cases/|students/)[^"#]*)"')
+
+
+def crawl(service: Service, *starts: str) -> dict[str, str]:
+    """Every page staff reach from ``starts`` by the links the pages show: its body, or its
+    status when it is not 200 (a dead link)."""
+    seen: dict[str, str] = {}
+    todo = list(starts)
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        response = service.page(url)
+        body = response.get_data(as_text=True)
+        seen[url] = body if response.status_code == 200 else str(response.status_code)
+        todo += [html.unescape(link) for link in LINK.findall(body)]
+    return seen
+
+
+def test_after_an_erasure_no_page_lists_or_links_the_erased_work(service: Service) -> None:
+    """erin handed in a copy of frank's work and both were flagged. Once she is erased, the
+    pages staff walk show nothing of her work and no link to it: her submission is not listed,
+    and frank's item against her copy (he shared his work) is cleared, saying why."""
+    frank = service.add("original", "frank")
+    erin = service.add("identical", "erin")
+    [item] = [i for i in service.get("/api/v1/triage").get_json()["items"] if i["submission_id"] == frank]
+    assert item["kind"] == "shared" and item["other_submission_id"] == erin
+    assert f"/reports/{frank}/matches/{erin}" in crawl(service, *STAFF_PAGES)  # the test can fail
+
+    erased = service.post("/api/v1/students/erin/erasure").get_json()
+    assert erased["removed"]["triage_items_cleared"] == 1
+
+    seen = crawl(service, *STAFF_PAGES, f"/reports/{frank}")
+    assert {url: body for url, body in seen.items() if len(body) == 3} == {}  # no dead link
+    shown = "\n".join(seen.values())
+    assert erin not in shown and "erased:" not in shown
+    assert "To review (0)" in seen["/submissions"] and "1 submission," in seen["/submissions"]
+    # Frank's item is kept, cleared: by whoever erased the work it named, and why.
+    cleared = service.get(f"/api/v1/triage/{item['id']}").get_json()
+    assert cleared["status"] == "dismissed" and cleared["dismissal"]["by"] == "dean"
+    assert "erased" in cleared["dismissal"]["reason"]
+    assert service.get("/api/v1/triage").get_json()["counts"]["to_review"] == 0
+    # Erasing again clears nothing more.
+    assert service.post("/api/v1/students/erin/erasure").get_json()["removed"] == {}
 
 
 def test_an_upload_two_students_share_goes_with_the_last_of_them(service: Service) -> None:
@@ -455,6 +505,11 @@ def run_retention_scenario(archive: Any, root: Path) -> None:
     assert removed["cases"] == 1 and removed["submissions"] == 3  # old, old_copy, middle
     with archive.db.sessions() as session:
         assert session.get(Submission, young).erased_at is None
+        # Young's flags against the work that went are cleared, by the run, and counted once.
+        items = list(session.scalars(select(TriageItem)))
+        assert {(i.submission_id, i.dismissed_by, i.dismissed_by_role) for i in items} == {
+            (young, "retention", "platform")}
+        assert removed["triage_items_cleared"] == len(items) == 3
         assert session.get(Submission, middle).erased_at is not None
         assert session.scalar(select(func.count()).select_from(ReportRow)) == 1
     assert retention.apply(archive, policy, now=later)["removed"] == {}
