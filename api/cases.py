@@ -111,6 +111,11 @@ class QueueOut(ma.Schema):
     repeats = ma.fields.Integer(metadata={"description": "of which repeat offenses"})
     next = ma.fields.String(allow_none=True, metadata={
         "description": "``after`` for the next page; null on the last"})
+    to_revisit = ma.fields.List(ma.fields.Nested(CaseOut), metadata={
+        "description": "apart from the cases, on every page whatever the status: the confirmed "
+                       "cases whose sanction no longer matches the ladder's proposal (an earlier "
+                       "case it rested on was reversed), oldest first; the sanction stays in "
+                       "force until staff decide the case again"})
 
 
 class SanctionOut(ma.Schema):
@@ -130,7 +135,9 @@ class RecordOut(ma.Schema):
     open_cases = ma.fields.List(ma.fields.String())
     dismissed_cases = ma.fields.List(ma.fields.String())
     to_revisit = ma.fields.List(ma.fields.String(), metadata={
-        "description": "confirmed cases whose sanction no longer matches the ladder's proposal"})
+        "description": "confirmed cases whose sanction no longer matches the ladder's proposal "
+                       "(an earlier case it rested on was reversed); in force until staff decide "
+                       "them again"})
     banned_until = ma.fields.String(allow_none=True)
     banned = ma.fields.Boolean()
 
@@ -173,9 +180,11 @@ def open_case(body: dict[str, Any]) -> Any:
 def review_queue(args: dict[str, Any]) -> Any:
     """The staff review queue, filtered by status: repeat offenses first (marked
     ``repeat``), then oldest first; a page of ``limit`` cases after the case ``after`` when
-    asked (404 when ``after`` is not in the queue)."""
+    asked (404 when ``after`` is not in the queue). Apart, the confirmed cases whose sanction
+    is to revisit."""
     page = case_book().queue(args["status"], args["after"], args["limit"])
-    return {"cases": page.cases, "total": page.total, "repeats": page.repeats, "next": page.next}
+    return {"cases": page.cases, "total": page.total, "repeats": page.repeats, "next": page.next,
+            "to_revisit": page.to_revisit}
 
 
 @blp.route("/<case_id>", methods=["GET"])

@@ -53,12 +53,14 @@ IN_BATCH = 200
 class QueuePage:
     """Cases of the review queue, in its order: a page of them, how many the queue holds (and
     how many of those are repeat offenses), and the case the next page starts after (None on
-    the last page)."""
+    the last page); apart, every confirmed case whose sanction is to revisit, whatever the
+    status asked."""
 
     cases: list[dict[str, Any]]
     total: int
     repeats: int
     next: str | None
+    to_revisit: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,8 @@ class CaseBook:
         with a decision. The ladder says each case's status and whether it is a repeat from the
         whole history; only the page's cases are then described in full (their proposal,
         reasons and decisions): at 3,000 cases, describing every case was most of a page that
-        shows 50 (docs/benchmarks.md, "The queue, a page at a time")."""
+        shows 50 (docs/benchmarks.md, "The queue, a page at a time"). Apart, whatever the status
+        and the page, the confirmed cases whose sanction is to revisit (``_to_revisit``)."""
         if status is not None:
             status = ladder.CaseStatus(status).value
         now = datetime.now(UTC)
@@ -254,6 +257,7 @@ class CaseBook:
             elif status is not None:
                 students = students.where(decided)
             histories = self._histories(session, students)
+            appealed = self._histories(session, _students_with_a_reversal())
         listed: list[tuple[tuple[int, datetime, str], bool, str, Row[Any]]] = []
         for student, (history, cases, _) in histories.items():
             for c in cases:
@@ -272,7 +276,21 @@ class CaseBook:
             cases=[self._case_dict(histories[student][0], c, histories[student][2], now, evidence=False)
                    for _, _, student, c in shown],
             total=len(listed), repeats=sum(1 for _, repeat, _, _ in listed if repeat),
-            next=shown[-1][3].id if more else None)
+            next=shown[-1][3].id if more else None, to_revisit=self._to_revisit(appealed, now))
+
+    def _to_revisit(self, histories: dict[str, tuple[ladder.History, list[Row[Any]], list[Row[Any]]]],
+                    now: datetime) -> list[dict[str, Any]]:
+        """The confirmed cases of these students whose sanction is no longer what the ladder
+        proposes (``Standing.to_revisit``), oldest first. They are confirmed, so not in the open
+        cases staff watch; yet a sanction, a ban too, may rest on a case overturned since. It
+        stays in force until staff decide the case again (confirming applies the ladder's
+        sanction now): the ladder never lifts it on its own."""
+        found: list[tuple[datetime, str, dict[str, Any]]] = []
+        for history, cases, decisions in histories.values():
+            revisit = set(ladder.standing(history, now).to_revisit)
+            found += [(aware(c.opened_at), c.id, self._case_dict(history, c, decisions, now, evidence=False))
+                      for c in cases if c.id in revisit]
+        return [case for _, _, case in sorted(found, key=lambda f: (f[0], f[1]))]
 
     def audit(self, subject: str | None = None) -> list[dict[str, Any]]:
         with self.db.sessions() as session:
@@ -438,6 +456,18 @@ class CaseBook:
             event = outbox.record(session, SANCTION_DECIDED, data, now)
             case = self._case_dict(history, row, decisions, now)
         return case, event
+
+
+def _students_with_a_reversal() -> Select[Any]:
+    """The students with a reversal on record. Only they can have a sanction to revisit: a
+    sanction is the ladder's proposal when it is decided (``CaseBook.decide``), and that
+    proposal changes only when the decision in force on another of the student's cases changes
+    afterwards, which takes a reversal (a first decision counts only for the cases opened after
+    it, hence decided after it). Reading them, not everyone with a sanction, keeps the queue's
+    cost what it was (docs/benchmarks.md, "The queue, a page at a time")."""
+    return (select(CaseRow.student_id).distinct()
+            .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
+            .where(DecisionRow.reverses.is_not(None)))
 
 
 def _history_of(student_id: str, cases: list[Row[Any]], decisions: list[Row[Any]],

@@ -1,6 +1,6 @@
-"""The staff pages: the review queue (with the possible repeats the triage found, apart from the
-cases), a case with its frozen evidence and the decision form, a student's record; and the
-form, on a report or on a possible repeat, that opens a case.
+"""The staff pages: the review queue (with the sanctions to revisit and the possible repeats the
+triage found, apart from the cases), a case with its frozen evidence and the decision form, a
+student's record; and the form, on a report or on a possible repeat, that opens a case.
 
 Everything goes through :class:`originality.cases.CaseBook`, as the API does: the ladder only
 proposes, a person decides, and a decision is a new entry, never an edit. Forms follow
@@ -76,9 +76,10 @@ def render(template: str, http_status: int = 200, **context: Any) -> Any:
 @page("staff")
 @logged("queue_page")
 def queue() -> Any:
-    """The possible repeats first (strong matches of students with a confirmed case, waiting
-    in the triage); then the cases, open ones by default, repeat offenses first (the ladder's
-    step 4 waits for staff)."""
+    """The sanctions to revisit first, when there are any (confirmed cases whose sanction rests
+    on a case overturned since); the possible repeats (strong matches of students with a
+    confirmed case, waiting in the triage); then the cases, open ones by default, repeat
+    offenses first (the ladder's step 4 waits for staff)."""
     status = request.args.get("status") or "open"
     notices = []
     if status not in QUEUE_FILTERS:
@@ -111,7 +112,7 @@ def queue() -> Any:
 
     return render("pages/queue.html", cases=cases.cases, case_count=cases.total, status=status,
                   filters=QUEUE_FILTERS, notices=notices,
-                  repeats=cases.repeats, possible=possible.items,
+                  repeats=cases.repeats, revisit=cases.to_revisit, possible=possible.items,
                   possible_count=triage.possible_repeat_count(), stages=STAGE_LABELS,
                   dismissed=request.args.get("dismissed"), page_size=QUEUE_PAGE,
                   next_repeats=queue_url(repeats_after=str(possible.next))

@@ -183,6 +183,45 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert len(pokes) == 3
 
 
+def test_a_sanction_resting_on_an_overturned_case_waits_in_the_queue_until_staff_decide_it_again(
+        service: Service) -> None:
+    """bob's rework in p3 made his p4 case a repeat: discontinued, banned. The p3 case is then
+    overturned on appeal. The ban stays (a person decides), but the queue shows the p4 case to
+    revisit, whatever it lists, until staff decide it again."""
+    service.add("original", "alice", "p3")
+    service.add("original", "alice", "p4")
+
+    def case_on(project: str) -> str:
+        copy = service.add("identical", "bob", project)
+        case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "submission",
+                                              "note": "copy"}).get_json()
+        decided = service.post(f"/api/v1/cases/{case['id']}/decision",
+                               {"decision": "confirmed", "note": "copied"}).get_json()
+        return str(decided["case"]["id"])
+
+    first, repeat = case_on("p3"), case_on("p4")
+    assert service.get(f"/api/v1/cases/{repeat}").get_json()["sanction"] == "discontinuation"
+    assert service.get("/api/v1/cases").get_json()["to_revisit"] == []
+    assert service.post(f"/api/v1/cases/{first}/decision",
+                        {"decision": "dismissed", "note": "appeal upheld"}).status_code == 201
+
+    record = service.get("/api/v1/students/bob/record").get_json()
+    assert record["banned"] is True and record["to_revisit"] == [repeat]
+    for query in ("", "?status=open", "?status=dismissed", "?status=confirmed&limit=1"):
+        revisit = service.get(f"/api/v1/cases{query}").get_json()["to_revisit"]
+        assert [(c["id"], c["sanction"], c["proposed_sanction"]) for c in revisit] == [
+            (repeat, "discontinuation", "rework")], query
+    assert service.get("/api/v1/cases?status=open").get_json()["total"] == 0
+
+    # Confirmed again, the case takes the sanction the ladder proposes now: the ban is lifted.
+    again = service.post(f"/api/v1/cases/{repeat}/decision",
+                         {"decision": "confirmed", "note": "the earlier case fell"}).get_json()
+    assert again["case"]["sanction"] == "rework" and again["event"]["data"]["banned"] is False
+    assert service.get("/api/v1/cases").get_json()["to_revisit"] == []
+    record = service.get("/api/v1/students/bob/record").get_json()
+    assert record["banned"] is False and record["to_revisit"] == []
+
+
 def test_evidence_is_frozen_and_can_be_narrowed_to_chosen_fragments(service: Service) -> None:
     service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")

@@ -119,6 +119,27 @@ def test_the_queue_lists_open_cases_with_repeat_offenses_marked_and_first(
     assert "There is no status" in unknown and repeat_offender["zoe"] in unknown
 
 
+def test_the_queue_shows_a_sanction_to_revisit_once_the_case_it_rested_on_is_overturned(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    book = CaseBook(service.archive)
+    dean = Actor("dean", "staff")
+    book.decide(dean, repeat_offender["repeat"], "confirmed", "repeat")
+    assert 'id="to-revisit"' not in text(service.get("/queue"))
+    book.decide(dean, repeat_offender["first"], "dismissed", "appeal upheld")
+
+    body = text(service.get("/queue"))
+    assert_strict_page(body)
+    [row] = re.findall(r'<table class="data" id="to-revisit">.*?</table>', body, re.S)
+    assert f'href="/cases/{repeat_offender["repeat"]}"' in row and "banned until" in row
+    assert "Training discontinued, no new training for 2 years" in row
+    assert "Written warning, and the project must be reworked" in row
+    assert repeat_offender["first"] not in row
+    assert 'id="to-revisit"' in text(service.get("/queue?status=dismissed"))
+
+    book.decide(dean, repeat_offender["repeat"], "confirmed", "the earlier case fell")
+    assert 'id="to-revisit"' not in text(service.get("/queue"))
+
+
 def test_the_queue_says_when_nothing_waits(service: Service) -> None:
     body = text(service.get("/queue"))
     assert 'id="empty-queue"' in body and "No case is waiting for a decision" in body
