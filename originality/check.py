@@ -21,7 +21,7 @@ from .extract import extract
 from .fingerprint import SymbolTable
 from .model import Document, DocumentState, Fragment, PairResult, Pairs, Span, SubmissionStatus
 from .options import CheckOptions, MatchOptions
-from .report import Report, SubmissionSummary, rounded
+from .report import NOT_COMPARED, Report, SubmissionSummary, rounded
 from .score import Comparison
 from .tamper import submission_flags
 from .unpack import read_submission, read_zip_bytes
@@ -100,18 +100,11 @@ def load_submission(path: str | os.PathLike[str] | bytes, options: CheckOptions,
     return loaded
 
 
-# The states of files never compared that the report lists, since the assessor must know: the
-# unpacker's caps leave an oversized or bomb-like file unread, and what nobody in the class writes
-# (data, lock files, a library's build, a licence, a tool's settings, a folder of installed code)
-# is skipped, some of it on a judgment about its content that a student could try to fool (a
-# copy under a library's banner).
-NOT_COMPARED = (DocumentState.TOO_LARGE, DocumentState.SKIPPED)
-
-
 def unread_files(documents: list[Document]) -> list[dict[str, str]]:
-    """The files a submission holds that were not compared (``NOT_COMPARED``), for the report."""
+    """The files a submission holds that were not compared (``report.NOT_COMPARED``; an empty
+    file of no byte aside), for the report."""
     return [{"file": d.path, "state": d.state.value, "detail": d.detail or ""}
-            for d in documents if d.state in NOT_COMPARED]
+            for d in documents if d.state in NOT_COMPARED and not (d.state is DocumentState.EMPTY and not d.size)]
 
 
 def _with_state(document: Document, state: DocumentState) -> Document:

@@ -16,7 +16,8 @@ import click
 from .check import check as run_check
 from .errors import OriginalityError, UsageError
 from .options import NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions
-from .report import Report, young_note
+from .model import DocumentState
+from .report import Report, not_compared, young_note
 
 
 class _TerminalProgress:
@@ -228,9 +229,22 @@ def _print_summary(report: Report) -> None:
         click.echo(f"  rejected {summary.id}: {summary.error['code']}: {summary.error['message']}")
     for summary in report.submissions:
         _print_flags(summary.id, summary.flags)
+    _print_not_compared(report)
     for pair in report.pairs[:10]:
         click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  "
                    f"({pair.a_share:.2f} / {pair.b_share:.2f}, {_counted(len(pair.fragments), 'fragment')})")
+
+
+def _print_not_compared(report: Report) -> None:
+    """One line per reason a file the student may have meant to hand in was never compared (too
+    large, unreadable, no text), its first files named; the skipped ones (data, a library, a
+    tool's files: what nobody in the class writes) only in the JSON and the HTML report."""
+    for reason in not_compared((s.id, s.unread) for s in report.submissions):
+        if reason.state == DocumentState.SKIPPED.value:
+            continue
+        named = ", ".join(f"{sid} {file}" for sid, file in reason.shown)
+        more = f" and {reason.more} more" if reason.more else ""
+        click.echo(f"  not compared ({reason.state}): {reason.detail}: {named}{more}")
 
 
 def _counted(n: int, one: str, many: str | None = None) -> str:

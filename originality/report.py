@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
-from .model import Fragment, PairResult, Pairs, SubmissionStatus
+from .model import DocumentState, Fragment, PairResult, Pairs, SubmissionStatus
 from .options import COMMON_MIN_SUBMISSIONS
 
 REPORT_VERSION = 1
@@ -29,8 +29,8 @@ class SubmissionSummary:
     status: SubmissionStatus
     files: int
     error: dict[str, str] | None = None
-    # Files never compared (left unread over a size or compression cap, or skipped:
-    # ``check.NOT_COMPARED``), so an assessor must be told; each {"file", "state", "detail"}.
+    # Files never compared (``NOT_COMPARED``), so an assessor must be told; each {"file",
+    # "state", "detail"}.
     unread: tuple[dict[str, str], ...] = ()
     # Tricks found per file (``tamper``): hidden text left out, invisible characters and
     # look-alike letters folded; each {"file", "kind", "count", "detail"}. Evidence, not a verdict.
@@ -115,6 +115,16 @@ def young_note(groups: int, least: int = COMMON_MIN_SUBMISSIONS) -> str | None:
             "on the same task can score high; read weak and medium matches with care")
 
 
+# The states of files never compared that a report lists, since the assessor must know, in the
+# order it lists them: left unread by the unpacker's caps (an oversized or bomb-like file), a
+# file that could not be read (a legacy .doc, a damaged .docx) or held no text (a scanned PDF),
+# which may be the deliverable itself, and what nobody in the class writes (data, lock files, a
+# library's build, a licence, a tool's settings, a folder of installed code), skipped on a
+# judgment about its content that a student could try to fool (a copy under a library's
+# banner). An empty file (no byte) has nothing to compare, and is not listed.
+NOT_COMPARED = (DocumentState.TOO_LARGE, DocumentState.UNREADABLE, DocumentState.EMPTY, DocumentState.SKIPPED)
+_LISTED_RANK = {state.value: rank for rank, state in enumerate(NOT_COMPARED)}
+
 # Files of one reason a page names before it says how many more: a data project's hundreds of
 # CSV files would otherwise push its matches off the screen (a judgment, not measured).
 SHOWN_NOT_COMPARED = 10
@@ -133,13 +143,13 @@ class NotCompared:
 
 def not_compared(unread: Iterable[tuple[str, Iterable[dict[str, str]]]]) -> list[NotCompared]:
     """Each submission's ``unread`` (given with its id, or "" for one submission's page) grouped
-    by reason, the files left unread (too large) first: a data project's hundreds of CSV files,
-    or a cohort's, are one line."""
+    by reason, in the order of ``NOT_COMPARED``: a data project's hundreds of CSV files, or a
+    cohort's, are one line."""
     reasons: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for submission, items in unread:
         for item in items:
             reasons.setdefault((item["state"], item["detail"]), []).append((submission, item["file"]))
-    ordered = sorted(reasons.items(), key=lambda reason: (reason[0][0] != "too_large", reason[0]))
+    ordered = sorted(reasons.items(), key=lambda reason: (_LISTED_RANK.get(reason[0][0], len(_LISTED_RANK)), reason[0]))
     return [NotCompared(state, detail, tuple(sorted(files)[:SHOWN_NOT_COMPARED]),
                         max(0, len(files) - SHOWN_NOT_COMPARED)) for (state, detail), files in ordered]
 

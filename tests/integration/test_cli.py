@@ -103,6 +103,16 @@ def test_the_summary_warns_when_the_cohort_is_too_small_for_common_code(tmp_path
     assert "alice ~ bob" in summary and "note:" not in summary  # 11 independent submissions
 
 
+def test_the_summary_names_the_files_a_student_handed_in_that_were_never_compared(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "alice.zip", {"src/app.py": CODE, "report.doc": "\xd0\xcf\x11\xe0 Word 97",
+                                          "data.csv": "a,b\n1,2\n"})
+    b = make_zip(tmp_path / "bob.zip", {"main.py": CODE})
+    lines = run("check", str(a), str(b), cwd=tmp_path).stdout.splitlines()
+    assert "  not compared (unreadable): legacy Word .doc files cannot be read; save as .docx or PDF: " \
+           "alice report.doc" in lines
+    assert not any("data.csv" in line for line in lines)  # data nobody wrote: in the reports only
+
+
 def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -> None:
     text = "The grade book reads a spreadsheet of marks that teachers export as CSV. " * 8
     a = make_zip(tmp_path / "alice.zip", {"essay.md": text})

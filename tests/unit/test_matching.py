@@ -243,6 +243,32 @@ def test_students_who_share_only_what_tools_and_templates_wrote_are_not_matched(
     assert {u["file"]: u["state"] for u in first.unread}["env/"] == "skipped"  # listed, never compared
 
 
+def test_a_report_lists_the_files_it_could_not_read(tmp_path: Path) -> None:
+    # A deliverable's report handed in as a legacy .doc, a damaged .docx or a scanned PDF was
+    # never compared: the assessor must see it, as for a file too large to read. An empty file
+    # (no byte: a package's __init__.py) has nothing to compare and is not listed.
+    import io
+
+    from pypdf import PdfWriter
+
+    scan = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(scan)
+    folder = tmp_path / "s00"
+    files = {"own.py": own_work(0), "pkg/__init__.py": "", "data.csv": "a,b\n1,2\n"}
+    write(folder, files)
+    (folder / "old_report.doc").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(500))
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not a whole archive")
+    (folder / "scan.pdf").write_bytes(scan.getvalue())
+    subs = [folder] + [write(tmp_path / f"s{i:02d}", {"own.py": own_work(i)}) for i in range(1, 4)]
+    [first] = [s for s in check(subs).submissions if s.id == "s00"]
+    assert [(u["file"], u["state"]) for u in first.unread] == [
+        ("broken.docx", "unreadable"), ("data.csv", "skipped"), ("old_report.doc", "unreadable"),
+        ("scan.pdf", "empty")]
+    assert first.files == 6  # the empty __init__.py is among the files read, not among those unread
+
+
 @pytest.mark.parametrize("copies,independent", [(31, 31), (12, 8), (60, 40), (200, 20)])
 def test_a_solution_shared_by_much_of_the_class_is_reported(tmp_path: Path, copies: int,
                                                              independent: int) -> None:

@@ -87,11 +87,17 @@ def test_results_placed_among_the_columns_read_and_write_in_their_places():
 
 def test_files_not_compared_are_grouped_by_reason_the_unread_first() -> None:
     csv = "data file (.csv): data is not compared"
+    scan = "PDF has no text layer (a scan?)"
     unread = ([{"file": f"data/d{k:02d}.csv", "state": "skipped", "detail": csv} for k in range(12, 0, -1)]
               + [{"file": "LICENSE", "state": "skipped", "detail": "a licence's text: not the student's writing"},
+                 {"file": "scan.pdf", "state": "empty", "detail": scan},
+                 {"file": "report.doc", "state": "unreadable", "detail": "legacy Word .doc files cannot be read"},
                  {"file": "big.bin", "state": "too_large", "detail": "not read: larger than 20.0 MiB"}])
+    # What the student may have meant to hand in, and could not be read, before what nobody wrote.
     assert not_compared([("", unread)]) == [
         NotCompared("too_large", "not read: larger than 20.0 MiB", (("", "big.bin"),), 0),
+        NotCompared("unreadable", "legacy Word .doc files cannot be read", (("", "report.doc"),), 0),
+        NotCompared("empty", scan, (("", "scan.pdf"),), 0),
         NotCompared("skipped", "a licence's text: not the student's writing", (("", "LICENSE"),), 0),
         NotCompared("skipped", csv, tuple(("", f"data/d{k:02d}.csv") for k in range(1, SHOWN_NOT_COMPARED + 1)), 2)]
     # A cohort's: one line a reason, whoever holds the files.
