@@ -91,6 +91,19 @@ CODE_EXTENSIONS: dict[str, str] = {
     "graphql": "graphql",
     "tf": "terraform",
     "cmake": "cmake", "mk": "make", "dockerfile": "docker",
+    # Found read as prose by an audit (7 Dec 2026): Cython, Godot's GDScript, JSP and templates,
+    # SAS, Ada, COBOL and the younger languages (ambiguous ones such as ``.do``, ``.pro``, ``.re``
+    # and ``.d`` left out: Stata or a shell's, Prolog or a Qt project, ReasonML or anything).
+    "pyx": "cython", "pxd": "cython", "pxi": "cython",
+    "gd": "gdscript",
+    "jsp": "jsp", "twig": "html+twig", "hbs": "html+handlebars", "handlebars": "html+handlebars",
+    "sas": "sas",
+    "adb": "ada", "ads": "ada",
+    "cob": "cobol", "cbl": "cobol",
+    "raku": "raku", "rakumod": "raku",
+    "nix": "nix", "purs": "purescript", "gleam": "gleam", "vala": "vala", "cr": "crystal",
+    "hx": "haxe", "mojo": "mojo",
+    "glsl": "glsl", "vert": "glsl", "frag": "glsl", "hlsl": "hlsl", "wgsl": "wgsl", "qml": "qml",
     # Structured configuration and data notations
     "json": "json",
     "yaml": "yaml", "yml": "yaml",

@@ -85,6 +85,12 @@ def test_every_mapped_language_is_a_pygments_lexer(alias: str) -> None:
         ("docker/Dockerfile.dev", "docker"),
         ("Makefile", "make"),
         ("CMakeLists.txt", "cmake"),
+        # Read as prose before, so a renamed copy of them matched on a few words only.
+        ("src/fast.pyx", "cython"),
+        ("game/player.gd", "gdscript"),
+        ("web/index.jsp", "jsp"),
+        ("shaders/light.frag", "glsl"),
+        ("analysis.do", None),  # Stata, or not: ambiguous extensions stay out of the map
         ("README", None),
         ("notes.txt", None),
         ("report.md", None),
