@@ -1,9 +1,9 @@
 """Text files: decoding, plain prose, source code, Markdown with fenced code, and RTF.
 
 Decoding tries what student files really are: UTF-8 (with or without a BOM), UTF-16/32 when a
-BOM (or the pattern of NULs of ASCII text in UTF-16) says so, then Windows-1252, whose five
-undefined bytes fall back to Latin-1 so decoding never fails. Content with NUL bytes that is
-not UTF-16, or mostly control characters, is binary.
+BOM (or the pattern of NULs of ASCII text in UTF-16) says so, then Windows-1252, each of whose
+five undefined bytes is read as Latin-1 reads it, so decoding never fails. Content with NUL
+bytes that is not UTF-16, or mostly control characters, is binary.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Windows-1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D); each is read as the
+# Latin-1 character of the same number, alone: falling back to Latin-1 for the whole file when
+# one such byte strayed into it turned its curly quotes and its "œ" into control characters.
+_CP1252_GAPS = "originality-cp1252-gaps"
+codecs.register_error(_CP1252_GAPS, lambda error: (error.object[error.start:error.end].decode("latin-1"), error.end))
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # Share of control characters above which decoded "text" is really binary.
 _MAX_CONTROL_SHARE = 0.1
@@ -72,10 +77,7 @@ def decode_text(data: bytes, what: str = "file") -> str:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
-                try:
-                    text = data.decode("cp1252")
-                except UnicodeDecodeError:
-                    text = data.decode("latin-1")
+                text = data.decode("cp1252", errors=_CP1252_GAPS)
     sample = text[:SNIFF_BYTES]
     if sample and len(_BINARY_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
         raise binary(f"binary content: mostly control characters in a {what}")

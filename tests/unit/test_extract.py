@@ -142,10 +142,12 @@ def test_text_file_is_prose() -> None:
         ("plain ascii in utf-16\n".encode("utf-16-le"), "plain ascii in utf-16\n"),
         ("\u201cquoted\u201d \u20ac5\n".encode("cp1252"), "\u201cquoted\u201d \u20ac5\n"),
         (b"undefined in cp1252: \x81\x8d\n", "undefined in cp1252: \x81\x8d\n"),
+        # One undefined byte leaves the rest of the file Windows-1252: its "œ" and curly quotes.
+        ("\u201cc\u0153ur\u201d \u0153uvre ".encode("cp1252") + b"\x9d\n", "\u201cc\u0153ur\u201d \u0153uvre \x9d\n"),
         (b"windows\r\nline\r\nends\rold mac\n", "windows\nline\nends\nold mac\n"),
     ],
     ids=["utf8", "utf8-bom", "utf16-bom", "utf16-be-bom", "utf16-le-no-bom", "cp1252",
-         "latin1-fallback", "newlines"],
+         "latin1-fallback", "cp1252-stray-byte", "newlines"],
 )
 def test_text_is_decoded_from_the_encodings_students_use(data: bytes, text: str) -> None:
     document = run("notes.txt", data)
