@@ -11,6 +11,7 @@ idioms any two programs share.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +57,9 @@ class SubmissionPrints:
     token_counts: list[int] = field(init=False)  # per unit
     paths: list[str] = field(init=False)  # per unit
     span: int = field(init=False)  # more than any unit's token count
+    # Per unit, the tokens after which a block of the file's other unit lies (``_breaks``).
+    breaks: list[list[int]] = field(init=False)
+    has_breaks: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # Computed once: a submission takes part in many pairs, and the lines of all of a
@@ -74,6 +78,8 @@ class SubmissionPrints:
         self.is_code = np.array([unit.kind is SegmentKind.CODE for unit in self.units], dtype=bool)
         self.paths = [unit.path for unit in self.units]
         self.span = max(self.token_counts, default=0) + 1
+        self.breaks = _breaks(self.units)
+        self.has_breaks = any(self.breaks)
 
     @classmethod
     def build(cls, submission_id: str, units: list[Unit], min_tokens: int) -> SubmissionPrints:
@@ -96,6 +102,47 @@ class SubmissionPrints:
         order = np.argsort(picked, kind="stable")
         return cls(submission_id, units, picked[order], unit_index[order], positions[order],
                    max(own_tokens, min_tokens), template_mask)
+
+
+def _breaks(units: list[Unit]) -> list[list[int]]:
+    """Per unit, the positions of its tokens after which the next one lies past a line of the
+    file's other unit: a Markdown file's prose runs on across its fenced code, a notebook's code
+    across its text cells. A fragment never spans such a break (``_split_at_breaks``), so the
+    lines it shows side by side are its kind's only."""
+    found: list[list[int]] = [[] for _ in units]
+    by_path: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        by_path.setdefault(unit.path, []).append(index)
+    for indices in by_path.values():
+        if len(indices) < 2:
+            continue  # a source file, or prose alone: one unit
+        for index in indices:
+            others = np.unique(np.concatenate([units[o].lines for o in indices if o != index]))
+            lines = units[index].lines.astype(np.int64)
+            low, high = np.minimum(lines[:-1], lines[1:]), np.maximum(lines[:-1], lines[1:])
+            between = np.searchsorted(others, high, "left") - np.searchsorted(others, low, "right")
+            found[index] = np.flatnonzero(between > 0).tolist()
+    return found
+
+
+def _split_at_breaks(a: SubmissionPrints, b: SubmissionPrints, tiles: list[Tile]) -> list[Tile]:
+    """Tiles cut where either side's tokens jump over a block of the file's other unit."""
+    if not a.has_breaks and not b.has_breaks:
+        return tiles
+    cut: list[Tile] = []
+    for unit_a, unit_b, start_a, start_b, length in tiles:
+        offsets = {at - start_a + 1 for at in _within(a.breaks[unit_a], start_a, start_a + length - 1)}
+        offsets |= {at - start_b + 1 for at in _within(b.breaks[unit_b], start_b, start_b + length - 1)}
+        done = 0
+        for offset in sorted(offsets) + [length]:
+            cut.append((unit_a, unit_b, start_a + done, start_b + done, offset - done))
+            done = offset
+    return cut
+
+
+def _within(breaks: list[int], first: int, stop: int) -> list[int]:
+    """The sorted ``breaks`` from ``first`` up to ``stop`` (excluded)."""
+    return breaks[bisect.bisect_left(breaks, first):bisect.bisect_left(breaks, stop)]
 
 
 def _all_pairs(a_start: np.ndarray, a_count: np.ndarray, b_start: np.ndarray,
@@ -312,7 +359,8 @@ def alignments(a: SubmissionPrints, partners: list[SubmissionPrints],
     least = minimum.tolist()
     tiled = [_tiles(a, b, [c[bounds[t]:bounds[t + 1]] for c in columns], least)
              for t, b in enumerate(partners)]
-    fragments = _fragments(a, partners, [_merged(tiles) for tiles in tiled])
+    fragments = _fragments(a, partners, [_merged(_split_at_breaks(a, b, tiles), a, b)
+                                         for b, tiles in zip(partners, tiled)])
     found: list[Alignment | None] = []
     for b, tiles, rows in zip(partners, tiled, fragments):
         if not tiles:
@@ -358,8 +406,10 @@ def _tiles(a: SubmissionPrints, b: SubmissionPrints, runs: list[list[int]], leas
     return tiles
 
 
-def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int, int, int, int, int, int]]:
-    """Tiles that follow each other on both sides, across small edits, as one fragment.
+def _merged(tiles: list[Tile], a: SubmissionPrints,
+            b: SubmissionPrints) -> list[tuple[int, int, int, int, int, int, int]]:
+    """Tiles that follow each other on both sides, across small edits, as one fragment, unless
+    a block of the file's other unit lies between them (``_breaks``).
 
     A copy with a statement changed here and there tiles into many pieces; an assessor wants
     to see the copied function once, with the edits inside it. Returns per fragment (unit_a,
@@ -372,8 +422,11 @@ def _merged(tiles: list[tuple[int, int, int, int, int]]) -> list[tuple[int, int,
             last = merged[-1]
             gap_a = start_a - last[3] - 1
             gap_b = start_b - last[5] - 1
+            breaks_a, breaks_b = a.breaks[unit_a], b.breaks[unit_b]  # mostly none: asked first
             if unit_a == last[0] and unit_b == last[1] and \
-                    0 <= gap_a <= MERGE_GAP_TOKENS and 0 <= gap_b <= MERGE_GAP_TOKENS:
+                    0 <= gap_a <= MERGE_GAP_TOKENS and 0 <= gap_b <= MERGE_GAP_TOKENS and \
+                    not (breaks_a and _within(breaks_a, last[3], start_a)) and \
+                    not (breaks_b and _within(breaks_b, last[5], start_b)):
                 last[3], last[5], last[6] = start_a + length - 1, start_b + length - 1, last[6] + length
                 continue
         merged.append([unit_a, unit_b, start_a, start_a + length - 1, start_b, start_b + length - 1,

@@ -243,6 +243,23 @@ def test_students_who_share_only_what_tools_and_templates_wrote_are_not_matched(
     assert {u["file"]: u["state"] for u in first.unread}["env/"] == "skipped"  # listed, never compared
 
 
+def test_a_fragment_shows_the_lines_of_its_own_kind_only(tmp_path: Path) -> None:
+    # A Markdown essay's prose runs on across its fenced code: a copy of the prose alone, in a
+    # text file, matched it as one fragment whose lines took in the whole fence between.
+    paragraphs = [" ".join(f"{word}{k}{p}" for k in range(40) for word in ("rivers", "carry", "silt"))
+                  for p in range(2)]
+    fence = "```python\n" + own_work(7) + "```\n"
+    essay = f"# Essay\n\n{paragraphs[0]}\n\n{fence}\n{paragraphs[1]}\n"
+    fence_lines = range(5, 5 + fence.count("\n"))
+    subs = [write(tmp_path / "s00", {"essay.md": essay}),
+            write(tmp_path / "s01", {"essay.txt": paragraphs[0] + "\n\n" + paragraphs[1] + "\n"})]
+    subs += [write(tmp_path / f"s{i:02d}", {"own.py": own_work(i)}) for i in range(2, 12)]
+    [pair] = [p for p in check(subs).pairs if {p.a, p.b} == {"s00", "s01"}]
+    spans = [f.a if f.a.file == "essay.md" else f.b for f in pair.fragments]
+    assert len(spans) == 2 and pair.similarity > 0.9
+    assert not any(line in fence_lines for span in spans for line in range(span.start_line, span.end_line + 1))
+
+
 def test_a_report_lists_the_files_it_could_not_read(tmp_path: Path) -> None:
     # A deliverable's report handed in as a legacy .doc, a damaged .docx or a scanned PDF was
     # never compared: the assessor must see it, as for a file too large to read. An empty file
