@@ -1,8 +1,12 @@
-"""HTML pages: their visible text, as prose.
+"""HTML pages: their visible text, as prose, and the code blocks they show, as code.
 
 A submitted web page is read for what it says: scripts, styles and markup are dropped. (Web
 code that students write lives in ``.js``/``.css``/``.vue`` files, which are code.) Block
-elements end lines, so paragraphs and list items keep lines of their own.
+elements end lines, so paragraphs and list items keep lines of their own. A ``<pre>`` block
+that names its language (``<code class="language-python">``, or the ``highlight hl-ipython3``
+of a notebook exported by nbconvert) is code in that language, its lines as they are: a
+notebook handed in as HTML, or a report that shows its program, is compared with the same code
+elsewhere. A notebook export's outputs are left out, as a notebook's are (``notebook.py``).
 
 Text a browser would not show is left out and counted (``tamper.HiddenText``), as in office
 documents: elements with the ``hidden`` attribute, or whose inline style says ``display: none``,
@@ -21,6 +25,7 @@ from ..model import SegmentKind
 from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, TINY, WHITE, HiddenText,
                       hex_rgb, invisible_on)
 from .base import Extracted, Extractor, TextBuilder, binary
+from .languages import language_for_tag
 from .text import looks_binary
 
 if TYPE_CHECKING:  # imported when a page is read (see extractors/__init__.py)
@@ -36,6 +41,15 @@ _BLOCKS = (
     "th", "tr", "ul",
 )
 
+
+# The classes that name a code block's language: Markdown renderers' and highlight.js's
+# ("language-python", "lang-py"), and Pygments' in nbconvert's exports ("hl-ipython3").
+_LANGUAGE_CLASS = re.compile(r"^(?:language|lang|hl)-(.+)$")
+# The output areas of a notebook exported by nbconvert (JupyterLab's and the classic templates).
+_OUTPUTS = ("jp-OutputArea", "output_wrapper")
+# Stands for a code block in the page's text while the prose around it is laid out.
+_CODE_MARK = "\ue000code{}\ue000"
+_CODE_MARKS = re.compile("\ue000code(\\d+)\ue000")
 
 _DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]+)")
 _NAMED = {"white": "FFFFFF", "black": "000000", "snow": "FFFAFA", "ivory": "FFFFF0",
@@ -132,6 +146,38 @@ def visible_text(soup: BeautifulSoup) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _language(block: Tag) -> str | None:
+    """The language a ``<pre>`` block names, on itself, its ``<code>`` or an ancestor's class
+    (nbconvert wraps it in ``<div class="highlight hl-ipython3">``); None when it names none
+    that is code (preformatted text stays prose)."""
+    from bs4 import Tag
+
+    inner = block.find("code")
+    for element in [block, inner, *block.parents][:6]:
+        if not isinstance(element, Tag):
+            continue
+        for name in element.get("class") or ():
+            found = _LANGUAGE_CLASS.match(name)
+            if found and (language := language_for_tag(found.group(1))):
+                return language
+    return None
+
+
+def code_blocks(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """The ``<pre>`` blocks that name a language, as (text, language), each replaced in the
+    page by a mark of its number (``_CODE_MARK``) on a line of its own."""
+    from bs4 import Tag
+
+    found: list[tuple[str, str]] = []
+    for block in soup.find_all("pre"):
+        language = _language(block) if isinstance(block, Tag) and not block.decomposed else None
+        if language is None:
+            continue
+        found.append((block.get_text(), language))
+        block.replace_with(_CODE_MARK.format(len(found) - 1))
+    return found
+
+
 class HtmlExtractor(Extractor):
     name = "HTML page"
 
@@ -145,8 +191,17 @@ class HtmlExtractor(Extractor):
         hidden = HiddenText()
         for element in soup.find_all(_INVISIBLE):
             element.decompose()  # a style or script is not hidden text
+        for element in soup.find_all(class_=_OUTPUTS):
+            element.decompose()  # what the code printed, not what the student wrote
         leave_out_hidden(soup, hidden)
+        blocks = code_blocks(soup)
         builder = TextBuilder()
-        builder.add(visible_text(soup), SegmentKind.PROSE)
+        # The prose between the code blocks, in page order; a mark is a block on a line alone.
+        for index, part in enumerate(_CODE_MARKS.split(visible_text(soup))):
+            if index % 2:
+                text, language = blocks[int(part)]
+                builder.add(text, SegmentKind.CODE, language)
+            else:
+                builder.add(part, SegmentKind.PROSE)
         builder.flags = hidden.flags(path)
         return builder.build()

@@ -582,6 +582,22 @@ def test_html_keeps_visible_text_and_drops_scripts_and_styles() -> None:
     assert document.segments == (Segment(PROSE, 1, 4),)
 
 
+def test_html_code_blocks_that_name_their_language_are_code() -> None:
+    # A report's program in <pre><code class="language-python">, a notebook exported by
+    # nbconvert (Pygments' "highlight hl-ipython3", its outputs apart): code, lines as they are.
+    page = (b'<html><body><h1>Report</h1><p>We average the marks.</p>'
+            b'<pre><code class="language-python">def mean(xs):\n    return sum(xs) / len(xs)\n</code></pre>'
+            b'<div class="jp-Cell"><div class="highlight hl-ipython3"><pre><span></span>'
+            b'<span class="k">for</span> x <span class="ow">in</span> xs:\n    print(x)\n</pre></div>'
+            b'<div class="jp-OutputArea"><pre>1\n2</pre></div></div>'
+            b'<pre>a poem,\n   laid out by hand</pre></body></html>')
+    document = run("report.html", page)
+    assert document.text == ("Report\nWe average the marks.\n\ndef mean(xs):\n    return sum(xs) / len(xs)"
+                             "\n\nfor x in xs:\n    print(x)\n\na poem,\nlaid out by hand")
+    assert document.segments == (Segment(PROSE, 1, 2), Segment(CODE, 4, 5, "python"),
+                                 Segment(CODE, 7, 8, "python"), Segment(PROSE, 10, 11))
+
+
 def test_html_meta_charset_is_honoured() -> None:
     page = '<meta charset="windows-1252"><p>caf\u00e9 \u201cok\u201d</p>'.encode("cp1252")
     assert run("page.htm", page).text == "caf\u00e9 \u201cok\u201d"

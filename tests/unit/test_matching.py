@@ -260,6 +260,28 @@ def test_a_fragment_shows_the_lines_of_its_own_kind_only(tmp_path: Path) -> None
     assert not any(line in fence_lines for span in spans for line in range(span.start_line, span.end_line + 1))
 
 
+def test_a_notebook_handed_in_as_html_is_compared_as_code(tmp_path: Path) -> None:
+    # One student hands in the notebook, another its HTML export (nbconvert), names changed:
+    # the export's code was read as prose, its indentation flattened, and the copy not found.
+    import html
+    import json
+
+    source = own_work(3)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"language": "python"}},
+                "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Marks"},
+                          {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+                           "source": source}]}
+    renamed = source.replace("value", "amount").replace("total", "acc")
+    export = ('<html><body><div class="jp-MarkdownCell"><h1>Marks</h1></div><div class="jp-CodeCell">'
+              f'<div class="highlight hl-ipython3"><pre><span></span>{html.escape(renamed)}</pre></div>'
+              '<div class="jp-OutputArea"><pre>42</pre></div></div></body></html>')
+    subs = [write(tmp_path / "s00", {"analysis.ipynb": json.dumps(notebook)}),
+            write(tmp_path / "s01", {"analysis.html": export})]
+    subs += [write(tmp_path / f"s{i:02d}", {"own.py": own_work(i)}) for i in range(4, 14)]
+    [pair] = [p for p in check(subs).pairs if {p.a, p.b} == {"s00", "s01"}]
+    assert pair.similarity > 0.9 and pair.a_share > 0.9 and pair.b_share > 0.9
+
+
 def test_a_report_lists_the_files_it_could_not_read(tmp_path: Path) -> None:
     # A deliverable's report handed in as a legacy .doc, a damaged .docx or a scanned PDF was
     # never compared: the assessor must see it, as for a file too large to read. An empty file
