@@ -18,6 +18,7 @@ are where pasted filler carries its disguise.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING
 
@@ -122,8 +123,11 @@ def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
     """Remove the elements a browser would not show, counting their words in ``hidden``."""
     from bs4 import Tag
 
+    # Nothing here is decomposed (a hidden element is replaced, its subtree detached), and
+    # bs4's ``decomposed`` searches the element's subtree for a tag when unset: quadratic on a
+    # deeply nested page (3,000 levels: 6 s).
     for element in soup.find_all(True):
-        if not isinstance(element, Tag) or element.decomposed:
+        if not isinstance(element, Tag):
             continue
         reasons = _hidden(element)
         if reasons:
@@ -153,7 +157,9 @@ def _language(block: Tag) -> str | None:
     from bs4 import Tag
 
     inner = block.find("code")
-    for element in [block, inner, *block.parents][:6]:
+    # A few ancestors only: nbconvert's class is the block's parent's, and a hostile page nests
+    # thousands deep.
+    for element in [block, inner, *itertools.islice(block.parents, 4)]:
         if not isinstance(element, Tag):
             continue
         for name in element.get("class") or ():
@@ -165,12 +171,17 @@ def _language(block: Tag) -> str | None:
 
 def code_blocks(soup: BeautifulSoup) -> list[tuple[str, str]]:
     """The ``<pre>`` blocks that name a language, as (text, language), each replaced in the
-    page by a mark of its number (``_CODE_MARK``) on a line of its own."""
+    page by a mark of its number (``_CODE_MARK``)."""
     from bs4 import Tag
 
     found: list[tuple[str, str]] = []
-    for block in soup.find_all("pre"):
-        language = _language(block) if isinstance(block, Tag) and not block.decomposed else None
+    blocks = [block for block in soup.find_all("pre") if isinstance(block, Tag)]
+    # A <pre> inside another is part of the outer one's text (and leaves the page with it):
+    # found from the outer ones' contents, not by each block's ancestors (a page can nest
+    # thousands deep).
+    inner = {id(nested) for block in blocks for nested in block.find_all("pre")}
+    for block in blocks:
+        language = _language(block) if id(block) not in inner else None
         if language is None:
             continue
         found.append((block.get_text(), language))
@@ -196,7 +207,7 @@ class HtmlExtractor(Extractor):
         leave_out_hidden(soup, hidden)
         blocks = code_blocks(soup)
         builder = TextBuilder()
-        # The prose between the code blocks, in page order; a mark is a block on a line alone.
+        # The prose between the code blocks, in page order (a mark stands for a block).
         for index, part in enumerate(_CODE_MARKS.split(visible_text(soup))):
             if index % 2:
                 text, language = blocks[int(part)]

@@ -598,6 +598,13 @@ def test_html_code_blocks_that_name_their_language_are_code() -> None:
                                  Segment(CODE, 7, 8, "python"), Segment(PROSE, 10, 11))
 
 
+def test_html_code_block_inside_another_is_part_of_it() -> None:
+    page = b"<pre class='language-python'>a = 1\n<pre class='language-python'>b = 2</pre></pre><p>after</p>"
+    document = run("nested.html", page)
+    assert document.text == "a = 1\nb = 2\n\nafter"
+    assert document.segments == (Segment(CODE, 1, 2, "python"), Segment(PROSE, 4, 4))
+
+
 def test_html_meta_charset_is_honoured() -> None:
     page = '<meta charset="windows-1252"><p>caf\u00e9 \u201cok\u201d</p>'.encode("cp1252")
     assert run("page.htm", page).text == "caf\u00e9 \u201cok\u201d"
