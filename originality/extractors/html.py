@@ -207,12 +207,13 @@ class HtmlExtractor(Extractor):
         leave_out_hidden(soup, hidden)
         blocks = code_blocks(soup)
         builder = TextBuilder()
-        # The prose between the code blocks, in page order (a mark stands for a block).
+        # The prose between the code blocks, in page order (a mark stands for a block; one a
+        # page spelt itself in private-use characters stands for none).
         for index, part in enumerate(_CODE_MARKS.split(visible_text(soup))):
-            if index % 2:
+            if index % 2 == 0:
+                builder.add(part, SegmentKind.PROSE)
+            elif int(part) < len(blocks):
                 text, language = blocks[int(part)]
                 builder.add(text, SegmentKind.CODE, language)
-            else:
-                builder.add(part, SegmentKind.PROSE)
         builder.flags = hidden.flags(path)
         return builder.build()

@@ -598,6 +598,12 @@ def test_html_code_blocks_that_name_their_language_are_code() -> None:
                                  Segment(CODE, 7, 8, "python"), Segment(PROSE, 10, 11))
 
 
+def test_html_that_spells_a_code_mark_itself_is_still_read() -> None:
+    page = "<meta charset=\"utf-8\"><p>before \ue000code7\ue000 after</p><pre class='language-python'>x = 1</pre>".encode()
+    document = run("marked.html", page)
+    assert document.state is OK and document.segments[-1] == Segment(CODE, 5, 5, "python")
+
+
 def test_html_code_block_inside_another_is_part_of_it() -> None:
     page = b"<pre class='language-python'>a = 1\n<pre class='language-python'>b = 2</pre></pre><p>after</p>"
     document = run("nested.html", page)
