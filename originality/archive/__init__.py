@@ -37,6 +37,7 @@ from ..check import load_submission
 from ..errors import NotFound, NotReady
 from ..fingerprint import SymbolTable
 from ..options import CheckOptions, MatchOptions
+from ..privacy.exposure import also_known_as
 from ..store import flags, links, summaries
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, open_index
@@ -68,8 +69,12 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
 
     def __init__(self, db: Database, store: BlobStore, index: CandidateIndex,
                  options: CheckOptions | None = None,
-                 review_threshold: float = REVIEW_THRESHOLD, settle_after: float = SETTLE_AFTER) -> None:
+                 review_threshold: float = REVIEW_THRESHOLD, settle_after: float = SETTLE_AFTER,
+                 pseudonym_secret: str = "") -> None:
         self.db, self.store, self.index = db, store, index
+        # The key past cohorts' students were renamed under (``privacy/pseudonymize.py``): a
+        # student's pseudonymized attempts are still their own (``student_ids``).
+        self.pseudonym_secret = pseudonym_secret
         # The service's default; a project may set its own (``store/flags.py``).
         self.review_threshold = review_threshold
         self.settle_after = settle_after  # when a project is quiet (``rescoring.py``)
@@ -94,7 +99,13 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
         return cls(db, store, index,
                    options=CheckOptions(workers=1, match=MatchOptions(
                        tokenizer=settings.tokenizer, normalizations=settings.normalization_names)),
-                   review_threshold=settings.review_threshold, settle_after=settings.settle_after)
+                   review_threshold=settings.review_threshold, settle_after=settings.settle_after,
+                   pseudonym_secret=settings.pseudonym_secret)
+
+    def student_ids(self, student_id: str) -> list[str]:
+        """The ids the student's work may be stored under: theirs, and their pseudonym once
+        their earlier cohort was pseudonymized."""
+        return also_known_as(self.pseudonym_secret, student_id)
 
     def close(self) -> None:
         self.index.close()
@@ -139,7 +150,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
                                     rescore_queued_at=None))
             links.write(session, submission.id, report)  # the later matches of the others
             summaries.write(session, submission, report)  # what the cohort page sums
-            flags.write(session, submission, self.review_threshold)
+            flags.write(session, submission, self.review_threshold, self.student_ids(submission.student_id))
 
     def report_of(self, submission_id: str) -> dict[str, Any]:
         with self.db.sessions() as session:

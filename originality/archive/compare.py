@@ -62,6 +62,7 @@ class Compare:
         def upgrade(self, project_id: str) -> None: ...
         def options_for(self, project_id: str) -> CheckOptions: ...
         def starter_kgrams(self, project_id: str) -> stats.StarterKgrams: ...
+        def student_ids(self, student_id: str) -> list[str]: ...
 
     def compare(self, loaded: LoadedSubmission, project_id: str, student_id: str | None,
                 before_seq: int | None = None, as_now: bool = False) -> dict[str, Any]:
@@ -182,14 +183,14 @@ class Compare:
         comparison.mark([0] + [index[other] for other in aligned])
         template_lines = {sid: template_ranges(units[index[sid]], comparison.prints(index[sid]).template_mask)
                           for sid in [loaded.id] + aligned}
+        mine_too = set(self.student_ids(student_id)) if student_id is not None else set()
         for other in reported:
             pair, (student, name, attempt) = pairs[other], people[other]
             match = {"submission_id": other, "student_id": student, "name": name,
                      "attempt": attempt, "similarity": pair.similarity,
                      "a_share": pair.a_share, "b_share": pair.b_share,
                      "fragments": [f.to_dict() for f in pair.fragments]}
-            own = student_id is not None and student == student_id
-            report["own_attempts" if own else "matches"].append(match)
+            report["own_attempts" if student in mine_too else "matches"].append(match)
         for key in ("matches", "own_attempts"):
             report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
         report["template_lines"] = template_lines

@@ -51,6 +51,7 @@ from ..store.models import (
     UnitRow,
     utcnow,
 )
+from .exposure import also_known_as
 from .holds import Holds, holds
 from .policy import RetentionPolicy
 
@@ -312,8 +313,6 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
     """Erase what the policy allows of ``student_id`` (and of the work kept under their
     pseudonym, when ``pseudonym_secret`` is given); the answer says what was removed (counts
     per kind) and what was kept, and why. Idempotent; audited."""
-    from .pseudonymize import also_known_as
-
     student_id = student_id.strip()
     if not student_id or student_id.startswith(ERASED_PREFIX):
         raise UsageError("a student id is needed (not an erased submission's)")

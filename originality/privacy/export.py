@@ -52,7 +52,7 @@ from ..store.models import (
     utcnow,
 )
 
-from .pseudonymize import also_known_as
+from .exposure import also_known_as
 
 VERSION = 1
 # Ids per query: well under every database's limit on bound parameters.

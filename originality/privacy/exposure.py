@@ -32,6 +32,12 @@ def pseudonym(secret: str, student_id: str) -> str:
     return PSEUDONYM_PREFIX + digest[:16]
 
 
+def also_known_as(secret: str, student_id: str) -> list[str]:
+    """The ids a student's data may be stored under: their own, and their pseudonym when the
+    installation has a key (``pseudonymize.py`` renames past cohorts' work to it)."""
+    return [student_id] + ([pseudonym(secret, student_id)] if secret else [])
+
+
 def sees_others(role: str, shown_to: str) -> bool:
     return role in SHOWN_TO[shown_to]
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..store.models import ArchiveEntry, AuditLog, Submission, utcnow
 from .erasure import ERASED_PREFIX, cases_citing, reports_mentioning
-from .exposure import PSEUDONYM_PREFIX, pseudonym
+from .exposure import PSEUDONYM_PREFIX, also_known_as, pseudonym
 from .holds import holds
 from .policy import RetentionPolicy
 
@@ -39,12 +39,6 @@ def require_secret(secret: str) -> str:
         raise UsageError("set ORIGINALITY_PSEUDONYM_SECRET to a secret of 16 characters or more "
                          "(and keep it: it is the only way back from a pseudonym)")
     return secret
-
-
-def also_known_as(secret: str, student_id: str) -> list[str]:
-    """The ids a student's data may be stored under: their own, and their pseudonym when the
-    installation has a key."""
-    return [student_id] + ([pseudonym(secret, student_id)] if secret else [])
 
 
 def _rename_mentions(session: Session, aliases: dict[str, str]) -> None:
@@ -91,4 +85,4 @@ def pseudonymize(archive: Archive, secret: str, before: datetime, policy: Retent
     return count
 
 
-__all__ = ["ACTION", "also_known_as", "pseudonymize", "require_secret"]
+__all__ = ["ACTION", "pseudonymize", "require_secret"]

@@ -5,8 +5,9 @@ those links, ``write`` flags every pair with another student that reaches the pr
 threshold, on both sides: the later submission (``copied``: its report holds the match) and the
 earlier one (``shared``: its work was matched; sharing one's work for copying breaks the rules
 too, a softer suspicion). A student's new attempt that matches a copy of their own earlier
-attempt is not flagged: the copy's report names the first attempt, whose pair is flagged
-already. One ``TriageItem`` per submission and pair, whatever the number of
+attempt is not flagged: the copy's report names the first attempt at the threshold, whose pair
+is flagged already. A student's own work is theirs under their pseudonym too (past cohorts
+renamed by ``privacy/pseudonymize.py``). One ``TriageItem`` per submission and pair, whatever the number of
 checks: a recheck (or a report scored again as its project grew, ``archive/rescoring.py``) finds
 the item there and only refreshes the similarity of one still waiting, to the pair's new score
 even when it fell under the threshold; an item cleared (by a case or a dismissal) keeps the
@@ -19,6 +20,7 @@ in the same transaction; the relay delivers it. People decide what an item means
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
@@ -42,10 +44,12 @@ def review_threshold(session: Session, project_id: str, default: float) -> float
     return own.review_threshold if own is not None else default
 
 
-def write(session: Session, submission: Submission, default_threshold: float) -> list[dict[str, Any]]:
+def write(session: Session, submission: Submission, default_threshold: float,
+          student_ids: Collection[str] = ()) -> list[dict[str, Any]]:
     """Flag the pairs of ``submission``'s stored links that reach the review threshold, in the
     caller's transaction (after ``links.write``); returns the events of the new items, added to
-    the outbox.
+    the outbox. ``student_ids``: the ids the student's work may be stored under (theirs by
+    default, ``Archive.student_ids``).
 
     What it reads of the earlier submissions (their rows, which of them matched this student's
     own work, their items) comes in a few queries for all of them, and the new items are
@@ -53,18 +57,19 @@ def write(session: Session, submission: Submission, default_threshold: float) ->
     pairs, and a query or a flush per pair took a quarter of the worker's time per upload
     (docs/benchmarks.md, "Archive check as the archive grows")."""
     threshold = review_threshold(session, submission.project_id, default_threshold)
+    mine = set(student_ids) | {submission.student_id}
     strong = driver_rows(session, "SELECT other_id, similarity FROM match_links WHERE submission_id = {0} "
                                   "AND own = {0} AND similarity >= {0} ORDER BY similarity DESC, other_id",
                          (submission.id, False, threshold))
     ids = [other for other, _ in strong]
     earlier = {s.id: s for batch in _batches(ids)
                for s in session.scalars(select(Submission).where(Submission.id.in_(batch)))}
-    others = [other for other in ids if other in earlier and earlier[other].student_id != submission.student_id]
-    copied = _copied_from(session, others, submission.student_id)
+    others = [other for other in ids if other in earlier and earlier[other].student_id not in mine]
+    copied = _copied_from(session, others, mine, threshold)
     items = _items(session, submission.id, others)
     made: list[dict[str, Any]] = []
     for other_id, similarity in strong:
-        if other_id not in earlier or earlier[other_id].student_id == submission.student_id:
+        if other_id not in earlier or earlier[other_id].student_id in mine:
             continue  # the student's own work is never plagiarism
         if other_id in copied:
             continue  # a new attempt matching the copy of the student's own earlier work
@@ -119,17 +124,23 @@ def _batches(ids: list[str]) -> list[list[str]]:
     return [ids[start:start + IN_BATCH] for start in range(0, len(ids), IN_BATCH)]
 
 
-def _copied_from(session: Session, earlier: list[str], student_id: str) -> set[str]:
-    """Those of ``earlier`` whose own reports match an earlier attempt of ``student_id``: that
-    student's new attempt matches them because they match the student's work (the pair of the
-    first attempt is flagged already), and is not a copy of them. Read from the links to the
-    student's submissions (a student has a few), not from every link of ``earlier``."""
-    own = [sid for (sid,) in driver_rows(session, "SELECT id FROM submissions WHERE student_id = {0}",
-                                         (student_id,))]
+def _copied_from(session: Session, earlier: list[str], student_ids: Collection[str],
+                 threshold: float) -> set[str]:
+    """Those of ``earlier`` whose own reports match an earlier attempt of the student (under
+    any of ``student_ids``) at the review threshold: the student's new attempt matches them
+    because they copied the student's work (that pair is flagged already), and is not a copy of
+    them. Under the threshold the match proves nothing: two students' independent work on one
+    task matches weakly, and a student who copied a classmate in a later attempt must not go
+    unflagged because that classmate's report once listed their first attempt. Read from the
+    links to the student's submissions (a student has a few), not from every link of
+    ``earlier``."""
+    own = [sid for (sid,) in rows_in(session, "SELECT id FROM submissions WHERE student_id {in_}", (),
+                                     sorted(student_ids))]
     if not earlier or not own:
         return set()
     matched = {sid for (sid,) in rows_in(session, "SELECT submission_id FROM match_links WHERE own = {p} "
-                                                  "AND other_id {in_}", (False,), own)}
+                                                  "AND similarity >= {p} AND other_id {in_}",
+                                         (False, threshold), own)}
     return matched & set(earlier)
 
 

@@ -679,3 +679,27 @@ def test_a_past_cohort_kept_under_a_keyed_pseudonym_still_matches_and_is_found_w
     # With the key, the student's rights reach the pseudonymized work.
     exported = runner.invoke(main, ["student", "export", "alice"])
     assert {s["id"] for s in json.loads(exported.output)["tables"]["submissions"]} == {old, old_again}
+
+
+def test_a_student_repeating_the_year_is_not_flagged_against_her_own_pseudonymized_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from originality.cli import main
+    from originality.privacy.exposure import pseudonym
+
+    secret = "a-secret-of-the-school-0123456789"
+    monkeypatch.setenv("ORIGINALITY_PSEUDONYM_SECRET", secret)
+    monkeypatch.setenv("ORIGINALITY_DATA_DIR", str(tmp_path / "data"))
+    for service in running(Service, tmp_path, monkeypatch):
+        service.add("original", "alice")
+        service.add("renamed", "alice", attempt=2)
+        with service.archive.db.session() as session:
+            session.execute(update(Submission).values(created_at=utcnow() - timedelta(days=800)))
+        cutoff = (utcnow() - timedelta(days=365)).date().isoformat()
+        done = CliRunner().invoke(main, ["archive", "pseudonymize", "--before", cutoff])
+        assert done.output.startswith("2 submissions pseudonymized"), done.output
+        # The next year she hands in her work again: her old attempts are hers, not matches.
+        again = service.add("identical", "alice", attempt=3)
+        report = service.get(f"/api/v1/submissions/{again}/report").get_json()
+        assert report["matches"] == []
+        assert [m["student_id"] for m in report["own_attempts"]] == [pseudonym(secret, "alice")] * 2
+        assert count(service, TriageItem) == 0

@@ -316,6 +316,21 @@ def test_the_review_threshold_is_the_projects_own_or_the_default(service: Servic
         assert audit is not None and audit.actor == "dean" and audit.subject == "project:p1"
 
 
+def test_a_later_attempt_copying_a_classmate_is_flagged_though_her_work_matched_the_first_weakly(
+        service: Service) -> None:
+    # A student's first attempt that a classmate's report lists under the threshold (here 0.59
+    # under 0.8) proves nothing against the classmate: copying them in a later attempt is flagged.
+    service.client.put("/api/v1/projects/p1/review-threshold", json={"review_threshold": 0.8},
+                       headers=service.headers("staff"))
+    service.add("partial_copy", "alice")
+    carol = service.add("original", "carol")
+    assert [(m["student_id"], m["similarity"] < 0.8) for m in service.archive.report_of(carol)["matches"]] == [
+        ("alice", True)]
+    again = service.add("identical", "alice", attempt=2)
+    assert [(i["submission_id"], i["kind"], i["other_submission_id"]) for i in service.triage()["items"]] == [
+        (again, "copied", carol), (carol, "shared", again)]
+
+
 def test_the_triage_routes_are_in_the_openapi_spec(service: Service) -> None:
     paths = service.client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/triage", "/api/v1/triage/{item_id}",
