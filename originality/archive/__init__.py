@@ -79,7 +79,7 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
         self.review_threshold = review_threshold
         self.settle_after = settle_after  # when a project is quiet (``rescoring.py``)
         self.options = options or CheckOptions(workers=1)
-        self._starters: dict[str, StarterCode] = {}
+        self._starters: dict[tuple[str, str], StarterCode] = {}
         self._starters_lock = threading.Lock()  # the API checks in several threads
 
     @classmethod

@@ -18,7 +18,7 @@ from ..fingerprint import SymbolTable
 from ..options import CheckOptions
 from ..store.db import Database
 from ..store.models import ProjectStarter, Submission, utcnow
-from ..units import Unit
+from ..units import Unit, tokens_digest
 from ..unpack import is_zip
 from .blobs import BlobStore
 from .stats import StarterKgrams
@@ -45,11 +45,12 @@ class Starters:
     db: Database
     store: BlobStore
     options: CheckOptions
-    _starters: dict[str, StarterCode]
+    _starters: dict[tuple[str, str], StarterCode]
     _starters_lock: threading.Lock
 
-    if TYPE_CHECKING:  # provided by ``Entries``
+    if TYPE_CHECKING:  # provided by ``Entries`` and ``Quotations``
         def resketch(self, project_id: str, without: np.ndarray | None) -> int: ...
+        def options_for(self, project_id: str) -> CheckOptions: ...
 
     def set_starter(self, project_id: str, sha256: str, size: int, name: str | None = None,
                     set_by: str = "") -> dict[str, Any]:
@@ -65,7 +66,7 @@ class Starters:
         if not is_zip(data):
             self.discard_unused(sha256)
             raise NotAnArchive("the starter code is not a ZIP archive")
-        loaded = load_submission(data, self.options, SymbolTable(), identifier="starter")
+        loaded = load_submission(data, self.options_for(project_id), SymbolTable(), identifier="starter")
         if loaded.error is not None:
             self.discard_unused(sha256)
             raise loaded.error
@@ -106,21 +107,24 @@ class Starters:
                     "updated_at": row.updated_at}
 
     def starter_code(self, project_id: str) -> StarterCode | None:
-        """The project's starter code, unpacked (once per process and digest)."""
+        """The project's starter code, unpacked (once per process, digest and way of making
+        tokens): read with the project's options, as its students' uploads are, so that a
+        quotation in a template counted by the project is counted, and left out, alike."""
         summary = self.starter(project_id)
         if summary is None:
             return None
-        sha256 = summary["sha256"]
+        options = self.options_for(project_id)
+        key = (summary["sha256"], tokens_digest(options.match))
         with self._starters_lock:
-            found = self._starters.get(sha256)
+            found = self._starters.get(key)
         if found is not None:
             return found
         try:
-            data = self.store.get(sha256)
+            data = self.store.get(summary["sha256"])
         except BlobMissing as error:  # not the student's fault: the check fails and is retried
             raise BlobMissing(f"the starter code of project {project_id} is missing: "
                               f"{error.message}") from None
-        loaded = load_submission(data, self.options, SymbolTable(), identifier="starter")
+        loaded = load_submission(data, options, SymbolTable(), identifier="starter")
         if loaded.error is not None:
             raise loaded.error
         found = StarterCode(loaded.units, frozenset(loaded.binary_digests),
@@ -128,7 +132,7 @@ class Starters:
         with self._starters_lock:
             while len(self._starters) >= STARTER_CACHE:
                 self._starters.pop(next(iter(self._starters)))
-            self._starters[sha256] = found
+            self._starters[key] = found
         return found
 
     def discard_unused(self, sha256: str) -> None:

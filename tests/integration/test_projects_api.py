@@ -178,3 +178,28 @@ def test_a_project_may_count_quotations_and_the_choice_is_audited(service: Servi
         from originality.store.models import AuditLog
         [entry] = session.query(AuditLog).filter_by(action="project.quotations").all()
         assert (entry.actor, entry.subject) == ("staff", "project:p2")
+
+
+def test_a_template_quotation_is_starter_code_in_a_project_that_counts_quotations(service: Service) -> None:
+    # A report template citing a source: a project that counts quotations reads the template as it
+    # reads its students' reports, so the quotation is starter text in both and counts for no pair.
+    template = (f"# Rapport\n\nComme le rappelle l'auteur, « {SOURCE} » (Martin, 2019). Gardez cette "
+                "phrase en tête en rédigeant votre rapport.\n\n## Introduction\n\nPrésentez le projet.\n")
+    staff = service.headers("staff")
+    assert service.client.put("/api/v1/projects/p3/quotations", json={"leave_out": False},
+                              headers=staff).status_code == 200
+    assert service.put("p3", zip_bytes({"rapport.md": template.encode()})).status_code == 200
+    words = {"alice": "Notre projet compare trois méthodes de révision pour un examen de statistique "
+                      "auprès de vingt camarades volontaires.",
+             "bob": "Ce rapport décrit une application mobile qui rappelle aux élèves de relire leurs "
+                    "cours chaque soir."}
+    for student, own in words.items():
+        path = service.root / f"{student}-p3.zip"
+        path.write_bytes(zip_bytes({"rapport.md": f"{template}\n{own}\n".encode()}))
+        sha, size = file_digest(path)
+        registered = service.archive.register(sha256=sha, size=size, project_id="p3", student_id=student,
+                                              assessor_id="assessor")
+        assert service.archive.claim(registered.submission.id, 60)
+        assert service.archive.process(registered.submission.id, source=path) == JobStatus.DONE
+    report = service.client.get(f"/api/v1/submissions/{registered.submission.id}/report", headers=staff).get_json()
+    assert max((m["similarity"] for m in report["matches"]), default=0.0) < 0.2, report["matches"]
