@@ -14,7 +14,8 @@ Latin ones they stand for, so that neither trick splits a copied word; lines nev
 
 Prose is Unicode-folded (NFKC, case-folded), split into words, stripped of its language's stop
 words and stemmed by its language's Snowball stemmer, then accents stripped (``language``: one
-language per document, French and English among others), so that light paraphrase
+language per document, French and English among others, and a paragraph surely in another
+reads in its own, as a template's instructions do among a student's answers), so that light paraphrase
 (inflection, articles, filler words) does not hide a copy. Prose symbols carry a ``w:`` prefix
 so they can never equal a code token.
 
@@ -117,7 +118,7 @@ def _extend_code(text: str, alias: str | None, first_line: int, out: TokenStream
         return
     lexer = _lexer(alias) if alias else None
     if lexer is None:  # a language nothing lexes: read as words, not as someone's prose
-        _tokenize_prose(text, first_line, out, language.DEFAULT, leave_out_quotations=False)
+        _tokenize_prose(text, first_line, out, language.DEFAULT, leave_out_quotations=False, by_paragraph=False)
         return
     line, col = first_line, 1
     for ttype, value in lexer.get_tokens(text):
@@ -137,19 +138,23 @@ def _extend_code(text: str, alias: str | None, first_line: int, out: TokenStream
 
 
 def _tokenize_prose(text: str, first_line: int, out: TokenStream, code: str,
-                    leave_out_quotations: bool) -> None:
-    stops = language.stop_words(code)
+                    leave_out_quotations: bool, by_paragraph: bool = True) -> None:
+    """Prose's words into ``out``, in the document's language ``code`` or, ``by_paragraph``,
+    in the language of a paragraph that is surely in another (``language.paragraph_languages``)."""
     folded_text = tamper.fold_text(text)
     quoted = quotes.inside(quotes.find(folded_text) if leave_out_quotations else [])
     offset = 0
-    for index, line_text in enumerate(folded_text.split("\n")):
+    folded_lines = folded_text.split("\n")
+    codes = language.paragraph_languages(folded_lines, code) if by_paragraph else [code] * len(folded_lines)
+    for index, line_text in enumerate(folded_lines):
+        stops = language.stop_words(codes[index])
         # Composed (NFKC), so an accented letter is one word character for the stemmer.
         folded = unicodedata.normalize("NFKC", line_text).casefold()
         for match in _WORD.finditer(folded):
             word = match.group()
             if word.isdigit() or language.strip_accents(word) in stops or quoted(offset + match.start()):
                 continue
-            out.symbols.append(PROSE_PREFIX + language.stem(code, word))
+            out.symbols.append(PROSE_PREFIX + language.stem(codes[index], word))
             out.lines.append(first_line + index)
             # Folding can change lengths; the column is approximate for prose, exact for code.
             out.cols.append(match.start() + 1)

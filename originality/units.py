@@ -25,7 +25,7 @@ from .syntax import PRUNING, prunes
 # (tests/unit/test_tokens_version.py pins the tokens of sample texts to this number and fails until it
 # is raised). Archived entries carry the digest of what made their units (``tokens_digest``), so
 # the archive knows which ones to re-tokenize after an upgrade (``archive/retokenize.py``).
-TOKENS_VERSION = 6
+TOKENS_VERSION = 7
 LITERAL_PREFIX = "lit:"
 # Features of the bag whose top 16 bits are this tag are runs of two consecutive literals
 # (test data, messages in order); the cosine weighs them up (``score.LITERAL_RUN_WEIGHT``).

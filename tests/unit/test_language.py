@@ -96,3 +96,66 @@ def test_a_long_document_takes_the_language_of_most_of_it_not_of_its_head() -> N
     assert len(runs) == language.DETECTION_RUNS * language.DETECTION_RUN_WORDS
     assert runs[:language.DETECTION_RUN_WORDS] == words[:language.DETECTION_RUN_WORDS]
     assert runs[-language.DETECTION_RUN_WORDS:] == words[-language.DETECTION_RUN_WORDS:]
+
+
+TEMPLATE_EN = """# Lab 1 report: a grade book
+
+## 1. Introduction
+
+Describe in a few lines the goal of the lab and the approach you followed to carry it out.
+
+## 2. Implementation choices
+
+Explain the data structures you used to represent the grades, and justify your choices against the possible alternatives.
+
+## 3. Conclusion
+
+Conclude by summing up what you learnt and what you would improve if you had more time.
+"""
+ANSWERS_FR = {
+    "alice": ["Le but de ce TP était de calculer des statistiques sur un fichier de notes. J'ai d'abord lu le "
+              "fichier, puis écrit chaque fonction en la testant à la main sur quelques élèves.",
+              "J'ai gardé le dictionnaire de dictionnaires fourni, car il permet d'accéder rapidement aux notes "
+              "d'un élève dans une matière donnée, sans parcourir toute la classe.",
+              "J'ai appris à manipuler les dictionnaires imbriqués. Avec plus de temps, j'ajouterais des tests "
+              "unitaires et une lecture plus robuste des fichiers mal formés."],
+    "bob": ["L'objectif était d'écrire des fonctions de calcul de moyenne et de classement. J'ai procédé "
+            "fonction par fonction, en vérifiant chaque résultat avec un petit exemple.",
+            "J'ai utilisé des boucles simples pour que le calcul soit explicite, et une fonction de tri avec une "
+            "clé pour obtenir le classement en un seul appel.",
+            "Je sais maintenant écrire une clé de tri. Je voudrais ajouter une interface graphique pour que les "
+            "professeurs puissent consulter les moyennes sans ouvrir de terminal."],
+}
+
+
+def _filled(template: str, answers: list[str]) -> str:
+    parts = template.split("\n## ")
+    return "\n## ".join([parts[0]] + [part.rstrip("\n") + f"\n\n{answer}\n" for part, answer in zip(parts[1:], answers)])
+
+
+def test_a_paragraph_surely_in_another_language_is_read_in_it_with_its_heading() -> None:
+    text = _filled(TEMPLATE_EN, ANSWERS_FR["alice"])
+    assert language.detect(text) == "fr"  # the answers are most of it
+    lines = text.split("\n")
+    codes = language.paragraph_languages(lines, "fr")
+    by_line = {line: code for line, code in zip(lines, codes) if line.strip()}
+    assert by_line["## 1. Introduction"] == by_line[lines[4]] == "en"  # a heading goes with what follows
+    assert all(by_line[answer] == "fr" for answer in ANSWERS_FR["alice"])
+    # One language throughout: every paragraph keeps the document's.
+    assert set(language.paragraph_languages(TEMPLATE_EN.split("\n"), "en")) == {"en"}
+
+
+def test_an_english_template_filled_in_in_french_is_left_out_as_starter_text(tmp_path: Path) -> None:
+    # Each report reads as French (its answers); the template alone as English. Read as French,
+    # the template's instructions no longer equalled the starter's, and every pair scored 0.99.
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "report.md").write_text(TEMPLATE_EN, encoding="utf-8")
+    folders = []
+    for student, answers in ANSWERS_FR.items():
+        folder = tmp_path / student
+        folder.mkdir()
+        (folder / "report.md").write_text(_filled(TEMPLATE_EN, answers), encoding="utf-8")
+        folders.append(folder)
+    report = check(folders, bases=[base], options=CheckOptions(workers=1, min_similarity=0.0))
+    assert max((p.similarity for p in report.pairs), default=0.0) < 0.3, report.pairs
