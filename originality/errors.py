@@ -7,6 +7,24 @@ that reports and the API show, and an ``http_status`` that the API layer maps to
 
 from __future__ import annotations
 
+# Exceptions a caller's runtime raises inside a check to stop it, such as Celery's soft time
+# limit (raised wherever the check happens to be, a subclass of Exception). The engine reads
+# damaged files under broad ``except Exception`` handlers; those let these through (``except
+# interruptions(): raise`` first), or a check past its limit would end as done with the file it
+# was reading called unreadable. The engine imports no Celery: the worker registers the class.
+_INTERRUPTIONS: list[type[BaseException]] = []
+
+
+def interrupts(kind: type[BaseException]) -> None:
+    """Register an exception class that stops a check and that no handler may swallow."""
+    if kind not in _INTERRUPTIONS:
+        _INTERRUPTIONS.append(kind)
+
+
+def interruptions() -> tuple[type[BaseException], ...]:
+    """The registered classes, for an ``except`` clause (an empty tuple matches nothing)."""
+    return tuple(_INTERRUPTIONS)
+
 
 class OriginalityError(Exception):
     """Base of every error the engine raises on purpose."""

@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
+from .errors import interruptions
 from .extractors.base import (
     MAX_TEXT_CHARS,
     Extracted,
@@ -284,6 +285,8 @@ def extract(entry: Entry) -> Document:
             result = extractor.extract(entry.path, data)
     except NotExtracted as outcome:
         return document(outcome.state, outcome.detail)
+    except interruptions():  # the check is being stopped: not the file's doing
+        raise
     except Exception as error:  # parsers fail in many ways on damaged or hostile files
         log.debug("cannot read %s as %s", entry.path, extractor.name, exc_info=True)
         reason = f"{type(error).__name__}: {error}".strip().rstrip(":")

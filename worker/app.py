@@ -37,13 +37,16 @@ from kombu.exceptions import ChannelError
 
 from originality import logs
 from originality.archive import Archive
-from originality.errors import NotFound
+from originality.errors import NotFound, interrupts
 from originality.outbox import Outbox
 from originality.privacy import retention
 from originality.store.models import JobStatus
 from originality.store.settings import Settings
 
 log = logging.getLogger("originality.worker")
+# The soft time limit is raised inside whatever the check is reading: the engine's handlers of
+# damaged files must let it through (``errors.interruptions``).
+interrupts(SoftTimeLimitExceeded)
 
 CHECKS = "checks"
 WEBHOOKS = "webhooks"

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import interruptions
 from ..model import SegmentKind
 from .base import Extracted, Extractor, TextBuilder, unreadable
 from .languages import language_for_path, language_for_tag
@@ -93,6 +94,8 @@ def _load(text: str) -> tuple[Mapping[str, Any], list[Any]]:
             converted = convert(from_dict(raw), 4)
             if isinstance(converted.get("cells"), list):
                 return converted.get("metadata") or {}, converted["cells"]
+        except interruptions():
+            raise
         except Exception:  # nbformat raises many kinds on odd files; read the JSON below
             pass
     cells = raw.get("cells")

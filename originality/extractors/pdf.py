@@ -22,6 +22,7 @@ import io
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..errors import interruptions
 from ..model import SegmentKind
 from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, invisible_on)
@@ -256,6 +257,8 @@ class PdfExtractor(Extractor):
         if reader.is_encrypted:
             try:
                 opened = reader.decrypt("")
+            except interruptions():
+                raise
             except Exception as error:  # e.g. AES without a crypto library installed
                 raise unreadable(f"encrypted PDF cannot be opened ({error})") from None
             if opened == PasswordType.NOT_DECRYPTED:
@@ -268,6 +271,8 @@ class PdfExtractor(Extractor):
             read += 1
             try:
                 text = _page_text(reader.pages[number], hidden)
+            except interruptions():
+                raise
             except Exception:  # a damaged page; the others may still be fine
                 failed += 1
                 continue

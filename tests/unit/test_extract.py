@@ -630,3 +630,30 @@ def test_document_builders_are_deterministic() -> None:
 def test_binary_extensions_do_not_overlap_readable_ones() -> None:
     assert not BINARY_EXTENSIONS & set(CODE_EXTENSIONS)
     assert not BINARY_EXTENSIONS & set(DOCUMENT_EXTRACTORS)
+
+
+class _Stopped(Exception):
+    """Stands for Celery's soft time limit: raised inside whatever the check is reading."""
+
+
+def test_a_check_being_stopped_is_never_read_as_a_damaged_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The worker registers its time limit's exception; raised while a PDF page, a notebook or any
+    # document is being read, it must stop the check, not make the file "unreadable".
+    from originality import errors
+    from originality.extractors import notebook, pdf
+
+    monkeypatch.setattr(errors, "_INTERRUPTIONS", [])
+    errors.interrupts(_Stopped)
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise _Stopped()
+
+    monkeypatch.setattr(pdf, "_page_text", stopped)
+    with pytest.raises(_Stopped):
+        extract(Entry("report.pdf", make_pdf(["A page of the report."])))
+    monkeypatch.setattr(notebook, "decode_text", stopped)
+    with pytest.raises(_Stopped):
+        extract(Entry("analysis.ipynb", make_ipynb([("code", "print(1)")])))
+    # Any other exception of a parser is still the file's: unreadable, and the check goes on.
+    monkeypatch.setattr(errors, "_INTERRUPTIONS", [])
+    assert extract(Entry("analysis.ipynb", make_ipynb([("code", "print(1)")]))).state is DocumentState.UNREADABLE

@@ -77,3 +77,13 @@ def test_the_recovery_loop_queues_the_quiet_projects_reports(monkeypatch: pytest
     monkeypatch.setattr(worker.app.app, "send_task", lambda name, args, **_: sent.append((name, args)))
     assert worker.app.settle() == 1
     assert sent == [(worker.app.RESCORE_TASK, ("quiet1",))]
+
+
+def test_the_worker_lets_its_soft_time_limit_through_the_engines_handlers() -> None:
+    # Raised inside a PDF page or a parser, it must end the check as failed (time_limit), never be
+    # read as a damaged file (tests/unit/test_extract.py shows the engine's side).
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from originality.errors import interruptions
+
+    assert SoftTimeLimitExceeded in interruptions()
