@@ -18,6 +18,12 @@ from ..store.db import Database
 from ..store.models import JobStatus, Submission, utcnow
 
 SUBMISSION_CHECKED = "submission.checked"
+# How many times one check may be started before it is given up: the first run and three more,
+# as many as a check failing with an error gets (the worker's ``MAX_RETRIES``). A check whose
+# worker process dies every time (killed for the memory one file takes) would otherwise be
+# taken again by the recovery pass for ever, and the platform never hear how it ended.
+MAX_RUNS = 4
+WORKER_LOST = "worker_lost"
 
 
 @dataclass
@@ -64,18 +70,26 @@ class Jobs:
                             .values(enqueued_at=utcnow()))
 
     def claim(self, submission_id: str, lease_seconds: float) -> bool:
-        """Take a queued submission, or one whose worker's lease ran out; False if taken."""
+        """Take a queued submission, or one whose worker's lease ran out; False if taken. One
+        whose lease ran out after ``MAX_RUNS`` starts (each of its workers died running it) is
+        not run again: it ends ``failed`` with ``worker_lost``, the platform told."""
         now = utcnow()
+        lapsed = and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now)
         with self.db.session() as session:
             result = session.execute(
                 update(Submission)
-                .where(Submission.id == submission_id,
-                       or_(Submission.status == JobStatus.QUEUED,
-                           and_(Submission.status == JobStatus.RUNNING, Submission.lease_until < now)))
+                .where(Submission.id == submission_id, Submission.runs < MAX_RUNS,
+                       or_(Submission.status == JobStatus.QUEUED, lapsed))
                 .values(status=JobStatus.RUNNING, lease_until=now + timedelta(seconds=lease_seconds),
                         runs=Submission.runs + 1)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+        self._end(submission_id, JobStatus.FAILED,
+                  {"code": WORKER_LOST, "message": f"the check stopped {MAX_RUNS} times without finishing "
+                                                  "(its worker process died each time); retry runs it again"},
+                  None, only_running=True, also=(lapsed, Submission.runs >= MAX_RUNS))
+        return False
 
     def retry(self, submission_id: str) -> bool:
         """Queue a failed check again (a failure is the service's fault, not the student's:
@@ -84,7 +98,7 @@ class Jobs:
             result = session.execute(
                 update(Submission)
                 .where(Submission.id == submission_id, Submission.status == JobStatus.FAILED)
-                .values(status=JobStatus.QUEUED, error_code=None, error_message=None,
+                .values(status=JobStatus.QUEUED, error_code=None, error_message=None, runs=0,
                         finished_at=None, lease_until=None, enqueued_at=utcnow()))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -113,7 +127,7 @@ class Jobs:
         return self._end(submission_id, JobStatus.FAILED, error, None, only_running=True)
 
     def _end(self, submission_id: str, status: str, error: dict[str, str] | None, files: int | None,
-             only_running: bool) -> bool:
+             only_running: bool, also: tuple[Any, ...] = ()) -> bool:
         values: dict[str, Any] = {"status": status, "lease_until": None, "finished_at": utcnow(),
                                   "error_code": error["code"] if error else None,
                                   "error_message": error["message"] if error else None}
@@ -123,7 +137,7 @@ class Jobs:
         # slow rather than dead (a database restart kept it from renewing), a second worker ran
         # the same check, and the later of the two finishing must not record a second outcome
         # and a second submission.checked event.
-        which = update(Submission).where(Submission.id == submission_id)
+        which = update(Submission).where(Submission.id == submission_id, *also)
         if only_running:
             which = which.where(Submission.status == JobStatus.RUNNING)
         else:

@@ -70,7 +70,7 @@ class Submission(Base):
     files: Mapped[int] = mapped_column(Integer, default=0)
     enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
-    runs: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it
+    runs: Mapped[int] = mapped_column(Integer, default=0)  # times claimed since queued by its upload or a retry (jobs.MAX_RUNS)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     # Set when the submission was erased (on request or by the retention policy): the row stays
     # so that other students' reports can say a match was erased, with no student id, name,

@@ -124,6 +124,28 @@ def test_one_worker_at_a_time_holds_a_submission_until_its_lease_runs_out(archiv
         assert session.get(Submission, submission.id).runs == 2  # type: ignore[union-attr]
 
 
+def test_a_check_whose_worker_dies_every_time_ends_failed_and_a_retry_starts_it_afresh(archive: Archive) -> None:
+    # An upload whose reading kills its worker process (out of memory) each time: the recovery
+    # pass takes it again once its lease lapses, at most MAX_RUNS times in all.
+    from originality.archive.jobs import MAX_RUNS, SUBMISSION_CHECKED, WORKER_LOST
+
+    submission = archive.register(sha256="b" * 64, size=1, project_id="p", student_id="s").submission
+    for _ in range(MAX_RUNS):
+        assert archive.claim(submission.id, 60)
+        archive.renew(submission.id, -1)  # its worker died
+    assert not archive.claim(submission.id, 60)
+    stored = archive.get(submission.id)
+    assert stored is not None and stored.status == JobStatus.FAILED
+    assert stored.error()["code"] == WORKER_LOST  # type: ignore[index]
+    assert archive.stuck(60) == []
+    with archive.db.sessions() as session:
+        [event] = session.scalars(select(EventRow).filter_by(type=SUBMISSION_CHECKED)).all()
+        assert '"worker_lost"' in event.data
+    # Once the cause is found, a retry runs it again, with its starts counted afresh.
+    assert archive.retry(submission.id)
+    assert archive.claim(submission.id, 60)
+
+
 def test_a_bomb_is_rejected_with_its_code(archive: Archive, tmp_path: Path) -> None:
     from fixtures import hostile
 
