@@ -7,6 +7,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from originality.errors import OriginalityError
@@ -25,6 +26,10 @@ HTTP_CODES = {
     422: "invalid_request",
     500: "internal_error",
 }
+
+
+# What a 503 asks the caller to wait: about the workers' recovery interval, a judgment.
+RETRY_AFTER_SECONDS = 30
 
 
 class ErrorBody(ma.Schema):
@@ -91,5 +96,13 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):  # routed here only when smorest's handler is not
             return error_response(error.code or 500, HTTP_CODES.get(error.code or 500, "error"),
                                   error.description or error.name)
+        if isinstance(error, OperationalError):
+            # The database down, or SQLite locked past its timeout: the caller may send the same
+            # request again (an upload is idempotent), as the CLI's database_unavailable says.
+            log.warning("database unavailable: %s", error)
+            response, status = error_response(503, "database_unavailable",
+                                              "the database is unavailable; send the request again shortly")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response, status
         log.exception("unhandled error")
         return error_response(500, "internal_error", "an internal error occurred")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from typing import Any
 
@@ -23,6 +24,8 @@ from originality.unpack import is_zip
 
 from . import exposure
 from .auth import principal, require
+
+log = logging.getLogger("originality.api")
 
 
 class MultipartParser(FlaskParser):
@@ -223,6 +226,13 @@ def receive_zip(upload: Any) -> tuple[str, int]:
         upload.close()
 
 
+def _discard_if_unused(archive: Archive, sha256: str) -> None:
+    try:
+        archive.discard_unused(sha256)
+    except Exception as error:  # the database still away: nothing tells whether another upload uses it
+        log.warning("cannot tell whether upload %s is used, kept: %s", sha256, error)
+
+
 def enqueue(submission_id: str) -> None:
     """Hand a queued submission to the workers; if the broker is down it stays queued in the
     database and the workers' recovery finds it."""
@@ -275,9 +285,14 @@ def upload(form: dict[str, Any]) -> Any:
     submitted_at = form["submitted_at"]
     if submitted_at is not None and submitted_at.tzinfo is not None:
         submitted_at = submitted_at.astimezone(UTC).replace(tzinfo=None)
-    registered = archive.register(sha256=sha, size=size, project_id=form["project_id"],
-                                  student_id=form["student_id"], attempt=form["attempt"],
-                                  assessor_id=form["assessor_id"], submitted_at=submitted_at)
+    try:
+        registered = archive.register(sha256=sha, size=size, project_id=form["project_id"],
+                                      student_id=form["student_id"], attempt=form["attempt"],
+                                      assessor_id=form["assessor_id"], submitted_at=submitted_at)
+    except Exception:
+        # Not recorded: its stored copy would outlive it where no retention or erasure looks.
+        _discard_if_unused(archive, sha)
+        raise
     if not registered.created and not (registered.submission.status == JobStatus.FAILED
                                        and archive.retry(registered.submission.id)):
         return status_of(registered.submission), 200

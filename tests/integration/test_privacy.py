@@ -39,6 +39,7 @@ from originality.store.models import (
     UnitRow,
     utcnow,
 )
+from fixtures.make_fixtures import zip_bytes
 from tests.support import ServiceApp, running, scenario_files
 
 # A line only alice's work has: after her erasure it must be on no page and in no answer.
@@ -703,3 +704,32 @@ def test_a_student_repeating_the_year_is_not_flagged_against_her_own_pseudonymiz
         assert report["matches"] == []
         assert [m["student_id"] for m in report["own_attempts"]] == [pseudonym(secret, "alice")] * 2
         assert count(service, TriageItem) == 0
+
+
+def test_an_upload_the_database_cannot_record_is_refused_503_and_its_copy_not_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite locked by another writer past the busy timeout (1 s here): the platform is told to
+    # send it again, and the stored copy of an upload nobody recorded is not left where no
+    # retention or erasure would find it.
+    import sqlite3
+
+    from originality.store import db
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 1)
+    for service in running(Service, tmp_path, monkeypatch):
+        data = zip_bytes(scenario_files("original"))
+        sha = hashlib.sha256(data).hexdigest()
+        locker = sqlite3.connect(tmp_path / "data" / "originality.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            refused = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
+                "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "alice", "project_id": "p1"})
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert refused.get_json()["error"]["code"] == "database_unavailable"
+        assert not service.archive.store.exists(sha)
+        again = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
+            "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "alice", "project_id": "p1"})
+        assert again.status_code == 202 and service.archive.store.exists(sha)
