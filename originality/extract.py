@@ -8,7 +8,8 @@
   text are prose. Text beyond ``MAX_TEXT_CHARS`` is cut off and the detail says so.
 - EMPTY: nothing but whitespace (a PDF scan without a text layer ends up here too).
 - UNREADABLE: a document that is damaged, encrypted, or in a format we cannot read (legacy
-  ``.doc``/``.ppt``, Apple iWork); the detail says why.
+  ``.doc``/``.ppt``, Apple iWork); a ZIP inside the submission the unpacker could not open
+  (``Entry.unreadable``). The detail says why.
 - BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
   ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
@@ -277,6 +278,8 @@ def extract(entry: Entry) -> Document:
                  segments: tuple[Segment, ...] = (), flags: tuple[Flag, ...] = ()) -> Document:
         return Document(entry.path, state, text, segments, digest, len(data), detail, flags)
 
+    if entry.unreadable:
+        return document(DocumentState.UNREADABLE, entry.unreadable)
     if not data:
         return document(DocumentState.EMPTY, "empty file")
     extractor = _extractor_for(entry.path, data)

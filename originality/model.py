@@ -48,12 +48,15 @@ class Entry:
     ``data`` is then empty. Such a file is listed, never compared. ``passed_over`` stands for
     a folder of installed code the unpacker left out as litter (its path ends in "/"), and says
     why: listed, never compared, since a copy could hide where the check never looks.
+    ``unreadable`` says why the unpacker could not open a ZIP inside the submission (encrypted,
+    damaged, nested too deep); its ``data`` is kept, and it is listed, never compared.
     """
 
     path: str
     data: bytes
     unread: str = ""
     passed_over: str = ""
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)

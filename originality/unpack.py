@@ -54,7 +54,8 @@ from .errors import (
 from .model import Entry
 from .options import UnpackLimits
 
-__all__ = ["INSTALLED_DIRS", "INSTALLED_MARKERS", "JUNK", "PASSED_OVER", "installed_folder", "installed_roots",
+__all__ = ["INNER_DAMAGED", "INNER_ENCRYPTED", "INNER_NOT_A_ZIP", "INNER_TOO_DEEP", "INSTALLED_DIRS",
+           "INSTALLED_MARKERS", "JUNK", "PASSED_OVER", "installed_folder", "installed_roots",
            "is_junk", "is_zip", "read_submission", "read_zip_bytes"]
 
 # Folders of installed packages, code nobody in the class wrote: two students who zip the same
@@ -99,6 +100,12 @@ _MARKERS = tuple(tuple(m.lower().split("/", 1)) for m in INSTALLED_MARKERS)
 # hidden there would never be compared. The same words for every one, so that a cohort's hundreds
 # of node_modules/ are one line of its report.
 PASSED_OVER = "a tool's folder (installed packages or a cache), left out as litter: never compared"
+# What a ZIP inside the submission that could not be opened is listed with (``_add_file``): the
+# same words for every one of a kind, so that a cohort's are one line of its report.
+INNER_ENCRYPTED = "a password-protected ZIP inside the submission: not opened, never compared"
+INNER_DAMAGED = "a damaged ZIP inside the submission: not opened, never compared"
+INNER_NOT_A_ZIP = "named .zip but not a ZIP archive: not opened, never compared"
+INNER_TOO_DEEP = "a ZIP nested more than {limit} levels deep (the limit): not opened, never compared"
 _INSTALLED_DIRS = frozenset(name.lower() for name in INSTALLED_DIRS)
 _JUNK_DIRS = frozenset(p[:-1].lower() for p in JUNK if p.endswith("/"))
 _JUNK_SUFFIXES = tuple(p[1:].lower() for p in JUNK if p.startswith("*"))
@@ -752,22 +759,34 @@ def _read_archive(stream: BinaryIO, where: str, prefix: str, depth: int, budget:
 def _add_file(path: str, data: bytes, depth: int, budget: _Budget, found: _Found) -> None:
     """Add one file, unpacking it in place if it is a ZIP archive not nested too deep.
 
-    An inner archive that cannot be opened (not a ZIP, damaged, password-protected) is kept
-    as a plain file, like any other document we cannot read; hostile content inside it
-    (bombs, traversal, too many files) still rejects the whole submission.
+    A file named ``.zip`` that cannot be opened (password-protected, damaged, not a ZIP at all,
+    or nested deeper than ``UnpackLimits.max_nesting``) is kept with its bytes and listed as
+    unreadable (``Entry.unreadable`` says why), never taken for a plain binary file: it may
+    hold the deliverable, and the outer upload's own encryption is refused, so wrapping it once
+    must not hide it. Hostile content inside one (bombs, traversal, too many files) still
+    rejects the whole submission.
     """
-    if depth < budget.limits.max_nesting and path.lower().endswith(".zip"):
+    if not path.lower().endswith(".zip") or not data:  # an empty file is empty, whatever its name
+        found.items.append(Entry(path, data))
+        return
+    stream = io.BytesIO(data)
+    limit = budget.limits.max_nesting
+    if not _looks_like_zip(stream):
+        why = INNER_NOT_A_ZIP
+    elif depth >= limit:
+        why = INNER_TOO_DEEP.format(limit=limit)
+    else:
         inner = _Found()
-        stream = io.BytesIO(data)
-        if _looks_like_zip(stream):
-            try:
-                _read_archive(stream, f"{budget.label}/{path}", path + "/", depth + 1, budget, inner)
-            except (NotAnArchive, CorruptArchive, EncryptedArchive):
-                pass
-            else:
-                found.items.extend(inner.items)
-                return
-    found.items.append(Entry(path, data))
+        try:
+            _read_archive(stream, f"{budget.label}/{path}", path + "/", depth + 1, budget, inner)
+        except EncryptedArchive:
+            why = INNER_ENCRYPTED
+        except (NotAnArchive, CorruptArchive):
+            why = INNER_DAMAGED
+        else:
+            found.items.extend(inner.items)
+            return
+    found.items.append(Entry(path, data, unreadable=why))
 
 
 def _read_directory(root: Path, budget: _Budget, found: _Found) -> None:

@@ -37,7 +37,7 @@ from fixtures.hostile import (
     zip_bytes,
 )
 from originality import errors, unpack
-from originality.check import load_submission
+from originality.check import load_submission, unread_files
 from originality.errors import (
     CorruptArchive,
     EmptySubmission,
@@ -54,7 +54,18 @@ from originality.extract import extract
 from originality.fingerprint import SymbolTable
 from originality.model import DocumentState, Entry
 from originality.options import CheckOptions, UnpackLimits
-from originality.unpack import JUNK, PASSED_OVER, is_junk, is_zip, read_submission, read_zip_bytes
+from originality.unpack import (
+    INNER_DAMAGED,
+    INNER_ENCRYPTED,
+    INNER_NOT_A_ZIP,
+    INNER_TOO_DEEP,
+    JUNK,
+    PASSED_OVER,
+    is_junk,
+    is_zip,
+    read_submission,
+    read_zip_bytes,
+)
 
 SMALL = UnpackLimits(max_entry_bytes=MIB, max_submission_bytes=4 * MIB, max_entries=50,
                      max_nesting=2, max_path_length=200)
@@ -781,29 +792,54 @@ def test_inner_zip_is_unpacked_in_place(tmp_path: Path) -> None:
                                                     ("project.zip/src/main.py", GOOD_PY)]
 
 
-def test_archives_nested_deeper_than_the_limit_are_kept_as_files(tmp_path: Path) -> None:
+def test_archives_nested_deeper_than_the_limit_are_kept_and_listed(tmp_path: Path) -> None:
     deepest = zip_bytes([("deep.py", b"x")])
     middle = zip_bytes([("c.zip", deepest), ("m.py", b"m")])
     outer = zip_bytes([("b.zip", middle)])
     path = write(tmp_path, outer)
     shallow = read_submission(path, UnpackLimits(max_nesting=1))
-    assert [(e.path, e.data) for e in shallow] == [("b.zip/c.zip", deepest), ("b.zip/m.py", b"m")]
+    assert [(e.path, e.data, e.unreadable) for e in shallow] == [
+        ("b.zip/c.zip", deepest, INNER_TOO_DEEP.format(limit=1)), ("b.zip/m.py", b"m", "")]
     assert paths(read_submission(path, UnpackLimits(max_nesting=2))) == ["b.zip/c.zip/deep.py", "b.zip/m.py"]
 
 
-@pytest.mark.parametrize("inner", [b"not a zip at all", zip_bytes([("a.py", GOOD_PY)])[:40]],
-                         ids=["foreign", "truncated"])
-def test_unreadable_inner_zip_is_kept_as_a_plain_file(tmp_path: Path, inner: bytes) -> None:
-    entries = read_submission(write(tmp_path, zip_bytes([("data.zip", inner), ("main.py", GOOD_PY)])))
-    assert [(e.path, e.data) for e in entries] == [("data.zip", inner), ("main.py", GOOD_PY)]
-
-
-def test_password_protected_inner_zip_is_kept_as_a_plain_file(tmp_path: Path) -> None:
+def _locked_zip() -> bytes:
     locked = RawZip()
-    locked.add("answers.py", b"x", flags=FLAG_ENCRYPTED)
-    inner = locked.finish()
-    entries = read_submission(write(tmp_path, zip_bytes([("locked.zip", inner), ("main.py", GOOD_PY)])))
-    assert paths(entries) == ["locked.zip", "main.py"]
+    locked.add("answers.py", GOOD_PY, flags=FLAG_ENCRYPTED)
+    return locked.finish()
+
+
+@pytest.mark.parametrize("inner, why", [(b"not a zip at all", INNER_NOT_A_ZIP),
+                                        (zip_bytes([("a.py", GOOD_PY)])[:40], INNER_DAMAGED),
+                                        (_locked_zip(), INNER_ENCRYPTED)],
+                         ids=["foreign", "truncated", "password-protected"])
+def test_an_inner_zip_that_cannot_be_opened_is_kept_and_listed(tmp_path: Path, inner: bytes, why: str) -> None:
+    # Kept as a plain binary file, it went neither compared nor listed: an encrypted upload is
+    # refused, and wrapping it once in another ZIP hid it (the submission read "ok").
+    entries = read_submission(write(tmp_path, zip_bytes([("data.zip", inner), ("main.py", GOOD_PY)])))
+    assert [(e.path, e.data, e.unreadable) for e in entries] == [("data.zip", inner, why),
+                                                                   ("main.py", GOOD_PY, "")]
+    document = extract(entries[0])
+    assert (document.state, document.detail, document.size) == (DocumentState.UNREADABLE, why, len(inner))
+
+
+def test_an_unopened_inner_zip_is_in_the_reports_unread(tmp_path: Path) -> None:
+    level = zip_bytes([("main.py", GOOD_PY)])
+    for depth in range(4):  # project.zip inside four ZIPs: deeper than the two levels opened
+        level = zip_bytes([(f"level{depth}.zip", level)])
+    deep = write(tmp_path, zip_bytes([("level4.zip", level), ("notes.md", b"# notes\n" * 20)]), "deep.zip")
+    locked = write(tmp_path, zip_bytes([("project.zip", _locked_zip()), ("notes.md", b"# notes\n" * 20)]),
+                   "locked.zip")
+    for path, file, why in [(deep, "level4.zip/level3.zip/level2.zip", INNER_TOO_DEEP.format(limit=2)),
+                            (locked, "project.zip", INNER_ENCRYPTED)]:
+        loaded = load_submission(path, CheckOptions(workers=1), SymbolTable())
+        assert loaded.files == 2
+        assert unread_files(loaded.documents) == [{"file": file, "state": "unreadable", "detail": why}]
+
+
+def test_an_empty_file_named_zip_stays_an_empty_file(tmp_path: Path) -> None:
+    entries = read_submission(write(tmp_path, zip_bytes([("data.zip", b""), ("main.py", GOOD_PY)])))
+    assert extract(entries[0]).state is DocumentState.EMPTY and not entries[0].unreadable
 
 
 def test_hostile_inner_zip_rejects_the_whole_submission(tmp_path: Path) -> None:
