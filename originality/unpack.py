@@ -461,12 +461,18 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 
 
 def _is_directory(info: zipfile.ZipInfo) -> bool:
-    if info.orig_filename.endswith(("/", "\\")):
-        return True
-    if stat.S_ISDIR(info.external_attr >> 16):
-        return True
-    # MS-DOS directory attribute; some Windows tools set it without a trailing slash.
-    return bool(info.external_attr & 0x10) and info.file_size == 0
+    """Whether an entry is a folder: its name, Unix mode or MS-DOS attribute says so (some
+    Windows tools set the attribute without a trailing slash) and it holds no byte.
+
+    An entry that holds bytes is a file whatever its name or mode claims: ``unzip`` and
+    ``ZipFile.extractall`` write a ``main.py`` whose mode says folder as a file, and a folder
+    entry carrying data is data hidden where no one looks. Dropped as folders, both went
+    neither compared nor listed. A folder named "dir/" that holds bytes comes back as "dir".
+    """
+    if info.file_size:
+        return False
+    return (info.orig_filename.endswith(("/", "\\")) or stat.S_ISDIR(info.external_attr >> 16)
+            or bool(info.external_attr & 0x10))
 
 
 def _data_starts(stream: BinaryIO, infos: list[zipfile.ZipInfo], wanted: list[int],

@@ -747,9 +747,27 @@ def test_directories_and_symlink_entries_are_skipped(tmp_path: Path) -> None:
     archive = RawZip()
     archive.add("src/", b"", external_attr=0o40755 << 16)
     archive.add("data", b"", external_attr=0x10)  # MS-DOS directory attribute
+    archive.add("lib", b"", external_attr=0o40755 << 16)  # a folder by its mode alone
     archive.add("link.py", b"/etc/passwd", external_attr=SYMLINK_ATTR)
     archive.add("src/main.py", GOOD_PY)
     assert paths(read_submission(write(tmp_path, archive.finish()))) == ["src/main.py"]
+
+
+def test_an_entry_that_holds_bytes_is_a_file_whatever_its_mode_or_name_says(tmp_path: Path) -> None:
+    # unzip and ZipFile.extractall write a main.py whose mode says folder as a file; dropped as
+    # a folder, it was neither compared nor counted, and the submission read "ok".
+    archive = RawZip()
+    archive.add("readme.txt", b"hello world\n")
+    archive.add("main.py", CODE, external_attr=0o40755 << 16)
+    archive.add("util.py", CODE, external_attr=0x10)
+    archive.add("hidden/", CODE, external_attr=0o40755 << 16)
+    path = write(tmp_path, archive.finish())
+    assert [(e.path, e.data) for e in read_submission(path)] == [
+        ("hidden", CODE), ("main.py", CODE), ("readme.txt", b"hello world\n"), ("util.py", CODE)]
+    loaded = load_submission(path, CheckOptions(workers=1), SymbolTable())
+    assert loaded.files == 4
+    assert {d.path: d.state for d in loaded.documents}["main.py"] is DocumentState.OK
+    assert {unit.path for unit in loaded.units} >= {"main.py", "util.py"}
 
 
 @pytest.mark.parametrize("files", [[], [("only/", b"")], [(".DS_Store", b"x"), ("__MACOSX/._a", b"y")]],
