@@ -9,9 +9,11 @@
 - EMPTY: nothing but whitespace (a PDF scan without a text layer ends up here too).
 - UNREADABLE: a document that is damaged, encrypted, or in a format we cannot read (legacy
   ``.doc``/``.ppt``, Apple iWork); a ZIP inside the submission the unpacker could not open
-  (``Entry.unreadable``). The detail says why.
+  (``Entry.unreadable``); a file whose name says source code or text but whose content is
+  binary (NUL bytes that are not UTF-16, or mostly control characters). The detail says why.
 - BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
-  ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text.
+  ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text in a file
+  whose name does not say it is text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
   ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles, web
   libraries' distributed builds (by their licence banner, whatever the file is called), build
@@ -234,6 +236,15 @@ def _extractor_for(path: str, data: bytes) -> Extractor:
     return sniffed or _PLAIN
 
 
+def _named_text(path: str) -> bool:
+    """Whether a file's name says it is source code or a text format (a language's extension or
+    file name, or a document format read as text): not a name that says nothing, read as text
+    only because nothing else claimed it (``_sniff``), such as a program compiled to ``a.out``."""
+    name = posixpath.basename(path).lower()
+    extension = name.rpartition(".")[2] if "." in name.lstrip(".") else ""
+    return language_for_path(path) is not None or extension in DOCUMENT_EXTRACTORS
+
+
 def _made_by_a_tool(data: bytes, language: str) -> Extractor | None:
     """A refusal for code that a tool made rather than a student: signed by its generator
     (``_TOOL_SIGNATURE``), or a web library's build (``_WEB_LANGUAGES``)."""
@@ -287,6 +298,11 @@ def extract(entry: Entry) -> Document:
         with quiet():
             result = extractor.extract(entry.path, data)
     except NotExtracted as outcome:
+        named_text = not isinstance(extractor, _Refuse) and _named_text(entry.path)
+        if outcome.state is DocumentState.BINARY and named_text:
+            # Its name says source code or text, so it may be the deliverable: listed as not
+            # compared (unreadable), never passed over with the images (binary is not listed).
+            return document(DocumentState.UNREADABLE, outcome.detail)
         return document(outcome.state, outcome.detail)
     except interruptions():  # the check is being stopped: not the file's doing
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -111,6 +112,40 @@ def test_the_summary_names_the_files_a_student_handed_in_that_were_never_compare
     assert "  not compared (unreadable): legacy Word .doc files cannot be read; save as .docx or PDF: " \
            "alice report.doc" in lines
     assert not any("data.csv" in line for line in lines)  # data nobody wrote: in the reports only
+
+
+def test_files_hidden_from_the_check_are_listed_in_the_json_the_summary_and_the_html(tmp_path: Path) -> None:
+    # Each was neither compared nor listed, the submission reading "ok": a password-protected
+    # project.zip inside the upload, a main.py whose Unix mode says folder, a .py with a NUL.
+    locked = io.BytesIO()
+    with zipfile.ZipFile(locked, "w") as inner:
+        inner.writestr("main.py", CODE)
+    locked_bytes = bytearray(locked.getvalue())
+    for magic, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encryption flag, in both headers
+        locked_bytes[locked_bytes.find(magic) + flags_at] |= 1
+    path = tmp_path / "mallory.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.zip", bytes(locked_bytes))
+        archive.writestr("copied.py", CODE[:100] + "\0" + CODE[100:])
+        folder_mode = zipfile.ZipInfo("main.py")
+        folder_mode.external_attr = 0o40755 << 16
+        archive.writestr(folder_mode, CODE)
+    other = make_zip(tmp_path / "alice.zip", {"app.py": CODE})
+    report = json.loads(run("check", str(other), str(path), "--json", "-", cwd=tmp_path).stdout)
+    mallory = report["submissions"][1]
+    assert (mallory["status"], mallory["files"]) == ("ok", 3)
+    assert mallory["unread"] == [
+        {"file": "copied.py", "state": "unreadable", "detail": "binary content: NUL bytes in a source file"},
+        {"file": "project.zip", "state": "unreadable",
+         "detail": "a password-protected ZIP inside the submission: not opened, never compared"}]
+    assert [(p["a"], p["b"], p["fragments"][0]["b"]["file"]) for p in report["pairs"]] == [
+        ("alice", "mallory", "main.py")]
+    lines = run("check", str(other), str(path), "--html", str(tmp_path / "html"), cwd=tmp_path).stdout.splitlines()
+    assert "  not compared (unreadable): binary content: NUL bytes in a source file: mallory copied.py" in lines
+    assert "  not compared (unreadable): a password-protected ZIP inside the submission: not opened, never " \
+           "compared: mallory project.zip" in lines
+    index = (tmp_path / "html" / "index.html").read_text()
+    assert "copied.py" in index and "project.zip" in index
 
 
 def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -> None:

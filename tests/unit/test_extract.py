@@ -23,6 +23,7 @@ from originality.extract import (
     language_for_path,
 )
 from originality.extractors import FILENAME_LANGUAGES, language_for_tag
+from originality.check import unread_files
 from originality.model import Document, DocumentState, Entry, Segment, SegmentKind
 
 OK, EMPTY, UNREADABLE = DocumentState.OK, DocumentState.EMPTY, DocumentState.UNREADABLE
@@ -200,6 +201,34 @@ def test_nul_bytes_make_an_unknown_file_binary() -> None:
 
 def test_mostly_control_characters_are_binary() -> None:
     assert run("mystery", bytes(range(1, 9)) * 100).state is BINARY
+
+
+SOURCE = b"def average(marks):\n    total = 0\n    for mark in marks:\n        total += mark\n" * 20
+
+
+@pytest.mark.parametrize(("path", "data", "detail"), [
+    ("copied.py", SOURCE[:100] + b"\0" + SOURCE[100:], "binary content: NUL bytes in a source file"),
+    ("Makefile", b"all:\n\0\0\0" + SOURCE, "binary content: NUL bytes in a source file"),
+    ("notes.txt", bytes(range(1, 9)) * 100, "binary content: mostly control characters in a text file"),
+    ("essay.md", PNG + b"\0" * 100, "binary content: NUL bytes in a Markdown file"),
+    ("index.html", PNG + b"\0" * 100, "binary content: NUL bytes in an HTML page"),
+], ids=["nul-in-python", "nul-in-makefile", "controls-in-txt", "nul-in-markdown", "nul-in-html"])
+def test_binary_content_under_a_source_or_text_name_is_unreadable_so_listed(path: str, data: bytes,
+                                                                           detail: str) -> None:
+    # Binary files are not listed among those not compared (an image is not a deliverable); a
+    # file named as code or text may be one, and one NUL byte kept it out of every list.
+    document = run(path, data)
+    assert (document.state, document.detail) == (UNREADABLE, detail)
+    assert unread_files([document]) == [{"file": path, "state": "unreadable", "detail": detail}]
+
+
+def test_binary_content_under_a_name_that_says_nothing_or_binary_stays_binary() -> None:
+    for path in ("a.out", "mystery", "plot.png", "data.weights", "run"):
+        document = run(path, b"\x7fELF\x02\x01\x01\0\0\0\0" + SOURCE)
+        assert document.state is BINARY, path
+        assert unread_files([document]) == []
+    # Content that names its language (#!) is still not a name: sniffed, as binary as ever.
+    assert run("tool", b"#!/usr/bin/env python3\n\0\0" + SOURCE).state is BINARY
 
 
 @pytest.mark.parametrize("path", ["data/grades.csv", "out.tsv", "logo.svg", "package-lock.json",
