@@ -1,7 +1,8 @@
 """Text files: decoding, plain prose, source code, Markdown with fenced code, and RTF.
 
 Decoding tries what student files really are: UTF-8 (with or without a BOM), UTF-16/32 when a
-BOM (or the pattern of NULs of ASCII text in UTF-16) says so, then Windows-1252, each of whose
+BOM (or the pattern of NULs of ASCII text in UTF-16, or a strict UTF-16 decoding of text in
+another script, ``_utf16_other_script``) says so, then Windows-1252, each of whose
 five undefined bytes is read as Latin-1 reads it, so decoding never fails. Content with NUL
 bytes that is not UTF-16, or mostly control characters, is binary.
 """
@@ -52,6 +53,47 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+# The bytes of text in a single-byte encoding (ASCII, Windows-1252's ASCII half): a tab, a line
+# break or a printable character.
+_ASCII_TEXT_BYTES = frozenset({0x09, 0x0A, 0x0D, *range(0x20, 0x7F)})
+# Share of code units (NULs aside) made of two such bytes above which UTF-16 "text" is really
+# single-byte text with NULs put in it. 0.5, a judgment from samples: Chinese and Japanese prose
+# in UTF-16 show 0.23-0.39 (an ideograph's two bytes are seldom both printable ASCII), Cyrillic,
+# Arabic and Korean 0; ASCII code with NULs planted in it 1.0, French in Windows-1252 0.65.
+_MAX_ASCII_UNIT_SHARE = 0.5
+
+
+def _utf16_other_script(head: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" for UTF-16 text without a BOM in a script beyond ASCII (Chinese,
+    Cyrillic...), whose NULs do not fall on every other byte; None when that is not sure.
+
+    Sure means: most code units are not two bytes of single-byte text (one NUL planted in a
+    source file must not turn it into a page of ideographs), and the head decodes strictly in
+    one byte order only, or in both (alphabets whose swapped units are still characters) with
+    more units of the ASCII and Latin-1 range (spaces, line breaks, digits) in one. Otherwise
+    the file stays binary, and a file named as text is listed as not compared (``extract``).
+    """
+    even, odd = head[0::2], head[1::2]
+    units = [(a, b) for a, b in zip(even, odd) if a and b]
+    ascii_units = sum(1 for a, b in units if a in _ASCII_TEXT_BYTES and b in _ASCII_TEXT_BYTES)
+    if not units or ascii_units > _MAX_ASCII_UNIT_SHARE * len(units):
+        return None
+    decoding = []
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            codecs.getincrementaldecoder(codec)("strict").decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        decoding.append(codec)
+    if len(decoding) != 2:
+        return decoding[0] if decoding else None
+    # A unit of the Latin-1 range has its high byte NUL: the odd byte in little-endian.
+    latin_le, latin_be = odd.count(0), even.count(0)
+    if latin_le == latin_be:
+        return None
+    return "utf-16-le" if latin_le > latin_be else "utf-16-be"
+
+
 def looks_binary(data: bytes) -> bool:
     """True for content with NUL bytes near its start that no BOM or UTF-16 pattern explains."""
     if any(data.startswith(bom) for bom, _ in _BOMS):
@@ -69,7 +111,7 @@ def decode_text(data: bytes, what: str = "file") -> str:
     else:
         head = data[:SNIFF_BYTES]
         if b"\0" in head:
-            codec16 = _utf16_without_bom(head)
+            codec16 = _utf16_without_bom(head) or _utf16_other_script(head)
             if codec16 is None:
                 raise binary(f"binary content: NUL bytes in a {what}")
             text = data.decode(codec16, errors="replace")

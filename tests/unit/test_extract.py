@@ -231,6 +231,38 @@ def test_binary_content_under_a_name_that_says_nothing_or_binary_stays_binary() 
     assert run("tool", b"#!/usr/bin/env python3\n\0\0" + SOURCE).state is BINARY
 
 
+# Prose in scripts beyond ASCII, each with its line breaks (as real files have them).
+_SCRIPTS = {
+    "chinese": "排序算法的复杂度分析报告，这是一个很长的句子。\n第二行：快速排序的平均复杂度。\n" * 100,
+    "chinese-one-line": "排序算法的复杂度分析报告，这是一个很长的句子。" * 200,
+    "japanese": "これはソートアルゴリズムについてのレポートです。\n計算量は O(n log n) です。\n" * 100,
+    "russian": "Это отчёт об алгоритмах сортировки.\nСложность O(n log n).\n" * 100,
+    "korean": "정렬 알고리즘에 대한 보고서입니다.\n복잡도는 O(n log n)입니다.\n" * 100,
+    "arabic": "هذا تقرير عن خوارزميات الترتيب.\n" * 100,
+}
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("script", sorted(_SCRIPTS))
+def test_utf16_without_a_bom_in_another_script_is_read(script: str, codec: str) -> None:
+    # Only UTF-16 of ASCII text was recognised without a BOM; Chinese was "binary", unlisted.
+    text = _SCRIPTS[script]
+    document = run("report.txt", text.encode(codec))
+    assert document.state is OK
+    assert document.text == text
+
+
+def test_single_byte_text_with_nuls_put_in_it_is_never_read_as_utf16() -> None:
+    # One NUL (or one every few bytes, all on one side) in ASCII code or Windows-1252 prose
+    # decodes "strictly" as UTF-16 to ideographs: that would compare nonsense and list nothing.
+    french = "Étude économique : ça coûte très cher à l'été. ".encode("cp1252") * 100
+    planted = bytearray(SOURCE)
+    planted[101::50] = b"\0" * len(planted[101::50])
+    for path, data in [("copied.py", SOURCE[:100] + b"\0" + SOURCE[100:]), ("copied.py", bytes(planted)),
+                       ("rapport.txt", french[:100] + b"\0" + french[100:])]:
+        assert run(path, data).state is UNREADABLE, path
+
+
 @pytest.mark.parametrize("path", ["data/grades.csv", "out.tsv", "logo.svg", "package-lock.json",
                                   "poetry.lock", "static/jquery.min.js", "gradlew", "backend/mvnw.cmd",
                                   "LICENSE", "LICENSE.md", "licence.txt", "COPYING.LESSER", "LICENSE-MIT",
