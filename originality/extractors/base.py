@@ -24,6 +24,14 @@ MAX_TEXT_CHARS = 5 * 1024 * 1024
 # pypdf takes tens of milliseconds a page, and hostile PDFs claim thousands of pages.
 # 300: a judgment, not measured; at tens of milliseconds a page, seconds a PDF.
 MAX_PDF_PAGES = 300
+# What one PDF page's content streams may hold once inflated, and all the pages of one PDF
+# together. pypdf parses a content stream in pure Python, about 2.5 s a MB (two pdfTeX
+# manuals of 36 and 17 pages: 2.3 and 2.9 s a MB), while their pages hold 5 to 19 KB each; a
+# 16 KB PDF of 3 pages sharing a stream of 5 MB of text operators took 47 s (audit, 7 Dec 2026).
+# 1 MiB: a judgment, 50 times the largest page measured, room for a page of vector drawing;
+# 8 MiB: a judgment, 300 pages (``MAX_PDF_PAGES``) of 27 KB, about 20 s at worst.
+MAX_PDF_PAGE_CONTENT_BYTES = 1024 * 1024
+MAX_PDF_CONTENT_BYTES = 8 * 1024 * 1024
 # Office files are ZIPs too: the sizes their parts declare (which bound what zipfile will
 # decompress) must stay below this before a library loads every part into memory.
 # Judgments, not measured, of the order of a submission's own caps

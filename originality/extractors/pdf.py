@@ -23,13 +23,16 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..errors import interruptions
-from ..model import SegmentKind
+from ..model import DocumentState, SegmentKind
 from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, invisible_on)
-from .base import MAX_PDF_PAGES, Extracted, Extractor, TextBuilder, unreadable
+from .base import (MAX_PDF_CONTENT_BYTES, MAX_PDF_PAGE_CONTENT_BYTES, MAX_PDF_PAGES, Extracted,
+                   Extractor, NotExtracted, TextBuilder, unreadable)
 
 if TYPE_CHECKING:  # imported when a PDF is read (see extractors/__init__.py)
     from pypdf import PageObject
+
+_MIB = 1024 * 1024
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -239,6 +242,111 @@ def _page_text(page: PageObject, hidden: HiddenText) -> str:
     return text_without(set(found))
 
 
+def _inflated_size(stream: Any, limit: int) -> int:
+    """How many bytes a content stream holds once inflated, or ``limit + 1`` when more: pypdf
+    stops inflating there (pypdf 7's limits; older ones inflate up to their own 75 MB)."""
+    try:
+        from pypdf import apply_configuration  # pypdf >= 7
+        from pypdf.errors import LimitReachedError
+    except ImportError:  # pragma: no cover - older pypdf
+        return len(stream.get_data())
+    bound = limit + 1  # 0 would mean no limit at all to pypdf
+    with apply_configuration(zlib_maximum_output_length=bound, lzw_maximum_output_length=bound,
+                             run_length_maximum_output_length=bound,
+                             array_based_stream_maximum_output_length=bound):
+        try:
+            return len(stream.get_data())
+        except LimitReachedError:
+            return bound
+
+
+def _content_size(page: PageObject, limit: int) -> int:
+    """What a page's content streams hold once inflated, ``limit + 1`` when more than ``limit``."""
+    from pypdf.generic import ArrayObject, StreamObject
+
+    raw = page.get("/Contents")
+    raw = raw.get_object() if raw is not None else None
+    streams = [item.get_object() for item in raw] if isinstance(raw, ArrayObject) else [raw]
+    total = 0
+    for stream in streams:
+        if isinstance(stream, StreamObject):
+            total += _inflated_size(stream, limit - total)
+            if total > limit:
+                return limit + 1
+    return total
+
+
+def _sharing_key(page: PageObject) -> tuple[Any, ...] | None:
+    """What decides a page's text besides its streams' bytes: its content streams (by object
+    number), resources, crop box and rotation; None when its streams are not numbered objects."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    raw = page.get("/Contents")
+    items = raw if isinstance(raw, ArrayObject) else [raw]
+    if not items or not all(isinstance(item, IndirectObject) for item in items):
+        return None
+    resources = page.get("/Resources")
+    return (tuple((item.idnum, item.generation) for item in items),
+            resources.hash_bin() if resources is not None else None,
+            tuple(float(value) for value in page.cropbox), page.get("/Rotate"))
+
+
+class _Pages:
+    """Reads a PDF's pages within what their content streams may cost.
+
+    A page whose content streams hold more than ``MAX_PDF_PAGE_CONTENT_BYTES`` once inflated,
+    or more than is left of the document's ``MAX_PDF_CONTENT_BYTES``, is left unread (and
+    counted, for a note): its size is measured before it is parsed, inflating no further than
+    the cap. A page with the same content streams, resources, box and rotation as one read
+    before (a hostile PDF repeats one stream on every page) has the same text: it is not read
+    again, so it costs nothing more and is not counted again.
+    """
+
+    def __init__(self) -> None:
+        self.left = MAX_PDF_CONTENT_BYTES
+        self.over_page = self.over_document = 0
+        # Per sharing key: the text and hidden words read, or why the page was left unread.
+        self._read: dict[tuple[Any, ...], tuple[str, HiddenText] | str] = {}
+
+    def text(self, page: PageObject, hidden: HiddenText) -> str | None:
+        """The page's visible text, or None when it is left unread by the caps."""
+        key = _sharing_key(page)
+        done = self._read.get(key) if key is not None else None
+        if isinstance(done, tuple):
+            text, own = done
+            hidden.words.update(own.words)
+            return text
+        if done is None:
+            limit = min(MAX_PDF_PAGE_CONTENT_BYTES, self.left)
+            size = _content_size(page, limit)
+            if size <= limit:
+                self.left -= size
+                own = HiddenText()
+                text = _page_text(page, own)
+                hidden.words.update(own.words)
+                if key is not None:
+                    self._read[key] = (text, own)
+                return text
+            done = "page" if limit == MAX_PDF_PAGE_CONTENT_BYTES else "document"
+            if key is not None:  # the document's budget only shrinks: still over next time
+                self._read[key] = done
+        if done == "page":
+            self.over_page += 1
+        else:
+            self.over_document += 1
+        return None
+
+    def notes(self, total: int) -> list[str]:
+        notes = []
+        if self.over_page:
+            notes.append(f"{self.over_page} of {total} PDF pages left unread: their content is "
+                         f"over {MAX_PDF_PAGE_CONTENT_BYTES // _MIB} MiB a page once inflated")
+        if self.over_document:
+            notes.append(f"{self.over_document} of {total} PDF pages left unread: the PDF's "
+                         f"content is over {MAX_PDF_CONTENT_BYTES // _MIB} MiB once inflated")
+        return notes
+
+
 class PdfExtractor(Extractor):
     """One PROSE segment per page with text, at most ``MAX_PDF_PAGES`` pages.
 
@@ -267,22 +375,30 @@ class PdfExtractor(Extractor):
         builder = TextBuilder()
         hidden = HiddenText()
         failed = read = 0
+        pages = _Pages()
         for number in range(min(total, MAX_PDF_PAGES)):
             read += 1
             try:
-                text = _page_text(reader.pages[number], hidden)
+                text = pages.text(reader.pages[number], hidden)
             except interruptions():
                 raise
             except Exception:  # a damaged page; the others may still be fine
                 failed += 1
+                continue
+            if text is None:  # left unread by the caps on content: counted in ``pages``
                 continue
             builder.add(text, SegmentKind.PROSE)
             if builder.full:
                 break
         if read and failed == read:
             raise unreadable(f"PDF: none of its {read} pages could be read")
+        too_large = pages.over_page + pages.over_document
+        if read and too_large and failed + too_large == read:
+            raise NotExtracted(DocumentState.TOO_LARGE, "; ".join(
+                pages.notes(total) + ([f"{failed} could not be read"] if failed else [])))
         if failed:
             builder.notes.append(f"{failed} of {total} PDF pages could not be read")
+        builder.notes += pages.notes(total)
         if read < total:
             builder.notes.append(f"only the first {read} of {total} PDF pages were read")
         builder.flags = hidden.flags(path)
