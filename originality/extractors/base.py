@@ -33,10 +33,19 @@ MAX_PDF_PAGES = 300
 MAX_PDF_PAGE_CONTENT_BYTES = 1024 * 1024
 MAX_PDF_CONTENT_BYTES = 8 * 1024 * 1024
 # Office files are ZIPs too: the sizes their parts declare (which bound what zipfile will
-# decompress) must stay below this before a library loads every part into memory.
-# Judgments, not measured, of the order of a submission's own caps
-# (``options.MAX_SUBMISSION_BYTES``, ``options.MAX_ENTRIES``).
-MAX_CONTAINER_BYTES = 200 * 1024 * 1024
+# decompress) must stay below these before a library loads every part into memory.
+# An XML part is parsed whole into a tree, about 20 times its size in memory: a long
+# real-looking report (300 pages of Word's markup, tables and headings; docs/benchmarks.md,
+# "Hostile input") has a document.xml of 5.9 MB, read in 1.3 s and 202 MB at peak, while a
+# 636 KB DOCX whose document.xml inflated to 190 MB took 29.5 s and 2.1 GB (audit, 7 Dec 2026).
+# 16 MiB: a judgment, over twice that long report, about 4 s and 350 MB at worst.
+MAX_CONTAINER_XML_BYTES = 16 * 1024 * 1024
+# All parts together, pictures included (stored as they are, their bytes barely shrink):
+# 64 MiB, a judgment, three times the 20 MiB a file of a submission may hold
+# (``options.MAX_ENTRY_BYTES``), so a document never costs more than its share of the
+# submission's 200 MiB.
+MAX_CONTAINER_BYTES = 64 * 1024 * 1024
+# A judgment, not measured, of the order of a submission's own cap (``options.MAX_ENTRIES``).
 MAX_CONTAINER_PARTS = 10_000
 # How much of a file is sniffed for NUL and control bytes.
 # 8 KiB: a judgment, not measured; a binary file shows a NUL early.
@@ -173,11 +182,17 @@ def quiet() -> Iterator[None]:
         yield
 
 
-def check_container(data: bytes, what: str) -> None:
-    """Refuse a ZIP-based document (DOCX, PPTX, ODT) that would expand beyond the caps.
+def too_large(detail: str) -> NotExtracted:
+    return NotExtracted(DocumentState.TOO_LARGE, detail)
 
-    CPython's zipfile never decompresses more than an entry's declared size, so summing the
-    declared sizes from the central directory bounds the memory a library will use.
+
+def check_container(data: bytes, what: str) -> None:
+    """Refuse a ZIP-based document (DOCX, PPTX, ODT) that would expand beyond the caps: too
+    large when an XML part or all of them would, unreadable when it is no ZIP or has too many
+    parts.
+
+    CPython's zipfile never decompresses more than an entry's declared size, so the declared
+    sizes from the central directory bound the memory a library will use.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -186,8 +201,14 @@ def check_container(data: bytes, what: str) -> None:
         raise unreadable(f"{what} is damaged: not a valid ZIP container ({error})") from None
     if len(infos) > MAX_CONTAINER_PARTS:
         raise unreadable(f"{what} has {len(infos):,} parts, more than {MAX_CONTAINER_PARTS:,}")
+    for info in infos:
+        if info.file_size > MAX_CONTAINER_XML_BYTES and \
+                info.filename.lower().endswith((".xml", ".rels")):
+            raise too_large(f"{what} not read: its part {info.filename[:100]} would expand to "
+                            f"{info.file_size:,} bytes, more than {MAX_CONTAINER_XML_BYTES:,}")
     total = sum(info.file_size for info in infos)
     if total > MAX_CONTAINER_BYTES:
-        raise unreadable(
-            f"{what} would expand to {total:,} bytes, more than {MAX_CONTAINER_BYTES:,}"
+        raise too_large(
+            f"{what} not read: it would expand to {total:,} bytes, more than "
+            f"{MAX_CONTAINER_BYTES:,}"
         )
