@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from ..model import SegmentKind
 from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, TINY, WHITE, HiddenText,
                       hex_rgb, invisible_on)
-from .base import Extracted, Extractor, TextBuilder, binary
+from .base import Extracted, Extractor, TextBuilder, binary, too_large
 from .languages import language_for_tag
 from .text import looks_binary
 
@@ -34,13 +34,20 @@ if TYPE_CHECKING:  # imported when a page is read (see extractors/__init__.py)
 
 # Not <head> as a whole: html.parser does not repair structure, and a page that never closes
 # its head would lose its body with it.
-_INVISIBLE = ("script", "style", "noscript", "template", "title", "svg", "canvas")
-_BLOCKS = (
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "title", "svg", "canvas"})
+_BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl",
     "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
     "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td",
     "th", "tr", "ul",
-)
+})
+# Elements a page may open. Parsing and walking cost about 22 microseconds an element (Beautiful
+# Soup's tree is pure Python): 870 KB of unclosed nested <b><i> (290,000 elements) took 9 s a
+# page (audit, 7 Dec 2026; 6.5 s since the walk below), while the whole Rust book on one page
+# (print.html, 1.9 MB) opens 24,534 and a long source page with every token highlighted 7,165.
+# 100,000: a judgment, four times the book, about 2 s.
+MAX_HTML_ELEMENTS = 100_000
+_START_TAG = re.compile(rb"<[A-Za-z]")
 
 
 # The classes that name a code block's language: Markdown renderers' and highlight.js's
@@ -119,6 +126,15 @@ def _hidden(element: Tag) -> list[str]:
     return reasons
 
 
+def _named(soup: BeautifulSoup, names: frozenset[str]) -> list[Tag]:
+    """The elements of these names, in page order: one walk, a set lookup each (``find_all``
+    with a list of names tries every name on every element, 35 for the blocks)."""
+    from bs4 import Tag
+
+    return [element for element in soup.descendants
+            if isinstance(element, Tag) and element.name in names]
+
+
 def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
     """Remove the elements a browser would not show, counting their words in ``hidden``."""
     from bs4 import Tag
@@ -138,16 +154,39 @@ def leave_out_hidden(soup: BeautifulSoup, hidden: HiddenText) -> None:
 
 def visible_text(soup: BeautifulSoup) -> str:
     """The text a browser would show, one line per block, whitespace runs collapsed."""
+    for element in _named(soup, _INVISIBLE):
+        element.decompose()
+    lines = (" ".join(line.split()) for line in _text_with_breaks(soup).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _text_with_breaks(soup: BeautifulSoup) -> str:
+    """The page's strings as ``get_text()`` gives them, with a line break before and after each
+    block element. Walked here rather than by inserting the breaks into the tree: Beautiful
+    Soup finds an element among its siblings by scanning them, quadratic on a page of many
+    paragraphs side by side (the Rust book on one page: 7 s of 10)."""
     from bs4 import Tag
 
-    for element in soup.find_all(_INVISIBLE):
-        element.decompose()
-    for element in soup.find_all(_BLOCKS):
-        if isinstance(element, Tag):
-            element.insert_before("\n")
-            element.insert_after("\n")
-    lines = (" ".join(line.split()) for line in soup.get_text().split("\n"))
-    return "\n".join(line for line in lines if line)
+    types = soup.interesting_string_types or Tag.MAIN_CONTENT_STRING_TYPES
+    parts: list[str] = []
+    # The children left to walk at each level, and whether that level's element is a block.
+    stack = [iter(soup.contents)]
+    blocks = [False]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            if blocks.pop():
+                parts.append("\n")
+        elif isinstance(node, Tag):
+            block = node.name in _BLOCKS
+            if block:
+                parts.append("\n")
+            stack.append(iter(node.contents))
+            blocks.append(block)
+        elif type(node) in types:
+            parts.append(node)
+    return "".join(parts)
 
 
 def _language(block: Tag) -> str | None:
@@ -195,12 +234,16 @@ class HtmlExtractor(Extractor):
     def extract(self, path: str, data: bytes) -> Extracted:
         if looks_binary(data):
             raise binary(f"binary content: NUL bytes in an {self.name}")
+        # Counted in the bytes, before any is parsed, and no further than the cap.
+        if next(itertools.islice(_START_TAG.finditer(data), MAX_HTML_ELEMENTS, None), None):
+            raise too_large(f"{self.name} not read: it opens more than {MAX_HTML_ELEMENTS:,} "
+                            "elements")
         from bs4 import BeautifulSoup
 
         # Bytes, not str: Beautiful Soup honours a <meta charset> before guessing.
         soup = BeautifulSoup(data, "html.parser")
         hidden = HiddenText()
-        for element in soup.find_all(_INVISIBLE):
+        for element in _named(soup, _INVISIBLE):
             element.decompose()  # a style or script is not hidden text
         for element in soup.find_all(class_=_OUTPUTS):
             element.decompose()  # what the code printed, not what the student wrote

@@ -461,6 +461,20 @@ def test_unclosed_fence_runs_to_the_end() -> None:
     assert document.segments == (Segment(PROSE, 1, 1), Segment(CODE, 3, 3, "java"))
 
 
+def test_html_page_opening_too_many_elements_is_too_large() -> None:
+    # 300 KB of unclosed tags nest 100,001 deep: parsed, such pages cost seconds each (audit:
+    # 290,000 elements, 9 s a page); counted in the bytes, the page is never parsed.
+    document = run("deep.html", b"<html><body>" + b"<b>" * 100_001 + b"hello deep text")
+    assert document.state is DocumentState.TOO_LARGE
+    assert document.detail == "HTML page not read: it opens more than 100,000 elements"
+
+
+def test_html_blocks_side_by_side_each_keep_a_line() -> None:
+    page = "<div>" + "".join(f"<p>para {i} <b>bold</b> tail</p>" for i in range(300)) + "</div>"
+    document = run("wide.html", page.encode())
+    assert document.text == "\n".join(f"para {i} bold tail" for i in range(300))
+
+
 # --- PDF ------------------------------------------------------------------------------------
 
 
