@@ -120,11 +120,25 @@ def backoff(attempt: int, base: float) -> float:
     return float(min(MAX_BACKOFF_SECONDS, base * 2 ** (attempt - 1)))
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the receiver's answer, not followed: urllib turns a 301, 302 or 303 after a
+    POST into a GET without the body, which the new place may answer 200, and the event would
+    be marked delivered though its body never arrived. A 3xx is a failed attempt (retried, then
+    dead for staff to see), as docs/contract.md says of any status but 2xx."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST with the standard library; an HTTP error status is returned, not raised."""
+    """POST with the standard library, never following a redirect; an HTTP error status is
+    returned, not raised."""
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=POST_TIMEOUT_SECONDS) as response:
+        with _OPENER.open(request, timeout=POST_TIMEOUT_SECONDS) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)

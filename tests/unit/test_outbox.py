@@ -253,3 +253,41 @@ def test_an_event_names_its_submission_and_case_and_the_migration_fills_them(
     migrate(archive, "0026", down=True)  # back to before the columns (dropped)
     migrate(archive, "head")  # then filled again
     assert named() == written
+
+
+def test_a_redirect_is_a_failed_attempt_never_followed_as_a_get() -> None:
+    # A receiver moved (http -> https, a trailing slash) answers the POST 301: urllib would follow
+    # it as a GET without the body, which the new place answers 200, and the event would count as
+    # delivered though its body never arrived.
+    import http.server
+    import threading
+
+    from originality.outbox import post
+
+    seen: list[str] = []
+
+    class Moved(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            seen.append("POST " + self.path)
+            self.send_response(301)
+            self.send_header("Location", "/moved")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append("GET " + self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status = post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 301 and seen == ["POST /hook"]
