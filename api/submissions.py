@@ -7,7 +7,7 @@ from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, jsonify
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.fields import Upload
 from webargs.flaskparser import FlaskParser
@@ -96,8 +96,8 @@ class Status(ma.Schema):
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
     evaluable = ma.fields.Boolean(metadata={
-        "description": "false while the submission has an open or confirmed plagiarism case, "
-                       "and for one rejected unchecked or erased"})
+        "description": "true only for a checked submission (done) without an open or confirmed "
+                       "plagiarism case and not erased"})
     case = ma.fields.Nested(CaseBrief, allow_none=True)
     banned_until = ma.fields.String(allow_none=True, metadata={
         "description": "the end of the student's ban, when one is in force"})
@@ -253,9 +253,10 @@ def status_of(submission: Submission) -> dict[str, Any]:
             # Stored as naive UTC; sent with the offset, as RFC 3339 date-times (and cases) are.
             "created_at": aware(submission.created_at),
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
-            # An evaluation needs a checked deliverable: never one rejected unchecked (the
+            # An evaluation needs a checked deliverable: never one not checked yet (queued,
+            # running, failed: ``POST .../evaluation`` refuses it), rejected unchecked (the
             # student hands it in again) or erased, nor one under a case.
-            "evaluable": case is None and submission.status != JobStatus.REJECTED and submission.erased_at is None,
+            "evaluable": case is None and submission.status == JobStatus.DONE and submission.erased_at is None,
             "case": brief,
             "banned_until": banned_until(submission.student_id),
             "erased_at": aware(submission.erased_at) if submission.erased_at else None}
@@ -295,7 +296,9 @@ def upload(form: dict[str, Any]) -> Any:
         raise
     if not registered.created and not (registered.submission.status == JobStatus.FAILED
                                        and archive.retry(registered.submission.id)):
-        return status_of(registered.submission), 200
+        # The submission's whole status, as documented for this answer: returned as data, it
+        # went through the 202's schema and lost its error, files and case.
+        return jsonify(Status().dump(status_of(registered.submission)))
     # New, or the same ZIP again after a failed check: that check runs once more.
     enqueue(registered.submission.id)
     queued: dict[str, Any] = {"id": registered.submission.id, "status": JobStatus.QUEUED}

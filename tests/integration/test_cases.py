@@ -139,9 +139,17 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert uploaded.status_code == 202
     assert uploaded.get_json()["banned_until"] == decision["banned_until"]
     new_id = uploaded.get_json()["id"]
+    # Not checked yet: nothing to evaluate. The same ZIP again answers the submission's whole
+    # status (200), as GET does.
+    queued = service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()
+    assert queued["status"] == "queued" and queued["evaluable"] is False
+    again = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
+        "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "mallory", "project_id": "p4"})
+    assert again.status_code == 200 and again.get_json() == queued
     assert service.archive.claim(new_id, 60) and service.archive.process(new_id) == JobStatus.DONE
     status = service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()
     assert status["status"] == "done" and status["banned_until"] == decision["banned_until"]
+    assert status["evaluable"] is True
 
     # A reversal is a new entry and restores the previous standing.
     reversed_ = service.post(f"/api/v1/cases/{case2['id']}/decision",
