@@ -51,6 +51,7 @@ from ..store.models import (
     UnitRow,
     utcnow,
 )
+from ..store.links import ERASED_STUDENT
 from .exposure import also_known_as
 from .holds import Holds, holds
 from .policy import RetentionPolicy
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
     from ..archive import Archive
 
 ERASED_PREFIX = "erased:"
-# What a report or a case's evidence shows instead of an erased student's id.
-ERASED_STUDENT = "erased"
 # Why another student's waiting item on a pair with an erased submission was cleared.
 ERASED_PAIR = ("the other submission of this pair was erased (on request or at the end of its "
                "retention period): nothing of it is left to compare or to cite")
@@ -250,8 +249,13 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
     # Its line of the cohort page goes with its report; another's strongest pair with it stays
     # a number, shown as an erased submission.
     session.execute(delete(SubmissionSummary).where(SubmissionSummary.submission_id == sid))
+    # Its links to earlier work stay as numbers, without the fragments and lines they kept: an
+    # earlier student's report lists it among its later matches, as an erased submission with
+    # its score, as a report lists a match with an erased earlier one. Those to the student's
+    # own earlier attempts go.
     removal.add("match_links", _rowcount(session.execute(
-        delete(MatchLink).where(MatchLink.submission_id == sid))))
+        delete(MatchLink).where(MatchLink.submission_id == sid, MatchLink.own.is_(True)))))
+    session.execute(update(MatchLink).where(MatchLink.submission_id == sid).values(evidence_z=None, fragments=0))
     removal.add("triage_items", _rowcount(session.execute(
         delete(TriageItem).where(TriageItem.submission_id == sid))))
     removal.add("evaluations", _rowcount(session.execute(

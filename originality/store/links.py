@@ -30,6 +30,9 @@ from sqlalchemy.orm import Session, defer
 from .db import Database, execute_rows
 from .models import JobStatus, MatchLink, ReportRow, Submission
 
+# What a report, a later match or a case's evidence shows instead of an erased student's id.
+ERASED_STUDENT = "erased"
+
 # Reports per query: well under every database's limit on bound parameters.
 IN_BATCH = 200
 # The report's lists, and whether their entries are the student's own attempts.
@@ -86,13 +89,11 @@ class LaterLink:
     b_share: float
     fragments: int
     own: bool
+    erased: bool = False  # the later submission was erased: shown by its score alone
 
     def summary(self) -> dict[str, Any]:
         """The fields a match has in a report, ``fragments`` as a count (``fragment_count``)."""
-        return {"submission_id": self.submission_id, "student_id": self.student_id,
-                "name": self.name, "attempt": self.attempt, "similarity": self.similarity,
-                "a_share": self.a_share, "b_share": self.b_share,
-                "fragment_count": self.fragments}
+        return {**_listed(self), "fragment_count": self.fragments}
 
 
 def later(db: Database, submission_id: str) -> list[LaterLink]:
@@ -107,7 +108,7 @@ def later(db: Database, submission_id: str) -> list[LaterLink]:
     # The later report's a is the later submission: seen from here, its shares swap.
     return [LaterLink(submission_id=s.id, student_id=s.student_id, name=s.name, attempt=s.attempt,
                       similarity=link.similarity, a_share=link.b_share, b_share=link.a_share,
-                      fragments=link.fragments, own=link.own)
+                      fragments=link.fragments, own=link.own, erased=s.erased_at is not None)
             for link, s in rows]
 
 
@@ -172,9 +173,12 @@ def later_matches(db: Database, submission_id: str,
 
 def _listed(link: LaterLink) -> dict[str, Any]:
     """The fields of a later match that its link holds, from this submission's side."""
-    return {"submission_id": link.submission_id, "student_id": link.student_id, "name": link.name,
-            "attempt": link.attempt, "similarity": link.similarity, "a_share": link.a_share,
-            "b_share": link.b_share}
+    listed = {"submission_id": link.submission_id, "student_id": link.student_id, "name": link.name,
+              "attempt": link.attempt, "similarity": link.similarity, "a_share": link.a_share,
+              "b_share": link.b_share}
+    if link.erased:
+        listed.update(student_id=ERASED_STUDENT, name=None, erased=True)
+    return listed
 
 
 def reverse(fragments: list[dict[str, Any]], later_one: LaterLink) -> dict[str, Any]:

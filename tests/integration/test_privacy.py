@@ -201,13 +201,19 @@ def test_after_an_erasure_no_page_lists_or_links_the_erased_work(service: Servic
     seen = crawl(service, *STAFF_PAGES, f"/reports/{frank}")
     assert {url: body for url, body in seen.items() if len(body) == 3} == {}  # no dead link
     shown = "\n".join(seen.values())
-    assert erin not in shown and "erased:" not in shown
+    assert erin not in shown and f"erased:{erin}" not in shown
+    assert "Erased submission" in seen[f"/reports/{frank}"]  # her later match, by its score alone
     assert "To review (0)" in seen["/submissions"] and "1 submission," in seen["/submissions"]
     # Frank's item is kept, cleared: by whoever erased the work it named, and why.
     cleared = service.get(f"/api/v1/triage/{item['id']}").get_json()
     assert cleared["status"] == "dismissed" and cleared["dismissal"]["by"] == "dean"
     assert "erased" in cleared["dismissal"]["reason"]
     assert service.get("/api/v1/triage").get_json()["counts"]["to_review"] == 0
+    # Frank's report still lists the later match, as an erased submission with its score, as a
+    # report lists a match with erased earlier work.
+    [later] = service.get(f"/api/v1/submissions/{frank}/report").get_json()["later_matches"]
+    assert (later["erased"], later["student_id"], later["name"], later["fragments"]) == (True, "erased", None, [])
+    assert later["similarity"] == 1.0
     # Erasing again clears nothing more.
     assert service.post("/api/v1/students/erin/erasure").get_json()["removed"] == {}
 
