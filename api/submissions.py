@@ -50,12 +50,17 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]
 blp = Blueprint("submissions", __name__, description="Deliverables and their reports")
 SECURITY = [{"bearer": []}]
 ID_FIELD = {"validate": ma.validate.Length(min=1, max=200)}
+# A student's and a project's ids are path segments of the API's later calls (a student's
+# record, export and erasure; a project's starter, settings): an id with a "/" could be
+# uploaded and then never reached there.
+PATH_ID_FIELD = {"validate": [ma.validate.Length(min=1, max=200),
+                              ma.validate.Regexp(r"^[^/]*$", error="an id appears in URLs: it may not contain '/'")]}
 
 
 class UploadForm(ma.Schema):
     file = Upload(required=True, metadata={"description": "the deliverable, a ZIP archive"})
-    student_id = ma.fields.String(required=True, **ID_FIELD)
-    project_id = ma.fields.String(required=True, **ID_FIELD)
+    student_id = ma.fields.String(required=True, **PATH_ID_FIELD)
+    project_id = ma.fields.String(required=True, **PATH_ID_FIELD)
     attempt = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))
     assessor_id = ma.fields.String(load_default=None, **ID_FIELD)
     submitted_at = ma.fields.DateTime(load_default=None)
@@ -94,6 +99,8 @@ class Status(ma.Schema):
     assessor_id = ma.fields.String(allow_none=True)
     files = ma.fields.Integer()
     created_at = ma.fields.DateTime()
+    submitted_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "as the upload gave it, in UTC; the comparison follows the order of uploads"})
     finished_at = ma.fields.DateTime(allow_none=True)
     evaluable = ma.fields.Boolean(metadata={
         "description": "true only for a checked submission (done) without an open or confirmed "
@@ -252,6 +259,7 @@ def status_of(submission: Submission) -> dict[str, Any]:
             "files": submission.files,
             # Stored as naive UTC; sent with the offset, as RFC 3339 date-times (and cases) are.
             "created_at": aware(submission.created_at),
+            "submitted_at": aware(submission.submitted_at) if submission.submitted_at else None,
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
             # An evaluation needs a checked deliverable: never one not checked yet (queued,
             # running, failed: ``POST .../evaluation`` refuses it), rejected unchecked (the

@@ -529,3 +529,20 @@ def test_cases_stored_before_the_guard_get_it_from_the_migration(service: Servic
     with db.sessions() as session:
         assert sorted((g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))) \
             == sorted([(subs[0], cases[0]), (subs[1], cases[1])])
+
+
+def test_an_upload_keeps_its_submitted_at_and_refuses_an_id_no_url_could_reach(service: Service) -> None:
+    data = zip_bytes(scenario_files("original"))
+
+    def upload(student: str, **fields: str) -> Any:
+        return service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
+            "file": (io.BytesIO(data), "deliverable.zip"), "student_id": student, "project_id": "p1", **fields})
+
+    sent = upload("alice", submitted_at="2026-12-01T09:30:00+01:00")
+    assert sent.status_code == 202
+    status = service.get(f"/api/v1/submissions/{sent.get_json()['id']}", "platform").get_json()
+    assert status["submitted_at"] == "2026-12-01T08:30:00+00:00"
+    # A "/" in a student's id: accepted, it could never reach /students/<id>/record, export or erasure.
+    refused = upload("ens/2026/042")
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "invalid_request"
+    assert "/" in refused.get_json()["error"]["message"]
