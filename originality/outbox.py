@@ -299,7 +299,7 @@ class Outbox:
                 raise EventConflict(f"event {event_id} is already waiting to be delivered")
             before, attempts = row.status, row.attempts
             row.status, row.attempts, row.next_attempt_at = PENDING, 0, now
-            row.last_error = None
+            row.last_error = row.delivered_at = None  # pending again: delivered at the next success
             session.add(AuditLog(at=now, actor=actor, role=role, action="event.resent",
                                  subject=f"event:{event_id}", why=note,
                                  detail=json.dumps({"type": row.type, "status": before,

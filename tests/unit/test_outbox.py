@@ -95,6 +95,9 @@ def test_an_event_is_posted_signed_with_its_id_and_delivered_once(archive: Archi
     found = row(archive, event_id)
     assert (found.status, found.attempts, found.last_error) == (DELIVERED, 1, None)
     assert found.delivered_at is not None and body == found.data.encode()
+    # Sent again by staff, it is pending: not delivered at its old time.
+    resent = outbox.resend(event_id, "dean", "staff", "the receiver lost it")
+    assert (resent["status"], resent["delivered_at"]) == (PENDING, None)
 
 
 def test_failures_back_off_then_the_event_is_dead_and_a_resend_delivers_it(archive: Archive) -> None:
