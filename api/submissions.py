@@ -309,8 +309,13 @@ def upload(form: dict[str, Any]) -> Any:
         return jsonify(Status().dump(status_of(registered.submission)))
     # New, or the same ZIP again after a failed check: that check runs once more.
     enqueue(registered.submission.id)
-    queued: dict[str, Any] = {"id": registered.submission.id, "status": JobStatus.QUEUED}
-    until = banned_until(registered.submission.student_id)
+    return _queued(registered.submission)
+
+
+def _queued(submission: Submission) -> dict[str, Any]:
+    """The answer to a check queued (an upload, a retry)."""
+    queued: dict[str, Any] = {"id": submission.id, "status": JobStatus.QUEUED}
+    until = banned_until(submission.student_id)
     if until is not None:  # checked and stored all the same; the platform is told of the ban
         queued["banned_until"] = until
     return queued
@@ -364,7 +369,7 @@ def retry(submission_id: str) -> Any:
         raise CaseConflict(f"submission {submission_id} is {submission.status}, not failed: "
                            "only a failed check runs again")
     enqueue(submission.id)
-    return {"id": submission.id, "status": JobStatus.QUEUED}
+    return _queued(submission)
 
 
 class EvaluationIn(ma.Schema):

@@ -25,7 +25,7 @@ from originality.store.models import (
     EventRow,
     JobStatus,
 )
-from tests.support import ServiceApp, running, scenario_files
+from tests.support import ServiceApp, fail_check, running, scenario_files
 
 
 class Service(ServiceApp):
@@ -146,6 +146,10 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     again = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
         "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "mallory", "project_id": "p4"})
     assert again.status_code == 200 and again.get_json() == queued
+    # A failed check run again is answered as an upload is: the platform is told of the ban.
+    fail_check(service.archive, new_id)
+    retried = service.client.post(f"/api/v1/submissions/{new_id}/retry", headers=service.headers("platform"))
+    assert retried.status_code == 202 and retried.get_json()["banned_until"] == decision["banned_until"]
     assert service.archive.claim(new_id, 60) and service.archive.process(new_id) == JobStatus.DONE
     status = service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()
     assert status["status"] == "done" and status["banned_until"] == decision["banned_until"]
