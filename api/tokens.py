@@ -23,7 +23,9 @@ blp = Blueprint("tokens", __name__, description="Bearer tokens (staff only)")
 
 class TokenIn(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata={
+    # Not blank: the engine refuses a name of spaces, and a field the body got wrong is a 422.
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=200), ma.validate.Regexp(
+        r"^.*\S", error="a name that is not blank")], metadata={
         "description": "who holds it; for an assessor, their assessor_id"})
     expires_in_days = ma.fields.Integer(load_default=None, allow_none=True,
                                         validate=ma.validate.Range(min=1, max=MAX_EXPIRY_DAYS),

@@ -87,6 +87,7 @@ def test_only_staff_may_touch_tokens(service: ServiceApp, role: str | None) -> N
 
 @pytest.mark.parametrize("body, field", [({"role": "root", "name": "x"}, "role"),
                                          ({"role": "staff", "name": ""}, "name"),
+                                         ({"role": "staff", "name": "   "}, "name"),
                                          ({"role": "staff", "name": "x", "expires_in_days": 0},
                                           "expires_in_days")])
 def test_a_bad_token_request_is_refused_with_the_field_named(service: ServiceApp, body: dict[str, object],
