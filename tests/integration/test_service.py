@@ -384,7 +384,7 @@ def test_a_strong_copy_is_flagged_on_both_sides_and_a_dismissal_sticks_through_a
         runs = session.scalar(select(Submission.runs).where(Submission.id == copy))
         audit = [(a.action, a.actor, a.why) for a in session.scalars(
             select(AuditLog).filter_by(subject=f"triage:{item['id']}"))]
-    assert runs == 2
+    assert runs == 1  # its starts counted afresh since the retry (jobs.MAX_RUNS); it ran twice in all
     assert audit == [("triage.dismissed", "ada", "they worked in pairs, as allowed")]
 
 
