@@ -8,10 +8,11 @@
   text are prose. Text beyond ``MAX_TEXT_CHARS`` is cut off and the detail says so.
 - EMPTY: nothing but whitespace (a PDF scan without a text layer ends up here too).
 - UNREADABLE: a document that is damaged, encrypted, or in a format we cannot read (legacy
-  ``.doc``/``.ppt``, Apple iWork); a ZIP inside the submission the unpacker could not open
+  ``.doc``/``.ppt``, Apple iWork); an archive of another format than ZIP (``.7z``, ``.rar``,
+  ``.tar.gz``...), never opened; a ZIP inside the submission the unpacker could not open
   (``Entry.unreadable``); a file whose name says source code or text but whose content is
   binary (NUL bytes that are not UTF-16, or mostly control characters). The detail says why.
-- BINARY: images, archives, compiled files, binary datasets (``.xlsx``, ``.parquet``,
+- BINARY: images, built packages (``.jar``, ``.whl``), compiled files, binary datasets (``.xlsx``, ``.parquet``,
   ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text in a file
   whose name does not say it is text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
@@ -86,7 +87,7 @@ log = logging.getLogger(__name__)
 BINARY_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp tif tiff webp ico heic psd ai eps
     mp3 wav ogg flac m4a mp4 mov avi mkv webm
-    zip gz tgz bz2 xz 7z rar tar jar war whl egg
+    zip jar war whl egg
     xlsx xlsm xls ods numbers parquet feather arrow avro orc pkl pickle joblib npy npz
     h5 hdf5 mat sav rds rdata sqlite sqlite3 db mdb
     pt pth ckpt onnx safetensors tflite pb
@@ -135,6 +136,11 @@ _UNSUPPORTED: Mapping[str, str] = MappingProxyType({
     "ppt": "legacy PowerPoint .ppt files cannot be read; save as .pptx or PDF",
     "pages": "Apple Pages files cannot be read; export as .docx or PDF",
     "key": "Apple Keynote files cannot be read; export as .pptx or PDF",
+    # Archives of other formats than ZIP (which the unpacker opens): a deliverable packed in one
+    # inside the upload is never compared, so it is listed, not passed over with the images.
+    # Built packages (.jar, .whl) stay binary: compiled, not the student's sources.
+    **{extension: f"a .{extension} archive is not opened (only ZIP archives are): what it holds is never "
+                  "compared; hand in a ZIP" for extension in ("tar", "tgz", "gz", "bz2", "xz", "7z", "rar")},
 })
 
 _MARKDOWN = MarkdownExtractor()

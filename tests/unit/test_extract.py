@@ -191,6 +191,14 @@ def test_truncation_cuts_at_a_line_end_and_clips_segments() -> None:
 # --- binary, data and unsupported files -----------------------------------------------------
 
 
+@pytest.mark.parametrize("path", ["project.7z", "src.tar.gz", "code.tgz", "work.rar", "data.csv.gz"])
+def test_an_archive_the_unpacker_does_not_open_is_listed_unreadable(path: str) -> None:
+    # Only ZIPs are opened: a deliverable packed in a 7z inside the upload is never compared, and
+    # must be in the report's unread list rather than passed over with the images.
+    document = run(path, b"\x37\x7a\xbc\xaf\x27\x1c\x00\x04" + bytes(64))
+    assert document.state is UNREADABLE and "not opened" in document.detail
+
+
 @pytest.mark.parametrize("path", ["img/plot.png", "data/raw.XLSX", "model.pkl", "data.parquet",
                                   "weights.h5", "bundle.zip", "Main.class"])
 def test_binary_files_keep_only_their_hash(path: str) -> None:
