@@ -23,6 +23,8 @@ class EventListArgs(ma.Schema):
     status = ma.fields.String(load_default="dead", validate=ma.validate.OneOf([*STATUSES, "all"]),
                               metadata={"description": "dead (default), pending, delivered or all"})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    after = ma.fields.String(load_default=None, metadata={
+        "description": "the previous page's next: the events after that one"})
 
 
 class EventResendIn(ma.Schema):
@@ -53,6 +55,8 @@ class EventCountsOut(ma.Schema):
 class EventListOut(ma.Schema):
     events = ma.fields.List(ma.fields.Nested(EventOut))
     counts = ma.fields.Nested(EventCountsOut)
+    next = ma.fields.String(allow_none=True, metadata={
+        "description": "pass as after= for the next page; null on the last"})
 
 
 def outbox() -> Outbox:
@@ -66,9 +70,13 @@ def outbox() -> Outbox:
 @blp.doc(security=SECURITY)
 @logged("event_list")
 def listing(args: dict[str, Any]) -> Any:
-    """The events of one status, newest first (dead by default), and how many are in each."""
+    """The events of one status, newest first (dead by default), a page at a time, and how
+    many are in each."""
     status = None if args["status"] == "all" else args["status"]
-    return {"events": outbox().events(status, args["limit"]), "counts": outbox().counts()}
+    found = outbox().events(status, args["limit"] + 1, args["after"])  # one more tells if a page follows
+    page = found[:args["limit"]]
+    return {"events": page, "counts": outbox().counts(),
+            "next": page[-1]["id"] if len(found) > args["limit"] else None}
 
 
 @blp.route("/<event_id>", methods=["GET"])

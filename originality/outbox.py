@@ -29,7 +29,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .errors import EventConflict, NotFound, UsageError
@@ -263,14 +263,21 @@ class Outbox:
 
     # -- for staff ---------------------------------------------------------------------------
 
-    def events(self, status: str | None = DEAD, limit: int = 100) -> list[dict[str, Any]]:
-        """Events of one status (every status for None), newest first."""
+    def events(self, status: str | None = DEAD, limit: int = 100, after: str | None = None) -> list[dict[str, Any]]:
+        """Events of one status (every status for None), newest first; ``after``: those that
+        come after that event in this order (a page's last), so any number can be walked."""
         if status is not None and status not in STATUSES:
             raise UsageError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
         query = select(EventRow).order_by(EventRow.created_at.desc(), EventRow.id).limit(limit)
         if status is not None:
             query = query.where(EventRow.status == status)
         with self.db.sessions() as session:
+            if after is not None:
+                last = session.get(EventRow, after)
+                if last is None:
+                    raise NotFound(f"no event {after}")
+                query = query.where(or_(EventRow.created_at < last.created_at,
+                                        and_(EventRow.created_at == last.created_at, EventRow.id > last.id)))
             return [self._dict(row) for row in session.scalars(query)]
 
     def counts(self) -> dict[str, int]:

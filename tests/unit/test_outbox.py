@@ -294,3 +294,20 @@ def test_a_redirect_is_a_failed_attempt_never_followed_as_a_get() -> None:
         server.shutdown()
         server.server_close()
     assert status == 301 and seen == ["POST /hook"]
+
+
+def test_events_are_listed_a_page_at_a_time_past_any_number(archive: Archive) -> None:
+    made = [stored(archive) for _ in range(5)]
+    outbox = Outbox(archive.db)
+    walked: list[str] = []
+    after = None
+    while True:
+        page = outbox.events(None, 2, after)
+        walked += [e["id"] for e in page]
+        if len(page) < 2:
+            break
+        after = page[-1]["id"]
+    assert sorted(walked) == sorted(made) and len(walked) == 5
+    assert walked == [e["id"] for e in outbox.events(None, 10)]  # the same order as one long page
+    with pytest.raises(NotFound):
+        outbox.events(None, 2, "no-such-event")
