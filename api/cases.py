@@ -277,7 +277,11 @@ class ErasureOut(ma.Schema):
 @students_blp.route("/<student_id>/export")
 @require("staff")
 @students_blp.response(200, ExportOut)
-@students_blp.doc(security=SECURITY)
+@students_blp.doc(security=SECURITY, parameters=[{
+    "in": "query", "name": "format", "required": False,
+    "schema": {"type": "string", "enum": list(EXPORT_FORMATS), "default": "json"},
+    "description": "json: one document; zip: that document and the student's uploads "
+                   "(another format is 400 usage_error)"}])
 def export(student_id: str) -> Any:
     """Everything held about a student, as one JSON document, or with `?format=zip` as one
     ZIP of that document (`export.json`) and the student's uploaded ZIPs (`uploads/`): access

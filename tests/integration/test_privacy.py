@@ -739,3 +739,10 @@ def test_an_upload_the_database_cannot_record_is_refused_503_and_its_copy_not_ke
         again = service.client.post("/api/v1/submissions", headers=service.headers("platform"), data={
             "file": (io.BytesIO(data), "deliverable.zip"), "student_id": "alice", "project_id": "p1"})
         assert again.status_code == 202 and service.archive.store.exists(sha)
+
+
+def test_the_exports_format_is_in_the_openapi_spec(service: Service) -> None:
+    spec = service.client.get("/api/v1/openapi.json").get_json()
+    [format_] = [p for p in spec["paths"]["/api/v1/students/{student_id}/export"]["get"]["parameters"]
+                 if p["name"] == "format"]
+    assert format_["in"] == "query" and format_["schema"]["enum"] == ["json", "zip"]
