@@ -552,3 +552,12 @@ def test_flags_are_in_the_json_and_the_same_bytes_every_run(tmp_path: Path) -> N
     assert [(f["file"], f["kind"]) for f in flags] == [
         ("a.docx", "hidden_text"), ("a.docx", "invisible_characters"), ("b.txt", "homoglyphs")]
     assert report["submissions"][1]["flags"] == []
+
+
+def test_hidden_html_inside_hidden_html_is_counted_once() -> None:
+    page = b"""<html><body><p>the visible words of this page</p>
+    <div style="display:none">one two <span hidden>three four</span> five</div></body></html>"""
+    document = extract(Entry("page.html", page))
+    assert document.text == "the visible words of this page"
+    count, detail = hidden_flag(document)
+    assert count == 5 and "marked hidden ×5" in detail
