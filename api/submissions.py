@@ -53,8 +53,9 @@ ID_FIELD = {"validate": ma.validate.Length(min=1, max=200)}
 # A student's and a project's ids are path segments of the API's later calls (a student's
 # record, export and erasure; a project's starter, settings): an id with a "/" could be
 # uploaded and then never reached there.
-PATH_ID_FIELD = {"validate": [ma.validate.Length(min=1, max=200),
-                              ma.validate.Regexp(r"^[^/]*$", error="an id appears in URLs: it may not contain '/'")]}
+PATH_ID_FIELD = {"validate": [
+    ma.validate.Length(min=1, max=200),
+    ma.validate.Regexp(r"^[^/]*$", error="an id appears in URLs: it may not contain '/'")]}
 
 
 class UploadForm(ma.Schema):

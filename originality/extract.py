@@ -12,9 +12,9 @@
   ``.tar.gz``...), never opened; a ZIP inside the submission the unpacker could not open
   (``Entry.unreadable``); a file whose name says source code or text but whose content is
   binary (NUL bytes that are not UTF-16, or mostly control characters). The detail says why.
-- BINARY: images, built packages (``.jar``, ``.whl``), compiled files, binary datasets (``.xlsx``, ``.parquet``,
-  ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not UTF-16 text in a file
-  whose name does not say it is text.
+- BINARY: images, built packages (``.jar``, ``.whl``), compiled files, binary datasets
+  (``.xlsx``, ``.parquet``, ``.pkl``, ``.h5``, ...) and any content with NUL bytes that is not
+  UTF-16 text in a file whose name does not say it is text.
 - SKIPPED: text that is data, not authorship: tabular and line-delimited data (``.csv``,
   ``.tsv``, ``.jsonl``), SVG drawings, dependency lock files, minified bundles, web
   libraries' distributed builds (by their licence banner, whatever the file is called), build

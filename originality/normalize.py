@@ -15,8 +15,8 @@ Latin ones they stand for, so that neither trick splits a copied word; lines nev
 Prose is Unicode-folded (NFKC, case-folded), split into words, stripped of its language's stop
 words and stemmed by its language's Snowball stemmer, then accents stripped (``language``: one
 language per document, French and English among others, and a paragraph surely in another
-reads in its own, as a template's instructions do among a student's answers), so that light paraphrase
-(inflection, articles, filler words) does not hide a copy. Prose symbols carry a ``w:`` prefix
+reads in its own, as a template's instructions do among a student's answers), so that light
+paraphrase (inflection, articles, filler words) does not hide a copy. Prose symbols carry a ``w:`` prefix
 so they can never equal a code token.
 
 Every token keeps its 1-based line and column in ``Document.text``.
@@ -118,7 +118,8 @@ def _extend_code(text: str, alias: str | None, first_line: int, out: TokenStream
         return
     lexer = _lexer(alias) if alias else None
     if lexer is None:  # a language nothing lexes: read as words, not as someone's prose
-        _tokenize_prose(text, first_line, out, language.DEFAULT, leave_out_quotations=False, by_paragraph=False)
+        _tokenize_prose(text, first_line, out, language.DEFAULT, leave_out_quotations=False,
+                        by_paragraph=False)
         return
     line, col = first_line, 1
     for ttype, value in lexer.get_tokens(text):

@@ -263,7 +263,8 @@ class Outbox:
 
     # -- for staff ---------------------------------------------------------------------------
 
-    def events(self, status: str | None = DEAD, limit: int = 100, after: str | None = None) -> list[dict[str, Any]]:
+    def events(self, status: str | None = DEAD, limit: int = 100,
+               after: str | None = None) -> list[dict[str, Any]]:
         """Events of one status (every status for None), newest first; ``after``: those that
         come after that event in this order (a page's last), so any number can be walked."""
         if status is not None and status not in STATUSES:

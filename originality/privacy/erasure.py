@@ -255,7 +255,8 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
     # own earlier attempts go.
     removal.add("match_links", _rowcount(session.execute(
         delete(MatchLink).where(MatchLink.submission_id == sid, MatchLink.own.is_(True)))))
-    session.execute(update(MatchLink).where(MatchLink.submission_id == sid).values(evidence_z=None, fragments=0))
+    session.execute(update(MatchLink).where(MatchLink.submission_id == sid)
+                    .values(evidence_z=None, fragments=0))
     removal.add("triage_items", _rowcount(session.execute(
         delete(TriageItem).where(TriageItem.submission_id == sid))))
     removal.add("evaluations", _rowcount(session.execute(
