@@ -78,7 +78,9 @@ def record(session: Session, event_type: str, data: dict[str, Any],
     else:  # stored times are naive UTC
         at = now if now.tzinfo is None else now.astimezone(UTC).replace(tzinfo=None)
     event = {"id": uuid.uuid4().hex, "type": event_type,
-             "created_at": at.replace(tzinfo=UTC).isoformat(timespec="seconds"), "data": data}
+             # To the microsecond: deliveries come in any order, and a check failed and run again
+             # within a second sends two submission.checked the receiver must put in order.
+             "created_at": at.replace(tzinfo=UTC).isoformat(timespec="microseconds"), "data": data}
     session.add(EventRow(id=event["id"], type=event_type, created_at=at,
                          data=json.dumps(event, sort_keys=True), status=PENDING, attempts=0,
                          next_attempt_at=at, **named(data)))

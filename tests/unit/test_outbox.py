@@ -311,3 +311,22 @@ def test_events_are_listed_a_page_at_a_time_past_any_number(archive: Archive) ->
     assert walked == [e["id"] for e in outbox.events(None, 10)]  # the same order as one long page
     with pytest.raises(NotFound):
         outbox.events(None, 2, "no-such-event")
+
+
+def test_an_events_time_orders_two_events_of_one_second() -> None:
+    from datetime import datetime
+
+    made = []
+    for micro in (100, 900):
+        at = datetime(2026, 12, 7, 20, 4, 8, micro)
+        made.append(datetime.fromisoformat(record_body("submission.checked", at)["created_at"]))
+    assert made[0] < made[1] and made[0].tzinfo is not None
+
+
+def record_body(event_type: str, at: object) -> dict[str, object]:
+    """The body ``record`` makes, without a database: the session only stores the row."""
+    class Session:
+        def add(self, row: object) -> None:
+            pass
+
+    return record(Session(), event_type, {"submission_id": "s1"}, at)  # type: ignore[arg-type]
