@@ -8,7 +8,6 @@ compare (exclusions, features, calibrated similarity, alignment) -> report.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,8 +68,11 @@ class LoadedSubmission:
 
 
 def submission_id(path: str | os.PathLike[str]) -> str:
-    """A submission's id: its file name without ``.zip`` (a directory: its name)."""
+    """A submission's id: its file name without ``.zip`` (a directory: its name, the real one
+    for ``.`` or ``..``)."""
     name = Path(path).name
+    if name in ("", ".", ".."):
+        name = Path(path).resolve().name
     return name[: -len(".zip")] if name.lower().endswith(".zip") else name
 
 
@@ -128,11 +130,17 @@ def check(
     progress: Progress = _no_progress,
 ) -> Report:
     """Compare every submission with every other one; starter code in ``bases`` never counts."""
-    paths = _validate_paths(submissions)
+    # The same path given twice (``subs/* subs/alice.zip``) is one submission.
+    paths = list({Path(p).resolve(): p for p in _validate_paths(submissions)}.values())
     base_paths = _validate_paths(bases)
-    duplicates = sorted(i for i, n in Counter(submission_id(p) for p in paths).items() if n > 1)
+    by_id: dict[str, list[Path]] = {}
+    for path in paths:
+        by_id.setdefault(submission_id(path), []).append(path)
+    duplicates = {sid: found for sid, found in sorted(by_id.items()) if len(found) > 1}
     if duplicates:
-        raise UsageError(f"two submissions share an id: {', '.join(duplicates)}")
+        raise UsageError("submissions share an id (their file or folder name): " + "; ".join(
+            f"{sid}: {' and '.join(str(p) for p in found)}" for sid, found in duplicates.items())
+            + "; rename one of each")
     table = SymbolTable()
 
     base_units, base_digests = load_starter(base_paths, options, table)

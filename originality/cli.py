@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -27,9 +28,11 @@ class _TerminalProgress:
         self._bar = None
         self._tasks: dict[str, object] = {}
         if sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True, console=None)
+            # rich's default console is stdout's: the bar went into `--json -` and summaries.
+            self._bar = Progress(transient=True, console=Console(stderr=True))
 
     def __enter__(self) -> _TerminalProgress:
         if self._bar is not None:
@@ -167,6 +170,12 @@ def check(submissions: tuple[str, ...], bases: tuple[str, ...], json_out: str | 
           html_dir: str | None, min_similarity: float, tokenizer: str, normalizations: str,
           keep_quotations: bool) -> None:
     """Compare every SUBMISSION (a .zip or a directory) with every other one."""
+    # Where the outputs go is made ready first: found unwritable after the run, a class's
+    # check was lost with a traceback.
+    if json_out and json_out != "-":
+        _writable_folder(Path(json_out).parent, "--json")
+    if html_dir:
+        _writable_folder(Path(html_dir), "--html")
     try:
         match = MatchOptions(tokenizer=tokenizer,
                              normalizations=tuple(name for name in normalizations.split(",") if name),
@@ -210,6 +219,16 @@ def calibrate(manifest: str, out: str) -> None:
         _write(Path(out), [text])
 
 
+def _writable_folder(folder: Path, option: str) -> None:
+    """Make ``folder`` (and its parents) or say in one line why it cannot be written to."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.UsageError(f"{option}: cannot make the folder {folder}: {error.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise click.UsageError(f"{option}: the folder {folder} cannot be written to")
+
+
 def _write(path: Path, chunks: Iterable[str]) -> None:
     """Write text given in pieces (a report of millions of pairs is never one string)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +241,7 @@ def _print_summary(report: Report) -> None:
     click.echo(f"{_counted(len(report.submissions), 'submission')}, {len(rejected)} rejected, "
                f"{_counted(len(report.pairs), 'pair')} reported")
     note = young_note(report.groups)
-    if report.pairs and note:
+    if note:
         click.echo(f"  note: {note}")
     for summary in rejected:
         assert summary.error is not None

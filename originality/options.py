@@ -121,7 +121,7 @@ NORMALIZATIONS = DEFAULT_NORMALIZATIONS
 
 def _raise_problems(owner: object, problems: list[str]) -> None:
     if problems:
-        raise UsageError(f"invalid {type(owner).__name__}: " + "; ".join(problems))
+        raise UsageError("invalid options: " + "; ".join(problems))
 
 
 def _positive_ints(owner: object) -> list[str]:

@@ -146,6 +146,7 @@ def test_files_hidden_from_the_check_are_listed_in_the_json_the_summary_and_the_
            "compared: mallory project.zip" in lines
     index = (tmp_path / "html" / "index.html").read_text()
     assert "copied.py" in index and "project.zip" in index
+    assert '<a href="#not-compared">Files not checked</a>' in index  # reached from the top
 
 
 def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -> None:
@@ -159,3 +160,48 @@ def test_a_tricked_copy_is_flagged_in_the_json_and_the_summary(tmp_path: Path) -
     assert report["pairs"][0]["similarity"] > 0.9
     summary = run("check", str(a), str(b), cwd=tmp_path)
     assert f"  flag bob: essay.md: homoglyphs ({flag['count']})" in summary.stdout.splitlines()
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_the_check(tmp_path: Path) -> None:
+    # Found after the run, a class's whole check was lost with a traceback.
+    a = make_zip(tmp_path / "a.zip", {"x.py": CODE})
+    (tmp_path / "afile").write_text("not a folder")
+    for option, target in (("--json", "afile/report.json"), ("--html", "afile/html")):
+        result = run("check", str(a), option, target, cwd=tmp_path)
+        assert result.returncode == 2 and option in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_submissions_sharing_an_id_are_named_and_a_path_given_twice_is_read_once(tmp_path: Path) -> None:
+    bob = make_zip(tmp_path / "bob.zip", {"x.py": CODE})
+    (tmp_path / "late").mkdir()
+    late = make_zip(tmp_path / "late" / "bob.zip", {"y.py": CODE})
+    clash = run("check", str(bob), str(late), cwd=tmp_path)
+    assert clash.returncode == 2
+    assert str(bob) in clash.stderr and str(late) in clash.stderr and "rename" in clash.stderr
+    twice = run("check", str(bob), str(bob), "--json", "-", cwd=tmp_path)
+    assert twice.returncode == 0 and [s["id"] for s in json.loads(twice.stdout)["submissions"]] == ["bob"]
+
+
+def test_a_submission_given_as_the_current_folder_is_named_by_it(tmp_path: Path) -> None:
+    emma = tmp_path / "emma"
+    emma.mkdir()
+    (emma / "main.py").write_text(CODE)
+    make_zip(tmp_path / "nora.zip", {"main.py": CODE})
+    report = json.loads(run("check", ".", "../nora.zip", "--json", "-", cwd=emma).stdout)
+    assert [s["id"] for s in report["submissions"]] == ["emma", "nora"]
+
+
+def test_the_young_cohort_note_is_printed_with_no_pair_listed(tmp_path: Path) -> None:
+    a = make_zip(tmp_path / "alice.zip", {"app.py": CODE})
+    b = make_zip(tmp_path / "bob.zip", {"main.py": own_work(1, statements=30)})
+    lines = run("check", str(a), str(b), "--min-similarity", "1", cwd=tmp_path).stdout.splitlines()
+    assert lines[0] == "2 submissions, 0 rejected, 0 pairs reported" and lines[1].startswith("  note: ")
+
+
+def test_the_progress_bar_is_drawn_on_stderr(monkeypatch: object) -> None:
+    from originality import cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # type: ignore[attr-defined]
+    bar = cli._TerminalProgress()._bar
+    assert bar is not None and bar.console.stderr  # never into `--json -` or a summary redirected
