@@ -7,7 +7,9 @@ compare (exclusions, features, calibrated similarity, alignment) -> report.
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +25,7 @@ from .options import CheckOptions, MatchOptions
 from .report import NOT_COMPARED, Report, SubmissionSummary, rounded
 from .score import Comparison
 from .tamper import submission_flags
-from .unpack import read_submission, read_zip_bytes
+from .unpack import is_zip, read_submission, read_zip_bytes
 from .units import Unit, build_units, template_lines
 
 # progress(stage, done, total): lets a terminal show a bar without the engine knowing it.
@@ -162,12 +164,24 @@ def load_starter(paths: Iterable[Path], options: CheckOptions,
     units: list[Unit] = []
     digests: set[str] = set()
     for base in paths:
-        loaded = load_submission(base, options, table)
+        loaded = load_submission(_starter_source(base), options, table, identifier="starter")
         if loaded.error is not None:
             raise UsageError(f"cannot read starter code {base}: {loaded.error.message}")
         units.extend(loaded.units)
         digests.update(loaded.binary_digests)
     return units, digests
+
+
+def _starter_source(base: Path) -> Path | bytes:
+    """A starter given as one file that is no ZIP (the library the class completes, the report
+    template) is starter code of that one file, as a teacher means it: read as a ZIP holding
+    it, under its own name."""
+    if not base.is_file() or is_zip(base):
+        return base
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(base.name, base.read_bytes())
+    return buffer.getvalue()
 
 
 def _load_one(path: Path, options: CheckOptions) -> LoadedSubmission:

@@ -152,7 +152,7 @@ def main() -> None:
 @main.command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--base", "bases", multiple=True, type=click.Path(exists=True),
-              help="Starter code (zip or directory); never counts as similarity. Repeatable.")
+              help="Starter code (zip, directory or one file); never counts as similarity. Repeatable.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the report JSON to FILE, or '-' for stdout.")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False),

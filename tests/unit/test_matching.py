@@ -146,6 +146,15 @@ def test_starter_code_never_counts(tmp_path: Path) -> None:
     assert all(p.similarity == 0 for p in report.pairs)
 
 
+def test_starter_code_given_as_one_file_never_counts(tmp_path: Path) -> None:
+    # A teacher passes the one file the class completes: it is starter code, not "not a ZIP".
+    (tmp_path / "stats.py").write_text(ORIGINAL)
+    subs = [write(tmp_path / name, {"stats.py": ORIGINAL}) for name in ("dan", "eve")]
+    assert check(subs, options=CheckOptions(min_similarity=0)).pairs[0].similarity > 0.9
+    report = check(subs, bases=[tmp_path / "stats.py"], options=CheckOptions(min_similarity=0))
+    assert all(p.similarity == 0 for p in report.pairs)
+
+
 def test_two_files_of_one_submission_never_match(tmp_path: Path) -> None:
     alone = write(tmp_path / "frank", {"a.py": ORIGINAL, "b.py": ORIGINAL})
     other = write(tmp_path / "grace", {"table.py": INDEPENDENT})
