@@ -236,6 +236,10 @@ def _write(path: Path, chunks: Iterable[str]) -> None:
         out.writelines(chunks)
 
 
+# The strongest pairs the summary names; the outputs list every one.
+SUMMARY_PAIRS = 10
+
+
 def _print_summary(report: Report) -> None:
     rejected = [s for s in report.submissions if s.error]
     click.echo(f"{_counted(len(report.submissions), 'submission')}, {len(rejected)} rejected, "
@@ -249,9 +253,13 @@ def _print_summary(report: Report) -> None:
     for summary in report.submissions:
         _print_flags(summary.id, summary.flags)
     _print_not_compared(report)
-    for pair in report.pairs[:10]:
-        click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  "
-                   f"({pair.a_share:.2f} / {pair.b_share:.2f}, {_counted(len(pair.fragments), 'fragment')})")
+    for pair in report.pairs[:SUMMARY_PAIRS]:
+        evidence = (f"{pair.a_share:.2f} / {pair.b_share:.2f}, {_counted(len(pair.fragments), 'fragment')}"
+                    if pair.fragments or pair.a_share or pair.b_share else "its score alone, not aligned")
+        click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  ({evidence})")
+    if len(report.pairs) > SUMMARY_PAIRS:
+        click.echo(f"  and {_counted(len(report.pairs) - SUMMARY_PAIRS, 'more pair')}: "
+                   "the JSON and the HTML report list them all")
 
 
 def _print_not_compared(report: Report) -> None:
@@ -261,7 +269,7 @@ def _print_not_compared(report: Report) -> None:
     for reason in not_compared((s.id, s.unread) for s in report.submissions):
         if reason.state == DocumentState.SKIPPED.value:
             continue
-        named = ", ".join(f"{sid} {file}" for sid, file in reason.shown)
+        named = ", ".join(f"{sid}: {file}" for sid, file in reason.shown)
         more = f" and {reason.more} more" if reason.more else ""
         click.echo(f"  not compared ({reason.state}): {reason.detail}: {named}{more}")
 

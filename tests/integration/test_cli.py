@@ -110,7 +110,7 @@ def test_the_summary_names_the_files_a_student_handed_in_that_were_never_compare
     b = make_zip(tmp_path / "bob.zip", {"main.py": CODE})
     lines = run("check", str(a), str(b), cwd=tmp_path).stdout.splitlines()
     assert "  not compared (unreadable): legacy Word .doc files cannot be read; save as .docx or PDF: " \
-           "alice report.doc" in lines
+           "alice: report.doc" in lines
     assert not any("data.csv" in line for line in lines)  # data nobody wrote: in the reports only
 
 
@@ -141,9 +141,9 @@ def test_files_hidden_from_the_check_are_listed_in_the_json_the_summary_and_the_
     assert [(p["a"], p["b"], p["fragments"][0]["b"]["file"]) for p in report["pairs"]] == [
         ("alice", "mallory", "main.py")]
     lines = run("check", str(other), str(path), "--html", str(tmp_path / "html"), cwd=tmp_path).stdout.splitlines()
-    assert "  not compared (unreadable): binary content: NUL bytes in a source file: mallory copied.py" in lines
+    assert "  not compared (unreadable): binary content: NUL bytes in a source file: mallory: copied.py" in lines
     assert "  not compared (unreadable): a password-protected ZIP inside the submission: not opened, never " \
-           "compared: mallory project.zip" in lines
+           "compared: mallory: project.zip" in lines
     index = (tmp_path / "html" / "index.html").read_text()
     assert "copied.py" in index and "project.zip" in index
     assert '<a href="#not-compared">Files not checked</a>' in index  # reached from the top
@@ -205,3 +205,9 @@ def test_the_progress_bar_is_drawn_on_stderr(monkeypatch: object) -> None:
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # type: ignore[attr-defined]
     bar = cli._TerminalProgress()._bar
     assert bar is not None and bar.console.stderr  # never into `--json -` or a summary redirected
+
+
+def test_the_summary_says_how_many_pairs_it_does_not_name(tmp_path: Path) -> None:
+    subs = [make_zip(tmp_path / f"s{k}.zip", {"m.py": CODE}) for k in range(6)]  # 15 identical pairs
+    lines = run("check", *map(str, subs), cwd=tmp_path).stdout.splitlines()
+    assert "  and 5 more pairs: the JSON and the HTML report list them all" in lines
