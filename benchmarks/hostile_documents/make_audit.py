@@ -4,15 +4,12 @@ pages of unclosed nested <b><i>). usage: make_audit.py OUTDIR"""
 import io, os, sys, zipfile
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from fixtures.documents import make_docx, make_odt
+from submission import write
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
-MAIN = b"def main():\n    total = 0\n    for i in range(10):\n        total += i * i\n    print(total)\n\nmain()\n"
 
 def wrap(name, files, method=zipfile.ZIP_STORED):
-    with zipfile.ZipFile(os.path.join(out, name + ".zip"), "w", method) as zf:
-        zf.writestr("main.py", MAIN)
-        for fname, data in files:
-            zf.writestr(fname, data)
+    write(os.path.join(out, name + ".zip"), files, method)
 
 def rezip(data, replace):
     src = zipfile.ZipFile(io.BytesIO(data)); buf = io.BytesIO()
