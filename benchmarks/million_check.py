@@ -1,7 +1,7 @@
 """One upload's archive check against a project of a million prior entries (issue 13).
 
     .venv/bin/python benchmarks/million_check.py --entries 1000000 [--students 2000] [--checks 20]
-        [--profile] [--redis 10000] [--cohort scale]
+        [--profile] [--redis 10000] [--cohort scale] [--keep DIR: build there, or reuse what is there]
 
 What is real: the generated multi-file Python cohort of ``--students`` (archive_check.py's, with
 starter code and 5% disguised copies; ``--cohort scale``: the scale cohort, whose independent
@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -334,7 +334,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print the checks' hottest functions")
     parser.add_argument("--redis", type=int, default=0, metavar="N",
                         help="also state Redis memory per entry with N entries")
-    parser.add_argument("--keep", type=Path, help="build the archive in this folder and keep it")
+    parser.add_argument("--keep", type=Path, help="build the archive in this folder and keep it (a folder "
+                        "that holds one already is reused: the same arguments)")
     parser.add_argument("--cohort", choices=["zip", "scale"], default="zip",
                         help="the real part: zip (datasets.build_zip_cohort) or scale (build_scale_cohort)")
     args = parser.parse_args()
@@ -352,14 +353,22 @@ def main() -> None:
         archive = Archive.open(settings)
         stack.callback(archive.close)
         db = data / "originality.db"
-        began = time.perf_counter()
-        n_real = import_real(archive, root, zips, held)
-        imported = time.perf_counter() - began
-        began = time.perf_counter()
-        n_synthetic = add_synthetic(archive, db, args.entries, args.seed, args.idiom)
-        written = time.perf_counter() - began
-        print(f"built: {n_real} real entries imported in {imported:.0f} s, {n_synthetic} synthetic "
-              f"written in {written:.0f} s", flush=True)
+        with archive.db.sessions() as session:
+            kept = dict(session.execute(select(ArchiveEntry.submission_id.like(f"{SYNTHETIC}%"),
+                                               func.count(ArchiveEntry.seq)).filter_by(project_id=PROJECT)
+                                        .group_by(ArchiveEntry.submission_id.like(f"{SYNTHETIC}%"))).all())
+        if kept:  # an archive ``--keep`` built before, with the same arguments
+            n_real, n_synthetic = kept.get(False, 0), kept.get(True, 0)
+            print(f"reused: {n_real} real entries, {n_synthetic} synthetic", flush=True)
+        else:
+            began = time.perf_counter()
+            n_real = import_real(archive, root, zips, held)
+            imported = time.perf_counter() - began
+            began = time.perf_counter()
+            n_synthetic = add_synthetic(archive, db, args.entries, args.seed, args.idiom)
+            written = time.perf_counter() - began
+            print(f"built: {n_real} real entries imported in {imported:.0f} s, {n_synthetic} synthetic "
+                  f"written in {written:.0f} s", flush=True)
 
         asked: list[list[str]] = []
         original_profiles = compare.profiles
