@@ -191,8 +191,10 @@ class Compare:
                      "a_share": pair.a_share, "b_share": pair.b_share,
                      "fragments": [f.to_dict() for f in pair.fragments]}
             report["own_attempts" if student in mine_too else "matches"].append(match)
+        # Ties in archive order: ids are random, so ordering by them made two archives built
+        # alike list three copies of one solution in different orders.
         for key in ("matches", "own_attempts"):
-            report[key].sort(key=lambda m: (-m["similarity"], m["submission_id"]))
+            report[key].sort(key=lambda m: (-m["similarity"], prior[m["submission_id"]]))
         report["template_lines"] = template_lines
         report["background"] = rounded(comparison.background)
         report["groups"] = comparison.group_count

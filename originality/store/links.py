@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, defer
 
 from .db import Database, execute_rows
-from .models import JobStatus, MatchLink, ReportRow, Submission
+from .models import ArchiveEntry, JobStatus, MatchLink, ReportRow, Submission
 
 # What a report, a later match or a case's evidence shows instead of an erased student's id.
 ERASED_STUDENT = "erased"
@@ -103,8 +103,12 @@ def later(db: Database, submission_id: str) -> list[LaterLink]:
         rows = session.execute(
             select(MatchLink, Submission).options(defer(MatchLink.evidence_z))  # read for the drawn ones only
             .join(Submission, Submission.id == MatchLink.submission_id)
+            # Ties in archive order, as a report lists its matches (ids are random); an erased
+            # later side has no entry left and comes after those that have.
+            .outerjoin(ArchiveEntry, ArchiveEntry.submission_id == MatchLink.submission_id)
             .where(MatchLink.other_id == submission_id, Submission.status == JobStatus.DONE)
-            .order_by(MatchLink.similarity.desc(), MatchLink.submission_id)).all()
+            .order_by(MatchLink.similarity.desc(), ArchiveEntry.seq.is_(None), ArchiveEntry.seq,
+                      MatchLink.submission_id)).all()
     # The later report's a is the later submission: seen from here, its shares swap.
     return [LaterLink(submission_id=s.id, student_id=s.student_id, name=s.name, attempt=s.attempt,
                       similarity=link.similarity, a_share=link.b_share, b_share=link.a_share,

@@ -325,6 +325,19 @@ def test_reports_stored_before_the_links_get_them_from_the_migration(archive: Ar
         {(copy, False), (again, True)}
 
 
+def test_equal_matches_are_listed_in_archive_order_both_ways(archive: Archive, tmp_path: Path) -> None:
+    # Six copies of one solution score alike; ids are random, so ordered by them the six came
+    # in another order in each archive built alike (1 chance in 720 of archive order).
+    from originality.store import links
+
+    path = scenario_zip(tmp_path, "original")
+    copies = [add(archive, path, f"student{n}") for n in range(6)]
+    report = archive.report_of(copies[-1])
+    assert [m["submission_id"] for m in report["matches"]] == copies[:-1]
+    assert len({m["similarity"] for m in report["matches"]}) == 1
+    assert [link.submission_id for link in links.later(archive.db, copies[0])] == copies[1:]
+
+
 def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_older_reports(
         archive: Archive, tmp_path: Path) -> None:
     from alembic import command
