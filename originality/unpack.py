@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import bz2
+import hashlib
 import io
 import lzma
 import os
@@ -36,6 +37,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, BinaryIO, Generator, Iterable, Protocol
@@ -193,7 +195,7 @@ class _Budget:
 
 @dataclass
 class _Found:
-    """Files read so far, in archive order (duplicates are renamed in that order)."""
+    """Files read so far, in archive order."""
 
     items: list[Entry] = field(default_factory=list)
 
@@ -890,17 +892,25 @@ def _renamed(path: str, number: int) -> str:
 
 
 def _finish(found: _Found, label: str) -> list[Entry]:
-    """Entries sorted by path; later duplicates renamed ``name~2.ext``, ``name~3.ext``, ...
+    """Entries sorted by path; duplicates renamed ``name~2.ext``, ``name~3.ext``, ...
 
     Both copies of a duplicated name are kept because either could be the one that was
-    copied; names that really occur in the archive are never taken by a renamed copy.
+    copied; names that really occur in the archive are never taken by a renamed copy. Which
+    copy keeps the name follows from their bytes, not from the order of the archive's entries:
+    the same files packed in another order get the same names, and so the same report.
     """
     if all(item.passed_over for item in found.items):
         raise EmptySubmission(f"{label} contains no files to check")
     original = {item.path for item in found.items}
+    named = Counter(item.path for item in found.items)
+
+    def content(item: Entry) -> tuple[str, bytes, str, str, str]:
+        digest = hashlib.sha256(item.data).digest() if named[item.path] > 1 else b""
+        return item.path, digest, item.unread, item.passed_over, item.unreadable
+
     taken: set[str] = set()
     entries: list[Entry] = []
-    for item in found.items:
+    for item in sorted(found.items, key=content):
         path = item.path
         if path in taken:
             number = 2
