@@ -13,7 +13,6 @@ the anchors ``a-frag-n`` and ``b-frag-n``, each linking to the other.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Iterable
 
 from jinja2 import Environment
 
-from . import sxs
+from . import overview, sxs
 from .model import PairResult, SubmissionStatus
 from .report import Report, not_compared, young_note
 # The view's constants, kept importable from here where they were first defined.
@@ -33,8 +32,6 @@ from .sxs import Party, Sources
 # source is what costs time and disk, and the least similar pairs are the least useful.
 # 500: a judgment from the engine's first version, not measured.
 MAX_RENDERED_PAIRS = 500
-# The index's histogram: ten bins of 10%, as the cohort page's (``overview.BINS``); a judgment.
-HISTOGRAM_BINS = 10
 INDEX_NAME = "index.html"
 PAIRS_DIR = "pairs"
 # A pair's page is named by its rank and both ids (``pair_filename``), each cut to this many
@@ -221,13 +218,13 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
 
 
 def _histogram(pairs: list[PairResult]) -> list[_Bin]:
-    counts = [0] * HISTOGRAM_BINS
+    # Binned as the cohort page bins (``overview.bin_of``): a pair sits in the band of the
+    # percent it shows.
+    counts = [0] * overview.BINS
     for pair in pairs:
-        # Rounding first keeps 0.3 in the 30-40% band despite binary floating point.
-        position = math.floor(round(min(1.0, max(0.0, pair.similarity)) * HISTOGRAM_BINS, 9))
-        counts[min(position, HISTOGRAM_BINS - 1)] += 1
+        counts[overview.bin_of(pair.similarity)] += 1
     highest = max(counts) or 1
-    step = 100 // HISTOGRAM_BINS
+    step = 100 // overview.BINS
     return [
         _Bin(label=f"{i * step}\u2013{(i + 1) * step}%", count=n, width=f"{100 * n / highest:.1f}%")
         for i, n in enumerate(counts)

@@ -173,6 +173,17 @@ def test_index_summarises_counts_and_rejected_submissions(report: Report, tmp_pa
     assert '<th scope="row">90–100%</th><td class="num">1</td>' in text
 
 
+def test_the_histogram_counts_a_pair_in_the_band_of_the_percent_the_cohort_page_shows() -> None:
+    from originality.html_report import _histogram
+    from originality.model import PairResult
+
+    pairs = [PairResult("a", "b", similarity, 0.5, 0.5, ()) for similarity in (0.2998, 0.0996, 0.6995, 0.31)]
+    counts = {b.label: b.count for b in _histogram(pairs)}
+    # 0.2998 is shown as 30%: in the 30-40% band, as the service's cohort page counts it.
+    assert counts == {"0–10%": 0, "10–20%": 1, "20–30%": 0, "30–40%": 2, "40–50%": 0, "50–60%": 0,
+                      "60–70%": 0, "70–80%": 1, "80–90%": 0, "90–100%": 0}
+
+
 def test_pair_page_shows_both_files_of_each_file_pair(report: Report, tmp_path: Path) -> None:
     write_html(report, tmp_path)
     page = read_pair(tmp_path, 2, "alice", "bob")
