@@ -30,6 +30,7 @@ from ..model import SegmentKind
 from ..tamper import (MARKED_HIDDEN, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, hex_rgb, invisible_on)
 from .base import Extracted, Extractor, TextBuilder, check_container, unreadable
+from .running import drop_running_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -433,6 +434,11 @@ def _paints(element: Any, palette: _Palette) -> bool:
     return fill is None or not invisible_on(fill, WHITE)
 
 
+# A slide's footer, number and date placeholders: the same on every slide of a deck (the school's
+# footer line, the date of the talk), never what a student wrote for this slide.
+_RUNNING_PLACEHOLDERS = frozenset({"ftr", "sldNum", "dt"})
+
+
 class _SlideReader:
     """A slide's shapes as lines, leaving out text no one sees in the show, and counting it."""
 
@@ -479,6 +485,9 @@ class _SlideReader:
         assert self.palette is not None
         for shape in shapes:
             element = shape._element
+            placeholder = element.find(f"{_P}nvSpPr/{_P}nvPr/{_P}ph")
+            if placeholder is not None and placeholder.get("type") in _RUNNING_PLACEHOLDERS:
+                continue
             properties = element.find(f".//{_P}cNvPr")
             whole = []
             if properties is not None and properties.get("hidden") in ("1", "true"):
@@ -551,7 +560,9 @@ class _SlideReader:
 class PptxExtractor(Extractor):
     """One block per slide: text frames (groups included), tables, then the speaker notes.
 
-    Speaker notes are the author's words, not hidden text, and are read as they are.
+    Speaker notes are the author's words, not hidden text, and are read as they are. The
+    footer, slide number and date placeholders are left out, and a line on top or at the bottom
+    of every slide (a footer in a text box) is kept on its first slide only (``running``).
     """
 
     name = "PowerPoint presentation"
@@ -565,6 +576,8 @@ class PptxExtractor(Extractor):
         hidden = HiddenText()
         reader = _SlideReader(presentation.slide_width, presentation.slide_height, hidden)
         palettes: dict[int, _Palette] = {}
+        slides: list[tuple[list[str], str]] = []  # per slide: its shapes' lines, its notes
+        chars = 0
         for slide in presentation.slides:
             lines: list[str] = []
             try:
@@ -577,13 +590,18 @@ class PptxExtractor(Extractor):
             if palette is None:  # the theme is parsed once per master
                 palette = palettes[key] = _Palette(master)
             reader.slide(slide, lines, palette, layout)
-            if slide.has_notes_slide:
-                notes = slide.notes_slide.notes_text_frame
-                if notes is not None:
-                    lines.append(notes.text)
-            builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
-            if builder.full:
+            notes = slide.notes_slide.notes_text_frame if slide.has_notes_slide else None
+            slides.append((lines, notes.text if notes is not None else ""))
+            chars += sum(len(line) for line in lines) + len(slides[-1][1])
+            if chars >= builder.max_chars:
                 break
+        # A footer typed in a text box of every slide is a running line, as on a PDF's pages;
+        # the notes, after the shapes, are the speaker's own and never one.
+        shown = drop_running_lines(["\n".join(line for line in lines if line.strip()).split("\n")
+                                    for lines, _ in slides])
+        for lines, (_, notes_text) in zip(shown, slides):
+            builder.add("\n".join(lines + ([notes_text] if notes_text.strip() else [])),
+                        SegmentKind.PROSE)
         builder.flags = hidden.flags(path)
         return builder.build()
 

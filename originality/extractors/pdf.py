@@ -14,6 +14,9 @@ dropped before pypdf extracts the rest. pypdf reports text after colour changes,
 callbacks cannot tell which words were white. A position is where the operator's line starts
 (glyph widths are the font's business), painted areas are the bounding boxes of filled paths
 and pictures, and form XObjects are not followed: filler hidden inside a form is kept.
+
+A line printed at the top or bottom of every page (a page header, a footer, a page number) is
+kept on its first page only (``running``), once every page is read.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from ..model import DocumentState, SegmentKind
 from ..tamper import (INVISIBLE_MODE, MAX_HIDDEN_POINTS, NEAR_BACKGROUND, OFF_PAGE, TINY, WHITE,
                       HiddenText, invisible_on)
 from .base import (MAX_PDF_CONTENT_BYTES, MAX_PDF_PAGE_CONTENT_BYTES, MAX_PDF_PAGES, Extracted,
-                   Extractor, NotExtracted, TextBuilder, unreadable)
+                   Extractor, NotExtracted, TextBuilder, clean_text, unreadable)
+from .running import drop_running_lines
 
 if TYPE_CHECKING:  # imported when a PDF is read (see extractors/__init__.py)
     from pypdf import PageObject
@@ -348,7 +352,8 @@ class _Pages:
 
 
 class PdfExtractor(Extractor):
-    """One PROSE segment per page with text, at most ``MAX_PDF_PAGES`` pages.
+    """One PROSE segment per page with text, at most ``MAX_PDF_PAGES`` pages, a running head
+    or foot printed on every page kept on the first only (``running``).
 
     A PDF encrypted with an empty user password (only copying or printing restricted, which
     is common for exported reports) opens like any other; one that needs a password is
@@ -376,6 +381,8 @@ class PdfExtractor(Extractor):
         hidden = HiddenText()
         failed = read = 0
         pages = _Pages()
+        texts: list[str] = []
+        chars = 0
         for number in range(min(total, MAX_PDF_PAGES)):
             read += 1
             try:
@@ -387,9 +394,13 @@ class PdfExtractor(Extractor):
                 continue
             if text is None:  # left unread by the caps on content: counted in ``pages``
                 continue
-            builder.add(text, SegmentKind.PROSE)
-            if builder.full:
+            texts.append(text)
+            chars += len(text)
+            if chars >= builder.max_chars:
                 break
+        # Running heads and feet are known once every page is read.
+        for lines in drop_running_lines([clean_text(text).split("\n") for text in texts]):
+            builder.add("\n".join(lines), SegmentKind.PROSE)
         if read and failed == read:
             raise unreadable(f"PDF: none of its {read} pages could be read")
         too_large = pages.over_page + pages.over_document
