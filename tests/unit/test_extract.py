@@ -284,6 +284,40 @@ def test_data_lock_and_minified_files_are_skipped(path: str) -> None:
     assert run(path, b"a,b,c\n1,2,3\n").state is SKIPPED
 
 
+PDFTEX_LOG = (b"This is pdfTeX, Version 3.141592653-2.6-1.40.25 (TeX Live 2023) (preloaded format=pdflatex)\n"
+              b"entering extended mode\n(./rapport.tex\nLaTeX2e <2022-11-01> patch level 1\n")
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("rapport.log", PDFTEX_LOG),
+    ("build/these.log", b"This is XeTeX, Version 3.141592653-2.6-0.999995 (TeX Live 2023)\n"),
+    ("rapport.log", b"\xef\xbb\xbfThis is LuaHBTeX, Version 1.17.0 (TeX Live 2023)\n"),
+    ("rapport.aux", b"\\relax \n\\@writefile{toc}{\\contentsline {section}{Introduction}{1}}\n"),
+    ("rapport.toc", b"\\contentsline {section}{\\numberline {1}Introduction}{1}{section.1}%\n"),
+    ("rapport.lof", b"\\addvspace {10\\p@ }\n"), ("rapport.lot", b"\\addvspace {10\\p@ }\n"),
+    ("rapport.bbl", b"\\begin{thebibliography}{1}\n\\bibitem{knuth} D. Knuth.\n"),
+    ("rapport.blg", b"This is BibTeX, Version 0.99d (TeX Live 2023)\n"),
+    ("rapport.fls", b"PWD /home/alice/rapport\nINPUT /usr/share/texlive/article.cls\n"),
+    ("rapport.fdb_latexmk", b"# Fdb version 3\n[\"pdflatex\"] 1678 \"rapport.tex\"\n"),
+    ("slides.nav", b"\\headcommand {\\slideentry {0}{0}{1}{1/1}{}{0}}\n"),
+    ("slides.snm", b"\\beamer@slide {intro}{1}\n"),
+    ("rapport.out", b"\\BOOKMARK [1][-]{section.1}{Introduction}{}% 1\n"),
+    ("rapport.synctex.gz", b"\x1f\x8b\x08\x00" + bytes(40)),
+])
+def test_latex_build_files_are_skipped(path: str, data: bytes) -> None:
+    # Two independent reports each zipped with its own pdflatex log scored 1.000 (audit).
+    document = run(path, data)
+    assert (document.state, document.detail) == (SKIPPED, "a LaTeX build file: generated, not written")
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("server.log", b"2026-03-12 10:28:01 INFO started on port 8080\n"),
+    ("results.out", b"Test 1: passed\nTest 2: passed\n"),
+])
+def test_logs_and_outputs_no_tex_tool_wrote_are_read_as_before(path: str, data: bytes) -> None:
+    assert run(path, data).state is OK
+
+
 JQUERY_BANNER = (b"/*!\n * jQuery JavaScript Library v2.1.1\n * http://jquery.com/\n *\n"
                  b" * Copyright 2005, 2014 jQuery Foundation, Inc. and other contributors\n"
                  b" * Released under the MIT license\n */\n")
