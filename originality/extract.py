@@ -59,6 +59,7 @@ from .extractors.base import (
     quiet,
 )
 from .extractors.html import HtmlExtractor
+from .extractors.latex import LatexExtractor
 from .extractors.languages import CODE_EXTENSIONS, language_for_path, language_for_shebang
 from .extractors.notebook import NotebookExtractor
 from .extractors.office import DocxExtractor, OdfExtractor, PptxExtractor
@@ -161,8 +162,9 @@ _MARKDOWN = MarkdownExtractor()
 _PLAIN = PlainTextExtractor()
 _ODF = OdfExtractor()
 _HTML = HtmlExtractor()
-# Document formats by extension. Prose-only text formats (.rst, .tex, ...) are plain text:
-# their markup is a few words among many.
+# Document formats by extension. Prose-only text formats (.rst, .adoc, ...) are plain text:
+# their markup is a few words among many. LaTeX's is not (a preamble of a dozen \usepackage
+# lines is the same in every report): its body is read without it (``extractors.latex``).
 DOCUMENT_EXTRACTORS: Mapping[str, Extractor] = MappingProxyType({
     "ipynb": NotebookExtractor(),
     "pdf": PdfExtractor(),
@@ -174,7 +176,7 @@ DOCUMENT_EXTRACTORS: Mapping[str, Extractor] = MappingProxyType({
     "rmd": _MARKDOWN, "qmd": _MARKDOWN,
     "rtf": RtfExtractor(),
     "txt": _PLAIN, "text": _PLAIN, "rst": _PLAIN, "adoc": _PLAIN, "asciidoc": _PLAIN,
-    "org": _PLAIN, "tex": _PLAIN, "bib": _PLAIN, "log": _PLAIN,
+    "org": _PLAIN, "tex": LatexExtractor(), "ltx": LatexExtractor(), "bib": _PLAIN, "log": _PLAIN,
 })
 # The document formats whose extractor makes prose only, in blocks (pages, slides, paragraphs)
 # joined by a blank line: their text is one prose segment as far as tokens go.
