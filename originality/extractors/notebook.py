@@ -1,5 +1,7 @@
 """Jupyter notebooks: code cells as CODE, Markdown and raw cells as PROSE, outputs ignored.
 
+A picture written into a Markdown cell as a ``data:`` URI is left out (``text.without_inline_data``).
+
 Outputs are left out on purpose: they are produced by the code (so they repeat what the code
 already shows) and identical datasets make identical outputs for honest students.
 """
@@ -14,7 +16,7 @@ from ..errors import interruptions
 from ..model import SegmentKind
 from .base import Extracted, Extractor, TextBuilder, unreadable
 from .languages import language_for_path, language_for_tag
-from .text import decode_text
+from .text import decode_text, without_inline_data
 
 DEFAULT_LANGUAGE = "python"
 
@@ -124,7 +126,7 @@ class NotebookExtractor(Extractor):
             if cell.get("cell_type") == "code":
                 builder.add(source, SegmentKind.CODE, _cell_language(source, kernel))
             else:  # markdown, raw, and v3 heading cells
-                builder.add(source, SegmentKind.PROSE)
+                builder.add(without_inline_data(source), SegmentKind.PROSE)
             if builder.full:
                 break
         return builder.build()
