@@ -3,7 +3,8 @@
 ``extract(entry)`` never raises for bad content; what became of the file is its state:
 
 - OK: text, with segments that say which lines are code (in which language) and which prose.
-  Source code is one CODE segment; a notebook has a segment per cell; Markdown is prose with
+  Source code is one CODE segment; a notebook has a segment per cell, a MATLAB live script one
+  per run of code or text paragraphs; Markdown is prose with
   its fenced code blocks as CODE; PDF, Word, PowerPoint, OpenDocument, RTF, HTML and plain
   text are prose. Text beyond ``MAX_TEXT_CHARS`` is cut off and the detail says so.
 - EMPTY: nothing but whitespace (a PDF scan without a text layer ends up here too).
@@ -62,7 +63,7 @@ from .extractors.html import HtmlExtractor
 from .extractors.latex import LatexExtractor
 from .extractors.languages import CODE_EXTENSIONS, language_for_path, language_for_shebang
 from .extractors.notebook import NotebookExtractor
-from .extractors.office import DocxExtractor, OdfExtractor, PptxExtractor
+from .extractors.office import DocxExtractor, MlxExtractor, OdfExtractor, PptxExtractor
 from .extractors.pdf import PdfExtractor
 from .extractors.text import (
     CodeExtractor,
@@ -170,6 +171,7 @@ DOCUMENT_EXTRACTORS: Mapping[str, Extractor] = MappingProxyType({
     "pdf": PdfExtractor(),
     "docx": DocxExtractor(),
     "pptx": PptxExtractor(),
+    "mlx": MlxExtractor(),
     "odt": _ODF, "odp": _ODF,
     "html": _HTML, "htm": _HTML, "xhtml": _HTML,
     "md": _MARKDOWN, "markdown": _MARKDOWN, "mdown": _MARKDOWN, "mkd": _MARKDOWN,
@@ -194,6 +196,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = ((b"%PDF-", "pdf"), (b"{\\rtf", "rt
 # Part names that identify a ZIP-based document whose file name did not.
 _ZIP_SIGNATURES: tuple[tuple[str, str], ...] = (
     ("word/document.xml", "docx"), ("ppt/presentation.xml", "pptx"), ("content.xml", "odt"),
+    ("matlab/document.xml", "mlx"),
 )
 
 

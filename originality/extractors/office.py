@@ -1,4 +1,5 @@
-"""Office documents: Word (DOCX), PowerPoint (PPTX) and OpenDocument (ODT, ODP), all prose.
+"""Office documents: Word (DOCX), PowerPoint (PPTX) and OpenDocument (ODT, ODP), all prose;
+and MATLAB live scripts (MLX), WordprocessingML too, whose code paragraphs are code.
 
 Word text is read from the XML rather than through ``document.paragraphs``, which misses tables,
 content controls, text boxes and tracked insertions (tried with python-docx: its paragraphs alone leave out
@@ -322,6 +323,65 @@ class DocxExtractor(Extractor):
             reader.blocks(element if element is not None else parse_xml(part.blob), lines,
                           reader.format.page)
         builder.add("\n".join(line for line in lines if line.strip()), SegmentKind.PROSE)
+
+
+def _plain_runs(element: ElementTree.Element, parts: list[str]) -> None:
+    """The text of a Word paragraph as it is typed, formatting not judged (``_W_SKIP`` left out)."""
+    for child in element:
+        if child.tag == _W_T:
+            parts.append(child.text or "")
+        elif child.tag == _W_TAB:
+            parts.append("\t")
+        elif child.tag in _W_BREAKS:
+            parts.append("\n")
+        elif child.tag not in _W_SKIP:
+            _plain_runs(child, parts)
+
+
+# The paragraph style of a live script's code (MATLAB's Live Editor writes "code" for code and
+# "text", "heading", "title" for the rest).
+_MLX_CODE_STYLE = "code"
+
+
+class MlxExtractor(Extractor):
+    """MATLAB live scripts (``.mlx``): a ZIP whose ``matlab/document.xml`` is WordprocessingML,
+    its code paragraphs (style ``code``) one MATLAB CODE block per run of them, the rest prose.
+
+    Outputs are kept in another part (``matlab/output.xml``) and are left out, as a notebook's
+    are. Formatting is not judged for hidden text: the Live Editor offers no colour or size of
+    its own to a run.
+    """
+
+    name = "MATLAB live script"
+
+    def extract(self, path: str, data: bytes) -> Extracted:
+        check_container(data, self.name)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                content = archive.read("matlab/document.xml")
+            except KeyError:
+                raise unreadable(f"{self.name} has no matlab/document.xml") from None
+        body = ElementTree.fromstring(content).find(_W + "body")
+        if body is None:
+            raise unreadable(f"{self.name} has no body")
+        builder = TextBuilder()
+        block: list[str] = []
+        block_is_code = False
+        for paragraph in body.iter(_W_P):
+            style = paragraph.find(f"{_W_PPR}/{_W}pStyle")
+            is_code = style is not None and style.get(_W_VAL) == _MLX_CODE_STYLE
+            if is_code != block_is_code and block:
+                builder.add("\n".join(block), SegmentKind.CODE if block_is_code else SegmentKind.PROSE,
+                            "matlab" if block_is_code else None)
+                block = []
+            block_is_code = is_code
+            parts: list[str] = []
+            _plain_runs(paragraph, parts)
+            block.append("".join(parts))
+        if block:
+            builder.add("\n".join(block), SegmentKind.CODE if block_is_code else SegmentKind.PROSE,
+                        "matlab" if block_is_code else None)
+        return builder.build()
 
 
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"

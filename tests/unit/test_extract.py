@@ -691,6 +691,33 @@ def test_pptx_reads_slides_tables_and_notes() -> None:
     assert document.segments == (Segment(PROSE, 1, 7), Segment(PROSE, 9, 9))
 
 
+def _mlx(paragraphs: list[tuple[str, str]]) -> bytes:
+    """A MATLAB live script as the Live Editor saves it: ``(style, text)`` paragraphs."""
+    body = "".join(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">'
+                   f"{text}</w:t></w:r></w:p>" for style, text in paragraphs)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr("matlab/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w='
+                         '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                         + body + "</w:body></w:document>")
+    return buffer.getvalue()
+
+
+def test_matlab_live_script_reads_its_code_as_matlab_and_its_text_as_prose() -> None:
+    # Dropped as a binary ZIP before: a copied live script was never compared.
+    data = _mlx([("title", "Notes de la classe"), ("text", "Calcul des moyennes."),
+                 ("code", "notes = [12 15; 8 11];"), ("code", ""), ("code", "moyennes = mean(notes, 2);"),
+                 ("text", "Puis le tri."), ("code", "sort(moyennes)")])
+    document = run("notes.mlx", data)
+    assert document.text == ("Notes de la classe\nCalcul des moyennes.\n\nnotes = [12 15; 8 11];\n\n"
+                             "moyennes = mean(notes, 2);\n\nPuis le tri.\n\nsort(moyennes)")
+    assert document.segments == (Segment(PROSE, 1, 2), Segment(CODE, 4, 6, "matlab"),
+                                 Segment(PROSE, 8, 8), Segment(CODE, 10, 10, "matlab"))
+    assert run("live_script", data).text == document.text  # known by its part when unnamed
+
+
 def test_odt_reads_headings_paragraphs_and_spacing() -> None:
     data = make_odt(["Two  spaces\tand a tab", "line one\nline two"], headings=["Method"])
     document = run("essay.odt", data)
