@@ -38,10 +38,11 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _W_P, _W_T, _W_TAB = _W + "p", _W + "t", _W + "tab"
 _W_BREAKS = frozenset({_W + "br", _W + "cr"})
 _W_TEXTBOX = _W + "txbxContent"
-# Subtrees with no visible text, or text shown elsewhere: deleted runs, field codes, the VML
+# Subtrees with no visible text, or text shown elsewhere: deleted runs, the old place of a
+# tracked move (w:moveFrom; the text is read where it went, in w:moveTo), field codes, the VML
 # copy of a text box (mc:Fallback repeats what mc:Choice holds).
-_W_SKIP = frozenset({_W + "del", _W + "instrText", _W + "delText", _MC_FALLBACK, _W + "rPr",
-                     _W + "pPr"})
+_W_SKIP = frozenset({_W + "del", _W + "moveFrom", _W + "instrText", _W + "delText", _MC_FALLBACK,
+                     _W + "rPr", _W + "pPr"})
 
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"

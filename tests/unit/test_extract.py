@@ -12,6 +12,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from pygments.lexers import get_lexer_by_name
 from pypdf import PdfReader, PdfWriter
 
@@ -661,6 +663,25 @@ def test_docx_reads_header_body_table_and_footer_in_order() -> None:
         "Page footer"
     )
     assert [s.kind for s in document.segments] == [PROSE, PROSE, PROSE]
+
+
+def test_docx_tracked_move_is_read_where_it_went_only() -> None:
+    # A paragraph moved with changes tracked holds its text twice (w:moveFrom, w:moveTo): it
+    # was read twice, as if the student had written it twice.
+    word = docx.Document()
+    for text in ("Moved sentence.", "Stays here.", "Moved sentence."):
+        word.add_paragraph(text)
+    paragraphs = word.element.body.findall(qn("w:p"))
+    for paragraph, tag in ((paragraphs[0], "w:moveFrom"), (paragraphs[2], "w:moveTo")):
+        wrapper = OxmlElement(tag)
+        wrapper.set(qn("w:id"), "1" if tag == "w:moveFrom" else "2")
+        wrapper.set(qn("w:author"), "Alice")
+        for word_run in paragraph.findall(qn("w:r")):
+            wrapper.append(word_run)
+        paragraph.append(wrapper)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    assert run("moved.docx", buffer.getvalue()).text == "Stays here.\nMoved sentence."
 
 
 def test_docx_keeps_paragraphs_and_tables_interleaved_and_nested() -> None:
