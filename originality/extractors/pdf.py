@@ -16,13 +16,15 @@ callbacks cannot tell which words were white. A position is where the operator's
 and pictures, and form XObjects are not followed: filler hidden inside a form is kept.
 
 A line printed at the top or bottom of every page (a page header, a footer, a page number) is
-kept on its first page only (``running``), once every page is read.
+kept on its first page only (``running``), once every page is read; a word broken by a hyphen
+at a line's end is joined on the line above (``join_hyphenated``).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import interruptions
@@ -351,6 +353,28 @@ class _Pages:
         return notes
 
 
+# A word a typesetter broke at a line's end: a letter, a hyphen (or a soft or Unicode one) ending
+# the line, and a lowercase letter opening the next. "Jean-" over "Pierre" is a name's own
+# hyphen and stays.
+_BROKEN_WORD = re.compile(r"\w[-\u00ad\u2010]$")
+_WORD_REST = re.compile(r"^\s*(?P<part>\S+)\s*")
+
+
+def join_hyphenated(lines: list[str]) -> list[str]:
+    """A page's lines with each word broken at a line's end whole again on the first line: the
+    part on the next line moves up, so no line is added or lost. "L'obj-" over "ectif principal"
+    read as two words that matched nothing ("L'objectif" in a copy laid out otherwise)."""
+    joined = list(lines)
+    for index in range(len(joined) - 1):
+        line = joined[index].rstrip()
+        rest = _WORD_REST.match(joined[index + 1])
+        if rest is None or not _BROKEN_WORD.search(line) or not rest["part"][0].islower():
+            continue
+        joined[index] = line[:-1] + rest["part"]
+        joined[index + 1] = joined[index + 1][rest.end():]
+    return joined
+
+
 class PdfExtractor(Extractor):
     """One PROSE segment per page with text, at most ``MAX_PDF_PAGES`` pages, a running head
     or foot printed on every page kept on the first only (``running``).
@@ -400,7 +424,7 @@ class PdfExtractor(Extractor):
                 break
         # Running heads and feet are known once every page is read.
         for lines in drop_running_lines([clean_text(text).split("\n") for text in texts]):
-            builder.add("\n".join(lines), SegmentKind.PROSE)
+            builder.add("\n".join(join_hyphenated(lines)), SegmentKind.PROSE)
         if read and failed == read:
             raise unreadable(f"PDF: none of its {read} pages could be read")
         too_large = pages.over_page + pages.over_document

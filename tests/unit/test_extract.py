@@ -546,6 +546,18 @@ def test_pdf_pages_round_trip_one_blank_line_apart() -> None:
     assert document.segments == (Segment(PROSE, 1, 2), Segment(PROSE, 4, 4))
 
 
+def test_pdf_word_broken_at_a_line_end_is_joined_on_the_line_above() -> None:
+    # "L'obj-" over "ectif" read as two words that matched nothing in a copy laid out otherwise.
+    page = ("Le rapport expose L'obj-\nectif principal du projet, avec Jean-\nPierre et les diff-\n"
+            "icultés. Une ligne se termine par un tiret -\nsuite, et l'an 2019-\n2020.\nEt fin-\nale")
+    document = run("report.pdf", make_pdf([page, "Une page sépa-", "rée ne se joint pas"]))
+    assert document.text == (
+        "Le rapport expose L'objectif\nprincipal du projet, avec Jean-\nPierre et les difficultés.\n"
+        "Une ligne se termine par un tiret -\nsuite, et l'an 2019-\n2020.\nEt finale\n\n"
+        "Une page sépa-\n\nrée ne se joint pas")
+    assert document.segments == (Segment(PROSE, 1, 7), Segment(PROSE, 9, 9), Segment(PROSE, 11, 11))
+
+
 def test_pdf_without_text_is_empty_and_says_why() -> None:
     document = run("scan.pdf", make_pdf([""]))
     assert document.state is EMPTY
