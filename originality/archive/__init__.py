@@ -148,8 +148,8 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
             session.merge(ReportRow(submission_id=submission.id, created_at=utcnow(),
                                     body=json.dumps(report, sort_keys=True), groups=report["groups"],
                                     rescore_queued_at=None))
-            links.write(session, submission.id, report)  # the later matches of the others
-            summaries.write(session, submission, report)  # what the cohort page sums
+            linked_before = links.write(session, submission.id, report)  # the later matches of the others
+            summaries.write(session, submission, report, linked_before)  # what the cohort page sums
             flags.write(session, submission, self.review_threshold, self.student_ids(submission.student_id))
 
     def report_of(self, submission_id: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, defer
 
-from .db import Database, execute_rows
+from .db import Database, driver_rows, execute_rows
 from .models import ArchiveEntry, JobStatus, MatchLink, ReportRow, Submission
 
 # What a report, a later match or a case's evidence shows instead of an erased student's id.
@@ -46,9 +46,14 @@ _INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_shar
            "evidence_z) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
 
 
-def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> None:
+def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> set[str]:
     """Make the links of ``submission_id`` those of ``report``, in the caller's transaction
-    (the one that stores the report, so links and report never disagree)."""
+    (the one that stores the report, so links and report never disagree). Returns the earlier
+    submissions its report replaced linked with another student's work (none for a first
+    report): their summaries counted them (``summaries.write``)."""
+    before = {other for (other,) in driver_rows(
+        session, "SELECT other_id FROM match_links WHERE submission_id = {0} AND own = {0}",
+        (submission_id, False))}
     session.execute(delete(MatchLink).where(MatchLink.submission_id == submission_id))
     lines = report.get("template_lines") or {}
     seen: set[str] = set()
@@ -68,6 +73,7 @@ def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> No
             rows.append((submission_id, other, float(match["similarity"]), float(match["a_share"]),
                          float(match["b_share"]), len(fragments), own, evidence))
     execute_rows(session, _INSERT, rows)
+    return before
 
 
 def _sides(lines: Mapping[str, Any], *sides: str) -> dict[str, Any]:

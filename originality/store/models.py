@@ -230,13 +230,16 @@ class MatchLink(Base):
 
 class SubmissionSummary(Base):
     """A checked submission at a glance, written with its report (``store/summaries.py``): its
-    strongest pair with another student, how many such pairs its report holds and in which
-    tenth of similarity, and its integrity flags. The cohort page sums and pages these rows
-    instead of reading every match of the project.
+    strongest pair with another student and how many such pairs it has, both ways (with the
+    earlier work its report matches and the later submissions whose reports match it), how
+    many pairs its report holds in each tenth of similarity, and its integrity flags. The
+    cohort page sums and pages these rows instead of reading every match of the project.
 
     ``bins`` are the report's pairs with other students per tenth of similarity (as
     ``overview.bin_of`` counts them), so a project's histogram is one ``SUM`` per column;
-    ``top_similarity`` is 0 when the report holds no such pair. The index serves the list of
+    ``pairs`` and ``top_similarity`` count the later reports' pairs too, so they are kept up to
+    date by every later report (migration 0030 counted them so); ``top_similarity`` is 0 when
+    the submission has no such pair. The index serves the list of
     the project's submissions, strongest first, page after page (keyset, never ``OFFSET``),
     read backwards (strongest first, then the greater id)."""
 

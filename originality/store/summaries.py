@@ -2,9 +2,15 @@
 written with its report, summed and paged by the cohort page.
 
 ``write`` keeps one ``SubmissionSummary`` per stored report, in the transaction that stores it
-(as ``links.write`` keeps the links), so summary, links and report never disagree: the
-strongest pair with another student, how many such pairs the report holds per tenth of
-similarity, and the integrity flags. From these rows the cohort page reads
+(as ``links.write`` keeps the links), so summary, links and report never disagree: how many
+pairs the report holds per tenth of similarity, the integrity flags, and the submission's
+strongest pair with another student and how many it has, *both ways*: with the earlier
+submissions its report matches and with the later ones whose reports match it. The first of
+two copies is the work copied: listed as having no pair, last, it read as innocent while its
+copies were at the top. So a stored report also updates the summaries of the earlier
+submissions it matches (their count, their strongest pair), and of those it matched before
+and no longer does (a recheck, a report scored again), in the same transaction. From these
+rows the cohort page reads
 
 * the pair count and the histogram: one ``SUM`` over the project's rows (``figures``);
 * the strongest pairs (``strong_pairs``), as many as the clusters and the top pairs need: the
@@ -19,15 +25,16 @@ similarity, and the integrity flags. From these rows the cohort page reads
   theirs).
 
 A report lists its matches against *earlier* submissions only, so each pair is in one report,
-and summing the reports' pairs counts every pair once, as ``overview.unique_pairs`` does over
-the links. Only submissions whose check is done count (a report being rewritten by a retry
+and summing the reports' bins counts every pair once, as ``overview.unique_pairs`` does over
+the links (the both-ways count of a summary would count each pair twice: it is for its line
+of the list only). Only submissions whose check is done count (a report being rewritten by a retry
 is left out until it is done), as on the links.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import UsageError
 from ..overview import BINS, Pair, bin_of, pairs_reaching, percent_of, reach_floor, unique_pairs
-from .db import unindexed
+from .db import driver_rows, execute_rows, rows_in, unindexed
 from .models import JobStatus, MatchLink, Submission, SubmissionSummary
 
 BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
@@ -44,13 +51,11 @@ BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
 CURSOR_SEPARATOR = "_"
 
 
-def values_of(student_id: str, report: Mapping[str, Any]) -> dict[str, Any]:
-    """The summary of a report of ``student_id``'s: its pairs with other students (one per
-    earlier submission, as ``links.write`` keeps them), their bins, the strongest (ties to the
-    smallest id, as the overview breaks them) and the flags' kinds."""
+def _paired(student_id: str, report: Mapping[str, Any]) -> dict[str, float]:
+    """The report's pairs with other students: each earlier submission once (as ``links.write``
+    keeps them), with its similarity."""
     owner = str(report.get("submission") or "")
-    bins = [0] * BINS
-    top: tuple[float, str] | None = None
+    paired: dict[str, float] = {}
     seen: set[str] = set()
     for match in report.get("matches") or ():
         other = str(match["submission_id"])
@@ -59,21 +64,114 @@ def values_of(student_id: str, report: Mapping[str, Any]) -> dict[str, Any]:
         seen.add(other)
         if match.get("student_id") == student_id:
             continue  # an own attempt is no pair, wherever the report lists it
-        similarity = float(match["similarity"])
+        paired[other] = float(match["similarity"])
+    return paired
+
+
+def _strongest(paired: Mapping[str, float]) -> tuple[float, str | None]:
+    """The strongest of some pairs (ties to the smallest id, as the overview breaks them); (0,
+    None) when there is none."""
+    if not paired:
+        return 0.0, None
+    other = min(paired, key=lambda sid: (-paired[sid], sid))
+    return paired[other], other
+
+
+def _beats(similarity: float, other: str, top: float, top_other: str | None) -> bool:
+    """Whether the pair (``similarity``, ``other``) comes before the strongest one so far."""
+    return top_other is None or (-similarity, other) < (-top, top_other)
+
+
+def values_of(student_id: str, report: Mapping[str, Any],
+              later: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The summary of a report of ``student_id``'s: the bins of its pairs with other students
+    (one per earlier submission, as ``links.write`` keeps them), the flags' kinds, and the
+    strongest pair and the pair count over those and the ``later`` ones (each later
+    submission of another student whose report matches this one, with its similarity)."""
+    paired = _paired(student_id, report)
+    bins = [0] * BINS
+    for similarity in paired.values():
         bins[bin_of(similarity)] += 1
-        if top is None or (-similarity, other) < (-top[0], top[1]):
-            top = (similarity, other)
+    both = dict(later or {})
+    for other, similarity in paired.items():  # a pair linked both ways counts once, its best
+        both[other] = max(similarity, both.get(other, 0.0))
+    top, top_other = _strongest(both)
     kinds = sorted({str(f.get("kind")) for f in report.get("flags") or () if f.get("kind")})
-    return {"top_similarity": top[0] if top else 0.0, "top_other_id": top[1] if top else None,
-            "pairs": sum(bins), **{f"bin{i}": n for i, n in enumerate(bins)},
-            "flags": ",".join(kinds)}
+    return {"top_similarity": top, "top_other_id": top_other, "pairs": len(both),
+            **{f"bin{i}": n for i, n in enumerate(bins)}, "flags": ",".join(kinds)}
 
 
-def write(session: Session, submission: Submission, report: Mapping[str, Any]) -> None:
-    """Make the summary of ``submission`` that of ``report``, in the caller's transaction (the
-    one that stores the report)."""
+# The pairs of a submission with other students' work, from the links, each way: those its
+# report holds (earlier work), and those the later reports hold. Own attempts are no pairs.
+_EARLIER = ("SELECT l.other_id, l.similarity FROM match_links l JOIN submissions o ON o.id = l.other_id "
+            "WHERE l.submission_id = {0} AND l.own = {0} AND o.student_id <> {0}")
+_LATER = ("SELECT l.submission_id, l.similarity FROM match_links l JOIN submissions o ON o.id = l.submission_id "
+          "WHERE l.other_id = {0} AND l.own = {0} AND o.student_id <> {0}")
+
+
+def _later_pairs(session: Session, submission_id: str, student_id: str) -> dict[str, float]:
+    """The later submissions of other students whose reports match ``submission_id``."""
+    return {other: float(s) for other, s in driver_rows(session, _LATER, (submission_id, False, student_id))}
+
+
+def write(session: Session, submission: Submission, report: Mapping[str, Any],
+          linked_before: Collection[str] = ()) -> None:
+    """Make the summary of ``submission`` that of ``report`` and its later matches, in the
+    caller's transaction (the one that stores the report, after ``links.write``), and bring
+    the earlier submissions' summaries up to date: those ``report`` pairs with, and those the
+    report it replaces linked (``linked_before``, which ``links.write`` returns; none for a
+    first report).
+
+    An earlier submission's count and strongest pair change by this pair alone, in one
+    statement for all of them (at 20,000 entries of one task a report pairs with thousands);
+    only one whose strongest pair was this submission's, now weaker or gone, is counted again
+    from its links."""
+    later = _later_pairs(session, submission.id, submission.student_id)
     session.merge(SubmissionSummary(submission_id=submission.id, project_id=submission.project_id,
-                                    **values_of(submission.student_id, report)))
+                                    **values_of(submission.student_id, report, later)))
+    paired = _paired(submission.student_id, report)
+    touched = sorted(set(paired) | set(linked_before))
+    if not touched:
+        return
+    session.flush()
+    changed: list[tuple[Any, ...]] = []
+    again: list[tuple[str, str]] = []
+    for other, top, top_other, student in rows_in(
+            session, "SELECT m.submission_id, m.top_similarity, m.top_other_id, s.student_id "
+                     "FROM submission_summaries m JOIN submissions s ON s.id = m.submission_id "
+                     "WHERE m.submission_id {in_}", (), touched):
+        if student == submission.student_id:
+            continue  # the student's own work: never a pair, never counted
+        # Counted before when the report replaced paired with it, or when its own report
+        # pairs with this one (it was checked again after this one): that stays.
+        counted_before = other in linked_before or other in later
+        counted_now = other in paired or other in later
+        now = [found[other] for found in (paired, later) if other in found]
+        if now and (top_other == submission.id and max(now) >= top
+                    or _beats(max(now), submission.id, top, top_other)):
+            top, top_other = max(now), submission.id
+        elif top_other == submission.id:
+            again.append((other, student))  # its strongest pair weakened or went: count again
+            continue
+        if counted_now != counted_before or top_other == submission.id:
+            changed.append((int(counted_now) - int(counted_before), top, top_other, other))
+    execute_rows(session, "UPDATE submission_summaries SET pairs = pairs + {0}, top_similarity = {0}, "
+                          "top_other_id = {0} WHERE submission_id = {0}", changed)
+    recount(session, again)
+
+
+def recount(session: Session, submissions: Iterable[tuple[str, str]]) -> None:
+    """Count the pairs of ``submissions`` (each an id and its student) again from their links,
+    both ways, and make their summaries' count and strongest pair those."""
+    rows = []
+    for sid, student in submissions:
+        both = {other: float(s) for other, s in driver_rows(session, _LATER, (sid, False, student))}
+        for other, s in driver_rows(session, _EARLIER, (sid, False, student)):
+            both[other] = max(float(s), both.get(other, 0.0))
+        top, top_other = _strongest(both)
+        rows.append((len(both), top, top_other, sid))
+    execute_rows(session, "UPDATE submission_summaries SET pairs = {0}, top_similarity = {0}, "
+                          "top_other_id = {0} WHERE submission_id = {0}", rows)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -122,9 +220,10 @@ def figures(session: Session, project_id: str, assessor: str | None = None) -> F
     """The pair count and the histogram, summed over the project's summaries in one query;
     for an assessor, the pairs with at least one side theirs: their summaries' sums, and the
     pairs in which only the earlier side is theirs, from the links to their submissions."""
-    row = session.execute(_done(project_id, func.sum(SubmissionSummary.pairs),
-                                *(func.sum(c) for c in BIN_COLUMNS), assessor=assessor)).one()
-    bins = [int(n or 0) for n in row[1:]]
+    # The bins, not ``pairs``: a summary's pair count is both ways, each pair in two summaries.
+    row = session.execute(_done(project_id, *(func.sum(c) for c in BIN_COLUMNS),
+                                assessor=assessor)).one()
+    bins = [int(n or 0) for n in row]
     if assessor is not None:
         shared, _, _ = _shared_with(project_id, assessor)
         # Counted by value in the database: similarities have four decimals, so there are far
@@ -138,13 +237,14 @@ def figures(session: Session, project_id: str, assessor: str | None = None) -> F
 def _floor(session: Session, project_id: str, n: int, figures: Figures,
            assessor: str | None) -> float:
     """A similarity that the ``n`` strongest pairs in view all reach: the higher of two
-    bounds. The ``n``-th strongest of the submissions' strongest pairs (the assessor's, whose
-    pairs are in their view): those are ``n`` different pairs, each in its own report. And the
+    bounds. The ``2n``-th strongest of the submissions' strongest pairs (the assessor's, whose
+    pairs are in their view): a submission's strongest pair is counted both ways, so two
+    submissions may share one, and ``2n`` of them name at least ``n`` different pairs. And the
     bin of the histogram in which the ``n``-th strongest pair falls. 0 when there are fewer."""
     top = session.scalar(_done(project_id, SubmissionSummary.top_similarity, assessor=assessor)
                          .where(SubmissionSummary.pairs > 0)
                          .order_by(SubmissionSummary.top_similarity.desc())
-                         .offset(n - 1).limit(1))
+                         .offset(2 * n - 1).limit(1))
     above = itertools.accumulate(reversed(figures.bins))
     lowest = next((BINS - k for k, total in enumerate(above, start=1) if total >= n), None)
     return max(0.0 if top is None else float(top),
@@ -285,5 +385,5 @@ def page(session: Session, project_id: str, size: int, after: Cursor | None = No
     return Page(rows, Cursor(rows[-1].top_similarity, rows[-1].submission_id))
 
 
-__all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "reaching", "strong_pairs",
-           "values_of", "write"]
+__all__ = ["Cursor", "Figures", "Page", "Row", "figures", "page", "reaching", "recount",
+           "strong_pairs", "values_of", "write"]

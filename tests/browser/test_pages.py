@@ -249,8 +249,11 @@ def test_the_cohort_list_of_submissions_goes_page_by_page(
     listed = page.locator("#submission-list tbody tr")
     assert listed.count() == PAGE_SIZE
     first = listed.all_inner_texts()
-    # Strongest first: pupil01 matches pupil00 at 89%, then down the list.
-    assert first[0].split("\t")[:3] == ["pupil01", "89%", "pupil00"]
+    # Strongest first: pupil01 matches pupil00 at 89%, a pair of both (pupil00's work was
+    # matched: its line names pupil01, it is not "no other student"), then down the list.
+    assert sorted(row.split("\t")[:4] for row in first[:2]) == [
+        ["pupil00", "89%", "pupil01", "1"], ["pupil01", "89%", "pupil00", "2"]]
+    assert first[2].split("\t")[:4] == ["pupil02", "88%", "pupil01", "2"]
     assert page.get_by_role("link", name="First page").count() == 0
     page.get_by_role("navigation", name="Pages of the submission list").get_by_role(
         "link", name=f"Next {PAGE_SIZE} submissions").click()
@@ -258,8 +261,10 @@ def test_the_cohort_list_of_submissions_goes_page_by_page(
     assert "after=" in page.url and page.url.endswith("#submissions-title")
     second = listed.all_inner_texts()
     assert len(second) == 5 and not set(second) & set(first)
-    # The submission without any pair comes last; the rest of the page is the same overview.
-    assert second[-1].split("\t")[:3] == ["pupil00", "none", "no other student"]
+    # The last one checked has only its pair with the one before, the weakest; the rest of the
+    # page is the same overview.
+    last = PAGE_SIZE + 4
+    assert second[-1].split("\t")[:4] == [f"pupil{last}", f"{90 - last}%", f"pupil{last - 1}", "1"]
     assert page.get_by_role("heading", name="How similar the pairs are").is_visible()
     assert page.get_by_role("link", name=f"Next {PAGE_SIZE} submissions").count() == 0
     screenshot(page, shots, "cohort-list-page-2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
@@ -345,6 +346,7 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
     from originality.overview import overview, pairs_from_links, Member
     from originality.store import summaries
     from originality.store.db import alembic_config
+    from originality.store.links import later as links_of
     from originality.store.models import MatchLink, SubmissionSummary
 
     original = add(archive, scenario_zip(tmp_path, "original"), "alice")
@@ -360,10 +362,18 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
 
     written = stored()
     copied = archive.report_of(copy)["matches"][0]
-    assert written[copy][1:4] == (copied["similarity"], original, 1)
-    assert written[original][1:4] == (0.0, None, 0)  # the first has no earlier pair
-    # alice's second attempt: her own first one is no pair; mallory's copy is.
-    assert written[again][2] == copy and written[again][3] == 1
+    # Its pairs both ways: alice's work it copied, and the later ones whose reports match it.
+    later = {link.submission_id for link in links_of(archive.db, copy) if not link.own}
+    assert written[copy][1] == copied["similarity"] and written[copy][3] == 1 + len(later)
+    assert written[copy][2] in (original, again) and again in later  # alice's renamed work ties
+    # The first has no earlier pair: its pairs are the later ones, mallory's copy the strongest
+    # (alice's own second attempt is none).
+    theirs = {link.submission_id for link in links_of(archive.db, original) if not link.own}
+    assert written[original][1:4] == (copied["similarity"], copy, len(theirs))
+    assert copy in theirs and again not in theirs
+    assert written[original][4] == (0,) * 10  # the histogram counts the pair in the copy's bins
+    # alice's second attempt: her own first one is no pair; mallory's copy is, and ian's later work.
+    assert written[again][2] == copy and written[again][3] == 1 + len(links_of(archive.db, again))
     # The sums are the histogram of every link, as the page drew it before.
     with archive.db.sessions() as session:
         figures = summaries.figures(session, "p")
@@ -395,6 +405,60 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
             config.attributes["connection"] = connection
             (command.downgrade if target == "0008" else command.upgrade)(config, target)
     assert stored() == written
+
+
+def test_the_work_copied_has_its_later_copies_as_pairs_in_its_summary(
+        archive: Archive, tmp_path: Path) -> None:
+    """The first of two copies is the work copied: its line of the cohort list names its
+    strongest copy and counts every pair, earlier and later, as the copies' lines do; a later
+    report scored again without the pair takes it away; the migration counts older archives so."""
+    from originality.store import links, summaries
+    from originality.store.models import ReportRow, SubmissionSummary
+
+    original = add(archive, scenario_zip(tmp_path, "original"), "alice")
+    copy = add(archive, scenario_zip(tmp_path, "identical"), "mallory")
+    partial = add(archive, scenario_zip(tmp_path, "partial_copy"), "rob")
+    own = add(archive, scenario_zip(tmp_path, "identical"), "alice", attempt=2)
+
+    def stored() -> dict[str, tuple[float, str | None, int]]:
+        with archive.db.sessions() as session:
+            return {r.submission_id: (r.top_similarity, r.top_other_id, r.pairs)
+                    for r in session.scalars(select(SubmissionSummary))}
+
+    def similarity(later: str, earlier: str) -> float:
+        [found] = [m["similarity"] for m in archive.report_of(later)["matches"]
+                   if m["submission_id"] == earlier]
+        return float(found)
+
+    written = stored()
+    assert similarity(copy, original) == 1.0
+    # alice's first attempt: both copies are its pairs, the identical one the strongest; her
+    # own second attempt is none.
+    assert written[original] == (1.0, copy, 2)
+    # rob copies part of alice's work (so of mallory's copy too), and alice's second attempt
+    # matches rob's.
+    assert written[partial][2] == 3 and written[partial][0] < 1.0
+    # mallory: alice's work, rob's later copy and alice's second attempt (ties to the smaller id).
+    assert written[copy] == (1.0, min(original, own), 3)
+    with archive.db.sessions() as session:
+        listed = [r.submission_id for r in summaries.page(session, "p", 10).rows]
+    assert listed.index(original) < listed.index(partial)
+    # mallory's report scored again without alice's work: alice's strongest pair is rob's
+    # copy now, and mallory's pair with her goes from both lines.
+    with archive.db.session() as session:
+        report = json.loads(session.get(ReportRow, copy).body)
+        report["matches"] = [m for m in report["matches"] if m["submission_id"] != original]
+        before = links.write(session, copy, report)
+        summaries.write(session, archive.get(copy), report, before)
+    after = stored()
+    assert after[original] == (similarity(partial, original), partial, 1)
+    assert after[copy][2] == 2 and after[copy][1] != original
+    assert after[partial] == written[partial] and after[own] == written[own]
+    # An archive upgraded from before the summaries counted later pairs counts them so.
+    migrate(archive, "0029", down=True)
+    assert stored()[original] == (0.0, None, 0)
+    migrate(archive, "head")
+    assert stored() == after
 
 
 def test_the_list_of_a_projects_submissions_pages_by_keyset_strongest_first(
