@@ -95,10 +95,11 @@ def report(submission_id: str) -> Any:
     who = principal()
     can_open = (who.role in ("assessor", "staff") and "pages.open_case" in current_app.view_functions)
     later = links.later(archive().db, submission.id)
+    matches, explained = _apart(submission.id, stored)
     log_access(archive().db, who, submission_id, ACTION, 200)
     return render_template(
         "pages/report.html", **_header(submission),
-        matches=[exposure.match(m) for m in stored.get("matches", [])],
+        matches=matches, explained=explained,
         own_attempts=stored.get("own_attempts", []),
         unread=not_compared([("", stored.get("unread", []))]), flags=stored.get("flags", []),
         quotations=stored.get("quotations", []), flag_words=FLAG_WORDS,
@@ -194,7 +195,7 @@ def render_print(submission_id: str) -> Any:
     submission, stored = _open(submission_id)
     if stored is None:
         return _pending(submission)
-    matches = [exposure.match(m) for m in stored.get("matches", [])]
+    matches, explained = _apart(submission.id, stored)
     shown = matches[:PRINT_LIMIT]
     later = links.later(archive().db, submission.id)
     later_links = [link for link in later if not link.own]
@@ -219,7 +220,7 @@ def render_print(submission_id: str) -> Any:
     log_access(archive().db, principal(), submission_id, ACTION, 200)
     return render_template(
         "pages/report_print.html", **_header(submission), pairs=pairs, matches=matches,
-        total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
+        explained=explained, total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
         later_pairs=later_pairs,
         later_matches=[exposure.match(link.summary()) for link in later_links],
         flags=stored.get("flags", []), flag_words=FLAG_WORDS,
@@ -273,6 +274,23 @@ def _open(submission_id: str) -> tuple[Submission, dict[str, Any] | None]:
         log_access(db, who, submission_id, ACTION, 409)
         return submission, None
     return submission, stored
+
+
+def _apart(submission_id: str, stored: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The report's matches with other students as the viewer may read them, and apart, those
+    explained by the student's own earlier work (``store/own_work.py``: the other student's
+    report matches that attempt, which they copied), each with ``explained_by`` (the attempt's
+    submission id and number). Listed apart as own attempts are: not a copy of the others."""
+    why = links.explained(archive().db, submission_id)
+    matches, explained = [], []
+    for match in stored.get("matches", []):
+        reason = why.get(str(match.get("submission_id")))
+        if reason is None:
+            matches.append(exposure.match(match))
+        else:
+            explained.append({**exposure.match(match), "explained_by": {
+                "submission_id": reason.own_id, "attempt": reason.attempt}})
+    return matches, explained
 
 
 def _find(stored: dict[str, Any], other_id: str) -> tuple[int, bool, dict[str, Any]] | None:

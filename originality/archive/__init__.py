@@ -42,6 +42,7 @@ from ..store import flags, links, summaries
 from ..store.db import Database, transaction_lock
 from ..store.index import CandidateIndex, open_index
 from ..store.models import JobStatus, ReportRow, Submission, utcnow
+from ..store.own_work import copies_of_own_work
 from ..store.settings import LSH_SEED, REVIEW_THRESHOLD, SETTLE_AFTER, Settings
 from .blobs import (BlobStore, DatabaseBlobStore, LocalBlobStore, copy_blobs, file_digest,
                     open_blob_store)
@@ -148,8 +149,13 @@ class Archive(Jobs, Entries, Starters, Compare, Bulk, Quotations, Retokenize, Re
             session.merge(ReportRow(submission_id=submission.id, created_at=utcnow(),
                                     body=json.dumps(report, sort_keys=True), groups=report["groups"],
                                     rescore_queued_at=None))
-            linked_before = links.write(session, submission.id, report)  # the later matches of the others
-            summaries.write(session, submission, report, linked_before)  # what the cohort page sums
+            # Matches of classmates who copied the student's earlier attempt: no pairs.
+            explained = copies_of_own_work(
+                session, [str(m["submission_id"]) for m in report.get("matches") or ()],
+                self.student_ids(submission.student_id),
+                flags.review_threshold(session, submission.project_id, self.review_threshold))
+            linked_before = links.write(session, submission.id, report, explained)  # the later matches of the others
+            summaries.write(session, submission, report, linked_before, explained)  # what the cohort page sums
             flags.write(session, submission, self.review_threshold, self.student_ids(submission.student_id))
 
     def report_of(self, submission_id: str) -> dict[str, Any]:

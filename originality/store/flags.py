@@ -6,7 +6,7 @@ threshold, on both sides: the later submission (``copied``: its report holds the
 earlier one (``shared``: its work was matched; sharing one's work for copying breaks the rules
 too, a softer suspicion). A student's new attempt that matches a copy of their own earlier
 attempt is not flagged: the copy's report names the first attempt at the threshold, whose pair
-is flagged already. A student's own work is theirs under their pseudonym too (past cohorts
+is flagged already (the rule is ``own_work.py``'s). A student's own work is theirs under their pseudonym too (past cohorts
 renamed by ``privacy/pseudonymize.py``). One ``TriageItem`` per submission and pair, whatever the number of
 checks: a recheck (or a report scored again as its project grew, ``archive/rescoring.py``) finds
 the item there and only refreshes the similarity of one still waiting, to the pair's new score
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from .. import outbox
 from .db import driver_rows, rows_in
 from .models import ProjectSetting, Submission, TriageItem, utcnow
+from .own_work import copies_of_own_work
 
 SUBMISSION_FLAGGED = "submission.flagged"
 COPIED = "copied"
@@ -65,7 +66,7 @@ def write(session: Session, submission: Submission, default_threshold: float,
     earlier = {s.id: s for batch in _batches(ids)
                for s in session.scalars(select(Submission).where(Submission.id.in_(batch)))}
     others = [other for other in ids if other in earlier and earlier[other].student_id not in mine]
-    copied = _copied_from(session, others, mine, threshold)
+    copied = copies_of_own_work(session, others, mine, threshold)
     items = _items(session, submission.id, others)
     made: list[dict[str, Any]] = []
     for other_id, similarity in strong:
@@ -122,26 +123,6 @@ def _refresh_weak(session: Session, submission_id: str, strong: dict[str, float]
 
 def _batches(ids: list[str]) -> list[list[str]]:
     return [ids[start:start + IN_BATCH] for start in range(0, len(ids), IN_BATCH)]
-
-
-def _copied_from(session: Session, earlier: list[str], student_ids: Collection[str],
-                 threshold: float) -> set[str]:
-    """Those of ``earlier`` whose own reports match an earlier attempt of the student (under
-    any of ``student_ids``) at the review threshold: the student's new attempt matches them
-    because they copied the student's work (that pair is flagged already), and is not a copy of
-    them. Under the threshold the match proves nothing: two students' independent work on one
-    task matches weakly, and a student who copied a classmate in a later attempt must not go
-    unflagged because that classmate's report once listed their first attempt. Read from the
-    links to the student's submissions (a student has a few), not from every link of
-    ``earlier``."""
-    own = [sid for (sid,) in rows_in(session, "SELECT id FROM submissions WHERE student_id {in_}", (),
-                                     sorted(student_ids))]
-    if not earlier or not own:
-        return set()
-    matched = {sid for (sid,) in rows_in(session, "SELECT submission_id FROM match_links WHERE own = {p} "
-                                                  "AND similarity >= {p} AND other_id {in_}",
-                                         (False, threshold), own)}
-    return matched & set(earlier)
 
 
 def _items(session: Session, submission_id: str, others: list[str]) -> dict[tuple[str, str], TriageItem]:

@@ -43,17 +43,21 @@ LISTS = (("matches", False), ("own_attempts", True))
 # thousands of matches, and adding them as ORM objects took a sixth of the worker's time per
 # upload (docs/benchmarks.md, "Archive check as the archive grows").
 _INSERT = ("INSERT INTO match_links (submission_id, other_id, similarity, a_share, b_share, fragments, own, "
-           "evidence_z) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
+           "evidence_z, explained_by) VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})")
 
 
-def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> set[str]:
+def write(session: Session, submission_id: str, report: Mapping[str, Any],
+          explained: Mapping[str, str] | None = None) -> set[str]:
     """Make the links of ``submission_id`` those of ``report``, in the caller's transaction
-    (the one that stores the report, so links and report never disagree). Returns the earlier
-    submissions its report replaced linked with another student's work (none for a first
-    report): their summaries counted them (``summaries.write``)."""
+    (the one that stores the report, so links and report never disagree), each match that
+    ``explained`` names marked with the student's own submission that explains it
+    (``own_work.copies_of_own_work``). Returns the earlier submissions its report replaced
+    linked with another student's work, not explained so (none for a first report): their
+    summaries counted them (``summaries.write``)."""
+    explained = explained or {}
     before = {other for (other,) in driver_rows(
-        session, "SELECT other_id FROM match_links WHERE submission_id = {0} AND own = {0}",
-        (submission_id, False))}
+        session, "SELECT other_id FROM match_links WHERE submission_id = {0} AND own = {0} "
+                 "AND explained_by IS NULL", (submission_id, False))}
     session.execute(delete(MatchLink).where(MatchLink.submission_id == submission_id))
     lines = report.get("template_lines") or {}
     seen: set[str] = set()
@@ -71,7 +75,8 @@ def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> se
                 {"fragments": fragments, "template_lines": _sides(lines, submission_id, other)},
                 sort_keys=True).encode("utf-8")) if fragments else None
             rows.append((submission_id, other, float(match["similarity"]), float(match["a_share"]),
-                         float(match["b_share"]), len(fragments), own, evidence))
+                         float(match["b_share"]), len(fragments), own, evidence,
+                         None if own else explained.get(other)))
     execute_rows(session, _INSERT, rows)
     return before
 
@@ -79,6 +84,26 @@ def write(session: Session, submission_id: str, report: Mapping[str, Any]) -> se
 def _sides(lines: Mapping[str, Any], *sides: str) -> dict[str, Any]:
     """A report's template lines of a pair's two sides (those it has)."""
     return {side: lines[side] for side in sides if side in lines}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a match of the report is no pair: the student's own submission ``own_id`` (attempt
+    ``attempt``), which the other submission's report matches."""
+
+    own_id: str
+    attempt: int
+
+
+def explained(db: Database, submission_id: str) -> dict[str, Explanation]:
+    """The matches of ``submission_id``'s report explained by the student's own earlier work,
+    by the other submission's id, as its links keep them: one indexed query."""
+    with db.sessions() as session:
+        rows = session.execute(
+            select(MatchLink.other_id, Submission.id, Submission.attempt)
+            .join(Submission, Submission.id == MatchLink.explained_by)
+            .where(MatchLink.submission_id == submission_id, MatchLink.explained_by.is_not(None))).all()
+    return {other: Explanation(own_id, attempt or 1) for other, own_id, attempt in rows}
 
 
 @dataclass(frozen=True)

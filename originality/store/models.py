@@ -226,6 +226,10 @@ class MatchLink(Base):
     # generated scale cohort), so the earlier side's report reads its later matches from the
     # links alone; None for a match without, and for a row written before migration 0025.
     evidence_z: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # The student's own submission (of ``submission_id``'s student) that ``other_id``'s report
+    # matches at the review threshold: the match is explained by the student's own earlier
+    # work, which the other copied (``store/own_work.py``), and is no pair. None for the others.
+    explained_by: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class SubmissionSummary(Base):

@@ -51,9 +51,11 @@ BIN_COLUMNS = tuple(getattr(SubmissionSummary, f"bin{i}") for i in range(BINS))
 CURSOR_SEPARATOR = "_"
 
 
-def _paired(student_id: str, report: Mapping[str, Any]) -> dict[str, float]:
+def _paired(student_id: str, report: Mapping[str, Any],
+            explained: Collection[str] = ()) -> dict[str, float]:
     """The report's pairs with other students: each earlier submission once (as ``links.write``
-    keeps them), with its similarity."""
+    keeps them), with its similarity; not those ``explained`` by the student's own earlier work
+    (``own_work.py``: the other copied it), which are no pairs, as own attempts are none."""
     owner = str(report.get("submission") or "")
     paired: dict[str, float] = {}
     seen: set[str] = set()
@@ -62,7 +64,7 @@ def _paired(student_id: str, report: Mapping[str, Any]) -> dict[str, float]:
         if other == owner or other in seen:
             continue
         seen.add(other)
-        if match.get("student_id") == student_id:
+        if match.get("student_id") == student_id or other in explained:
             continue  # an own attempt is no pair, wherever the report lists it
         paired[other] = float(match["similarity"])
     return paired
@@ -83,12 +85,13 @@ def _beats(similarity: float, other: str, top: float, top_other: str | None) -> 
 
 
 def values_of(student_id: str, report: Mapping[str, Any],
-              later: Mapping[str, float] | None = None) -> dict[str, Any]:
+              later: Mapping[str, float] | None = None, explained: Collection[str] = ()) -> dict[str, Any]:
     """The summary of a report of ``student_id``'s: the bins of its pairs with other students
     (one per earlier submission, as ``links.write`` keeps them), the flags' kinds, and the
     strongest pair and the pair count over those and the ``later`` ones (each later
-    submission of another student whose report matches this one, with its similarity)."""
-    paired = _paired(student_id, report)
+    submission of another student whose report matches this one, with its similarity), the
+    matches ``explained`` by the student's own earlier work left out."""
+    paired = _paired(student_id, report, explained)
     bins = [0] * BINS
     for similarity in paired.values():
         bins[bin_of(similarity)] += 1
@@ -102,11 +105,12 @@ def values_of(student_id: str, report: Mapping[str, Any],
 
 
 # The pairs of a submission with other students' work, from the links, each way: those its
-# report holds (earlier work), and those the later reports hold. Own attempts are no pairs.
+# report holds (earlier work), and those the later reports hold. Own attempts are no pairs, nor
+# matches explained by the later student's own earlier work.
 _EARLIER = ("SELECT l.other_id, l.similarity FROM match_links l JOIN submissions o ON o.id = l.other_id "
-            "WHERE l.submission_id = {0} AND l.own = {0} AND o.student_id <> {0}")
+            "WHERE l.submission_id = {0} AND l.own = {0} AND o.student_id <> {0} AND l.explained_by IS NULL")
 _LATER = ("SELECT l.submission_id, l.similarity FROM match_links l JOIN submissions o ON o.id = l.submission_id "
-          "WHERE l.other_id = {0} AND l.own = {0} AND o.student_id <> {0}")
+          "WHERE l.other_id = {0} AND l.own = {0} AND o.student_id <> {0} AND l.explained_by IS NULL")
 
 
 def _later_pairs(session: Session, submission_id: str, student_id: str) -> dict[str, float]:
@@ -115,12 +119,13 @@ def _later_pairs(session: Session, submission_id: str, student_id: str) -> dict[
 
 
 def write(session: Session, submission: Submission, report: Mapping[str, Any],
-          linked_before: Collection[str] = ()) -> None:
+          linked_before: Collection[str] = (), explained: Collection[str] = ()) -> None:
     """Make the summary of ``submission`` that of ``report`` and its later matches, in the
     caller's transaction (the one that stores the report, after ``links.write``), and bring
     the earlier submissions' summaries up to date: those ``report`` pairs with, and those the
     report it replaces linked (``linked_before``, which ``links.write`` returns; none for a
-    first report).
+    first report). The matches ``explained`` by the student's own earlier work are no pairs
+    (``own_work.py``), on either side.
 
     An earlier submission's count and strongest pair change by this pair alone, in one
     statement for all of them (at 20,000 entries of one task a report pairs with thousands);
@@ -128,8 +133,8 @@ def write(session: Session, submission: Submission, report: Mapping[str, Any],
     from its links."""
     later = _later_pairs(session, submission.id, submission.student_id)
     session.merge(SubmissionSummary(submission_id=submission.id, project_id=submission.project_id,
-                                    **values_of(submission.student_id, report, later)))
-    paired = _paired(submission.student_id, report)
+                                    **values_of(submission.student_id, report, later, explained)))
+    paired = _paired(submission.student_id, report, explained)
     touched = sorted(set(paired) | set(linked_before))
     if not touched:
         return
@@ -210,7 +215,7 @@ def _shared_with(project_id: str, assessor: str) -> tuple[Any, Any, Any]:
              .join(earlier, earlier.id == MatchLink.other_id)
              .where(MatchLink.other_id.in_(theirs), MatchLink.own.is_(False),
                     unindexed(later.project_id) == project_id,
-                    unindexed(later.status) == JobStatus.DONE,
+                    unindexed(later.status) == JobStatus.DONE, MatchLink.explained_by.is_(None),
                     func.coalesce(later.assessor_id, "") != assessor,
                     later.student_id != earlier.student_id))
     return query, later, earlier
@@ -268,7 +273,7 @@ def _links(project_id: str, low: float, assessor: str | None) -> list[Any]:
              .where(SubmissionSummary.project_id == project_id,
                     SubmissionSummary.top_similarity >= low, SubmissionSummary.pairs > 0,
                     unindexed(later.status) == JobStatus.DONE, MatchLink.own.is_(False),
-                    MatchLink.similarity >= low))
+                    MatchLink.explained_by.is_(None), MatchLink.similarity >= low))
     if assessor is None:
         return [query]
     theirs = query.where(later.assessor_id == assessor)

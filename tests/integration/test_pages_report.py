@@ -772,3 +772,51 @@ def test_a_recheck_rebuilds_the_links_and_an_unfinished_one_is_not_listed(
         rows = session.scalars(select(MatchLink).filter_by(submission_id=mallory)).all()
     assert [(r.other_id, r.own, r.fragments) for r in rows] == \
         [(alice, False, len(stored["fragments"]))]
+
+
+def test_a_resubmission_matching_the_copies_of_her_own_work_is_explained_not_a_copy(
+        service: Service) -> None:
+    """alice hands in, two classmates copy her work, she hands in the same work again: her
+    second report lists them apart, explained by her first attempt, and the cohort page counts
+    no pair of hers with them (she is never the later side, the copier, of those pairs)."""
+    from originality.store import summaries
+    from originality.store.models import SubmissionSummary
+
+    first = service.add("original", "alice")
+    bob = service.add("identical", "bob")
+    chloe = service.add("renamed", "chloe")
+    again = service.add("identical", "alice", attempt=2)
+    assert {m["submission_id"] for m in service.report(again)["matches"]} == {bob, chloe}
+
+    page = service.get(f"/reports/{again}").get_data(as_text=True)
+    ordinary = page[page.index('id="matches-title"'):page.index('id="later-title"')]
+    assert "Matches explained by the student's own earlier work" in ordinary
+    listed, apart = ordinary.split('id="explained-title"')
+    assert "bob" not in listed and "chloe" not in listed
+    assert "bob" in apart and "chloe" in apart and "alice's attempt 1, which this student's report matches" in apart
+    printed = service.get(f"/reports/{again}/print").get_data(as_text=True)
+    assert "Match 1 of" not in printed and "explained by an earlier attempt" in printed
+
+    with service.archive.db.sessions() as session:
+        mine = session.get(SubmissionSummary, again)
+        assert (mine.top_other_id, mine.pairs, sum(getattr(mine, f"bin{i}") for i in range(10))) == (None, 0, 0)
+        figures = summaries.figures(session, "p1")
+        pairs = summaries.strong_pairs(session, "p1", 100, figures)
+        assert not [p for p in pairs if again in (p.a, p.b)]
+        assert {frozenset((p.a, p.b)) for p in pairs} == {
+            frozenset(x) for x in ((bob, first), (chloe, first), (chloe, bob))}
+        assert figures.pairs == 3
+        # bob's work is alice's, copied: her second attempt is no pair of his either.
+        assert session.get(SubmissionSummary, bob).pairs == 2
+    # An archive upgraded from before the links kept the explanation gets it, by the same rule.
+    from tests.support import migrate
+
+    with service.archive.db.sessions() as session:
+        kept = {(r.submission_id, r.top_similarity, r.top_other_id, r.pairs, r.bin9)
+                for r in session.scalars(select(SubmissionSummary))}
+    migrate(service.archive, "0030", down=True)
+    migrate(service.archive, "head")
+    with service.archive.db.sessions() as session:
+        assert {(r.submission_id, r.top_similarity, r.top_other_id, r.pairs, r.bin9)
+                for r in session.scalars(select(SubmissionSummary))} == kept
+    assert links.explained(service.archive.db, again).keys() == {bob, chloe}
