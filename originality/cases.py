@@ -183,14 +183,20 @@ class CaseBook:
                 "evaluated_by": row.evaluated_by, "evaluated_at": iso(row.evaluated_at)}
 
     def submission_case(self, submission: Submission) -> dict[str, Any] | None:
-        """The case that keeps this submission from being evaluated (open or confirmed), if any."""
+        """The case that keeps this submission from being evaluated (open or confirmed), if any.
+
+        Each case is judged in the history of the student it names, not in the submission's:
+        pseudonymizing the archive (``privacy/pseudonymize.py``) renames the submission and
+        leaves its cases under the student's id, and a case opened afterwards is under the
+        pseudonym."""
         now = datetime.now(UTC)
         with self.db.sessions() as session:
             rows = list(session.scalars(select(CaseRow).filter_by(submission_id=submission.id)))
             if not rows:
                 return None
-            history, _, decisions = self._history(session, submission.student_id)
+            histories = self._histories(session, sorted({r.student_id for r in rows}))
             for row in sorted(rows, key=lambda r: (r.opened_at, r.id), reverse=True):
+                history, _, decisions = histories[row.student_id]
                 if ladder.case_status(history, row.id, now) in BLOCKING:
                     return self._case_dict(history, row, decisions, now, evidence=False)
             return None

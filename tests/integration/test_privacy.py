@@ -712,6 +712,39 @@ def test_a_student_repeating_the_year_is_not_flagged_against_her_own_pseudonymiz
         assert count(service, TriageItem) == 0
 
 
+def test_a_pseudonymized_submission_with_a_dismissed_case_is_still_read_evaluated_and_judged(
+        service: Service) -> None:
+    from datetime import datetime
+
+    from originality.privacy.exposure import pseudonym
+    from originality.privacy.pseudonymize import pseudonymize
+
+    secret = "a-secret-of-the-school-0123456789"
+    service.add("original", "alice")
+    copy = service.add("identical", "mallory")
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "submission",
+                                          "note": "same code"}).get_json()
+    assert service.post(f"/api/v1/cases/{case['id']}/decision",
+                        {"decision": "dismissed", "note": "pair work allowed"}).status_code == 201
+    # A dismissed case holds nothing: its submission is pseudonymized, the case keeps the id.
+    assert pseudonymize(service.archive, secret, datetime(2100, 1, 1), RetentionPolicy()) == 2
+    alias = pseudonym(secret, "mallory")
+    status = service.get(f"/api/v1/submissions/{copy}", "platform")
+    assert status.status_code == 200, status.get_json()
+    assert status.get_json()["student_id"] == alias and status.get_json()["evaluable"] is True
+    for url in (f"/reports/{copy}", f"/reports/{copy}/print"):
+        assert service.page(url).status_code == 200, url
+    assert service.get(f"/api/v1/cases/{case['id']}").get_json()["student_id"] == "mallory"
+    evaluated = service.post(f"/api/v1/submissions/{copy}/evaluation", {"outcome": "pass"})
+    assert evaluated.status_code == 201, evaluated.get_json()
+    # A new case on it goes under the pseudonym; the dismissed one stays the student's.
+    again = service.post("/api/v1/cases", {"submission_id": copy, "stage": "submission",
+                                           "note": "looked again"})
+    assert again.status_code == 201, again.get_json()
+    status = service.get(f"/api/v1/submissions/{copy}", "platform").get_json()
+    assert status["case"]["id"] == again.get_json()["id"] and status["evaluable"] is False
+
+
 def test_an_upload_the_database_cannot_record_is_refused_503_and_its_copy_not_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # SQLite locked by another writer past the busy timeout (1 s here): the platform is told to
