@@ -57,6 +57,11 @@ class DecisionIn(ma.Schema):
     decision = ma.fields.String(required=True,
                                 validate=ma.validate.OneOf([d.value for d in ladder.Decision]))
     note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000))
+    reverses = ma.fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "the id of the decision in force that this one reverses, as the caller "
+                       "read it (GET /api/v1/cases/{id}: the last of its decisions); left out "
+                       "for a case's first decision. When it is not the decision in force (the "
+                       "case was decided since), nothing is stored: 409 conflict"})
 
 
 class QueueArgs(ma.Schema):
@@ -203,13 +208,18 @@ def get_case(case_id: str) -> Any:
 @require("staff")
 @blp.arguments(DecisionIn)
 @blp.response(201, DecidedOut)
-@blp.alt_response(409, description="the case already stands so")
+@blp.alt_response(409, description="the case already stands so, or ``reverses`` is not the "
+                  "decision in force (the case was decided since the caller read it, or has no "
+                  "decision to reverse yet)")
 @blp.doc(security=SECURITY)
 def decide(body: dict[str, Any], case_id: str) -> Any:
     """Confirm or dismiss a case (staff only). A confirmed case gets its sanction from the
-    penalty ladder; a later decision reverses the one in force, as a new entry. Emits the
-    ``sanction.decided`` webhook event."""
-    case, event = case_book().decide(_actor(), case_id, body["decision"], body["note"])
+    penalty ladder. A case already decided is decided again only by naming the decision in
+    force in ``reverses``: the new decision reverses it, as a new entry; so a decision taken on
+    a page read before someone else decided is refused (409), never a silent reversal. Emits
+    the ``sanction.decided`` webhook event."""
+    case, event = case_book().decide(_actor(), case_id, body["decision"], body["note"],
+                                     body["reverses"])
     from worker.app import relay_soon
 
     # The event was stored with the decision; this only asks a worker to send it now.

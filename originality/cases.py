@@ -390,34 +390,41 @@ class CaseBook:
                                                     "triage_items_cleared": cleared})))
         return self.get(case_id)
 
-    def decide(self, actor: Actor, case_id: str, decision: str,
-               note: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Record a staff decision (a new row, reversing the one in force if any); returns the
-        case and the ``sanction.decided`` event, added to the outbox in the same transaction."""
+    def decide(self, actor: Actor, case_id: str, decision: str, note: str,
+               reverses: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Record a staff decision (a new row); returns the case and the ``sanction.decided``
+        event, added to the outbox in the same transaction.
+
+        ``reverses`` is the decision in force the decider saw and means to reverse (None: the
+        case had none). When it is not the one in force, someone decided the case since the
+        decider read it: ``CaseConflict``, nothing stored. Taking the later request as a
+        reversal of a decision its author never saw undid a confirmation without a word."""
         choice = ladder.Decision(decision)
         now = datetime.now(UTC)
         with self.db.session() as session:
             row = session.get(CaseRow, case_id)
             if row is None:
                 raise NotFound(f"no case {case_id}")
-            history, _, decisions = self._history(session, row.student_id)
+            history, _, _ = self._history(session, row.student_id)
             in_force = ladder.decision_in_force(history, case_id)
+            if reverses != (None if in_force is None else int(in_force.decision_id)):
+                raise CaseConflict(_not_what_was_seen(case_id, in_force, reverses))
             proposal = ladder.propose(history, case_id, now)
             sanction = proposal.sanction if choice is ladder.Decision.CONFIRMED else None
             if in_force is not None and in_force.decision is choice and in_force.sanction == sanction:
                 raise CaseConflict(f"case {case_id} is already {choice.value}")
             until = ladder.ban_until(now) if sanction is ladder.Sanction.DISCONTINUATION else None
-            last = max((d.id for d in decisions if d.case_id == case_id), default=None)
             new = DecisionRow(case_id=case_id, decision=choice.value,
                               sanction=sanction.value if sanction else None,
-                              banned_until=naive(until) if until else None, reverses=last,
+                              banned_until=naive(until) if until else None, reverses=reverses,
                               decided_by=actor.name, note=note, decided_at=naive(now))
             session.add(new)
             try:
                 session.flush()
             except IntegrityError as error:
-                # Another decision on this case was stored since we read the chain (the
-                # database keeps one first decision per case, each reversed at most once).
+                # Another decision on this case was stored since we read the chain and checked
+                # ``reverses`` (the database keeps one first decision per case, each reversed
+                # at most once).
                 raise CaseConflict(f"case {case_id} was decided concurrently; "
                                    "reload it and decide again") from error
             # The guard follows the case: a dismissed case frees its submission for another
@@ -435,11 +442,11 @@ class CaseBook:
                     raise CaseConflict(
                         f"submission {submission_id} has another open or confirmed case "
                         f"since case {case_id} was dismissed; dismiss that one first") from error
-            action = "case.reversed" if last is not None else "case.decided"
+            action = "case.reversed" if reverses is not None else "case.decided"
             session.add(AuditLog(at=naive(now), actor=actor.name, role=actor.role, action=action,
                                  subject=f"case:{case_id}", why=note,
                                  detail=json.dumps({"decision": choice.value, "decision_id": new.id,
-                                                    "sanction": new.sanction, "reverses": last,
+                                                    "sanction": new.sanction, "reverses": reverses,
                                                     "repeat": proposal.repeat})))
             history, _, decisions = self._history(session, row.student_id)
             st = ladder.standing(history, now)
@@ -453,7 +460,7 @@ class CaseBook:
                                               ladder.Stage(row.stage), citations, sanction)
             data = {"case_id": case_id, "submission_id": row.submission_id,
                     "student_id": row.student_id, "project_id": row.project_id,
-                    "decision": choice.value, "decision_id": new.id, "reverses": last,
+                    "decision": choice.value, "decision_id": new.id, "reverses": reverses,
                     "sanction": new.sanction,
                     "sanction_description": sanction.description if sanction else None,
                     "repeat": proposal.repeat, "banned_until": iso(st.banned_until),
@@ -462,6 +469,22 @@ class CaseBook:
             event = outbox.record(session, SANCTION_DECIDED, data, now)
             case = self._case_dict(history, row, decisions, now)
         return case, event
+
+
+def _not_what_was_seen(case_id: str, in_force: ladder.DecisionRecord | None,
+                       reverses: int | None) -> str:
+    """Why a decision taken on another state of the case than the stored one is refused, and
+    what to send to decide on the stored one."""
+    if in_force is None:
+        return (f"case {case_id} has no decision yet, so decision {reverses} cannot be reversed: "
+                "a first decision is sent without reverses")
+    stands = (f"case {case_id} is {in_force.decision.value} by decision {in_force.decision_id} "
+              f"({in_force.decided_by}, {iso(in_force.decided_at)})")
+    if reverses is None:
+        return (f"{stands}: a new decision reverses it, so send reverses: "
+                f"{in_force.decision_id} once you have read it")
+    return (f"{stands}, not by decision {reverses}: it was decided again since; read it, and "
+            f"send reverses: {in_force.decision_id} to reverse it")
 
 
 def _students_with_a_reversal() -> Select[Any]:

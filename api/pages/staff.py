@@ -153,9 +153,12 @@ def case(case_id: str) -> Any:
 @blp.route("/cases/<case_id>/decision", methods=["POST"])
 @page("staff")
 def decide(case_id: str) -> Any:
-    """Confirm or dismiss (or reverse the decision in force); a note is required."""
+    """Confirm or dismiss (or reverse the decision in force); a note is required. The form
+    names the decision in force the page showed (``reverses``, hidden): when the case was
+    decided since, nothing is recorded and the page shows the case as it now stands."""
     choice = request.form.get("decision", "")
     note = request.form.get("note", "")
+    seen = request.form.get("reverses", "")
     form = {"decision": choice, "note": note}
     problems = []
     if choice not in {d.value for d in ladder.Decision}:
@@ -165,19 +168,34 @@ def decide(case_id: str) -> Any:
                         "student's file and for any appeal.")
     elif len(note) > MAX_NOTE:
         problems.append(f"The note is too long: keep it under {MAX_NOTE:,} characters.")
+    if seen and not seen.isdigit():
+        problems.append("The form is damaged: reload the case and decide again.")
     if problems:
         return case_page(case_id, 400, problems, form)
     who = principal()
+    reverses = int(seen) if seen else None
     try:
-        book().decide(Actor(who.name, who.role), case_id, choice, note.strip())
+        book().decide(Actor(who.name, who.role), case_id, choice, note.strip(), reverses)
     except CaseConflict as error:
-        return case_page(case_id, 409, [error.message], form)
+        return case_page(case_id, 409, [_conflict_words(case_id, reverses, error)], form)
     from worker.app import relay_soon
 
     # The event was stored with the decision; this only asks a worker to send it now.
     relay_soon(celery=current_app.extensions["originality.celery"],
                webhook_url=current_app.extensions["originality.settings"].webhook_url)
     return redirect(url_for("pages.case", case_id=case_id, decided=1), 303)
+
+
+def _conflict_words(case_id: str, reverses: int | None, error: CaseConflict) -> str:
+    """The refusal in a page's words: when the case was decided since the page was read, say
+    so (the API's message tells a program which ``reverses`` to send)."""
+    decisions = book().get(case_id)["decisions"]
+    if (decisions[-1]["id"] if decisions else None) == reverses:
+        return error.message
+    latest = decisions[-1] if decisions else None
+    now = f"it is now {latest['decision']} ({latest['decided_by']})" if latest else "it has no decision"
+    return (f"Someone decided this case while you were reading it: {now}. Read that decision "
+            "below; to change it, send the form again.")
 
 
 # -- opening a case from a report ---------------------------------------------------------------

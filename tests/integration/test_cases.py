@@ -157,7 +157,8 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
 
     # A reversal is a new entry and restores the previous standing.
     reversed_ = service.post(f"/api/v1/cases/{case2['id']}/decision",
-                             {"decision": "dismissed", "note": "appeal upheld"}).get_json()
+                             {"decision": "dismissed", "note": "appeal upheld",
+                              "reverses": decision["id"]}).get_json()
     assert reversed_["case"]["status"] == "dismissed"
     assert [d["decision"] for d in reversed_["case"]["decisions"]] == ["confirmed", "dismissed"]
     assert reversed_["case"]["decisions"][1]["reverses"] == decision["id"]
@@ -168,8 +169,9 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()["banned_until"] is None
     assert service.get(f"/api/v1/submissions/{second}", "platform").get_json()["evaluable"] is True
     same = service.post(f"/api/v1/cases/{case2['id']}/decision",
-                        {"decision": "dismissed", "note": "twice"})
-    assert same.status_code == 409
+                        {"decision": "dismissed", "note": "twice",
+                         "reverses": reversed_["case"]["decisions"][1]["id"]})
+    assert same.status_code == 409 and "already dismissed" in same.get_json()["error"]["message"]
 
     # Every step is kept: decisions append-only, the audit log, the outbox (pending: no
     # webhook URL here), and each decision asked for a relay pass.
@@ -211,11 +213,15 @@ def test_a_sanction_resting_on_an_overturned_case_waits_in_the_queue_until_staff
                                {"decision": "confirmed", "note": "copied"}).get_json()
         return str(decided["case"]["id"])
 
+    def in_force(case_id: str) -> int:
+        return int(service.get(f"/api/v1/cases/{case_id}").get_json()["decisions"][-1]["id"])
+
     first, repeat = case_on("p3"), case_on("p4")
     assert service.get(f"/api/v1/cases/{repeat}").get_json()["sanction"] == "discontinuation"
     assert service.get("/api/v1/cases").get_json()["to_revisit"] == []
     assert service.post(f"/api/v1/cases/{first}/decision",
-                        {"decision": "dismissed", "note": "appeal upheld"}).status_code == 201
+                        {"decision": "dismissed", "note": "appeal upheld",
+                         "reverses": in_force(first)}).status_code == 201
 
     record = service.get("/api/v1/students/bob/record").get_json()
     assert record["banned"] is True and record["to_revisit"] == [repeat]
@@ -227,7 +233,8 @@ def test_a_sanction_resting_on_an_overturned_case_waits_in_the_queue_until_staff
 
     # Confirmed again, the case takes the sanction the ladder proposes now: the ban is lifted.
     again = service.post(f"/api/v1/cases/{repeat}/decision",
-                         {"decision": "confirmed", "note": "the earlier case fell"}).get_json()
+                         {"decision": "confirmed", "note": "the earlier case fell",
+                          "reverses": in_force(repeat)}).get_json()
     assert again["case"]["sanction"] == "rework" and again["event"]["data"]["banned"] is False
     assert service.get("/api/v1/cases").get_json()["to_revisit"] == []
     record = service.get("/api/v1/students/bob/record").get_json()
@@ -382,7 +389,7 @@ def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
 
     monkeypatch.setattr(CaseBook, "_history", history_then_race)
     late = service.post(f"/api/v1/cases/{case['id']}/decision",
-                        {"decision": "dismissed", "note": "appeal"})
+                        {"decision": "dismissed", "note": "appeal", "reverses": first_id})
     assert late.status_code == 409, late.get_json()
     assert late.get_json()["error"]["code"] == "conflict"
     assert "concurrently" in late.get_json()["error"]["message"]
@@ -401,9 +408,55 @@ def test_two_decisions_on_the_same_case_at_once_cannot_break_the_chain(
             "case.opened", "case.decided"]
     # And a decision taken on the current chain still goes through.
     again = service.post(f"/api/v1/cases/{case['id']}/decision",
-                         {"decision": "confirmed", "note": "appeal rejected"})
+                         {"decision": "confirmed", "note": "appeal rejected",
+                          "reverses": stored["decisions"][1]["id"]})
     assert again.status_code == 201, again.get_json()
     assert again.get_json()["case"]["decisions"][-1]["reverses"] == stored["decisions"][1]["id"]
+
+
+def test_a_decision_taken_on_a_case_decided_since_is_refused_never_taken_as_a_reversal(
+        service: Service) -> None:
+    """dean and eve both read the open case; dean confirms it; eve, whose page still says
+    open, dismisses it. Her decision says which decision it reverses (none): refused, the
+    confirmation stands, and the refusal says what is in force and how to reverse it."""
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    case_id = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                             "note": "n"}).get_json()["id"]
+
+    def decide(decision: str, **body: Any) -> Any:
+        return service.post(f"/api/v1/cases/{case_id}/decision",
+                            {"decision": decision, "note": "n", **body})
+
+    # Nothing to reverse yet: a first decision naming one is refused.
+    early = decide("confirmed", reverses=1)
+    assert early.status_code == 409 and "has no decision yet" in early.get_json()["error"]["message"]
+    confirmed = decide("confirmed")
+    assert confirmed.status_code == 201, confirmed.get_json()
+    first = confirmed.get_json()["case"]["decisions"][0]["id"]
+
+    stale = decide("dismissed")
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "conflict"
+    message = stale.get_json()["error"]["message"]
+    assert f"is confirmed by decision {first} (dean, " in message and f"reverses: {first}" in message
+    stored = service.get(f"/api/v1/cases/{case_id}").get_json()
+    assert stored["status"] == "confirmed" and len(stored["decisions"]) == 1
+
+    # Reversing the decision in force, named: a new entry.
+    reversed_ = decide("dismissed", reverses=first)
+    assert reversed_.status_code == 201, reversed_.get_json()
+    second = reversed_.get_json()["case"]["decisions"][1]
+    assert second["reverses"] == first and reversed_.get_json()["event"]["data"]["reverses"] == first
+    # Someone who still sees the confirmation cannot undo that reversal unknowingly.
+    behind = decide("confirmed", reverses=first)
+    assert behind.status_code == 409
+    assert f"not by decision {first}" in behind.get_json()["error"]["message"]
+    assert f"reverses: {second['id']}" in behind.get_json()["error"]["message"]
+    assert service.get(f"/api/v1/cases/{case_id}").get_json()["status"] == "dismissed"
+    with service.archive.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DecisionRow)) == 2
+        assert session.scalar(select(func.count()).select_from(EventRow)
+                              .filter_by(type="sanction.decided")) == 2
 
 
 def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(service: Service) -> None:
@@ -483,7 +536,10 @@ def test_a_dismissed_case_frees_its_submission_and_its_reversal_waits_for_the_ne
             return [(g.submission_id, g.case_id) for g in session.scalars(select(ActiveCase))]
 
     def decide(case_id: str, decision: str) -> Any:
-        return service.post(f"/api/v1/cases/{case_id}/decision", {"decision": decision, "note": "n"})
+        """A decision on the case as it stands (reversing the decision in force, if any)."""
+        decisions = service.get(f"/api/v1/cases/{case_id}").get_json()["decisions"]
+        return service.post(f"/api/v1/cases/{case_id}/decision", {
+            "decision": decision, "note": "n", "reverses": decisions[-1]["id"] if decisions else None})
 
     first = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
                                            "note": "n"}).get_json()

@@ -66,6 +66,18 @@ def assert_strict_page(body: str) -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=)", body)
 
 
+def in_force(book: CaseBook, case_id: str) -> int:
+    """The id of the decision in force on the case: the one a new decision reverses."""
+    return int(book.get(case_id)["decisions"][-1]["id"])
+
+
+def shown_in_force(body: str) -> str:
+    """The decision in force the case page's form names (``reverses``, hidden)."""
+    found = re.search(r'<input type="hidden" name="reverses" value="(\d+)">', body)
+    assert found is not None
+    return found.group(1)
+
+
 def open_case(service: Service, submission_id: str, stage: str = "creation",
               note: str = "same code", role: str = "staff") -> str:
     response = service.post(f"/reports/{submission_id}/case", {"stage": stage, "note": note}, role)
@@ -125,7 +137,8 @@ def test_the_queue_shows_a_sanction_to_revisit_once_the_case_it_rested_on_is_ove
     dean = Actor("dean", "staff")
     book.decide(dean, repeat_offender["repeat"], "confirmed", "repeat")
     assert 'id="to-revisit"' not in text(service.get("/queue"))
-    book.decide(dean, repeat_offender["first"], "dismissed", "appeal upheld")
+    book.decide(dean, repeat_offender["first"], "dismissed", "appeal upheld",
+                in_force(book, repeat_offender["first"]))
 
     body = text(service.get("/queue"))
     assert_strict_page(body)
@@ -136,7 +149,8 @@ def test_the_queue_shows_a_sanction_to_revisit_once_the_case_it_rested_on_is_ove
     assert repeat_offender["first"] not in row
     assert 'id="to-revisit"' in text(service.get("/queue?status=dismissed"))
 
-    book.decide(dean, repeat_offender["repeat"], "confirmed", "the earlier case fell")
+    book.decide(dean, repeat_offender["repeat"], "confirmed", "the earlier case fell",
+                in_force(book, repeat_offender["repeat"]))
     assert 'id="to-revisit"' not in text(service.get("/queue"))
 
 
@@ -221,16 +235,43 @@ def test_a_signed_in_member_of_staff_confirms_a_case_and_sees_the_sanction(
     assert [(t, d["sanction"]) for t, d in stored_events(service, "sanction.decided")
             if d["case_id"] == case_id] == [("sanction.decided", "rework")]
     # The same decision again changes nothing: the page says so, with 409.
+    seen = shown_in_force(body)
+    assert seen == str(in_force(CaseBook(service.archive), case_id))
     again = service.client.post(f"/cases/{case_id}/decision", data={
-        "decision": "confirmed", "note": "sure", "csrf_token": csrf})
+        "decision": "confirmed", "note": "sure", "reverses": seen, "csrf_token": csrf})
     assert again.status_code == 409 and "is already confirmed" in text(again)
     # A reversal is a new entry; the history keeps both.
     reversed_ = service.client.post(f"/cases/{case_id}/decision", data={
-        "decision": "dismissed", "note": "appeal upheld", "csrf_token": csrf})
+        "decision": "dismissed", "note": "appeal upheld", "reverses": seen, "csrf_token": csrf})
     assert reversed_.status_code == 303
     body = text(service.client.get(reversed_.headers["Location"]))
     assert "the case is <strong>dismissed</strong>" in body and "reverses the previous one" in body
     assert body.count('<span class="tag confirmed">confirmed</span>') >= 1
+
+
+def test_a_decision_sent_from_a_page_read_before_another_decision_is_refused(
+        service: Service, repeat_offender: dict[str, str]) -> None:
+    """eve reads the open case; dean confirms it meanwhile; eve's dismissal, from the page she
+    read, is refused: the page shows the case as it now stands, and the confirmation stays."""
+    case_id = repeat_offender["zoe"]
+    csrf = service.sign_in("staff")
+    page = text(service.client.get(f"/cases/{case_id}"))
+    assert 'name="reverses"' not in page  # nothing to reverse yet
+    CaseBook(service.archive).decide(Actor("dean", "staff"), case_id, "confirmed", "copied")
+    late = service.client.post(f"/cases/{case_id}/decision", data={
+        "decision": "dismissed", "note": "pair work", "csrf_token": csrf})
+    assert late.status_code == 409
+    body = text(late)
+    assert "Someone decided this case while you were reading it: it is now confirmed (dean)" in body
+    assert ">pair work</textarea>" in body
+    assert shown_in_force(body) == str(in_force(CaseBook(service.archive), case_id))
+    assert CaseBook(service.archive).get(case_id)["status"] == "confirmed"
+    # Sent again from the page that shows the confirmation, it reverses it.
+    again = service.client.post(f"/cases/{case_id}/decision", data={
+        "decision": "dismissed", "note": "pair work", "reverses": shown_in_force(body),
+        "csrf_token": csrf})
+    assert again.status_code == 303
+    assert CaseBook(service.archive).get(case_id)["status"] == "dismissed"
 
 
 def test_an_empty_note_is_refused_with_a_message_and_the_choice_is_kept(

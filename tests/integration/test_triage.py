@@ -240,8 +240,9 @@ def test_a_student_already_warned_is_a_possible_repeat_in_the_staff_queue(servic
     earlier = service.add("identical", "mallory", "p2")
     case = service.post("/api/v1/cases", {"submission_id": earlier, "stage": "creation",
                                           "note": "copy"}).get_json()
-    assert service.post(f"/api/v1/cases/{case['id']}/decision",
-                        {"decision": "confirmed", "note": "clear copy"}).status_code == 201
+    warned = service.post(f"/api/v1/cases/{case['id']}/decision",
+                          {"decision": "confirmed", "note": "clear copy"})
+    assert warned.status_code == 201
     # Now in p1 she matches alice again; carol copies alice too, a first time.
     service.add("original", "alice", "p1", assessor="bob")
     again = service.add("renamed", "mallory", "p1")
@@ -283,8 +284,9 @@ def test_a_student_already_warned_is_a_possible_repeat_in_the_staff_queue(servic
     # A reversed warning takes the possible repeat away.
     service.add("reordered", "mallory", "p1", attempt=2)
     assert service.triage()["counts"]["possible_repeats"] == 1
-    service.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "dismissed",
-                                                          "note": "appeal upheld"})
+    assert service.post(f"/api/v1/cases/{case['id']}/decision", {
+        "decision": "dismissed", "note": "appeal upheld",
+        "reverses": warned.get_json()["case"]["decisions"][0]["id"]}).status_code == 201
     assert service.triage()["counts"]["possible_repeats"] == 0
 
 
