@@ -265,9 +265,21 @@ class KeptCase(ma.Schema):
     why = ma.fields.String()
 
 
+class KeptEvaluation(ma.Schema):
+    id = ma.fields.Integer()
+    submission_id = ma.fields.String()
+    project_id = ma.fields.String()
+    cases = ma.fields.List(ma.fields.String())
+    why = ma.fields.String()
+
+
 class Kept(ma.Schema):
     submissions = ma.fields.List(ma.fields.Nested(KeptSubmission))
     cases = ma.fields.List(ma.fields.Nested(KeptCase))
+    evaluations = ma.fields.List(ma.fields.Nested(KeptEvaluation), metadata={
+        "description": "the student's evaluations a case in force rests on as a repeat offense "
+                       "(the project was evaluated before): kept with the case, even when their "
+                       "submission is erased"})
     access_log = ma.fields.Integer(metadata={
         "description": "entries of who read the student's data, kept for the access log's own "
                        "retention period (accountability)"})

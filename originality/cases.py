@@ -499,19 +499,29 @@ def _students_with_a_reversal() -> Select[Any]:
             .where(DecisionRow.reverses.is_not(None)))
 
 
+def case_record(case: CaseRow | Row[Any]) -> ladder.CaseRecord:
+    """A stored case as the ladder reads it."""
+    return ladder.CaseRecord(case.id, case.student_id, case.project_id, ladder.Stage(case.stage),
+                             aware(case.opened_at))
+
+
+def evaluation_record(evaluation: EvaluationRow | Row[Any]) -> ladder.Evaluation:
+    """A stored evaluation as the ladder reads it."""
+    return ladder.Evaluation(evaluation.student_id, evaluation.project_id,
+                             aware(evaluation.evaluated_at), evaluation.submission_id)
+
+
 def _history_of(student_id: str, cases: list[Row[Any]], decisions: list[Row[Any]],
                 evaluations: list[Row[Any]]) -> ladder.History:
     return ladder.History(
         student_id=student_id,
-        cases=tuple(ladder.CaseRecord(c.id, c.student_id, c.project_id, ladder.Stage(c.stage),
-                                      aware(c.opened_at)) for c in cases),
+        cases=tuple(case_record(c) for c in cases),
         decisions=tuple(ladder.DecisionRecord(
             str(d.id), d.case_id, ladder.Decision(d.decision), aware(d.decided_at),
             ladder.Sanction(d.sanction) if d.sanction else None,
             str(d.reverses) if d.reverses is not None else None, d.decided_by, d.note)
             for d in decisions),
-        evaluations=tuple(ladder.Evaluation(e.student_id, e.project_id, aware(e.evaluated_at),
-                                            e.submission_id) for e in evaluations),
+        evaluations=tuple(evaluation_record(e) for e in evaluations),
     )
 
 
@@ -541,4 +551,4 @@ def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
         raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
 
 
-__all__ = ["Actor", "CaseBook", "OUTCOMES", "SANCTION_DECIDED"]
+__all__ = ["Actor", "CaseBook", "OUTCOMES", "SANCTION_DECIDED", "case_record", "evaluation_record"]

@@ -358,7 +358,7 @@ def repeat_reasons(history: History, case_id: str, as_of: datetime | None = None
                 f"{d.sanction.value} on {_when(d.decided_at)}, before this case was opened"
             )
     for e in sorted(history.evaluations, key=lambda e: (e.evaluated_at, e.deliverable)):
-        if e.project == case.project and e.evaluated_at < case.opened_at:
+        if makes_a_repeat(e, case):
             if as_of is None or e.evaluated_at <= as_of:
                 what = f"deliverable {e.deliverable} of " if e.deliverable else ""
                 reasons.append(
@@ -366,6 +366,14 @@ def repeat_reasons(history: History, case_id: str, as_of: datetime | None = None
                     "before this case was opened"
                 )
     return reasons
+
+
+def makes_a_repeat(evaluation: Evaluation, case: CaseRecord) -> bool:
+    """Whether the evaluation makes the case a repeat (rule 2 of the module docstring): the
+    student's project of the case evaluated before the case was opened. A case in force rests
+    on it: the service keeps it as long as the case (``originality/privacy/holds.py``)."""
+    return (evaluation.student_id == case.student_id and evaluation.project == case.project
+            and evaluation.evaluated_at < case.opened_at)
 
 
 def is_repeat(history: History, case_id: str, as_of: datetime | None = None) -> bool:
@@ -618,6 +626,7 @@ __all__ = [
     "case_status",
     "decision_in_force",
     "is_repeat",
+    "makes_a_repeat",
     "propose",
     "queue_key",
     "repeat_reasons",

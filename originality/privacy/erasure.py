@@ -11,7 +11,8 @@ left to read side by side, and the flag an assessor saw keeps a record of where 
 
 What the law obliges the school to keep is kept (``holds.py``): a submission a case in force is
 about, or that its evidence names, keeps its texts and report; it only leaves the index (it is
-no longer compared with later work). When the case is another student's, the erased student's
+no longer compared with later work). An evaluation a case in force rests on as a repeat is kept
+too, with the student's id (the ladder reads it), even when its submission is erased. When the case is another student's, the erased student's
 id in it is replaced by the pseudonym ``erased:<submission id>``. A case in force of the student
 keeps the student's id: the ban it may carry is enforced by it. The answer lists what was
 removed and what was kept, and why; erasing again removes nothing more. Every erasure is a row
@@ -235,11 +236,20 @@ def delete_case(session: Session, case_id: str, removal: Removal) -> None:
     removal.add("cases", _rowcount(session.execute(delete(CaseRow).where(CaseRow.id == case_id))))
 
 
+def forget_evaluations(session: Session, submission_id: str, held: Collection[int],
+                       removal: Removal) -> None:
+    """The submission's evaluations, but those a case in force rests on (``Holds.evaluations``)."""
+    query = delete(EvaluationRow).where(EvaluationRow.submission_id == submission_id)
+    if held:
+        query = query.where(EvaluationRow.id.not_in(sorted(held)))
+    removal.add("evaluations", _rowcount(session.execute(query)))
+
+
 def erase_submission(session: Session, submission: Submission, now: datetime,
-                     removal: Removal) -> None:
-    """Everything of a submission that no case holds; the row stays, marked erased. The caller
-    then deals with what the others hold of it (``redact_and_clear``), of many submissions at
-    once."""
+                     removal: Removal, held_evaluations: Collection[int]) -> None:
+    """Everything of a submission that no case holds (its evaluations but
+    ``held_evaluations``); the row stays, marked erased. The caller then deals with what the
+    others hold of it (``redact_and_clear``), of many submissions at once."""
     sid = submission.id
     forget_fingerprints(session, submission, removal)
     removal.add("texts", _rowcount(session.execute(
@@ -259,8 +269,7 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
                     .values(evidence_z=None, fragments=0))
     removal.add("triage_items", _rowcount(session.execute(
         delete(TriageItem).where(TriageItem.submission_id == sid))))
-    removal.add("evaluations", _rowcount(session.execute(
-        delete(EvaluationRow).where(EvaluationRow.submission_id == sid))))
+    forget_evaluations(session, sid, held_evaluations, removal)
     removal.add("events", _rowcount(session.execute(delete(EventRow).where(
         _naming(EventRow.submission_id, "submission_id", sid)))))
     for case_id in list(session.scalars(select(CaseRow.id).filter_by(submission_id=sid))):
@@ -274,12 +283,14 @@ def erase_submission(session: Session, submission: Submission, now: datetime,
     removal.add("submissions", 1)
 
 
-def pseudonymize_submission(session: Session, submission: Submission, removal: Removal) -> None:
+def pseudonymize_submission(session: Session, submission: Submission, removal: Removal,
+                            held_evaluations: Collection[int]) -> None:
     """A submission kept only as another student's case evidence: its texts stay, its
-    student id becomes ``erased:<id>``, it leaves the index."""
+    student id becomes ``erased:<id>``, it leaves the index; its evaluations go but
+    ``held_evaluations``."""
     forget_fingerprints(session, submission, removal)
     redact_mentions(session, [submission.id], erased=False, removal=removal)
-    session.execute(delete(EvaluationRow).where(EvaluationRow.submission_id == submission.id))
+    forget_evaluations(session, submission.id, held_evaluations, removal)
     submission.student_id = erased_id(submission.id)
     submission.name = None
     removal.add("pseudonymized", 1)
@@ -342,15 +353,23 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
                                          "cases": own, "pseudonymized": False,
                                          "why": "evidence of the student's case in force"})
             elif holders:  # another student's case cites it
-                pseudonymize_submission(session, submission, removal)
+                pseudonymize_submission(session, submission, removal, found.evaluations)
                 kept_submissions.append({"id": submission.id, "project_id": submission.project_id,
                                          "cases": sorted(holders), "pseudonymized": True,
                                          "why": "evidence of another student's case in force; "
                                                 "kept under the pseudonym " + erased_id(submission.id)})
             else:
-                erase_submission(session, submission, now, removal)
+                erase_submission(session, submission, now, removal, found.evaluations)
                 erased.append(submission.id)
         redact_and_clear(session, erased, now, actor, role, removal)
+        kept_evaluations = [
+            {"id": e.id, "submission_id": e.submission_id, "project_id": e.project_id,
+             "cases": sorted(found.evaluations[e.id]),
+             "why": "a case in force rests on it: the project was evaluated before, which makes "
+                    "the case a repeat offense"}
+            for e in session.scalars(select(EvaluationRow).where(
+                EvaluationRow.id.in_(sorted(found.evaluations)),
+                EvaluationRow.student_id.in_(aliases)).order_by(EvaluationRow.id))]
         for case_id, case in own_cases.items():
             if case_id in found.cases:
                 kept_cases.append({"id": case_id, "submission_id": case.submission_id,
@@ -369,7 +388,7 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
     answer = {"student_id": student_id, "erased_at": now.isoformat() + "Z",
               "removed": dict(sorted(removal.counts.items())),
               "kept": {"submissions": kept_submissions, "cases": kept_cases,
-                       "access_log": int(logged)}}
+                       "evaluations": kept_evaluations, "access_log": int(logged)}}
     # Written once the uploads are gone, so the count is what happened; the request itself is
     # a record the school keeps (accountability), with the ids of what was kept.
     with archive.db.session() as session:
@@ -378,7 +397,8 @@ def erase_student(archive: Archive, student_id: str, policy: RetentionPolicy, ac
                              why="erasure requested (GDPR art. 17)",
                              detail=json.dumps({"removed": answer["removed"],
                                                 "kept_submissions": [k["id"] for k in kept_submissions],
-                                                "kept_cases": [k["id"] for k in kept_cases]},
+                                                "kept_cases": [k["id"] for k in kept_cases],
+                                                "kept_evaluations": [k["id"] for k in kept_evaluations]},
                                                sort_keys=True)))
     return answer
 

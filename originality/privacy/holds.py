@@ -4,6 +4,9 @@ A case holds its records while it is open (proceedings under way), and once conf
 its ban runs or until ``cases`` days after its last decision (the period the school must keep
 proof). A held case keeps the submission it is about and every submission its frozen evidence
 names (the other side of each match): their texts and reports are what the evidence shows.
+It also keeps the evaluations it rests on as a repeat (the student's project evaluated before,
+``ladder.makes_a_repeat``): without them the record would no longer show why the case is a
+repeat, and a discontinuation would no longer match the ladder's proposal.
 Dismissed cases, and confirmed ones past that period, hold nothing.
 """
 
@@ -16,8 +19,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..store.models import CaseRow, DecisionRow
+from .. import ladder
+from ..cases import case_record, evaluation_record
+from ..store.models import CaseRow, DecisionRow, EvaluationRow
 from .policy import RetentionPolicy
+
+# Students per query when the held cases' evaluations are read: well under every database's
+# limit on bound parameters.
+IN_BATCH = 200
 
 
 @dataclass
@@ -28,6 +37,8 @@ class Holds:
     submissions: dict[str, set[str]] = field(default_factory=dict)
     # The submission each held case is about, so a caller tells its own case from evidence.
     case_submission: dict[str, str] = field(default_factory=dict)
+    # The evaluations (id -> the case ids) the held cases rest on as repeats.
+    evaluations: dict[int, set[str]] = field(default_factory=dict)
 
 
 def why_held(case: CaseRow, last: DecisionRow | None, policy: RetentionPolicy,
@@ -59,9 +70,11 @@ def last_decisions(session: Session, case_ids: list[str] | None = None) -> dict[
 
 
 def holds(session: Session, policy: RetentionPolicy, now: datetime) -> Holds:
-    """Every case in force and the submissions it holds, read in two queries."""
+    """Every case in force and the submissions and evaluations it holds, read in two queries
+    and one per ``IN_BATCH`` students with a case in force."""
     found = Holds()
     last = last_decisions(session)
+    held: dict[str, list[ladder.CaseRecord]] = {}
     for case in session.scalars(select(CaseRow).order_by(CaseRow.opened_at, CaseRow.id)):
         why = why_held(case, last.get(case.id), policy, now)
         if why is None:
@@ -71,4 +84,13 @@ def holds(session: Session, policy: RetentionPolicy, now: datetime) -> Holds:
         named = {case.submission_id} | {str(m.get("submission_id")) for m in json.loads(case.evidence)}
         for sid in named:
             found.submissions.setdefault(sid, set()).add(case.id)
+        held.setdefault(case.student_id, []).append(case_record(case))
+    students = sorted(held)
+    for start in range(0, len(students), IN_BATCH):
+        for row in session.scalars(select(EvaluationRow).where(
+                EvaluationRow.student_id.in_(students[start:start + IN_BATCH]))):
+            evaluation = evaluation_record(row)
+            for case in held[row.student_id]:
+                if ladder.makes_a_repeat(evaluation, case):
+                    found.evaluations.setdefault(row.id, set()).add(case.case_id)
     return found

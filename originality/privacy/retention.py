@@ -2,7 +2,8 @@
 
 ``apply`` is what ``originality retention apply`` and the worker's daily run call. With
 ``dry_run`` it counts and changes nothing. Submissions are dated by their upload; a submission
-a case in force holds (``holds.py``) keeps its upload, texts and report however old. What was
+a case in force holds (``holds.py``) keeps its upload, texts and report however old, and an
+evaluation a case in force rests on as a repeat stays however old its submission. What was
 removed is counted per kind and written to the audit log (``retention.applied``).
 """
 
@@ -76,7 +77,7 @@ def apply(archive: Archive, policy: RetentionPolicy, now: datetime | None = None
         if cutoff is not None:
             erased = [s for s in _old(session, cutoff) if s.id not in held]
             for submission in erased:
-                erase_submission(session, submission, now, removal)
+                erase_submission(session, submission, now, removal, found.evaluations)
             # Once for them all: a cohort's reports name one another.
             redact_and_clear(session, [s.id for s in erased], now, actor, ROLE, removal)
         cutoff = policy.cutoff("fingerprints", now)

@@ -278,9 +278,49 @@ def test_erasure_keeps_a_sanction_in_force_and_its_evidence_and_says_so(service:
     with service.archive.db.session() as session:
         session.execute(update(DecisionRow).values(decided_at=utcnow() - timedelta(days=6 * 365)))
     answer = service.post("/api/v1/students/mallory/erasure").get_json()
-    assert answer["kept"] == {"submissions": [], "cases": [], "access_log": answer["kept"]["access_log"]}
+    assert answer["kept"] == {"submissions": [], "cases": [], "evaluations": [],
+                              "access_log": answer["kept"]["access_log"]}
     assert answer["removed"]["cases"] == 1 and answer["removed"]["submissions"] == 1
     assert count(service, CaseRow, id=case["id"]) == 0
+
+
+def test_an_evaluation_a_repeat_rests_on_is_kept_through_retention_and_erasure(
+        service: Service) -> None:
+    """mallory's p1 deliverable was evaluated (a conditional pass); her fix copies alice: a
+    repeat through the evaluation, confirmed, a discontinuation. The evaluation is what makes
+    it a repeat: neither the retention run nor her erasure may take it away."""
+    service.add("original", "alice")
+    first = service.add_files({"main.py": b"def f(x):\n    return x * 2\n"}, "mallory")
+    evaluated = service.post(f"/api/v1/submissions/{first}/evaluation",
+                             {"outcome": "conditional_pass", "note": "fix the tests"}).get_json()
+    fix = service.add("identical", "mallory", attempt=2)
+    case = service.post("/api/v1/cases", {"submission_id": fix, "stage": "submission",
+                                          "note": "the fix is alice's"}).get_json()
+    assert case["repeat"] is True
+    decided = service.post(f"/api/v1/cases/{case['id']}/decision",
+                           {"decision": "confirmed", "note": "repeat"}).get_json()
+    assert decided["case"]["sanction"] == "discontinuation"
+
+    def still_a_repeat() -> None:
+        assert count(service, EvaluationRow, id=evaluated["id"]) == 1
+        record = service.get("/api/v1/students/mallory/record").get_json()
+        [kept] = record["cases"]
+        assert kept["repeat"] is True and kept["proposed_sanction"] == "discontinuation"
+        assert record["to_revisit"] == [] and record["banned"] is True
+
+    # Past its period, the evaluated submission goes; its evaluation stays with the case.
+    with service.archive.db.session() as session:
+        session.execute(update(Submission).where(Submission.id == first)
+                        .values(created_at=utcnow() - timedelta(days=6 * 365)))
+    retention.apply(service.archive, RetentionPolicy())
+    with service.archive.db.sessions() as session:
+        assert session.get(Submission, first).erased_at is not None
+    still_a_repeat()
+
+    answer = service.post("/api/v1/students/mallory/erasure").get_json()
+    assert [(k["id"], k["submission_id"], k["cases"]) for k in answer["kept"]["evaluations"]] == [
+        (evaluated["id"], first, [case["id"]])]
+    still_a_repeat()
 
 
 def test_only_staff_may_export_or_erase(service: Service) -> None:
