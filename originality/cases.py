@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Row, Select, delete, exists, select, update
+from sqlalchemy import Row, Select, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -47,6 +47,9 @@ BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
 
 # Students (or cases) per query: well under every database's limit on bound parameters.
 IN_BATCH = 200
+# When the student handed in a case's work (``ladder.CaseRecord.handed_in_at``): the time the
+# platform gave with the upload, else the upload's own. Read joined to the case's submission.
+HANDED_IN = func.coalesce(Submission.submitted_at, Submission.created_at).label("handed_in_at")
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,9 @@ class CaseBook:
         evaluations: dict[str, list[Row[Any]]] = {s: [] for s in wanted}
         case_columns = [c for c in CaseRow.__table__.c if evidence or c.name != "evidence"]
         for chosen in choices:
-            for c in session.execute(select(*case_columns).where(CaseRow.student_id.in_(chosen))
+            for c in session.execute(select(*case_columns, HANDED_IN)
+                                     .join(Submission, Submission.id == CaseRow.submission_id)
+                                     .where(CaseRow.student_id.in_(chosen))
                                      .order_by(CaseRow.opened_at, CaseRow.id)):
                 cases[c.student_id].append(c)
             for d in session.execute(
@@ -491,18 +496,18 @@ def _students_with_a_reversal() -> Select[Any]:
     """The students with a reversal on record. Only they can have a sanction to revisit: a
     sanction is the ladder's proposal when it is decided (``CaseBook.decide``), and that
     proposal changes only when the decision in force on another of the student's cases changes
-    afterwards, which takes a reversal (a first decision counts only for the cases opened after
-    it, hence decided after it). Reading them, not everyone with a sanction, keeps the queue's
+    afterwards, which takes a reversal (a first decision counts only for the cases on work
+    handed in after it, hence opened and decided after it). Reading them, not everyone with a sanction, keeps the queue's
     cost what it was (docs/benchmarks.md, "The queue, a page at a time")."""
     return (select(CaseRow.student_id).distinct()
             .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
             .where(DecisionRow.reverses.is_not(None)))
 
 
-def case_record(case: CaseRow | Row[Any]) -> ladder.CaseRecord:
-    """A stored case as the ladder reads it."""
+def case_record(case: CaseRow | Row[Any], handed_in_at: datetime) -> ladder.CaseRecord:
+    """A stored case as the ladder reads it; ``handed_in_at`` is its submission's ``HANDED_IN``."""
     return ladder.CaseRecord(case.id, case.student_id, case.project_id, ladder.Stage(case.stage),
-                             aware(case.opened_at))
+                             aware(case.opened_at), aware(handed_in_at))
 
 
 def evaluation_record(evaluation: EvaluationRow | Row[Any]) -> ladder.Evaluation:
@@ -515,7 +520,7 @@ def _history_of(student_id: str, cases: list[Row[Any]], decisions: list[Row[Any]
                 evaluations: list[Row[Any]]) -> ladder.History:
     return ladder.History(
         student_id=student_id,
-        cases=tuple(case_record(c) for c in cases),
+        cases=tuple(case_record(c, c.handed_in_at) for c in cases),
         decisions=tuple(ladder.DecisionRecord(
             str(d.id), d.case_id, ladder.Decision(d.decision), aware(d.decided_at),
             ladder.Sanction(d.sanction) if d.sanction else None,
@@ -551,4 +556,5 @@ def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
         raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
 
 
-__all__ = ["Actor", "CaseBook", "OUTCOMES", "SANCTION_DECIDED", "case_record", "evaluation_record"]
+__all__ = ["Actor", "CaseBook", "HANDED_IN", "OUTCOMES", "SANCTION_DECIDED", "case_record",
+           "evaluation_record"]

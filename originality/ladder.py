@@ -20,20 +20,22 @@ Semantics chosen here (each is pinned by ``tests/unit/test_ladder.py``):
 * **What counts.** Only a case whose decision in force is CONFIRMED counts. Open and
   dismissed cases count for nothing. Every confirmed sanction includes a written warning, so
   ``warnings`` is the number of confirmed cases.
-* **Repeat.** Case ``C`` is a repeat when, strictly before ``C`` was opened, either
+* **Repeat.** Case ``C`` is a repeat when, strictly before the student handed in the work
+  ``C`` is about (``C.handed_in_at``), either
 
   1. another case of the student stood confirmed (its decision in force just before
-     ``C.opened_at`` was CONFIRMED) *and* that confirmation still stands at ``as_of``
+     ``C.handed_in_at`` was CONFIRMED) *and* that confirmation still stands at ``as_of``
      (reversing the earlier case takes the repeat away), or
   2. the project ``C`` is about had already been evaluated (an :class:`Evaluation` of
-     ``C.project`` before ``C.opened_at``): plagiarism that got through an evaluation is
+     ``C.project`` before ``C.handed_in_at``): plagiarism handed in after an evaluation is
      treated as step 4. Evaluations of *other* projects do not count, otherwise every student
      past their first project would be discontinued on a first offense.
 
-  "Strictly before" uses instants, not days: two cases opened before either was decided are
-  both first offenses, even when they are confirmed the same day, one after the other; a case
-  opened after another was confirmed (the same day or later) is a repeat. Equal instants are
-  not "before".
+  The school's rule is "repeat plagiarism, after at least one warning": what counts is when
+  the student handed the copied work in, never when staff opened or decided its case. Two
+  copied hand-ins both handed in before any warning are both first offenses, whichever case
+  staff open or confirm first; work handed in after a warning is a repeat. "Strictly before"
+  uses instants, not days; equal instants are not "before".
 * **Sanctions in force** come from the staff's decision (``DecisionRecord.sanction``), not from
   the ladder: staff may depart from the proposal. :attr:`Standing.to_revisit` lists confirmed
   cases whose sanction no longer matches what the ladder proposes now (typically after an
@@ -140,13 +142,17 @@ class CaseStatus(str, enum.Enum):
 
 @dataclass(frozen=True)
 class CaseRecord:
-    """A case opened on a student's project, at the stage where plagiarism was found."""
+    """A case opened on a student's project, at the stage where plagiarism was found.
+
+    ``handed_in_at`` is when the student handed in the work the case is about: whether the
+    case is a repeat is judged at that instant; ``opened_at`` orders the queue."""
 
     case_id: str
     student_id: str
     project: str
     stage: Stage
     opened_at: datetime
+    handed_in_at: datetime
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,8 @@ def _validate(h: History) -> list[str]:
             problems.append(f"case {c.case_id!r} has no valid stage")
         if not _aware(c.opened_at):
             problems.append(f"case {c.case_id!r}: opened_at must be timezone-aware")
+        if not _aware(c.handed_in_at):
+            problems.append(f"case {c.case_id!r}: handed_in_at must be timezone-aware")
     for e in h.evaluations:
         if e.student_id != h.student_id:
             problems.append(f"evaluation of {e.project!r} belongs to {e.student_id!r}")
@@ -348,14 +356,14 @@ def repeat_reasons(history: History, case_id: str, as_of: datetime | None = None
     for other in sorted(history.cases, key=lambda c: (c.opened_at, c.case_id)):
         if other.case_id == case_id:
             continue
-        if _confirmed(history, other.case_id, case.opened_at, True) and _confirmed(
+        if _confirmed(history, other.case_id, case.handed_in_at, True) and _confirmed(
             history, other.case_id, as_of, False
         ):
-            d = decision_in_force(history, other.case_id, case.opened_at, strictly_before=True)
+            d = decision_in_force(history, other.case_id, case.handed_in_at, strictly_before=True)
             assert d is not None and d.sanction is not None
             reasons.append(
                 f"case {other.case_id} ({other.project}) was confirmed with "
-                f"{d.sanction.value} on {_when(d.decided_at)}, before this case was opened"
+                f"{d.sanction.value} on {_when(d.decided_at)}, before this work was handed in"
             )
     for e in sorted(history.evaluations, key=lambda e: (e.evaluated_at, e.deliverable)):
         if makes_a_repeat(e, case):
@@ -363,17 +371,17 @@ def repeat_reasons(history: History, case_id: str, as_of: datetime | None = None
                 what = f"deliverable {e.deliverable} of " if e.deliverable else ""
                 reasons.append(
                     f"{what}project {e.project} was evaluated on {_when(e.evaluated_at)}, "
-                    "before this case was opened"
+                    "before this work was handed in"
                 )
     return reasons
 
 
 def makes_a_repeat(evaluation: Evaluation, case: CaseRecord) -> bool:
     """Whether the evaluation makes the case a repeat (rule 2 of the module docstring): the
-    student's project of the case evaluated before the case was opened. A case in force rests
-    on it: the service keeps it as long as the case (``originality/privacy/holds.py``)."""
+    student's project of the case evaluated before the work was handed in. A case in force
+    rests on it: the service keeps it as long as the case (``originality/privacy/holds.py``)."""
     return (evaluation.student_id == case.student_id and evaluation.project == case.project
-            and evaluation.evaluated_at < case.opened_at)
+            and evaluation.evaluated_at < case.handed_in_at)
 
 
 def is_repeat(history: History, case_id: str, as_of: datetime | None = None) -> bool:
@@ -449,9 +457,9 @@ class Standing:
     """A student's record at one instant, computed from the whole append-only history.
 
     ``banned_until`` is the end of the latest ban in force, kept even once it has passed (it is
-    part of the record); ``banned`` says whether it still runs. ``next_is_repeat`` says whether a
-    case opened now would be a repeat through a warning (evaluations are per project; see
-    :meth:`would_repeat`).
+    part of the record); ``banned`` says whether it still runs. ``next_is_repeat`` says whether
+    plagiarism in work handed in now would be a repeat through a warning (evaluations are per
+    project; see :meth:`would_repeat`).
     """
 
     student_id: str
@@ -474,7 +482,7 @@ class Standing:
         return max((s.sanction for s in self.sanctions), default=None)
 
     def would_repeat(self, project: str) -> bool:
-        """Whether a case opened now on ``project`` would be a repeat."""
+        """Whether plagiarism in work on ``project`` handed in now would be a repeat."""
         return self.next_is_repeat or project in self.evaluated_projects
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import ladder
-from ..cases import case_record, evaluation_record
-from ..store.models import CaseRow, DecisionRow, EvaluationRow
+from ..cases import HANDED_IN, case_record, evaluation_record
+from ..store.models import CaseRow, DecisionRow, EvaluationRow, Submission
 from .policy import RetentionPolicy
 
 # Students per query when the held cases' evaluations are read: well under every database's
@@ -75,7 +75,9 @@ def holds(session: Session, policy: RetentionPolicy, now: datetime) -> Holds:
     found = Holds()
     last = last_decisions(session)
     held: dict[str, list[ladder.CaseRecord]] = {}
-    for case in session.scalars(select(CaseRow).order_by(CaseRow.opened_at, CaseRow.id)):
+    for case, handed_in in session.execute(
+            select(CaseRow, HANDED_IN).join(Submission, Submission.id == CaseRow.submission_id)
+            .order_by(CaseRow.opened_at, CaseRow.id)):
         why = why_held(case, last.get(case.id), policy, now)
         if why is None:
             continue
@@ -84,7 +86,7 @@ def holds(session: Session, policy: RetentionPolicy, now: datetime) -> Holds:
         named = {case.submission_id} | {str(m.get("submission_id")) for m in json.loads(case.evidence)}
         for sid in named:
             found.submissions.setdefault(sid, set()).add(case.id)
-        held.setdefault(case.student_id, []).append(case_record(case))
+        held.setdefault(case.student_id, []).append(case_record(case, handed_in))
     students = sorted(held)
     for start in range(0, len(students), IN_BATCH):
         for row in session.scalars(select(EvaluationRow).where(

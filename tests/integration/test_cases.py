@@ -65,7 +65,6 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")
     service.add("original", "alice", "p2", assessor=None)
-    second = service.add("renamed", "mallory", "p2")
     report = service.get(f"/api/v1/submissions/{copy}/report").get_json()
     assert report["matches"] and report["matches"][0]["fragments"]
 
@@ -105,7 +104,8 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert f"{fragment['a']['file']}, lines {fragment['a']['start_line']}-" in warning["message"]
     assert service.get(f"/api/v1/submissions/{copy}", "platform").get_json()["evaluable"] is False
 
-    # A second case for the same student is a repeat: marked, and first in the queue.
+    # Copied work handed in after the warning is a repeat: marked, and first in the queue.
+    second = service.add("renamed", "mallory", "p2")
     service.post("/api/v1/cases", {"submission_id": service.add("original", "zoe", "p3"),
                                    "stage": "submission", "note": "older? no, newer"}, "assessor")
     case2 = service.post("/api/v1/cases", {"submission_id": second, "stage": "submission",
@@ -275,7 +275,7 @@ def test_the_case_routes_are_in_the_openapi_spec(service: Service) -> None:
         assert path in paths
 
 
-def test_a_case_opened_after_an_evaluation_of_the_project_is_a_repeat(service: Service) -> None:
+def test_work_handed_in_after_an_evaluation_of_its_project_is_a_repeat(service: Service) -> None:
     service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")
     other = service.add("identical", "mallory", "p2")
@@ -294,17 +294,22 @@ def test_a_case_opened_after_an_evaluation_of_the_project_is_a_repeat(service: S
     assert datetime.fromisoformat(body["evaluated_at"]).utcoffset() is not None
     assert service.post(url, {"outcome": "pass"}, "platform").status_code == 201
 
-    # Plagiarism that got through an evaluation is a repeat offense, even on a first case;
-    # another project of the same student's is not.
-    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
-                                          "note": "found later"}, "assessor").get_json()
+    # Copied work handed in after an evaluation of its project (the fix after a conditional
+    # pass) is a repeat offense, even on a first case. The evaluated deliverable itself was
+    # handed in before it: found later, it is judged at its stage, as another project is.
+    fix = service.add("renamed", "mallory", "p1", attempt=2)
+    case = service.post("/api/v1/cases", {"submission_id": fix, "stage": "creation",
+                                          "note": "the fix is alice's"}, "assessor").get_json()
     assert case["repeat"] is True and case["proposed_sanction"] == "discontinuation"
     assert any("evaluated" in r for r in case["repeat_reasons"])
+    found_late = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                                "note": "found later"}, "assessor").get_json()
+    assert found_late["repeat"] is False and found_late["proposed_sanction"] == "written_warning"
     elsewhere = service.post("/api/v1/cases", {"submission_id": other, "stage": "creation",
                                                "note": "n"}).get_json()
     assert elsewhere["repeat"] is False
     queue = service.get("/api/v1/cases?status=open").get_json()["cases"]
-    assert [c["id"] for c in queue] == [case["id"], elsewhere["id"]]
+    assert [c["id"] for c in queue] == [case["id"], found_late["id"], elsewhere["id"]]
 
     # A submission with an open case cannot be evaluated.
     assert service.post(url, {"outcome": "pass"}).status_code == 409
@@ -326,9 +331,12 @@ def test_the_queue_comes_a_page_at_a_time_through_the_api(service: Service) -> N
         copy = service.add("identical", student, "p1")
         opened.append(service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
                                                      "note": "copy"}).get_json()["id"])
-    # Peggy's project was evaluated before her second case: a repeat, first in the queue.
-    later = service.add("identical", "peggy", "p2")
-    assert service.post(f"/api/v1/submissions/{later}/evaluation", {"outcome": "pass"}).status_code == 201
+    # Peggy's p2 deliverable was evaluated before she handed in the copy her second case is
+    # about: a repeat, first in the queue.
+    evaluated = service.add("original", "peggy", "p2")
+    assert service.post(f"/api/v1/submissions/{evaluated}/evaluation",
+                        {"outcome": "conditional_pass"}).status_code == 201
+    later = service.add("identical", "peggy", "p2", attempt=2)
     repeat = service.post("/api/v1/cases", {"submission_id": later, "stage": "creation",
                                             "note": "again"}).get_json()
     assert service.post(f"/api/v1/cases/{opened[0]}/decision",

@@ -88,18 +88,18 @@ def open_case(service: Service, submission_id: str, stage: str = "creation",
 
 @pytest.fixture
 def repeat_offender(service: Service) -> dict[str, str]:
-    """mallory copied alice in p1 (case confirmed), then again in p2 (a repeat, open); zoe has
-    an open first case in p3."""
+    """mallory copied alice in p1 (case confirmed), then, warned, again in p2 (a repeat,
+    open); zoe has an open first case in p3."""
     alice = service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")
     service.add("original", "alice", "p2", assessor=None)
-    second = service.add("renamed", "mallory", "p2")
     service.add("original", "alice", "p3")
     zoe = service.add("partial_copy", "zoe", "p3")
     book = CaseBook(service.archive)
     dean = Actor("dean", "staff")
     first = book.open(dean, copy, "creation", "same code as alice")["id"]
     book.decide(dean, first, "confirmed", "clear copy")
+    second = service.add("renamed", "mallory", "p2")  # handed in after the warning
     zoe_case = book.open(Actor("ada", "assessor"), zoe, "submission", "a third is alice's")["id"]
     repeat = book.open(dean, second, "submission", "again, renamed")["id"]
     return {"alice": alice, "copy": copy, "second": second, "first": first, "repeat": repeat,

@@ -43,9 +43,14 @@ def t(day: int, hour: int = 12, month: int = 3, year: int = 2025) -> datetime:
 
 
 def case(
-    cid: str, opened: datetime, stage: Stage = Stage.CREATION, project: str = ""
+    cid: str,
+    opened: datetime,
+    stage: Stage = Stage.CREATION,
+    project: str = "",
+    handed_in: datetime | None = None,
 ) -> CaseRecord:
-    return CaseRecord(cid, STUDENT, project or f"p-{cid}", stage, opened)
+    """A case opened at ``opened`` on work handed in at ``handed_in`` (by default, then too)."""
+    return CaseRecord(cid, STUDENT, project or f"p-{cid}", stage, opened, handed_in or opened)
 
 
 def confirm(
@@ -150,18 +155,27 @@ def test_ban_refuses_a_naive_datetime() -> None:
 
 # --- Repeat offenses ---------------------------------------------------------------------------
 
-A_OPEN, B_OPEN = t(1), t(10)
+# B's work is handed in on 10 Mar and its case opened on 16 Mar: the hand-in is what counts.
+A_OPEN, B_IN, B_OPEN = t(1), t(10), t(16)
 REPEAT_CASES = [
-    # (what, records besides case A (opened 1 Mar) and B (opened 10 Mar), as_of, repeat?, id)
+    # (what, records besides case A (opened 1 Mar) and B (on work handed in 10 Mar, opened
+    # 16 Mar), as_of, repeat?, id)
     ("no other case", [], None, False, "alone"),
     ("earlier case confirmed", [confirm("d1", "A", t(5))], None, True, "warned"),
     ("earlier case dismissed", [dismiss("d1", "A", t(5))], None, False, "dismissed"),
     ("earlier case still open", [], None, False, "open"),
-    ("earlier case confirmed after B opened", [confirm("d1", "A", t(11))], None, False, "late"),
-    ("confirmed at the instant B opened", [confirm("d1", "A", B_OPEN)], None, False, "instant"),
     (
-        "confirmed earlier the same day B opened",
-        [confirm("d1", "A", B_OPEN - timedelta(hours=2))],
+        "earlier case confirmed after B's work was handed in, before B was opened",
+        [confirm("d1", "A", t(11))],
+        None,
+        False,
+        "late",
+    ),
+    ("confirmed at the instant B's work was handed in", [confirm("d1", "A", B_IN)], None, False,
+     "instant"),
+    (
+        "confirmed earlier the same day B's work was handed in",
+        [confirm("d1", "A", B_IN - timedelta(hours=2))],
         None,
         True,
         "same-day-before",
@@ -188,14 +202,14 @@ REPEAT_CASES = [
         "reconfirmed",
     ),
     (
-        "dismissed at the time B opened, confirmed after",
+        "dismissed when B's work was handed in, confirmed after",
         [dismiss("d1", "A", t(3)), confirm("d2", "A", t(12), reverses="d1")],
         None,
         False,
         "confirmed-after",
     ),
     (
-        "B's project evaluated before B opened",
+        "B's project evaluated before B's work was handed in",
         [Evaluation(STUDENT, "p-B", t(8), "report.pdf")],
         None,
         True,
@@ -209,7 +223,7 @@ REPEAT_CASES = [
         "other-project",
     ),
     (
-        "B's project evaluated after B opened",
+        "B's project evaluated after B's work was handed in, before B was opened",
         [Evaluation(STUDENT, "p-B", t(12))],
         None,
         False,
@@ -225,9 +239,26 @@ REPEAT_CASES = [
 def test_a_case_is_a_repeat_only_after_a_standing_warning_or_an_evaluation(
     extra: list[object], as_of: datetime | None, expected: bool
 ) -> None:
-    h = history(case("A", A_OPEN), case("B", B_OPEN), *extra)
+    h = history(case("A", A_OPEN), case("B", B_OPEN, handed_in=B_IN), *extra)
     assert is_repeat(h, "B", as_of) is expected
     assert propose(h, "B", as_of).repeat is expected
+
+
+def test_two_copies_handed_in_before_any_warning_are_first_offenses_in_any_order() -> None:
+    """Both copies handed in on 1 Mar. Whether staff confirm the first case before opening
+    the second, or open both first, the second is a first offense: the student was not
+    warned when she handed it in."""
+    decided_first = history(case("A", t(2), handed_in=t(1)), confirm("d1", "A", t(3)),
+                            case("B", t(4), handed_in=t(1)))
+    opened_first = history(case("A", t(2), handed_in=t(1)), case("B", t(3), handed_in=t(1)),
+                           confirm("d1", "A", t(4)))
+    for h in (decided_first, opened_first):
+        assert not is_repeat(h, "B") and propose(h, "B").sanction is W
+    # Handed in after the warning, it is a repeat, whenever its case is opened.
+    warned = history(case("A", t(2), handed_in=t(1)), confirm("d1", "A", t(3)),
+                     case("B", t(9), handed_in=t(5)))
+    assert is_repeat(warned, "B") and propose(warned, "B").sanction is DC
+    assert "before this work was handed in" in propose(warned, "B").reasons[0]
 
 
 def test_two_cases_confirmed_the_same_day_are_both_first_offenses() -> None:
@@ -291,7 +322,7 @@ def test_queue_puts_repeats_first_then_oldest() -> None:
         case("B", t(5)),
         case("C", t(1), project="other"),
     )
-    other = History("s2", cases=(CaseRecord("Z", "s2", "p", Stage.CREATION, t(3)),))
+    other = History("s2", cases=(CaseRecord("Z", "s2", "p", Stage.CREATION, t(3), t(3)),))
     entries = [
         ("B", is_repeat(h, "B"), t(5)),
         ("C", is_repeat(h, "C"), t(1)),
@@ -427,6 +458,10 @@ def test_case_status_follows_the_latest_decision(
     "records, message",
     [
         ([case("A", datetime(2025, 3, 1))], "opened_at must be timezone-aware"),
+        (
+            [case("A", t(1), handed_in=datetime(2025, 3, 1))],
+            "handed_in_at must be timezone-aware",
+        ),
         ([case("A", t(1)), confirm("d1", "X", t(2))], "unknown case 'X'"),
         (
             [case("A", t(1)), confirm("d1", "A", t(2)), confirm("d2", "A", t(3))],
@@ -446,7 +481,7 @@ def test_case_status_follows_the_latest_decision(
             "dismisses with a sanction",
         ),
         ([case("A", t(1)), case("A", t(2))], "duplicate case id 'A'"),
-        ([CaseRecord("A", "other", "p", Stage.CREATION, t(1))], "belongs to 'other'"),
+        ([CaseRecord("A", "other", "p", Stage.CREATION, t(1), t(1))], "belongs to 'other'"),
     ],
 )
 def test_an_inconsistent_history_is_refused(records: list[object], message: str) -> None:
@@ -456,7 +491,8 @@ def test_an_inconsistent_history_is_refused(records: list[object], message: str)
 
 def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(UsageError) as info:
-        history(case("A", datetime(2025, 3, 1)), case("A", t(1)), Evaluation("other", "p", t(1)))
+        history(case("A", datetime(2025, 3, 1), handed_in=t(1)), case("A", t(1)),
+                Evaluation("other", "p", t(1)))
     assert info.value.message.count(";") == 2
 
 
