@@ -411,6 +411,11 @@ class CaseBook:
             if row is None:
                 raise NotFound(f"no case {case_id}")
             history, _, _ = self._history(session, row.student_id)
+            # Never before the case was opened or last decided: the API's machines' clocks may
+            # differ by seconds, and a decision dated before its case or before the decision it
+            # reverses is a history the ladder refuses.
+            now = max([now, aware(row.opened_at)]
+                      + [d.decided_at for d in history.decisions_on(case_id)])
             in_force = ladder.decision_in_force(history, case_id)
             if reverses != (None if in_force is None else int(in_force.decision_id)):
                 raise CaseConflict(_not_what_was_seen(case_id, in_force, reverses))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -465,6 +465,38 @@ def test_a_decision_taken_on_a_case_decided_since_is_refused_never_taken_as_a_re
         assert session.scalar(select(func.count()).select_from(DecisionRow)) == 2
         assert session.scalar(select(func.count()).select_from(EventRow)
                               .filter_by(type="sanction.decided")) == 2
+
+
+def test_a_decision_from_a_clock_behind_the_cases_is_dated_after_it(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two API machines, one 2 s behind: the case opened on the one ahead, decided on the one
+    behind a second later. The decision is dated when the case was opened, not before it."""
+    import originality.cases
+
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "n"}).get_json()
+
+    class Behind(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) - timedelta(seconds=2)
+
+    monkeypatch.setattr(originality.cases, "datetime", Behind)
+    confirmed = service.post(f"/api/v1/cases/{case['id']}/decision",
+                             {"decision": "confirmed", "note": "copied"})
+    assert confirmed.status_code == 201, confirmed.get_json()
+    first = confirmed.get_json()["case"]["decisions"][0]
+    assert first["decided_at"] == case["opened_at"]
+    # A reversal from that machine is dated no earlier than the decision it reverses.
+    reversed_ = service.post(f"/api/v1/cases/{case['id']}/decision",
+                             {"decision": "dismissed", "note": "appeal", "reverses": first["id"]})
+    assert reversed_.status_code == 201, reversed_.get_json()
+    assert reversed_.get_json()["case"]["decisions"][1]["decided_at"] >= first["decided_at"]
+    monkeypatch.undo()
+    assert service.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "dismissed"
+    assert service.get(f"/api/v1/submissions/{copy}", "platform").status_code == 200
 
 
 def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(service: Service) -> None:
