@@ -56,7 +56,9 @@ class CaseIn(ma.Schema):
 class DecisionIn(ma.Schema):
     decision = ma.fields.String(required=True,
                                 validate=ma.validate.OneOf([d.value for d in ladder.Decision]))
-    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000))
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000), metadata={
+        "description": "why: kept with the decision, for the student's file and any appeal; "
+                       "one of spaces only is 400 usage_error"})
     reverses = ma.fields.Integer(load_default=None, allow_none=True, metadata={
         "description": "the id of the decision in force that this one reverses, as the caller "
                        "read it (GET /api/v1/cases/{id}: the last of its decisions); left out "

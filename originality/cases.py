@@ -405,6 +405,10 @@ class CaseBook:
         decider read it: ``CaseConflict``, nothing stored. Taking the later request as a
         reversal of a decision its author never saw undid a confirmation without a word."""
         choice = ladder.Decision(decision)
+        note = note.strip()
+        if not note:  # as a triage dismissal's reason (originality/triage.py)
+            raise UsageError("a decision needs a note saying why: it is kept for the student's "
+                             "file and for any appeal")
         now = datetime.now(UTC)
         with self.db.session() as session:
             row = session.get(CaseRow, case_id)

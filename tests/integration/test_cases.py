@@ -499,6 +499,22 @@ def test_a_decision_from_a_clock_behind_the_cases_is_dated_after_it(
     assert service.get(f"/api/v1/submissions/{copy}", "platform").status_code == 200
 
 
+def test_a_decision_without_a_reason_is_refused_as_a_dismissal_without_one_is(
+        service: Service) -> None:
+    service.add("original", "alice", "p1")
+    copy = service.add("identical", "mallory", "p1")
+    case = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
+                                          "note": "n"}).get_json()
+    blank = service.post(f"/api/v1/cases/{case['id']}/decision",
+                         {"decision": "dismissed", "note": " \n\t "})
+    assert blank.status_code == 400 and blank.get_json()["error"]["code"] == "usage_error"
+    assert "needs a note" in blank.get_json()["error"]["message"]
+    assert service.get(f"/api/v1/cases/{case['id']}").get_json()["decisions"] == []
+    kept = service.post(f"/api/v1/cases/{case['id']}/decision",
+                        {"decision": "dismissed", "note": "  pair work, allowed  "}).get_json()
+    assert kept["case"]["decisions"][0]["note"] == "pair work, allowed"
+
+
 def test_a_case_on_the_first_submission_keeps_its_later_copies_as_evidence(service: Service) -> None:
     first = service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")
