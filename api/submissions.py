@@ -105,7 +105,7 @@ class Status(ma.Schema):
     finished_at = ma.fields.DateTime(allow_none=True)
     evaluable = ma.fields.Boolean(metadata={
         "description": "true only for a checked submission (done) without an open or confirmed "
-                       "plagiarism case and not erased"})
+                       "plagiarism case, not erased, and whose student is not banned"})
     case = ma.fields.Nested(CaseBrief, allow_none=True)
     banned_until = ma.fields.String(allow_none=True, metadata={
         "description": "the end of the student's ban, when one is in force"})
@@ -252,6 +252,7 @@ def enqueue(submission_id: str) -> None:
 
 def status_of(submission: Submission) -> dict[str, Any]:
     case = CaseBook(_archive()).submission_case(submission)
+    until = banned_until(submission.student_id)
     brief = None if case is None else {k: case[k] for k in
                                        ("id", "status", "stage", "sanction", "repeat", "opened_at")}
     return {"id": submission.id, "status": submission.status, "error": submission.error(),
@@ -264,10 +265,12 @@ def status_of(submission: Submission) -> dict[str, Any]:
             "finished_at": aware(submission.finished_at) if submission.finished_at else None,
             # An evaluation needs a checked deliverable: never one not checked yet (queued,
             # running, failed: ``POST .../evaluation`` refuses it), rejected unchecked (the
-            # student hands it in again) or erased, nor one under a case.
-            "evaluable": case is None and submission.status == JobStatus.DONE and submission.erased_at is None,
+            # student hands it in again) or erased, nor one under a case, nor a banned
+            # student's (``POST .../evaluation`` refuses it while the ban runs).
+            "evaluable": (case is None and submission.status == JobStatus.DONE
+                          and submission.erased_at is None and until is None),
             "case": brief,
-            "banned_until": banned_until(submission.student_id),
+            "banned_until": until,
             "erased_at": aware(submission.erased_at) if submission.erased_at else None}
 
 
@@ -393,8 +396,8 @@ class EvaluationOut(ma.Schema):
 @require("assessor", "staff", "platform")
 @blp.arguments(EvaluationIn)
 @blp.response(201, EvaluationOut)
-@blp.alt_response(409, description="the submission is not checked yet, or has an open or "
-                  "confirmed case")
+@blp.alt_response(409, description="the submission is not checked yet, has an open or "
+                  "confirmed case, or its student is banned (training discontinued)")
 @blp.doc(security=SECURITY)
 def evaluate(body: dict[str, Any], submission_id: str) -> Any:
     """Record that the deliverable was evaluated (append-only). Copied work on the same

@@ -317,7 +317,8 @@ class CaseBook:
     def evaluate(self, actor: Actor, submission_id: str, outcome: str,
                  note: str = "") -> dict[str, Any]:
         """Record that a deliverable (a checked submission) was evaluated; append-only. A
-        submission with an open or confirmed case cannot be evaluated."""
+        submission with an open or confirmed case cannot be evaluated, nor the work of a student
+        whose training is discontinued while the ban runs: there is no training to evaluate."""
         if outcome not in OUTCOMES:
             raise UsageError(f"outcome must be one of {', '.join(OUTCOMES)}")
         submission = self.archive.get(submission_id)
@@ -329,6 +330,11 @@ class CaseBook:
         if self.submission_case(submission) is not None:
             raise CaseConflict(f"submission {submission_id} has an open or confirmed case "
                                "and cannot be evaluated")
+        st = self.standing(submission.student_id)
+        if st.banned:
+            raise CaseConflict(f"student {submission.student_id} is banned until "
+                               f"{iso(st.banned_until)} (training discontinued): submission "
+                               f"{submission_id} cannot be evaluated")
         now = utcnow()
         with self.db.session() as session:
             row = EvaluationRow(submission_id=submission.id, student_id=submission.student_id,

@@ -153,7 +153,11 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert service.archive.claim(new_id, 60) and service.archive.process(new_id) == JobStatus.DONE
     status = service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()
     assert status["status"] == "done" and status["banned_until"] == decision["banned_until"]
-    assert status["evaluable"] is True
+    # Training discontinued: nothing to evaluate while the ban runs.
+    assert status["evaluable"] is False
+    refused = service.post(f"/api/v1/submissions/{new_id}/evaluation", {"outcome": "pass"}, "platform")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "conflict"
+    assert f"banned until {decision['banned_until']}" in refused.get_json()["error"]["message"]
 
     # A reversal is a new entry and restores the previous standing.
     reversed_ = service.post(f"/api/v1/cases/{case2['id']}/decision",
@@ -167,6 +171,7 @@ def test_case_to_warning_to_repeat_discontinuation_and_reversal_end_to_end(
     assert [s["sanction"] for s in record["sanctions"]] == ["written_warning"]
     assert record["banned_until"] is None and record["dismissed_cases"] == [case2["id"]]
     assert service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()["banned_until"] is None
+    assert service.get(f"/api/v1/submissions/{new_id}", "platform").get_json()["evaluable"] is True
     assert service.get(f"/api/v1/submissions/{second}", "platform").get_json()["evaluable"] is True
     same = service.post(f"/api/v1/cases/{case2['id']}/decision",
                         {"decision": "dismissed", "note": "twice",
