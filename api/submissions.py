@@ -390,6 +390,9 @@ class EvaluationOut(ma.Schema):
     note = ma.fields.String()
     evaluated_by = ma.fields.String()
     evaluated_at = ma.fields.String()
+    fix_due_at = ma.fields.String(allow_none=True, metadata={
+        "description": "for a conditional pass, when the fix is due: 48 hours after "
+                       "evaluated_at; null for the other outcomes"})
 
 
 @blp.route("/<submission_id>/evaluation", methods=["POST"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import Row, Select, delete, exists, func, select, update
@@ -41,6 +41,9 @@ SANCTION_DECIDED = "sanction.decided"
 # What an evaluation of a deliverable may conclude; any of them makes a later case on the same
 # project a repeat offense.
 OUTCOMES = ("pass", "conditional_pass", "rework")
+# The school's rule: a conditional pass asks for a fix within 48 hours of the evaluation. Its
+# deadline is computed from ``evaluated_at``, never stored, so it cannot disagree with it.
+FIX_WITHIN = timedelta(hours=48)
 # A case in one of these states keeps its submission from being evaluated.
 BLOCKING = (ladder.CaseStatus.OPEN, ladder.CaseStatus.CONFIRMED)
 
@@ -185,7 +188,9 @@ class CaseBook:
     def _evaluation_dict(row: EvaluationRow) -> dict[str, Any]:
         return {"id": row.id, "submission_id": row.submission_id, "student_id": row.student_id,
                 "project_id": row.project_id, "outcome": row.outcome, "note": row.note,
-                "evaluated_by": row.evaluated_by, "evaluated_at": iso(row.evaluated_at)}
+                "evaluated_by": row.evaluated_by, "evaluated_at": iso(row.evaluated_at),
+                "fix_due_at": iso(row.evaluated_at + FIX_WITHIN)
+                if row.outcome == "conditional_pass" else None}
 
     def submission_case(self, submission: Submission) -> dict[str, Any] | None:
         """The case that keeps this submission from being evaluated (open or confirmed), if any.
@@ -571,5 +576,5 @@ def _fragment_key(f: dict[str, Any]) -> tuple[Any, ...]:
         raise UsageError(f"a fragment needs a and b, each with file, start_line and end_line: {error}") from error
 
 
-__all__ = ["Actor", "CaseBook", "HANDED_IN", "OUTCOMES", "SANCTION_DECIDED", "case_record",
+__all__ = ["Actor", "CaseBook", "FIX_WITHIN", "HANDED_IN", "OUTCOMES", "SANCTION_DECIDED", "case_record",
            "evaluation_record"]

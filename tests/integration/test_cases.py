@@ -297,7 +297,12 @@ def test_work_handed_in_after_an_evaluation_of_its_project_is_a_repeat(service: 
     assert body["outcome"] == "conditional_pass" and body["evaluated_by"] == "ada"
     assert body["student_id"] == "mallory" and body["project_id"] == "p1"
     assert datetime.fromisoformat(body["evaluated_at"]).utcoffset() is not None
-    assert service.post(url, {"outcome": "pass"}, "platform").status_code == 201
+    # A conditional pass asks for a fix within 48 hours: its deadline, in the same form.
+    assert datetime.fromisoformat(body["fix_due_at"]) == \
+        datetime.fromisoformat(body["evaluated_at"]) + timedelta(hours=48)
+    assert body["fix_due_at"].endswith("+00:00")
+    passed = service.post(url, {"outcome": "pass"}, "platform")
+    assert passed.status_code == 201 and passed.get_json()["fix_due_at"] is None
 
     # Copied work handed in after an evaluation of its project (the fix after a conditional
     # pass) is a repeat offense, even on a first case. The evaluated deliverable itself was

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from originality import sxs
+from originality.cases import CaseBook
 from originality.store import links
 from fixtures.make_fixtures import zip_bytes
 from originality.store.models import AccessLog, JobStatus, MatchLink, ReportRow
@@ -443,6 +445,9 @@ def test_the_assessor_records_an_evaluation_unless_a_case_blocks_it(
     page = service.get(answer.headers["Location"], "assessor").get_data(as_text=True)
     assert "The evaluation is recorded" in page and "fix the CSV parser" in page
     assert "Conditional pass: a fix is due within 48 hours" in page
+    [evaluation] = CaseBook(service.archive).evaluations(original)
+    due = datetime.fromisoformat(evaluation["fix_due_at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'(fix due by <time datetime="{due}">' in page
     assert service.client.post(f"/reports/{original}/evaluation", headers=service.headers("assessor"),
                                data={"outcome": "excellent"}).status_code == 400
 
