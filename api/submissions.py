@@ -403,8 +403,8 @@ class EvaluationOut(ma.Schema):
                   "confirmed case, or its student is banned (training discontinued)")
 @blp.doc(security=SECURITY)
 def evaluate(body: dict[str, Any], submission_id: str) -> Any:
-    """Record that the deliverable was evaluated (append-only). Copied work on the same
-    student's project handed in afterwards is a repeat offense. An assessor may record one only for a
+    """Record that the deliverable was evaluated (append-only). A case opened afterwards on the
+    same student's project is a repeat offense. An assessor may record one only for a
     submission assigned to them."""
     submission = _visible(submission_id)
     who = principal()

@@ -20,22 +20,25 @@ Semantics chosen here (each is pinned by ``tests/unit/test_ladder.py``):
 * **What counts.** Only a case whose decision in force is CONFIRMED counts. Open and
   dismissed cases count for nothing. Every confirmed sanction includes a written warning, so
   ``warnings`` is the number of confirmed cases.
-* **Repeat.** Case ``C`` is a repeat when, strictly before the student handed in the work
-  ``C`` is about (``C.handed_in_at``), either
+* **Repeat.** Case ``C`` is a repeat when either
 
-  1. another case of the student stood confirmed (its decision in force just before
+  1. strictly before the student handed in the work ``C`` is about (``C.handed_in_at``),
+     another case of the student stood confirmed (its decision in force just before
      ``C.handed_in_at`` was CONFIRMED) *and* that confirmation still stands at ``as_of``
      (reversing the earlier case takes the repeat away), or
-  2. the project ``C`` is about had already been evaluated (an :class:`Evaluation` of
-     ``C.project`` before ``C.handed_in_at``): plagiarism handed in after an evaluation is
-     treated as step 4. Evaluations of *other* projects do not count, otherwise every student
-     past their first project would be discontinued on a first offense.
+  2. strictly before ``C`` was opened, the project ``C`` is about had been evaluated (an
+     :class:`Evaluation` of ``C.project`` before ``C.opened_at``): plagiarism that got through
+     an evaluation is treated as step 4. Evaluations of *other* projects do not count,
+     otherwise every student past their first project would be discontinued on a first offense.
 
-  The school's rule is "repeat plagiarism, after at least one warning": what counts is when
-  the student handed the copied work in, never when staff opened or decided its case. Two
-  copied hand-ins both handed in before any warning are both first offenses, whichever case
-  staff open or confirm first; work handed in after a warning is a repeat. "Strictly before"
-  uses instants, not days; equal instants are not "before".
+  The warning is judged at the hand-in: the school's rule is "repeat plagiarism, after at
+  least one warning", and a student can only have been warned before she handed the copied
+  work in, never by when staff happened to open or decide its case. Two copied hand-ins both
+  handed in before any warning are both first offenses, whichever case staff open or confirm
+  first; work handed in after a warning is a repeat. An evaluation is judged at the case's
+  opening: what an evaluation let through and a case found afterwards is the school's "after
+  a deliverable has been evaluated". "Strictly before" uses instants, not days; equal
+  instants are not "before".
 * **Sanctions in force** come from the staff's decision (``DecisionRecord.sanction``), not from
   the ladder: staff may depart from the proposal. :attr:`Standing.to_revisit` lists confirmed
   cases whose sanction no longer matches what the ladder proposes now (typically after an
@@ -371,17 +374,17 @@ def repeat_reasons(history: History, case_id: str, as_of: datetime | None = None
                 what = f"deliverable {e.deliverable} of " if e.deliverable else ""
                 reasons.append(
                     f"{what}project {e.project} was evaluated on {_when(e.evaluated_at)}, "
-                    "before this work was handed in"
+                    "before this case was opened"
                 )
     return reasons
 
 
 def makes_a_repeat(evaluation: Evaluation, case: CaseRecord) -> bool:
     """Whether the evaluation makes the case a repeat (rule 2 of the module docstring): the
-    student's project of the case evaluated before the work was handed in. A case in force
-    rests on it: the service keeps it as long as the case (``originality/privacy/holds.py``)."""
+    student's project of the case evaluated before the case was opened. A case in force rests
+    on it: the service keeps it as long as the case (``originality/privacy/holds.py``)."""
     return (evaluation.student_id == case.student_id and evaluation.project == case.project
-            and evaluation.evaluated_at < case.handed_in_at)
+            and evaluation.evaluated_at < case.opened_at)
 
 
 def is_repeat(history: History, case_id: str, as_of: datetime | None = None) -> bool:

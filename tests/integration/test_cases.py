@@ -280,7 +280,7 @@ def test_the_case_routes_are_in_the_openapi_spec(service: Service) -> None:
         assert path in paths
 
 
-def test_work_handed_in_after_an_evaluation_of_its_project_is_a_repeat(service: Service) -> None:
+def test_a_case_opened_after_an_evaluation_of_its_project_is_a_repeat(service: Service) -> None:
     service.add("original", "alice", "p1")
     copy = service.add("identical", "mallory", "p1")
     other = service.add("identical", "mallory", "p2")
@@ -304,9 +304,9 @@ def test_work_handed_in_after_an_evaluation_of_its_project_is_a_repeat(service: 
     passed = service.post(url, {"outcome": "pass"}, "platform")
     assert passed.status_code == 201 and passed.get_json()["fix_due_at"] is None
 
-    # Copied work handed in after an evaluation of its project (the fix after a conditional
-    # pass) is a repeat offense, even on a first case. The evaluated deliverable itself was
-    # handed in before it: found later, it is judged at its stage, as another project is.
+    # Plagiarism found in a project after it was evaluated got through an evaluation: a repeat
+    # offense, even on a first case, whether in the fix after a conditional pass or in the
+    # evaluated deliverable itself; another project of the student's is not.
     fix = service.add("renamed", "mallory", "p1", attempt=2)
     case = service.post("/api/v1/cases", {"submission_id": fix, "stage": "creation",
                                           "note": "the fix is alice's"}, "assessor").get_json()
@@ -314,7 +314,7 @@ def test_work_handed_in_after_an_evaluation_of_its_project_is_a_repeat(service: 
     assert any("evaluated" in r for r in case["repeat_reasons"])
     found_late = service.post("/api/v1/cases", {"submission_id": copy, "stage": "creation",
                                                 "note": "found later"}, "assessor").get_json()
-    assert found_late["repeat"] is False and found_late["proposed_sanction"] == "written_warning"
+    assert found_late["repeat"] is True and found_late["proposed_sanction"] == "discontinuation"
     elsewhere = service.post("/api/v1/cases", {"submission_id": other, "stage": "creation",
                                                "note": "n"}).get_json()
     assert elsewhere["repeat"] is False

@@ -223,8 +223,16 @@ REPEAT_CASES = [
         "other-project",
     ),
     (
+        # An evaluation is judged at the case's opening: the plagiarism got through it.
         "B's project evaluated after B's work was handed in, before B was opened",
         [Evaluation(STUDENT, "p-B", t(12))],
+        None,
+        True,
+        "evaluated-before-opened",
+    ),
+    (
+        "B's project evaluated after B was opened",
+        [Evaluation(STUDENT, "p-B", t(17))],
         None,
         False,
         "evaluated-after",
