@@ -18,6 +18,7 @@ from .check import check as run_check
 from .errors import OriginalityError, UsageError
 from .options import NORMALIZATIONS, SYNTAX_NORMALIZATIONS, TOKENIZER, TOKENIZERS, CheckOptions, MatchOptions
 from .model import DocumentState
+from .percents import percent
 from .report import Report, not_compared, young_note
 
 
@@ -254,9 +255,10 @@ def _print_summary(report: Report) -> None:
         _print_flags(summary.id, summary.flags)
     _print_not_compared(report)
     for pair in report.pairs[:SUMMARY_PAIRS]:
-        evidence = (f"{pair.a_share:.2f} / {pair.b_share:.2f}, {_counted(len(pair.fragments), 'fragment')}"
+        evidence = (f"{percent(pair.a_share)} / {percent(pair.b_share)}, "
+                    f"{_counted(len(pair.fragments), 'fragment')}"
                     if pair.fragments or pair.a_share or pair.b_share else "its score alone, not aligned")
-        click.echo(f"  {pair.similarity:.2f}  {pair.a} ~ {pair.b}  ({evidence})")
+        click.echo(f"  {percent(pair.similarity):>6}  {pair.a} ~ {pair.b}  ({evidence})")
     if len(report.pairs) > SUMMARY_PAIRS:
         click.echo(f"  and {_counted(len(report.pairs) - SUMMARY_PAIRS, 'more pair')}: "
                    "the JSON and the HTML report list them all")
@@ -395,7 +397,7 @@ def archive_check(submission: str, project: str, student: str | None, json_out: 
                f"{_counted(len(result['own_attempts']), 'own earlier attempt')}")
     _print_flags(loaded.id, result.get("flags", []))
     for match in result["matches"][:10]:
-        click.echo(f"  {match['similarity']:.2f}  {match['name'] or match['submission_id']} "
+        click.echo(f"  {percent(match['similarity']):>6}  {match['name'] or match['submission_id']} "
                    f"(student {match['student_id']}, {_counted(len(match['fragments']), 'fragment')})")
 
 

@@ -22,6 +22,7 @@ from typing import Iterable
 from jinja2 import Environment
 
 from . import overview, sxs
+from .percents import percent
 from .model import PairResult, SubmissionStatus
 from .report import Report, not_compared, young_note
 # The view's constants, kept importable from here where they were first defined.
@@ -95,7 +96,6 @@ def _slug(value: str) -> str:
 
 
 _name = sxs.name
-_percent = sxs.percent
 
 
 def _write(path: Path, text: str) -> None:
@@ -171,9 +171,9 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
             rank=rank,
             a=_name(p.a),
             b=_name(p.b),
-            similarity=_percent(p.similarity),
-            a_share=_percent(p.a_share),
-            b_share=_percent(p.b_share),
+            similarity=percent(p.similarity),
+            a_share=percent(p.a_share),
+            b_share=percent(p.b_share),
             fragments=len(p.fragments),
             tokens=sum(f.tokens for f in p.fragments),
             href=f"{PAIRS_DIR}/{pair_filename(rank, p.a, p.b)}" if rank <= MAX_RENDERED_PAIRS else None,
@@ -210,7 +210,7 @@ def _index_context(report: Report, pairs: list[PairResult]) -> dict[str, object]
                          for reason in not_compared((s.id, s.unread) for s in submissions)],
         "pairs": rows,
         "histogram": _histogram(pairs),
-        "background": _percent(report.background),
+        "background": percent(report.background),
         "groups": report.groups,
         "young": young_note(report.groups),
         "max_rendered": MAX_RENDERED_PAIRS,
@@ -240,9 +240,9 @@ def _pair_context(rank: int, pair: PairResult, report: Report, sources: Sources)
         "rank": rank,
         "a": _name(pair.a),
         "b": _name(pair.b),
-        "similarity": _percent(pair.similarity),
-        "a_share": _percent(pair.a_share),
-        "b_share": _percent(pair.b_share),
+        "similarity": percent(pair.similarity),
+        "a_share": percent(pair.a_share),
+        "b_share": percent(pair.b_share),
         "tokens": sum(f.tokens for f in pair.fragments),
         "fragments": sxs.fragment_rows(pair.fragments),
         "groups": sxs.groups(sources, a, b, pair.fragments, report.template_lines),

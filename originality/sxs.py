@@ -110,10 +110,6 @@ def name(value: str) -> str:
     return _UNSAFE_NAME.sub("\ufffd", value)
 
 
-def percent(value: float) -> str:
-    return f"{min(1.0, max(0.0, value)):.1%}"
-
-
 def lines_label(span: Span) -> str:
     if span.start_line == span.end_line:
         return f"line {span.start_line}"

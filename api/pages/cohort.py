@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from originality.errors import UsageError
+from originality.percents import percent
 from originality.overview import (
     DEFAULT_THRESHOLD,
     DEFAULT_TOP,
@@ -79,7 +80,7 @@ def parse_threshold(raw: str | None) -> tuple[float, str | None]:
         value = math.nan
     if math.isnan(value) or not 0 < value <= 1:
         return DEFAULT_THRESHOLD, (f"The threshold {raw!r} is not a similarity between 0 and 1; "
-                                   f"showing {DEFAULT_THRESHOLD:.0%} instead.")
+                                   f"showing {percent(DEFAULT_THRESHOLD)} instead.")
     return round(value, 2), None
 
 

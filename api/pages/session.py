@@ -37,6 +37,7 @@ from werkzeug.wrappers import Response
 
 from originality.archive import Archive
 from originality.errors import OriginalityError, SecretKeyMissing, Unauthenticated
+from originality.percents import percent as shown_percent
 from originality.store.access import Principal, authenticate, resolve
 from originality.store.sessions import end_session, session_principal, start_session
 from originality.store.settings import Settings
@@ -288,4 +289,5 @@ def when(value: datetime | str | None) -> Markup:
 
 
 def percent(value: float | None) -> str:
-    return "\u2014" if value is None else f"{min(1.0, max(0.0, float(value))):.0%}"
+    """A similarity, share or threshold as every page and report shows it (``percents``)."""
+    return "\u2014" if value is None else shown_percent(value)

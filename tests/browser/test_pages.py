@@ -6,6 +6,7 @@ from typing import Any
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
+from originality.percents import percent
 
 from .conftest import Site, screenshot, sign_in
 
@@ -89,7 +90,7 @@ def test_the_first_submission_leads_to_its_later_copy_side_by_side(site: Site, c
 
     assert page.get_by_role("heading", name="Later submissions that match this one").is_visible()
     row = page.locator("table.later tbody tr").first
-    assert site.other("bob") in row.inner_text() and f"{later['similarity']:.0%}" in row.inner_text()
+    assert site.other("bob") in row.inner_text() and percent(later['similarity']) in row.inner_text()
     row.get_by_role("link").first.click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/reports/{original}/matches/{copy}")

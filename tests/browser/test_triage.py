@@ -10,9 +10,9 @@ from originality.cases import Actor, CaseBook
 from .conftest import Site, screenshot, sign_in
 
 
-def percents(page: Any, table: str) -> list[int]:
+def percents(page: Any, table: str) -> list[float]:
     cells = page.locator(f"table#{table} tbody td.num").all_inner_texts()
-    return [int(c.strip().rstrip("%")) for c in cells]
+    return [float(c.strip().rstrip("%")) for c in cells]
 
 
 def test_the_assessor_sees_strong_matches_first_and_dismisses_one_with_a_reason(

@@ -67,6 +67,23 @@ def test_min_similarity_leaves_out_lower_pairs(tmp_path: Path) -> None:
     assert len(json.loads(out.read_text())["pairs"]) == 1
 
 
+def test_the_summary_shows_similarities_and_shares_as_the_reports_and_pages_do(tmp_path: Path) -> None:
+    from originality.percents import percent
+
+    # b copies most of a's statements and adds work of its own: similar, not identical.
+    mine, theirs = own_work(1, statements=30), own_work(101, statements=10)
+    a = make_zip(tmp_path / "a.zip", {"x.py": mine})
+    b = make_zip(tmp_path / "b.zip", {"y.py": mine + "".join(theirs.splitlines(keepends=True)[1:])})
+    out = tmp_path / "r.json"
+    result = run("check", str(a), str(b), "--json", str(out), "--min-similarity", "0", cwd=tmp_path)
+    [pair] = json.loads(out.read_text())["pairs"]
+    assert pair["fragments"] and 0 < pair["b_share"] < 1
+    # As the HTML report and the pages show them: "78.8%", where the summary printed "0.79".
+    line = next(line for line in result.stdout.splitlines() if " a ~ b " in line)
+    assert line.split()[:4] == [percent(pair["similarity"]), "a", "~", "b"]
+    assert f"({percent(pair['a_share'])} / {percent(pair['b_share'])}, " in line
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("check", str(tmp_path / "missing.zip"), cwd=tmp_path).returncode == 2
     a = make_zip(tmp_path / "a.zip", {"x.py": CODE})

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from originality import sxs
 from originality.cases import CaseBook
+from originality.percents import percent
 from originality.store import links
 from fixtures.make_fixtures import zip_bytes
 from originality.store.models import AccessLog, JobStatus, MatchLink, ReportRow
@@ -190,7 +191,7 @@ def test_report_page_ranks_the_matches_and_links_each_side_by_side(
     assert response.headers["Cache-Control"] == "no-store"
     assert "Similarity report" in text and "mallory" in text
     assert "Matches with other students" in text and "alice" in text
-    assert f"{match['similarity']:.0%}" in text
+    assert percent(match['similarity']) in text
     assert f"{len(match['fragments'])}</td>" in text
     page = Page(text)
     assert f"/reports/{mallory}/matches/{alice}" in page.hrefs
@@ -209,7 +210,7 @@ def test_the_report_says_what_independent_work_of_the_project_shares(
     service.rewrite_report(mallory, {"background": 0.1268})
     assert service.report(mallory)["background"] == 0.1268
     text = service.get(f"/reports/{mallory}").get_data(as_text=True)
-    assert "Independent work of this project shares 13% of its code with one another" in text
+    assert "Independent work of this project shares 12.7% of its code with one another" in text
 
 
 def test_the_report_says_when_the_project_held_too_few_submissions_for_common_code(
@@ -659,7 +660,7 @@ def test_the_report_page_shows_the_later_match_and_its_side_by_side(
     assert "first submission of project" in text and "some match it: see below" in text
     assert "Nothing here points to work shared" not in text and 'id="no-later-matches"' not in text
     later_part = text.split("Later submissions that match this one", 1)[1]
-    assert "mallory" in later_part and f"{stored['similarity']:.0%}" in later_part
+    assert "mallory" in later_part and percent(stored['similarity']) in later_part
     assert f"{len(stored['fragments'])}</td>" in later_part
     assert f"/reports/{alice}/matches/{mallory}" in Page(text).hrefs
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from originality.cases import Actor, CaseBook
+from originality.percents import percent
 from tests.support import ServiceApp, running
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -185,7 +186,7 @@ def test_the_case_page_shows_the_frozen_evidence_the_proposal_and_the_history(
     fragment = match["fragments"][0]
     assert f'href="/reports/{repeat_offender["second"]}/matches/{match["submission_id"]}"' in body
     assert f"{fragment['a']['file']}</code>, lines {fragment['a']['start_line']}\u2013" in body
-    assert f"{match['similarity']:.0%} similar to alice" in body
+    assert f"{percent(match['similarity'])} similar to alice" in body
     assert "again, renamed" in body and "by <strong>dean</strong>" in body
     assert "Repeat offense</span>" in body and 'id="repeat-reasons"' in body
     assert case["repeat_reasons"][0] in body
@@ -390,7 +391,7 @@ def test_the_cohort_page_counts_the_pairs_and_draws_the_copying_cluster(
     assert body.count('<circle class="node"') == 3
     for student in ("alice", "mallory", "rob"):
         assert f'<a href="/reports/{cohort[student]}" aria-label="{student}, attempt 1' in body
-    assert re.search(r"<title>mallory and alice: 100%</title>", body)  # 0.9999, shown rounded
+    assert re.search(r"<title>mallory and alice: 100\.0%</title>", body)
     # Top pairs: strongest first, each linked to its later side's report against the earlier.
     rows = re.findall(r'<a href="/reports/(\w+)/matches/(\w+)">Compare (\w+) with (\w+)</a>', body)
     assert {(later, earlier) for _, _, later, earlier in rows[:3]} == {
@@ -420,13 +421,13 @@ def test_the_cohort_page_clusters_the_strongest_pairs_when_too_many_reach_the_th
     # still link alice and both her copies.
     notice = re.search(r'<p class="notice" id="clusters-capped">(.*?)</p>', body, re.S)
     assert notice is not None
-    assert "3 pairs reach 90%" in notice.group(1)
+    assert "3 pairs reach 90.0%" in notice.group(1)
     assert "built from the 2 strongest" in notice.group(1)
     assert body.count('<line class="edge') == 2 and body.count('<circle class="node"') == 3
-    assert 'option value="0.9" selected>90% (3 pairs)</option>' in body
+    assert 'option value="0.9" selected>90.0% (3 pairs)</option>' in body
     assert len(re.findall(r"Compare \w+ with \w+</a>", body)) == len(stored_pairs(service, cohort))
     # 100% shares its bin with 90-99%: the chooser cannot count it from the histogram.
-    assert 'option value="1.0">100%</option>' in body
+    assert 'option value="1.0">100.0%</option>' in body
     monkeypatch.setattr(page, "MAX_CLUSTERED_PAIRS", 3)
     monkeypatch.setattr(originality.overview, "MAX_CLUSTERED_PAIRS", 3)
     whole = text(service.get("/projects/p1?threshold=0.9"))
@@ -437,7 +438,7 @@ def test_the_cohort_page_clusters_the_strongest_pairs_when_too_many_reach_the_th
     counts = histogram_counts(low)
     assert sum(counts.values()) > 3
     fits = min(t for t in range(20, 100, 10) if sum(n for b, n in counts.items() if b >= t) <= 3)
-    link = rf'From <a href="/projects/p1\?threshold=0\.{fits // 10}#clusters-title">{fits}%</a>'
+    link = rf'From <a href="/projects/p1\?threshold=0\.{fits // 10}#clusters-title">{fits}\.0%</a>'
     assert re.search(link, low)
 
 
@@ -485,7 +486,7 @@ def test_the_cohort_page_explains_its_empty_states(service: Service) -> None:
     assert 'id="empty-pairs"' in alone and "<dt>Checked</dt><dd>1</dd>" in alone
     service.add("independent_b", "ib", "solo")
     weak = text(service.get("/projects/solo?threshold=0.9"))
-    assert 'id="empty-clusters"' in weak and "No pair reaches 90%" in weak
+    assert 'id="empty-clusters"' in weak and "No pair reaches 90.0%" in weak
     assert sum(histogram_counts(weak).values()) == 1 and 'id="top-pairs"' in weak
     assert "<svg class=\"graph\"" not in weak
 

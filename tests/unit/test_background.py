@@ -20,6 +20,7 @@ from originality.calibration import DEFAULT_MODEL, FEATURES
 from originality.check import check, load_submission
 from originality.html_report import write_html
 from originality.options import CheckOptions
+from originality.percents import percent
 from originality.fingerprint import SymbolTable
 from originality.options import MatchOptions
 from originality.score import Comparison, background_rows
@@ -114,7 +115,7 @@ def test_checks_report_gives_its_cohorts_background(tmp_path: Path) -> None:
     assert report.background == round(whole.background, 4) > 0
     assert json.loads(report.to_json())["background"] == report.background
     page = write_html(report, tmp_path / "html").read_text(encoding="utf-8")
-    assert f"{report.background:.0%}" in page and "Background" in page
+    assert percent(report.background) in page and "Background" in page
 
 
 @pytest.mark.parametrize("students", [4, 12])
