@@ -15,10 +15,10 @@ The service keeps the counts per checked submission (``store/summaries.py``), so
 page passes :func:`summed_overview` the sums and only the strongest pairs.
 
 Everything is a pure function of the pairs: no clock, no randomness, ties broken by ids, so the
-same pairs give the same overview whatever order they come in. Percentages are the whole
-percents people see on the pages (``round(similarity * 100)``, the rounding of Python's ``%``
-format): a pair shown as 30% is counted in the 30-40% bin and reaches a 30% threshold, rather
-than falling below it by a floating-point hair.
+same pairs give the same overview whatever order they come in. Similarities are compared as the percents people
+see (``percents.tenths``, one decimal): a pair shown as 30.0% (0.2998) is counted in the 30-40%
+bin and reaches a 30% threshold, and one shown as 29.9% (0.2994) stays in 20-30% and below it,
+rather than either falling on the other side by a hair the page does not show.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import UsageError
+from .percents import WHOLE, tenths
 from .privacy.exposure import PSEUDONYM_PREFIX
 
 # The clusters' threshold unless another is asked for: the calibrated similarity's even odds,
@@ -74,14 +75,14 @@ MAX_DRAWN_EDGES = 800  # beyond, the picture keeps each cluster's spanning tree 
 MAX_CLUSTERED_PAIRS = 500
 
 
-def percent_of(similarity: float) -> int:
-    """The whole percent shown for a similarity (clamped to 0-100)."""
-    return round(min(1.0, max(0.0, float(similarity))) * 100)
+# A bin's width, in the tenths of a percent a similarity is shown in.
+BIN_TENTHS = WHOLE // BINS
 
 
 def bin_of(similarity: float) -> int:
-    """The histogram bin (0 for 0-10%, ..., 9 for 90-100%) of a similarity, by its percent."""
-    return min(BINS - 1, percent_of(similarity) // 10)
+    """The histogram bin (0 for 0-10%, ..., 9 for 90-100%) of a similarity, by the percent it is
+    shown as: 0.2994 (29.9%) in 20-30%, 0.2998 (30.0%) in 30-40%."""
+    return min(BINS - 1, tenths(similarity) // BIN_TENTHS)
 
 
 @dataclass(frozen=True, order=True)
@@ -118,8 +119,9 @@ class Pair:
     b_attempt: int = 1
 
     @property
-    def percent(self) -> int:
-        return percent_of(self.similarity)
+    def tenths(self) -> int:
+        """The similarity as shown, in tenths of a percent (``percents.tenths``)."""
+        return tenths(self.similarity)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -265,7 +267,7 @@ class _Components:
 
 def reaches(pair: Pair, threshold: float) -> bool:
     """Whether a pair counts at ``threshold``, both compared as the percents shown."""
-    return pair.percent >= percent_of(threshold)
+    return pair.tenths >= tenths(threshold)
 
 
 def clusters(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD) -> list[Cluster]:
@@ -529,8 +531,8 @@ class Overview:
 def pairs_reaching(bins: Sequence[int], threshold: float) -> int | None:
     """How many pairs reach ``threshold``, from the histogram's bins, when its percent starts
     a bin (a bin cannot be split: 100% shares the last with 90-99%); else None."""
-    percent = percent_of(threshold)
-    return None if percent % 10 or percent >= 100 else sum(int(c) for c in bins[percent // 10:])
+    shown = tenths(threshold)
+    return None if shown % BIN_TENTHS or shown >= WHOLE else sum(int(c) for c in bins[shown // BIN_TENTHS:])
 
 
 def overview(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD,
@@ -543,9 +545,11 @@ def overview(pairs: Iterable[Pair], threshold: float = DEFAULT_THRESHOLD,
 
 
 def reach_floor(threshold: float) -> float:
-    """A similarity below every one that reaches ``threshold`` as shown (a pair shown as 50%
-    may be 0.495): what a database may filter on before :func:`reaches` decides."""
-    return max(0.0, (percent_of(threshold) - 0.5) / 100 - 1e-9)
+    """A similarity below every one that reaches ``threshold`` as shown (a pair shown as 50.0%
+    may be 0.4995): what a database may filter on before :func:`reaches` decides."""
+    shown = tenths(threshold)
+    # 0.1% is also shown for anything above 0 (``percents``): then every pair but 0 reaches it.
+    return 0.0 if shown <= 1 else (shown - 0.5) / WHOLE - 1e-9
 
 
 def summed_overview(pairs: int, bins: Sequence[int], strong: Iterable[Pair], reaching: int,
@@ -587,6 +591,7 @@ __all__ = [
     "Node",
     "Overview",
     "Pair",
+    "BIN_TENTHS",
     "bin_of",
     "clusters",
     "edge_width",
@@ -595,7 +600,6 @@ __all__ = [
     "overview",
     "pairs_from_links",
     "pairs_reaching",
-    "percent_of",
     "reach_floor",
     "reaches",
     "summed_overview",

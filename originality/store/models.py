@@ -240,7 +240,8 @@ class SubmissionSummary(Base):
     cohort page sums and pages these rows instead of reading every match of the project.
 
     ``bins`` are the report's pairs with other students per tenth of similarity (as
-    ``overview.bin_of`` counts them), so a project's histogram is one ``SUM`` per column;
+    ``overview.bin_of`` counts them, by the percent shown; migration 0032 binned the rows
+    stored before so), so a project's histogram is one ``SUM`` per column;
     ``pairs`` and ``top_similarity`` count the later reports' pairs too, so they are kept up to
     date by every later report (migration 0030 counted them so); ``top_similarity`` is 0 when
     the submission has no such pair. The index serves the list of

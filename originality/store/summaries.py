@@ -42,7 +42,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import UsageError
-from ..overview import BINS, Pair, bin_of, pairs_reaching, percent_of, reach_floor, unique_pairs
+from ..overview import BINS, Pair, bin_of, pairs_reaching, reach_floor, unique_pairs
+from ..percents import tenths
 from .db import driver_rows, execute_rows, rows_in, unindexed
 from .models import JobStatus, MatchLink, Submission, SubmissionSummary
 
@@ -302,13 +303,13 @@ def strong_pairs(session: Session, project_id: str, limit: int, figures: Figures
 
 def reaching(session: Session, project_id: str, threshold: float, figures: Figures,
              assessor: str | None = None) -> int:
-    """How many of the project's pairs in view reach ``threshold`` (as shown, in whole
-    percents): from the histogram when the threshold starts one of its bins; else the bins
+    """How many of the project's pairs in view reach ``threshold`` (as shown, to a tenth of a
+    percent): from the histogram when the threshold starts one of its bins; else the bins
     above the threshold's, and the links of its bin that reach it, counted from the links."""
     found = pairs_reaching(figures.bins, threshold)
     if found is not None:
         return found
-    percent = percent_of(threshold)
+    shown = tenths(threshold)
     own_bin = bin_of(threshold)
     count = sum(int(c) for c in figures.bins[own_bin + 1:])
     for query in _links(project_id, reach_floor(threshold), assessor):
@@ -316,7 +317,7 @@ def reaching(session: Session, project_id: str, threshold: float, figures: Figur
         similarities = query.with_only_columns(MatchLink.similarity).where(
             MatchLink.similarity < (own_bin + 1) / BINS + 0.01)
         count += sum(1 for s in session.scalars(similarities)
-                     if percent_of(s) >= percent and bin_of(s) == own_bin)
+                     if tenths(s) >= shown and bin_of(s) == own_bin)
     return count
 
 

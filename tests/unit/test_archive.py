@@ -413,6 +413,34 @@ def test_each_stored_report_leaves_its_summary_and_the_migration_fills_them_for_
     assert stored() == written
 
 
+def test_the_summaries_bin_a_pair_by_the_percent_shown_and_the_migration_bins_the_older_ones_so(
+        archive: Archive, tmp_path: Path) -> None:
+    from originality.overview import bin_of
+    from originality.percents import percent
+    from originality.store import summaries
+    from originality.store.models import MatchLink, SubmissionSummary
+
+    add(archive, scenario_zip(tmp_path, "original"), "alice")
+    copy = add(archive, scenario_zip(tmp_path, "partial_copy"), "mallory")
+    # The copy's one pair, as if its report had scored 0.2994: the pages show 29.9%, in 20-30%.
+    with archive.db.session() as session:
+        session.execute(update(MatchLink).where(MatchLink.submission_id == copy).values(similarity=0.2994))
+
+    def bins() -> tuple[int, ...]:
+        with archive.db.sessions() as session:
+            row = session.get(SubmissionSummary, copy)
+            return tuple(getattr(row, f"bin{i}") for i in range(10))
+
+    assert percent(0.2994) == "29.9%" and bin_of(0.2994) == 2
+    # Before, binned by the whole percent (30%): in 30-40%, a band the pages no longer show it in.
+    migrate(archive, "0031", down=True)
+    assert bins() == (0, 0, 0, 1, 0, 0, 0, 0, 0, 0)
+    migrate(archive, "head")
+    assert bins() == (0, 0, 1, 0, 0, 0, 0, 0, 0, 0)
+    with archive.db.sessions() as session:
+        assert summaries.figures(session, "p").bins == bins()
+
+
 def test_the_work_copied_has_its_later_copies_as_pairs_in_its_summary(
         archive: Archive, tmp_path: Path) -> None:
     """The first of two copies is the work copied: its line of the cohort list names its

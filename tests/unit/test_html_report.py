@@ -177,10 +177,12 @@ def test_the_histogram_counts_a_pair_in_the_band_of_the_percent_the_cohort_page_
     from originality.html_report import _histogram
     from originality.model import PairResult
 
-    pairs = [PairResult("a", "b", similarity, 0.5, 0.5, ()) for similarity in (0.2998, 0.0996, 0.6995, 0.31)]
+    pairs = [PairResult("a", "b", similarity, 0.5, 0.5, ())
+             for similarity in (0.2998, 0.0996, 0.6995, 0.31, 0.2994, 0.295)]
     counts = {b.label: b.count for b in _histogram(pairs)}
-    # 0.2998 is shown as 30%: in the 30-40% band, as the service's cohort page counts it.
-    assert counts == {"0–10%": 0, "10–20%": 1, "20–30%": 0, "30–40%": 2, "40–50%": 0, "50–60%": 0,
+    # 0.2998 is shown as 30.0%: in the 30-40% band, as the service's cohort page counts it;
+    # 0.2994 and 0.295, shown as 29.9% and 29.5%, in 20-30%.
+    assert counts == {"0–10%": 0, "10–20%": 1, "20–30%": 2, "30–40%": 2, "40–50%": 0, "50–60%": 0,
                       "60–70%": 0, "70–80%": 1, "80–90%": 0, "90–100%": 0}
 
 

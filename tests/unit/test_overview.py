@@ -11,6 +11,7 @@ from unittest.mock import patch
 import pytest
 
 from originality.errors import UsageError
+from originality.percents import percent
 from originality.overview import (
     CANVAS_WIDTH,
     MAX_EDGE_WIDTH,
@@ -24,7 +25,8 @@ from originality.overview import (
     layout,
     overview,
     pairs_from_links,
-    percent_of,
+    reach_floor,
+    reaches,
     top_pairs,
     unique_pairs,
 )
@@ -42,12 +44,27 @@ COHORT = RING + DUO + WEAK
 
 
 @pytest.mark.parametrize("similarity, expected", [
-    (0.0, 0), (0.05, 0), (0.099, 1), (0.1, 1), (0.3, 3), (0.1 * 3, 3), (0.7, 7), (0.58, 5),
-    (0.299, 3), (0.294, 2), (0.999, 9), (1.0, 9), (1.2, 9), (-0.1, 0),
+    (0.0, 0), (0.05, 0), (0.0999, 1), (0.0994, 0), (0.1, 1), (0.3, 3), (0.1 * 3, 3), (0.7, 7),
+    (0.58, 5), (0.2998, 3), (0.2995, 3), (0.2994, 2), (0.299, 2), (0.295, 2), (0.999, 9),
+    (1.0, 9), (1.2, 9), (-0.1, 0),
 ])
 def test_a_pair_lands_in_the_bin_of_the_percent_it_shows(similarity: float, expected: int) -> None:
+    # The band of the percent the pages print: 0.299 is "29.9%", in 20-30% (it was counted in
+    # 30-40% when the bins went by the whole percent, 30%, which no page shows any more).
     assert bin_of(similarity) == expected
-    assert f"{min(1.0, max(0.0, similarity)):.0%}" == f"{percent_of(similarity)}%"
+    low, high = histogram([pair("s-a", "s-b", similarity)]).bins[expected].label[:-1].split("\u2013")
+    assert int(low) <= float(percent(similarity)[:-1]) <= int(high)
+
+
+@pytest.mark.parametrize("similarity, threshold, reached", [
+    (0.2998, 0.3, True), (0.2995, 0.3, True), (0.2994, 0.3, False), (0.295, 0.3, False),
+    (0.9996, 1.0, False), (1.0, 1.0, True), (0.0004, 0.01, False),
+])
+def test_a_pair_reaches_a_threshold_when_the_percent_it_shows_does(
+        similarity: float, threshold: float, reached: bool) -> None:
+    assert reaches(pair("s-a", "s-b", similarity), threshold) is reached
+    # What a database filters on first never leaves out a pair that reaches it.
+    assert reach_floor(threshold) <= similarity or not reached
 
 
 def test_histogram_counts_every_pair_once_in_ten_bins() -> None:
@@ -206,7 +223,7 @@ def test_the_summed_overview_from_counts_and_strong_pairs_is_the_overview_of_eve
     ids = [f"s{n:03d}" for n in range(120)]
     every = [Pair(ids[n], ids[k], round(rng.choice([rng.uniform(0, 0.45), rng.uniform(0.45, 1)]), 4),
                   f"st{n}", f"st{k}") for n in range(1, 120) for k in rng.sample(range(n), min(n, 4))]
-    every.append(Pair(ids[5], ids[4], 0.495, "st5", "st4"))  # shown as 50%: reaches 0.5
+    every.append(Pair(ids[5], ids[4], 0.4995, "st5", "st4"))  # shown as 50.0%: reaches 0.5
     bins = [0] * 10
     for p in unique_pairs(every):
         bins[bin_of(p.similarity)] += 1
@@ -238,9 +255,9 @@ def test_the_clusters_of_a_web_of_pairs_are_built_from_the_strongest() -> None:
     assert ov.in_clusters == MAX_CLUSTERED_PAIRS + 1 and len(ov.top_pairs) == 25
     bins = [b.count for b in ov.histogram.bins]
     assert pairs_reaching(bins, 0.5) == n
-    assert pairs_reaching(bins, 0.9) == sum(1 for p in chain if p.percent >= 90)
+    assert pairs_reaching(bins, 0.9) == sum(1 for p in chain if p.tenths >= 900)
     # A threshold inside a bin, or 100% (which shares the last bin), is not told by the bins.
     assert pairs_reaching(bins, 0.55) is None and pairs_reaching(bins, 1.0) is None
     # Where fewer pairs reach the threshold, every one is in a cluster.
     high = overview(chain, 0.9)
-    assert high.reaching == high.clustered == sum(1 for p in chain if p.percent >= 90)
+    assert high.reaching == high.clustered == sum(1 for p in chain if p.tenths >= 900)
