@@ -253,8 +253,8 @@ def test_the_cohort_list_of_submissions_goes_page_by_page(
     # Strongest first: pupil01 matches pupil00 at 89%, a pair of both (pupil00's work was
     # matched: its line names pupil01, it is not "no other student"), then down the list.
     assert sorted(row.split("\t")[:4] for row in first[:2]) == [
-        ["pupil00", "89%", "pupil01", "1"], ["pupil01", "89%", "pupil00", "2"]]
-    assert first[2].split("\t")[:4] == ["pupil02", "88%", "pupil01", "2"]
+        ["pupil00", "89.0%", "pupil01", "1"], ["pupil01", "89.0%", "pupil00", "2"]]
+    assert first[2].split("\t")[:4] == ["pupil02", "88.0%", "pupil01", "2"]
     assert page.get_by_role("link", name="First page").count() == 0
     page.get_by_role("navigation", name="Pages of the submission list").get_by_role(
         "link", name=f"Next {PAGE_SIZE} submissions").click()
@@ -265,7 +265,7 @@ def test_the_cohort_list_of_submissions_goes_page_by_page(
     # The last one checked has only its pair with the one before, the weakest; the rest of the
     # page is the same overview.
     last = PAGE_SIZE + 4
-    assert second[-1].split("\t")[:4] == [f"pupil{last}", f"{90 - last}%", f"pupil{last - 1}", "1"]
+    assert second[-1].split("\t")[:4] == [f"pupil{last}", f"{90 - last}.0%", f"pupil{last - 1}", "1"]
     assert page.get_by_role("heading", name="How similar the pairs are").is_visible()
     assert page.get_by_role("link", name=f"Next {PAGE_SIZE} submissions").count() == 0
     screenshot(page, shots, "cohort-list-page-2")

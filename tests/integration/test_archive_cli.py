@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fixtures import hostile, scenarios
 from fixtures.make_fixtures import zip_bytes
+from originality.percents import percent
 
 
 def run(*args: str, data: Path, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -57,6 +58,9 @@ def test_archive_add_is_idempotent_and_archive_check_finds_the_source(tmp_path: 
     # Read by a person: counted nouns as English says them.
     plain = run("archive", "check", str(new), "--project", "p2", "--student", "alice", data=data)
     assert plain.stdout.startswith("1 match, 1 own earlier attempt\n"), plain.stdout  # bob's Java, weakly
+    # Its similarity as the pages show it, one decimal of a percent.
+    weak = json.loads(own.stdout)["matches"][0]
+    assert f"  {percent(weak['similarity']):>6}  {weak['name']} (student " in plain.stdout
     assert plain.stderr == ""
     # A project without entries (misspelt, or not imported yet): a completed run, and a note.
     nowhere = run("archive", "check", str(new), "--project", "p3", data=data)
