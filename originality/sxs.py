@@ -6,8 +6,11 @@ Fragment ``n`` of a pair (1-based, in the report's order) is drawn in palette co
 anchors ``a-frag-n`` and ``b-frag-n`` (after an optional prefix, so several pairs fit on one
 page), each linking to the other: jumping between the sides needs no script. Each code row is
 ``<tr class="f cN" data-frag="n"><th>line</th>...`` so a reader (or a test) can check the
-highlights against the JSON fragments. Starter lines are greyed; long files are folded to their
-fragments with some context. In prose, the sentences of a fragment that share a 4-word
+highlights against the JSON fragments; its other rows say "fragment n" to a screen reader, in
+their fragment cell. Starter lines are greyed and marked :data:`STARTER_MARK` in that cell,
+which names them to a screen reader: grey italics alone read like a student's own comments
+(italic, in a colour of near-equal lightness) in greyscale print and to colour-blind eyes.
+Long files are folded to their fragments with some context. In prose, the sentences of a fragment that share a 4-word
 shingle with the other side are marked within the fragment's lighter highlight, and those that
 share none but say the same in other words (a close fuzzy match, :data:`PARAPHRASE_SCORE`) are
 marked too, as paraphrased (``<mark class="cN para">``).
@@ -87,6 +90,12 @@ PARAPHRASE_MIN_WORDS = SHINGLE_WORDS
 # many pairs in one fragment (some 140 sentences a side) only the shingle marks are drawn, so a
 # page's rendering time stays bounded whatever length of prose it shows.
 MAX_PARAPHRASE_PAIRS = 20_000
+# What marks a starter or common-code line, beside its grey italics: a letter that prints and
+# reads in greyscale, and the words for a screen reader. The legends explain the letter.
+STARTER_LETTER = "S"
+STARTER_WORDS = "starter or common code"
+STARTER_MARK = (f'<span class="tplmk" title="{STARTER_WORDS}"><span aria-hidden="true">{STARTER_LETTER}</span>'
+                f'<span class="sr">{STARTER_WORDS}</span></span>')
 # Pygments names its token classes in short (``c1`` is a comment), and ``c1`` is also palette
 # colour 1: a row of fragment 2 would turn italic and comments blue. Token classes get this
 # prefix wherever :func:`stylesheet` is used; the static report still writes them bare.
@@ -369,7 +378,14 @@ def side(
             attrs = f' class="{" ".join(classes)}"' if classes else ""
             if owner is not None:
                 attrs += f' data-frag="{owner}"'
-            marks = "".join(marker(n) for n in starts.get(number, ()))
+            starting = starts.get(number, ())
+            marks = "".join(marker(n) for n in starting)
+            if owner is not None and owner not in starting:
+                # Its number is on the fragment's first row only; the colour tells the eye the
+                # rest, words tell a screen reader.
+                marks += f'<span class="sr">fragment {owner}</span>'
+            if number in greyed:
+                marks += STARTER_MARK
             parts.append(f"<tr{attrs}><th>{number}</th><td>{marks}</td><td>{html}</td></tr>")
         if previous < count:
             parts.append(_gap(previous + 1, count))

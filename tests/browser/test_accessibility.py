@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from originality import sxs
 from originality.cases import Actor, CaseBook
 
 from .conftest import VIEWPORT, Site, sign_in
@@ -148,3 +149,52 @@ def test_the_static_html_report_meets_wcag_2_1_aa(tmp_path: Path, browser: Any) 
         context.close()
     failing = [f"{name}: {item}" for name, found in problems.items() for item in found]
     assert len(problems) == 3 and flagged[0].name in problems and not failing, "\n".join(failing)
+
+
+STARTER = '''"""Library: starter code, do not modify the signatures."""
+import json
+
+
+def load_books(path):
+    # Read the catalogue from a JSON file.
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+'''
+
+
+def test_the_static_report_tells_starter_lines_from_comments_without_colour(tmp_path: Path,
+                                                                            browser: Any) -> None:
+    """The audit's case: a starter line and a student's own comment are both italic, of
+    near-equal lightness; in greyscale print, to colour-blind eyes and aloud they differ by the
+    starter's mark and words alone."""
+    from fixtures.make_fixtures import zip_bytes
+    from originality.check import check
+    from originality.html_report import write_html
+    from tests.unit.test_matching import own_work
+
+    from .test_pages import assert_told_apart_without_colour
+
+    own = "\n\n# My own helpers: I wrote these for the bonus question.\n" + own_work(3, statements=30)
+    (tmp_path / "starter.zip").write_bytes(zip_bytes({"tp/library.py": STARTER.encode()}))
+    for student in ("alice", "bob"):
+        (tmp_path / f"{student}.zip").write_bytes(zip_bytes({"tp/library.py": (STARTER + own).encode()}))
+    report = check([tmp_path / "alice.zip", tmp_path / "bob.zip"], [tmp_path / "starter.zip"])
+    index = write_html(report, tmp_path / "html")
+    [pair] = sorted((index.parent / "pairs").glob("*.html"))
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(pair.as_uri())
+        styles = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+            'table.code[data-side="a"] tbody tr')].map(r => [r.querySelector('th').textContent, {
+                starter: r.classList.contains('tpl'),
+                italic: getComputedStyle(r.querySelector('td:last-child span') || r.querySelector('td:last-child')).fontStyle}]))""")
+        # Line 5 is the starter's ``def load_books``, line 11 the student's own comment.
+        assert styles["5"] == {"starter": True, "italic": "italic"}
+        assert styles["11"] == {"starter": False, "italic": "italic"}  # alike by their style
+        assert_told_apart_without_colour(page)
+        assert page.get_by_text(f"Lines marked {sxs.STARTER_LETTER}, in grey italics").is_visible()
+        problems = violations(page)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fixtures import scenarios
 from fixtures.make_fixtures import zip_bytes
+from originality import sxs
 from originality.percents import percent
 
 from .conftest import Site, screenshot, sign_in
@@ -66,6 +67,9 @@ def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
             assert row_line == max(1, span["start_line"])
     greyed = page.locator('table.code[data-side="a"] tr.tpl')
     assert greyed.count() > 0, "no starter line is greyed"
+    # Not by colour alone: each starter line shows its mark and says what it is aloud, and each
+    # row of a fragment names its fragment in words (the first by its numbered marker).
+    assert_told_apart_without_colour(page)
     assert report["template_lines"][copy], "the JSON names no starter lines"
     screenshot(page, shots, "side-by-side")
 
@@ -76,7 +80,26 @@ def test_the_report_shows_both_files_side_by_side_with_the_json_fragments(
 
     page.goto(f"{site.url}/reports/{copy}/print")
     assert page.locator("table.code").count() >= 2
+    assert_told_apart_without_colour(page)
     screenshot(page, shots, "print")
+
+
+def assert_told_apart_without_colour(page: Any) -> None:
+    """Every starter row of the side-by-side tables has its visible mark and its words, and no
+    other row has them; every fragment row names its fragment in words or by its marker."""
+    rows = page.evaluate("""() => [...document.querySelectorAll('table.code tbody tr')].map(r => {
+        const cell = r.querySelectorAll('td')[0], mark = cell && cell.querySelector('.tplmk');
+        return {starter: r.classList.contains('tpl'), frag: r.dataset.frag || null,
+                words: cell ? cell.textContent : '',
+                shown: mark ? mark.getBoundingClientRect().width > 0
+                       && mark.querySelector('[aria-hidden]').innerText.trim() : null}; })""")
+    starters = [r for r in rows if r["starter"]]
+    assert starters and all(r["shown"] == sxs.STARTER_LETTER and sxs.STARTER_WORDS in r["words"]
+                            for r in starters)
+    assert not [r for r in rows if not r["starter"] and (r["shown"] or sxs.STARTER_WORDS in r["words"])]
+    framed = [r for r in rows if r["frag"]]
+    assert framed and all(f"fragment {r['frag']}" in r["words"] or f"#{r['frag']}" in r["words"]
+                          for r in framed)
 
 
 def test_the_first_submission_leads_to_its_later_copy_side_by_side(site: Site, context: Any) -> None:

@@ -223,6 +223,38 @@ def test_starter_lines_are_greyed() -> None:
     assert rows[3]["classes"] == ["f", "c0"]
 
 
+def cells(html: str) -> dict[int, str]:
+    """Per line, the fragment cell's text: what a screen reader reads there, hidden words too."""
+    return {int(line): re.sub(r"<[^>]+>", "", cell)
+            for line, cell in re.findall(r"<tr[^>]*><th>(\d+)</th><td>(.*?)</td>", html)}
+
+
+def test_starter_lines_and_fragment_rows_say_what_they_are_without_colour() -> None:
+    # Line 2 is the starter's comment, line 4 the student's own: both italic, near-equal
+    # lightness, told apart by the starter's mark in greyscale print and by its words aloud.
+    text = "import x\n# starter: do not edit\ny = x.load()\n# my own comment\nz = y + 1\n"
+    html = render("a.py", text, [(1, Span("a.py", 3, 5)), (2, Span("a.py", 5, 5))], None,
+                  template=(1, 2))
+    found = cells(html)
+    assert found[1] == found[2] == sxs.STARTER_LETTER + sxs.STARTER_WORDS
+    assert html.count('class="tplmk"') == 2 and f'aria-hidden="true">{sxs.STARTER_LETTER}<' in html
+    # Fragment 1's first row has its numbered marker; its other rows name it in hidden words,
+    # line 5 too, where fragment 2 starts.
+    assert found[3] == "#1" and found[4] == "fragment 1" and found[5] == "#2fragment 1"
+    assert 'class="sr">fragment 1</span>' in html
+
+
+def test_the_legends_name_the_starter_mark() -> None:
+    from pathlib import Path
+
+    root = Path(sxs.__file__).parent.parent
+    mark = f'Lines marked <span class="tplmk">{sxs.STARTER_LETTER}</span>'
+    for template in (sxs.TEMPLATE_DIR / "pair.html", root / "api/templates/pages/report_macros.html",
+                     root / "api/templates/pages/report_print.html"):
+        assert mark in template.read_text(encoding="utf-8"), template
+    assert ".tplmk {" in sxs.stylesheet()
+
+
 def test_token_classes_never_collide_with_the_palette() -> None:
     sources = sxs.Sources({"x": {"a.py": "# comment\nx = 1\n"}}, token_prefix=sxs.TOKEN_PREFIX)
     text = sources.get("x", "a.py")
