@@ -95,6 +95,7 @@ def report(submission_id: str) -> Any:
     who = principal()
     can_open = (who.role in ("assessor", "staff") and "pages.open_case" in current_app.view_functions)
     later = links.later(archive().db, submission.id)
+    later_links, later_explained = _later_apart(later)
     matches, explained = _apart(submission.id, stored)
     log_access(archive().db, who, submission_id, ACTION, 200)
     return render_template(
@@ -107,7 +108,8 @@ def report(submission_id: str) -> Any:
         # None for a report stored before it was kept.
         young=young_note(stored["groups"], archive().options.match.common_min_submissions)
         if "groups" in stored else None,
-        later_matches=[exposure.match(link.summary()) for link in later if not link.own],
+        later_matches=[exposure.match(link.summary()) for link in later_links],
+        later_explained=later_explained,
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
         threshold=archive().options.min_similarity, stages=STAGES, can_open_case=can_open,
@@ -198,7 +200,7 @@ def render_print(submission_id: str) -> Any:
     matches, explained = _apart(submission.id, stored)
     shown = matches[:PRINT_LIMIT]
     later = links.later(archive().db, submission.id)
-    later_links = [link for link in later if not link.own]
+    later_links, later_explained = _later_apart(later)
     # Only the later reports drawn here are read; the others are listed from their links.
     later_shown = links.later_matches(archive().db, submission.id,
                                       later_links[:PRINT_LIMIT - len(shown)])
@@ -223,6 +225,7 @@ def render_print(submission_id: str) -> Any:
         explained=explained, total=len(matches), limit=PRINT_LIMIT, own_attempts=stored.get("own_attempts", []),
         later_pairs=later_pairs,
         later_matches=[exposure.match(link.summary()) for link in later_links],
+        later_explained=later_explained,
         flags=stored.get("flags", []), flag_words=FLAG_WORDS,
         later_own=[link.summary() for link in later if link.own],
         prior=evidence.prior_entries(archive().db, submission.id),
@@ -291,6 +294,17 @@ def _apart(submission_id: str, stored: dict[str, Any]) -> tuple[list[dict[str, A
             explained.append({**exposure.match(match), "explained_by": {
                 "submission_id": reason.own_id, "attempt": reason.attempt}})
     return matches, explained
+
+
+def _later_apart(later: list[links.LaterLink]) -> tuple[list[links.LaterLink], list[dict[str, Any]]]:
+    """Other students' later matches, and apart, those their own earlier work explains: the
+    later student handed in again her own work, which this submission's report matches (it
+    copied that work; ``store/own_work.py``). Such a later match is the same copy seen again,
+    not the later student copying this one."""
+    ordinary = [link for link in later if not link.own and link.explained_by_attempt is None]
+    explained = [{**exposure.match(link.summary()), "explained_by": {"attempt": link.explained_by_attempt}}
+                 for link in later if not link.own and link.explained_by_attempt is not None]
+    return ordinary, explained
 
 
 def _find(stored: dict[str, Any], other_id: str) -> tuple[int, bool, dict[str, Any]] | None:

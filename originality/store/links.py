@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, aliased, defer
 
 from .db import Database, driver_rows, execute_rows
 from .models import ArchiveEntry, JobStatus, MatchLink, ReportRow, Submission
@@ -121,6 +121,9 @@ class LaterLink:
     fragments: int
     own: bool
     erased: bool = False  # the later submission was erased: shown by its score alone
+    # The later student's own earlier attempt that explains the match (``own_work.py``: this
+    # submission's report matches that attempt, which it copied); None for an ordinary match.
+    explained_by_attempt: int | None = None
 
     def summary(self) -> dict[str, Any]:
         """The fields a match has in a report, ``fragments`` as a count (``fragment_count``)."""
@@ -130,10 +133,13 @@ class LaterLink:
 def later(db: Database, submission_id: str) -> list[LaterLink]:
     """The later submissions whose reports match ``submission_id``, most similar first: one
     indexed query on the links, no report read."""
+    explaining = aliased(Submission)
     with db.sessions() as session:
         rows = session.execute(
-            select(MatchLink, Submission).options(defer(MatchLink.evidence_z))  # read for the drawn ones only
+            select(MatchLink, Submission, explaining.attempt)
+            .options(defer(MatchLink.evidence_z))  # read for the drawn ones only
             .join(Submission, Submission.id == MatchLink.submission_id)
+            .outerjoin(explaining, explaining.id == MatchLink.explained_by)
             # Ties in archive order, as a report lists its matches (ids are random); an erased
             # later side has no entry left and comes after those that have.
             .outerjoin(ArchiveEntry, ArchiveEntry.submission_id == MatchLink.submission_id)
@@ -143,8 +149,9 @@ def later(db: Database, submission_id: str) -> list[LaterLink]:
     # The later report's a is the later submission: seen from here, its shares swap.
     return [LaterLink(submission_id=s.id, student_id=s.student_id, name=s.name, attempt=s.attempt,
                       similarity=link.similarity, a_share=link.b_share, b_share=link.a_share,
-                      fragments=link.fragments, own=link.own, erased=s.erased_at is not None)
-            for link, s in rows]
+                      fragments=link.fragments, own=link.own, erased=s.erased_at is not None,
+                      explained_by_attempt=None if link.explained_by is None else (attempt or 1))
+            for link, s, attempt in rows]
 
 
 @dataclass

@@ -802,6 +802,16 @@ def test_a_resubmission_matching_the_copies_of_her_own_work_is_explained_not_a_c
     assert "bob" in apart and "chloe" in apart and "alice's attempt 1, which this student's report matches" in apart
     printed = service.get(f"/reports/{again}/print").get_data(as_text=True)
     assert "Match 1 of" not in printed and "explained by an earlier attempt" in printed
+    # bob's report (the copier's) sees her second attempt as a later match: the same copy seen
+    # again, listed apart, not alice copying bob.
+    for path in (f"/reports/{bob}", f"/reports/{bob}/print"):
+        theirs = service.get(path).get_data(as_text=True)
+        later = theirs[theirs.index('id="later-title"'):]
+        ordinary, apart = later.split('id="later-explained-title"')
+        assert again not in ordinary and "alice, attempt 2</span> (B, later)" not in theirs
+        assert "alice's attempt 1, which this submission's report matches" in apart
+    assert [link.explained_by_attempt for link in links.later(service.archive.db, bob)
+            if link.submission_id == again] == [1]
 
     with service.archive.db.sessions() as session:
         mine = session.get(SubmissionSummary, again)
