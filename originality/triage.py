@@ -7,11 +7,12 @@ them, strongest first, and clears each one either by opening a case on the submi
 with a reason, kept on the item and in the audit log. A cleared item stays cleared: the pair is
 never flagged again.
 
-A waiting item whose student already has a confirmed case (a sanction in force) is a possible
-repeat: the ladder's step 4 ends the training, and staff review repeats, so such items are also
-in the staff queue, apart from the cases assessors opened, with the earlier case at hand. Whether
-an item is a possible repeat is read from the student's history at the time of asking, never
-stored: a case confirmed or reversed tomorrow changes the answer tomorrow.
+A waiting item whose student had a confirmed case (a sanction still in force) when she handed
+in the work matched is a possible repeat, as the ladder judges a warning (at the hand-in:
+``ladder.repeat_reasons``): the ladder's step 4 ends the training, and staff review repeats, so
+such items are also in the staff queue, apart from the cases assessors opened, with the earlier
+case at hand. Whether an item is a possible repeat is read from the student's history at the
+time of asking, never stored: a case confirmed or reversed tomorrow changes the answer tomorrow.
 
 Like the rest of the engine it imports neither Flask nor Celery.
 """
@@ -28,7 +29,7 @@ from sqlalchemy.orm import aliased
 
 from originality import ladder
 from originality.archive import Archive
-from originality.cases import Actor, CaseBook, iso
+from originality.cases import HANDED_IN, Actor, CaseBook, aware, iso
 from originality.errors import CaseConflict, NotFound, UsageError
 from originality.store.flags import COPIED, KINDS, SHARED, review_threshold
 from originality.store.db import unindexed
@@ -150,8 +151,8 @@ class Triage:
             TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)
         with self.db.sessions() as session:
             rows = session.execute(query if limit is None else query.limit(limit)).all()
-        earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
-        return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
+        earlier = self._sanctions({s.student_id for _, s, _ in rows})
+        return [self._dict(item, s, o, earlier.get(s.student_id, ())) for item, s, o in rows]
 
     def waiting_of(self, submission_id: str) -> list[dict[str, Any]]:
         """The items of one submission still waiting, strongest first (its report shows them)."""
@@ -159,8 +160,8 @@ class Triage:
         with self.db.sessions() as session:
             rows = session.execute(query.order_by(
                 TriageItem.similarity.desc(), TriageItem.kind, TriageItem.id)).all()
-        earlier = self._earlier_cases({s.student_id for _, s, _ in rows})
-        return [self._dict(item, s, o, earlier.get(s.student_id)) for item, s, o in rows]
+        earlier = self._sanctions({s.student_id for _, s, _ in rows})
+        return [self._dict(item, s, o, earlier.get(s.student_id, ())) for item, s, o in rows]
 
     def possible_repeats(self) -> list[dict[str, Any]]:
         """The waiting items whose student has a confirmed case in force: strongest first."""
@@ -170,9 +171,10 @@ class Triage:
         """The possible repeats, strongest first (then the copied side, then oldest), at most
         ``limit`` items read, from after the item ``after`` (keyset: the page starts after the
         last item the one before read, so a later page costs what the first does). An item
-        read may turn out not to be a repeat (the student's sanction no longer in force): it
-        is left out, so a page may hold fewer than ``limit``."""
-        query = self._waiting(None, None).where(Submission.student_id.in_(_ever_confirmed()))
+        read may turn out not to be a repeat (the student's sanction no longer in force, or
+        decided after she handed the work in): it is left out, so a page may hold fewer than
+        ``limit``."""
+        query = self._waiting(None, None).where(_confirmed_before_hand_in())
         with self.db.sessions() as session:
             if after is not None:
                 mark = session.get(TriageItem, after) if 0 < after <= MAX_ID else None
@@ -189,12 +191,13 @@ class Triage:
         rows = rows[:limit] if more else rows
         # The students of the page, or (every item asked for) the same students chosen by a
         # query: a fixed number of queries however many they are.
-        earlier = self._earlier_cases(
+        earlier = self._sanctions(
             {s.student_id for _, s, _ in rows} if limit is not None else
             self._waiting(None, None, Submission.student_id)
             .where(Submission.student_id.in_(_ever_confirmed())))
-        return RepeatsPage(tuple(self._dict(item, s, o, earlier[s.student_id])
-                                 for item, s, o in rows if s.student_id in earlier),
+        return RepeatsPage(tuple(self._dict(item, s, o, earlier.get(s.student_id, ()))
+                                 for item, s, o in rows
+                                 if _warned_before(earlier.get(s.student_id, ()), _handed_in(s)) is not None),
                            rows[-1][0].id if more else None)
 
     def counts(self, assessor: str | None = None, project: str | None = None) -> Counts:
@@ -202,23 +205,22 @@ class Triage:
         and how many of them are possible repeats."""
         with self.db.sessions() as session:
             students = session.execute(
-                self._waiting(assessor, project, Submission.student_id, func.count(TriageItem.id))
-                .group_by(Submission.student_id)).all()
-        earlier = self._earlier_cases({student for student, _ in students})
-        return Counts(to_review=sum(n for _, n in students),
-                      possible_repeats=sum(n for student, n in students if student in earlier))
+                self._waiting(assessor, project, Submission.student_id, HANDED_IN, func.count(TriageItem.id))
+                .group_by(Submission.student_id, HANDED_IN)).all()
+        earlier = self._sanctions({student for student, _, _ in students})
+        return Counts(to_review=sum(n for _, _, n in students),
+                      possible_repeats=_repeats(students, earlier))
 
     def possible_repeat_count(self) -> int:
         """How many possible repeats wait: :meth:`counts`'s figure, from the items of the
         students with a confirmed decision on record only (the others cannot be repeats), so
         it does not grow with everyone who waits."""
-        confirmed = Submission.student_id.in_(_ever_confirmed())
+        confirmed = _confirmed_before_hand_in()
         with self.db.sessions() as session:
             students = session.execute(
-                self._waiting(None, None, Submission.student_id, func.count(TriageItem.id))
-                .where(confirmed).group_by(Submission.student_id)).all()
-        earlier = self._earlier_cases(_ever_confirmed())
-        return sum(n for student, n in students if student in earlier)
+                self._waiting(None, None, Submission.student_id, HANDED_IN, func.count(TriageItem.id))
+                .where(confirmed).group_by(Submission.student_id, HANDED_IN)).all()
+        return _repeats(students, self._sanctions(_ever_confirmed()))
 
     def get(self, item_id: int) -> dict[str, Any]:
         """One item, waiting or cleared."""
@@ -234,13 +236,14 @@ class Triage:
         if row is None:
             raise NotFound(f"no triage item {item_id}")
         item, submission, other_submission = row
-        earlier = self._earlier_cases({submission.student_id})
-        return self._dict(item, submission, other_submission, earlier.get(submission.student_id))
+        earlier = self._sanctions({submission.student_id})
+        return self._dict(item, submission, other_submission, earlier.get(submission.student_id, ()))
 
-    def _earlier_cases(self, students: set[str] | Select[Any]) -> dict[str, dict[str, Any]]:
-        """Per student with a sanction in force, the latest confirmed case: what makes a new
-        match a possible repeat. ``students`` is a set of ids, or a query selecting them (then
-        in a fixed number of queries, whatever their number)."""
+    def _sanctions(self, students: set[str] | Select[Any]) -> dict[str, tuple[ladder.SanctionInForce, ...]]:
+        """Per student with a sanction in force, those sanctions, in the order they were
+        decided: what makes a match of work handed in after one a possible repeat. ``students``
+        is a set of ids, or a query selecting them (then in a fixed number of queries, whatever
+        their number)."""
         now = datetime.now(UTC)
         # Only a student with a confirmed decision on record can have a sanction in force: one
         # query spares reading the whole history of everyone else.
@@ -254,21 +257,20 @@ class Triage:
                 for start in range(0, len(wanted), IN_BATCH):
                     confirmed.update(session.scalars(_ever_confirmed().where(
                         CaseRow.student_id.in_(wanted[start : start + IN_BATCH]))))
-        found: dict[str, dict[str, Any]] = {}
-        for student, standing in sorted(self.cases.standings(
-                confirmed if isinstance(confirmed, Select) else sorted(confirmed), now).items()):
-            if standing.sanctions:
-                latest = standing.sanctions[-1]
-                found[student] = {"case_id": latest.case_id, "project_id": latest.project,
-                                  "sanction": latest.sanction.value,
-                                  "decided_at": iso(latest.decided_at)}
-        return found
+        return {student: tuple(sorted(standing.sanctions, key=lambda s: (s.decided_at, s.case_id)))
+                for student, standing in sorted(self.cases.standings(
+                    confirmed if isinstance(confirmed, Select) else sorted(confirmed), now).items())
+                if standing.sanctions}
 
     @staticmethod
     def _dict(item: TriageItem, submission: Submission, other: Submission,
-              earlier_case: dict[str, Any] | None) -> dict[str, Any]:
+              sanctions: tuple[ladder.SanctionInForce, ...]) -> dict[str, Any]:
         status = ("case" if item.case_id is not None
                   else "dismissed" if item.dismissed_at is not None else "waiting")
+        warned = _warned_before(sanctions, _handed_in(submission))
+        earlier_case = None if warned is None else {
+            "case_id": warned.case_id, "project_id": warned.project, "sanction": warned.sanction.value,
+            "decided_at": iso(warned.decided_at)}
         return {
             "id": item.id, "kind": item.kind, "kind_description": KIND_WORDS[item.kind],
             "status": status, "similarity": item.similarity, "flagged_at": iso(item.flagged_at),
@@ -317,6 +319,34 @@ class Triage:
                                                     "other_id": item.other_id, "kind": item.kind,
                                                     "similarity": item.similarity})))
         return self.get(item_id)
+
+
+def _handed_in(submission: Submission) -> datetime:
+    """When the student handed the submission in (``cases.HANDED_IN``)."""
+    return aware(submission.submitted_at or submission.created_at)
+
+
+def _warned_before(sanctions: tuple[ladder.SanctionInForce, ...], handed_in: datetime) -> ladder.SanctionInForce | None:
+    """The first of a student's sanctions in force decided before she handed in some work:
+    the warning that makes a copy in it a possible repeat; None when there is none."""
+    return next((s for s in sanctions if s.decided_at < handed_in), None)
+
+
+def _repeats(rows: list[Any], sanctions: dict[str, tuple[ladder.SanctionInForce, ...]]) -> int:
+    """How many of the items counted by (student, hand-in time, count) are possible repeats."""
+    return sum(n for student, handed_in, n in rows
+               if _warned_before(sanctions.get(student, ()), aware(handed_in)) is not None)
+
+
+def _confirmed_before_hand_in() -> Any:
+    """Whether a waiting item's student had a case confirmed (reversed since or not) before she
+    handed its submission in: in the database, so that a page of possible repeats is not read
+    only to be left out; whether the sanction is still in force is the ladder's to say."""
+    return (select(DecisionRow.id).join(CaseRow, CaseRow.id == DecisionRow.case_id)
+            .where(CaseRow.student_id == Submission.student_id,
+                   DecisionRow.decision == ladder.Decision.CONFIRMED.value,
+                   DecisionRow.decided_at < func.coalesce(Submission.submitted_at, Submission.created_at))
+            .exists())
 
 
 def _ever_confirmed() -> Select[Any]:

@@ -290,6 +290,31 @@ def test_a_student_already_warned_is_a_possible_repeat_in_the_staff_queue(servic
     assert service.triage()["counts"]["possible_repeats"] == 0
 
 
+def test_work_handed_in_before_the_warning_is_no_possible_repeat(service: Service) -> None:
+    # mallory copies in p1 and in p2, both handed in before any warning; p2's case is confirmed
+    # first. Her p1 copy is then no repeat for the ladder (a warning counts from the hand-in),
+    # and the triage says the same; copied work handed in after the warning is one.
+    service.add("original", "alice", "p1", assessor="bob")
+    service.add("original", "alice", "p2", assessor="bob")
+    before = service.add("identical", "mallory", "p1")
+    earlier = service.add("identical", "mallory", "p2")
+    case = service.post("/api/v1/cases", {"submission_id": earlier, "stage": "creation",
+                                          "note": "copy"}).get_json()
+    assert service.post(f"/api/v1/cases/{case['id']}/decision",
+                        {"decision": "confirmed", "note": "clear copy"}).status_code == 201
+    items = [i for i in service.triage("assessor")["items"] if i["submission_id"] == before]
+    assert items and not any(i["possible_repeat"] or i["earlier_case"] for i in items)
+    assert service.triage("staff", "?possible_repeat=true")["items"] == []
+    assert service.triage()["counts"]["possible_repeats"] == 0
+    opened = service.post("/api/v1/cases", {"submission_id": before, "stage": "creation",
+                                            "note": "copy too"}).get_json()
+    assert opened["repeat"] is False
+    after = service.add("renamed", "mallory", "p1", attempt=2)
+    repeats = service.triage("staff", "?possible_repeat=true")["items"]
+    assert {i["submission_id"] for i in repeats} == {after}
+    assert service.triage()["counts"]["possible_repeats"] == len(repeats)
+
+
 def test_the_review_threshold_is_the_projects_own_or_the_default(service: Service) -> None:
     url = "/api/v1/projects/p1/review-threshold"
     default = service.get(url, "assessor").get_json()
