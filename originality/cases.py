@@ -517,8 +517,9 @@ def _students_with_a_reversal() -> Select[Any]:
     sanction is the ladder's proposal when it is decided (``CaseBook.decide``), and that
     proposal changes only when the decision in force on another of the student's cases changes
     afterwards, which takes a reversal (a first decision counts only for the cases on work
-    handed in after it, hence opened and decided after it). Reading them, not everyone with a sanction, keeps the queue's
-    cost what it was (docs/benchmarks.md, "The queue, a page at a time")."""
+    handed in after it, hence opened and decided after it). Reading them, not everyone with a
+    sanction, keeps the queue's cost what it was (docs/benchmarks.md, "The queue, a page at a
+    time")."""
     return (select(CaseRow.student_id).distinct()
             .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
             .where(DecisionRow.reverses.is_not(None)))

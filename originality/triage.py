@@ -326,7 +326,8 @@ def _handed_in(submission: Submission) -> datetime:
     return aware(submission.submitted_at or submission.created_at)
 
 
-def _warned_before(sanctions: tuple[ladder.SanctionInForce, ...], handed_in: datetime) -> ladder.SanctionInForce | None:
+def _warned_before(sanctions: tuple[ladder.SanctionInForce, ...],
+                   handed_in: datetime) -> ladder.SanctionInForce | None:
     """The first of a student's sanctions in force decided before she handed in some work:
     the warning that makes a copy in it a possible repeat; None when there is none."""
     return next((s for s in sanctions if s.decided_at < handed_in), None)

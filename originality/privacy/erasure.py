@@ -12,11 +12,11 @@ left to read side by side, and the flag an assessor saw keeps a record of where 
 What the law obliges the school to keep is kept (``holds.py``): a submission a case in force is
 about, or that its evidence names, keeps its texts and report; it only leaves the index (it is
 no longer compared with later work). An evaluation a case in force rests on as a repeat is kept
-too, with the student's id (the ladder reads it), even when its submission is erased. When the case is another student's, the erased student's
-id in it is replaced by the pseudonym ``erased:<submission id>``. A case in force of the student
-keeps the student's id: the ban it may carry is enforced by it. The answer lists what was
-removed and what was kept, and why; erasing again removes nothing more. Every erasure is a row
-of the audit log.
+too, with the student's id (the ladder reads it), even when its submission is erased. When the
+case is another student's, the erased student's id in it is replaced by the pseudonym
+``erased:<submission id>``. A case in force of the student keeps the student's id: the ban it
+may carry is enforced by it. The answer lists what was removed and what was kept, and why;
+erasing again removes nothing more. Every erasure is a row of the audit log.
 """
 
 from __future__ import annotations
