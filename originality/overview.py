@@ -15,10 +15,10 @@ The service keeps the counts per checked submission (``store/summaries.py``), so
 page passes :func:`summed_overview` the sums and only the strongest pairs.
 
 Everything is a pure function of the pairs: no clock, no randomness, ties broken by ids, so the
-same pairs give the same overview whatever order they come in. Similarities are compared as the percents people
-see (``percents.tenths``, one decimal): a pair shown as 30.0% (0.2998) is counted in the 30-40%
-bin and reaches a 30% threshold, and one shown as 29.9% (0.2994) stays in 20-30% and below it,
-rather than either falling on the other side by a hair the page does not show.
+same pairs give the same overview whatever order they come in. Similarities are compared as the
+percents people see (``percents.tenths``, one decimal): a pair shown as 30.0% (0.2998) is counted
+in the 30-40% bin and reaches a 30% threshold, and one shown as 29.9% (0.2994) stays in 20-30%
+and below it, rather than either falling on the other side by a hair the page does not show.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ a missed trick costs less than a title read as filler.
 from __future__ import annotations
 
 import io
+import itertools
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterable
@@ -358,31 +359,33 @@ class MlxExtractor(Extractor):
     def extract(self, path: str, data: bytes) -> Extracted:
         check_container(data, self.name)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            try:
-                content = archive.read("matlab/document.xml")
-            except KeyError:
-                raise unreadable(f"{self.name} has no matlab/document.xml") from None
+            content = _required_part(archive, "matlab/document.xml", self.name)
         body = ElementTree.fromstring(content).find(_W + "body")
         if body is None:
             raise unreadable(f"{self.name} has no body")
         builder = TextBuilder()
-        block: list[str] = []
-        block_is_code = False
-        for paragraph in body.iter(_W_P):
-            style = paragraph.find(f"{_W_PPR}/{_W}pStyle")
-            is_code = style is not None and style.get(_W_VAL) == _MLX_CODE_STYLE
-            if is_code != block_is_code and block:
-                builder.add("\n".join(block), SegmentKind.CODE if block_is_code else SegmentKind.PROSE,
-                            "matlab" if block_is_code else None)
-                block = []
-            block_is_code = is_code
-            parts: list[str] = []
-            _plain_runs(paragraph, parts)
-            block.append("".join(parts))
-        if block:
-            builder.add("\n".join(block), SegmentKind.CODE if block_is_code else SegmentKind.PROSE,
-                        "matlab" if block_is_code else None)
+        for is_code, paragraphs in itertools.groupby(body.iter(_W_P), key=_is_mlx_code):
+            lines = []
+            for paragraph in paragraphs:
+                parts: list[str] = []
+                _plain_runs(paragraph, parts)
+                lines.append("".join(parts))
+            builder.add("\n".join(lines), SegmentKind.CODE if is_code else SegmentKind.PROSE,
+                        "matlab" if is_code else None)
         return builder.build()
+
+
+def _is_mlx_code(paragraph: Any) -> bool:
+    style = paragraph.find(f"{_W_PPR}/{_W}pStyle")
+    return style is not None and style.get(_W_VAL) == _MLX_CODE_STYLE
+
+
+def _required_part(archive: zipfile.ZipFile, name: str, what: str) -> bytes:
+    """A part of a ZIP-based document that it cannot be read without."""
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise unreadable(f"{what} has no {name}") from None
 
 
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -851,10 +854,7 @@ class OdfExtractor(Extractor):
     def extract(self, path: str, data: bytes) -> Extracted:
         check_container(data, self.name)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            try:
-                content = archive.read("content.xml")
-            except KeyError:
-                raise unreadable(f"{self.name} has no content.xml") from None
+            content = _required_part(archive, "content.xml", self.name)
             try:
                 shared = archive.read("styles.xml")
             except KeyError:  # optional: automatic styles in content.xml are enough
